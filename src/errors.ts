@@ -1,0 +1,111 @@
+// Expected failures are typed; src/cli.ts turns them into exit codes in one place.
+// Anything that is not a CliError is a bug: it is reported as such, with its stack.
+
+export const ExitCode = {
+  ok: 0,
+  failure: 1,
+  usage: 2,
+  cancelled: 3,
+  auth: 4,
+  partial: 5,
+} as const;
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+
+export abstract class CliError extends Error {
+  abstract readonly exitCode: ExitCode;
+  /** Stable machine-readable code for `--json` errors. */
+  abstract readonly code: string;
+  /** Optional second line: what to do next. */
+  readonly hint?: string;
+  /** HTTP status, when the error came from the API. */
+  readonly status?: number;
+
+  constructor(message: string, opts: { hint?: string; status?: number; cause?: unknown } = {}) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = new.target.name;
+    if (opts.hint !== undefined) this.hint = opts.hint;
+    if (opts.status !== undefined) this.status = opts.status;
+  }
+}
+
+/** Bad flag, bad grant spec, missing input. Nothing was sent. */
+export class UsageError extends CliError {
+  readonly exitCode = ExitCode.usage;
+  readonly code: string;
+  constructor(message: string, opts: { hint?: string; code?: string; cause?: unknown } = {}) {
+    super(message, opts);
+    this.code = opts.code ?? 'usage';
+  }
+}
+
+/** No credentials, a rejected key, or a key that is not the Master key. */
+export class AuthError extends CliError {
+  readonly exitCode = ExitCode.auth;
+  readonly code: string;
+  constructor(message: string, opts: { hint?: string; code?: string; status?: number; cause?: unknown } = {}) {
+    super(message, opts);
+    this.code = opts.code ?? 'auth';
+  }
+}
+
+/** Declined at a prompt, or Ctrl-C. */
+export class CancelledError extends CliError {
+  readonly exitCode = ExitCode.cancelled;
+  readonly code = 'cancelled';
+  constructor(message = 'Cancelled', opts: { hint?: string } = {}) {
+    super(message, opts);
+  }
+}
+
+/** Kinds of API failure, so callers can branch without parsing messages. */
+export type ApiErrorKind =
+  | 'not_found' // 404 with a body: API key not found
+  | 'no_engine' // 404 with an empty body: the account has no engine access
+  | 'forbidden' // 403
+  | 'quota' // 403 limit of API keys
+  | 'validation' // 422
+  | 'bad_request' // 400
+  | 'rate_limited' // 429
+  | 'server' // 5xx
+  | 'network' // connection reset, DNS, TLS...
+  | 'timeout'
+  | 'bad_response' // a reply that is not what the contract says (HTML, truncated JSON, wrong shape)
+  | 'http'; // any other status
+
+/** The API refused, the network failed, or the server answered nonsense. */
+export class ApiError extends CliError {
+  readonly exitCode = ExitCode.failure;
+  readonly code: string;
+  readonly kind: ApiErrorKind;
+  /** CARTO's own `errors` text, when there was one. */
+  readonly serverMessage?: string;
+
+  constructor(
+    kind: ApiErrorKind,
+    message: string,
+    opts: { hint?: string; status?: number; serverMessage?: string; cause?: unknown } = {},
+  ) {
+    super(message, opts);
+    this.kind = kind;
+    this.code = kind;
+    if (opts.serverMessage !== undefined) this.serverMessage = opts.serverMessage;
+  }
+}
+
+/** A multi-step command (rotate) stopped midway; the message says what exists now. */
+export class PartialError extends CliError {
+  readonly exitCode = ExitCode.partial;
+  readonly code = 'partial';
+  constructor(message: string, opts: { hint?: string; cause?: unknown } = {}) {
+    super(message, opts);
+  }
+}
+
+/** A local file (config, sandbox state, grants file) that cannot be read as expected. */
+export class FileError extends CliError {
+  readonly exitCode = ExitCode.failure;
+  readonly code = 'file';
+  constructor(message: string, opts: { hint?: string; cause?: unknown } = {}) {
+    super(message, opts);
+  }
+}
