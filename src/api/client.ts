@@ -1,0 +1,403 @@
+// The Auth API client (auth-api.md): one typed method per endpoint, with the HTTP rules of
+// product.md §5 — a timeout per attempt, retries with backoff where they are safe, and a redacted
+// --debug trace. It never sees process.* and takes its fetch from the caller, so tests run it under
+// msw and the embedded sandbox runs it in-process.
+//
+// Retry rules (the Delivery of each failure is decided in ./failures.ts):
+// - GET (list, show, whoami): idempotent, retried on network errors, timeouts, 429 and 5xx.
+// - DELETE: retried the same way. If an attempt failed ambiguously (it may have deleted the key) and a
+//   later attempt answers 404 "API key not found", the key is gone because of us: that is success.
+// - create (POST): retried on the same failures, because a duplicate is recognisable: when a retry that
+//   follows an ambiguous failure answers 422 "Name has already been taken", the first attempt most
+//   likely created the key. It is fetched by name and returned with `recovered: true` when
+//   `isOurs(existing)` agrees; otherwise the 422 stands. A 422 on a first attempt is just an error.
+//   A 403 quota after an ambiguous failure is checked the same way (that key may have used the last
+//   slot); if no such key exists, the 403 stands.
+// - regenerate (POST): not idempotent (each success changes the token again, and the caller would
+//   have missed one token), so it is retried only when the request surely did not take effect:
+//   connection refused/unreachable, 429 and 503. After an ambiguous failure (reset, timeout,
+//   500/502/504) it stops, with a hint that the token may have changed anyway.
+
+import { ApiError, UsageError } from '../errors.js';
+import { API_KEYS_PATH, resolveBaseUrl } from './base-url.js';
+import {
+  badResponse,
+  clip,
+  failureFromReply,
+  failureFromThrown,
+  isDuplicateName,
+  successJson,
+  withHint,
+  type Failure,
+  type FailureContext,
+  type Reply,
+} from './failures.js';
+import { runPool } from './pool.js';
+import { redactText } from './redact.js';
+import { backoffMs, mayRetry, parseRetryAfter, type RetryPolicy } from './retry.js';
+import {
+  DEFAULT_PUBLIC_KEY_NAME,
+  type CreateKeyRequest,
+  type KeyType,
+  type ListOrder,
+  type WireApiKey,
+  type WireListPage,
+} from './types.js';
+import { checkApiKey, checkListPage, type Checked } from './wire-check.js';
+
+export type FetchLike = (
+  url: string,
+  init: {
+    method: string;
+    headers: Record<string, string>;
+    body?: string;
+    signal?: AbortSignal;
+    /** The client asks for 'manual': see `request()` below. */
+    redirect?: RequestRedirect;
+  },
+) => Promise<Response>;
+
+export interface ApiClientOptions {
+  /** The user's API root, any form of auth-api.md §1; normalized by resolveBaseUrl. */
+  baseUrl: string;
+  /** Basic auth user; must equal the URL's user. */
+  username: string;
+  /** Basic auth password. Never put in a URL or a trace line. */
+  token: string;
+  fetch: FetchLike;
+  /** Per attempt, reading the body included. */
+  timeoutMs?: number;
+  /** Extra attempts for retryable failures. */
+  retries?: number;
+  sleep?: (ms: number) => Promise<void>;
+  /** Jitter source, in [0, 1). */
+  random?: () => number;
+  /** --debug trace sink; every line is redacted before it gets here. */
+  debug?: (line: string) => void;
+  /** How many list pages may be in flight at once. */
+  concurrency?: number;
+  /** Page size of full listings. */
+  perPage?: number;
+  userAgent?: string;
+}
+
+export interface ListPageQuery {
+  page: number;
+  perPage: number;
+  order?: ListOrder;
+  type?: KeyType[];
+}
+
+export interface ListKeysQuery {
+  order?: ListOrder;
+  type?: KeyType[];
+  /** Stop after this many keys, fetching only the pages they need. */
+  limit?: number;
+}
+
+export interface ApiClient {
+  readonly baseUrl: string;
+  readonly username: string;
+  listPage(q: ListPageQuery): Promise<WireListPage>;
+  /** Every key (or the first `limit`), all pages fetched, in the server's order. */
+  listKeys(q?: ListKeysQuery): Promise<WireApiKey[]>;
+  getKey(name: string): Promise<WireApiKey>;
+  createKey(
+    req: CreateKeyRequest,
+    opts?: { isOurs?: (existing: WireApiKey) => boolean },
+  ): Promise<{ key: WireApiKey; recovered: boolean }>;
+  deleteKey(name: string): Promise<void>;
+  regenerateKey(name: string): Promise<WireApiKey>;
+  /** The key this client's token belongs to (list with it: a non-master token sees only itself). */
+  whoami(): Promise<WireApiKey>;
+}
+
+export const DEFAULTS = {
+  timeoutMs: 30_000,
+  retries: 3,
+  concurrency: 6,
+  perPage: 100,
+  userAgent: 'carto-keys',
+} as const;
+
+/** At most this much of an error body goes to the trace. */
+const TRACE_BODY_MAX = 500;
+
+interface RequestSpec {
+  method: 'GET' | 'POST' | 'DELETE';
+  /** After `/api/v3/api_keys`, already percent-encoded. */
+  path: string;
+  query?: Record<string, string>;
+  body?: unknown;
+  /** Tail of "Could not …" in error messages. */
+  action: string;
+  policy: RetryPolicy;
+}
+
+type SendResult =
+  | { ok: true; reply: Reply }
+  /** `afterAmbiguous`: an earlier attempt may have taken effect (see the retry rules above). */
+  | { ok: false; failure: Failure; afterAmbiguous: boolean };
+
+type AttemptResult = { ok: true; reply: Reply } | { ok: false; failure: Failure; retryAfterMs?: number };
+
+export function createApiClient(opts: ApiClientOptions): ApiClient {
+  // Validates the URL and that the Basic user is the URL's user: CARTO refuses a mismatch with a bare
+  // 401, which would wrongly blame the key.
+  const { baseUrl, username } = resolveBaseUrl({ user: opts.username, baseUrl: opts.baseUrl });
+  const host = new URL(baseUrl).host;
+  const endpoint = `${baseUrl}${API_KEYS_PATH}`;
+  const credential = Buffer.from(`${username}:${opts.token}`, 'utf8').toString('base64');
+  const secrets = [opts.token, credential];
+  const timeoutMs = opts.timeoutMs ?? DEFAULTS.timeoutMs;
+  const maxAttempts = 1 + Math.max(0, opts.retries ?? DEFAULTS.retries);
+  const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const random = opts.random ?? Math.random;
+  const concurrency = Math.max(1, opts.concurrency ?? DEFAULTS.concurrency);
+  const fullPageSize = Math.max(1, opts.perPage ?? DEFAULTS.perPage);
+  const headers: Record<string, string> = {
+    Authorization: `Basic ${credential}`,
+    Accept: 'application/json',
+    'User-Agent': opts.userAgent ?? DEFAULTS.userAgent,
+  };
+
+  const debug = opts.debug;
+  const trace = (line: string): void => debug?.(redactText(line, secrets));
+  const contextOf = (action: string): FailureContext => ({ action, host, baseUrl, secrets });
+
+  function urlOf(spec: RequestSpec): string {
+    const query = spec.query === undefined ? '' : new URLSearchParams(spec.query).toString();
+    return `${endpoint}${spec.path}${query === '' ? '' : `?${query}`}`;
+  }
+
+  async function attempt(spec: RequestSpec, url: string, n: number): Promise<AttemptResult> {
+    const label = `${spec.method} ${url}`;
+    trace(`→ ${label}${n > 1 ? ` (attempt ${n}/${maxAttempts})` : ''}`);
+    const ctx = contextOf(spec.action);
+    const started = performance.now();
+    const elapsed = (): string => `${Math.round(performance.now() - started)} ms`;
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), timeoutMs);
+    let reply: Reply;
+    try {
+      const res = await untilAborted(
+        opts.fetch(url, {
+          method: spec.method,
+          headers: spec.body === undefined ? headers : { ...headers, 'Content-Type': 'application/json' },
+          ...(spec.body === undefined ? {} : { body: JSON.stringify(spec.body) }),
+          signal: controller.signal,
+          // A redirect would resend the credential to wherever it points, and turn a POST into a GET;
+          // CARTO's API does not redirect, so one is reported as an error instead.
+          redirect: 'manual',
+        }),
+        controller.signal,
+      );
+      reply = { status: res.status, headers: res.headers, text: await untilAborted(res.text(), controller.signal) };
+    } catch (err) {
+      const failure = failureFromThrown(err, controller.signal.aborted, timeoutMs, ctx);
+      trace(`← ${failure.reason} ${label} (${elapsed()})`);
+      return { ok: false, failure };
+    } finally {
+      clearTimeout(timer);
+    }
+
+    trace(`← ${reply.status} ${label} (${elapsed()})`);
+    if (reply.status >= 200 && reply.status < 300) return { ok: true, reply };
+    // Only error bodies are traced: success bodies carry tokens.
+    if (reply.text.trim() !== '') trace(`  body: ${clip(reply.text, TRACE_BODY_MAX)}`);
+    const retryAfterMs = parseRetryAfter(reply.headers.get('retry-after'), Date.now());
+    return {
+      ok: false,
+      failure: failureFromReply(reply, ctx),
+      ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+    };
+  }
+
+  async function send(spec: RequestSpec): Promise<SendResult> {
+    const url = urlOf(spec);
+    let afterAmbiguous = false;
+    for (let n = 1; ; n++) {
+      const result = await attempt(spec, url, n);
+      if (result.ok) return result;
+      const { failure } = result;
+      if (n >= maxAttempts || !mayRetry(spec.policy, failure.delivery)) {
+        if (n > 1) trace(`  giving up after ${n} attempts`);
+        return { ok: false, failure, afterAmbiguous };
+      }
+      if (failure.delivery === 'ambiguous') afterAmbiguous = true;
+      const delay = result.retryAfterMs ?? backoffMs(n, random);
+      trace(`  ${failure.reason}: retrying in ${delay} ms (attempt ${n + 1}/${maxAttempts})`);
+      await sleep(delay);
+    }
+  }
+
+  async function request(spec: RequestSpec): Promise<Reply> {
+    const result = await send(spec);
+    if (!result.ok) throw result.failure.error;
+    return result.reply;
+  }
+
+  function decode<T>(reply: Reply, action: string, what: string, check: (value: unknown) => Checked<T>): T {
+    const ctx = contextOf(action);
+    const checked = check(successJson(reply, ctx));
+    if (!checked.ok) throw badResponse(reply.status, ctx, `a reply that is not ${what}: ${checked.problem}`);
+    return checked.value;
+  }
+
+  const keyPath = (name: string): string => `/${encodeURIComponent(name)}`;
+
+  async function listPage(q: ListPageQuery): Promise<WireListPage> {
+    const query: Record<string, string> = { page: String(q.page), per_page: String(q.perPage) };
+    if (q.order !== undefined) query['order'] = q.order;
+    if (q.type !== undefined && q.type.length > 0) query['type'] = q.type.join(',');
+    const action = 'list API keys';
+    const reply = await request({ method: 'GET', path: '', query, action, policy: 'any' });
+    return decode(reply, action, 'an API key list', checkListPage);
+  }
+
+  async function listKeys(q: ListKeysQuery = {}): Promise<WireApiKey[]> {
+    const { limit } = q;
+    if (limit !== undefined && limit <= 0) return [];
+    const perPage = limit === undefined ? fullPageSize : Math.min(fullPageSize, limit);
+    const pageQuery = (page: number): ListPageQuery => ({
+      page,
+      perPage,
+      ...(q.order === undefined ? {} : { order: q.order }),
+      ...(q.type === undefined ? {} : { type: q.type }),
+    });
+
+    // Page 1 first: only its `total` says how many pages there are.
+    const first = await listPage(pageQuery(1));
+    // Keys in hand count even if `total` understates them.
+    const total = Math.max(first.total, first.result.length);
+    const wanted = limit === undefined ? total : Math.min(total, limit);
+    // The page count is fixed now, so a server whose pages disagree with `total` cannot make this
+    // loop forever; a page past the end (200, `result: []`) stops the fetching early.
+    const pageCount = first.result.length >= wanted ? 1 : Math.ceil(wanted / perPage);
+    const pages = new Map<number, WireApiKey[]>([[1, first.result]]);
+    await runPool(2, pageCount, concurrency, async (page) => {
+      const { result } = await listPage(pageQuery(page));
+      pages.set(page, result);
+      return result.length === 0 ? 'stop' : 'continue';
+    });
+
+    // Keys created or deleted while paging shift items between pages, so one key can show up on two
+    // pages: names are unique per user, so keep the first.
+    const seen = new Set<string>();
+    const keys: WireApiKey[] = [];
+    for (let page = 1; page <= pageCount; page++) {
+      for (const key of pages.get(page) ?? []) {
+        if (seen.has(key.name)) continue;
+        seen.add(key.name);
+        keys.push(key);
+      }
+    }
+    return keys.slice(0, wanted);
+  }
+
+  async function getKey(name: string): Promise<WireApiKey> {
+    const action = `show API key "${name}"`;
+    const reply = await request({ method: 'GET', path: keyPath(name), action, policy: 'any' });
+    return decode(reply, action, 'an API key', checkApiKey);
+  }
+
+  async function createKey(
+    req: CreateKeyRequest,
+    createOpts: { isOurs?: (existing: WireApiKey) => boolean } = {},
+  ): Promise<{ key: WireApiKey; recovered: boolean }> {
+    if (req.name.includes('/')) {
+      // CARTO accepts it, but no URL can address such a key afterwards (auth-api.md §1).
+      throw new UsageError(`API key names cannot contain "/": "${req.name}"`, {
+        hint: 'CARTO would create it, but could never show, regenerate or delete it',
+      });
+    }
+    const action = `create API key "${req.name}"`;
+    const body: CreateKeyRequest = { name: req.name, grants: req.grants };
+    const result = await send({ method: 'POST', path: '', body, action, policy: 'any' });
+    if (result.ok) return { key: decode(result.reply, action, 'an API key', checkApiKey), recovered: false };
+
+    const { error } = result.failure;
+    if (!result.afterAmbiguous || !(error instanceof ApiError)) throw error;
+    // After an attempt that may have created the key, two refusals can be caused by that very key:
+    // "name already taken", and the quota it used up.
+    const duplicate = error.kind === 'validation' && isDuplicateName(error.serverMessage);
+    if (!duplicate && error.kind !== 'quota') throw error;
+    trace(`  ${error.kind} after an attempt that may have created "${req.name}": looking for it`);
+    const existing = await findKey(req.name);
+    if (existing === undefined) throw error;
+    if (!(createOpts.isOurs ?? (() => true))(existing)) {
+      throw duplicate
+        ? withHint(error, `An API key named "${req.name}" already exists and is not the one requested; choose another name`)
+        : error;
+    }
+    return { key: existing, recovered: true };
+  }
+
+  /** The key, or undefined when CARTO says there is none. */
+  async function findKey(name: string): Promise<WireApiKey | undefined> {
+    try {
+      return await getKey(name);
+    } catch (err) {
+      if (err instanceof ApiError && err.kind === 'not_found') return undefined;
+      throw err;
+    }
+  }
+
+  async function deleteKey(name: string): Promise<void> {
+    const action = `delete API key "${name}"`;
+    const result = await send({ method: 'DELETE', path: keyPath(name), action, policy: 'any' });
+    if (result.ok) return;
+    const { error } = result.failure;
+    if (result.afterAmbiguous && error instanceof ApiError && error.kind === 'not_found') {
+      trace(`  "${name}" is gone after an attempt that may have deleted it: done`);
+      return;
+    }
+    throw error;
+  }
+
+  async function regenerateKey(name: string): Promise<WireApiKey> {
+    const action = `regenerate the token of API key "${name}"`;
+    const path = `${keyPath(name)}/token/regenerate`;
+    const result = await send({ method: 'POST', path, action, policy: 'unsent' });
+    if (result.ok) return decode(result.reply, action, 'an API key', checkApiKey);
+
+    const { error, delivery } = result.failure;
+    if (!(error instanceof ApiError)) throw error;
+    if (name === DEFAULT_PUBLIC_KEY_NAME && error.kind === 'server') {
+      // CARTO's server crashes on this one (auth-api.md §6) instead of refusing it.
+      throw withHint(error, 'The Default public key cannot be regenerated: its token is always "default_public"');
+    }
+    if (delivery === 'ambiguous') {
+      throw withHint(
+        error,
+        `The token may have been regenerated anyway (the old one then no longer works): check with "carto-keys show ${name}" before retrying`,
+      );
+    }
+    throw error;
+  }
+
+  async function whoami(): Promise<WireApiKey> {
+    // A non-master token lists only itself; a master token lists every key, master first.
+    const page = await listPage({ page: 1, perPage: 1 });
+    const key = page.result[0];
+    if (key === undefined) {
+      throw badResponse(200, contextOf('identify the API key'), 'an empty list: no key for this token');
+    }
+    return key;
+  }
+
+  return { baseUrl, username, listPage, listKeys, getKey, createKey, deleteKey, regenerateKey, whoami };
+}
+
+/**
+ * Rejects with the signal's reason as soon as it aborts, even if `promise` ignores the signal (an
+ * injected fetch, the embedded sandbox), so the per-attempt timeout always holds.
+ */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason as Error);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}

@@ -1,0 +1,228 @@
+// The transports (undici over real sockets, the in-process embedded handler) and the network error
+// codes that msw cannot produce. No msw here: undici bypasses it by design.
+
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { connect, type AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createApiClient, type ApiClientOptions, type FetchLike } from '../../src/api/client.js';
+import { createUndiciFetch, embeddedFetch } from '../../src/api/http.js';
+import { ApiError } from '../../src/errors.js';
+import { loadFixture } from '../helpers/fixtures.js';
+import { MASTER_TOKEN, rejectionOf } from './harness.js';
+
+const servers: Server[] = [];
+
+afterEach(async () => {
+  for (const server of servers.splice(0)) {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
+});
+
+async function listen(server: Server): Promise<number> {
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return (server.address() as AddressInfo).port;
+}
+
+/** A server answering every request with the list fixture, recording what it got. */
+async function listServer(seen: IncomingMessage[]): Promise<number> {
+  const { status, headers, body } = loadFixture('list-as-public-key');
+  return listen(
+    createServer((req: IncomingMessage, res: ServerResponse) => {
+      seen.push(req);
+      res.writeHead(status, headers).end(JSON.stringify(body));
+    }),
+  );
+}
+
+function client(fetch: FetchLike, over: Partial<ApiClientOptions> = {}) {
+  return createApiClient({
+    baseUrl: 'https://jdoe.carto.com',
+    username: 'jdoe',
+    token: MASTER_TOKEN,
+    fetch,
+    sleep: async () => {},
+    ...over,
+  });
+}
+
+/** A fetch that fails like undici does: TypeError('fetch failed') caused by a system error. */
+function failingFetch(cause: Error): { fetch: FetchLike; calls: () => number } {
+  let calls = 0;
+  return {
+    fetch: async () => {
+      calls++;
+      throw new TypeError('fetch failed', { cause });
+    },
+    calls: () => calls,
+  };
+}
+
+function systemError(code: string, message: string): Error {
+  return Object.assign(new Error(message), { code });
+}
+
+async function apiError(promise: Promise<unknown>): Promise<ApiError> {
+  const err = await rejectionOf(promise);
+  expect(err).toBeInstanceOf(ApiError);
+  return err as ApiError;
+}
+
+describe('network error codes', () => {
+  it('retries a refused connection, then names the code', async () => {
+    const { fetch, calls } = failingFetch(systemError('ECONNREFUSED', 'connect ECONNREFUSED 10.0.0.1:443'));
+    const err = await apiError(client(fetch).getKey('x'));
+    expect(calls()).toBe(4);
+    expect(err.kind).toBe('network');
+    expect(err.message).toBe('Could not show API key "x": cannot reach jdoe.carto.com (connect ECONNREFUSED 10.0.0.1:443)');
+    expect(err.hint).toMatch(/Nothing is listening/);
+  });
+
+  it('retries a refused connection even for regenerate (it surely did not arrive)', async () => {
+    const { fetch, calls } = failingFetch(systemError('ECONNREFUSED', 'connect ECONNREFUSED 10.0.0.1:443'));
+    await apiError(client(fetch).regenerateKey('x'));
+    expect(calls()).toBe(4);
+  });
+
+  it('does not retry an unknown host', async () => {
+    const { fetch, calls } = failingFetch(systemError('ENOTFOUND', 'getaddrinfo ENOTFOUND jdoe.carto.com'));
+    const err = await apiError(client(fetch).getKey('x'));
+    expect(calls()).toBe(1);
+    expect(err.message).toMatch(/ENOTFOUND/);
+    expect(err.hint).toMatch(/host name/);
+  });
+
+  it('does not retry a certificate error, and says how to trust a proxy CA', async () => {
+    const { fetch, calls } = failingFetch(systemError('CERT_HAS_EXPIRED', 'certificate has expired'));
+    const err = await apiError(client(fetch).getKey('x'));
+    expect(calls()).toBe(1);
+    expect(err.message).toMatch(/CERT_HAS_EXPIRED: certificate has expired/);
+    expect(err.hint).toMatch(/NODE_EXTRA_CA_CERTS/);
+  });
+
+  it('finds the code inside a happy-eyeballs AggregateError', async () => {
+    const aggregate = Object.assign(
+      new AggregateError([systemError('ECONNREFUSED', 'connect ECONNREFUSED ::1:443')], ''),
+      { code: 'ECONNREFUSED' },
+    );
+    const err = await apiError(client(failingFetch(aggregate).fetch, { retries: 0 }).getKey('x'));
+    expect(err.message).toMatch(/\(connect ECONNREFUSED ::1:443\)$/);
+  });
+
+  it('retries a reset for GET but not for regenerate', async () => {
+    const reset = systemError('ECONNRESET', 'socket hang up');
+    const get = failingFetch(reset);
+    await apiError(client(get.fetch).getKey('x'));
+    expect(get.calls()).toBe(4);
+    const regenerate = failingFetch(reset);
+    await apiError(client(regenerate.fetch).regenerateKey('x'));
+    expect(regenerate.calls()).toBe(1);
+  });
+
+  it('keeps the token out of a network error message', async () => {
+    const { fetch } = failingFetch(new Error(`bad url https://h/?api_key=${MASTER_TOKEN}`));
+    const err = await apiError(client(fetch, { retries: 0 }).getKey('x'));
+    expect(err.message).not.toContain(MASTER_TOKEN);
+  });
+});
+
+describe('embeddedFetch', () => {
+  it('hands the handler a real Request with method, URL, headers and body', async () => {
+    const seen: { method: string; url: string; auth: string | null; type: string | null; body: string }[] = [];
+    const fetch = embeddedFetch(async (req) => {
+      seen.push({
+        method: req.method,
+        url: req.url,
+        auth: req.headers.get('authorization'),
+        type: req.headers.get('content-type'),
+        body: await req.text(),
+      });
+      const { status, headers, body } = loadFixture('create-201');
+      return new Response(JSON.stringify(body), { status, headers });
+    });
+    const api = client(fetch, { baseUrl: 'http://127.0.0.1:1/user/jdoe' });
+    const { key } = await api.createKey({ name: 'liked_cities_app', grants: [] });
+
+    expect(key.name).toBe('liked_cities_app');
+    expect(seen).toEqual([
+      {
+        method: 'POST',
+        url: 'http://127.0.0.1:1/user/jdoe/api/v3/api_keys',
+        auth: `Basic ${Buffer.from(`jdoe:${MASTER_TOKEN}`).toString('base64')}`,
+        type: 'application/json',
+        body: '{"name":"liked_cities_app","grants":[]}',
+      },
+    ]);
+  });
+
+  it('is bounded by the timeout even when the handler ignores the signal', async () => {
+    const fetch = embeddedFetch(() => new Promise<Response>(() => {}));
+    const err = await apiError(client(fetch, { timeoutMs: 10, retries: 0 }).getKey('x'));
+    expect(err.kind).toBe('timeout');
+  });
+});
+
+describe('createUndiciFetch', () => {
+  it('talks HTTP over a real socket', async () => {
+    const seen: IncomingMessage[] = [];
+    const port = await listServer(seen);
+    const api = client(await createUndiciFetch({ timeoutMs: 5_000 }), {
+      baseUrl: `http://127.0.0.1:${port}/user/jdoe`,
+    });
+    const key = await api.whoami();
+
+    expect(key.name).toBe('Default public');
+    expect(seen[0]?.url).toBe('/user/jdoe/api/v3/api_keys?page=1&per_page=1');
+    expect(seen[0]?.headers.authorization).toBe(`Basic ${Buffer.from(`jdoe:${MASTER_TOKEN}`).toString('base64')}`);
+  });
+
+  it('reports a closed port as ECONNREFUSED', async () => {
+    const probe = createServer();
+    const port = await listen(probe);
+    await new Promise((resolve) => probe.close(resolve));
+    servers.splice(servers.indexOf(probe), 1);
+
+    const api = client(await createUndiciFetch(), { baseUrl: `http://127.0.0.1:${port}/user/jdoe`, retries: 0 });
+    const err = await apiError(api.whoami());
+    expect(err.kind).toBe('network');
+    expect(err.message).toMatch(/ECONNREFUSED/);
+  });
+
+  it('goes through HTTP_PROXY', async () => {
+    const seen: IncomingMessage[] = [];
+    const target = await listServer(seen);
+    const tunnels: string[] = [];
+    // A CONNECT proxy that sends every host to the local target: the name carto.test resolves
+    // nowhere, so an answer proves the request went through the proxy.
+    const proxy = createServer();
+    proxy.on('connect', (req: IncomingMessage, socket, head: Buffer) => {
+      tunnels.push(req.url ?? '');
+      const upstream = connect(target, '127.0.0.1', () => {
+        socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+        upstream.write(head);
+        upstream.pipe(socket).pipe(upstream);
+      });
+      upstream.on('error', () => socket.destroy());
+      socket.on('error', () => upstream.destroy());
+    });
+    const proxyPort = await listen(proxy);
+
+    const saved = { HTTP_PROXY: process.env['HTTP_PROXY'], NO_PROXY: process.env['NO_PROXY'] };
+    process.env['HTTP_PROXY'] = `http://127.0.0.1:${proxyPort}`;
+    process.env['NO_PROXY'] = '';
+    try {
+      const api = client(await createUndiciFetch({ timeoutMs: 5_000 }), {
+        baseUrl: `http://carto.test:${target}/user/jdoe`,
+        retries: 0,
+      });
+      expect((await api.whoami()).name).toBe('Default public');
+      expect(tunnels).toEqual([`carto.test:${target}`]);
+    } finally {
+      for (const [name, value] of Object.entries(saved)) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    }
+  });
+});
