@@ -1,0 +1,136 @@
+// Builds the commander program and runs it. This is the one place where errors become exit codes and
+// messages; commands only throw typed errors (src/errors.ts).
+
+import { Command, CommanderError } from 'commander';
+import type { Context, GlobalOptions } from './context.js';
+import { CliError, ExitCode } from './errors.js';
+import { colors } from './ui/color.js';
+import { COMMANDS } from './commands/index.js';
+import { VERSION } from './version.js';
+
+export const PROGRAM_NAME = 'carto-keys';
+
+export function globalsFrom(opts: Record<string, unknown>): GlobalOptions {
+  return {
+    ...(typeof opts.profile === 'string' && { profile: opts.profile }),
+    json: opts.json === true,
+    color: opts.color !== false,
+    debug: opts.debug === true,
+    yes: opts.yes === true,
+  };
+}
+
+export function buildProgram(ctx: Context): Command {
+  const program = new Command(PROGRAM_NAME)
+    .description('Manage CARTO API keys: create, list, inspect, revoke, regenerate, clone and rotate.')
+    .version(VERSION, '-V, --version', 'print the version')
+    .option('--profile <name>', 'use this profile instead of the current one (also: CARTO_KEYS_PROFILE)')
+    .option('--json', 'print results as one JSON document')
+    .option('--no-color', 'disable colour (also: NO_COLOR)')
+    .option('--debug', 'trace HTTP requests to stderr (secrets redacted)')
+    .option('-y, --yes', 'answer yes to confirmations (required for destructive commands without a TTY)')
+    .helpOption('-h, --help', 'show help')
+    .showSuggestionAfterError(true)
+    .configureHelp({ showGlobalOptions: true, sortSubcommands: false })
+    .addHelpText('after', EXAMPLES);
+  program.exitOverride();
+  program.configureOutput({
+    writeOut: (s) => ctx.io.stdout.write(s),
+    writeErr: (s) => ctx.io.stderr.write(s),
+    // Parse errors are printed by runCli, in the same format (and JSON) as every other error.
+    outputError: () => {},
+  });
+  for (const make of COMMANDS) program.addCommand(inherit(make(ctx), program));
+  return program;
+}
+
+const EXAMPLES = `
+Examples:
+  $ carto-keys login --sandbox                 # try it with no CARTO account
+  $ carto-keys login --user jdoe               # log in to https://jdoe.carto.com
+  $ carto-keys list
+  $ carto-keys create --name app --api sql --table world_population:select
+  $ carto-keys show app --reveal
+  $ carto-keys rotate app                      # clone, modify, deploy, verify, delete
+  $ carto-keys revoke app --yes
+
+Exit codes: 0 ok, 1 failure, 2 usage, 3 cancelled, 4 authentication, 5 partly done.
+Environment: CARTO_KEYS_MASTER_KEY, CARTO_KEYS_USERNAME, CARTO_KEYS_BASE_URL, CARTO_KEYS_PROFILE,
+CARTO_KEYS_CONFIG_DIR, NO_COLOR.`;
+
+/** commander's addCommand() does not propagate exitOverride/configureOutput: copy them down the tree. */
+function inherit(cmd: Command, parent: Command): Command {
+  cmd.copyInheritedSettings(parent);
+  for (const sub of cmd.commands) inherit(sub, cmd);
+  return cmd;
+}
+
+/** Parses argv (without node and script), runs the command, and returns the exit code. */
+export async function runCli(ctx: Context, argv: string[], program = buildProgram(ctx)): Promise<number> {
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return ExitCode.ok;
+  } catch (err) {
+    return reportError(ctx, err, argv);
+  }
+}
+
+function reportError(ctx: Context, err: unknown, argv: string[]): number {
+  // --json may not have been parsed if parsing is what failed: look at argv too.
+  const json = safeGlobals(ctx).json || argv.includes('--json');
+  const debug = safeGlobals(ctx).debug || argv.includes('--debug');
+  const c = colors(ctx.io.colorStderr);
+
+  if (err instanceof CommanderError) {
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return ExitCode.ok;
+    if (err.code === 'commander.help' || err.code === 'commander.executeSubCommandAsync') return ExitCode.usage;
+    const message = err.message.replace(/^error: /, '');
+    const hint = 'Run `carto-keys --help` or `carto-keys <command> --help` for usage.';
+    write(ctx, json, { code: 'usage', message: capitalize(message), hint }, c);
+    return ExitCode.usage;
+  }
+  if (err instanceof CliError) {
+    // An empty message means the command already reported the failure itself (status).
+    if (err.message) write(ctx, json, { code: err.code, message: err.message, hint: err.hint, status: err.status }, c);
+    if (debug && err.cause instanceof Error && err.cause.stack) ctx.io.stderr.write(`${err.cause.stack}\n`);
+    return err.exitCode;
+  }
+  const e = err instanceof Error ? err : new Error(String(err));
+  if (json) {
+    ctx.io.stderr.write(`${JSON.stringify({ error: { code: 'internal', message: e.message } })}\n`);
+  }
+  ctx.io.stderr.write(`${c.red('Unexpected error: this is a bug in carto-keys.')} Please report it with the trace below.\n${e.stack ?? e.message}\n`);
+  return ExitCode.failure;
+}
+
+function safeGlobals(ctx: Context): GlobalOptions {
+  try {
+    return ctx.globals();
+  } catch {
+    return { json: false, color: true, debug: false, yes: false };
+  }
+}
+
+function write(
+  ctx: Context,
+  json: boolean,
+  e: { code: string; message: string; hint?: string | undefined; status?: number | undefined },
+  c: ReturnType<typeof colors>,
+): void {
+  if (json) {
+    const error = {
+      code: e.code,
+      message: e.message,
+      ...(e.hint !== undefined && { hint: e.hint }),
+      ...(e.status !== undefined && { status: e.status }),
+    };
+    ctx.io.stderr.write(`${JSON.stringify({ error })}\n`);
+    return;
+  }
+  ctx.io.stderr.write(`${c.red('Error:')} ${e.message}\n`);
+  if (e.hint) ctx.io.stderr.write(`${e.hint}\n`);
+}
+
+function capitalize(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}

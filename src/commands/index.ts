@@ -1,0 +1,28 @@
+// The order here is the order of `carto-keys --help`.
+import type { Command } from 'commander';
+import type { Context } from '../context.js';
+import { loginCommand } from './login.js';
+import { logoutCommand } from './logout.js';
+import { statusCommand } from './status.js';
+import { profileCommand } from './profile.js';
+import { listCommand } from './list.js';
+import { showCommand } from './show.js';
+import { createCommand } from './create.js';
+import { revokeCommand } from './revoke.js';
+import { regenerateCommand } from './regenerate.js';
+import { sandboxCommand } from './sandbox.js';
+import { cloneCommand } from './clone.js';
+
+export const COMMANDS: ((ctx: Context) => Command)[] = [
+  listCommand,
+  showCommand,
+  createCommand,
+  revokeCommand,
+  regenerateCommand,
+  cloneCommand,
+  loginCommand,
+  logoutCommand,
+  statusCommand,
+  profileCommand,
+  sandboxCommand,
+];

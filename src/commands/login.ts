@@ -1,0 +1,129 @@
+import { Command } from 'commander';
+import type { Context, Target } from '../context.js';
+import { resolveBaseUrl } from '../api/base-url.js';
+import { AuthError, UsageError } from '../errors.js';
+import { DEFAULT_PROFILE, fingerprint } from '../config/settings.js';
+import { isValidProfileName } from '../config/store.js';
+import { printJson, success } from '../ui/output.js';
+import { SANDBOX_BASE_URL, SANDBOX_PROFILE, SANDBOX_USER } from '../sandbox/embedded-info.js';
+
+export interface LoginOptions {
+  profile: string;
+  target: Omit<Target, 'token'>;
+  /** Where the key comes from; read only after the target is known to be valid. */
+  readKey: () => Promise<string>;
+  /** Profile data stored besides the key. */
+  sandbox: boolean;
+}
+
+export function loginCommand(ctx: Context, run = loginRun): Command {
+  return new Command('login')
+    .description('Store the Master key of a CARTO account in a profile, after checking it')
+    .option('--user <username>', 'CARTO username (alone: https://<username>.carto.com)')
+    .option('--base-url <url>', 'API root: https://org.carto.com/u/<user> or https://host/user/<user> (on-premises)')
+    .option('--with-key', 'read the Master key from stdin instead of prompting')
+    .option('--sandbox', 'use the built-in sandbox (no CARTO account needed): profile "sandbox"')
+    .addHelpText(
+      'after',
+      `
+The Master key is never accepted as a command-line value (it would show in the process list and
+your shell history): it is read from a masked prompt, from stdin (--with-key), or from
+CARTO_KEYS_MASTER_KEY. It is verified (it must be the account's Master key) before it is stored.
+
+Examples:
+  $ carto-keys login --sandbox
+  $ carto-keys login --user jdoe
+  $ carto-keys login --base-url https://acme.carto.com/u/jdoe --profile acme
+  $ carto-keys login --user jdoe --with-key < master-key.txt`,
+    )
+    .action(async (o: { user?: string; baseUrl?: string; withKey?: boolean; sandbox?: boolean }) => {
+      await run(ctx, await parseLogin(ctx, o));
+    });
+}
+
+async function parseLogin(ctx: Context, o: { user?: string; baseUrl?: string; withKey?: boolean; sandbox?: boolean }): Promise<LoginOptions> {
+  const flagProfile = ctx.globals().profile;
+  if (flagProfile !== undefined && !isValidProfileName(flagProfile)) {
+    throw new UsageError(`Invalid profile name "${flagProfile}".`, { hint: 'Profile names use letters, digits, ".", "_" and "-".' });
+  }
+  if (o.sandbox) {
+    if (o.user || o.baseUrl || o.withKey) throw new UsageError('--sandbox takes no --user, --base-url or --with-key: the sandbox has its own account.');
+    const { ensureEmbeddedSandbox } = await import('../sandbox/embedded.js');
+    return {
+      profile: flagProfile ?? SANDBOX_PROFILE,
+      target: { baseUrl: SANDBOX_BASE_URL, username: SANDBOX_USER, sandbox: true },
+      readKey: async () => ensureEmbeddedSandbox(ctx.paths.data).masterKey,
+      sandbox: true,
+    };
+  }
+  let user = o.user;
+  let baseUrl = o.baseUrl;
+  if (user === undefined && baseUrl === undefined) {
+    user = ctx.env.CARTO_KEYS_USERNAME || undefined;
+    baseUrl = ctx.env.CARTO_KEYS_BASE_URL || undefined;
+  }
+  if (user === undefined && baseUrl === undefined) {
+    if (!ctx.io.canPrompt()) throw new UsageError('Which account? Pass --user <username> or --base-url <url>.');
+    const answer = (await ctx.prompter.input('CARTO username or API base URL:')).trim();
+    if (/^https?:\/\//.test(answer)) baseUrl = answer;
+    else user = answer;
+  }
+  const resolved = resolveBaseUrl({ ...(user !== undefined && { user }), ...(baseUrl !== undefined && { baseUrl }) });
+  const envKey = ctx.env.CARTO_KEYS_MASTER_KEY;
+  return {
+    profile: flagProfile ?? DEFAULT_PROFILE,
+    target: { ...resolved, sandbox: false },
+    readKey: async () => {
+      if (o.withKey) {
+        if (ctx.io.stdin.isTTY) throw new UsageError('--with-key reads the key from stdin, but stdin is a terminal.', { hint: 'Use: carto-keys login --with-key < key-file' });
+        return ctx.io.readStdin();
+      }
+      if (envKey) return envKey;
+      if (!ctx.io.canPrompt()) throw new UsageError('No Master key: pass --with-key and the key on stdin, or set CARTO_KEYS_MASTER_KEY.');
+      return ctx.prompter.password(`Master key of ${resolved.username} (input hidden):`);
+    },
+    sandbox: false,
+  };
+}
+
+export async function loginRun(ctx: Context, opts: LoginOptions): Promise<void> {
+  const token = (await opts.readKey()).trim();
+  if (token === '') throw new UsageError('The Master key is empty.');
+  if (/\s/.test(token)) throw new UsageError('The Master key contains spaces or line breaks; check what was pasted or piped.');
+  const target: Target = { ...opts.target, token };
+  const api = await ctx.clientFor(target);
+  let key;
+  try {
+    key = await api.whoami();
+  } catch (err) {
+    if (err instanceof AuthError) {
+      throw new AuthError(`CARTO rejected this key for user "${target.username}" at ${target.baseUrl}. Nothing was stored.`, {
+        hint: 'Check the username and copy the Master key again from your CARTO dashboard (Settings > API keys).',
+        code: 'key_rejected',
+        status: 401,
+      });
+    }
+    throw err;
+  }
+  if (key.type !== 'master') {
+    throw new AuthError(`This is the ${key.type === 'default' ? 'Default public' : 'regular'} key "${key.name}", not the Master key. Nothing was stored.`, {
+      hint: 'carto-keys needs the Master key: find it in your CARTO dashboard (Settings > API keys).',
+      code: 'not_master_key',
+    });
+  }
+  const store = await ctx.config();
+  await store.update((data) => {
+    data.profiles[opts.profile] = {
+      username: target.username,
+      baseUrl: target.baseUrl,
+      masterKey: token,
+      ...(opts.sandbox && { sandbox: true }),
+    };
+    data.currentProfile = opts.profile;
+  });
+  if (ctx.globals().json) {
+    printJson(ctx, { profile: opts.profile, username: target.username, baseUrl: target.baseUrl, sandbox: opts.sandbox, fingerprint: fingerprint(token), configPath: store.path });
+    return;
+  }
+  success(ctx, `Logged in as ${target.username} at ${opts.sandbox ? 'the built-in sandbox' : target.baseUrl} (profile "${opts.profile}", now current).`);
+}

@@ -1,0 +1,87 @@
+import { Command } from 'commander';
+import type { Context } from '../context.js';
+import { DEFAULT_PUBLIC_KEY_NAME, MASTER_KEY_NAME, type WireApiKey } from '../api/types.js';
+import { requireCredentials } from '../config/settings.js';
+import { FileError, UsageError } from '../errors.js';
+import { rememberNames } from '../cache/names.js';
+import { printJson, printLine, success, warn } from '../ui/output.js';
+import { printCreatedKey } from './create.js';
+import { shellQuote } from './revoke.js';
+import { confirmOrCancel, requireYesOrTty } from './shared.js';
+
+export interface RegenerateOptions {
+  name: string;
+  tokenOnly: boolean;
+  printToken: boolean;
+}
+
+export function regenerateCommand(ctx: Context, run = regenerateRun): Command {
+  return new Command('regenerate')
+    .description('Give an API key a new token, after confirmation (the old token stops working at once)')
+    .argument('<name>', 'name of the API key ("Master" included)')
+    .option('--token-only', 'print only the new token, for $(...)')
+    .option('--print-token', 'for Master with the key in CARTO_KEYS_MASTER_KEY: print the new Master key once')
+    .addHelpText(
+      'after',
+      `
+Apps using the old token break until they get the new one. To replace a key without downtime, use
+\`carto-keys rotate <name>\`. Regenerating Master stores the new key in the profile that used the old one.
+
+Examples:
+  $ carto-keys regenerate app
+  $ carto-keys regenerate Master --yes`,
+    )
+    .action(async (name: string, o: { tokenOnly?: boolean; printToken?: boolean }) => {
+      if (name === DEFAULT_PUBLIC_KEY_NAME) {
+        throw new UsageError('The Default public key has a fixed token ("default_public") and cannot be regenerated.');
+      }
+      requireYesOrTty(ctx, 'Regenerating a token');
+      await run(ctx, { name, tokenOnly: o.tokenOnly === true, printToken: o.printToken === true });
+    });
+}
+
+export async function regenerateRun(ctx: Context, opts: RegenerateOptions): Promise<void> {
+  const creds = requireCredentials(await ctx.settings());
+  const master = opts.name === MASTER_KEY_NAME;
+  // With the key only in the environment there is no profile to store a new Master key in: the user
+  // must ask for it to be printed, or it would be lost (and the account locked out of this tool).
+  if (master && creds.keySource.kind === 'env' && !opts.printToken) {
+    throw new UsageError('The Master key comes from CARTO_KEYS_MASTER_KEY, so there is no profile to store the new one in.', {
+      hint: 'Pass --print-token to print the new Master key once on stdout, then update CARTO_KEYS_MASTER_KEY.',
+    });
+  }
+  const api = await ctx.api();
+  const key = await api.getKey(opts.name);
+  if (!ctx.globals().json) {
+    warn(ctx, `Apps using the current token of "${key.name}" will stop working until they get the new one.`);
+    if (key.type === 'regular') warn(ctx, `To switch apps over without downtime, use \`carto-keys rotate ${shellQuote(key.name)}\` instead.`);
+  }
+  await confirmOrCancel(ctx, `Regenerate the token of "${key.name}"?`);
+  const updated = await api.regenerateKey(key.name);
+  await rememberNames(ctx, { add: [updated.name] });
+  if (updated.type === 'master') await storeNewMaster(ctx, creds.profile, updated, opts.printToken && creds.keySource.kind === 'env');
+  else printCreatedKey(ctx, updated, undefined, opts.tokenOnly, 'Regenerated');
+}
+
+async function storeNewMaster(ctx: Context, profile: string, key: WireApiKey, print: boolean): Promise<void> {
+  if (print) {
+    printLine(ctx, key.token);
+    if (!ctx.globals().json) warn(ctx, 'Update CARTO_KEYS_MASTER_KEY (and any secret store holding it) with the new Master key.');
+    return;
+  }
+  const store = await ctx.config();
+  try {
+    await store.update((data) => {
+      const p = data.profiles[profile];
+      if (!p) throw new Error(`profile "${profile}" disappeared from the config file`);
+      p.masterKey = key.token;
+    });
+  } catch (err) {
+    throw new FileError(`The Master key was regenerated, but the new key could not be stored in profile "${profile}": ${err instanceof Error ? err.message : String(err)}`, {
+      hint: 'Copy the new Master key from your CARTO dashboard (API keys) and run `carto-keys login` again.',
+      cause: err,
+    });
+  }
+  if (ctx.globals().json) printJson(ctx, { name: key.name, type: key.type, stored: true, profile });
+  else success(ctx, `Regenerated the Master key and stored it in profile "${profile}" (${store.path}).`);
+}

@@ -1,0 +1,72 @@
+import { Command } from 'commander';
+import type { Context } from '../context.js';
+import { ApiError, UsageError } from '../errors.js';
+import { rememberNames } from '../cache/names.js';
+import { printJson, success } from '../ui/output.js';
+import { confirmOrCancel, isBuiltIn, requireYesOrTty } from './shared.js';
+
+export interface RevokeOptions {
+  names: string[];
+}
+
+export function revokeCommand(ctx: Context, run = revokeRun): Command {
+  return new Command('revoke')
+    .aliases(['delete', 'rm'])
+    .description('Revoke (delete) regular API keys, after confirmation')
+    .argument('<names...>', 'names of the API keys')
+    .addHelpText(
+      'after',
+      `
+Apps using a revoked key stop working at once. To replace a key without downtime, use \`carto-keys rotate\`.
+
+Examples:
+  $ carto-keys revoke old-app
+  $ carto-keys rm app-1 app-2 --yes`,
+    )
+    .action(async (names: string[]) => {
+      const builtIn = names.find(isBuiltIn);
+      if (builtIn !== undefined) {
+        throw new UsageError(`"${builtIn}" is a built-in key and cannot be revoked.`, {
+          hint: builtIn === 'Master' ? 'To change the Master token, use `carto-keys regenerate Master`.' : undefined,
+        });
+      }
+      requireYesOrTty(ctx, 'Revoking API keys');
+      await run(ctx, { names: [...new Set(names)] });
+    });
+}
+
+export async function revokeRun(ctx: Context, opts: RevokeOptions): Promise<void> {
+  const api = await ctx.api();
+  // Fetch every key first: a typo fails here, before any prompt and before anything is deleted.
+  const keys = [];
+  for (const name of opts.names) {
+    const key = await api.getKey(name);
+    if (key.type !== 'regular') throw new UsageError(`"${key.name}" is the ${key.type} key and cannot be revoked.`);
+    keys.push(key);
+  }
+  const list = keys.map((k) => `"${k.name}"`).join(', ');
+  await confirmOrCancel(ctx, `Revoke ${keys.length === 1 ? 'API key' : `${keys.length} API keys`} ${list}? Apps using ${keys.length === 1 ? 'it' : 'them'} stop working.`);
+
+  const revoked: string[] = [];
+  for (const key of keys) {
+    try {
+      await api.deleteKey(key.name);
+    } catch (err) {
+      if (revoked.length === 0 || !(err instanceof ApiError)) throw err;
+      await rememberNames(ctx, { remove: revoked });
+      // Say exactly what happened: some keys are gone, the rest are not.
+      throw new ApiError(err.kind, `Revoked ${revoked.map((n) => `"${n}"`).join(', ')}, but not "${key.name}": ${err.message}`, {
+        hint: `Run \`carto-keys revoke ${keys.slice(revoked.length).map((k) => shellQuote(k.name)).join(' ')}\` to finish.`,
+        ...(err.status !== undefined && { status: err.status }),
+      });
+    }
+    revoked.push(key.name);
+    if (!ctx.globals().json) success(ctx, `Revoked API key "${key.name}"`);
+  }
+  await rememberNames(ctx, { remove: revoked });
+  if (ctx.globals().json) printJson(ctx, { revoked });
+}
+
+export function shellQuote(s: string): string {
+  return /^[A-Za-z0-9_.,:@%+=\/-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}

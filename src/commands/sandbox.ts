@@ -1,0 +1,99 @@
+import { Command } from 'commander';
+import type { Context } from '../context.js';
+import { UsageError } from '../errors.js';
+import { info, printJson, printLine, success } from '../ui/output.js';
+import { positiveInt } from './shared.js';
+
+export interface ServeOptions {
+  port: number;
+  state?: string;
+  quota?: number;
+  seedKeys?: number;
+}
+
+export const DEFAULT_SANDBOX_PORT = 8442;
+
+function port(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n > 65535) throw new UsageError(`--port must be a number from 0 to 65535, got "${value}".`);
+  return n;
+}
+
+export function sandboxCommand(ctx: Context): Command {
+  const sandbox = new Command('sandbox').description('The built-in emulator of CARTO\'s Auth API').addHelpText(
+    'after',
+    `
+\`carto-keys login --sandbox\` uses the emulator in-process (no server). \`sandbox serve\` serves it over
+HTTP on 127.0.0.1 for curl, other tools and CI rehearsals.
+
+Examples:
+  $ carto-keys sandbox serve --port 8442
+  $ carto-keys sandbox serve --port 0 --state ./sandbox.json --json
+  $ carto-keys sandbox reset`,
+  );
+  sandbox
+    .command('serve')
+    .description('Serve the emulator over HTTP on 127.0.0.1 until Ctrl-C')
+    .option('--port <port>', `port to listen on (0: any free port)`, port, DEFAULT_SANDBOX_PORT)
+    .option('--state <file>', 'load and save the state in this file (default: a fresh account in memory)')
+    .option('--quota <n>', 'limit the number of regular keys (403 past it, like a plan limit)', positiveInt('--quota'))
+    .option('--seed-keys <n>', 'start with n extra regular keys (for benchmarks)', positiveInt('--seed-keys'))
+    .action(async (o: ServeOptions) => serveRun(ctx, o));
+  sandbox
+    .command('reset')
+    .description('Start the embedded sandbox afresh (all its keys are lost; a new Master key)')
+    .action(async () => resetRun(ctx));
+  return sandbox;
+}
+
+export async function serveRun(ctx: Context, o: ServeOptions): Promise<void> {
+  const { createSandboxState, createSandboxHandler, startSandboxServer, loadSandboxState, saveSandboxState } = await import('../sandbox/index.js');
+  const { masterKeyOf } = await import('../sandbox/embedded.js');
+  let state = o.state ? loadSandboxState(o.state) : undefined;
+  if (!state) {
+    state = createSandboxState({ ...(o.seedKeys !== undefined && { seedRegularKeys: o.seedKeys }) });
+    if (o.state) saveSandboxState(o.state, state);
+  }
+  const stateFile = o.state;
+  const handler = createSandboxHandler(state, {
+    ...(o.quota !== undefined && { quota: o.quota }),
+    ...(stateFile && { onChange: (s: typeof state) => saveSandboxState(stateFile, s) }),
+  });
+  const server = await startSandboxServer({ handler, port: o.port, host: '127.0.0.1' });
+  const baseUrl = `${server.url}/user/${state.users[0]!.username}`;
+  const masterKey = masterKeyOf(state);
+  // The sandbox's Master key is printed on purpose: it guards nothing but this throwaway emulator.
+  if (ctx.globals().json) {
+    printJson(ctx, { baseUrl, username: state.users[0]!.username, masterKey, port: server.port });
+  } else {
+    printLine(ctx, `Base URL:   ${baseUrl}`);
+    printLine(ctx, `Username:   ${state.users[0]!.username}`);
+    printLine(ctx, `Master key: ${masterKey}`);
+    info(ctx, '');
+    info(ctx, `Try: curl -u ${state.users[0]!.username}:${masterKey} ${baseUrl}/api/v3/api_keys`);
+    info(ctx, `or:  CARTO_KEYS_BASE_URL=${baseUrl} CARTO_KEYS_MASTER_KEY=… carto-keys list`);
+    info(ctx, 'Press Ctrl-C to stop.');
+  }
+  const signal = await ctx.stopSignal();
+  await server.close();
+  info(ctx, `Sandbox stopped (${signal}).`);
+}
+
+export async function resetRun(ctx: Context): Promise<void> {
+  const { resetEmbeddedSandbox } = await import('../sandbox/embedded.js');
+  const { masterKey, path } = resetEmbeddedSandbox(ctx.paths.data);
+  // Sandbox profiles hold the old Master key, which no longer exists: give them the new one.
+  const store = await ctx.config();
+  const updated = await store.update((data) => {
+    const names: string[] = [];
+    for (const [name, p] of Object.entries(data.profiles)) {
+      if (p.sandbox) {
+        p.masterKey = masterKey;
+        names.push(name);
+      }
+    }
+    return names;
+  });
+  if (ctx.globals().json) printJson(ctx, { reset: true, stateFile: path, profilesUpdated: updated });
+  else success(ctx, `The sandbox starts afresh (${path}).${updated.length ? ` Updated profile${updated.length > 1 ? 's' : ''} ${updated.map((n) => `"${n}"`).join(', ')}.` : ' Run `carto-keys login --sandbox` to use it.'}`);
+}

@@ -1,0 +1,140 @@
+// Profiles on disk. conf does the atomic 0600 writes; this file adds what conf does not: a 0700
+// folder, shape validation of a hand-edited file, a lock around read-modify-write so two processes
+// cannot lose each other's change, and a refusal to overwrite a file it cannot read.
+
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { FileError } from '../errors.js';
+import { LockBusyError, waitLock } from './lock.js';
+import { ensurePrivateDir, ensurePrivateFile } from './secure-dir.js';
+
+export interface Profile {
+  username: string;
+  baseUrl: string;
+  /** Absent after `logout`: the profile keeps its user and URL. */
+  masterKey?: string;
+  /** The profile talks to the embedded emulator in-process. */
+  sandbox?: boolean;
+}
+
+export interface ConfigData {
+  currentProfile?: string;
+  profiles: Record<string, Profile>;
+}
+
+export interface ConfigStore {
+  readonly dir: string;
+  readonly path: string;
+  /** The stored data, validated. Missing file = no profiles. */
+  read(): ConfigData;
+  /** Locked read-modify-write; `fn` mutates the data it is given. */
+  update<T>(fn: (data: ConfigData) => T): Promise<T>;
+}
+
+export const CONFIG_FILE = 'config.json';
+
+const PROFILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+export function isValidProfileName(name: string): boolean {
+  return PROFILE_NAME.test(name);
+}
+
+type ConfInstance = { store: Record<string, unknown>; path: string };
+
+export function openConfigStore(dir: string): ConfigStore {
+  const path = join(dir, CONFIG_FILE);
+  let conf: ConfInstance | undefined;
+
+  async function instance(): Promise<ConfInstance> {
+    if (conf) return conf;
+    ensurePrivateDir(dir);
+    ensurePrivateFile(path);
+    const { default: Conf } = await import('conf');
+    try {
+      conf = new Conf<Record<string, unknown>>({
+        projectName: 'carto-keys',
+        cwd: dir,
+        configName: 'config',
+        configFileMode: 0o600,
+        clearInvalidConfig: false,
+      }) as unknown as ConfInstance;
+    } catch (err) {
+      throw corrupt(path, err);
+    }
+    return conf;
+  }
+
+  return {
+    dir,
+    path,
+    read() {
+      return readValidated(path);
+    },
+    async update(fn) {
+      const c = await instance();
+      let lock;
+      try {
+        lock = await waitLock(`${path}.lock`);
+      } catch (err) {
+        if (err instanceof LockBusyError) {
+          throw new FileError(`The config file is being changed by another carto-keys process (pid ${err.pid ?? '?'}).`, {
+            hint: `Try again in a moment. If no carto-keys is running, delete ${err.path}.`,
+          });
+        }
+        throw err;
+      }
+      try {
+        // Re-read under the lock: another process may have written since we last looked.
+        const data = readValidated(path);
+        const result = fn(data);
+        c.store = data as unknown as Record<string, unknown>;
+        return result;
+      } finally {
+        lock.release();
+      }
+    },
+  };
+}
+
+function corrupt(path: string, err: unknown): FileError {
+  const why = err instanceof Error ? err.message.split('\n')[0] : String(err);
+  return new FileError(`The config file ${path} cannot be read: ${why}`, {
+    hint: 'Fix it by hand or move it away and run `carto-keys login` again; carto-keys will not overwrite it.',
+    cause: err,
+  });
+}
+
+function readValidated(path: string): ConfigData {
+  if (!existsSync(path)) return { profiles: {} };
+  let raw: unknown;
+  try {
+    // Read directly (not through conf) so that merely reading never creates folders or files.
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw corrupt(path, err);
+  }
+  const problem = validateConfig(raw);
+  if (problem) throw corrupt(path, new Error(problem));
+  const data = raw as Partial<ConfigData>;
+  return { ...data, profiles: data.profiles ?? {} };
+}
+
+/** Returns what is wrong with a config document, or undefined. */
+export function validateConfig(raw: unknown): string | undefined {
+  if (!isObject(raw)) return 'expected a JSON object';
+  if (raw.currentProfile !== undefined && typeof raw.currentProfile !== 'string') return '"currentProfile" must be a string';
+  if (raw.profiles === undefined) return undefined;
+  if (!isObject(raw.profiles)) return '"profiles" must be an object';
+  for (const [name, p] of Object.entries(raw.profiles)) {
+    if (!isObject(p)) return `profile "${name}" must be an object`;
+    if (typeof p.username !== 'string' || p.username === '') return `profile "${name}": "username" must be a non-empty string`;
+    if (typeof p.baseUrl !== 'string' || p.baseUrl === '') return `profile "${name}": "baseUrl" must be a non-empty string`;
+    if (p.masterKey !== undefined && typeof p.masterKey !== 'string') return `profile "${name}": "masterKey" must be a string`;
+    if (p.sandbox !== undefined && typeof p.sandbox !== 'boolean') return `profile "${name}": "sandbox" must be true or false`;
+  }
+  return undefined;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}

@@ -1,0 +1,87 @@
+// Builds a Context from its dependencies. Production (main.ts) and tests (test/harness) both use it,
+// so the lazy wiring of config, settings and API clients is the same code under test and in use.
+
+import { join } from 'node:path';
+import type { ApiClient, FetchLike } from './api/client.js';
+import type { ClosableFetch } from './api/http.js';
+import type { Context, Env, GlobalOptions, Io, Prompter, Target } from './context.js';
+import { appPaths, type AppPaths } from './config/paths.js';
+import { requireCredentials, resolveSettings, type ResolvedSettings } from './config/settings.js';
+import { openConfigStore, type ConfigStore } from './config/store.js';
+
+export interface ContextDeps {
+  io: Io;
+  prompter: Prompter;
+  env: Env;
+  now?: () => Date;
+  stopSignal?: () => Promise<string>;
+  paths?: AppPaths;
+  /** The network transport. Production: undici (lazy); tests: msw's fetch or a sandbox handler. */
+  fetch?: () => Promise<FetchLike>;
+  /** Options for every API client (tests make retries instant). */
+  clientOptions?: { sleep?: (ms: number) => Promise<void>; timeoutMs?: number; retries?: number };
+}
+
+export function createContext(deps: ContextDeps, globals: () => GlobalOptions): Context & { dispose(): Promise<void> } {
+  const paths = deps.paths ?? appPaths(deps.env);
+  let store: ConfigStore | undefined;
+  const config = async () => (store ??= openConfigStore(paths.config));
+  const debug = (line: string) => {
+    if (globals().debug) deps.io.stderr.write(`[debug] ${line}\n`);
+  };
+
+  // One network transport per process, shared by every client (keep-alive across them) and closed by dispose().
+  let network: Promise<ClosableFetch> | undefined;
+  async function transport(sandbox: boolean): Promise<FetchLike> {
+    if (sandbox) {
+      const { embeddedSandboxFetch } = await import('./sandbox/embedded.js');
+      return embeddedSandboxFetch(join(paths.data, 'sandbox.json'));
+    }
+    if (deps.fetch) return deps.fetch();
+    network ??= import('./api/http.js').then(({ createUndiciFetch }) => createUndiciFetch({}));
+    return network;
+  }
+
+  async function clientFor(target: Target): Promise<ApiClient> {
+    const { createApiClient } = await import('./api/client.js');
+    return createApiClient({
+      baseUrl: target.baseUrl,
+      username: target.username,
+      token: target.token,
+      fetch: await transport(target.sandbox),
+      debug,
+      ...deps.clientOptions,
+    });
+  }
+
+  const ctx: Context & { dispose(): Promise<void> } = {
+    io: deps.io,
+    prompter: deps.prompter,
+    env: deps.env,
+    paths,
+    globals,
+    config,
+    async settings(): Promise<ResolvedSettings> {
+      const flagProfile = globals().profile;
+      return resolveSettings({
+        ...(flagProfile !== undefined && { flagProfile }),
+        env: deps.env,
+        configDir: paths.config,
+        readConfig: () => openConfigStore(paths.config).read(),
+      });
+    },
+    async api() {
+      const creds = requireCredentials(await ctx.settings());
+      return clientFor({ baseUrl: creds.baseUrl, username: creds.username, token: creds.masterKey, sandbox: creds.sandbox });
+    },
+    clientFor,
+    debug,
+    now: deps.now ?? (() => new Date()),
+    stopSignal: deps.stopSignal ?? (() => new Promise<string>(() => {})),
+    async dispose() {
+      const n = await network;
+      await n?.close?.();
+    },
+  };
+  return ctx;
+}

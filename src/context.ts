@@ -1,0 +1,91 @@
+// Everything a command may touch comes through the Context: no command reads process.*, console.*
+// or a module singleton. Config and the API client are lazy, so `--help` touches neither.
+
+import type { ApiClient } from './api/client.js';
+import type { ConfigStore } from './config/store.js';
+import type { ResolvedSettings } from './config/settings.js';
+import type { AppPaths } from './config/paths.js';
+
+export interface WritableLike {
+  write(chunk: string): unknown;
+  isTTY?: boolean;
+}
+
+export interface ReadableLike extends AsyncIterable<Buffer | string> {
+  isTTY?: boolean;
+}
+
+export interface Io {
+  stdout: WritableLike;
+  stderr: WritableLike;
+  stdin: ReadableLike;
+  /** Both stdin and stdout are terminals: prompting is allowed. */
+  canPrompt(): boolean;
+  stdoutIsTTY(): boolean;
+  /** Colour on stderr (chatter) is allowed. */
+  colorStderr: boolean;
+  /** Colour on stdout (results) is allowed. */
+  colorStdout: boolean;
+  /** Reads all of stdin as text (for `--with-key`, `--grants-file -`). */
+  readStdin(): Promise<string>;
+}
+
+export interface Choice<T> {
+  name: string;
+  value: T;
+  description?: string;
+  checked?: boolean;
+}
+
+/** Prompts, bound to stderr so they never pollute a pipe. A cancelled prompt throws CancelledError. */
+export interface Prompter {
+  confirm(message: string, opts?: { default?: boolean }): Promise<boolean>;
+  input(message: string, opts?: { default?: string; validate?: (value: string) => true | string }): Promise<string>;
+  password(message: string): Promise<string>;
+  select<T>(message: string, choices: Choice<T>[], opts?: { default?: T }): Promise<T>;
+  checkbox<T>(message: string, choices: Choice<T>[]): Promise<T[]>;
+}
+
+export interface GlobalOptions {
+  profile?: string;
+  json: boolean;
+  color: boolean;
+  debug: boolean;
+  yes: boolean;
+}
+
+export interface Env {
+  [name: string]: string | undefined;
+}
+
+export interface Context {
+  io: Io;
+  prompter: Prompter;
+  env: Env;
+  /** Global flags, available once argv is parsed. */
+  globals(): GlobalOptions;
+  /** The config store (conf), opened on first use. */
+  config(): Promise<ConfigStore>;
+  /** Profile, base URL and Master key resolved from flag > env > store, with where each came from. */
+  settings(): Promise<ResolvedSettings>;
+  /** An API client authenticated with the resolved Master key. */
+  api(): Promise<ApiClient>;
+  /** An API client for any base URL and token: login verifies a key before storing it, rotate verifies a new one. */
+  clientFor(target: Target): Promise<ApiClient>;
+  /** Debug/trace lines (already redacted by the caller) go here; a no-op without --debug. */
+  debug(line: string): void;
+  now(): Date;
+  /** Resolves when the process is asked to stop (SIGINT/SIGTERM): long-running commands (sandbox serve). */
+  stopSignal(): Promise<string>;
+  /** Config (and journals), data (embedded sandbox state) and cache (completion names) folders. */
+  paths: AppPaths;
+}
+
+/** Where to connect and with which token. */
+export interface Target {
+  baseUrl: string;
+  username: string;
+  token: string;
+  /** Talk to the embedded emulator in-process instead of the network. */
+  sandbox: boolean;
+}

@@ -1,0 +1,47 @@
+// Production wiring only: real streams, environment, clock and transport. Everything else is in
+// context-factory.ts and cli.ts, which the tests use with injected dependencies.
+
+import type { Io } from './context.js';
+import { createContext } from './context-factory.js';
+import { buildProgram, globalsFrom, runCli } from './cli.js';
+import { colorAllowed } from './ui/color.js';
+import { inquirerPrompter } from './ui/prompter.js';
+
+export async function main(argv: string[]): Promise<number> {
+  const env = process.env;
+  // --no-color is decided before parsing so that even parse errors honour it.
+  const colorFlag = !argv.includes('--no-color');
+  const io: Io = {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    stdin: process.stdin,
+    canPrompt: () => process.stdin.isTTY === true && process.stdout.isTTY === true,
+    stdoutIsTTY: () => process.stdout.isTTY === true,
+    colorStderr: colorAllowed(env, process.stderr.isTTY, colorFlag),
+    colorStdout: colorAllowed(env, process.stdout.isTTY, colorFlag),
+    readStdin: async () => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of process.stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+      return Buffer.concat(chunks).toString('utf8');
+    },
+  };
+  let program: ReturnType<typeof buildProgram> | undefined;
+  const ctx = createContext(
+    {
+      io,
+      prompter: inquirerPrompter(process.stdin, process.stderr),
+      env,
+      stopSignal: () =>
+        new Promise<string>((resolve) => {
+          for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => resolve(sig));
+        }),
+    },
+    () => globalsFrom(program?.opts() ?? {}),
+  );
+  program = buildProgram(ctx);
+  try {
+    return await runCli(ctx, argv, program);
+  } finally {
+    await ctx.dispose().catch(() => {});
+  }
+}

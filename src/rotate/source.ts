@@ -1,0 +1,57 @@
+// Finding the key to clone or rotate: by name first, else as a token (a token's own list call returns
+// its key, so a leaked token found in a log can be traced back to its key and rotated).
+
+import type { ApiClient } from '../api/client.js';
+import type { WireApiKey } from '../api/types.js';
+import type { Context } from '../context.js';
+import { requireCredentials } from '../config/settings.js';
+import { ApiError, AuthError, UsageError } from '../errors.js';
+import { normalizeRenderedGrants } from '../grants/index.js';
+import type { GrantSet } from '../grants/model.js';
+
+export interface SourceKey {
+  key: WireApiKey;
+  /** The key's grants in create form (auth-api.md §3.1). */
+  grants: GrantSet;
+  /** What normalization dropped that the user may care about. */
+  dropped: string[];
+  /** The argument was a token, not a name. */
+  byToken: boolean;
+}
+
+/** Tokens are 22 URL-safe base64 characters (regular) or 40 hex (Master): a name with spaces is not one. */
+const TOKEN_SHAPE = /^[A-Za-z0-9_-]{16,64}$/;
+
+export async function resolveSourceKey(ctx: Context, api: ApiClient, nameOrToken: string): Promise<SourceKey> {
+  let key: WireApiKey | undefined;
+  let byToken = false;
+  try {
+    key = await api.getKey(nameOrToken);
+  } catch (err) {
+    if (!(err instanceof ApiError && err.kind === 'not_found') || !TOKEN_SHAPE.test(nameOrToken)) throw err;
+    key = await keyOfToken(ctx, nameOrToken);
+    byToken = true;
+  }
+  if (key.type === 'master') {
+    throw new UsageError('The Master key cannot be cloned or rotated: it is not a regular key.', {
+      hint: 'To change the Master token, use `carto-keys regenerate Master`.',
+    });
+  }
+  const { grants, dropped } = normalizeRenderedGrants(key.grants);
+  return { key, grants, dropped, byToken };
+}
+
+async function keyOfToken(ctx: Context, token: string): Promise<WireApiKey> {
+  const creds = requireCredentials(await ctx.settings());
+  const asToken = await ctx.clientFor({ baseUrl: creds.baseUrl, username: creds.username, token, sandbox: creds.sandbox });
+  try {
+    return await asToken.whoami();
+  } catch (err) {
+    if (err instanceof AuthError) {
+      throw new UsageError('No API key has that name, and it is not a valid token of this account either.', {
+        hint: 'Run `carto-keys list` to see the names.',
+      });
+    }
+    throw err;
+  }
+}

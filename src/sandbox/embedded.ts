@@ -1,0 +1,51 @@
+// The embedded sandbox: the emulator running in-process for the `sandbox` profile, its state kept in
+// the data folder between commands. Loaded only when a sandbox profile is used.
+
+import { join } from 'node:path';
+import { embeddedFetch } from '../api/http.js';
+import type { FetchLike } from '../api/client.js';
+import { FileError } from '../errors.js';
+import { SANDBOX_STATE_FILE } from './embedded-info.js';
+import { loadSandboxState, saveSandboxState } from './file-store.js';
+import { createSandboxHandler } from './handler.js';
+import { createSandboxState, type SandboxState } from './state.js';
+
+export function sandboxStatePath(dataDir: string): string {
+  return join(dataDir, SANDBOX_STATE_FILE);
+}
+
+export function masterKeyOf(state: SandboxState): string {
+  const master = state.users[0]?.keys.find((k) => k.type === 'master');
+  if (!master) throw new FileError('The sandbox state has no Master key.', { hint: 'Run `carto-keys sandbox reset` to start afresh.' });
+  return master.token;
+}
+
+/** Loads the embedded sandbox, creating it on first use. */
+export function ensureEmbeddedSandbox(dataDir: string): { masterKey: string; path: string; created: boolean } {
+  const path = sandboxStatePath(dataDir);
+  let state = loadSandboxState(path);
+  const created = state === undefined;
+  if (!state) {
+    state = createSandboxState();
+    saveSandboxState(path, state);
+  }
+  return { masterKey: masterKeyOf(state), path, created };
+}
+
+/** Throws the old state away: a new account with a new random Master key. */
+export function resetEmbeddedSandbox(dataDir: string): { masterKey: string; path: string } {
+  const path = sandboxStatePath(dataDir);
+  const state = createSandboxState();
+  saveSandboxState(path, state);
+  return { masterKey: masterKeyOf(state), path };
+}
+
+export function embeddedSandboxFetch(path: string): FetchLike {
+  const state = loadSandboxState(path);
+  if (!state) {
+    throw new FileError(`The built-in sandbox has no state at ${path}.`, { hint: 'Run `carto-keys login --sandbox` (or `carto-keys sandbox reset`).' });
+  }
+  // Every change is saved at once (atomically), so a later command sees it.
+  const handler = createSandboxHandler(state, { onChange: (s) => saveSandboxState(path, s) });
+  return embeddedFetch(handler);
+}

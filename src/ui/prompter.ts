@@ -1,0 +1,60 @@
+// The prompter adapter over @inquirer/prompts, loaded only when a prompt is actually shown.
+// Prompts render on stderr so that `carto-keys create | pbcopy` never captures a question.
+
+import type { Choice, Prompter } from '../context.js';
+import { CancelledError } from '../errors.js';
+
+type PromptContext = { input: NodeJS.ReadableStream; output: NodeJS.WritableStream; clearPromptOnDone?: boolean };
+
+async function inquirer() {
+  return import('@inquirer/prompts');
+}
+
+async function guard<T>(p: () => Promise<T>): Promise<T> {
+  try {
+    return await p();
+  } catch (err) {
+    // Ctrl-C (ExitPromptError) or a closed stdin (AbortPromptError...) is a cancel, not a bug.
+    if (err instanceof Error && /ExitPromptError|AbortPromptError|CancelPromptError/.test(err.name)) {
+      throw new CancelledError('Cancelled at a prompt.');
+    }
+    throw err;
+  }
+}
+
+export function inquirerPrompter(input: NodeJS.ReadableStream, output: NodeJS.WritableStream): Prompter {
+  const context: PromptContext = { input, output };
+  return {
+    confirm: (message, opts) => guard(async () => (await inquirer()).confirm({ message, default: opts?.default ?? false }, context)),
+    input: (message, opts) =>
+      guard(async () =>
+        (await inquirer()).input(
+          {
+            message,
+            ...(opts?.default !== undefined && { default: opts.default }),
+            ...(opts?.validate && { validate: opts.validate }),
+          },
+          context,
+        ),
+      ),
+    password: (message) => guard(async () => (await inquirer()).password({ message, mask: '*' }, context)),
+    select: <T>(message: string, choices: Choice<T>[], opts?: { default?: T }) =>
+      guard(async () =>
+        (await inquirer()).select<T>(
+          { message, choices: choices.map(toInquirer), ...(opts?.default !== undefined && { default: opts.default }) },
+          context,
+        ),
+      ),
+    checkbox: <T>(message: string, choices: Choice<T>[]) =>
+      guard(async () => (await inquirer()).checkbox<T>({ message, choices: choices.map(toInquirer) }, context)),
+  };
+}
+
+function toInquirer<T>(c: Choice<T>) {
+  return {
+    name: c.name,
+    value: c.value,
+    ...(c.description !== undefined && { description: c.description }),
+    ...(c.checked !== undefined && { checked: c.checked }),
+  };
+}

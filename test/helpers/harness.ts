@@ -1,0 +1,130 @@
+// In-process command tests: injected streams, a scripted prompter, temporary folders, and a fetch
+// that is either msw's (globalThis.fetch) or the sandbox handler. No test here touches process.*.
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FetchLike } from '../../src/api/client.js';
+import type { Choice, Env, Io, Prompter } from '../../src/context.js';
+import { createContext } from '../../src/context-factory.js';
+import { buildProgram, globalsFrom, runCli } from '../../src/cli.js';
+import type { AppPaths } from '../../src/config/paths.js';
+import { CancelledError } from '../../src/errors.js';
+
+export interface Captured {
+  write(chunk: string): boolean;
+  isTTY: boolean;
+  text: string;
+}
+
+function capture(isTTY: boolean): Captured {
+  return {
+    isTTY,
+    text: '',
+    write(chunk: string) {
+      this.text += chunk;
+      return true;
+    },
+  };
+}
+
+export type ScriptedAnswer =
+  | { confirm: boolean; match?: RegExp }
+  | { input: string; match?: RegExp }
+  | { password: string; match?: RegExp }
+  | { select: unknown; match?: RegExp }
+  | { checkbox: unknown[]; match?: RegExp }
+  | { cancel: true; match?: RegExp };
+
+/** Each prompt consumes the next answer; a prompt with no answer left, or of the wrong kind, fails. */
+export function scriptedPrompter(answers: ScriptedAnswer[]): Prompter & { asked: string[]; remaining(): number } {
+  const queue = [...answers];
+  const asked: string[] = [];
+  function next(kind: string, message: string): ScriptedAnswer {
+    asked.push(message);
+    const a = queue.shift();
+    if (!a) throw new Error(`Unexpected ${kind} prompt: "${message}"`);
+    if (a.match && !a.match.test(message)) throw new Error(`Prompt "${message}" does not match ${a.match}`);
+    if ('cancel' in a) throw new CancelledError('Cancelled at a prompt.');
+    if (!(kind in a)) throw new Error(`Expected a ${Object.keys(a)[0]} answer but got a ${kind} prompt: "${message}"`);
+    return a;
+  }
+  return {
+    asked,
+    remaining: () => queue.length,
+    confirm: async (m) => (next('confirm', m) as { confirm: boolean }).confirm,
+    input: async (m, opts) => {
+      const v = (next('input', m) as { input: string }).input;
+      const value = v === '' && opts?.default !== undefined ? opts.default : v;
+      const ok = opts?.validate?.(value) ?? true;
+      if (ok !== true) throw new Error(`Scripted input "${value}" rejected by validate: ${ok}`);
+      return value;
+    },
+    password: async (m) => (next('password', m) as { password: string }).password,
+    select: async <T>(m: string, _c: Choice<T>[]) => (next('select', m) as { select: T }).select,
+    checkbox: async <T>(m: string, _c: Choice<T>[]) => (next('checkbox', m) as { checkbox: T[] }).checkbox,
+  };
+}
+
+export interface RunOptions {
+  env?: Env;
+  /** Both stdin and stdout are terminals (prompts allowed). Default false. */
+  tty?: boolean;
+  stdin?: string;
+  prompter?: Prompter;
+  fetch?: FetchLike;
+  paths?: AppPaths;
+  now?: Date;
+}
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export function tempPaths(): AppPaths & { root: string; cleanup(): void } {
+  const root = mkdtempSync(join(tmpdir(), 'carto-keys-test-'));
+  return {
+    root,
+    config: join(root, 'config'),
+    data: join(root, 'data'),
+    cache: join(root, 'cache'),
+    cleanup: () => rmSync(root, { recursive: true, force: true }),
+  };
+}
+
+export async function run(argv: string[], opts: RunOptions = {}): Promise<RunResult> {
+  const tty = opts.tty ?? false;
+  const stdout = capture(tty);
+  const stderr = capture(tty);
+  const io: Io = {
+    stdout,
+    stderr,
+    stdin: Object.assign((async function* () {
+      if (opts.stdin !== undefined) yield opts.stdin;
+    })(), { isTTY: tty }),
+    canPrompt: () => tty,
+    stdoutIsTTY: () => tty,
+    colorStderr: false,
+    colorStdout: false,
+    readStdin: async () => opts.stdin ?? '',
+  };
+  let program: ReturnType<typeof buildProgram> | undefined;
+  const ctx = createContext(
+    {
+      io,
+      prompter: opts.prompter ?? scriptedPrompter([]),
+      env: opts.env ?? {},
+      // Never the real home: a throwaway folder unless the test wants to look at the files.
+      paths: opts.paths ?? tempPaths(),
+      ...(opts.now && { now: () => opts.now! }),
+      ...(opts.fetch && { fetch: async () => opts.fetch! }),
+      clientOptions: { sleep: async () => {} },
+    },
+    () => globalsFrom(program?.opts() ?? {}),
+  );
+  program = buildProgram(ctx);
+  const code = await runCli(ctx, argv, program);
+  return { code, stdout: stdout.text, stderr: stderr.text };
+}
