@@ -19,17 +19,20 @@ Examples:
     .command('list')
     .alias('ls')
     .description('List profiles; * marks the current one')
+    .addHelpText('after', '\nExamples:\n  $ carto-keys profile list\n  $ carto-keys profile list --json')
     .action(() => profileListRun(ctx));
   profile
     .command('use')
     .description('Make a profile the current one')
     .argument('<profile>', 'profile name')
+    .addHelpText('after', '\nExamples:\n  $ carto-keys profile use acme\n  $ CARTO_KEYS_PROFILE=acme carto-keys list   # one command only')
     .action((name: string) => profileUseRun(ctx, name));
   profile
     .command('remove')
     .alias('rm')
     .description('Delete a profile and its stored Master key, after confirmation')
     .argument('<profile>', 'profile name')
+    .addHelpText('after', '\nExamples:\n  $ carto-keys profile remove old\n  $ carto-keys profile rm old --yes')
     .action(async (name: string) => {
       requireYesOrTty(ctx, 'Removing a profile');
       await profileRemoveRun(ctx, name);

@@ -38,10 +38,15 @@ Examples:
     .option('--state <file>', 'load and save the state in this file (default: a fresh account in memory)')
     .option('--quota <n>', 'limit the number of regular keys (403 past it, like a plan limit)', positiveInt('--quota'))
     .option('--seed-keys <n>', 'start with n extra regular keys (for benchmarks)', positiveInt('--seed-keys'))
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ carto-keys sandbox serve\n  $ carto-keys sandbox serve --port 0 --json          # any free port; {baseUrl, masterKey} on stdout\n  $ carto-keys sandbox serve --state demo.json --quota 5',
+    )
     .action(async (o: ServeOptions) => serveRun(ctx, o));
   sandbox
     .command('reset')
     .description('Start the embedded sandbox afresh (all its keys are lost; a new Master key)')
+    .addHelpText('after', '\nExamples:\n  $ carto-keys sandbox reset')
     .action(async () => resetRun(ctx));
   return sandbox;
 }

@@ -34,15 +34,8 @@ export function addGrantOptions(cmd: Command): Command {
     .option('--grants-file <path>', 'read grants (JSON, the create-request form) from a file, or - for stdin');
 }
 
-export interface GrantFlagValues {
-  api?: string[];
-  table?: string[];
-  schema?: string[];
-  tableMetadata?: boolean;
-  service?: string[];
-  dataset?: string[];
-  grantsFile?: string;
-}
+/** The grant flags as commander hands them over: the path of --grants-file, not its parsed content. */
+export type GrantFlagValues = Omit<GrantFlagInput, 'fromFile'> & { grantsFile?: string };
 
 export function hasGrantFlags(o: GrantFlagValues): boolean {
   return Boolean(o.api?.length || o.table?.length || o.schema?.length || o.tableMetadata || o.service?.length || o.dataset?.length || o.grantsFile);
@@ -50,15 +43,8 @@ export function hasGrantFlags(o: GrantFlagValues): boolean {
 
 /** Parses and validates every grant flag locally: any error exits 2 before a request is made. */
 export async function grantsFromFlags(ctx: Context, o: GrantFlagValues, defaultSchema: string): Promise<GrantSet> {
-  const input: GrantFlagInput = {
-    ...(o.api && { api: o.api }),
-    ...(o.table && { table: o.table }),
-    ...(o.schema && { schema: o.schema }),
-    ...(o.tableMetadata && { tableMetadata: true }),
-    ...(o.service && { service: o.service }),
-    ...(o.dataset && { dataset: o.dataset }),
-  };
-  if (o.grantsFile !== undefined) input.fromFile = await readGrantsFile(ctx, o.grantsFile);
+  const { grantsFile, ...flags } = o;
+  const input: GrantFlagInput = grantsFile === undefined ? flags : { ...flags, fromFile: await readGrantsFile(ctx, grantsFile) };
   return buildGrantSet(input, { defaultSchema });
 }
 

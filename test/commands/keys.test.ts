@@ -298,8 +298,9 @@ describe('errors', () => {
   });
 
   it('every command has help with examples', async () => {
-    for (const cmd of ['list', 'show', 'create', 'revoke', 'regenerate', 'clone', 'login', 'logout', 'status', 'profile', 'sandbox']) {
-      const r = await run([cmd, '--help'], { fetch: noNetwork });
+    const commands = ['list', 'show', 'create', 'revoke', 'regenerate', 'clone', 'login', 'logout', 'status', 'profile', 'profile list', 'profile use', 'profile remove', 'sandbox', 'sandbox serve', 'sandbox reset'];
+    for (const cmd of commands) {
+      const r = await run([...cmd.split(' '), '--help'], { fetch: noNetwork });
       expect(r.code, cmd).toBe(0);
       expect(r.stdout, cmd).toContain('Examples:');
     }
