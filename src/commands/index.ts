@@ -11,6 +11,7 @@ import { createCommand } from './create.js';
 import { revokeCommand } from './revoke.js';
 import { regenerateCommand } from './regenerate.js';
 import { sandboxCommand } from './sandbox.js';
+import { completionCommand } from './completion.js';
 import { cloneCommand } from './clone.js';
 
 export const COMMANDS: ((ctx: Context) => Command)[] = [
@@ -24,5 +25,6 @@ export const COMMANDS: ((ctx: Context) => Command)[] = [
   logoutCommand,
   statusCommand,
   profileCommand,
+  completionCommand,
   sandboxCommand,
 ];

@@ -1,0 +1,38 @@
+import { Argument, Command } from 'commander';
+import type { Context } from '../context.js';
+import { SHELLS, type Shell } from '../completion/shells.js';
+
+export const INSTALL_HELP = `
+Install (then start a new shell):
+  bash  mkdir -p ~/.local/share/bash-completion/completions
+        carto-keys completion bash > ~/.local/share/bash-completion/completions/carto-keys
+        (that folder needs the bash-completion package; without it, add to ~/.bashrc:
+        source <(carto-keys completion bash))
+  zsh   mkdir -p ~/.zfunc && carto-keys completion zsh > ~/.zfunc/_carto-keys
+        and in ~/.zshrc, before compinit: fpath=(~/.zfunc $fpath)
+  fish  carto-keys completion fish > ~/.config/fish/completions/carto-keys.fish
+
+The scripts ask carto-keys itself what to offer, so they keep working after an upgrade. Key names
+come from a local cache of the active profile, refreshed by \`list\` and by every command that
+creates or deletes keys: completion never waits on the network.`;
+
+export function completionCommand(ctx: Context, run = completionRun): Command {
+  return new Command('completion')
+    .description('Print the shell completion script for bash, zsh or fish')
+    .addArgument(new Argument('<shell>', SHELLS.join(', ')).choices(SHELLS))
+    .addHelpText(
+      'after',
+      `${INSTALL_HELP}
+
+Examples:
+  $ carto-keys completion zsh > ~/.zfunc/_carto-keys
+  $ source <(carto-keys completion bash)`,
+    )
+    .action(async (shell: Shell) => run(ctx, shell));
+}
+
+export async function completionRun(ctx: Context, shell: Shell): Promise<void> {
+  // Loaded only here: the scripts are ten kilobytes no other command needs.
+  const { SCRIPTS } = await import('../completion/scripts.generated.js');
+  ctx.io.stdout.write(SCRIPTS[shell]);
+}

@@ -1,0 +1,68 @@
+// `carto-keys __complete <words…>`: the hidden command the shell scripts in completions/ call on
+// every <TAB>. It is its own bundle entry (bin/carto-keys.js routes to it before anything else
+// loads) and imports only node built-ins, the generated spec and two tiny file readers: no
+// commander, conf, undici or inquirer, so it answers in about Node's own start-up time.
+// It never touches the network and never prints an error into the shell: any failure is simply
+// "no candidates", exit 0.
+
+import { readFileSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { readCachedNames } from './cache/names.js';
+import { appPaths } from './config/paths.js';
+import type { Env } from './context.js';
+import { completeWords, formatCompletion, type CompletionSources } from './completion/engine.js';
+import { SPEC } from './completion/spec.generated.js';
+
+export interface CompleteDeps {
+  env?: Env;
+  write?: (text: string) => void;
+}
+
+/** `args`: the words after the program name, the last being the (possibly empty) current word. */
+export async function complete(args: string[], deps: CompleteDeps = {}): Promise<number> {
+  const env = deps.env ?? process.env;
+  let out = '';
+  try {
+    out = formatCompletion(completeWords(SPEC, args.length ? args : [''], localSources(env)));
+  } catch {
+    // A completion that fails offers nothing; the user's shell must never see a stack trace.
+  }
+  if (out) (deps.write ?? writeStdout)(out);
+  return 0;
+}
+
+function localSources(env: Env): CompletionSources {
+  const paths = appPaths(env);
+  let config: ReturnType<CompletionSources['config']> | undefined;
+  return {
+    envProfile: env.CARTO_KEYS_PROFILE || undefined,
+    config: () => (config ??= readProfiles(join(paths.config, SPEC.configFile))),
+    // The profile name becomes part of a file name: never let a typed `--profile ../x` walk out.
+    keyNames: (profile) => (/[\\/]/.test(profile) ? [] : readCachedNames(paths.cache, profile)),
+  };
+}
+
+/** A plain JSON read (not conf, which costs ~90 ms to load); a missing or broken file has no profiles. */
+function readProfiles(path: string): { currentProfile?: string; profiles: string[] } {
+  try {
+    const data = JSON.parse(readFileSync(path, 'utf8')) as { currentProfile?: unknown; profiles?: unknown };
+    const profiles = typeof data.profiles === 'object' && data.profiles !== null && !Array.isArray(data.profiles) ? Object.keys(data.profiles).sort() : [];
+    return typeof data.currentProfile === 'string' ? { currentProfile: data.currentProfile, profiles } : { profiles };
+  } catch {
+    return { profiles: [] };
+  }
+}
+
+/**
+ * One synchronous write to fd 1: the answer is complete before the process ends, without a stream
+ * to set up, and a shell that stopped reading (EPIPE) costs nothing.
+ */
+function writeStdout(text: string): void {
+  const bytes = Buffer.from(text);
+  try {
+    // write(2) may take only part of a long answer (thousands of names): loop until it is all out.
+    for (let done = 0; done < bytes.length; ) done += writeSync(1, bytes, done);
+  } catch {
+    // Nobody is listening any more.
+  }
+}
