@@ -77,18 +77,16 @@ describe('§5 paging', () => {
     expect(page.result.map((k) => k._links)).toEqual([{ self: `${BASE}/Master` }, { self: `${BASE}/Default+public` }]);
   });
 
-  it('walks 10,000 keys 100 per page in well under a second', async () => {
+  // Speed is measured by `npm run bench`, not asserted here: a timed test fails on a busy machine.
+  it('walks 10,000 keys 100 per page, each key exactly once', async () => {
     const state = createSandboxState({ masterKey: MASTER, seedRegularKeys: 10_000 });
     const handler = createSandboxHandler(state);
-    const started = performance.now();
-    let seen = 0;
+    const seen = new Set<string>();
     for (let page = 1; page <= 101; page++) {
       const res = await handler(new Request(`${BASE}?page=${page}&per_page=100`, { headers: basic(MASTER) }));
-      seen += (await listOf(res)).count;
+      for (const key of (await listOf(res)).result) seen.add(key.name);
     }
-    const elapsed = performance.now() - started;
-    expect(seen).toBe(10_002);
-    expect(elapsed).toBeLessThan(1000);
+    expect(seen.size).toBe(10_002);
   });
 });
 
