@@ -13,6 +13,7 @@ import { regenerateCommand } from './regenerate.js';
 import { sandboxCommand } from './sandbox.js';
 import { completionCommand } from './completion.js';
 import { cloneCommand } from './clone.js';
+import { rotateCommand } from './rotate.js';
 
 export const COMMANDS: ((ctx: Context) => Command)[] = [
   listCommand,
@@ -21,6 +22,7 @@ export const COMMANDS: ((ctx: Context) => Command)[] = [
   revokeCommand,
   regenerateCommand,
   cloneCommand,
+  rotateCommand,
   loginCommand,
   logoutCommand,
   statusCommand,

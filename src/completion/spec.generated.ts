@@ -522,6 +522,227 @@ export const SPEC: CompletionSpec = {
         "commands": []
       },
       {
+        "name": "rotate",
+        "aliases": [],
+        "description": "Replace a key: clone it (with changes), deploy the new token, verify it, delete the old key",
+        "options": [
+          {
+            "flags": [
+              "--new-name"
+            ],
+            "description": "name of the new key (default: <old>-rYYYYMMDD, unique)",
+            "value": {
+              "kind": "text"
+            }
+          },
+          {
+            "flags": [
+              "--add-api"
+            ],
+            "description": "grant APIs: sql, maps, do (repeatable or comma-separated)",
+            "value": {
+              "kind": "words",
+              "words": [
+                "sql",
+                "maps",
+                "do"
+              ],
+              "list": true
+            }
+          },
+          {
+            "flags": [
+              "--remove-api"
+            ],
+            "description": "stop granting APIs",
+            "value": {
+              "kind": "words",
+              "words": [
+                "sql",
+                "maps",
+                "do"
+              ],
+              "list": true
+            }
+          },
+          {
+            "flags": [
+              "--add-table"
+            ],
+            "description": "add a table or widen its permissions: [schema.]table[:perms|all]",
+            "value": {
+              "kind": "permissions",
+              "words": [
+                "select",
+                "insert",
+                "update",
+                "delete",
+                "all"
+              ]
+            }
+          },
+          {
+            "flags": [
+              "--remove-table"
+            ],
+            "description": "drop a table, or only some permissions: [schema.]table[:perms]",
+            "value": {
+              "kind": "permissions",
+              "words": [
+                "select",
+                "insert",
+                "update",
+                "delete",
+                "all"
+              ]
+            }
+          },
+          {
+            "flags": [
+              "--add-schema"
+            ],
+            "description": "allow creating tables in a schema: name[:create]",
+            "value": {
+              "kind": "permissions",
+              "words": [
+                "create"
+              ]
+            }
+          },
+          {
+            "flags": [
+              "--remove-schema"
+            ],
+            "description": "stop allowing table creation in a schema",
+            "value": {
+              "kind": "permissions",
+              "words": [
+                "create"
+              ]
+            }
+          },
+          {
+            "flags": [
+              "--add-service"
+            ],
+            "description": "grant data services: geocoding, routing, isolines, observatory",
+            "value": {
+              "kind": "words",
+              "words": [
+                "geocoding",
+                "routing",
+                "isolines",
+                "observatory"
+              ],
+              "list": true
+            }
+          },
+          {
+            "flags": [
+              "--remove-service"
+            ],
+            "description": "stop granting data services",
+            "value": {
+              "kind": "words",
+              "words": [
+                "geocoding",
+                "routing",
+                "isolines",
+                "observatory"
+              ],
+              "list": true
+            }
+          },
+          {
+            "flags": [
+              "--table-metadata"
+            ],
+            "description": "allow listing table metadata"
+          },
+          {
+            "flags": [
+              "--no-table-metadata"
+            ],
+            "description": "stop allowing table metadata"
+          },
+          {
+            "flags": [
+              "--deploy-env-file"
+            ],
+            "description": "write the new token into an env file as VAR (default CARTO_API_KEY); repeatable",
+            "value": {
+              "kind": "file"
+            },
+            "optionalValue": true
+          },
+          {
+            "flags": [
+              "--deploy-cmd"
+            ],
+            "description": "run a command (sh -c) with the new token in $CARTO_API_KEY and on stdin; repeatable",
+            "value": {
+              "kind": "text"
+            }
+          },
+          {
+            "flags": [
+              "--delete-old"
+            ],
+            "description": "delete the old key once the new one is deployed and verified"
+          },
+          {
+            "flags": [
+              "--keep-old"
+            ],
+            "description": "keep the old key (revoke it yourself later)"
+          },
+          {
+            "flags": [
+              "--print-token"
+            ],
+            "description": "print the new token on stdout (never printed otherwise)"
+          },
+          {
+            "flags": [
+              "--resume"
+            ],
+            "description": "finish an interrupted rotation (of the old key <name>)",
+            "value": {
+              "kind": "text"
+            },
+            "optionalValue": true
+          },
+          {
+            "flags": [
+              "--abort"
+            ],
+            "description": "undo an interrupted rotation: old token back, new key revoked",
+            "value": {
+              "kind": "text"
+            },
+            "optionalValue": true
+          },
+          {
+            "flags": [
+              "-h",
+              "--help"
+            ],
+            "description": "show help"
+          }
+        ],
+        "args": [
+          {
+            "name": "name-or-token",
+            "variadic": false,
+            "value": {
+              "kind": "key",
+              "exclude": []
+            }
+          }
+        ],
+        "commands": []
+      },
+      {
         "name": "login",
         "aliases": [],
         "description": "Store the Master key of a CARTO account in a profile, after checking it",

@@ -1,0 +1,182 @@
+import { Command } from 'commander';
+import type { Context } from '../context.js';
+import { requireCredentials } from '../config/settings.js';
+import { UsageError } from '../errors.js';
+import { hasGrantChanges, validateKeyName, type GrantChanges } from '../grants/index.js';
+import { printJson, printLine, success } from '../ui/output.js';
+import { abortRotation, type AbortOptions, type AbortResult } from '../rotate/abort.js';
+import { plainTargets, type RotationResult } from '../rotate/engine.js';
+import { interactiveUi } from '../rotate/interactive.js';
+import { resumeRotation, type ResumeOptions } from '../rotate/resume.js';
+import { startRotation, type StartOptions } from '../rotate/start.js';
+import { commandTarget, envFileTarget, targetJson, type DeployTarget } from '../rotate/targets.js';
+import { ciUi } from '../rotate/ui.js';
+import { addChangeOptions, changesFromFlags, checkChangeSyntax } from './change-flags.js';
+import { collect, defaultSchemaFor, requireYesOrTty } from './shared.js';
+
+export type RotateOptions =
+  | { mode: 'start'; start: StartOptions; printToken: boolean }
+  | { mode: 'resume'; resume: ResumeOptions; printToken: boolean }
+  | { mode: 'abort'; abort: AbortOptions };
+
+interface RotateFlags extends GrantChanges {
+  newName?: string;
+  deployEnvFile?: string[];
+  deployCmd?: string[];
+  deleteOld?: boolean;
+  keepOld?: boolean;
+  printToken?: boolean;
+  resume?: string | true;
+  abort?: string | true;
+}
+
+export function rotateCommand(ctx: Context, run = rotateRun): Command {
+  const cmd = new Command('rotate')
+    .description('Replace a key: clone it (with changes), deploy the new token, verify it, delete the old key')
+    .argument('[name-or-token]', 'the key to replace: its name, or its token')
+    .option('--new-name <name>', 'name of the new key (default: <old>-rYYYYMMDD, unique)');
+  addChangeOptions(cmd)
+    .option('--deploy-env-file <path[:VAR]>', 'write the new token into an env file as VAR (default CARTO_API_KEY); repeatable', collect)
+    .option('--deploy-cmd <cmd>', 'run a command (sh -c) with the new token in $CARTO_API_KEY and on stdin; repeatable', collect)
+    .option('--delete-old', 'delete the old key once the new one is deployed and verified')
+    .option('--keep-old', 'keep the old key (revoke it yourself later)')
+    .option('--print-token', 'print the new token on stdout (never printed otherwise)')
+    .option('--resume [name]', 'finish an interrupted rotation (of the old key <name>)')
+    .option('--abort [name]', 'undo an interrupted rotation: old token back, new key revoked')
+    .addHelpText(
+      'after',
+      `
+Steps: clone → modify → save (create) → deploy → verify → delete. The old key is deleted only after the
+new one is created, deployed to every target and verified. On a terminal each step asks what the flags
+did not say; without one, every decision must be a flag (--yes, and --delete-old or --keep-old).
+A stopped rotation exits 5 and is kept in a journal: continue it with --resume, undo it with --abort.
+
+Examples:
+  $ carto-keys rotate app                                   # interactive
+  $ carto-keys rotate app --deploy-env-file .env --delete-old --yes
+  $ carto-keys rotate app --remove-api maps --deploy-env-file deploy/.env:CARTO_TOKEN --keep-old --yes
+  $ carto-keys rotate app --deploy-cmd 'gh secret set CARTO_API_KEY' --delete-old --yes --json
+  $ carto-keys rotate --deploy-cmd ./deploy.sh --delete-old --yes -- "$LEAKED_TOKEN"   # -- : a token may start with "-"
+  $ carto-keys rotate --resume app
+  $ carto-keys rotate --abort app --yes`,
+    )
+    .action(async (arg: string | undefined, o: RotateFlags) => run(ctx, await rotateOptions(ctx, arg, o)));
+  return cmd;
+}
+
+/** Flags → options. Every refusal here is exit 2 with nothing sent (only local settings are read). */
+async function rotateOptions(ctx: Context, arg: string | undefined, o: RotateFlags): Promise<RotateOptions> {
+  if (o.resume !== undefined && o.abort !== undefined) throw new UsageError('--resume and --abort cannot be used together.');
+  if (o.deleteOld && o.keepOld) throw new UsageError('--delete-old and --keep-old cannot be used together.');
+  const deleteOld = o.deleteOld ? true : o.keepOld ? false : undefined;
+  const printToken = o.printToken === true;
+  const changes = changesFromFlags(o);
+
+  const continuing = o.resume ?? o.abort;
+  if (continuing !== undefined) {
+    const flag = o.resume !== undefined ? '--resume' : '--abort';
+    const planFlag = plannedFlag(o, changes);
+    if (planFlag !== undefined) {
+      throw new UsageError(`${planFlag} cannot be used with ${flag}: the rotation goes on as it was planned.`, {
+        hint: 'To change the plan, undo it with --abort and start again.',
+      });
+    }
+    if (typeof continuing === 'string' && arg !== undefined && arg !== continuing) {
+      throw new UsageError(`${flag} ${continuing} and the argument "${arg}" name different keys.`);
+    }
+    const name = typeof continuing === 'string' ? continuing : arg;
+    if (o.resume !== undefined) {
+      return { mode: 'resume', resume: { ...(name !== undefined && { name }), ...(deleteOld !== undefined && { deleteOld }) }, printToken };
+    }
+    if (deleteOld !== undefined || printToken) throw new UsageError('--abort takes no --delete-old, --keep-old or --print-token.');
+    requireYesOrTty(ctx, 'Aborting a rotation (it revokes the new key)');
+    return { mode: 'abort', abort: { ...(name !== undefined && { name }), yes: ctx.globals().yes } };
+  }
+
+  if (arg === undefined) {
+    throw new UsageError('Which key? carto-keys rotate <name-or-token>', {
+      hint: 'Or continue an interrupted rotation with --resume, undo it with --abort.',
+    });
+  }
+  const newName = o.newName === undefined ? undefined : validateKeyName(o.newName, '--new-name');
+  const targets: DeployTarget[] = [
+    // Env files first, then commands: a command may ship the file that was just written.
+    ...(o.deployEnvFile ?? []).map((spec) => envFileTarget(spec)),
+    ...(o.deployCmd ?? []).map((command) => commandTarget(command)),
+  ];
+  const { yes } = ctx.globals();
+  if (!ctx.io.canPrompt()) {
+    if (!yes) throw new UsageError('rotate creates and deletes keys: pass --yes when not running in a terminal.');
+    if (deleteOld === undefined) {
+      throw new UsageError('Pass --delete-old or --keep-old: without a terminal, rotate cannot ask whether to delete the old key.');
+    }
+    if (deleteOld && targets.length === 0) {
+      throw new UsageError('--delete-old needs a deploy target (--deploy-env-file or --deploy-cmd): otherwise nothing uses the new key when the old one is deleted.', {
+        hint: 'Deploy it yourself and use --keep-old, then revoke the old key.',
+      });
+    }
+  }
+  const creds = requireCredentials(await ctx.settings());
+  const defaultSchema = defaultSchemaFor(creds.baseUrl, creds.username);
+  checkChangeSyntax(changes, defaultSchema);
+  return {
+    mode: 'start',
+    start: {
+      source: arg,
+      changes,
+      defaultSchema,
+      ...(newName !== undefined && { newName }),
+      targets,
+      ...(deleteOld !== undefined && { deleteOld }),
+      yes,
+    },
+    printToken,
+  };
+}
+
+/** The first flag that plans a new rotation, which --resume and --abort must not be given. */
+function plannedFlag(o: RotateFlags, changes: GrantChanges): string | undefined {
+  if (o.newName !== undefined) return '--new-name';
+  if (o.deployEnvFile?.length) return '--deploy-env-file';
+  if (o.deployCmd?.length) return '--deploy-cmd';
+  if (hasGrantChanges(changes)) return 'A change flag (--add-*, --remove-*, --table-metadata)';
+  return undefined;
+}
+
+export async function rotateRun(ctx: Context, opts: RotateOptions): Promise<void> {
+  const ui = ctx.io.canPrompt() ? interactiveUi(ctx) : ciUi(ctx);
+  switch (opts.mode) {
+    case 'start':
+      return printRotation(ctx, await startRotation(ctx, opts.start, ui), opts.printToken);
+    case 'resume':
+      return printRotation(ctx, await resumeRotation(ctx, opts.resume, ui), opts.printToken);
+    case 'abort':
+      return printAbort(ctx, await abortRotation(ctx, opts.abort, ui));
+  }
+}
+
+function printRotation(ctx: Context, { journal: j, token }: RotationResult, printToken: boolean): void {
+  const deleted = j.steps.deleted !== null;
+  if (ctx.globals().json) {
+    printJson(ctx, {
+      old: j.oldName,
+      new: j.newName,
+      targets: plainTargets(j).map(targetJson),
+      verified: j.steps.verified !== null,
+      deleted,
+      // The token goes to a CI log only when asked for.
+      ...(printToken && { token }),
+    });
+    return;
+  }
+  success(ctx, `Rotated "${j.oldName}" → "${j.newName}"${deleted ? '' : ` (the old key "${j.oldName}" was kept)`}`);
+  if (printToken) printLine(ctx, token);
+}
+
+function printAbort(ctx: Context, { journal: j, revoked, restored }: AbortResult): void {
+  if (ctx.globals().json) {
+    printJson(ctx, { aborted: true, old: j.oldName, new: j.newName, revoked, restored: restored.map(targetJson) });
+    return;
+  }
+  success(ctx, `Rotation of "${j.oldName}" undone: "${j.oldName}" is the key in use${revoked ? `, "${j.newName}" was revoked` : ''}`);
+}

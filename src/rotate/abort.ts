@@ -1,0 +1,104 @@
+// `rotate --abort [old]`: back to where the rotation started. Targets that already got the new
+// token get the old one back first (revoking the new key under apps that use it would break them),
+// then the new key is revoked and the journal removed. Refused once the old key is gone: there is
+// nothing to go back to, and revoking the new key would leave no key at all.
+
+import type { ApiClient } from '../api/client.js';
+import { rememberNames } from '../cache/names.js';
+import { requireCredentials } from '../config/settings.js';
+import type { Context } from '../context.js';
+import { ApiError, CancelledError, UsageError } from '../errors.js';
+import { success, warn } from '../ui/output.js';
+import { findKey, isRotationKey } from './engine.js';
+import { journalStore, type Journal } from './journal.js';
+import { rotationCommands, stoppedError } from './messages.js';
+import { pendingJournal } from './pending.js';
+import { deployTo, describeTarget, type DeployTarget } from './targets.js';
+import type { RotationUi } from './ui.js';
+
+export interface AbortOptions {
+  name?: string;
+  /** Skip the confirmation. */
+  yes: boolean;
+}
+
+export interface AbortResult {
+  journal: Journal;
+  /** The new key existed and was revoked. */
+  revoked: boolean;
+  /** Targets that got the old token back. */
+  restored: DeployTarget[];
+}
+
+export async function abortRotation(ctx: Context, opts: AbortOptions, ui: RotationUi): Promise<AbortResult> {
+  const creds = requireCredentials(await ctx.settings());
+  const store = journalStore(ctx.paths.config);
+  const found = pendingJournal(store, creds, opts.name, '--abort');
+  const lock = store.lock(found.id, found.oldName);
+  try {
+    const j = store.read(found.id);
+    if (j === undefined) throw new UsageError(`The rotation of "${found.oldName}" was finished meanwhile.`);
+    const cmd = await rotationCommands(ctx, j.oldName);
+    if (j.steps.deleted !== null) {
+      throw new UsageError(`The old key "${j.oldName}" was already deleted: there is nothing to go back to.`, {
+        hint: `"${j.newName}" is the key in use now. Finish the rotation with: ${cmd.resume}`,
+      });
+    }
+    const api = await ctx.api();
+    const old = await findKey(api, j.oldName);
+    if (old === undefined) {
+      throw new UsageError(`The old key "${j.oldName}" no longer exists (deleted outside this rotation): undoing would leave no key.`, {
+        hint: `Finish the rotation instead: ${cmd.resume}`,
+      });
+    }
+    if (!opts.yes && !(await ui.confirmAbort(j))) throw new CancelledError('Nothing was changed.');
+
+    const quiet = ctx.globals().json;
+    const restored: DeployTarget[] = [];
+    let revoked = false;
+    try {
+      for (const target of j.targets.filter((t) => t.deployedAt !== null)) {
+        if (target.kind === 'manual' && !ui.interactive) {
+          warn(ctx, `The new token of "${j.newName}" was deployed by hand: put the old one back there (carto-keys show ${j.oldName} --token).`);
+        } else {
+          await deployTo(ctx, target, { name: old.name, token: old.token }, ui);
+          restored.push(target);
+          if (!quiet) success(ctx, `Put the old token back: ${describeTarget(target)}`);
+        }
+        // Recorded at once: a --resume after a failure further down must deploy the new token here again.
+        target.deployedAt = null;
+        store.save(j, ctx.now());
+      }
+      const created = await ourNewKey(ctx, j, api);
+      if (created) {
+        try {
+          await api.deleteKey(j.newName);
+        } catch (err) {
+          if (!(err instanceof ApiError && err.kind === 'not_found')) throw err;
+        }
+        revoked = true;
+        if (!quiet) success(ctx, `Revoked the new key "${j.newName}"`);
+        await rememberNames(ctx, { remove: [j.newName] });
+      }
+    } catch (err) {
+      throw await stoppedError(ctx, j, err, 'undo');
+    }
+    store.remove(j.id);
+    return { journal: j, revoked, restored };
+  } finally {
+    lock.release();
+  }
+}
+
+/**
+ * Whether the new key is this rotation's. When the journal does not say it was created, a key of that
+ * name is revoked only if it grants exactly what the rotation asked for: never someone else's key.
+ */
+async function ourNewKey(ctx: Context, j: Journal, api: ApiClient): Promise<boolean> {
+  if (j.steps.created !== null) return true;
+  const key = await findKey(api, j.newName);
+  if (key === undefined) return false;
+  const ours = isRotationKey(j)(key);
+  if (!ours) ctx.debug(`"${j.newName}" exists but is not this rotation's key: left alone`);
+  return ours;
+}

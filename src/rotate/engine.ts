@@ -1,0 +1,250 @@
+// The rotation engine: create → deploy → verify → delete, each step recorded in the journal before
+// the next one starts, and each skipped when the journal says it is done. A fresh rotation and
+// `--resume` run the same code; only where the journal comes from differs.
+//
+// The one safety rule it exists for: the old key is deleted only after the new key was created,
+// deployed to every target and verified. Anything that stops it after the new key may exist is a
+// PartialError (exit 5) naming both keys and the commands to continue or undo; a failure before
+// anything was created is the original error, with no journal left behind.
+
+import type { ApiClient } from '../api/client.js';
+import type { WireApiKey } from '../api/types.js';
+import { rememberNames } from '../cache/names.js';
+import { shellQuote } from '../commands/revoke.js';
+import type { Credentials } from '../config/settings.js';
+import type { Context } from '../context.js';
+import { ApiError, CancelledError, UsageError } from '../errors.js';
+import { diffGrants, grantSetsEqual, normalizeRenderedGrants } from '../grants/index.js';
+import type { GrantSet } from '../grants/model.js';
+import { info, success, warn } from '../ui/output.js';
+import type { DeployedKey } from './deploy-command.js';
+import type { Journal, JournalStore, JournalTarget } from './journal.js';
+import { reasonOf, stoppedError } from './messages.js';
+import { deployTo, describeTarget, type DeployTarget } from './targets.js';
+import { testKillAfter } from './test-hook.js';
+import type { RotationUi } from './ui.js';
+
+export interface Rotation {
+  ctx: Context;
+  /** Authenticated with the Master key. */
+  api: ApiClient;
+  creds: Credentials;
+  store: JournalStore;
+  journal: Journal;
+  ui: RotationUi;
+  /** A resumed rotation may have created its key without the journal knowing: look before creating. */
+  resumed: boolean;
+}
+
+export interface RotationResult {
+  journal: Journal;
+  token: string;
+}
+
+/** A create refusal that proves nothing was created: the rotation ends with no journal. */
+class NothingCreated extends Error {
+  constructor(readonly original: unknown) {
+    super('nothing was created');
+  }
+}
+
+/** API failures after which the create may have happened anyway (the reply was lost). */
+const MAYBE_APPLIED = new Set(['network', 'timeout', 'server', 'bad_response', 'http']);
+
+export function intendedGrants(j: Journal): GrantSet {
+  // The journal keeps the create form; normalizing it is the identity on what it grants.
+  return normalizeRenderedGrants(j.grants).grants;
+}
+
+/** Whether `k` is the key this rotation creates: a retried or resumed create must not adopt another. */
+export function isRotationKey(j: Journal): (k: WireApiKey) => boolean {
+  const intended = intendedGrants(j);
+  return (k) => k.name === j.newName && k.type === 'regular' && grantSetsEqual(normalizeRenderedGrants(k.grants).grants, intended);
+}
+
+export async function findKey(api: ApiClient, name: string): Promise<WireApiKey | undefined> {
+  try {
+    return await api.getKey(name);
+  } catch (err) {
+    if (err instanceof ApiError && err.kind === 'not_found') return undefined;
+    throw err;
+  }
+}
+
+export async function runRotation(r: Rotation): Promise<RotationResult> {
+  const j = r.journal;
+  try {
+    const key = await create(r);
+    await deploy(r, key);
+    await verify(r, key);
+    await finishOld(r);
+    r.store.remove(j.id);
+    return { journal: j, token: key.token };
+  } catch (err) {
+    if (err instanceof NothingCreated) {
+      r.store.remove(j.id);
+      throw err.original;
+    }
+    throw await stoppedError(r.ctx, j, err);
+  }
+}
+
+function save(r: Rotation): void {
+  r.store.save(r.journal, r.ctx.now());
+}
+
+function stamp(r: Rotation): string {
+  return r.ctx.now().toISOString();
+}
+
+function quiet(r: Rotation): boolean {
+  return r.ctx.globals().json;
+}
+
+async function create(r: Rotation): Promise<DeployedKey> {
+  const j = r.journal;
+  if (j.steps.created !== null) {
+    // The token is not in the journal on purpose: the Master key can always fetch it again.
+    const key = await r.api.getKey(j.newName);
+    return { name: key.name, token: key.token };
+  }
+  const isOurs = isRotationKey(j);
+  let key = r.resumed ? await findKey(r.api, j.newName) : undefined;
+  if (key !== undefined && !isOurs(key)) {
+    throw new NothingCreated(
+      new UsageError(`An API key named "${j.newName}" exists but is not the one this rotation would create.`, {
+        hint: `Start the rotation again with another --new-name.`,
+      }),
+    );
+  }
+  if (key === undefined) {
+    try {
+      const made = await r.api.createKey({ name: j.newName, grants: j.grants }, { isOurs });
+      key = made.key;
+      if (made.recovered) warn(r.ctx, 'The key was created but the reply was lost or unreadable; recovered it.');
+    } catch (err) {
+      key = await afterCreateFailure(r, err, isOurs);
+    }
+  }
+  j.steps.created = stamp(r);
+  save(r);
+  if (!quiet(r)) success(r.ctx, `Created API key "${j.newName}"`);
+  await rememberNames(r.ctx, { add: [j.newName] });
+  testKillAfter(r.ctx.env, 'created');
+  return { name: key.name, token: key.token };
+}
+
+/** The create failed: did it happen anyway? Throws NothingCreated only when sure it did not. */
+async function afterCreateFailure(r: Rotation, err: unknown, isOurs: (k: WireApiKey) => boolean): Promise<WireApiKey> {
+  if (!(err instanceof ApiError) || !MAYBE_APPLIED.has(err.kind)) throw new NothingCreated(err);
+  // If this lookup fails too, the journal stays: --resume looks again, --abort cleans up.
+  const existing = await findKey(r.api, r.journal.newName);
+  if (existing !== undefined && isOurs(existing)) return existing;
+  throw new NothingCreated(err);
+}
+
+async function deploy(r: Rotation, key: DeployedKey): Promise<void> {
+  const j = r.journal;
+  // A copy: a target the person drops after a failure leaves the list while we walk it.
+  for (const target of [...j.targets]) {
+    if (target.deployedAt === null) await deployOne(r, target, key);
+  }
+  if (!j.addingTargets) return;
+  if (r.ui.interactive) {
+    for (let next = await r.ui.nextTarget(); next !== undefined; next = await r.ui.nextTarget()) {
+      const target: JournalTarget = { ...next, deployedAt: null };
+      j.targets.push(target);
+      save(r);
+      await deployOne(r, target, key);
+    }
+  }
+  // Without a terminal nobody can add more: the targets recorded are all there will be.
+  j.addingTargets = false;
+  save(r);
+}
+
+async function deployOne(r: Rotation, target: JournalTarget, key: DeployedKey): Promise<void> {
+  const j = r.journal;
+  const what = describeTarget(target);
+  for (;;) {
+    try {
+      await deployTo(r.ctx, target, key, r.ui);
+    } catch (err) {
+      if (err instanceof CancelledError) throw err;
+      target.error = reasonOf(err);
+      save(r);
+      const choice = await r.ui.afterDeployFailure(target, target.error);
+      if (choice === 'retry') continue;
+      if (choice === 'drop') {
+        j.targets.splice(j.targets.indexOf(target), 1);
+        save(r);
+        warn(r.ctx, `Dropped the deploy target ${what}.`);
+        return;
+      }
+      throw new Error(`deploying to ${what} failed: ${target.error}`, { cause: err });
+    }
+    target.deployedAt = stamp(r);
+    delete target.error;
+    save(r);
+    if (!quiet(r)) success(r.ctx, `Deployed to ${what}`);
+    testKillAfter(r.ctx.env, 'deployed');
+    return;
+  }
+}
+
+async function verify(r: Rotation, key: DeployedKey): Promise<void> {
+  const j = r.journal;
+  if (j.steps.verified !== null) return;
+  const { baseUrl, username, sandbox } = r.creds;
+  const asNewKey = await r.ctx.clientFor({ baseUrl, username, token: key.token, sandbox });
+  let me: WireApiKey;
+  try {
+    me = await asNewKey.whoami();
+  } catch (err) {
+    throw new Error(`verifying "${j.newName}" failed: its token does not work (${reasonOf(err)})`, { cause: err });
+  }
+  const intended = intendedGrants(j);
+  const actual = normalizeRenderedGrants(me.grants).grants;
+  const problems: string[] = [];
+  if (me.name !== j.newName) problems.push(`the token belongs to "${me.name}"`);
+  if (me.type !== 'regular') problems.push(`it is a ${me.type} key`);
+  if (!grantSetsEqual(actual, intended)) {
+    const diff = diffGrants(intended, actual).map((d) => `${d.sign} ${d.text}`);
+    problems.push(`its grants differ from the intended ones (${diff.join(', ')})`);
+  }
+  if (problems.length > 0) throw new Error(`verifying "${j.newName}" failed: ${problems.join('; ')}`);
+  j.steps.verified = stamp(r);
+  save(r);
+  if (!quiet(r)) success(r.ctx, `Verified "${j.newName}": its token works and grants what was intended`);
+  testKillAfter(r.ctx.env, 'verified');
+}
+
+async function finishOld(r: Rotation): Promise<void> {
+  const j = r.journal;
+  if (j.steps.deleted !== null) return;
+  if (j.deleteOld === null) {
+    j.deleteOld = await r.ui.decideDelete(j);
+    save(r);
+  }
+  if (!j.deleteOld) {
+    if (!quiet(r)) info(r.ctx, `Kept the old key "${j.oldName}". Revoke it when nothing uses it any more: carto-keys revoke ${shellQuote(j.oldName)}`);
+    return;
+  }
+  try {
+    await r.api.deleteKey(j.oldName);
+  } catch (err) {
+    if (!(err instanceof ApiError && err.kind === 'not_found')) {
+      throw new Error(`deleting the old key "${j.oldName}" failed: ${reasonOf(err)}`, { cause: err });
+    }
+    warn(r.ctx, `The old key "${j.oldName}" was already gone.`);
+  }
+  j.steps.deleted = stamp(r);
+  save(r);
+  if (!quiet(r)) success(r.ctx, `Deleted the old key "${j.oldName}"`);
+  await rememberNames(r.ctx, { remove: [j.oldName] });
+}
+
+/** The deploy targets of a journal, without their progress: for summaries. */
+export function plainTargets(j: Journal): DeployTarget[] {
+  return j.targets.map(({ deployedAt: _d, error: _e, ...target }) => target as DeployTarget);
+}

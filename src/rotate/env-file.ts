@@ -1,0 +1,84 @@
+// The env-file deploy target's I/O: read, transform (env-text.ts), and replace atomically, so an app
+// reading the file at any moment sees either the old token or the new one, never half a file.
+//
+// - The temporary file is created in the same folder (rename is only atomic within a file system),
+//   given the old file's mode (and owner, when we may) before the rename; a new file is 0600.
+// - A symlink is written through: its target is replaced and the link stays a link (replacing the
+//   link itself would silently detach it from the file other tools read).
+
+import { randomBytes } from 'node:crypto';
+import { statSync } from 'node:fs';
+import { chmod, chown, lstat, open, readFile, readlink, rename, stat, unlink } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { setEnvVar } from './env-text.js';
+
+const NEW_FILE_MODE = 0o600;
+const MAX_LINKS = 32;
+
+/** The file a write to `path` must replace: `path`, or the end of its chain of symlinks. */
+export async function writeTargetOf(path: string): Promise<string> {
+  let current = resolve(path);
+  for (let hops = 0; hops < MAX_LINKS; hops++) {
+    let isLink: boolean;
+    try {
+      isLink = (await lstat(current)).isSymbolicLink();
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return current;
+      throw err;
+    }
+    if (!isLink) return current;
+    current = resolve(dirname(current), await readlink(current));
+  }
+  throw Object.assign(new Error(`too many levels of symbolic links: ${path}`), { code: 'ELOOP' });
+}
+
+/** Sets `name=value` in the env file at `path`, creating it (0600) if needed. */
+export async function writeEnvVar(path: string, name: string, value: string): Promise<void> {
+  const target = await writeTargetOf(path);
+  let text = '';
+  let existing: { mode: number; uid: number; gid: number } | undefined;
+  try {
+    const st = await stat(target);
+    existing = { mode: st.mode & 0o7777, uid: st.uid, gid: st.gid };
+    text = await readFile(target, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  const next = setEnvVar(text, name, value);
+  if (existing !== undefined && next === text) return;
+
+  const tmp = join(dirname(target), `.${basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const handle = await open(tmp, 'wx', NEW_FILE_MODE);
+  try {
+    try {
+      await handle.writeFile(next, 'utf8');
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    if (existing !== undefined) {
+      await chmod(tmp, existing.mode);
+      // Root editing someone's file must not leave it owned by root; anyone else cannot chown.
+      if (process.getuid?.() === 0) await chown(tmp, existing.uid, existing.gid).catch(() => {});
+    }
+    await rename(tmp, target);
+  } catch (err) {
+    await unlink(tmp).catch(() => {});
+    throw err;
+  }
+}
+
+/**
+ * Checked before anything is created: the folder exists. A typo in the path then fails with exit 2
+ * instead of leaving a half-done rotation. Returns a reason, or undefined when the path looks usable.
+ */
+export function envFileProblem(path: string): string | undefined {
+  const folder = dirname(resolve(path));
+  try {
+    if (!statSync(folder).isDirectory()) return `${folder} is not a folder`;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' ? `the folder ${folder} does not exist` : `cannot use the folder ${folder} (${code ?? String(err)})`;
+  }
+  return undefined;
+}

@@ -1,0 +1,59 @@
+// Finding the unfinished rotation that --resume or --abort means, and refusing to start a second
+// rotation of a key that has one.
+
+import type { Credentials } from '../config/settings.js';
+import type { Context } from '../context.js';
+import { UsageError } from '../errors.js';
+import { rotationId, type Journal, type JournalStore } from './journal.js';
+import { rotationCommands } from './messages.js';
+
+const belongsTo = (j: Journal, creds: Credentials): boolean =>
+  j.profile === creds.profile && j.baseUrl === creds.baseUrl && j.username === creds.username;
+
+/** The journal of `name` for this profile and account; with no name, the only journal there is. */
+export function pendingJournal(store: JournalStore, creds: Credentials, name: string | undefined, flag: string): Journal {
+  if (name !== undefined) {
+    const journal = store.read(rotationId(creds.profile, creds.baseUrl, name));
+    if (journal !== undefined) return journal;
+    throw new UsageError(`No unfinished rotation of "${name}" (profile "${creds.profile}", ${creds.baseUrl}).`, {
+      code: 'no_rotation',
+      ...hintOthers(store.list()),
+    });
+  }
+  const all = store.list();
+  const [only] = all;
+  if (only === undefined) throw new UsageError('There is no unfinished rotation.', { code: 'no_rotation' });
+  if (all.length > 1) {
+    throw new UsageError(`There are ${all.length} unfinished rotations: say which one, e.g. \`carto-keys rotate ${flag} ${all[0]?.oldName ?? ''}\`.`, {
+      code: 'no_rotation',
+      ...hintOthers(all),
+    });
+  }
+  if (!belongsTo(only, creds)) {
+    throw new UsageError(
+      `The unfinished rotation of "${only.oldName}" belongs to profile "${only.profile}" (${only.baseUrl}), not the active one.`,
+      { code: 'no_rotation', hint: `Run it with --profile ${only.profile}, or with the credentials of that account.` },
+    );
+  }
+  return only;
+}
+
+function hintOthers(all: Journal[]): { hint?: string } {
+  if (all.length === 0) return {};
+  const list = all.map((j) => `"${j.oldName}" → "${j.newName}" (profile ${j.profile})`).join(', ');
+  return { hint: `Unfinished rotations: ${list}.` };
+}
+
+/** Starting a rotation of a key whose last rotation is unfinished would lose track of that one. */
+export async function refusePending(ctx: Context, store: JournalStore, creds: Credentials, oldName: string): Promise<void> {
+  const id = rotationId(creds.profile, creds.baseUrl, oldName);
+  const journal = store.read(id);
+  if (journal === undefined) return;
+  // A journal whose lock is held belongs to a rotation running right now: say that instead.
+  store.lock(id, journal.oldName).release();
+  const cmd = await rotationCommands(ctx, journal.oldName);
+  throw new UsageError(
+    `"${journal.oldName}" has an unfinished rotation to "${journal.newName}" (started ${journal.startedAt}).`,
+    { code: 'rotation_pending', hint: `Continue it: ${cmd.resume}\nOr undo it: ${cmd.abort}` },
+  );
+}

@@ -1,0 +1,78 @@
+// A new rotation: steps 1–3 (clone, modify, save) decide what to create, then the engine runs.
+// Nothing is written or created until every decision is made, so a refusal or a Ctrl-C up to the
+// "create?" confirmation leaves nothing behind.
+
+import { DEFAULT_PUBLIC_KEY_NAME } from '../api/types.js';
+import { planClone } from '../commands/clone.js';
+import { requireCredentials } from '../config/settings.js';
+import type { Context } from '../context.js';
+import { CancelledError, UsageError } from '../errors.js';
+import { diffGrants, formatDiff, hasGrantChanges, rotationName, toCreateGrants, type GrantChanges } from '../grants/index.js';
+import { info } from '../ui/output.js';
+import { runRotation, type RotationResult } from './engine.js';
+import { journalStore, newJournal, rotationId } from './journal.js';
+import { refusePending } from './pending.js';
+import type { DeployTarget } from './targets.js';
+import type { RotationUi } from './ui.js';
+
+export interface StartOptions {
+  /** The old key: its name, or its token. */
+  source: string;
+  changes: GrantChanges;
+  defaultSchema: string;
+  newName?: string;
+  /** From the deploy flags. None on a terminal: the person picks targets after the key is created. */
+  targets: DeployTarget[];
+  /** undefined: ask at the end (a terminal only; the command layer refuses it otherwise). */
+  deleteOld?: boolean;
+  /** Skip the "create?" confirmation. */
+  yes: boolean;
+}
+
+export async function startRotation(ctx: Context, opts: StartOptions, ui: RotationUi): Promise<RotationResult> {
+  const creds = requireCredentials(await ctx.settings());
+  const store = journalStore(ctx.paths.config);
+  // When the argument is a name, a pending rotation is refused before any request.
+  await refusePending(ctx, store, creds, opts.source);
+  const api = await ctx.api();
+  const plan = await planClone(ctx, api, opts.source, opts.changes, opts.defaultSchema);
+  if (plan.from === DEFAULT_PUBLIC_KEY_NAME) {
+    throw new UsageError('The Default public key cannot be rotated: its token is always "default_public" and it cannot be deleted.');
+  }
+  const lock = store.lock(rotationId(creds.profile, creds.baseUrl, plan.from), plan.from);
+  try {
+    await refusePending(ctx, store, creds, plan.from);
+    ui.showSource(plan);
+    const after = hasGrantChanges(opts.changes) ? plan.after : await ui.modify(plan, opts.defaultSchema);
+    const taken = new Set((await api.listKeys()).map((k) => k.name));
+    const newName = opts.newName ?? (await ui.chooseName(rotationName(plan.from, ctx.now(), taken), taken));
+    if (taken.has(newName)) {
+      throw new UsageError(`An API key named "${newName}" already exists.`, {
+        hint: 'Choose another --new-name, or leave it out for a free default.',
+      });
+    }
+    if (!ctx.globals().json) {
+      info(ctx, `Rotating "${plan.from}" → "${newName}". Grants of the new key, compared with the old one:`);
+      for (const line of formatDiff(diffGrants(plan.before, after), { color: ctx.io.colorStderr })) info(ctx, `  ${line}`);
+    }
+    if (!opts.yes && !(await ui.confirmCreate(newName))) throw new CancelledError('Nothing was created.');
+
+    const journal = newJournal({
+      profile: creds.profile,
+      baseUrl: creds.baseUrl,
+      username: creds.username,
+      oldName: plan.from,
+      newName,
+      grants: toCreateGrants(after),
+      targets: opts.targets,
+      addingTargets: ui.interactive && opts.targets.length === 0,
+      deleteOld: opts.deleteOld ?? null,
+      now: ctx.now(),
+    });
+    // Written before the create: a crash between the request and its reply is then resumable.
+    store.save(journal, ctx.now());
+    return await runRotation({ ctx, api, creds, store, journal, ui, resumed: false });
+  } finally {
+    lock.release();
+  }
+}

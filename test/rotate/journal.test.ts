@@ -1,0 +1,103 @@
+// The rotation journal: private files, atomic writes, strict reading, one lock per key.
+import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { tryLock } from '../../src/config/lock.js';
+import { FileError } from '../../src/errors.js';
+import { journalStore, newJournal, parseJournal, rotationId, RotationBusyError } from '../../src/rotate/journal.js';
+
+const NOW = new Date('2026-11-22T10:00:00Z');
+
+function sample(oldName = 'app') {
+  return newJournal({
+    profile: 'default',
+    baseUrl: 'https://demo.carto.com',
+    username: 'demo',
+    oldName,
+    newName: `${oldName}-r20261122`,
+    grants: [{ type: 'apis', apis: ['sql'] }],
+    targets: [{ kind: 'env-file', path: '/srv/.env', variable: 'CARTO_API_KEY' }, { kind: 'command', command: 'deploy' }],
+    addingTargets: false,
+    deleteOld: true,
+    now: NOW,
+  });
+}
+
+describe('rotationId', () => {
+  it('is stable per profile, base URL and old name, and differs otherwise', () => {
+    const id = rotationId('default', 'https://demo.carto.com', 'app');
+    expect(id).toMatch(/^[0-9a-f]{16}$/);
+    expect(rotationId('default', 'https://demo.carto.com', 'app')).toBe(id);
+    expect(rotationId('other', 'https://demo.carto.com', 'app')).not.toBe(id);
+    expect(rotationId('default', 'https://x.carto.com', 'app')).not.toBe(id);
+    expect(rotationId('default', 'https://demo.carto.com', 'app2')).not.toBe(id);
+  });
+});
+
+describe('journalStore', () => {
+  it('saves 0600 in a 0700 folder (config folder too), atomically, with no token; reads it back', () => {
+    const config = join(mkdtempSync(join(tmpdir(), 'ck-journal-')), 'config');
+    const store = journalStore(config);
+    const j = sample();
+    store.save(j, new Date('2026-11-22T10:05:00Z'));
+    const file = store.pathOf(j.id);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(statSync(store.dir).mode & 0o777).toBe(0o700);
+    expect(statSync(config).mode & 0o777).toBe(0o700);
+    expect(readdirSync(store.dir)).toEqual([`${j.id}.json`]);
+    expect(readFileSync(file, 'utf8')).not.toMatch(/token/i);
+    expect(store.read(j.id)).toEqual({ ...j, updatedAt: '2026-11-22T10:05:00.000Z' });
+    expect(store.list().map((x) => x.oldName)).toEqual(['app']);
+    store.remove(j.id);
+    expect(store.read(j.id)).toBeUndefined();
+    expect(store.list()).toEqual([]);
+  });
+
+  it('records every step and target as pending at first', () => {
+    const j = sample();
+    expect(j.steps).toEqual({ created: null, verified: null, deleted: null });
+    expect(j.targets.every((t) => t.deployedAt === null)).toBe(true);
+    expect(j.startedAt).toBe(NOW.toISOString());
+  });
+
+  it('refuses a second lock on the same key while the holder lives', () => {
+    const store = journalStore(mkdtempSync(join(tmpdir(), 'ck-journal-')));
+    const lock = store.lock('0123456789abcdef', 'app');
+    expect(() => store.lock('0123456789abcdef', 'app')).toThrow(RotationBusyError);
+    expect(() => store.lock('0123456789abcdef', 'app')).toThrow(/is rotating "app"/);
+    const other = store.lock('fedcba9876543210', 'other');
+    lock.release();
+    other.release();
+    store.lock('0123456789abcdef', 'app').release();
+  });
+
+  it('takes over the lock of a crashed process', () => {
+    const store = journalStore(mkdtempSync(join(tmpdir(), 'ck-journal-')));
+    store.lock('0123456789abcdef', 'app').release();
+    // A pid that cannot be alive (above the Linux maximum).
+    writeFileSync(store.lockPathOf('0123456789abcdef'), '99999999');
+    store.lock('0123456789abcdef', 'app').release();
+    expect(() => tryLock(store.lockPathOf('0123456789abcdef')).release()).not.toThrow();
+  });
+});
+
+describe('parseJournal', () => {
+  it('refuses what is not a journal of this version, saying where', () => {
+    const good = JSON.stringify(sample());
+    expect(parseJournal(good, 'f').oldName).toBe('app');
+    const broken: [string, RegExp][] = [
+      ['{', /not JSON/],
+      ['[]', /not an object/],
+      [JSON.stringify({ ...sample(), version: 2 }), /unknown version 2/],
+      [JSON.stringify({ ...sample(), oldName: 3 }), /"oldName"/],
+      [JSON.stringify({ ...sample(), targets: [{ kind: 'ftp', deployedAt: null }] }), /"targets"/],
+      [JSON.stringify({ ...sample(), steps: { created: null } }), /"steps"/],
+      [JSON.stringify({ ...sample(), deleteOld: 'yes' }), /"deleteOld"/],
+    ];
+    for (const [text, message] of broken) {
+      expect(() => parseJournal(text, '/x/j.json')).toThrow(FileError);
+      expect(() => parseJournal(text, '/x/j.json')).toThrow(message);
+    }
+  });
+});

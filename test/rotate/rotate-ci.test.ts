@@ -1,0 +1,410 @@
+// `rotate` without a terminal, in-process against the emulator: the whole workflow from flags, every
+// step's failure (each must leave the old key alive), then --resume finishing and --abort undoing.
+import { existsSync, mkdirSync, readFileSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { FetchLike } from '../../src/api/client.js';
+import { tryLock } from '../../src/config/lock.js';
+import { normalizeRenderedGrants } from '../../src/grants/index.js';
+import { journalStore, rotationId } from '../../src/rotate/journal.js';
+import { renderKey } from '../../src/sandbox/render.js';
+import { run } from '../helpers/harness.js';
+import { BASE_URL, MASTER } from '../helpers/sandbox-fetch.js';
+import { expectStopped, NEW, refuseDelete, refuseNonMaster, rotationFixture } from './helpers.js';
+
+const CI = ['--yes'];
+
+function grantsOf(f: Awaited<ReturnType<typeof rotationFixture>>, name: string) {
+  const user = f.sb.state.users[0]!;
+  const key = user.keys.find((k) => k.name === name)!;
+  return normalizeRenderedGrants(renderKey(user, key).grants).grants;
+}
+
+describe('rotate in CI: the whole workflow', () => {
+  it('creates, deploys to an env file and a command, verifies, deletes the old key; prints a JSON summary without the token', async () => {
+    const f = await rotationFixture();
+    const env = join(f.dir, '.env');
+    writeFileSync(env, '# app\nDB=postgres://db\nCARTO_API_KEY=old\n', { mode: 0o640 });
+    const out = join(f.dir, 'cmd');
+    const cmd = `cat > ${out}.stdin; printf '%s %s' "$CARTO_API_KEY" "$CARTO_API_KEY_NAME" > ${out}.env; echo deploy-said-hello; echo deploy-warned >&2`;
+    const r = await f.rotate(['app', '--remove-api', 'maps', '--deploy-env-file', env, '--deploy-cmd', cmd, '--delete-old', ...CI, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+
+    const token = f.sb.token(NEW)!;
+    expect(JSON.parse(r.stdout)).toEqual({
+      old: 'app',
+      new: NEW,
+      targets: [
+        { kind: 'env-file', path: env, variable: 'CARTO_API_KEY' },
+        { kind: 'command', command: cmd },
+      ],
+      verified: true,
+      deleted: true,
+    });
+    expect(r.stdout + r.stderr).not.toContain(token);
+    // The command's stdout and stderr both reach our stderr, never our stdout.
+    expect(r.stderr.split('\n')).toContain('deploy-said-hello');
+    expect(r.stderr.split('\n')).toContain('deploy-warned');
+    expect(r.stdout.split('\n')).not.toContain('deploy-said-hello');
+
+    expect(readFileSync(env, 'utf8')).toBe(`# app\nDB=postgres://db\nCARTO_API_KEY=${token}\n`);
+    expect(statSync(env).mode & 0o777).toBe(0o640);
+    expect(readFileSync(`${out}.stdin`, 'utf8')).toBe(token);
+    expect(readFileSync(`${out}.env`, 'utf8')).toBe(`${token} ${NEW}`);
+
+    expect(f.sb.names()).toEqual(['Master', 'Default public', NEW]);
+    expect(grantsOf(f, NEW).apis).toEqual(['sql']);
+    expect(f.journals()).toEqual([]);
+  });
+
+  it('human output: each step with a ✓, the diff, nothing on stdout; --print-token puts the token on stdout', async () => {
+    const f = await rotationFixture();
+    const r = await f.rotate(['app', '--add-table', 'world_population', '--deploy-env-file', join(f.dir, '.env'), '--delete-old', ...CI, '--print-token']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`Rotating "app" → "${NEW}"`);
+    expect(r.stderr).toContain('+ table public.world_population: select');
+    for (const line of [`✓ Created API key "${NEW}"`, '✓ Deployed to', `✓ Verified "${NEW}"`, '✓ Deleted the old key "app"', `✓ Rotated "app" → "${NEW}"`]) {
+      expect(r.stderr).toContain(line);
+    }
+    expect(r.stdout).toBe(`${f.sb.token(NEW)}\n`);
+    expect(r.stderr).not.toContain(f.sb.token(NEW));
+  });
+
+  it('--keep-old keeps the old key and says how to revoke it; works with no deploy target', async () => {
+    const f = await rotationFixture();
+    const r = await f.rotate(['app', '--new-name', 'app-v2', '--keep-old', ...CI]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(f.sb.names()).toEqual(['Master', 'Default public', 'app', 'app-v2']);
+    expect(r.stderr).toContain('carto-keys revoke app');
+    expect(r.stdout).toBe('');
+  });
+
+  it('the default name is unique and replaces an earlier rotation suffix', async () => {
+    const f = await rotationFixture();
+    await f.cli(['create', '--name', NEW, '--api', 'sql']);
+    const r = await f.rotate(['app', '--keep-old', ...CI, '--json']);
+    expect(JSON.parse(r.stdout).new).toBe(`${NEW}-2`);
+    const again = await f.rotate([`${NEW}-2`, '--keep-old', ...CI, '--json'], { now: new Date('2026-12-22T10:00:00Z') });
+    expect(JSON.parse(again.stdout).new).toBe('app-r20261222');
+  });
+
+  it('rotates a key given by its token', async () => {
+    const f = await rotationFixture();
+    // After `--`: a token may start with "-" (URL-safe base64), which would read as an option.
+    const r = await f.rotate(['--deploy-env-file', join(f.dir, '.env'), '--delete-old', ...CI, '--json', '--', f.sb.token('app')!]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ old: 'app', new: NEW, deleted: true });
+  });
+
+  it('a retried create answered "Name has already been taken" is recognised as ours', async () => {
+    const f = await rotationFixture();
+    let lost = false;
+    // The first POST reaches the server, but its reply is lost (a 502 from a proxy): the client retries.
+    const flaky: FetchLike = async (url, init) => {
+      const res = await f.sb.fetch(url, init);
+      if (init.method === 'POST' && !lost) {
+        lost = true;
+        return new Response('<html>502</html>', { status: 502, headers: { 'content-type': 'text/html' } });
+      }
+      return res;
+    };
+    const r = await f.rotate(['app', '--deploy-env-file', join(f.dir, '.env'), '--delete-old', ...CI], { fetch: flaky });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('recovered it');
+    expect(f.sb.names()).toEqual(['Master', 'Default public', NEW]);
+  });
+
+  it('refuses Master and Default public', async () => {
+    const f = await rotationFixture();
+    for (const name of ['Master', 'Default public']) {
+      const r = await f.rotate([name, '--keep-old', ...CI]);
+      expect(r.code, r.stderr).toBe(2);
+      expect(f.posts()).toBe(0);
+    }
+  });
+});
+
+describe('rotate in CI: every failure leaves the old key alive', () => {
+  it('create fails (quota): exit 1, nothing created, no journal', async () => {
+    const f = await rotationFixture({ quota: 1 });
+    const r = await f.rotate(['app', '--deploy-env-file', join(f.dir, '.env'), '--delete-old', ...CI]);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toContain('limit of API keys');
+    expect(f.sb.names()).toEqual(['Master', 'Default public', 'app']);
+    expect(f.journals()).toEqual([]);
+    expect(existsSync(join(f.dir, '.env'))).toBe(false);
+  });
+
+  it('deploy command exits 1: exit 5 naming both keys and the commands; --resume after the fix finishes', async () => {
+    const f = await rotationFixture();
+    const marker = join(f.dir, 'ready');
+    const env = join(f.dir, '.env');
+    const r = await f.rotate(['app', '--deploy-env-file', env, '--deploy-cmd', `test -f ${marker}`, '--delete-old', ...CI]);
+    expectStopped(r);
+    expect(r.stderr).toContain('the command exited with status 1');
+    expect(r.stderr).toContain('carto-keys rotate --abort app --yes');
+    expect(f.sb.names()).toEqual(['Master', 'Default public', 'app', NEW]);
+    const [j] = f.journals();
+    expect(j).toMatchObject({ oldName: 'app', newName: NEW, deleteOld: true, steps: { verified: null, deleted: null } });
+    expect(j!.steps.created).not.toBeNull();
+    expect(j!.targets.map((t) => t.deployedAt !== null)).toEqual([true, false]);
+    expect(JSON.stringify(j)).not.toContain(f.sb.token(NEW));
+
+    writeFileSync(marker, '');
+    const resumed = await f.rotate(['--resume', 'app']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(f.sb.names()).toEqual(['Master', 'Default public', NEW]);
+    expect(readFileSync(env, 'utf8')).toBe(`CARTO_API_KEY=${f.sb.token(NEW)}\n`);
+    expect(f.journals()).toEqual([]);
+  });
+
+  it('deploy command exits 1, then --abort: the env file gets the old token back, the new key is revoked', async () => {
+    const f = await rotationFixture();
+    const env = join(f.dir, '.env');
+    const r = await f.rotate(['app', '--deploy-env-file', env, '--deploy-cmd', 'exit 1', '--delete-old', ...CI]);
+    expect(r.code).toBe(5);
+    const aborted = await f.rotate(['--abort', 'app', ...CI, '--json']);
+    expect(aborted.code, aborted.stderr).toBe(0);
+    expect(JSON.parse(aborted.stdout)).toMatchObject({ aborted: true, old: 'app', new: NEW, revoked: true, restored: [{ kind: 'env-file', path: env }] });
+    expect(readFileSync(env, 'utf8')).toBe(`CARTO_API_KEY=${f.sb.token('app')}\n`);
+    expect(f.sb.names()).toEqual(['Master', 'Default public', 'app']);
+    expect(f.journals()).toEqual([]);
+  });
+
+  it('env file unwritable (a folder in the way): exit 5; --resume once it is fixed', async () => {
+    const f = await rotationFixture();
+    const env = join(f.dir, '.env');
+    mkdirSync(env);
+    const r = await f.rotate(['app', '--deploy-env-file', env, '--delete-old', ...CI]);
+    expectStopped(r);
+    expect(r.stderr).toContain('EISDIR');
+    rmdirSync(env);
+    const resumed = await f.rotate(['--resume']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(readFileSync(env, 'utf8')).toBe(`CARTO_API_KEY=${f.sb.token(NEW)}\n`);
+    expect(f.sb.names()).toEqual(['Master', 'Default public', NEW]);
+  });
+
+  it('verification fails (the new token is refused): exit 5; --resume verifies and deletes', async () => {
+    const f = await rotationFixture();
+    const env = join(f.dir, '.env');
+    const r = await f.rotate(['app', '--deploy-env-file', env, '--delete-old', ...CI], { fetch: refuseNonMaster(f.sb.fetch) });
+    expectStopped(r);
+    expect(r.stderr).toContain(`verifying "${NEW}" failed`);
+    const [j] = f.journals();
+    expect(j!.targets[0]!.deployedAt).not.toBeNull();
+    expect(j!.steps.verified).toBeNull();
+    const resumed = await f.rotate(['--resume', 'app', '--json']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(JSON.parse(resumed.stdout)).toMatchObject({ verified: true, deleted: true });
+    expect(f.sb.names()).toEqual(['Master', 'Default public', NEW]);
+  });
+
+  it('verification fails because the grants differ from the intended ones', async () => {
+    const f = await rotationFixture();
+    // The server grants what it likes: here, it drops the table of the created key.
+    const sloppy: FetchLike = async (url, init) => {
+      const res = await f.sb.fetch(url, init);
+      if (init.method === 'POST') f.sb.state.users[0]!.keys.find((k) => k.name === NEW)!.tables = [];
+      f.sb.state.revision++;
+      return res;
+    };
+    const r = await f.rotate(['app', '--deploy-env-file', join(f.dir, '.env'), '--delete-old', ...CI], { fetch: sloppy });
+    expectStopped(r);
+    expect(r.stderr).toContain('its grants differ from the intended ones (- table public.liked_cities: select, insert)');
+  });
+
+  it('delete fails: exit 5 with everything else done; --resume deletes', async () => {
+    const f = await rotationFixture();
+    const r = await f.rotate(['app', '--deploy-env-file', join(f.dir, '.env'), '--delete-old', ...CI], { fetch: refuseDelete(f.sb.fetch) });
+    expectStopped(r);
+    expect(r.stderr).toContain('deleting the old key "app" failed');
+    expect(r.stderr).toContain('deployed to 1 of 1 target, verified');
+    expect(f.journals()[0]!.steps.verified).not.toBeNull();
+    const resumed = await f.rotate(['--resume', 'app']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(f.sb.names()).toEqual(['Master', 'Default public', NEW]);
+  });
+
+  it('the connection dies after the create: "may or may not" exist; --resume finds the key instead of creating another', async () => {
+    const f = await rotationFixture();
+    let created = false;
+    const dying: FetchLike = async (url, init) => {
+      if (created) throw Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error('reset'), { code: 'ECONNRESET' }) });
+      const res = await f.sb.fetch(url, init);
+      if (init.method === 'POST') {
+        created = true;
+        throw new TypeError('fetch failed');
+      }
+      return res;
+    };
+    const r = await f.rotate(['app', '--deploy-env-file', join(f.dir, '.env'), '--delete-old', ...CI], { fetch: dying });
+    expect(r.code, r.stderr).toBe(5);
+    expect(r.stderr).toContain(`the new key "${NEW}" may or may not have been created`);
+    expect(f.journals()[0]!.steps.created).toBeNull();
+    const resumed = await f.rotate(['--resume']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(f.sb.names()).toEqual(['Master', 'Default public', NEW]);
+  });
+});
+
+describe('rotate: --resume and --abort', () => {
+  async function stopped() {
+    const f = await rotationFixture();
+    const env = join(f.dir, '.env');
+    writeFileSync(env, 'CARTO_API_KEY=before\n');
+    const r = await f.rotate(['app', '--deploy-env-file', env, '--delete-old', ...CI], { fetch: refuseNonMaster(f.sb.fetch) });
+    expect(r.code).toBe(5);
+    return { f, env };
+  }
+
+  it('starting again while a journal exists is refused, pointing to --resume and --abort, before any request', async () => {
+    const { f } = await stopped();
+    f.sb.requests.length = 0;
+    const r = await f.rotate(['app', '--keep-old', ...CI]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`"app" has an unfinished rotation to "${NEW}"`);
+    expect(r.stderr).toContain('carto-keys rotate --resume app');
+    expect(r.stderr).toContain('carto-keys rotate --abort app --yes');
+    expect(f.sb.requests).toEqual([]);
+  });
+
+  it('--abort after the deploy: old token back in the env file, new key revoked, journal removed', async () => {
+    const { f, env } = await stopped();
+    const r = await f.rotate(['--abort', ...CI]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('Put the old token back');
+    expect(readFileSync(env, 'utf8')).toBe(`CARTO_API_KEY=${f.sb.token('app')}\n`);
+    expect(f.sb.names()).toEqual(['Master', 'Default public', 'app']);
+    expect(f.journals()).toEqual([]);
+  });
+
+  it('--abort is refused when the old key is gone, and when the journal says it was deleted', async () => {
+    const { f } = await stopped();
+    await f.cli(['revoke', 'app', '--yes']);
+    const gone = await f.rotate(['--abort', 'app', ...CI]);
+    expect(gone.code).toBe(2);
+    expect(gone.stderr).toContain('The old key "app" no longer exists');
+    expect(gone.stderr).toContain('carto-keys rotate --resume app');
+
+    const store = journalStore(f.paths.config);
+    const [j] = store.list();
+    store.save({ ...j!, steps: { ...j!.steps, deleted: new Date().toISOString() } }, new Date());
+    const deleted = await f.rotate(['--abort', 'app', ...CI]);
+    expect(deleted.code).toBe(2);
+    expect(deleted.stderr).toContain('already deleted: there is nothing to go back to');
+    expect(f.sb.names()).toContain(NEW);
+    // --resume still finishes it (verifies, then only the journal is left to remove).
+    const resumed = await f.rotate(['--resume', 'app']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(f.journals()).toEqual([]);
+  });
+
+  it('--abort needs --yes without a terminal; --resume does not', async () => {
+    const { f } = await stopped();
+    const r = await f.rotate(['--abort', 'app']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--yes');
+    expect((await f.rotate(['--resume', 'app'])).code).toBe(0);
+  });
+
+  it('--resume: no journal, an unknown name, several journals', async () => {
+    const f = await rotationFixture();
+    expect((await f.rotate(['--resume'])).stderr).toContain('There is no unfinished rotation');
+    await f.cli(['create', '--name', 'other', '--api', 'sql']);
+    for (const name of ['app', 'other']) {
+      const r = await f.rotate([name, '--deploy-cmd', 'exit 3', '--delete-old', ...CI]);
+      expect(r.code).toBe(5);
+    }
+    const several = await f.rotate(['--resume']);
+    expect(several.code).toBe(2);
+    expect(several.stderr).toContain('There are 2 unfinished rotations');
+    expect(several.stderr).toContain('"app" →');
+    expect(several.stderr).toContain('"other" →');
+    const unknown = await f.rotate(['--resume', 'nope']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('No unfinished rotation of "nope"');
+  });
+
+  it('--resume of a rotation whose delete decision is open needs --delete-old or --keep-old without a terminal', async () => {
+    const f = await rotationFixture();
+    const store = journalStore(f.paths.config);
+    // An interactive rotation stopped before its last question.
+    const r = await f.rotate(['app', '--deploy-cmd', 'exit 1', '--delete-old', ...CI]);
+    expect(r.code).toBe(5);
+    const [j] = store.list();
+    store.save({ ...j!, deleteOld: null, targets: [] }, new Date());
+    const undecided = await f.rotate(['--resume', 'app']);
+    expect(undecided.code).toBe(2);
+    expect(undecided.stderr).toContain('--delete-old or --keep-old');
+    const noTarget = await f.rotate(['--resume', 'app', '--delete-old']);
+    expect(noTarget.code).toBe(2);
+    expect(noTarget.stderr).toContain('--delete-old needs a deploy target');
+    const kept = await f.rotate(['--resume', 'app', '--keep-old']);
+    expect(kept.code, kept.stderr).toBe(0);
+    expect(f.sb.names()).toEqual(['Master', 'Default public', 'app', NEW]);
+  });
+
+  it('--resume refuses a decision that contradicts the journal', async () => {
+    const { f } = await stopped();
+    const r = await f.rotate(['--resume', 'app', '--keep-old']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('started with --delete-old');
+  });
+
+  it('two rotations of the same key at once: the second is refused and sends nothing that changes anything', async () => {
+    const f = await rotationFixture();
+    const store = journalStore(f.paths.config);
+    store.lock('0000000000000000', 'warm-up').release(); // creates the folders
+    const lock = tryLock(store.lockPathOf(rotationId('default', BASE_URL, 'app')));
+    try {
+      const r = await f.rotate(['app', '--deploy-env-file', join(f.dir, '.env'), '--delete-old', ...CI]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(`is rotating "app" right now`);
+      expect(f.posts()).toBe(0);
+      expect(f.sb.requests.filter((q) => q.method === 'DELETE')).toEqual([]);
+      expect(f.journals()).toEqual([]);
+    } finally {
+      lock.release();
+    }
+    expect((await f.rotate(['app', '--keep-old', ...CI])).code).toBe(0);
+  });
+});
+
+describe('rotate in CI: a missing decision is a usage error, with nothing sent', () => {
+  const cases: { args: string[]; says: string }[] = [
+    { args: ['app', '--delete-old', '--deploy-cmd', 'true'], says: '--yes' },
+    { args: ['app', '--deploy-cmd', 'true', '--yes'], says: '--delete-old or --keep-old' },
+    { args: ['app', '--delete-old', '--yes'], says: '--delete-old needs a deploy target' },
+    { args: ['app', '--delete-old', '--keep-old', '--deploy-cmd', 'true', '--yes'], says: '--delete-old and --keep-old' },
+    { args: ['--keep-old', '--yes'], says: 'carto-keys rotate <name-or-token>' },
+    { args: ['app', '--deploy-env-file', 'x.env:', '--keep-old', '--yes'], says: '--deploy-env-file' },
+    { args: ['app', '--deploy-env-file', '/nonexistent/dir/.env', '--keep-old', '--yes'], says: 'does not exist' },
+    { args: ['app', '--deploy-cmd', '', '--keep-old', '--yes'], says: '--deploy-cmd' },
+    { args: ['app', '--new-name', 'Master', '--keep-old', '--yes'], says: '--new-name' },
+    { args: ['app', '--new-name', 'a/b', '--keep-old', '--yes'], says: '--new-name' },
+    { args: ['app', '--add-api', 'sqll', '--keep-old', '--yes'], says: '--add-api' },
+    { args: ['app', '--remove-table', 'a.b.c', '--keep-old', '--yes'], says: '--remove-table' },
+    { args: ['--resume', '--abort'], says: '--resume and --abort' },
+    { args: ['--resume', 'app', '--new-name', 'x'], says: '--new-name cannot be used with --resume' },
+    { args: ['--resume', 'app', '--deploy-cmd', 'x'], says: '--deploy-cmd cannot be used with --resume' },
+    { args: ['--resume', 'app', '--add-api', 'do'], says: 'cannot be used with --resume' },
+    { args: ['--abort', 'app'], says: '--yes' },
+    { args: ['--abort', 'app', '--keep-old', '--yes'], says: '--abort takes no' },
+    { args: ['--resume', 'a', 'b'], says: 'name different keys' },
+  ];
+  for (const { args, says } of cases) {
+    it(`rotate ${args.join(' ')}`, async () => {
+      const requests: string[] = [];
+      const recording: FetchLike = async (url) => {
+        requests.push(url);
+        return new Response('', { status: 500 });
+      };
+      const r = await run(['rotate', ...args], { env: { CARTO_KEYS_MASTER_KEY: MASTER, CARTO_KEYS_BASE_URL: BASE_URL }, fetch: recording });
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toContain(says);
+      expect(r.stderr.trim().split('\n').length).toBeLessThanOrEqual(3);
+      expect(requests).toEqual([]);
+    });
+  }
+});
