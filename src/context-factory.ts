@@ -8,6 +8,7 @@ import type { Context, Env, GlobalOptions, Io, Prompter, Target } from './contex
 import { appPaths, type AppPaths } from './config/paths.js';
 import { requireCredentials, resolveSettings, type ResolvedSettings } from './config/settings.js';
 import { openConfigStore, type ConfigStore } from './config/store.js';
+import { UsageError } from './errors.js';
 
 export interface ContextDeps {
   io: Io;
@@ -16,7 +17,7 @@ export interface ContextDeps {
   now?: () => Date;
   stopSignal?: () => Promise<string>;
   paths?: AppPaths;
-  /** The network transport. Production: undici (lazy); tests: msw's fetch or a sandbox handler. */
+  /** The network transport. Production: node:http, or undici behind a proxy (lazy); tests: msw's fetch or a sandbox handler. */
   fetch?: () => Promise<FetchLike>;
   /** Options for every API client (tests make retries instant). */
   clientOptions?: { sleep?: (ms: number) => Promise<void>; timeoutMs?: number; retries?: number };
@@ -38,18 +39,22 @@ export function createContext(deps: ContextDeps, globals: () => GlobalOptions): 
       return embeddedSandboxFetch(join(paths.data, 'sandbox.json'));
     }
     if (deps.fetch) return deps.fetch();
-    network ??= import('./api/http.js').then(({ createUndiciFetch }) => createUndiciFetch({}));
+    network ??= import('./api/http.js').then(({ createNetworkFetch }) => createNetworkFetch(deps.env));
     return network;
   }
 
   async function clientFor(target: Target): Promise<ApiClient> {
+    // Checked here rather than at start-up, so a bad value never breaks --help or offline commands.
+    const envTimeout = timeoutFromEnv(deps.env);
     const { createApiClient } = await import('./api/client.js');
     return createApiClient({
       baseUrl: target.baseUrl,
       username: target.username,
       token: target.token,
       fetch: await transport(target.sandbox),
-      debug,
+      // Without --debug there is no trace to redact: every request would redact two lines for nothing.
+      ...(globals().debug && { debug }),
+      ...(envTimeout !== undefined && { timeoutMs: envTimeout }),
       ...deps.clientOptions,
     });
   }
@@ -84,4 +89,24 @@ export function createContext(deps: ContextDeps, globals: () => GlobalOptions): 
     },
   };
   return ctx;
+}
+
+export const TIMEOUT_ENV = 'CARTO_KEYS_TIMEOUT_MS';
+const MAX_TIMEOUT_MS = 600_000;
+
+/**
+ * The per-attempt HTTP timeout from CARTO_KEYS_TIMEOUT_MS (whole milliseconds, 1 to 600000), or
+ * undefined for the client's default (30 s). For slow links, and for tests that stall a server.
+ */
+export function timeoutFromEnv(env: Env): number | undefined {
+  const raw = env[TIMEOUT_ENV];
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const text = raw.trim();
+  const ms = Number(text);
+  if (!/^\d+$/.test(text) || ms < 1 || ms > MAX_TIMEOUT_MS) {
+    throw new UsageError(`${TIMEOUT_ENV} must be a whole number of milliseconds from 1 to ${MAX_TIMEOUT_MS}, got "${raw}".`, {
+      hint: `Unset it for the default (30000), or set e.g. ${TIMEOUT_ENV}=60000.`,
+    });
+  }
+  return ms;
 }

@@ -7,7 +7,8 @@ import type { ResolvedSettings } from './config/settings.js';
 import type { AppPaths } from './config/paths.js';
 
 export interface WritableLike {
-  write(chunk: string): unknown;
+  /** Text, or bytes already encoded as UTF-8 (a large listing keeps its rendered pages as bytes). */
+  write(chunk: string | Uint8Array): unknown;
   isTTY?: boolean;
 }
 

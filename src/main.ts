@@ -11,13 +11,22 @@ export async function main(argv: string[]): Promise<number> {
   const env = process.env;
   // --no-color is decided before parsing so that even parse errors honour it.
   const colorFlag = !argv.includes('--no-color');
+  let colorStderr: boolean | undefined;
   const io: Io = {
     stdout: process.stdout,
-    stderr: process.stderr,
-    stdin: process.stdin,
+    // Creating process.stdin or process.stderr costs a few ms of start-up each (a pipe loads the net
+    // module): only the commands that use them pay for them, and `--help` uses neither.
+    get stderr() {
+      return process.stderr;
+    },
+    get stdin() {
+      return process.stdin;
+    },
     canPrompt: () => process.stdin.isTTY === true && process.stdout.isTTY === true,
     stdoutIsTTY: () => process.stdout.isTTY === true,
-    colorStderr: colorAllowed(env, process.stderr.isTTY, colorFlag),
+    get colorStderr() {
+      return (colorStderr ??= colorAllowed(env, process.stderr.isTTY, colorFlag));
+    },
     colorStdout: colorAllowed(env, process.stdout.isTTY, colorFlag),
     readStdin: async () => {
       const chunks: Buffer[] = [];
@@ -29,7 +38,7 @@ export async function main(argv: string[]): Promise<number> {
   const ctx = createContext(
     {
       io,
-      prompter: inquirerPrompter(process.stdin, process.stderr),
+      prompter: inquirerPrompter(() => process.stdin, () => process.stderr),
       env,
       stopSignal: () =>
         new Promise<string>((resolve) => {

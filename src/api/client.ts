@@ -45,6 +45,17 @@ import {
 } from './types.js';
 import { checkApiKey, checkListPage, type Checked } from './wire-check.js';
 
+/**
+ * What the client reads of a reply. A WHATWG Response is one (msw, the embedded sandbox, undici);
+ * the node:http transport makes a lighter one, because on Node 20 merely touching Response or
+ * Headers loads Node's internal copy of undici (+70–90 ms of start-up).
+ */
+export interface FetchResponse {
+  readonly status: number;
+  readonly headers: { get(name: string): string | null };
+  text(): Promise<string>;
+}
+
 export type FetchLike = (
   url: string,
   init: {
@@ -55,7 +66,7 @@ export type FetchLike = (
     /** The client asks for 'manual': see `request()` below. */
     redirect?: RequestRedirect;
   },
-) => Promise<Response>;
+) => Promise<FetchResponse>;
 
 export interface ApiClientOptions {
   /** The user's API root, any form of auth-api.md §1; normalized by resolveBaseUrl. */
@@ -93,6 +104,11 @@ export interface ListKeysQuery {
   type?: KeyType[];
   /** Stop after this many keys, fetching only the pages they need. */
   limit?: number;
+  /**
+   * Called with each page as it arrives (in any order), so a caller can render it while the other
+   * pages are still on their way. The keys passed are the very objects listKeys returns.
+   */
+  onPage?: (page: number, keys: readonly WireApiKey[]) => void;
 }
 
 export interface ApiClient {
@@ -244,7 +260,15 @@ export function createApiClient(opts: ApiClientOptions): ApiClient {
     return checked.value;
   }
 
-  const keyPath = (name: string): string => `/${encodeURIComponent(name)}`;
+  const keyPath = (name: string): string => {
+    // An empty name would address the collection (a GET lists, a DELETE hits the wrong resource), and
+    // every URL parser resolves a `.` or `..` segment (even percent-encoded) before sending: refuse them.
+    if (name === '') throw new UsageError('The API key name is empty.', { hint: 'Run `carto-keys list` to see the names.' });
+    if (name === '.' || name === '..') {
+      throw new UsageError(`"${name}" cannot be addressed as an API key name: URLs read it as a folder step.`);
+    }
+    return `/${encodeURIComponent(name)}`;
+  };
 
   async function listPage(q: ListPageQuery): Promise<WireListPage> {
     const query: Record<string, string> = { page: String(q.page), per_page: String(q.perPage) };
@@ -268,6 +292,7 @@ export function createApiClient(opts: ApiClientOptions): ApiClient {
 
     // Page 1 first: only its `total` says how many pages there are.
     const first = await listPage(pageQuery(1));
+    q.onPage?.(1, first.result);
     // Keys in hand count even if `total` understates them.
     const total = Math.max(first.total, first.result.length);
     const wanted = limit === undefined ? total : Math.min(total, limit);
@@ -278,6 +303,7 @@ export function createApiClient(opts: ApiClientOptions): ApiClient {
     await runPool(2, pageCount, concurrency, async (page) => {
       const { result } = await listPage(pageQuery(page));
       pages.set(page, result);
+      q.onPage?.(page, result);
       return result.length === 0 ? 'stop' : 'continue';
     });
 
@@ -311,25 +337,61 @@ export function createApiClient(opts: ApiClientOptions): ApiClient {
         hint: 'CARTO would create it, but could never show, regenerate or delete it',
       });
     }
+    // Checked like a path would be: a key that could never be addressed again must not be made.
+    if (req.name === '.' || req.name === '..') keyPath(req.name);
     const action = `create API key "${req.name}"`;
     const body: CreateKeyRequest = { name: req.name, grants: req.grants };
+    const isOurs = createOpts.isOurs ?? (() => true);
     const result = await send({ method: 'POST', path: '', body, action, policy: 'any' });
-    if (result.ok) return { key: decode(result.reply, action, 'an API key', checkApiKey), recovered: false };
+    if (result.ok) {
+      try {
+        return { key: decode(result.reply, action, 'an API key', checkApiKey), recovered: false };
+      } catch (err) {
+        if (!(err instanceof ApiError)) throw err;
+        // A 2xx says the key was created; only the reply that carries it is unreadable. Fetch it by
+        // name, or the user would run create again and get a second key (or a "name taken" error).
+        return recoverUnreadableCreate(req.name, err, isOurs);
+      }
+    }
 
-    const { error } = result.failure;
-    if (!result.afterAmbiguous || !(error instanceof ApiError)) throw error;
+    const { error, delivery } = result.failure;
+    if (!(error instanceof ApiError)) throw error;
     // After an attempt that may have created the key, two refusals can be caused by that very key:
     // "name already taken", and the quota it used up.
     const duplicate = error.kind === 'validation' && isDuplicateName(error.serverMessage);
-    if (!duplicate && error.kind !== 'quota') throw error;
-    trace(`  ${error.kind} after an attempt that may have created "${req.name}": looking for it`);
-    const existing = await findKey(req.name);
-    if (existing === undefined) throw error;
-    if (!(createOpts.isOurs ?? (() => true))(existing)) {
-      throw duplicate
-        ? withHint(error, `An API key named "${req.name}" already exists and is not the one requested; choose another name`)
-        : error;
+    if (result.afterAmbiguous && (duplicate || error.kind === 'quota')) {
+      trace(`  ${error.kind} after an attempt that may have created "${req.name}": looking for it`);
+      const existing = await findKey(req.name);
+      if (existing === undefined) throw error;
+      if (!isOurs(existing)) {
+        throw duplicate
+          ? withHint(error, `An API key named "${req.name}" already exists and is not the one requested; choose another name`)
+          : error;
+      }
+      return { key: existing, recovered: true };
     }
+    if (delivery !== 'final' && (result.afterAmbiguous || delivery === 'ambiguous')) {
+      // Retries ran out after an attempt that may have gone through: trying again blindly could make
+      // a second key (a generated name is new each time).
+      throw withHint(error, `The key may have been created anyway: check with \`carto-keys show "${req.name}"\` before trying again`);
+    }
+    throw error;
+  }
+
+  async function recoverUnreadableCreate(
+    name: string,
+    error: ApiError,
+    isOurs: (existing: WireApiKey) => boolean,
+  ): Promise<{ key: WireApiKey; recovered: boolean }> {
+    trace(`  unreadable reply to a create that succeeded: looking for "${name}"`);
+    let existing: WireApiKey | undefined;
+    try {
+      existing = await findKey(name);
+    } catch {
+      throw withHint(error, `The key was probably created (CARTO answered ${error.status ?? '2xx'}): check with \`carto-keys show "${name}"\` before trying again`);
+    }
+    if (existing === undefined) throw withHint(error, `No API key named "${name}" exists: nothing was created; try again`);
+    if (!isOurs(existing)) throw withHint(error, `An API key named "${name}" exists but does not grant what was requested: check it with \`carto-keys show "${name}"\``);
     return { key: existing, recovered: true };
   }
 

@@ -9,7 +9,7 @@ import type { Delivery } from './retry.js';
 /** A complete HTTP reply: the body is read before anything is decided, so keep-alive sockets are freed. */
 export interface Reply {
   status: number;
-  headers: Headers;
+  headers: { get(name: string): string | null };
   text: string;
 }
 

@@ -22,8 +22,16 @@ async function guard<T>(p: () => Promise<T>): Promise<T> {
   }
 }
 
-export function inquirerPrompter(input: NodeJS.ReadableStream, output: NodeJS.WritableStream): Prompter {
-  const context: PromptContext = { input, output };
+/** The streams are asked for only when a prompt is shown: creating process.stdin costs start-up time. */
+export function inquirerPrompter(input: () => NodeJS.ReadableStream, output: () => NodeJS.WritableStream): Prompter {
+  const context: PromptContext = {
+    get input() {
+      return input();
+    },
+    get output() {
+      return output();
+    },
+  };
   return {
     confirm: (message, opts) => guard(async () => (await inquirer()).confirm({ message, default: opts?.default ?? false }, context)),
     input: (message, opts) =>

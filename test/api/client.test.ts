@@ -372,6 +372,54 @@ describe('create', () => {
     expect(err.hint).toMatch(/revoke/);
   });
 
+  it.each([
+    ['an empty body', () => new HttpResponse('', { status: 201, headers: { 'content-type': 'application/json' } })],
+    ['truncated JSON', () => new HttpResponse('{"name": "liked_cities_app", "tok', { status: 201, headers: { 'content-type': 'application/json' } })],
+    ['the wrong shape', () => HttpResponse.json({ data: [] }, { status: 201 })],
+  ])('recovers the key a 201 with %s did create, by name', async (_what, reply) => {
+    api.stub('POST', '', reply);
+    api.stub('GET', '/liked_cities_app', 'show-regular');
+    const { client } = makeClient();
+    const { key, recovered } = await client.createKey(request);
+    expect(recovered).toBe(true);
+    expect(key.token).toBe(REGULAR.token);
+    expect(api.requests.filter((r) => r.method === 'POST')).toHaveLength(1); // never created twice
+  });
+
+  it('says nothing was created when an unreadable 2xx left no key behind', async () => {
+    api.stub('POST', '', () => new HttpResponse('', { status: 200 }));
+    api.stub('GET', '/liked_cities_app', 'not-found-404');
+    const { client } = makeClient();
+    const err = await apiError(client.createKey(request));
+    expect(err.kind).toBe('bad_response');
+    expect(err.hint).toMatch(/nothing was created; try again/);
+  });
+
+  it('does not claim a key an unreadable 2xx names when isOurs rejects it', async () => {
+    api.stub('POST', '', () => new HttpResponse('', { status: 201 }));
+    api.stub('GET', '/liked_cities_app', 'show-regular');
+    const { client } = makeClient();
+    const err = await apiError(client.createKey(request, { isOurs: () => false }));
+    expect(err.kind).toBe('bad_response');
+    expect(err.hint).toMatch(/does not grant what was requested/);
+  });
+
+  it('says the key may exist when retries run out after an ambiguous failure', async () => {
+    for (let i = 0; i < 4; i++) api.stub('POST', '', () => new HttpResponse(null, { status: 502 }));
+    const { client } = makeClient();
+    const err = await apiError(client.createKey(request));
+    expect(err.kind).toBe('server');
+    expect(err.hint).toMatch(/may have been created anyway: check with `carto-keys show "liked_cities_app"`/);
+  });
+
+  it('says nothing about a maybe-created key after only surely-unsent failures', async () => {
+    for (let i = 0; i < 4; i++) api.stub('POST', '', () => new HttpResponse(null, { status: 429 }));
+    const { client } = makeClient();
+    const err = await apiError(client.createKey(request));
+    expect(err.kind).toBe('rate_limited');
+    expect(err.hint).not.toMatch(/may have been created/);
+  });
+
   it('refuses a name with "/" before sending anything', async () => {
     const { client } = makeClient();
     await expect(client.createKey({ name: 'a/b', grants: [] })).rejects.toBeInstanceOf(UsageError);

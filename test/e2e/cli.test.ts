@@ -1,4 +1,4 @@
-// The built binary (real undici, real process) against `carto-keys sandbox serve` on 127.0.0.1.
+// The built binary (real HTTP transport, real process) against `carto-keys sandbox serve` on 127.0.0.1.
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

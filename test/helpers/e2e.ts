@@ -1,5 +1,5 @@
-// End-to-end helpers: the built binary (real undici) against `sandbox serve` on 127.0.0.1, each run
-// with its own temporary HOME and XDG folders so nothing touches the developer's real config.
+// End-to-end helpers: the built binary (its real HTTP transport) against `sandbox serve` on 127.0.0.1,
+// each run with its own temporary HOME and XDG folders so nothing touches the developer's real config.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -76,7 +76,7 @@ export interface ServedSandbox {
 /** `carto-keys sandbox serve --port 0 --json`: reads the JSON document it prints, then leaves it running. */
 export function serveSandbox(args: string[] = [], env: Record<string, string | undefined> = {}): Promise<ServedSandbox> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, 'sandbox', 'serve', '--port', '0', '--json', ...args], {
+    const child = spawn(process.execPath, [BIN, 'sandbox', 'serve', '--port', '0', '--json', '--max-lifetime', '900', ...args], {
       env: cliEnv(env),
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -12,7 +12,7 @@ import type { AppPaths } from '../../src/config/paths.js';
 import { CancelledError } from '../../src/errors.js';
 
 export interface Captured {
-  write(chunk: string): boolean;
+  write(chunk: string | Uint8Array): boolean;
   isTTY: boolean;
   text: string;
 }
@@ -21,8 +21,8 @@ function capture(isTTY: boolean): Captured {
   return {
     isTTY,
     text: '',
-    write(chunk: string) {
-      this.text += chunk;
+    write(chunk: string | Uint8Array) {
+      this.text += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
       return true;
     },
   };
@@ -111,13 +111,14 @@ export async function run(argv: string[], opts: RunOptions = {}): Promise<RunRes
     readStdin: async () => opts.stdin ?? '',
   };
   let program: ReturnType<typeof buildProgram> | undefined;
+  let throwaway: ReturnType<typeof tempPaths> | undefined;
   const ctx = createContext(
     {
       io,
       prompter: opts.prompter ?? scriptedPrompter([]),
       env: opts.env ?? {},
-      // Never the real home: a throwaway folder unless the test wants to look at the files.
-      paths: opts.paths ?? tempPaths(),
+      // Never the real home: a throwaway folder (removed below) unless the test wants to look at the files.
+      paths: opts.paths ?? (throwaway = tempPaths()),
       ...(opts.now && { now: () => opts.now! }),
       ...(opts.fetch && { fetch: async () => opts.fetch! }),
       clientOptions: { sleep: async () => {} },
@@ -125,6 +126,10 @@ export async function run(argv: string[], opts: RunOptions = {}): Promise<RunRes
     () => globalsFrom(program?.opts() ?? {}),
   );
   program = buildProgram(ctx);
-  const code = await runCli(ctx, argv, program);
-  return { code, stdout: stdout.text, stderr: stderr.text };
+  try {
+    const code = await runCli(ctx, argv, program);
+    return { code, stdout: stdout.text, stderr: stderr.text };
+  } finally {
+    throwaway?.cleanup();
+  }
 }

@@ -1,0 +1,413 @@
+// `npm run bench`: the start-up and listing figures of product.md §5, each a median over repeated runs
+// and a ratio against a baseline measured in the same run (interleaved with it, so a busy machine
+// slows both alike). It is a benchmark, not a test: it prints PASS/MISS per row and exits 0 either way
+// (1 only when it could not measure at all).
+//
+// Rows:
+// - start-up: `carto-keys --version`, `--help`, `__complete show ''` against a bare `node -e 0`;
+// - listing: `carto-keys list --json` of every key of a `sandbox serve --seed-keys 10000` on
+//   127.0.0.1 against one curl process fetching the same pages (same per_page, Basic auth) one after
+//   another over one keep-alive connection (URL globbing: `?page=[1-N]`), the fastest sequential curl;
+//   for reference, a shell loop running one curl per page, and both again through a proxy that adds
+//   10 ms to every reply (a nearby server: where fetching pages concurrently pays off);
+// - memory: peak RSS of that listing at 10,000 and at 1,000 keys, and the growth per 1,000 keys,
+//   against the same growth for a minimal Node program that only fetches the same pages (node:http,
+//   keep-alive) and holds the result — the parsed keys and the JSON it prints — until it exits. The
+//   listing's memory is flat beyond the result itself when it grows no faster than that reference.
+//
+// Children get a minimal environment: no NODE_EXTRA_CA_CERTS (it adds ~50 ms to every Node start),
+// no NODE_OPTIONS, no proxy variables, a temporary HOME.
+
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const BIN = join(ROOT, 'bin', 'carto-keys.js');
+const NODE = process.execPath;
+const STARTUP_RUNS = 21;
+const LIST_RUNS = 9;
+const LOOP_RUNS = 3;
+const MEMORY_RUNS = 3;
+const BIG = 10_000;
+const SMALL = 1_000;
+const LATENCY_MS = 10;
+const LATENCY_RUNS = 5;
+
+const TARGETS = {
+  version: 1.5,
+  complete: 1.5,
+  help: 2,
+  list: 1,
+  /** RSS growth per 1,000 keys, as a multiple of the reference program's (see the top). */
+  memory: 1.5,
+};
+
+const started = Date.now();
+const home = mkdtempSync(join(tmpdir(), 'carto-keys-bench-'));
+const servers = [];
+
+function childEnv(extra = {}) {
+  return {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    LANG: 'C.UTF-8',
+    NO_COLOR: '1',
+    HOME: home,
+    XDG_CONFIG_HOME: join(home, '.config'),
+    XDG_DATA_HOME: join(home, '.local', 'share'),
+    XDG_CACHE_HOME: join(home, '.cache'),
+    ...extra,
+  };
+}
+
+function stopServers() {
+  for (const s of servers.splice(0)) if (s.exitCode === null && s.signalCode === null) s.kill('SIGTERM');
+}
+
+process.on('exit', () => {
+  stopServers();
+  rmSync(home, { recursive: true, force: true });
+});
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.once(sig, () => {
+    stopServers();
+    process.exitCode = 130;
+    process.exit();
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Build if dist/ is missing or older than anything it is built from.
+
+function newestMtime(dir) {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+const COMPLETE = join(ROOT, 'dist', 'complete.cjs');
+
+function ensureBuilt() {
+  const outputs = [join(ROOT, 'dist', 'main.js'), ...(existsSync(join(ROOT, 'src', 'complete.ts')) ? [COMPLETE] : [])];
+  const sources = Math.max(newestMtime(join(ROOT, 'src')), statSync(join(ROOT, 'scripts', 'build.mjs')).mtimeMs);
+  if (outputs.every((f) => existsSync(f) && statSync(f).mtimeMs >= sources)) return;
+  process.stderr.write('dist/ is missing or older than src/: building…\n');
+  const r = spawnSync(NODE, ['scripts/build.mjs'], { cwd: ROOT, stdio: 'inherit' });
+  if (r.status !== 0) throw new Error('the build failed');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Measuring
+
+/** Wall time of one run in ms; stdout goes to /dev/null. Throws if the command fails. */
+function timed(cmd, args, env) {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(cmd, args, { env, stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 20 });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (r.error) throw r.error;
+  if (r.status !== 0) throw new Error(`${[cmd, ...args].join(' ')} exited ${r.status}: ${r.stderr}`);
+  return ms;
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+};
+
+/** Runs every case `runs` times, round-robin, after one untimed warm-up each; medians by name. */
+function interleaved(cases, runs) {
+  for (const c of cases) c.run();
+  const times = new Map(cases.map((c) => [c.name, []]));
+  for (let i = 0; i < runs; i++) for (const c of cases) times.get(c.name).push(c.run());
+  return new Map([...times].map(([name, xs]) => [name, { median: median(xs), min: Math.min(...xs), max: Math.max(...xs) }]));
+}
+
+/** `carto-keys sandbox serve --port 0 --json --seed-keys n`, resolved with the JSON it prints. */
+function serve(seedKeys) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(NODE, [BIN, 'sandbox', 'serve', '--port', '0', '--json', '--seed-keys', String(seedKeys)], {
+      env: childEnv(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    servers.push(child);
+    let out = '';
+    let err = '';
+    const timer = setTimeout(() => reject(new Error(`sandbox serve did not start in 30 s: ${err}`)), 30_000);
+    child.stderr.on('data', (d) => (err += d));
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`sandbox serve exited (${code}): ${err}`));
+    });
+    child.stdout.on('data', (d) => {
+      out += d;
+      try {
+        const info = JSON.parse(out);
+        clearTimeout(timer);
+        resolve(info);
+      } catch {
+        // not the whole document yet
+      }
+    });
+  });
+}
+
+/** A proxy in its own process that holds every reply `delay` ms before passing it on. */
+function delayProxy(target, delay) {
+  const script = join(home, 'delay-proxy.mjs');
+  writeFileSync(
+    script,
+    `import http from 'node:http';
+const agent = new http.Agent({ keepAlive: true });
+http.createServer((req, res) => {
+  const up = http.request({ host: '127.0.0.1', port: ${target}, path: req.url, method: req.method, headers: req.headers, agent }, (r) => {
+    const chunks = [];
+    r.on('data', (c) => chunks.push(c));
+    r.on('end', () => setTimeout(() => { res.writeHead(r.statusCode, r.headers); res.end(Buffer.concat(chunks)); }, ${delay}));
+  });
+  up.on('error', () => res.destroy());
+  req.pipe(up);
+}).listen(0, '127.0.0.1', function () { console.log(JSON.stringify({ port: this.address().port })); });
+`,
+  );
+  return new Promise((resolve, reject) => {
+    const child = spawn(NODE, [script], { env: childEnv(), stdio: ['ignore', 'pipe', 'inherit'] });
+    servers.push(child);
+    child.on('exit', (code) => reject(new Error(`the delay proxy exited (${code})`)));
+    child.stdout.once('data', (d) => resolve(JSON.parse(String(d)).port));
+  });
+}
+
+/** The page size of a full listing, read from the client so the curl baseline fetches the same pages. */
+function cliPerPage() {
+  const src = readFileSync(join(ROOT, 'src', 'api', 'client.ts'), 'utf8');
+  const m = /DEFAULTS\s*=\s*\{[^}]*\bperPage:\s*(\d+)/s.exec(src);
+  return m ? Number(m[1]) : 100;
+}
+
+async function listInfo(server, perPage) {
+  const auth = `Basic ${Buffer.from(`${server.username}:${server.masterKey}`).toString('base64')}`;
+  const res = await fetch(`${server.baseUrl}/api/v3/api_keys?page=1&per_page=1`, { headers: { Authorization: auth } });
+  const { total } = await res.json();
+  return { ...server, total, pages: Math.ceil(total / perPage), perPage };
+}
+
+function listArgs(s) {
+  return { env: childEnv({ CARTO_KEYS_BASE_URL: s.baseUrl, CARTO_KEYS_MASTER_KEY: s.masterKey }), args: [BIN, 'list', '--json'] };
+}
+
+/** Runs the listing once with its output kept: the number of keys and the bytes it printed. */
+function checkList(s) {
+  const { env, args } = listArgs(s);
+  const r = spawnSync(NODE, args, { env, encoding: 'utf8', maxBuffer: 256 << 20 });
+  if (r.status !== 0) throw new Error(`carto-keys list failed (${r.status}): ${r.stderr}`);
+  const keys = JSON.parse(r.stdout).length;
+  if (keys !== s.total) throw new Error(`carto-keys list printed ${keys} keys, the server has ${s.total}`);
+  return { keys, bytes: Buffer.byteLength(r.stdout) };
+}
+
+function curlUrl(s, page) {
+  return `${s.baseUrl}/api/v3/api_keys?page=${page}&per_page=${s.perPage}`;
+}
+
+function curlArgs(s) {
+  return ['--silent', '--show-error', '--fail', '-H', 'Accept: application/json', '-u', `${s.username}:${s.masterKey}`, curlUrl(s, `[1-${s.pages}]`)];
+}
+
+function curlLoop(s) {
+  const url = curlUrl(s, '$p');
+  const script = `for p in $(seq 1 ${s.pages}); do curl --silent --show-error --fail -H 'Accept: application/json' -u "$CK_AUTH" "${url}" || exit 1; done`;
+  return ['-c', script];
+}
+
+/** The reference for memory: fetch every page, hold the parsed keys and the printed JSON, print it. */
+function referenceArgs(s) {
+  const script = join(home, 'reference.mjs');
+  writeFileSync(
+    script,
+    `import http from 'node:http';
+const [base, user, key, pages, perPage] = process.argv.slice(2);
+const agent = new http.Agent({ keepAlive: true });
+const auth = 'Basic ' + Buffer.from(user + ':' + key).toString('base64');
+const get = (page) => new Promise((resolve, reject) => {
+  http.get(base + '/api/v3/api_keys?page=' + page + '&per_page=' + perPage, { agent, headers: { authorization: auth } }, (res) => {
+    const chunks = [];
+    res.on('data', (c) => chunks.push(c));
+    res.on('end', () => resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')).result));
+  }).on('error', reject);
+});
+const keys = [];
+for (let p = 1; p <= Number(pages); p++) keys.push(...(await get(p)));
+const out = Buffer.from(JSON.stringify(keys, null, 2) + '\\n');
+process.stdout.write(out);
+agent.destroy();
+`,
+  );
+  return { env: childEnv(), args: [script, s.baseUrl, s.username, s.masterKey, String(s.pages), String(s.perPage)] };
+}
+
+/** Peak RSS in KB of one run: /usr/bin/time when present, else maxRSS read inside the process. */
+function peakRssKb({ env, args }) {
+  const out = join(home, 'rss.txt');
+  rmSync(out, { force: true });
+  let r;
+  if (existsSync('/usr/bin/time')) {
+    r = spawnSync('/usr/bin/time', ['-f', '%M', '-o', out, NODE, ...args], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  } else {
+    const wrapper = join(home, 'rss-wrapper.mjs');
+    writeFileSync(wrapper, `import { writeFileSync } from 'node:fs';\nprocess.on('exit', () => writeFileSync(${JSON.stringify(out)}, String(process.resourceUsage().maxRSS)));\n`);
+    r = spawnSync(NODE, ['--import', wrapper, ...args], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  }
+  if (r.status !== 0) throw new Error(`${args.join(' ')} failed (${r.status}): ${r.stderr}`);
+  return Number(readFileSync(out, 'utf8').trim().split('\n').pop());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reporting
+
+const rows = [];
+const ms = (x) => `${x.toFixed(0)} ms`;
+const mb = (kb) => `${(kb / 1024).toFixed(1)} MB`;
+
+function ratioRow(label, m, baseLabel, b, target) {
+  const ratio = m.median / b.median;
+  rows.push({
+    label,
+    value: ms(m.median),
+    spread: `${ms(m.min)}–${ms(m.max)}`,
+    baseline: `${baseLabel} ${ms(b.median)}`,
+    ratio: `${ratio.toFixed(2)}×`,
+    target: target === undefined ? '' : `≤ ${target}×`,
+    result: target === undefined ? 'info' : ratio <= target ? 'PASS' : 'MISS',
+  });
+}
+
+function printTable(header) {
+  const cols = [
+    ['label', 'measurement'],
+    ['value', 'median'],
+    ['spread', 'min–max'],
+    ['baseline', 'baseline (median)'],
+    ['ratio', 'ratio'],
+    ['target', 'target'],
+    ['result', 'result'],
+  ];
+  const width = cols.map(([k, h]) => Math.max(h.length, ...rows.map((r) => String(r[k]).length)));
+  const line = (cells) => cells.map((c, i) => String(c).padEnd(width[i])).join('  ').trimEnd();
+  console.log(header);
+  console.log('');
+  console.log(line(cols.map(([, h]) => h)));
+  console.log(line(width.map((w) => '-'.repeat(w))));
+  for (const r of rows) console.log(line(cols.map(([k]) => r[k])));
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function run() {
+  ensureBuilt();
+  const perPage = cliPerPage();
+  const [bigServer, smallServer] = await Promise.all([serve(BIG), serve(SMALL)]);
+  const big = await listInfo(bigServer, perPage);
+  const small = await listInfo(smallServer, perPage);
+
+  // Start-up
+  const env = childEnv();
+  const startup = [
+    { name: 'node', run: () => timed(NODE, ['-e', '0'], env) },
+    { name: 'version', run: () => timed(NODE, [BIN, '--version'], env) },
+    { name: 'help', run: () => timed(NODE, [BIN, '--help'], env) },
+  ];
+  const haveComplete = existsSync(COMPLETE);
+  if (haveComplete) startup.push({ name: 'complete', run: () => timed(NODE, [BIN, '__complete', 'show', ''], env) });
+  const s = interleaved(startup, STARTUP_RUNS);
+  const node = s.get('node');
+  ratioRow('carto-keys --version', s.get('version'), 'node -e 0', node, TARGETS.version);
+  ratioRow('carto-keys --help', s.get('help'), 'node -e 0', node, TARGETS.help);
+  if (haveComplete) ratioRow("carto-keys __complete show ''", s.get('complete'), 'node -e 0', node, TARGETS.complete);
+  else rows.push({ label: "carto-keys __complete show ''", value: 'skipped', spread: '', baseline: 'dist/complete.cjs is missing', ratio: '', target: `≤ ${TARGETS.complete}×`, result: 'n/a' });
+
+  // Listing
+  const bigCheck = checkList(big);
+  const smallCheck = checkList(small);
+  const list = listArgs(big);
+  const curlEnv = childEnv({ CK_AUTH: `${big.username}:${big.masterKey}` });
+  const l = interleaved(
+    [
+      { name: 'cli', run: () => timed(NODE, list.args, list.env) },
+      { name: 'curl', run: () => timed('curl', curlArgs(big), curlEnv) },
+    ],
+    LIST_RUNS,
+  );
+  const loop = interleaved([{ name: 'loop', run: () => timed('sh', curlLoop(big), curlEnv) }], LOOP_RUNS).get('loop');
+  const listLabel = `carto-keys list --json (${big.total} keys)`;
+  const curlLabel = `curl, ${big.pages} pages in 1 process`;
+  ratioRow(listLabel, l.get('cli'), curlLabel, l.get('curl'), TARGETS.list);
+  ratioRow(`  same, against 1 curl per page`, l.get('cli'), `sh loop of ${big.pages} curls`, loop, undefined);
+
+  // The same listing through a proxy adding LATENCY_MS to every reply.
+  const proxyPort = await delayProxy(new URL(big.baseUrl).port, LATENCY_MS);
+  const far = { ...big, baseUrl: big.baseUrl.replace(`:${new URL(big.baseUrl).port}/`, `:${proxyPort}/`) };
+  const farList = listArgs(far);
+  const f = interleaved(
+    [
+      { name: 'cli', run: () => timed(NODE, farList.args, farList.env) },
+      { name: 'curl', run: () => timed('curl', curlArgs(far), curlEnv) },
+    ],
+    LATENCY_RUNS,
+  );
+  ratioRow(`  same, ${LATENCY_MS} ms added to each reply`, f.get('cli'), `curl, ${big.pages} pages in 1 process`, f.get('curl'), undefined);
+
+  // Memory
+  const peak = (args) => median(Array.from({ length: MEMORY_RUNS }, () => peakRssKb(args)));
+  const bigRss = peak(listArgs(big));
+  const smallRss = peak(listArgs(small));
+  const refGrowth = ((peak(referenceArgs(big)) - peak(referenceArgs(small))) / (big.total - small.total)) * 1000;
+  const growth = ((bigRss - smallRss) / (big.total - small.total)) * 1000;
+  const outputPerThousandKb = ((bigCheck.bytes - smallCheck.bytes) / (big.total - small.total)) * (1000 / 1024);
+  rows.push({ label: `peak RSS, list --json of ${big.total} keys`, value: mb(bigRss), spread: '', baseline: '', ratio: '', target: '', result: 'info' });
+  rows.push({ label: `peak RSS, list --json of ${small.total} keys`, value: mb(smallRss), spread: '', baseline: '', ratio: '', target: '', result: 'info' });
+  const factor = growth / refGrowth;
+  rows.push({
+    label: 'RSS growth per 1,000 keys',
+    value: mb(growth),
+    spread: `(JSON ${mb(outputPerThousandKb)})`,
+    baseline: `result-only reference ${mb(refGrowth)}`,
+    ratio: `${factor.toFixed(2)}×`,
+    target: `≤ ${TARGETS.memory}×`,
+    result: factor <= TARGETS.memory ? 'PASS' : 'MISS',
+  });
+
+  const cpu = cpus()[0]?.model ?? 'unknown CPU';
+  printTable(
+    `carto-keys ${JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version} bench — ${new Date().toISOString().slice(0, 16)}Z, ` +
+      `Node ${process.version}, ${cpus().length} × ${cpu}, load ${loadavg()}`,
+  );
+  console.log('');
+  console.log(`Medians of ${STARTUP_RUNS} start-up runs, ${LIST_RUNS} listing runs (${LOOP_RUNS} for the loop, ${LATENCY_RUNS} with latency), ${MEMORY_RUNS} memory runs; each case`);
+  console.log('interleaved with its baseline. Listing: sandbox serve on 127.0.0.1, per_page ' + `${perPage}, Basic auth, output to /dev/null.`);
+  console.log(`Memory: growth per 1,000 keys between the ${small.total}- and ${big.total}-key listings, against a minimal program that fetches`);
+  console.log(`the same pages and holds only the result (parsed keys, printed JSON); JSON = the output's own size per 1,000 keys.`);
+  console.log(`Total bench time: ${((Date.now() - started) / 1000).toFixed(0)} s.`);
+}
+
+function loadavg() {
+  try {
+    return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  } catch {
+    return 'n/a';
+  }
+}
+
+try {
+  await run();
+} catch (err) {
+  console.error(`bench failed: ${err instanceof Error ? err.message : String(err)}`);
+  process.exitCode = 1;
+} finally {
+  stopServers();
+}

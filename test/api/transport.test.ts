@@ -1,0 +1,291 @@
+// The production transport over real sockets: node:http(s) with keep-alive (no proxy), undici's
+// EnvHttpProxyAgent when a proxy variable is set. No msw: the point is the socket code itself.
+
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { connect, type AddressInfo, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { brotliCompressSync, deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createApiClient, type ApiClientOptions, type FetchLike } from '../../src/api/client.js';
+import { createNetworkFetch, createNodeFetch, proxyVariable, type ClosableFetch } from '../../src/api/http.js';
+import { ApiError } from '../../src/errors.js';
+import { loadFixture } from '../helpers/fixtures.js';
+import { MASTER_TOKEN, rejectionOf } from './harness.js';
+
+const servers: Server[] = [];
+const transports: ClosableFetch[] = [];
+
+afterEach(async () => {
+  for (const t of transports.splice(0)) await t.close?.();
+  for (const server of servers.splice(0)) {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
+});
+
+async function listen(server: Server): Promise<number> {
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return (server.address() as AddressInfo).port;
+}
+
+function track<T extends ClosableFetch>(t: T): T {
+  transports.push(t);
+  return t;
+}
+
+const LIST = loadFixture('list-as-public-key');
+const LIST_BODY = JSON.stringify(LIST.body);
+
+/** Answers every request with `reply` (the list fixture by default), recording requests and bodies. */
+async function server(
+  reply: (req: IncomingMessage, res: ServerResponse, body: string) => void = (_req, res) =>
+    res.writeHead(LIST.status, LIST.headers).end(LIST_BODY),
+): Promise<{ port: number; seen: { req: IncomingMessage; body: string }[]; sockets: Set<Socket> }> {
+  const seen: { req: IncomingMessage; body: string }[] = [];
+  const sockets = new Set<Socket>();
+  const s = createServer((req, res) => {
+    let body = '';
+    req.on('data', (d: Buffer) => (body += d.toString()));
+    req.on('end', () => {
+      seen.push({ req, body });
+      reply(req, res, body);
+    });
+  });
+  s.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  return { port: await listen(s), seen, sockets };
+}
+
+function client(fetch: FetchLike, port: number, over: Partial<ApiClientOptions> = {}) {
+  return createApiClient({
+    baseUrl: `http://127.0.0.1:${port}/user/jdoe`,
+    username: 'jdoe',
+    token: MASTER_TOKEN,
+    fetch,
+    sleep: async () => {},
+    ...over,
+  });
+}
+
+async function apiError(promise: Promise<unknown>): Promise<ApiError> {
+  const err = await rejectionOf(promise);
+  expect(err).toBeInstanceOf(ApiError);
+  return err as ApiError;
+}
+
+describe('createNodeFetch', () => {
+  it('sends the request and reads the reply: method, path, auth, accept-encoding', async () => {
+    const { port, seen } = await server();
+    const key = await client(track(createNodeFetch()), port).whoami();
+
+    expect(key.name).toBe('Default public');
+    expect(seen).toHaveLength(1);
+    const { req } = seen[0]!;
+    expect(req.method).toBe('GET');
+    expect(req.url).toBe('/user/jdoe/api/v3/api_keys?page=1&per_page=1');
+    expect(req.headers.authorization).toBe(`Basic ${Buffer.from(`jdoe:${MASTER_TOKEN}`).toString('base64')}`);
+    expect(req.headers['accept-encoding']).toBe('gzip, deflate, br');
+  });
+
+  it('keeps one connection alive across requests, and close() drops it', async () => {
+    const { port, seen, sockets } = await server();
+    const fetch = track(createNodeFetch());
+    const api = client(fetch, port);
+    for (let i = 0; i < 5; i++) await api.whoami();
+    expect(seen).toHaveLength(5);
+    expect(new Set(seen.map((s) => s.req.socket))).toHaveProperty('size', 1);
+    expect(sockets.size).toBe(1);
+
+    await fetch.close?.();
+    await expect.poll(() => sockets.size).toBe(0);
+  });
+
+  it('sends a body with its length (create)', async () => {
+    const created = loadFixture('create-201');
+    const { port, seen } = await server((_req, res) => res.writeHead(created.status, created.headers).end(JSON.stringify(created.body)));
+    const { key } = await client(track(createNodeFetch()), port).createKey({ name: 'liked_cities_app', grants: [] });
+
+    expect(key.name).toBe('liked_cities_app');
+    const { req, body } = seen[0]!;
+    expect(req.method).toBe('POST');
+    expect(req.headers['content-type']).toBe('application/json');
+    expect(req.headers['content-length']).toBe(String(Buffer.byteLength(body)));
+    expect(JSON.parse(body)).toEqual({ name: 'liked_cities_app', grants: [] });
+  });
+
+  it.each([
+    ['gzip', gzipSync],
+    ['x-gzip', gzipSync],
+    ['deflate', deflateSync],
+    ['deflate', deflateRawSync],
+    ['br', brotliCompressSync],
+  ] as const)('decompresses a %s reply', async (coding, compress) => {
+    const { port } = await server((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': coding }).end(compress(Buffer.from(LIST_BODY)));
+    });
+    expect((await client(track(createNodeFetch()), port).whoami()).name).toBe('Default public');
+  });
+
+  it('gives the client status and headers: a redirect is reported, not followed', async () => {
+    const { port, seen } = await server((_req, res) => res.writeHead(301, { location: 'https://elsewhere.example/api' }).end());
+    const err = await apiError(client(track(createNodeFetch()), port, { retries: 0 }).whoami());
+    expect(err.message).toMatch(/redirected \(301\) to https:\/\/elsewhere\.example\/api/);
+    expect(seen).toHaveLength(1);
+  });
+
+  it('reads an HTML error page as text, and Retry-After as a header', async () => {
+    let calls = 0;
+    const { port } = await server((_req, res) => {
+      calls++;
+      if (calls === 1) res.writeHead(429, { 'retry-after': '0', 'content-type': 'text/html' }).end('<html><body>slow down</body></html>');
+      else res.writeHead(LIST.status, LIST.headers).end(LIST_BODY);
+    });
+    expect((await client(track(createNodeFetch()), port).whoami()).name).toBe('Default public');
+    expect(calls).toBe(2);
+  });
+
+  it('reports a closed port as ECONNREFUSED, retried as unsent', async () => {
+    const probe = createServer();
+    const port = await listen(probe);
+    await new Promise((resolve) => probe.close(resolve));
+    servers.splice(servers.indexOf(probe), 1);
+
+    const err = await apiError(client(track(createNodeFetch()), port, { retries: 0 }).whoami());
+    expect(err.kind).toBe('network');
+    expect(err.message).toMatch(/cannot reach 127\.0\.0\.1:\d+ \(connect ECONNREFUSED 127\.0\.0\.1:\d+\)/);
+    expect(err.hint).toMatch(/Nothing is listening/);
+  });
+
+  it('reports a connection reset mid-reply as a network error', async () => {
+    const { port } = await server((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '1000' });
+      res.write('{"total": 1, "res');
+      setTimeout(() => res.socket?.destroy(), 10);
+    });
+    const err = await apiError(client(track(createNodeFetch()), port, { retries: 0 }).whoami());
+    expect(err.kind).toBe('network');
+  });
+
+  it('is bounded by the client timeout, and drops the stalled socket', async () => {
+    const { port, sockets } = await server(() => {
+      // never answers
+    });
+    const err = await apiError(client(track(createNodeFetch()), port, { retries: 0, timeoutMs: 100 }).whoami());
+    expect(err.kind).toBe('timeout');
+    await expect.poll(() => sockets.size).toBe(0);
+  });
+
+  it('has its own timeouts when asked: a reply that never starts', async () => {
+    const { port } = await server(() => {
+      // never answers
+    });
+    const err = await apiError(client(track(createNodeFetch({ timeoutMs: 100 })), port, { retries: 0 }).whoami());
+    expect(err.kind).toBe('network');
+    expect(err.message).toMatch(/Headers Timeout Error/);
+  });
+
+  it('has its own timeouts when asked: a body that stops', async () => {
+    const { port } = await server((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('{"total": 1,');
+    });
+    const err = await apiError(client(track(createNodeFetch({ timeoutMs: 100 })), port, { retries: 0 }).whoami());
+    expect(err.message).toMatch(/Body Timeout Error/);
+  });
+
+  it('keeps working across idle pauses longer than its own timeout', async () => {
+    const { port } = await server();
+    const api = client(track(createNodeFetch({ timeoutMs: 100 })), port, { retries: 0 });
+    await api.whoami();
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    expect((await api.whoami()).name).toBe('Default public');
+  });
+
+  it('speaks HTTPS, and an untrusted certificate is a final error with the CA hint', async (ctx) => {
+    const dir = mkdtempSync(join(tmpdir(), 'carto-keys-tls-'));
+    try {
+      try {
+        execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=127.0.0.1', '-days', '1',
+          '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
+      } catch {
+        if (process.env.CI === 'true') throw new Error('openssl is needed for the HTTPS test');
+        ctx.skip('openssl is not installed');
+      }
+      const seen: string[] = [];
+      const tls = createHttpsServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) }, (req, res) => {
+        seen.push(req.url ?? '');
+        res.writeHead(LIST.status, LIST.headers).end(LIST_BODY);
+      });
+      const port = await listen(tls);
+      const err = await apiError(
+        client(track(createNodeFetch()), port, { baseUrl: `https://127.0.0.1:${port}/user/jdoe`, retries: 3 }).whoami(),
+      );
+      expect(err.kind).toBe('network');
+      expect(err.message).toMatch(/SELF_SIGNED/);
+      expect(err.hint).toMatch(/NODE_EXTRA_CA_CERTS/);
+      expect(seen).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('createNetworkFetch', () => {
+  it('names the proxy variable, ignoring empty ones', () => {
+    expect(proxyVariable({})).toBeUndefined();
+    expect(proxyVariable({ HTTPS_PROXY: '', NO_PROXY: 'x' })).toBeUndefined();
+    expect(proxyVariable({ https_proxy: 'http://p:3128' })).toBe('https_proxy');
+    expect(proxyVariable({ HTTP_PROXY: 'http://p:3128' })).toBe('HTTP_PROXY');
+  });
+
+  /** A CONNECT proxy that sends every tunnel to the local target, recording what it was asked for. */
+  async function proxyTo(target: number): Promise<{ port: number; tunnels: string[] }> {
+    const tunnels: string[] = [];
+    const proxy = createServer();
+    proxy.on('connect', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+      tunnels.push(req.url ?? '');
+      const upstream = connect(target, '127.0.0.1', () => {
+        socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+        upstream.write(head);
+        upstream.pipe(socket).pipe(upstream);
+      });
+      upstream.on('error', () => socket.destroy());
+      socket.on('error', () => upstream.destroy());
+    });
+    return { port: await listen(proxy), tunnels };
+  }
+
+  it('goes through HTTP_PROXY from the environment it is given', async () => {
+    const { port: target } = await server();
+    const { port, tunnels } = await proxyTo(target);
+    const fetch = track(await createNetworkFetch({ HTTP_PROXY: `http://127.0.0.1:${port}` }, { timeoutMs: 5_000 }));
+    // carto.test resolves nowhere: an answer proves the request went through the proxy.
+    const api = client(fetch, target, { baseUrl: `http://carto.test:${target}/user/jdoe`, retries: 0 });
+    expect((await api.whoami()).name).toBe('Default public');
+    expect(tunnels).toEqual([`carto.test:${target}`]);
+  });
+
+  it('honours NO_PROXY', async () => {
+    const { port: target, seen } = await server();
+    const { port, tunnels } = await proxyTo(target);
+    const fetch = track(await createNetworkFetch({ http_proxy: `http://127.0.0.1:${port}`, no_proxy: '127.0.0.1' }));
+    expect((await client(fetch, target, { retries: 0 }).whoami()).name).toBe('Default public');
+    expect(tunnels).toEqual([]);
+    expect(seen).toHaveLength(1);
+  });
+
+  it('without a proxy variable, talks to the server directly over node:http', async () => {
+    const { port, seen } = await server();
+    const fetch = track(await createNetworkFetch({ NO_PROXY: '*' }));
+    expect((await client(fetch, port).whoami()).name).toBe('Default public');
+    // node:http's own header, which undici does not send.
+    expect(seen[0]!.req.headers.connection).toBe('keep-alive');
+  });
+});

@@ -1,0 +1,126 @@
+// What `npm pack` ships: exactly what a user needs to run carto-keys (the bundle, the bin, the shell
+// completions, README, LICENSE, package.json), nothing from the sources, tests or CI, and no runtime
+// dependencies (everything is bundled into dist/).
+
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, normalize, posix } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ROOT } from './helpers/e2e.js';
+
+interface PackResult {
+  files: { path: string }[];
+}
+
+function packList(): string[] {
+  // --ignore-scripts: dist/ is already built (global setup); `prepare` would rebuild it under the other tests.
+  const out = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, npm_config_loglevel: 'error', npm_config_update_notifier: 'false' },
+  });
+  const [result] = JSON.parse(out) as PackResult[];
+  return result!.files.map((f) => f.path).sort();
+}
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(join(ROOT, dir), { withFileTypes: true, recursive: true })
+    .filter((e) => e.isFile())
+    .map((e) => posix.join(...normalize(join(e.parentPath, e.name)).slice(ROOT.length).split(/[\\/]/).filter(Boolean)));
+}
+
+/**
+ * The bundle files a bundle file loads, in the forms esbuild writes them (static imports at the start
+ * of a line, dynamic imports of hashed chunks): comments in bundled code mention other paths.
+ */
+function importsOf(file: string): string[] {
+  const text = readFileSync(join(ROOT, file), 'utf8');
+  const statics = [...text.matchAll(/^(?:import|export)\b[^;"]*?(?:from\s*)?"(\.{1,2}\/[^"]+)";?$/gm)];
+  const dynamics = [...text.matchAll(/\bimport\("(\.{1,2}\/(?:chunks\/)?[^"/]+-[A-Z0-9]{8}\.js)"\)/g)];
+  return [...statics, ...dynamics].map((m) => posix.normalize(posix.join(posix.dirname(file), m[1]!)));
+}
+
+describe('npm pack', () => {
+  const files = packList();
+
+  it('ships exactly the bundle, the bin, the completions, README, LICENSE and package.json', () => {
+    const expected = [
+      'LICENSE',
+      'README.md',
+      'package.json',
+      ...filesUnder('bin'),
+      ...filesUnder('completions'),
+      ...filesUnder('dist'),
+    ].sort();
+    expect(files).toEqual(expected);
+    expect(files).toEqual(expect.arrayContaining(['bin/carto-keys.js', 'bin/package.json', 'dist/main.js', 'LICENSE']));
+  });
+
+  it('ships no sources, tests, CI, scripts, configs, source maps or leftovers', () => {
+    const unwanted = files.filter(
+      (f) =>
+        /^(src|test|scripts|\.ci|node_modules|coverage)\//.test(f) ||
+        /(^|\/)\.[^/]+$/.test(f) ||
+        /\.(ts|map|tmp|tgz)$/.test(f) ||
+        /^(tsconfig|vitest\.config|package-lock)/.test(f),
+    );
+    expect(unwanted).toEqual([]);
+  });
+
+  it('every bundle file is reachable from an entry point, and every import is shipped', () => {
+    const shipped = new Set(files);
+    const entries = ['dist/main.js', ...(shipped.has('dist/complete.cjs') ? ['dist/complete.cjs'] : [])];
+    const reached = new Set<string>();
+    const missing: string[] = [];
+    const queue = [...entries];
+    while (queue.length > 0) {
+      const file = queue.pop()!;
+      if (reached.has(file)) continue;
+      reached.add(file);
+      for (const dep of importsOf(file)) {
+        if (!shipped.has(dep)) missing.push(`${file} -> ${dep}`);
+        else queue.push(dep);
+      }
+    }
+    expect(missing).toEqual([]);
+    // Not vacuous: the CLI's lazily loaded chunks (undici, conf, inquirer, the sandbox…) were followed.
+    expect([...reached].filter((f) => f.startsWith('dist/chunks/')).length).toBeGreaterThan(5);
+    expect(files.filter((f) => f.startsWith('dist/') && !reached.has(f))).toEqual([]);
+  });
+
+  it('the bin and its entry points exist; the bin is CommonJS (no ES module loader for --version)', () => {
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { bin: Record<string, string> };
+    expect(pkg.bin).toEqual({ 'carto-keys': 'bin/carto-keys.js' });
+    const bin = readFileSync(join(ROOT, 'bin/carto-keys.js'), 'utf8');
+    expect(bin.startsWith('#!/usr/bin/env node\n')).toBe(true);
+    expect(JSON.parse(readFileSync(join(ROOT, 'bin/package.json'), 'utf8'))).toEqual({ type: 'commonjs' });
+    for (const target of [...bin.matchAll(/(?:require|import)\(\s*'(\.\.\/[^']+)'\s*\)/g)].map((m) => m[1]!)) {
+      expect(existsSync(join(ROOT, 'bin', target)), target).toBe(true);
+      expect(files).toContain(posix.normalize(posix.join('bin', target)));
+    }
+    expect(dirname('bin/carto-keys.js')).toBe('bin');
+  });
+
+  it('has no runtime dependencies: the bundle carries them, so a user installs nothing else', () => {
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as Record<string, unknown>;
+    expect(pkg.dependencies ?? {}).toEqual({});
+    expect(pkg.optionalDependencies ?? {}).toEqual({});
+    expect(pkg.peerDependencies ?? {}).toEqual({});
+    // Nothing in the bundle may load a package by name: only node built-ins and its own chunks.
+    const bare = files
+      .filter((f) => f.startsWith('dist/'))
+      .flatMap((f) => {
+        const text = readFileSync(join(ROOT, f), 'utf8');
+        return [...text.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+|\b__require\s*\(\s*)["']([^"'./\s][^"'\s]*)["']/g)]
+          .map((m) => m[1]!)
+          .filter((spec) => !spec.startsWith('node:') && !BUILTINS.has(spec.split('/')[0]!))
+          .map((spec) => `${f}: ${spec}`);
+      });
+    expect(bare).toEqual([]);
+  });
+});
+
+const BUILTINS = new Set(
+  (process.getBuiltinModule('node:module') as typeof import('node:module')).builtinModules.map((m) => m.split('/')[0]!),
+);

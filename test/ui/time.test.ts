@@ -1,0 +1,34 @@
+// isoTime has a fast path for CARTO's UTC form (a 10,000-key listing converts 20,000 timestamps): it
+// must give exactly what the general path (parse, then toISOString) gives, for every input.
+
+import { describe, expect, it } from 'vitest';
+import { isoTime, parseCartoTime } from '../../src/ui/time.js';
+
+const general = (s: string) => parseCartoTime(s)?.toISOString() ?? s;
+const pad = (n: number, width = 2) => String(n).padStart(width, '0');
+
+describe('isoTime', () => {
+  it('converts CARTO timestamps to ISO-8601', () => {
+    expect(isoTime('2026-11-22 05:54:33 +0000')).toBe('2026-11-22T05:54:33.000Z');
+    expect(isoTime('2026-11-22 05:54:33 +0100')).toBe('2026-11-22T04:54:33.000Z');
+    expect(isoTime('2026-11-22 05:54:33 UTC')).toBe('2026-11-22T05:54:33.000Z');
+    expect(isoTime('2026-11-22T05:54:33.123Z')).toBe('2026-11-22T05:54:33.123Z');
+    expect(isoTime('yesterday')).toBe('yesterday');
+    expect(isoTime(undefined)).toBeNull();
+  });
+
+  it('agrees with the general path on every date, leap days and out-of-range fields included', () => {
+    const differ: string[] = [];
+    for (const year of [0, 1, 1900, 1970, 2000, 2024, 2025, 2100, 2400, 9999]) {
+      for (let month = 0; month <= 13; month++) {
+        for (let day = 0; day <= 32; day++) {
+          for (const [h, m, s] of [[0, 0, 0], [23, 59, 59], [24, 0, 0], [12, 60, 0], [1, 2, 60], [99, 99, 99]] as const) {
+            const text = `${pad(year, 4)}-${pad(month)}-${pad(day)} ${pad(h)}:${pad(m)}:${pad(s)} +0000`;
+            if (isoTime(text) !== general(text)) differ.push(text);
+          }
+        }
+      }
+    }
+    expect(differ).toEqual([]);
+  });
+});
