@@ -68,10 +68,25 @@ function inherit(cmd: Command, parent: Command): Command {
 /** Parses argv (without node and script), runs the command, and returns the exit code. */
 export async function runCli(ctx: Context, argv: string[], program = buildProgram(ctx)): Promise<number> {
   try {
+    rejectVersionCluster(argv);
     await program.parseAsync(argv, { from: 'user' });
     return ExitCode.ok;
   } catch (err) {
     return reportError(ctx, err, argv);
+  }
+}
+
+/**
+ * commander reads `-Vxyz` as the short-option cluster `-V -x -y -z` and prints the version before it
+ * looks at the rest, so a token starting with `-V` typed by mistake would "succeed". Nobody bundles
+ * other flags with -V: such a word is an unknown option (and, being possibly a token, not repeated).
+ */
+function rejectVersionCluster(argv: string[]): void {
+  const end = argv.indexOf('--');
+  for (const arg of end === -1 ? argv : argv.slice(0, end)) {
+    if (arg.startsWith('-V') && arg.length > 2) {
+      throw new CommanderError(2, 'commander.unknownOption', `error: unknown option '${arg}'`);
+    }
   }
 }
 
@@ -84,8 +99,11 @@ function reportError(ctx: Context, err: unknown, argv: string[]): number {
   if (err instanceof CommanderError) {
     if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return ExitCode.ok;
     if (err.code === 'commander.help' || err.code === 'commander.executeSubCommandAsync') return ExitCode.usage;
-    const message = err.message.replace(/^error: /, '');
-    const hint = 'Run `carto-keys --help` or `carto-keys <command> --help` for usage.';
+    const message = withoutArgValues(err.message.replace(/^error: /, ''));
+    // Tokens are URL-safe base64: one in 64 starts with "-" and is then read as an option.
+    const hint = err.code === 'commander.unknownOption' && message.includes("'…'")
+      ? 'If that was a token (tokens may start with "-"), put it after `--`: carto-keys clone -- "$TOKEN".'
+      : 'Run `carto-keys --help` or `carto-keys <command> --help` for usage.';
     write(ctx, json, { code: 'usage', message: capitalize(message), hint }, c);
     return ExitCode.usage;
   }
@@ -129,6 +147,19 @@ function write(
   }
   ctx.io.stderr.write(`${c.red('Error:')} ${e.message}\n`);
   if (e.hint) ctx.io.stderr.write(`${e.hint}\n`);
+}
+
+/**
+ * commander quotes what it did not understand, value included: `--master-key=<the key>` would put a
+ * key someone tried to pass as an option into a terminal or a CI log. The option's name is enough to
+ * act on; a token-like word taken for a command is not repeated either.
+ */
+export function withoutArgValues(message: string): string {
+  // Token-like: long, and with a digit or a capital, which option and command names never have.
+  const tokenLike = "(?=[A-Za-z0-9_-]*[A-Z0-9])[A-Za-z0-9_-]{16,}";
+  return message
+    .replace(/(option '-{1,2}[^'=\s]*=)[^']*'/gi, "$1…'")
+    .replace(new RegExp(`((?:command|argument|option) ')${tokenLike}'`, 'g'), "$1…'");
 }
 
 function capitalize(s: string): string {

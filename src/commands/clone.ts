@@ -107,7 +107,7 @@ export async function cloneRun(ctx: Context, opts: CloneOptions): Promise<void> 
     isOurs: (existing) => grantSetsEqual(normalizeRenderedGrants(existing.grants).grants, plan.after),
   });
   await rememberNames(ctx, { add: [key.name] });
-  if (recovered) warn(ctx, 'The connection dropped after the key was created; recovered it.');
+  if (recovered) warn(ctx, 'The key was created but the reply was lost or unreadable; recovered it.');
   if (json && !opts.tokenOnly) {
     printJson(ctx, { ...keyJson(key, 'full'), clonedFrom: plan.from, diff: plan.diff });
     return;

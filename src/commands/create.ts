@@ -64,7 +64,7 @@ export async function createRun(ctx: Context, opts: CreateOptions): Promise<void
     { isOurs: (existing) => grantSetsEqual(normalizeRenderedGrants(existing.grants).grants, opts.grants) },
   );
   await rememberNames(ctx, { add: [key.name] });
-  if (recovered) warn(ctx, 'The connection dropped after the key was created; recovered it.');
+  if (recovered) warn(ctx, 'The key was created but the reply was lost or unreadable; recovered it.');
   printCreatedKey(ctx, key, opts.grants, opts.tokenOnly);
 }
 

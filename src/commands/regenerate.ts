@@ -2,7 +2,9 @@ import { Command } from 'commander';
 import type { Context } from '../context.js';
 import { DEFAULT_PUBLIC_KEY_NAME, MASTER_KEY_NAME, type WireApiKey } from '../api/types.js';
 import { requireCredentials } from '../config/settings.js';
-import { FileError, UsageError } from '../errors.js';
+import type { ApiClient } from '../api/client.js';
+import { withHint } from '../api/failures.js';
+import { ApiError, AuthError, FileError, UsageError } from '../errors.js';
 import { rememberNames } from '../cache/names.js';
 import { printJson, printLine, success, warn } from '../ui/output.js';
 import { printCreatedKey } from './create.js';
@@ -57,8 +59,16 @@ export async function regenerateRun(ctx: Context, opts: RegenerateOptions): Prom
     if (key.type === 'regular') warn(ctx, `To switch apps over without downtime, use \`carto-keys rotate ${shellQuote(key.name)}\` instead.`);
   }
   await confirmOrCancel(ctx, `Regenerate the token of "${key.name}"?`);
-  const updated = await api.regenerateKey(key.name);
+  let updated: WireApiKey;
+  let recovered = false;
+  try {
+    updated = await api.regenerateKey(key.name);
+  } catch (err) {
+    updated = await afterFailedRegenerate(api, key, err);
+    recovered = true;
+  }
   await rememberNames(ctx, { add: [updated.name] });
+  if (recovered && !ctx.globals().json) warn(ctx, 'The token was regenerated but the reply was lost or unreadable; fetched the new one.');
   if (updated.type === 'master') await storeNewMaster(ctx, creds.profile, updated, opts.printToken && creds.keySource.kind === 'env');
   else printCreatedKey(ctx, updated, undefined, opts.tokenOnly, 'Regenerated');
 }
@@ -84,4 +94,33 @@ async function storeNewMaster(ctx: Context, profile: string, key: WireApiKey, pr
   }
   if (ctx.globals().json) printJson(ctx, { name: key.name, type: key.type, stored: true, profile });
   else success(ctx, `Regenerated the Master key and stored it in profile "${profile}" (${store.path}).`);
+}
+
+/** Failures after which the server may or may not have changed the token. */
+const UNKNOWN_OUTCOME: readonly string[] = ['network', 'timeout', 'server', 'bad_response', 'http'];
+
+/**
+ * The request failed in a way that leaves the token's fate unknown (the reply was lost or unreadable):
+ * look at the key again instead of leaving the user to guess. Returns the key if its token did change;
+ * otherwise throws an error that says which way it went.
+ */
+async function afterFailedRegenerate(api: ApiClient, before: WireApiKey, err: unknown): Promise<WireApiKey> {
+  if (!(err instanceof ApiError) || !UNKNOWN_OUTCOME.includes(err.kind)) throw err;
+  let now: WireApiKey;
+  try {
+    now = await api.getKey(before.name);
+  } catch (lookup) {
+    if (lookup instanceof AuthError && before.type === 'master') {
+      // The old Master key is rejected now: it was regenerated, and the only copy of the new one was
+      // in the reply that got lost.
+      throw new ApiError(err.kind, `The Master key was regenerated, but the reply with the new key was lost: ${err.message.replace(/^Could not [^:]*: /, '')}`, {
+        hint: 'The stored key no longer works: copy the new Master key from your CARTO dashboard (Settings > API keys) and run `carto-keys login` again.',
+        ...(err.status !== undefined && { status: err.status }),
+        cause: err,
+      });
+    }
+    throw err;
+  }
+  if (now.token !== before.token) return now;
+  throw withHint(err, `The token has not changed (checked just now): "${before.name}" still works with its old token; try again.`);
 }

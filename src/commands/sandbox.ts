@@ -8,6 +8,7 @@ export interface ServeOptions {
   port: number;
   state?: string;
   quota?: number;
+  maxLifetime?: number;
   seedKeys?: number;
 }
 
@@ -38,6 +39,7 @@ Examples:
     .option('--state <file>', 'load and save the state in this file (default: a fresh account in memory)')
     .option('--quota <n>', 'limit the number of regular keys (403 past it, like a plan limit)', positiveInt('--quota'))
     .option('--seed-keys <n>', 'start with n extra regular keys (for benchmarks)', positiveInt('--seed-keys'))
+    .option('--max-lifetime <seconds>', 'stop by itself after this many seconds (CI scripts, tests)', positiveInt('--max-lifetime'))
     .addHelpText(
       'after',
       '\nExamples:\n  $ carto-keys sandbox serve\n  $ carto-keys sandbox serve --port 0 --json          # any free port; {baseUrl, masterKey} on stdout\n  $ carto-keys sandbox serve --state demo.json --quota 5',
@@ -54,7 +56,8 @@ Examples:
 export async function serveRun(ctx: Context, o: ServeOptions): Promise<void> {
   const { createSandboxState, createSandboxHandler, startSandboxServer, loadSandboxState, saveSandboxState } = await import('../sandbox/index.js');
   const { masterKeyOf } = await import('../sandbox/embedded.js');
-  let state = o.state ? loadSandboxState(o.state) : undefined;
+  // `sandbox reset` is for the embedded sandbox: a bad --state file is the user's to move or fix.
+  let state = o.state ? loadSandboxState(o.state, `Fix it, or move it away to start a fresh account there.`) : undefined;
   if (!state) {
     state = createSandboxState({ ...(o.seedKeys !== undefined && { seedRegularKeys: o.seedKeys }) });
     if (o.state) saveSandboxState(o.state, state);
@@ -79,7 +82,13 @@ export async function serveRun(ctx: Context, o: ServeOptions): Promise<void> {
     info(ctx, `or:  CARTO_KEYS_BASE_URL=${baseUrl} CARTO_KEYS_MASTER_KEY=… carto-keys list`);
     info(ctx, 'Press Ctrl-C to stop.');
   }
-  const signal = await ctx.stopSignal();
+  // A server started by a script or a test must not outlive it if it never gets its SIGTERM.
+  let lifetime: NodeJS.Timeout | undefined;
+  const signal = await Promise.race([
+    ctx.stopSignal(),
+    ...(o.maxLifetime !== undefined ? [new Promise<string>((resolve) => (lifetime = setTimeout(() => resolve('--max-lifetime reached'), o.maxLifetime! * 1000)))] : []),
+  ]);
+  clearTimeout(lifetime);
   await server.close();
   info(ctx, `Sandbox stopped (${signal}).`);
 }

@@ -1009,6 +1009,15 @@ export const SPEC: CompletionSpec = {
               },
               {
                 "flags": [
+                  "--max-lifetime"
+                ],
+                "description": "stop by itself after this many seconds (CI scripts, tests)",
+                "value": {
+                  "kind": "text"
+                }
+              },
+              {
+                "flags": [
                   "-h",
                   "--help"
                 ],

@@ -1,7 +1,10 @@
-// A lock file per resource (the config file, one rotation). O_EXCL creation is atomic on every local
-// file system; the pid inside lets a later process tell a live holder from one that crashed (kill -9).
+// A lock file per resource (the config file, one rotation). It appears atomically with the holder's
+// pid already inside (see create()); the pid lets a later process tell a live holder from one that
+// crashed (kill -9). Known limit: two processes that find the same dead holder at the same instant
+// can both take over; that needs a crash and a race together, and is not worth a heavier protocol.
 
-import { openSync, closeSync, writeSync, readFileSync, unlinkSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { closeSync, linkSync, openSync, readFileSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 
 export interface Lock {
   release(): void;
@@ -35,25 +38,57 @@ function holder(path: string): number | undefined {
   }
 }
 
+function handle(path: string): Lock {
+  let released = false;
+  return {
+    release() {
+      if (released) return;
+      released = true;
+      try {
+        unlinkSync(path);
+      } catch {
+        // Already gone: nothing to release.
+      }
+    },
+  };
+}
+
+/**
+ * Creates the lock file with our pid already in it. The pid goes into a private file that is then
+ * hard-linked into place (atomic, and EEXIST when the lock exists), so no other process ever sees the
+ * lock empty: an empty lock, read between its creation and the write of the pid, looked stale and was
+ * taken over — two writers then both held it and one lost the other's change.
+ */
+function create(path: string): void {
+  const tmp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+  writeFileSync(tmp, String(process.pid), { mode: 0o600, flag: 'wx' });
+  try {
+    linkSync(tmp, path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') throw err;
+    // A file system without hard links: O_EXCL alone (with its short empty window) is the best it has.
+    const fd = openSync(path, 'wx', 0o600);
+    try {
+      writeSync(fd, String(process.pid));
+    } finally {
+      closeSync(fd);
+    }
+  } finally {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // Nothing to clean.
+    }
+  }
+}
+
 /** Tries once; a lock whose holder is dead (or unreadable and not ours) is taken over. */
 export function tryLock(path: string): Lock {
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
-      const fd = openSync(path, 'wx', 0o600);
-      writeSync(fd, String(process.pid));
-      closeSync(fd);
-      let released = false;
-      return {
-        release() {
-          if (released) return;
-          released = true;
-          try {
-            unlinkSync(path);
-          } catch {
-            // Already gone: nothing to release.
-          }
-        },
-      };
+      create(path);
+      return handle(path);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const pid = holder(path);

@@ -22,3 +22,19 @@ export function ensurePrivateFile(file: string): boolean {
   chmodSync(file, 0o600);
   return true;
 }
+
+/**
+ * For readers: a config file holding a key that is found readable by others (copied over, restored
+ * from a backup, written by a tool with a loose umask) is tightened, with its folder, as soon as any
+ * command reads it rather than at the next write. Best effort: a reader never fails over it (the file
+ * may belong to someone else).
+ */
+export function tightenExisting(dir: string, file: string): void {
+  if (!isPosix) return;
+  try {
+    if ((statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
+    if ((statSync(dir).mode & 0o077) !== 0) chmodSync(dir, 0o700);
+  } catch {
+    // Missing (nothing to protect yet), or not ours to change.
+  }
+}

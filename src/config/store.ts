@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FileError } from '../errors.js';
 import { LockBusyError, waitLock } from './lock.js';
-import { ensurePrivateDir, ensurePrivateFile } from './secure-dir.js';
+import { ensurePrivateDir, ensurePrivateFile, tightenExisting } from './secure-dir.js';
 
 export interface Profile {
   username: string;
@@ -68,6 +68,7 @@ export function openConfigStore(dir: string): ConfigStore {
     dir,
     path,
     read() {
+      tightenExisting(dir, path);
       return readValidated(path);
     },
     async update(fn) {
@@ -97,26 +98,37 @@ export function openConfigStore(dir: string): ConfigStore {
 }
 
 function corrupt(path: string, err: unknown): FileError {
-  const why = err instanceof Error ? err.message.split('\n')[0] : String(err);
+  const why = withoutQuotedText(err instanceof Error ? (err.message.split('\n')[0] ?? '') : String(err));
   return new FileError(`The config file ${path} cannot be read: ${why}`, {
     hint: 'Fix it by hand or move it away and run `carto-keys login` again; carto-keys will not overwrite it.',
     cause: err,
   });
 }
 
+/**
+ * V8 quotes the text around a JSON syntax error (`Unexpected token ''', ..."asterKey":'4b7d1c0e9"... is
+ * not valid JSON`): in this file that text can be the Master key. The kind of error is enough to find it.
+ */
+export function withoutQuotedText(message: string): string {
+  return message.replace(/,\s*(?:\.\.\.)?".*"(?:\.\.\.)?\s+is not valid JSON$/s, ' (not valid JSON)');
+}
+
 function readValidated(path: string): ConfigData {
   if (!existsSync(path)) return { profiles: {} };
   let raw: unknown;
   try {
-    // Read directly (not through conf) so that merely reading never creates folders or files.
-    raw = JSON.parse(readFileSync(path, 'utf8'));
+    // Read directly (not through conf) so that merely reading never creates folders or files. Bytes
+    // that are not UTF-8 are refused rather than replaced: the next write would save the replacement.
+    raw = JSON.parse(new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(readFileSync(path)));
   } catch (err) {
-    throw corrupt(path, err);
+    throw corrupt(path, err instanceof TypeError ? new Error('not UTF-8 text') : err);
   }
   const problem = validateConfig(raw);
   if (problem) throw corrupt(path, new Error(problem));
   const data = raw as Partial<ConfigData>;
-  return { ...data, profiles: data.profiles ?? {} };
+  // No prototype: a profile named "constructor" or "toString" must not be found in Object.prototype.
+  const profiles: Record<string, Profile> = Object.assign(Object.create(null) as Record<string, Profile>, data.profiles);
+  return { ...data, profiles };
 }
 
 /** Returns what is wrong with a config document, or undefined. */

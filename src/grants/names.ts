@@ -27,6 +27,10 @@ export function validateKeyName(name: string, flag = '--name'): string {
       'Use letters, digits, "-" or "_"',
     );
   }
+  if (trimmed === '.' || trimmed === '..') {
+    // Same trap as "/": every URL parser resolves a dot segment (even as %2E), so /api_keys/.. is not the key.
+    throw nameError(`Invalid ${where}: "." and ".." can be created but never addressed again (show, revoke, regenerate)`, 'Use letters, digits, "-" or "_"');
+  }
   if (RESERVED_KEY_NAMES.includes(trimmed)) {
     const reserved = RESERVED_KEY_NAMES.join(', ');
     throw nameError(`Invalid ${where}: the name is reserved for a built-in key (reserved: ${reserved})`);

@@ -8,6 +8,7 @@
 // anything was created is the original error, with no journal left behind.
 
 import type { ApiClient } from '../api/client.js';
+import { withHint } from '../api/failures.js';
 import type { WireApiKey } from '../api/types.js';
 import { rememberNames } from '../cache/names.js';
 import { shellQuote } from '../commands/revoke.js';
@@ -138,9 +139,16 @@ async function create(r: Rotation): Promise<DeployedKey> {
 async function afterCreateFailure(r: Rotation, err: unknown, isOurs: (k: WireApiKey) => boolean): Promise<WireApiKey> {
   if (!(err instanceof ApiError) || !MAYBE_APPLIED.has(err.kind)) throw new NothingCreated(err);
   // If this lookup fails too, the journal stays: --resume looks again, --abort cleans up.
-  const existing = await findKey(r.api, r.journal.newName);
+  const name = r.journal.newName;
+  const existing = await findKey(r.api, name);
   if (existing !== undefined && isOurs(existing)) return existing;
-  throw new NothingCreated(err);
+  // The client's hint ("may have been created anyway: check with show") is answered now: say what
+  // the look found instead.
+  const hint =
+    existing === undefined
+      ? `No API key named "${name}" exists: nothing was created, so running the rotation again is safe`
+      : `An API key named "${name}" exists but is not the one this rotation creates: check it with \`carto-keys show "${name}"\`, then start the rotation again with another --new-name`;
+  throw new NothingCreated(withHint(err, hint));
 }
 
 async function deploy(r: Rotation, key: DeployedKey): Promise<void> {

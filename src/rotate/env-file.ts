@@ -5,11 +5,17 @@
 //   given the old file's mode (and owner, when we may) before the rename; a new file is 0600.
 // - A symlink is written through: its target is replaced and the link stays a link (replacing the
 //   link itself would silently detach it from the file other tools read).
+// - Every byte but those of our assignment is kept, even in a file that is not UTF-8 (a Latin-1 "é" in
+//   a comment): such a file is transformed one byte per character (latin1), which the transform can
+//   do because it only reads and writes ASCII (`=`, quotes, blanks, the variable's name); the value
+//   goes in as its UTF-8 bytes. A UTF-8 file (the usual case) is transformed as text, so a byte-order
+//   mark or a Unicode blank reads as it does to a dotenv parser.
 
 import { randomBytes } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { chmod, chown, lstat, open, readFile, readlink, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
+import { isUtf8 } from 'node:buffer';
 import { setEnvVar } from './env-text.js';
 
 const NEW_FILE_MODE = 0o600;
@@ -35,23 +41,26 @@ export async function writeTargetOf(path: string): Promise<string> {
 /** Sets `name=value` in the env file at `path`, creating it (0600) if needed. */
 export async function writeEnvVar(path: string, name: string, value: string): Promise<void> {
   const target = await writeTargetOf(path);
-  let text = '';
+  let bytes = Buffer.alloc(0);
   let existing: { mode: number; uid: number; gid: number } | undefined;
   try {
     const st = await stat(target);
     existing = { mode: st.mode & 0o7777, uid: st.uid, gid: st.gid };
-    text = await readFile(target, 'utf8');
+    bytes = await readFile(target);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
-  const next = setEnvVar(text, name, value);
+  // Decoding valid UTF-8 and encoding it again gives back the same bytes; latin1 does for any bytes.
+  const encoding: BufferEncoding = isUtf8(bytes) ? 'utf8' : 'latin1';
+  const text = bytes.toString(encoding);
+  const next = setEnvVar(text, name, encoding === 'utf8' ? value : Buffer.from(value, 'utf8').toString('latin1'));
   if (existing !== undefined && next === text) return;
 
   const tmp = join(dirname(target), `.${basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   const handle = await open(tmp, 'wx', NEW_FILE_MODE);
   try {
     try {
-      await handle.writeFile(next, 'utf8');
+      await handle.writeFile(Buffer.from(next, encoding));
       await handle.sync();
     } finally {
       await handle.close();

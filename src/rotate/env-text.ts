@@ -13,7 +13,15 @@
 //   with `\`, `"`, `$`, backtick, newline and carriage return escaped, so neither a shell sourcing the
 //   file nor a dotenv parser reads something else.
 // - Quoted values spanning several lines (dotenv allows them) are kept together as one entry, so a
-//   line inside another variable's value is never mistaken for ours.
+//   line inside another variable's value is never mistaken for ours. A value is multi-line only when
+//   its closing quote exists: the first unescaped matching quote on a later line, with nothing but
+//   blanks or a comment after it on that line (dotenv's reading). A quote left open — no such closing
+//   quote — is a one-line value, as dotenv and docker's env-file loader read it, so it never takes
+//   the lines after it (which would delete them on replacement, or hide the token appended after).
+// - Replacing or removing our assignment never changes how another line reads: when the line we
+//   remove held the quote that stopped a quote left open above it, the value is written in that same
+//   quote (`"…"` or `'…'`) so it stops there still; when no form can (a backtick left open), setEnvVar
+//   throws, naming the line, and the file is not written.
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const BARE_VALUE = /^[A-Za-z0-9_-]+$/;
@@ -24,9 +32,11 @@ export function isEnvVarName(name: string): boolean {
 }
 
 export function formatEnvValue(value: string): string {
-  if (BARE_VALUE.test(value)) return value;
-  const escaped = value.replace(/[\\"$`\n\r]/g, (c) => (c === '\n' ? '\\n' : c === '\r' ? '\\r' : `\\${c}`));
-  return `"${escaped}"`;
+  return BARE_VALUE.test(value) ? value : doubleQuoted(value);
+}
+
+function doubleQuoted(value: string): string {
+  return `"${value.replace(/[\\"$`\n\r]/g, (c) => (c === '\n' ? '\\n' : c === '\r' ? '\\r' : `\\${c}`))}"`;
 }
 
 /** One assignment (possibly several physical lines) or one other line. Lines keep a trailing `\r`. */
@@ -41,14 +51,26 @@ interface ParsedText {
   crlf: boolean;
 }
 
-/** Index just past the closing quote of a value starting with `quote` at `from`, or -1 if unclosed. */
-function closingQuote(text: string, from: number, quote: string): number {
-  for (let i = from + 1; i < text.length; i++) {
-    const c = text[i];
-    if (c === '\\' && quote === '"') i++;
-    else if (c === quote) return i + 1;
+/** What may follow the closing quote of a multi-line value on its line: blanks, then maybe a comment. */
+const AFTER_CLOSING = /^\s*(?:#.*)?$/;
+
+/**
+ * The index of the last line of the value whose quote opens at `valueStart` of `lines[first]`: the
+ * line of its closing quote (the first unescaped one; `\` escapes in double quotes only), or `first`
+ * — a one-line value — when that quote is on the same line, is followed by more than a comment, or
+ * does not exist.
+ */
+function lastLineOfValue(lines: string[], first: number, valueStart: number, quote: string): number {
+  for (let i = first; i < lines.length; i++) {
+    const line = lines[i] as string;
+    for (let k = i === first ? valueStart + 1 : 0; k < line.length; k++) {
+      const c = line[k];
+      if (c === '\\' && quote === '"') k++;
+      else if (c === quote) return i > first && AFTER_CLOSING.test(line.slice(k + 1).replace(/\r$/, '')) ? i : first;
+    }
+    // A `\` ending a line escapes its newline, which ends the escape: the next line starts afresh.
   }
-  return -1;
+  return first;
 }
 
 function parseText(text: string): ParsedText {
@@ -63,19 +85,11 @@ function parseText(text: string): ParsedText {
       entries.push({ lines: [line] });
       continue;
     }
-    const entry: Entry = { lines: [line], name: match[3] as string };
     const valueStart = match[0].length;
     const quote = line[valueStart];
-    if (quote === '"' || quote === "'" || quote === '`') {
-      // An unclosed quote continues on the next lines, up to the line that closes it.
-      let joined = line;
-      while (closingQuote(joined, valueStart, quote) < 0 && i + 1 < lines.length) {
-        i++;
-        entry.lines.push(lines[i] as string);
-        joined = `${joined}\n${lines[i] as string}`;
-      }
-    }
-    entries.push(entry);
+    const last = quote === '"' || quote === "'" || quote === '`' ? lastLineOfValue(lines, i, valueStart, quote) : i;
+    entries.push({ lines: lines.slice(i, last + 1), name: match[3] as string });
+    i = last;
   }
   return { entries, trailingNewline, crlf: text.includes('\r\n') };
 }
@@ -84,14 +98,43 @@ function parseText(text: string): ParsedText {
 export function setEnvVar(text: string, name: string, value: string): string {
   if (!isEnvVarName(name)) throw new Error(`not an environment variable name: ${name}`);
   const parsed = parseText(text);
-  const formatted = `${name}=${formatEnvValue(value)}`;
-  const out: string[] = [];
+  // Written bare (or double-quoted when it must be), unless that changes how the lines around it read
+  // (see quotedForms): then in quotes that keep them as they were.
+  let changed: Entry | undefined;
+  for (const form of [formatEnvValue(value), ...quotedForms(value)]) {
+    const set = withAssignment(text, parsed, name, `${name}=${form}`);
+    changed = firstChanged(set.text, set.entries);
+    if (changed === undefined) return set.text;
+  }
+  // Only an assignment with a quote left open reads on further: name it, by the line it is on.
+  const at = changed === undefined ? -1 : parsed.entries.indexOf(changed);
+  const where =
+    at < 0 ? 'a quote left open' : `the quote left open on line ${parsed.entries.slice(0, at).reduce((n, e) => n + e.lines.length, 1)}`;
+  throw new Error(`cannot set ${name} without changing how the lines around it read: close ${where} first`);
+}
+
+/**
+ * Other ways to write `value`. A quote left open (a one-line value) can be closed by a quote further
+ * down: the first matching quote after it ends its reading, as a multi-line value if only a comment
+ * follows that quote on its line. So when an assignment replaced or removed held the first such quote,
+ * writing the value bare lets the open quote run on over lines it did not cover before, ours
+ * included; the same quote around the new value stops it where it stopped before.
+ */
+function quotedForms(value: string): string[] {
+  const forms = [doubleQuoted(value)];
+  if (!/['\n\r]/.test(value)) forms.push(`'${value}'`);
+  return forms;
+}
+
+/** `text` with the assignment `line` in place of ours, and the entries it is meant to parse into. */
+function withAssignment(text: string, parsed: ParsedText, name: string, line: string): { text: string; entries: Entry[] } {
+  const entries: Entry[] = [];
   let placed = false;
   let lastRemoved = false;
   for (const entry of parsed.entries) {
     lastRemoved = false;
     if (entry.name !== name) {
-      out.push(...entry.lines);
+      entries.push(entry);
       continue;
     }
     if (placed) {
@@ -104,27 +147,33 @@ export function setEnvVar(text: string, name: string, value: string): string {
     const indent = match?.[1] ?? '';
     const exported = match?.[2] === undefined ? '' : 'export ';
     const last = entry.lines[entry.lines.length - 1] as string;
-    out.push(`${indent}${exported}${formatted}${last.endsWith('\r') ? '\r' : ''}`);
+    entries.push({ lines: [`${indent}${exported}${line}${last.endsWith('\r') ? '\r' : ''}`], name });
     placed = true;
   }
-  if (!placed) out.push(`${formatted}${parsed.crlf ? '\r' : ''}`);
+  if (!placed) entries.push({ lines: [`${line}${parsed.crlf ? '\r' : ''}`], name });
   // Removing a line removes its bytes only: when it was the last one, unterminated, the line before
   // it keeps its newline.
   const newline = parsed.trailingNewline || text === '' || lastRemoved;
-  return `${out.join('\n')}${newline ? '\n' : ''}`;
+  return { text: `${entries.flatMap((e) => e.lines).join('\n')}${newline ? '\n' : ''}`, entries };
+}
+
+/** The first of `entries` that `text` does not parse into (the one now reading more lines), if any. */
+function firstChanged(text: string, entries: Entry[]): Entry | undefined {
+  const actual = parseText(text).entries;
+  const at = entries.findIndex((e, i) => actual[i]?.lines.length !== e.lines.length);
+  return at >= 0 ? entries[at] : actual.length === entries.length ? undefined : entries.at(-1);
 }
 
 function unquote(raw: string): string {
   const quote = raw[0];
   if (quote === "'" || quote === '`') {
     const end = raw.indexOf(quote, 1);
-    return raw.slice(1, end < 0 ? undefined : end);
-  }
-  if (quote === '"') {
+    if (end >= 0) return raw.slice(1, end);
+  } else if (quote === '"') {
     let out = '';
     for (let i = 1; i < raw.length; i++) {
       const c = raw[i] as string;
-      if (c === '"') break;
+      if (c === '"') return out;
       if (c !== '\\' || i + 1 >= raw.length) {
         out += c;
         continue;
@@ -132,9 +181,9 @@ function unquote(raw: string): string {
       const next = raw[++i] as string;
       out += next === 'n' ? '\n' : next === 'r' ? '\r' : next;
     }
-    return out;
   }
-  // Bare: up to an inline comment, trailing blanks dropped (dotenv's reading).
+  // Bare, or a quote left open (read as is, quote included, as dotenv does): up to an inline
+  // comment, trailing blanks dropped (dotenv's reading).
   return raw.replace(/\s+#.*$/, '').replace(/\s+$/, '');
 }
 

@@ -9,12 +9,16 @@ import { parseSandboxState, type SandboxState } from './state.js';
 
 const RESET_ADVICE = 'Run `carto-keys sandbox reset` to start the sandbox afresh (its keys are lost).';
 
-function corrupt(path: string, why: string, cause: unknown): FileError {
-  return new FileError(`The sandbox state file ${path} is unreadable: ${why}. ${RESET_ADVICE}`, { cause });
+function corrupt(path: string, why: string, cause: unknown, advice: string): FileError {
+  return new FileError(`The sandbox state file ${path} is unreadable: ${why}. ${advice}`, { cause });
 }
 
-/** undefined when the file does not exist; a FileError when it exists but is not a valid state. */
-export function loadSandboxState(path: string): SandboxState | undefined {
+/**
+ * undefined when the file does not exist; a FileError when it exists but is not a valid state. The
+ * advice that ends the error is for the embedded sandbox's file unless the caller has a better one
+ * (`sandbox reset` does not touch a `sandbox serve --state` file).
+ */
+export function loadSandboxState(path: string, advice = RESET_ADVICE): SandboxState | undefined {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -26,12 +30,12 @@ export function loadSandboxState(path: string): SandboxState | undefined {
   try {
     json = JSON.parse(text);
   } catch (e) {
-    throw corrupt(path, `not valid JSON (${(e as Error).message})`, e);
+    throw corrupt(path, `not valid JSON (${(e as Error).message})`, e, advice);
   }
   try {
     return parseSandboxState(json);
   } catch (e) {
-    throw corrupt(path, `not a sandbox state (${(e as Error).message})`, e);
+    throw corrupt(path, `not a sandbox state (${(e as Error).message})`, e, advice);
   }
 }
 

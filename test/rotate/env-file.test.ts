@@ -45,6 +45,28 @@ describe('writeEnvVar', () => {
     expect(readFileSync(join(dir, 'target.env'), 'utf8')).toBe('K=v\n');
   });
 
+  it('keeps bytes that are not UTF-8, in other lines and around ours, and CRLF', async () => {
+    const dir = fresh();
+    const file = join(dir, '.env');
+    const latin1 = (s: string) => Buffer.from(s, 'latin1');
+    writeFileSync(file, latin1('# caf\xe9 cr\xe8me\r\nNAME=Jos\xe9\r\nCARTO_API_KEY=old\r\nCARTO_API_KEY=older # \xff\r\n'));
+    await writeEnvVar(file, 'CARTO_API_KEY', 'new');
+    expect(readFileSync(file)).toEqual(latin1('# caf\xe9 cr\xe8me\r\nNAME=Jos\xe9\r\nCARTO_API_KEY=new\r\n'));
+    // A value that is not ASCII goes in as its UTF-8 bytes, the rest stays as it was.
+    await writeEnvVar(file, 'OTHER', 'é x');
+    expect(readFileSync(file)).toEqual(
+      Buffer.concat([latin1('# caf\xe9 cr\xe8me\r\nNAME=Jos\xe9\r\nCARTO_API_KEY=new\r\nOTHER="'), Buffer.from('é x'), latin1('"\r\n')]),
+    );
+  });
+
+  it('a UTF-8 file is read as text: its byte-order mark is kept, and the line after it is ours', async () => {
+    const dir = fresh();
+    const file = join(dir, '.env');
+    writeFileSync(file, '\ufeffCARTO_API_KEY=old\n# 🔑 é\n');
+    await writeEnvVar(file, 'CARTO_API_KEY', 'new');
+    expect(readFileSync(file, 'utf8')).toBe('\ufeffCARTO_API_KEY=new\n# 🔑 é\n');
+  });
+
   it('fails without touching anything when the path is a folder', async () => {
     const dir = fresh();
     mkdirSync(join(dir, '.env'));

@@ -135,6 +135,44 @@ describe('rotate in CI: every failure leaves the old key alive', () => {
     expect(existsSync(join(f.dir, '.env'))).toBe(false);
   });
 
+  it('create fails ambiguously but the look afterwards finds no key: exit 1 saying nothing was created and a rerun is safe', async () => {
+    const f = await rotationFixture();
+    // Every POST is answered by a proxy's 502 and never reaches CARTO: the client cannot know that.
+    const lost: FetchLike = async (url, init) =>
+      init.method === 'POST' ? new Response('', { status: 502 }) : f.sb.fetch(url, init);
+    const env = join(f.dir, '.env');
+    const r = await f.rotate(['app', '--deploy-env-file', env, '--delete-old', ...CI], { fetch: lost });
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toContain(`No API key named "${NEW}" exists: nothing was created, so running the rotation again is safe`);
+    expect(r.stderr).not.toMatch(/may have been created|carto-keys show/);
+    expect(f.sb.names()).toEqual(['Master', 'Default public', 'app']);
+    expect(f.journals()).toEqual([]);
+    expect(existsSync(env)).toBe(false);
+
+    const again = await f.rotate(['app', '--deploy-env-file', env, '--delete-old', ...CI]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(f.sb.names()).toEqual(['Master', 'Default public', NEW]);
+  });
+
+  it('create fails ambiguously and the look finds a key of that name that is not ours: says so, never "nothing was created"', async () => {
+    const f = await rotationFixture();
+    // The POST is lost; meanwhile someone else creates a key with the new key's name and other grants.
+    const lost: FetchLike = async (url, init) => {
+      if (init.method !== 'POST') return f.sb.fetch(url, init);
+      if (!f.sb.names().includes(NEW)) {
+        const other = await f.cli(['create', '--name', NEW, '--api', 'sql']);
+        expect(other.code, other.stderr).toBe(0);
+      }
+      return new Response('', { status: 502 });
+    };
+    const r = await f.rotate(['app', '--deploy-env-file', join(f.dir, '.env'), '--delete-old', ...CI], { fetch: lost });
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toContain(`An API key named "${NEW}" exists but is not the one this rotation creates`);
+    expect(r.stderr).toContain('another --new-name');
+    expect(r.stderr).not.toMatch(/nothing was created|may have been created/);
+    expect(f.journals()).toEqual([]);
+  });
+
   it('deploy command exits 1: exit 5 naming both keys and the commands; --resume after the fix finishes', async () => {
     const f = await rotationFixture();
     const marker = join(f.dir, 'ready');

@@ -1,0 +1,57 @@
+// The lock around every config write, under contention from several processes: each worker takes the
+// lock, reads a counter, writes it back plus one, and releases. A lost increment means two processes
+// held the lock at once. (Before the fix, about four in five increments were lost: a lock file seen
+// in the instant between its creation and the write of the pid inside it looked empty, so stale, and
+// was taken over.)
+
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildSync } from 'esbuild';
+import { afterAll, describe, expect, it } from 'vitest';
+import { tryLock } from '../../src/config/lock.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'carto-keys-lock-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const WORKER = `
+const [lockModule, dir, n] = process.argv.slice(1);
+const { waitLock } = await import(new URL('file://' + lockModule).href);
+const fs = await import('node:fs');
+for (let i = 0; i < Number(n); i++) {
+  const lock = await waitLock(dir + '/counter.lock', 30000);
+  const value = Number(fs.readFileSync(dir + '/counter', 'utf8'));
+  fs.writeFileSync(dir + '/counter', String(value + 1));
+  lock.release();
+}
+`;
+
+function runWorker(lockModule: string, n: number): Promise<number | null> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--input-type=module', '-e', WORKER, lockModule, dir, String(n)], { stdio: ['ignore', 'inherit', 'inherit'] });
+    child.on('error', reject);
+    child.on('close', resolve);
+  });
+}
+
+describe('config lock under contention', () => {
+  it('four processes, 150 increments each: none lost', { timeout: 60_000 }, async () => {
+    const lockModule = join(dir, 'lock.mjs');
+    buildSync({ entryPoints: [new URL('../../src/config/lock.ts', import.meta.url).pathname], outfile: lockModule, format: 'esm', platform: 'node', logLevel: 'warning' });
+    writeFileSync(join(dir, 'counter'), '0');
+    const codes = await Promise.all(Array.from({ length: 4 }, () => runWorker(lockModule, 150)));
+    expect(codes).toEqual([0, 0, 0, 0]);
+    expect(Number(readFileSync(join(dir, 'counter'), 'utf8'))).toBe(600);
+  });
+
+  it('the lock file is never seen without its pid, and leaves no temporary file behind', () => {
+    const path = join(dir, 'one.lock');
+    const lock = tryLock(path);
+    expect(readFileSync(path, 'utf8')).toBe(String(process.pid));
+    lock.release();
+    expect(() => readFileSync(path)).toThrow();
+    const leftovers = readdirSync(dir).filter((f) => f.endsWith('.tmp'));
+    expect(leftovers).toEqual([]);
+  });
+});
