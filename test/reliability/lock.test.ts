@@ -27,7 +27,7 @@ for (let i = 0; i < Number(n); i++) {
 }
 `;
 
-function runWorker(lockModule: string, n: number): Promise<number | null> {
+function runWorker(lockModule: string, dir: string, n: number): Promise<number | null> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--input-type=module', '-e', WORKER, lockModule, dir, String(n)], { stdio: ['ignore', 'inherit', 'inherit'] });
     child.on('error', reject);
@@ -37,12 +37,14 @@ function runWorker(lockModule: string, n: number): Promise<number | null> {
 
 describe('config lock under contention', () => {
   it('four processes, 150 increments each: none lost', { timeout: 60_000 }, async () => {
-    const lockModule = join(dir, 'lock.mjs');
+    // A folder of its own: the count is only meaningful if nothing else touches this counter.
+    const work = mkdtempSync(join(dir, 'count-'));
+    const lockModule = join(work, 'lock.mjs');
     buildSync({ entryPoints: [new URL('../../src/config/lock.ts', import.meta.url).pathname], outfile: lockModule, format: 'esm', platform: 'node', logLevel: 'warning' });
-    writeFileSync(join(dir, 'counter'), '0');
-    const codes = await Promise.all(Array.from({ length: 4 }, () => runWorker(lockModule, 150)));
+    writeFileSync(join(work, 'counter'), '0');
+    const codes = await Promise.all(Array.from({ length: 4 }, () => runWorker(lockModule, work, 150)));
     expect(codes).toEqual([0, 0, 0, 0]);
-    expect(Number(readFileSync(join(dir, 'counter'), 'utf8'))).toBe(600);
+    expect(Number(readFileSync(join(work, 'counter'), 'utf8'))).toBe(600);
   });
 
   it('the lock file is never seen without its pid, and leaves no temporary file behind', () => {
