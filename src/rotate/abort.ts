@@ -5,14 +5,13 @@
 
 import type { ApiClient } from '../api/client.js';
 import { rememberNames } from '../cache/names.js';
-import { requireCredentials } from '../config/settings.js';
 import type { Context } from '../context.js';
 import { ApiError, CancelledError, UsageError } from '../errors.js';
 import { success, warn } from '../ui/output.js';
 import { findKey, isRotationKey } from './engine.js';
-import { journalStore, type Journal } from './journal.js';
+import type { Journal } from './journal.js';
 import { rotationCommands, stoppedError } from './messages.js';
-import { pendingJournal } from './pending.js';
+import { withPendingJournal } from './pending.js';
 import { deployTo, describeTarget, type DeployTarget } from './targets.js';
 import type { RotationUi } from './ui.js';
 
@@ -31,13 +30,7 @@ export interface AbortResult {
 }
 
 export async function abortRotation(ctx: Context, opts: AbortOptions, ui: RotationUi): Promise<AbortResult> {
-  const creds = requireCredentials(await ctx.settings());
-  const store = journalStore(ctx.paths.config);
-  const found = pendingJournal(store, creds, opts.name, '--abort');
-  const lock = store.lock(found.id, found.oldName);
-  try {
-    const j = store.read(found.id);
-    if (j === undefined) throw new UsageError(`The rotation of "${found.oldName}" was finished meanwhile.`);
+  return withPendingJournal(ctx, opts.name, '--abort', async (j, store) => {
     const cmd = await rotationCommands(ctx, j.oldName);
     if (j.steps.deleted !== null) {
       throw new UsageError(`The old key "${j.oldName}" was already deleted: there is nothing to go back to.`, {
@@ -85,9 +78,7 @@ export async function abortRotation(ctx: Context, opts: AbortOptions, ui: Rotati
     }
     store.remove(j.id);
     return { journal: j, revoked, restored };
-  } finally {
-    lock.release();
-  }
+  });
 }
 
 /**

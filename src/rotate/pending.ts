@@ -1,10 +1,10 @@
 // Finding the unfinished rotation that --resume or --abort means, and refusing to start a second
 // rotation of a key that has one.
 
-import type { Credentials } from '../config/settings.js';
+import { requireCredentials, type Credentials } from '../config/settings.js';
 import type { Context } from '../context.js';
 import { UsageError } from '../errors.js';
-import { rotationId, type Journal, type JournalStore } from './journal.js';
+import { journalStore, rotationId, type Journal, type JournalStore } from './journal.js';
 import { rotationCommands } from './messages.js';
 
 const belongsTo = (j: Journal, creds: Credentials): boolean =>
@@ -56,4 +56,27 @@ export async function refusePending(ctx: Context, store: JournalStore, creds: Cr
     `"${journal.oldName}" has an unfinished rotation to "${journal.newName}" (started ${journal.startedAt}).`,
     { code: 'rotation_pending', hint: `Continue it: ${cmd.resume}\nOr undo it: ${cmd.abort}` },
   );
+}
+
+/**
+ * --resume and --abort: the journal they mean, locked for the whole of `fn` and read again under the
+ * lock (the rotation that held it may have finished meanwhile).
+ */
+export async function withPendingJournal<T>(
+  ctx: Context,
+  name: string | undefined,
+  flag: '--resume' | '--abort',
+  fn: (journal: Journal, store: JournalStore, creds: Credentials) => Promise<T>,
+): Promise<T> {
+  const creds = requireCredentials(await ctx.settings());
+  const store = journalStore(ctx.paths.config);
+  const found = pendingJournal(store, creds, name, flag);
+  const lock = store.lock(found.id, found.oldName);
+  try {
+    const journal = store.read(found.id);
+    if (journal === undefined) throw new UsageError(`The rotation of "${found.oldName}" was finished meanwhile.`);
+    return await fn(journal, store, creds);
+  } finally {
+    lock.release();
+  }
 }

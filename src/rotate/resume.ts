@@ -2,13 +2,12 @@
 // unfinished deploy target runs again (writing an env file or running a deploy command twice with
 // the same token is harmless, which is why they may be retried).
 
-import { requireCredentials } from '../config/settings.js';
 import type { Context } from '../context.js';
 import { UsageError } from '../errors.js';
 import { info } from '../ui/output.js';
 import { runRotation, type RotationResult } from './engine.js';
-import { journalStore, type Journal } from './journal.js';
-import { pendingJournal } from './pending.js';
+import type { Journal } from './journal.js';
+import { withPendingJournal } from './pending.js';
 import type { RotationUi } from './ui.js';
 
 export interface ResumeOptions {
@@ -19,22 +18,13 @@ export interface ResumeOptions {
 }
 
 export async function resumeRotation(ctx: Context, opts: ResumeOptions, ui: RotationUi): Promise<RotationResult> {
-  const creds = requireCredentials(await ctx.settings());
-  const store = journalStore(ctx.paths.config);
-  const found = pendingJournal(store, creds, opts.name, '--resume');
-  const lock = store.lock(found.id, found.oldName);
-  try {
-    // Read again under the lock: the rotation that held it may have finished meanwhile.
-    const journal = store.read(found.id);
-    if (journal === undefined) throw new UsageError(`The rotation of "${found.oldName}" was finished meanwhile.`);
+  return withPendingJournal(ctx, opts.name, '--resume', async (journal, store, creds) => {
     decideDelete(journal, opts.deleteOld, ui.interactive);
     store.save(journal, ctx.now());
     if (!ctx.globals().json) info(ctx, `Resuming the rotation of "${journal.oldName}" → "${journal.newName}" (started ${journal.startedAt}).`);
     const api = await ctx.api();
-    return await runRotation({ ctx, api, creds, store, journal, ui, resumed: true });
-  } finally {
-    lock.release();
-  }
+    return runRotation({ ctx, api, creds, store, journal, ui, resumed: true });
+  });
 }
 
 /** The same rules as at the start (commands/rotate.ts), checked before any request. */
