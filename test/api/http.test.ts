@@ -1,29 +1,18 @@
 // The transports (undici over real sockets, the in-process embedded handler) and the network error
 // codes that msw cannot produce. No msw here: undici bypasses it by design.
 
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { connect, type AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { connect } from 'node:net';
+import { describe, expect, it } from 'vitest';
 import { createApiClient, type ApiClientOptions, type FetchLike } from '../../src/api/client.js';
 import { createUndiciFetch, embeddedFetch } from '../../src/api/http.js';
 import { ApiError } from '../../src/errors.js';
 import { loadFixture } from '../helpers/fixtures.js';
 import { MASTER_TOKEN, rejectionOf } from './harness.js';
+import { closedPort, useLocalServers } from '../helpers/local-server.js';
 
-const servers: Server[] = [];
 
-afterEach(async () => {
-  for (const server of servers.splice(0)) {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-  }
-});
-
-async function listen(server: Server): Promise<number> {
-  servers.push(server);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return (server.address() as AddressInfo).port;
-}
+const { listen } = useLocalServers();
 
 /** A server answering every request with the list fixture, recording what it got. */
 async function listServer(seen: IncomingMessage[]): Promise<number> {
@@ -178,10 +167,7 @@ describe('createUndiciFetch', () => {
   });
 
   it('reports a closed port as ECONNREFUSED', async () => {
-    const probe = createServer();
-    const port = await listen(probe);
-    await new Promise((resolve) => probe.close(resolve));
-    servers.splice(servers.indexOf(probe), 1);
+    const port = await closedPort();
 
     const api = client(await createUndiciFetch(), { baseUrl: `http://127.0.0.1:${port}/user/jdoe`, retries: 0 });
     const err = await apiError(api.whoami());

@@ -3,9 +3,9 @@
 
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import { connect, type AddressInfo, type Socket } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { brotliCompressSync, deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
@@ -15,23 +15,15 @@ import { createNetworkFetch, createNodeFetch, proxyVariable, type ClosableFetch 
 import { ApiError } from '../../src/errors.js';
 import { loadFixture } from '../helpers/fixtures.js';
 import { MASTER_TOKEN, rejectionOf } from './harness.js';
+import { closedPort, useLocalServers } from '../helpers/local-server.js';
 
-const servers: Server[] = [];
 const transports: ClosableFetch[] = [];
+
+const { listen } = useLocalServers();
 
 afterEach(async () => {
   for (const t of transports.splice(0)) await t.close?.();
-  for (const server of servers.splice(0)) {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-  }
 });
-
-async function listen(server: Server): Promise<number> {
-  servers.push(server);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return (server.address() as AddressInfo).port;
-}
 
 function track<T extends ClosableFetch>(t: T): T {
   transports.push(t);
@@ -152,10 +144,7 @@ describe('createNodeFetch', () => {
   });
 
   it('reports a closed port as ECONNREFUSED, retried as unsent', async () => {
-    const probe = createServer();
-    const port = await listen(probe);
-    await new Promise((resolve) => probe.close(resolve));
-    servers.splice(servers.indexOf(probe), 1);
+    const port = await closedPort();
 
     const err = await apiError(client(track(createNodeFetch()), port, { retries: 0 }).whoami());
     expect(err.kind).toBe('network');
