@@ -1,7 +1,6 @@
 // Builds a Context from its dependencies. Production (main.ts) and tests (test/harness) both use it,
 // so the lazy wiring of config, settings and API clients is the same code under test and in use.
 
-import { join } from 'node:path';
 import type { ApiClient, FetchLike } from './api/client.js';
 import type { ClosableFetch } from './api/http.js';
 import type { Context, Env, GlobalOptions, Io, Prompter, Target } from './context.js';
@@ -35,8 +34,8 @@ export function createContext(deps: ContextDeps, globals: () => GlobalOptions): 
   let network: Promise<ClosableFetch> | undefined;
   async function transport(sandbox: boolean): Promise<FetchLike> {
     if (sandbox) {
-      const { embeddedSandboxFetch } = await import('./sandbox/embedded.js');
-      return embeddedSandboxFetch(join(paths.data, 'sandbox.json'));
+      const { embeddedSandboxFetch, sandboxStatePath } = await import('./sandbox/embedded.js');
+      return embeddedSandboxFetch(sandboxStatePath(paths.data));
     }
     if (deps.fetch) return deps.fetch();
     network ??= import('./api/http.js').then(({ createNetworkFetch }) => createNetworkFetch(deps.env));
