@@ -4,8 +4,9 @@
 
 import { http, type HttpHandler } from 'msw';
 import { setupServer } from 'msw/node';
-import { afterAll, afterEach, beforeAll } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { createApiClient, type ApiClient, type ApiClientOptions } from '../../src/api/client.js';
+import { ApiError } from '../../src/errors.js';
 import { fixtureResponse, type FixtureName } from '../helpers/fixtures.js';
 
 export const BASE = 'https://jdoe.carto.com';
@@ -128,6 +129,13 @@ export function makeClient(over: Partial<ApiClientOptions> = {}): TestClient {
 }
 
 /** The rejection of `promise`, failing the test if it resolves. */
+/** The ApiError a promise rejects with (fails the test if it resolves or rejects with something else). */
+export async function apiError(promise: Promise<unknown>): Promise<ApiError> {
+  const err = await rejectionOf(promise);
+  expect(err).toBeInstanceOf(ApiError);
+  return err as ApiError;
+}
+
 export async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
   try {
     await promise;

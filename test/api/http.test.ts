@@ -6,9 +6,8 @@ import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { createApiClient, type ApiClientOptions, type FetchLike } from '../../src/api/client.js';
 import { createUndiciFetch, embeddedFetch } from '../../src/api/http.js';
-import { ApiError } from '../../src/errors.js';
 import { loadFixture } from '../helpers/fixtures.js';
-import { MASTER_TOKEN, rejectionOf } from './harness.js';
+import { apiError, MASTER_TOKEN } from './harness.js';
 import { closedPort, useLocalServers } from '../helpers/local-server.js';
 
 
@@ -50,12 +49,6 @@ function failingFetch(cause: Error): { fetch: FetchLike; calls: () => number } {
 
 function systemError(code: string, message: string): Error {
   return Object.assign(new Error(message), { code });
-}
-
-async function apiError(promise: Promise<unknown>): Promise<ApiError> {
-  const err = await rejectionOf(promise);
-  expect(err).toBeInstanceOf(ApiError);
-  return err as ApiError;
 }
 
 describe('network error codes', () => {

@@ -12,9 +12,8 @@ import { brotliCompressSync, deflateRawSync, deflateSync, gzipSync } from 'node:
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApiClient, type ApiClientOptions, type FetchLike } from '../../src/api/client.js';
 import { createNetworkFetch, createNodeFetch, proxyVariable, type ClosableFetch } from '../../src/api/http.js';
-import { ApiError } from '../../src/errors.js';
 import { loadFixture } from '../helpers/fixtures.js';
-import { MASTER_TOKEN, rejectionOf } from './harness.js';
+import { apiError, MASTER_TOKEN } from './harness.js';
 import { closedPort, useLocalServers } from '../helpers/local-server.js';
 
 const transports: ClosableFetch[] = [];
@@ -64,12 +63,6 @@ function client(fetch: FetchLike, port: number, over: Partial<ApiClientOptions> 
     sleep: async () => {},
     ...over,
   });
-}
-
-async function apiError(promise: Promise<unknown>): Promise<ApiError> {
-  const err = await rejectionOf(promise);
-  expect(err).toBeInstanceOf(ApiError);
-  return err as ApiError;
 }
 
 describe('createNodeFetch', () => {

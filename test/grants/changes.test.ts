@@ -1,19 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { applyGrantChanges, hasGrantChanges } from '../../src/grants/changes.js';
 import { canonicalGrantSet } from '../../src/grants/canonical.js';
-import { expectUsageError } from './helpers.js';
+import { expectUsageError, sampleGrants } from './helpers.js';
 
 const opts = { defaultSchema: 'public' };
-const KEY = canonicalGrantSet({
-  apis: ['sql'],
-  tables: [
-    { schema: 'public', name: 'liked_cities', permissions: ['select', 'insert'] },
-    { schema: 'public', name: 'world_population', permissions: ['select'] },
-  ],
-  schemas: [{ name: 'public', permissions: ['create'] }],
-  services: ['geocoding'],
-  datasets: ['ds'],
-});
+const KEY = sampleGrants(['ds']);
 
 describe('hasGrantChanges', () => {
   it('is false for no flags or empty lists', () => {

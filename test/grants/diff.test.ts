@@ -1,17 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { canonicalGrantSet } from '../../src/grants/canonical.js';
 import { diffGrants, formatDiff } from '../../src/grants/diff.js';
+import { sampleGrants } from './helpers.js';
 
-const BEFORE = canonicalGrantSet({
-  apis: ['sql'],
-  tables: [
-    { schema: 'public', name: 'liked_cities', permissions: ['select', 'insert'] },
-    { schema: 'public', name: 'world_population', permissions: ['select'] },
-  ],
-  schemas: [{ name: 'public', permissions: ['create'] }],
-  services: ['geocoding'],
-  datasets: ['a'],
-});
+const BEFORE = sampleGrants(['a']);
 
 describe('diffGrants', () => {
   it('is empty for the same grants', () => {

@@ -127,3 +127,17 @@ export function etlWriterFromList(): WireApiKey {
   if (key === undefined) throw new Error('fixture list-page2-of-2.json has no etl_writer');
   return key;
 }
+
+/** A key's grants in create form, for tests of changes and diffs: every section is non-empty. */
+export function sampleGrants(datasets: string[]): GrantSet {
+  return canonicalGrantSet({
+    apis: ['sql'],
+    tables: [
+      { schema: 'public', name: 'liked_cities', permissions: ['select', 'insert'] },
+      { schema: 'public', name: 'world_population', permissions: ['select'] },
+    ],
+    schemas: [{ name: 'public', permissions: ['create'] }],
+    services: ['geocoding'],
+    datasets,
+  });
+}
