@@ -1,10 +1,11 @@
 // A lock file per resource (the config file, one rotation). It appears atomically with the holder's
 // pid already inside (see create()); the pid lets a later process tell a live holder from one that
-// crashed (kill -9). Known limit: two processes that find the same dead holder at the same instant
-// can both take over; that needs a crash and a race together, and is not worth a heavier protocol.
+// crashed (kill -9). A lock is only ever removed by someone who has just checked that it is still the
+// very file (inode and pid) they judged released or stale: removing "the lock" by name alone once
+// deleted a lock taken in between by a third process, and two writers then held it at once.
 
 import { randomBytes } from 'node:crypto';
-import { closeSync, linkSync, openSync, readFileSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, linkSync, openSync, readFileSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 
 export interface Lock {
   release(): void;
@@ -29,26 +30,46 @@ function isAlive(pid: number): boolean {
   }
 }
 
-function holder(path: string): number | undefined {
+interface Holder {
+  pid: number | undefined;
+  ino: number;
+}
+
+/** The lock file as it is now (the pid inside and its inode), or undefined when there is none. */
+function inspect(path: string): Holder | undefined {
+  let fd: number;
   try {
-    const pid = Number.parseInt(readFileSync(path, 'utf8'), 10);
-    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
-  } catch {
-    return undefined;
+    fd = openSync(path, 'r');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+  try {
+    const pid = Number.parseInt(readFileSync(fd, 'utf8'), 10);
+    return { pid: Number.isInteger(pid) && pid > 0 ? pid : undefined, ino: fstatSync(fd).ino };
+  } finally {
+    closeSync(fd);
   }
 }
 
-function handle(path: string): Lock {
+/** Removes the lock only if it is still `expected` (same inode, same pid): never a lock taken meanwhile. */
+function removeIfSame(path: string, expected: Holder): void {
+  const now = inspect(path);
+  if (now === undefined || now.ino !== expected.ino || now.pid !== expected.pid) return;
+  try {
+    unlinkSync(path);
+  } catch {
+    // Removed by someone else first: the next attempt settles who gets the lock.
+  }
+}
+
+function handle(path: string, mine: Holder): Lock {
   let released = false;
   return {
     release() {
       if (released) return;
       released = true;
-      try {
-        unlinkSync(path);
-      } catch {
-        // Already gone: nothing to release.
-      }
+      removeIfSame(path, mine);
     },
   };
 }
@@ -59,11 +80,12 @@ function handle(path: string): Lock {
  * lock empty: an empty lock, read between its creation and the write of the pid, looked stale and was
  * taken over — two writers then both held it and one lost the other's change.
  */
-function create(path: string): void {
+function create(path: string): Holder {
   const tmp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
   writeFileSync(tmp, String(process.pid), { mode: 0o600, flag: 'wx' });
   try {
     linkSync(tmp, path);
+    return { pid: process.pid, ino: statSync(tmp).ino };
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'EEXIST') throw err;
@@ -71,6 +93,7 @@ function create(path: string): void {
     const fd = openSync(path, 'wx', 0o600);
     try {
       writeSync(fd, String(process.pid));
+      return { pid: process.pid, ino: fstatSync(fd).ino };
     } finally {
       closeSync(fd);
     }
@@ -83,25 +106,21 @@ function create(path: string): void {
   }
 }
 
-/** Tries once; a lock whose holder is dead (or unreadable and not ours) is taken over. */
+/** Tries once (a few attempts, no waiting); a lock whose holder is dead or unreadable is taken over. */
 export function tryLock(path: string): Lock {
-  for (let attempt = 0; attempt < 2; attempt++) {
+  for (let attempt = 0; attempt < 3; attempt++) {
     try {
-      create(path);
-      return handle(path);
+      return handle(path, create(path));
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const pid = holder(path);
-      if (pid !== undefined && isAlive(pid)) throw new LockBusyError(path, pid);
-      // Stale: the holder died without releasing. Remove and try again once.
-      try {
-        unlinkSync(path);
-      } catch {
-        // Someone else removed it first; the retry settles who wins.
-      }
+      const holder = inspect(path);
+      if (holder === undefined) continue; // Released between our attempt and our look: try again.
+      if (holder.pid !== undefined && isAlive(holder.pid)) throw new LockBusyError(path, holder.pid);
+      // Stale: its holder died without releasing it. Remove that very file, then try again.
+      removeIfSame(path, holder);
     }
   }
-  throw new LockBusyError(path, holder(path));
+  throw new LockBusyError(path, inspect(path)?.pid);
 }
 
 /** Waits (polling) up to `timeoutMs` for the lock: for short critical sections such as a config write. */

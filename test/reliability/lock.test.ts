@@ -1,8 +1,9 @@
 // The lock around every config write, under contention from several processes: each worker takes the
 // lock, reads a counter, writes it back plus one, and releases. A lost increment means two processes
-// held the lock at once. (Before the fix, about four in five increments were lost: a lock file seen
-// in the instant between its creation and the write of the pid inside it looked empty, so stale, and
-// was taken over.)
+// held the lock at once. Two bugs were caught this way: a lock file seen empty (before its pid was
+// written) looked stale and was taken over; and a lock released between a failed attempt and the look
+// at its holder was "removed as stale" by name, deleting the lock a third process had just taken
+// (with six writers, 60% of increments were lost).
 
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -36,15 +37,15 @@ function runWorker(lockModule: string, dir: string, n: number): Promise<number |
 }
 
 describe('config lock under contention', () => {
-  it('four processes, 150 increments each: none lost', { timeout: 60_000 }, async () => {
+  it('six processes, 150 increments each: none lost', { timeout: 60_000 }, async () => {
     // A folder of its own: the count is only meaningful if nothing else touches this counter.
     const work = mkdtempSync(join(dir, 'count-'));
     const lockModule = join(work, 'lock.mjs');
     buildSync({ entryPoints: [new URL('../../src/config/lock.ts', import.meta.url).pathname], outfile: lockModule, format: 'esm', platform: 'node', logLevel: 'warning' });
     writeFileSync(join(work, 'counter'), '0');
-    const codes = await Promise.all(Array.from({ length: 4 }, () => runWorker(lockModule, work, 150)));
-    expect(codes).toEqual([0, 0, 0, 0]);
-    expect(Number(readFileSync(join(work, 'counter'), 'utf8'))).toBe(600);
+    const codes = await Promise.all(Array.from({ length: 6 }, () => runWorker(lockModule, work, 150)));
+    expect(codes).toEqual([0, 0, 0, 0, 0, 0]);
+    expect(Number(readFileSync(join(work, 'counter'), 'utf8'))).toBe(900);
   });
 
   it('the lock file is never seen without its pid, and leaves no temporary file behind', () => {
