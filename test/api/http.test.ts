@@ -2,13 +2,12 @@
 // codes that msw cannot produce. No msw here: undici bypasses it by design.
 
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { createApiClient, type ApiClientOptions, type FetchLike } from '../../src/api/client.js';
 import { createUndiciFetch, embeddedFetch } from '../../src/api/http.js';
 import { loadFixture } from '../helpers/fixtures.js';
 import { apiError, MASTER_TOKEN } from './harness.js';
-import { closedPort, useLocalServers } from '../helpers/local-server.js';
+import { closedPort, proxyTo, useLocalServers } from '../helpers/local-server.js';
 
 
 const { listen } = useLocalServers();
@@ -171,21 +170,7 @@ describe('createUndiciFetch', () => {
   it('goes through HTTP_PROXY', async () => {
     const seen: IncomingMessage[] = [];
     const target = await listServer(seen);
-    const tunnels: string[] = [];
-    // A CONNECT proxy that sends every host to the local target: the name carto.test resolves
-    // nowhere, so an answer proves the request went through the proxy.
-    const proxy = createServer();
-    proxy.on('connect', (req: IncomingMessage, socket, head: Buffer) => {
-      tunnels.push(req.url ?? '');
-      const upstream = connect(target, '127.0.0.1', () => {
-        socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-        upstream.write(head);
-        upstream.pipe(socket).pipe(upstream);
-      });
-      upstream.on('error', () => socket.destroy());
-      socket.on('error', () => upstream.destroy());
-    });
-    const proxyPort = await listen(proxy);
+    const { port: proxyPort, tunnels } = await proxyTo(listen, target);
 
     const saved = { HTTP_PROXY: process.env['HTTP_PROXY'], NO_PROXY: process.env['NO_PROXY'] };
     process.env['HTTP_PROXY'] = `http://127.0.0.1:${proxyPort}`;

@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { brotliCompressSync, deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
@@ -14,7 +14,7 @@ import { createApiClient, type ApiClientOptions, type FetchLike } from '../../sr
 import { createNetworkFetch, createNodeFetch, proxyVariable, type ClosableFetch } from '../../src/api/http.js';
 import { loadFixture } from '../helpers/fixtures.js';
 import { apiError, MASTER_TOKEN } from './harness.js';
-import { closedPort, useLocalServers } from '../helpers/local-server.js';
+import { closedPort, proxyTo, useLocalServers } from '../helpers/local-server.js';
 
 const transports: ClosableFetch[] = [];
 
@@ -227,26 +227,9 @@ describe('createNetworkFetch', () => {
     expect(proxyVariable({ HTTP_PROXY: 'http://p:3128' })).toBe('HTTP_PROXY');
   });
 
-  /** A CONNECT proxy that sends every tunnel to the local target, recording what it was asked for. */
-  async function proxyTo(target: number): Promise<{ port: number; tunnels: string[] }> {
-    const tunnels: string[] = [];
-    const proxy = createServer();
-    proxy.on('connect', (req: IncomingMessage, socket: Socket, head: Buffer) => {
-      tunnels.push(req.url ?? '');
-      const upstream = connect(target, '127.0.0.1', () => {
-        socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-        upstream.write(head);
-        upstream.pipe(socket).pipe(upstream);
-      });
-      upstream.on('error', () => socket.destroy());
-      socket.on('error', () => upstream.destroy());
-    });
-    return { port: await listen(proxy), tunnels };
-  }
-
   it('goes through HTTP_PROXY from the environment it is given', async () => {
     const { port: target } = await server();
-    const { port, tunnels } = await proxyTo(target);
+    const { port, tunnels } = await proxyTo(listen, target);
     const fetch = track(await createNetworkFetch({ HTTP_PROXY: `http://127.0.0.1:${port}` }, { timeoutMs: 5_000 }));
     // carto.test resolves nowhere: an answer proves the request went through the proxy.
     const api = client(fetch, target, { baseUrl: `http://carto.test:${target}/user/jdoe`, retries: 0 });
@@ -256,7 +239,7 @@ describe('createNetworkFetch', () => {
 
   it('honours NO_PROXY', async () => {
     const { port: target, seen } = await server();
-    const { port, tunnels } = await proxyTo(target);
+    const { port, tunnels } = await proxyTo(listen, target);
     const fetch = track(await createNetworkFetch({ http_proxy: `http://127.0.0.1:${port}`, no_proxy: '127.0.0.1' }));
     expect((await client(fetch, target, { retries: 0 }).whoami()).name).toBe('Default public');
     expect(tunnels).toEqual([]);

@@ -1,6 +1,6 @@
 // Real HTTP servers on 127.0.0.1 for transport tests, closed (keep-alive sockets included) after each test.
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { connect, type AddressInfo, type Socket } from 'node:net';
 import { afterEach } from 'vitest';
 
 export function useLocalServers(): { listen(server: Server): Promise<number> } {
@@ -27,4 +27,24 @@ export async function closedPort(): Promise<number> {
   const { port } = probe.address() as AddressInfo;
   await new Promise((resolve) => probe.close(resolve));
   return port;
+}
+
+/**
+ * A CONNECT proxy that tunnels every host to 127.0.0.1:`target`, recording each CONNECT target: a
+ * name that resolves nowhere answering proves the request went through the proxy.
+ */
+export async function proxyTo(listen: (server: Server) => Promise<number>, target: number): Promise<{ port: number; tunnels: string[] }> {
+  const tunnels: string[] = [];
+  const proxy = createServer();
+  proxy.on('connect', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    tunnels.push(req.url ?? '');
+    const upstream = connect(target, '127.0.0.1', () => {
+      socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+      upstream.write(head);
+      upstream.pipe(socket).pipe(upstream);
+    });
+    upstream.on('error', () => socket.destroy());
+    socket.on('error', () => upstream.destroy());
+  });
+  return { port: await listen(proxy), tunnels };
 }
