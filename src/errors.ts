@@ -8,6 +8,10 @@ export const ExitCode = {
   cancelled: 3,
   auth: 4,
   partial: 5,
+  /** `plan --detailed-exitcode`: the plan has changes (terraform's 2 is taken by usage errors here). */
+  changesPending: 6,
+  /** `audit --fail-on`: a finding reached the given severity. */
+  findings: 7,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
