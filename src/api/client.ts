@@ -408,13 +408,51 @@ export function createApiClient(opts: ApiClientOptions): ApiClient {
   async function deleteKey(name: string): Promise<void> {
     const action = `delete API key "${name}"`;
     const result = await send({ method: 'DELETE', path: keyPath(name), action, policy: 'any' });
-    if (result.ok) return;
+    if (result.ok) {
+      if (result.reply.status === 204) return;
+      await confirmDeleted(name, action, result.reply);
+      return;
+    }
     const { error } = result.failure;
     if (result.afterAmbiguous && error instanceof ApiError && error.kind === 'not_found') {
       trace(`  "${name}" is gone after an attempt that may have deleted it: done`);
       return;
     }
     throw error;
+  }
+
+  /**
+   * CARTO answers a delete with 204 and nothing else (auth-api.md §1). Any other 2xx — a gateway's
+   * page, an empty 200, a cache — proves nothing, and a "revoked" key that still works is the worst
+   * lie this tool could tell: look the key up, and call it deleted only when the server says it is gone.
+   */
+  async function confirmDeleted(name: string, action: string, reply: Reply): Promise<void> {
+    trace(`  DELETE answered ${reply.status}, not 204: checking that "${name}" is gone`);
+    const ctx = contextOf(action);
+    const unconfirmed = (detail: string): ApiError =>
+      new ApiError('bad_response', `Could not ${action}: ${host} answered ${reply.status} instead of 204, and ${detail}`, {
+        status: reply.status,
+        hint: `Check with \`carto-keys show ${name}\`; check that the base URL (${baseUrl}) is the account's API root (--debug shows the exchange)`,
+      });
+    let lookup: SendResult;
+    try {
+      lookup = await send({ method: 'GET', path: keyPath(name), action, policy: 'any' });
+    } catch (err) {
+      throw unconfirmed(`the key could not be looked up afterwards (${err instanceof Error ? err.message : String(err)})`);
+    }
+    if (lookup.ok) {
+      // A gateway answering every request with the same 200 page must not pass for "still there" either.
+      let still: unknown;
+      try {
+        still = successJson(lookup.reply, ctx);
+      } catch {
+        throw unconfirmed('looking the key up afterwards gave an unreadable reply: it may still exist');
+      }
+      throw unconfirmed(checkApiKey(still).ok ? 'the key still exists' : 'looking the key up afterwards gave an unreadable reply: it may still exist');
+    }
+    const { error } = lookup.failure;
+    if (error instanceof ApiError && error.kind === 'not_found') return;
+    throw unconfirmed(`looking the key up afterwards failed (${error instanceof Error ? error.message : String(error)}): it may still exist`);
   }
 
   async function regenerateKey(name: string): Promise<WireApiKey> {

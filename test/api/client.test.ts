@@ -454,6 +454,38 @@ describe('delete', () => {
     expect((await apiError(client.deleteKey('nosuch'))).kind).toBe('not_found');
   });
 
+  // CARTO answers 204; anything else is confirmed by looking the key up (issue 12, point 2).
+  for (const [label, reply] of [
+    ['an empty 200', () => new HttpResponse(null, { status: 200 })],
+    ['a gateway page', () => new HttpResponse('<html><body>OK</body></html>', { status: 200, headers: { 'content-type': 'text/html' } })],
+    ['a JSON 200 of the wrong shape', () => HttpResponse.json({ ok: true })],
+  ] as const) {
+    it(`does not count ${label} as deleted while the key still exists`, async () => {
+      api.stub('DELETE', '/liked_cities_app', reply);
+      api.stub('GET', '/liked_cities_app', 'show-regular');
+      const { client } = makeClient();
+      const err = await apiError(client.deleteKey('liked_cities_app'));
+      expect(err.kind).toBe('bad_response');
+      expect(err.message).toMatch(/answered 200 instead of 204, and the key still exists/);
+    });
+  }
+
+  it('counts a 200 as deleted when the key is gone afterwards', async () => {
+    api.stub('DELETE', '/liked_cities_app', () => new HttpResponse(null, { status: 200 }));
+    api.stub('GET', '/liked_cities_app', 'not-found-404');
+    const { client } = makeClient();
+    await expect(client.deleteKey('liked_cities_app')).resolves.toBeUndefined();
+  });
+
+  it('does not count a 200 as deleted when the look-up answers the same gateway page', async () => {
+    const page = () => new HttpResponse('<html>OK</html>', { status: 200, headers: { 'content-type': 'text/html' } });
+    api.stub('DELETE', '/liked_cities_app', page);
+    api.stub('GET', '/liked_cities_app', page);
+    const { client } = makeClient();
+    const err = await apiError(client.deleteKey('liked_cities_app'));
+    expect(err.message).toMatch(/it may still exist/);
+  });
+
   it('does not count a no-engine 404 after an ambiguous attempt as deleted', async () => {
     api.stub('DELETE', '/x', () => HttpResponse.error());
     api.stub('DELETE', '/x', 'no-engine-404');
