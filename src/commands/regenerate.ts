@@ -59,41 +59,69 @@ export async function regenerateRun(ctx: Context, opts: RegenerateOptions): Prom
     if (key.type === 'regular') warn(ctx, `To switch apps over without downtime, use \`carto-keys rotate ${shellQuote(key.name)}\` instead.`);
   }
   await confirmOrCancel(ctx, `Regenerate the token of "${key.name}"?`);
-  let updated: WireApiKey;
-  let recovered = false;
-  try {
-    updated = await api.regenerateKey(key.name);
-  } catch (err) {
-    updated = await afterFailedRegenerate(api, key, err);
-    recovered = true;
+  const regenerate = async (): Promise<WireApiKey> => {
+    let updated: WireApiKey;
+    let recovered = false;
+    try {
+      updated = await api.regenerateKey(key.name);
+    } catch (err) {
+      updated = await afterFailedRegenerate(api, key, err);
+      recovered = true;
+    }
+    if (recovered && !ctx.globals().json) warn(ctx, 'The token was regenerated but the reply was lost or unreadable; fetched the new one.');
+    return updated;
+  };
+  if (key.type === 'master' && !(opts.printToken && creds.keySource.kind === 'env')) {
+    await regenerateStoredMaster(ctx, creds.profile, regenerate);
+    return;
   }
+  const updated = await regenerate();
   await rememberNames(ctx, { add: [updated.name] });
-  if (recovered && !ctx.globals().json) warn(ctx, 'The token was regenerated but the reply was lost or unreadable; fetched the new one.');
-  if (updated.type === 'master') await storeNewMaster(ctx, creds.profile, updated, opts.printToken && creds.keySource.kind === 'env');
-  else printCreatedKey(ctx, updated, undefined, opts.tokenOnly, 'Regenerated');
-}
-
-async function storeNewMaster(ctx: Context, profile: string, key: WireApiKey, print: boolean): Promise<void> {
-  if (print) {
-    printLine(ctx, key.token);
+  if (updated.type === 'master') {
+    printLine(ctx, updated.token);
     if (!ctx.globals().json) warn(ctx, 'Update CARTO_KEYS_MASTER_KEY (and any secret store holding it) with the new Master key.');
     return;
   }
+  printCreatedKey(ctx, updated, undefined, opts.tokenOnly, 'Regenerated');
+}
+
+/**
+ * The new Master key exists only in the reply: losing it locks the user out of this tool. So the config
+ * lock is taken and the file proven writable (written back unchanged) BEFORE the request, and held
+ * until the new key is stored: another process holding the lock, a read-only folder or a full disk
+ * then refuse with nothing regenerated.
+ */
+async function regenerateStoredMaster(ctx: Context, profile: string, regenerate: () => Promise<WireApiKey>): Promise<void> {
   const store = await ctx.config();
+  let regenerated: WireApiKey | undefined;
+  let key: WireApiKey;
   try {
-    await store.update((data) => {
-      const p = data.profiles[profile];
-      if (!p) throw new Error(`profile "${profile}" disappeared from the config file`);
-      p.masterKey = key.token;
-    });
+    key = await store.update(
+      async (data) => {
+        if (!data.profiles[profile]) throw new FileError(`Profile "${profile}" is not in the config file ${store.path}: there is nowhere to store a new Master key.`);
+        regenerated = await regenerate();
+        data.profiles[profile]!.masterKey = regenerated.token;
+        return regenerated;
+      },
+      { prove: true, wait: false },
+    );
   } catch (err) {
+    if (regenerated === undefined) {
+      if (err instanceof FileError) throw new FileError(`Nothing was regenerated: ${lowerFirst(err.message)}`, { ...(err.hint !== undefined && { hint: err.hint }), cause: err });
+      throw err;
+    }
     throw new FileError(`The Master key was regenerated, but the new key could not be stored in profile "${profile}": ${err instanceof Error ? err.message : String(err)}`, {
       hint: 'Copy the new Master key from your CARTO dashboard (API keys) and run `carto-keys login` again.',
       cause: err,
     });
   }
+  await rememberNames(ctx, { add: [key.name] });
   if (ctx.globals().json) printJson(ctx, { name: key.name, type: key.type, stored: true, profile });
   else success(ctx, `Regenerated the Master key and stored it in profile "${profile}" (${store.path}).`);
+}
+
+function lowerFirst(s: string): string {
+  return s.charAt(0).toLowerCase() + s.slice(1);
 }
 
 /** Failures after which the server may or may not have changed the token. */

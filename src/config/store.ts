@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FileError } from '../errors.js';
-import { LockBusyError, waitLock } from './lock.js';
+import { LockBusyError, tryLock, waitLock } from './lock.js';
 import { ensurePrivateDir, ensurePrivateFile, tightenExisting } from './secure-dir.js';
 
 export interface Profile {
@@ -27,8 +27,13 @@ export interface ConfigStore {
   readonly path: string;
   /** The stored data, validated. Missing file = no profiles. */
   read(): ConfigData;
-  /** Locked read-modify-write; `fn` mutates the data it is given. */
-  update<T>(fn: (data: ConfigData) => T): Promise<T>;
+  /**
+   * Locked read-modify-write; `fn` mutates the data it is given (and may await: the lock is held until
+   * it settles). `prove`: write the file back unchanged before calling `fn`, so that `fn` may do
+   * something it cannot undo (regenerate the Master key) knowing its result can be stored.
+   * `wait: false`: refuse at once if another process holds the lock.
+   */
+  update<T>(fn: (data: ConfigData) => T | Promise<T>, opts?: { prove?: boolean; wait?: boolean }): Promise<T>;
 }
 
 export const CONFIG_FILE = 'config.json';
@@ -71,11 +76,11 @@ export function openConfigStore(dir: string): ConfigStore {
       tightenExisting(dir, path);
       return readValidated(path);
     },
-    async update(fn) {
+    async update(fn, opts = {}) {
       const c = await instance();
       let lock;
       try {
-        lock = await waitLock(`${path}.lock`);
+        lock = opts.wait === false ? tryLock(`${path}.lock`) : await waitLock(`${path}.lock`);
       } catch (err) {
         if (err instanceof LockBusyError) {
           throw new FileError(`The config file is being changed by another carto-keys process (pid ${err.pid ?? '?'}).`, {
@@ -87,7 +92,14 @@ export function openConfigStore(dir: string): ConfigStore {
       try {
         // Re-read under the lock: another process may have written since we last looked.
         const data = readValidated(path);
-        const result = fn(data);
+        if (opts.prove) {
+          try {
+            c.store = structuredClone(data) as unknown as Record<string, unknown>;
+          } catch (err) {
+            throw new FileError(`The config file ${path} cannot be written: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+          }
+        }
+        const result = await fn(data);
         c.store = data as unknown as Record<string, unknown>;
         return result;
       } finally {

@@ -108,6 +108,24 @@ describe('login', () => {
   });
 });
 
+describe('regenerate Master (issue 12, point 3)', () => {
+  it('with another process holding the config lock, refuses before regenerating: the stored key still works', async () => {
+    const p = paths();
+    expect((await run(['login', '--sandbox'], { paths: p, fetch: noNetwork })).code).toBe(0);
+    const before = readConfig(p).profiles.sandbox.masterKey;
+    // A live holder: this very process's pid.
+    writeFileSync(`${configFile(p)}.lock`, String(process.pid));
+    const regen = await run(['regenerate', 'Master', '--yes'], { paths: p, fetch: noNetwork });
+    expect(regen.code, regen.stderr).toBe(1);
+    expect(regen.stderr).toMatch(/Nothing was regenerated: the config file is being changed by another carto-keys process/);
+    expect(regen.stderr).not.toMatch(/\n\s+at /);
+    expect(readConfig(p).profiles.sandbox.masterKey).toBe(before);
+    // The key was not changed on the server: the stored one still authenticates.
+    const status = await run(['list', '--json'], { paths: p, fetch: noNetwork });
+    expect(status.code, status.stderr).toBe(0);
+  });
+});
+
 describe('config file', () => {
   it('a corrupt file is reported and never overwritten', async () => {
     const p = paths();
