@@ -22,7 +22,6 @@ import type { DeployedKey } from './deploy-command.js';
 import type { Journal, JournalStore, JournalTarget } from './journal.js';
 import { reasonOf, stoppedError } from './messages.js';
 import { deployTo, describeTarget, type DeployTarget } from './targets.js';
-import { testKillAfter } from './test-hook.js';
 import type { RotationUi } from './ui.js';
 
 export interface Rotation {
@@ -131,7 +130,6 @@ async function create(r: Rotation): Promise<DeployedKey> {
   save(r);
   if (!quiet(r)) success(r.ctx, `Created API key "${j.newName}"`);
   await rememberNames(r.ctx, { add: [j.newName] });
-  testKillAfter(r.ctx.env, 'created');
   return { name: key.name, token: key.token };
 }
 
@@ -195,7 +193,6 @@ async function deployOne(r: Rotation, target: JournalTarget, key: DeployedKey): 
     delete target.error;
     save(r);
     if (!quiet(r)) success(r.ctx, `Deployed to ${what}`);
-    testKillAfter(r.ctx.env, 'deployed');
     return;
   }
 }
@@ -224,7 +221,6 @@ async function verify(r: Rotation, key: DeployedKey): Promise<void> {
   j.steps.verified = stamp(r);
   save(r);
   if (!quiet(r)) success(r.ctx, `Verified "${j.newName}": its token works and grants what was intended`);
-  testKillAfter(r.ctx.env, 'verified');
 }
 
 async function finishOld(r: Rotation): Promise<void> {

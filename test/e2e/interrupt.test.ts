@@ -4,8 +4,8 @@
 // end with exactly one new key, deployed and working, and the old key deleted (or kept, as asked).
 //
 // The process is caught mid-step by a stalled request (`sandbox serve` fault injection) or a slow
-// deploy command. (Kills right after a step is journaled, with CARTO_KEYS_TEST_KILL_AFTER, are in
-// test/e2e/rotate.test.ts.)
+// deploy command. (Deaths right after a step is journaled, where no request or command is in flight
+// to catch the process at, are injected in-process: test/rotate/crash.test.ts.)
 
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';

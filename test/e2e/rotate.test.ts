@@ -3,7 +3,7 @@
 import { chmodSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { cli, serveSandbox, tempHome, type CliResult, type Home, type ServedSandbox } from '../helpers/e2e.js';
+import { cli, serveSandbox, tempHome, type Home, type ServedSandbox } from '../helpers/e2e.js';
 
 let sb: ServedSandbox;
 let home: Home;
@@ -128,38 +128,6 @@ describe('rotate (built binary, CI)', () => {
     expect(readFileSync(file, 'utf8')).toBe(`CARTO_API_KEY=${await tokenOf(newName)}\n`);
     expect(journals()).toEqual([]);
   });
-
-  for (const [step, keep] of [
-    ['created', false],
-    ['deployed', false],
-    ['verified', false],
-    ['verified', true],
-  ] as const) {
-    it(`killed right after "${step}" is journaled, then --resume: one live new key, deployed, old key ${keep ? 'kept' : 'deleted'}`, async () => {
-      const oldToken = await createApp();
-      const file = join(home.dir, '.env');
-      const rec = recorder();
-      const decision = keep ? '--keep-old' : '--delete-old';
-      const killed: CliResult = await ck(['rotate', 'app', '--deploy-env-file', file, '--deploy-cmd', rec.cmd, decision, '--yes'], {
-        CARTO_KEYS_TEST_KILL_AFTER: step,
-      });
-      expect(killed.signal, killed.stderr).toBe('SIGKILL');
-      expect(journals()).toHaveLength(1);
-
-      const resumed = await ck(['rotate', '--resume']);
-      expect(resumed.code, resumed.stderr).toBe(0);
-      const all = await names();
-      const newName = newKeyName(all);
-      const token = await tokenOf(newName);
-      expect(all).toEqual(['Master', 'Default public', ...(keep ? ['app'] : []), newName]);
-      expect(await whoIs(token)).toEqual({ status: 200, name: newName });
-      expect(await whoIs(oldToken)).toEqual(keep ? { status: 200, name: 'app' } : { status: 401 });
-      expect(readFileSync(file, 'utf8')).toBe(`CARTO_API_KEY=${token}\n`);
-      // Each target deployed once: a finished target is not run again.
-      expect(rec.runs()).toEqual([`${token}|${token}|${newName}`]);
-      expect(journals()).toEqual([]);
-    });
-  }
 
   it('the reply to the create is lost (connection reset after the server created it): the retry recognises the key as ours', async () => {
     await createApp();

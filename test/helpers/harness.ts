@@ -17,12 +17,14 @@ export interface Captured {
   text: string;
 }
 
-function capture(isTTY: boolean): Captured {
+function capture(isTTY: boolean, onWrite?: (text: string) => void): Captured {
   return {
     isTTY,
     text: '',
     write(chunk: string | Uint8Array) {
-      this.text += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
+      const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
+      onWrite?.(text);
+      this.text += text;
       return true;
     },
   };
@@ -75,6 +77,8 @@ export interface RunOptions {
   fetch?: FetchLike;
   paths?: AppPaths;
   now?: Date;
+  /** Sees each write to stderr as it happens (before it is captured); may throw to stop the run right there. */
+  onStderr?: (text: string) => void;
 }
 
 export interface RunResult {
@@ -97,7 +101,7 @@ export function tempPaths(): AppPaths & { root: string; cleanup(): void } {
 export async function run(argv: string[], opts: RunOptions = {}): Promise<RunResult> {
   const tty = opts.tty ?? false;
   const stdout = capture(tty);
-  const stderr = capture(tty);
+  const stderr = capture(tty, opts.onStderr);
   const io: Io = {
     stdout,
     stderr,
