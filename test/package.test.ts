@@ -44,17 +44,18 @@ function importsOf(file: string): string[] {
 describe('npm pack', () => {
   const files = packList();
 
-  it('ships exactly the bundle, the bin, the completions, README, LICENSE and package.json', () => {
+  it('ships exactly the bundle, the bin, the completions, the JSON Schema, README, LICENSE and package.json', () => {
     const expected = [
       'LICENSE',
       'README.md',
       'package.json',
       ...filesUnder('bin'),
       ...filesUnder('completions'),
+      ...filesUnder('schema'),
       ...filesUnder('dist'),
     ].sort();
     expect(files).toEqual(expected);
-    expect(files).toEqual(expect.arrayContaining(['bin/carto-keys.js', 'bin/package.json', 'dist/main.js', 'LICENSE']));
+    expect(files).toEqual(expect.arrayContaining(['bin/carto-keys.js', 'bin/package.json', 'dist/main.js', 'schema/carto-keys.schema.json', 'LICENSE']));
   });
 
   it('ships no sources, tests, CI, scripts, configs, source maps or leftovers', () => {

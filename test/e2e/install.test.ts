@@ -53,7 +53,7 @@ async function installed(args: string[]): Promise<{ code: number; stdout: string
 describe('installed from the npm tarball', () => {
   it('installs the package alone: no dependencies, no build, no sources', () => {
     const pkgDir = join(prefix, 'lib', 'node_modules', 'carto-keys');
-    expect(readdirSync(pkgDir).sort()).toEqual(['LICENSE', 'README.md', 'bin', 'completions', 'dist', 'package.json']);
+    expect(readdirSync(pkgDir).sort()).toEqual(['LICENSE', 'README.md', 'bin', 'completions', 'dist', 'package.json', 'schema']);
     expect(existsSync(join(pkgDir, 'node_modules'))).toBe(false);
   });
 
