@@ -98,11 +98,15 @@ export function copyName(old: string, taken: ReadonlySet<string>): string {
 // `-r20261122` as added below, plus the `-N` that uniqueName may have appended to it.
 const ROTATION_SUFFIX = /-r\d{8}(?:-\d+)?$/;
 
+/** The name a rotated key derives from: `app` for `app-r20261122` and `app-r20261122-2`; else the name itself. */
+export function rotationBase(name: string): string {
+  return name.replace(ROTATION_SUFFIX, '') || name;
+}
+
 /**
  * The default name of a rotated key: `<old>-rYYYYMMDD` (UTC), unique. A previous rotation suffix is
  * replaced, so a key rotated monthly stays `app-r20261122`, not `app-r20261022-r20261122`.
  */
 export function rotationName(old: string, now: Date, taken: ReadonlySet<string>): string {
-  const base = old.replace(ROTATION_SUFFIX, '') || old;
-  return uniqueName(withSuffix(base, `-r${timestamp(now, false)}`), taken);
+  return uniqueName(withSuffix(rotationBase(old), `-r${timestamp(now, false)}`), taken);
 }
