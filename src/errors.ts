@@ -113,3 +113,15 @@ export class FileError extends CliError {
     super(message, opts);
   }
 }
+
+/**
+ * `plan --detailed-exitcode` with changes pending: not a failure, a signal for CI. It carries no
+ * message (the plan was printed), so nothing more is written.
+ */
+export class ChangesPendingSignal extends CliError {
+  readonly exitCode = ExitCode.changesPending;
+  readonly code = 'changes_pending';
+  constructor() {
+    super('');
+  }
+}

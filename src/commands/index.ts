@@ -14,6 +14,8 @@ import { sandboxCommand } from './sandbox.js';
 import { completionCommand } from './completion.js';
 import { cloneCommand } from './clone.js';
 import { rotateCommand } from './rotate.js';
+import { exportCommand } from './export.js';
+import { planCommand } from './plan.js';
 
 export const COMMANDS: ((ctx: Context) => Command)[] = [
   listCommand,
@@ -23,6 +25,8 @@ export const COMMANDS: ((ctx: Context) => Command)[] = [
   regenerateCommand,
   cloneCommand,
   rotateCommand,
+  exportCommand,
+  planCommand,
   loginCommand,
   logoutCommand,
   statusCommand,

@@ -743,6 +743,76 @@ export const SPEC: CompletionSpec = {
         "commands": []
       },
       {
+        "name": "export",
+        "aliases": [],
+        "description": "Write the account's regular keys as a keys file (carto-keys.yaml), for plan and apply",
+        "options": [
+          {
+            "flags": [
+              "-o",
+              "--output"
+            ],
+            "description": "write to this file instead of stdout (.json: as JSON)",
+            "value": {
+              "kind": "file"
+            }
+          },
+          {
+            "flags": [
+              "--force"
+            ],
+            "description": "overwrite the file if it exists"
+          },
+          {
+            "flags": [
+              "-h",
+              "--help"
+            ],
+            "description": "show help"
+          }
+        ],
+        "args": [],
+        "commands": []
+      },
+      {
+        "name": "plan",
+        "aliases": [],
+        "description": "Compare carto-keys.yaml with the account: what apply would create, replace, rotate or delete",
+        "options": [
+          {
+            "flags": [
+              "-f",
+              "--file"
+            ],
+            "description": "the keys file (default carto-keys.yaml)",
+            "value": {
+              "kind": "file"
+            }
+          },
+          {
+            "flags": [
+              "--detailed-exitcode"
+            ],
+            "description": "exit 0 when there is nothing to do, 6 when changes are pending (errors keep their codes)"
+          },
+          {
+            "flags": [
+              "--prune"
+            ],
+            "description": "plan the deletion of live keys the file does not declare (as apply --prune would)"
+          },
+          {
+            "flags": [
+              "-h",
+              "--help"
+            ],
+            "description": "show help"
+          }
+        ],
+        "args": [],
+        "commands": []
+      },
+      {
         "name": "login",
         "aliases": [],
         "description": "Store the Master key of a CARTO account in a profile, after checking it",

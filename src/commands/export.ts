@@ -1,0 +1,82 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { rename, rm, writeFile } from 'node:fs/promises';
+import { Command } from 'commander';
+import type { Context } from '../context.js';
+import { requireCredentials } from '../config/settings.js';
+import { FileError, UsageError } from '../errors.js';
+import { printJson, success, warn } from '../ui/output.js';
+import { defaultSchemaFor } from './shared.js';
+
+export interface ExportOptions {
+  /** undefined: stdout. */
+  output?: string;
+  force: boolean;
+}
+
+export function exportCommand(ctx: Context, run = exportRun): Command {
+  return new Command('export')
+    .description("Write the account's regular keys as a keys file (carto-keys.yaml), for plan and apply")
+    .option('-o, --output <file>', 'write to this file instead of stdout (.json: as JSON)')
+    .option('--force', 'overwrite the file if it exists')
+    .addHelpText(
+      'after',
+      `
+Every regular key, in the normalized create form (as clone uses); the Master and Default public keys
+are not managed. No token is written. \`carto-keys plan\` right after shows no changes.
+
+Examples:
+  $ carto-keys export -o carto-keys.yaml
+  $ carto-keys export > carto-keys.yaml
+  $ carto-keys export --json > carto-keys.json      # JSON is valid YAML: plan -f reads it as is`,
+    )
+    .action(async (o: { output?: string; force?: boolean }) => {
+      if (o.output !== undefined && o.output.trim() === '') throw new UsageError('-o/--output is empty: expected a file name.');
+      await run(ctx, { ...(o.output !== undefined && { output: o.output }), force: o.force === true });
+    });
+}
+
+export async function exportRun(ctx: Context, opts: ExportOptions): Promise<void> {
+  // Refused before anything is fetched: the file is somebody's work.
+  if (opts.output !== undefined && !opts.force && existsSync(opts.output)) {
+    throw new UsageError(`${opts.output} already exists.`, { hint: 'Pass --force to overwrite it, or choose another file with -o.' });
+  }
+  const creds = requireCredentials(await ctx.settings());
+  const { exportKeys } = await import('../keyfile/export.js');
+  const api = await ctx.api();
+  const keys = await api.listKeys({ type: ['regular'] });
+  const json = ctx.globals().json;
+  const asJson = opts.output === undefined ? json : opts.output.toLowerCase().endsWith('.json');
+  const result = exportKeys(keys, { defaultSchema: defaultSchemaFor(creds.baseUrl, creds.username), asJson });
+  for (const w of result.warnings) warn(ctx, w);
+  if (opts.output === undefined) {
+    ctx.io.stdout.write(result.text);
+    return;
+  }
+  await writeKeyFile(opts.output, result.text, opts.force);
+  const names = result.keys.map((k) => k.name);
+  if (json) printJson(ctx, { file: opts.output, keys: names });
+  else success(ctx, `Wrote ${names.length} ${names.length === 1 ? 'key' : 'keys'} to ${opts.output}. Next: carto-keys plan${opts.output === 'carto-keys.yaml' ? '' : ` -f ${opts.output}`}`);
+}
+
+/** Without --force the file is created exclusively (never overwritten); with it, replaced atomically. */
+async function writeKeyFile(path: string, text: string, force: boolean): Promise<void> {
+  try {
+    if (!force) {
+      await writeFile(path, text, { flag: 'wx', mode: 0o644 });
+      return;
+    }
+    const tmp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
+    try {
+      await writeFile(tmp, text, { flag: 'wx', mode: 0o644 });
+      await rename(tmp, path);
+    } catch (err) {
+      await rm(tmp, { force: true });
+      throw err;
+    }
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') throw new UsageError(`${path} already exists.`, { hint: 'Pass --force to overwrite it.' });
+    throw new FileError(`Cannot write ${path}: ${code ?? String(err)}.`);
+  }
+}

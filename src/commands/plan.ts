@@ -1,0 +1,49 @@
+import { Command } from 'commander';
+import type { Context } from '../context.js';
+import { requireCredentials } from '../config/settings.js';
+import { ChangesPendingSignal } from '../errors.js';
+import { DEFAULT_KEY_FILE } from '../keyfile/model.js';
+import { printJson, printLine } from '../ui/output.js';
+import { defaultSchemaFor } from './shared.js';
+
+export interface PlanOptions {
+  file: string;
+  detailedExitcode: boolean;
+  prune: boolean;
+}
+
+export function planCommand(ctx: Context, run = planRun): Command {
+  return new Command('plan')
+    .description('Compare carto-keys.yaml with the account: what apply would create, replace, rotate or delete')
+    .option('-f, --file <path>', `the keys file (default ${DEFAULT_KEY_FILE})`)
+    .option('--detailed-exitcode', 'exit 0 when there is nothing to do, 6 when changes are pending (errors keep their codes)')
+    .option('--prune', 'plan the deletion of live keys the file does not declare (as apply --prune would)')
+    .addHelpText(
+      'after',
+      `
+A key cannot be edited: a change of grants is a replacement (create the new key, deploy it, verify it,
+then delete the old one), shown as a -/+ diff. Nothing is changed: run \`carto-keys apply\` for that.
+
+Examples:
+  $ carto-keys plan
+  $ carto-keys plan -f keys/production.yaml
+  $ carto-keys plan --detailed-exitcode       # in CI: 0 no changes, 6 changes pending
+  $ carto-keys plan --json | jq '.keys[] | select(.action != "none")'`,
+    )
+    .action(async (o: { file?: string; detailedExitcode?: boolean; prune?: boolean }) =>
+      run(ctx, { file: o.file ?? DEFAULT_KEY_FILE, detailedExitcode: o.detailedExitcode === true, prune: o.prune === true }),
+    );
+}
+
+export async function planRun(ctx: Context, opts: PlanOptions): Promise<void> {
+  const creds = requireCredentials(await ctx.settings());
+  // Loaded here, not at start-up: the YAML parser is only for the keys-as-code commands.
+  const { readKeyFile, planFromAccount } = await import('../keyfile/load.js');
+  const { formatPlan, planJson } = await import('../keyfile/plan-output.js');
+  const loaded = await readKeyFile(opts.file, defaultSchemaFor(creds.baseUrl, creds.username));
+  const api = await ctx.api();
+  const { plan } = await planFromAccount(api, loaded, { now: ctx.now(), prune: opts.prune, masterKey: creds.masterKey });
+  if (ctx.globals().json) printJson(ctx, planJson(plan, opts.file));
+  else for (const line of formatPlan(plan, { color: ctx.io.colorStdout, prune: opts.prune })) printLine(ctx, line);
+  if (opts.detailedExitcode && plan.changesPending) throw new ChangesPendingSignal();
+}

@@ -1,0 +1,63 @@
+// What export, plan and apply share: reading carto-keys.yaml (every file error exit 2 before any
+// request), listing the account once, refusing a file that holds a live token, and planning.
+
+import { readFile } from 'node:fs/promises';
+import type { ApiClient } from '../api/client.js';
+import type { WireApiKey } from '../api/types.js';
+import { UsageError } from '../errors.js';
+import type { KeyFile } from './model.js';
+import { KEY_FILE_ERROR, parseKeyFile } from './parse.js';
+import { planKeys, type Plan } from './plan.js';
+
+export interface LoadedFile {
+  file: KeyFile;
+  /** The file's text: checked again for live tokens once the keys are listed. */
+  text: string;
+}
+
+export async function readKeyFile(path: string, defaultSchema: string): Promise<LoadedFile> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') {
+      throw new UsageError(`${path}: no such file.`, {
+        code: KEY_FILE_ERROR,
+        hint: 'Write one from the account with `carto-keys export -o carto-keys.yaml`, or name another with -f.',
+      });
+    }
+    throw new UsageError(`Cannot read ${path}: ${code ?? String(err)}.`, { code: KEY_FILE_ERROR });
+  }
+  return { file: parseKeyFile(text, { path, defaultSchema }), text };
+}
+
+/**
+ * The shape check of the parser cannot know every token; with the keys listed it can be exact. A
+ * file holding a live token (or the Master key) is refused, with its position and never the token.
+ */
+export function refuseLiveTokens(loaded: LoadedFile, keys: readonly WireApiKey[], masterKey: string | undefined): void {
+  const secrets = [...keys.filter((k) => k.type !== 'default').map((k) => k.token), ...(masterKey ? [masterKey] : [])].filter((t) => t.length >= 8);
+  for (const secret of secrets) {
+    const at = loaded.text.indexOf(secret);
+    if (at < 0) continue;
+    const before = loaded.text.slice(0, at);
+    const line = before.split('\n').length;
+    const col = at - before.lastIndexOf('\n');
+    const which = keys.find((k) => k.token === secret);
+    throw new UsageError(`${loaded.file.path}:${line}:${col}: this is the token of ${which ? `the API key "${which.name}"` : 'the Master key'}. carto-keys.yaml never holds tokens.`, {
+      code: KEY_FILE_ERROR,
+      hint: 'Remove it, and rotate that key if the file was shared or committed.',
+    });
+  }
+}
+
+export async function planFromAccount(
+  api: ApiClient,
+  loaded: LoadedFile,
+  opts: { now: Date; prune: boolean; masterKey?: string },
+): Promise<{ plan: Plan; keys: WireApiKey[] }> {
+  const keys = await api.listKeys();
+  refuseLiveTokens(loaded, keys, opts.masterKey);
+  return { plan: planKeys(loaded.file.entries, keys, opts.now, { prune: opts.prune }), keys };
+}

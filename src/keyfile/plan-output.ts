@@ -1,0 +1,116 @@
+// A plan for people (read like `terraform plan`: one block per key that changes, a summary line at the
+// end) and for scripts (`--json`: the stable document of docs/keys-as-code.md).
+
+import { diffGrants, formatDiff } from '../grants/diff.js';
+import { grantSetToJson, type GrantSetJson } from '../grants/format.js';
+import { emptyGrantSet, type GrantSet } from '../grants/model.js';
+import { describeTarget, targetJson } from '../rotate/targets.js';
+import { colors, type Colors } from '../ui/color.js';
+import type { GrantChange, Plan, PlanAction, PlannedKey, PlanSummary } from './plan.js';
+
+export const PLAN_JSON_VERSION = 1;
+
+export interface PlanJson {
+  version: typeof PLAN_JSON_VERSION;
+  file: string;
+  changesPending: boolean;
+  summary: PlanSummary;
+  keys: PlanKeyJson[];
+}
+
+export interface PlanKeyJson {
+  name: string;
+  action: PlanAction;
+  /** The live keys this entry matched, oldest first as CARTO lists them. */
+  liveKeys: { name: string; createdAt: string | null }[];
+  from: string | null;
+  to: string | null;
+  reasons: string[];
+  /** The grant paths that force a replacement: [{sign: "+", path: ["tables", "public.cities", "insert"]}]. */
+  changes: GrantChange[];
+  /** What the file declares (null for an unmanaged key). */
+  grants: GrantSetJson | null;
+  deploy: Record<string, string>[];
+}
+
+export function planJson(plan: Plan, file: string): PlanJson {
+  return {
+    version: PLAN_JSON_VERSION,
+    file,
+    changesPending: plan.changesPending,
+    summary: plan.summary,
+    keys: plan.keys.map((k) => ({
+      name: k.name,
+      action: k.action,
+      liveKeys: k.live.map((l) => ({ name: l.name, createdAt: l.createdAt })),
+      from: k.from ?? null,
+      to: k.to ?? null,
+      reasons: k.reasons,
+      changes: k.changes,
+      grants: k.entry ? grantSetToJson(k.entry.grants) : null,
+      deploy: (k.entry?.deploy ?? []).map(targetJson),
+    })),
+  };
+}
+
+const INDENT = '      ';
+
+const grantsNothing = (g: GrantSet): boolean => diffGrants(emptyGrantSet(), g).length === 0;
+
+function block(k: PlannedKey, c: Colors, color: boolean, prune: boolean): string[] {
+  const deploy = (k.entry?.deploy ?? []).map((t) => `${INDENT}${c.dim('deploy to')} ${describeTarget(t)}`);
+  const noDeploy = k.entry && k.entry.deploy.length === 0 ? [`${INDENT}${c.dim(`no deploy target: the old key "${k.from}" will be kept; retire it yourself`)}`] : [];
+  switch (k.action) {
+    case 'create':
+      return [
+        `  ${c.green('+')} ${c.bold(k.name)} will be created`,
+        ...(grantsNothing(k.entry!.grants) ? [`${INDENT}(grants nothing)`] : formatDiff(diffGrants(emptyGrantSet(), k.entry!.grants), { color })).map((l) => l.startsWith(INDENT) ? l : `${INDENT}${l}`),
+        ...deploy,
+      ];
+    case 'replace':
+      return [
+        `${c.yellow('-/+')} ${c.bold(k.name)} will be replaced: "${k.from}" → "${k.to}" (create, deploy, verify, then delete)`,
+        ...formatDiff(k.diff, { color }).map((l) => `${INDENT}${l}`),
+        ...k.reasons.slice(1).map((r) => `${INDENT}${c.dim(`note: ${r}`)}`),
+        ...deploy,
+        ...noDeploy,
+      ];
+    case 'rotate':
+      return [
+        `  ${c.cyan('~')} ${c.bold(k.name)} will be rotated: "${k.from}" → "${k.to}" (same grants, new token)`,
+        ...k.reasons.map((r) => `${INDENT}${r}`),
+        ...deploy,
+        ...noDeploy,
+      ];
+    case 'unmanaged':
+      return prune
+        ? [`  ${c.red('-')} ${c.bold(k.name)} will be deleted (not in the file; --prune)`]
+        : [`  ${c.dim('?')} ${c.bold(k.name)} is not in the file (unmanaged: \`apply --prune\` would delete it)`];
+    case 'ambiguous':
+      return [
+        `  ${c.yellow('!')} ${c.bold(k.name)} has ${k.live.length === 1 ? 'a key another entry may own' : `${k.live.length} live keys`}: apply leaves it alone`,
+        ...k.reasons.map((r) => `${INDENT}${r}`),
+        `${INDENT}${c.dim('revoke the one no app uses (carto-keys revoke <name>), then plan again')}`,
+      ];
+    case 'none':
+      return [];
+  }
+}
+
+export function summaryLine(s: PlanSummary, prune: boolean): string {
+  const pending = s.create + s.replace + s.rotate + (prune ? s.unmanaged : 0);
+  const extra = s.ambiguous > 0 ? ` ${s.ambiguous} ${s.ambiguous === 1 ? 'entry needs' : 'entries need'} attention (two live keys).` : '';
+  if (pending === 0 && s.unmanaged === 0) return `No changes.${extra}`;
+  const last = prune ? `${s.unmanaged} to delete` : `${s.unmanaged} unmanaged`;
+  return `Plan: ${s.create} to create, ${s.replace} to replace, ${s.rotate} to rotate, ${last}.${extra}`;
+}
+
+export function formatPlan(plan: Plan, opts: { color: boolean; prune: boolean }): string[] {
+  const c = colors(opts.color);
+  const blocks = plan.keys.map((k) => block(k, c, opts.color, opts.prune)).filter((b) => b.length > 0);
+  const lines: string[] = [];
+  for (const b of blocks) lines.push(...b, '');
+  if (blocks.length === 0) lines.push(`${plan.summary.unchanged} ${plan.summary.unchanged === 1 ? 'key is' : 'keys are'} as declared.`, '');
+  lines.push(c.bold(summaryLine(plan.summary, opts.prune)));
+  return lines;
+}
