@@ -1,0 +1,49 @@
+// The command line that fixes a finding, quoted so it can be pasted into a POSIX shell as is. Key
+// names are free text in CARTO (spaces, quotes, even control characters), so quoting is not optional.
+
+/** Where the fix will run: the profile given on the command line, the member for an organization audit. */
+export interface FixContext {
+  /** `--profile <name>` of the audit run, repeated so the fix acts on the same account. */
+  profile?: string;
+  /** The username whose keys the fix acts on, when it is not the caller's own (organization audit). */
+  targetUser?: string;
+}
+
+const SAFE = /^[A-Za-z0-9_@%+=:,./-]+$/;
+
+/**
+ * One word for a POSIX shell. Plain words stay plain; others are single-quoted; a word with control
+ * characters uses bash/zsh ANSI-C quoting ($'…'), so printing the command never sends raw escape
+ * sequences to a terminal and pasting it still gives the exact name.
+ */
+export function shellWord(word: string): string {
+  if (SAFE.test(word)) return word;
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(word)) {
+    let out = "$'";
+    for (const ch of word) {
+      const code = ch.codePointAt(0)!;
+      if (ch === '\\' || ch === "'") out += `\\${ch}`;
+      else if (code < 0x80 && (code < 0x20 || code === 0x7f)) out += `\\x${code.toString(16).padStart(2, '0')}`;
+      else if (code >= 0x80 && code <= 0x9f) out += `\\u${code.toString(16).padStart(4, '0')}`;
+      else out += ch;
+    }
+    return `${out}'`;
+  }
+  return `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * `carto-keys <verb> <key> [options…]`, as people write it; a key whose name starts with a dash comes
+ * last, after `--`, so it is never read as an option.
+ */
+export function fixCommand(verb: string, key: string, options: readonly string[], ctx: FixContext = {}): string {
+  const words = ['carto-keys', verb];
+  const dashed = key.startsWith('-');
+  if (!dashed) words.push(key);
+  if (ctx.profile !== undefined) words.push('--profile', ctx.profile);
+  if (ctx.targetUser !== undefined) words.push('--user', ctx.targetUser);
+  words.push(...options);
+  if (dashed) words.push('--', key);
+  return words.map(shellWord).join(' ');
+}

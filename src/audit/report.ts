@@ -1,0 +1,141 @@
+// The audit's three outputs, from findings: a table grouped by severity (terminal), tab-separated lines
+// (pipes: one finding a line, no header) and one JSON document. Pure: the command only prints them.
+
+import type { Colors } from '../ui/color.js';
+import { FAIL_ON_SEVERITIES, SEVERITIES, severityRank, type FailOnSeverity, type Finding, type Severity } from './model.js';
+
+export interface AuditSummary {
+  /** Keys audited (every type). */
+  keys: number;
+  findings: number;
+  bySeverity: Record<Severity, number>;
+  failOn: FailOnSeverity | null;
+  /** A finding reached `failOn`: the run exits with ExitCode.findings. */
+  failed: boolean;
+  maxAge: string | null;
+  scanned: string[];
+  deploymentRegistry: boolean;
+}
+
+export function summarize(
+  findings: readonly Finding[],
+  opts: { keys: number; failOn?: FailOnSeverity; maxAge?: string; scanned: readonly string[]; deploymentRegistry: boolean },
+): AuditSummary {
+  const bySeverity = { high: 0, medium: 0, low: 0, info: 0 } as Record<Severity, number>;
+  for (const f of findings) bySeverity[f.severity]++;
+  return {
+    keys: opts.keys,
+    findings: findings.length,
+    bySeverity,
+    failOn: opts.failOn ?? null,
+    failed: opts.failOn !== undefined && reaches(findings, opts.failOn),
+    maxAge: opts.maxAge ?? null,
+    scanned: [...opts.scanned],
+    deploymentRegistry: opts.deploymentRegistry,
+  };
+}
+
+/** Some finding is at least as severe as `failOn`. */
+export function reaches(findings: readonly Finding[], failOn: FailOnSeverity): boolean {
+  const rank = severityRank(failOn);
+  return findings.some((f) => severityRank(f.severity) >= rank);
+}
+
+export function isFailOn(value: string): value is FailOnSeverity {
+  return (FAIL_ON_SEVERITIES as readonly string[]).includes(value);
+}
+
+/** The `--json` document (docs/audit.md): every field always present, null when it does not apply. */
+export function auditJson(findings: readonly Finding[], summary: AuditSummary): { findings: Finding[]; summary: AuditSummary } {
+  return {
+    findings: findings.map((f) => ({
+      rule: f.rule,
+      severity: f.severity,
+      key: f.key,
+      member: f.member,
+      reason: f.reason,
+      fix: f.fix,
+      file: f.file,
+      line: f.line,
+      fingerprint: f.fingerprint,
+    })),
+    summary,
+  };
+}
+
+/**
+ * A field for a tab-separated line or a terminal: backslash, tab, newline and every other control
+ * character escaped, so one finding is one line and a key name cannot drive the terminal.
+ */
+export function escapeField(value: string): string {
+  // eslint-disable-next-line no-control-regex
+  return value.replace(/[\\\u0000-\u001f\u007f-\u009f]/g, (ch) => {
+    switch (ch) {
+      case '\\':
+        return '\\\\';
+      case '\t':
+        return '\\t';
+      case '\n':
+        return '\\n';
+      case '\r':
+        return '\\r';
+      default: {
+        const code = ch.charCodeAt(0);
+        return code < 0x80 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+      }
+    }
+  });
+}
+
+/** severity, rule, member, key, file, line, reason, fix — empty where a value does not apply. */
+export function tsvLines(findings: readonly Finding[]): string[] {
+  return findings.map((f) =>
+    [f.severity, f.rule, f.member ?? '', f.key ?? '', f.file ?? '', f.line === null ? '' : String(f.line), f.reason, f.fix ?? '']
+      .map(escapeField)
+      .join('\t'),
+  );
+}
+
+const HEADINGS: Record<Severity, string> = { high: 'HIGH', medium: 'MEDIUM', low: 'LOW', info: 'INFO' };
+
+/**
+ * One block per severity, most severe first: a heading with the count, then one row per finding
+ * (rule, member when asked, key, reason) with its fix on the line below.
+ */
+export function tableLines(findings: readonly Finding[], c: Colors, opts: { members: boolean }): string[] {
+  const tint: Record<Severity, (s: string) => string> = { high: c.red, medium: c.yellow, low: c.cyan, info: c.dim };
+  const cell = (s: string | null) => (s === null ? '-' : escapeField(s));
+  const rows = findings.map((f) => ({ f, cols: [f.rule, ...(opts.members ? [cell(f.member)] : []), cell(f.key)] }));
+  const widths = rows.length ? rows[0]!.cols.map((_, i) => Math.max(...rows.map((r) => [...r.cols[i]!].length))) : [];
+  const indent = 2 + widths.reduce((sum, w) => sum + w + 2, 0);
+  const out: string[] = [];
+  for (const severity of [...SEVERITIES].reverse()) {
+    const group = rows.filter((r) => r.f.severity === severity);
+    if (group.length === 0) continue;
+    if (out.length > 0) out.push('');
+    out.push(tint[severity](c.bold(`${HEADINGS[severity]} (${group.length})`)));
+    for (const { f, cols } of group) {
+      const lead = cols.map((col, i) => col + ' '.repeat(widths[i]! - [...col].length)).join('  ');
+      out.push(`  ${lead}  ${escapeField(f.reason)}`);
+      // A fix is shell-quoted with its control characters already escaped ($'…'): shown as is, it pastes.
+      if (f.fix !== null) out.push(`${' '.repeat(indent)}${c.dim('fix:')} ${f.fix}`);
+    }
+  }
+  return out;
+}
+
+/** The closing line on stderr: counts, and what --fail-on made of them. */
+export function summaryLine(summary: AuditSummary): string {
+  const counts = [...SEVERITIES]
+    .reverse()
+    .filter((s) => summary.bySeverity[s] > 0)
+    .map((s) => `${summary.bySeverity[s]} ${s}`);
+  const head =
+    summary.findings === 0
+      ? `No findings in ${summary.keys} key${summary.keys === 1 ? '' : 's'}.`
+      : `${summary.findings} finding${summary.findings === 1 ? '' : 's'} in ${summary.keys} key${summary.keys === 1 ? '' : 's'}: ${counts.join(', ')}.`;
+  if (summary.failOn === null) return head;
+  return summary.failed
+    ? `${head} Findings at or above --fail-on ${summary.failOn}: exit 7.`
+    : `${head} Nothing at or above --fail-on ${summary.failOn}.`;
+}

@@ -1,0 +1,278 @@
+// The audit rules: pure functions of the keys (and of the deployment registry and scanned files, when
+// given). No I/O, no clock of their own: the same input always gives the same findings, whatever the
+// order of the keys. docs/audit.md documents every rule; keep the two in step.
+
+import { compareStrings, tableLabel } from '../grants/canonical.js';
+import type { GrantSet, TablePermission } from '../grants/model.js';
+import { quote } from '../grants/text.js';
+import { formatDuration } from '../domain/duration.js';
+import { fixCommand, type FixContext } from './fix.js';
+import type { AuditKey } from './keys.js';
+import { RULE_IDS, RULE_SEVERITY, severityRank, type Finding, type RuleId } from './model.js';
+import { scanForSecrets, type ScannedFile } from './scan.js';
+
+/** One deployment of a key, as the deployment registry records it (only what the audit reads). */
+export interface DeploymentRecord {
+  kind: string;
+  at?: string;
+}
+
+/** The registry's answer for one key; the registry itself is undefined when none exists yet. */
+export type DeploymentLookup = (keyName: string, member: string | null) => readonly DeploymentRecord[];
+
+export interface AuditInput {
+  keys: readonly AuditKey[];
+  now: Date;
+  /** `--max-age`: without it the age rule does not run. */
+  maxAge?: { text: string; ms: number };
+  /** undefined: there is no deployment registry to read, and `never-deployed` says so once. */
+  deployments?: DeploymentLookup;
+  /** `--scan` files, already read (bounded) by the caller. */
+  scans?: readonly ScannedFile[];
+  /** Repeated in every fix: the `--profile` of this run. */
+  profile?: string;
+  /** The username the audit runs as: a fix for another member's key gets `--user <member>`. */
+  caller?: string;
+}
+
+const WRITE_PERMISSIONS: readonly TablePermission[] = ['insert', 'update', 'delete'];
+
+function finding(rule: RuleId, key: AuditKey | null, reason: string, fix: string | null, extra: Partial<Finding> = {}): Finding {
+  return {
+    rule,
+    severity: RULE_SEVERITY[rule],
+    key: key?.name ?? null,
+    member: key?.member ?? null,
+    reason,
+    fix,
+    file: null,
+    line: null,
+    fingerprint: null,
+    ...extra,
+  };
+}
+
+export function fixContextFor(input: AuditInput, member: string | null): FixContext {
+  return {
+    ...(input.profile !== undefined && { profile: input.profile }),
+    ...(input.caller !== undefined && member !== null && member !== input.caller && { targetUser: member }),
+  };
+}
+
+function regular(input: AuditInput): AuditKey[] {
+  return input.keys.filter((k) => k.type === 'regular');
+}
+
+/** `table-write`: insert, update or delete on a table — a leaked token can change or destroy data. */
+export function tableWriteRule(input: AuditInput): Finding[] {
+  const out: Finding[] = [];
+  for (const key of regular(input)) {
+    const writes = key.grants.tables
+      .map((t) => ({ table: t, perms: t.permissions.filter((p) => WRITE_PERMISSIONS.includes(p)) }))
+      .filter((w) => w.perms.length > 0);
+    if (writes.length === 0) continue;
+    const what = writes.map((w) => `${tableLabel(w.table)} (${w.perms.join(', ')})`).join(', ');
+    const reason = writes.length === 1 ? `can change data in ${what}` : `can change data in ${writes.length} tables: ${what}`;
+    const options = writes.flatMap((w) => ['--remove-table', `${tableLabel(w.table)}:${w.perms.join(',')}`]);
+    out.push(finding('table-write', key, reason, fixCommand('rotate', key.name, [...options, '--delete-old'], fixContextFor(input, key.member))));
+  }
+  return out;
+}
+
+/** `schema-create`: the key may create tables (and owns, alters and drops what it creates). */
+export function schemaCreateRule(input: AuditInput): Finding[] {
+  const out: Finding[] = [];
+  for (const key of regular(input)) {
+    const schemas = key.grants.schemas.filter((s) => s.permissions.includes('create')).map((s) => s.name);
+    if (schemas.length === 0) continue;
+    const reason = `can create tables in schema${schemas.length === 1 ? '' : 's'} ${schemas.join(', ')}`;
+    const options = schemas.flatMap((s) => ['--remove-schema', s]);
+    out.push(finding('schema-create', key, reason, fixCommand('rotate', key.name, [...options, '--delete-old'], fixContextFor(input, key.member))));
+  }
+  return out;
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * `max-age`: created longer ago than `--max-age`. Only regular keys: rotation replaces them with a new
+ * key (a new creation time), while the Master key's creation time is the account's and regenerate
+ * does not change it.
+ */
+export function maxAgeRule(input: AuditInput): Finding[] {
+  const maxAge = input.maxAge;
+  if (!maxAge) return [];
+  const out: Finding[] = [];
+  const now = input.now.getTime();
+  for (const key of regular(input)) {
+    if (!key.createdAt) continue;
+    const age = now - key.createdAt.getTime();
+    if (age <= maxAge.ms) continue;
+    const shown = age >= DAY_MS ? `${Math.floor(age / DAY_MS)}d` : formatDuration(Math.floor(age / 1000) * 1000);
+    out.push(
+      finding('max-age', key, `created ${shown} ago, older than --max-age ${maxAge.text}`, fixCommand('rotate', key.name, ['--delete-old'], fixContextFor(input, key.member))),
+    );
+  }
+  return out;
+}
+
+/** Canonical GrantSets have one key order, so their JSON text is a faithful identity. */
+function grantsId(grants: GrantSet): string {
+  return JSON.stringify(grants);
+}
+
+/** Newest first (the one a rotation made last, most likely the one in use), then by name. */
+function keepFirst(a: AuditKey, b: AuditKey): number {
+  const at = (k: AuditKey) => k.createdAt?.getTime() ?? -Infinity;
+  return at(b) - at(a) || compareStrings(a.name, b.name);
+}
+
+/**
+ * `identical-grants`: two or more keys of one user grant exactly the same. The newest is kept; each
+ * other one is a finding whose fix revokes it. One key per app is CARTO's advice, so this is low:
+ * the reason says when it matters (the keys serve the same app).
+ */
+export function identicalGrantsRule(input: AuditInput): Finding[] {
+  const groups = new Map<string, AuditKey[]>();
+  for (const key of regular(input)) {
+    const id = `${key.member ?? ''}\u0000${grantsId(key.grants)}`;
+    const group = groups.get(id);
+    if (group) group.push(key);
+    else groups.set(id, [key]);
+  }
+  const out: Finding[] = [];
+  for (const group of groups.values()) {
+    if (group.length < 2) continue;
+    group.sort(keepFirst);
+    const kept = group[0]!;
+    const others = group.length - 2;
+    for (const key of group.slice(1)) {
+      const more = others > 0 ? ` and ${others} other key${others === 1 ? '' : 's'}` : '';
+      out.push(
+        finding(
+          'identical-grants',
+          key,
+          `grants exactly what ${quote(kept.name)}${more} grant${more ? '' : 's'}: if they serve the same app, keep one`,
+          fixCommand('revoke', key.name, [], fixContextFor(input, key.member)),
+        ),
+      );
+    }
+  }
+  return out;
+}
+
+function subset<T>(a: readonly T[], b: readonly T[]): boolean {
+  return a.every((x) => b.includes(x));
+}
+
+/** Everything `key` grants is also granted by `base`. */
+export function grantsWithin(key: GrantSet, base: GrantSet): boolean {
+  return (
+    subset(key.apis, base.apis) &&
+    key.tables.every((t) => base.tables.some((b) => b.schema === t.schema && b.name === t.name && subset(t.permissions, b.permissions))) &&
+    key.schemas.every((s) => base.schemas.some((b) => b.name === s.name && subset(s.permissions, b.permissions))) &&
+    (!key.tableMetadata || base.tableMetadata) &&
+    subset(key.services, base.services) &&
+    subset(key.datasets, base.datasets)
+  );
+}
+
+/**
+ * `default-public-only`: the key grants nothing beyond the account's Default public key (compared with
+ * its grants as listed). Every regular key inherits those anyway, and apps can use the public token
+ * `default_public` instead. Without the Default public key in the input, the rule cannot judge.
+ */
+export function defaultPublicOnlyRule(input: AuditInput): Finding[] {
+  const defaults = new Map<string | null, GrantSet>();
+  for (const key of input.keys) if (key.type === 'default') defaults.set(key.member, key.grants);
+  const out: Finding[] = [];
+  for (const key of regular(input)) {
+    const base = defaults.get(key.member);
+    if (!base || !grantsWithin(key.grants, base)) continue;
+    const apis = base.apis.length ? `APIs ${base.apis.join(', ')}` : 'no API';
+    out.push(
+      finding(
+        'default-public-only',
+        key,
+        `grants nothing the Default public key (${apis}, every public dataset) does not: apps can use the token default_public`,
+        fixCommand('revoke', key.name, [], fixContextFor(input, key.member)),
+      ),
+    );
+  }
+  return out;
+}
+
+/**
+ * `never-deployed`: no deployment of the key was ever recorded. Without a registry there is nothing to
+ * go on: one info finding says so, rather than calling every key undeployed.
+ */
+export function neverDeployedRule(input: AuditInput): Finding[] {
+  const lookup = input.deployments;
+  if (!lookup) {
+    return [
+      {
+        ...finding('never-deployed', null, 'no deployment registry to read: cannot tell which keys were never deployed', null),
+        severity: 'info',
+      },
+    ];
+  }
+  const out: Finding[] = [];
+  for (const key of regular(input)) {
+    if (lookup(key.name, key.member).length > 0) continue;
+    out.push(
+      finding(
+        'never-deployed',
+        key,
+        'no deployment recorded (rotate records them): if nothing uses this key, revoke it',
+        fixCommand('revoke', key.name, [], fixContextFor(input, key.member)),
+      ),
+    );
+  }
+  return out;
+}
+
+/** `master-key-in-file`, `token-in-file`: a live secret in a `--scan` file (by file and line, never the secret). */
+export function secretsInFilesRule(input: AuditInput): Finding[] {
+  if (!input.scans?.length) return [];
+  return scanForSecrets(input.scans, input.keys).map((hit) => {
+    const master = hit.key.type === 'master';
+    const where = `${hit.file}:${hit.line}`;
+    return finding(
+      master ? 'master-key-in-file' : 'token-in-file',
+      hit.key,
+      master
+        ? `${where} holds the Master key (${hit.fingerprint}): anyone who reads the file owns the account`
+        : `${where} holds the token of ${quote(hit.key.name)} (${hit.fingerprint})`,
+      master
+        ? fixCommand('regenerate', hit.key.name, [], fixContextFor(input, hit.key.member))
+        : fixCommand('rotate', hit.key.name, ['--delete-old'], fixContextFor(input, hit.key.member)),
+      { file: hit.file, line: hit.line, fingerprint: hit.fingerprint },
+    );
+  });
+}
+
+export const RULES: readonly ((input: AuditInput) => Finding[])[] = [
+  secretsInFilesRule,
+  tableWriteRule,
+  schemaCreateRule,
+  maxAgeRule,
+  identicalGrantsRule,
+  defaultPublicOnlyRule,
+  neverDeployedRule,
+];
+
+/** Most severe first, then in rule order, member, key, file and line: the same input, the same report. */
+export function compareFindings(a: Finding, b: Finding): number {
+  return (
+    severityRank(b.severity) - severityRank(a.severity) ||
+    RULE_IDS.indexOf(a.rule) - RULE_IDS.indexOf(b.rule) ||
+    compareStrings(a.member ?? '', b.member ?? '') ||
+    compareStrings(a.key ?? '', b.key ?? '') ||
+    compareStrings(a.file ?? '', b.file ?? '') ||
+    (a.line ?? 0) - (b.line ?? 0)
+  );
+}
+
+export function runAudit(input: AuditInput): Finding[] {
+  return RULES.flatMap((rule) => rule(input)).sort(compareFindings);
+}

@@ -1,0 +1,149 @@
+// Properties of the audit over generated accounts: the order keys arrive in changes nothing, no finding
+// ever carries a token, the scanner finds exactly the planted secrets, and the output escaping and
+// shell quoting hold for any name.
+
+import { spawnSync } from 'node:child_process';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  escapeField,
+  fixCommand,
+  identicalGrantsRule,
+  runAudit,
+  scanForSecrets,
+  shellWord,
+  tsvLines,
+  type AuditKey,
+} from '../../src/audit/index.js';
+import { builtIns, key } from './helpers.js';
+
+const NOW = new Date('2026-11-30T12:00:00Z');
+const TOKEN_CHARS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-'.split('');
+
+/** A regular key's token: 22 URL-safe characters, starting with "T" so no generated name or table equals one. */
+const token = fc.array(fc.constantFrom(...TOKEN_CHARS), { minLength: 21, maxLength: 21 }).map((cs) => `T${cs.join('')}`);
+
+const regularKey = fc.record({
+  name: fc.string({ minLength: 1, maxLength: 8, unit: fc.constantFrom('a', 'b', 'c', ' ', '-', "'", '\t', 'é') }),
+  token,
+  apis: fc.subarray(['sql', 'maps', 'do']),
+  tables: fc.array(
+    fc.record({ name: fc.constantFrom('t1', 't2', 't3'), permissions: fc.subarray(['select', 'insert', 'update', 'delete'], { minLength: 1 }) }),
+    { maxLength: 2 },
+  ),
+  schemas: fc.boolean().map((create) => (create ? [{ name: 'public', permissions: ['create'] }] : [])),
+  tableMetadata: fc.boolean(),
+  services: fc.subarray(['geocoding', 'routing']),
+  day: fc.integer({ min: 1, max: 28 }),
+  month: fc.integer({ min: 1, max: 11 }),
+});
+
+/** An account: the built-in keys and regular keys with distinct names and tokens. */
+const account = fc
+  .uniqueArray(regularKey, { maxLength: 12, selector: (k) => k.name })
+  .filter((ks) => new Set(ks.map((k) => k.token)).size === ks.length)
+  .map((ks): AuditKey[] => [
+    ...builtIns(),
+    ...ks.map(({ day, month, ...k }) => key({ ...k, createdAt: `2026-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')} 08:00:00 +0000` })),
+  ]);
+
+function shuffled<T>(xs: readonly T[], seed: number): T[] {
+  const out = [...xs];
+  let s = seed >>> 0 || 1;
+  for (let i = out.length - 1; i > 0; i--) {
+    s = (s * 1103515245 + 12345) >>> 0;
+    const j = s % (i + 1);
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
+}
+
+describe('audit properties', () => {
+  it('the findings do not depend on the order of the keys', () => {
+    fc.assert(
+      fc.property(account, fc.integer(), (keys, seed) => {
+        const maxAge = { text: '60d', ms: 60 * 86_400_000 };
+        const a = runAudit({ keys, now: NOW, maxAge });
+        const b = runAudit({ keys: shuffled(keys, seed), now: NOW, maxAge });
+        expect(b).toEqual(a);
+      }),
+    );
+  });
+
+  it('identical-grants: every group of n keys with the same grants gives n - 1 findings, whatever the order', () => {
+    fc.assert(
+      fc.property(account, fc.integer(), (keys, seed) => {
+        const findings = identicalGrantsRule({ keys: shuffled(keys, seed), now: NOW });
+        const regular = keys.filter((k) => k.type === 'regular');
+        const groups = new Set(regular.map((k) => JSON.stringify(k.grants)));
+        expect(findings.length).toBe(regular.length - groups.size);
+        // The kept key of each group is the same whatever the order: the reported set is stable.
+        const again = identicalGrantsRule({ keys, now: NOW });
+        expect(new Set(findings.map((f) => f.key))).toEqual(new Set(again.map((f) => f.key)));
+      }),
+    );
+  });
+
+  it('no finding, in any output form, ever contains a token', () => {
+    fc.assert(
+      fc.property(account, fc.array(fc.nat(), { maxLength: 6 }), (keys, picks) => {
+        const secrets = keys.filter((k) => k.type !== 'default').map((k) => k.token);
+        // A file holding some of the account's tokens (the Master key included).
+        const text = picks.map((p, i) => `VAR_${i}=${secrets[p % secrets.length]}`).join('\n');
+        const findings = runAudit({ keys, now: NOW, maxAge: { text: '1d', ms: 86_400_000 }, scans: [{ path: 'f', text }] });
+        const outputs = [JSON.stringify(findings), tsvLines(findings).join('\n')];
+        for (const out of outputs) for (const secret of secrets) expect(out).not.toContain(secret);
+        // One finding per line that holds a secret: all of them were found.
+        expect(findings.filter((f) => f.file !== null).length).toBe(picks.length);
+      }),
+    );
+  });
+
+  it('the scanner reports exactly the planted tokens, at their lines', () => {
+    const filler = fc.string({ maxLength: 30, unit: fc.constantFrom('a', 'Z', '9', '=', ' ', '"', '#', '\r', '\t', '&', 'é') });
+    fc.assert(
+      fc.property(account, fc.array(fc.tuple(filler, fc.option(fc.nat()), filler), { maxLength: 20 }), (keys, lines) => {
+        const live = keys.filter((k) => k.type !== 'default');
+        const expected = new Set<string>();
+        const text = lines
+          .map(([before, pick, after], i) => {
+            if (pick === null) return `${before}${after}`;
+            const k = live[pick % live.length]!;
+            expected.add(`${i + 1} ${k.name}`);
+            // Separators around the token: a token is a whole run of URL-safe characters.
+            return `${before} ${k.token}\t${after}`;
+          })
+          .join('\n');
+        const hits = scanForSecrets([{ path: 'p', text }], keys);
+        expect(new Set(hits.map((h) => `${h.line} ${h.key.name}`))).toEqual(expected);
+        expect(hits.length).toBe(expected.size);
+      }),
+    );
+  });
+
+  it('escapeField: one line, no control character, and reversible', () => {
+    const unescape = (s: string) =>
+      s.replace(/\\(\\|t|n|r|x[0-9a-f]{2}|u[0-9a-f]{4})/g, (_, e: string) =>
+        e === '\\' ? '\\' : e === 't' ? '\t' : e === 'n' ? '\n' : e === 'r' ? '\r' : String.fromCharCode(parseInt(e.slice(1), 16)),
+      );
+    fc.assert(
+      fc.property(fc.string({ unit: fc.integer({ min: 0, max: 0x2ff }).map((c) => String.fromCharCode(c)), maxLength: 40 }), (s) => {
+        const out = escapeField(s);
+        return !/[\u0000-\u001f\u007f-\u009f]/.test(out) && unescape(out) === s;
+      }),
+    );
+  });
+
+  it('a fix command gives bash the exact key name back, whatever the name', () => {
+    const names = fc.sample(fc.string({ minLength: 1, maxLength: 12, unit: fc.oneof(fc.constantFrom("'", '"', '\\', '$', '`', ' ', '-', '\n', '\x1b', '\x7f', '\u0085', '!', '*', ';'), fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c))) }), 200);
+    // Every command line, with `carto-keys` replaced by a function that prints its last argument.
+    const script = [`carto-keys() { shift; for a in "$@"; do case "$a" in --yes|--) ;; *) printf '%s\\0' "$a";; esac; done; }`, ...names.map((n) => fixCommand('revoke', n, ['--yes']))].join('\n');
+    const r = spawnSync('bash', ['--norc', '--noprofile', '-c', script], {
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH, LC_ALL: 'C.UTF-8' },
+    });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.split('\0').slice(0, -1)).toEqual(names);
+    for (const n of names) expect(shellWord(n)).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
+  });
+});
