@@ -16,6 +16,7 @@ import { cloneCommand } from './clone.js';
 import { rotateCommand } from './rotate.js';
 import { exportCommand } from './export.js';
 import { planCommand } from './plan.js';
+import { auditCommand } from './audit.js';
 
 export const COMMANDS: ((ctx: Context) => Command)[] = [
   listCommand,
@@ -27,6 +28,7 @@ export const COMMANDS: ((ctx: Context) => Command)[] = [
   rotateCommand,
   exportCommand,
   planCommand,
+  auditCommand,
   loginCommand,
   logoutCommand,
   statusCommand,

@@ -1,0 +1,126 @@
+import { Command } from 'commander';
+import type { Context } from '../context.js';
+import { CliError, ExitCode, UsageError } from '../errors.js';
+import { parseDuration, type Duration } from '../domain/duration.js';
+import { rememberNames } from '../cache/names.js';
+import {
+  FAIL_ON_SEVERITIES,
+  auditJson,
+  auditKey,
+  isFailOn,
+  runAudit,
+  summarize,
+  summaryLine,
+  tableLines,
+  tsvLines,
+  type DeploymentLookup,
+  type FailOnSeverity,
+} from '../audit/index.js';
+import type { ScannedFile } from '../audit/scan.js';
+import { colors } from '../ui/color.js';
+import { info, printJson, printLine } from '../ui/output.js';
+
+export interface AuditOptions {
+  maxAge?: Duration;
+  failOn?: FailOnSeverity;
+  /** `--scan` paths, de-duplicated, in the order given. */
+  scan: string[];
+}
+
+/** The findings were printed; only the exit code is left to say that one reached --fail-on. */
+class FindingsReached extends CliError {
+  readonly code = 'findings';
+  readonly exitCode = ExitCode.findings;
+  constructor() {
+    super('');
+  }
+}
+
+function parseFailOn(value: string): FailOnSeverity {
+  if (!isFailOn(value)) throw new UsageError(`Unknown --fail-on "${value}". Valid severities: ${FAIL_ON_SEVERITIES.join(', ')}`);
+  return value;
+}
+
+export function auditCommand(ctx: Context, run = auditRun): Command {
+  return new Command('audit')
+    .description('Report risky keys, each with the command that fixes it; --fail-on gates CI')
+    .option('--max-age <duration>', 'report keys created longer ago than this: 90d, 12w, 24h…', (v: string) => parseDuration(v, '--max-age'))
+    .option('--fail-on <severity>', `exit ${ExitCode.findings} when a finding is at least this severe: ${FAIL_ON_SEVERITIES.join(', ')}`, parseFailOn)
+    .option('--scan <files...>', 'look for the Master key or any live token in these files (env files, configs)')
+    .option('--all-members', "audit every organization member's keys")
+    .addHelpText(
+      'after',
+      `
+Rules (docs/audit.md): master-key-in-file, table-write (high); token-in-file, schema-create,
+max-age (medium); identical-grants, default-public-only, never-deployed (low).
+
+Exit codes: 0 nothing reached --fail-on (without it: always 0), ${ExitCode.findings} a finding did; 1, 2, 4 as usual.
+
+Examples:
+  $ carto-keys audit
+  $ carto-keys audit --max-age 90d --fail-on high        # in CI
+  $ carto-keys audit --scan .env --scan config/app.yml --json
+  $ carto-keys audit | awk -F'\\t' '$1 == "high"'          # piped: tab-separated, one finding a line`,
+    )
+    .action(async (o: { maxAge?: Duration; failOn?: FailOnSeverity; scan?: string[]; allMembers?: boolean }) => {
+      if (o.allMembers) {
+        throw new UsageError('--all-members needs organization support, which this version of carto-keys does not have yet.', {
+          hint: 'Audit one account at a time: carto-keys --profile <member profile> audit',
+        });
+      }
+      await run(ctx, {
+        ...(o.maxAge !== undefined && { maxAge: o.maxAge }),
+        ...(o.failOn !== undefined && { failOn: o.failOn }),
+        scan: [...new Set(o.scan ?? [])],
+      });
+    });
+}
+
+export async function auditRun(ctx: Context, opts: AuditOptions): Promise<void> {
+  // Files first: a missing or unreadable one fails before any request.
+  const scans: ScannedFile[] = [];
+  if (opts.scan.length > 0) {
+    const { readScanFile } = await import('../audit/scan-file.js');
+    for (const path of opts.scan) scans.push(await readScanFile(path));
+  }
+  const api = await ctx.api();
+  const wire = await api.listKeys();
+  await rememberNames(ctx, { all: wire.map((k) => k.name) });
+
+  const deployments = await deploymentRegistry(ctx);
+  const { profile, json } = ctx.globals();
+  const findings = runAudit({
+    keys: wire.map((k) => auditKey(k)),
+    now: ctx.now(),
+    ...(opts.maxAge && { maxAge: opts.maxAge }),
+    ...(deployments && { deployments }),
+    scans,
+    ...(profile !== undefined && { profile }),
+    caller: api.username,
+  });
+  const summary = summarize(findings, {
+    keys: wire.length,
+    ...(opts.failOn && { failOn: opts.failOn }),
+    ...(opts.maxAge && { maxAge: opts.maxAge.text }),
+    scanned: scans.map((s) => s.path),
+    deploymentRegistry: deployments !== undefined,
+  });
+
+  if (json) printJson(ctx, auditJson(findings, summary));
+  else if (ctx.io.stdoutIsTTY()) {
+    for (const line of tableLines(findings, colors(ctx.io.colorStdout), { members: false })) printLine(ctx, line);
+    info(ctx, summaryLine(summary));
+  } else {
+    if (findings.length > 0) ctx.io.stdout.write(`${tsvLines(findings).join('\n')}\n`);
+    info(ctx, summaryLine(summary));
+  }
+  if (summary.failed) throw new FindingsReached();
+}
+
+/**
+ * The deployment registry of product.md §8 (rotate records where each key went). Until carto-keys
+ * keeps one there is nothing to read, and the never-deployed rule says so once, at info level.
+ */
+async function deploymentRegistry(_ctx: Context): Promise<DeploymentLookup | undefined> {
+  return undefined;
+}

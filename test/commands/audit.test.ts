@@ -1,0 +1,209 @@
+// In-process tests of `audit` (and of show's inheritance line) against the emulator.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { fingerprint } from '../../src/config/settings.js';
+import { makeKey } from '../../src/sandbox/state.js';
+import { run } from '../helpers/harness.js';
+import { MASTER, noNetwork, testSandbox } from '../helpers/sandbox-fetch.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'carto-keys-audit-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function account() {
+  const sb = testSandbox();
+  for (const args of [
+    ['--name', 'app', '--api', 'sql', '--table', 'liked_cities:select,insert'],
+    ['--name', 'creator', '--api', 'sql', '--schema', 'public'],
+    ['--name', 'reader', '--api', 'sql', '--table', 'world_population'],
+    ['--name', 'reader-2', '--api', 'sql', '--table', 'world_population'],
+    ['--name', 'map viewer', '--api', 'maps'],
+  ]) {
+    const r = await run(['create', ...args], { env: sb.env, fetch: sb.fetch });
+    expect(r.code, r.stderr).toBe(0);
+  }
+  // "reader" is the older of the two identical keys (created in one second, they would tie on time).
+  sb.state.users[0]!.keys.find((k) => k.name === 'reader')!.createdAt = '2026-01-01T00:00:00.000Z';
+  sb.state.revision++;
+  return sb;
+}
+
+describe('audit', () => {
+  it('piped: one tab-separated finding a line, no header; exit 0 without --fail-on; a summary on stderr', async () => {
+    const sb = await account();
+    const r = await run(['audit'], { env: sb.env, fetch: sb.fetch });
+    expect(r.code, r.stderr).toBe(0);
+    const rows = r.stdout.replace(/\n$/, '').split('\n').map((l) => l.split('\t'));
+    expect(rows.every((row) => row.length === 8)).toBe(true);
+    expect(rows.map((row) => [row[0], row[1], row[3]])).toEqual([
+      ['high', 'table-write', 'app'],
+      ['medium', 'schema-create', 'creator'],
+      ['low', 'identical-grants', 'reader'],
+      ['low', 'default-public-only', 'map viewer'],
+      ['info', 'never-deployed', ''],
+    ]);
+    expect(rows[0]).toEqual([
+      'high',
+      'table-write',
+      'demo',
+      'app',
+      '',
+      '',
+      'can change data in public.liked_cities (insert)',
+      'carto-keys rotate app --remove-table public.liked_cities:insert --delete-old',
+    ]);
+    expect(rows[3]![7]).toBe("carto-keys revoke 'map viewer'");
+    expect(r.stderr).toBe('5 findings in 7 keys: 1 high, 1 medium, 2 low, 1 info.\n');
+  });
+
+  it('on a terminal: grouped by severity, each fix under its finding', async () => {
+    const sb = await account();
+    const r = await run(['audit'], { env: sb.env, fetch: sb.fetch, tty: true });
+    expect(r.code).toBe(0);
+    const lines = r.stdout.split('\n');
+    expect(lines.filter((l) => /^[A-Z]+ \(\d+\)$/.test(l))).toEqual(['HIGH (1)', 'MEDIUM (1)', 'LOW (2)', 'INFO (1)']);
+    const at = lines.findIndex((l) => l.startsWith('  table-write'));
+    expect(lines[at]).toMatch(/^ {2}table-write +app +can change data in public\.liked_cities \(insert\)$/);
+    expect(lines[at + 1]).toMatch(/^ +fix: carto-keys rotate app --remove-table public\.liked_cities:insert --delete-old$/);
+  });
+
+  it('--json: findings with rule, severity, key, member, reason, fix, and a summary', async () => {
+    const sb = await account();
+    const r = await run(['audit', '--json', '--fail-on', 'medium'], { env: sb.env, fetch: sb.fetch });
+    expect(r.code).toBe(7);
+    expect(r.stderr).toBe('');
+    const doc = JSON.parse(r.stdout);
+    expect(doc.findings[1]).toEqual({
+      rule: 'schema-create',
+      severity: 'medium',
+      key: 'creator',
+      member: 'demo',
+      reason: 'can create tables in schema public',
+      fix: 'carto-keys rotate creator --remove-schema public --delete-old',
+      file: null,
+      line: null,
+      fingerprint: null,
+    });
+    expect(doc.summary).toEqual({
+      keys: 7,
+      findings: 5,
+      bySeverity: { high: 1, medium: 1, low: 2, info: 1 },
+      failOn: 'medium',
+      failed: true,
+      maxAge: null,
+      scanned: [],
+      deploymentRegistry: false,
+    });
+  });
+
+  it('--fail-on: exit 7 only when a finding reaches the severity', async () => {
+    const sb = testSandbox();
+    await run(['create', '--name', 'creator', '--api', 'sql', '--schema', 'public'], { env: sb.env, fetch: sb.fetch });
+    const high = await run(['audit', '--fail-on', 'high'], { env: sb.env, fetch: sb.fetch });
+    expect(high.code).toBe(0);
+    expect(high.stderr).toContain('Nothing at or above --fail-on high.');
+    const medium = await run(['audit', '--fail-on', 'medium'], { env: sb.env, fetch: sb.fetch });
+    expect(medium.code).toBe(7);
+    expect(medium.stderr).toContain('Findings at or above --fail-on medium: exit 7.');
+    // The info finding (no deployment registry) never fails a run.
+    const clean = testSandbox();
+    expect((await run(['audit', '--fail-on', 'low'], { env: clean.env, fetch: clean.fetch })).code).toBe(0);
+  });
+
+  it('--max-age reports keys created longer ago, from created_at', async () => {
+    const sb = testSandbox();
+    await run(['create', '--name', 'old', '--api', 'sql', '--table', 'world_population'], { env: sb.env, fetch: sb.fetch });
+    const later = new Date(Date.now() + 91 * 86_400_000);
+    const r = await run(['audit', '--max-age', '90d', '--json'], { env: sb.env, fetch: sb.fetch, now: later });
+    const doc = JSON.parse(r.stdout);
+    expect(doc.findings.filter((f: { rule: string }) => f.rule === 'max-age').map((f: { key: string; reason: string }) => [f.key, f.reason])).toEqual([
+      ['old', 'created 91d ago, older than --max-age 90d'],
+    ]);
+    expect(doc.summary.maxAge).toBe('90d');
+  });
+
+  it('--scan: the Master key and live tokens by file and line, never the secret', async () => {
+    const sb = await account();
+    const env = join(dir, '.env');
+    writeFileSync(env, `APP=${sb.token('app')}\n\nCARTO_KEYS_MASTER_KEY=${MASTER}\nPUBLIC=default_public\n`);
+    const r = await run(['audit', '--scan', env, '--fail-on', 'high'], { env: sb.env, fetch: sb.fetch });
+    expect(r.code).toBe(7);
+    const rows = r.stdout.replace(/\n$/, '').split('\n').map((l) => l.split('\t'));
+    expect(rows.filter((row) => row[4] !== '').map((row) => [row[0], row[1], row[3], row[4], row[5], row[7]])).toEqual([
+      ['high', 'master-key-in-file', 'Master', env, '3', 'carto-keys regenerate Master'],
+      ['medium', 'token-in-file', 'app', env, '1', 'carto-keys rotate app --delete-old'],
+    ]);
+    expect(r.stdout).toContain(fingerprint(MASTER));
+    expect(r.stdout + r.stderr).not.toContain(MASTER);
+    expect(r.stdout + r.stderr).not.toContain(sb.token('app'));
+  });
+
+  it('fixes repeat --profile when the run was given one', async () => {
+    const sb = await account();
+    const paths = { root: dir, config: join(dir, 'config'), data: join(dir, 'data'), cache: join(dir, 'cache') };
+    const login = await run(['login', '--profile', 'acme', '--base-url', sb.env.CARTO_KEYS_BASE_URL!, '--with-key'], { stdin: MASTER, fetch: sb.fetch, paths });
+    expect(login.code, login.stderr).toBe(0);
+    const r = await run(['--profile', 'acme', 'audit', '--json'], { fetch: sb.fetch, paths });
+    expect(JSON.parse(r.stdout).findings[0].fix).toBe('carto-keys rotate app --profile acme --remove-table public.liked_cities:insert --delete-old');
+  });
+
+  it('usage errors exit 2 before anything is read or sent', async () => {
+    for (const args of [
+      ['--fail-on', 'critical'],
+      ['--fail-on', 'info'],
+      ['--max-age', '90'],
+      ['--max-age', '0d'],
+      ['--all-members'],
+      ['--scan', join(dir, 'missing.env')],
+      ['--scan', dir],
+    ]) {
+      const r = await run(['audit', ...args], { env: testSandbox().env, fetch: noNetwork });
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(2);
+      expect(r.stderr.trim().split('\n').length).toBeLessThanOrEqual(2);
+      expect(r.stdout).toBe('');
+    }
+    const r = await run(['audit', '--fail-on', 'critical'], { env: testSandbox().env, fetch: noNetwork });
+    expect(r.stderr).toContain('Valid severities: low, medium, high');
+    const m = await run(['audit', '--all-members'], { env: testSandbox().env, fetch: noNetwork });
+    expect(m.stderr).toContain('--all-members needs organization support');
+  });
+
+  it('--help lists the rules, the exit codes and examples', async () => {
+    const r = await run(['audit', '--help'], { fetch: noNetwork });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Examples:');
+    expect(r.stdout).toContain('carto-keys audit --max-age 90d --fail-on high');
+    expect(r.stdout).toMatch(/Exit codes: 0 nothing reached --fail-on .*, 7 a finding did/);
+  });
+
+  it('key names with control characters stay on one line and are escaped', async () => {
+    const sb = testSandbox();
+    // carto-keys refuses to create such a name, but CARTO has no rules: one may exist all the same.
+    sb.state.users[0]!.keys.push(
+      makeKey({ name: 'evil\u001b[2Jname', type: 'regular', token: 'T'.repeat(22), createdAt: new Date().toISOString(), updatedAt: new Date().toISOString() }, { apis: ['maps'] }),
+    );
+    const r = await run(['audit'], { env: sb.env, fetch: sb.fetch, tty: true });
+    expect(r.stdout).not.toContain('\u001b');
+    expect(r.stdout).toContain("fix: carto-keys revoke $'evil\\x1b[2Jname'");
+    const piped = await run(['audit'], { env: sb.env, fetch: sb.fetch });
+    expect(piped.stdout.split('\n')[0]!.split('\t')[3]).toBe('evil\\x1b[2Jname');
+  });
+});
+
+describe('show: inheritance from the Default public key', () => {
+  it('a regular key says in one line that it also reads every public dataset; --json carries it', async () => {
+    const sb = await account();
+    const r = await run(['show', 'app'], { env: sb.env, fetch: sb.fetch });
+    expect(r.stdout.split('\n').filter((l) => l.includes('public dataset'))).toEqual(['Also reads  every public dataset, through the Default public key']);
+    expect(JSON.parse((await run(['show', 'app', '--json'], { env: sb.env, fetch: sb.fetch })).stdout).inheritsDefaultPublic).toBe(true);
+  });
+
+  it('the built-in keys do not inherit: the Master reads everything, Default public is the source', async () => {
+    const sb = testSandbox();
+    for (const name of ['Master', 'Default public']) {
+      expect((await run(['show', name], { env: sb.env, fetch: sb.fetch })).stdout).not.toContain('public dataset');
+      expect(JSON.parse((await run(['show', name, '--json'], { env: sb.env, fetch: sb.fetch })).stdout).inheritsDefaultPublic).toBe(false);
+    }
+  });
+});
