@@ -4,7 +4,7 @@ import { describeKeySource } from '../config/settings.js';
 import { UsageError } from '../errors.js';
 import { rememberNames } from '../cache/names.js';
 import { colors } from '../ui/color.js';
-import { keyDetailLines } from '../ui/key-view.js';
+import { inheritsDefaultPublic, keyDetailLines } from '../ui/key-view.js';
 import { maskToken, printJson, printLine } from '../ui/output.js';
 import { keyJson } from './shared.js';
 import { MASTER_KEY_NAME } from '../api/types.js';
@@ -49,7 +49,7 @@ export async function showRun(ctx: Context, opts: ShowOptions): Promise<void> {
     return;
   }
   if (ctx.globals().json) {
-    printJson(ctx, keyJson(key, opts.reveal ? 'full' : 'masked'));
+    printJson(ctx, { ...keyJson(key, opts.reveal ? 'full' : 'masked'), inheritsDefaultPublic: inheritsDefaultPublic(key) });
     return;
   }
   const c = colors(ctx.io.colorStdout);

@@ -5,6 +5,13 @@ import type { WireApiKey } from '../api/types.js';
 import type { Colors } from './color.js';
 import { shortLocalTime } from './time.js';
 
+/** Every regular key also reads what the Default public key reads: every public dataset. */
+export function inheritsDefaultPublic(key: Pick<WireApiKey, 'type'>): boolean {
+  return key.type === 'regular';
+}
+
+export const INHERITS_LINE = 'every public dataset, through the Default public key';
+
 export function keyDetailLines(key: WireApiKey, token: string, c: Colors): string[] {
   const db = key.grants.find((g) => g.type === 'database');
   const apis = key.grants.find((g) => g.type === 'apis')?.apis ?? [];
@@ -21,6 +28,8 @@ export function keyDetailLines(key: WireApiKey, token: string, c: Colors): strin
     ['Metadata', [db?.table_metadata !== undefined ? 'yes' : 'no']],
     ['Services', [services.length ? services.join(', ') : none]],
     ...(datasets.length ? ([['Datasets', [datasets.join(', ')]]] as [string, string[]][]) : []),
+    // CARTO's easily missed rule (product.md §10): a regular key's role is a member of the public role.
+    ...(inheritsDefaultPublic(key) ? ([['Also reads', [INHERITS_LINE]]] as [string, string[]][]) : []),
     ['Created', [shortLocalTime(key.created_at)]],
     ['Updated', [shortLocalTime(key.updated_at)]],
   ];
