@@ -813,6 +813,55 @@ export const SPEC: CompletionSpec = {
         "commands": []
       },
       {
+        "name": "audit",
+        "aliases": [],
+        "description": "Report risky keys, each with the command that fixes it; --fail-on gates CI",
+        "options": [
+          {
+            "flags": [
+              "--max-age"
+            ],
+            "description": "report keys created longer ago than this: 90d, 12w, 24h…",
+            "value": {
+              "kind": "text"
+            }
+          },
+          {
+            "flags": [
+              "--fail-on"
+            ],
+            "description": "exit 7 when a finding is at least this severe: low, medium, high",
+            "value": {
+              "kind": "text"
+            }
+          },
+          {
+            "flags": [
+              "--scan"
+            ],
+            "description": "look for the Master key or any live token in these files (env files, configs)",
+            "value": {
+              "kind": "file"
+            }
+          },
+          {
+            "flags": [
+              "--all-members"
+            ],
+            "description": "audit every organization member's keys"
+          },
+          {
+            "flags": [
+              "-h",
+              "--help"
+            ],
+            "description": "show help"
+          }
+        ],
+        "args": [],
+        "commands": []
+      },
+      {
         "name": "login",
         "aliases": [],
         "description": "Store the Master key of a CARTO account in a profile, after checking it",
