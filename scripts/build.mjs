@@ -1,5 +1,5 @@
 // Bundles src/ into dist/ with esbuild:
-// - main.js: the CLI, ESM, split so that each path loads only what it needs: conf, undici, inquirer,
+// - main.js: the CLI, ESM, split so that each path loads only what it needs: each command, undici, inquirer,
 //   cli-table3 and the sandbox become chunks loaded by `await import()` only in the commands that use them;
 // - complete.cjs: shell completion (`carto-keys __complete …`, on every <TAB>), one CommonJS file that
 //   bin/carto-keys.js require()s, so completion never pays for Node's ES module loader.

@@ -1,7 +1,7 @@
 // `carto-keys __complete <words…>`: the hidden command the shell scripts in completions/ call on
 // every <TAB>. It is its own bundle entry (bin/carto-keys.js routes to it before anything else
 // loads) and imports only node built-ins, the generated spec and two tiny file readers: no
-// commander, conf, undici or inquirer, so it answers in about Node's own start-up time.
+// commander, undici or inquirer, so it answers in about Node's own start-up time.
 // It never touches the network and never prints an error into the shell: any failure is simply
 // "no candidates", exit 0.
 
@@ -42,7 +42,7 @@ function localSources(env: Env): CompletionSources {
   };
 }
 
-/** A plain JSON read (not conf, which costs ~90 ms to load); a missing or broken file has no profiles. */
+/** A plain JSON read, lenient: a missing or broken file has no profiles. */
 function readProfiles(path: string): { currentProfile?: string; profiles: string[] } {
   try {
     const data = JSON.parse(readFileSync(path, 'utf8')) as { currentProfile?: unknown; profiles?: unknown };

@@ -1,5 +1,5 @@
 // Where carto-keys keeps its files. Resolved by hand (not env-paths) so the rules are visible here and
-// so that --help never has to load conf to know them.
+// so that --help never has to load a package to know them.
 
 import { homedir } from 'node:os';
 import { join } from 'node:path';

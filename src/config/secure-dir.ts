@@ -1,5 +1,5 @@
-// The config folder holds the Master key: it must be 0700 and the file 0600. conf creates folders with
-// the process umask (usually 0755), so we create and repair them ourselves before conf sees them.
+// The config folder holds the Master key: it must be 0700 and the file 0600, whatever the umask (which
+// usually gives 0755 folders), so we create and repair them ourselves.
 
 import { chmodSync, mkdirSync, statSync } from 'node:fs';
 

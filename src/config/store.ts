@@ -1,10 +1,13 @@
-// Profiles on disk. conf does the atomic 0600 writes; this file adds what conf does not: a 0700
-// folder, shape validation of a hand-edited file, a lock around read-modify-write so two processes
-// cannot lose each other's change, and a refusal to overwrite a file it cannot read.
+// Profiles on disk: the one path by which the config file is read and written. A 0700 folder, a 0600
+// file replaced atomically (src/fs/atomic.ts: never written through a planted symlink), shape
+// validation of a hand-edited file, a lock around read-modify-write so two processes cannot lose each
+// other's change, and a refusal to overwrite a file it cannot read. (conf did the writes until 0.2;
+// docs/architecture.md says, with measurements, why this file replaced it.)
 
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FileError } from '../errors.js';
+import { writeFileAtomic } from '../fs/atomic.js';
 import { LockBusyError, tryLock, waitLock } from './lock.js';
 import { ensurePrivateDir, ensurePrivateFile, tightenExisting } from './secure-dir.js';
 
@@ -44,31 +47,9 @@ export function isValidProfileName(name: string): boolean {
   return PROFILE_NAME.test(name);
 }
 
-type ConfInstance = { store: Record<string, unknown>; path: string };
-
 export function openConfigStore(dir: string): ConfigStore {
   const path = join(dir, CONFIG_FILE);
-  let conf: ConfInstance | undefined;
-
-  async function instance(): Promise<ConfInstance> {
-    if (conf) return conf;
-    ensurePrivateDir(dir);
-    ensurePrivateFile(path);
-    const { default: Conf } = await import('conf');
-    try {
-      conf = new Conf<Record<string, unknown>>({
-        projectName: 'carto-keys',
-        cwd: dir,
-        configName: 'config',
-        configFileMode: 0o600,
-        clearInvalidConfig: false,
-      }) as unknown as ConfInstance;
-    } catch (err) {
-      throw corrupt(path, err);
-    }
-    return conf;
-  }
-
+  const write = (data: ConfigData): void => writeFileAtomic(path, `${JSON.stringify(data, null, '\t')}\n`, { mode: 0o600 });
   return {
     dir,
     path,
@@ -77,7 +58,8 @@ export function openConfigStore(dir: string): ConfigStore {
       return readValidated(path);
     },
     async update(fn, opts = {}) {
-      const c = await instance();
+      ensurePrivateDir(dir);
+      ensurePrivateFile(path);
       let lock;
       try {
         lock = opts.wait === false ? tryLock(`${path}.lock`) : await waitLock(`${path}.lock`);
@@ -90,17 +72,18 @@ export function openConfigStore(dir: string): ConfigStore {
         throw err;
       }
       try {
-        // Re-read under the lock: another process may have written since we last looked.
+        // Re-read under the lock: another process may have written since we last looked. A file that
+        // cannot be read is refused here, before anything is written over it.
         const data = readValidated(path);
         if (opts.prove) {
           try {
-            c.store = structuredClone(data) as unknown as Record<string, unknown>;
+            write(data);
           } catch (err) {
             throw new FileError(`The config file ${path} cannot be written: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
           }
         }
         const result = await fn(data);
-        c.store = data as unknown as Record<string, unknown>;
+        write(data);
         return result;
       } finally {
         lock.release();
@@ -129,7 +112,7 @@ function readValidated(path: string): ConfigData {
   if (!existsSync(path)) return { profiles: {} };
   let raw: unknown;
   try {
-    // Read directly (not through conf) so that merely reading never creates folders or files. Bytes
+    // Merely reading never creates folders or files. Bytes
     // that are not UTF-8 are refused rather than replaced: the next write would save the replacement.
     raw = JSON.parse(new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(readFileSync(path)));
   } catch (err) {

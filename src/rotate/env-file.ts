@@ -1,8 +1,8 @@
 // The env-file deploy target's I/O: read, transform (env-text.ts), and replace atomically, so an app
 // reading the file at any moment sees either the old token or the new one, never half a file.
 //
-// - The temporary file is created in the same folder (rename is only atomic within a file system),
-//   given the old file's mode (and owner, when we may) before the rename; a new file is 0600.
+// - Written by src/fs/atomic.ts (a temporary file in the same folder, renamed over the target) with
+//   the old file's mode, a new file 0600; the old owner is put back when we may (root).
 // - A symlink is written through: its target is replaced and the link stays a link (replacing the
 //   link itself would silently detach it from the file other tools read).
 // - Every byte but those of our assignment is kept, even in a file that is not UTF-8 (a Latin-1 "é" in
@@ -11,10 +11,10 @@
 //   goes in as its UTF-8 bytes. A UTF-8 file (the usual case) is transformed as text, so a byte-order
 //   mark or a Unicode blank reads as it does to a dotenv parser.
 
-import { randomBytes } from 'node:crypto';
 import { statSync } from 'node:fs';
-import { chmod, chown, lstat, open, readFile, readlink, rename, stat, unlink } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { lchown, lstat, readFile, readlink, stat } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { writeFileAtomic } from '../fs/atomic.js';
 import { isUtf8 } from 'node:buffer';
 import { setEnvVar } from './env-text.js';
 
@@ -56,25 +56,10 @@ export async function writeEnvVar(path: string, name: string, value: string): Pr
   const next = setEnvVar(text, name, encoding === 'utf8' ? value : Buffer.from(value, 'utf8').toString('latin1'));
   if (existing !== undefined && next === text) return;
 
-  const tmp = join(dirname(target), `.${basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  const handle = await open(tmp, 'wx', NEW_FILE_MODE);
-  try {
-    try {
-      await handle.writeFile(Buffer.from(next, encoding));
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    if (existing !== undefined) {
-      await chmod(tmp, existing.mode);
-      // Root editing someone's file must not leave it owned by root; anyone else cannot chown.
-      if (process.getuid?.() === 0) await chown(tmp, existing.uid, existing.gid).catch(() => {});
-    }
-    await rename(tmp, target);
-  } catch (err) {
-    await unlink(tmp).catch(() => {});
-    throw err;
-  }
+  writeFileAtomic(target, Buffer.from(next, encoding), { mode: existing?.mode ?? NEW_FILE_MODE });
+  // Root editing someone's file must not leave it owned by root; anyone else cannot chown. lchown:
+  // should the entry have been replaced by a link since, the link is changed, not what it points to.
+  if (existing !== undefined && process.getuid?.() === 0) await lchown(target, existing.uid, existing.gid).catch(() => {});
 }
 
 /**

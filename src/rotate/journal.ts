@@ -1,19 +1,20 @@
 // The rotation journal: what an interrupted rotation needs to finish (`--resume`) or be undone
 // (`--abort`), written before every step that changes something outside this process.
 //
-// `<config>/rotations/<id>.json`, 0600 in a 0700 folder, replaced atomically (temp file + rename) so a
+// `<config>/rotations/<id>.json`, 0600 in a 0700 folder, replaced atomically (src/fs/atomic.ts) so a
 // crash never leaves half a journal. It holds no token: the new key's token is fetched again with the
 // Master key (`getKey(newName).token`). The id is derived from profile, base URL and old key name, so
 // the same key of the same account always maps to the same file, and a lock file next to it
 // (`<id>.lock`) keeps two rotations of one key from running at once.
 
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { WireGrant } from '../api/types.js';
 import { tryLock, LockBusyError, type Lock } from '../config/lock.js';
 import { ensurePrivateDir } from '../config/secure-dir.js';
 import { CliError, ExitCode, FileError } from '../errors.js';
+import { writeFileAtomic } from '../fs/atomic.js';
 import type { DeployTarget } from './targets.js';
 
 export const JOURNAL_VERSION = 1;
@@ -101,10 +102,7 @@ export function journalStore(configDir: string): JournalStore {
     save(journal, now) {
       ensureDir();
       journal.updatedAt = now.toISOString();
-      const file = pathOf(journal.id);
-      const tmp = `${file}.${process.pid}.tmp`;
-      writeFileSync(tmp, `${JSON.stringify(journal, null, 2)}\n`, { mode: 0o600 });
-      renameSync(tmp, file);
+      writeFileAtomic(pathOf(journal.id), `${JSON.stringify(journal, null, 2)}\n`, { mode: 0o600 });
     },
     remove: (id) => rmSync(pathOf(id), { force: true }),
     list() {
