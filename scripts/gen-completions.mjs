@@ -1,4 +1,4 @@
-// Regenerates the completion spec and scripts from the commander program (src/completion/generate.ts):
+// Regenerates the completion spec and scripts from the commander program (src/build/completions.ts):
 //   npm run completions             write the files that changed
 //   npm run completions -- --check  write nothing; exit 1 if any file is stale
 // The generator is TypeScript and Node 20 cannot run that directly: esbuild compiles it into
@@ -12,7 +12,7 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const outfile = join(root, 'node_modules', '.cache', 'carto-keys', 'gen-completions.mjs');
 
 await build({
-  entryPoints: [join(root, 'src/completion/generate.ts')],
+  entryPoints: [join(root, 'src/build/completions.ts')],
   outfile,
   bundle: true,
   format: 'esm',
@@ -25,7 +25,7 @@ const { generatedFiles } = await import(pathToFileURL(outfile).href);
 
 const check = process.argv.includes('--check');
 const stale = [];
-for (const [path, content] of Object.entries(generatedFiles(root))) {
+for (const [path, content] of Object.entries(await generatedFiles(root))) {
   const file = join(root, path);
   let old;
   try {

@@ -1,26 +1,24 @@
 // Builds the commander program and runs it. This is the one place where errors become exit codes and
 // messages; commands only throw typed errors (src/errors.ts).
 
-import { Command, CommanderError } from 'commander';
-import type { Context, GlobalOptions } from './context.js';
+import { Command, CommanderError, Help } from 'commander';
+import type { ContextDeps } from './context-factory.js';
+import type { GlobalOptions, Io } from './context.js';
 import { CliError, ExitCode } from './errors.js';
 import { colors } from './ui/color.js';
-import { COMMANDS } from './commands/index.js';
+import { globalsFrom, type CommandKit, type Run } from './args/kit.js';
+import { COMMANDS, findCommand } from './commands/index.js';
 import { VERSION } from './version.js';
 
 export const PROGRAM_NAME = 'carto-keys';
 
-export function globalsFrom(opts: Record<string, unknown>): GlobalOptions {
-  return {
-    ...(typeof opts.profile === 'string' && { profile: opts.profile }),
-    json: opts.json === true,
-    color: opts.color !== false,
-    debug: opts.debug === true,
-    yes: opts.yes === true,
-  };
-}
-
-export function buildProgram(ctx: Context): Command {
+/**
+ * The commander program. `load`: 'all' builds every command (completion generation, tests); argv
+ * builds only the command that argv names (and, for `help <command>`, that one): the others are
+ * stand-ins with the name, aliases and description of the registry, enough for `--help` and for
+ * "did you mean" suggestions, so a run imports one command module.
+ */
+export async function buildProgram(io: Pick<Io, 'stdout' | 'stderr'>, kit: CommandKit, load: readonly string[] | 'all'): Promise<Command> {
   const program = new Command(PROGRAM_NAME)
     .description('Manage CARTO API keys: create, list, inspect, revoke, regenerate, clone and rotate.')
     .version(VERSION, '-V, --version', 'print the version')
@@ -31,17 +29,42 @@ export function buildProgram(ctx: Context): Command {
     .option('-y, --yes', 'answer yes to confirmations (required for destructive commands without a TTY)')
     .helpOption('-h, --help', 'show help')
     .showSuggestionAfterError(true)
-    .configureHelp({ showGlobalOptions: true, sortSubcommands: false })
     .addHelpText('after', EXAMPLES);
+  const standIns = new Map<Command, string>();
+  program.configureHelp({
+    showGlobalOptions: true,
+    sortSubcommands: false,
+    subcommandTerm: (cmd) => standIns.get(cmd) ?? new Help().subcommandTerm(cmd),
+  });
   program.exitOverride();
   program.configureOutput({
-    writeOut: (s) => ctx.io.stdout.write(s),
-    writeErr: (s) => ctx.io.stderr.write(s),
+    writeOut: (s) => io.stdout.write(s),
+    writeErr: (s) => io.stderr.write(s),
     // Parse errors are printed by runCli, in the same format (and JSON) as every other error.
     outputError: () => {},
   });
-  for (const make of COMMANDS) program.addCommand(inherit(make(ctx), program));
+  const wanted = load === 'all' ? undefined : findCommand(commandWord(load));
+  for (const entry of COMMANDS) {
+    if (load === 'all' || entry === wanted) {
+      program.addCommand(inherit((await entry.load())(kit), program));
+    } else {
+      const standIn = new Command(entry.name).aliases(entry.aliases).description(entry.description);
+      standIns.set(standIn, entry.term);
+      program.addCommand(standIn);
+    }
+  }
   return program;
+}
+
+/** The command argv names: its first word that is not an option or an option's value (`help X`: X). */
+export function commandWord(argv: readonly string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--') return argv[i + 1];
+    if (arg === '--profile') i++;
+    else if (!arg.startsWith('-')) return arg === 'help' ? argv.slice(i + 1).find((a) => !a.startsWith('-')) : arg;
+  }
+  return undefined;
 }
 
 const EXAMPLES = `
@@ -65,14 +88,36 @@ function inherit(cmd: Command, parent: Command): Command {
   return cmd;
 }
 
-/** Parses argv (without node and script), runs the command, and returns the exit code. */
-export async function runCli(ctx: Context, argv: string[], program = buildProgram(ctx)): Promise<number> {
+/**
+ * Parses argv (without node and script), then runs the command, and returns the exit code. The
+ * Context is built only after parsing, with the parsed global flags: --help, --version and every
+ * usage error of the parse layer end before anything is read from disk, the keychain or the network.
+ */
+export async function runCli(deps: ContextDeps, argv: string[]): Promise<number> {
+  let run: Run | undefined;
+  const kit: CommandKit = {
+    run: (fn) => {
+      run = fn;
+    },
+    canPrompt: () => deps.io.canPrompt(),
+    env: deps.env,
+  };
+  let program: Command | undefined;
   try {
     rejectVersionCluster(argv);
+    program = await buildProgram(deps.io, kit, argv);
     await program.parseAsync(argv, { from: 'user' });
+    if (run === undefined) return ExitCode.ok;
+    const { createContext } = await import('./context-factory.js');
+    const ctx = createContext(deps, globalsFrom(program.opts()));
+    try {
+      await run(ctx);
+    } finally {
+      await ctx.dispose().catch(() => {});
+    }
     return ExitCode.ok;
   } catch (err) {
-    return reportError(ctx, err, argv);
+    return reportError(deps.io, program ? safeGlobals(program) : undefined, err, argv);
   }
 }
 
@@ -90,11 +135,11 @@ function rejectVersionCluster(argv: string[]): void {
   }
 }
 
-function reportError(ctx: Context, err: unknown, argv: string[]): number {
+function reportError(io: Io, globals: GlobalOptions | undefined, err: unknown, argv: string[]): number {
   // --json may not have been parsed if parsing is what failed: look at argv too.
-  const json = safeGlobals(ctx).json || argv.includes('--json');
-  const debug = safeGlobals(ctx).debug || argv.includes('--debug');
-  const c = colors(ctx.io.colorStderr);
+  const json = globals?.json === true || argv.includes('--json');
+  const debug = globals?.debug === true || argv.includes('--debug');
+  const c = colors(io.colorStderr);
 
   if (err instanceof CommanderError) {
     if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return ExitCode.ok;
@@ -104,33 +149,33 @@ function reportError(ctx: Context, err: unknown, argv: string[]): number {
     const hint = err.code === 'commander.unknownOption' && message.includes("'…'")
       ? 'If that was a token (tokens may start with "-"), put it after `--`: carto-keys clone -- "$TOKEN".'
       : 'Run `carto-keys --help` or `carto-keys <command> --help` for usage.';
-    write(ctx, json, { code: 'usage', message: capitalize(message), hint }, c);
+    write(io, json, { code: 'usage', message: capitalize(message), hint }, c);
     return ExitCode.usage;
   }
   if (err instanceof CliError) {
     // An empty message means the command already reported the failure itself (status).
-    if (err.message) write(ctx, json, { code: err.code, message: err.message, hint: err.hint, status: err.status }, c);
-    if (debug && err.cause instanceof Error && err.cause.stack) ctx.io.stderr.write(`${err.cause.stack}\n`);
+    if (err.message) write(io, json, { code: err.code, message: err.message, hint: err.hint, status: err.status }, c);
+    if (debug && err.cause instanceof Error && err.cause.stack) io.stderr.write(`${err.cause.stack}\n`);
     return err.exitCode;
   }
   const e = err instanceof Error ? err : new Error(String(err));
   if (json) {
-    ctx.io.stderr.write(`${JSON.stringify({ error: { code: 'internal', message: e.message } })}\n`);
+    io.stderr.write(`${JSON.stringify({ error: { code: 'internal', message: e.message } })}\n`);
   }
-  ctx.io.stderr.write(`${c.red('Unexpected error: this is a bug in carto-keys.')} Please report it with the trace below.\n${e.stack ?? e.message}\n`);
+  io.stderr.write(`${c.red('Unexpected error: this is a bug in carto-keys.')} Please report it with the trace below.\n${e.stack ?? e.message}\n`);
   return ExitCode.failure;
 }
 
-function safeGlobals(ctx: Context): GlobalOptions {
+function safeGlobals(program: Command): GlobalOptions | undefined {
   try {
-    return ctx.globals();
+    return globalsFrom(program.opts());
   } catch {
-    return { json: false, color: true, debug: false, yes: false };
+    return undefined;
   }
 }
 
 function write(
-  ctx: Context,
+  io: Io,
   json: boolean,
   e: { code: string; message: string; hint?: string | undefined; status?: number | undefined },
   c: ReturnType<typeof colors>,
@@ -142,11 +187,11 @@ function write(
       ...(e.hint !== undefined && { hint: e.hint }),
       ...(e.status !== undefined && { status: e.status }),
     };
-    ctx.io.stderr.write(`${JSON.stringify({ error })}\n`);
+    io.stderr.write(`${JSON.stringify({ error })}\n`);
     return;
   }
-  ctx.io.stderr.write(`${c.red('Error:')} ${e.message}\n`);
-  if (e.hint) ctx.io.stderr.write(`${e.hint}\n`);
+  io.stderr.write(`${c.red('Error:')} ${e.message}\n`);
+  if (e.hint) io.stderr.write(`${e.hint}\n`);
 }
 
 /**

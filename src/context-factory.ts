@@ -1,12 +1,14 @@
-// Builds a Context from its dependencies. Production (main.ts) and tests (test/harness) both use it,
-// so the lazy wiring of config, settings and API clients is the same code under test and in use.
+// Builds a Context from its dependencies and the parsed global flags. Production (main.ts, through
+// cli.ts) and tests (test/helpers/harness.ts) both use it, so the lazy wiring of config, settings and
+// API clients is the same code under test and in use.
 
 import type { ApiClient, FetchLike } from './api/client.js';
 import type { ClosableFetch } from './api/http.js';
 import type { Context, Env, GlobalOptions, Io, Prompter, Target } from './context.js';
 import { appPaths, type AppPaths } from './config/paths.js';
 import { requireCredentials, resolveSettings, type ResolvedSettings } from './config/settings.js';
-import { openConfigStore, type ConfigStore } from './config/store.js';
+import { openConfigStore } from './config/store.js';
+import { recordingNames, writeNames, type NamesChange } from './cache/recorder.js';
 import { UsageError } from './errors.js';
 
 export interface ContextDeps {
@@ -22,12 +24,12 @@ export interface ContextDeps {
   clientOptions?: { sleep?: (ms: number) => Promise<void>; timeoutMs?: number; retries?: number };
 }
 
-export function createContext(deps: ContextDeps, globals: () => GlobalOptions): Context & { dispose(): Promise<void> } {
+export function createContext(deps: ContextDeps, globals: GlobalOptions): Context & { dispose(): Promise<void> } {
   const paths = deps.paths ?? appPaths(deps.env);
-  let store: ConfigStore | undefined;
-  const config = async () => (store ??= openConfigStore(paths.config));
+  const frozen = Object.freeze({ ...globals });
+  const store = openConfigStore(paths.config);
   const debug = (line: string) => {
-    if (globals().debug) deps.io.stderr.write(`[debug] ${line}\n`);
+    if (frozen.debug) deps.io.stderr.write(`[debug] ${line}\n`);
   };
 
   // One network transport per process, shared by every client (keep-alive across them) and closed by dispose().
@@ -52,31 +54,43 @@ export function createContext(deps: ContextDeps, globals: () => GlobalOptions): 
       token: target.token,
       fetch: await transport(target.sandbox),
       // Without --debug there is no trace to redact: every request would redact two lines for nothing.
-      ...(globals().debug && { debug }),
+      ...(frozen.debug && { debug }),
       ...(envTimeout !== undefined && { timeoutMs: envTimeout }),
       ...deps.clientOptions,
     });
   }
 
+  let settings: Promise<ResolvedSettings> | undefined;
   const ctx: Context & { dispose(): Promise<void> } = {
     io: deps.io,
     prompter: deps.prompter,
     env: deps.env,
     paths,
-    globals,
-    config,
-    async settings(): Promise<ResolvedSettings> {
-      const flagProfile = globals().profile;
-      return resolveSettings({
-        ...(flagProfile !== undefined && { flagProfile }),
-        env: deps.env,
-        configDir: paths.config,
-        readConfig: () => openConfigStore(paths.config).read(),
-      });
+    globals: frozen,
+    config: async () => store,
+    settings() {
+      settings ??= (async () =>
+        resolveSettings({
+          ...(frozen.profile !== undefined && { flagProfile: frozen.profile }),
+          env: deps.env,
+          configDir: paths.config,
+          readConfig: () => store.read(),
+        }))();
+      return settings;
     },
     async api() {
-      const creds = requireCredentials(await ctx.settings());
-      return clientFor({ baseUrl: creds.baseUrl, username: creds.username, token: creds.masterKey, sandbox: creds.sandbox });
+      const s = await ctx.settings();
+      const creds = requireCredentials(s);
+      const client = await clientFor({ baseUrl: creds.baseUrl, username: creds.username, token: creds.masterKey, sandbox: creds.sandbox });
+      // A CI job configured only by environment variables writes nothing to disk, caches included.
+      if (s.keySource?.kind === 'env' && !s.profileStored) return client;
+      return recordingNames(client, (change: NamesChange) => {
+        try {
+          writeNames(paths.cache, s.profile, change);
+        } catch (err) {
+          debug(`name cache not updated: ${err instanceof Error ? err.message : String(err)}`);
+        }
+      });
     },
     clientFor,
     debug,

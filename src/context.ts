@@ -1,5 +1,7 @@
-// Everything a command may touch comes through the Context: no command reads process.*, console.*
-// or a module singleton. Config and the API client are lazy, so `--help` touches neither.
+// Everything a command's run layer may touch comes through the Context: no command reads process.*,
+// console.* or a module singleton. A Context is built only once argv is parsed (src/cli.ts), with the
+// global flags already in it; `--help` and every usage error never build one. Config, settings and
+// the API client are lazy, and settings are read at most once per run.
 
 import type { ApiClient } from './api/client.js';
 import type { ConfigStore } from './config/store.js';
@@ -63,13 +65,13 @@ export interface Context {
   io: Io;
   prompter: Prompter;
   env: Env;
-  /** Global flags, available once argv is parsed. */
-  globals(): GlobalOptions;
-  /** The config store (conf), opened on first use. */
+  /** The global flags, parsed from argv before the context was built. Immutable. */
+  readonly globals: Readonly<GlobalOptions>;
+  /** The config store: the one reader and writer of the config file. */
   config(): Promise<ConfigStore>;
-  /** Profile, base URL and Master key resolved from flag > env > store, with where each came from. */
+  /** Profile, base URL and Master key resolved from flag > env > store, with where each came from. Read once, then remembered. */
   settings(): Promise<ResolvedSettings>;
-  /** An API client authenticated with the resolved Master key. */
+  /** An API client authenticated with the resolved Master key; it keeps the key-name cache up to date. */
   api(): Promise<ApiClient>;
   /** An API client for any base URL and token: login verifies a key before storing it, rotate verifies a new one. */
   clientFor(target: Target): Promise<ApiClient>;

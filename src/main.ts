@@ -1,9 +1,8 @@
-// Production wiring only: real streams, environment, clock and transport. Everything else is in
-// context-factory.ts and cli.ts, which the tests use with injected dependencies.
+// Production wiring only: real streams, environment, clock and signals. Everything else is in cli.ts
+// and context-factory.ts, which the tests use with injected dependencies.
 
 import type { Io } from './context.js';
-import { createContext } from './context-factory.js';
-import { buildProgram, globalsFrom, runCli } from './cli.js';
+import { runCli } from './cli.js';
 import { colorAllowed } from './ui/color.js';
 import { inquirerPrompter } from './ui/prompter.js';
 
@@ -34,8 +33,7 @@ export async function main(argv: string[]): Promise<number> {
       return Buffer.concat(chunks).toString('utf8');
     },
   };
-  let program: ReturnType<typeof buildProgram> | undefined;
-  const ctx = createContext(
+  return runCli(
     {
       io,
       prompter: inquirerPrompter(() => process.stdin, () => process.stderr),
@@ -45,12 +43,6 @@ export async function main(argv: string[]): Promise<number> {
           for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => resolve(sig));
         }),
     },
-    () => globalsFrom(program?.opts() ?? {}),
+    argv,
   );
-  program = buildProgram(ctx);
-  try {
-    return await runCli(ctx, argv, program);
-  } finally {
-    await ctx.dispose().catch(() => {});
-  }
 }

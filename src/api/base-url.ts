@@ -110,3 +110,8 @@ function decodePathSegment(segment: string): string {
 function fail(message: string, hint: string): never {
   throw new UsageError(message, { hint });
 }
+
+/** Tables live in `public`, except for an organization member, whose tables live in a schema named after them. */
+export function defaultSchemaFor(baseUrl: string, username: string): string {
+  return /\/u\/[^/]+$/.test(new URL(baseUrl).pathname) ? username : 'public';
+}

@@ -80,3 +80,8 @@ export type ListOrder = 'name' | 'type' | 'updated_at';
 export const MASTER_KEY_NAME = 'Master';
 export const DEFAULT_PUBLIC_KEY_NAME = 'Default public';
 export const RESERVED_KEY_NAMES: readonly string[] = [MASTER_KEY_NAME, DEFAULT_PUBLIC_KEY_NAME];
+
+/** Master and Default public: they exist in every account and cannot be revoked. */
+export function isBuiltIn(name: string): boolean {
+  return name === MASTER_KEY_NAME || name === DEFAULT_PUBLIC_KEY_NAME;
+}

@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import type { Context } from '../context.js';
 import { CliError, ExitCode, UsageError } from '../errors.js';
 import { parseDuration, type Duration } from '../domain/duration.js';
-import { rememberNames } from '../cache/names.js';
+import type { CommandKit } from '../args/kit.js';
 import {
   FAIL_ON_SEVERITIES,
   auditJson,
@@ -41,7 +41,7 @@ function parseFailOn(value: string): FailOnSeverity {
   return value;
 }
 
-export function auditCommand(ctx: Context, run = auditRun): Command {
+export function auditCommand(kit: CommandKit): Command {
   return new Command('audit')
     .description('Report risky keys, each with the command that fixes it; --fail-on gates CI')
     .option('--max-age <duration>', 'report keys created longer ago than this: 90d, 12w, 24h…', (v: string) => parseDuration(v, '--max-age'))
@@ -62,17 +62,18 @@ Examples:
   $ carto-keys audit --scan .env --scan config/app.yml --json
   $ carto-keys audit | awk -F'\\t' '$1 == "high"'          # piped: tab-separated, one finding a line`,
     )
-    .action(async (o: { maxAge?: Duration; failOn?: FailOnSeverity; scan?: string[]; allMembers?: boolean }) => {
+    .action((o: { maxAge?: Duration; failOn?: FailOnSeverity; scan?: string[]; allMembers?: boolean }) => {
       if (o.allMembers) {
         throw new UsageError('--all-members needs organization support, which this version of carto-keys does not have yet.', {
           hint: 'Audit one account at a time: carto-keys --profile <member profile> audit',
         });
       }
-      await run(ctx, {
+      const opts: AuditOptions = {
         ...(o.maxAge !== undefined && { maxAge: o.maxAge }),
         ...(o.failOn !== undefined && { failOn: o.failOn }),
         scan: [...new Set(o.scan ?? [])],
-      });
+      };
+      kit.run((ctx) => auditRun(ctx, opts));
     });
 }
 
@@ -85,10 +86,9 @@ export async function auditRun(ctx: Context, opts: AuditOptions): Promise<void> 
   }
   const api = await ctx.api();
   const wire = await api.listKeys();
-  await rememberNames(ctx, { all: wire.map((k) => k.name) });
 
   const deployments = await deploymentRegistry(ctx);
-  const { profile, json } = ctx.globals();
+  const { profile, json } = ctx.globals;
   const findings = runAudit({
     keys: wire.map((k) => auditKey(k)),
     now: ctx.now(),

@@ -1,37 +1,26 @@
 import { Command } from 'commander';
 import type { Context } from '../context.js';
-import type { ApiClient } from '../api/client.js';
+import { defaultSchemaFor } from '../api/base-url.js';
 import { requireCredentials } from '../config/settings.js';
-import { rememberNames } from '../cache/names.js';
-import {
-  applyGrantChanges,
-  copyName,
-  diffGrants,
-  formatDiff,
-  grantSetsEqual,
-  normalizeRenderedGrants,
-  toCreateGrants,
-  validateKeyName,
-  type GrantChanges,
-  type GrantDiffLine,
-} from '../grants/index.js';
-import type { GrantSet } from '../grants/model.js';
-import { resolveSourceKey } from '../rotate/source.js';
+import { copyName, formatDiff, grantSetsEqual, normalizeRenderedGrants, toCreateGrants, validateKeyName, type GrantChanges } from '../grants/index.js';
+import type { CommandKit } from '../args/kit.js';
+import { addChangeOptions, changesFromFlags, checkChangeSyntax } from '../args/change-flags.js';
+import { planClone } from '../domain/clone-plan.js';
+import { keyJson, printCreatedKey } from '../ui/key-output.js';
 import { info, printJson, printLine, warn } from '../ui/output.js';
-import { addChangeOptions, changesFromFlags, checkChangeSyntax } from './change-flags.js';
-import { printCreatedKey } from './create.js';
-import { defaultSchemaFor, keyJson, promptKeyName } from './shared.js';
+import { promptKeyName } from '../ui/prompts.js';
 
 export interface CloneOptions {
   source: string;
   name?: string;
   changes: GrantChanges;
-  defaultSchema: string;
   dryRun: boolean;
   tokenOnly: boolean;
 }
 
-export function cloneCommand(ctx: Context, run = cloneRun): Command {
+type CloneFlags = GrantChanges & { name?: string; dryRun?: boolean; tokenOnly?: boolean };
+
+export function cloneCommand(kit: CommandKit): Command {
   const cmd = new Command('clone')
     .description("Copy a key's grants into a new key, with changes (keys cannot be edited)")
     .argument('<name-or-token>', 'the key to copy: its name, or its token')
@@ -49,43 +38,25 @@ Examples:
   $ carto-keys clone app --remove-table liked_cities:insert --remove-api maps --dry-run
   $ carto-keys clone "$LEAKED_TOKEN" --name app-new --json`,
     )
-    .action(async (source: string, o: GrantChanges & { name?: string; dryRun?: boolean; tokenOnly?: boolean }) => {
-      const name = o.name === undefined ? undefined : validateKeyName(o.name);
-      const changes = changesFromFlags(o);
-      const creds = requireCredentials(await ctx.settings());
-      const defaultSchema = defaultSchemaFor(creds.baseUrl, creds.username);
-      checkChangeSyntax(changes, defaultSchema);
-      await run(ctx, {
-        source,
-        ...(name !== undefined && { name }),
-        changes,
-        defaultSchema,
-        dryRun: o.dryRun === true,
-        tokenOnly: o.tokenOnly === true,
-      });
+    .action((source: string, o: CloneFlags) => {
+      const opts = parseClone(source, o);
+      kit.run((ctx) => cloneRun(ctx, opts));
     });
   return cmd;
 }
 
-export interface ClonePlan {
-  from: string;
-  before: GrantSet;
-  after: GrantSet;
-  diff: GrantDiffLine[];
-  dropped: string[];
-}
-
-/** Loads the source key and applies the changes: shared by clone and rotate. */
-export async function planClone(ctx: Context, api: ApiClient, source: string, changes: GrantChanges, defaultSchema: string): Promise<ClonePlan> {
-  const src = await resolveSourceKey(ctx, api, source);
-  const after = applyGrantChanges(src.grants, changes, { defaultSchema });
-  return { from: src.key.name, before: src.grants, after, diff: diffGrants(src.grants, after), dropped: src.dropped };
+export function parseClone(source: string, o: CloneFlags): CloneOptions {
+  const name = o.name === undefined ? undefined : validateKeyName(o.name);
+  const changes = changesFromFlags(o);
+  checkChangeSyntax(changes);
+  return { source, ...(name !== undefined && { name }), changes, dryRun: o.dryRun === true, tokenOnly: o.tokenOnly === true };
 }
 
 export async function cloneRun(ctx: Context, opts: CloneOptions): Promise<void> {
+  const creds = requireCredentials(await ctx.settings());
   const api = await ctx.api();
-  const plan = await planClone(ctx, api, opts.source, opts.changes, opts.defaultSchema);
-  const json = ctx.globals().json;
+  const plan = await planClone(ctx, api, opts.source, opts.changes, defaultSchemaFor(creds.baseUrl, creds.username));
+  const json = ctx.globals.json;
   if (!json) {
     for (const note of plan.dropped) warn(ctx, note);
     info(ctx, `Grants of the new key, compared with "${plan.from}":`);
@@ -106,7 +77,6 @@ export async function cloneRun(ctx: Context, opts: CloneOptions): Promise<void> 
   const { key, recovered } = await api.createKey(request, {
     isOurs: (existing) => grantSetsEqual(normalizeRenderedGrants(existing.grants).grants, plan.after),
   });
-  await rememberNames(ctx, { add: [key.name] });
   if (recovered) warn(ctx, 'The key was created but the reply was lost or unreadable; recovered it.');
   if (json && !opts.tokenOnly) {
     printJson(ctx, { ...keyJson(key, 'full'), clonedFrom: plan.from, diff: plan.diff });
@@ -117,6 +87,6 @@ export async function cloneRun(ctx: Context, opts: CloneOptions): Promise<void> 
 
 async function chooseCloneName(ctx: Context, from: string, taken: Set<string>, dryRun: boolean): Promise<string> {
   const suggested = copyName(from, taken);
-  if (dryRun || !ctx.io.canPrompt() || ctx.globals().yes) return suggested;
+  if (dryRun || !ctx.io.canPrompt() || ctx.globals.yes) return suggested;
   return promptKeyName(ctx, suggested, taken);
 }

@@ -1,6 +1,7 @@
 import { Argument, Command } from 'commander';
 import type { Context } from '../context.js';
 import { SHELLS, type Shell } from '../completion/shells.js';
+import type { CommandKit } from '../args/kit.js';
 
 export const INSTALL_HELP = `
 Install (then start a new shell):
@@ -16,7 +17,7 @@ The scripts ask carto-keys itself what to offer, so they keep working after an u
 come from a local cache of the active profile, refreshed by \`list\` and by every command that
 creates or deletes keys: completion never waits on the network.`;
 
-export function completionCommand(ctx: Context, run = completionRun): Command {
+export function completionCommand(kit: CommandKit): Command {
   return new Command('completion')
     .description('Print the shell completion script for bash, zsh or fish')
     .addArgument(new Argument('<shell>', SHELLS.join(', ')).choices(SHELLS))
@@ -28,7 +29,7 @@ Examples:
   $ carto-keys completion zsh > ~/.zfunc/_carto-keys
   $ source <(carto-keys completion bash)`,
     )
-    .action(async (shell: Shell) => run(ctx, shell));
+    .action((shell: Shell) => kit.run((ctx) => completionRun(ctx, shell)));
 }
 
 export async function completionRun(ctx: Context, shell: Shell): Promise<void> {

@@ -1,12 +1,13 @@
-import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { rename, rm, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { Command } from 'commander';
 import type { Context } from '../context.js';
 import { requireCredentials } from '../config/settings.js';
 import { FileError, UsageError } from '../errors.js';
 import { printJson, success, warn } from '../ui/output.js';
-import { defaultSchemaFor } from './shared.js';
+import { defaultSchemaFor } from '../api/base-url.js';
+import type { CommandKit } from '../args/kit.js';
+import { writeFileAtomic } from '../fs/atomic.js';
 
 export interface ExportOptions {
   /** undefined: stdout. */
@@ -14,7 +15,7 @@ export interface ExportOptions {
   force: boolean;
 }
 
-export function exportCommand(ctx: Context, run = exportRun): Command {
+export function exportCommand(kit: CommandKit): Command {
   return new Command('export')
     .description("Write the account's regular keys as a keys file (carto-keys.yaml), for plan and apply")
     .option('-o, --output <file>', 'write to this file instead of stdout (.json: as JSON)')
@@ -30,9 +31,10 @@ Examples:
   $ carto-keys export > carto-keys.yaml
   $ carto-keys export --json > carto-keys.json      # JSON is valid YAML: plan -f reads it as is`,
     )
-    .action(async (o: { output?: string; force?: boolean }) => {
+    .action((o: { output?: string; force?: boolean }) => {
       if (o.output !== undefined && o.output.trim() === '') throw new UsageError('-o/--output is empty: expected a file name.');
-      await run(ctx, { ...(o.output !== undefined && { output: o.output }), force: o.force === true });
+      const opts: ExportOptions = { ...(o.output !== undefined && { output: o.output }), force: o.force === true };
+      kit.run((ctx) => exportRun(ctx, opts));
     });
 }
 
@@ -45,7 +47,7 @@ export async function exportRun(ctx: Context, opts: ExportOptions): Promise<void
   const { exportKeys } = await import('../keyfile/export.js');
   const api = await ctx.api();
   const keys = await api.listKeys({ type: ['regular'] });
-  const json = ctx.globals().json;
+  const json = ctx.globals.json;
   const asJson = opts.output === undefined ? json : opts.output.toLowerCase().endsWith('.json');
   const result = exportKeys(keys, { defaultSchema: defaultSchemaFor(creds.baseUrl, creds.username), asJson });
   for (const w of result.warnings) warn(ctx, w);
@@ -66,14 +68,7 @@ async function writeKeyFile(path: string, text: string, force: boolean): Promise
       await writeFile(path, text, { flag: 'wx', mode: 0o644 });
       return;
     }
-    const tmp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
-    try {
-      await writeFile(tmp, text, { flag: 'wx', mode: 0o644 });
-      await rename(tmp, path);
-    } catch (err) {
-      await rm(tmp, { force: true });
-      throw err;
-    }
+    writeFileAtomic(path, text, { mode: 0o644 });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'EEXIST') throw new UsageError(`${path} already exists.`, { hint: 'Pass --force to overwrite it.' });

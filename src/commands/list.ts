@@ -4,11 +4,12 @@ import type { KeyType, ListOrder, WireApiKey } from '../api/types.js';
 import { UsageError } from '../errors.js';
 import { abbreviatePermissions } from '../grants/index.js';
 import { KEY_TYPES, type TablePermission } from '../grants/model.js';
-import { rememberNames } from '../cache/names.js';
 import { colors } from '../ui/color.js';
 import { info, maskToken, printLine } from '../ui/output.js';
 import { isoTime, shortLocalTime } from '../ui/time.js';
-import { keyJson, positiveInt } from './shared.js';
+import type { CommandKit } from '../args/kit.js';
+import { positiveInt } from '../args/flags.js';
+import { keyJson } from '../ui/key-output.js';
 
 export interface ListOptions {
   type?: KeyType[];
@@ -33,7 +34,7 @@ function parseOrder(value: string): ListOrder {
   return value as ListOrder;
 }
 
-export function listCommand(ctx: Context, run = listRun): Command {
+export function listCommand(kit: CommandKit): Command {
   return new Command('list')
     .alias('ls')
     .description('List API keys (every page is fetched)')
@@ -50,15 +51,21 @@ Examples:
   $ carto-keys list --json | jq -r '.[].name'
   $ carto-keys ls | cut -f1            # piped: tab-separated, no header`,
     )
-    .action(async (o: { type?: KeyType[]; order?: ListOrder; limit?: number; reveal?: boolean }) => {
-      await run(ctx, { ...o, reveal: o.reveal === true });
+    .action((o: { type?: KeyType[]; order?: ListOrder; limit?: number; reveal?: boolean }) => {
+      const opts: ListOptions = {
+        ...(o.type && { type: o.type }),
+        ...(o.order && { order: o.order }),
+        ...(o.limit !== undefined && { limit: o.limit }),
+        reveal: o.reveal === true,
+      };
+      kit.run((ctx) => listRun(ctx, opts));
     });
 }
 
 export async function listRun(ctx: Context, opts: ListOptions): Promise<void> {
   const api = await ctx.api();
   const token = (k: WireApiKey) => (opts.reveal && k.type !== 'master' ? k.token : maskToken(k.token));
-  const json = ctx.globals().json;
+  const json = ctx.globals.json;
   // JSON and tab-separated output are rendered page by page while the other pages are still on their
   // way: for 10,000 keys that is most of the work, and it then overlaps with the server's.
   const mode = opts.reveal ? 'full' : 'masked';
@@ -73,8 +80,6 @@ export async function listRun(ctx: Context, opts: ListOptions): Promise<void> {
     ...(opts.limit !== undefined && { limit: opts.limit }),
     ...(paged && { onPage: paged.onPage }),
   });
-  const names = keys.map((k) => k.name);
-  await rememberNames(ctx, opts.type || opts.limit !== undefined ? { add: names } : { all: names });
 
   if (json) {
     // Exactly what printJson(ctx, keys.map(keyJson)) prints.

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
-import type { Context, Target } from '../context.js';
+import type { Context, Env, Target } from '../context.js';
+import { globalsOf, type CommandKit } from '../args/kit.js';
 import { resolveBaseUrl } from '../api/base-url.js';
 import { AuthError, UsageError } from '../errors.js';
 import { DEFAULT_PROFILE, fingerprint } from '../config/settings.js';
@@ -9,14 +10,17 @@ import { SANDBOX_BASE_URL, SANDBOX_PROFILE, SANDBOX_USER } from '../sandbox/embe
 
 export interface LoginOptions {
   profile: string;
-  target: Omit<Target, 'token'>;
-  /** Where the key comes from; read only after the target is known to be valid. */
-  readKey: () => Promise<string>;
-  /** Profile data stored besides the key. */
+  /** Where to log in; undefined: ask (the parse layer made sure a terminal can). */
+  target?: Omit<Target, 'token'>;
+  /** Read the key from stdin (--with-key) rather than the environment or a prompt. */
+  withKey: boolean;
+  /** The built-in sandbox: its key comes from the embedded emulator. */
   sandbox: boolean;
 }
 
-export function loginCommand(ctx: Context, run = loginRun): Command {
+type LoginFlags = { user?: string; baseUrl?: string; withKey?: boolean; sandbox?: boolean };
+
+export function loginCommand(kit: CommandKit): Command {
   return new Command('login')
     .description('Store the Master key of a CARTO account in a profile, after checking it')
     .option('--user <username>', 'CARTO username (alone: https://<username>.carto.com)')
@@ -36,61 +40,67 @@ Examples:
   $ carto-keys login --base-url https://acme.carto.com/u/jdoe --profile acme
   $ carto-keys login --user jdoe --with-key < master-key.txt`,
     )
-    .action(async (o: { user?: string; baseUrl?: string; withKey?: boolean; sandbox?: boolean }) => {
-      await run(ctx, await parseLogin(ctx, o));
+    .action((o: LoginFlags, cmd: Command) => {
+      const opts = parseLogin(o, globalsOf(cmd).profile, kit.env, kit.canPrompt());
+      kit.run((ctx) => loginRun(ctx, opts));
     });
 }
 
-async function parseLogin(ctx: Context, o: { user?: string; baseUrl?: string; withKey?: boolean; sandbox?: boolean }): Promise<LoginOptions> {
-  const flagProfile = ctx.globals().profile;
+export function parseLogin(o: LoginFlags, flagProfile: string | undefined, env: Env, canPrompt: boolean): LoginOptions {
   if (flagProfile !== undefined && !isValidProfileName(flagProfile)) {
     throw new UsageError(`Invalid profile name "${flagProfile}".`, { hint: 'Profile names use letters, digits, ".", "_" and "-".' });
   }
   if (o.sandbox) {
     if (o.user || o.baseUrl || o.withKey) throw new UsageError('--sandbox takes no --user, --base-url or --with-key: the sandbox has its own account.');
-    const { ensureEmbeddedSandbox } = await import('../sandbox/embedded.js');
     return {
       profile: flagProfile ?? SANDBOX_PROFILE,
       target: { baseUrl: SANDBOX_BASE_URL, username: SANDBOX_USER, sandbox: true },
-      readKey: async () => ensureEmbeddedSandbox(ctx.paths.data).masterKey,
+      withKey: false,
       sandbox: true,
     };
   }
   let user = o.user;
   let baseUrl = o.baseUrl;
   if (user === undefined && baseUrl === undefined) {
-    user = ctx.env.CARTO_KEYS_USERNAME || undefined;
-    baseUrl = ctx.env.CARTO_KEYS_BASE_URL || undefined;
+    user = env.CARTO_KEYS_USERNAME || undefined;
+    baseUrl = env.CARTO_KEYS_BASE_URL || undefined;
   }
-  if (user === undefined && baseUrl === undefined) {
-    if (!ctx.io.canPrompt()) throw new UsageError('Which account? Pass --user <username> or --base-url <url>.');
-    const answer = (await ctx.prompter.input('CARTO username or API base URL:')).trim();
-    if (/^https?:\/\//.test(answer)) baseUrl = answer;
-    else user = answer;
+  if (user === undefined && baseUrl === undefined && !canPrompt) throw new UsageError('Which account? Pass --user <username> or --base-url <url>.');
+  const target = user === undefined && baseUrl === undefined ? undefined : accountTarget(user, baseUrl);
+  return { profile: flagProfile ?? DEFAULT_PROFILE, ...(target && { target }), withKey: o.withKey === true, sandbox: false };
+}
+
+function accountTarget(user: string | undefined, baseUrl: string | undefined): Omit<Target, 'token'> {
+  return { ...resolveBaseUrl({ ...(user !== undefined && { user }), ...(baseUrl !== undefined && { baseUrl }) }), sandbox: false };
+}
+
+async function askTarget(ctx: Context): Promise<Omit<Target, 'token'>> {
+  const answer = (await ctx.prompter.input('CARTO username or API base URL:')).trim();
+  return /^https?:\/\//.test(answer) ? accountTarget(undefined, answer) : accountTarget(answer, undefined);
+}
+
+/** The key, from the embedded sandbox, stdin (--with-key), CARTO_KEYS_MASTER_KEY or a masked prompt. */
+async function readKey(ctx: Context, opts: LoginOptions, username: string): Promise<string> {
+  if (opts.sandbox) {
+    const { ensureEmbeddedSandbox } = await import('../sandbox/embedded.js');
+    return ensureEmbeddedSandbox(ctx.paths.data).masterKey;
   }
-  const resolved = resolveBaseUrl({ ...(user !== undefined && { user }), ...(baseUrl !== undefined && { baseUrl }) });
+  if (opts.withKey) {
+    if (ctx.io.stdin.isTTY) throw new UsageError('--with-key reads the key from stdin, but stdin is a terminal.', { hint: 'Use: carto-keys login --with-key < key-file' });
+    return ctx.io.readStdin();
+  }
   const envKey = ctx.env.CARTO_KEYS_MASTER_KEY;
-  return {
-    profile: flagProfile ?? DEFAULT_PROFILE,
-    target: { ...resolved, sandbox: false },
-    readKey: async () => {
-      if (o.withKey) {
-        if (ctx.io.stdin.isTTY) throw new UsageError('--with-key reads the key from stdin, but stdin is a terminal.', { hint: 'Use: carto-keys login --with-key < key-file' });
-        return ctx.io.readStdin();
-      }
-      if (envKey) return envKey;
-      if (!ctx.io.canPrompt()) throw new UsageError('No Master key: pass --with-key and the key on stdin, or set CARTO_KEYS_MASTER_KEY.');
-      return ctx.prompter.password(`Master key of ${resolved.username} (input hidden):`);
-    },
-    sandbox: false,
-  };
+  if (envKey) return envKey;
+  if (!ctx.io.canPrompt()) throw new UsageError('No Master key: pass --with-key and the key on stdin, or set CARTO_KEYS_MASTER_KEY.');
+  return ctx.prompter.password(`Master key of ${username} (input hidden):`);
 }
 
 export async function loginRun(ctx: Context, opts: LoginOptions): Promise<void> {
-  const token = (await opts.readKey()).trim();
+  const where = opts.target ?? (await askTarget(ctx));
+  const token = (await readKey(ctx, opts, where.username)).trim();
   if (token === '') throw new UsageError('The Master key is empty.');
   if (/\s/.test(token)) throw new UsageError('The Master key contains spaces or line breaks; check what was pasted or piped.');
-  const target: Target = { ...opts.target, token };
+  const target: Target = { ...where, token };
   const api = await ctx.clientFor(target);
   let key;
   try {
@@ -121,7 +131,7 @@ export async function loginRun(ctx: Context, opts: LoginOptions): Promise<void> 
     };
     data.currentProfile = opts.profile;
   });
-  if (ctx.globals().json) {
+  if (ctx.globals.json) {
     printJson(ctx, { profile: opts.profile, username: target.username, baseUrl: target.baseUrl, sandbox: opts.sandbox, fingerprint: fingerprint(token), configPath: store.path });
     return;
   }

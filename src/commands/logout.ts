@@ -1,8 +1,9 @@
 import { Command } from 'commander';
 import type { Context } from '../context.js';
+import type { CommandKit } from '../args/kit.js';
 import { printJson, success, warn } from '../ui/output.js';
 
-export function logoutCommand(ctx: Context, run = logoutRun): Command {
+export function logoutCommand(kit: CommandKit): Command {
   return new Command('logout')
     .description('Forget the stored Master key of the profile (its user and URL are kept)')
     .addHelpText(
@@ -12,7 +13,7 @@ Examples:
   $ carto-keys logout
   $ carto-keys logout --profile acme`,
     )
-    .action(async () => run(ctx));
+    .action(() => kit.run(logoutRun));
 }
 
 export async function logoutRun(ctx: Context): Promise<void> {
@@ -27,12 +28,12 @@ export async function logoutRun(ctx: Context): Promise<void> {
         return true;
       })
     : false;
-  if (ctx.globals().json) {
+  if (ctx.globals.json) {
     printJson(ctx, { profile: s.profile, removed });
   } else if (removed) {
     success(ctx, `Removed the Master key of profile "${s.profile}" from ${store.path}.`);
   } else {
     warn(ctx, `Profile "${s.profile}" has no stored Master key: nothing to do.`);
   }
-  if (s.keySource?.kind === 'env' && !ctx.globals().json) warn(ctx, 'CARTO_KEYS_MASTER_KEY is still set in the environment and is used while it is.');
+  if (s.keySource?.kind === 'env' && !ctx.globals.json) warn(ctx, 'CARTO_KEYS_MASTER_KEY is still set in the environment and is used while it is.');
 }

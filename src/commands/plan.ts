@@ -4,7 +4,8 @@ import { requireCredentials } from '../config/settings.js';
 import { ChangesPendingSignal } from '../errors.js';
 import { DEFAULT_KEY_FILE } from '../keyfile/model.js';
 import { printJson, printLine } from '../ui/output.js';
-import { defaultSchemaFor } from './shared.js';
+import { defaultSchemaFor } from '../api/base-url.js';
+import type { CommandKit } from '../args/kit.js';
 
 export interface PlanOptions {
   file: string;
@@ -12,7 +13,7 @@ export interface PlanOptions {
   prune: boolean;
 }
 
-export function planCommand(ctx: Context, run = planRun): Command {
+export function planCommand(kit: CommandKit): Command {
   return new Command('plan')
     .description('Compare carto-keys.yaml with the account: what apply would create, replace, rotate or delete')
     .option('-f, --file <path>', `the keys file (default ${DEFAULT_KEY_FILE})`)
@@ -30,9 +31,10 @@ Examples:
   $ carto-keys plan --detailed-exitcode       # in CI: 0 no changes, 6 changes pending
   $ carto-keys plan --json | jq '.keys[] | select(.action != "none")'`,
     )
-    .action(async (o: { file?: string; detailedExitcode?: boolean; prune?: boolean }) =>
-      run(ctx, { file: o.file ?? DEFAULT_KEY_FILE, detailedExitcode: o.detailedExitcode === true, prune: o.prune === true }),
-    );
+    .action((o: { file?: string; detailedExitcode?: boolean; prune?: boolean }) => {
+      const opts: PlanOptions = { file: o.file ?? DEFAULT_KEY_FILE, detailedExitcode: o.detailedExitcode === true, prune: o.prune === true };
+      kit.run((ctx) => planRun(ctx, opts));
+    });
 }
 
 export async function planRun(ctx: Context, opts: PlanOptions): Promise<void> {
@@ -43,7 +45,7 @@ export async function planRun(ctx: Context, opts: PlanOptions): Promise<void> {
   const loaded = await readKeyFile(opts.file, defaultSchemaFor(creds.baseUrl, creds.username));
   const api = await ctx.api();
   const { plan } = await planFromAccount(api, loaded, { now: ctx.now(), prune: opts.prune, masterKey: creds.masterKey });
-  if (ctx.globals().json) printJson(ctx, planJson(plan, opts.file));
+  if (ctx.globals.json) printJson(ctx, planJson(plan, opts.file));
   else for (const line of formatPlan(plan, { color: ctx.io.colorStdout, prune: opts.prune })) printLine(ctx, line);
   if (opts.detailedExitcode && plan.changesPending) throw new ChangesPendingSignal();
 }

@@ -4,9 +4,11 @@ import { UsageError } from '../errors.js';
 import type { ConfigData } from '../config/store.js';
 import { colors } from '../ui/color.js';
 import { info, printJson, printLine, success } from '../ui/output.js';
-import { confirmOrCancel, requireYesOrTty } from './shared.js';
+import { globalsOf, type CommandKit } from '../args/kit.js';
+import { requireYesOrTty } from '../args/flags.js';
+import { confirmOrCancel } from '../ui/prompts.js';
 
-export function profileCommand(ctx: Context): Command {
+export function profileCommand(kit: CommandKit): Command {
   const profile = new Command('profile').description('Manage profiles (one per account)').addHelpText(
     'after',
     `
@@ -20,22 +22,22 @@ Examples:
     .alias('ls')
     .description('List profiles; * marks the current one')
     .addHelpText('after', '\nExamples:\n  $ carto-keys profile list\n  $ carto-keys profile list --json')
-    .action(() => profileListRun(ctx));
+    .action(() => kit.run(profileListRun));
   profile
     .command('use')
     .description('Make a profile the current one')
     .argument('<profile>', 'profile name')
     .addHelpText('after', '\nExamples:\n  $ carto-keys profile use acme\n  $ CARTO_KEYS_PROFILE=acme carto-keys list   # one command only')
-    .action((name: string) => profileUseRun(ctx, name));
+    .action((name: string) => kit.run((ctx) => profileUseRun(ctx, name)));
   profile
     .command('remove')
     .alias('rm')
     .description('Delete a profile and its stored Master key, after confirmation')
     .argument('<profile>', 'profile name')
     .addHelpText('after', '\nExamples:\n  $ carto-keys profile remove old\n  $ carto-keys profile rm old --yes')
-    .action(async (name: string) => {
-      requireYesOrTty(ctx, 'Removing a profile');
-      await profileRemoveRun(ctx, name);
+    .action((name: string, _o: unknown, cmd: Command) => {
+      requireYesOrTty(globalsOf(cmd).yes, kit.canPrompt(), 'Removing a profile');
+      kit.run((ctx) => profileRemoveRun(ctx, name));
     });
   return profile;
 }
@@ -43,7 +45,7 @@ Examples:
 export async function profileListRun(ctx: Context): Promise<void> {
   const data = (await ctx.config()).read();
   const names = Object.keys(data.profiles).sort();
-  if (ctx.globals().json) {
+  if (ctx.globals.json) {
     printJson(
       ctx,
       names.map((name) => {
@@ -84,7 +86,7 @@ export async function profileUseRun(ctx: Context, name: string): Promise<void> {
     requireProfile(data, name);
     data.currentProfile = name;
   });
-  if (ctx.globals().json) printJson(ctx, { current: name });
+  if (ctx.globals.json) printJson(ctx, { current: name });
   else success(ctx, `Profile "${name}" is now current.`);
 }
 
@@ -97,6 +99,6 @@ export async function profileRemoveRun(ctx: Context, name: string): Promise<void
     delete data.profiles[name];
     if (data.currentProfile === name) delete data.currentProfile;
   });
-  if (ctx.globals().json) printJson(ctx, { removed: name });
+  if (ctx.globals.json) printJson(ctx, { removed: name });
   else success(ctx, `Removed profile "${name}".`);
 }

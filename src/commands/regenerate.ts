@@ -5,11 +5,12 @@ import { requireCredentials } from '../config/settings.js';
 import type { ApiClient } from '../api/client.js';
 import { withHint } from '../api/failures.js';
 import { ApiError, AuthError, FileError, UsageError } from '../errors.js';
-import { rememberNames } from '../cache/names.js';
+import { globalsOf, type CommandKit } from '../args/kit.js';
+import { requireYesOrTty } from '../args/flags.js';
+import { printCreatedKey } from '../ui/key-output.js';
 import { printJson, printLine, success, warn } from '../ui/output.js';
-import { printCreatedKey } from './create.js';
-import { shellQuote } from './revoke.js';
-import { confirmOrCancel, requireYesOrTty } from './shared.js';
+import { confirmOrCancel } from '../ui/prompts.js';
+import { shellQuote } from '../ui/shell-quote.js';
 
 export interface RegenerateOptions {
   name: string;
@@ -17,7 +18,7 @@ export interface RegenerateOptions {
   printToken: boolean;
 }
 
-export function regenerateCommand(ctx: Context, run = regenerateRun): Command {
+export function regenerateCommand(kit: CommandKit): Command {
   return new Command('regenerate')
     .description('Give an API key a new token, after confirmation (the old token stops working at once)')
     .argument('<name>', 'name of the API key ("Master" included)')
@@ -33,12 +34,13 @@ Examples:
   $ carto-keys regenerate app
   $ carto-keys regenerate Master --yes`,
     )
-    .action(async (name: string, o: { tokenOnly?: boolean; printToken?: boolean }) => {
+    .action((name: string, o: { tokenOnly?: boolean; printToken?: boolean }, cmd: Command) => {
       if (name === DEFAULT_PUBLIC_KEY_NAME) {
         throw new UsageError('The Default public key has a fixed token ("default_public") and cannot be regenerated.');
       }
-      requireYesOrTty(ctx, 'Regenerating a token');
-      await run(ctx, { name, tokenOnly: o.tokenOnly === true, printToken: o.printToken === true });
+      requireYesOrTty(globalsOf(cmd).yes, kit.canPrompt(), 'Regenerating a token');
+      const opts: RegenerateOptions = { name, tokenOnly: o.tokenOnly === true, printToken: o.printToken === true };
+      kit.run((ctx) => regenerateRun(ctx, opts));
     });
 }
 
@@ -54,7 +56,7 @@ export async function regenerateRun(ctx: Context, opts: RegenerateOptions): Prom
   }
   const api = await ctx.api();
   const key = await api.getKey(opts.name);
-  if (!ctx.globals().json) {
+  if (!ctx.globals.json) {
     warn(ctx, `Apps using the current token of "${key.name}" will stop working until they get the new one.`);
     if (key.type === 'regular') warn(ctx, `To switch apps over without downtime, use \`carto-keys rotate ${shellQuote(key.name)}\` instead.`);
   }
@@ -68,7 +70,7 @@ export async function regenerateRun(ctx: Context, opts: RegenerateOptions): Prom
       updated = await afterFailedRegenerate(api, key, err);
       recovered = true;
     }
-    if (recovered && !ctx.globals().json) warn(ctx, 'The token was regenerated but the reply was lost or unreadable; fetched the new one.');
+    if (recovered && !ctx.globals.json) warn(ctx, 'The token was regenerated but the reply was lost or unreadable; fetched the new one.');
     return updated;
   };
   if (key.type === 'master' && !(opts.printToken && creds.keySource.kind === 'env')) {
@@ -76,10 +78,9 @@ export async function regenerateRun(ctx: Context, opts: RegenerateOptions): Prom
     return;
   }
   const updated = await regenerate();
-  await rememberNames(ctx, { add: [updated.name] });
   if (updated.type === 'master') {
     printLine(ctx, updated.token);
-    if (!ctx.globals().json) warn(ctx, 'Update CARTO_KEYS_MASTER_KEY (and any secret store holding it) with the new Master key.');
+    if (!ctx.globals.json) warn(ctx, 'Update CARTO_KEYS_MASTER_KEY (and any secret store holding it) with the new Master key.');
     return;
   }
   printCreatedKey(ctx, updated, undefined, opts.tokenOnly, 'Regenerated');
@@ -115,8 +116,7 @@ async function regenerateStoredMaster(ctx: Context, profile: string, regenerate:
       cause: err,
     });
   }
-  await rememberNames(ctx, { add: [key.name] });
-  if (ctx.globals().json) printJson(ctx, { name: key.name, type: key.type, stored: true, profile });
+  if (ctx.globals.json) printJson(ctx, { name: key.name, type: key.type, stored: true, profile });
   else success(ctx, `Regenerated the Master key and stored it in profile "${profile}" (${store.path}).`);
 }
 

@@ -1,15 +1,18 @@
 import { Command } from 'commander';
 import type { Context } from '../context.js';
+import { isBuiltIn } from '../api/types.js';
 import { ApiError, UsageError } from '../errors.js';
-import { rememberNames } from '../cache/names.js';
+import { globalsOf, type CommandKit } from '../args/kit.js';
+import { requireYesOrTty } from '../args/flags.js';
 import { printJson, success } from '../ui/output.js';
-import { confirmOrCancel, isBuiltIn, requireYesOrTty } from './shared.js';
+import { confirmOrCancel } from '../ui/prompts.js';
+import { shellQuote } from '../ui/shell-quote.js';
 
 export interface RevokeOptions {
   names: string[];
 }
 
-export function revokeCommand(ctx: Context, run = revokeRun): Command {
+export function revokeCommand(kit: CommandKit): Command {
   return new Command('revoke')
     .aliases(['delete', 'rm'])
     .description('Revoke (delete) regular API keys, after confirmation')
@@ -23,15 +26,16 @@ Examples:
   $ carto-keys revoke old-app
   $ carto-keys rm app-1 app-2 --yes`,
     )
-    .action(async (names: string[]) => {
+    .action((names: string[], _o: unknown, cmd: Command) => {
       const builtIn = names.find(isBuiltIn);
       if (builtIn !== undefined) {
         throw new UsageError(`"${builtIn}" is a built-in key and cannot be revoked.`, {
           hint: builtIn === 'Master' ? 'To change the Master token, use `carto-keys regenerate Master`.' : undefined,
         });
       }
-      requireYesOrTty(ctx, 'Revoking API keys');
-      await run(ctx, { names: [...new Set(names)] });
+      requireYesOrTty(globalsOf(cmd).yes, kit.canPrompt(), 'Revoking API keys');
+      const opts = { names: [...new Set(names)] };
+      kit.run((ctx) => revokeRun(ctx, opts));
     });
 }
 
@@ -53,7 +57,6 @@ export async function revokeRun(ctx: Context, opts: RevokeOptions): Promise<void
       await api.deleteKey(key.name);
     } catch (err) {
       if (revoked.length === 0 || !(err instanceof ApiError)) throw err;
-      await rememberNames(ctx, { remove: revoked });
       // Say exactly what happened: some keys are gone, the rest are not.
       throw new ApiError(err.kind, `Revoked ${revoked.map((n) => `"${n}"`).join(', ')}, but not "${key.name}": ${err.message}`, {
         hint: `Run \`carto-keys revoke ${keys.slice(revoked.length).map((k) => shellQuote(k.name)).join(' ')}\` to finish.`,
@@ -61,12 +64,7 @@ export async function revokeRun(ctx: Context, opts: RevokeOptions): Promise<void
       });
     }
     revoked.push(key.name);
-    if (!ctx.globals().json) success(ctx, `Revoked API key "${key.name}"`);
+    if (!ctx.globals.json) success(ctx, `Revoked API key "${key.name}"`);
   }
-  await rememberNames(ctx, { remove: revoked });
-  if (ctx.globals().json) printJson(ctx, { revoked });
-}
-
-export function shellQuote(s: string): string {
-  return /^[A-Za-z0-9_.,:@%+=\/-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+  if (ctx.globals.json) printJson(ctx, { revoked });
 }

@@ -1,6 +1,5 @@
 import { Command } from 'commander';
 import type { Context } from '../context.js';
-import { requireCredentials } from '../config/settings.js';
 import { UsageError } from '../errors.js';
 import { hasGrantChanges, validateKeyName, type GrantChanges } from '../grants/index.js';
 import { printJson, printLine, success } from '../ui/output.js';
@@ -11,8 +10,9 @@ import { resumeRotation, type ResumeOptions } from '../rotate/resume.js';
 import { startRotation, type StartOptions } from '../rotate/start.js';
 import { commandTarget, envFileTarget, targetJson, type DeployTarget } from '../rotate/targets.js';
 import { ciUi } from '../rotate/ui.js';
-import { addChangeOptions, changesFromFlags, checkChangeSyntax } from './change-flags.js';
-import { collect, defaultSchemaFor, requireYesOrTty } from './shared.js';
+import { globalsOf, type CommandKit } from '../args/kit.js';
+import { addChangeOptions, changesFromFlags, checkChangeSyntax } from '../args/change-flags.js';
+import { collect, requireYesOrTty } from '../args/flags.js';
 
 export type RotateOptions =
   | { mode: 'start'; start: StartOptions; printToken: boolean }
@@ -30,7 +30,7 @@ interface RotateFlags extends GrantChanges {
   abort?: string | true;
 }
 
-export function rotateCommand(ctx: Context, run = rotateRun): Command {
+export function rotateCommand(kit: CommandKit): Command {
   const cmd = new Command('rotate')
     .description('Replace a key: clone it (with changes), deploy the new token, verify it, delete the old key')
     .argument('[name-or-token]', 'the key to replace: its name, or its token')
@@ -60,12 +60,15 @@ Examples:
   $ carto-keys rotate --resume app
   $ carto-keys rotate --abort app --yes`,
     )
-    .action(async (arg: string | undefined, o: RotateFlags) => run(ctx, await rotateOptions(ctx, arg, o)));
+    .action((arg: string | undefined, o: RotateFlags, cmd: Command) => {
+      const opts = rotateOptions(arg, o, globalsOf(cmd).yes, kit.canPrompt());
+      kit.run((ctx) => rotateRun(ctx, opts));
+    });
   return cmd;
 }
 
-/** Flags → options. Every refusal here is exit 2 with nothing sent (only local settings are read). */
-async function rotateOptions(ctx: Context, arg: string | undefined, o: RotateFlags): Promise<RotateOptions> {
+/** Flags → options. Every refusal here is exit 2, with nothing read or sent. */
+export function rotateOptions(arg: string | undefined, o: RotateFlags, yes: boolean, canPrompt: boolean): RotateOptions {
   if (o.resume !== undefined && o.abort !== undefined) throw new UsageError('--resume and --abort cannot be used together.');
   if (o.deleteOld && o.keepOld) throw new UsageError('--delete-old and --keep-old cannot be used together.');
   const deleteOld = o.deleteOld ? true : o.keepOld ? false : undefined;
@@ -89,8 +92,8 @@ async function rotateOptions(ctx: Context, arg: string | undefined, o: RotateFla
       return { mode: 'resume', resume: { ...(name !== undefined && { name }), ...(deleteOld !== undefined && { deleteOld }) }, printToken };
     }
     if (deleteOld !== undefined || printToken) throw new UsageError('--abort takes no --delete-old, --keep-old or --print-token.');
-    requireYesOrTty(ctx, 'Aborting a rotation (it revokes the new key)');
-    return { mode: 'abort', abort: { ...(name !== undefined && { name }), yes: ctx.globals().yes } };
+    requireYesOrTty(yes, canPrompt, 'Aborting a rotation (it revokes the new key)');
+    return { mode: 'abort', abort: { ...(name !== undefined && { name }), yes } };
   }
 
   if (arg === undefined) {
@@ -104,8 +107,7 @@ async function rotateOptions(ctx: Context, arg: string | undefined, o: RotateFla
     ...(o.deployEnvFile ?? []).map((spec) => envFileTarget(spec)),
     ...(o.deployCmd ?? []).map((command) => commandTarget(command)),
   ];
-  const { yes } = ctx.globals();
-  if (!ctx.io.canPrompt()) {
+  if (!canPrompt) {
     if (!yes) throw new UsageError('rotate creates and deletes keys: pass --yes when not running in a terminal.');
     if (deleteOld === undefined) {
       throw new UsageError('Pass --delete-old or --keep-old: without a terminal, rotate cannot ask whether to delete the old key.');
@@ -116,15 +118,12 @@ async function rotateOptions(ctx: Context, arg: string | undefined, o: RotateFla
       });
     }
   }
-  const creds = requireCredentials(await ctx.settings());
-  const defaultSchema = defaultSchemaFor(creds.baseUrl, creds.username);
-  checkChangeSyntax(changes, defaultSchema);
+  checkChangeSyntax(changes);
   return {
     mode: 'start',
     start: {
       source: arg,
       changes,
-      defaultSchema,
       ...(newName !== undefined && { newName }),
       targets,
       ...(deleteOld !== undefined && { deleteOld }),
@@ -157,7 +156,7 @@ export async function rotateRun(ctx: Context, opts: RotateOptions): Promise<void
 
 function printRotation(ctx: Context, { journal: j, token }: RotationResult, printToken: boolean): void {
   const deleted = j.steps.deleted !== null;
-  if (ctx.globals().json) {
+  if (ctx.globals.json) {
     printJson(ctx, {
       old: j.oldName,
       new: j.newName,
@@ -174,7 +173,7 @@ function printRotation(ctx: Context, { journal: j, token }: RotationResult, prin
 }
 
 function printAbort(ctx: Context, { journal: j, revoked, restored }: AbortResult): void {
-  if (ctx.globals().json) {
+  if (ctx.globals.json) {
     printJson(ctx, { aborted: true, old: j.oldName, new: j.newName, revoked, restored: restored.map(targetJson) });
     return;
   }

@@ -2,7 +2,8 @@ import { Command } from 'commander';
 import type { Context } from '../context.js';
 import { UsageError } from '../errors.js';
 import { info, printJson, printLine, success } from '../ui/output.js';
-import { positiveInt } from './shared.js';
+import type { CommandKit } from '../args/kit.js';
+import { positiveInt } from '../args/flags.js';
 
 export interface ServeOptions {
   port: number;
@@ -20,7 +21,7 @@ function port(value: string): number {
   return n;
 }
 
-export function sandboxCommand(ctx: Context): Command {
+export function sandboxCommand(kit: CommandKit): Command {
   const sandbox = new Command('sandbox').description('The built-in emulator of CARTO\'s Auth API').addHelpText(
     'after',
     `
@@ -44,12 +45,21 @@ Examples:
       'after',
       '\nExamples:\n  $ carto-keys sandbox serve\n  $ carto-keys sandbox serve --port 0 --json          # any free port; {baseUrl, masterKey} on stdout\n  $ carto-keys sandbox serve --state demo.json --quota 5',
     )
-    .action(async (o: ServeOptions) => serveRun(ctx, o));
+    .action((o: ServeOptions) => {
+      const opts: ServeOptions = {
+        port: o.port,
+        ...(o.state !== undefined && { state: o.state }),
+        ...(o.quota !== undefined && { quota: o.quota }),
+        ...(o.maxLifetime !== undefined && { maxLifetime: o.maxLifetime }),
+        ...(o.seedKeys !== undefined && { seedKeys: o.seedKeys }),
+      };
+      kit.run((ctx) => serveRun(ctx, opts));
+    });
   sandbox
     .command('reset')
     .description('Start the embedded sandbox afresh (all its keys are lost; a new Master key)')
     .addHelpText('after', '\nExamples:\n  $ carto-keys sandbox reset')
-    .action(async () => resetRun(ctx));
+    .action(() => kit.run(resetRun));
   return sandbox;
 }
 
@@ -71,7 +81,7 @@ export async function serveRun(ctx: Context, o: ServeOptions): Promise<void> {
   const baseUrl = `${server.url}/user/${state.users[0]!.username}`;
   const masterKey = masterKeyOf(state);
   // The sandbox's Master key is printed on purpose: it guards nothing but this throwaway emulator.
-  if (ctx.globals().json) {
+  if (ctx.globals.json) {
     printJson(ctx, { baseUrl, username: state.users[0]!.username, masterKey, port: server.port });
   } else {
     printLine(ctx, `Base URL:   ${baseUrl}`);
@@ -108,6 +118,6 @@ export async function resetRun(ctx: Context): Promise<void> {
     }
     return names;
   });
-  if (ctx.globals().json) printJson(ctx, { reset: true, stateFile: path, profilesUpdated: updated });
+  if (ctx.globals.json) printJson(ctx, { reset: true, stateFile: path, profilesUpdated: updated });
   else success(ctx, `The sandbox starts afresh (${path}).${updated.length ? ` Updated profile${updated.length > 1 ? 's' : ''} ${updated.map((n) => `"${n}"`).join(', ')}.` : ' Run `carto-keys login --sandbox` to use it.'}`);
 }

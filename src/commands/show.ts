@@ -2,11 +2,11 @@ import { Command } from 'commander';
 import type { Context } from '../context.js';
 import { describeKeySource } from '../config/settings.js';
 import { UsageError } from '../errors.js';
-import { rememberNames } from '../cache/names.js';
 import { colors } from '../ui/color.js';
 import { inheritsDefaultPublic, keyDetailLines } from '../ui/key-view.js';
 import { maskToken, printJson, printLine } from '../ui/output.js';
-import { keyJson } from './shared.js';
+import { keyJson } from '../ui/key-output.js';
+import type { CommandKit } from '../args/kit.js';
 import { MASTER_KEY_NAME } from '../api/types.js';
 
 export interface ShowOptions {
@@ -15,7 +15,7 @@ export interface ShowOptions {
   tokenOnly: boolean;
 }
 
-export function showCommand(ctx: Context, run = showRun): Command {
+export function showCommand(kit: CommandKit): Command {
   return new Command('show')
     .alias('inspect')
     .description('Show one API key with every grant')
@@ -30,8 +30,9 @@ Examples:
   $ carto-keys show "Default public" --json
   $ export CARTO_API_KEY=$(carto-keys show app --token)`,
     )
-    .action(async (name: string, o: { reveal?: boolean; token?: boolean }) => {
-      await run(ctx, { name, reveal: o.reveal === true, tokenOnly: o.token === true });
+    .action((name: string, o: { reveal?: boolean; token?: boolean }) => {
+      const opts: ShowOptions = { name, reveal: o.reveal === true, tokenOnly: o.token === true };
+      kit.run((ctx) => showRun(ctx, opts));
     });
 }
 
@@ -42,13 +43,12 @@ export async function showRun(ctx: Context, opts: ShowOptions): Promise<void> {
   const api = await ctx.api();
   const key = await api.getKey(opts.name);
   if (wantsToken && key.type === 'master') await refuseMaster(ctx);
-  await rememberNames(ctx, { add: [key.name] });
 
   if (opts.tokenOnly) {
     printLine(ctx, key.token);
     return;
   }
-  if (ctx.globals().json) {
+  if (ctx.globals.json) {
     printJson(ctx, { ...keyJson(key, opts.reveal ? 'full' : 'masked'), inheritsDefaultPublic: inheritsDefaultPublic(key) });
     return;
   }

@@ -3,9 +3,10 @@ import type { Context } from '../context.js';
 import { CliError, ExitCode } from '../errors.js';
 import { describeKeySource, fingerprint, requireCredentials } from '../config/settings.js';
 import { colors } from '../ui/color.js';
+import type { CommandKit } from '../args/kit.js';
 import { printJson, printLine } from '../ui/output.js';
 
-export function statusCommand(ctx: Context, run = statusRun): Command {
+export function statusCommand(kit: CommandKit): Command {
   return new Command('status')
     .description('Show the active profile and check that its Master key works')
     .addHelpText(
@@ -17,7 +18,7 @@ Examples:
   $ carto-keys status
   $ carto-keys status --profile acme --json`,
     )
-    .action(async () => run(ctx));
+    .action(() => kit.run(statusRun));
 }
 
 /** An error whose message was already shown (in the status report): only its exit code matters. */
@@ -50,7 +51,7 @@ export async function statusRun(ctx: Context): Promise<void> {
     fingerprint: s.masterKey ? fingerprint(s.masterKey) : null,
     api: { ok: check.ok, message: check.message, ...(check.code && { code: check.code }) },
   };
-  if (ctx.globals().json) {
+  if (ctx.globals.json) {
     printJson(ctx, report);
   } else {
     const c = colors(ctx.io.colorStdout);

@@ -1,5 +1,5 @@
 // The shape of the completion spec: what `carto-keys __complete` knows about the program without
-// loading commander. src/completion/generate.ts derives it from the commander tree; the generated
+// loading commander. src/build/completions.ts derives it from the commander tree; the generated
 // module (spec.generated.ts) is data only, so the completion fast path stays a few kilobytes.
 
 /** What a value (of an option or a positional argument) completes to. */

@@ -4,7 +4,6 @@
 // nothing to go back to, and revoking the new key would leave no key at all.
 
 import type { ApiClient } from '../api/client.js';
-import { rememberNames } from '../cache/names.js';
 import type { Context } from '../context.js';
 import { ApiError, CancelledError, UsageError } from '../errors.js';
 import { success, warn } from '../ui/output.js';
@@ -46,7 +45,7 @@ export async function abortRotation(ctx: Context, opts: AbortOptions, ui: Rotati
     }
     if (!opts.yes && !(await ui.confirmAbort(j))) throw new CancelledError('Nothing was changed.');
 
-    const quiet = ctx.globals().json;
+    const quiet = ctx.globals.json;
     const restored: DeployTarget[] = [];
     let revoked = false;
     try {
@@ -71,7 +70,6 @@ export async function abortRotation(ctx: Context, opts: AbortOptions, ui: Rotati
         }
         revoked = true;
         if (!quiet) success(ctx, `Revoked the new key "${j.newName}"`);
-        await rememberNames(ctx, { remove: [j.newName] });
       }
     } catch (err) {
       throw await stoppedError(ctx, j, err, 'undo');

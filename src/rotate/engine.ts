@@ -10,8 +10,7 @@
 import type { ApiClient } from '../api/client.js';
 import { withHint } from '../api/failures.js';
 import type { WireApiKey } from '../api/types.js';
-import { rememberNames } from '../cache/names.js';
-import { shellQuote } from '../commands/revoke.js';
+import { shellQuote } from '../ui/shell-quote.js';
 import type { Credentials } from '../config/settings.js';
 import type { Context } from '../context.js';
 import { ApiError, CancelledError, UsageError } from '../errors.js';
@@ -98,7 +97,7 @@ function stamp(r: Rotation): string {
 }
 
 function quiet(r: Rotation): boolean {
-  return r.ctx.globals().json;
+  return r.ctx.globals.json;
 }
 
 async function create(r: Rotation): Promise<DeployedKey> {
@@ -129,7 +128,6 @@ async function create(r: Rotation): Promise<DeployedKey> {
   j.steps.created = stamp(r);
   save(r);
   if (!quiet(r)) success(r.ctx, `Created API key "${j.newName}"`);
-  await rememberNames(r.ctx, { add: [j.newName] });
   return { name: key.name, token: key.token };
 }
 
@@ -245,7 +243,6 @@ async function finishOld(r: Rotation): Promise<void> {
   j.steps.deleted = stamp(r);
   save(r);
   if (!quiet(r)) success(r.ctx, `Deleted the old key "${j.oldName}"`);
-  await rememberNames(r.ctx, { remove: [j.oldName] });
 }
 
 /** The deploy targets of a journal, without their progress: for summaries. */

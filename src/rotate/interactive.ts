@@ -5,7 +5,7 @@
 import type { Context } from '../context.js';
 import { formatGrantSummary } from '../grants/index.js';
 import { info, warn } from '../ui/output.js';
-import { promptKeyName } from '../commands/shared.js';
+import { promptKeyName } from '../ui/prompts.js';
 import { TOKEN_VARIABLE } from './deploy-command.js';
 import { editGrants } from './grant-editor.js';
 import { commandTarget, describeTarget, envFileTarget, type DeployTarget } from './targets.js';

@@ -3,7 +3,7 @@
 
 import type { Context } from '../context.js';
 import { CancelledError, CliError, PartialError } from '../errors.js';
-import { shellQuote } from '../commands/revoke.js';
+import { shellQuote } from '../ui/shell-quote.js';
 import type { Journal } from './journal.js';
 import { describeTarget } from './targets.js';
 

@@ -21,7 +21,7 @@ export async function resumeRotation(ctx: Context, opts: ResumeOptions, ui: Rota
   return withPendingJournal(ctx, opts.name, '--resume', async (journal, store, creds) => {
     decideDelete(journal, opts.deleteOld, ui.interactive);
     store.save(journal, ctx.now());
-    if (!ctx.globals().json) info(ctx, `Resuming the rotation of "${journal.oldName}" → "${journal.newName}" (started ${journal.startedAt}).`);
+    if (!ctx.globals.json) info(ctx, `Resuming the rotation of "${journal.oldName}" → "${journal.newName}" (started ${journal.startedAt}).`);
     const api = await ctx.api();
     return runRotation({ ctx, api, creds, store, journal, ui, resumed: true });
   });

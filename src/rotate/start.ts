@@ -3,7 +3,8 @@
 // "create?" confirmation leaves nothing behind.
 
 import { DEFAULT_PUBLIC_KEY_NAME } from '../api/types.js';
-import { planClone } from '../commands/clone.js';
+import { defaultSchemaFor } from '../api/base-url.js';
+import { planClone } from '../domain/clone-plan.js';
 import { requireCredentials } from '../config/settings.js';
 import type { Context } from '../context.js';
 import { CancelledError, UsageError } from '../errors.js';
@@ -19,7 +20,6 @@ export interface StartOptions {
   /** The old key: its name, or its token. */
   source: string;
   changes: GrantChanges;
-  defaultSchema: string;
   newName?: string;
   /** From the deploy flags. None on a terminal: the person picks targets after the key is created. */
   targets: DeployTarget[];
@@ -35,7 +35,8 @@ export async function startRotation(ctx: Context, opts: StartOptions, ui: Rotati
   // When the argument is a name, a pending rotation is refused before any request.
   await refusePending(ctx, store, creds, opts.source);
   const api = await ctx.api();
-  const plan = await planClone(ctx, api, opts.source, opts.changes, opts.defaultSchema);
+  const defaultSchema = defaultSchemaFor(creds.baseUrl, creds.username);
+  const plan = await planClone(ctx, api, opts.source, opts.changes, defaultSchema);
   if (plan.from === DEFAULT_PUBLIC_KEY_NAME) {
     throw new UsageError('The Default public key cannot be rotated: its token is always "default_public" and it cannot be deleted.');
   }
@@ -43,7 +44,7 @@ export async function startRotation(ctx: Context, opts: StartOptions, ui: Rotati
   try {
     await refusePending(ctx, store, creds, plan.from);
     ui.showSource(plan);
-    const after = hasGrantChanges(opts.changes) ? plan.after : await ui.modify(plan, opts.defaultSchema);
+    const after = hasGrantChanges(opts.changes) ? plan.after : await ui.modify(plan, defaultSchema);
     const taken = new Set((await api.listKeys()).map((k) => k.name));
     const newName = opts.newName ?? (await ui.chooseName(rotationName(plan.from, ctx.now(), taken), taken));
     if (taken.has(newName)) {
@@ -51,7 +52,7 @@ export async function startRotation(ctx: Context, opts: StartOptions, ui: Rotati
         hint: 'Choose another --new-name, or leave it out for a free default.',
       });
     }
-    if (!ctx.globals().json) {
+    if (!ctx.globals.json) {
       info(ctx, `Rotating "${plan.from}" → "${newName}". Grants of the new key, compared with the old one:`);
       for (const line of formatDiff(diffGrants(plan.before, after), { color: ctx.io.colorStderr })) info(ctx, `  ${line}`);
     }

@@ -3,7 +3,7 @@
 // terminal the interactive layer (interactive.ts) asks for what the flags left open.
 
 import type { Context } from '../context.js';
-import type { ClonePlan } from '../commands/clone.js';
+import type { ClonePlan } from '../domain/clone-plan.js';
 import { UsageError } from '../errors.js';
 import type { GrantSet } from '../grants/model.js';
 import { warn } from '../ui/output.js';
@@ -40,7 +40,7 @@ export function ciUi(ctx: Context): RotationUi {
   return {
     interactive: false,
     showSource(plan) {
-      if (!ctx.globals().json) for (const note of plan.dropped) warn(ctx, note);
+      if (!ctx.globals.json) for (const note of plan.dropped) warn(ctx, note);
     },
     modify: async (plan) => plan.after,
     chooseName: async (suggested) => suggested,

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { createApiClient, type FetchLike } from '../../src/api/client.js';
 import { embeddedFetch } from '../../src/api/http.js';
 import type { WireApiKey } from '../../src/api/types.js';
-import { keyJson } from '../../src/commands/shared.js';
+import { keyJson } from '../../src/ui/key-output.js';
 import { tablesOf } from '../../src/commands/list.js';
 import { createSandboxHandler, createSandboxState } from '../../src/sandbox/index.js';
 import { maskToken } from '../../src/ui/output.js';

@@ -4,14 +4,14 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { generatedFiles } from '../../src/completion/generate.js';
+import { generatedFiles } from '../../src/build/completions.js';
 import { SCRIPT_FILES, SHELLS } from '../../src/completion/shells.js';
 import { ROOT } from '../helpers/e2e.js';
 import { run } from '../helpers/harness.js';
 
-describe('generated files', () => {
-  const files = generatedFiles(ROOT);
+const files = await generatedFiles(ROOT);
 
+describe('generated files', () => {
   it.each(Object.keys(files))('%s is up to date (else run `npm run completions`)', (path) => {
     let onDisk: string | undefined;
     try {

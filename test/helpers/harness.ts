@@ -6,8 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FetchLike } from '../../src/api/client.js';
 import type { Choice, Env, Io, Prompter } from '../../src/context.js';
-import { createContext } from '../../src/context-factory.js';
-import { buildProgram, globalsFrom, runCli } from '../../src/cli.js';
+import { runCli } from '../../src/cli.js';
 import type { AppPaths } from '../../src/config/paths.js';
 import { CancelledError } from '../../src/errors.js';
 
@@ -114,24 +113,19 @@ export async function run(argv: string[], opts: RunOptions = {}): Promise<RunRes
     colorStdout: false,
     readStdin: async () => opts.stdin ?? '',
   };
-  let program: ReturnType<typeof buildProgram> | undefined;
   let throwaway: ReturnType<typeof tempPaths> | undefined;
-  const ctx = createContext(
-    {
-      io,
-      prompter: opts.prompter ?? scriptedPrompter([]),
-      env: opts.env ?? {},
-      // Never the real home: a throwaway folder (removed below) unless the test wants to look at the files.
-      paths: opts.paths ?? (throwaway = tempPaths()),
-      ...(opts.now && { now: () => opts.now! }),
-      ...(opts.fetch && { fetch: async () => opts.fetch! }),
-      clientOptions: { sleep: async () => {} },
-    },
-    () => globalsFrom(program?.opts() ?? {}),
-  );
-  program = buildProgram(ctx);
+  const deps = {
+    io,
+    prompter: opts.prompter ?? scriptedPrompter([]),
+    env: opts.env ?? {},
+    // Never the real home: a throwaway folder (removed below) unless the test wants to look at the files.
+    paths: opts.paths ?? (throwaway = tempPaths()),
+    ...(opts.now && { now: () => opts.now! }),
+    ...(opts.fetch && { fetch: async () => opts.fetch! }),
+    clientOptions: { sleep: async () => {} },
+  };
   try {
-    const code = await runCli(ctx, argv, program);
+    const code = await runCli(deps, argv);
     return { code, stdout: stdout.text, stderr: stderr.text };
   } finally {
     throwaway?.cleanup();

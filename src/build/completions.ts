@@ -1,4 +1,4 @@
-// Generates everything shell completion needs from the commander program itself, so a new command
+// Build time only (not in the bundle): generates everything shell completion needs from the commander program itself, so a new command
 // or option is completed without anyone editing a list:
 //   src/completion/spec.generated.ts     the spec `carto-keys __complete` works from (no commander)
 //   src/completion/scripts.generated.ts  the scripts, for `carto-keys completion <shell>`
@@ -16,15 +16,14 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Argument, Command, Option } from 'commander';
 import { buildProgram } from '../cli.js';
-import { createContext } from '../context-factory.js';
-import type { Io, Prompter } from '../context.js';
+import type { Io } from '../context.js';
 import { DEFAULT_PUBLIC_KEY_NAME, MASTER_KEY_NAME } from '../api/types.js';
 import { ORDERS } from '../commands/list.js';
 import { DEFAULT_PROFILE } from '../config/settings.js';
 import { CONFIG_FILE } from '../config/store.js';
 import { ALL_TABLE_PERMISSIONS, APIS, KEY_TYPES, SCHEMA_PERMISSIONS, SERVICES, TABLE_PERMISSIONS } from '../grants/index.js';
-import { SCRIPT_FILES, SHELLS, TEMPLATE_FILES } from './shells.js';
-import type { ArgSpec, CommandSpec, CompletionSpec, OptionSpec, ValueSpec } from './types.js';
+import { SCRIPT_FILES, SHELLS, TEMPLATE_FILES } from '../completion/shells.js';
+import type { ArgSpec, CommandSpec, CompletionSpec, OptionSpec, ValueSpec } from '../completion/types.js';
 
 const KEY: ValueSpec = { kind: 'key', exclude: [] };
 
@@ -101,30 +100,15 @@ function placeholderValue(placeholder: string): ValueSpec {
   return /file|path/i.test(placeholder) ? { kind: 'file' } : { kind: 'text' };
 }
 
-/** The real program, built with a context that is never used: defining commands touches nothing. */
-export function currentProgram(): Command {
-  const io: Io = {
-    stdout: { write: () => true },
-    stderr: { write: () => true },
-    stdin: { async *[Symbol.asyncIterator]() {} },
-    canPrompt: () => false,
-    stdoutIsTTY: () => false,
-    colorStderr: false,
-    colorStdout: false,
-    readStdin: async () => '',
-  };
-  const refuse = async (): Promise<never> => {
-    throw new Error('no prompts while generating completions');
-  };
-  const prompter: Prompter = { confirm: refuse, input: refuse, password: refuse, select: refuse, checkbox: refuse };
-  // Fixed paths: a default shown in some help text must not make the output depend on the machine.
-  const paths = { config: '/config', data: '/data', cache: '/cache' };
-  const ctx = createContext({ io, prompter, env: {}, paths }, () => ({ json: false, color: false, debug: false, yes: false }));
-  return buildProgram(ctx);
+/** The real program, every command built (defining commands touches nothing; no action runs). */
+export async function currentProgram(): Promise<Command> {
+  const io: Pick<Io, 'stdout' | 'stderr'> = { stdout: { write: () => true }, stderr: { write: () => true } };
+  return buildProgram(io, { run: () => {}, canPrompt: () => false, env: {} }, 'all');
 }
 
 /** Every generated file, by path relative to the repository root, with its content. */
-export function generatedFiles(root: string, program: Command = currentProgram()): Record<string, string> {
+export async function generatedFiles(root: string, program?: Command): Promise<Record<string, string>> {
+  program ??= await currentProgram();
   const spec = buildSpec(program);
   const scripts = Object.fromEntries(SHELLS.map((shell) => [shell, script(root, shell)]));
   const files: Record<string, string> = {

@@ -1,5 +1,6 @@
-// Finding the key to clone or rotate: by name first, else as a token (a token's own list call returns
-// its key, so a leaked token found in a log can be traced back to its key and rotated).
+// Finding a key by what the user typed: by name first, else as a token (a token's own list call
+// returns its key, so a leaked token found in a log can be traced back to its key, then cloned or
+// rotated). Shared by clone and the rotation engine.
 
 import type { ApiClient } from '../api/client.js';
 import type { WireApiKey } from '../api/types.js';

@@ -2,7 +2,7 @@
 
 import type { Command } from 'commander';
 import { parseApis, parseSchemaSpec, parseServices, parseTableRemovalSpec, parseTableSpec, type GrantChanges } from '../grants/index.js';
-import { collect } from './shared.js';
+import { collect } from './flags.js';
 
 export function addChangeOptions(cmd: Command): Command {
   return cmd
@@ -28,10 +28,12 @@ export function changesFromFlags(o: GrantChanges): GrantChanges {
 }
 
 /**
- * Syntax only, before any request: a malformed spec exits 2 with nothing sent. Whether a removal
- * matches what the key has can only be checked once the key is fetched (applyGrantChanges).
+ * Syntax only, in the parse layer: a malformed spec exits 2 with nothing read or sent. The default
+ * schema (which depends on the account, known only from the settings) changes which table a bare
+ * name means, never whether a spec parses, so any schema name serves here. Whether a removal matches
+ * what the key has can only be checked once the key is fetched (applyGrantChanges).
  */
-export function checkChangeSyntax(changes: GrantChanges, defaultSchema: string): void {
+export function checkChangeSyntax(changes: GrantChanges, defaultSchema = 'public'): void {
   parseApis(changes.addApi ?? [], '--add-api');
   parseApis(changes.removeApi ?? [], '--remove-api');
   parseServices(changes.addService ?? [], '--add-service');

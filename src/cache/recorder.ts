@@ -1,0 +1,74 @@
+// Writes the key-name cache (./names.ts) from what the API tells us: one wrapper around the API
+// client (`recordingNames`), which every command gets from ctx.api(), so no command refreshes the
+// cache itself. A cache is a hint: any failure to write it is ignored (shown under --debug).
+
+import { mkdirSync } from 'node:fs';
+import type { ApiClient } from '../api/client.js';
+import { ApiError } from '../errors.js';
+import { writeFileAtomic } from '../fs/atomic.js';
+import { namesCachePath, readCachedNames } from './names.js';
+
+export type NamesChange = { all: string[] } | { add?: string[]; remove?: string[] };
+
+/** Applies a change to the cache of `profile` in `cacheDir`. Throws on I/O errors: the caller decides. */
+export function writeNames(cacheDir: string, profile: string, change: NamesChange): void {
+  let names: string[];
+  if ('all' in change) {
+    names = change.all;
+  } else {
+    const set = new Set(readCachedNames(cacheDir, profile));
+    for (const n of change.add ?? []) set.add(n);
+    for (const n of change.remove ?? []) set.delete(n);
+    names = [...set];
+  }
+  mkdirSync(cacheDir, { recursive: true, mode: 0o700 });
+  writeFileAtomic(namesCachePath(cacheDir, profile), JSON.stringify({ names: [...new Set(names)].sort() }), { mode: 0o600 });
+}
+
+/**
+ * The API client, with every name it learns or changes recorded: a full listing replaces the cache,
+ * a filtered or limited one adds to it; show, create and regenerate add the key's name; a delete (or
+ * a delete that finds the key already gone) removes it. `record` must not throw.
+ */
+export function recordingNames(api: ApiClient, record: (change: NamesChange) => void): ApiClient {
+  return {
+    get baseUrl() {
+      return api.baseUrl;
+    },
+    get username() {
+      return api.username;
+    },
+    listPage: (q) => api.listPage(q),
+    whoami: () => api.whoami(),
+    async listKeys(q) {
+      const keys = await api.listKeys(q);
+      const names = keys.map((k) => k.name);
+      record(q?.type || q?.limit !== undefined ? { add: names } : { all: names });
+      return keys;
+    },
+    async getKey(name) {
+      const key = await api.getKey(name);
+      record({ add: [key.name] });
+      return key;
+    },
+    async createKey(req, opts) {
+      const made = await api.createKey(req, opts);
+      record({ add: [made.key.name] });
+      return made;
+    },
+    async regenerateKey(name) {
+      const key = await api.regenerateKey(name);
+      record({ add: [key.name] });
+      return key;
+    },
+    async deleteKey(name) {
+      try {
+        await api.deleteKey(name);
+      } catch (err) {
+        if (err instanceof ApiError && err.kind === 'not_found') record({ remove: [name] });
+        throw err;
+      }
+      record({ remove: [name] });
+    },
+  };
+}

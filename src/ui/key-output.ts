@@ -1,0 +1,52 @@
+// How a key is printed: the --json object every command shares, and the block a token-making command
+// (create, clone, regenerate, rotate) shows.
+
+import type { Context } from '../context.js';
+import type { WireApiKey } from '../api/types.js';
+import { formatGrantSummary, normalizeRenderedGrants } from '../grants/index.js';
+import type { GrantSet } from '../grants/model.js';
+import { isoTime } from './time.js';
+import { maskToken, printJson, printLine, success } from './output.js';
+
+export type RevealMode = 'masked' | 'full';
+
+/** The key object of --json: camelCase, ISO-8601, grants as CARTO rendered them. */
+export function keyJson(key: WireApiKey, token: RevealMode | 'omit'): Record<string, unknown> {
+  const db = key.grants.find((g) => g.type === 'database');
+  const apis = key.grants.find((g) => g.type === 'apis');
+  const ds = key.grants.find((g) => g.type === 'dataservices');
+  const dobs = key.grants.find((g) => g.type === 'data-observatory');
+  return {
+    name: key.name,
+    type: key.type,
+    ...(token !== 'omit' && { token: token === 'full' && key.type !== 'master' ? key.token : maskToken(key.token) }),
+    username: key.user?.username ?? null,
+    grants: {
+      apis: apis?.apis ?? [],
+      tables: (db?.tables ?? []).map((t) => ({ schema: t.schema, name: t.name, owner: t.owner === true, permissions: t.permissions })),
+      schemas: (db?.schemas ?? []).map((s) => ({ name: s.name, permissions: s.permissions })),
+      tableMetadata: db?.table_metadata !== undefined,
+      services: ds?.services ?? [],
+      datasets: dobs?.datasets ?? [],
+    },
+    createdAt: isoTime(key.created_at),
+    updatedAt: isoTime(key.updated_at),
+  };
+}
+
+/** Shared by create, clone and regenerate: a token-making command shows its token. */
+export function printCreatedKey(ctx: Context, key: WireApiKey, grants: GrantSet | undefined, tokenOnly: boolean, verb = 'Created'): void {
+  if (tokenOnly) {
+    printLine(ctx, key.token);
+    return;
+  }
+  if (ctx.globals.json) {
+    printJson(ctx, keyJson(key, 'full'));
+    return;
+  }
+  success(ctx, `${verb} API key "${key.name}"`);
+  // Same label column as formatGrantSummary, so the block reads as one.
+  printLine(ctx, `${'Name:'.padEnd(12)}${key.name}`);
+  for (const line of formatGrantSummary(grants ?? normalizeRenderedGrants(key.grants).grants)) printLine(ctx, line);
+  printLine(ctx, `${'Token:'.padEnd(12)}${key.token}`);
+}
