@@ -3,42 +3,36 @@
 // then `rotate --resume` (or, when nothing was journaled yet, the same command again). It must always
 // end with exactly one new key, deployed and working, and the old key deleted (or kept, as asked).
 //
-// The process is caught mid-step by a stalled request (`sandbox serve` fault injection) or a slow
-// deploy command. (Deaths right after a step is journaled, where no request or command is in flight
+// The process is caught mid-step by a request the test's sandbox server holds (it resolves a promise
+// when the request arrives, or once the sandbox applied it) or by a slow deploy command that says it
+// started through a named pipe: the signal goes at that moment, with no polling and no sleep. (Deaths right after a step is journaled, where no request or command is in flight
 // to catch the process at, are injected in-process: test/rotate/crash.test.ts.)
 
-import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { createReadStream, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BIN, cli, cliEnv, serveSandbox, tempHome, type CliResult, type Home, type ServedSandbox } from '../helpers/e2e.js';
+import { BIN, cli, cliEnv, tempHome, type CliResult, type Home } from '../helpers/e2e.js';
+import { serveInProcess, type HeldRequest, type InProcessSandbox } from '../helpers/served.js';
 
 type Point = 'source' | 'create' | 'create (after)' | 'deploy' | 'verify' | 'delete' | 'delete (after)';
 type Signal = 'SIGINT' | 'SIGKILL';
 
 interface World {
-  sb: ServedSandbox;
+  sb: InProcessSandbox;
   home: Home;
   env: Record<string, string>;
   envFile: string;
   log: string;
 }
 
-async function faults(w: World, method: 'GET' | 'POST', body?: unknown): Promise<unknown[]> {
-  const res = await fetch(`${new URL(w.sb.baseUrl).origin}/__sandbox/faults`, { method, ...(body !== undefined && { body: JSON.stringify(body) }) });
-  return (await res.json()) as unknown[];
-}
-
 async function names(w: World): Promise<Map<string, string>> {
-  const res = await fetch(`${w.sb.baseUrl}/api/v3/api_keys?per_page=1000`, {
-    headers: { authorization: `Basic ${Buffer.from(`demo:${w.sb.masterKey}`).toString('base64')}` },
-  });
-  const body = (await res.json()) as { result: { name: string; token: string }[] };
+  const body = (await (await w.sb.direct('/api/v3/api_keys?per_page=1000')).json()) as { result: { name: string; token: string }[] };
   return new Map(body.result.map((k) => [k.name, k.token]));
 }
 
 async function whoIs(w: World, token: string): Promise<string | number> {
-  const res = await fetch(`${w.sb.baseUrl}/api/v3/api_keys`, { headers: { authorization: `Basic ${Buffer.from(`demo:${token}`).toString('base64')}` } });
+  const res = await w.sb.direct('/api/v3/api_keys', { token });
   if (res.status !== 200) return res.status;
   return ((await res.json()) as { result: { name: string }[] }).result[0]!.name;
 }
@@ -46,14 +40,6 @@ async function whoIs(w: World, token: string): Promise<string | number> {
 const journals = (w: World): string[] => {
   const dir = join(w.home.dir, '.config', 'carto-keys', 'rotations');
   return existsSync(dir) ? readdirSync(dir).filter((n) => n.endsWith('.json')) : [];
-};
-
-const until = async (what: string, ok: () => boolean | Promise<boolean>, ms = 15_000): Promise<void> => {
-  const deadline = Date.now() + ms;
-  while (!(await ok())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
 };
 
 /** The rotation as a CI job runs it, in its own process group (so SIGINT can reach the group). */
@@ -67,70 +53,91 @@ function startRotation(w: World, args: string[]): { pid: number; done: Promise<C
   return { pid: child.pid!, done };
 }
 
+/** A named pipe, and the first line written to it: how a deploy command tells the test it started. */
+function pipe(path: string): Promise<string> {
+  execFileSync('mkfifo', [path]);
+  return new Promise((resolve, reject) => {
+    let text = '';
+    createReadStream(path, 'utf8')
+      .on('data', (d) => (text += d))
+      .on('end', () => resolve(text.trim()))
+      .on('error', reject);
+  });
+}
+
 /**
- * The deploy command: records what it got (stdin and $CARTO_API_KEY), and the first time it runs it
- * can stall (to be interrupted mid-deploy) or arm a stall for the next request (the verify step).
+ * The deploy command: records what it got (stdin and $CARTO_API_KEY). For the `deploy` point, its
+ * first run says so through a named pipe and then deploys slowly, so it is caught mid-deploy.
  */
-function deployCommand(w: World, point: Point): string {
+function deployCommand(w: World, point: Point, started: string): string {
   const once = join(w.home.dir, 'first-run-done');
-  const origin = new URL(w.sb.baseUrl).origin;
-  const arm = `${JSON.stringify(process.execPath)} -e ${JSON.stringify(
-    `fetch(${JSON.stringify(`${origin}/__sandbox/faults`)}, { method: 'POST', body: JSON.stringify([{ method: 'GET', path: '/api_keys/?$', kind: 'stall' }]) })`,
-  )}`;
-  const first = point === 'deploy' ? `touch ${once}.deploying; sleep 8` : point === 'verify' ? `${arm} && touch ${once}.armed` : 'true';
+  const first = point === 'deploy' ? `echo deploying > ${started}; sleep 8` : 'true';
   return `if [ ! -e ${once} ]; then touch ${once}; ${first}; fi; printf '%s|%s\\n' "$(cat)" "$CARTO_API_KEY" >> ${w.log}`;
 }
 
-/** The fault that holds the step's request in flight, armed before the run (verify arms its own). */
-function stallFor(point: Point): unknown[] {
+const COLLECTION = /\/api\/v3\/api_keys\/?$/;
+const APP = /\/api\/v3\/api_keys\/app$/;
+
+/** The request that holds each step in flight, and whether the sandbox applies it before holding its reply. */
+function holdFor(w: World, point: Point): { match: (r: HeldRequest) => boolean; when: 'before' | 'after' } | undefined {
   switch (point) {
     case 'source':
-      return [{ method: 'GET', path: '/api_keys/app$', kind: 'stall' }];
+      return { match: (r) => r.method === 'GET' && APP.test(r.pathname), when: 'before' };
     case 'create':
-      return [{ method: 'POST', path: '/api_keys/?$', kind: 'stall' }];
+      return { match: (r) => r.method === 'POST' && COLLECTION.test(r.pathname), when: 'before' };
     case 'create (after)':
-      return [{ method: 'POST', path: '/api_keys/?$', kind: 'stall', when: 'after' }];
+      return { match: (r) => r.method === 'POST' && COLLECTION.test(r.pathname), when: 'after' };
+    case 'verify':
+      // The verification lists with the new key's token: the first request with another token than the Master key.
+      return { match: (r) => r.method === 'GET' && COLLECTION.test(r.pathname) && r.token !== w.sb.masterKey, when: 'before' };
     case 'delete':
-      return [{ method: 'DELETE', path: '/api_keys/app$', kind: 'stall' }];
+      return { match: (r) => r.method === 'DELETE' && APP.test(r.pathname), when: 'before' };
     case 'delete (after)':
-      return [{ method: 'DELETE', path: '/api_keys/app$', kind: 'stall', when: 'after' }];
+      return { match: (r) => r.method === 'DELETE' && APP.test(r.pathname), when: 'after' };
     default:
-      return [];
+      return undefined;
   }
 }
 
 async function interrupted(point: Point, signal: Signal, keep: boolean): Promise<void> {
   const home = tempHome();
-  const sb = await serveSandbox();
+  const sb = await serveInProcess();
   const w: World = {
     sb,
     home,
-    // Long enough that the stalled request is still in flight when the signal comes.
+    // Long enough that the held request is still in flight when the signal comes.
     env: { ...home.env, CARTO_KEYS_BASE_URL: sb.baseUrl, CARTO_KEYS_MASTER_KEY: sb.masterKey, CARTO_KEYS_TIMEOUT_MS: '20000' },
     envFile: join(home.dir, 'app.env'),
     log: join(home.dir, 'deploy.log'),
   };
   try {
-    const made = await cli(['create', '--name', 'app', '--api', 'sql', '--table', 'world_population:select'], { env: w.env });
-    expect(made.code, made.stderr).toBe(0);
+    const made = await sb.direct('/api/v3/api_keys', {
+      method: 'POST',
+      body: { name: 'app', grants: [{ type: 'apis', apis: ['sql'] }, { type: 'database', tables: [{ schema: 'public', name: 'world_population', permissions: ['select'] }] }] },
+    });
+    expect(made.status).toBe(201);
     const oldToken = (await names(w)).get('app')!;
-    const args = ['rotate', 'app', '--deploy-env-file', w.envFile, '--deploy-cmd', deployCommand(w, point), keep ? '--keep-old' : '--delete-old', '--yes'];
-    const armed = stallFor(point);
-    if (armed.length > 0) await faults(w, 'POST', armed);
+    const startedPipe = join(home.dir, 'deploy-started');
+    const deploying = point === 'deploy' ? pipe(startedPipe) : undefined;
+    const args = ['rotate', 'app', '--deploy-env-file', w.envFile, '--deploy-cmd', deployCommand(w, point, startedPipe), keep ? '--keep-old' : '--delete-old', '--yes'];
+    const h = holdFor(w, point);
+    const held = h === undefined ? undefined : sb.hold(h.match, h.when);
 
     const run = startRotation(w, args);
-    // Wait until the step is in flight: its stalled request arrived, or the deploy command is sleeping.
-    if (point === 'deploy') await until('the deploy command', () => existsSync(join(home.dir, 'first-run-done.deploying')));
-    else if (point === 'verify') await until('the verify request', async () => existsSync(join(home.dir, 'first-run-done.armed')) && (await faults(w, 'GET')).length === 0);
-    else await until(`the ${point} request`, async () => (await faults(w, 'GET')).length === 0);
-    // An `after` fault lets the server act first: give it the moment it needs.
-    await new Promise((r) => setTimeout(r, 150));
+    // The step is in flight: its request arrived (and, for `after`, the sandbox applied it), or the
+    // deploy command said it started. If the run ends first, it never got there: fail with its output.
+    const reached = await Promise.race([
+      (held?.arrived ?? deploying!).then(() => true),
+      run.done.then((r) => {
+        throw new Error(`the rotation ended before the ${point} step was in flight (${r.code})\n${r.stderr}`);
+      }),
+    ]);
+    expect(reached).toBe(true);
     process.kill(signal === 'SIGINT' ? -run.pid : run.pid, signal);
     const first = await run.done;
     // Stopped by the signal, or (if carto-keys handles Ctrl-C itself) with "cancelled" or "partly done".
     expect(first.signal === signal || [3, 5, 130].includes(first.code ?? -1), `${first.code} ${first.signal}\n${first.stderr}`).toBe(true);
     expect(first.stderr).not.toMatch(/Unexpected error|\n\s+at /);
-    expect(await faults(w, 'GET')).toEqual([]); // the stall was used: nothing left to trip the resume
 
     // Where it stopped, so the case is known to have hit its step.
     const mid = await names(w);

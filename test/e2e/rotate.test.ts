@@ -1,15 +1,17 @@
-// `rotate` end to end: the built binary (real undici, real child processes, real signals) against
-// `sandbox serve`. A fresh server and HOME per test, credentials from the environment only (a CI job).
+// `rotate` end to end: the built binary (real sockets, real child processes) against the sandbox
+// served from the test process (test/helpers/served.ts, the server `sandbox serve` runs), so a test
+// can hold a request. A fresh server and HOME per test, credentials from the environment only (a CI job).
 import { chmodSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { cli, serveSandbox, tempHome, type Home, type ServedSandbox } from '../helpers/e2e.js';
+import { cli, tempHome, type Home } from '../helpers/e2e.js';
+import { serveInProcess, type InProcessSandbox } from '../helpers/served.js';
 
-let sb: ServedSandbox;
+let sb: InProcessSandbox;
 let home: Home;
 
 beforeEach(async () => {
-  sb = await serveSandbox();
+  sb = await serveInProcess();
   home = tempHome();
 });
 afterEach(async () => {
@@ -139,14 +141,16 @@ describe('rotate (built binary, CI)', () => {
 
   it('a second rotation of the same key while the first runs is refused', async () => {
     await createApp();
-    const slow = join(home.dir, 'started');
-    const first = ck(['rotate', 'app', '--deploy-cmd', `touch ${slow}; sleep 2`, '--delete-old', '--yes']);
-    const deadline = Date.now() + 10_000;
-    while (!existsSync(slow) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    // The first rotation is held at its verification (the first request with the new key's token).
+    const verifying = sb.hold((r) => r.method === 'GET' && r.token !== undefined && r.token !== sb.masterKey && /\/api_keys\/?$/.test(r.pathname));
+    const first = ck(['rotate', 'app', '--deploy-env-file', join(home.dir, '.env'), '--delete-old', '--yes']);
+    await verifying.arrived;
     const second = await ck(['rotate', 'app', '--keep-old', '--yes']);
     expect(second.code, second.stderr).toBe(1);
     expect(second.stderr).toContain('is rotating "app" right now');
-    expect((await first).code).toBe(0);
+    verifying.release();
+    const done = await first;
+    expect(done.code, done.stderr).toBe(0);
     expect(await names()).toHaveLength(3);
   });
 });

@@ -1,0 +1,99 @@
+// The sandbox served over HTTP from inside the test process (the same startSandboxServer that
+// `sandbox serve` runs), for end-to-end tests whose binary must be caught at a precise request: the
+// test sees each request as it arrives and can hold it, with the sandbox's change applied or not,
+// until it lets it go. No polling and no timing: a hold resolves when its request arrives.
+
+import { createSandboxHandler, createSandboxState, startSandboxServer, type SandboxState } from '../../src/sandbox/index.js';
+import type { SandboxServer } from '../../src/sandbox/serve.js';
+
+export interface HeldRequest {
+  method: string;
+  pathname: string;
+  /** The Basic auth token it carries. */
+  token: string | undefined;
+}
+
+export interface Hold {
+  /** Resolves when the matching request arrived (for `after`: once the sandbox applied it). */
+  readonly arrived: Promise<HeldRequest>;
+  /** Lets the held request be answered. Without it, it never is (the client times out or dies). */
+  release(): void;
+}
+
+export interface InProcessSandbox {
+  baseUrl: string;
+  username: string;
+  masterKey: string;
+  port: number;
+  state: SandboxState;
+  server: SandboxServer;
+  /** Straight to the sandbox, past every hold: for the test's own looks at the account. */
+  direct(path: string, init?: { method?: string; token?: string; body?: unknown }): Promise<Response>;
+  /**
+   * Holds the first request matching `match` (the next ones pass): `before` the sandbox sees it, or
+   * `after` it applied it (the change is made, the reply is held).
+   */
+  hold(match: (r: HeldRequest) => boolean, when?: 'before' | 'after'): Hold;
+  stop(): Promise<void>;
+}
+
+function tokenOf(req: Request): string | undefined {
+  const auth = req.headers.get('authorization');
+  if (auth === null || !auth.startsWith('Basic ')) return undefined;
+  const decoded = Buffer.from(auth.slice(6), 'base64').toString('utf8');
+  return decoded.slice(decoded.indexOf(':') + 1);
+}
+
+export async function serveInProcess(): Promise<InProcessSandbox> {
+  const state = createSandboxState();
+  const inner = createSandboxHandler(state);
+  const holds: { match: (r: HeldRequest) => boolean; when: 'before' | 'after'; arrive(r: HeldRequest): void; gate: Promise<void> }[] = [];
+  const handler = async (req: Request): Promise<Response> => {
+    const seen: HeldRequest = { method: req.method, pathname: new URL(req.url).pathname, token: tokenOf(req) };
+    const i = holds.findIndex((h) => h.match(seen));
+    if (i < 0) return inner(req);
+    const [h] = holds.splice(i, 1);
+    if (h!.when === 'before') {
+      h!.arrive(seen);
+      await h!.gate;
+      return inner(req);
+    }
+    const res = await inner(req);
+    h!.arrive(seen);
+    await h!.gate;
+    return res;
+  };
+  const server = await startSandboxServer({ handler, port: 0 });
+  const username = state.users[0]!.username;
+  const masterKey = state.users[0]!.keys.find((k) => k.type === 'master')!.token;
+  const baseUrl = `${server.url}/user/${username}`;
+  return {
+    baseUrl,
+    username,
+    masterKey,
+    port: server.port,
+    state,
+    server,
+    direct: (path, init = {}) =>
+      inner(
+        new Request(`${baseUrl}${path}`, {
+          method: init.method ?? 'GET',
+          headers: {
+            authorization: `Basic ${Buffer.from(`${username}:${init.token ?? masterKey}`).toString('base64')}`,
+            ...(init.body !== undefined && { 'content-type': 'application/json' }),
+          },
+          ...(init.body !== undefined && { body: JSON.stringify(init.body) }),
+        }),
+      ),
+    hold(match, when = 'before') {
+      let arrive!: (r: HeldRequest) => void;
+      let release!: () => void;
+      const arrived = new Promise<HeldRequest>((resolve) => (arrive = resolve));
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      holds.push({ match, when, arrive, gate });
+      return { arrived, release };
+    },
+    // Drops every connection, held ones included: a held request is never answered after this.
+    stop: () => server.close(),
+  };
+}
