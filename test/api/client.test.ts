@@ -98,9 +98,12 @@ describe('list', () => {
     let inFlight = 0;
     let maxInFlight = 0;
     let release: () => void = () => {};
+    // Every page waits until all four are in flight: a sequential client never gets there (the test times out).
     const allStarted = new Promise<void>((resolve) => (release = resolve));
-    // A sequential client would never reach 4 in flight: let it through so the assertion fails fast.
-    const fallback = setTimeout(() => release(), 500);
+    // Later pages answer first (5, then 4, 3, 2), so order must come from assembly, not arrival.
+    const answered = new Map<number, () => void>();
+    const answeredBefore = new Map<number, Promise<void>>();
+    for (let n = 2; n <= 5; n++) answeredBefore.set(n, new Promise<void>((resolve) => answered.set(n, resolve)));
     api.stub('GET', '', () => {
       events.push('page 1 answered');
       return listReply(10, ['k1', 'k2']);
@@ -112,15 +115,14 @@ describe('list', () => {
         maxInFlight = Math.max(maxInFlight, inFlight);
         if (inFlight === 4) release();
         await allStarted;
-        // Later pages answer first, so order must come from assembly, not arrival.
-        await new Promise((r) => setTimeout(r, (6 - n) * 5));
+        if (n < 5) await answeredBefore.get(n + 1);
         inFlight--;
+        answered.get(n)!();
         return listReply(10, [`k${2 * n - 1}`, `k${2 * n}`]);
       }, page(n, 2));
     }
     const { client } = makeClient({ perPage: 2, concurrency: 6 });
     const keys = await client.listKeys();
-    clearTimeout(fallback);
 
     expect(events[0]).toBe('page 1 answered');
     expect(maxInFlight).toBe(4);
@@ -135,7 +137,8 @@ describe('list', () => {
       api.stub('GET', '', async () => {
         inFlight++;
         maxInFlight = Math.max(maxInFlight, inFlight);
-        await new Promise((r) => setTimeout(r, 10));
+        // Lets every request already sent reach its handler (msw's interception is promises only).
+        for (let turn = 0; turn < 20; turn++) await new Promise((r) => setImmediate(r));
         inFlight--;
         return listReply(8, [`k${2 * n - 1}`, `k${2 * n}`]);
       }, page(n, 2));

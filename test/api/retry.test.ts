@@ -52,7 +52,8 @@ describe('runPool', () => {
       started.push(i);
       inFlight++;
       max = Math.max(max, inFlight);
-      await new Promise((r) => setTimeout(r, 1));
+      // A turn of the event loop: every task the pool started meanwhile is counted.
+      await new Promise((r) => setImmediate(r));
       inFlight--;
       return 'continue';
     });
@@ -74,7 +75,7 @@ describe('runPool', () => {
     const run = runPool(1, 100, 2, async (i) => {
       started.push(i);
       if (i === 2) throw new Error('page 2 failed');
-      await new Promise((r) => setTimeout(r, 5));
+      await new Promise((r) => setImmediate(r));
       return 'continue';
     });
     await expect(run).rejects.toThrow('page 2 failed');

@@ -2,6 +2,7 @@
 // EnvHttpProxyAgent when a proxy variable is set. No msw: the point is the socket code itself.
 
 import { execFileSync } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
@@ -9,7 +10,7 @@ import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { brotliCompressSync, deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createApiClient, type ApiClientOptions, type FetchLike } from '../../src/api/client.js';
 import { createNetworkFetch, createNodeFetch, proxyVariable, type ClosableFetch } from '../../src/api/http.js';
 import { loadFixture } from '../helpers/fixtures.js';
@@ -88,8 +89,11 @@ describe('createNodeFetch', () => {
     expect(new Set(seen.map((s) => s.req.socket))).toHaveProperty('size', 1);
     expect(sockets.size).toBe(1);
 
+    const [socket] = sockets;
     await fetch.close?.();
-    await expect.poll(() => sockets.size).toBe(0);
+    // The server sees the connection closed by the client.
+    await once(socket!, 'close');
+    expect(sockets.size).toBe(0);
   });
 
   it('sends a body with its length (create)', async () => {
@@ -148,20 +152,36 @@ describe('createNodeFetch', () => {
   it('reports a connection reset mid-reply as a network error', async () => {
     const { port } = await server((_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': '1000' });
-      res.write('{"total": 1, "res');
-      setTimeout(() => res.socket?.destroy(), 10);
+      // Destroyed once the first part is handed to the kernel: the client has headers and half a body.
+      res.write('{"total": 1, "res', () => res.socket?.destroy());
     });
     const err = await apiError(client(track(createNodeFetch()), port, { retries: 0 }).whoami());
     expect(err.kind).toBe('network');
   });
 
   it('is bounded by the client timeout, and drops the stalled socket', async () => {
-    const { port, sockets } = await server(() => {
-      // never answers
-    });
-    const err = await apiError(client(track(createNodeFetch()), port, { retries: 0, timeoutMs: 100 }).whoami());
+    let arrived!: () => void;
+    const there = new Promise<void>((resolve) => (arrived = resolve));
+    const { port, sockets } = await server(() => arrived()); // and never answers
+    // The client's per-attempt timer is a plain setTimeout: faked, it fires when the test says so,
+    // once the request is at the server. (Sockets keep their own, real timers.)
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    let err: Awaited<ReturnType<typeof apiError>>;
+    try {
+      const failing = apiError(client(track(createNodeFetch()), port, { retries: 0, timeoutMs: 30_000 }).whoami());
+      await there;
+      vi.advanceTimersByTime(29_999);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(sockets.size).toBe(1); // not yet
+      vi.advanceTimersByTime(1);
+      err = await failing;
+    } finally {
+      vi.useRealTimers();
+    }
     expect(err.kind).toBe('timeout');
-    await expect.poll(() => sockets.size).toBe(0);
+    // The server sees the stalled connection closed by the client.
+    await Promise.all([...sockets].map((socket) => once(socket, 'close')));
+    expect(sockets.size).toBe(0);
   });
 
   it('has its own timeouts when asked: a reply that never starts', async () => {
@@ -186,7 +206,9 @@ describe('createNodeFetch', () => {
     const { port } = await server();
     const api = client(track(createNodeFetch({ timeoutMs: 100 })), port, { retries: 0 });
     await api.whoami();
-    await new Promise((resolve) => setTimeout(resolve, 250));
+    // Idle for as long as the transport's own timeout: Node fires timers of one duration in the order
+    // they were armed, so this wakes after any 100 ms timer the idle socket could still carry.
+    await new Promise((resolve) => setTimeout(resolve, 100));
     expect((await api.whoami()).name).toBe('Default public');
   });
 

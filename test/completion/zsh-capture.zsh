@@ -29,7 +29,8 @@ compadd() {
   (( ${#__matches} )) && print -rl -- ${__matches/#/candidate:} >> $__log
   builtin compadd "$@"
 }
-__capture_buffer() { print -r -- "buffer:$BUFFER" >> $__log; print -n > $__log.done }
+# Written down, then announced on the terminal: the script below reads up to that line.
+__capture_buffer() { print -r -- "buffer:$BUFFER" >> $__log; print -r -- $'\nCK-CAPTURE-''DONE' > /dev/tty }
 zle -N __capture_buffer
 bindkey '^B' __capture_buffer
 SETUP
@@ -38,14 +39,9 @@ zpty ck zsh -f -i
 zpty -w ck "source ${(q)setup} ${(q)dir} ${(q)log}"
 # The line, TAB to complete, then ^B to write down the resulting buffer.
 zpty -w -n ck "$line"$'\t\x02'
-local i junk
-for i in {1..300}; do
-  [[ -e $log.done ]] && break
-  # Keep reading the terminal so that zsh never blocks writing to it.
-  while zpty -r -t ck junk 2>/dev/null; do :; done
-  sleep 0.05
-done
+local junk
+# Reads the terminal (so zsh never blocks writing to it) until the widget announces it is done.
+zpty -r -m ck junk '*CK-CAPTURE-DONE*' || { zpty -d ck; print -u2 "zsh did not finish completing: $line"; exit 4 }
 zpty -d ck
-[[ -e $log.done ]] || { print -u2 "zsh did not finish completing: $line"; exit 4 }
 cat $log
 rm -rf $work

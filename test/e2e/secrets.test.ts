@@ -5,6 +5,7 @@
 
 import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { once } from 'node:events';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, cli, cliEnv, serveSandbox, tempHome, type CliResult, type Home, type ServedSandbox } from '../helpers/e2e.js';
@@ -78,8 +79,9 @@ describe('the Master key never leaks (built binary, --debug)', () => {
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    // While it waits for stdin, its argv is what anyone on the machine can read.
-    await new Promise((r) => setTimeout(r, 300));
+    // While it waits for stdin (which stays open until the key is written below), its argv is what
+    // anyone on the machine can read. 'spawn' comes once the exec succeeded: the argv is final then.
+    await once(child, 'spawn');
     const cmdline = existsSync('/proc/self/cmdline')
       ? readFileSync(`/proc/${child.pid}/cmdline`, 'utf8').split('\0')
       : execFileSync('ps', ['-o', 'args=', '-p', String(child.pid)], { encoding: 'utf8' }).trim().split(/\s+/);

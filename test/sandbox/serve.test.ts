@@ -131,12 +131,22 @@ describe('close()', () => {
   });
 
   it('returns even while a request is stalled, and that request fails', async () => {
-    const s = await startSandboxServer({ handler: createSandboxHandler(createSandboxState()), faults: [{ kind: 'stall' }] });
+    // Stalled after the sandbox handled it, so the handler says when the request is there.
+    const inner = createSandboxHandler(createSandboxState());
+    let handled!: () => void;
+    const arrived = new Promise<void>((resolve) => (handled = resolve));
+    const handler: typeof inner = async (req) => {
+      const res = await inner(req);
+      handled();
+      return res;
+    };
+    const s = await startSandboxServer({ handler, faults: [{ kind: 'stall', when: 'after' }] });
     const stalled = fetch(`${s.url}/user/demo/api/v3/api_keys`).then(
       () => 'answered',
       () => 'failed',
     );
-    while (s.pendingFaults().length > 0) await new Promise((r) => setTimeout(r, 10));
+    await arrived;
+    expect(s.pendingFaults()).toEqual([]);
     await s.close();
     expect(await stalled).toBe('failed');
   });
