@@ -77,6 +77,13 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./plan.js')).planCommand,
   },
   {
+    name: 'apply',
+    aliases: [],
+    term: 'apply [options]',
+    description: 'Make the account match carto-keys.yaml: create, replace (create-before-delete), rotate, and --prune',
+    load: async () => (await import('./apply.js')).applyCommand,
+  },
+  {
     name: 'audit',
     aliases: [],
     term: 'audit [options]',

@@ -813,6 +813,50 @@ export const SPEC: CompletionSpec = {
         "commands": []
       },
       {
+        "name": "apply",
+        "aliases": [],
+        "description": "Make the account match carto-keys.yaml: create, replace (create-before-delete), rotate, and --prune",
+        "options": [
+          {
+            "flags": [
+              "-f",
+              "--file"
+            ],
+            "description": "the keys file (default carto-keys.yaml)",
+            "value": {
+              "kind": "file"
+            }
+          },
+          {
+            "flags": [
+              "--prune"
+            ],
+            "description": "also delete live regular keys the file does not declare"
+          },
+          {
+            "flags": [
+              "--resume"
+            ],
+            "description": "finish an apply that stopped (its replacements, deploys, then the rest of the plan)"
+          },
+          {
+            "flags": [
+              "--abort"
+            ],
+            "description": "undo what a stopped apply left unfinished (its replacements: old token back, new key revoked)"
+          },
+          {
+            "flags": [
+              "-h",
+              "--help"
+            ],
+            "description": "show help"
+          }
+        ],
+        "args": [],
+        "commands": []
+      },
+      {
         "name": "audit",
         "aliases": [],
         "description": "Report risky keys, each with the command that fixes it; --fail-on gates CI",

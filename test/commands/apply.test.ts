@@ -1,0 +1,212 @@
+// apply, in-process against the emulator: creates (deployed), replacements and rotations through the
+// rotation engine (env file updated, verified, old key deleted), no deploy target (old key kept),
+// --prune, idempotence, confirmation rules, a failing deploy then --resume or --abort.
+
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { normalizeRenderedGrants } from '../../src/grants/normalize.js';
+import { renderKey } from '../../src/sandbox/render.js';
+import { run, scriptedPrompter, tempPaths, type RunOptions } from '../helpers/harness.js';
+import { testSandbox } from '../helpers/sandbox-fetch.js';
+
+const NOW = new Date('2026-11-30T12:00:00Z');
+
+async function fixture() {
+  const sb = testSandbox();
+  const paths = tempPaths();
+  const dir = mkdtempSync(join(tmpdir(), 'ck-apply-'));
+  mkdirSync(join(dir, 'deploy'));
+  const file = join(dir, 'carto-keys.yaml');
+  const cli = (args: string[], o: RunOptions = {}) => run(args, { env: sb.env, fetch: sb.fetch, paths, now: NOW, ...o });
+  const grantsOf = (name: string) => {
+    const user = sb.state.users[0]!;
+    const key = user.keys.find((k) => k.name === name);
+    return key && normalizeRenderedGrants(renderKey(user, key).grants).grants;
+  };
+  const journals = () => ['rotations', 'apply'].flatMap((d) => {
+    try {
+      return readdirSync(join(paths.config, d)).filter((n) => n.endsWith('.json'));
+    } catch {
+      return [];
+    }
+  });
+  return { sb, paths, dir, file, cli, grantsOf, journals, env: join(dir, 'deploy', '.env') };
+}
+
+const WEB_MAP = (apis: string, extra = '') => `version: 1
+keys:
+  web-map:
+    apis: [${apis}]
+    tables:
+      world_population: [select]
+    deploy:
+      - env_file: deploy/.env
+${extra}`;
+
+describe('apply', () => {
+  it('export → edit → apply replaces through the rotation engine; a second apply has nothing to do', async () => {
+    const f = await fixture();
+    await f.cli(['create', '--name', 'web-map', '--api', 'sql,maps', '--table', 'world_population']);
+    writeFileSync(f.env, '# app\nCARTO_API_KEY=old\nOTHER=1\n');
+    writeFileSync(f.file, WEB_MAP('sql'));
+    const r = await f.cli(['apply', '-f', f.file, '--yes']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('-/+ web-map will be replaced: "web-map" → "web-map-r20261130"');
+    expect(r.stderr).toContain('- api maps');
+    expect(r.stderr).toContain('✓ Verified "web-map-r20261130"');
+    expect(r.stdout).toBe('Apply complete: 0 created, 1 replaced, 0 rotated, 0 deleted.\n');
+    const token = f.sb.token('web-map-r20261130')!;
+    expect(readFileSync(f.env, 'utf8')).toBe(`# app\nCARTO_API_KEY=${token}\nOTHER=1\n`);
+    expect(f.sb.names()).toEqual(['Master', 'Default public', 'web-map-r20261130']);
+    expect(f.grantsOf('web-map-r20261130')!.apis).toEqual(['sql']);
+    expect(r.stdout + r.stderr).not.toContain(token);
+    expect(f.journals()).toEqual([]);
+
+    const writes = () => f.sb.requests.filter((q) => q.method !== 'GET').length;
+    const before = writes();
+    const again = await f.cli(['apply', '-f', f.file, '--yes']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toBe('Nothing to apply.\n');
+    expect(again.stderr).toContain('No changes.');
+    expect(writes()).toBe(before);
+    const plan = await f.cli(['plan', '-f', f.file, '--detailed-exitcode']);
+    expect(plan.code).toBe(0);
+  });
+
+  it('creates keys and deploys their token; a key without deploy target says how to get its token', async () => {
+    const f = await fixture();
+    writeFileSync(f.file, `${WEB_MAP('sql')}  plain:\n    apis: [maps]\n`);
+    const r = await f.cli(['apply', '-f', f.file, '--yes', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.results).toEqual([
+      { name: 'web-map', action: 'create', from: null, to: 'web-map', status: 'done', keptOld: false },
+      { name: 'plain', action: 'create', from: null, to: 'plain', status: 'done', keptOld: false },
+    ]);
+    expect(readFileSync(f.env, 'utf8')).toBe(`CARTO_API_KEY=${f.sb.token('web-map')}\n`);
+    const human = await run(['apply', '-f', f.file, '--yes'], { env: f.sb.env, fetch: f.sb.fetch, paths: f.paths, now: NOW });
+    expect(human.stdout).toBe('Nothing to apply.\n');
+    const g = await fixture();
+    writeFileSync(g.file, 'version: 1\nkeys:\n  plain:\n    apis: [maps]\n');
+    const h = await g.cli(['apply', '-f', g.file, '--yes']);
+    expect(h.stderr).toContain('carto-keys show plain --token');
+    expect(h.stdout).toBe('Apply complete: 1 created, 0 replaced, 0 rotated, 0 deleted.\n');
+  });
+
+  it('an entry without deploy target: the new key is created, the old one kept, and the output says how to retire it', async () => {
+    const f = await fixture();
+    await f.cli(['create', '--name', 'app', '--api', 'sql']);
+    writeFileSync(f.file, 'version: 1\nkeys:\n  app:\n    apis: [sql, maps]\n');
+    const r = await f.cli(['apply', '-f', f.file, '--yes']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(f.sb.names()).toEqual(['Master', 'Default public', 'app', 'app-r20261130']);
+    expect(r.stderr).toContain('carto-keys revoke app --yes');
+    // Two live keys for one entry now: shown, never chosen; apply leaves them alone.
+    const plan = await f.cli(['plan', '-f', f.file]);
+    expect(plan.stdout).toContain('app has 2 live keys');
+    const again = await f.cli(['apply', '-f', f.file, '--yes']);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toBe('Nothing to apply.\n');
+    await f.cli(['revoke', 'app', '--yes']);
+    expect((await f.cli(['plan', '-f', f.file, '--detailed-exitcode'])).code).toBe(0);
+  });
+
+  it('rotates a key older than rotate_after', async () => {
+    const f = await fixture();
+    await f.cli(['create', '--name', 'web-map', '--api', 'sql', '--table', 'world_population']);
+    f.sb.state.users[0]!.keys.find((k) => k.name === 'web-map')!.createdAt = '2026-01-01T00:00:00Z';
+    writeFileSync(f.file, WEB_MAP('sql', '    rotate_after: 90d\n'));
+    const r = await f.cli(['apply', '-f', f.file, '--yes']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe('Apply complete: 0 created, 0 replaced, 1 rotated, 0 deleted.\n');
+    expect(f.sb.names()).toEqual(['Master', 'Default public', 'web-map-r20261130']);
+    expect(readFileSync(f.env, 'utf8')).toBe(`CARTO_API_KEY=${f.sb.token('web-map-r20261130')}\n`);
+  });
+
+  it('--prune deletes unmanaged keys and says which; without it they stay', async () => {
+    const f = await fixture();
+    await f.cli(['create', '--name', 'stray', '--api', 'sql']);
+    writeFileSync(f.file, 'version: 1\nkeys: {}\n');
+    const kept = await f.cli(['apply', '-f', f.file, '--yes']);
+    expect(kept.stdout).toBe('Nothing to apply.\n');
+    expect(f.sb.names()).toContain('stray');
+    const r = await f.cli(['apply', '-f', f.file, '--yes', '--prune']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('- stray will be deleted');
+    expect(r.stderr).toContain('✓ Deleted the unmanaged key "stray"');
+    expect(r.stdout).toBe('Apply complete: 0 created, 0 replaced, 0 rotated, 1 deleted.\n');
+    expect(f.sb.names()).toEqual(['Master', 'Default public']);
+  });
+
+  it('needs --yes without a terminal (nothing sent); on a terminal it asks, and a no changes nothing', async () => {
+    const f = await fixture();
+    writeFileSync(f.file, 'version: 1\nkeys:\n  a:\n    apis: [sql]\n');
+    const r = await f.cli(['apply', '-f', f.file]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--yes');
+    expect(f.sb.requests).toEqual([]);
+    const prompter = scriptedPrompter([{ confirm: false, match: /Apply these changes/ }]);
+    const no = await f.cli(['apply', '-f', f.file], { tty: true, prompter });
+    expect(no.code).toBe(3);
+    expect(f.sb.names()).toEqual(['Master', 'Default public']);
+    const yes = await f.cli(['apply', '-f', f.file], { tty: true, prompter: scriptedPrompter([{ confirm: true }]) });
+    expect(yes.code, yes.stderr).toBe(0);
+    expect(f.sb.names()).toContain('a');
+  });
+
+  it('a failing deploy stops with exit 5 and what exists; apply --resume finishes it', async () => {
+    const f = await fixture();
+    await f.cli(['create', '--name', 'web-map', '--api', 'sql,maps', '--table', 'world_population']);
+    const flag = join(f.dir, 'ready');
+    writeFileSync(f.file, WEB_MAP('sql', `      - cmd: test -e ${flag}\n`));
+    const r = await f.cli(['apply', '-f', f.file, '--yes']);
+    expect(r.code).toBe(5);
+    expect(r.stderr).toContain('apply stopped at replacing "web-map"');
+    expect(r.stderr).toContain('the old key "web-map" still exists and works');
+    expect(r.stderr).toContain(`carto-keys apply --resume -f ${f.file} --yes`);
+    expect(f.sb.names()).toEqual(['Master', 'Default public', 'web-map', 'web-map-r20261130']);
+    // A plain apply refuses while it is unfinished.
+    const blocked = await f.cli(['apply', '-f', f.file, '--yes']);
+    expect(blocked.code).toBe(2);
+    expect(blocked.stderr).toContain('apply --resume');
+
+    writeFileSync(flag, '');
+    const resumed = await f.cli(['apply', '--resume', '-f', f.file, '--yes']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(f.sb.names()).toEqual(['Master', 'Default public', 'web-map-r20261130']);
+    expect(readFileSync(f.env, 'utf8')).toBe(`CARTO_API_KEY=${f.sb.token('web-map-r20261130')}\n`);
+    expect(f.journals()).toEqual([]);
+    expect((await f.cli(['plan', '-f', f.file, '--detailed-exitcode'])).code).toBe(0);
+  });
+
+  it('apply --abort after a failing deploy: the old key is the one in use, the new one revoked', async () => {
+    const f = await fixture();
+    await f.cli(['create', '--name', 'web-map', '--api', 'sql,maps', '--table', 'world_population']);
+    writeFileSync(f.env, 'CARTO_API_KEY=before\n');
+    writeFileSync(f.file, WEB_MAP('sql', '      - cmd: exit 3\n'));
+    expect((await f.cli(['apply', '-f', f.file, '--yes'])).code).toBe(5);
+    const r = await f.cli(['apply', '--abort', '--yes']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(f.sb.names()).toEqual(['Master', 'Default public', 'web-map']);
+    expect(readFileSync(f.env, 'utf8')).toBe(`CARTO_API_KEY=${f.sb.token('web-map')}\n`);
+    expect(f.journals()).toEqual([]);
+    expect((await f.cli(['apply', '--abort', '--yes'])).code).toBe(2);
+  });
+
+  it('a failing deploy of a created key: exit 5, then --resume deploys it', async () => {
+    const f = await fixture();
+    const flag = join(f.dir, 'ready');
+    writeFileSync(f.file, `version: 1\nkeys:\n  new:\n    apis: [sql]\n    deploy:\n      - env_file: deploy/.env\n      - cmd: test -e ${flag}\n`);
+    const r = await f.cli(['apply', '-f', f.file, '--yes']);
+    expect(r.code).toBe(5);
+    expect(r.stderr).toContain('apply stopped at creating "new"');
+    writeFileSync(flag, '');
+    const resumed = await f.cli(['apply', '--resume', '--yes'], { env: { ...f.sb.env } });
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stdout).toBe('Apply complete: created "new".\n');
+    expect(existsSync(f.env)).toBe(true);
+    expect(f.journals()).toEqual([]);
+  });
+});
