@@ -10,6 +10,9 @@
 //   another over one keep-alive connection (URL globbing: `?page=[1-N]`), the fastest sequential curl;
 //   for reference, a shell loop running one curl per page, and both again through a proxy that adds
 //   10 ms to every reply (a nearby server: where fetching pages concurrently pays off);
+// - keys as code: `carto-keys plan` of a 1,000-key carto-keys.yaml (exported from a
+//   `sandbox serve --seed-keys 1000`) against `carto-keys list --json` of the same account: the plan is
+//   a list plus local work (parsing the file, matching, diffing), so it should cost little more;
 // - memory: peak RSS of that listing at 10,000 and at 1,000 keys, and the growth per 1,000 keys,
 //   against the same growth for a minimal Node program that only fetches the same pages (node:http,
 //   keep-alive) and holds the result — the parsed keys and the JSON it prints — until it exits. The
@@ -41,6 +44,7 @@ const TARGETS = {
   complete: 1.5,
   help: 2,
   list: 1,
+  plan: 1.5,
   /** RSS growth per 1,000 keys, as a multiple of the reference program's (see the top). */
   memory: 1.5,
 };
@@ -361,6 +365,31 @@ async function run() {
     LATENCY_RUNS,
   );
   ratioRow(`  same, ${LATENCY_MS} ms added to each reply`, f.get('cli'), `curl, ${big.pages} pages in 1 process`, f.get('curl'), undefined);
+
+  // Keys as code: plan of the file `export` writes for the 1,000-key account, against listing it.
+  const kac = mkdtempSync(join(tmpdir(), 'carto-keys-bench-kac-'));
+  try {
+    const keysFile = join(kac, 'carto-keys.yaml');
+    const smallList = listArgs(small);
+    const exported = spawnSync(NODE, [BIN, 'export', '-o', keysFile], { env: smallList.env, encoding: 'utf8' });
+    if (exported.status !== 0) throw new Error(`carto-keys export failed (${exported.status}): ${exported.stderr}`);
+    const check = spawnSync(NODE, [BIN, 'plan', '-f', keysFile, '--json'], { env: smallList.env, encoding: 'utf8', maxBuffer: 64 << 20 });
+    if (check.status !== 0) throw new Error(`carto-keys plan failed (${check.status}): ${check.stderr}`);
+    const planned = JSON.parse(check.stdout);
+    if (planned.changesPending || planned.summary.unchanged !== small.total - 2) {
+      throw new Error(`carto-keys plan right after export should show ${small.total - 2} unchanged keys: ${JSON.stringify(planned.summary)}`);
+    }
+    const p = interleaved(
+      [
+        { name: 'plan', run: () => timed(NODE, [BIN, 'plan', '-f', keysFile], smallList.env) },
+        { name: 'list', run: () => timed(NODE, smallList.args, smallList.env) },
+      ],
+      LIST_RUNS,
+    );
+    ratioRow(`carto-keys plan (${planned.summary.unchanged} keys in the file)`, p.get('plan'), `list --json (${small.total} keys)`, p.get('list'), TARGETS.plan);
+  } finally {
+    rmSync(kac, { recursive: true, force: true });
+  }
 
   // Memory
   const peak = (args) => median(Array.from({ length: MEMORY_RUNS }, () => peakRssKb(args)));
