@@ -12,11 +12,28 @@
 // node:crypto and node:child_process cost ~8 ms of start-up together, yet only a few commands call them
 // (commander requires child_process for subcommands we do not use). In the bundle they are replaced by
 // stand-ins that load the real module on first use; see lazyBuiltins below.
-import { build } from 'esbuild';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
+
+// esbuild is a devDependency: `npm install -g .` in a fresh clone runs this (as `prepare`) without it.
+// Say what to do instead of a module-resolution stack; a clone already built keeps its dist/.
+let build;
+try {
+  ({ build } = await import('esbuild'));
+} catch (err) {
+  if (err?.code !== 'ERR_MODULE_NOT_FOUND') throw err;
+  if (existsSync('dist/main.js')) {
+    process.stderr.write('carto-keys: esbuild is not installed; keeping the dist/ already built.\n');
+    process.exit(0);
+  }
+  process.stderr.write(
+    'carto-keys: dist/ is not built yet and the build tool (esbuild, a devDependency) is not installed.\n' +
+      'Run `npm install` in this folder first (it installs it and builds dist/), then `npm install -g .`.\n',
+  );
+  process.exit(1);
+}
 
 const LAZY_BUILTINS = ['crypto', 'child_process'];
 
