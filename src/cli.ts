@@ -4,7 +4,7 @@
 import { Command, CommanderError, Help } from 'commander';
 import type { ContextDeps } from './context-factory.js';
 import type { GlobalOptions, Io } from './context.js';
-import { CliError, ExitCode } from './errors.js';
+import { CancelledError, CliError, ExitCode } from './errors.js';
 import { colors } from './ui/color.js';
 import { globalsFrom, type CommandKit, type Run } from './args/kit.js';
 import { COMMANDS, findCommand } from './commands/index.js';
@@ -154,7 +154,9 @@ function reportError(io: Io, globals: GlobalOptions | undefined, err: unknown, a
   }
   if (err instanceof CliError) {
     // An empty message means the command already reported the failure itself (status).
-    if (err.message) write(io, json, { code: err.code, message: err.message, hint: err.hint, status: err.status }, c);
+    // Declining is a choice, not a failure: a plain "Nothing was changed." rather than a red "Error:".
+    if (err instanceof CancelledError && !json) io.stderr.write(`${err.message}\n${err.hint ? `${err.hint}\n` : ''}`);
+    else if (err.message) write(io, json, { code: err.code, message: err.message, hint: err.hint, status: err.status }, c);
     if (debug && err.cause instanceof Error && err.cause.stack) io.stderr.write(`${err.cause.stack}\n`);
     return err.exitCode;
   }

@@ -12,6 +12,8 @@ export interface WritableLike {
   /** Text, or bytes already encoded as UTF-8 (a large listing keeps its rendered pages as bytes). */
   write(chunk: string | Uint8Array): unknown;
   isTTY?: boolean;
+  /** A terminal's width in characters (Node sets it on a TTY stream). */
+  columns?: number;
 }
 
 export interface ReadableLike extends AsyncIterable<Buffer | string> {

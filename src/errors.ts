@@ -105,6 +105,16 @@ export class PartialError extends CliError {
   }
 }
 
+/** A local failure that is neither a file nor the API: a port already taken, for one. */
+export class LocalError extends CliError {
+  readonly exitCode = ExitCode.failure;
+  readonly code: string;
+  constructor(message: string, opts: { hint?: string; code?: string; cause?: unknown } = {}) {
+    super(message, opts);
+    this.code = opts.code ?? 'local';
+  }
+}
+
 /** A local file (config, sandbox state, grants file) that cannot be read as expected. */
 export class FileError extends CliError {
   readonly exitCode = ExitCode.failure;

@@ -109,6 +109,8 @@ export interface ListKeysQuery {
    * pages are still on their way. The keys passed are the very objects listKeys returns.
    */
   onPage?: (page: number, keys: readonly WireApiKey[]) => void;
+  /** Called once with the server's count of the keys that match (all of them, not only the `limit`). */
+  onTotal?: (total: number) => void;
 }
 
 export interface ApiClient {
@@ -295,6 +297,7 @@ export function createApiClient(opts: ApiClientOptions): ApiClient {
     q.onPage?.(1, first.result);
     // Keys in hand count even if `total` understates them.
     const total = Math.max(first.total, first.result.length);
+    q.onTotal?.(total);
     const wanted = limit === undefined ? total : Math.min(total, limit);
     // The page count is fixed now, so a server whose pages disagree with `total` cannot make this
     // loop forever; a page past the end (200, `result: []`) stops the fetching early.

@@ -82,7 +82,7 @@ export async function cloneRun(ctx: Context, opts: CloneOptions): Promise<void> 
     printJson(ctx, { ...keyJson(key, 'full'), clonedFrom: plan.from, diff: plan.diff });
     return;
   }
-  printCreatedKey(ctx, key, plan.after, opts.tokenOnly, `Cloned "${plan.from}" into`);
+  printCreatedKey(ctx, key, opts.tokenOnly, `Cloned "${plan.from}" into`);
 }
 
 async function chooseCloneName(ctx: Context, from: string, taken: Set<string>, dryRun: boolean): Promise<string> {

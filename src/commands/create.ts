@@ -68,7 +68,7 @@ export async function createRun(ctx: Context, opts: CreateOptions): Promise<void
     { isOurs: (existing) => grantSetsEqual(normalizeRenderedGrants(existing.grants).grants, grants) },
   );
   if (recovered) warn(ctx, 'The key was created but the reply was lost or unreadable; recovered it.');
-  printCreatedKey(ctx, key, grants, opts.tokenOnly);
+  printCreatedKey(ctx, key, opts.tokenOnly);
 }
 
 /** The generated name is the default of a prompt on a TTY, used as is otherwise, and always shown. */

@@ -16,7 +16,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   {
     name: 'list',
     aliases: ['ls'],
-    term: 'list|ls [options]',
+    term: 'list|ls [options] [pattern]',
     description: 'List API keys (every page is fetched)',
     load: async () => (await import('./list.js')).listCommand,
   },

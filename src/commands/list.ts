@@ -2,20 +2,34 @@ import { Command } from 'commander';
 import type { Context } from '../context.js';
 import type { KeyType, ListOrder, WireApiKey } from '../api/types.js';
 import { UsageError } from '../errors.js';
-import { abbreviatePermissions } from '../grants/index.js';
-import { KEY_TYPES, type TablePermission } from '../grants/model.js';
+import { formatTables, formatWords, parseApis, parseTableRemovalSpec } from '../grants/index.js';
+import { KEY_TYPES, type Api, type TablePermission } from '../grants/model.js';
 import { colors } from '../ui/color.js';
-import { info, maskToken, printLine } from '../ui/output.js';
-import { isoTime, shortLocalTime } from '../ui/time.js';
+import { apisOf, layoutKeyList, tablesOf } from '../ui/key-list.js';
+import { info, maskToken, printJson, printLine, terminalWidth } from '../ui/output.js';
+import { isoTime } from '../ui/time.js';
 import type { CommandKit } from '../args/kit.js';
-import { positiveInt } from '../args/flags.js';
-import { keyJson } from '../ui/key-output.js';
+import { collect, positiveInt } from '../args/flags.js';
+import { keyJson, masterKeyLocation } from '../ui/key-output.js';
 
 export interface ListOptions {
   type?: KeyType[];
   order?: ListOrder;
   limit?: number;
   reveal: boolean;
+  /** Every cell in full on a terminal, however wide. */
+  wide?: boolean;
+  filter?: KeyFilter;
+}
+
+/** What `list` keeps, beyond --type (which the server filters). Every part given must match. */
+export interface KeyFilter {
+  /** A name, or a glob with `*` and `?`. */
+  pattern?: string;
+  /** The key grants every one of these APIs. */
+  apis?: Api[];
+  /** The key grants these tables (with at least these permissions, when given). */
+  tables?: { schema: string; name: string; permissions?: TablePermission[] }[];
 }
 
 export const ORDERS: ListOrder[] = ['name', 'type', 'updated_at'];
@@ -38,49 +52,108 @@ export function listCommand(kit: CommandKit): Command {
   return new Command('list')
     .alias('ls')
     .description('List API keys (every page is fetched)')
+    .argument('[pattern]', "only the keys whose name matches: a name, or a glob such as 'app-*'")
     .option('--type <types>', 'only these types: master, default, regular (comma-separated)', parseTypes)
+    .option('--api <apis>', 'only keys granting these APIs: sql, maps, do (repeatable or comma-separated)', collect)
+    .option('--table <spec>', 'only keys granting this table: [schema.]table[:perms] (repeatable)', collect)
     .option('--order <field>', 'order by name, type or updated_at (built-in keys always come first)', parseOrder)
     .option('--limit <n>', 'stop after n keys', positiveInt('--limit'))
     .option('--reveal', 'show regular tokens in full (the Master token is never shown)')
+    .option('--wide', 'on a terminal, show every name and grant in full instead of fitting the width')
     .addHelpText(
       'after',
       `
 Examples:
   $ carto-keys list
   $ carto-keys list --type regular --order name
+  $ carto-keys list 'app-*' --api maps
+  $ carto-keys list --table liked_cities:insert --wide
   $ carto-keys list --json | jq -r '.[].name'
   $ carto-keys ls | cut -f1            # piped: tab-separated, no header`,
     )
-    .action((o: { type?: KeyType[]; order?: ListOrder; limit?: number; reveal?: boolean }) => {
+    .action((pattern: string | undefined, o: { type?: KeyType[]; order?: ListOrder; limit?: number; reveal?: boolean; wide?: boolean; api?: string[]; table?: string[] }) => {
+      const filter = parseFilter(pattern, o.api, o.table);
       const opts: ListOptions = {
         ...(o.type && { type: o.type }),
         ...(o.order && { order: o.order }),
         ...(o.limit !== undefined && { limit: o.limit }),
         reveal: o.reveal === true,
+        wide: o.wide === true,
+        ...(filter && { filter }),
       };
       kit.run((ctx) => listRun(ctx, opts));
     });
+}
+
+/** The filter flags, checked before anything is sent (a bad API or table spec is exit 2). */
+export function parseFilter(pattern: string | undefined, apis: string[] | undefined, tables: string[] | undefined): KeyFilter | undefined {
+  if (pattern === undefined && !apis?.length && !tables?.length) return undefined;
+  return {
+    ...(pattern !== undefined && { pattern }),
+    ...(apis?.length && { apis: parseApis(apis) }),
+    ...(tables?.length && {
+      // Parsed as --remove-table is: no permissions means the table with any, not only `select`.
+      tables: tables.map((spec) => parseTableRemovalSpec(spec, 'public', '--table')),
+    }),
+  };
+}
+
+/** `*` any run of characters, `?` one; anything else is itself. */
+export function globMatcher(pattern: string): (name: string) => boolean {
+  const source = [...pattern].map((ch) => (ch === '*' ? '.*' : ch === '?' ? '.' : ch.replace(/[.+^${}()|[\]\\]/g, '\\$&'))).join('');
+  const re = new RegExp(`^${source}$`, 'su');
+  return (name) => re.test(name);
+}
+
+export function matchesFilter(filter: KeyFilter): (k: WireApiKey) => boolean {
+  const nameOk = filter.pattern === undefined ? () => true : globMatcher(filter.pattern);
+  return (k) => {
+    if (!nameOk(k.name)) return false;
+    const apis = apisOf(k);
+    if (filter.apis && !filter.apis.every((a) => apis.includes(a))) return false;
+    const tables = tablesOf(k);
+    return (filter.tables ?? []).every((want) =>
+      tables.some((t) => t.schema === want.schema && t.name === want.name && (want.permissions ?? []).every((p) => t.permissions.includes(p))),
+    );
+  };
 }
 
 export async function listRun(ctx: Context, opts: ListOptions): Promise<void> {
   const api = await ctx.api();
   const token = (k: WireApiKey) => (opts.reveal && k.type !== 'master' ? k.token : maskToken(k.token));
   const json = ctx.globals.json;
+  const filter = opts.filter;
   // JSON and tab-separated output are rendered page by page while the other pages are still on their
-  // way: for 10,000 keys that is most of the work, and it then overlaps with the server's.
+  // way: for 10,000 keys that is most of the work, and it then overlaps with the server's. A filter
+  // decides only once every key is in, so filtered output is rendered at the end.
   const mode = opts.reveal ? 'full' : 'masked';
-  const paged = json
-    ? pagedRender((ks) => JSON.stringify(ks.map((k) => keyJson(k, mode)), null, 2).slice(2, -2), ',\n')
-    : ctx.io.stdoutIsTTY()
-      ? undefined
-      : pagedRender((ks) => ks.map((k) => tsvLine(k, token(k))).join('\n'), '\n');
-  const keys = await api.listKeys({
+  const renderJson = (ks: readonly WireApiKey[]) => JSON.stringify(ks.map((k) => keyJson(k, mode)), null, 2).slice(2, -2);
+  const renderTsv = (ks: readonly WireApiKey[]) => ks.map((k) => tsvLine(k, token(k))).join('\n');
+  const paged = filter ? undefined : json ? pagedRender(renderJson, ',\n') : ctx.io.stdoutIsTTY() ? undefined : pagedRender(renderTsv, '\n');
+  let total: number | undefined;
+  const fetched = await api.listKeys({
     ...(opts.type && { type: opts.type }),
     ...(opts.order && { order: opts.order }),
-    ...(opts.limit !== undefined && { limit: opts.limit }),
+    // A filter needs every key: the limit applies to what it keeps.
+    ...(opts.limit !== undefined && !filter && { limit: opts.limit }),
     ...(paged && { onPage: paged.onPage }),
+    onTotal: (n) => (total = n),
   });
+  const matching = filter ? fetched.filter(matchesFilter(filter)) : fetched;
+  const keys = filter && opts.limit !== undefined ? matching.slice(0, opts.limit) : matching;
+  const available = filter ? matching.length : (total ?? keys.length);
+  if (opts.reveal && keys.some((k) => k.type === 'master')) info(ctx, `The Master key is never printed; it is stored in ${await masterKeyLocation(ctx)}.`);
+  if (opts.limit !== undefined && available > keys.length && !json) {
+    info(ctx, `Showing the first ${keys.length} of ${available} keys (--limit ${opts.limit}).`);
+  }
 
+  if (filter) {
+    if (json) printJson(ctx, keys.map((k) => keyJson(k, mode)));
+    else if (!ctx.io.stdoutIsTTY()) {
+      if (keys.length > 0) printLine(ctx, renderTsv(keys));
+    } else printTable(ctx, keys, token, opts.wide === true);
+    return;
+  }
   if (json) {
     // Exactly what printJson(ctx, keys.map(keyJson)) prints.
     if (keys.length === 0) printLine(ctx, '[]');
@@ -92,26 +165,25 @@ export async function listRun(ctx: Context, opts: ListOptions): Promise<void> {
     if (keys.length > 0) paged.write(ctx, keys, '', '\n');
     return;
   }
+  printTable(ctx, keys, token, opts.wide === true);
+}
+
+/** On a terminal: the table, fitted to its width unless --wide; the count (and how to see more) on stderr. */
+function printTable(ctx: Context, keys: readonly WireApiKey[], token: (k: WireApiKey) => string, wide: boolean): void {
   if (keys.length === 0) {
     info(ctx, 'No API keys match.');
     return;
   }
-  const { default: Table } = await import('cli-table3');
   const c = colors(ctx.io.colorStdout);
-  const table = new Table({
-    head: ['NAME', 'TYPE', 'APIS', 'TABLES', 'TOKEN', 'UPDATED'].map((h) => c.bold(h)),
-    chars: BORDERLESS,
-    style: { head: [], border: [], 'padding-left': 0, 'padding-right': 2 },
-    wordWrap: false,
-  });
-  for (const k of keys) table.push([k.name, k.type, apisOf(k).join(',') || '-', tablesOf(k, true) || '-', token(k), shortLocalTime(k.updated_at)]);
-  // cli-table3 pads the last column too: trailing blanks are noise in a terminal copy-paste.
-  printLine(ctx, table.toString().replace(/ +$/gm, ''));
-  info(ctx, c.dim(`${keys.length} key${keys.length === 1 ? '' : 's'}`));
+  const layout = layoutKeyList(keys, { token, bold: c.bold, ...(!wide && { width: terminalWidth(ctx) }) });
+  for (const line of layout.lines) printLine(ctx, line);
+  const count = `${keys.length} key${keys.length === 1 ? '' : 's'}`;
+  info(ctx, colors(ctx.io.colorStderr).dim(layout.shortened ? `${count} (shortened to fit: --wide shows everything)` : count));
 }
 
+/** For scripts: every value in full (tokens masked unless --reveal), in the flags' notation. */
 function tsvLine(k: WireApiKey, token: string): string {
-  return [k.name, k.type, apisOf(k).join(','), tablesOf(k, false), token, isoTime(k.updated_at) ?? ''].join('\t');
+  return [k.name, k.type, formatWords(apisOf(k)), formatTables(tablesOf(k)), token, isoTime(k.updated_at) ?? ''].join('\t');
 }
 
 /**
@@ -152,28 +224,3 @@ function pagedRender(render: (keys: readonly WireApiKey[]) => string, separator:
     },
   };
 }
-
-function apisOf(k: WireApiKey): string[] {
-  return k.grants.find((g) => g.type === 'apis')?.apis ?? [];
-}
-
-/** `liked_cities:si, sales.orders:s` — abbreviated for the table; full permission names in TSV. */
-export function tablesOf(k: WireApiKey, abbreviate: boolean): string {
-  const tables = k.grants.find((g) => g.type === 'database')?.tables ?? [];
-  return tables
-    .map((t) => {
-      const name = abbreviate && t.schema === 'public' ? t.name : `${t.schema}.${t.name}`;
-      const perms = abbreviate
-        ? abbreviatePermissions(t.permissions as TablePermission[]) || '-'
-        : t.permissions.join('+');
-      return `${name}:${perms}`;
-    })
-    .join(abbreviate ? ', ' : ',');
-}
-
-const BORDERLESS = {
-  top: '', 'top-mid': '', 'top-left': '', 'top-right': '',
-  bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '',
-  left: '', 'left-mid': '', mid: '', 'mid-mid': '',
-  right: '', 'right-mid': '', middle: '',
-};

@@ -83,7 +83,7 @@ export async function regenerateRun(ctx: Context, opts: RegenerateOptions): Prom
     if (!ctx.globals.json) warn(ctx, 'Update CARTO_KEYS_MASTER_KEY (and any secret store holding it) with the new Master key.');
     return;
   }
-  printCreatedKey(ctx, updated, undefined, opts.tokenOnly, 'Regenerated');
+  printCreatedKey(ctx, updated, opts.tokenOnly, 'Regenerated');
 }
 
 /**

@@ -1,9 +1,10 @@
 import { Command } from 'commander';
 import type { Context } from '../context.js';
-import { UsageError } from '../errors.js';
+import { LocalError, UsageError } from '../errors.js';
 import { info, printJson, printLine, success } from '../ui/output.js';
-import type { CommandKit } from '../args/kit.js';
-import { positiveInt } from '../args/flags.js';
+import { globalsOf, type CommandKit } from '../args/kit.js';
+import { positiveInt, requireYesOrTty } from '../args/flags.js';
+import { confirmOrCancel } from '../ui/prompts.js';
 
 export interface ServeOptions {
   port: number;
@@ -57,9 +58,13 @@ Examples:
     });
   sandbox
     .command('reset')
-    .description('Start the embedded sandbox afresh (all its keys are lost; a new Master key)')
-    .addHelpText('after', '\nExamples:\n  $ carto-keys sandbox reset')
-    .action(() => kit.run(resetRun));
+    .description('Start the embedded sandbox afresh, after confirmation (all its keys are lost; a new Master key)')
+    .addHelpText('after', '\nExamples:\n  $ carto-keys sandbox reset\n  $ carto-keys sandbox reset --yes')
+    .action((_o: unknown, cmd: Command) => {
+      // Like `profile remove`: it destroys what cannot be got back, so it asks, or needs --yes.
+      requireYesOrTty(globalsOf(cmd).yes, kit.canPrompt(), 'Resetting the sandbox');
+      kit.run(resetRun);
+    });
   return sandbox;
 }
 
@@ -77,7 +82,9 @@ export async function serveRun(ctx: Context, o: ServeOptions): Promise<void> {
     ...(o.quota !== undefined && { quota: o.quota }),
     ...(stateFile && { onChange: (s: typeof state) => saveSandboxState(stateFile, s) }),
   });
-  const server = await startSandboxServer({ handler, port: o.port, host: '127.0.0.1' });
+  const server = await startSandboxServer({ handler, port: o.port, host: '127.0.0.1' }).catch((err: unknown) => {
+    throw listenError(err, o.port);
+  });
   const baseUrl = `${server.url}/user/${state.users[0]!.username}`;
   const masterKey = masterKeyOf(state);
   // The sandbox's Master key is printed on purpose: it guards nothing but this throwaway emulator.
@@ -103,7 +110,16 @@ export async function serveRun(ctx: Context, o: ServeOptions): Promise<void> {
   info(ctx, `Sandbox stopped (${signal}).`);
 }
 
+/** The port is someone else's (or not ours to take): say so and what to do, not a stack. */
+function listenError(err: unknown, port: number): unknown {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'EADDRINUSE') return new LocalError(`Port ${port} is taken; use --port 0 for any free port.`, { code: 'port_taken', cause: err });
+  if (code === 'EACCES') return new LocalError(`Port ${port} needs privileges this user does not have; use --port 0 for any free port.`, { code: 'port_denied', cause: err });
+  return err;
+}
+
 export async function resetRun(ctx: Context): Promise<void> {
+  await confirmOrCancel(ctx, 'Reset the sandbox? Every key in it is lost, and it gets a new Master key.');
   const { resetEmbeddedSandbox } = await import('../sandbox/embedded.js');
   const { masterKey, path } = resetEmbeddedSandbox(ctx.paths.data);
   // Sandbox profiles hold the old Master key, which no longer exists: give them the new one.

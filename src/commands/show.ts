@@ -1,11 +1,10 @@
 import { Command } from 'commander';
 import type { Context } from '../context.js';
-import { describeKeySource } from '../config/settings.js';
 import { UsageError } from '../errors.js';
 import { colors } from '../ui/color.js';
 import { inheritsDefaultPublic, keyDetailLines } from '../ui/key-view.js';
-import { maskToken, printJson, printLine } from '../ui/output.js';
-import { keyJson } from '../ui/key-output.js';
+import { info, maskToken, printJson, printLine } from '../ui/output.js';
+import { keyJson, masterKeyLocation } from '../ui/key-output.js';
 import type { CommandKit } from '../args/kit.js';
 import { MASTER_KEY_NAME } from '../api/types.js';
 
@@ -37,28 +36,31 @@ Examples:
 }
 
 export async function showRun(ctx: Context, opts: ShowOptions): Promise<void> {
-  const wantsToken = opts.reveal || opts.tokenOnly;
-  // Refuse before any request: the Master token is never printed.
-  if (wantsToken && opts.name === MASTER_KEY_NAME) await refuseMaster(ctx);
+  // Refuse before any request: the Master token is never printed, and --token asks for nothing else.
+  if (opts.tokenOnly && opts.name === MASTER_KEY_NAME) await refuseMaster(ctx);
   const api = await ctx.api();
   const key = await api.getKey(opts.name);
-  if (wantsToken && key.type === 'master') await refuseMaster(ctx);
+  if (opts.tokenOnly && key.type === 'master') await refuseMaster(ctx);
+  // --reveal is a way of looking, as for `list --reveal`: the Master token stays masked, and a note says why.
+  const reveal = opts.reveal && key.type !== 'master';
+  if (opts.reveal && key.type === 'master') info(ctx, `The Master key is never printed; it is stored in ${await masterKeyLocation(ctx)}.`);
 
   if (opts.tokenOnly) {
     printLine(ctx, key.token);
     return;
   }
   if (ctx.globals.json) {
-    printJson(ctx, { ...keyJson(key, opts.reveal ? 'full' : 'masked'), inheritsDefaultPublic: inheritsDefaultPublic(key) });
+    printJson(ctx, { ...keyJson(key, reveal ? 'full' : 'masked'), inheritsDefaultPublic: inheritsDefaultPublic(key) });
     return;
   }
   const c = colors(ctx.io.colorStdout);
-  const token = opts.reveal ? key.token : `${maskToken(key.token)}${key.type === 'master' ? '' : c.dim('  (--reveal to show)')}`;
-  for (const line of keyDetailLines(key, token, c)) printLine(ctx, line);
+  const shown = reveal ? key.token : maskToken(key.token);
+  // Say how to see the token only when it is hidden and can be shown: not for Master, nor for a token
+  // that is public anyway (Default public's).
+  const hint = shown !== key.token && key.type !== 'master' ? c.dim('  (--reveal to show)') : '';
+  for (const line of keyDetailLines(key, `${shown}${hint}`, c)) printLine(ctx, line);
 }
 
 async function refuseMaster(ctx: Context): Promise<never> {
-  const s = await ctx.settings();
-  const where = s.keySource ? describeKeySource(s.keySource) : 'your profile';
-  throw new UsageError('The Master key is never printed by carto-keys.', { hint: `It is stored in ${where}.`, code: 'master_never_printed' });
+  throw new UsageError('The Master key is never printed by carto-keys.', { hint: `It is stored in ${await masterKeyLocation(ctx)}.`, code: 'master_never_printed' });
 }

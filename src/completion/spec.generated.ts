@@ -83,6 +83,37 @@ export const SPEC: CompletionSpec = {
           },
           {
             "flags": [
+              "--api"
+            ],
+            "description": "only keys granting these APIs: sql, maps, do (repeatable or comma-separated)",
+            "value": {
+              "kind": "words",
+              "words": [
+                "sql",
+                "maps",
+                "do"
+              ],
+              "list": true
+            }
+          },
+          {
+            "flags": [
+              "--table"
+            ],
+            "description": "only keys granting this table: [schema.]table[:perms] (repeatable)",
+            "value": {
+              "kind": "permissions",
+              "words": [
+                "select",
+                "insert",
+                "update",
+                "delete",
+                "all"
+              ]
+            }
+          },
+          {
+            "flags": [
               "--order"
             ],
             "description": "order by name, type or updated_at (built-in keys always come first)",
@@ -113,13 +144,27 @@ export const SPEC: CompletionSpec = {
           },
           {
             "flags": [
+              "--wide"
+            ],
+            "description": "on a terminal, show every name and grant in full instead of fitting the width"
+          },
+          {
+            "flags": [
               "-h",
               "--help"
             ],
             "description": "show help"
           }
         ],
-        "args": [],
+        "args": [
+          {
+            "name": "pattern",
+            "variadic": false,
+            "value": {
+              "kind": "text"
+            }
+          }
+        ],
         "commands": []
       },
       {
@@ -1193,7 +1238,7 @@ export const SPEC: CompletionSpec = {
           {
             "name": "reset",
             "aliases": [],
-            "description": "Start the embedded sandbox afresh (all its keys are lost; a new Master key)",
+            "description": "Start the embedded sandbox afresh, after confirmation (all its keys are lost; a new Master key)",
             "options": [
               {
                 "flags": [

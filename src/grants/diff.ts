@@ -2,6 +2,7 @@
 
 import { canonicalGrantSet, compareSchemas, compareTables, sortedUnique, tableKey, tableLabel } from './canonical.js';
 import { APIS, SERVICES, type GrantSet } from './model.js';
+import { formatPermissions } from './format.js';
 
 export interface GrantDiffLine {
   sign: '+' | '-';
@@ -26,7 +27,7 @@ function permissionLines<T extends { permissions: readonly string[] }>(
     const gained = now.filter((permission) => !old.includes(permission));
     const label = identity.label(item);
     const line = (sign: '+' | '-', permissions: readonly string[]): GrantDiffLine[] =>
-      permissions.length === 0 ? [] : [{ sign, kind, text: `${kind} ${label}: ${permissions.join(', ')}` }];
+      permissions.length === 0 ? [] : [{ sign, kind, text: `${kind} ${label}:${formatPermissions(permissions)}` }];
     return [...line('-', lost), ...line('+', gained)];
   });
 }

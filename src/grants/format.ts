@@ -1,54 +1,73 @@
 // Grants for people (summary lines, a compact list column) and for scripts (stable JSON, flag specs).
 
 import { canonicalGrantSet, tableLabel } from './canonical.js';
-import { TABLE_PERMISSIONS, type GrantSet, type TableGrant, type TablePermission } from './model.js';
-import { listValues } from './text.js';
+import { TABLE_PERMISSIONS, type GrantSet, type TableGrant } from './model.js';
 
-const LABEL_WIDTH = 12;
+/**
+ * One notation for grants wherever a person reads them — list, TSV, show, create, clone's diff,
+ * rotate — and it is the flags' own: `liked_cities:select,insert` is what `--table` takes, and
+ * `sql,maps` what `--api` takes, so what you see is what you type.
+ */
 
-function labelled(label: string, values: readonly string[]): string[] {
+/** Width of the label column of a key's details (show, create, clone, regenerate, rotate). */
+export const LABEL_WIDTH = 12;
+
+/** `Tables    a` then `          b`: the first value beside the label, the others under it. */
+export function labelled(label: string, values: readonly string[], boldLabel: (s: string) => string = (s) => s): string[] {
   const [first = 'none', ...rest] = values;
-  return [`${`${label}:`.padEnd(LABEL_WIDTH)}${first}`, ...rest.map((value) => `${' '.repeat(LABEL_WIDTH)}${value}`)];
+  return [`${boldLabel(label)}${' '.repeat(Math.max(1, LABEL_WIDTH - label.length))}${first}`, ...rest.map((value) => `${' '.repeat(LABEL_WIDTH)}${value}`)];
 }
 
 /**
- * One block of aligned lines. Short closed lists (APIs, services) share a line; tables, schemas and
- * datasets get a line each because a key may have dozens of them.
+ * `select,insert`: the table permissions in the order select, insert, update, delete, then any other
+ * privilege CARTO renders (an owner's truncate, references, trigger; a schema's create, usage) in
+ * alphabetical order. `-` for none.
+ */
+export function formatPermissions(permissions: readonly string[]): string {
+  const known = TABLE_PERMISSIONS.filter((permission) => permissions.includes(permission));
+  const others = [...new Set(permissions.filter((permission) => !(TABLE_PERMISSIONS as readonly string[]).includes(permission)))].sort();
+  return [...known, ...others].join(',') || '-';
+}
+
+/** `[schema.]table:perms`, as `--table` takes it; the schema is left out when it is `defaultSchema`. */
+export function formatTableSpec(table: { schema: string; name: string; permissions: readonly string[] }, opts: { defaultSchema?: string } = {}): string {
+  const name = opts.defaultSchema !== undefined && table.schema === opts.defaultSchema ? table.name : tableLabel(table);
+  return `${name}:${formatPermissions(table.permissions)}`;
+}
+
+/** `name:perms`, as `--schema` takes it. */
+export function formatSchemaSpec(schema: { name: string; permissions: readonly string[] }): string {
+  return `${schema.name}:${formatPermissions(schema.permissions)}`;
+}
+
+/** Closed lists (APIs, services) as their flags take them: `sql,maps`. */
+export function formatWords(values: readonly string[]): string {
+  return values.join(',');
+}
+
+/**
+ * The tables of a key on one line (list, the rotate editor's menu): `liked_cities:select,insert
+ * world_population:select`, separated by spaces, since commas are taken by the permissions. An empty
+ * string when the key has no tables.
+ */
+export function formatTables(tables: readonly { schema: string; name: string; permissions: readonly string[] }[], opts: { defaultSchema?: string } = {}): string {
+  return tables.map((table) => formatTableSpec(table, opts)).join(' ');
+}
+
+/**
+ * The grants of a key about to be made (rotate, clone), in the same lines and notation as the details
+ * of a live key (src/ui/key-view.ts). Short closed lists share a line; tables, schemas and datasets get a
+ * line each because a key may have dozens of them.
  */
 export function formatGrantSummary(set: GrantSet): string[] {
   return [
-    ...labelled('APIs', [listValues(set.apis)]),
-    ...labelled('Tables', set.tables.map((table) => `${tableLabel(table)} (${table.permissions.join(', ')})`)),
-    ...labelled('Schemas', set.schemas.map((schema) => `${schema.name} (${schema.permissions.join(', ')})`)),
+    ...labelled('APIs', [formatWords(set.apis) || 'none']),
+    ...labelled('Tables', set.tables.map((table) => formatTableSpec(table))),
+    ...labelled('Schemas', set.schemas.map(formatSchemaSpec)),
     ...labelled('Metadata', [set.tableMetadata ? 'yes' : 'no']),
-    ...labelled('Services', [listValues(set.services)]),
+    ...labelled('Services', [formatWords(set.services) || 'none']),
     ...labelled('Datasets', set.datasets),
   ];
-}
-
-const PERMISSION_LETTERS: Record<TablePermission, string> = { select: 's', insert: 'i', update: 'u', delete: 'd' };
-
-/** `s`, `si`, … in TABLE_PERMISSIONS order, or `all` when the table has all four. */
-export function abbreviatePermissions(permissions: readonly TablePermission[]): string {
-  if (TABLE_PERMISSIONS.every((permission) => permissions.includes(permission))) return 'all';
-  return TABLE_PERMISSIONS.filter((permission) => permissions.includes(permission))
-    .map((permission) => PERMISSION_LETTERS[permission])
-    .join('');
-}
-
-/**
- * The tables column of `list`: `liked_cities:si, world_population:s, other.t:all`. The schema is left
- * out when it is the account's default (`public`, or the member's own schema in an organization).
- * An empty string when the key has no tables.
- */
-export function abbreviateTables(set: GrantSet, opts: { defaultSchema?: string } = {}): string {
-  const defaultSchema = opts.defaultSchema ?? 'public';
-  return set.tables
-    .map((table) => {
-      const name = table.schema === defaultSchema ? table.name : tableLabel(table);
-      return `${name}:${abbreviatePermissions(table.permissions)}`;
-    })
-    .join(', ');
 }
 
 /** The `--json` shape of grants; spelled out so that a change to the model cannot silently change it. */
@@ -75,5 +94,5 @@ export function grantSetToJson(set: GrantSet): GrantSetJson {
 
 /** The `--table` spec of a table grant, schema always explicit so it means the same for every profile. */
 export function grantsSpecForTable(table: TableGrant): string {
-  return `${tableLabel(table)}:${table.permissions.join(',')}`;
+  return formatTableSpec(table);
 }

@@ -6,7 +6,7 @@
 
 import type { Choice, Prompter } from '../context.js';
 import {
-  abbreviateTables,
+  formatTables,
   canonicalGrantSet,
   parseSchemaSpec,
   parseTableSpec,
@@ -25,7 +25,7 @@ export async function editGrants(prompter: Prompter, start: GrantSet, defaultSch
   for (;;) {
     const choices: Choice<MainItem>[] = [
       { name: `APIs: ${list(set.apis)}`, value: 'apis' },
-      { name: `Tables: ${abbreviateTables(set, { defaultSchema }) || 'none'}`, value: 'tables' },
+      { name: `Tables: ${formatTables(set.tables, { defaultSchema }) || 'none'}`, value: 'tables' },
       { name: `Schemas where it may create tables: ${list(set.schemas.map((s) => s.name))}`, value: 'schemas' },
       { name: `Services: ${list(set.services)}`, value: 'services' },
       { name: `Table metadata: ${set.tableMetadata ? 'yes' : 'no'} (select to switch)`, value: 'metadata' },

@@ -3,8 +3,9 @@
 
 import type { Context } from '../context.js';
 import type { WireApiKey } from '../api/types.js';
-import { formatGrantSummary, normalizeRenderedGrants } from '../grants/index.js';
-import type { GrantSet } from '../grants/model.js';
+import { describeKeySource } from '../config/settings.js';
+import { colors } from './color.js';
+import { keyDetailLines } from './key-view.js';
 import { isoTime } from './time.js';
 import { maskToken, printJson, printLine, success } from './output.js';
 
@@ -34,8 +35,14 @@ export function keyJson(key: WireApiKey, token: RevealMode | 'omit'): Record<str
   };
 }
 
+/** Where the Master key in use is kept, for the notes and refusals that never print it. */
+export async function masterKeyLocation(ctx: Context): Promise<string> {
+  const s = await ctx.settings();
+  return s.keySource ? describeKeySource(s.keySource) : 'your profile';
+}
+
 /** Shared by create, clone and regenerate: a token-making command shows its token. */
-export function printCreatedKey(ctx: Context, key: WireApiKey, grants: GrantSet | undefined, tokenOnly: boolean, verb = 'Created'): void {
+export function printCreatedKey(ctx: Context, key: WireApiKey, tokenOnly: boolean, verb = 'Created'): void {
   if (tokenOnly) {
     printLine(ctx, key.token);
     return;
@@ -45,8 +52,6 @@ export function printCreatedKey(ctx: Context, key: WireApiKey, grants: GrantSet 
     return;
   }
   success(ctx, `${verb} API key "${key.name}"`);
-  // Same label column as formatGrantSummary, so the block reads as one.
-  printLine(ctx, `${'Name:'.padEnd(12)}${key.name}`);
-  for (const line of formatGrantSummary(grants ?? normalizeRenderedGrants(key.grants).grants)) printLine(ctx, line);
-  printLine(ctx, `${'Token:'.padEnd(12)}${key.token}`);
+  // The one layout of a key, as `show` prints it; the token in full, since making it was the point.
+  for (const line of keyDetailLines(key, key.token, colors(ctx.io.colorStdout))) printLine(ctx, line);
 }

@@ -1,7 +1,9 @@
-// The human view of one key, built from the grants exactly as CARTO rendered them (owner tables,
-// usage schemas included): `show` is for seeing the truth, not the create form.
+// The human view of one key, the one layout of a key for show, create, clone and regenerate. It is
+// built from the grants exactly as CARTO rendered them (owner tables, usage schemas included): a key
+// is shown as it is, not as it was asked for. Grants use the flags' notation (src/grants/format.ts).
 
 import type { WireApiKey } from '../api/types.js';
+import { formatSchemaSpec, formatTableSpec, formatWords, labelled } from '../grants/format.js';
 import type { Colors } from './color.js';
 import { shortLocalTime } from './time.js';
 
@@ -18,29 +20,20 @@ export function keyDetailLines(key: WireApiKey, token: string, c: Colors): strin
   const services = key.grants.find((g) => g.type === 'dataservices')?.services ?? [];
   const datasets = key.grants.find((g) => g.type === 'data-observatory')?.datasets ?? [];
   const none = c.dim('none');
-  const rows: [string, string[]][] = [
-    ['Name', [key.name]],
-    ['Type', [key.type]],
-    ['Token', [token]],
-    ['APIs', [apis.length ? apis.join(', ') : none]],
-    ['Tables', aligned((db?.tables ?? []).map((t) => [`${t.schema}.${t.name}${t.owner ? c.dim(' (owner)') : ''}`, t.permissions.join(', ')])) || [none]],
-    ['Schemas', aligned((db?.schemas ?? []).map((s) => [s.name, s.permissions.join(', ')])) || [none]],
-    ['Metadata', [db?.table_metadata !== undefined ? 'yes' : 'no']],
-    ['Services', [services.length ? services.join(', ') : none]],
-    ...(datasets.length ? ([['Datasets', [datasets.join(', ')]]] as [string, string[]][]) : []),
+  const row = (label: string, values: readonly string[]) => labelled(label, values.length ? values : [none], c.bold);
+  return [
+    ...row('Name', [key.name]),
+    ...row('Type', [key.type]),
+    ...row('Token', [token]),
+    ...row('APIs', apis.length ? [formatWords(apis)] : []),
+    ...row('Tables', (db?.tables ?? []).map((t) => `${formatTableSpec(t)}${t.owner ? c.dim(' (owner)') : ''}`)),
+    ...row('Schemas', (db?.schemas ?? []).map(formatSchemaSpec)),
+    ...row('Metadata', [db?.table_metadata !== undefined ? 'yes' : 'no']),
+    ...row('Services', services.length ? [formatWords(services)] : []),
+    ...(datasets.length ? row('Datasets', datasets) : []),
     // CARTO's easily missed rule (product.md §10): a regular key's role is a member of the public role.
-    ...(inheritsDefaultPublic(key) ? ([['Also reads', [INHERITS_LINE]]] as [string, string[]][]) : []),
-    ['Created', [shortLocalTime(key.created_at)]],
-    ['Updated', [shortLocalTime(key.updated_at)]],
+    ...(inheritsDefaultPublic(key) ? row('Also reads', [INHERITS_LINE]) : []),
+    ...row('Created', [shortLocalTime(key.created_at)]),
+    ...row('Updated', [shortLocalTime(key.updated_at)]),
   ];
-  const width = Math.max(...rows.map(([label]) => label.length)) + 2;
-  return rows.flatMap(([label, values]) => values.map((v, i) => `${(i === 0 ? c.bold(label) : '').padEnd(i === 0 ? width + c.bold(label).length - label.length : width)}${v}`));
-}
-
-function aligned(pairs: [string, string][]): string[] | undefined {
-  if (pairs.length === 0) return undefined;
-  // Visible width: ignore ANSI codes when padding.
-  const visible = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, '').length;
-  const w = Math.max(...pairs.map(([a]) => visible(a))) + 2;
-  return pairs.map(([a, b]) => `${a}${' '.repeat(w - visible(a))}${b}`);
 }

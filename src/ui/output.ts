@@ -28,3 +28,14 @@ export function maskToken(token: string): string {
   if (token === 'default_public') return token; // Public by definition; masking it would only confuse.
   return `${token.slice(0, 4)}…`;
 }
+
+/**
+ * The width tables fit into on a terminal: COLUMNS when set (a user's override; what tests fix), else
+ * the terminal's own, else 80.
+ */
+export function terminalWidth(ctx: Context): number {
+  const fromEnv = ctx.env.COLUMNS;
+  if (fromEnv !== undefined && /^\d+$/.test(fromEnv) && Number(fromEnv) >= 20) return Number(fromEnv);
+  const columns = ctx.io.stdout.columns;
+  return typeof columns === 'number' && columns >= 20 ? columns : 80;
+}

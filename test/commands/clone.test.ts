@@ -43,8 +43,8 @@ describe('clone', () => {
     expect(diff).toEqual([
       '- api maps',
       '+ api do',
-      '- table public.liked_cities: insert',
-      '+ table public.world_population: select',
+      '- table public.liked_cities:insert',
+      '+ table public.world_population:select',
       '+ table metadata',
       '+ service routing',
     ]);

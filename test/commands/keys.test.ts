@@ -12,10 +12,10 @@ describe('list', () => {
   it('prints a table on a TTY with masked tokens', async () => {
     const sb = testSandbox();
     await withKey(sb, 'app', '--api', 'sql', '--table', 'liked_cities:select,insert');
-    const r = await run(['list'], { env: sb.env, fetch: sb.fetch, tty: true });
+    const r = await run(['list'], { env: { ...sb.env, COLUMNS: '120' }, fetch: sb.fetch, tty: true });
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/NAME\s+TYPE\s+APIS\s+TABLES\s+TOKEN\s+UPDATED/);
-    expect(r.stdout).toMatch(/app\s+regular\s+sql\s+liked_cities:si\s+/);
+    expect(r.stdout).toMatch(/app\s+regular\s+sql\s+liked_cities:select,insert\s+/);
     expect(r.stdout).not.toContain(sb.token('app'));
     expect(r.stdout).not.toContain(MASTER);
   });
@@ -75,8 +75,9 @@ describe('show', () => {
     await withKey(sb, 'app', '--api', 'sql', '--table', 'liked_cities:insert,select', '--schema', 'public', '--table-metadata');
     const r = await run(['show', 'app'], { env: sb.env, fetch: sb.fetch });
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/Tables\s+public\.liked_cities\s+insert, select/);
-    expect(r.stdout).toMatch(/Schemas\s+public\s+create, usage/);
+    expect(r.stdout).toMatch(/Tables\s+public\.liked_cities:select,insert\n/);
+    expect(r.stdout).toMatch(/Schemas\s+public:create,usage\n/);
+    expect(r.stdout).toMatch(/Token\s+\S{4}…  \(--reveal to show\)\n/);
     expect(r.stdout).toMatch(/Metadata\s+yes/);
     expect(r.stdout).not.toContain(sb.token('app'));
   });
@@ -95,14 +96,31 @@ describe('show', () => {
     expect(sb.requests[0]!.url).toContain('/api_keys/Default%20public');
   });
 
-  it('refuses to print the Master token, before any request, saying where it is stored', async () => {
-    for (const flag of ['--reveal', '--token']) {
-      const r = await run(['show', 'Master', flag], { env: testSandbox().env, fetch: noNetwork });
-      expect(r.code).toBe(2);
-      expect(r.stderr).toContain('never printed');
-      expect(r.stderr).toContain('CARTO_KEYS_MASTER_KEY');
-      expect(r.stdout).toBe('');
-    }
+  it('--token for Master is refused before any request, saying where the key is stored', async () => {
+    const r = await run(['show', 'Master', '--token'], { env: testSandbox().env, fetch: noNetwork });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('never printed');
+    expect(r.stderr).toContain('CARTO_KEYS_MASTER_KEY');
+    expect(r.stdout).toBe('');
+  });
+
+  it('--reveal for Master does what list --reveal does: masked, with a note saying where the key is stored', async () => {
+    const sb = testSandbox();
+    const r = await run(['show', 'Master', '--reveal'], { env: sb.env, fetch: sb.fetch });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/Token\s+\S{4}…\n/);
+    expect(r.stdout).not.toContain(MASTER);
+    expect(r.stderr).toContain('The Master key is never printed; it is stored in environment variable CARTO_KEYS_MASTER_KEY.');
+    const json = await run(['show', 'Master', '--reveal', '--json'], { env: sb.env, fetch: sb.fetch });
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout).token).toMatch(/^\S{4}…$/);
+  });
+
+  it('"Default public": its token is public and shown, with no "--reveal to show"', async () => {
+    const sb = testSandbox();
+    const r = await run(['show', 'Default public'], { env: sb.env, fetch: sb.fetch });
+    expect(r.stdout).toMatch(/Token\s+default_public\n/);
+    expect(r.stdout).not.toContain('--reveal');
   });
 
   it('an unknown name exits 1 quoting CARTO', async () => {

@@ -101,7 +101,7 @@ describe('login', () => {
     expect(regen.code, regen.stderr).toBe(0);
     expect(regen.stdout).toBe('');
     expect((await run(['status'], { paths: p, fetch: noNetwork })).code).toBe(0);
-    const reset = await run(['sandbox', 'reset'], { paths: p, fetch: noNetwork });
+    const reset = await run(['sandbox', 'reset', '--yes'], { paths: p, fetch: noNetwork });
     expect(reset.code, reset.stderr).toBe(0);
     const after = await run(['list', '--json'], { paths: p, fetch: noNetwork });
     expect(JSON.parse(after.stdout)).toHaveLength(2);

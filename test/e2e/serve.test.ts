@@ -1,7 +1,7 @@
 // `sandbox serve` stops by itself: on SIGTERM, and after --max-lifetime if nobody stops it.
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { BIN, cliEnv, serveSandbox, tempHome } from '../helpers/e2e.js';
+import { BIN, cli, cliEnv, serveSandbox, tempHome } from '../helpers/e2e.js';
 
 describe('sandbox serve', () => {
   it('stops cleanly on SIGTERM, closing keep-alive connections', async () => {
@@ -24,6 +24,20 @@ describe('sandbox serve', () => {
       expect(err).toContain('--max-lifetime reached');
     } finally {
       home.cleanup();
+    }
+  });
+
+  it('a port already taken: one line saying so and what to do, exit 1', async () => {
+    const first = await serveSandbox();
+    const home = tempHome();
+    try {
+      const r = await cli(['sandbox', 'serve', '--port', String(first.port)], { env: home.env });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toBe(`Error: Port ${first.port} is taken; use --port 0 for any free port.\n`);
+      expect(r.stdout).toBe('');
+    } finally {
+      home.cleanup();
+      await first.stop();
     }
   });
 });

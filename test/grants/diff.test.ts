@@ -24,10 +24,10 @@ describe('diffGrants', () => {
     });
     expect(diffGrants(BEFORE, after).map((line) => `${line.sign} ${line.kind} | ${line.text}`)).toEqual([
       '+ api | api maps',
-      '- table | table public.liked_cities: insert',
-      '+ table | table public.liked_cities: update',
-      '- table | table public.world_population: select',
-      '+ table | table public.x: select, insert',
+      '- table | table public.liked_cities:insert',
+      '+ table | table public.liked_cities:update',
+      '- table | table public.world_population:select',
+      '+ table | table public.x:select,insert',
       '+ schema | schema analytics: create',
       '- schema | schema public: create',
       '+ table_metadata | table metadata',

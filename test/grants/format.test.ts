@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { canonicalGrantSet } from '../../src/grants/canonical.js';
 import {
-  abbreviatePermissions,
-  abbreviateTables,
   formatGrantSummary,
+  formatPermissions,
+  formatTables,
   grantSetToJson,
   grantsSpecForTable,
 } from '../../src/grants/format.js';
@@ -25,48 +25,58 @@ const FULL = canonicalGrantSet({
 describe('formatGrantSummary', () => {
   it('prints aligned lines, one per table, schema and dataset', () => {
     expect(formatGrantSummary(FULL)).toEqual([
-      'APIs:       sql, maps',
-      'Tables:     analytics.events (select, insert, update, delete)',
-      '            public.liked_cities (select, insert)',
-      '            public.world_population (select)',
-      'Schemas:    public (create)',
-      'Metadata:   yes',
-      'Services:   geocoding',
-      'Datasets:   ds1',
+      'APIs        sql,maps',
+      'Tables      analytics.events:select,insert,update,delete',
+      '            public.liked_cities:select,insert',
+      '            public.world_population:select',
+      'Schemas     public:create',
+      'Metadata    yes',
+      'Services    geocoding',
+      'Datasets    ds1',
       '            ds2',
     ]);
   });
 
   it('says none where there is nothing', () => {
     expect(formatGrantSummary(canonicalGrantSet())).toEqual([
-      'APIs:       none',
-      'Tables:     none',
-      'Schemas:    none',
-      'Metadata:   no',
-      'Services:   none',
-      'Datasets:   none',
+      'APIs        none',
+      'Tables      none',
+      'Schemas     none',
+      'Metadata    no',
+      'Services    none',
+      'Datasets    none',
     ]);
   });
 });
 
-describe('abbreviateTables', () => {
-  it('uses permission letters, all for the four, and omits the public schema', () => {
-    expect(abbreviateTables(FULL)).toBe('analytics.events:all, liked_cities:si, world_population:s');
+describe('formatTables: the --table notation, what you see is what you type', () => {
+  it('permissions in the order select, insert, update, delete; tables separated by spaces', () => {
+    expect(formatTables(FULL.tables)).toBe(
+      'analytics.events:select,insert,update,delete public.liked_cities:select,insert public.world_population:select',
+    );
   });
 
-  it('omits another default schema (an organization member)', () => {
+  it('leaves out the default schema when told which it is (an organization member has their own)', () => {
     const set = canonicalGrantSet({ tables: [{ schema: 'jdoe', name: 't', permissions: ['update', 'delete'] }] });
-    expect(abbreviateTables(set, { defaultSchema: 'jdoe' })).toBe('t:ud');
-    expect(abbreviateTables(set)).toBe('jdoe.t:ud');
+    expect(formatTables(set.tables, { defaultSchema: 'jdoe' })).toBe('t:update,delete');
+    expect(formatTables(set.tables, { defaultSchema: 'public' })).toBe('jdoe.t:update,delete');
   });
 
   it('is empty for a key without tables', () => {
-    expect(abbreviateTables(canonicalGrantSet())).toBe('');
+    expect(formatTables([])).toBe('');
   });
 
-  it('abbreviates permission lists', () => {
-    expect(abbreviatePermissions(['select', 'delete'])).toBe('sd');
-    expect(abbreviatePermissions([])).toBe('');
+  it('orders the four first, then what CARTO renders for an owner, alphabetically; - for none', () => {
+    expect(formatPermissions(['trigger', 'insert', 'truncate', 'select', 'references'])).toBe('select,insert,references,trigger,truncate');
+    expect(formatPermissions(['delete', 'select'])).toBe('select,delete');
+    expect(formatPermissions([])).toBe('-');
+  });
+
+  it('reads back through the --table parser as the same grant', () => {
+    for (const table of FULL.tables) {
+      const spec = formatTables([table]);
+      expect(parseTableSpec(spec, 'public')).toEqual(table);
+    }
   });
 });
 

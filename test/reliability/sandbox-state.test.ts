@@ -91,7 +91,7 @@ describe('the sandbox state file with arbitrary content', () => {
   it('`sandbox reset` recovers from any content, and the profile works again', async () => {
     writeFileSync(file, '{"not": "a state"');
     expectTyped(await run(['list'], { paths: p }), [1]);
-    expectTyped(await run(['sandbox', 'reset'], { paths: p }), [0]);
+    expectTyped(await run(['sandbox', 'reset', '--yes'], { paths: p }), [0]);
     expectTyped(await run(['list'], { paths: p }), [0]);
   });
 

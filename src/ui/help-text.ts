@@ -1,0 +1,69 @@
+// Help text that fits the terminal: commander wraps its own option and command lists to the width it
+// is given, but the text we add after them (notes, examples) is written as is. Here prose paragraphs
+// are re-flowed to the width, and an example too long for it is split at spaces — its comment on a line
+// of its own above it, the command continued with ` \` — so a terminal never breaks a word in two.
+
+/** `text` with every line at most `width` characters, words intact (a single longer word stays whole). */
+export function fitHelpText(text: string, width: number): string {
+  const lines = text.split('\n');
+  const out: string[] = [];
+  let paragraph: string[] = [];
+  const flush = () => {
+    if (paragraph.length > 0) out.push(...wrapWords(paragraph.join(' ').split(/ +/), width, '', ''));
+    paragraph = [];
+  };
+  for (const line of lines) {
+    // Prose starts at column 0; indented lines are examples or lists, kept line by line.
+    if (line.trim() !== '' && /^\S/.test(line) && !line.endsWith(':')) {
+      paragraph.push(line.trim());
+      continue;
+    }
+    flush();
+    out.push(...fitLine(line, width));
+  }
+  flush();
+  return out.join('\n');
+}
+
+/** An indented line: as is if it fits; an example (`$ …`) split as a shell would still read it. */
+function fitLine(line: string, width: number): string[] {
+  if (line.length <= width) return [line];
+  const indent = /^ */.exec(line)![0];
+  const example = /^( *)\$ (.*)$/.exec(line);
+  if (!example) return wrapWords(line.trim().split(/ +/), width, indent, `${indent}  `);
+  let command = example[2]!;
+  const lines: string[] = [];
+  // A trailing `# comment` (after two or more spaces) goes on its own line above the command.
+  const comment = /^(.*?\S) {2,}(# .*)$/.exec(command);
+  if (comment) {
+    lines.push(...wrapWords(comment[2]!.split(/ +/), width, indent, `${indent}# `));
+    command = comment[1]!;
+  }
+  const words = shellWords(command);
+  const wrapped = wrapWords(words, width - 2, `${indent}$ `, `${indent}    `);
+  return [...lines, ...wrapped.map((l, i) => (i < wrapped.length - 1 ? `${l} \\` : l))];
+}
+
+/** Splits at spaces outside quotes: a line break inside '…' would change the command. */
+function shellWords(command: string): string[] {
+  return command.match(/(?:'[^']*'|"(?:\\.|[^"\\])*"|[^\s'"])+/g) ?? [];
+}
+
+/** Greedy word wrap: the first line starts with `first`, the others with `rest`. */
+function wrapWords(words: readonly string[], width: number, first: string, rest: string): string[] {
+  const lines: string[] = [];
+  let current = first;
+  let empty = true;
+  for (const word of words) {
+    if (word === '') continue;
+    if (!empty && current.length + 1 + word.length > width) {
+      lines.push(current);
+      current = rest + word;
+    } else {
+      current = empty ? current + word : `${current} ${word}`;
+    }
+    empty = false;
+  }
+  lines.push(current);
+  return lines;
+}

@@ -1,0 +1,108 @@
+// Issue 13, "every day": confirmations that read the same everywhere, and the sandbox's reset.
+import { afterEach, describe, expect, it } from 'vitest';
+import { run, scriptedPrompter, tempPaths } from '../helpers/harness.js';
+import { noNetwork, testSandbox } from '../helpers/sandbox-fetch.js';
+
+const cleanups: (() => void)[] = [];
+afterEach(() => cleanups.splice(0).forEach((c) => c()));
+function paths() {
+  const p = tempPaths();
+  cleanups.push(p.cleanup);
+  return p;
+}
+
+async function sandboxWithKey(p: ReturnType<typeof paths>): Promise<void> {
+  expect((await run(['login', '--sandbox'], { paths: p, fetch: noNetwork })).code).toBe(0);
+  const created = await run(['create', '--name', 'app', '--api', 'sql', '--table', 'world_population'], { paths: p, fetch: noNetwork });
+  expect(created.code, created.stderr).toBe(0);
+}
+
+async function names(p: ReturnType<typeof paths>): Promise<string[]> {
+  return JSON.parse((await run(['list', '--json'], { paths: p, fetch: noNetwork })).stdout).map((k: { name: string }) => k.name);
+}
+
+describe('sandbox reset confirms like profile remove', () => {
+  it('without a terminal it needs --yes, and nothing is reset', async () => {
+    const p = paths();
+    await sandboxWithKey(p);
+    const r = await run(['sandbox', 'reset'], { paths: p, fetch: noNetwork });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('pass --yes');
+    expect(await names(p)).toContain('app');
+  });
+
+  it('on a terminal it asks; declining changes nothing (exit 3, no "Error:")', async () => {
+    const p = paths();
+    await sandboxWithKey(p);
+    const prompter = scriptedPrompter([{ confirm: false, match: /Reset the sandbox\? Every key in it is lost/ }]);
+    const r = await run(['sandbox', 'reset'], { paths: p, fetch: noNetwork, tty: true, prompter });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toBe('Nothing was changed.\n');
+    expect(await names(p)).toContain('app');
+  });
+
+  it('on a terminal, yes resets it', async () => {
+    const p = paths();
+    await sandboxWithKey(p);
+    const prompter = scriptedPrompter([{ confirm: true }]);
+    const r = await run(['sandbox', 'reset'], { paths: p, fetch: noNetwork, tty: true, prompter });
+    expect(r.code, r.stderr).toBe(0);
+    expect(await names(p)).toEqual(['Master', 'Default public']);
+  });
+});
+
+describe('list filters', () => {
+  async function sandbox() {
+    const sb = testSandbox();
+    for (const [name, ...flags] of [
+      ['app-web', '--api', 'sql,maps', '--table', 'liked_cities:select,insert'],
+      ['app-etl', '--api', 'sql', '--table', 'liked_cities', '--table', 'world_population'],
+      ['report', '--api', 'maps', '--table', 'national_incomes'],
+    ] as string[][]) {
+      expect((await run(['create', '--name', name!, ...flags], { env: sb.env, fetch: sb.fetch })).code).toBe(0);
+    }
+    const list = async (...args: string[]) => {
+      const r = await run(['list', ...args], { env: sb.env, fetch: sb.fetch });
+      expect(r.code, r.stderr).toBe(0);
+      return { names: r.stdout.trim().split('\n').filter(Boolean).map((l) => l.split('\t')[0]), stderr: r.stderr };
+    };
+    return { sb, list };
+  }
+
+  it('a name glob, --api and --table (with or without permissions), all of them together', async () => {
+    const { list } = await sandbox();
+    expect((await list('app-*')).names).toEqual(['app-web', 'app-etl']);
+    expect((await list('app-?eb')).names).toEqual(['app-web']);
+    expect((await list('report')).names).toEqual(['report']);
+    expect((await list('--api', 'maps')).names).toEqual(['Master', 'Default public', 'app-web', 'report']);
+    expect((await list('--api', 'sql,maps', '--type', 'regular')).names).toEqual(['app-web']);
+    expect((await list('--table', 'liked_cities')).names).toEqual(['app-web', 'app-etl']);
+    expect((await list('--table', 'public.liked_cities:insert')).names).toEqual(['app-web']);
+    expect((await list('app-*', '--api', 'sql', '--table', 'world_population')).names).toEqual(['app-etl']);
+    expect((await list('nothing-*')).names).toEqual([]);
+  });
+
+  it('--limit says on stderr that more keys exist, with or without a filter', async () => {
+    const { list } = await sandbox();
+    const first = await list('--limit', '1');
+    expect(first.names).toEqual(['Master']);
+    expect(first.stderr).toBe('Showing the first 1 of 5 keys (--limit 1).\n');
+    const filtered = await list('app-*', '--limit', '1');
+    expect(filtered.names).toEqual(['app-web']);
+    expect(filtered.stderr).toBe('Showing the first 1 of 2 keys (--limit 1).\n');
+    expect((await list('--limit', '5')).stderr).toBe('');
+  });
+
+  it('a bad --api or --table filter is exit 2, nothing sent', async () => {
+    for (const args of [['--api', 'sqll'], ['--table', 'a:selec'], ['--table', 'a/b']]) {
+      const r = await run(['list', ...args], { env: testSandbox().env, fetch: noNetwork });
+      expect(r.code, r.stderr).toBe(2);
+    }
+  });
+
+  it('--json is filtered too', async () => {
+    const { sb } = await sandbox();
+    const r = await run(['list', 'app-*', '--json'], { env: sb.env, fetch: sb.fetch });
+    expect(JSON.parse(r.stdout).map((k: { name: string }) => k.name)).toEqual(['app-web', 'app-etl']);
+  });
+});
