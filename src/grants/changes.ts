@@ -5,6 +5,7 @@ import { canonicalGrantSet, tableKey, tableLabel } from './canonical.js';
 import type { Api, GrantSet, SchemaGrant, Service, TableGrant } from './model.js';
 import { parseApis, parseSchemaSpec, parseServices, parseTableRemovalSpec, parseTableSpec } from './parse.js';
 import { GrantErrorCode, listValues, quote } from './text.js';
+import { formatPermissions } from './format.js';
 
 /** Raw flag strings as commander hands them over; parsed (and validated) by applyGrantChanges. */
 export interface GrantChanges {
@@ -68,7 +69,7 @@ function removeTables(tables: readonly TableGrant[], specs: readonly string[], d
     if (missing.length > 0) {
       const label = tableLabel(table);
       const what = `${missing.join(', ')} permission on table ${label}`;
-      throw notHeld(what, flag, table.permissions, `On ${label} it has`);
+      throw notHeld(what, flag, [formatPermissions(table.permissions)], `On ${label} it has`);
     }
     const permissions = table.permissions.filter((permission) => !removed.includes(permission));
     result = replaceOrDrop(result, table, { ...table, permissions });

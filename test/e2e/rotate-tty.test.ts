@@ -103,7 +103,7 @@ describe('rotate on a real terminal (tmux)', () => {
 
     // 1 clone: the old key's grants are shown. 2 modify: edit, untick maps.
     await term.waitFor(/Grants of the new key:/);
-    expect(term.screen()).toMatch(/APIs:\s+sql, maps/);
+    expect(term.screen()).toMatch(/APIs\s+sql,maps/);
     term.keys('Down', 'Enter');
     await term.waitFor(/Edit the grants of the new key:/);
     term.keys('Enter'); // APIs

@@ -62,7 +62,7 @@ describe('rotate in CI: the whole workflow', () => {
     const r = await f.rotate(['app', '--add-table', 'world_population', '--deploy-env-file', join(f.dir, '.env'), '--delete-old', ...CI, '--print-token']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain(`Rotating "app" → "${NEW}"`);
-    expect(r.stderr).toContain('+ table public.world_population: select');
+    expect(r.stderr).toContain('+ table public.world_population:select');
     for (const line of [`✓ Created API key "${NEW}"`, '✓ Deployed to', `✓ Verified "${NEW}"`, '✓ Deleted the old key "app"', `✓ Rotated "app" → "${NEW}"`]) {
       expect(r.stderr).toContain(line);
     }
@@ -249,7 +249,7 @@ describe('rotate in CI: every failure leaves the old key alive', () => {
     };
     const r = await f.rotate(['app', '--deploy-env-file', join(f.dir, '.env'), '--delete-old', ...CI], { fetch: sloppy });
     expectStopped(r);
-    expect(r.stderr).toContain('its grants differ from the intended ones (- table public.liked_cities: select, insert)');
+    expect(r.stderr).toContain('its grants differ from the intended ones (- table public.liked_cities:select,insert)');
   });
 
   it('delete fails: exit 5 with everything else done; --resume deletes', async () => {

@@ -40,7 +40,7 @@ describe('rotate on a terminal', () => {
     expect(r.prompter.remaining()).toBe(0);
     // Step 1 showed the old key's grants; step 3 the diff.
     expect(r.stderr).toContain('Rotating API key "app". It grants:');
-    expect(r.stderr).toMatch(/APIs:\s+sql, maps/);
+    expect(r.stderr).toMatch(/APIs\s+sql,maps/);
     expect(r.stderr).toContain('- api maps');
     expect(r.stderr).toContain(`✓ Verified "${NEW}"`);
     expect(readFileSync(env, 'utf8')).toBe(`CARTO_API_KEY=${f.sb.token(NEW)}\n`);
