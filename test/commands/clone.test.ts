@@ -48,7 +48,7 @@ describe('clone', () => {
       '+ table metadata',
       '+ service routing',
     ]);
-    expect(r.stdout).toContain('Token:');
+    expect(r.stdout).toMatch(/Token +\S{22}\n/);
     const shown = JSON.parse((await run(['show', 'app2', '--json'], { env: sb.env, fetch: sb.fetch })).stdout);
     expect(shown.grants.apis).toEqual(['sql', 'do']);
     expect(shown.grants.tables.map((t: { name: string; permissions: string[] }) => `${t.name}:${t.permissions.join('+')}`)).toEqual([

@@ -118,7 +118,7 @@ describe('the Master key never leaks (built binary, --debug)', () => {
     await ck(['list', '--json', '--reveal', '--debug'], { expect: 0 });
     await ck(['show', 'Master', '--debug'], { expect: 0 });
     await ck(['show', 'Master', '--json', '--debug'], { expect: 0 });
-    await ck(['show', 'Master', '--reveal', '--debug'], { expect: 2 });
+    await ck(['show', 'Master', '--reveal', '--debug'], { expect: 0 });
     await ck(['show', 'Master', '--token', '--json', '--debug'], { expect: 2 });
     await ck(['show', 'nope', '--debug'], { expect: 1 });
     await ck(['create', '--name', 'app', '--api', 'sql', '--table', 'world_population', '--debug', '--json'], { expect: 0 });
