@@ -92,7 +92,7 @@ async function readKey(ctx: Context, opts: LoginOptions, username: string): Prom
   const envKey = ctx.env.CARTO_KEYS_MASTER_KEY;
   if (envKey) return envKey;
   if (!ctx.io.canPrompt()) throw new UsageError('No Master key: pass --with-key and the key on stdin, or set CARTO_KEYS_MASTER_KEY.');
-  return ctx.prompter.password(`Master key of ${username} (input hidden):`);
+  return ctx.prompter.password(`Master key of ${username}:`);
 }
 
 export async function loginRun(ctx: Context, opts: LoginOptions): Promise<void> {

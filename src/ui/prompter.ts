@@ -45,7 +45,12 @@ export function inquirerPrompter(input: () => NodeJS.ReadableStream, output: () 
           context,
         ),
       ),
-    password: (message) => guard(async () => (await inquirer()).password({ message, mask: '*' }, context)),
+    // Nothing echoed, not even one `*` per character (which tells anyone watching the key's length), and
+    // no Ctrl-T to show it in clear: a Master key must not end up on a shared screen or in scrollback.
+    password: (message) =>
+      guard(async () =>
+        (await inquirer()).password({ message, mask: false, toggleMask: false, theme: { style: { maskedText: '(input hidden)' } } }, context),
+      ),
     select: <T>(message: string, choices: Choice<T>[], opts?: { default?: T }) =>
       guard(async () =>
         (await inquirer()).select<T>(
