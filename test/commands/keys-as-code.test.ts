@@ -83,7 +83,7 @@ describe('export → plan', () => {
       [
         '-/+ web-map will be replaced: "web-map" → "web-map-r20261130" (create, deploy, verify, then delete)',
         '      - api maps',
-        '      + table public.liked_cities: select, insert',
+        '      + table public.liked_cities:select,insert',
         '      no deploy target: the old key "web-map" will be kept; retire it yourself',
         '',
         '  + new-app will be created',

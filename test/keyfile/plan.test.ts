@@ -43,7 +43,7 @@ describe('planKeys', () => {
     const p = planKeys([entry('app', WRITER)], [...BUILT_IN, live('app', READER), live('other-r20261130', READER)], NOW);
     const [k] = p.keys;
     expect(k).toMatchObject({ action: 'replace', from: 'app', to: 'app-r20261130' });
-    expect(k!.diff.map((d) => `${d.sign} ${d.text}`)).toEqual(['+ api maps', '+ table public.cities: insert']);
+    expect(k!.diff.map((d) => `${d.sign} ${d.text}`)).toEqual(['+ api maps', '+ table public.cities:insert']);
     expect(k!.changes).toEqual([
       { sign: '+', path: ['apis', 'maps'] },
       { sign: '+', path: ['tables', 'public.cities', 'insert'] },
