@@ -154,7 +154,7 @@ const COMMANDS = {
     method: 'POST',
     path: () => COLLECTION,
     needsKey: false,
-    stdout: () => /Token: +[A-Za-z0-9_-]{22}\n/,
+    stdout: () => /Token +[A-Za-z0-9_-]{22}\n/,
     state: (before, after, c, code) => createdOnce(before, after, c.newKey, code),
   },
   revoke: {
@@ -190,7 +190,7 @@ const COMMANDS = {
     method: 'POST',
     path: () => COLLECTION,
     needsKey: true,
-    stdout: () => /Token: +[A-Za-z0-9_-]{22}\n/,
+    stdout: () => /Token +[A-Za-z0-9_-]{22}\n/,
     state: (before, after, c, code) => createdOnce(before, after, c.newKey, code),
   },
   // The fault hits the create of the new key.
