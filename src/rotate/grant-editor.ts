@@ -18,7 +18,8 @@ import { validateWith } from './validate.js';
 
 type MainItem = 'apis' | 'tables' | 'schemas' | 'services' | 'metadata' | 'done';
 
-const list = (values: readonly string[]): string => (values.length === 0 ? 'none' : values.join(', '));
+// The flags' notation (sql,maps), as everywhere a key's grants are shown.
+const list = (values: readonly string[]): string => (values.length === 0 ? 'none' : values.join(','));
 
 export async function editGrants(prompter: Prompter, start: GrantSet, defaultSchema: string): Promise<GrantSet> {
   let set = canonicalGrantSet(start);
