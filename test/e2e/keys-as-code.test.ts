@@ -59,7 +59,7 @@ describe('keys as code, end to end', () => {
     const planned = await ck(['plan', '-f', file, '--detailed-exitcode']);
     expect(planned.code, planned.stderr).toBe(6);
     expect(planned.stdout).toContain('-/+ web-map will be replaced: "web-map" → "web-map-r');
-    expect(planned.stdout).toContain('      - api maps\n      + table public.liked_cities: select\n');
+    expect(planned.stdout).toContain('      - api maps\n      + table public.liked_cities:select\n');
     expect(planned.stdout).toContain('Plan: 0 to create, 1 to replace, 0 to rotate, 0 unmanaged.');
 
     const applied = await ck(['apply', '-f', file, '--yes']);
