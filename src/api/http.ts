@@ -19,11 +19,6 @@ import type { FetchLike, FetchResponse } from './client.js';
 /** A transport that may hold resources (sockets) until closed. */
 export type ClosableFetch = FetchLike & { close?: () => Promise<void> };
 
-export interface TransportOptions {
-  /** Connect, first-byte and idle-body limits; the client enforces its own per-attempt timeout. */
-  timeoutMs?: number;
-}
-
 const PROXY_VARIABLES = ['https_proxy', 'HTTPS_PROXY', 'http_proxy', 'HTTP_PROXY'] as const;
 
 /** The variable that sets a proxy, if any (an empty value sets none, as for curl and undici). */
@@ -32,15 +27,14 @@ export function proxyVariable(env: Env): string | undefined {
 }
 
 /** The production transport: node:http(s), or undici when a proxy is configured. */
-export async function createNetworkFetch(env: Env, opts: TransportOptions = {}): Promise<ClosableFetch> {
-  if (proxyVariable(env) === undefined) return createNodeFetch(opts);
+export async function createNetworkFetch(env: Env): Promise<ClosableFetch> {
+  if (proxyVariable(env) === undefined) return createNodeFetch();
   // The lower-case name first, as undici's EnvHttpProxyAgent reads them.
   const first = (...names: string[]) => names.map((n) => env[n]).find((v) => v !== undefined && v.trim() !== '');
   const httpProxy = first('http_proxy', 'HTTP_PROXY');
   const httpsProxy = first('https_proxy', 'HTTPS_PROXY');
   const noProxy = first('no_proxy', 'NO_PROXY');
   return createUndiciFetch({
-    ...opts,
     proxy: {
       ...(httpProxy !== undefined && { httpProxy }),
       ...(httpsProxy !== undefined && { httpsProxy }),
@@ -49,19 +43,14 @@ export async function createNetworkFetch(env: Env, opts: TransportOptions = {}):
   });
 }
 
-export async function createUndiciFetch(
-  opts: TransportOptions & { proxy?: { httpProxy?: string; httpsProxy?: string; noProxy?: string } } = {},
-): Promise<ClosableFetch> {
+/** The per-attempt timeout is the client's (one timer over connect, headers and body): none here. */
+export async function createUndiciFetch(opts: { proxy?: { httpProxy?: string; httpsProxy?: string; noProxy?: string } } = {}): Promise<ClosableFetch> {
   const mod = await import('undici');
   // undici is CommonJS: in the ESM bundle, a dynamic import exposes its exports as `default`.
   const { fetch, EnvHttpProxyAgent } = ('default' in mod ? mod.default : mod) as typeof import('undici');
   // Keep-alive is undici's default. Without explicit proxy options, EnvHttpProxyAgent reads the
   // process environment itself.
-  const timeout = opts.timeoutMs;
-  const dispatcher = new EnvHttpProxyAgent({
-    ...opts.proxy,
-    ...(timeout !== undefined && { connectTimeout: timeout, headersTimeout: timeout, bodyTimeout: timeout }),
-  });
+  const dispatcher = new EnvHttpProxyAgent({ ...opts.proxy });
   const undiciFetch: FetchLike = async (url, init) => fetch(url, { ...init, dispatcher });
   // Idle keep-alive sockets hold the event loop open: a CLI closes them when its command is done
   // instead of waiting for the server to time them out.
@@ -75,19 +64,13 @@ type HttpModule = typeof import('node:http');
 type HttpsModule = typeof import('node:https');
 type ZlibModule = typeof import('node:zlib');
 
-/** undici's codes for its own timeouts, which ./failures.ts already classifies (a connect timeout is "unsent"). */
-const TIMEOUT_CODES = {
-  connect: ['UND_ERR_CONNECT_TIMEOUT', 'Connect Timeout Error'],
-  headers: ['UND_ERR_HEADERS_TIMEOUT', 'Headers Timeout Error'],
-  body: ['UND_ERR_BODY_TIMEOUT', 'Body Timeout Error'],
-} as const;
-
 /**
  * fetch over node:http(s): one keep-alive Agent per protocol, shared by every request, destroyed by
  * close(). https (which loads TLS) and zlib are imported only when a request needs them. The reply is
- * read in full before the promise resolves; the client reads every body anyway, under one timeout.
+ * read in full before the promise resolves; the client reads every body anyway, under its one
+ * per-attempt timeout, which is also what bounds a stalled connect, reply or body here.
  */
-export function createNodeFetch(opts: TransportOptions = {}): ClosableFetch {
+export function createNodeFetch(): ClosableFetch {
   let http: Promise<{ mod: HttpModule; agent: HttpAgent }> | undefined;
   let https: Promise<{ mod: HttpsModule; agent: HttpsAgent }> | undefined;
   const agents: (HttpAgent | HttpsAgent)[] = [];
@@ -138,26 +121,7 @@ export function createNodeFetch(opts: TransportOptions = {}): ClosableFetch {
       signal?.addEventListener('abort', onAbort, { once: true });
       req.on('error', (err) => fail(fetchFailed(err)));
 
-      let phase: keyof typeof TIMEOUT_CODES = 'connect';
-      if (opts.timeoutMs !== undefined) {
-        const ms = opts.timeoutMs;
-        // A socket's idle timeout starts once it is connected: connecting has its own timer.
-        const connectTimer = setTimeout(() => req.destroy(timeoutError('connect')), ms);
-        req.once('socket', (socket) => {
-          const connected = (): void => {
-            clearTimeout(connectTimer);
-            phase = 'headers';
-            req.setTimeout(ms);
-          };
-          if (socket.connecting) socket.once(target.protocol === 'https:' ? 'secureConnect' : 'connect', connected);
-          else connected();
-        });
-        req.on('timeout', () => req.destroy(timeoutError(phase)));
-        req.once('close', () => clearTimeout(connectTimer));
-      }
-
       req.on('response', (res) => {
-        phase = 'body';
         readBody(res).then(
           (body) => {
             if (settled) return;
@@ -239,11 +203,6 @@ function replyOf(res: IncomingMessage, body: Buffer): FetchResponse {
 /** The shape of fetch's network errors, so ./failures.ts reads codes and messages the same way. */
 function fetchFailed(cause: unknown): TypeError {
   return new TypeError('fetch failed', { cause });
-}
-
-function timeoutError(phase: keyof typeof TIMEOUT_CODES): Error {
-  const [code, message] = TIMEOUT_CODES[phase];
-  return Object.assign(new Error(message), { code });
 }
 
 /**

@@ -91,8 +91,3 @@ export function grantSetToJson(set: GrantSet): GrantSetJson {
     datasets: canonical.datasets,
   };
 }
-
-/** The `--table` spec of a table grant, schema always explicit so it means the same for every profile. */
-export function grantsSpecForTable(table: TableGrant): string {
-  return formatTableSpec(table);
-}

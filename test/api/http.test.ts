@@ -148,7 +148,7 @@ describe('createUndiciFetch', () => {
   it('talks HTTP over a real socket', async () => {
     const seen: IncomingMessage[] = [];
     const port = await listServer(seen);
-    const api = client(await createUndiciFetch({ timeoutMs: 5_000 }), {
+    const api = client(await createUndiciFetch(), {
       baseUrl: `http://127.0.0.1:${port}/user/jdoe`,
     });
     const key = await api.whoami();
@@ -176,7 +176,7 @@ describe('createUndiciFetch', () => {
     process.env['HTTP_PROXY'] = `http://127.0.0.1:${proxyPort}`;
     process.env['NO_PROXY'] = '';
     try {
-      const api = client(await createUndiciFetch({ timeoutMs: 5_000 }), {
+      const api = client(await createUndiciFetch(), {
         baseUrl: `http://carto.test:${target}/user/jdoe`,
         retries: 0,
       });

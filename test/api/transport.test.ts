@@ -184,34 +184,6 @@ describe('createNodeFetch', () => {
     expect(sockets.size).toBe(0);
   });
 
-  it('has its own timeouts when asked: a reply that never starts', async () => {
-    const { port } = await server(() => {
-      // never answers
-    });
-    const err = await apiError(client(track(createNodeFetch({ timeoutMs: 100 })), port, { retries: 0 }).whoami());
-    expect(err.kind).toBe('network');
-    expect(err.message).toMatch(/Headers Timeout Error/);
-  });
-
-  it('has its own timeouts when asked: a body that stops', async () => {
-    const { port } = await server((_req, res) => {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.write('{"total": 1,');
-    });
-    const err = await apiError(client(track(createNodeFetch({ timeoutMs: 100 })), port, { retries: 0 }).whoami());
-    expect(err.message).toMatch(/Body Timeout Error/);
-  });
-
-  it('keeps working across idle pauses longer than its own timeout', async () => {
-    const { port } = await server();
-    const api = client(track(createNodeFetch({ timeoutMs: 100 })), port, { retries: 0 });
-    await api.whoami();
-    // Idle for as long as the transport's own timeout: Node fires timers of one duration in the order
-    // they were armed, so this wakes after any 100 ms timer the idle socket could still carry.
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    expect((await api.whoami()).name).toBe('Default public');
-  });
-
   it('speaks HTTPS, and an untrusted certificate is a final error with the CA hint', async (ctx) => {
     const dir = mkdtempSync(join(tmpdir(), 'carto-keys-tls-'));
     try {
@@ -252,7 +224,7 @@ describe('createNetworkFetch', () => {
   it('goes through HTTP_PROXY from the environment it is given', async () => {
     const { port: target } = await server();
     const { port, tunnels } = await proxyTo(listen, target);
-    const fetch = track(await createNetworkFetch({ HTTP_PROXY: `http://127.0.0.1:${port}` }, { timeoutMs: 5_000 }));
+    const fetch = track(await createNetworkFetch({ HTTP_PROXY: `http://127.0.0.1:${port}` }));
     // carto.test resolves nowhere: an answer proves the request went through the proxy.
     const api = client(fetch, target, { baseUrl: `http://carto.test:${target}/user/jdoe`, retries: 0 });
     expect((await api.whoami()).name).toBe('Default public');

@@ -5,8 +5,8 @@ import {
   formatPermissions,
   formatTables,
   grantSetToJson,
-  grantsSpecForTable,
 } from '../../src/grants/format.js';
+import { grantsSpecForTable } from './helpers.js';
 import { parseTableSpec } from '../../src/grants/parse.js';
 
 const FULL = canonicalGrantSet({

@@ -6,6 +6,7 @@ import { expect } from 'vitest';
 import type { WireApiKey, WireGrant, WireSchema, WireTable } from '../../src/api/types.js';
 import { UsageError } from '../../src/errors.js';
 import { canonicalGrantSet } from '../../src/grants/canonical.js';
+import { formatTableSpec } from '../../src/grants/format.js';
 import { APIS, SERVICES, TABLE_PERMISSIONS, type GrantSet, type TableGrant } from '../../src/grants/model.js';
 
 /** Runs `fn`, expects a UsageError whose message contains every fragment; returns it for more checks. */
@@ -140,4 +141,9 @@ export function sampleGrants(datasets: string[]): GrantSet {
     services: ['geocoding'],
     datasets,
   });
+}
+
+/** The `--table` spec of a table grant, schema always explicit so it means the same for every profile. */
+export function grantsSpecForTable(table: TableGrant): string {
+  return formatTableSpec(table);
 }

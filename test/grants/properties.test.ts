@@ -6,7 +6,6 @@ import { describe, expect, it } from 'vitest';
 import { canonicalGrantSet, grantSetsEqual, tableKey } from '../../src/grants/canonical.js';
 import { applyGrantChanges } from '../../src/grants/changes.js';
 import { diffGrants, type GrantDiffLine } from '../../src/grants/diff.js';
-import { grantsSpecForTable } from '../../src/grants/format.js';
 import { GRANT_TYPES, parseGrantsFile } from '../../src/grants/grants-file.js';
 import { defaultKeyName, rotationName, uniqueName, validateKeyName } from '../../src/grants/names.js';
 import { normalizeRenderedGrants, toCreateGrants } from '../../src/grants/normalize.js';
@@ -18,7 +17,7 @@ import {
   parseTableRemovalSpec,
   parseTableSpec,
 } from '../../src/grants/parse.js';
-import { grantSet, hostileString, onlyUsageErrors, renderLikeServer, tableGrant } from './helpers.js';
+import { grantSet, grantsSpecForTable, hostileString, onlyUsageErrors, renderLikeServer, tableGrant } from './helpers.js';
 
 describe('parsers of user input fail only with a UsageError', () => {
   it('parseTableSpec, parseTableRemovalSpec, parseSchemaSpec', () => {
