@@ -3,7 +3,8 @@
 // stdout is flushed. It is CommonJS (bin/package.json) because Node starts a CommonJS file without
 // initialising its ES module loader, which alone costs ~12 ms: `--version` and shell completion
 // (dist/complete.cjs, one CommonJS bundle) never touch it and answer in about Node's own start-up
-// time. Everything else loads the ESM bundle dist/main.js, whose chunks load lazily.
+// time, and `--help` alone (dist/help.cjs) close to it. Everything else loads the ESM bundle
+// dist/main.js, whose chunks load lazily.
 'use strict';
 
 // Node >= 22.1 can keep compiled code between runs (Node 20 cannot: nothing happens there).
@@ -20,6 +21,9 @@ function stdout() {
 
 if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
   stdout().write(`${require('../package.json').version}\n`);
+} else if (argv.length === 1 && (argv[0] === '--help' || argv[0] === '-h')) {
+  // The same help the CLI prints (src/help.ts builds the same program), without the ESM bundle.
+  process.exitCode = require('../dist/help.cjs').help(stdout());
 } else if (argv[0] === '__complete') {
   // Completion writes with fs.writeSync: creating process.stdout would cost more than the answer.
   const { complete } = require('../dist/complete.cjs');

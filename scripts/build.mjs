@@ -2,7 +2,8 @@
 // - main.js: the CLI, ESM, split so that each path loads only what it needs: each command, undici, inquirer,
 //   cli-table3 and the sandbox become chunks loaded by `await import()` only in the commands that use them;
 // - complete.cjs: shell completion (`carto-keys __complete …`, on every <TAB>), one CommonJS file that
-//   bin/carto-keys.js require()s, so completion never pays for Node's ES module loader.
+//   bin/carto-keys.js require()s, so completion never pays for Node's ES module loader;
+// - help.cjs: `carto-keys --help` alone, likewise (commander and the program shell, no command).
 //
 // dist/ is replaced file by file, never deleted first: test runs (and a developer's `npx carto-keys`)
 // may be running the previous build while this one is written. Each file is written to a temporary
@@ -99,6 +100,10 @@ const builds = [
 ];
 if (existsSync('src/complete.ts')) {
   builds.push(build({ ...common, entryPoints: ['src/complete.ts'], outfile: join(outdir, 'complete.cjs'), format: 'cjs' }));
+}
+// `carto-keys --help`: commander and the program shell, no command, no ES module loader.
+if (existsSync('src/help.ts')) {
+  builds.push(build({ ...common, entryPoints: ['src/help.ts'], outfile: join(outdir, 'help.cjs'), format: 'cjs', plugins: [lazyBuiltins] }));
 }
 const outputFiles = (await Promise.all(builds)).flatMap((r) => r.outputFiles);
 

@@ -1,59 +1,30 @@
 // Builds the commander program and runs it. This is the one place where errors become exit codes and
 // messages; commands only throw typed errors (src/errors.ts).
 
-import { Command, CommanderError, Help } from 'commander';
+import { type Command, CommanderError } from 'commander';
 import type { ContextDeps } from './context-factory.js';
 import type { GlobalOptions, Io } from './context.js';
 import { CancelledError, CliError, ExitCode } from './errors.js';
 import { colors } from './ui/color.js';
 import { globalsFrom, type CommandKit, type Run } from './args/kit.js';
 import { COMMANDS, findCommand } from './commands/index.js';
-import { VERSION } from './version.js';
+import { LOADERS } from './commands/load.js';
+import { programShell } from './program.js';
 
-export const PROGRAM_NAME = 'carto-keys';
 
 /**
  * The commander program. `load`: 'all' builds every command (completion generation, tests); argv
- * builds only the command that argv names (and, for `help <command>`, that one): the others are
- * stand-ins with the name, aliases and description of the registry, enough for `--help` and for
- * "did you mean" suggestions, so a run imports one command module.
+ * builds only the command that argv names (and, for `help <command>`, that one): the others stay
+ * stand-ins from the registry, enough for `--help` and for "did you mean" suggestions, so a run
+ * imports one command module.
  */
 export async function buildProgram(io: Pick<Io, 'stdout' | 'stderr'>, kit: CommandKit, load: readonly string[] | 'all'): Promise<Command> {
-  const program = new Command(PROGRAM_NAME)
-    .description('Manage CARTO API keys: create, list, inspect, revoke, regenerate, clone and rotate.')
-    .version(VERSION, '-V, --version', 'print the version')
-    .option('--profile <name>', 'use this profile instead of the current one (also: CARTO_KEYS_PROFILE)')
-    .option('--json', 'print results as one JSON document')
-    .option('--no-color', 'disable colour (also: NO_COLOR)')
-    .option('--debug', 'trace HTTP requests to stderr (secrets redacted)')
-    .option('-y, --yes', 'answer yes to confirmations (required for destructive commands without a TTY)')
-    .helpOption('-h, --help', 'show help')
-    .showSuggestionAfterError(true)
-    .addHelpText('after', EXAMPLES);
-  const standIns = new Map<Command, string>();
-  program.configureHelp({
-    showGlobalOptions: true,
-    sortSubcommands: false,
-    subcommandTerm: (cmd) => standIns.get(cmd) ?? new Help().subcommandTerm(cmd),
-  });
-  program.exitOverride();
-  program.configureOutput({
-    writeOut: (s) => io.stdout.write(s),
-    writeErr: (s) => io.stderr.write(s),
-    // Parse errors are printed by runCli, in the same format (and JSON) as every other error.
-    outputError: () => {},
-  });
   const wanted = load === 'all' ? undefined : findCommand(commandWord(load));
+  const built = new Map<string, Command>();
   for (const entry of COMMANDS) {
-    if (load === 'all' || entry === wanted) {
-      program.addCommand(inherit((await entry.load())(kit), program));
-    } else {
-      const standIn = new Command(entry.name).aliases(entry.aliases).description(entry.description);
-      standIns.set(standIn, entry.term);
-      program.addCommand(standIn);
-    }
+    if (load === 'all' || entry === wanted) built.set(entry.name, (await LOADERS[entry.name]())(kit));
   }
-  return program;
+  return programShell(io, (entry) => built.get(entry.name));
 }
 
 /** The command argv names: its first word that is not an option or an option's value (`help X`: X). */
@@ -65,27 +36,6 @@ export function commandWord(argv: readonly string[]): string | undefined {
     else if (!arg.startsWith('-')) return arg === 'help' ? argv.slice(i + 1).find((a) => !a.startsWith('-')) : arg;
   }
   return undefined;
-}
-
-const EXAMPLES = `
-Examples:
-  $ carto-keys login --sandbox                 # try it with no CARTO account
-  $ carto-keys login --user jdoe               # log in to https://jdoe.carto.com
-  $ carto-keys list
-  $ carto-keys create --name app --api sql --table world_population:select
-  $ carto-keys show app --reveal
-  $ carto-keys rotate app                      # clone, modify, deploy, verify, delete
-  $ carto-keys revoke app --yes
-
-Exit codes: 0 ok, 1 failure, 2 usage, 3 cancelled, 4 authentication, 5 partly done.
-Environment: CARTO_KEYS_MASTER_KEY, CARTO_KEYS_USERNAME, CARTO_KEYS_BASE_URL, CARTO_KEYS_PROFILE,
-CARTO_KEYS_CONFIG_DIR, NO_COLOR.`;
-
-/** commander's addCommand() does not propagate exitOverride/configureOutput: copy them down the tree. */
-function inherit(cmd: Command, parent: Command): Command {
-  cmd.copyInheritedSettings(parent);
-  for (const sub of cmd.commands) inherit(sub, cmd);
-  return cmd;
 }
 
 /**
