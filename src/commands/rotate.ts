@@ -1,5 +1,6 @@
 import { Command } from 'commander';
-import type { Context } from '../context.js';
+import type { Context, Env } from '../context.js';
+import { parseDuration } from '../domain/duration.js';
 import { UsageError } from '../errors.js';
 import { hasGrantChanges, validateKeyName, type GrantChanges } from '../grants/index.js';
 import { printJson, printLine, success } from '../ui/output.js';
@@ -28,7 +29,10 @@ interface RotateFlags extends GrantChanges {
   printToken?: boolean;
   resume?: string | true;
   abort?: string | true;
+  deployTimeout?: string;
 }
+
+export const DEPLOY_TIMEOUT_ENV = 'CARTO_KEYS_DEPLOY_TIMEOUT';
 
 export function rotateCommand(kit: CommandKit): Command {
   const cmd = new Command('rotate')
@@ -41,6 +45,7 @@ export function rotateCommand(kit: CommandKit): Command {
     .option('--delete-old', 'delete the old key once the new one is deployed and verified')
     .option('--keep-old', 'keep the old key (revoke it yourself later)')
     .option('--print-token', 'print the new token on stdout (never printed otherwise)')
+    .option('--deploy-timeout <duration>', `stop a deploy command that runs longer (e.g. 90s, 30m; default 15m; also: ${DEPLOY_TIMEOUT_ENV})`)
     .option('--resume [name]', 'finish an interrupted rotation (of the old key <name>)')
     .option('--abort [name]', 'undo an interrupted rotation: old token back, new key revoked')
     .addHelpText(
@@ -61,19 +66,21 @@ Examples:
   $ carto-keys rotate --abort app --yes`,
     )
     .action((arg: string | undefined, o: RotateFlags, cmd: Command) => {
-      const opts = rotateOptions(arg, o, globalsOf(cmd).yes, kit.canPrompt());
+      const opts = rotateOptions(arg, o, globalsOf(cmd).yes, kit.canPrompt(), kit.env);
       kit.run((ctx) => rotateRun(ctx, opts));
     });
   return cmd;
 }
 
 /** Flags → options. Every refusal here is exit 2, with nothing read or sent. */
-export function rotateOptions(arg: string | undefined, o: RotateFlags, yes: boolean, canPrompt: boolean): RotateOptions {
+export function rotateOptions(arg: string | undefined, o: RotateFlags, yes: boolean, canPrompt: boolean, env: Env = {}): RotateOptions {
   if (o.resume !== undefined && o.abort !== undefined) throw new UsageError('--resume and --abort cannot be used together.');
   if (o.deleteOld && o.keepOld) throw new UsageError('--delete-old and --keep-old cannot be used together.');
   const deleteOld = o.deleteOld ? true : o.keepOld ? false : undefined;
   const printToken = o.printToken === true;
   const changes = changesFromFlags(o);
+  const deployTimeoutMs = deployTimeout(env, o);
+  const timeout = deployTimeoutMs === undefined ? {} : { deployTimeoutMs };
 
   const continuing = o.resume ?? o.abort;
   if (continuing !== undefined) {
@@ -89,11 +96,11 @@ export function rotateOptions(arg: string | undefined, o: RotateFlags, yes: bool
     }
     const name = typeof continuing === 'string' ? continuing : arg;
     if (o.resume !== undefined) {
-      return { mode: 'resume', resume: { ...(name !== undefined && { name }), ...(deleteOld !== undefined && { deleteOld }) }, printToken };
+      return { mode: 'resume', resume: { ...(name !== undefined && { name }), ...(deleteOld !== undefined && { deleteOld }), ...timeout }, printToken };
     }
     if (deleteOld !== undefined || printToken) throw new UsageError('--abort takes no --delete-old, --keep-old or --print-token.');
     requireYesOrTty(yes, canPrompt, 'Aborting a rotation (it revokes the new key)');
-    return { mode: 'abort', abort: { ...(name !== undefined && { name }), yes } };
+    return { mode: 'abort', abort: { ...(name !== undefined && { name }), yes, ...timeout } };
   }
 
   if (arg === undefined) {
@@ -128,9 +135,18 @@ export function rotateOptions(arg: string | undefined, o: RotateFlags, yes: bool
       targets,
       ...(deleteOld !== undefined && { deleteOld }),
       yes,
+      ...timeout,
     },
     printToken,
   };
+}
+
+/** --deploy-timeout, else CARTO_KEYS_DEPLOY_TIMEOUT, else undefined (the default, 15m). */
+function deployTimeout(env: Env, o: RotateFlags): number | undefined {
+  if (o.deployTimeout !== undefined) return parseDuration(o.deployTimeout, '--deploy-timeout').ms;
+  const raw = env[DEPLOY_TIMEOUT_ENV];
+  if (raw === undefined || raw.trim() === '') return undefined;
+  return parseDuration(raw, DEPLOY_TIMEOUT_ENV).ms;
 }
 
 /** The first flag that plans a new rotation, which --resume and --abort must not be given. */

@@ -749,6 +749,15 @@ export const SPEC: CompletionSpec = {
           },
           {
             "flags": [
+              "--deploy-timeout"
+            ],
+            "description": "stop a deploy command that runs longer (e.g. 90s, 30m; default 15m; also: CARTO_KEYS_DEPLOY_TIMEOUT)",
+            "value": {
+              "kind": "text"
+            }
+          },
+          {
+            "flags": [
               "--resume"
             ],
             "description": "finish an interrupted rotation (of the old key <name>)",

@@ -9,6 +9,7 @@ import { ApiError, CancelledError, UsageError } from '../errors.js';
 import { success, warn } from '../ui/output.js';
 import { findKey, isRotationKey } from './engine.js';
 import type { Journal } from './journal.js';
+import { Interrupted, watchInterruptions } from './interrupt.js';
 import { rotationCommands, stoppedError } from './messages.js';
 import { withPendingJournal } from './pending.js';
 import { deployTo, describeTarget, type DeployTarget } from './targets.js';
@@ -18,6 +19,8 @@ export interface AbortOptions {
   name?: string;
   /** Skip the confirmation. */
   yes: boolean;
+  /** --deploy-timeout given now: replaces the one the rotation started with. */
+  deployTimeoutMs?: number;
 }
 
 export interface AbortResult {
@@ -36,35 +39,67 @@ export async function abortRotation(ctx: Context, opts: AbortOptions, ui: Rotati
         hint: `"${j.newName}" is the key in use now. Finish the rotation with: ${cmd.resume}`,
       });
     }
+    const interruption = watchInterruptions(ctx);
     const api = await ctx.api();
-    const old = await findKey(api, j.oldName);
+    let old: Awaited<ReturnType<typeof findKey>>;
+    try {
+      old = await interruption.race(findKey(api, j.oldName));
+    } catch (err) {
+      if (err instanceof Interrupted) throw await stoppedError(ctx, j, err, 'undo');
+      throw err;
+    }
     if (old === undefined) {
       throw new UsageError(`The old key "${j.oldName}" no longer exists (deleted outside this rotation): undoing would leave no key.`, {
         hint: `Finish the rotation instead: ${cmd.resume}`,
       });
     }
     if (!opts.yes && !(await ui.confirmAbort(j))) throw new CancelledError('Nothing was changed.');
+    if (opts.deployTimeoutMs !== undefined) j.deployTimeoutMs = opts.deployTimeoutMs;
 
     const quiet = ctx.globals.json;
     const restored: DeployTarget[] = [];
     let revoked = false;
+    // Nothing is written after a stop signal: the next run starts from what was journaled.
+    const save = (): void => {
+      if (!interruption.signal.aborted) store.save(j, ctx.now());
+    };
     try {
-      for (const target of j.targets.filter((t) => t.deployedAt !== null)) {
+      // Every target the new token was sent to, finished or not: a cut-short attempt may have written it.
+      for (const target of j.targets.filter((t) => t.deployedAt !== null || t.attemptedAt)) {
+        interruption.check();
+        // Journaled BEFORE the old token goes back: if this is cut short, the target may hold either
+        // token, so a later --resume deploys the new one again instead of trusting "deployed".
+        target.deployedAt = null;
+        target.attemptedAt ??= ctx.now().toISOString();
+        save();
         if (target.kind === 'manual' && !ui.interactive) {
           warn(ctx, `The new token of "${j.newName}" was deployed by hand: put the old one back there (carto-keys show ${j.oldName} --token).`);
         } else {
-          await deployTo(ctx, target, { name: old.name, token: old.token }, ui);
+          const attempt = deployTo(ctx, target, { name: old.name, token: old.token }, ui, {
+            ...(j.deployTimeoutMs !== undefined && { timeoutMs: j.deployTimeoutMs }),
+            signal: interruption.signal,
+            onStart: (pgid) => {
+              target.pgid = pgid;
+              save();
+            },
+          });
+          try {
+            await (target.kind === 'command' ? attempt : interruption.race(attempt));
+          } finally {
+            delete target.pgid;
+          }
           restored.push(target);
           if (!quiet) success(ctx, `Put the old token back: ${describeTarget(target)}`);
         }
-        // Recorded at once: a --resume after a failure further down must deploy the new token here again.
-        target.deployedAt = null;
-        store.save(j, ctx.now());
+        // The old token is back: nothing to undo here any more.
+        target.attemptedAt = null;
+        save();
       }
-      const created = await ourNewKey(ctx, j, api);
+      interruption.check();
+      const created = await interruption.race(ourNewKey(ctx, j, api));
       if (created) {
         try {
-          await api.deleteKey(j.newName);
+          await interruption.race(api.deleteKey(j.newName));
         } catch (err) {
           if (!(err instanceof ApiError && err.kind === 'not_found')) throw err;
         }

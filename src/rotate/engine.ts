@@ -20,6 +20,7 @@ import { info, success, warn } from '../ui/output.js';
 import type { DeployedKey } from './deploy-command.js';
 import type { Journal, JournalStore, JournalTarget } from './journal.js';
 import { reasonOf, stoppedError } from './messages.js';
+import { Interrupted, type Interruption } from './interrupt.js';
 import { deployTo, describeTarget, type DeployTarget } from './targets.js';
 import type { RotationUi } from './ui.js';
 
@@ -33,6 +34,8 @@ export interface Rotation {
   ui: RotationUi;
   /** A resumed rotation may have created its key without the journal knowing: look before creating. */
   resumed: boolean;
+  /** Ctrl-C/SIGTERM: stops the step in progress (a deploy command: stopped and waited for). */
+  interruption: Interruption;
 }
 
 export interface RotationResult {
@@ -73,6 +76,7 @@ export async function findKey(api: ApiClient, name: string): Promise<WireApiKey 
 export async function runRotation(r: Rotation): Promise<RotationResult> {
   const j = r.journal;
   try {
+    r.interruption.check();
     const key = await create(r);
     await deploy(r, key);
     await verify(r, key);
@@ -89,7 +93,15 @@ export async function runRotation(r: Rotation): Promise<RotationResult> {
 }
 
 function save(r: Rotation): void {
+  // After a stop signal the journal stays as it was: a step still finishing in the background must not
+  // write over what --resume or --abort, started the moment this process reports, will do.
+  if (r.interruption.signal.aborted) return;
   r.store.save(r.journal, r.ctx.now());
+}
+
+/** An API call of a step: given up (the process is about to report and exit) on a stop signal. */
+function call<T>(r: Rotation, p: Promise<T>): Promise<T> {
+  return r.interruption.race(p);
 }
 
 function stamp(r: Rotation): string {
@@ -104,11 +116,11 @@ async function create(r: Rotation): Promise<DeployedKey> {
   const j = r.journal;
   if (j.steps.created !== null) {
     // The token is not in the journal on purpose: the Master key can always fetch it again.
-    const key = await r.api.getKey(j.newName);
+    const key = await call(r, r.api.getKey(j.newName));
     return { name: key.name, token: key.token };
   }
   const isOurs = isRotationKey(j);
-  let key = r.resumed ? await findKey(r.api, j.newName) : undefined;
+  let key = r.resumed ? await call(r, findKey(r.api, j.newName)) : undefined;
   if (key !== undefined && !isOurs(key)) {
     throw new NothingCreated(
       new UsageError(`An API key named "${j.newName}" exists but is not the one this rotation would create.`, {
@@ -118,11 +130,12 @@ async function create(r: Rotation): Promise<DeployedKey> {
   }
   if (key === undefined) {
     try {
-      const made = await r.api.createKey({ name: j.newName, grants: j.grants }, { isOurs });
+      const made = await call(r, r.api.createKey({ name: j.newName, grants: j.grants }, { isOurs }));
       key = made.key;
       if (made.recovered) warn(r.ctx, 'The key was created but the reply was lost or unreadable; recovered it.');
     } catch (err) {
-      key = await afterCreateFailure(r, err, isOurs);
+      if (err instanceof Interrupted) throw err;
+      key = await call(r, afterCreateFailure(r, err, isOurs));
     }
   }
   j.steps.created = stamp(r);
@@ -153,10 +166,11 @@ async function deploy(r: Rotation, key: DeployedKey): Promise<void> {
   for (const target of [...j.targets]) {
     if (target.deployedAt === null) await deployOne(r, target, key);
   }
+  r.interruption.check();
   if (!j.addingTargets) return;
   if (r.ui.interactive) {
     for (let next = await r.ui.nextTarget(); next !== undefined; next = await r.ui.nextTarget()) {
-      const target: JournalTarget = { ...next, deployedAt: null };
+      const target: JournalTarget = { ...next, deployedAt: null, attemptedAt: null };
       j.targets.push(target);
       save(r);
       await deployOne(r, target, key);
@@ -171,10 +185,25 @@ async function deployOne(r: Rotation, target: JournalTarget, key: DeployedKey): 
   const j = r.journal;
   const what = describeTarget(target);
   for (;;) {
+    r.interruption.check();
+    // Journaled before it starts: if this process dies now, --abort knows to put the old token back
+    // here, and --resume knows the target may hold either token.
+    target.attemptedAt ??= stamp(r);
+    save(r);
     try {
-      await deployTo(r.ctx, target, key, r.ui);
+      const attempt = deployTo(r.ctx, target, key, r.ui, {
+        ...(j.deployTimeoutMs !== undefined && { timeoutMs: j.deployTimeoutMs }),
+        signal: r.interruption.signal,
+        onStart: (pgid) => {
+          target.pgid = pgid;
+          save(r);
+        },
+      });
+      // A command stops itself on a signal (and is waited for); a person at a prompt is just left.
+      await (target.kind === 'command' ? attempt : call(r, attempt));
     } catch (err) {
-      if (err instanceof CancelledError) throw err;
+      delete target.pgid;
+      if (err instanceof CancelledError || err instanceof Interrupted) throw err;
       target.error = reasonOf(err);
       save(r);
       const choice = await r.ui.afterDeployFailure(target, target.error);
@@ -187,6 +216,7 @@ async function deployOne(r: Rotation, target: JournalTarget, key: DeployedKey): 
       }
       throw new Error(`deploying to ${what} failed: ${target.error}`, { cause: err });
     }
+    delete target.pgid;
     target.deployedAt = stamp(r);
     delete target.error;
     save(r);
@@ -198,12 +228,14 @@ async function deployOne(r: Rotation, target: JournalTarget, key: DeployedKey): 
 async function verify(r: Rotation, key: DeployedKey): Promise<void> {
   const j = r.journal;
   if (j.steps.verified !== null) return;
+  r.interruption.check();
   const { baseUrl, username, sandbox } = r.creds;
   const asNewKey = await r.ctx.clientFor({ baseUrl, username, token: key.token, sandbox });
   let me: WireApiKey;
   try {
-    me = await asNewKey.whoami();
+    me = await call(r, asNewKey.whoami());
   } catch (err) {
+    if (err instanceof Interrupted) throw err;
     throw new Error(`verifying "${j.newName}" failed: its token does not work (${reasonOf(err)})`, { cause: err });
   }
   const intended = intendedGrants(j);
@@ -225,16 +257,21 @@ async function finishOld(r: Rotation): Promise<void> {
   const j = r.journal;
   if (j.steps.deleted !== null) return;
   if (j.deleteOld === null) {
-    j.deleteOld = await r.ui.decideDelete(j);
+    j.deleteOld = await call(r, r.ui.decideDelete(j));
     save(r);
   }
   if (!j.deleteOld) {
     if (!quiet(r)) info(r.ctx, `Kept the old key "${j.oldName}". Revoke it when nothing uses it any more: carto-keys revoke ${shellQuote(j.oldName)}`);
     return;
   }
+  // The one irreversible step: only when every target is known to hold the new token.
+  const unsure = j.targets.filter((t) => t.deployedAt === null);
+  if (unsure.length > 0) throw new Error(`not deleting the old key: ${unsure.map(describeTarget).join(', ')} may not hold the new token`);
+  r.interruption.check();
   try {
-    await r.api.deleteKey(j.oldName);
+    await call(r, r.api.deleteKey(j.oldName));
   } catch (err) {
+    if (err instanceof Interrupted) throw err;
     if (!(err instanceof ApiError && err.kind === 'not_found')) {
       throw new Error(`deleting the old key "${j.oldName}" failed: ${reasonOf(err)}`, { cause: err });
     }
@@ -247,5 +284,5 @@ async function finishOld(r: Rotation): Promise<void> {
 
 /** The deploy targets of a journal, without their progress: for summaries. */
 export function plainTargets(j: Journal): DeployTarget[] {
-  return j.targets.map(({ deployedAt: _d, error: _e, ...target }) => target as DeployTarget);
+  return j.targets.map(({ deployedAt: _d, error: _e, attemptedAt: _a, pgid: _p, ...target }) => target as DeployTarget);
 }

@@ -16,6 +16,7 @@ type DeployChoice = 'env-file' | 'command' | 'manual' | 'done';
 
 export function interactiveUi(ctx: Context): RotationUi {
   const p = ctx.prompter;
+  let deployedOne = false;
   return {
     interactive: true,
 
@@ -38,12 +39,18 @@ export function interactiveUi(ctx: Context): RotationUi {
     confirmCreate: (name) => p.confirm(`Create API key "${name}"?`, { default: true }),
 
     async nextTarget(): Promise<DeployTarget | undefined> {
-      const choice = await p.select<DeployChoice>('Deploy the new token:', [
-        { name: 'Write the token into an env file', value: 'env-file' },
-        { name: 'Run a command', value: 'command' },
-        { name: 'Show the token and wait until I have deployed it', value: 'manual' },
-        { name: 'Done deploying', value: 'done' },
-      ]);
+      const choice = await p.select<DeployChoice>(
+        'Deploy the new token:',
+        [
+          { name: 'Write the token into an env file', value: 'env-file' },
+          { name: 'Run a command', value: 'command' },
+          { name: 'Show the token and wait until I have deployed it', value: 'manual' },
+          { name: 'Done deploying', value: 'done' },
+        ],
+        // Most rotations have one target: after it, Enter moves on instead of asking for another.
+        deployedOne ? { default: 'done' } : undefined,
+      );
+      if (choice !== 'done') deployedOne = true;
       switch (choice) {
         case 'env-file': {
           const spec = await p.input(`Env file, path[:VAR] (VAR defaults to ${TOKEN_VARIABLE}):`, {

@@ -8,7 +8,7 @@
 // (`<id>.lock`) keeps two rotations of one key from running at once.
 
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { WireGrant } from '../api/types.js';
 import { tryLock, LockBusyError, type Lock } from '../config/lock.js';
@@ -19,9 +19,21 @@ import type { DeployTarget } from './targets.js';
 
 export const JOURNAL_VERSION = 1;
 
+/**
+ * What the journal knows about one target, written BEFORE each attempt so that no interruption can
+ * leave a target holding a token the journal does not know about:
+ * - `deployedAt` set: the target holds the new token (its deploy finished, and nothing undid it since);
+ * - `attemptedAt` null (or absent) and `deployedAt` null: the new token was never sent there;
+ * - `attemptedAt` set, `deployedAt` null: it may hold either token (an attempt, or an undo, was cut
+ *   short). `--resume` deploys the new token there again; `--abort` puts the old one back.
+ */
 export type JournalTarget = DeployTarget & {
-  /** ISO-8601 time it succeeded; null until then. */
+  /** ISO-8601 time its deploy succeeded; null until then, and again once an undo starts on it. */
   deployedAt: string | null;
+  /** ISO-8601 time the first deploy of the new token started; null once the old token is back. */
+  attemptedAt?: string | null;
+  /** The process group of a deploy command running now (or when carto-keys was killed). */
+  pgid?: number;
   /** Why the last attempt failed, for the resume message. */
   error?: string;
 };
@@ -41,6 +53,8 @@ export interface Journal {
   addingTargets: boolean;
   /** null: not decided yet (an interactive rotation asks at the end). */
   deleteOld: boolean | null;
+  /** --deploy-timeout, when given: `--resume` and `--abort` run the commands with the same limit. */
+  deployTimeoutMs?: number;
   steps: {
     created: string | null;
     verified: string | null;
@@ -71,16 +85,24 @@ export interface JournalStore {
   list(): Journal[];
   /** Refuses (RotationBusyError) while another live process rotates `oldName`. */
   lock(id: string, oldName: string): Lock;
+  /**
+   * Removes the folders this store created, once they are empty again: with credentials from the
+   * environment only, a rotation that ends leaves nothing on disk (a stopped one leaves its journal).
+   */
+  tidy(): void;
 }
 
 export function journalStore(configDir: string): JournalStore {
   const dir = join(configDir, 'rotations');
   const pathOf = (id: string): string => join(dir, `${id}.json`);
   const lockPathOf = (id: string): string => join(dir, `${id}.lock`);
+  const created: string[] = [];
   const ensureDir = (): void => {
     // The parent too: it holds the Master key, and CI may create it here for the first time.
-    ensurePrivateDir(configDir);
-    ensurePrivateDir(dir);
+    for (const d of [configDir, dir]) {
+      if (!existsSync(d)) created.unshift(d);
+      ensurePrivateDir(d);
+    }
   };
 
   function readFile(file: string): Journal | undefined {
@@ -117,6 +139,15 @@ export function journalStore(configDir: string): JournalStore {
         .sort()
         .flatMap((n) => readFile(join(dir, n)) ?? []);
     },
+    tidy() {
+      for (const d of created.splice(0)) {
+        try {
+          rmdirSync(d);
+        } catch {
+          // Not empty (another journal, a config file): it stays.
+        }
+      }
+    },
     lock(id, oldName) {
       ensureDir();
       try {
@@ -142,6 +173,8 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 
 function checkTarget(v: unknown): boolean {
   if (!isObject(v) || !isTime(v.deployedAt) || (v.error !== undefined && !isString(v.error))) return false;
+  if (v.attemptedAt !== undefined && !isTime(v.attemptedAt)) return false;
+  if (v.pgid !== undefined && !(Number.isSafeInteger(v.pgid) && (v.pgid as number) > 1)) return false;
   switch (v.kind) {
     case 'env-file':
       return isString(v.path) && isString(v.variable);
@@ -182,6 +215,8 @@ export function parseJournal(text: string, file: string): Journal {
     throw bad('not JSON');
   }
   if (!isObject(value)) throw bad('not an object');
+  const timeout = value.deployTimeoutMs;
+  if (timeout !== undefined && !(Number.isSafeInteger(timeout) && (timeout as number) > 0)) throw bad('field "deployTimeoutMs" is wrong');
   if (value.version !== JOURNAL_VERSION) throw bad(`unknown version ${JSON.stringify(value.version)}`);
   for (const [field, check] of Object.entries(FIELDS)) {
     if (!check(value[field])) throw bad(`field "${field}" is missing or wrong`);
@@ -199,6 +234,7 @@ export interface NewJournal {
   targets: DeployTarget[];
   addingTargets: boolean;
   deleteOld: boolean | null;
+  deployTimeoutMs?: number;
   now: Date;
 }
 
@@ -214,9 +250,10 @@ export function newJournal(p: NewJournal): Journal {
     oldName: p.oldName,
     newName: p.newName,
     grants: p.grants,
-    targets: p.targets.map((t) => ({ ...t, deployedAt: null })),
+    targets: p.targets.map((t) => ({ ...t, deployedAt: null, attemptedAt: null })),
     addingTargets: p.addingTargets,
     deleteOld: p.deleteOld,
+    ...(p.deployTimeoutMs !== undefined && { deployTimeoutMs: p.deployTimeoutMs }),
     steps: { created: null, verified: null, deleted: null },
     startedAt: at,
     updatedAt: at,

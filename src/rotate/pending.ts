@@ -3,7 +3,8 @@
 
 import { requireCredentials, type Credentials } from '../config/settings.js';
 import type { Context } from '../context.js';
-import { UsageError } from '../errors.js';
+import { FileError, UsageError } from '../errors.js';
+import { stopOrphan } from './deploy-command.js';
 import { journalStore, rotationId, type Journal, type JournalStore } from './journal.js';
 import { rotationCommands } from './messages.js';
 
@@ -75,8 +76,27 @@ export async function withPendingJournal<T>(
   try {
     const journal = store.read(found.id);
     if (journal === undefined) throw new UsageError(`The rotation of "${found.oldName}" was finished meanwhile.`);
+    await stopOrphans(ctx, journal, store);
     return await fn(journal, store, creds);
   } finally {
     lock.release();
+    store.tidy();
   }
+}
+
+/**
+ * A deploy command the journal says was running belongs to a carto-keys that died (we hold its lock):
+ * it must be stopped before anything is decided, or it could write a token after we did.
+ */
+async function stopOrphans(ctx: Context, journal: Journal, store: JournalStore): Promise<void> {
+  let changed = false;
+  for (const target of journal.targets) {
+    if (target.pgid === undefined || target.kind !== 'command') continue;
+    const problem = await stopOrphan(target.pgid, target.command);
+    if (problem !== undefined) throw new FileError(`The rotation of "${journal.oldName}" cannot go on yet: ${problem}.`);
+    ctx.debug(`deploy command of the interrupted run (process group ${target.pgid}) is not running`);
+    delete target.pgid;
+    changed = true;
+  }
+  if (changed) store.save(journal, ctx.now());
 }

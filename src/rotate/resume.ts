@@ -7,7 +7,9 @@ import { UsageError } from '../errors.js';
 import { info } from '../ui/output.js';
 import { runRotation, type RotationResult } from './engine.js';
 import type { Journal } from './journal.js';
+import { watchInterruptions } from './interrupt.js';
 import { withPendingJournal } from './pending.js';
+import { describeTarget } from './targets.js';
 import type { RotationUi } from './ui.js';
 
 export interface ResumeOptions {
@@ -15,16 +17,39 @@ export interface ResumeOptions {
   name?: string;
   /** --delete-old / --keep-old: fills in a decision the journal does not have yet. */
   deleteOld?: boolean;
+  /** --deploy-timeout given now: replaces the one the rotation started with. */
+  deployTimeoutMs?: number;
 }
 
 export async function resumeRotation(ctx: Context, opts: ResumeOptions, ui: RotationUi): Promise<RotationResult> {
   return withPendingJournal(ctx, opts.name, '--resume', async (journal, store, creds) => {
     decideDelete(journal, opts.deleteOld, ui.interactive);
+    if (opts.deployTimeoutMs !== undefined) journal.deployTimeoutMs = opts.deployTimeoutMs;
     store.save(journal, ctx.now());
-    if (!ctx.globals.json) info(ctx, `Resuming the rotation of "${journal.oldName}" → "${journal.newName}" (started ${journal.startedAt}).`);
+    if (!ctx.globals.json) {
+      info(ctx, `Resuming the rotation of "${journal.oldName}" → "${journal.newName}" (started ${journal.startedAt}).`);
+      for (const line of recap(journal)) info(ctx, `  ${line}`);
+    }
+    const interruption = watchInterruptions(ctx);
     const api = await ctx.api();
-    return runRotation({ ctx, api, creds, store, journal, ui, resumed: true });
+    return runRotation({ ctx, api, creds, store, journal, ui, resumed: true, interruption });
   });
+}
+
+/** What was done already, and what is left: the person resuming may not be the one who started. */
+export function recap(j: Journal): string[] {
+  const lines = [j.steps.created === null ? `"${j.newName}": not known to be created yet (looked up first)` : `"${j.newName}": created ${j.steps.created}`];
+  for (const t of j.targets) {
+    const state =
+      t.deployedAt !== null
+        ? `deployed ${t.deployedAt}`
+        : t.attemptedAt
+          ? `interrupted or failed${t.error ? ` (${t.error})` : ''}: deployed again`
+          : 'not deployed yet';
+    lines.push(`${describeTarget(t)}: ${state}`);
+  }
+  if (j.steps.verified !== null) lines.push(`verified ${j.steps.verified}`);
+  return lines;
 }
 
 /** The same rules as at the start (commands/rotate.ts), checked before any request. */

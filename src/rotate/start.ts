@@ -11,6 +11,7 @@ import { CancelledError, UsageError } from '../errors.js';
 import { diffGrants, formatDiff, hasGrantChanges, rotationName, toCreateGrants, type GrantChanges } from '../grants/index.js';
 import { info } from '../ui/output.js';
 import { runRotation, type RotationResult } from './engine.js';
+import { watchInterruptions } from './interrupt.js';
 import { journalStore, newJournal, rotationId } from './journal.js';
 import { refusePending } from './pending.js';
 import type { DeployTarget } from './targets.js';
@@ -27,6 +28,8 @@ export interface StartOptions {
   deleteOld?: boolean;
   /** Skip the "create?" confirmation. */
   yes: boolean;
+  /** --deploy-timeout (or CARTO_KEYS_DEPLOY_TIMEOUT); undefined: the default. */
+  deployTimeoutMs?: number;
 }
 
 export async function startRotation(ctx: Context, opts: StartOptions, ui: RotationUi): Promise<RotationResult> {
@@ -68,12 +71,20 @@ export async function startRotation(ctx: Context, opts: StartOptions, ui: Rotati
       targets: opts.targets,
       addingTargets: ui.interactive && opts.targets.length === 0,
       deleteOld: opts.deleteOld ?? null,
+      ...(opts.deployTimeoutMs !== undefined && { deployTimeoutMs: opts.deployTimeoutMs }),
       now: ctx.now(),
     });
+    // From here on a stop signal ends the rotation with exit 5 and the commands to resume or undo it.
+    const interruption = watchInterruptions(ctx);
     // Written before the create: a crash between the request and its reply is then resumable.
     store.save(journal, ctx.now());
-    return await runRotation({ ctx, api, creds, store, journal, ui, resumed: false });
+    if (creds.keySource?.kind === 'env' && !ctx.globals.json) {
+      // Credentials from the environment promise nothing on disk; this file is the one exception.
+      info(ctx, `Journal of this rotation (removed when it ends; --resume and --abort need it): ${store.pathOf(journal.id)}`);
+    }
+    return await runRotation({ ctx, api, creds, store, journal, ui, resumed: false, interruption });
   } finally {
     lock.release();
+    store.tidy();
   }
 }

@@ -4,7 +4,7 @@
 import { resolve } from 'node:path';
 import type { Context } from '../context.js';
 import { UsageError } from '../errors.js';
-import { runDeployCommand, TOKEN_VARIABLE, type DeployedKey } from './deploy-command.js';
+import { DEFAULT_DEPLOY_TIMEOUT_MS, runDeployCommand, TOKEN_VARIABLE, type DeployedKey } from './deploy-command.js';
 import { envFileProblem, writeEnvVar } from './env-file.js';
 import { isEnvVarName } from './env-text.js';
 
@@ -73,8 +73,18 @@ export interface ManualDeploy {
   manualDeploy(key: DeployedKey): Promise<boolean>;
 }
 
+export interface DeployOptions {
+  /** How long a command may run (default DEFAULT_DEPLOY_TIMEOUT_MS). */
+  timeoutMs?: number;
+  /** Ctrl-C/SIGTERM: nothing new starts, a running command is stopped. */
+  signal?: AbortSignal;
+  /** A command's process group, once started. */
+  onStart?(pgid: number): void;
+}
+
 /** Deploys `key` to `target`; rejects with a reason a person can act on. */
-export async function deployTo(ctx: Context, target: DeployTarget, key: DeployedKey, ui: ManualDeploy): Promise<void> {
+export async function deployTo(ctx: Context, target: DeployTarget, key: DeployedKey, ui: ManualDeploy, opts: DeployOptions = {}): Promise<void> {
+  if (opts.signal?.aborted) throw opts.signal.reason;
   switch (target.kind) {
     case 'env-file':
       try {
@@ -84,7 +94,11 @@ export async function deployTo(ctx: Context, target: DeployTarget, key: Deployed
       }
       return;
     case 'command':
-      return runDeployCommand(ctx, target.command, key);
+      return runDeployCommand(ctx, target.command, key, {
+        timeoutMs: opts.timeoutMs ?? DEFAULT_DEPLOY_TIMEOUT_MS,
+        ...(opts.signal !== undefined && { signal: opts.signal }),
+        ...(opts.onStart !== undefined && { onStart: opts.onStart }),
+      });
     case 'manual':
       if (!(await ui.manualDeploy(key))) throw new Error('the manual deployment was not confirmed');
       return;

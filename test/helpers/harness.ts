@@ -38,9 +38,11 @@ export type ScriptedAnswer =
   | { cancel: true; match?: RegExp };
 
 /** Each prompt consumes the next answer; a prompt with no answer left, or of the wrong kind, fails. */
-export function scriptedPrompter(answers: ScriptedAnswer[]): Prompter & { asked: string[]; remaining(): number } {
+export function scriptedPrompter(answers: ScriptedAnswer[]): Prompter & { asked: string[]; selectDefaults: unknown[]; remaining(): number } {
   const queue = [...answers];
   const asked: string[] = [];
+  /** The default each select prompt offered (what Enter picks), in order. */
+  const selectDefaults: unknown[] = [];
   function next(kind: string, message: string): ScriptedAnswer {
     asked.push(message);
     const a = queue.shift();
@@ -52,6 +54,7 @@ export function scriptedPrompter(answers: ScriptedAnswer[]): Prompter & { asked:
   }
   return {
     asked,
+    selectDefaults,
     remaining: () => queue.length,
     confirm: async (m) => (next('confirm', m) as { confirm: boolean }).confirm,
     input: async (m, opts) => {
@@ -62,7 +65,10 @@ export function scriptedPrompter(answers: ScriptedAnswer[]): Prompter & { asked:
       return value;
     },
     password: async (m) => (next('password', m) as { password: string }).password,
-    select: async <T>(m: string, _c: Choice<T>[]) => (next('select', m) as { select: T }).select,
+    select: async <T>(m: string, _c: Choice<T>[], opts?: { default?: T }) => {
+      selectDefaults.push(opts?.default);
+      return (next('select', m) as { select: T }).select;
+    },
     checkbox: async <T>(m: string, _c: Choice<T>[]) => (next('checkbox', m) as { checkbox: T[] }).checkbox,
   };
 }
@@ -78,6 +84,8 @@ export interface RunOptions {
   now?: Date;
   /** Sees each write to stderr as it happens (before it is captured); may throw to stop the run right there. */
   onStderr?: (text: string) => void;
+  /** Resolves when the run is "sent" SIGINT/SIGTERM (ctx.stopSignal). Default: never. */
+  stopSignal?: () => Promise<string>;
 }
 
 export interface RunResult {
@@ -121,6 +129,7 @@ export async function run(argv: string[], opts: RunOptions = {}): Promise<RunRes
     // Never the real home: a throwaway folder (removed below) unless the test wants to look at the files.
     paths: opts.paths ?? (throwaway = tempPaths()),
     ...(opts.now && { now: () => opts.now! }),
+    ...(opts.stopSignal && { stopSignal: opts.stopSignal }),
     ...(opts.fetch && { fetch: async () => opts.fetch! }),
     clientOptions: { sleep: async () => {} },
   };

@@ -1,6 +1,6 @@
 // `rotate` without a terminal, in-process against the emulator: the whole workflow from flags, every
 // step's failure (each must leave the old key alive), then --resume finishing and --abort undoing.
-import { existsSync, mkdirSync, readFileSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { FetchLike } from '../../src/api/client.js';
@@ -196,17 +196,78 @@ describe('rotate in CI: every failure leaves the old key alive', () => {
     expect(f.journals()).toEqual([]);
   });
 
-  it('deploy command exits 1, then --abort: the env file gets the old token back, the new key is revoked', async () => {
+  it('deploy command exits 1, then --abort: every target tried gets the old token back, the new key is revoked', async () => {
     const f = await rotationFixture();
     const env = join(f.dir, '.env');
-    const r = await f.rotate(['app', '--deploy-env-file', env, '--deploy-cmd', 'exit 1', '--delete-old', ...CI]);
+    // Fails with the new token, succeeds with the old one (read from stdin): a failed attempt may still
+    // have written the new token somewhere, so --abort runs it again with the old one.
+    const command = `[ "$(cat /dev/stdin)" = "${f.sb.token('app')}" ]`;
+    const r = await f.rotate(['app', '--deploy-env-file', env, '--deploy-cmd', command, '--delete-old', ...CI]);
     expect(r.code).toBe(5);
     const aborted = await f.rotate(['--abort', 'app', ...CI, '--json']);
     expect(aborted.code, aborted.stderr).toBe(0);
-    expect(JSON.parse(aborted.stdout)).toMatchObject({ aborted: true, old: 'app', new: NEW, revoked: true, restored: [{ kind: 'env-file', path: env }] });
+    expect(JSON.parse(aborted.stdout)).toMatchObject({
+      aborted: true,
+      old: 'app',
+      new: NEW,
+      revoked: true,
+      restored: [{ kind: 'env-file', path: env }, { kind: 'command', command }],
+    });
     expect(readFileSync(env, 'utf8')).toBe(`CARTO_API_KEY=${f.sb.token('app')}\n`);
     expect(f.sb.names()).toEqual(['Master', 'Default public', 'app']);
     expect(f.journals()).toEqual([]);
+  });
+
+  it('deploy commands get no Master key in their environment, and the token on a stdin /dev/stdin can open (issues 11, 13)', async () => {
+    const f = await rotationFixture();
+    const dump = join(f.dir, 'env.dump');
+    const r = await f.rotate(['app', '--deploy-cmd', `env > ${dump}; cat /dev/stdin > ${dump}.stdin`, '--keep-old', ...CI], {
+      env: { ...f.sb.env, SOMETHING_ELSE: 'kept' },
+    });
+    expect(r.code, r.stderr).toBe(0);
+    const seen = readFileSync(dump, 'utf8');
+    expect(seen).not.toContain('CARTO_KEYS_MASTER_KEY');
+    expect(seen).not.toContain(MASTER);
+    expect(seen).toContain('SOMETHING_ELSE=kept');
+    expect(seen).toContain(`CARTO_API_KEY=${f.sb.token(NEW)}`);
+    expect(readFileSync(`${dump}.stdin`, 'utf8')).toBe(f.sb.token(NEW));
+  });
+
+  it('a deploy command that outlives --deploy-timeout is stopped: exit 5, and --resume runs it again', async () => {
+    const f = await rotationFixture();
+    const flag = join(f.dir, 'slow');
+    writeFileSync(flag, '');
+    const r = await f.rotate(['app', '--deploy-cmd', `if [ -e ${flag} ]; then exec sleep 600; fi`, '--delete-old', '--deploy-timeout', '1s', ...CI]);
+    expectStopped(r);
+    expect(r.stderr).toContain('did not finish within 1s (the deploy timeout) and was stopped');
+    expect(f.journals()[0]).toMatchObject({ deployTimeoutMs: 1000 });
+    rmSync(flag);
+    const resumed = await f.rotate(['--resume', 'app']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    // The recap says what the interrupted run had done.
+    expect(resumed.stderr).toMatch(/interrupted or failed \(the command did not finish within 1s/);
+  });
+
+  it('credentials from the environment only: says where the journal is, and a finished rotation leaves no folder behind', async () => {
+    const f = await rotationFixture();
+    expect(existsSync(f.paths.config)).toBe(false);
+    const r = await f.rotate(['app', '--deploy-cmd', 'true', '--keep-old', ...CI]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`Journal of this rotation (removed when it ends; --resume and --abort need it): ${join(f.paths.config, 'rotations')}`);
+    expect(existsSync(f.paths.config)).toBe(false);
+  });
+
+  it('a bad --deploy-timeout or CARTO_KEYS_DEPLOY_TIMEOUT is a usage error, nothing sent', async () => {
+    const f = await rotationFixture();
+    for (const [args, env] of [
+      [['--deploy-timeout', '10'], f.sb.env],
+      [[], { ...f.sb.env, CARTO_KEYS_DEPLOY_TIMEOUT: 'soon' }],
+    ] as const) {
+      const r = await f.rotate(['app', '--deploy-cmd', 'true', '--keep-old', ...args, ...CI], { env });
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(/--deploy-timeout|CARTO_KEYS_DEPLOY_TIMEOUT/);
+    }
+    expect(f.sb.requests).toEqual([]);
   });
 
   it('env file unwritable (a folder in the way): exit 5; --resume once it is fixed', async () => {

@@ -38,6 +38,8 @@ describe('rotate on a terminal', () => {
     ]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.prompter.remaining()).toBe(0);
+    // The deploy menu: no default the first time, "done" once a target was deployed (issue 13).
+    expect(r.prompter.selectDefaults.slice(-2)).toEqual([undefined, 'done']);
     // Step 1 showed the old key's grants; step 3 the diff.
     expect(r.stderr).toContain('Rotating API key "app". It grants:');
     expect(r.stderr).toMatch(/APIs\s+sql,maps/);
