@@ -28,6 +28,13 @@ export function parseEnvFileSpec(spec: string, flag = '--deploy-env-file'): { pa
   const after = spec.slice(colon + 1);
   if (colon > 0 && isEnvVarName(after)) return { path: spec.slice(0, colon), variable: after };
   if (colon === 0 && isEnvVarName(after)) throw new UsageError(`Invalid ${where}: no file before ":". Expected ${ENV_FILE_SPEC}.`);
+  // `web.env:web-key` meant a variable, not a file named so: writing a new file "web.env:web-key" would
+  // "succeed" without reaching the app. Only what follows a colon with no folder in it counts.
+  if (colon > 0 && !/[/\\]/.test(after)) {
+    throw new UsageError(`Invalid ${where}: "${after}" is not a valid variable name (letters, digits and _, not starting with a digit).`, {
+      hint: `For a file whose name has a colon, add the variable: ${spec}:${TOKEN_VARIABLE}.`,
+    });
+  }
   return { path: spec, variable: TOKEN_VARIABLE };
 }
 

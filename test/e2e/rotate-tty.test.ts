@@ -128,7 +128,7 @@ describe('rotate on a real terminal (tmux)', () => {
     term.keys('Enter');
     await term.waitFor(/✓ Deployed to/);
     await term.waitFor(/Deploy the new token:/, 2);
-    term.keys('Up', 'Enter'); // "Done deploying" is the last choice
+    term.keys('Enter'); // after a target, "Done deploying" is the default (issue 13)
 
     // 5 verify (automatic), 6 delete.
     await term.waitFor(/Delete the old key "app" now\?/);

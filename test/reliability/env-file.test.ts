@@ -109,7 +109,8 @@ describe('writeEnvVar on disk', () => {
   it('keeps every other byte of a file with any bytes', async () => {
     await fc.assert(
       fc.asyncProperty(fc.uint8Array({ maxLength: 40 }), token, async (bytes, value) => {
-        const other = Buffer.from(bytes.filter((b) => b !== 0x0a && b !== 0x0d));
+        // NUL bytes mark UTF-16/32 or binary, which is refused (test/rotate/env-file.test.ts).
+        const other = Buffer.from(bytes.filter((b) => b !== 0x0a && b !== 0x0d && b !== 0x00));
         const { after } = await fileWith(other, value);
         expect(after).toEqual(Buffer.concat([Buffer.from('# '), other, Buffer.from(`\n${NAME}=${value}\n`)]));
       }),

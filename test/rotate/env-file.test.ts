@@ -1,9 +1,10 @@
-// The env-file target's I/O: atomic replace, mode and symlinks kept, nothing left behind.
-import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+// The env-file target's I/O: atomic replace, mode kept, nothing left behind; refused when unfaithful.
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, linkSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { writeEnvVar } from '../../src/rotate/env-file.js';
+import { envFileProblem, writeEnvVar } from '../../src/rotate/env-file.js';
 
 const fresh = () => mkdtempSync(join(tmpdir(), 'ck-envfile-'));
 const mode = (p: string) => statSync(p).mode & 0o777;
@@ -27,22 +28,49 @@ describe('writeEnvVar', () => {
     expect(readdirSync(dir)).toEqual(['app.env']);
   });
 
-  it('writes through a symlink: the link stays, its target changes', async () => {
+  it('refuses a symlink, dangling or not, and never writes through it (issue 11)', async () => {
     const dir = fresh();
     mkdirSync(join(dir, 'shared'));
     writeFileSync(join(dir, 'shared', 'real.env'), 'X=1\n');
     symlinkSync('shared/real.env', join(dir, '.env'));
-    await writeEnvVar(join(dir, '.env'), 'K', 'v');
+    symlinkSync('nowhere.env', join(dir, 'dangling.env'));
+    for (const name of ['.env', 'dangling.env']) {
+      expect(envFileProblem(join(dir, name))).toMatch(/is a symbolic link/);
+      await expect(writeEnvVar(join(dir, name), 'K', 'v')).rejects.toThrow(/is a symbolic link/);
+    }
+    expect(readFileSync(join(dir, 'shared', 'real.env'), 'utf8')).toBe('X=1\n');
+    expect(existsSync(join(dir, 'nowhere.env'))).toBe(false);
     expect(lstatSync(join(dir, '.env')).isSymbolicLink()).toBe(true);
-    expect(readlinkSync(join(dir, '.env'))).toBe('shared/real.env');
-    expect(readFileSync(join(dir, 'shared', 'real.env'), 'utf8')).toBe('X=1\nK=v\n');
   });
 
-  it('a dangling symlink creates its target', async () => {
+  it('refuses what cannot be written faithfully: a FIFO, UTF-16, a read-only file, a hard link, a folder (issue 12, point 6)', async () => {
     const dir = fresh();
-    symlinkSync('target.env', join(dir, '.env'));
-    await writeEnvVar(join(dir, '.env'), 'K', 'v');
-    expect(readFileSync(join(dir, 'target.env'), 'utf8')).toBe('K=v\n');
+    const fifo = join(dir, 'fifo.env');
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+    const utf16 = join(dir, 'utf16.env');
+    writeFileSync(utf16, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('CARTO_API_KEY=old\n', 'utf16le')]));
+    const readOnly = join(dir, 'ro.env');
+    writeFileSync(readOnly, 'CARTO_API_KEY=old\n', { mode: 0o400 });
+    const linked = join(dir, 'linked.env');
+    writeFileSync(linked, 'CARTO_API_KEY=old\n');
+    linkSync(linked, join(dir, 'other-name.env'));
+    const folder = join(dir, 'folder.env');
+    mkdirSync(folder);
+    const cases: [string, RegExp][] = [
+      [fifo, /not a regular file/],
+      [utf16, /not UTF-8 or single-byte text/],
+      [readOnly, /is read-only \(mode 0400\)/],
+      [linked, /has 2 hard links/],
+      [folder, /is a folder/],
+    ];
+    for (const [file, why] of cases) {
+      expect(envFileProblem(file), file).toMatch(why);
+      // Checked again at the write (the file may change between the check and the deploy): no hang on the FIFO.
+      await expect(writeEnvVar(file, 'CARTO_API_KEY', 'new')).rejects.toThrow(why);
+    }
+    expect(readFileSync(readOnly, 'utf8')).toBe('CARTO_API_KEY=old\n');
+    expect(readFileSync(join(dir, 'other-name.env'), 'utf8')).toBe('CARTO_API_KEY=old\n');
+    expect(readdirSync(dir).filter((n) => n.endsWith('.tmp'))).toEqual([]);
   });
 
   it('keeps bytes that are not UTF-8, in other lines and around ours, and CRLF', async () => {
@@ -67,10 +95,4 @@ describe('writeEnvVar', () => {
     expect(readFileSync(file, 'utf8')).toBe('\ufeffCARTO_API_KEY=new\n# 🔑 é\n');
   });
 
-  it('fails without touching anything when the path is a folder', async () => {
-    const dir = fresh();
-    mkdirSync(join(dir, '.env'));
-    await expect(writeEnvVar(join(dir, '.env'), 'K', 'v')).rejects.toThrow(/EISDIR/);
-    expect(readdirSync(dir)).toEqual(['.env']);
-  });
 });

@@ -270,19 +270,46 @@ describe('rotate in CI: every failure leaves the old key alive', () => {
     expect(f.sb.requests).toEqual([]);
   });
 
-  it('env file unwritable (a folder in the way): exit 5; --resume once it is fixed', async () => {
+  it('env file targets that cannot be written faithfully are refused before the new key is created (issues 12, 13)', async () => {
+    const f = await rotationFixture();
+    const folder = join(f.dir, '.env');
+    mkdirSync(folder);
+    const readOnly = join(f.dir, 'ro.env');
+    writeFileSync(readOnly, 'CARTO_API_KEY=old\n', { mode: 0o400 });
+    for (const [spec, why] of [
+      [folder, /is a folder/],
+      [join(f.dir, 'missing', '.env'), /does not exist/],
+      [readOnly, /is read-only/],
+      [`${join(f.dir, 'web.env')}:web-key`, /is not a valid variable name/],
+    ] as const) {
+      const r = await f.rotate(['app', '--deploy-env-file', spec, '--delete-old', ...CI]);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(why);
+    }
+    expect(f.sb.requests).toEqual([]);
+    expect(f.sb.names()).toEqual(['Master', 'Default public', 'app']);
+    expect(f.journals()).toEqual([]);
+  });
+
+  it('an env file that becomes a folder after the start is refused at the write too: --abort stops (exit 5), then finishes once fixed', async () => {
     const f = await rotationFixture();
     const env = join(f.dir, '.env');
-    mkdirSync(env);
-    const r = await f.rotate(['app', '--deploy-env-file', env, '--delete-old', ...CI]);
+    const r = await f.rotate(['app', '--deploy-env-file', env, '--deploy-cmd', `[ "$(cat)" = "${f.sb.token('app')}" ]`, '--delete-old', ...CI]);
     expectStopped(r);
-    expect(r.stderr).toContain('EISDIR');
+    rmSync(env);
+    mkdirSync(env);
+    const failed = await f.rotate(['--abort', 'app', ...CI]);
+    expect(failed.code, failed.stderr).toBe(5);
+    expect(failed.stderr).toContain('is a folder');
+    expect(f.sb.names()).toContain(NEW);
     rmdirSync(env);
-    const resumed = await f.rotate(['--resume']);
-    expect(resumed.code, resumed.stderr).toBe(0);
-    expect(readFileSync(env, 'utf8')).toBe(`CARTO_API_KEY=${f.sb.token(NEW)}\n`);
-    expect(f.sb.names()).toEqual(['Master', 'Default public', NEW]);
+    const aborted = await f.rotate(['--abort', 'app', ...CI]);
+    expect(aborted.code, aborted.stderr).toBe(0);
+    expect(readFileSync(env, 'utf8')).toBe(`CARTO_API_KEY=${f.sb.token('app')}\n`);
+    expect(f.sb.names()).toEqual(['Master', 'Default public', 'app']);
   });
+
+
 
   it('verification fails (the new token is refused): exit 5; --resume verifies and deletes', async () => {
     const f = await rotationFixture();

@@ -18,7 +18,14 @@ describe('parseEnvFileSpec', () => {
     // What follows the last colon is no variable name: the colon belongs to the path.
     expect(parseEnvFileSpec('C:\\app\\.env')).toEqual({ path: 'C:\\app\\.env', variable: 'CARTO_API_KEY' });
     expect(parseEnvFileSpec('./a:b/.env')).toEqual({ path: './a:b/.env', variable: 'CARTO_API_KEY' });
-    expect(parseEnvFileSpec('x.env:1ABC')).toEqual({ path: 'x.env:1ABC', variable: 'CARTO_API_KEY' });
+  });
+
+  it('refuses a bad variable name after the last colon instead of writing a file named so (issue 12, point 6)', () => {
+    for (const spec of ['web.env:web-key', 'x.env:1ABC', 'a.env:b.c']) {
+      expect(() => parseEnvFileSpec(spec)).toThrow(/is not a valid variable name/);
+    }
+    // The hint's way out works: the file "web.env:web-key", variable CARTO_API_KEY.
+    expect(parseEnvFileSpec('web.env:web-key:CARTO_API_KEY')).toEqual({ path: 'web.env:web-key', variable: 'CARTO_API_KEY' });
   });
 
   it('refuses an empty spec, a trailing colon and a missing path, naming the flag', () => {
@@ -36,11 +43,11 @@ describe('parseEnvFileSpec', () => {
     );
   });
 
-  it('property: without a valid name after the last colon, the whole spec is the path', () => {
+  it('property: without a colon, or with a folder after the last one, the whole spec is the path', () => {
     fc.assert(
       fc.property(pathText, (spec) => {
         const after = spec.slice(spec.lastIndexOf(':') + 1);
-        fc.pre(spec.trim() !== '' && !spec.endsWith(':') && !(spec.includes(':') && /^[A-Za-z_][A-Za-z0-9_]*$/.test(after)));
+        fc.pre(spec.trim() !== '' && !spec.endsWith(':') && (!spec.includes(':') || /[/\\]/.test(after)));
         expect(parseEnvFileSpec(spec)).toEqual({ path: spec, variable: 'CARTO_API_KEY' });
       }),
     );
