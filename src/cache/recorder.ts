@@ -5,6 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import type { ApiClient } from '../api/client.js';
 import { ApiError } from '../errors.js';
+import { waitLockSync } from '../config/lock.js';
 import { writeFileAtomic } from '../fs/atomic.js';
 import { namesCachePath, readCachedNames } from './names.js';
 
@@ -12,6 +13,17 @@ export type NamesChange = { all: string[] } | { add?: string[]; remove?: string[
 
 /** Applies a change to the cache of `profile` in `cacheDir`. Throws on I/O errors: the caller decides. */
 export function writeNames(cacheDir: string, profile: string, change: NamesChange): void {
+  mkdirSync(cacheDir, { recursive: true, mode: 0o700 });
+  // Read-modify-write under a lock: two commands adding a name at once lost one of them.
+  const lock = waitLockSync(`${namesCachePath(cacheDir, profile)}.lock`, 2000);
+  try {
+    update(cacheDir, profile, change);
+  } finally {
+    lock.release();
+  }
+}
+
+function update(cacheDir: string, profile: string, change: NamesChange): void {
   let names: string[];
   if ('all' in change) {
     names = change.all;
@@ -21,7 +33,6 @@ export function writeNames(cacheDir: string, profile: string, change: NamesChang
     for (const n of change.remove ?? []) set.delete(n);
     names = [...set];
   }
-  mkdirSync(cacheDir, { recursive: true, mode: 0o700 });
   writeFileAtomic(namesCachePath(cacheDir, profile), JSON.stringify({ names: [...new Set(names)].sort() }), { mode: 0o600 });
 }
 

@@ -12,6 +12,7 @@ import { existsSync, readdirSync, readFileSync, rmdirSync, rmSync } from 'node:f
 import { join } from 'node:path';
 import type { WireGrant } from '../api/types.js';
 import { tryLock, LockBusyError, type Lock } from '../config/lock.js';
+import { fingerprint } from '../config/settings.js';
 import { ensurePrivateDir } from '../config/secure-dir.js';
 import { CliError, ExitCode, FileError } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic.js';
@@ -66,6 +67,15 @@ export interface Journal {
 
 export function rotationId(profile: string, baseUrl: string, oldName: string): string {
   return createHash('sha256').update(`${profile}\n${baseUrl}\n${oldName}`).digest('hex').slice(0, 16);
+}
+
+/**
+ * What the rotation lock is named after: the account and the key, not how they were spelled. The
+ * Master key identifies the account (its fingerprint: the key itself is in no file name), so profiles
+ * or URLs that spell one account differently (`127.0.0.1` / `localhost`) still take the same lock.
+ */
+export function rotationLockId(masterKey: string, oldName: string): string {
+  return createHash('sha256').update(`${fingerprint(masterKey)}\n${oldName}`).digest('hex').slice(0, 16);
 }
 
 /** Two rotations of the same key at once: exit 1, nothing done by this one. */
@@ -155,7 +165,7 @@ export function journalStore(configDir: string): JournalStore {
       } catch (err) {
         if (!(err instanceof LockBusyError)) throw err;
         throw new RotationBusyError(`Another carto-keys (process ${err.pid ?? '?'}) is rotating "${oldName}" right now.`, {
-          hint: 'Two rotations of one key at once could delete the key the other one deploys. Wait for it to finish.',
+          hint: `Two rotations of one key at once could delete the key the other one deploys. Wait for it to finish; if no carto-keys is running, delete ${err.path}.`,
         });
       }
     },

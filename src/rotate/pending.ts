@@ -5,7 +5,7 @@ import { requireCredentials, type Credentials } from '../config/settings.js';
 import type { Context } from '../context.js';
 import { FileError, UsageError } from '../errors.js';
 import { stopOrphan } from './deploy-command.js';
-import { journalStore, rotationId, type Journal, type JournalStore } from './journal.js';
+import { journalStore, rotationId, rotationLockId, type Journal, type JournalStore } from './journal.js';
 import { rotationCommands } from './messages.js';
 
 const belongsTo = (j: Journal, creds: Credentials): boolean =>
@@ -51,7 +51,7 @@ export async function refusePending(ctx: Context, store: JournalStore, creds: Cr
   const journal = store.read(id);
   if (journal === undefined) return;
   // A journal whose lock is held belongs to a rotation running right now: say that instead.
-  store.lock(id, journal.oldName).release();
+  store.lock(rotationLockId(creds.masterKey, journal.oldName), journal.oldName).release();
   const cmd = await rotationCommands(ctx, journal.oldName);
   throw new UsageError(
     `"${journal.oldName}" has an unfinished rotation to "${journal.newName}" (started ${journal.startedAt}).`,
@@ -72,7 +72,7 @@ export async function withPendingJournal<T>(
   const creds = requireCredentials(await ctx.settings());
   const store = journalStore(ctx.paths.config);
   const found = pendingJournal(store, creds, name, flag);
-  const lock = store.lock(found.id, found.oldName);
+  const lock = store.lock(rotationLockId(creds.masterKey, found.oldName), found.oldName);
   try {
     const journal = store.read(found.id);
     if (journal === undefined) throw new UsageError(`The rotation of "${found.oldName}" was finished meanwhile.`);

@@ -12,7 +12,7 @@ import { diffGrants, formatDiff, hasGrantChanges, rotationName, toCreateGrants, 
 import { info } from '../ui/output.js';
 import { runRotation, type RotationResult } from './engine.js';
 import { watchInterruptions } from './interrupt.js';
-import { journalStore, newJournal, rotationId } from './journal.js';
+import { journalStore, newJournal, rotationLockId } from './journal.js';
 import { refusePending } from './pending.js';
 import type { DeployTarget } from './targets.js';
 import type { RotationUi } from './ui.js';
@@ -43,7 +43,7 @@ export async function startRotation(ctx: Context, opts: StartOptions, ui: Rotati
   if (plan.from === DEFAULT_PUBLIC_KEY_NAME) {
     throw new UsageError('The Default public key cannot be rotated: its token is always "default_public" and it cannot be deleted.');
   }
-  const lock = store.lock(rotationId(creds.profile, creds.baseUrl, plan.from), plan.from);
+  const lock = store.lock(rotationLockId(creds.masterKey, plan.from), plan.from);
   try {
     await refusePending(ctx, store, creds, plan.from);
     ui.showSource(plan);

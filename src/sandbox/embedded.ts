@@ -4,6 +4,7 @@
 import { join } from 'node:path';
 import { embeddedFetch } from '../api/http.js';
 import type { FetchLike } from '../api/client.js';
+import { LockBusyError, waitLock } from '../config/lock.js';
 import { FileError } from '../errors.js';
 import { SANDBOX_STATE_FILE } from './embedded-info.js';
 import { loadSandboxState, saveSandboxState } from './file-store.js';
@@ -41,11 +42,32 @@ export function resetEmbeddedSandbox(dataDir: string): { masterKey: string; path
 }
 
 export function embeddedSandboxFetch(path: string): FetchLike {
-  const state = loadSandboxState(path);
-  if (!state) {
-    throw new FileError(`The built-in sandbox has no state at ${path}.`, { hint: 'Run `carto-keys login --sandbox` (or `carto-keys sandbox reset`).' });
-  }
-  // Every change is saved at once (atomically), so a later command sees it.
-  const handler = createSandboxHandler(state, { onChange: (s) => saveSandboxState(path, s) });
-  return embeddedFetch(handler);
+  const load = (): SandboxState => {
+    const state = loadSandboxState(path);
+    if (!state) {
+      throw new FileError(`The built-in sandbox has no state at ${path}.`, { hint: 'Run `carto-keys login --sandbox` (or `carto-keys sandbox reset`).' });
+    }
+    return state;
+  };
+  load();
+  // Each request is one transaction on the file: lock, read the state as it is now, answer, save any
+  // change (atomically), unlock. Ten parallel `create`s then make ten keys; with the state read once
+  // per process, each saved its own copy and all but one key were lost.
+  return async (url, init) => {
+    let lock;
+    try {
+      lock = await waitLock(`${path}.lock`, 10_000);
+    } catch (err) {
+      if (!(err instanceof LockBusyError)) throw err;
+      throw new FileError(`The built-in sandbox is busy: another carto-keys (process ${err.pid ?? '?'}) holds ${err.path}.`, {
+        hint: `Try again; if no carto-keys is running, delete ${err.path}.`,
+      });
+    }
+    try {
+      const handler = createSandboxHandler(load(), { onChange: (s) => saveSandboxState(path, s) });
+      return await embeddedFetch(handler)(url, init);
+    } finally {
+      lock.release();
+    }
+  };
 }

@@ -72,6 +72,20 @@ describe('journalStore', () => {
     store.lock('0123456789abcdef', 'app').release();
   });
 
+  it('takes over a lock whose pid is alive but is another process (a reused pid, e.g. in a container) (issue 12, point 5)', () => {
+    const store = journalStore(mkdtempSync(join(tmpdir(), 'ck-journal-')));
+    store.lock('0123456789abcdef', 'app').release();
+    // pid 1 always lives; it did not start at tick 1 of this boot's clock in a lock's lifetime.
+    writeFileSync(store.lockPathOf('0123456789abcdef'), '1 1 00000000-0000-0000-0000-000000000000');
+    store.lock('0123456789abcdef', 'app').release();
+    // A lock from this boot by pid 1 with its true start time is live: refused.
+    const stat = readFileSync('/proc/1/stat', 'utf8');
+    const start = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+    const boot = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    writeFileSync(store.lockPathOf('0123456789abcdef'), `1 ${start} ${boot}`);
+    expect(() => store.lock('0123456789abcdef', 'app')).toThrow(RotationBusyError);
+  });
+
   it('takes over the lock of a crashed process', () => {
     const store = journalStore(mkdtempSync(join(tmpdir(), 'ck-journal-')));
     store.lock('0123456789abcdef', 'app').release();

@@ -1,12 +1,13 @@
 // `rotate` without a terminal, in-process against the emulator: the whole workflow from flags, every
 // step's failure (each must leave the old key alive), then --resume finishing and --abort undoing.
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { FetchLike } from '../../src/api/client.js';
 import { tryLock } from '../../src/config/lock.js';
 import { normalizeRenderedGrants } from '../../src/grants/index.js';
-import { journalStore, rotationId } from '../../src/rotate/journal.js';
+import { journalStore, rotationId, rotationLockId } from '../../src/rotate/journal.js';
 import { renderKey } from '../../src/sandbox/render.js';
 import { run } from '../helpers/harness.js';
 import { BASE_URL, MASTER } from '../helpers/sandbox-fetch.js';
@@ -482,11 +483,13 @@ describe('rotate: --resume and --abort', () => {
     const f = await rotationFixture();
     const store = journalStore(f.paths.config);
     store.lock('0000000000000000', 'warm-up').release(); // creates the folders
-    const lock = tryLock(store.lockPathOf(rotationId('default', BASE_URL, 'app')));
+    const lock = tryLock(store.lockPathOf(rotationLockId(MASTER, 'app')));
     try {
       const r = await f.rotate(['app', '--deploy-env-file', join(f.dir, '.env'), '--delete-old', ...CI]);
       expect(r.code).toBe(1);
       expect(r.stderr).toContain(`is rotating "app" right now`);
+      // The hint names the file to delete if no carto-keys is running (issue 12, point 5).
+      expect(r.stderr).toContain(store.lockPathOf(rotationLockId(MASTER, 'app')));
       expect(f.posts()).toBe(0);
       expect(f.sb.requests.filter((q) => q.method === 'DELETE')).toEqual([]);
       expect(f.journals()).toEqual([]);
@@ -494,6 +497,30 @@ describe('rotate: --resume and --abort', () => {
       lock.release();
     }
     expect((await f.rotate(['app', '--keep-old', ...CI])).code).toBe(0);
+  });
+
+  it('the lock is the account and key, not their spelling: another profile or URL for the same account is refused too (issue 12, point 5)', async () => {
+    const f = await rotationFixture();
+    // The same account through another spelling of its URL (the host in capitals): a different journal,
+    // the same lock.
+    const other = { ...f.sb.env, CARTO_KEYS_BASE_URL: BASE_URL.replace('sandbox.test', 'SANDBOX.test') };
+    expect(rotationId('default', other.CARTO_KEYS_BASE_URL, 'app')).not.toBe(rotationId('default', BASE_URL, 'app'));
+    let started: () => void = () => {};
+    const running = new Promise<void>((resolve) => (started = resolve));
+    // The first rotation waits inside its deploy command (reading a FIFO) until the second one was refused.
+    const go = join(f.dir, 'go');
+    expect(spawnSync('mkfifo', [go]).status).toBe(0);
+    const first = f.rotate(['app', '--deploy-cmd', `echo first-deploying; read line < ${go}`, '--keep-old', ...CI], {
+      onStderr: (t) => {
+        if (t.includes('first-deploying')) started();
+      },
+    });
+    await running;
+    const second = await f.rotate(['app', '--deploy-cmd', 'true', '--keep-old', ...CI], { env: other });
+    writeFileSync(go, 'go\n');
+    expect(second.code, second.stderr).toBe(1);
+    expect(second.stderr).toContain('is rotating "app" right now');
+    expect((await first).code).toBe(0);
   });
 });
 
