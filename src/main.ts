@@ -1,12 +1,28 @@
 // Production wiring only: real streams, environment, clock and signals. Everything else is in cli.ts
 // and context-factory.ts, which the tests use with injected dependencies.
 
+import { writeFileSync } from 'node:fs';
 import type { Io } from './context.js';
 import { runCli } from './cli.js';
 import { colorAllowed } from './ui/color.js';
 import { inquirerPrompter } from './ui/prompter.js';
 
+/**
+ * A core dump of this process would hold the Master key and tokens (a SIGABRT with core dumps on
+ * wrote one). Node cannot lower RLIMIT_CORE, but on Linux a process may choose which of its memory a
+ * dump includes: none (coredump_filter 0), so a core holds registers and no heap. Elsewhere: nothing.
+ */
+function excludeMemoryFromCoreDumps(): void {
+  if (process.platform !== 'linux') return;
+  try {
+    writeFileSync('/proc/self/coredump_filter', '0');
+  } catch {
+    // A restricted /proc (some sandboxes): nothing more can be done from JavaScript.
+  }
+}
+
 export async function main(argv: string[]): Promise<number> {
+  excludeMemoryFromCoreDumps();
   const env = process.env;
   // --no-color is decided before parsing so that even parse errors honour it.
   const colorFlag = !argv.includes('--no-color');

@@ -10,6 +10,7 @@
 // tunnels through the proxy and honours NO_PROXY. It is imported only then. (Node's global fetch would
 // ignore an undici dispatcher from another copy of undici.)
 
+import { UsageError } from '../errors.js';
 import type { IncomingMessage } from 'node:http';
 import type { Agent as HttpsAgent } from 'node:https';
 import type { Agent as HttpAgent } from 'node:http';
@@ -31,6 +32,7 @@ export async function createNetworkFetch(env: Env): Promise<ClosableFetch> {
   if (proxyVariable(env) === undefined) return createNodeFetch();
   // The lower-case name first, as undici's EnvHttpProxyAgent reads them.
   const first = (...names: string[]) => names.map((n) => env[n]).find((v) => v !== undefined && v.trim() !== '');
+  for (const name of PROXY_VARIABLES) checkProxyUrl(name, env[name]);
   const httpProxy = first('http_proxy', 'HTTP_PROXY');
   const httpsProxy = first('https_proxy', 'HTTPS_PROXY');
   const noProxy = first('no_proxy', 'NO_PROXY');
@@ -41,6 +43,25 @@ export async function createNetworkFetch(env: Env): Promise<ClosableFetch> {
       ...(noProxy !== undefined && { noProxy }),
     },
   });
+}
+
+/**
+ * A proxy variable undici cannot use would fail deep inside it as "Invalid URL" (reported as a bug).
+ * Its value is not repeated: a proxy URL may carry a password.
+ */
+function checkProxyUrl(name: string, value: string | undefined): void {
+  if (value === undefined || value.trim() === '') return;
+  let url: URL | undefined;
+  try {
+    url = new URL(value.trim());
+  } catch {
+    // Reported below.
+  }
+  if (url === undefined || !['http:', 'https:', 'socks5:'].includes(url.protocol) || url.hostname === '') {
+    throw new UsageError(`${name} is not a proxy URL carto-keys can use.`, {
+      hint: `Set it to http://host:port (or https://, socks5://), e.g. ${name}=http://proxy.example.com:3128, or unset it.`,
+    });
+  }
 }
 
 /** The per-attempt timeout is the client's (one timer over connect, headers and body): none here. */
@@ -143,11 +164,30 @@ export function createNodeFetch(): ClosableFetch {
   });
 }
 
+/**
+ * The most a reply may be, as sent and once decompressed. A page of 1,000 keys with many tables each is
+ * a few MB; without a bound, a 300 MB body took ~1 GB of memory and a gzip bomb ~2.2 GB.
+ */
+export const MAX_REPLY_BYTES = 64 * 1024 * 1024;
+
+function tooLarge(): Error {
+  return Object.assign(new Error(`the reply is larger than ${MAX_REPLY_BYTES / 1024 / 1024} MB: not an Auth API reply`), { code: 'ERR_REPLY_TOO_LARGE' });
+}
+
 /** The whole body, decompressed as fetch does for gzip, deflate and br (anything else is left as is). */
 async function readBody(res: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
+  let size = 0;
   await new Promise<void>((resolve, reject) => {
-    res.on('data', (chunk: Buffer) => chunks.push(chunk));
+    res.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_REPLY_BYTES) {
+        reject(tooLarge());
+        res.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
     res.on('end', resolve);
     res.on('error', reject);
     // The connection closed before the body was complete (a no-op after 'end').
@@ -165,7 +205,12 @@ async function readBody(res: IncomingMessage): Promise<Buffer> {
   // Codings are listed in the order they were applied: undo them from the last.
   for (const coding of codings.reverse()) {
     if (!['gzip', 'x-gzip', 'deflate', 'br'].includes(coding)) return body;
-    body = await decode(coding, body);
+    try {
+      body = await decode(coding, body);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw tooLarge();
+      throw err;
+    }
   }
   return body;
 }
@@ -174,8 +219,10 @@ let zlib: Promise<ZlibModule> | undefined;
 
 async function decode(coding: string, body: Buffer): Promise<Buffer> {
   const z = await (zlib ??= import('node:zlib'));
-  const run = (fn: (buf: Buffer, cb: (err: Error | null, out: Buffer) => void) => void, input: Buffer) =>
-    new Promise<Buffer>((resolve, reject) => fn(input, (err, out) => (err ? reject(err) : resolve(out))));
+  // maxOutputLength: a small compressed body may expand without bound (a gzip bomb).
+  const limit = { maxOutputLength: MAX_REPLY_BYTES };
+  const run = (fn: (buf: Buffer, o: typeof limit, cb: (err: Error | null, out: Buffer) => void) => void, input: Buffer) =>
+    new Promise<Buffer>((resolve, reject) => fn(input, limit, (err, out) => (err ? reject(err) : resolve(out))));
   if (coding === 'br') return run(z.brotliDecompress, body);
   if (coding === 'deflate') {
     // "deflate" is zlib-wrapped by the standard, raw by some servers: a zlib header's low nibble is 8.

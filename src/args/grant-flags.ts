@@ -1,7 +1,7 @@
 // The grant flags of create (product.md "Grant flags"): declared, checked in the parse layer, and
 // turned into a GrantSet in the run layer, where --grants-file is read.
 
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { Io } from '../context.js';
 import { UsageError } from '../errors.js';
@@ -61,6 +61,8 @@ export function grantsFromInput(input: GrantFlagInput, defaultSchema: string): G
   return buildGrantSet(input, { defaultSchema });
 }
 
+const MAX_GRANTS_FILE_BYTES = 64 * 1024 * 1024;
+
 async function readGrantsFile(io: Io, path: string): Promise<GrantSet> {
   if (path === '-') {
     if (io.stdin.isTTY) throw new UsageError('--grants-file - reads stdin, but stdin is a terminal.', { hint: 'Pipe the JSON in: carto-keys create --grants-file - < grants.json' });
@@ -68,8 +70,17 @@ async function readGrantsFile(io: Io, path: string): Promise<GrantSet> {
   }
   let text: string;
   try {
+    // A FIFO with no writer would hang forever, a device never end: only a regular file, of a bounded size.
+    const st = await stat(path);
+    if (!st.isFile()) {
+      throw new UsageError(`Cannot read --grants-file ${path}: ${st.isDirectory() ? 'it is a folder' : 'not a regular file (a FIFO, socket or device)'}.`, {
+        hint: 'To pass grants from a program, pipe them in: … | carto-keys create --grants-file -',
+      });
+    }
+    if (st.size > MAX_GRANTS_FILE_BYTES) throw new UsageError(`Cannot read --grants-file ${path}: it is larger than 64 MB.`);
     text = await readFile(path, 'utf8');
   } catch (err) {
+    if (err instanceof UsageError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
     throw new UsageError(`Cannot read --grants-file ${path}: ${code === 'ENOENT' ? 'no such file' : code ?? String(err)}.`);
   }

@@ -2,13 +2,28 @@
 // usually gives 0755 folders), so we create and repair them ourselves.
 
 import { chmodSync, mkdirSync, statSync } from 'node:fs';
+import { FileError } from '../errors.js';
 
 const isPosix = process.platform !== 'win32';
 
 /** Creates `dir` (0700) if missing; tightens it if an older version or a user left it looser. */
 export function ensurePrivateDir(dir: string): void {
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  if (isPosix && (statSync(dir).mode & 0o077) !== 0) chmodSync(dir, 0o700);
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    if (isPosix && (statSync(dir).mode & 0o077) !== 0) chmodSync(dir, 0o700);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why =
+      code === 'EEXIST' || code === 'ENOTDIR'
+        ? 'a file is in the way (it, or a folder above it, is a file)'
+        : code === 'EACCES' || code === 'EPERM'
+          ? 'permission denied (it, or a folder above it, belongs to another user or is read-only)'
+          : (code ?? String(err));
+    throw new FileError(`Cannot use the folder ${dir}: ${why}.`, {
+      hint: 'Fix or move what is there, or point CARTO_KEYS_CONFIG_DIR (or XDG_CONFIG_HOME) at a folder of your own.',
+      cause: err,
+    });
+  }
 }
 
 /** Tightens an existing file to 0600. Returns true if it had to. */
