@@ -117,3 +117,23 @@ describe('the config lock', () => {
     expect(existsSync(lockFile)).toBe(false);
   });
 });
+
+describe('concurrent writers of the key-name cache and the embedded sandbox (issue 12, point 7)', () => {
+  it('twelve parallel creates on one sandbox profile: twelve keys, twelve names cached', { timeout: 120_000 }, async () => {
+    const h = tempHome();
+    try {
+      expect((await cli(['login', '--sandbox'], { env: h.env, timeoutMs: 30_000 })).code).toBe(0);
+      const names = Array.from({ length: 12 }, (_, i) => `cached-${i}`);
+      const results = await Promise.all(names.map((n) => cli(['create', '--name', n, '--api', 'sql'], { env: h.env, timeoutMs: 60_000 })));
+      for (const r of results) expect(r.code, r.stderr).toBe(0);
+      // The cache as the creates left it (a full listing would rewrite it whole).
+      const cache = JSON.parse(readFileSync(join(h.dir, '.cache', 'carto-keys', 'names-sandbox.json'), 'utf8')) as { names: string[] };
+      expect(cache.names.filter((n) => n.startsWith('cached-')).sort()).toEqual([...names].sort());
+      const list = await cli(['list', '--json'], { env: h.env, timeoutMs: 30_000 });
+      const listed = (JSON.parse(list.stdout) as { name: string }[]).map((k) => k.name).filter((n) => n.startsWith('cached-'));
+      expect(listed.sort()).toEqual([...names].sort());
+    } finally {
+      h.cleanup();
+    }
+  });
+});
