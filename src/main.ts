@@ -23,6 +23,7 @@ function excludeMemoryFromCoreDumps(): void {
 
 export async function main(argv: string[]): Promise<number> {
   excludeMemoryFromCoreDumps();
+  let stopped: Promise<string> | undefined;
   const env = process.env;
   // --no-color is decided before parsing so that even parse errors honour it.
   const colorFlag = !argv.includes('--no-color');
@@ -54,10 +55,11 @@ export async function main(argv: string[]): Promise<number> {
       io,
       prompter: inquirerPrompter(() => process.stdin, () => process.stderr),
       env,
+      // One listener pair per process, however many rotations (apply) ask: the first signal answers all.
       stopSignal: () =>
-        new Promise<string>((resolve) => {
+        (stopped ??= new Promise<string>((resolve) => {
           for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => resolve(sig));
-        }),
+        })),
     },
     argv,
   );

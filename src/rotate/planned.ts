@@ -9,7 +9,8 @@ import type { Context } from '../context.js';
 import { toCreateGrants } from '../grants/normalize.js';
 import type { GrantSet } from '../grants/model.js';
 import { runRotation, type RotationResult } from './engine.js';
-import { journalStore, newJournal, rotationId } from './journal.js';
+import { watchInterruptions } from './interrupt.js';
+import { journalStore, newJournal, rotationLockId } from './journal.js';
 import { refusePending } from './pending.js';
 import type { DeployTarget } from './targets.js';
 import { ciUi } from './ui.js';
@@ -26,7 +27,7 @@ export interface PlannedRotation {
 export async function runPlannedRotation(ctx: Context, api: ApiClient, creds: Credentials, p: PlannedRotation): Promise<RotationResult> {
   const store = journalStore(ctx.paths.config);
   await refusePending(ctx, store, creds, p.oldName);
-  const lock = store.lock(rotationId(creds.profile, creds.baseUrl, p.oldName), p.oldName);
+  const lock = store.lock(rotationLockId(creds.masterKey, p.oldName), p.oldName);
   try {
     // Again under the lock: another process may have started one meanwhile.
     await refusePending(ctx, store, creds, p.oldName);
@@ -44,8 +45,11 @@ export async function runPlannedRotation(ctx: Context, api: ApiClient, creds: Cr
     });
     // Written before the create, as rotate does: a crash between the request and its reply is resumable.
     store.save(journal, ctx.now());
-    return await runRotation({ ctx, api, creds, store, journal, ui: ciUi(ctx), resumed: false });
+    // Ctrl-C/SIGTERM: the deploy command is stopped, and the rotation ends with exit 5 (resume/abort).
+    const interruption = watchInterruptions(ctx);
+    return await runRotation({ ctx, api, creds, store, journal, ui: ciUi(ctx), resumed: false, interruption });
   } finally {
     lock.release();
+    store.tidy();
   }
 }
