@@ -185,8 +185,13 @@ describe('apply', () => {
     const f = await fixture();
     await f.cli(['create', '--name', 'web-map', '--api', 'sql,maps', '--table', 'world_population']);
     writeFileSync(f.env, 'CARTO_API_KEY=before\n');
-    writeFileSync(f.file, WEB_MAP('sql', '      - cmd: exit 3\n'));
-    expect((await f.cli(['apply', '-f', f.file, '--yes'])).code).toBe(5);
+    // Fails with the new token, works with the old one: --abort runs every command that was tried
+    // again with the old token (a failed attempt may have deployed before failing).
+    const oldToken = join(f.dir, 'old.token');
+    writeFileSync(oldToken, f.sb.token('web-map')!);
+    writeFileSync(f.file, WEB_MAP('sql', `      - cmd: '[ "$(cat)" = "$(cat ${oldToken})" ] || exit 3'\n`));
+    const applied = await f.cli(['apply', '-f', f.file, '--yes']);
+    expect(applied.code, applied.stderr).toBe(5);
     const r = await f.cli(['apply', '--abort', '--yes']);
     expect(r.code, r.stderr).toBe(0);
     expect(f.sb.names()).toEqual(['Master', 'Default public', 'web-map']);

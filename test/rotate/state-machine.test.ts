@@ -43,9 +43,11 @@ async function world(): Promise<World> {
   // The apps start on the old token.
   writeFileSync(env, `CARTO_API_KEY=${old}\n`);
   writeFileSync(out, old);
+  // It replaces its store atomically (as a secret store or a `mv` does): stopped at any moment, the
+  // store holds one token or the other, never half of one.
   const command = [
-    `if [ -e ${hangFlag} ]; then echo deploy-command-running; printf %s "$(cat)" > ${out}; exec sleep 600; fi`,
-    `printf %s "$(cat)" > ${out}`,
+    `printf %s "$(cat)" > ${out}.tmp && mv ${out}.tmp ${out}`,
+    `if [ -e ${hangFlag} ]; then echo deploy-command-running; exec sleep 600; fi`,
     `[ ! -e ${failFlag} ]`,
   ].join('; ');
   return { f, env, out, failFlag, hangFlag, command };
