@@ -6,7 +6,7 @@ import { parseDuration, type Duration } from '../domain/duration.js';
 import type { CommandKit } from '../args/kit.js';
 import {
   FAIL_ON_SEVERITIES,
-  auditJsonText,
+  auditJsonParts,
   auditKey,
   isFailOn,
   runAudit,
@@ -111,7 +111,10 @@ export async function auditRun(ctx: Context, opts: AuditOptions): Promise<void> 
     deploymentRegistry: deployments !== undefined,
   });
 
-  if (json) ctx.io.stdout.write(`${auditJsonText(findings, summary)}\n`);
+  if (json) {
+    for (const part of auditJsonParts(findings, summary)) ctx.io.stdout.write(part);
+    ctx.io.stdout.write('\n');
+  }
   else if (ctx.io.stdoutIsTTY()) {
     for (const line of tableLines(findings, colors(ctx.io.colorStdout), { members: false })) printLine(ctx, line);
     info(ctx, summaryLine(summary));

@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  compareFindings,
   escapeField,
   fixCommand,
   grantsId,
@@ -16,7 +17,7 @@ import {
   tsvLines,
   type AuditKey,
 } from '../../src/audit/index.js';
-import { auditJson, auditJsonText, summarize } from '../../src/audit/report.js';
+import { auditJson, auditJsonParts, auditJsonText, summarize } from '../../src/audit/report.js';
 import { auditGrants } from '../../src/audit/grants.js';
 import { cartoTimeMs } from '../../src/audit/keys.js';
 import type { WireGrant } from '../../src/api/types.js';
@@ -74,6 +75,8 @@ describe('audit properties', () => {
         const a = runAudit({ keys, now: NOW, maxAge });
         const b = runAudit({ keys: shuffled(keys, seed), now: NOW, maxAge });
         expect(b).toEqual(a);
+        // In report order: exactly what sorting every finding would give.
+        expect(a).toEqual([...a].sort(compareFindings));
       }),
     );
   });
@@ -208,7 +211,9 @@ describe('audit properties', () => {
         const scans = paths.map((path, i) => ({ path, text: i === 0 ? `${text} ${keys[0]!.token}` : text }));
         const findings = runAudit({ keys, now: NOW, scans });
         const summary = summarize(findings, { keys: keys.length, failOn: 'low', scanned: paths, deploymentRegistry: false });
-        expect(auditJsonText(findings, summary)).toBe(JSON.stringify(auditJson(findings, summary), null, 2));
+        const expected = JSON.stringify(auditJson(findings, summary), null, 2);
+        expect(auditJsonText(findings, summary)).toBe(expected);
+        for (const batch of [1, 2, 3]) expect([...auditJsonParts(findings, summary, batch)].join('')).toBe(expected);
         expect(auditJsonText([], summary)).toBe(JSON.stringify(auditJson([], summary), null, 2));
       }),
       { numRuns: 50 },
