@@ -6,7 +6,7 @@ import { compareStrings, tableLabel } from '../grants/canonical.js';
 import type { GrantSet, TableGrant, TablePermission } from '../grants/model.js';
 import { quote } from '../grants/text.js';
 import { formatDuration } from '../domain/duration.js';
-import { fixCommand, type FixContext } from './fix.js';
+import { fixCommand, fixCommandQuoted, shellWord, type FixContext } from './fix.js';
 import type { AuditKey } from './keys.js';
 import { RULE_IDS, RULE_SEVERITY, SEVERITIES, type Finding, type RuleId, type Severity } from './model.js';
 import { scanForSecrets, type ScannedFile } from './scan.js';
@@ -92,6 +92,7 @@ function writesOf(permissions: readonly TablePermission[]): TablePermission[] | 
 /** `table-write`: insert, update or delete on a table — a leaked token can change or destroy data. */
 export function tableWriteRule(input: AuditInput): Finding[] {
   const out: Finding[] = [];
+  const byWrites = new Map<string, { reason: string; options: string }>();
   for (const key of regular(input)) {
     // Most keys write nothing: no array is made for them.
     let writes: { table: TableGrant; perms: TablePermission[] }[] | undefined;
@@ -101,9 +102,17 @@ export function tableWriteRule(input: AuditInput): Finding[] {
     }
     if (!writes) continue;
     const what = writes.map((w) => `${tableLabel(w.table)} (${w.perms.join(', ')})`).join(', ');
-    const reason = writes.length === 1 ? `can change data in ${what}` : `can change data in ${writes.length} tables: ${what}`;
-    const options = writes.flatMap((w) => ['--remove-table', `${tableLabel(w.table)}:${w.perms.join(',')}`]);
-    out.push(finding('table-write', key, reason, fixCommand('rotate', key.name, [...options, '--delete-old'], fixContextFor(input, key.member))));
+    // Many keys write to the same tables: their reason and the options of their fix are shared.
+    let shared = byWrites.get(what);
+    if (!shared) {
+      const options = writes.flatMap((w) => ['--remove-table', `${tableLabel(w.table)}:${w.perms.join(',')}`]);
+      shared = {
+        reason: writes.length === 1 ? `can change data in ${what}` : `can change data in ${writes.length} tables: ${what}`,
+        options: [...options, '--delete-old'].map(shellWord).join(' '),
+      };
+      byWrites.set(what, shared);
+    }
+    out.push(finding('table-write', key, shared.reason, fixCommandQuoted('rotate', key.name, shared.options, fixContextFor(input, key.member))));
   }
   return out;
 }
@@ -185,22 +194,21 @@ export function identicalGrantsRule(input: AuditInput): Finding[] {
     for (const key of group) if (keepFirst(key, best) < 0) best = key;
     kept.set(id, best);
   }
-  // In the order of the keys, so the findings need no sorting afterwards.
+  // In the order of the keys, so the findings need no sorting afterwards. One reason per group.
+  const reasons = new Map<string, string>();
   const out: Finding[] = [];
   for (const key of regular(input)) {
     const id = idOf.get(key)!;
     const keep = kept.get(id);
     if (keep === undefined || keep === key) continue;
-    const others = groups.get(id)!.length - 2;
-    const more = others > 0 ? ` and ${others} other key${others === 1 ? '' : 's'}` : '';
-    out.push(
-      finding(
-        'identical-grants',
-        key,
-        `grants exactly what ${quote(keep.name)}${more} grant${more ? '' : 's'}: if they serve the same app, keep one`,
-        fixCommand('revoke', key.name, [], fixContextFor(input, key.member)),
-      ),
-    );
+    let reason = reasons.get(id);
+    if (reason === undefined) {
+      const others = groups.get(id)!.length - 2;
+      const more = others > 0 ? ` and ${others} other key${others === 1 ? '' : 's'}` : '';
+      reason = `grants exactly what ${quote(keep.name)}${more} grant${more ? '' : 's'}: if they serve the same app, keep one`;
+      reasons.set(id, reason);
+    }
+    out.push(finding('identical-grants', key, reason, fixCommand('revoke', key.name, [], fixContextFor(input, key.member))));
   }
   return out;
 }
