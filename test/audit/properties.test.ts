@@ -14,6 +14,7 @@ import {
   runAudit,
   scanForSecrets,
   shellWord,
+  tableLines,
   tsvLines,
   type AuditKey,
 } from '../../src/audit/index.js';
@@ -24,6 +25,7 @@ import type { WireGrant } from '../../src/api/types.js';
 import { normalizeRenderedGrants, toCreateGrants } from '../../src/grants/normalize.js';
 import { parseCartoTime } from '../../src/ui/time.js';
 import { grantSet, renderLikeServer } from '../grants/helpers.js';
+import { colors } from '../../src/ui/color.js';
 import { builtIns, key } from './helpers.js';
 
 const NOW = new Date('2026-11-30T12:00:00Z');
@@ -102,7 +104,12 @@ describe('audit properties', () => {
         // A file holding some of the account's tokens (the Master key included).
         const text = picks.map((p, i) => `VAR_${i}=${secrets[p % secrets.length]}`).join('\n');
         const findings = runAudit({ keys, now: NOW, maxAge: { text: '1d', ms: 86_400_000 }, scans: [{ path: 'f', text }] });
-        const outputs = [JSON.stringify(findings), tsvLines(findings).join('\n')];
+        const summary = summarize(findings, { keys: keys.length, scanned: ['f'], deploymentRegistry: false });
+        const outputs = [
+          auditJsonText(findings, summary),
+          tsvLines(findings).join('\n'),
+          tableLines(findings, colors(false), { members: true }).join('\n'),
+        ];
         for (const out of outputs) for (const secret of secrets) expect(out).not.toContain(secret);
         // One finding per line that holds a secret: all of them were found.
         expect(findings.filter((f) => f.file !== null).length).toBe(picks.length);
