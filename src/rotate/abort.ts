@@ -18,6 +18,8 @@ export interface AbortOptions {
   name?: string;
   /** Skip the confirmation. */
   yes: boolean;
+  /** `--user`: the rotation of this organization member's key. */
+  member?: string;
 }
 
 export interface AbortResult {
@@ -30,13 +32,13 @@ export interface AbortResult {
 
 export async function abortRotation(ctx: Context, opts: AbortOptions, ui: RotationUi): Promise<AbortResult> {
   return withPendingJournal(ctx, opts.name, '--abort', async (j, store) => {
-    const cmd = await rotationCommands(ctx, j.oldName);
+    const cmd = await rotationCommands(ctx, j.oldName, j.member);
     if (j.steps.deleted !== null) {
       throw new UsageError(`The old key "${j.oldName}" was already deleted: there is nothing to go back to.`, {
         hint: `"${j.newName}" is the key in use now. Finish the rotation with: ${cmd.resume}`,
       });
     }
-    const api = await ctx.api();
+    const api = (await ctx.api()).forUser(j.member);
     const old = await findKey(api, j.oldName);
     if (old === undefined) {
       throw new UsageError(`The old key "${j.oldName}" no longer exists (deleted outside this rotation): undoing would leave no key.`, {
@@ -51,7 +53,7 @@ export async function abortRotation(ctx: Context, opts: AbortOptions, ui: Rotati
     try {
       for (const target of j.targets.filter((t) => t.deployedAt !== null)) {
         if (target.kind === 'manual' && !ui.interactive) {
-          warn(ctx, `The new token of "${j.newName}" was deployed by hand: put the old one back there (carto-keys show ${j.oldName} --token).`);
+          warn(ctx, `The new token of "${j.newName}" was deployed by hand: put the old one back there (carto-keys show ${j.oldName} --token${j.member === undefined ? '' : ` --user ${j.member}`}).`);
         } else {
           await deployTo(ctx, target, { name: old.name, token: old.token }, ui);
           restored.push(target);
@@ -76,7 +78,7 @@ export async function abortRotation(ctx: Context, opts: AbortOptions, ui: Rotati
     }
     store.remove(j.id);
     return { journal: j, revoked, restored };
-  });
+  }, opts.member);
 }
 
 /**

@@ -32,6 +32,8 @@ export interface Journal {
   profile: string;
   baseUrl: string;
   username: string;
+  /** The organization member whose key this is (`rotate --user`), when not the profile's own. */
+  member?: string;
   oldName: string;
   newName: string;
   /** The intended grants, in create-request form (auth-api.md §4). */
@@ -50,8 +52,10 @@ export interface Journal {
   updatedAt: string;
 }
 
-export function rotationId(profile: string, baseUrl: string, oldName: string): string {
-  return createHash('sha256').update(`${profile}\n${baseUrl}\n${oldName}`).digest('hex').slice(0, 16);
+/** `member`: another organization member's key of the same name is another rotation. */
+export function rotationId(profile: string, baseUrl: string, oldName: string, member?: string): string {
+  const owner = member === undefined ? '' : `${member}\n`;
+  return createHash('sha256').update(`${profile}\n${baseUrl}\n${owner}${oldName}`).digest('hex').slice(0, 16);
 }
 
 /** Two rotations of the same key at once: exit 1, nothing done by this one. */
@@ -182,6 +186,7 @@ export function parseJournal(text: string, file: string): Journal {
     throw bad('not JSON');
   }
   if (!isObject(value)) throw bad('not an object');
+  if (value.member !== undefined && !isString(value.member)) throw bad('field "member" is wrong');
   if (value.version !== JOURNAL_VERSION) throw bad(`unknown version ${JSON.stringify(value.version)}`);
   for (const [field, check] of Object.entries(FIELDS)) {
     if (!check(value[field])) throw bad(`field "${field}" is missing or wrong`);
@@ -193,6 +198,7 @@ export interface NewJournal {
   profile: string;
   baseUrl: string;
   username: string;
+  member?: string;
   oldName: string;
   newName: string;
   grants: WireGrant[];
@@ -207,10 +213,11 @@ export function newJournal(p: NewJournal): Journal {
   const at = p.now.toISOString();
   return {
     version: JOURNAL_VERSION,
-    id: rotationId(p.profile, p.baseUrl, p.oldName),
+    id: rotationId(p.profile, p.baseUrl, p.oldName, p.member),
     profile: p.profile,
     baseUrl: p.baseUrl,
     username: p.username,
+    ...(p.member !== undefined && { member: p.member }),
     oldName: p.oldName,
     newName: p.newName,
     grants: p.grants,

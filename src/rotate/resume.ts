@@ -15,6 +15,8 @@ export interface ResumeOptions {
   name?: string;
   /** --delete-old / --keep-old: fills in a decision the journal does not have yet. */
   deleteOld?: boolean;
+  /** `--user`: the rotation of this organization member's key. */
+  member?: string;
 }
 
 export async function resumeRotation(ctx: Context, opts: ResumeOptions, ui: RotationUi): Promise<RotationResult> {
@@ -22,9 +24,9 @@ export async function resumeRotation(ctx: Context, opts: ResumeOptions, ui: Rota
     decideDelete(journal, opts.deleteOld, ui.interactive);
     store.save(journal, ctx.now());
     if (!ctx.globals.json) info(ctx, `Resuming the rotation of "${journal.oldName}" → "${journal.newName}" (started ${journal.startedAt}).`);
-    const api = await ctx.api();
+    const api = (await ctx.api()).forUser(journal.member);
     return runRotation({ ctx, api, creds, store, journal, ui, resumed: true });
-  });
+  }, opts.member);
 }
 
 /** The same rules as at the start (commands/rotate.ts), checked before any request. */

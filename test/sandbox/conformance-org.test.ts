@@ -213,3 +213,11 @@ describe('the organization state', () => {
     expect(() => parseSandboxState(broken)).toThrow(/state.organizations\[0\].members/);
   });
 });
+
+describe('the embedded organization', () => {
+  it('offers at login exactly the users the organization seeds', async () => {
+    const { SANDBOX_ORG_USERS } = await import('../../src/sandbox/embedded-info.js');
+    const { ORG_SEED } = await import('../../src/sandbox/org.js');
+    expect(SANDBOX_ORG_USERS).toEqual(ORG_SEED.map((u) => `${u.username} (${u.role})`));
+  });
+});
