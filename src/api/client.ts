@@ -254,7 +254,8 @@ export function createApiClient(opts: ApiClientOptions): ApiClient {
     trace(`← ${reply.status} ${label} (${elapsed()})`);
     if (reply.status >= 200 && reply.status < 300) return { ok: true, reply };
     // Only error bodies are traced: success bodies carry tokens.
-    if (reply.text.trim() !== '') trace(`  body: ${clip(reply.text, TRACE_BODY_MAX)}`);
+    // Redacted before it is cut: a secret cut in half (`"api_key":"d0d0…`) no longer looks like one.
+    if (reply.text.trim() !== '') trace(`  body: ${clip(redactText(reply.text, secrets), TRACE_BODY_MAX)}`);
     const retryAfterMs = parseRetryAfter(reply.headers.get('retry-after'), Date.now());
     return {
       ok: false,

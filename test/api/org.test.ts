@@ -229,6 +229,21 @@ describe('members index (EUMAPI)', () => {
     expect(trace.join('\n')).toContain('"api_key":"***"');
     expect(trace.join('\n')).not.toContain(MEMBER_KEYS.bob);
   });
+
+  it('leaves no part of a member key in the trace when the error body is cut inside it', async () => {
+    // The trace keeps 500 characters: place a key across that cut.
+    const key = 'e'.repeat(40);
+    const head = '[{"username":"m0","bio":"';
+    const pad = 'x'.repeat(490 - head.length - '","api_key":"'.length);
+    const body = `${head}${pad}","api_key":"${key}"}]`;
+    expect(body.indexOf(key)).toBe(490);
+    serve(http.get(MEMBERS, () => new HttpResponse(body, { status: 500, headers: { 'content-type': 'application/json' } })));
+    const { client: c, trace } = client({ retries: 0 });
+    await rejectionOf(c.listMembers('acme'));
+    const text = trace.join('\n');
+    expect(text).toContain('body: ');
+    expect(text).not.toMatch(/e{4}/);
+  });
 });
 
 describe('listAllMembersKeys', () => {
