@@ -65,10 +65,15 @@ describe('--user', () => {
 
   it("never prints a member's Master token, and says whose it is", async () => {
     const sb = orgSandbox();
-    const r = await run(['show', 'Master', '--user', 'bob', '--reveal'], { env: sb.env(), fetch: sb.fetch });
-    expect(r.code).toBe(2);
-    expect(r.stderr).toContain('The Master key of bob is never printed');
+    const token = await run(['show', 'Master', '--user', 'bob', '--token'], { env: sb.env(), fetch: sb.fetch });
+    expect(token.code).toBe(2);
+    expect(token.stderr).toContain('The Master key of bob is never printed');
     expect(sb.requests).toEqual([]);
+    // --reveal is a way of looking: the key is shown, its token masked, and a note says whose it is.
+    const reveal = await run(['show', 'Master', '--user', 'bob', '--reveal', '--json'], { env: sb.env(), fetch: sb.fetch });
+    expect(reveal.code, reveal.stderr).toBe(0);
+    expect(reveal.stderr).toContain('The Master key of bob is never printed');
+    expect(reveal.stdout + reveal.stderr).not.toContain(MASTERS['bob']);
   });
 });
 
@@ -104,10 +109,11 @@ describe("regenerate another member's Master key", () => {
 describe('list --all-members', () => {
   it('shows a MEMBER column in the terminal table', async () => {
     const sb = orgSandbox();
-    const r = await run(['list', '--all-members', '--type', 'regular'], { env: sb.env(), fetch: sb.fetch, tty: true });
+    const r = await run(['list', '--all-members', '--type', 'regular', '--wide'], { env: sb.env(), fetch: sb.fetch, tty: true });
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/^MEMBER\s+NAME\s+TYPE\s+APIS\s+TABLES\s+TOKEN\s+UPDATED/);
-    expect(r.stdout).toMatch(/bob\s+bob-dashboard\s+regular\s+sql,maps\s+bob\.sales:s/);
+    expect(r.stdout).toMatch(/^MEMBER\s+NAME\s+TYPE\s+APIS\s+TABLES\s+TOKEN/);
+    expect(r.stdout).toMatch(/^bob\s+bob-dashboard\s+regular\s+sql,maps\s+bob\.sales:select\s/m);
+    expect(r.stdout).toMatch(/^dave\s+dave-dashboard\s+regular\s+sql,maps\s+dave\.sensors:select\s/m);
   });
 
   it('reports a member whose listing fails, shows the others, and exits 1 at the end', async () => {
