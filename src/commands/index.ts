@@ -83,7 +83,6 @@ export const COMMANDS = [
     aliases: [],
     term: 'org',
     description: "An organization's users (for its owners and admins)",
-    load: async () => (await import('./org.js')).orgCommand,
   },
   {
     name: 'login',
