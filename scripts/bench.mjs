@@ -13,10 +13,15 @@
 // - keys as code: `carto-keys plan` of a 1,000-key carto-keys.yaml (exported from a
 //   `sandbox serve --seed-keys 1000`) against `carto-keys list --json` of the same account: the plan is
 //   a list plus local work (parsing the file, matching, diffing), so it should cost little more;
+// - audit: `carto-keys audit --json` of the same 10,000 keys against `carto-keys list --json` of them,
+//   interleaved (the audit lists every key, then runs its rules and prints its findings: issue 17
+//   asks for no more than 1.5× the listing);
 // - memory: peak RSS of that listing at 10,000 and at 1,000 keys, and the growth per 1,000 keys,
 //   against the same growth for a minimal Node program that only fetches the same pages (node:http,
 //   keep-alive) and holds the result — the parsed keys and the JSON it prints — until it exits. The
 //   listing's memory is flat beyond the result itself when it grows no faster than that reference.
+//
+// `npm run bench -- audit list` runs only those sections (startup, list, plan, audit, memory); no argument: all.
 //
 // Children get a minimal environment: no NODE_EXTRA_CA_CERTS (it adds ~50 ms to every Node start),
 // no NODE_OPTIONS, no proxy variables, a temporary HOME.
@@ -47,7 +52,14 @@ const TARGETS = {
   plan: 1.5,
   /** RSS growth per 1,000 keys, as a multiple of the reference program's (see the top). */
   memory: 1.5,
+  /** audit --json against list --json of the same account. */
+  audit: 1.5,
 };
+
+const SECTIONS = ['startup', 'list', 'plan', 'audit', 'memory'];
+const only = process.argv.slice(2);
+for (const name of only) if (!SECTIONS.includes(name)) throw new Error(`unknown bench section "${name}": ${SECTIONS.join(', ')}`);
+const want = (section) => only.length === 0 || only.includes(section);
 
 const started = Date.now();
 const home = mkdtempSync(join(tmpdir(), 'carto-keys-bench-'));
@@ -312,14 +324,7 @@ function printTable(header) {
 
 // ---------------------------------------------------------------------------------------------
 
-async function run() {
-  ensureBuilt();
-  const perPage = cliPerPage();
-  const [bigServer, smallServer] = await Promise.all([serve(BIG), serve(SMALL)]);
-  const big = await listInfo(bigServer, perPage);
-  const small = await listInfo(smallServer, perPage);
-
-  // Start-up
+function startupRows() {
   const env = childEnv();
   const startup = [
     { name: 'node', run: () => timed(NODE, ['-e', '0'], env) },
@@ -334,10 +339,10 @@ async function run() {
   ratioRow('carto-keys --help', s.get('help'), 'node -e 0', node, TARGETS.help);
   if (haveComplete) ratioRow("carto-keys __complete show ''", s.get('complete'), 'node -e 0', node, TARGETS.complete);
   else rows.push({ label: "carto-keys __complete show ''", value: 'skipped', spread: '', baseline: 'dist/complete.cjs is missing', ratio: '', target: `≤ ${TARGETS.complete}×`, result: 'n/a' });
+}
 
-  // Listing
-  const bigCheck = checkList(big);
-  const smallCheck = checkList(small);
+async function listRows(big) {
+  checkList(big);
   const list = listArgs(big);
   const curlEnv = childEnv({ CK_AUTH: `${big.username}:${big.masterKey}` });
   const l = interleaved(
@@ -365,7 +370,9 @@ async function run() {
     LATENCY_RUNS,
   );
   ratioRow(`  same, ${LATENCY_MS} ms added to each reply`, f.get('cli'), `curl, ${big.pages} pages in 1 process`, f.get('curl'), undefined);
+}
 
+function planRows(small) {
   // Keys as code: plan of the file `export` writes for the 1,000-key account, against listing it.
   const kac = mkdtempSync(join(tmpdir(), 'carto-keys-bench-kac-'));
   try {
@@ -390,8 +397,11 @@ async function run() {
   } finally {
     rmSync(kac, { recursive: true, force: true });
   }
+}
 
-  // Memory
+function memoryRows(big, small) {
+  const bigCheck = checkList(big);
+  const smallCheck = checkList(small);
   const peak = (args) => median(Array.from({ length: MEMORY_RUNS }, () => peakRssKb(args)));
   const bigRss = peak(listArgs(big));
   const smallRss = peak(listArgs(small));
@@ -410,6 +420,38 @@ async function run() {
     target: `≤ ${TARGETS.memory}×`,
     result: factor <= TARGETS.memory ? 'PASS' : 'MISS',
   });
+}
+
+/** audit --json against list --json of the same account, interleaved; checked once for a full report first. */
+function auditRows(big) {
+  const list = listArgs(big);
+  const audit = { env: list.env, args: [BIN, 'audit', '--json'] };
+  const r = spawnSync(NODE, audit.args, { env: audit.env, encoding: 'utf8', maxBuffer: 256 << 20 });
+  if (r.status !== 0) throw new Error(`carto-keys audit failed (${r.status}): ${r.stderr}`);
+  const { summary } = JSON.parse(r.stdout);
+  if (summary.keys !== big.total) throw new Error(`carto-keys audit saw ${summary.keys} keys, the server has ${big.total}`);
+  const a = interleaved(
+    [
+      { name: 'list', run: () => timed(NODE, list.args, list.env) },
+      { name: 'audit', run: () => timed(NODE, audit.args, audit.env) },
+    ],
+    LIST_RUNS,
+  );
+  ratioRow(`carto-keys audit --json (${big.total} keys, ${summary.findings} findings)`, a.get('audit'), 'list --json', a.get('list'), TARGETS.audit);
+}
+
+async function run() {
+  ensureBuilt();
+  const perPage = cliPerPage();
+  const [bigServer, smallServer] = await Promise.all([serve(BIG), serve(SMALL)]);
+  const big = await listInfo(bigServer, perPage);
+  const small = await listInfo(smallServer, perPage);
+
+  if (want('startup')) startupRows();
+  if (want('list')) await listRows(big);
+  if (want('plan')) planRows(small);
+  if (want('audit')) auditRows(big);
+  if (want('memory')) memoryRows(big, small);
 
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   printTable(

@@ -7,7 +7,7 @@
 
 import { readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { readCachedNames } from './cache/names.js';
+import { readCachedMembers, readCachedNames } from './cache/names.js';
 import { appPaths } from './config/paths.js';
 import type { Env } from './context.js';
 import { completeWords, formatCompletion, type CompletionSources } from './completion/engine.js';
@@ -38,7 +38,9 @@ function localSources(env: Env): CompletionSources {
     envProfile: env.CARTO_KEYS_PROFILE || undefined,
     config: () => (config ??= readProfiles(join(paths.config, SPEC.configFile))),
     // The profile name becomes part of a file name: never let a typed `--profile ../x` walk out.
-    keyNames: (profile) => (/[\\/]/.test(profile) ? [] : readCachedNames(paths.cache, profile)),
+    keyNames: (profile, member) =>
+      /[\\/]/.test(profile) || (member !== undefined && !/^[a-z0-9][a-z0-9-]*$/.test(member)) ? [] : readCachedNames(paths.cache, profile, member),
+    members: (profile) => (/[\\/]/.test(profile) ? [] : readCachedMembers(paths.cache, profile)),
   };
 }
 

@@ -8,7 +8,7 @@ import type { Context, Env, GlobalOptions, Io, Prompter, Target } from './contex
 import { appPaths, type AppPaths } from './config/paths.js';
 import { requireCredentials, resolveSettings, type ResolvedSettings } from './config/settings.js';
 import { openConfigStore } from './config/store.js';
-import { recordingNames, writeNames, type NamesChange } from './cache/recorder.js';
+import { recordingNames, writeMembers, writeNames, type NamesChange } from './cache/recorder.js';
 import { UsageError } from './errors.js';
 
 export interface ContextDeps {
@@ -34,10 +34,10 @@ export function createContext(deps: ContextDeps, globals: GlobalOptions): Contex
 
   // One network transport per process, shared by every client (keep-alive across them) and closed by dispose().
   let network: Promise<ClosableFetch> | undefined;
-  async function transport(sandbox: boolean): Promise<FetchLike> {
-    if (sandbox) {
-      const { embeddedSandboxFetch, sandboxStatePath } = await import('./sandbox/embedded.js');
-      return embeddedSandboxFetch(sandboxStatePath(paths.data));
+  async function transport(target: Target): Promise<FetchLike> {
+    if (target.sandbox) {
+      const { embeddedSandboxFetch, sandboxStatePathFor } = await import('./sandbox/embedded.js');
+      return embeddedSandboxFetch(sandboxStatePathFor(paths.data, target.baseUrl));
     }
     if (deps.fetch) return deps.fetch();
     network ??= import('./api/http.js').then(({ createNetworkFetch }) => createNetworkFetch(deps.env));
@@ -52,7 +52,7 @@ export function createContext(deps: ContextDeps, globals: GlobalOptions): Contex
       baseUrl: target.baseUrl,
       username: target.username,
       token: target.token,
-      fetch: await transport(target.sandbox),
+      fetch: await transport(target),
       // Without --debug there is no trace to redact: every request would redact two lines for nothing.
       ...(frozen.debug && { debug }),
       ...(envTimeout !== undefined && { timeoutMs: envTimeout }),
@@ -84,13 +84,18 @@ export function createContext(deps: ContextDeps, globals: GlobalOptions): Contex
       const client = await clientFor({ baseUrl: creds.baseUrl, username: creds.username, token: creds.masterKey, sandbox: creds.sandbox });
       // A CI job configured only by environment variables writes nothing to disk, caches included.
       if (s.keySource?.kind === 'env' && !s.profileStored) return client;
-      return recordingNames(client, (change: NamesChange) => {
+      const hint = (write: () => void): void => {
         try {
-          writeNames(paths.cache, s.profile, change);
+          write();
         } catch (err) {
           debug(`name cache not updated: ${err instanceof Error ? err.message : String(err)}`);
         }
-      });
+      };
+      return recordingNames(
+        client,
+        (change: NamesChange, member) => hint(() => writeNames(paths.cache, s.profile, change, member)),
+        (usernames) => hint(() => writeMembers(paths.cache, s.profile, usernames)),
+      );
     },
     clientFor,
     debug,

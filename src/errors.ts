@@ -64,6 +64,7 @@ export class CancelledError extends CliError {
 /** Kinds of API failure, so callers can branch without parsing messages. */
 export type ApiErrorKind =
   | 'not_found' // 404 with a body: API key not found
+  | 'no_member' // 404: the target_user is not a user of the caller's organization
   | 'no_engine' // 404 with an empty body: the account has no engine access
   | 'forbidden' // 403
   | 'quota' // 403 limit of API keys

@@ -32,11 +32,14 @@ import {
   type FailureContext,
   type Reply,
 } from './failures.js';
+import { checkMembers, MEMBERS_PATH, membersFailure, targetFailure, type OrgMember } from './org.js';
 import { runPool } from './pool.js';
 import { redactText } from './redact.js';
 import { backoffMs, mayRetry, parseRetryAfter, type RetryPolicy } from './retry.js';
+import { validateUsername } from './base-url.js';
 import {
   DEFAULT_PUBLIC_KEY_NAME,
+  RESERVED_KEY_NAMES,
   type CreateKeyRequest,
   type KeyType,
   type ListOrder,
@@ -90,6 +93,11 @@ export interface ApiClientOptions {
   /** Page size of full listings. */
   perPage?: number;
   userAgent?: string;
+  /**
+   * Act on this organization member's keys (auth-api.md §8): every key request carries
+   * `target_user`, while the caller still authenticates as themselves on their own URL.
+   */
+  targetUser?: string;
 }
 
 export interface ListPageQuery {
@@ -111,11 +119,19 @@ export interface ListKeysQuery {
   onPage?: (page: number, keys: readonly WireApiKey[]) => void;
   /** Called once with the server's count of the keys that match (all of them, not only the `limit`). */
   onTotal?: (total: number) => void;
+  /** Pages in flight at once, when the caller bounds it (several members listed together). */
+  concurrency?: number;
 }
 
 export interface ApiClient {
   readonly baseUrl: string;
   readonly username: string;
+  /** The member whose keys this client acts on, when it is not the caller. */
+  readonly targetUser: string | undefined;
+  /** The same login acting on `member`'s keys (undefined, or the caller's own name: their own keys). */
+  forUser(member: string | undefined): ApiClient;
+  /** The users of organization `org` (EUMAPI index; the caller must be an owner or admin). Never their keys. */
+  listMembers(org: string): Promise<OrgMember[]>;
   listPage(q: ListPageQuery): Promise<WireListPage>;
   /** Every key (or the first `limit`), all pages fetched, in the server's order. */
   listKeys(q?: ListKeysQuery): Promise<WireApiKey[]>;
@@ -143,8 +159,10 @@ const TRACE_BODY_MAX = 500;
 
 interface RequestSpec {
   method: 'GET' | 'POST' | 'DELETE';
-  /** After `/api/v3/api_keys`, already percent-encoded. */
+  /** After `/api/v3/api_keys` (or after the base URL, with `root`), already percent-encoded. */
   path: string;
+  /** Another API than the Auth API's keys under the same base URL (the members index). */
+  root?: 'base';
   query?: Record<string, string>;
   body?: unknown;
   /** Tail of "Could not …" in error messages. */
@@ -163,6 +181,12 @@ export function createApiClient(opts: ApiClientOptions): ApiClient {
   // Validates the URL and that the Basic user is the URL's user: CARTO refuses a mismatch with a bare
   // 401, which would wrongly blame the key.
   const { baseUrl, username } = resolveBaseUrl({ user: opts.username, baseUrl: opts.baseUrl });
+  // Naming yourself is no delegation: plain requests then, which need no admin rights.
+  const targetUser =
+    opts.targetUser === undefined || opts.targetUser === username ? undefined : validateUsername(opts.targetUser, '--user');
+  // `of bob` in messages, so an error says whose key it was about.
+  const of = targetUser === undefined ? '' : ` of ${targetUser}`;
+  const userFlag = targetUser === undefined ? '' : ` --user ${targetUser}`;
   const host = new URL(baseUrl).host;
   const endpoint = `${baseUrl}${API_KEYS_PATH}`;
   const credential = Buffer.from(`${username}:${opts.token}`, 'utf8').toString('base64');
@@ -184,8 +208,16 @@ export function createApiClient(opts: ApiClientOptions): ApiClient {
   const contextOf = (action: string): FailureContext => ({ action, host, baseUrl, secrets });
 
   function urlOf(spec: RequestSpec): string {
-    const query = spec.query === undefined ? '' : new URLSearchParams(spec.query).toString();
-    return `${endpoint}${spec.path}${query === '' ? '' : `?${query}`}`;
+    const params = { ...spec.query, ...(targetUser !== undefined && spec.root === undefined && { target_user: targetUser }) };
+    const query = new URLSearchParams(params).toString();
+    return `${spec.root === 'base' ? baseUrl : endpoint}${spec.path}${query === '' ? '' : `?${query}`}`;
+  }
+
+  /** Organization terms for what CARTO refuses to a `target_user` request. */
+  function orgFailure(failure: Failure, spec: RequestSpec): Failure {
+    if (targetUser === undefined || spec.root !== undefined) return failure;
+    const builtInDelete = spec.method === 'DELETE' && RESERVED_KEY_NAMES.some((n) => spec.path === `/${encodeURIComponent(n)}`);
+    return targetFailure(failure, targetUser, builtInDelete);
   }
 
   async function attempt(spec: RequestSpec, url: string, n: number): Promise<AttemptResult> {
@@ -222,11 +254,12 @@ export function createApiClient(opts: ApiClientOptions): ApiClient {
     trace(`← ${reply.status} ${label} (${elapsed()})`);
     if (reply.status >= 200 && reply.status < 300) return { ok: true, reply };
     // Only error bodies are traced: success bodies carry tokens.
-    if (reply.text.trim() !== '') trace(`  body: ${clip(reply.text, TRACE_BODY_MAX)}`);
+    // Redacted before it is cut: a secret cut in half (`"api_key":"d0d0…`) no longer looks like one.
+    if (reply.text.trim() !== '') trace(`  body: ${clip(redactText(reply.text, secrets), TRACE_BODY_MAX)}`);
     const retryAfterMs = parseRetryAfter(reply.headers.get('retry-after'), Date.now());
     return {
       ok: false,
-      failure: failureFromReply(reply, ctx),
+      failure: orgFailure(failureFromReply(reply, ctx), spec),
       ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
     };
   }
@@ -276,7 +309,7 @@ export function createApiClient(opts: ApiClientOptions): ApiClient {
     const query: Record<string, string> = { page: String(q.page), per_page: String(q.perPage) };
     if (q.order !== undefined) query['order'] = q.order;
     if (q.type !== undefined && q.type.length > 0) query['type'] = q.type.join(',');
-    const action = 'list API keys';
+    const action = `list API keys${of}`;
     const reply = await request({ method: 'GET', path: '', query, action, policy: 'any' });
     return decode(reply, action, 'an API key list', checkListPage);
   }
@@ -303,7 +336,7 @@ export function createApiClient(opts: ApiClientOptions): ApiClient {
     // loop forever; a page past the end (200, `result: []`) stops the fetching early.
     const pageCount = first.result.length >= wanted ? 1 : Math.ceil(wanted / perPage);
     const pages = new Map<number, WireApiKey[]>([[1, first.result]]);
-    await runPool(2, pageCount, concurrency, async (page) => {
+    await runPool(2, pageCount, Math.max(1, q.concurrency ?? concurrency), async (page) => {
       const { result } = await listPage(pageQuery(page));
       pages.set(page, result);
       q.onPage?.(page, result);
@@ -325,7 +358,7 @@ export function createApiClient(opts: ApiClientOptions): ApiClient {
   }
 
   async function getKey(name: string): Promise<WireApiKey> {
-    const action = `show API key "${name}"`;
+    const action = `show API key "${name}"${of}`;
     const reply = await request({ method: 'GET', path: keyPath(name), action, policy: 'any' });
     return decode(reply, action, 'an API key', checkApiKey);
   }
@@ -342,7 +375,7 @@ export function createApiClient(opts: ApiClientOptions): ApiClient {
     }
     // Checked like a path would be: a key that could never be addressed again must not be made.
     if (req.name === '.' || req.name === '..') keyPath(req.name);
-    const action = `create API key "${req.name}"`;
+    const action = `create API key "${req.name}"${of}`;
     const body: CreateKeyRequest = { name: req.name, grants: req.grants };
     const isOurs = createOpts.isOurs ?? (() => true);
     const result = await send({ method: 'POST', path: '', body, action, policy: 'any' });
@@ -376,7 +409,7 @@ export function createApiClient(opts: ApiClientOptions): ApiClient {
     if (delivery !== 'final' && (result.afterAmbiguous || delivery === 'ambiguous')) {
       // Retries ran out after an attempt that may have gone through: trying again blindly could make
       // a second key (a generated name is new each time).
-      throw withHint(error, `The key may have been created anyway: check with \`carto-keys show "${req.name}"\` before trying again`);
+      throw withHint(error, `The key may have been created anyway: check with \`carto-keys show "${req.name}"${userFlag}\` before trying again`);
     }
     throw error;
   }
@@ -391,10 +424,10 @@ export function createApiClient(opts: ApiClientOptions): ApiClient {
     try {
       existing = await findKey(name);
     } catch {
-      throw withHint(error, `The key was probably created (CARTO answered ${error.status ?? '2xx'}): check with \`carto-keys show "${name}"\` before trying again`);
+      throw withHint(error, `The key was probably created (CARTO answered ${error.status ?? '2xx'}): check with \`carto-keys show "${name}"${userFlag}\` before trying again`);
     }
     if (existing === undefined) throw withHint(error, `No API key named "${name}" exists: nothing was created; try again`);
-    if (!isOurs(existing)) throw withHint(error, `An API key named "${name}" exists but does not grant what was requested: check it with \`carto-keys show "${name}"\``);
+    if (!isOurs(existing)) throw withHint(error, `An API key named "${name}" exists but does not grant what was requested: check it with \`carto-keys show "${name}"${userFlag}\``);
     return { key: existing, recovered: true };
   }
 
@@ -409,7 +442,7 @@ export function createApiClient(opts: ApiClientOptions): ApiClient {
   }
 
   async function deleteKey(name: string): Promise<void> {
-    const action = `delete API key "${name}"`;
+    const action = `delete API key "${name}"${of}`;
     const result = await send({ method: 'DELETE', path: keyPath(name), action, policy: 'any' });
     if (result.ok) {
       if (result.reply.status === 204) return;
@@ -459,7 +492,7 @@ export function createApiClient(opts: ApiClientOptions): ApiClient {
   }
 
   async function regenerateKey(name: string): Promise<WireApiKey> {
-    const action = `regenerate the token of API key "${name}"`;
+    const action = `regenerate the token of API key "${name}"${of}`;
     const path = `${keyPath(name)}/token/regenerate`;
     const result = await send({ method: 'POST', path, action, policy: 'unsent' });
     if (result.ok) return decode(result.reply, action, 'an API key', checkApiKey);
@@ -473,7 +506,7 @@ export function createApiClient(opts: ApiClientOptions): ApiClient {
     if (delivery === 'ambiguous') {
       throw withHint(
         error,
-        `The token may have been regenerated anyway (the old one then no longer works): check with "carto-keys show ${name}" before retrying`,
+        `The token may have been regenerated anyway (the old one then no longer works): check with "carto-keys show ${name}${userFlag}" before retrying`,
       );
     }
     throw error;
@@ -489,7 +522,20 @@ export function createApiClient(opts: ApiClientOptions): ApiClient {
     return key;
   }
 
-  return { baseUrl, username, listPage, listKeys, getKey, createKey, deleteKey, regenerateKey, whoami };
+  function forUser(member: string | undefined): ApiClient {
+    const { targetUser: _, ...rest } = opts;
+    return createApiClient(member === undefined ? rest : { ...rest, targetUser: member });
+  }
+
+  async function listMembers(org: string): Promise<OrgMember[]> {
+    const action = `list the members of organization "${org}"`;
+    const result = await send({ method: 'GET', root: 'base', path: MEMBERS_PATH(org), action, policy: 'any' });
+    if (!result.ok) throw membersFailure(result.failure, org).error;
+    // The reply holds every member's Master key: checkMembers keeps only username, email and admin.
+    return decode(result.reply, action, 'a list of organization users', checkMembers);
+  }
+
+  return { baseUrl, username, targetUser, forUser, listMembers, listPage, listKeys, getKey, createKey, deleteKey, regenerateKey, whoami };
 }
 
 /**

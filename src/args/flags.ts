@@ -1,5 +1,7 @@
 // Flag parsers and checks shared by several commands' parse layers. Pure: no I/O.
 
+import type { Command } from 'commander';
+import { validateUsername } from '../api/base-url.js';
 import { UsageError } from '../errors.js';
 
 /** commander collector for repeatable options. */
@@ -19,4 +21,16 @@ export function requireYesOrTty(yes: boolean, canPrompt: boolean, what: string):
   if (!yes && !canPrompt) {
     throw new UsageError(`${what} needs confirmation: pass --yes when not running in a terminal.`);
   }
+}
+
+/**
+ * `--user <member>`: act on an organization member's keys (auth-api.md §8: `target_user`). An
+ * invalid username is a usage error here, before anything is read or sent.
+ */
+export function addMemberOption(cmd: Command): Command {
+  return cmd.option(
+    '--user <member>',
+    "act on this organization member's keys (organization owners and admins, with their own Master key)",
+    (value: string) => validateUsername(value, '--user'),
+  );
 }

@@ -38,12 +38,17 @@ export function shellWord(word: string): string {
  * last, after `--`, so it is never read as an option.
  */
 export function fixCommand(verb: string, key: string, options: readonly string[], ctx: FixContext = {}): string {
-  const words = ['carto-keys', verb];
+  return fixCommandQuoted(verb, key, options.map(shellWord).join(' '), ctx);
+}
+
+/** fixCommand with the options already quoted: one text shared by the many keys that need the same change. */
+export function fixCommandQuoted(verb: string, key: string, quotedOptions: string, ctx: FixContext = {}): string {
   const dashed = key.startsWith('-');
-  if (!dashed) words.push(key);
-  if (ctx.profile !== undefined) words.push('--profile', ctx.profile);
-  if (ctx.targetUser !== undefined) words.push('--user', ctx.targetUser);
-  words.push(...options);
-  if (dashed) words.push('--', key);
-  return words.map(shellWord).join(' ');
+  let out = `carto-keys ${verb}`;
+  if (!dashed) out += ` ${shellWord(key)}`;
+  if (ctx.profile !== undefined) out += ` --profile ${shellWord(ctx.profile)}`;
+  if (ctx.targetUser !== undefined) out += ` --user ${shellWord(ctx.targetUser)}`;
+  if (quotedOptions !== '') out += ` ${quotedOptions}`;
+  if (dashed) out += ` -- ${shellWord(key)}`;
+  return out;
 }

@@ -36,6 +36,12 @@ const OPTION_VALUES: Record<string, ValueSpec> = {
   type: { kind: 'words', words: [...KEY_TYPES], list: true },
   order: { kind: 'words', words: [...ORDERS], list: false },
   profile: { kind: 'profile' },
+  user: { kind: 'member' },
+};
+
+/** Options whose name means something else on one command: `login --user` is the account's own name. */
+const OPTION_OVERRIDES: Record<string, Record<string, ValueSpec>> = {
+  login: { user: { kind: 'text' } },
 };
 
 /** Positional arguments by name. */
@@ -63,28 +69,30 @@ function commandSpec(cmd: Command, isProgram = false): CommandSpec {
     name: cmd.name(),
     aliases: cmd.aliases(),
     description: cmd.summary() || cmd.description(),
-    options: help.visibleOptions(cmd).map((o) => optionSpec(o, isProgram)),
+    options: help.visibleOptions(cmd).map((o) => optionSpec(o, isProgram, cmd.name())),
     args: cmd.registeredArguments.map((a) => argSpec(cmd.name(), a)),
     commands: help.visibleCommands(cmd).map((c) => commandSpec(c)),
   };
 }
 
-function optionSpec(o: Option, isProgram: boolean): OptionSpec {
+function optionSpec(o: Option, isProgram: boolean, command: string): OptionSpec {
   const flags = [o.short, o.long].filter((f): f is string => f !== undefined);
   const takesValue = o.required || o.optional;
   return {
     flags,
     description: o.description,
-    ...(takesValue && { value: optionValue(o) }),
+    ...(takesValue && { value: optionValue(o, command) }),
     ...(o.optional && { optionalValue: true as const }),
     // commander accepts program options after a command too, but --version there is only noise.
     ...(isProgram && o.long === '--version' && { rootOnly: true as const }),
   };
 }
 
-function optionValue(o: Option): ValueSpec {
+function optionValue(o: Option, command: string): ValueSpec {
   if (o.argChoices) return { kind: 'words', words: [...o.argChoices], list: false };
   const name = (o.long ?? '').replace(/^--(add-|remove-)?/, '');
+  const override = OPTION_OVERRIDES[command]?.[name];
+  if (override) return override;
   return OPTION_VALUES[name] ?? placeholderValue(/[<[]([^>\]]+)[>\]]/.exec(o.flags)?.[1] ?? '');
 }
 

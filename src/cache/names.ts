@@ -5,17 +5,33 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-export function namesCachePath(cacheDir: string, profile: string): string {
-  return join(cacheDir, `names-${profile}.json`);
+/**
+ * One file per profile, and one per organization member the profile acts for (`--user bob`: bob's
+ * key names are not the admin's). `@` cannot appear in a profile name, so the two never collide.
+ */
+export function namesCachePath(cacheDir: string, profile: string, member?: string): string {
+  return join(cacheDir, member === undefined ? `names-${profile}.json` : `names-${profile}@${member}.json`);
+}
+
+/** The organization's usernames a profile has seen (`org members`, `list --all-members`): completes `--user`. */
+export function membersCachePath(cacheDir: string, profile: string): string {
+  return join(cacheDir, `members-${profile}.json`);
 }
 
 /** Sync on purpose: completion reads it on its fast path, where every millisecond shows. */
-export function readCachedNames(cacheDir: string, profile: string): string[] {
+export function readCachedNames(cacheDir: string, profile: string, member?: string): string[] {
+  return readList(namesCachePath(cacheDir, profile, member));
+}
+
+export function readCachedMembers(cacheDir: string, profile: string): string[] {
+  return readList(membersCachePath(cacheDir, profile));
+}
+
+function readList(path: string): string[] {
   try {
-    const data = JSON.parse(readFileSync(namesCachePath(cacheDir, profile), 'utf8')) as { names?: unknown };
+    const data = JSON.parse(readFileSync(path, 'utf8')) as { names?: unknown };
     return Array.isArray(data.names) ? data.names.filter((n): n is string => typeof n === 'string') : [];
   } catch {
     return [];
   }
 }
-

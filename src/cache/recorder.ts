@@ -7,33 +7,42 @@ import type { ApiClient } from '../api/client.js';
 import { ApiError } from '../errors.js';
 import { waitLockSync } from '../config/lock.js';
 import { writeFileAtomic } from '../fs/atomic.js';
-import { namesCachePath, readCachedNames } from './names.js';
+import { membersCachePath, namesCachePath, readCachedNames } from './names.js';
 
 export type NamesChange = { all: string[] } | { add?: string[]; remove?: string[] };
 
-/** Applies a change to the cache of `profile` in `cacheDir`. Throws on I/O errors: the caller decides. */
-export function writeNames(cacheDir: string, profile: string, change: NamesChange): void {
+/**
+ * Applies a change to the cache of `profile` (or of the organization `member` it acted for) in
+ * `cacheDir`. Throws on I/O errors: the caller decides.
+ */
+export function writeNames(cacheDir: string, profile: string, change: NamesChange, member?: string): void {
   mkdirSync(cacheDir, { recursive: true, mode: 0o700 });
   // Read-modify-write under a lock: two commands adding a name at once lost one of them.
-  const lock = waitLockSync(`${namesCachePath(cacheDir, profile)}.lock`, 2000);
+  const lock = waitLockSync(`${namesCachePath(cacheDir, profile, member)}.lock`, 2000);
   try {
-    update(cacheDir, profile, change);
+    update(cacheDir, profile, change, member);
   } finally {
     lock.release();
   }
 }
 
-function update(cacheDir: string, profile: string, change: NamesChange): void {
+function update(cacheDir: string, profile: string, change: NamesChange, member: string | undefined): void {
   let names: string[];
   if ('all' in change) {
     names = change.all;
   } else {
-    const set = new Set(readCachedNames(cacheDir, profile));
+    const set = new Set(readCachedNames(cacheDir, profile, member));
     for (const n of change.add ?? []) set.add(n);
     for (const n of change.remove ?? []) set.delete(n);
     names = [...set];
   }
-  writeFileAtomic(namesCachePath(cacheDir, profile), JSON.stringify({ names: [...new Set(names)].sort() }), { mode: 0o600 });
+  writeFileAtomic(namesCachePath(cacheDir, profile, member), JSON.stringify({ names: [...new Set(names)].sort() }), { mode: 0o600 });
+}
+
+/** The organization's usernames, for completing `--user`: usernames only, never anything else of a member. */
+export function writeMembers(cacheDir: string, profile: string, usernames: string[]): void {
+  mkdirSync(cacheDir, { recursive: true, mode: 0o700 });
+  writeFileAtomic(membersCachePath(cacheDir, profile), JSON.stringify({ names: [...new Set(usernames)].sort() }), { mode: 0o600 });
 }
 
 /**
@@ -41,13 +50,28 @@ function update(cacheDir: string, profile: string, change: NamesChange): void {
  * a filtered or limited one adds to it; show, create and regenerate add the key's name; a delete (or
  * a delete that finds the key already gone) removes it. `record` must not throw.
  */
-export function recordingNames(api: ApiClient, record: (change: NamesChange) => void): ApiClient {
+export function recordingNames(
+  api: ApiClient,
+  recordFor: (change: NamesChange, member: string | undefined) => void,
+  recordMembers: (usernames: string[]) => void = () => {},
+): ApiClient {
+  // A member's names (`--user`) go to that member's cache.
+  const record = (change: NamesChange): void => recordFor(change, api.targetUser);
   return {
     get baseUrl() {
       return api.baseUrl;
     },
     get username() {
       return api.username;
+    },
+    get targetUser() {
+      return api.targetUser;
+    },
+    forUser: (member) => recordingNames(api.forUser(member), recordFor, recordMembers),
+    async listMembers(org) {
+      const members = await api.listMembers(org);
+      recordMembers(members.map((m) => m.username));
+      return members;
     },
     listPage: (q) => api.listPage(q),
     whoami: () => api.whoami(),

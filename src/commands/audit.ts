@@ -1,11 +1,12 @@
 import { Command } from 'commander';
 import type { Context } from '../context.js';
+import type { WireApiKey } from '../api/types.js';
 import { CliError, ExitCode, UsageError } from '../errors.js';
 import { parseDuration, type Duration } from '../domain/duration.js';
 import type { CommandKit } from '../args/kit.js';
 import {
   FAIL_ON_SEVERITIES,
-  auditJson,
+  auditJsonParts,
   auditKey,
   isFailOn,
   runAudit,
@@ -13,12 +14,13 @@ import {
   summaryLine,
   tableLines,
   tsvLines,
+  type AuditKey,
   type DeploymentLookup,
   type FailOnSeverity,
 } from '../audit/index.js';
 import type { ScannedFile } from '../audit/scan.js';
 import { colors } from '../ui/color.js';
-import { info, printJson, printLine } from '../ui/output.js';
+import { info, printLine } from '../ui/output.js';
 
 export interface AuditOptions {
   maxAge?: Duration;
@@ -85,12 +87,15 @@ export async function auditRun(ctx: Context, opts: AuditOptions): Promise<void> 
     for (const path of opts.scan) scans.push(await readScanFile(path));
   }
   const api = await ctx.api();
-  const wire = await api.listKeys();
+  // Each page is turned into audit keys as it arrives, while the other pages are still on their way
+  // (for 10,000 keys that is a third of the work); a key seen outside a page is converted at the end.
+  const prepared = new Map<WireApiKey, AuditKey>();
+  const wire = await api.listKeys({ onPage: (_page, keys) => keys.forEach((k) => prepared.set(k, auditKey(k))) });
 
   const deployments = await deploymentRegistry(ctx);
   const { profile, json } = ctx.globals;
   const findings = runAudit({
-    keys: wire.map((k) => auditKey(k)),
+    keys: wire.map((k) => prepared.get(k) ?? auditKey(k)),
     now: ctx.now(),
     ...(opts.maxAge && { maxAge: opts.maxAge }),
     ...(deployments && { deployments }),
@@ -106,7 +111,10 @@ export async function auditRun(ctx: Context, opts: AuditOptions): Promise<void> 
     deploymentRegistry: deployments !== undefined,
   });
 
-  if (json) printJson(ctx, auditJson(findings, summary));
+  if (json) {
+    for (const part of auditJsonParts(findings, summary)) ctx.io.stdout.write(part);
+    ctx.io.stdout.write('\n');
+  }
   else if (ctx.io.stdoutIsTTY()) {
     for (const line of tableLines(findings, colors(ctx.io.colorStdout), { members: false })) printLine(ctx, line);
     info(ctx, summaryLine(summary));

@@ -5,6 +5,7 @@ import { requireCredentials } from '../config/settings.js';
 import { copyName, formatDiff, grantSetsEqual, normalizeRenderedGrants, toCreateGrants, validateKeyName, type GrantChanges } from '../grants/index.js';
 import type { CommandKit } from '../args/kit.js';
 import { addChangeOptions, changesFromFlags, checkChangeSyntax } from '../args/change-flags.js';
+import { addMemberOption } from '../args/flags.js';
 import { planClone } from '../domain/clone-plan.js';
 import { keyJson, printCreatedKey } from '../ui/key-output.js';
 import { info, printJson, printLine, warn } from '../ui/output.js';
@@ -16,16 +17,18 @@ export interface CloneOptions {
   changes: GrantChanges;
   dryRun: boolean;
   tokenOnly: boolean;
+  /** `--user`: clone an organization member's key, for them. */
+  user?: string;
 }
 
-type CloneFlags = GrantChanges & { name?: string; dryRun?: boolean; tokenOnly?: boolean };
+type CloneFlags = GrantChanges & { name?: string; dryRun?: boolean; tokenOnly?: boolean; user?: string };
 
 export function cloneCommand(kit: CommandKit): Command {
   const cmd = new Command('clone')
     .description("Copy a key's grants into a new key, with changes (keys cannot be edited)")
     .argument('<name-or-token>', 'the key to copy: its name, or its token')
     .option('--name <name>', 'name of the new key (default: prompt on a TTY, else <old>-copy)');
-  addChangeOptions(cmd)
+  addMemberOption(addChangeOptions(cmd))
     .option('--dry-run', 'print the diff and the request body; create nothing')
     .option('--token-only', 'print only the new token, for $(...)')
     .addHelpText(
@@ -36,7 +39,8 @@ The old key is left as it is. To also deploy the new key and delete the old one,
 Examples:
   $ carto-keys clone app --name app-v2 --add-table national_incomes:select
   $ carto-keys clone app --remove-table liked_cities:insert --remove-api maps --dry-run
-  $ carto-keys clone "$LEAKED_TOKEN" --name app-new --json`,
+  $ carto-keys clone "$LEAKED_TOKEN" --name app-new --json
+  $ carto-keys clone bob-dashboard --user bob --name bob-dashboard-v2 --add-table customers`,
     )
     .action((source: string, o: CloneFlags) => {
       const opts = parseClone(source, o);
@@ -49,13 +53,21 @@ export function parseClone(source: string, o: CloneFlags): CloneOptions {
   const name = o.name === undefined ? undefined : validateKeyName(o.name);
   const changes = changesFromFlags(o);
   checkChangeSyntax(changes);
-  return { source, ...(name !== undefined && { name }), changes, dryRun: o.dryRun === true, tokenOnly: o.tokenOnly === true };
+  return {
+    source,
+    ...(name !== undefined && { name }),
+    changes,
+    dryRun: o.dryRun === true,
+    tokenOnly: o.tokenOnly === true,
+    ...(o.user !== undefined && { user: o.user }),
+  };
 }
 
 export async function cloneRun(ctx: Context, opts: CloneOptions): Promise<void> {
   const creds = requireCredentials(await ctx.settings());
-  const api = await ctx.api();
-  const plan = await planClone(ctx, api, opts.source, opts.changes, defaultSchemaFor(creds.baseUrl, creds.username));
+  const api = (await ctx.api()).forUser(opts.user);
+  // A member's tables live in their own schema: the default follows --user.
+  const plan = await planClone(ctx, api, opts.source, opts.changes, defaultSchemaFor(creds.baseUrl, opts.user ?? creds.username));
   const json = ctx.globals.json;
   if (!json) {
     for (const note of plan.dropped) warn(ctx, note);
@@ -82,7 +94,7 @@ export async function cloneRun(ctx: Context, opts: CloneOptions): Promise<void> 
     printJson(ctx, { ...keyJson(key, 'full'), clonedFrom: plan.from, diff: plan.diff });
     return;
   }
-  printCreatedKey(ctx, key, opts.tokenOnly, `Cloned "${plan.from}" into`);
+  printCreatedKey(ctx, key, opts.tokenOnly, `Cloned "${plan.from}" into`, api.targetUser);
 }
 
 async function chooseCloneName(ctx: Context, from: string, taken: Set<string>, dryRun: boolean): Promise<string> {

@@ -8,6 +8,7 @@ import type { GrantSet } from '../grants/model.js';
 import type { CommandKit } from '../args/kit.js';
 import { addGrantOptions, checkGrantFlags, grantFlagValues, grantsFromInput, hasGrantFlags, readGrantFlags, type GrantFlagValues } from '../args/grant-flags.js';
 import { printCreatedKey } from '../ui/key-output.js';
+import { addMemberOption } from '../args/flags.js';
 import { info, warn } from '../ui/output.js';
 import { promptKeyName } from '../ui/prompts.js';
 
@@ -16,13 +17,15 @@ export interface CreateOptions {
   /** Checked flag values; --grants-file is read by the run layer. */
   grants: GrantFlagValues;
   tokenOnly: boolean;
+  /** `--user`: create the key for this organization member. */
+  user?: string;
 }
 
 export function createCommand(kit: CommandKit): Command {
   const cmd = new Command('create')
     .description('Create a regular API key and print its token')
     .option('--name <name>', 'name of the new key (default: made from the grants and the time)');
-  addGrantOptions(cmd)
+  addMemberOption(addGrantOptions(cmd))
     .option('--token-only', 'print only the token, for $(...)')
     .addHelpText(
       'after',
@@ -33,16 +36,17 @@ Examples:
   $ carto-keys create --name etl --api sql --schema public:create --table-metadata
   $ carto-keys create --name geo --api sql --service geocoding,routing
   $ carto-keys create --name app --grants-file grants.json --json
-  $ export CARTO_API_KEY=$(carto-keys create --name ci --api sql --table t --token-only)`,
+  $ export CARTO_API_KEY=$(carto-keys create --name ci --api sql --table t --token-only)
+  $ carto-keys create --user bob --name bob-app --api sql --table sales   # bob.sales: a member's schema`,
     )
-    .action((o: GrantFlagValues & { name?: string; tokenOnly?: boolean }) => {
+    .action((o: GrantFlagValues & { name?: string; tokenOnly?: boolean; user?: string }) => {
       const opts = parseCreate(o);
       kit.run((ctx) => createRun(ctx, opts));
     });
   return cmd;
 }
 
-export function parseCreate(o: GrantFlagValues & { name?: string; tokenOnly?: boolean }): CreateOptions {
+export function parseCreate(o: GrantFlagValues & { name?: string; tokenOnly?: boolean; user?: string }): CreateOptions {
   if (!hasGrantFlags(o)) {
     throw new UsageError('Nothing to grant.', {
       hint: 'Pass at least one of --api, --table, --schema, --table-metadata, --service, --dataset or --grants-file.',
@@ -51,7 +55,7 @@ export function parseCreate(o: GrantFlagValues & { name?: string; tokenOnly?: bo
   const name = o.name === undefined ? undefined : validateKeyName(o.name);
   const grants = grantFlagValues(o);
   checkGrantFlags(grants);
-  return { ...(name !== undefined && { name }), grants, tokenOnly: o.tokenOnly === true };
+  return { ...(name !== undefined && { name }), grants, tokenOnly: o.tokenOnly === true, ...(o.user !== undefined && { user: o.user }) };
 }
 
 export async function createRun(ctx: Context, opts: CreateOptions): Promise<void> {
@@ -59,8 +63,9 @@ export async function createRun(ctx: Context, opts: CreateOptions): Promise<void
   const input = await readGrantFlags(ctx.io, opts.grants);
   // The default schema depends on the account's URL form; settings are local, no request yet.
   const s = requireCredentials(await ctx.settings());
-  const grants = grantsFromInput(input, defaultSchemaFor(s.baseUrl, s.username));
-  const api = await ctx.api();
+  // A member's tables live in their own schema, so the default follows the member (--user).
+  const grants = grantsFromInput(input, defaultSchemaFor(s.baseUrl, opts.user ?? s.username));
+  const api = (await ctx.api()).forUser(opts.user);
   const name = opts.name ?? (await chooseName(ctx, grants, async () => new Set((await api.listKeys()).map((k) => k.name))));
   const { key, recovered } = await api.createKey(
     { name, grants: toCreateGrants(grants) },
@@ -68,7 +73,7 @@ export async function createRun(ctx: Context, opts: CreateOptions): Promise<void
     { isOurs: (existing) => grantSetsEqual(normalizeRenderedGrants(existing.grants).grants, grants) },
   );
   if (recovered) warn(ctx, 'The key was created but the reply was lost or unreadable; recovered it.');
-  printCreatedKey(ctx, key, opts.tokenOnly);
+  printCreatedKey(ctx, key, opts.tokenOnly, 'Created', api.targetUser);
 }
 
 /** The generated name is the default of a prompt on a TTY, used as is otherwise, and always shown. */

@@ -33,7 +33,7 @@ export const COMMANDS = [
   {
     name: 'revoke',
     aliases: ['delete', 'rm'],
-    term: 'revoke|delete <names...>',
+    term: 'revoke|delete [options] <names...>',
     description: 'Revoke (delete) regular API keys, after confirmation',
   },
   {
@@ -77,6 +77,12 @@ export const COMMANDS = [
     aliases: [],
     term: 'audit [options]',
     description: 'Report risky keys, each with the command that fixes it; --fail-on gates CI',
+  },
+  {
+    name: 'org',
+    aliases: [],
+    term: 'org',
+    description: "An organization's users (for its owners and admins)",
   },
   {
     name: 'login',

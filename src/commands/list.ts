@@ -1,15 +1,17 @@
 import { Command } from 'commander';
 import type { Context } from '../context.js';
 import type { KeyType, ListOrder, WireApiKey } from '../api/types.js';
-import { UsageError } from '../errors.js';
+import { ApiError, UsageError, type ApiErrorKind } from '../errors.js';
+import { requireCredentials } from '../config/settings.js';
+import { listAllMembersKeys, ORG_ENV, resolveOrgName, type AllMembersKeys } from '../domain/members.js';
 import { formatTables, formatWords, parseApis, parseTableRemovalSpec } from '../grants/index.js';
 import { KEY_TYPES, type Api, type TablePermission } from '../grants/model.js';
 import { colors } from '../ui/color.js';
 import { apisOf, layoutKeyList, tablesOf } from '../ui/key-list.js';
-import { info, maskToken, printJson, printLine, terminalWidth } from '../ui/output.js';
+import { info, maskToken, printJson, printLine, terminalWidth, warn } from '../ui/output.js';
 import { isoTime } from '../ui/time.js';
 import type { CommandKit } from '../args/kit.js';
-import { collect, positiveInt } from '../args/flags.js';
+import { addMemberOption, collect, positiveInt } from '../args/flags.js';
 import { keyJson, masterKeyLocation } from '../ui/key-output.js';
 
 export interface ListOptions {
@@ -20,6 +22,23 @@ export interface ListOptions {
   /** Every cell in full on a terminal, however wide. */
   wide?: boolean;
   filter?: KeyFilter;
+  /** `--user`: this organization member's keys. */
+  user?: string;
+  /** `--all-members`: every member's keys; `org` from --org (else CARTO_KEYS_ORG or the base URL). */
+  allMembers?: { org?: string };
+}
+
+interface ListFlags {
+  type?: KeyType[];
+  order?: ListOrder;
+  limit?: number;
+  reveal?: boolean;
+  wide?: boolean;
+  api?: string[];
+  table?: string[];
+  user?: string;
+  allMembers?: boolean;
+  org?: string;
 }
 
 /** What `list` keeps, beyond --type (which the server filters). Every part given must match. */
@@ -49,7 +68,7 @@ function parseOrder(value: string): ListOrder {
 }
 
 export function listCommand(kit: CommandKit): Command {
-  return new Command('list')
+  const cmd = new Command('list')
     .alias('ls')
     .description('List API keys (every page is fetched)')
     .argument('[pattern]', "only the keys whose name matches: a name, or a glob such as 'app-*'")
@@ -59,7 +78,10 @@ export function listCommand(kit: CommandKit): Command {
     .option('--order <field>', 'order by name, type or updated_at (built-in keys always come first)', parseOrder)
     .option('--limit <n>', 'stop after n keys', positiveInt('--limit'))
     .option('--reveal', 'show regular tokens in full (the Master token is never shown)')
-    .option('--wide', 'on a terminal, show every name and grant in full instead of fitting the width')
+    .option('--wide', 'on a terminal, show every name and grant in full instead of fitting the width');
+  return addMemberOption(cmd)
+    .option('--all-members', "every organization member's keys, with a member column (owners and admins)")
+    .option('--org <name>', `the organization, for --all-members (default: from the base URL, or ${ORG_ENV})`)
     .addHelpText(
       'after',
       `
@@ -69,20 +91,34 @@ Examples:
   $ carto-keys list 'app-*' --api maps
   $ carto-keys list --table liked_cities:insert --wide
   $ carto-keys list --json | jq -r '.[].name'
-  $ carto-keys ls | cut -f1            # piped: tab-separated, no header`,
+  $ carto-keys ls | cut -f1            # piped: tab-separated, no header
+  $ carto-keys list --user bob         # an organization member's keys
+  $ carto-keys list --all-members --type regular`,
     )
-    .action((pattern: string | undefined, o: { type?: KeyType[]; order?: ListOrder; limit?: number; reveal?: boolean; wide?: boolean; api?: string[]; table?: string[] }) => {
-      const filter = parseFilter(pattern, o.api, o.table);
-      const opts: ListOptions = {
-        ...(o.type && { type: o.type }),
-        ...(o.order && { order: o.order }),
-        ...(o.limit !== undefined && { limit: o.limit }),
-        reveal: o.reveal === true,
-        wide: o.wide === true,
-        ...(filter && { filter }),
-      };
+    .action((pattern: string | undefined, o: ListFlags) => {
+      const opts = listOptions(pattern, o);
       kit.run((ctx) => listRun(ctx, opts));
     });
+}
+
+function listOptions(pattern: string | undefined, o: ListFlags): ListOptions {
+  const filter = parseFilter(pattern, o.api, o.table);
+  const opts: ListOptions = {
+    ...(o.type && { type: o.type }),
+    ...(o.order && { order: o.order }),
+    ...(o.limit !== undefined && { limit: o.limit }),
+    reveal: o.reveal === true,
+    wide: o.wide === true,
+    ...(filter && { filter }),
+    ...(o.user !== undefined && { user: o.user }),
+  };
+  if (!o.allMembers) {
+    if (o.org !== undefined) throw new UsageError('--org goes with --all-members.');
+    return opts;
+  }
+  if (o.user !== undefined) throw new UsageError('--all-members and --user cannot be used together: --all-members lists every member.');
+  if (o.limit !== undefined) throw new UsageError('--limit cannot be used with --all-members.', { hint: 'Use --user <member> --limit N for one member.' });
+  return { ...opts, allMembers: o.org === undefined ? {} : { org: o.org } };
 }
 
 /** The filter flags, checked before anything is sent (a bad API or table spec is exit 2). */
@@ -119,7 +155,8 @@ export function matchesFilter(filter: KeyFilter): (k: WireApiKey) => boolean {
 }
 
 export async function listRun(ctx: Context, opts: ListOptions): Promise<void> {
-  const api = await ctx.api();
+  if (opts.allMembers) return listAllMembersRun(ctx, opts, opts.allMembers.org);
+  const api = (await ctx.api()).forUser(opts.user);
   const token = (k: WireApiKey) => (opts.reveal && k.type !== 'master' ? k.token : maskToken(k.token));
   const json = ctx.globals.json;
   const filter = opts.filter;
@@ -169,16 +206,56 @@ export async function listRun(ctx: Context, opts: ListOptions): Promise<void> {
 }
 
 /** On a terminal: the table, fitted to its width unless --wide; the count (and how to see more) on stderr. */
-function printTable(ctx: Context, keys: readonly WireApiKey[], token: (k: WireApiKey) => string, wide: boolean): void {
+function printTable(ctx: Context, keys: readonly WireApiKey[], token: (k: WireApiKey) => string, wide: boolean, members?: string[]): void {
   if (keys.length === 0) {
     info(ctx, 'No API keys match.');
     return;
   }
   const c = colors(ctx.io.colorStdout);
-  const layout = layoutKeyList(keys, { token, bold: c.bold, ...(!wide && { width: terminalWidth(ctx) }) });
+  const layout = layoutKeyList(keys, { token, bold: c.bold, ...(!wide && { width: terminalWidth(ctx) }), ...(members && { members }) });
   for (const line of layout.lines) printLine(ctx, line);
   const count = `${keys.length} key${keys.length === 1 ? '' : 's'}`;
   info(ctx, colors(ctx.io.colorStderr).dim(layout.shortened ? `${count} (shortened to fit: --wide shows everything)` : count));
+}
+
+/**
+ * `list --all-members`: one table (TSV, JSON) of every member's keys, filters included. A member whose
+ * listing failed is reported on stderr and in the JSON; the others are shown, then the command exits 1.
+ */
+async function listAllMembersRun(ctx: Context, opts: ListOptions, orgFlag: string | undefined): Promise<void> {
+  // Which organization is a local matter (flag, environment, base URL): known before any request.
+  const creds = requireCredentials(await ctx.settings());
+  const org = resolveOrgName(creds.baseUrl, orgFlag, ctx.env[ORG_ENV]);
+  const all = await listAllMembersKeys(await ctx.api(), {
+    org,
+    query: { ...(opts.type && { type: opts.type }), ...(opts.order && { order: opts.order }) },
+  });
+  const token = (k: WireApiKey) => (opts.reveal && k.type !== 'master' ? k.token : maskToken(k.token));
+  const keep = opts.filter ? matchesFilter(opts.filter) : () => true;
+  const rows = all.listed.flatMap(({ member, keys }) => keys.filter(keep).map((key) => ({ member: member.username, key })));
+  for (const f of all.failed) warn(ctx, `${f.error.message}${f.error.hint ? ` (${f.error.hint})` : ''}`);
+
+  if (ctx.globals.json) {
+    printJson(ctx, {
+      organization: org,
+      keys: rows.map(({ member, key }) => ({ member, ...keyJson(key, opts.reveal ? 'full' : 'masked') })),
+      failedMembers: all.failed.map((f) => ({ member: f.member.username, code: f.error.code, message: f.error.message })),
+    });
+  } else if (!ctx.io.stdoutIsTTY()) {
+    for (const { member, key } of rows) printLine(ctx, `${member}\t${tsvLine(key, token(key))}`);
+  } else {
+    printTable(ctx, rows.map((r) => r.key), token, opts.wide === true, rows.map((r) => r.member));
+  }
+  if (all.failed.length > 0) throw membersFailed(all);
+}
+
+function membersFailed(all: AllMembersKeys): ApiError {
+  const names = all.failed.map((f) => f.member.username);
+  const first = all.failed[0]!.error;
+  const kind: ApiErrorKind = first instanceof ApiError ? first.kind : 'http';
+  return new ApiError(kind, `Could not list the keys of ${names.length} of ${all.members.length} members: ${names.join(', ')}.`, {
+    hint: `The other members' keys are listed above. Try again, or one at a time: carto-keys list --user ${names[0]}`,
+  });
 }
 
 /** For scripts: every value in full (tokens masked unless --reveal), in the flags' notation. */

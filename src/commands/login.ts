@@ -6,7 +6,15 @@ import { AuthError, UsageError } from '../errors.js';
 import { DEFAULT_PROFILE, fingerprint } from '../config/settings.js';
 import { isValidProfileName } from '../config/store.js';
 import { printJson, success } from '../ui/output.js';
-import { SANDBOX_BASE_URL, SANDBOX_PROFILE, SANDBOX_USER } from '../sandbox/embedded-info.js';
+import {
+  SANDBOX_BASE_URL,
+  SANDBOX_ORG_ADMIN,
+  SANDBOX_ORG_PROFILE,
+  SANDBOX_ORG_USERS,
+  SANDBOX_PROFILE,
+  SANDBOX_USER,
+  sandboxOrgBaseUrl,
+} from '../sandbox/embedded-info.js';
 
 export interface LoginOptions {
   profile: string;
@@ -18,24 +26,29 @@ export interface LoginOptions {
   sandbox: boolean;
 }
 
-type LoginFlags = { user?: string; baseUrl?: string; withKey?: boolean; sandbox?: boolean };
+type LoginFlags = { user?: string; baseUrl?: string; withKey?: boolean; sandbox?: boolean; org?: boolean };
 
 export function loginCommand(kit: CommandKit): Command {
   return new Command('login')
     .description('Store the Master key of a CARTO account in a profile, after checking it')
-    .option('--user <username>', 'CARTO username (alone: https://<username>.carto.com)')
+    .option('--user <username>', "the account's CARTO username (alone: https://<username>.carto.com)")
     .option('--base-url <url>', 'API root: https://org.carto.com/u/<user> or https://host/user/<user> (on-premises)')
     .option('--with-key', 'read the Master key from stdin instead of prompting')
     .option('--sandbox', 'use the built-in sandbox (no CARTO account needed): profile "sandbox"')
+    .option('--org', 'with --sandbox: its organization "acme", as alice (an admin) or --user olivia|bob|dave|carol: profile "sandbox-org"')
     .addHelpText(
       'after',
       `
 The Master key is never accepted as a command-line value (it would show in the process list and
 your shell history): it is read from a masked prompt, from stdin (--with-key), or from
 CARTO_KEYS_MASTER_KEY. It is verified (it must be the account's Master key) before it is stored.
+Here --user is the account you log in as. On the key commands, --user <member> means something else:
+an organization admin acting on that member's keys.
 
 Examples:
   $ carto-keys login --sandbox
+  $ carto-keys login --sandbox --org                  # an organization: alice, admin of "acme"
+  $ carto-keys login --sandbox --org --user bob --profile acme-bob
   $ carto-keys login --user jdoe
   $ carto-keys login --base-url https://acme.carto.com/u/jdoe --profile acme
   $ carto-keys login --user jdoe --with-key < master-key.txt`,
@@ -49,6 +62,24 @@ Examples:
 export function parseLogin(o: LoginFlags, flagProfile: string | undefined, env: Env, canPrompt: boolean): LoginOptions {
   if (flagProfile !== undefined && !isValidProfileName(flagProfile)) {
     throw new UsageError(`Invalid profile name "${flagProfile}".`, { hint: 'Profile names use letters, digits, ".", "_" and "-".' });
+  }
+  if (o.org && !o.sandbox) {
+    throw new UsageError('--org goes with --sandbox: log in to the sandbox organization.', {
+      hint: 'For a real organization: carto-keys login --base-url https://{org}.carto.com/u/{you}',
+    });
+  }
+  if (o.sandbox && o.org) {
+    if (o.baseUrl || o.withKey) throw new UsageError('--sandbox --org takes no --base-url or --with-key: the sandbox has its own accounts.');
+    const username = o.user ?? SANDBOX_ORG_ADMIN;
+    if (!SANDBOX_ORG_USERS.some((u) => u.startsWith(`${username} `))) {
+      throw new UsageError(`The sandbox organization has no user "${username}".`, { hint: `Its users: ${SANDBOX_ORG_USERS.join(', ')}.` });
+    }
+    return {
+      profile: flagProfile ?? SANDBOX_ORG_PROFILE,
+      target: { baseUrl: sandboxOrgBaseUrl(username), username, sandbox: true },
+      withKey: false,
+      sandbox: true,
+    };
   }
   if (o.sandbox) {
     if (o.user || o.baseUrl || o.withKey) throw new UsageError('--sandbox takes no --user, --base-url or --with-key: the sandbox has its own account.');
@@ -82,7 +113,9 @@ async function askTarget(ctx: Context): Promise<Omit<Target, 'token'>> {
 /** The key, from the embedded sandbox, stdin (--with-key), CARTO_KEYS_MASTER_KEY or a masked prompt. */
 async function readKey(ctx: Context, opts: LoginOptions, username: string): Promise<string> {
   if (opts.sandbox) {
-    const { ensureEmbeddedSandbox } = await import('../sandbox/embedded.js');
+    const { ensureEmbeddedOrgSandbox, ensureEmbeddedSandbox } = await import('../sandbox/embedded.js');
+    const { isSandboxOrgUrl } = await import('../sandbox/embedded-info.js');
+    if (opts.target && isSandboxOrgUrl(opts.target.baseUrl)) return ensureEmbeddedOrgSandbox(ctx.paths.data, username).masterKey;
     return ensureEmbeddedSandbox(ctx.paths.data).masterKey;
   }
   if (opts.withKey) {

@@ -4,9 +4,9 @@ import { DEFAULT_PUBLIC_KEY_NAME, MASTER_KEY_NAME, type WireApiKey } from '../ap
 import { requireCredentials } from '../config/settings.js';
 import type { ApiClient } from '../api/client.js';
 import { withHint } from '../api/failures.js';
-import { ApiError, AuthError, FileError, UsageError } from '../errors.js';
+import { ApiError, AuthError, CancelledError, FileError, UsageError } from '../errors.js';
 import { globalsOf, type CommandKit } from '../args/kit.js';
-import { requireYesOrTty } from '../args/flags.js';
+import { addMemberOption, requireYesOrTty } from '../args/flags.js';
 import { printCreatedKey } from '../ui/key-output.js';
 import { printJson, printLine, success, warn } from '../ui/output.js';
 import { confirmOrCancel } from '../ui/prompts.js';
@@ -16,36 +16,43 @@ export interface RegenerateOptions {
   name: string;
   tokenOnly: boolean;
   printToken: boolean;
+  /** `--user`: an organization member's key. */
+  user?: string;
 }
 
 export function regenerateCommand(kit: CommandKit): Command {
-  return new Command('regenerate')
+  const cmd = new Command('regenerate')
     .description('Give an API key a new token, after confirmation (the old token stops working at once)')
     .argument('<name>', 'name of the API key ("Master" included)')
     .option('--token-only', 'print only the new token, for $(...)')
-    .option('--print-token', 'for Master with the key in CARTO_KEYS_MASTER_KEY: print the new Master key once')
+    .option('--print-token', 'for Master with the key in CARTO_KEYS_MASTER_KEY: print the new Master key once');
+  return addMemberOption(cmd)
     .addHelpText(
       'after',
       `
 Apps using the old token break until they get the new one. To replace a key without downtime, use
 \`carto-keys rotate <name>\`. Regenerating Master stores the new key in the profile that used the old one.
+Regenerating another member's Master key (--user) asks for their username to be typed; without a
+terminal it needs --yes. Their new Master key is neither stored nor printed: it is theirs.
 
 Examples:
   $ carto-keys regenerate app
-  $ carto-keys regenerate Master --yes`,
+  $ carto-keys regenerate Master --yes
+  $ carto-keys regenerate bob-dashboard --user bob`,
     )
-    .action((name: string, o: { tokenOnly?: boolean; printToken?: boolean }, cmd: Command) => {
+    .action((name: string, o: { tokenOnly?: boolean; printToken?: boolean; user?: string }, cmd: Command) => {
       if (name === DEFAULT_PUBLIC_KEY_NAME) {
         throw new UsageError('The Default public key has a fixed token ("default_public") and cannot be regenerated.');
       }
       requireYesOrTty(globalsOf(cmd).yes, kit.canPrompt(), 'Regenerating a token');
-      const opts: RegenerateOptions = { name, tokenOnly: o.tokenOnly === true, printToken: o.printToken === true };
+      const opts: RegenerateOptions = { name, tokenOnly: o.tokenOnly === true, printToken: o.printToken === true, ...(o.user !== undefined && { user: o.user }) };
       kit.run((ctx) => regenerateRun(ctx, opts));
     });
 }
 
 export async function regenerateRun(ctx: Context, opts: RegenerateOptions): Promise<void> {
   const creds = requireCredentials(await ctx.settings());
+  if (opts.user !== undefined && opts.user !== creds.username) return regenerateForMember(ctx, opts, opts.user);
   const master = opts.name === MASTER_KEY_NAME;
   // With the key only in the environment there is no profile to store a new Master key in: the user
   // must ask for it to be printed, or it would be lost (and the account locked out of this tool).
@@ -122,6 +129,43 @@ async function regenerateStoredMaster(ctx: Context, profile: string, regenerate:
 
 function lowerFirst(s: string): string {
   return s.charAt(0).toLowerCase() + s.slice(1);
+}
+
+/**
+ * `--user bob`: bob's key, through target_user. Bob's Master key is bob's own: regenerating it locks
+ * bob (and everything using it) out, so on a terminal the person types bob's username to confirm, as
+ * for deleting a repository in gh; its new value is neither stored (this profile is not bob's) nor
+ * printed.
+ */
+async function regenerateForMember(ctx: Context, opts: RegenerateOptions, member: string): Promise<void> {
+  if (opts.printToken) {
+    throw new UsageError(`--print-token is for your own Master key: ${member}'s new Master key is never printed.`);
+  }
+  const api = (await ctx.api()).forUser(member);
+  const key = await api.getKey(opts.name);
+  const json = ctx.globals.json;
+  if (key.type === 'master') {
+    if (!json) warn(ctx, `This changes the Master key of ${member}: everything using it stops working, and ${member} must copy the new one from their dashboard.`);
+    if (!ctx.globals.yes) {
+      const typed = await ctx.prompter.input(`Type the username "${member}" to regenerate their Master key:`);
+      if (typed.trim() !== member) throw new CancelledError(`"${typed.trim()}" is not "${member}": nothing was changed.`);
+    }
+  } else {
+    if (!json) warn(ctx, `Apps using the current token of "${key.name}" of ${member} will stop working until they get the new one.`);
+    await confirmOrCancel(ctx, `Regenerate the token of "${key.name}" of ${member}?`);
+  }
+  let updated: WireApiKey;
+  try {
+    updated = await api.regenerateKey(key.name);
+  } catch (err) {
+    updated = await afterFailedRegenerate(api, key, err);
+  }
+  if (updated.type !== 'master') {
+    printCreatedKey(ctx, updated, opts.tokenOnly, 'Regenerated', member);
+    return;
+  }
+  if (json) printJson(ctx, { name: updated.name, type: updated.type, user: member, regenerated: true, stored: false });
+  else success(ctx, `Regenerated the Master key of ${member}. It was not stored or printed: ${member} finds the new one in their CARTO dashboard (Settings > API keys).`);
 }
 
 /** Failures after which the server may or may not have changed the token. */

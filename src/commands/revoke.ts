@@ -3,20 +3,24 @@ import type { Context } from '../context.js';
 import { isBuiltIn } from '../api/types.js';
 import { ApiError, UsageError } from '../errors.js';
 import { globalsOf, type CommandKit } from '../args/kit.js';
-import { requireYesOrTty } from '../args/flags.js';
+import { addMemberOption, requireYesOrTty } from '../args/flags.js';
 import { printJson, success } from '../ui/output.js';
 import { confirmOrCancel } from '../ui/prompts.js';
 import { shellQuote } from '../ui/shell-quote.js';
 
 export interface RevokeOptions {
   names: string[];
+  /** `--user`: an organization member's keys. */
+  user?: string;
 }
 
 export function revokeCommand(kit: CommandKit): Command {
-  return new Command('revoke')
-    .aliases(['delete', 'rm'])
-    .description('Revoke (delete) regular API keys, after confirmation')
-    .argument('<names...>', 'names of the API keys')
+  return addMemberOption(
+    new Command('revoke')
+      .aliases(['delete', 'rm'])
+      .description('Revoke (delete) regular API keys, after confirmation')
+      .argument('<names...>', 'names of the API keys'),
+  )
     .addHelpText(
       'after',
       `
@@ -24,9 +28,10 @@ Apps using a revoked key stop working at once. To replace a key without downtime
 
 Examples:
   $ carto-keys revoke old-app
-  $ carto-keys rm app-1 app-2 --yes`,
+  $ carto-keys rm app-1 app-2 --yes
+  $ carto-keys revoke bob-old --user bob      # an organization member's key`,
     )
-    .action((names: string[], _o: unknown, cmd: Command) => {
+    .action((names: string[], o: { user?: string }, cmd: Command) => {
       const builtIn = names.find(isBuiltIn);
       if (builtIn !== undefined) {
         throw new UsageError(`"${builtIn}" is a built-in key and cannot be revoked.`, {
@@ -34,13 +39,14 @@ Examples:
         });
       }
       requireYesOrTty(globalsOf(cmd).yes, kit.canPrompt(), 'Revoking API keys');
-      const opts = { names: [...new Set(names)] };
+      const opts: RevokeOptions = { names: [...new Set(names)], ...(o.user !== undefined && { user: o.user }) };
       kit.run((ctx) => revokeRun(ctx, opts));
     });
 }
 
 export async function revokeRun(ctx: Context, opts: RevokeOptions): Promise<void> {
-  const api = await ctx.api();
+  const api = (await ctx.api()).forUser(opts.user);
+  const whose = api.targetUser === undefined ? '' : ` of ${api.targetUser}`;
   // Fetch every key first: a typo fails here, before any prompt and before anything is deleted.
   const keys = [];
   for (const name of opts.names) {
@@ -49,7 +55,7 @@ export async function revokeRun(ctx: Context, opts: RevokeOptions): Promise<void
     keys.push(key);
   }
   const list = keys.map((k) => `"${k.name}"`).join(', ');
-  await confirmOrCancel(ctx, `Revoke ${keys.length === 1 ? 'API key' : `${keys.length} API keys`} ${list}? Apps using ${keys.length === 1 ? 'it' : 'them'} stop working.`);
+  await confirmOrCancel(ctx, `Revoke ${keys.length === 1 ? 'API key' : `${keys.length} API keys`} ${list}${whose}? Apps using ${keys.length === 1 ? 'it' : 'them'} stop working.`);
 
   const revoked: string[] = [];
   for (const key of keys) {
@@ -59,12 +65,12 @@ export async function revokeRun(ctx: Context, opts: RevokeOptions): Promise<void
       if (revoked.length === 0 || !(err instanceof ApiError)) throw err;
       // Say exactly what happened: some keys are gone, the rest are not.
       throw new ApiError(err.kind, `Revoked ${revoked.map((n) => `"${n}"`).join(', ')}, but not "${key.name}": ${err.message}`, {
-        hint: `Run \`carto-keys revoke ${keys.slice(revoked.length).map((k) => shellQuote(k.name)).join(' ')}\` to finish.`,
+        hint: `Run \`carto-keys revoke ${keys.slice(revoked.length).map((k) => shellQuote(k.name)).join(' ')}${api.targetUser === undefined ? '' : ` --user ${api.targetUser}`}\` to finish.`,
         ...(err.status !== undefined && { status: err.status }),
       });
     }
     revoked.push(key.name);
-    if (!ctx.globals.json) success(ctx, `Revoked API key "${key.name}"`);
+    if (!ctx.globals.json) success(ctx, `Revoked API key "${key.name}"${whose}`);
   }
   if (ctx.globals.json) printJson(ctx, { revoked });
 }

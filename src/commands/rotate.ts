@@ -13,7 +13,7 @@ import { commandTarget, envFileTarget, targetJson, type DeployTarget } from '../
 import { ciUi } from '../rotate/ui.js';
 import { globalsOf, type CommandKit } from '../args/kit.js';
 import { addChangeOptions, changesFromFlags, checkChangeSyntax } from '../args/change-flags.js';
-import { collect, requireYesOrTty } from '../args/flags.js';
+import { addMemberOption, collect, requireYesOrTty } from '../args/flags.js';
 
 export type RotateOptions =
   | { mode: 'start'; start: StartOptions; printToken: boolean }
@@ -30,6 +30,7 @@ interface RotateFlags extends GrantChanges {
   resume?: string | true;
   abort?: string | true;
   deployTimeout?: string;
+  user?: string;
 }
 
 export const DEPLOY_TIMEOUT_ENV = 'CARTO_KEYS_DEPLOY_TIMEOUT';
@@ -39,7 +40,7 @@ export function rotateCommand(kit: CommandKit): Command {
     .description('Replace a key: clone it (with changes), deploy the new token, verify it, delete the old key')
     .argument('[name-or-token]', 'the key to replace: its name, or its token')
     .option('--new-name <name>', 'name of the new key (default: <old>-rYYYYMMDD, unique)');
-  addChangeOptions(cmd)
+  addMemberOption(addChangeOptions(cmd))
     .option('--deploy-env-file <path[:VAR]>', 'write the new token into an env file as VAR (default CARTO_API_KEY); repeatable', collect)
     .option('--deploy-cmd <cmd>', 'run a command (sh -c) with the new token in $CARTO_API_KEY and on stdin; repeatable', collect)
     .option('--delete-old', 'delete the old key once the new one is deployed and verified')
@@ -63,7 +64,8 @@ Examples:
   $ carto-keys rotate app --deploy-cmd 'gh secret set CARTO_API_KEY' --delete-old --yes --json
   $ carto-keys rotate --deploy-cmd ./deploy.sh --delete-old --yes -- "$LEAKED_TOKEN"   # -- : a token may start with "-"
   $ carto-keys rotate --resume app
-  $ carto-keys rotate --abort app --yes`,
+  $ carto-keys rotate --abort app --yes
+  $ carto-keys rotate bob-dashboard --user bob --deploy-env-file bob.env --delete-old --yes`,
     )
     .action((arg: string | undefined, o: RotateFlags, cmd: Command) => {
       const opts = rotateOptions(arg, o, globalsOf(cmd).yes, kit.canPrompt(), kit.env);
@@ -81,6 +83,7 @@ export function rotateOptions(arg: string | undefined, o: RotateFlags, yes: bool
   const changes = changesFromFlags(o);
   const deployTimeoutMs = deployTimeout(env, o);
   const timeout = deployTimeoutMs === undefined ? {} : { deployTimeoutMs };
+  const member = o.user === undefined ? {} : { member: o.user };
 
   const continuing = o.resume ?? o.abort;
   if (continuing !== undefined) {
@@ -96,11 +99,11 @@ export function rotateOptions(arg: string | undefined, o: RotateFlags, yes: bool
     }
     const name = typeof continuing === 'string' ? continuing : arg;
     if (o.resume !== undefined) {
-      return { mode: 'resume', resume: { ...(name !== undefined && { name }), ...(deleteOld !== undefined && { deleteOld }), ...timeout }, printToken };
+      return { mode: 'resume', resume: { ...(name !== undefined && { name }), ...(deleteOld !== undefined && { deleteOld }), ...member, ...timeout }, printToken };
     }
     if (deleteOld !== undefined || printToken) throw new UsageError('--abort takes no --delete-old, --keep-old or --print-token.');
     requireYesOrTty(yes, canPrompt, 'Aborting a rotation (it revokes the new key)');
-    return { mode: 'abort', abort: { ...(name !== undefined && { name }), yes, ...timeout } };
+    return { mode: 'abort', abort: { ...(name !== undefined && { name }), yes, ...member, ...timeout } };
   }
 
   if (arg === undefined) {
@@ -136,6 +139,7 @@ export function rotateOptions(arg: string | undefined, o: RotateFlags, yes: bool
       ...(deleteOld !== undefined && { deleteOld }),
       yes,
       ...timeout,
+      ...member,
     },
     printToken,
   };

@@ -5,6 +5,7 @@ import { info, printJson, printLine, success } from '../ui/output.js';
 import { globalsOf, type CommandKit } from '../args/kit.js';
 import { positiveInt, requireYesOrTty } from '../args/flags.js';
 import { confirmOrCancel } from '../ui/prompts.js';
+import type { SandboxState } from '../sandbox/state.js';
 
 export interface ServeOptions {
   port: number;
@@ -12,7 +13,11 @@ export interface ServeOptions {
   quota?: number;
   maxLifetime?: number;
   seedKeys?: number;
+  /** `--org [name]`: an organization instead of the single user demo. */
+  org?: string;
 }
+
+const DEFAULT_ORG = 'acme';
 
 export const DEFAULT_SANDBOX_PORT = 8442;
 
@@ -42,12 +47,19 @@ Examples:
     .option('--quota <n>', 'limit the number of regular keys (403 past it, like a plan limit)', positiveInt('--quota'))
     .option('--seed-keys <n>', 'start with n extra regular keys (for benchmarks)', positiveInt('--seed-keys'))
     .option('--max-lifetime <seconds>', 'stop by itself after this many seconds (CI scripts, tests)', positiveInt('--max-lifetime'))
+    .option('--org [name]', `emulate an organization (default name "${DEFAULT_ORG}"): an owner, an admin, members and an outside user`)
     .addHelpText(
       'after',
-      '\nExamples:\n  $ carto-keys sandbox serve\n  $ carto-keys sandbox serve --port 0 --json          # any free port; {baseUrl, masterKey} on stdout\n  $ carto-keys sandbox serve --state demo.json --quota 5',
+      '\nExamples:\n  $ carto-keys sandbox serve\n  $ carto-keys sandbox serve --port 0 --json          # any free port; {baseUrl, masterKey} on stdout\n  $ carto-keys sandbox serve --state demo.json --quota 5\n  $ carto-keys sandbox serve --org                    # each user\'s base URL and Master key',
     )
-    .action((o: ServeOptions) => {
+    .action((o: Omit<ServeOptions, 'org'> & { org?: string | true }) => {
+      const org = o.org === true ? DEFAULT_ORG : o.org;
+      if (org !== undefined && !/^[a-z0-9][a-z0-9-]*$/.test(org)) {
+        throw new UsageError(`Invalid organization name "${org}": use lowercase letters, digits and dashes.`);
+      }
+      if (org !== undefined && o.seedKeys !== undefined) throw new UsageError('--seed-keys is for the single-user sandbox, not --org.');
       const opts: ServeOptions = {
+        ...(org !== undefined && { org }),
         port: o.port,
         ...(o.state !== undefined && { state: o.state }),
         ...(o.quota !== undefined && { quota: o.quota }),
@@ -59,11 +71,12 @@ Examples:
   sandbox
     .command('reset')
     .description('Start the embedded sandbox afresh, after confirmation (all its keys are lost; a new Master key)')
-    .addHelpText('after', '\nExamples:\n  $ carto-keys sandbox reset\n  $ carto-keys sandbox reset --yes')
-    .action((_o: unknown, cmd: Command) => {
+    .option('--org', 'reset the sandbox organization (login --sandbox --org) instead')
+    .addHelpText('after', '\nExamples:\n  $ carto-keys sandbox reset\n  $ carto-keys sandbox reset --yes\n  $ carto-keys sandbox reset --org --yes')
+    .action((o: { org?: boolean }, cmd: Command) => {
       // Like `profile remove`: it destroys what cannot be got back, so it asks, or needs --yes.
       requireYesOrTty(globalsOf(cmd).yes, kit.canPrompt(), 'Resetting the sandbox');
-      kit.run(resetRun);
+      kit.run(o.org ? resetOrgRun : resetRun);
     });
   return sandbox;
 }
@@ -71,10 +84,13 @@ Examples:
 export async function serveRun(ctx: Context, o: ServeOptions): Promise<void> {
   const { createSandboxState, createSandboxHandler, startSandboxServer, loadSandboxState, saveSandboxState } = await import('../sandbox/index.js');
   const { masterKeyOf } = await import('../sandbox/embedded.js');
+  const { createOrgSandboxState } = await import('../sandbox/org.js');
   // `sandbox reset` is for the embedded sandbox: a bad --state file is the user's to move or fix.
   let state = o.state ? loadSandboxState(o.state, `Fix it, or move it away to start a fresh account there.`) : undefined;
   if (!state) {
-    state = createSandboxState({ ...(o.seedKeys !== undefined && { seedRegularKeys: o.seedKeys }) });
+    state = o.org !== undefined
+      ? createOrgSandboxState({ org: o.org })
+      : createSandboxState({ ...(o.seedKeys !== undefined && { seedRegularKeys: o.seedKeys }) });
     if (o.state) saveSandboxState(o.state, state);
   }
   const stateFile = o.state;
@@ -85,6 +101,10 @@ export async function serveRun(ctx: Context, o: ServeOptions): Promise<void> {
   const server = await startSandboxServer({ handler, port: o.port, host: '127.0.0.1' }).catch((err: unknown) => {
     throw listenError(err, o.port);
   });
+  if (state.organizations?.length) {
+    await printOrg(ctx, state, server);
+    return waitAndStop(ctx, server, o.maxLifetime);
+  }
   const baseUrl = `${server.url}/user/${state.users[0]!.username}`;
   const masterKey = masterKeyOf(state);
   // The sandbox's Master key is printed on purpose: it guards nothing but this throwaway emulator.
@@ -99,11 +119,38 @@ export async function serveRun(ctx: Context, o: ServeOptions): Promise<void> {
     info(ctx, `or:  CARTO_KEYS_BASE_URL=${baseUrl} CARTO_KEYS_MASTER_KEY=… carto-keys list`);
     info(ctx, 'Press Ctrl-C to stop.');
   }
+  return waitAndStop(ctx, server, o.maxLifetime);
+}
+
+/** Every user's base URL and Master key (they guard nothing but this emulator), and how to use them. */
+async function printOrg(ctx: Context, state: SandboxState, server: { url: string; port: number }): Promise<void> {
+  const { roleOf } = await import('../sandbox/org.js');
+  const { masterKeyOf } = await import('../sandbox/embedded.js');
+  const org = state.organizations![0]!;
+  const users = state.users.map((u) => {
+    const role = roleOf(state, u.username);
+    // Members use the organization form; a user outside it the subdomainless form.
+    const baseUrl = `${server.url}/${role === 'outside' ? 'user' : 'u'}/${u.username}`;
+    return { username: u.username, role, baseUrl, masterKey: masterKeyOf(state, u.username) };
+  });
+  if (ctx.globals.json) {
+    printJson(ctx, { organization: org.name, port: server.port, users });
+    return;
+  }
+  printLine(ctx, `Organization: ${org.name}`);
+  for (const u of users) printLine(ctx, `${u.username.padEnd(8)}${u.role.padEnd(9)}${u.baseUrl}  ${u.masterKey}`);
+  const admin = users.find((u) => u.role === 'admin') ?? users[0]!;
+  info(ctx, '');
+  info(ctx, `Try: CARTO_KEYS_ORG=${org.name} CARTO_KEYS_BASE_URL=${admin.baseUrl} CARTO_KEYS_MASTER_KEY=${admin.masterKey} carto-keys list --all-members`);
+  info(ctx, 'Press Ctrl-C to stop.');
+}
+
+async function waitAndStop(ctx: Context, server: { close(): Promise<void> }, maxLifetime: number | undefined): Promise<void> {
   // A server started by a script or a test must not outlive it if it never gets its SIGTERM.
   let lifetime: NodeJS.Timeout | undefined;
   const signal = await Promise.race([
     ctx.stopSignal(),
-    ...(o.maxLifetime !== undefined ? [new Promise<string>((resolve) => (lifetime = setTimeout(() => resolve('--max-lifetime reached'), o.maxLifetime! * 1000)))] : []),
+    ...(maxLifetime !== undefined ? [new Promise<string>((resolve) => (lifetime = setTimeout(() => resolve('--max-lifetime reached'), maxLifetime * 1000)))] : []),
   ]);
   clearTimeout(lifetime);
   await server.close();
@@ -121,13 +168,15 @@ function listenError(err: unknown, port: number): unknown {
 export async function resetRun(ctx: Context): Promise<void> {
   await confirmOrCancel(ctx, 'Reset the sandbox? Every key in it is lost, and it gets a new Master key.');
   const { resetEmbeddedSandbox } = await import('../sandbox/embedded.js');
+  const { isSandboxOrgUrl } = await import('../sandbox/embedded-info.js');
   const { masterKey, path } = resetEmbeddedSandbox(ctx.paths.data);
   // Sandbox profiles hold the old Master key, which no longer exists: give them the new one.
   const store = await ctx.config();
   const updated = await store.update((data) => {
     const names: string[] = [];
     for (const [name, p] of Object.entries(data.profiles)) {
-      if (p.sandbox) {
+      // The organization sandbox has its own state (and keys): `sandbox reset --org`.
+      if (p.sandbox && !isSandboxOrgUrl(p.baseUrl)) {
         p.masterKey = masterKey;
         names.push(name);
       }
@@ -136,4 +185,25 @@ export async function resetRun(ctx: Context): Promise<void> {
   });
   if (ctx.globals.json) printJson(ctx, { reset: true, stateFile: path, profilesUpdated: updated });
   else success(ctx, `The sandbox starts afresh (${path}).${updated.length ? ` Updated profile${updated.length > 1 ? 's' : ''} ${updated.map((n) => `"${n}"`).join(', ')}.` : ' Run `carto-keys login --sandbox` to use it.'}`);
+}
+
+/** `sandbox reset --org`: a new organization; each sandbox-org profile gets its own user's new Master key. */
+export async function resetOrgRun(ctx: Context): Promise<void> {
+  await confirmOrCancel(ctx, 'Reset the sandbox organization? Every key in it is lost, and every user gets a new Master key.');
+  const { resetEmbeddedOrgSandbox, masterKeyOf } = await import('../sandbox/embedded.js');
+  const { isSandboxOrgUrl } = await import('../sandbox/embedded-info.js');
+  const { state, path } = resetEmbeddedOrgSandbox(ctx.paths.data);
+  const store = await ctx.config();
+  const updated = await store.update((data) => {
+    const names: string[] = [];
+    for (const [name, p] of Object.entries(data.profiles)) {
+      if (p.sandbox && isSandboxOrgUrl(p.baseUrl)) {
+        p.masterKey = masterKeyOf(state, p.username);
+        names.push(name);
+      }
+    }
+    return names;
+  });
+  if (ctx.globals.json) printJson(ctx, { reset: true, stateFile: path, profilesUpdated: updated });
+  else success(ctx, `The sandbox organization starts afresh (${path}).${updated.length ? ` Updated profile${updated.length > 1 ? 's' : ''} ${updated.map((n) => `"${n}"`).join(', ')}.` : ' Run `carto-keys login --sandbox --org` to use it.'}`);
 }

@@ -6,44 +6,51 @@ import { inheritsDefaultPublic, keyDetailLines } from '../ui/key-view.js';
 import { info, maskToken, printJson, printLine } from '../ui/output.js';
 import { keyJson, masterKeyLocation } from '../ui/key-output.js';
 import type { CommandKit } from '../args/kit.js';
+import { addMemberOption } from '../args/flags.js';
 import { MASTER_KEY_NAME } from '../api/types.js';
 
 export interface ShowOptions {
   name: string;
   reveal: boolean;
   tokenOnly: boolean;
+  /** `--user`: an organization member's key. */
+  user?: string;
 }
 
 export function showCommand(kit: CommandKit): Command {
-  return new Command('show')
+  const cmd = new Command('show')
     .alias('inspect')
     .description('Show one API key with every grant')
     .argument('<name>', 'name of the API key (quote names with spaces: "Default public")')
     .option('--reveal', 'show the token in full (never for the Master key)')
-    .option('--token', 'print only the token, for $(...)')
+    .option('--token', 'print only the token, for $(...)');
+  return addMemberOption(cmd)
     .addHelpText(
       'after',
       `
 Examples:
   $ carto-keys show app
   $ carto-keys show "Default public" --json
-  $ export CARTO_API_KEY=$(carto-keys show app --token)`,
+  $ export CARTO_API_KEY=$(carto-keys show app --token)
+  $ carto-keys show bob-dashboard --user bob   # an organization member's key`,
     )
-    .action((name: string, o: { reveal?: boolean; token?: boolean }) => {
-      const opts: ShowOptions = { name, reveal: o.reveal === true, tokenOnly: o.token === true };
+    .action((name: string, o: { reveal?: boolean; token?: boolean; user?: string }) => {
+      const opts: ShowOptions = { name, reveal: o.reveal === true, tokenOnly: o.token === true, ...(o.user !== undefined && { user: o.user }) };
       kit.run((ctx) => showRun(ctx, opts));
     });
 }
 
 export async function showRun(ctx: Context, opts: ShowOptions): Promise<void> {
   // Refuse before any request: the Master token is never printed, and --token asks for nothing else.
-  if (opts.tokenOnly && opts.name === MASTER_KEY_NAME) await refuseMaster(ctx);
-  const api = await ctx.api();
+  if (opts.tokenOnly && opts.name === MASTER_KEY_NAME) await refuseMaster(ctx, opts.user);
+  const api = (await ctx.api()).forUser(opts.user);
   const key = await api.getKey(opts.name);
-  if (opts.tokenOnly && key.type === 'master') await refuseMaster(ctx);
+  if (opts.tokenOnly && key.type === 'master') await refuseMaster(ctx, api.targetUser);
   // --reveal is a way of looking, as for `list --reveal`: the Master token stays masked, and a note says why.
   const reveal = opts.reveal && key.type !== 'master';
-  if (opts.reveal && key.type === 'master') info(ctx, `The Master key is never printed; it is stored in ${await masterKeyLocation(ctx)}.`);
+  if (opts.reveal && key.type === 'master') {
+    info(ctx, api.targetUser === undefined ? `The Master key is never printed; it is stored in ${await masterKeyLocation(ctx)}.` : `The Master key of ${api.targetUser} is never printed.`);
+  }
 
   if (opts.tokenOnly) {
     printLine(ctx, key.token);
@@ -61,6 +68,12 @@ export async function showRun(ctx: Context, opts: ShowOptions): Promise<void> {
   for (const line of keyDetailLines(key, `${shown}${hint}`, c)) printLine(ctx, line);
 }
 
-async function refuseMaster(ctx: Context): Promise<never> {
+async function refuseMaster(ctx: Context, member: string | undefined): Promise<never> {
+  if (member !== undefined) {
+    throw new UsageError(`The Master key of ${member} is never printed by carto-keys.`, {
+      hint: `It is ${member}'s own secret: ${member} finds it in their CARTO dashboard (Settings > API keys).`,
+      code: 'master_never_printed',
+    });
+  }
   throw new UsageError('The Master key is never printed by carto-keys.', { hint: `It is stored in ${await masterKeyLocation(ctx)}.`, code: 'master_never_printed' });
 }

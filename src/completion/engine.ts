@@ -27,8 +27,10 @@ export interface CompletionSources {
   envProfile: string | undefined;
   /** Profiles in the config file, and the current one. Read only if needed. */
   config(): { currentProfile?: string; profiles: string[] };
-  /** The cached key names of a profile. */
-  keyNames(profile: string): string[];
+  /** The cached key names of a profile, or of the organization member it acts for (`--user`). */
+  keyNames(profile: string, member?: string): string[];
+  /** The organization usernames a profile has seen. */
+  members(profile: string): string[];
 }
 
 interface LineState {
@@ -40,6 +42,8 @@ interface LineState {
   usedFlags: Set<string>;
   /** `--profile` on the line. */
   profile?: string;
+  /** `--user <member>` on the line: key names are that member's. */
+  member?: string;
   /** After `--` everything is positional. */
   afterDashDash: boolean;
 }
@@ -58,6 +62,7 @@ export function completeWords(spec: CompletionSpec, words: readonly string[], sr
       const consumed = !(pending.optionalValue && word.startsWith('-'));
       if (consumed) {
         if (pending.value?.kind === 'profile') state.profile = word;
+        if (pending.value?.kind === 'member') state.member = word;
         pending = undefined;
         continue;
       }
@@ -71,6 +76,7 @@ export function completeWords(spec: CompletionSpec, words: readonly string[], sr
       if (!opt?.value) state.usedFlags.add(flag);
       else if (inline !== undefined) {
         if (opt.value.kind === 'profile') state.profile = inline;
+        if (opt.value.kind === 'member') state.member = inline;
       } else pending = opt;
     } else {
       const node = state.path[state.path.length - 1]!;
@@ -137,10 +143,12 @@ function completeValue(ctx: Ctx, value: ValueSpec, current: string, prefix: stri
     }
     case 'key': {
       const skip = new Set([...value.exclude, ...typed]);
-      return words(ctx.src.keyNames(activeProfile(ctx)).filter((n) => !skip.has(n)));
+      return words(ctx.src.keyNames(activeProfile(ctx), ctx.state.member).filter((n) => !skip.has(n)));
     }
     case 'profile':
       return words(ctx.src.config().profiles);
+    case 'member':
+      return words(ctx.src.members(activeProfile(ctx)));
     case 'command': {
       const parent = ctx.state.path[ctx.state.path.length - 2];
       return parent ? { candidates: commandCandidates(parent, current, prefix), directive: Directive.none } : NOTHING;

@@ -150,6 +150,30 @@ export const SPEC: CompletionSpec = {
           },
           {
             "flags": [
+              "--user"
+            ],
+            "description": "act on this organization member's keys (organization owners and admins, with their own Master key)",
+            "value": {
+              "kind": "member"
+            }
+          },
+          {
+            "flags": [
+              "--all-members"
+            ],
+            "description": "every organization member's keys, with a member column (owners and admins)"
+          },
+          {
+            "flags": [
+              "--org"
+            ],
+            "description": "the organization, for --all-members (default: from the base URL, or CARTO_KEYS_ORG)",
+            "value": {
+              "kind": "text"
+            }
+          },
+          {
+            "flags": [
               "-h",
               "--help"
             ],
@@ -185,6 +209,15 @@ export const SPEC: CompletionSpec = {
               "--token"
             ],
             "description": "print only the token, for $(...)"
+          },
+          {
+            "flags": [
+              "--user"
+            ],
+            "description": "act on this organization member's keys (organization owners and admins, with their own Master key)",
+            "value": {
+              "kind": "member"
+            }
           },
           {
             "flags": [
@@ -305,6 +338,15 @@ export const SPEC: CompletionSpec = {
           },
           {
             "flags": [
+              "--user"
+            ],
+            "description": "act on this organization member's keys (organization owners and admins, with their own Master key)",
+            "value": {
+              "kind": "member"
+            }
+          },
+          {
+            "flags": [
               "--token-only"
             ],
             "description": "print only the token, for $(...)"
@@ -328,6 +370,15 @@ export const SPEC: CompletionSpec = {
         ],
         "description": "Revoke (delete) regular API keys, after confirmation",
         "options": [
+          {
+            "flags": [
+              "--user"
+            ],
+            "description": "act on this organization member's keys (organization owners and admins, with their own Master key)",
+            "value": {
+              "kind": "member"
+            }
+          },
           {
             "flags": [
               "-h",
@@ -367,6 +418,15 @@ export const SPEC: CompletionSpec = {
               "--print-token"
             ],
             "description": "for Master with the key in CARTO_KEYS_MASTER_KEY: print the new Master key once"
+          },
+          {
+            "flags": [
+              "--user"
+            ],
+            "description": "act on this organization member's keys (organization owners and admins, with their own Master key)",
+            "value": {
+              "kind": "member"
+            }
           },
           {
             "flags": [
@@ -533,6 +593,15 @@ export const SPEC: CompletionSpec = {
               "--no-table-metadata"
             ],
             "description": "stop allowing table metadata"
+          },
+          {
+            "flags": [
+              "--user"
+            ],
+            "description": "act on this organization member's keys (organization owners and admins, with their own Master key)",
+            "value": {
+              "kind": "member"
+            }
           },
           {
             "flags": [
@@ -709,6 +778,15 @@ export const SPEC: CompletionSpec = {
               "--no-table-metadata"
             ],
             "description": "stop allowing table metadata"
+          },
+          {
+            "flags": [
+              "--user"
+            ],
+            "description": "act on this organization member's keys (organization owners and admins, with their own Master key)",
+            "value": {
+              "kind": "member"
+            }
           },
           {
             "flags": [
@@ -960,6 +1038,64 @@ export const SPEC: CompletionSpec = {
         "commands": []
       },
       {
+        "name": "org",
+        "aliases": [],
+        "description": "An organization's users (for its owners and admins)",
+        "options": [
+          {
+            "flags": [
+              "-h",
+              "--help"
+            ],
+            "description": "show help"
+          }
+        ],
+        "args": [],
+        "commands": [
+          {
+            "name": "members",
+            "aliases": [],
+            "description": "List the users of the organization: username, admin or not, email",
+            "options": [
+              {
+                "flags": [
+                  "--org"
+                ],
+                "description": "the organization (default: from the base URL https://{org}.carto.com/u/{you}, or CARTO_KEYS_ORG)",
+                "value": {
+                  "kind": "text"
+                }
+              },
+              {
+                "flags": [
+                  "-h",
+                  "--help"
+                ],
+                "description": "show help"
+              }
+            ],
+            "args": [],
+            "commands": []
+          },
+          {
+            "name": "help",
+            "aliases": [],
+            "description": "display help for command",
+            "options": [],
+            "args": [
+              {
+                "name": "command",
+                "variadic": false,
+                "value": {
+                  "kind": "command"
+                }
+              }
+            ],
+            "commands": []
+          }
+        ]
+      },
+      {
         "name": "login",
         "aliases": [],
         "description": "Store the Master key of a CARTO account in a profile, after checking it",
@@ -968,7 +1104,7 @@ export const SPEC: CompletionSpec = {
             "flags": [
               "--user"
             ],
-            "description": "CARTO username (alone: https://<username>.carto.com)",
+            "description": "the account's CARTO username (alone: https://<username>.carto.com)",
             "value": {
               "kind": "text"
             }
@@ -993,6 +1129,12 @@ export const SPEC: CompletionSpec = {
               "--sandbox"
             ],
             "description": "use the built-in sandbox (no CARTO account needed): profile \"sandbox\""
+          },
+          {
+            "flags": [
+              "--org"
+            ],
+            "description": "with --sandbox: its organization \"acme\", as alice (an admin) or --user olivia|bob|dave|carol: profile \"sandbox-org\""
           },
           {
             "flags": [
@@ -1235,6 +1377,16 @@ export const SPEC: CompletionSpec = {
               },
               {
                 "flags": [
+                  "--org"
+                ],
+                "description": "emulate an organization (default name \"acme\"): an owner, an admin, members and an outside user",
+                "value": {
+                  "kind": "text"
+                },
+                "optionalValue": true
+              },
+              {
+                "flags": [
                   "-h",
                   "--help"
                 ],
@@ -1249,6 +1401,12 @@ export const SPEC: CompletionSpec = {
             "aliases": [],
             "description": "Start the embedded sandbox afresh, after confirmation (all its keys are lost; a new Master key)",
             "options": [
+              {
+                "flags": [
+                  "--org"
+                ],
+                "description": "reset the sandbox organization (login --sandbox --org) instead"
+              },
               {
                 "flags": [
                   "-h",

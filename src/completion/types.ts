@@ -12,6 +12,8 @@ export type ValueSpec =
   | { kind: 'key'; exclude: string[] }
   /** Profile names from the config file. */
   | { kind: 'profile' }
+  /** Organization usernames the profile has seen (`--user` of the key commands). */
+  | { kind: 'member' }
   /** The sibling commands (`help <command>`). */
   | { kind: 'command' }
   /** A path: the shell completes file names. */

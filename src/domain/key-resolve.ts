@@ -7,6 +7,7 @@ import type { WireApiKey } from '../api/types.js';
 import type { Context } from '../context.js';
 import { requireCredentials } from '../config/settings.js';
 import { ApiError, AuthError, UsageError } from '../errors.js';
+import { memberBaseUrl } from '../domain/members.js';
 import { normalizeRenderedGrants } from '../grants/index.js';
 import type { GrantSet } from '../grants/model.js';
 
@@ -30,7 +31,7 @@ export async function resolveSourceKey(ctx: Context, api: ApiClient, nameOrToken
     key = await api.getKey(nameOrToken);
   } catch (err) {
     if (!(err instanceof ApiError && err.kind === 'not_found') || !TOKEN_SHAPE.test(nameOrToken)) throw err;
-    key = await keyOfToken(ctx, nameOrToken);
+    key = await keyOfToken(ctx, api, nameOrToken);
     byToken = true;
   }
   if (key.type === 'master') {
@@ -42,15 +43,23 @@ export async function resolveSourceKey(ctx: Context, api: ApiClient, nameOrToken
   return { key, grants, dropped, byToken };
 }
 
-async function keyOfToken(ctx: Context, token: string): Promise<WireApiKey> {
+async function keyOfToken(ctx: Context, api: ApiClient, token: string): Promise<WireApiKey> {
   const creds = requireCredentials(await ctx.settings());
-  const asToken = await ctx.clientFor({ baseUrl: creds.baseUrl, username: creds.username, token, sandbox: creds.sandbox });
+  // A member's token authenticates only as that member, on their own URL.
+  const member = api.targetUser;
+  const baseUrl = member === undefined ? creds.baseUrl : memberBaseUrl(creds.baseUrl, member);
+  if (baseUrl === undefined) {
+    throw new UsageError(`No key of ${member} has that name (a token of ${member} can be looked up only with an organization URL).`, {
+      hint: `Run \`carto-keys list --user ${member}\` to see the names.`,
+    });
+  }
+  const asToken = await ctx.clientFor({ baseUrl, username: member ?? creds.username, token, sandbox: creds.sandbox });
   try {
     return await asToken.whoami();
   } catch (err) {
     if (err instanceof AuthError) {
       throw new UsageError('No API key has that name, and it is not a valid token of this account either.', {
-        hint: 'Run `carto-keys list` to see the names.',
+        hint: `Run \`carto-keys list${member === undefined ? '' : ` --user ${member}`}\` to see the names.`,
       });
     }
     throw err;

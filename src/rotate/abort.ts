@@ -21,6 +21,8 @@ export interface AbortOptions {
   yes: boolean;
   /** --deploy-timeout given now: replaces the one the rotation started with. */
   deployTimeoutMs?: number;
+  /** `--user`: the rotation of this organization member's key. */
+  member?: string;
 }
 
 export interface AbortResult {
@@ -33,14 +35,14 @@ export interface AbortResult {
 
 export async function abortRotation(ctx: Context, opts: AbortOptions, ui: RotationUi): Promise<AbortResult> {
   return withPendingJournal(ctx, opts.name, '--abort', async (j, store) => {
-    const cmd = await rotationCommands(ctx, j.oldName);
+    const cmd = await rotationCommands(ctx, j.oldName, j.member);
     if (j.steps.deleted !== null) {
       throw new UsageError(`The old key "${j.oldName}" was already deleted: there is nothing to go back to.`, {
         hint: `"${j.newName}" is the key in use now. Finish the rotation with: ${cmd.resume}`,
       });
     }
     const interruption = watchInterruptions(ctx);
-    const api = await ctx.api();
+    const api = (await ctx.api()).forUser(j.member);
     let old: Awaited<ReturnType<typeof findKey>>;
     try {
       old = await interruption.race(findKey(api, j.oldName));
@@ -73,7 +75,7 @@ export async function abortRotation(ctx: Context, opts: AbortOptions, ui: Rotati
         target.attemptedAt ??= ctx.now().toISOString();
         save();
         if (target.kind === 'manual' && !ui.interactive) {
-          warn(ctx, `The new token of "${j.newName}" was deployed by hand: put the old one back there (carto-keys show ${j.oldName} --token).`);
+          warn(ctx, `The new token of "${j.newName}" was deployed by hand: put the old one back there (carto-keys show ${j.oldName} --token${j.member === undefined ? '' : ` --user ${j.member}`}).`);
         } else {
           const attempt = deployTo(ctx, target, { name: old.name, token: old.token }, ui, {
             ...(j.deployTimeoutMs !== undefined && { timeoutMs: j.deployTimeoutMs }),
@@ -111,7 +113,7 @@ export async function abortRotation(ctx: Context, opts: AbortOptions, ui: Rotati
     }
     store.remove(j.id);
     return { journal: j, revoked, restored };
-  });
+  }, opts.member);
 }
 
 /**

@@ -23,6 +23,7 @@ import { reasonOf, stoppedError } from './messages.js';
 import { Interrupted, type Interruption } from './interrupt.js';
 import { deployTo, describeTarget, type DeployTarget } from './targets.js';
 import type { RotationUi } from './ui.js';
+import { memberBaseUrl } from '../domain/members.js';
 
 export interface Rotation {
   ctx: Context;
@@ -229,7 +230,10 @@ async function verify(r: Rotation, key: DeployedKey): Promise<void> {
   const j = r.journal;
   if (j.steps.verified !== null) return;
   r.interruption.check();
-  const { baseUrl, username, sandbox } = r.creds;
+  const { sandbox } = r.creds;
+  // A member's new token authenticates only as that member, on their own URL (start checked it exists).
+  const baseUrl = j.member === undefined ? r.creds.baseUrl : memberBaseUrl(r.creds.baseUrl, j.member) ?? r.creds.baseUrl;
+  const username = j.member ?? r.creds.username;
   const asNewKey = await r.ctx.clientFor({ baseUrl, username, token: key.token, sandbox });
   let me: WireApiKey;
   try {
@@ -261,7 +265,7 @@ async function finishOld(r: Rotation): Promise<void> {
     save(r);
   }
   if (!j.deleteOld) {
-    if (!quiet(r)) info(r.ctx, `Kept the old key "${j.oldName}". Revoke it when nothing uses it any more: carto-keys revoke ${shellQuote(j.oldName)}`);
+    if (!quiet(r)) info(r.ctx, `Kept the old key "${j.oldName}". Revoke it when nothing uses it any more: carto-keys revoke ${shellQuote(j.oldName)}${j.member === undefined ? '' : ` --user ${j.member}`}`);
     return;
   }
   // The one irreversible step: only when every target is known to hold the new token.

@@ -45,6 +45,8 @@ export interface Journal {
   profile: string;
   baseUrl: string;
   username: string;
+  /** The organization member whose key this is (`rotate --user`), when not the profile's own. */
+  member?: string;
   oldName: string;
   newName: string;
   /** The intended grants, in create-request form (auth-api.md §4). */
@@ -65,8 +67,10 @@ export interface Journal {
   updatedAt: string;
 }
 
-export function rotationId(profile: string, baseUrl: string, oldName: string): string {
-  return createHash('sha256').update(`${profile}\n${baseUrl}\n${oldName}`).digest('hex').slice(0, 16);
+/** `member`: another organization member's key of the same name is another rotation. */
+export function rotationId(profile: string, baseUrl: string, oldName: string, member?: string): string {
+  const owner = member === undefined ? '' : `${member}\n`;
+  return createHash('sha256').update(`${profile}\n${baseUrl}\n${owner}${oldName}`).digest('hex').slice(0, 16);
 }
 
 /**
@@ -74,8 +78,10 @@ export function rotationId(profile: string, baseUrl: string, oldName: string): s
  * Master key identifies the account (its fingerprint: the key itself is in no file name), so profiles
  * or URLs that spell one account differently (`127.0.0.1` / `localhost`) still take the same lock.
  */
-export function rotationLockId(masterKey: string, oldName: string): string {
-  return createHash('sha256').update(`${fingerprint(masterKey)}\n${oldName}`).digest('hex').slice(0, 16);
+export function rotationLockId(masterKey: string, oldName: string, member?: string): string {
+  // An organization member's key of the same name is another key: another lock.
+  const who = member === undefined ? '' : `\n${member}`;
+  return createHash('sha256').update(`${fingerprint(masterKey)}\n${oldName}${who}`).digest('hex').slice(0, 16);
 }
 
 /** Two rotations of the same key at once: exit 1, nothing done by this one. */
@@ -227,6 +233,7 @@ export function parseJournal(text: string, file: string): Journal {
   if (!isObject(value)) throw bad('not an object');
   const timeout = value.deployTimeoutMs;
   if (timeout !== undefined && !(Number.isSafeInteger(timeout) && (timeout as number) > 0)) throw bad('field "deployTimeoutMs" is wrong');
+  if (value.member !== undefined && !isString(value.member)) throw bad('field "member" is wrong');
   if (value.version !== JOURNAL_VERSION) throw bad(`unknown version ${JSON.stringify(value.version)}`);
   for (const [field, check] of Object.entries(FIELDS)) {
     if (!check(value[field])) throw bad(`field "${field}" is missing or wrong`);
@@ -238,6 +245,7 @@ export interface NewJournal {
   profile: string;
   baseUrl: string;
   username: string;
+  member?: string;
   oldName: string;
   newName: string;
   grants: WireGrant[];
@@ -253,10 +261,11 @@ export function newJournal(p: NewJournal): Journal {
   const at = p.now.toISOString();
   return {
     version: JOURNAL_VERSION,
-    id: rotationId(p.profile, p.baseUrl, p.oldName),
+    id: rotationId(p.profile, p.baseUrl, p.oldName, p.member),
     profile: p.profile,
     baseUrl: p.baseUrl,
     username: p.username,
+    ...(p.member !== undefined && { member: p.member }),
     oldName: p.oldName,
     newName: p.newName,
     grants: p.grants,

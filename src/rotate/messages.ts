@@ -13,9 +13,9 @@ export interface RotationCommands {
 }
 
 /** The commands as they must be typed here: with the --profile flag if one was used, --yes for abort in CI. */
-export async function rotationCommands(ctx: Context, oldName: string): Promise<RotationCommands> {
+export async function rotationCommands(ctx: Context, oldName: string, member?: string): Promise<RotationCommands> {
   const s = await ctx.settings();
-  const profile = s.profileSource === 'flag' ? ` --profile ${shellQuote(s.profile)}` : '';
+  const profile = `${s.profileSource === 'flag' ? ` --profile ${shellQuote(s.profile)}` : ''}${member === undefined ? '' : ` --user ${member}`}`;
   const name = shellQuote(oldName);
   const yes = ctx.io.canPrompt() ? '' : ' --yes';
   return {
@@ -52,7 +52,7 @@ export async function stoppedError(
   err: unknown,
   doing: 'rotation' | 'undo' = 'rotation',
 ): Promise<PartialError> {
-  const cmd = await rotationCommands(ctx, j.oldName);
+  const cmd = await rotationCommands(ctx, j.oldName, j.member);
   const what = doing === 'rotation' ? `Rotation of "${j.oldName}"` : `Undoing the rotation of "${j.oldName}"`;
   const newKey =
     j.steps.created === null

@@ -12,11 +12,12 @@ const belongsTo = (j: Journal, creds: Credentials): boolean =>
   j.profile === creds.profile && j.baseUrl === creds.baseUrl && j.username === creds.username;
 
 /** The journal of `name` for this profile and account; with no name, the only journal there is. */
-export function pendingJournal(store: JournalStore, creds: Credentials, name: string | undefined, flag: string): Journal {
+export function pendingJournal(store: JournalStore, creds: Credentials, name: string | undefined, flag: string, member?: string): Journal {
   if (name !== undefined) {
-    const journal = store.read(rotationId(creds.profile, creds.baseUrl, name));
+    const journal = store.read(rotationId(creds.profile, creds.baseUrl, name, member));
     if (journal !== undefined) return journal;
-    throw new UsageError(`No unfinished rotation of "${name}" (profile "${creds.profile}", ${creds.baseUrl}).`, {
+    const whose = member === undefined ? '' : ` of ${member}`;
+    throw new UsageError(`No unfinished rotation of "${name}"${whose} (profile "${creds.profile}", ${creds.baseUrl}).`, {
       code: 'no_rotation',
       ...hintOthers(store.list()),
     });
@@ -46,13 +47,13 @@ function hintOthers(all: Journal[]): { hint?: string } {
 }
 
 /** Starting a rotation of a key whose last rotation is unfinished would lose track of that one. */
-export async function refusePending(ctx: Context, store: JournalStore, creds: Credentials, oldName: string): Promise<void> {
-  const id = rotationId(creds.profile, creds.baseUrl, oldName);
+export async function refusePending(ctx: Context, store: JournalStore, creds: Credentials, oldName: string, member?: string): Promise<void> {
+  const id = rotationId(creds.profile, creds.baseUrl, oldName, member);
   const journal = store.read(id);
   if (journal === undefined) return;
   // A journal whose lock is held belongs to a rotation running right now: say that instead.
-  store.lock(rotationLockId(creds.masterKey, journal.oldName), journal.oldName).release();
-  const cmd = await rotationCommands(ctx, journal.oldName);
+  store.lock(rotationLockId(creds.masterKey, journal.oldName, journal.member), journal.oldName).release();
+  const cmd = await rotationCommands(ctx, journal.oldName, journal.member);
   throw new UsageError(
     `"${journal.oldName}" has an unfinished rotation to "${journal.newName}" (started ${journal.startedAt}).`,
     { code: 'rotation_pending', hint: `Continue it: ${cmd.resume}\nOr undo it: ${cmd.abort}` },
@@ -68,11 +69,12 @@ export async function withPendingJournal<T>(
   name: string | undefined,
   flag: '--resume' | '--abort',
   fn: (journal: Journal, store: JournalStore, creds: Credentials) => Promise<T>,
+  member?: string,
 ): Promise<T> {
   const creds = requireCredentials(await ctx.settings());
   const store = journalStore(ctx.paths.config);
-  const found = pendingJournal(store, creds, name, flag);
-  const lock = store.lock(rotationLockId(creds.masterKey, found.oldName), found.oldName);
+  const found = pendingJournal(store, creds, name, flag, member === creds.username ? undefined : member);
+  const lock = store.lock(rotationLockId(creds.masterKey, found.oldName, found.member), found.oldName);
   try {
     const journal = store.read(found.id);
     if (journal === undefined) throw new UsageError(`The rotation of "${found.oldName}" was finished meanwhile.`);

@@ -19,6 +19,8 @@ export interface ResumeOptions {
   deleteOld?: boolean;
   /** --deploy-timeout given now: replaces the one the rotation started with. */
   deployTimeoutMs?: number;
+  /** `--user`: the rotation of this organization member's key. */
+  member?: string;
 }
 
 export async function resumeRotation(ctx: Context, opts: ResumeOptions, ui: RotationUi): Promise<RotationResult> {
@@ -31,9 +33,9 @@ export async function resumeRotation(ctx: Context, opts: ResumeOptions, ui: Rota
       for (const line of recap(journal)) info(ctx, `  ${line}`);
     }
     const interruption = watchInterruptions(ctx);
-    const api = await ctx.api();
+    const api = (await ctx.api()).forUser(journal.member);
     return runRotation({ ctx, api, creds, store, journal, ui, resumed: true, interruption });
-  });
+  }, opts.member);
 }
 
 /** What was done already, and what is left: the person resuming may not be the one who started. */

@@ -10,6 +10,7 @@ import type { Context } from '../context.js';
 import { CancelledError, UsageError } from '../errors.js';
 import { diffGrants, formatDiff, hasGrantChanges, rotationName, toCreateGrants, type GrantChanges } from '../grants/index.js';
 import { info } from '../ui/output.js';
+import { memberBaseUrl } from '../domain/members.js';
 import { runRotation, type RotationResult } from './engine.js';
 import { watchInterruptions } from './interrupt.js';
 import { journalStore, newJournal, rotationLockId } from './journal.js';
@@ -30,22 +31,32 @@ export interface StartOptions {
   yes: boolean;
   /** --deploy-timeout (or CARTO_KEYS_DEPLOY_TIMEOUT); undefined: the default. */
   deployTimeoutMs?: number;
+  /** `--user`: rotate this organization member's key (target_user). */
+  member?: string;
 }
 
 export async function startRotation(ctx: Context, opts: StartOptions, ui: RotationUi): Promise<RotationResult> {
   const creds = requireCredentials(await ctx.settings());
   const store = journalStore(ctx.paths.config);
   // When the argument is a name, a pending rotation is refused before any request.
-  await refusePending(ctx, store, creds, opts.source);
-  const api = await ctx.api();
-  const defaultSchema = defaultSchemaFor(creds.baseUrl, creds.username);
+  // `--user` naming yourself is your own key.
+  const named = opts.member === creds.username ? undefined : opts.member;
+  await refusePending(ctx, store, creds, opts.source, named);
+  const api = (await ctx.api()).forUser(named);
+  const member = api.targetUser;
+  // Verifying the new key needs the member's own URL, where their tokens authenticate.
+  if (member !== undefined && memberBaseUrl(creds.baseUrl, member) === undefined) {
+    throw new UsageError(`rotate --user needs an organization URL (https://{org}.carto.com/u/{you}) to verify ${member}'s new key; this profile uses ${creds.baseUrl}.`);
+  }
+  // A member's tables live in their own schema: the default follows --user.
+  const defaultSchema = defaultSchemaFor(creds.baseUrl, member ?? creds.username);
   const plan = await planClone(ctx, api, opts.source, opts.changes, defaultSchema);
   if (plan.from === DEFAULT_PUBLIC_KEY_NAME) {
     throw new UsageError('The Default public key cannot be rotated: its token is always "default_public" and it cannot be deleted.');
   }
-  const lock = store.lock(rotationLockId(creds.masterKey, plan.from), plan.from);
+  const lock = store.lock(rotationLockId(creds.masterKey, plan.from, member), plan.from);
   try {
-    await refusePending(ctx, store, creds, plan.from);
+    await refusePending(ctx, store, creds, plan.from, member);
     ui.showSource(plan);
     const after = hasGrantChanges(opts.changes) ? plan.after : await ui.modify(plan, defaultSchema);
     const taken = new Set((await api.listKeys()).map((k) => k.name));
@@ -56,7 +67,7 @@ export async function startRotation(ctx: Context, opts: StartOptions, ui: Rotati
       });
     }
     if (!ctx.globals.json) {
-      info(ctx, `Rotating "${plan.from}" → "${newName}". Grants of the new key, compared with the old one:`);
+      info(ctx, `Rotating "${plan.from}"${member === undefined ? '' : ` of ${member}`} → "${newName}". Grants of the new key, compared with the old one:`);
       for (const line of formatDiff(diffGrants(plan.before, after), { color: ctx.io.colorStderr })) info(ctx, `  ${line}`);
     }
     if (!opts.yes && !(await ui.confirmCreate(newName))) throw new CancelledError('Nothing was created.');
@@ -65,6 +76,7 @@ export async function startRotation(ctx: Context, opts: StartOptions, ui: Rotati
       profile: creds.profile,
       baseUrl: creds.baseUrl,
       username: creds.username,
+      ...(member !== undefined && { member }),
       oldName: plan.from,
       newName,
       grants: toCreateGrants(after),

@@ -6,7 +6,8 @@ import { embeddedFetch } from '../api/http.js';
 import type { FetchLike } from '../api/client.js';
 import { LockBusyError, waitLock } from '../config/lock.js';
 import { FileError } from '../errors.js';
-import { SANDBOX_STATE_FILE } from './embedded-info.js';
+import { isSandboxOrgUrl, SANDBOX_ORG_STATE_FILE, SANDBOX_STATE_FILE } from './embedded-info.js';
+import { createOrgSandboxState } from './org.js';
 import { loadSandboxState, saveSandboxState } from './file-store.js';
 import { createSandboxHandler } from './handler.js';
 import { createSandboxState, type SandboxState } from './state.js';
@@ -15,8 +16,13 @@ export function sandboxStatePath(dataDir: string): string {
   return join(dataDir, SANDBOX_STATE_FILE);
 }
 
-export function masterKeyOf(state: SandboxState): string {
-  const master = state.users[0]?.keys.find((k) => k.type === 'master');
+/** The state file of the embedded sandbox a profile's base URL belongs to: the organization's, or demo's. */
+export function sandboxStatePathFor(dataDir: string, baseUrl: string): string {
+  return join(dataDir, isSandboxOrgUrl(baseUrl) ? SANDBOX_ORG_STATE_FILE : SANDBOX_STATE_FILE);
+}
+
+export function masterKeyOf(state: SandboxState, username = state.users[0]?.username): string {
+  const master = state.users.find((u) => u.username === username)?.keys.find((k) => k.type === 'master');
   if (!master) throw new FileError('The sandbox state has no Master key.', { hint: 'Run `carto-keys sandbox reset` to start afresh.' });
   return master.token;
 }
@@ -31,6 +37,26 @@ export function ensureEmbeddedSandbox(dataDir: string): { masterKey: string; pat
     saveSandboxState(path, state);
   }
   return { masterKey: masterKeyOf(state), path, created };
+}
+
+/** Loads the embedded organization sandbox, creating it on first use; the Master key of `username`. */
+export function ensureEmbeddedOrgSandbox(dataDir: string, username: string): { masterKey: string; path: string; created: boolean } {
+  const path = join(dataDir, SANDBOX_ORG_STATE_FILE);
+  let state = loadSandboxState(path);
+  const created = state === undefined;
+  if (!state) {
+    state = createOrgSandboxState();
+    saveSandboxState(path, state);
+  }
+  return { masterKey: masterKeyOf(state, username), path, created };
+}
+
+/** A new organization sandbox: every user gets a new Master key. */
+export function resetEmbeddedOrgSandbox(dataDir: string): { state: SandboxState; path: string } {
+  const path = join(dataDir, SANDBOX_ORG_STATE_FILE);
+  const state = createOrgSandboxState();
+  saveSandboxState(path, state);
+  return { state, path };
 }
 
 /** Throws the old state away: a new account with a new random Master key. */

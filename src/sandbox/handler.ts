@@ -29,6 +29,7 @@ import {
   type SandboxUser,
 } from './state.js';
 import { validateCreate } from './validation.js';
+import { eumapiUser, isOrgAdmin, organizationOf } from './org.js';
 
 export interface SandboxHandlerOptions {
   /** Maximum number of regular keys (CARTO's plan quota); unlimited when absent. */
@@ -127,23 +128,56 @@ export function createSandboxHandler(state: SandboxState, opts: SandboxHandlerOp
       case 'create':
         return create(ctx);
       case 'show':
-        return withKey(ctx, route.name, (key) => jsonReply(200, renderKey(ctx.user, key)));
+        return withKey(ctx, route.name, (target, key) => jsonReply(200, renderKey(target.user, key)));
       case 'destroy':
-        return withKey(ctx, route.name, (key) => destroy(ctx, key));
+        return withKey(ctx, route.name, destroy);
       case 'regenerate':
-        return withKey(ctx, route.name, (key) => regenerate(ctx, key));
+        return withKey(ctx, route.name, regenerate);
+      case 'members':
+      case 'member':
+        // Routed before authentication (their refusals differ): never reaches here.
+        return railsNotFoundPage();
     }
   }
 
-  function list(ctx: Ctx): Response {
-    const paging = parsePaging(ctx.params);
-    const denied = targetUserDenied(ctx);
-    if (denied) return denied;
+  /**
+   * auth-api.md §8: `target_user` makes the request act on another user's keys. Only an owner or admin
+   * of an organization may name someone else (403 otherwise), and only a user of that same
+   * organization (404 with CARTO's text otherwise). Naming yourself changes nothing.
+   */
+  function actingFor(ctx: Ctx): Ctx | Response {
+    const target = ctx.params.get('target_user');
+    if (target === undefined || target === ctx.user.username) return ctx;
+    const org = organizationOf(state, ctx.user.username);
+    if (org === undefined || !isOrgAdmin(org, ctx.user.username)) return errorReply(403, FORBIDDEN);
+    const user = org.members.includes(target) ? state.users.find((u) => u.username === target) : undefined;
+    if (user === undefined) return errorReply(404, `User '${target}' not found in the organization '${org.name}'`);
+    return { ...ctx, user, index: indexOf(user) };
+  }
+
+  /** The user-management API: `401 {}` for anything but an owner's or admin's Master key of that organization. */
+  function orgUsers(request: Request, address: Addressed, caller: SandboxKey | undefined): Response {
+    const route = address.route as Extract<Route, { action: 'members' | 'member' }>;
+    const org = organizationOf(state, address.username);
+    const allowed = caller?.type === 'master' && org !== undefined && org.name === route.org && isOrgAdmin(org, address.username);
+    if (!allowed) return jsonReply(401, {});
+    const origin = new URL(request.url).origin;
+    const present = (username: string) => eumapiUser(org, state.users.find((u) => u.username === username)!, origin);
+    if (route.action === 'members') return jsonReply(200, org.members.map(present));
+    if (!org.members.includes(route.username)) return errorReply(404, `No user with username '${route.username}' in '${org.name}'`);
+    return jsonReply(200, present(route.username));
+  }
+
+  function list(callerCtx: Ctx): Response {
+    const paging = parsePaging(callerCtx.params);
+    const ctx = actingFor(callerCtx);
+    if (ctx instanceof Response) return ctx;
     const types = new Set<KeyType>(parseTypes(ctx.params));
+    // A non-master key sees only itself, and only among its own user's keys.
     const visible =
       ctx.caller.type === 'master'
         ? ctx.index.ordered(paging.order, types)
-        : [ctx.caller].filter((k) => types.size === 0 || types.has(k.type));
+        : [ctx.caller].filter((k) => ctx.index.byToken.get(k.token) === k && (types.size === 0 || types.has(k.type)));
     const start = (paging.page - 1) * paging.perPage;
     const view = accountView(ctx.user);
     const items = visible.slice(start, start + paging.perPage).map((k) => {
@@ -158,20 +192,20 @@ export function createSandboxHandler(state: SandboxState, opts: SandboxHandlerOp
   }
 
   /** load_api_key: a non-master key sees only itself; everything else is "not found". */
-  function withKey(ctx: Ctx, name: string, then: (key: SandboxKey) => Response): Response {
-    const denied = targetUserDenied(ctx);
-    if (denied) return denied;
+  function withKey(callerCtx: Ctx, name: string, then: (ctx: Ctx, key: SandboxKey) => Response): Response {
+    const ctx = actingFor(callerCtx);
+    if (ctx instanceof Response) return ctx;
     // A name holding `/` can be created but never addressed again (auth-api.md §1), even as %2F.
     const key = name.includes('/') ? undefined : ctx.index.byName.get(name);
     if (!key || (ctx.caller.type !== 'master' && key !== ctx.caller)) {
       return errorReply(404, `API key not found: ${name}`);
     }
-    return then(key);
+    return then(ctx, key);
   }
 
-  function create(ctx: Ctx): Response {
-    const denied = targetUserDenied(ctx);
-    if (denied) return denied;
+  function create(callerCtx: Ctx): Response {
+    const ctx = actingFor(callerCtx);
+    if (ctx instanceof Response) return ctx;
     // CARTO checks the quota before it even looks at the request.
     const regular = ctx.user.keys.filter((k) => k.type === 'regular').length;
     if (opts.quota !== undefined && regular >= opts.quota) return errorReply(403, QUOTA_REACHED);
@@ -229,22 +263,13 @@ export function createSandboxHandler(state: SandboxState, opts: SandboxHandlerOp
     const params = new Params(url.searchParams, await readBodyParams(request));
     const index = indexOf(user);
     const caller = authenticate(request, params, address.username, index);
+    if (address.route.action === 'members' || address.route.action === 'member') return orgUsers(request, address, caller);
     if (!caller) return emptyReply(401);
     const writes = address.route.action !== 'list' && address.route.action !== 'show';
     if (writes && caller.type !== 'master') return emptyReply(401);
     if (user.engine === false) return emptyReply(404);
     return dispatch({ user, index, caller, params, address }, address.route);
   }
-}
-
-/**
- * CARTO only lets organization owners and admins act for another member; the sandbox user is in no
- * organization, so any other target_user is refused with UnauthorizedError (403). The contract is
- * silent on naming yourself: the sandbox ignores it, as a no-op delegation to oneself.
- */
-function targetUserDenied(ctx: Ctx): Response | undefined {
-  const target = ctx.params.get('target_user');
-  return target !== undefined && target !== ctx.user.username ? errorReply(403, FORBIDDEN) : undefined;
 }
 
 const BASIC_RE = /^\s*basic\s+(\S+)/i;

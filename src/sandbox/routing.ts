@@ -8,7 +8,10 @@ export type Route =
   | { action: 'create' }
   | { action: 'show'; name: string }
   | { action: 'destroy'; name: string }
-  | { action: 'regenerate'; name: string };
+  | { action: 'regenerate'; name: string }
+  // The user-management API (auth-api.md §8): v2 has the index and show, v1 only show.
+  | { action: 'members'; org: string }
+  | { action: 'member'; org: string; username: string };
 
 export interface Addressed {
   username: string;
@@ -38,7 +41,7 @@ export function addressOf(url: URL, method: string): Addressed | undefined {
     };
   }
   const subdomainUser = userFromHost(url.hostname);
-  if (subdomainUser === undefined || !/^\/api\/v3(\/|$)/.test(url.pathname)) return undefined;
+  if (subdomainUser === undefined || !/^\/api\/v[123](\/|$)/.test(url.pathname)) return undefined;
   return { username: subdomainUser, collectionUrl: `${origin}${COLLECTION}`, route: routeOf(method, url.pathname) };
 }
 
@@ -51,8 +54,16 @@ function userFromHost(hostname: string): string | undefined {
 }
 
 const MEMBER_RE = /^\/api\/v3\/api_keys\/([^/]+)(\/token\/regenerate)?\/?$/;
+const ORG_USERS_RE = /^\/api\/(v1|v2)\/organization\/([^/]+)\/users(?:\/([^/]+))?\/?$/;
 
 function routeOf(method: string, path: string): Route | undefined {
+  const org = ORG_USERS_RE.exec(path);
+  if (org) {
+    if (method !== 'GET') return undefined;
+    const name = decodeURIComponent(org[2] as string);
+    if (org[3] !== undefined) return { action: 'member', org: name, username: decodeURIComponent(org[3]) };
+    return org[1] === 'v2' ? { action: 'members', org: name } : undefined;
+  }
   if (path === COLLECTION || path === `${COLLECTION}/`) {
     if (method === 'GET') return { action: 'list' };
     if (method === 'POST') return { action: 'create' };

@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import type { KeyType } from '../api/types.js';
 import { DEFAULT_PUBLIC_KEY_NAME, MASTER_KEY_NAME } from '../api/types.js';
+import type { SandboxOrganization } from './org.js';
 
 export const SANDBOX_STATE_VERSION = 1;
 export const DEFAULT_SANDBOX_USERNAME = 'demo';
@@ -48,6 +49,8 @@ export interface SandboxKey {
 
 export interface SandboxUser {
   username: string;
+  /** Shown by the members index of an organization (src/sandbox/org.ts). */
+  email?: string;
   /** false: the account has no engine access and every endpoint answers an empty 404. Default true. */
   engine?: boolean;
   /** Schemas the account may grant `create` on (the schemas of its tables count too). */
@@ -61,6 +64,8 @@ export interface SandboxState {
   /** Bumped by every mutation: handlers cache indexes per revision, so two handlers may share a state. */
   revision: number;
   users: SandboxUser[];
+  /** Organizations of these users (`sandbox serve --org`); absent in the single-user sandbox. */
+  organizations?: SandboxOrganization[];
 }
 
 /** Source of random bytes; injectable so tests get predictable tokens. */
@@ -274,6 +279,7 @@ function user(v: Json, where: string): SandboxUser {
     keys: arr(o.keys, `${where}.keys`, key),
   };
   if (o.engine !== undefined) u.engine = bool(o.engine, `${where}.engine`);
+  if (o.email !== undefined) u.email = str(o.email, `${where}.email`);
   checkBuiltInKeys(u, where);
   return u;
 }
@@ -306,5 +312,26 @@ export function parseSandboxState(json: unknown): SandboxState {
   if (new Set(users.map((u) => u.username)).size !== users.length) {
     throw new SandboxStateShapeError('state.users', 'unique usernames');
   }
-  return { version: SANDBOX_STATE_VERSION, revision, users };
+  const state: SandboxState = { version: SANDBOX_STATE_VERSION, revision, users };
+  if (o.organizations !== undefined) state.organizations = arr(o.organizations, 'state.organizations', (v, w) => organization(v, w, users));
+  const memberships = (state.organizations ?? []).flatMap((org) => org.members);
+  if (new Set(memberships).size !== memberships.length) {
+    throw new SandboxStateShapeError('state.organizations', 'each user in at most one organization');
+  }
+  return state;
+}
+
+function organization(v: Json, where: string, users: SandboxUser[]): SandboxOrganization {
+  const o = record(v, where);
+  const org: SandboxOrganization = {
+    name: str(o.name, `${where}.name`),
+    owner: str(o.owner, `${where}.owner`),
+    admins: strings(o.admins, `${where}.admins`),
+    members: strings(o.members, `${where}.members`),
+  };
+  const known = new Set(users.map((u) => u.username));
+  if (!org.members.every((m) => known.has(m))) throw new SandboxStateShapeError(`${where}.members`, 'usernames of state.users');
+  if (!org.members.includes(org.owner)) throw new SandboxStateShapeError(`${where}.owner`, 'one of its members');
+  if (!org.admins.every((a) => org.members.includes(a))) throw new SandboxStateShapeError(`${where}.admins`, 'members of it');
+  return org;
 }

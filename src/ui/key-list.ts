@@ -20,11 +20,14 @@ export interface KeyListOptions {
   /** The token as shown (masked unless --reveal). */
   token: (k: WireApiKey) => string;
   bold?: (s: string) => string;
+  /** `list --all-members`: each key's member, shown first (one per key, in the same order). */
+  members?: readonly string[];
 }
 
 export function layoutKeyList(keys: readonly WireApiKey[], opts: KeyListOptions): Layout {
   return layoutTable(
     [
+      ...(opts.members ? [{ header: 'MEMBER', cells: [...opts.members] }] : []),
       { header: 'NAME', cells: keys.map((k) => k.name), shrink: { min: 16 } },
       { header: 'TYPE', cells: keys.map((k) => k.type) },
       { header: 'APIS', cells: keys.map((k) => formatWords(apisOf(k)) || '-') },

@@ -42,7 +42,8 @@ export async function masterKeyLocation(ctx: Context): Promise<string> {
 }
 
 /** Shared by create, clone and regenerate: a token-making command shows its token. */
-export function printCreatedKey(ctx: Context, key: WireApiKey, tokenOnly: boolean, verb = 'Created'): void {
+/** `member`: the organization member the key belongs to (`--user`), named in the success line. */
+export function printCreatedKey(ctx: Context, key: WireApiKey, tokenOnly: boolean, verb = 'Created', member?: string): void {
   if (tokenOnly) {
     printLine(ctx, key.token);
     return;
@@ -51,7 +52,7 @@ export function printCreatedKey(ctx: Context, key: WireApiKey, tokenOnly: boolea
     printJson(ctx, keyJson(key, 'full'));
     return;
   }
-  success(ctx, `${verb} API key "${key.name}"`);
+  success(ctx, `${verb} API key "${key.name}"${member === undefined ? '' : ` of ${member}`}`);
   // The one layout of a key, as `show` prints it; the token in full, since making it was the point.
   for (const line of keyDetailLines(key, key.token, colors(ctx.io.colorStdout))) printLine(ctx, line);
 }

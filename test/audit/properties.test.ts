@@ -6,15 +6,26 @@ import { spawnSync } from 'node:child_process';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  compareFindings,
   escapeField,
   fixCommand,
+  grantsId,
   identicalGrantsRule,
   runAudit,
   scanForSecrets,
   shellWord,
+  tableLines,
   tsvLines,
   type AuditKey,
 } from '../../src/audit/index.js';
+import { auditJson, auditJsonParts, auditJsonText, summarize } from '../../src/audit/report.js';
+import { auditGrants } from '../../src/audit/grants.js';
+import { cartoTimeMs } from '../../src/audit/keys.js';
+import type { WireGrant } from '../../src/api/types.js';
+import { normalizeRenderedGrants, toCreateGrants } from '../../src/grants/normalize.js';
+import { parseCartoTime } from '../../src/ui/time.js';
+import { grantSet, renderLikeServer } from '../grants/helpers.js';
+import { colors } from '../../src/ui/color.js';
 import { builtIns, key } from './helpers.js';
 
 const NOW = new Date('2026-11-30T12:00:00Z');
@@ -66,6 +77,8 @@ describe('audit properties', () => {
         const a = runAudit({ keys, now: NOW, maxAge });
         const b = runAudit({ keys: shuffled(keys, seed), now: NOW, maxAge });
         expect(b).toEqual(a);
+        // In report order: exactly what sorting every finding would give.
+        expect(a).toEqual([...a].sort(compareFindings));
       }),
     );
   });
@@ -91,7 +104,12 @@ describe('audit properties', () => {
         // A file holding some of the account's tokens (the Master key included).
         const text = picks.map((p, i) => `VAR_${i}=${secrets[p % secrets.length]}`).join('\n');
         const findings = runAudit({ keys, now: NOW, maxAge: { text: '1d', ms: 86_400_000 }, scans: [{ path: 'f', text }] });
-        const outputs = [JSON.stringify(findings), tsvLines(findings).join('\n')];
+        const summary = summarize(findings, { keys: keys.length, scanned: ['f'], deploymentRegistry: false });
+        const outputs = [
+          auditJsonText(findings, summary),
+          tsvLines(findings).join('\n'),
+          tableLines(findings, colors(false), { members: true }).join('\n'),
+        ];
         for (const out of outputs) for (const secret of secrets) expect(out).not.toContain(secret);
         // One finding per line that holds a secret: all of them were found.
         expect(findings.filter((f) => f.file !== null).length).toBe(picks.length);
@@ -145,5 +163,77 @@ describe('audit properties', () => {
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout.split('\0').slice(0, -1)).toEqual(names);
     for (const n of names) expect(shellWord(n)).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
+  });
+
+  it('auditGrants is normalizeRenderedGrants(…).grants, for what CARTO renders and for anything odd', () => {
+    const word = (values: string[]) => fc.constantFrom(...values);
+    const odd: fc.Arbitrary<WireGrant[]> = fc
+      .array(
+        fc.oneof(
+          fc.record({ type: fc.constant('apis' as const), apis: fc.array(word(['sql', 'maps', 'do', 'bogus']), { maxLength: 4 }) }),
+          fc.record({
+            type: fc.constant('database' as const),
+            tables: fc.array(
+              fc.record({
+                schema: word(['public', 'b']),
+                name: word(['t', 'u', 'v']),
+                owner: fc.boolean(),
+                permissions: fc.array(word(['select', 'insert', 'update', 'delete', 'truncate', 'references', 'trigger', 'bogus']), { maxLength: 5 }),
+              }),
+              { maxLength: 4 },
+            ),
+            schemas: fc.array(fc.record({ name: word(['public', 'b']), permissions: fc.array(word(['usage', 'create', 'bogus']), { maxLength: 3 }) }), { maxLength: 3 }),
+          }),
+          fc.record({ type: fc.constant('dataservices' as const), services: fc.array(word(['geocoding', 'routing', 'bogus']), { maxLength: 3 }) }),
+          fc.record({ type: fc.constant('data-observatory' as const), datasets: fc.array(word(['x', 'y', 'a.b']), { maxLength: 3 }) }),
+        ),
+        { maxLength: 5 },
+      )
+      .map((gs) => gs as WireGrant[]);
+    const rendered = grantSet.map((set) => renderLikeServer(toCreateGrants(set)));
+    fc.assert(
+      fc.property(fc.oneof(odd, rendered), (grants) => {
+        expect(auditGrants(grants)).toEqual(normalizeRenderedGrants(grants).grants);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('cartoTimeMs is parseCartoTime(…)?.getTime(), on valid and invalid times alike', () => {
+    const two = (max: number) => fc.integer({ min: 0, max }).map((n) => String(n).padStart(2, '0'));
+    const stamp = fc
+      .tuple(fc.integer({ min: 0, max: 9999 }), two(14), two(32), two(25), two(61), two(61), fc.constantFrom(' +0000', ' UTC', '', 'Z', ' +0100'))
+      .map(([y, mo, d, h, mi, se, zone]) => `${String(y).padStart(4, '0')}-${mo}-${d} ${h}:${mi}:${se}${zone}`);
+    fc.assert(
+      fc.property(fc.oneof(stamp, fc.string({ maxLength: 30 })), (s) => {
+        expect(cartoTimeMs(s)).toBe(parseCartoTime(s)?.getTime());
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('auditJsonText is JSON.stringify of the document, indented by two', () => {
+    fc.assert(
+      fc.property(account, fc.string({ maxLength: 20 }), fc.array(fc.string({ unit: 'binary', maxLength: 10 }), { maxLength: 3 }), (keys, text, paths) => {
+        const scans = paths.map((path, i) => ({ path, text: i === 0 ? `${text} ${keys[0]!.token}` : text }));
+        const findings = runAudit({ keys, now: NOW, scans });
+        const summary = summarize(findings, { keys: keys.length, failOn: 'low', scanned: paths, deploymentRegistry: false });
+        const expected = JSON.stringify(auditJson(findings, summary), null, 2);
+        expect(auditJsonText(findings, summary)).toBe(expected);
+        for (const batch of [1, 2, 3]) expect([...auditJsonParts(findings, summary, batch)].join('')).toBe(expected);
+        expect(auditJsonText([], summary)).toBe(JSON.stringify(auditJson([], summary), null, 2));
+      }),
+      { numRuns: 50 },
+    );
+  });
+
+  it('grantsId tells grant sets apart exactly when they differ', () => {
+    const near = grantSet.chain((g) => fc.tuple(fc.constant(g), fc.oneof(grantSet, fc.constant(structuredClone(g)), fc.constant({ ...g, tableMetadata: !g.tableMetadata }))));
+    fc.assert(
+      fc.property(near, ([a, b]) => {
+        expect(grantsId(a) === grantsId(b)).toBe(JSON.stringify(a) === JSON.stringify(b));
+      }),
+      { numRuns: 300 },
+    );
   });
 });

@@ -9,6 +9,9 @@ import {
   schemaCreateRule,
   secretsInFilesRule,
   tableWriteRule,
+  RULE_IDS,
+  RULE_SEVERITY,
+  severityRank,
   type AuditInput,
 } from '../../src/audit/index.js';
 import { fingerprint } from '../../src/config/settings.js';
@@ -218,5 +221,12 @@ describe('runAudit', () => {
     ]);
     expect(findings[0]!.fix).toBe('carto-keys rotate a-writer --profile acme --remove-table public.t:insert --delete-old');
     expect(findings[2]!.fix).toBe(`carto-keys rotate 'bob'\\''s key' --profile acme --user bob --remove-schema bob --delete-old`);
+  });
+});
+
+describe('rule ids', () => {
+  it('are listed most severe first, which is the order of the report', () => {
+    const ranks = RULE_IDS.map((id) => severityRank(RULE_SEVERITY[id]));
+    expect(ranks).toEqual([...ranks].sort((a, b) => b - a));
   });
 });

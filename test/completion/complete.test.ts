@@ -257,3 +257,31 @@ describe('failures are silent', () => {
     expect(await ask(['show', '--nosuch', 'ap'])).toMatchObject({ code: 0, values: ['app'] });
   });
 });
+
+describe('organization members (--user)', () => {
+  const writeList = (file: string, names: string[]) => home.writeRaw(join(home.cacheDir, file), JSON.stringify({ names }));
+
+  it("completes key names from the member's own cache after --user, for every command that names a key", async () => {
+    writeList('names-default@bob.json', ['bob-dashboard', 'bob-etl']);
+    for (const cmd of ['show', 'revoke', 'regenerate', 'clone', 'rotate']) {
+      expect(await values(cmd, '--user', 'bob', 'bob-'), cmd).toEqual(['bob-dashboard', 'bob-etl']);
+      expect(await values(cmd, '--user=bob', 'bob-d'), cmd).toEqual(['bob-dashboard']);
+    }
+    // Without --user: the profile's own names.
+    expect(await values('show', 'bob-')).toEqual([]);
+    expect(await values('show', 'ap')).toEqual(['app']);
+  });
+
+  it('completes the value of --user from the members the profile has seen, but not login --user', async () => {
+    writeList('members-default.json', ['alice', 'bob', 'dave', 'olivia']);
+    expect(await values('list', '--user', '')).toEqual(['alice', 'bob', 'dave', 'olivia']);
+    expect(await values('create', '--user', 'd')).toEqual(['dave']);
+    expect(await values('login', '--user', '')).toEqual([]);
+  });
+
+  it('never reads outside the cache folder for a typed member name', async () => {
+    writeList('names-default@bob.json', ['bob-dashboard']);
+    expect(await values('show', '--user', '../bob', '')).toEqual([]);
+    expect(await values('show', '--user', 'Bob', '')).toEqual([]);
+  });
+});
