@@ -1,5 +1,4 @@
 import { existsSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
 import { Command } from 'commander';
 import type { Context } from '../context.js';
 import { requireCredentials } from '../config/settings.js';
@@ -64,11 +63,7 @@ export async function exportRun(ctx: Context, opts: ExportOptions): Promise<void
 /** Without --force the file is created exclusively (never overwritten); with it, replaced atomically. */
 async function writeKeyFile(path: string, text: string, force: boolean): Promise<void> {
   try {
-    if (!force) {
-      await writeFile(path, text, { flag: 'wx', mode: 0o644 });
-      return;
-    }
-    writeFileAtomic(path, text, { mode: 0o644 });
+    writeFileAtomic(path, text, { mode: 0o644, exclusive: !force });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'EEXIST') throw new UsageError(`${path} already exists.`, { hint: 'Pass --force to overwrite it.' });

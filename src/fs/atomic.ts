@@ -10,12 +10,14 @@
 // - It is flushed (fsync) before the rename, and the folder after it (best effort).
 // - rename() replaces the directory entry: a symlink planted at `path` is replaced, never written
 //   through. Callers that mean to write through a link (env files) resolve it first, on purpose.
+// - `exclusive`: never replace anything: the finished file is hard-linked into place, which fails
+//   with EEXIST if `path` exists (a file, a link, anything), so no reader sees it half-written either.
 
-import { closeSync, fchmodSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fchmodSync, fsyncSync, linkSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 
-export function writeFileAtomic(path: string, data: string | Uint8Array, opts: { mode: number }): void {
+export function writeFileAtomic(path: string, data: string | Uint8Array, opts: { mode: number; exclusive?: boolean }): void {
   const dir = dirname(path);
   const tmp = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
   const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
@@ -28,7 +30,12 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, opts: {
     } finally {
       closeSync(fd);
     }
-    renameSync(tmp, path);
+    if (opts.exclusive) {
+      linkSync(tmp, path);
+      rmSync(tmp);
+    } else {
+      renameSync(tmp, path);
+    }
   } catch (err) {
     try {
       rmSync(tmp, { force: true });

@@ -6,7 +6,8 @@ import type { ApiClient } from '../api/client.js';
 import type { WireApiKey } from '../api/types.js';
 import { UsageError } from '../errors.js';
 import type { KeyFile } from './model.js';
-import { KEY_FILE_ERROR, parseKeyFile } from './parse.js';
+import { fastYaml } from './fast-yaml.js';
+import { KEY_FILE_ERROR, parseKeyTree } from './validate.js';
 import { planKeys, type Plan } from './plan.js';
 
 export interface LoadedFile {
@@ -29,7 +30,10 @@ export async function readKeyFile(path: string, defaultSchema: string): Promise<
     }
     throw new UsageError(`Cannot read ${path}: ${code ?? String(err)}.`, { code: KEY_FILE_ERROR });
   }
-  return { file: parseKeyFile(text, { path, defaultSchema }), text };
+  // The full YAML parser is loaded only for a file the fast reader of export's plain form declines.
+  const fast = fastYaml(text);
+  const read = fast !== undefined ? () => fast : (await import('./yaml-tree.js')).yamlReader(text);
+  return { file: parseKeyTree(text, { path, defaultSchema }, read), text };
 }
 
 /**
@@ -37,14 +41,16 @@ export async function readKeyFile(path: string, defaultSchema: string): Promise<
  * file holding a live token (or the Master key) is refused, with its position and never the token.
  */
 export function refuseLiveTokens(loaded: LoadedFile, keys: readonly WireApiKey[], masterKey: string | undefined): void {
-  const secrets = [...keys.filter((k) => k.type !== 'default').map((k) => k.token), ...(masterKey ? [masterKey] : [])].filter((t) => t.length >= 8);
-  for (const secret of secrets) {
-    const at = loaded.text.indexOf(secret);
-    if (at < 0) continue;
-    const before = loaded.text.slice(0, at);
+  const secrets = new Map<string, WireApiKey | undefined>();
+  for (const k of keys) if (k.type !== 'default' && k.token.length >= 8) secrets.set(k.token, k);
+  if (masterKey !== undefined && masterKey.length >= 8) secrets.set(masterKey, undefined);
+  // One pass over the words of the file (tokens are [A-Za-z0-9_-] words), not one search per key.
+  for (const m of loaded.text.matchAll(/[A-Za-z0-9_-]{8,}/g)) {
+    if (!secrets.has(m[0])) continue;
+    const which = secrets.get(m[0]);
+    const before = loaded.text.slice(0, m.index);
     const line = before.split('\n').length;
-    const col = at - before.lastIndexOf('\n');
-    const which = keys.find((k) => k.token === secret);
+    const col = m.index - before.lastIndexOf('\n');
     throw new UsageError(`${loaded.file.path}:${line}:${col}: this is the token of ${which ? `the API key "${which.name}"` : 'the Master key'}. carto-keys.yaml never holds tokens.`, {
       code: KEY_FILE_ERROR,
       hint: 'Remove it, and rotate that key if the file was shared or committed.',

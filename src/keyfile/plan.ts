@@ -74,9 +74,21 @@ export interface PlanOptions {
   prune?: boolean;
 }
 
-export function liveKeyOf(k: WireApiKey): LiveKey {
-  const { grants, dropped } = normalizeRenderedGrants(k.grants);
-  return { name: k.name, createdAt: parseCartoTime(k.created_at)?.toISOString() ?? null, grants, dropped };
+type Normalized = ReturnType<typeof normalizeRenderedGrants>;
+
+/**
+ * A live key in the planner's terms. `cache`: keys with the same rendered grants (a thousand keys
+ * share a few dozen shapes) are normalized once; the results are never modified, so they are shared.
+ */
+export function liveKeyOf(k: WireApiKey, cache?: Map<string, Normalized>): LiveKey {
+  let normalized: Normalized | undefined;
+  if (cache === undefined) normalized = normalizeRenderedGrants(k.grants);
+  else {
+    const shape = JSON.stringify(k.grants);
+    normalized = cache.get(shape);
+    if (normalized === undefined) cache.set(shape, (normalized = normalizeRenderedGrants(k.grants)));
+  }
+  return { name: k.name, createdAt: parseCartoTime(k.created_at)?.toISOString() ?? null, grants: normalized.grants, dropped: normalized.dropped };
 }
 
 /** Per-item differences with paths, for --json (diffGrants groups permissions for people). */
@@ -105,6 +117,17 @@ export function grantChanges(before: GrantSet, after: GrantSet): GrantChange[] {
 }
 
 const DAY = 86_400_000;
+
+/** Both sides are canonical (the parser and liveKeyOf make them so): equal text, equal grants. */
+const texts = new WeakMap<GrantSet, string>();
+function sameGrants(a: GrantSet, b: GrantSet): boolean {
+  const text = (g: GrantSet): string => {
+    let t = texts.get(g);
+    if (t === undefined) texts.set(g, (t = JSON.stringify(g)));
+    return t;
+  };
+  return a === b || text(a) === text(b);
+}
 
 function age(createdAt: string | null, now: Date): number | undefined {
   return createdAt === null ? undefined : now.getTime() - Date.parse(createdAt);
@@ -142,8 +165,10 @@ export function planKeys(entries: readonly KeyEntry[], keys: readonly WireApiKey
   }
 
   const planned: PlannedKey[] = [];
+  const shapes = new Map<string, Normalized>();
+  const live_ = (k: WireApiKey): LiveKey => liveKeyOf(k, shapes);
   for (const e of entries) {
-    const live = matched.get(e.name)!.map(liveKeyOf);
+    const live = matched.get(e.name)!.map(live_);
     const base: PlannedKey = { action: 'none', name: e.name, entry: e, live, diff: [], changes: [], reasons: [] };
     if (live.length === 0) {
       planned.push({ ...base, action: 'create', to: e.name, reasons: ['no live key has this name or a rotated name of it'] });
@@ -151,7 +176,7 @@ export function planKeys(entries: readonly KeyEntry[], keys: readonly WireApiKey
     }
     if (live.length > 1) {
       const reasons = live.map((k) => {
-        const same = diffGrants(k.grants, e.grants).length === 0;
+        const same = sameGrants(k.grants, e.grants);
         const shared = contested.get(k.name);
         return `live key "${k.name}"${k.createdAt ? ` (created ${k.createdAt.slice(0, 10)})` : ''} ${same ? 'grants what the file declares' : 'grants something else'}${shared ? `; it could also belong to ${shared.filter((n) => n !== e.name).map((n) => `"${n}"`).join(', ')}` : ''}`;
       });
@@ -164,7 +189,7 @@ export function planKeys(entries: readonly KeyEntry[], keys: readonly WireApiKey
       planned.push({ ...base, action: 'ambiguous', reasons: [`live key "${k.name}" could be the rotated successor of ${shared.map((n) => `"${n}"`).join(' or ')}`] });
       continue;
     }
-    const diff = diffGrants(k.grants, e.grants);
+    const diff = sameGrants(k.grants, e.grants) ? [] : diffGrants(k.grants, e.grants);
     if (diff.length > 0) {
       const to = rotationName(k.name, now, taken);
       taken.add(to);
@@ -185,7 +210,7 @@ export function planKeys(entries: readonly KeyEntry[], keys: readonly WireApiKey
   }
   for (const k of regular) {
     if (!claimed.has(k.name)) {
-      planned.push({ action: 'unmanaged', name: k.name, live: [liveKeyOf(k)], diff: [], changes: [], reasons: [opts.prune ? 'a live regular key that the file does not declare: --prune deletes it' : 'a live regular key that the file does not declare (apply --prune would delete it)'] });
+      planned.push({ action: 'unmanaged', name: k.name, live: [live_(k)], diff: [], changes: [], reasons: [opts.prune ? 'a live regular key that the file does not declare: --prune deletes it' : 'a live regular key that the file does not declare (apply --prune would delete it)'] });
     }
   }
   const count = (a: PlanAction): number => planned.filter((p) => p.action === a).length;

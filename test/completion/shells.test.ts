@@ -3,7 +3,7 @@
 // A missing shell skips its suite locally, with the reason in the suite name; under CI=true it
 // fails instead, so CI never passes by skipping (.ci/run installs the shells).
 
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,10 +24,10 @@ function missing(shell: string): string | undefined {
 }
 
 function shellSuite(title: string, reason: string | undefined, body: () => void): void {
-  if (reason === undefined) describe(title, body);
+  if (reason === undefined) describe.concurrent(title, body);
   else if (CI) {
     describe(title, () => {
-      it('has its shell installed', () => {
+      it('has its shell installed', async () => {
         throw new Error(`${reason}: CI must install it (see .ci/run)`);
       });
     });
@@ -54,10 +54,14 @@ beforeAll(() => {
 });
 afterAll(() => home.cleanup());
 
-function runShell(command: string, args: string[], extraEnv: Record<string, string> = {}): string {
-  const r = spawnSync(command, args, { env: { ...env, ...extraEnv }, encoding: 'utf8', timeout: 30_000 });
-  if (r.status !== 0) throw new Error(`${command} exited ${r.status}: ${r.stderr}`);
-  return r.stdout;
+/** The shell's stdout; asynchronous, so the cases of a suite run at once (each waits on its shell). */
+function runShell(command: string, args: string[], extraEnv: Record<string, string> = {}): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(command, args, { env: { ...env, ...extraEnv }, encoding: 'utf8', timeout: 30_000 }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`${command} exited ${err.code ?? err.signal}: ${stderr}`));
+      else resolve(stdout);
+    });
+  });
 }
 
 /** COMP_WORDS as readline splits a line: at blanks, and around runs of = : @ (COMP_WORDBREAKS). */
@@ -104,8 +108,8 @@ COMP_CWORD=$((\${#COMP_WORDS[@]} - 1))
 printf '%s\\n' "\${COMPREPLY[@]}"
 `;
 
-function bashComplete(line: string, bashCompletion: string | undefined): string[] {
-  const out = runShell('bash', ['--norc', '--noprofile', '-c', BASH_DRIVER, 'bash', ...bashWords(line)], {
+async function bashComplete(line: string, bashCompletion: string | undefined): Promise<string[]> {
+  const out = await runShell('bash', ['--norc', '--noprofile', '-c', BASH_DRIVER, 'bash', ...bashWords(line)], {
     CK_SCRIPT: join(SCRIPTS, 'carto-keys.bash'),
     CK_LINE: line,
     CK_BASH_COMPLETION: bashCompletion ?? '',
@@ -120,43 +124,43 @@ for (const variant of ['with bash-completion', 'without bash-completion'] as con
   const withBc = variant === 'with bash-completion';
   const reason = missing('bash') ?? (withBc && !BASH_COMPLETION ? 'bash-completion is not installed' : undefined);
   shellSuite(`bash ${variant}`, reason, () => {
-    const complete = (line: string) => sorted(bashComplete(line, withBc ? BASH_COMPLETION : undefined));
+    const complete = async (line: string) => sorted(await bashComplete(line, withBc ? BASH_COMPLETION : undefined));
 
-    it('carto-keys re<TAB>', () => expect(complete('carto-keys re')).toEqual(['regenerate', 'revoke']));
-    it('carto-keys create --api <TAB>', () => expect(complete('carto-keys create --api ')).toEqual(['do', 'maps', 'sql']));
-    it('carto-keys show <TAB>: names escaped for bash', () => {
-      expect(complete('carto-keys show ')).toEqual(sorted(['Default\\ public', 'Master', 'Deforestation\\ map', 'app', 'etl-2024']));
+    it('carto-keys re<TAB>', async () => expect(await complete('carto-keys re')).toEqual(['regenerate', 'revoke']));
+    it('carto-keys create --api <TAB>', async () => expect(await complete('carto-keys create --api ')).toEqual(['do', 'maps', 'sql']));
+    it('carto-keys show <TAB>: names escaped for bash', async () => {
+      expect(await complete('carto-keys show ')).toEqual(sorted(['Default\\ public', 'Master', 'Deforestation\\ map', 'app', 'etl-2024']));
     });
-    it('carto-keys revoke Def<TAB> → Deforestation\\ map (never Default public)', () => {
-      expect(complete('carto-keys revoke Def')).toEqual(['Deforestation\\ map']);
+    it('carto-keys revoke Def<TAB> → Deforestation\\ map (never Default public)', async () => {
+      expect(await complete('carto-keys revoke Def')).toEqual(['Deforestation\\ map']);
     });
-    it('carto-keys completion <TAB>', () => expect(complete('carto-keys completion ')).toEqual(['bash', 'fish', 'zsh']));
+    it('carto-keys completion <TAB>', async () => expect(await complete('carto-keys completion ')).toEqual(['bash', 'fish', 'zsh']));
 
-    it('after a comma, and after the colon bash breaks words at', () => {
-      expect(complete('carto-keys create --api sql,')).toEqual(['sql,do', 'sql,maps']);
+    it('after a comma, and after the colon bash breaks words at', async () => {
+      expect(await complete('carto-keys create --api sql,')).toEqual(['sql,do', 'sql,maps']);
       // bash replaces only the text after ":", so only the permission is offered.
-      expect(complete('carto-keys create --table t:s')).toEqual(['select']);
-      expect(complete('carto-keys create --table=public.t:select,i')).toEqual(['select,insert']);
+      expect(await complete('carto-keys create --table t:s')).toEqual(['select']);
+      expect(await complete('carto-keys create --table=public.t:select,i')).toEqual(['select,insert']);
     });
-    it('inside an open quote the name is left for readline to quote', () => {
-      expect(complete("carto-keys show 'Defo")).toEqual(['Deforestation map']);
+    it('inside an open quote the name is left for readline to quote', async () => {
+      expect(await complete("carto-keys show 'Defo")).toEqual(['Deforestation map']);
     });
-    it('an escaped space in the typed word', () => {
-      expect(complete('carto-keys show Default\\ p')).toEqual(['Default\\ public']);
+    it('an escaped space in the typed word', async () => {
+      expect(await complete('carto-keys show Default\\ p')).toEqual(['Default\\ public']);
     });
-    it('the names of the profile given by --profile', () => {
-      expect(complete('carto-keys --profile acme show ')).toEqual(['acme-etl', 'acme-web']);
+    it('the names of the profile given by --profile', async () => {
+      expect(await complete('carto-keys --profile acme show ')).toEqual(['acme-etl', 'acme-web']);
     });
-    it('file names for --grants-file', () => {
-      expect(complete(`carto-keys create --grants-file ${home.dir}/files/gr`)).toEqual([`${home.dir}/files/grants.json`]);
+    it('file names for --grants-file', async () => {
+      expect(await complete(`carto-keys create --grants-file ${home.dir}/files/gr`)).toEqual([`${home.dir}/files/grants.json`]);
     });
   });
 }
 
 shellSuite('zsh', missing('zsh'), () => {
   /** Offered matches (as zsh would insert them) and the line after one TAB. */
-  function complete(line: string): { candidates: string[]; buffer: string } {
-    const out = runShell('zsh', ['-f', join(ROOT, 'test', 'completion', 'zsh-capture.zsh'), SCRIPTS, line]);
+  async function complete(line: string): Promise<{ candidates: string[]; buffer: string }> {
+    const out = await runShell('zsh', ['-f', join(ROOT, 'test', 'completion', 'zsh-capture.zsh'), SCRIPTS, line]);
     const lines = out.split('\n');
     return {
       candidates: sorted(lines.filter((l) => l.startsWith('candidate:')).map((l) => l.slice('candidate:'.length))),
@@ -164,24 +168,24 @@ shellSuite('zsh', missing('zsh'), () => {
     };
   }
 
-  it('carto-keys re<TAB>', () => expect(complete('carto-keys re').candidates).toEqual(['regenerate', 'revoke']));
-  it('carto-keys create --api <TAB>', () => expect(complete('carto-keys create --api ').candidates).toEqual(['do', 'maps', 'sql']));
-  it('carto-keys show <TAB>', () => {
-    expect(complete('carto-keys show ').candidates).toEqual(sorted(['Default\\ public', 'Master', 'Deforestation\\ map', 'app', 'etl-2024']));
+  it('carto-keys re<TAB>', async () => expect((await complete('carto-keys re')).candidates).toEqual(['regenerate', 'revoke']));
+  it('carto-keys create --api <TAB>', async () => expect((await complete('carto-keys create --api ')).candidates).toEqual(['do', 'maps', 'sql']));
+  it('carto-keys show <TAB>', async () => {
+    expect((await complete('carto-keys show ')).candidates).toEqual(sorted(['Default\\ public', 'Master', 'Deforestation\\ map', 'app', 'etl-2024']));
   });
-  it('carto-keys revoke Def<TAB> inserts Deforestation\\ map', () => {
-    expect(complete('carto-keys revoke Def')).toEqual({ candidates: ['Deforestation\\ map'], buffer: 'carto-keys revoke Deforestation\\ map ' });
+  it('carto-keys revoke Def<TAB> inserts Deforestation\\ map', async () => {
+    expect(await complete('carto-keys revoke Def')).toEqual({ candidates: ['Deforestation\\ map'], buffer: 'carto-keys revoke Deforestation\\ map ' });
   });
-  it('carto-keys completion <TAB>', () => expect(complete('carto-keys completion ').candidates).toEqual(['bash', 'fish', 'zsh']));
-  it('permissions after the colon; a name inside quotes', () => {
-    expect(complete('carto-keys create --table t:ins').buffer).toBe('carto-keys create --table t:insert ');
-    expect(complete("carto-keys show 'Defo").buffer).toBe("carto-keys show 'Deforestation map' ");
+  it('carto-keys completion <TAB>', async () => expect((await complete('carto-keys completion ')).candidates).toEqual(['bash', 'fish', 'zsh']));
+  it('permissions after the colon; a name inside quotes', async () => {
+    expect((await complete('carto-keys create --table t:ins')).buffer).toBe('carto-keys create --table t:insert ');
+    expect((await complete("carto-keys show 'Defo")).buffer).toBe("carto-keys show 'Deforestation map' ");
   });
 });
 
 shellSuite('fish', missing('fish'), () => {
-  function complete(line: string): string[] {
-    const out = runShell('fish', ['--no-config', '-c', 'source $CK_SCRIPT; complete -C $CK_LINE'], {
+  async function complete(line: string): Promise<string[]> {
+    const out = await runShell('fish', ['--no-config', '-c', 'source $CK_SCRIPT; complete -C $CK_LINE'], {
       CK_SCRIPT: join(SCRIPTS, 'carto-keys.fish'),
       CK_LINE: line,
     });
@@ -189,16 +193,16 @@ shellSuite('fish', missing('fish'), () => {
     return sorted(out.split('\n').filter(Boolean).map((l) => l.split('\t')[0]!));
   }
 
-  it('carto-keys re<TAB>', () => expect(complete('carto-keys re')).toEqual(['regenerate', 'revoke']));
-  it('carto-keys create --api <TAB>', () => expect(complete('carto-keys create --api ')).toEqual(['do', 'maps', 'sql']));
-  it('carto-keys show <TAB>', () => {
-    expect(complete('carto-keys show ')).toEqual(sorted(['Default public', 'Master', 'Deforestation map', 'app', 'etl-2024']));
+  it('carto-keys re<TAB>', async () => expect(await complete('carto-keys re')).toEqual(['regenerate', 'revoke']));
+  it('carto-keys create --api <TAB>', async () => expect(await complete('carto-keys create --api ')).toEqual(['do', 'maps', 'sql']));
+  it('carto-keys show <TAB>', async () => {
+    expect(await complete('carto-keys show ')).toEqual(sorted(['Default public', 'Master', 'Deforestation map', 'app', 'etl-2024']));
   });
-  it('carto-keys revoke Def<TAB>', () => expect(complete('carto-keys revoke Def')).toEqual(['Deforestation map']));
-  it('carto-keys completion <TAB>', () => expect(complete('carto-keys completion ')).toEqual(['bash', 'fish', 'zsh']));
-  it('after a comma; an escaped space; file names', () => {
-    expect(complete('carto-keys create --api sql,')).toEqual(['sql,do', 'sql,maps']);
-    expect(complete('carto-keys show Default\\ p')).toEqual(['Default public']);
-    expect(complete(`carto-keys create --grants-file ${home.dir}/files/gr`)).toEqual([`${home.dir}/files/grants.json`]);
+  it('carto-keys revoke Def<TAB>', async () => expect(await complete('carto-keys revoke Def')).toEqual(['Deforestation map']));
+  it('carto-keys completion <TAB>', async () => expect(await complete('carto-keys completion ')).toEqual(['bash', 'fish', 'zsh']));
+  it('after a comma; an escaped space; file names', async () => {
+    expect(await complete('carto-keys create --api sql,')).toEqual(['sql,do', 'sql,maps']);
+    expect(await complete('carto-keys show Default\\ p')).toEqual(['Default public']);
+    expect(await complete(`carto-keys create --grants-file ${home.dir}/files/gr`)).toEqual([`${home.dir}/files/grants.json`]);
   });
 });

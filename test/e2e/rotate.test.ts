@@ -3,75 +3,77 @@
 // can hold a request. A fresh server and HOME per test, credentials from the environment only (a CI job).
 import { chmodSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { cli, tempHome, type Home } from '../helpers/e2e.js';
-import { serveInProcess, type InProcessSandbox } from '../helpers/served.js';
+import { describe, expect, it } from 'vitest';
+import { cli, tempHome } from '../helpers/e2e.js';
+import { serveInProcess } from '../helpers/served.js';
 
-let sb: InProcessSandbox;
-let home: Home;
+/** A fresh server and HOME for one test (removed when it ends), and the helpers that use them. */
+async function world(onTestFinished: (fn: () => Promise<void>) => void) {
+  const sb = await serveInProcess();
+  const home = tempHome();
+  onTestFinished(async () => {
+    await sb.stop();
+    home.cleanup();
+  });
 
-beforeEach(async () => {
-  sb = await serveInProcess();
-  home = tempHome();
-});
-afterEach(async () => {
-  await sb.stop();
-  home.cleanup();
-});
+  const env = () => ({ ...home.env, CARTO_KEYS_BASE_URL: sb.baseUrl, CARTO_KEYS_MASTER_KEY: sb.masterKey });
+  const ck = (args: string[], extra: Record<string, string> = {}) => cli(args, { env: { ...env(), ...extra } });
 
-const env = () => ({ ...home.env, CARTO_KEYS_BASE_URL: sb.baseUrl, CARTO_KEYS_MASTER_KEY: sb.masterKey });
-const ck = (args: string[], extra: Record<string, string> = {}) => cli(args, { env: { ...env(), ...extra } });
+  async function names(): Promise<string[]> {
+    const r = await ck(['list', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    return (JSON.parse(r.stdout) as { name: string }[]).map((k) => k.name);
+  }
 
-async function names(): Promise<string[]> {
-  const r = await ck(['list', '--json']);
-  expect(r.code, r.stderr).toBe(0);
-  return (JSON.parse(r.stdout) as { name: string }[]).map((k) => k.name);
+  async function tokenOf(name: string): Promise<string> {
+    const r = await ck(['show', name, '--token']);
+    expect(r.code, r.stderr).toBe(0);
+    return r.stdout.trim();
+  }
+
+  /** What the Auth API says a token is: its own key, listed with it. */
+  async function whoIs(token: string): Promise<{ status: number; name?: string }> {
+    const res = await fetch(`${sb.baseUrl}/api/v3/api_keys`, { headers: { Authorization: `Basic ${Buffer.from(`demo:${token}`).toString('base64')}` } });
+    if (res.status !== 200) return { status: res.status };
+    return { status: 200, name: ((await res.json()) as { result: { name: string }[] }).result[0]?.name };
+  }
+
+  async function addFaults(faults: unknown[]): Promise<void> {
+    const res = await fetch(`${new URL(sb.baseUrl).origin}/__sandbox/faults`, { method: 'POST', body: JSON.stringify(faults) });
+    expect(res.status).toBe(200);
+  }
+
+  async function createApp(): Promise<string> {
+    const r = await ck(['create', '--name', 'app', '--api', 'sql,maps', '--table', 'liked_cities:select,insert']);
+    expect(r.code, r.stderr).toBe(0);
+    return tokenOf('app');
+  }
+
+  const journalDir = () => join(home.dir, '.config', 'carto-keys', 'rotations');
+  const journals = () => (existsSync(journalDir()) ? readdirSync(journalDir()).filter((n) => n.endsWith('.json')) : []);
+
+  function newKeyName(all: string[]): string {
+    const made = all.filter((n) => /^app-r\d{8}/.test(n));
+    expect(made).toHaveLength(1);
+    return made[0]!;
+  }
+
+  /** A deploy command that records what it got: its stdin and environment, one line per run. */
+  function recorder(): { cmd: string; runs(): string[] } {
+    const log = join(home.dir, 'deploy.log');
+    return {
+      cmd: `printf '%s|%s|%s\\n' "$(cat)" "$CARTO_API_KEY" "$CARTO_API_KEY_NAME" >> ${log}; echo deployed by the command`,
+      runs: () => (existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n') : []),
+    };
+  }
+
+  return { sb, home, ck, names, tokenOf, whoIs, addFaults, createApp, journalDir, journals, newKeyName, recorder };
 }
 
-async function tokenOf(name: string): Promise<string> {
-  const r = await ck(['show', name, '--token']);
-  expect(r.code, r.stderr).toBe(0);
-  return r.stdout.trim();
-}
-
-/** What the Auth API says a token is: its own key, listed with it. */
-async function whoIs(token: string): Promise<{ status: number; name?: string }> {
-  const res = await fetch(`${sb.baseUrl}/api/v3/api_keys`, { headers: { Authorization: `Basic ${Buffer.from(`demo:${token}`).toString('base64')}` } });
-  if (res.status !== 200) return { status: res.status };
-  return { status: 200, name: ((await res.json()) as { result: { name: string }[] }).result[0]?.name };
-}
-
-async function addFaults(faults: unknown[]): Promise<void> {
-  const res = await fetch(`${new URL(sb.baseUrl).origin}/__sandbox/faults`, { method: 'POST', body: JSON.stringify(faults) });
-  expect(res.status).toBe(200);
-}
-
-async function createApp(): Promise<string> {
-  const r = await ck(['create', '--name', 'app', '--api', 'sql,maps', '--table', 'liked_cities:select,insert']);
-  expect(r.code, r.stderr).toBe(0);
-  return tokenOf('app');
-}
-
-const journalDir = () => join(home.dir, '.config', 'carto-keys', 'rotations');
-const journals = () => (existsSync(journalDir()) ? readdirSync(journalDir()).filter((n) => n.endsWith('.json')) : []);
-
-function newKeyName(all: string[]): string {
-  const made = all.filter((n) => /^app-r\d{8}/.test(n));
-  expect(made).toHaveLength(1);
-  return made[0]!;
-}
-
-/** A deploy command that records what it got: its stdin and environment, one line per run. */
-function recorder(): { cmd: string; runs(): string[] } {
-  const log = join(home.dir, 'deploy.log');
-  return {
-    cmd: `printf '%s|%s|%s\\n' "$(cat)" "$CARTO_API_KEY" "$CARTO_API_KEY_NAME" >> ${log}; echo deployed by the command`,
-    runs: () => (existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n') : []),
-  };
-}
-
-describe('rotate (built binary, CI)', () => {
-  it('rotates with an env file and a deploy command: file kept but for the token, command got it on stdin and env, old key gone, new key works', async () => {
+// Concurrent: each test has its own server and HOME (cleaned up by the test's own onTestFinished).
+describe.concurrent('rotate (built binary, CI)', () => {
+  it('rotates with an env file and a deploy command: file kept but for the token, command got it on stdin and env, old key gone, new key works', async ({ onTestFinished }) => {
+    const { home, ck, names, tokenOf, whoIs, createApp, journals, newKeyName, recorder } = await world(onTestFinished);
     const oldToken = await createApp();
     const file = join(home.dir, 'app.env');
     writeFileSync(file, '# production\nDATABASE_URL=postgres://db/app\nexport CARTO_API_KEY=stale\nPORT=3000\n');
@@ -106,7 +108,8 @@ describe('rotate (built binary, CI)', () => {
     expect(journals()).toEqual([]);
   });
 
-  it('a failed deploy exits 5 with the old key alive; --resume after the fix finishes', async () => {
+  it('a failed deploy exits 5 with the old key alive; --resume after the fix finishes', async ({ onTestFinished }) => {
+    const { home, ck, names, tokenOf, whoIs, createApp, journalDir, journals, newKeyName } = await world(onTestFinished);
     const oldToken = await createApp();
     const marker = join(home.dir, 'deploy-ready');
     const file = join(home.dir, '.env');
@@ -131,7 +134,8 @@ describe('rotate (built binary, CI)', () => {
     expect(journals()).toEqual([]);
   });
 
-  it('the reply to the create is lost (connection reset after the server created it): the retry recognises the key as ours', async () => {
+  it('the reply to the create is lost (connection reset after the server created it): the retry recognises the key as ours', async ({ onTestFinished }) => {
+    const { home, ck, names, addFaults, createApp } = await world(onTestFinished);
     await createApp();
     await addFaults([{ method: 'POST', path: '/api_keys/?$', kind: 'reset', when: 'after' }]);
     const r = await ck(['rotate', 'app', '--deploy-env-file', join(home.dir, '.env'), '--delete-old', '--yes']);
@@ -139,7 +143,8 @@ describe('rotate (built binary, CI)', () => {
     expect(await names()).toHaveLength(3);
   });
 
-  it('a second rotation of the same key while the first runs is refused', async () => {
+  it('a second rotation of the same key while the first runs is refused', async ({ onTestFinished }) => {
+    const { sb, home, ck, names, createApp } = await world(onTestFinished);
     await createApp();
     // The first rotation is held at its verification (the first request with the new key's token).
     const verifying = sb.hold((r) => r.method === 'GET' && r.token !== undefined && r.token !== sb.masterKey && /\/api_keys\/?$/.test(r.pathname));

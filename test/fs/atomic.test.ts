@@ -62,6 +62,20 @@ describe('writeFileAtomic', () => {
     expect(readFileSync(join(target, 'inside'), 'utf8')).toBe('kept');
   });
 
+  it('exclusive: creates a new file, refuses (EEXIST) to replace a file or a link, and leaves no temporary file', () => {
+    const dir = fresh();
+    const file = join(dir, 'keys.yaml');
+    writeFileAtomic(file, 'one\n', { mode: 0o644, exclusive: true });
+    expect(readFileSync(file, 'utf8')).toBe('one\n');
+    expect(() => writeFileAtomic(file, 'two\n', { mode: 0o644, exclusive: true })).toThrow(/EEXIST/);
+    expect(readFileSync(file, 'utf8')).toBe('one\n');
+    if (posix) {
+      symlinkSync(join(dir, 'nowhere'), join(dir, 'link'));
+      expect(() => writeFileAtomic(join(dir, 'link'), 'x', { mode: 0o644, exclusive: true })).toThrow(/EEXIST/);
+    }
+    expect(readdirSync(dir).sort()).toEqual(posix ? ['keys.yaml', 'link'] : ['keys.yaml']);
+  });
+
   it('fails in a folder that does not exist (callers create their folders, with their modes)', () => {
     expect(() => writeFileAtomic(join(root, 'missing', 'f'), 'x', { mode: 0o600 })).toThrow(/ENOENT/);
   });

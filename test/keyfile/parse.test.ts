@@ -151,7 +151,8 @@ describe('carto-keys.yaml: properties', () => {
         expect(back.entries.map((e) => ({ name: e.name, grants: e.grants }))).toEqual(keys);
       }),
     );
-  });
+    // A hundred YAML documents: allow for a machine busy with other test files.
+  }, 120_000);
 
   it('arbitrary text fails only with a UsageError', () => {
     fc.assert(fc.property(hostileString, (text) => onlyUsageErrors(() => parse(text))));
