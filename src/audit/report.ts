@@ -15,11 +15,20 @@ export interface AuditSummary {
   maxAge: string | null;
   scanned: string[];
   deploymentRegistry: boolean;
+  /** `--all-members` only: the organization, how many members it has, and those whose keys could not be listed. */
+  organization?: { name: string; members: number; failedMembers: { member: string; code: string; message: string }[] };
 }
 
 export function summarize(
   findings: readonly Finding[],
-  opts: { keys: number; failOn?: FailOnSeverity; maxAge?: string; scanned: readonly string[]; deploymentRegistry: boolean },
+  opts: {
+    keys: number;
+    failOn?: FailOnSeverity;
+    maxAge?: string;
+    scanned: readonly string[];
+    deploymentRegistry: boolean;
+    organization?: AuditSummary['organization'];
+  },
 ): AuditSummary {
   const bySeverity = { high: 0, medium: 0, low: 0, info: 0 } as Record<Severity, number>;
   for (const f of findings) bySeverity[f.severity]++;
@@ -32,6 +41,7 @@ export function summarize(
     maxAge: opts.maxAge ?? null,
     scanned: [...opts.scanned],
     deploymentRegistry: opts.deploymentRegistry,
+    ...(opts.organization && { organization: opts.organization }),
   };
 }
 

@@ -1,7 +1,9 @@
 import { Command } from 'commander';
 import type { Context } from '../context.js';
 import type { WireApiKey } from '../api/types.js';
-import { CliError, ExitCode, UsageError } from '../errors.js';
+import { ApiError, CliError, ExitCode, UsageError, type ApiErrorKind } from '../errors.js';
+import { requireCredentials } from '../config/settings.js';
+import { listAllMembersKeys, ORG_ENV, resolveOrgName, type AllMembersKeys } from '../domain/members.js';
 import { parseDuration, type Duration } from '../domain/duration.js';
 import type { CommandKit } from '../args/kit.js';
 import {
@@ -27,6 +29,8 @@ export interface AuditOptions {
   failOn?: FailOnSeverity;
   /** `--scan` paths, de-duplicated, in the order given. */
   scan: string[];
+  /** `--all-members`: every organization member's keys; `org` from --org (else CARTO_KEYS_ORG or the base URL). */
+  allMembers?: { org?: string };
 }
 
 /** The findings were printed; only the exit code is left to say that one reached --fail-on. */
@@ -49,34 +53,53 @@ export function auditCommand(kit: CommandKit): Command {
     .option('--max-age <duration>', 'report keys created longer ago than this: 90d, 12w, 24h…', (v: string) => parseDuration(v, '--max-age'))
     .option('--fail-on <severity>', `exit ${ExitCode.findings} when a finding is at least this severe: ${FAIL_ON_SEVERITIES.join(', ')}`, parseFailOn)
     .option('--scan <files...>', 'look for the Master key or any live token in these files (env files, configs)')
-    .option('--all-members', "audit every organization member's keys")
+    .option('--all-members', "audit every organization member's keys (organization owners and admins)")
+    .option('--org <name>', `the organization, for --all-members (default: from the base URL, or ${ORG_ENV})`)
     .addHelpText(
       'after',
       `
 Rules (docs/audit.md): master-key-in-file, table-write (high); token-in-file, schema-create,
 max-age (medium); identical-grants, default-public-only, never-deployed (low).
 
-Exit codes: 0 nothing reached --fail-on (without it: always 0), ${ExitCode.findings} a finding did; 1, 2, 4 as usual.
+Exit codes: 0 nothing reached --fail-on (without it: always 0), ${ExitCode.findings} a finding did; 1, 2, 4 as usual
+(with --all-members, 1 after the report when a member's keys could not be listed).
 
 Examples:
   $ carto-keys audit
   $ carto-keys audit --max-age 90d --fail-on high        # in CI
   $ carto-keys audit --scan .env --scan config/app.yml --json
+  $ carto-keys audit --all-members --fail-on high        # every member of your organization
   $ carto-keys audit | awk -F'\\t' '$1 == "high"'          # piped: tab-separated, one finding a line`,
     )
-    .action((o: { maxAge?: Duration; failOn?: FailOnSeverity; scan?: string[]; allMembers?: boolean }) => {
-      if (o.allMembers) {
-        throw new UsageError('--all-members needs organization support, which this version of carto-keys does not have yet.', {
-          hint: 'Audit one account at a time: carto-keys --profile <member profile> audit',
-        });
-      }
+    .action((o: { maxAge?: Duration; failOn?: FailOnSeverity; scan?: string[]; allMembers?: boolean; org?: string }) => {
+      if (o.org !== undefined && !o.allMembers) throw new UsageError('--org goes with --all-members.');
       const opts: AuditOptions = {
         ...(o.maxAge !== undefined && { maxAge: o.maxAge }),
         ...(o.failOn !== undefined && { failOn: o.failOn }),
         scan: [...new Set(o.scan ?? [])],
+        ...(o.allMembers && { allMembers: o.org === undefined ? {} : { org: o.org } }),
       };
       kit.run((ctx) => auditRun(ctx, opts));
     });
+}
+
+/** The keys to audit: the account's, or every member's (those whose listing failed are kept aside). */
+async function auditedKeys(ctx: Context, opts: AuditOptions): Promise<{ keys: AuditKey[]; caller: string; all?: AllMembersKeys }> {
+  if (opts.allMembers) {
+    // Which organization is a local matter (flag, environment, base URL): known before any request.
+    const creds = requireCredentials(await ctx.settings());
+    const org = resolveOrgName(creds.baseUrl, opts.allMembers.org, ctx.env[ORG_ENV]);
+    const api = await ctx.api();
+    const all = await listAllMembersKeys(api, { org });
+    const keys = all.listed.flatMap(({ member, keys }) => keys.map((k) => auditKey(k, member.username)));
+    return { keys, caller: api.username, all };
+  }
+  const api = await ctx.api();
+  // Each page is turned into audit keys as it arrives, while the other pages are still on their way
+  // (for 10,000 keys that is a third of the work); a key seen outside a page is converted at the end.
+  const prepared = new Map<WireApiKey, AuditKey>();
+  const wire = await api.listKeys({ onPage: (_page, keys) => keys.forEach((k) => prepared.set(k, auditKey(k))) });
+  return { keys: wire.map((k) => prepared.get(k) ?? auditKey(k)), caller: api.username };
 }
 
 export async function auditRun(ctx: Context, opts: AuditOptions): Promise<void> {
@@ -86,29 +109,31 @@ export async function auditRun(ctx: Context, opts: AuditOptions): Promise<void> 
     const { readScanFile } = await import('../audit/scan-file.js');
     for (const path of opts.scan) scans.push(await readScanFile(path));
   }
-  const api = await ctx.api();
-  // Each page is turned into audit keys as it arrives, while the other pages are still on their way
-  // (for 10,000 keys that is a third of the work); a key seen outside a page is converted at the end.
-  const prepared = new Map<WireApiKey, AuditKey>();
-  const wire = await api.listKeys({ onPage: (_page, keys) => keys.forEach((k) => prepared.set(k, auditKey(k))) });
-
+  const { keys, caller, all } = await auditedKeys(ctx, opts);
   const deployments = await deploymentRegistry(ctx);
   const { profile, json } = ctx.globals;
   const findings = runAudit({
-    keys: wire.map((k) => prepared.get(k) ?? auditKey(k)),
+    keys,
     now: ctx.now(),
     ...(opts.maxAge && { maxAge: opts.maxAge }),
     ...(deployments && { deployments }),
     scans,
     ...(profile !== undefined && { profile }),
-    caller: api.username,
+    caller,
   });
   const summary = summarize(findings, {
-    keys: wire.length,
+    keys: keys.length,
     ...(opts.failOn && { failOn: opts.failOn }),
     ...(opts.maxAge && { maxAge: opts.maxAge.text }),
     scanned: scans.map((s) => s.path),
     deploymentRegistry: deployments !== undefined,
+    ...(all && {
+      organization: {
+        name: all.org,
+        members: all.members.length,
+        failedMembers: all.failed.map((f) => ({ member: f.member.username, code: f.error.code, message: f.error.message })),
+      },
+    }),
   });
 
   if (json) {
@@ -116,13 +141,24 @@ export async function auditRun(ctx: Context, opts: AuditOptions): Promise<void> 
     ctx.io.stdout.write('\n');
   }
   else if (ctx.io.stdoutIsTTY()) {
-    for (const line of tableLines(findings, colors(ctx.io.colorStdout), { members: false })) printLine(ctx, line);
+    for (const line of tableLines(findings, colors(ctx.io.colorStdout), { members: all !== undefined })) printLine(ctx, line);
     info(ctx, summaryLine(summary));
   } else {
     if (findings.length > 0) ctx.io.stdout.write(`${tsvLines(findings).join('\n')}\n`);
     info(ctx, summaryLine(summary));
   }
+  // An audit that missed a member is not a clean bill of health, whatever --fail-on says.
+  if (all && all.failed.length > 0) throw membersFailed(all);
   if (summary.failed) throw new FindingsReached();
+}
+
+function membersFailed(all: AllMembersKeys): ApiError {
+  const names = all.failed.map((f) => f.member.username);
+  const first = all.failed[0]!.error;
+  const kind: ApiErrorKind = first instanceof ApiError ? first.kind : 'http';
+  return new ApiError(kind, `Could not list the keys of ${names.length} of ${all.members.length} members (${names.join(', ')}): the audit above does not cover them.`, {
+    hint: `Try again, or look at one member: carto-keys list --user ${names[0]}`,
+  });
 }
 
 /**

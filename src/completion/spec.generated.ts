@@ -1024,7 +1024,16 @@ export const SPEC: CompletionSpec = {
             "flags": [
               "--all-members"
             ],
-            "description": "audit every organization member's keys"
+            "description": "audit every organization member's keys (organization owners and admins)"
+          },
+          {
+            "flags": [
+              "--org"
+            ],
+            "description": "the organization, for --all-members (default: from the base URL, or CARTO_KEYS_ORG)",
+            "value": {
+              "kind": "text"
+            }
           },
           {
             "flags": [

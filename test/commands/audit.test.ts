@@ -5,6 +5,10 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fingerprint } from '../../src/config/settings.js';
 import { makeKey } from '../../src/sandbox/state.js';
+import { embeddedFetch } from '../../src/api/http.js';
+import type { FetchLike } from '../../src/api/client.js';
+import { createSandboxHandler } from '../../src/sandbox/index.js';
+import { createOrgSandboxState } from '../../src/sandbox/org.js';
 import { run } from '../helpers/harness.js';
 import { MASTER, noNetwork, testSandbox } from '../helpers/sandbox-fetch.js';
 
@@ -154,7 +158,8 @@ describe('audit', () => {
       ['--fail-on', 'info'],
       ['--max-age', '90'],
       ['--max-age', '0d'],
-      ['--all-members'],
+      ['--all-members'], // the sandbox URL names no organization: which one is asked before any request
+      ['--org', 'acme'],
       ['--scan', join(dir, 'missing.env')],
       ['--scan', dir],
     ]) {
@@ -166,7 +171,8 @@ describe('audit', () => {
     const r = await run(['audit', '--fail-on', 'critical'], { env: testSandbox().env, fetch: noNetwork });
     expect(r.stderr).toContain('Valid severities: low, medium, high');
     const m = await run(['audit', '--all-members'], { env: testSandbox().env, fetch: noNetwork });
-    expect(m.stderr).toContain('--all-members needs organization support');
+    expect(m.stderr).toContain('Which organization?');
+    expect((await run(['audit', '--org', 'acme'], { env: testSandbox().env, fetch: noNetwork })).stderr).toContain('--org goes with --all-members');
   });
 
   it('--help lists the rules, the exit codes and examples', async () => {
@@ -205,5 +211,71 @@ describe('show: inheritance from the Default public key', () => {
       expect((await run(['show', name], { env: sb.env, fetch: sb.fetch })).stdout).not.toContain('public dataset');
       expect(JSON.parse((await run(['show', name, '--json'], { env: sb.env, fetch: sb.fetch })).stdout).inheritsDefaultPublic).toBe(false);
     }
+  });
+});
+
+describe('audit --all-members', () => {
+  const MASTERS: Record<string, string> = {
+    olivia: '0101010101010101010101010101010101010101',
+    alice: 'a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1',
+    bob: 'b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0',
+    dave: 'd0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0',
+    carol: 'c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0',
+  };
+
+  /** The sandbox organization (admin alice), with a key that writes for alice and one for bob. */
+  function org(opts: { failFor?: string } = {}) {
+    const state = createOrgSandboxState({ masterKeys: MASTERS });
+    const at = new Date().toISOString();
+    const add = (user: string, name: string, table: string) =>
+      state.users
+        .find((u) => u.username === user)!
+        .keys.push(makeKey({ name, type: 'regular', token: `${user}${name}`.padEnd(22, 'x').slice(0, 22), createdAt: at, updatedAt: at }, {
+          apis: ['sql'],
+          tables: [{ schema: user, name: table, permissions: ['insert', 'select'] }],
+        }));
+    add('alice', 'alice-writer', 'stores');
+    add('bob', 'bob-writer', 'sales');
+    const inner = embeddedFetch(createSandboxHandler(state));
+    const fetch: FetchLike = async (url, init) => {
+      if (opts.failFor !== undefined && new URL(url).searchParams.get('target_user') === opts.failFor) {
+        return { status: 400, headers: { get: () => 'application/json' }, text: async () => '{"errors":"Wrong \'page\' parameter value.","errors_cause":null}' };
+      }
+      return inner(url, init);
+    };
+    return { fetch, env: { CARTO_KEYS_BASE_URL: 'https://acme.carto.com/u/alice', CARTO_KEYS_MASTER_KEY: MASTERS['alice']! } };
+  }
+
+  it("audits every member's keys; a fix for another member's key carries --user", async () => {
+    const sb = org();
+    const envFile = join(dir, 'org.env');
+    writeFileSync(envFile, `BOB_MASTER=${MASTERS['bob']}\n`);
+    const r = await run(['audit', '--all-members', '--json', '--scan', envFile], { env: sb.env, fetch: sb.fetch });
+    expect(r.code, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    const high = doc.findings.filter((f: { severity: string }) => f.severity === 'high');
+    expect(high.map((f: { rule: string; member: string; key: string; fix: string }) => [f.rule, f.member, f.key, f.fix])).toEqual([
+      ['master-key-in-file', 'bob', 'Master', 'carto-keys regenerate Master --user bob'],
+      ['table-write', 'alice', 'alice-writer', 'carto-keys rotate alice-writer --remove-table alice.stores:insert --delete-old'],
+      ['table-write', 'bob', 'bob-writer', 'carto-keys rotate bob-writer --user bob --remove-table bob.sales:insert --delete-old'],
+    ]);
+    expect(doc.summary.organization).toEqual({ name: 'acme', members: 4, failedMembers: [] });
+    for (const secret of Object.values(MASTERS)) expect(r.stdout + r.stderr).not.toContain(secret);
+  });
+
+  it('on a terminal: a member column', async () => {
+    const sb = org();
+    const r = await run(['audit', '--all-members'], { env: sb.env, fetch: sb.fetch, tty: true });
+    expect(r.stdout).toMatch(/^ {2}table-write +bob +bob-writer +can change data in bob\.sales \(insert\)$/m);
+  });
+
+  it('a member whose keys cannot be listed: the report of the others, then exit 1 naming them', async () => {
+    const sb = org({ failFor: 'bob' });
+    const r = await run(['audit', '--all-members', '--json', '--fail-on', 'high'], { env: sb.env, fetch: sb.fetch });
+    expect(r.code).toBe(1);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.findings.some((f: { member: string }) => f.member === 'bob')).toBe(false);
+    expect(doc.summary.organization.failedMembers.map((f: { member: string }) => f.member)).toEqual(['bob']);
+    expect(r.stderr).toContain('Could not list the keys of 1 of 4 members (bob): the audit above does not cover them.');
   });
 });

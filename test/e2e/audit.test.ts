@@ -120,3 +120,31 @@ describe('audit against sandbox serve', () => {
     expect(JSON.parse((await cli(['show', 'viewer', '--json'], { env })).stdout).inheritsDefaultPublic).toBe(true);
   });
 });
+
+describe('audit --all-members against sandbox serve --org', () => {
+  it("an admin audits every member; a fix for bob's key names bob", async () => {
+    const org = await serveSandbox(['--org']);
+    const orgHome = tempHome();
+    try {
+      const users = Object.fromEntries((org as unknown as { users: { username: string; baseUrl: string; masterKey: string }[] }).users.map((u) => [u.username, u]));
+      const env = { ...orgHome.env, CARTO_KEYS_BASE_URL: users['alice']!.baseUrl, CARTO_KEYS_MASTER_KEY: users['alice']!.masterKey, CARTO_KEYS_ORG: 'acme' };
+      const created = await cli(['create', '--user', 'bob', '--name', 'bob-writer', '--api', 'sql', '--table', 'sales:select,insert'], { env });
+      expect(created.code, created.stderr).toBe(0);
+      const r = await cli(['audit', '--all-members', '--json', '--fail-on', 'high'], { env });
+      expect(r.code, r.stderr).toBe(7);
+      const doc = JSON.parse(r.stdout);
+      expect(doc.findings[0]).toMatchObject({
+        rule: 'table-write',
+        member: 'bob',
+        key: 'bob-writer',
+        fix: 'carto-keys rotate bob-writer --user bob --remove-table bob.sales:insert --delete-old',
+      });
+      expect(doc.summary.organization).toEqual({ name: 'acme', members: 4, failedMembers: [] });
+      expect(new Set(doc.findings.map((f: { member: string | null }) => f.member))).toContain('bob');
+      for (const u of Object.values(users)) expect(r.stdout + r.stderr).not.toContain(u.masterKey);
+    } finally {
+      await org.stop();
+      orgHome.cleanup();
+    }
+  });
+});
