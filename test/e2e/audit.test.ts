@@ -121,6 +121,29 @@ describe('audit against sandbox serve', () => {
   });
 });
 
+describe('the fixes fix', () => {
+  it('running each grant fix (with what a run without a terminal adds) clears its finding', async () => {
+    const env = { ...home.env, CARTO_KEYS_BASE_URL: server.baseUrl, CARTO_KEYS_MASTER_KEY: server.masterKey };
+    const before = JSON.parse((await audit(['--json'])).stdout) as { findings: { rule: string; key: string; fix: string | null }[] };
+    const fixes = before.findings.filter((f) => ['table-write', 'schema-create', 'identical-grants', 'default-public-only'].includes(f.rule));
+    expect(fixes.map((f) => f.rule)).toEqual(['table-write', 'schema-create', 'identical-grants', 'default-public-only']);
+    for (const f of fixes) {
+      const words = f.fix!.split(' ');
+      expect(words[0]).toBe('carto-keys');
+      // rotate asks on a terminal where the new key goes; here the deploy target and --yes are flags.
+      const extra = words[1] === 'rotate' ? ['--yes', '--deploy-env-file', join(home.dir, `${f.key}.env`)] : ['--yes'];
+      const r = await cli([...words.slice(1), ...extra], { env });
+      expect(r.code, `${f.fix}: ${r.stderr}`).toBe(0);
+    }
+    const after = JSON.parse((await audit(['--json'])).stdout) as { findings: { rule: string; key: string }[] };
+    expect(after.findings.filter((f) => ['table-write', 'schema-create', 'identical-grants'].includes(f.rule))).toEqual([]);
+    expect(after.findings.filter((f) => f.rule === 'default-public-only').map((f) => f.key)).toEqual([
+      // Without its schema, the creator's successor grants only what Default public gives: the audit says so.
+      expect.stringMatching(/^creator-r\d{8}/),
+    ]);
+  });
+});
+
 describe('audit --all-members against sandbox serve --org', () => {
   it("an admin audits every member; a fix for bob's key names bob", async () => {
     const org = await serveSandbox(['--org']);
