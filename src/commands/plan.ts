@@ -1,9 +1,9 @@
 import { Command } from 'commander';
 import type { Context } from '../context.js';
-import { requireCredentials } from '../config/settings.js';
+import { requireCredentials, type Credentials } from '../config/settings.js';
 import { ChangesPendingSignal } from '../errors.js';
 import { DEFAULT_KEY_FILE } from '../keyfile/model.js';
-import { printJson, printLine } from '../ui/output.js';
+import { printJson, printLine, warn } from '../ui/output.js';
 import { defaultSchemaFor } from '../api/base-url.js';
 import type { CommandKit } from '../args/kit.js';
 
@@ -45,7 +45,27 @@ export async function planRun(ctx: Context, opts: PlanOptions): Promise<void> {
   const loaded = await readKeyFile(opts.file, defaultSchemaFor(creds.baseUrl, creds.username));
   const api = await ctx.api();
   const { plan } = await planFromAccount(api, loaded, { now: ctx.now(), prune: opts.prune, masterKey: creds.masterKey });
-  if (ctx.globals.json) printJson(ctx, planJson(plan, opts.file));
-  else for (const line of formatPlan(plan, { color: ctx.io.colorStdout, prune: opts.prune })) printLine(ctx, line);
+  const unfinished = await unfinishedWork(ctx, creds);
+  if (ctx.globals.json) printJson(ctx, { ...planJson(plan, opts.file), unfinished });
+  else {
+    for (const line of formatPlan(plan, { color: ctx.io.colorStdout, prune: opts.prune })) printLine(ctx, line);
+    // An apply that stopped leaves two live keys for an entry: say why, and what finishes it.
+    if (unfinished.length > 0) {
+      const what = unfinished.map((u) => (u.from === null ? `deploying "${u.to}"` : `"${u.from}" → "${u.to}"`)).join(', ');
+      warn(ctx, `Unfinished from an earlier apply or rotate: ${what}. Finish it with \`carto-keys apply --resume\`, or undo it with \`carto-keys apply --abort\`.`);
+    }
+  }
   if (opts.detailedExitcode && plan.changesPending) throw new ChangesPendingSignal();
+}
+
+/** Replacements (rotation journals) and deploys of created keys (the apply journal) left unfinished. */
+async function unfinishedWork(ctx: Context, creds: Credentials): Promise<{ from: string | null; to: string }[]> {
+  const { journalStore } = await import('../rotate/journal.js');
+  const { applyJournalStore } = await import('../keyfile/apply-journal.js');
+  const rotations = journalStore(ctx.paths.config)
+    .list()
+    .filter((j) => j.profile === creds.profile && j.baseUrl === creds.baseUrl && j.username === creds.username)
+    .map((j) => ({ from: j.oldName, to: j.newName }));
+  const creates = (applyJournalStore(ctx.paths.config, creds).read()?.creates ?? []).map((c) => ({ from: null, to: c.name }));
+  return [...rotations, ...creates];
 }

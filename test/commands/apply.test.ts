@@ -2,10 +2,10 @@
 // rotation engine (env file updated, verified, old key deleted), no deploy target (old key kept),
 // --prune, idempotence, confirmation rules, a failing deploy then --resume or --abort.
 
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { normalizeRenderedGrants } from '../../src/grants/normalize.js';
 import { renderKey } from '../../src/sandbox/render.js';
 import { run, scriptedPrompter, tempPaths, type RunOptions } from '../helpers/harness.js';
@@ -13,10 +13,17 @@ import { testSandbox } from '../helpers/sandbox-fetch.js';
 
 const NOW = new Date('2026-11-30T12:00:00Z');
 
+const made: string[] = [];
+afterAll(() => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
+
 async function fixture() {
   const sb = testSandbox();
   const paths = tempPaths();
+  made.push(paths.root);
   const dir = mkdtempSync(join(tmpdir(), 'ck-apply-'));
+  made.push(dir);
   mkdirSync(join(dir, 'deploy'));
   const file = join(dir, 'carto-keys.yaml');
   const cli = (args: string[], o: RunOptions = {}) => run(args, { env: sb.env, fetch: sb.fetch, paths, now: NOW, ...o });
@@ -167,7 +174,10 @@ describe('apply', () => {
     expect(r.stderr).toContain('the old key "web-map" still exists and works');
     expect(r.stderr).toContain(`carto-keys apply --resume -f ${f.file} --yes`);
     expect(f.sb.names()).toEqual(['Master', 'Default public', 'web-map', 'web-map-r20261130']);
-    // A plain apply refuses while it is unfinished.
+    // plan says what is unfinished and how to finish it; a plain apply refuses.
+    const planned = await f.cli(['plan', '-f', f.file, '--json']);
+    expect(JSON.parse(planned.stdout).unfinished).toEqual([{ from: 'web-map', to: 'web-map-r20261130' }]);
+    expect((await f.cli(['plan', '-f', f.file])).stderr).toContain('"web-map" → "web-map-r20261130". Finish it with `carto-keys apply --resume`');
     const blocked = await f.cli(['apply', '-f', f.file, '--yes']);
     expect(blocked.code).toBe(2);
     expect(blocked.stderr).toContain('apply --resume');

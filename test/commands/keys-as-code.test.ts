@@ -2,10 +2,10 @@
 // key the sandbox can hold; an edit plans a replacement with its reasons; file errors exit 2 with
 // nothing sent; --detailed-exitcode; --json.
 
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { TABLE_PERMISSIONS } from '../../src/grants/model.js';
 import { run, tempPaths, type RunOptions } from '../helpers/harness.js';
 import { testSandbox } from '../helpers/sandbox-fetch.js';
@@ -35,10 +35,17 @@ export const VARIED_KEYS: string[][] = [
   ['--name', '123', '--api', 'sql'],
 ];
 
+const made: string[] = [];
+afterAll(() => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
+
 async function fixture() {
   const sb = testSandbox();
   const paths = tempPaths();
+  made.push(paths.root);
   const dir = mkdtempSync(join(tmpdir(), 'ck-kac-'));
+  made.push(dir);
   const file = join(dir, 'carto-keys.yaml');
   const cli = (args: string[], o: RunOptions = {}) => run(args, { env: sb.env, fetch: sb.fetch, paths, now: NOW, ...o });
   return { sb, paths, dir, file, cli };

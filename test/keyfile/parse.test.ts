@@ -2,11 +2,11 @@
 // the schema defaulting as for --table), what it refuses (exit 2 with file:line:column and the valid
 // values), and properties over generated files (export form round-trips; arbitrary text never crashes).
 
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/errors.js';
 import { canonicalGrantSet } from '../../src/grants/canonical.js';
 import { validateKeyName } from '../../src/grants/names.js';
@@ -16,6 +16,7 @@ import { grantSet, hostileString, onlyUsageErrors } from '../grants/helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ck-keyfile-'));
 mkdirSync(join(dir, 'deploy'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const parse = (text: string, defaultSchema = 'public') => parseKeyFile(text, { path: 'carto-keys.yaml', defaultSchema, baseDir: dir });
 
 function refused(text: string): UsageError {
