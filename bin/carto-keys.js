@@ -23,7 +23,7 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
   stdout().write(`${require('../package.json').version}\n`);
 } else if (argv.length === 1 && (argv[0] === '--help' || argv[0] === '-h')) {
   // The same help the CLI prints (src/help.ts builds the same program), without the ESM bundle.
-  process.exitCode = require('../dist/help.cjs').help(stdout());
+  process.exitCode = require('../dist/help.cjs').help(stdout(), process.env);
 } else if (argv[0] === '__complete') {
   // Completion writes with fs.writeSync: creating process.stdout would cost more than the answer.
   const { complete } = require('../dist/complete.cjs');

@@ -24,7 +24,7 @@ export async function buildProgram(io: Pick<Io, 'stdout' | 'stderr'>, kit: Comma
   for (const entry of COMMANDS) {
     if (load === 'all' || entry === wanted) built.set(entry.name, (await LOADERS[entry.name]())(kit));
   }
-  return programShell(io, (entry) => built.get(entry.name));
+  return programShell(io, (entry) => built.get(entry.name), kit.env);
 }
 
 /** The command argv names: its first word that is not an option or an option's value (`help X`: X). */
@@ -93,7 +93,10 @@ function reportError(io: Io, globals: GlobalOptions | undefined, err: unknown, a
 
   if (err instanceof CommanderError) {
     if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return ExitCode.ok;
-    if (err.code === 'commander.help' || err.code === 'commander.executeSubCommandAsync') return ExitCode.usage;
+    // `help <command>` asked for help, like `<command> --help` (commander exits 0); help shown because a
+    // command was missing (`carto-keys`, `carto-keys profile`) is a usage error.
+    if (err.code === 'commander.help') return err.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+    if (err.code === 'commander.executeSubCommandAsync') return ExitCode.usage;
     const message = withoutArgValues(err.message.replace(/^error: /, ''));
     // Tokens are URL-safe base64: one in 64 starts with "-" and is then read as an option.
     const hint = err.code === 'commander.unknownOption' && message.includes("'…'")

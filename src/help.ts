@@ -3,11 +3,11 @@
 // the CLI prints for `--help` (the same program shell, src/program.ts; test/commands/registry.test.ts
 // compares them), without loading a single command.
 
-import type { WritableLike } from './context.js';
+import type { Env, WritableLike } from './context.js';
 import { programShell } from './program.js';
 
 /** Prints the program's help on `stdout`; returns the exit code. */
-export function help(stdout: WritableLike): number {
-  programShell({ stdout, stderr: stdout }).outputHelp();
+export function help(stdout: WritableLike, env: Env = {}): number {
+  programShell({ stdout, stderr: stdout }, undefined, env).outputHelp();
   return 0;
 }

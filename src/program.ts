@@ -4,7 +4,9 @@
 // cli.ts builds on the same shell and puts the real command that runs in place of its stand-in.
 
 import { Command, Help } from 'commander';
-import type { Io } from './context.js';
+import type { Env, Io } from './context.js';
+import { fitHelpText } from './ui/help-text.js';
+import { widthOf } from './ui/width.js';
 import { COMMANDS, type CommandEntry } from './commands/index.js';
 import { VERSION } from './version.js';
 
@@ -14,7 +16,7 @@ export const PROGRAM_NAME = 'carto-keys';
  * The program with every command as a stand-in (name, aliases, description; its help line from the
  * registry). `real(entry)` may return the real command for an entry instead.
  */
-export function programShell(io: Pick<Io, 'stdout' | 'stderr'>, real: (entry: CommandEntry) => Command | undefined = () => undefined): Command {
+export function programShell(io: Pick<Io, 'stdout' | 'stderr'>, real: (entry: CommandEntry) => Command | undefined = () => undefined, env: Env = {}): Command {
   const program = new Command(PROGRAM_NAME)
     .description('Manage CARTO API keys: create, list, inspect, revoke, regenerate, clone and rotate.')
     .version(VERSION, '-V, --version', 'print the version')
@@ -33,9 +35,15 @@ export function programShell(io: Pick<Io, 'stdout' | 'stderr'>, real: (entry: Co
     subcommandTerm: (cmd) => standIns.get(cmd) ?? new Help().subcommandTerm(cmd),
   });
   program.exitOverride();
+  // Help fits the terminal (COLUMNS, else its width, else 80; at most 120, for reading): commander wraps
+  // its lists to that width, fitHelpText the notes and examples we add after them.
+  const width = Math.min(120, widthOf(env, io.stdout));
+  const fit = (s: string) => (s.startsWith('Usage:') ? s : fitHelpText(s, width));
   program.configureOutput({
-    writeOut: (s) => io.stdout.write(s),
-    writeErr: (s) => io.stderr.write(s),
+    writeOut: (s) => io.stdout.write(fit(s)),
+    writeErr: (s) => io.stderr.write(fit(s)),
+    getOutHelpWidth: () => width,
+    getErrHelpWidth: () => width,
     // Parse errors are printed by runCli, in the same format (and JSON) as every other error.
     outputError: () => {},
   });

@@ -2,6 +2,7 @@
 
 import type { Context } from '../context.js';
 import { colors } from './color.js';
+import { widthOf } from './width.js';
 
 export function printJson(ctx: Context, value: unknown): void {
   ctx.io.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
@@ -29,13 +30,7 @@ export function maskToken(token: string): string {
   return `${token.slice(0, 4)}…`;
 }
 
-/**
- * The width tables fit into on a terminal: COLUMNS when set (a user's override; what tests fix), else
- * the terminal's own, else 80.
- */
+/** The width tables fit into on a terminal (see widthOf). */
 export function terminalWidth(ctx: Context): number {
-  const fromEnv = ctx.env.COLUMNS;
-  if (fromEnv !== undefined && /^\d+$/.test(fromEnv) && Number(fromEnv) >= 20) return Number(fromEnv);
-  const columns = ctx.io.stdout.columns;
-  return typeof columns === 'number' && columns >= 20 ? columns : 80;
+  return widthOf(ctx.env, ctx.io.stdout);
 }

@@ -1,0 +1,69 @@
+// Help fits the terminal: at 80 columns no line is longer (so the terminal never breaks a word in two),
+// and no word is lost or cut — the same words as at 120 columns.
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { COMMANDS } from '../../src/commands/index.js';
+import { fitHelpText } from '../../src/ui/help-text.js';
+import { run } from '../helpers/harness.js';
+
+const words = (text: string) =>
+  text
+    .split(/\s+/)
+    .filter((w) => w !== '' && w !== '\\' && w !== '#')
+    .map((w) => w.replace(/^#/, ''))
+    .sort();
+
+describe('fitHelpText', () => {
+  it('re-flows prose paragraphs and keeps indented lines that fit', () => {
+    const text = 'One two three four five six seven\neight nine.\n\nExamples:\n  $ carto-keys list';
+    expect(fitHelpText(text, 20)).toBe('One two three four\nfive six seven eight\nnine.\n\nExamples:\n  $ carto-keys list');
+  });
+
+  it('an example too long: its comment above it, the command continued with \\ outside quotes', () => {
+    const line = `  $ carto-keys rotate app --deploy-cmd 'gh secret set CARTO_API_KEY' --delete-old --yes   # in CI`;
+    expect(fitHelpText(line, 50)).toBe(
+      ["  # in CI", "  $ carto-keys rotate app --deploy-cmd \\", "      'gh secret set CARTO_API_KEY' --delete-old \\", '      --yes'].join('\n'),
+    );
+  });
+
+  it('property: every line fits (unless one word is longer), and every word survives', () => {
+    const word = fc.stringMatching(/^[a-z]{1,12}$/);
+    const line = fc.oneof(
+      fc.array(word, { minLength: 1, maxLength: 30 }).map((ws) => ws.join(' ')),
+      fc.array(word, { minLength: 1, maxLength: 30 }).map((ws) => `  $ ${ws.join(' ')}`),
+      fc.constant(''),
+    );
+    fc.assert(
+      fc.property(fc.array(line, { maxLength: 8 }), fc.integer({ min: 30, max: 120 }), (lines, width) => {
+        const text = lines.join('\n');
+        const out = fitHelpText(text, width);
+        for (const l of out.split('\n')) expect(l.length).toBeLessThanOrEqual(width);
+        expect(words(out)).toEqual(words(text));
+      }),
+    );
+  });
+});
+
+describe('--help at a fixed COLUMNS', () => {
+  const commands = [[], ...COMMANDS.map((c) => [c.name]), ['sandbox', 'serve'], ['sandbox', 'reset'], ['profile', 'remove']];
+  for (const cmd of commands) {
+    it(`carto-keys ${cmd.join(' ')} --help: at 80 columns no line is longer, and no word is lost`, async () => {
+      const narrow = await run([...cmd, '--help'], { env: { COLUMNS: '80' } });
+      const wide = await run([...cmd, '--help'], { env: { COLUMNS: '120' } });
+      expect(narrow.code).toBe(0);
+      for (const line of narrow.stdout.split('\n')) expect([...line].length, line).toBeLessThanOrEqual(80);
+      expect(words(narrow.stdout)).toEqual(words(wide.stdout));
+    });
+  }
+
+  it('carto-keys help list exits 0 like list --help, with the same text', async () => {
+    const viaHelp = await run(['help', 'list'], { env: { COLUMNS: '80' } });
+    const viaFlag = await run(['list', '--help'], { env: { COLUMNS: '80' } });
+    expect(viaHelp.code).toBe(0);
+    expect(viaHelp.stdout).toBe(viaFlag.stdout);
+  });
+
+  it('a missing command still shows help as a usage error (exit 2)', async () => {
+    expect((await run([])).code).toBe(2);
+  });
+});
