@@ -62,6 +62,13 @@ export function grantsFromInput(input: GrantFlagInput, defaultSchema: string): G
 }
 
 const MAX_GRANTS_FILE_BYTES = 64 * 1024 * 1024;
+const GRANTS_FILE_ERRORS: Record<string, string> = {
+  ENOENT: 'no such file',
+  EISDIR: 'it is a folder',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  ENOTDIR: 'a part of the path is not a folder',
+};
 
 async function readGrantsFile(io: Io, path: string): Promise<GrantSet> {
   if (path === '-') {
@@ -81,8 +88,12 @@ async function readGrantsFile(io: Io, path: string): Promise<GrantSet> {
     text = await readFile(path, 'utf8');
   } catch (err) {
     if (err instanceof UsageError) throw err;
+    // A missing input named by a flag is a usage error (exit 2, nothing sent), whatever the reason.
     const code = (err as NodeJS.ErrnoException).code;
-    throw new UsageError(`Cannot read --grants-file ${path}: ${code === 'ENOENT' ? 'no such file' : code ?? String(err)}.`);
+    const why = GRANTS_FILE_ERRORS[code ?? ''] ?? (code ? `${code}` : String(err));
+    throw new UsageError(`Cannot read --grants-file ${path}: ${why}.`, {
+      hint: 'Pass the path of a JSON file with the grants array, or - to read it from stdin.',
+    });
   }
   return parseGrantsFile(text, path);
 }

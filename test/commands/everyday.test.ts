@@ -106,3 +106,17 @@ describe('list filters', () => {
     expect(JSON.parse(r.stdout).map((k: { name: string }) => k.name)).toEqual(['app-web', 'app-etl']);
   });
 });
+
+describe('--grants-file that cannot be read: a usage error (exit 2), nothing sent, a clear reason', () => {
+  for (const [what, path, says] of [
+    ['a folder', '.', 'it is a folder'],
+    ['a missing file', '/nonexistent/grants.json', 'no such file'],
+  ] as const) {
+    it(what, async () => {
+      const r = await run(['create', '--name', 'x', '--grants-file', path], { env: testSandbox().env, fetch: noNetwork });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(`Cannot read --grants-file ${path}: ${says}.`);
+      expect(r.stderr).not.toContain('EISDIR');
+    });
+  }
+});
