@@ -135,7 +135,8 @@ export interface ApiClient {
   listPage(q: ListPageQuery): Promise<WireListPage>;
   /** Every key (or the first `limit`), all pages fetched, in the server's order. */
   listKeys(q?: ListKeysQuery): Promise<WireApiKey[]>;
-  getKey(name: string): Promise<WireApiKey>;
+  /** `verb` names what the key is looked up for, in the error: "Could not revoke API key …". */
+  getKey(name: string, opts?: { verb?: string }): Promise<WireApiKey>;
   createKey(
     req: CreateKeyRequest,
     opts?: { isOurs?: (existing: WireApiKey) => boolean },
@@ -357,8 +358,8 @@ export function createApiClient(opts: ApiClientOptions): ApiClient {
     return keys.slice(0, wanted);
   }
 
-  async function getKey(name: string): Promise<WireApiKey> {
-    const action = `show API key "${name}"${of}`;
+  async function getKey(name: string, opts: { verb?: string } = {}): Promise<WireApiKey> {
+    const action = `${opts.verb ?? 'show'} API key "${name}"${of}`;
     const reply = await request({ method: 'GET', path: keyPath(name), action, policy: 'any' });
     return decode(reply, action, 'an API key', checkApiKey);
   }

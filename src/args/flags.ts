@@ -16,6 +16,15 @@ export function positiveInt(flag: string) {
   };
 }
 
+/** `--token-only` prints the token alone, `--json` one JSON document: asking for both is a contradiction. */
+export function checkTokenOnly(tokenOnly: boolean, json: boolean): void {
+  if (tokenOnly && json) {
+    throw new UsageError('--token-only and --json cannot be used together: one prints the token alone, the other a JSON document.', {
+      hint: 'For the token from JSON, use --json and read its "token" field.',
+    });
+  }
+}
+
 /** Destructive commands: refuse without --yes when nobody can be asked. */
 export function requireYesOrTty(yes: boolean, canPrompt: boolean, what: string): void {
   if (!yes && !canPrompt) {

@@ -81,8 +81,8 @@ export function recordingNames(
       record(q?.type || q?.limit !== undefined ? { add: names } : { all: names });
       return keys;
     },
-    async getKey(name) {
-      const key = await api.getKey(name);
+    async getKey(name, opts) {
+      const key = await api.getKey(name, opts);
       record({ add: [key.name] });
       return key;
     },

@@ -3,7 +3,8 @@ import type { Context } from '../context.js';
 import { defaultSchemaFor } from '../api/base-url.js';
 import { requireCredentials } from '../config/settings.js';
 import { copyName, formatDiff, grantSetsEqual, normalizeRenderedGrants, toCreateGrants, validateKeyName, type GrantChanges } from '../grants/index.js';
-import type { CommandKit } from '../args/kit.js';
+import { globalsOf, type CommandKit } from '../args/kit.js';
+import { checkTokenOnly } from '../args/flags.js';
 import { addChangeOptions, changesFromFlags, checkChangeSyntax } from '../args/change-flags.js';
 import { addMemberOption } from '../args/flags.js';
 import { planClone } from '../domain/clone-plan.js';
@@ -42,7 +43,8 @@ Examples:
   $ carto-keys clone "$LEAKED_TOKEN" --name app-new --json
   $ carto-keys clone bob-dashboard --user bob --name bob-dashboard-v2 --add-table customers`,
     )
-    .action((source: string, o: CloneFlags) => {
+    .action((source: string, o: CloneFlags, cmd: Command) => {
+      checkTokenOnly(o.tokenOnly === true, globalsOf(cmd).json);
       const opts = parseClone(source, o);
       kit.run((ctx) => cloneRun(ctx, opts));
     });

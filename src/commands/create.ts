@@ -5,7 +5,8 @@ import { requireCredentials } from '../config/settings.js';
 import { UsageError } from '../errors.js';
 import { defaultKeyName, grantSetsEqual, normalizeRenderedGrants, toCreateGrants, uniqueName, validateKeyName } from '../grants/index.js';
 import type { GrantSet } from '../grants/model.js';
-import type { CommandKit } from '../args/kit.js';
+import { globalsOf, type CommandKit } from '../args/kit.js';
+import { checkTokenOnly } from '../args/flags.js';
 import { addGrantOptions, checkGrantFlags, grantFlagValues, grantsFromInput, hasGrantFlags, readGrantFlags, type GrantFlagValues } from '../args/grant-flags.js';
 import { printCreatedKey } from '../ui/key-output.js';
 import { addMemberOption } from '../args/flags.js';
@@ -39,7 +40,8 @@ Examples:
   $ export CARTO_API_KEY=$(carto-keys create --name ci --api sql --table t --token-only)
   $ carto-keys create --user bob --name bob-app --api sql --table sales   # bob.sales: a member's schema`,
     )
-    .action((o: GrantFlagValues & { name?: string; tokenOnly?: boolean; user?: string }) => {
+    .action((o: GrantFlagValues & { name?: string; tokenOnly?: boolean; user?: string }, cmd: Command) => {
+      checkTokenOnly(o.tokenOnly === true, globalsOf(cmd).json);
       const opts = parseCreate(o);
       kit.run((ctx) => createRun(ctx, opts));
     });

@@ -21,7 +21,7 @@ export const COMMANDS = [
   {
     name: 'show',
     aliases: ['inspect'],
-    term: 'show|inspect [options] <name>',
+    term: 'show|inspect [options] <name-or-token>',
     description: 'Show one API key with every grant',
   },
   {
@@ -33,7 +33,7 @@ export const COMMANDS = [
   {
     name: 'revoke',
     aliases: ['delete', 'rm'],
-    term: 'revoke|delete [options] <names...>',
+    term: 'revoke|delete [options] <names-or-tokens...>',
     description: 'Revoke (delete) regular API keys, after confirmation',
   },
   {

@@ -6,7 +6,7 @@ import type { ApiClient } from '../api/client.js';
 import { withHint } from '../api/failures.js';
 import { ApiError, AuthError, CancelledError, FileError, UsageError } from '../errors.js';
 import { globalsOf, type CommandKit } from '../args/kit.js';
-import { addMemberOption, requireYesOrTty } from '../args/flags.js';
+import { addMemberOption, checkTokenOnly, requireYesOrTty } from '../args/flags.js';
 import { printCreatedKey } from '../ui/key-output.js';
 import { printJson, printLine, success, warn } from '../ui/output.js';
 import { confirmOrCancel } from '../ui/prompts.js';
@@ -44,6 +44,7 @@ Examples:
       if (name === DEFAULT_PUBLIC_KEY_NAME) {
         throw new UsageError('The Default public key has a fixed token ("default_public") and cannot be regenerated.');
       }
+      checkTokenOnly(o.tokenOnly === true, globalsOf(cmd).json);
       requireYesOrTty(globalsOf(cmd).yes, kit.canPrompt(), 'Regenerating a token');
       const opts: RegenerateOptions = { name, tokenOnly: o.tokenOnly === true, printToken: o.printToken === true, ...(o.user !== undefined && { user: o.user }) };
       kit.run((ctx) => regenerateRun(ctx, opts));
@@ -59,6 +60,13 @@ export async function regenerateRun(ctx: Context, opts: RegenerateOptions): Prom
   if (master && creds.keySource.kind === 'env' && !opts.printToken) {
     throw new UsageError('The Master key comes from CARTO_KEYS_MASTER_KEY, so there is no profile to store the new one in.', {
       hint: 'Pass --print-token to print the new Master key once on stdout, then update CARTO_KEYS_MASTER_KEY.',
+    });
+  }
+  // A stored Master key is replaced in its profile and never printed: a flag asking to print it would
+  // otherwise be dropped without a word.
+  if (master && creds.keySource.kind !== 'env' && (opts.printToken || opts.tokenOnly)) {
+    throw new UsageError(`${opts.printToken ? '--print-token' : '--token-only'} cannot print a Master key stored in profile "${creds.profile}": the new key is stored there, never printed.`, {
+      hint: '--print-token is for a Master key that comes from CARTO_KEYS_MASTER_KEY, where there is no profile to store the new one in.',
     });
   }
   const api = await ctx.api();

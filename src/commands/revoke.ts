@@ -1,4 +1,6 @@
 import { Command } from 'commander';
+import type { WireApiKey } from '../api/types.js';
+import { findKey } from '../domain/key-resolve.js';
 import type { Context } from '../context.js';
 import { isBuiltIn } from '../api/types.js';
 import { ApiError, UsageError } from '../errors.js';
@@ -19,7 +21,7 @@ export function revokeCommand(kit: CommandKit): Command {
     new Command('revoke')
       .aliases(['delete', 'rm'])
       .description('Revoke (delete) regular API keys, after confirmation')
-      .argument('<names...>', 'names of the API keys'),
+      .argument('<names-or-tokens...>', 'the keys: their names, or their tokens (a leaked token is revoked at once)'),
   )
     .addHelpText(
       'after',
@@ -48,11 +50,12 @@ export async function revokeRun(ctx: Context, opts: RevokeOptions): Promise<void
   const api = (await ctx.api()).forUser(opts.user);
   const whose = api.targetUser === undefined ? '' : ` of ${api.targetUser}`;
   // Fetch every key first: a typo fails here, before any prompt and before anything is deleted.
-  const keys = [];
+  // A name or a token (a leaked one can be killed at once); the same key named twice is revoked once.
+  const keys: WireApiKey[] = [];
   for (const name of opts.names) {
-    const key = await api.getKey(name);
+    const { key } = await findKey(ctx, api, name, 'revoke');
     if (key.type !== 'regular') throw new UsageError(`"${key.name}" is the ${key.type} key and cannot be revoked.`);
-    keys.push(key);
+    if (!keys.some((k) => k.name === key.name)) keys.push(key);
   }
   const list = keys.map((k) => `"${k.name}"`).join(', ');
   await confirmOrCancel(ctx, `Revoke ${keys.length === 1 ? 'API key' : `${keys.length} API keys`} ${list}${whose}? Apps using ${keys.length === 1 ? 'it' : 'them'} stop working.`);

@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import type { Context, Env } from '../context.js';
 import { parseDuration } from '../domain/duration.js';
 import { UsageError } from '../errors.js';
@@ -21,6 +21,8 @@ export type RotateOptions =
   | { mode: 'abort'; abort: AbortOptions };
 
 interface RotateFlags extends GrantChanges {
+  name?: string;
+  /** The old spelling of --name, kept (hidden) so scripts written for 0.1 still work. */
   newName?: string;
   deployEnvFile?: string[];
   deployCmd?: string[];
@@ -39,7 +41,8 @@ export function rotateCommand(kit: CommandKit): Command {
   const cmd = new Command('rotate')
     .description('Replace a key: clone it (with changes), deploy the new token, verify it, delete the old key')
     .argument('[name-or-token]', 'the key to replace: its name, or its token')
-    .option('--new-name <name>', 'name of the new key (default: <old>-rYYYYMMDD, unique)');
+    .option('--name <name>', 'name of the new key (default: <old>-rYYYYMMDD, unique)')
+    .addOption(new Option('--new-name <name>').hideHelp());
   addMemberOption(addChangeOptions(cmd))
     .option('--deploy-env-file <path[:VAR]>', 'write the new token into an env file as VAR (default CARTO_API_KEY); repeatable', collect)
     .option('--deploy-cmd <cmd>', 'run a command (sh -c) with the new token in $CARTO_API_KEY and on stdin; repeatable', collect)
@@ -111,7 +114,12 @@ export function rotateOptions(arg: string | undefined, o: RotateFlags, yes: bool
       hint: 'Or continue an interrupted rotation with --resume, undo it with --abort.',
     });
   }
-  const newName = o.newName === undefined ? undefined : validateKeyName(o.newName, '--new-name');
+  if (o.name !== undefined && o.newName !== undefined && o.name !== o.newName) {
+    throw new UsageError('--name and --new-name (its old spelling) name different keys: pass --name only.');
+  }
+  const nameFlag = o.name !== undefined ? '--name' : '--new-name';
+  const given = o.name ?? o.newName;
+  const newName = given === undefined ? undefined : validateKeyName(given, nameFlag);
   const targets: DeployTarget[] = [
     // Env files first, then commands: a command may ship the file that was just written.
     ...(o.deployEnvFile ?? []).map((spec) => envFileTarget(spec)),
@@ -155,6 +163,7 @@ function deployTimeout(env: Env, o: RotateFlags): number | undefined {
 
 /** The first flag that plans a new rotation, which --resume and --abort must not be given. */
 function plannedFlag(o: RotateFlags, changes: GrantChanges): string | undefined {
+  if (o.name !== undefined) return '--name';
   if (o.newName !== undefined) return '--new-name';
   if (o.deployEnvFile?.length) return '--deploy-env-file';
   if (o.deployCmd?.length) return '--deploy-cmd';

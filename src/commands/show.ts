@@ -1,12 +1,13 @@
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
+import { findKey } from '../domain/key-resolve.js';
 import type { Context } from '../context.js';
 import { UsageError } from '../errors.js';
 import { colors } from '../ui/color.js';
 import { inheritsDefaultPublic, keyDetailLines } from '../ui/key-view.js';
 import { info, maskToken, printJson, printLine } from '../ui/output.js';
 import { keyJson, masterKeyLocation } from '../ui/key-output.js';
-import type { CommandKit } from '../args/kit.js';
-import { addMemberOption } from '../args/flags.js';
+import { globalsOf, type CommandKit } from '../args/kit.js';
+import { addMemberOption, checkTokenOnly } from '../args/flags.js';
 import { MASTER_KEY_NAME } from '../api/types.js';
 
 export interface ShowOptions {
@@ -21,9 +22,11 @@ export function showCommand(kit: CommandKit): Command {
   const cmd = new Command('show')
     .alias('inspect')
     .description('Show one API key with every grant')
-    .argument('<name>', 'name of the API key (quote names with spaces: "Default public")')
+    .argument('<name-or-token>', 'the key: its name (quote names with spaces: "Default public"), or its token')
     .option('--reveal', 'show the token in full (never for the Master key)')
-    .option('--token', 'print only the token, for $(...)');
+    .option('--token-only', 'print only the token, for $(...)')
+    // The 0.1 spelling, hidden: one flag name per idea (--token-only, as on create, clone, regenerate).
+    .addOption(new Option('--token').hideHelp());
   return addMemberOption(cmd)
     .addHelpText(
       'after',
@@ -31,11 +34,14 @@ export function showCommand(kit: CommandKit): Command {
 Examples:
   $ carto-keys show app
   $ carto-keys show "Default public" --json
-  $ export CARTO_API_KEY=$(carto-keys show app --token)
+  $ carto-keys show -- "$LEAKED_TOKEN"       # which key is it, and what can it do?
+  $ export CARTO_API_KEY=$(carto-keys show app --token-only)
   $ carto-keys show bob-dashboard --user bob   # an organization member's key`,
     )
-    .action((name: string, o: { reveal?: boolean; token?: boolean; user?: string }) => {
-      const opts: ShowOptions = { name, reveal: o.reveal === true, tokenOnly: o.token === true, ...(o.user !== undefined && { user: o.user }) };
+    .action((name: string, o: { reveal?: boolean; tokenOnly?: boolean; token?: boolean; user?: string }, cmd: Command) => {
+      const tokenOnly = o.tokenOnly === true || o.token === true;
+      checkTokenOnly(tokenOnly, globalsOf(cmd).json);
+      const opts: ShowOptions = { name, reveal: o.reveal === true, tokenOnly, ...(o.user !== undefined && { user: o.user }) };
       kit.run((ctx) => showRun(ctx, opts));
     });
 }
@@ -44,8 +50,10 @@ export async function showRun(ctx: Context, opts: ShowOptions): Promise<void> {
   // Refuse before any request: the Master token is never printed, and --token asks for nothing else.
   if (opts.tokenOnly && opts.name === MASTER_KEY_NAME) await refuseMaster(ctx, opts.user);
   const api = (await ctx.api()).forUser(opts.user);
-  const key = await api.getKey(opts.name);
+  // A name or a token: with a leaked token, what it can do is the first thing to know.
+  const { key, byToken } = await findKey(ctx, api, opts.name, 'show');
   if (opts.tokenOnly && key.type === 'master') await refuseMaster(ctx, api.targetUser);
+  if (byToken && !ctx.globals.json) info(ctx, `That token belongs to the API key "${key.name}".`);
   // --reveal is a way of looking, as for `list --reveal`: the Master token stays masked, and a note says why.
   const reveal = opts.reveal && key.type !== 'master';
   if (opts.reveal && key.type === 'master') {

@@ -206,7 +206,7 @@ export const SPEC: CompletionSpec = {
           },
           {
             "flags": [
-              "--token"
+              "--token-only"
             ],
             "description": "print only the token, for $(...)"
           },
@@ -229,7 +229,7 @@ export const SPEC: CompletionSpec = {
         ],
         "args": [
           {
-            "name": "name",
+            "name": "name-or-token",
             "variadic": false,
             "value": {
               "kind": "key",
@@ -389,14 +389,10 @@ export const SPEC: CompletionSpec = {
         ],
         "args": [
           {
-            "name": "names",
+            "name": "names-or-tokens",
             "variadic": true,
             "value": {
-              "kind": "key",
-              "exclude": [
-                "Master",
-                "Default public"
-              ]
+              "kind": "text"
             }
           }
         ],
@@ -642,7 +638,7 @@ export const SPEC: CompletionSpec = {
         "options": [
           {
             "flags": [
-              "--new-name"
+              "--name"
             ],
             "description": "name of the new key (default: <old>-rYYYYMMDD, unique)",
             "value": {

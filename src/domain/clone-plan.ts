@@ -16,8 +16,8 @@ export interface ClonePlan {
 }
 
 /** Loads the source key and applies the changes. */
-export async function planClone(ctx: Context, api: ApiClient, source: string, changes: GrantChanges, defaultSchema: string): Promise<ClonePlan> {
-  const src = await resolveSourceKey(ctx, api, source);
+export async function planClone(ctx: Context, api: ApiClient, source: string, changes: GrantChanges, defaultSchema: string, verb: 'clone' | 'rotate' = 'clone'): Promise<ClonePlan> {
+  const src = await resolveSourceKey(ctx, api, source, verb);
   const after = applyGrantChanges(src.grants, changes, { defaultSchema });
   return { from: src.key.name, before: src.grants, after, diff: diffGrants(src.grants, after), dropped: src.dropped };
 }

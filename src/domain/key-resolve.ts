@@ -1,6 +1,6 @@
 // Finding a key by what the user typed: by name first, else as a token (a token's own list call
-// returns its key, so a leaked token found in a log can be traced back to its key, then cloned or
-// rotated). Shared by clone and the rotation engine.
+// returns its key, so a leaked token found in a log can be traced back to its key, then shown,
+// revoked, cloned or rotated). Shared by show, revoke, clone and the rotation engine.
 
 import type { ApiClient } from '../api/client.js';
 import type { WireApiKey } from '../api/types.js';
@@ -24,16 +24,21 @@ export interface SourceKey {
 /** Tokens are 22 URL-safe base64 characters (regular) or 40 hex (Master): a name with spaces is not one. */
 const TOKEN_SHAPE = /^[A-Za-z0-9_-]{16,64}$/;
 
-export async function resolveSourceKey(ctx: Context, api: ApiClient, nameOrToken: string): Promise<SourceKey> {
-  let key: WireApiKey | undefined;
-  let byToken = false;
+/** What the key is looked up for: the verb of the error when there is none ("Could not revoke …"). */
+export type KeyVerb = 'show' | 'revoke' | 'clone' | 'rotate';
+
+/** The key a name or a token designates; `byToken` when it was found as a token. */
+export async function findKey(ctx: Context, api: ApiClient, nameOrToken: string, verb: KeyVerb): Promise<{ key: WireApiKey; byToken: boolean }> {
   try {
-    key = await api.getKey(nameOrToken);
+    return { key: await api.getKey(nameOrToken, { verb }), byToken: false };
   } catch (err) {
     if (!(err instanceof ApiError && err.kind === 'not_found') || !TOKEN_SHAPE.test(nameOrToken)) throw err;
-    key = await keyOfToken(ctx, api, nameOrToken);
-    byToken = true;
+    return { key: await keyOfToken(ctx, api, nameOrToken), byToken: true };
   }
+}
+
+export async function resolveSourceKey(ctx: Context, api: ApiClient, nameOrToken: string, verb: 'clone' | 'rotate' = 'clone'): Promise<SourceKey> {
+  const { key, byToken } = await findKey(ctx, api, nameOrToken, verb);
   if (key.type === 'master') {
     throw new UsageError('The Master key cannot be cloned or rotated: it is not a regular key.', {
       hint: 'To change the Master token, use `carto-keys regenerate Master`.',

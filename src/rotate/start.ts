@@ -50,7 +50,7 @@ export async function startRotation(ctx: Context, opts: StartOptions, ui: Rotati
   }
   // A member's tables live in their own schema: the default follows --user.
   const defaultSchema = defaultSchemaFor(creds.baseUrl, member ?? creds.username);
-  const plan = await planClone(ctx, api, opts.source, opts.changes, defaultSchema);
+  const plan = await planClone(ctx, api, opts.source, opts.changes, defaultSchema, 'rotate');
   if (plan.from === DEFAULT_PUBLIC_KEY_NAME) {
     throw new UsageError('The Default public key cannot be rotated: its token is always "default_public" and it cannot be deleted.');
   }

@@ -1,4 +1,6 @@
 // Issue 13, "every day": confirmations that read the same everywhere, and the sandbox's reset.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { run, scriptedPrompter, tempPaths } from '../helpers/harness.js';
 import { noNetwork, testSandbox } from '../helpers/sandbox-fetch.js';
@@ -119,4 +121,104 @@ describe('--grants-file that cannot be read: a usage error (exit 2), nothing sen
       expect(r.stderr).not.toContain('EISDIR');
     });
   }
+});
+
+describe('a token wherever a key is named for reading or revoking', () => {
+  it('show <token> shows its key and says whose it is; revoke <token> revokes it', async () => {
+    const sb = testSandbox();
+    expect((await run(['create', '--name', 'leaky', '--api', 'sql'], { env: sb.env, fetch: sb.fetch })).code).toBe(0);
+    const token = sb.token('leaky')!;
+    const shown = await run(['show', '--', token], { env: sb.env, fetch: sb.fetch });
+    expect(shown.code, shown.stderr).toBe(0);
+    expect(shown.stdout).toMatch(/^Name +leaky\n/);
+    expect(shown.stdout).not.toContain(token);
+    expect(shown.stderr).toContain('That token belongs to the API key "leaky".');
+    const revoked = await run(['revoke', '--yes', '--', token], { env: sb.env, fetch: sb.fetch });
+    expect(revoked.code, revoked.stderr).toBe(0);
+    expect(revoked.stderr).toContain('Revoked API key "leaky"');
+    expect(sb.names()).not.toContain('leaky');
+  });
+
+  it('a name and the token of the same key are revoked once', async () => {
+    const sb = testSandbox();
+    expect((await run(['create', '--name', 'twice', '--api', 'sql'], { env: sb.env, fetch: sb.fetch })).code).toBe(0);
+    const r = await run(['revoke', '--yes', 'twice', sb.token('twice')!], { env: sb.env, fetch: sb.fetch });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr.match(/Revoked/g)).toHaveLength(1);
+  });
+
+  it('errors name the verb that was asked for', async () => {
+    const sb = testSandbox();
+    for (const [verb, args] of [
+      ['show', ['show', 'nope']],
+      ['revoke', ['revoke', 'nope', '--yes']],
+      ['clone', ['clone', 'nope']],
+      ['rotate', ['rotate', 'nope', '--keep-old', '--yes']],
+    ] as const) {
+      const r = await run([...args], { env: sb.env, fetch: sb.fetch });
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).toContain(`Could not ${verb} API key "nope"`);
+    }
+  });
+});
+
+describe('one flag name per idea', () => {
+  it('rotate --name names the new key; --new-name still works (hidden); both, differing, is a usage error', async () => {
+    const sb = testSandbox();
+    expect((await run(['create', '--name', 'app', '--api', 'sql'], { env: sb.env, fetch: sb.fetch })).code).toBe(0);
+    const r = await run(['rotate', 'app', '--name', 'app-2', '--keep-old', '--yes'], { env: sb.env, fetch: sb.fetch });
+    expect(r.code, r.stderr).toBe(0);
+    expect(sb.names()).toContain('app-2');
+    const old = await run(['rotate', 'app-2', '--new-name', 'app-3', '--keep-old', '--yes'], { env: sb.env, fetch: sb.fetch });
+    expect(old.code, old.stderr).toBe(0);
+    expect(sb.names()).toContain('app-3');
+    const both = await run(['rotate', 'app', '--name', 'x', '--new-name', 'y', '--keep-old', '--yes'], { env: sb.env, fetch: noNetwork });
+    expect(both.code).toBe(2);
+    const help = await run(['rotate', '--help']);
+    expect(help.stdout).toContain('--name <name>');
+    expect(help.stdout).not.toContain('--new-name');
+  });
+
+  it('--token-only prints only the token on show, create, clone, regenerate; show --token is its hidden old spelling', async () => {
+    const sb = testSandbox();
+    const created = await run(['create', '--name', 'app', '--api', 'sql', '--token-only'], { env: sb.env, fetch: sb.fetch });
+    expect(created.stdout).toBe(`${sb.token('app')}\n`);
+    expect((await run(['show', 'app', '--token-only'], { env: sb.env, fetch: sb.fetch })).stdout).toBe(`${sb.token('app')}\n`);
+    expect((await run(['show', 'app', '--token'], { env: sb.env, fetch: sb.fetch })).stdout).toBe(`${sb.token('app')}\n`);
+    const cloned = await run(['clone', 'app', '--name', 'app-c', '--token-only'], { env: sb.env, fetch: sb.fetch });
+    expect(cloned.stdout).toBe(`${sb.token('app-c')}\n`);
+    const regen = await run(['regenerate', 'app', '--yes', '--token-only'], { env: sb.env, fetch: sb.fetch });
+    expect(regen.stdout).toBe(`${sb.token('app')}\n`);
+    expect((await run(['show', '--help'])).stdout).not.toMatch(/--token\b(?!-only)/);
+  });
+
+  it('--token-only with --json is a usage error, nothing sent', async () => {
+    for (const args of [
+      ['show', 'app', '--token-only'],
+      ['show', 'app', '--token'],
+      ['create', '--name', 'a', '--api', 'sql', '--token-only'],
+      ['clone', 'app', '--token-only'],
+      ['regenerate', 'app', '--yes', '--token-only'],
+    ]) {
+      const r = await run([...args, '--json'], { env: testSandbox().env, fetch: noNetwork });
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(2);
+      expect(r.stderr).toContain('--token-only and --json cannot be used together');
+    }
+  });
+
+  it('regenerate Master --print-token with a stored profile: refused before anything is sent, not dropped', async () => {
+    const p = paths();
+    expect((await run(['login', '--sandbox'], { paths: p, fetch: noNetwork })).code).toBe(0);
+    const stored = () => JSON.parse(readFileSync(join(p.config, 'config.json'), 'utf8')).profiles.sandbox.masterKey as string;
+    const before = stored();
+    for (const flag of ['--print-token', '--token-only']) {
+      const r = await run(['regenerate', 'Master', '--yes', flag], { paths: p, fetch: noNetwork });
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toContain(`${flag} cannot print a Master key stored in profile "sandbox"`);
+      expect(r.stdout).toBe('');
+    }
+    // Nothing changed: the same key is stored, and it still works.
+    expect(stored()).toBe(before);
+    expect((await run(['status'], { paths: p, fetch: noNetwork })).code).toBe(0);
+  });
 });
