@@ -75,7 +75,7 @@ export async function abortRotation(ctx: Context, opts: AbortOptions, ui: Rotati
         target.attemptedAt ??= ctx.now().toISOString();
         save();
         if (target.kind === 'manual' && !ui.interactive) {
-          warn(ctx, `The new token of "${j.newName}" was deployed by hand: put the old one back there (carto-keys show ${j.oldName} --token${j.member === undefined ? '' : ` --user ${j.member}`}).`);
+          warn(ctx, `The new token of "${j.newName}" was deployed by hand: put the old one back there (carto-keys show ${j.oldName} --token-only${j.member === undefined ? '' : ` --user ${j.member}`}).`);
         } else {
           const attempt = deployTo(ctx, target, { name: old.name, token: old.token }, ui, {
             ...(j.deployTimeoutMs !== undefined && { timeoutMs: j.deployTimeoutMs }),

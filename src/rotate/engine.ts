@@ -125,7 +125,7 @@ async function create(r: Rotation): Promise<DeployedKey> {
   if (key !== undefined && !isOurs(key)) {
     throw new NothingCreated(
       new UsageError(`An API key named "${j.newName}" exists but is not the one this rotation would create.`, {
-        hint: `Start the rotation again with another --new-name.`,
+        hint: `Start the rotation again with another --name.`,
       }),
     );
   }
@@ -157,7 +157,7 @@ async function afterCreateFailure(r: Rotation, err: unknown, isOurs: (k: WireApi
   const hint =
     existing === undefined
       ? `No API key named "${name}" exists: nothing was created, so running the rotation again is safe`
-      : `An API key named "${name}" exists but is not the one this rotation creates: check it with \`carto-keys show "${name}"\`, then start the rotation again with another --new-name`;
+      : `An API key named "${name}" exists but is not the one this rotation creates: check it with \`carto-keys show "${name}"\`, then start the rotation again with another --name`;
   throw new NothingCreated(withHint(err, hint));
 }
 

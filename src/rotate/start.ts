@@ -63,7 +63,7 @@ export async function startRotation(ctx: Context, opts: StartOptions, ui: Rotati
     const newName = opts.newName ?? (await ui.chooseName(rotationName(plan.from, ctx.now(), taken), taken));
     if (taken.has(newName)) {
       throw new UsageError(`An API key named "${newName}" already exists.`, {
-        hint: 'Choose another --new-name, or leave it out for a free default.',
+        hint: 'Choose another --name, or leave it out for a free default.',
       });
     }
     if (!ctx.globals.json) {

@@ -18,7 +18,7 @@ export interface RotationUi extends ManualDeploy {
   showSource(plan: ClonePlan): void;
   /** Step 2, when no change flag was given: the grants of the new key. */
   modify(plan: ClonePlan, defaultSchema: string): Promise<GrantSet>;
-  /** Step 3, when --new-name was not given. */
+  /** Step 3, when --name was not given. */
   chooseName(suggested: string, taken: ReadonlySet<string>): Promise<string>;
   /** Step 3, unless --yes. */
   confirmCreate(name: string): Promise<boolean>;

@@ -169,7 +169,7 @@ describe('rotate in CI: every failure leaves the old key alive', () => {
     const r = await f.rotate(['app', '--deploy-env-file', join(f.dir, '.env'), '--delete-old', ...CI], { fetch: lost });
     expect(r.code, r.stderr).toBe(1);
     expect(r.stderr).toContain(`An API key named "${NEW}" exists but is not the one this rotation creates`);
-    expect(r.stderr).toContain('another --new-name');
+    expect(r.stderr).toContain('another --name');
     expect(r.stderr).not.toMatch(/nothing was created|may have been created/);
     expect(f.journals()).toEqual([]);
   });
