@@ -8,7 +8,7 @@
 // What a value completes to is read from the program where commander says it (.choices()), and
 // otherwise from naming conventions, so most new options need nothing here:
 // - options by their name without --add-/--remove- (`--api`, `--add-api`, `--remove-api` alike);
-// - positional arguments by their name: <name>, <names...>, <name-or-token> are key names,
+// - positional arguments by their name: <name>, <names...>, <key>, <keys...>, <name-or-token>, <pattern> are key names,
 //   <profile> a profile name, <command> a sibling command;
 // - an option or argument whose placeholder says file or path completes file names.
 
@@ -49,6 +49,9 @@ const ARGUMENT_VALUES: Record<string, ValueSpec> = {
   name: KEY,
   names: KEY,
   'name-or-token': KEY,
+  key: KEY,
+  keys: KEY,
+  pattern: KEY,
   profile: { kind: 'profile' },
   command: { kind: 'command' },
 };

@@ -21,7 +21,7 @@ export const COMMANDS = [
   {
     name: 'show',
     aliases: ['inspect'],
-    term: 'show|inspect [options] <name-or-token>',
+    term: 'show|inspect [options] <key>',
     description: 'Show one API key with every grant',
   },
   {
@@ -33,7 +33,7 @@ export const COMMANDS = [
   {
     name: 'revoke',
     aliases: ['delete', 'rm'],
-    term: 'revoke|delete [options] <names-or-tokens...>',
+    term: 'revoke|delete [options] <keys...>',
     description: 'Revoke (delete) regular API keys, after confirmation',
   },
   {

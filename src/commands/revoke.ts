@@ -21,7 +21,7 @@ export function revokeCommand(kit: CommandKit): Command {
     new Command('revoke')
       .aliases(['delete', 'rm'])
       .description('Revoke (delete) regular API keys, after confirmation')
-      .argument('<names-or-tokens...>', 'the keys: their names, or their tokens (a leaked token is revoked at once)'),
+      .argument('<keys...>', 'the keys, each by its name or its token (a leaked token is revoked at once)'),
   )
     .addHelpText(
       'after',

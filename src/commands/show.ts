@@ -22,7 +22,7 @@ export function showCommand(kit: CommandKit): Command {
   const cmd = new Command('show')
     .alias('inspect')
     .description('Show one API key with every grant')
-    .argument('<name-or-token>', 'the key: its name (quote names with spaces: "Default public"), or its token')
+    .argument('<key>', 'the key, by its name (quote names with spaces: "Default public") or its token')
     .option('--reveal', 'show the token in full (never for the Master key)')
     .option('--token-only', 'print only the token, for $(...)')
     // The 0.1 spelling, hidden: one flag name per idea (--token-only, as on create, clone, regenerate).

@@ -185,7 +185,8 @@ export const SPEC: CompletionSpec = {
             "name": "pattern",
             "variadic": false,
             "value": {
-              "kind": "text"
+              "kind": "key",
+              "exclude": []
             }
           }
         ],
@@ -229,7 +230,7 @@ export const SPEC: CompletionSpec = {
         ],
         "args": [
           {
-            "name": "name-or-token",
+            "name": "key",
             "variadic": false,
             "value": {
               "kind": "key",
@@ -389,10 +390,14 @@ export const SPEC: CompletionSpec = {
         ],
         "args": [
           {
-            "name": "names-or-tokens",
+            "name": "keys",
             "variadic": true,
             "value": {
-              "kind": "text"
+              "kind": "key",
+              "exclude": [
+                "Master",
+                "Default public"
+              ]
             }
           }
         ],

@@ -73,7 +73,7 @@ describe('options', () => {
 
   it('offers the command options and the global ones', async () => {
     const v = await values('show', '--');
-    expect(v).toEqual(expect.arrayContaining(['--reveal', '--token', ...globals]));
+    expect(v).toEqual(expect.arrayContaining(['--reveal', '--token-only', ...globals]));
     expect(v).not.toContain('--version');
     expect(v).not.toContain('--api');
     expect(await values('create', '--')).toEqual(expect.arrayContaining(['--api', '--table', '--service', '--grants-file', ...globals]));
