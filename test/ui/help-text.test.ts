@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import { COMMANDS } from '../../src/commands/index.js';
 import { fitHelpText } from '../../src/ui/help-text.js';
 import { run } from '../helpers/harness.js';
+import { cli } from '../helpers/e2e.js';
 
 const words = (text: string) =>
   text
@@ -61,6 +62,13 @@ describe('--help at a fixed COLUMNS', () => {
     const viaFlag = await run(['list', '--help'], { env: { COLUMNS: '80' } });
     expect(viaHelp.code).toBe(0);
     expect(viaHelp.stdout).toBe(viaFlag.stdout);
+  });
+
+  it('the built binary\'s --help (its own fast path) fits COLUMNS too, and says what the CLI says', async () => {
+    const fast = await cli(['--help'], { env: { COLUMNS: '80' } });
+    expect(fast.code).toBe(0);
+    for (const line of fast.stdout.split('\n')) expect([...line].length, line).toBeLessThanOrEqual(80);
+    expect(fast.stdout).toBe((await run(['--help'], { env: { COLUMNS: '80' } })).stdout);
   });
 
   it('a missing command still shows help as a usage error (exit 2)', async () => {
