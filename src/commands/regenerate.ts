@@ -70,7 +70,7 @@ export async function regenerateRun(ctx: Context, opts: RegenerateOptions): Prom
     });
   }
   const api = await ctx.api();
-  const key = await api.getKey(opts.name);
+  const key = await api.getKey(opts.name, { verb: 'regenerate' });
   if (!ctx.globals.json) {
     warn(ctx, `Apps using the current token of "${key.name}" will stop working until they get the new one.`);
     if (key.type === 'regular') warn(ctx, `To switch apps over without downtime, use \`carto-keys rotate ${shellQuote(key.name)}\` instead.`);
@@ -150,7 +150,7 @@ async function regenerateForMember(ctx: Context, opts: RegenerateOptions, member
     throw new UsageError(`--print-token is for your own Master key: ${member}'s new Master key is never printed.`);
   }
   const api = (await ctx.api()).forUser(member);
-  const key = await api.getKey(opts.name);
+  const key = await api.getKey(opts.name, { verb: 'regenerate' });
   const json = ctx.globals.json;
   if (key.type === 'master') {
     if (!json) warn(ctx, `This changes the Master key of ${member}: everything using it stops working, and ${member} must copy the new one from their dashboard.`);

@@ -154,6 +154,7 @@ describe('a token wherever a key is named for reading or revoking', () => {
       ['revoke', ['revoke', 'nope', '--yes']],
       ['clone', ['clone', 'nope']],
       ['rotate', ['rotate', 'nope', '--keep-old', '--yes']],
+      ['regenerate', ['regenerate', 'nope', '--yes']],
     ] as const) {
       const r = await run([...args], { env: sb.env, fetch: sb.fetch });
       expect(r.code, r.stderr).toBe(1);
