@@ -69,8 +69,10 @@ Examples:
   $ carto-keys show app --reveal
   $ carto-keys rotate app                      # clone, modify, deploy, verify, delete
   $ carto-keys revoke app --yes
+  $ carto-keys audit --fail-on high            # risky keys, each with its fix; exit 7 when one is high
 
-Exit codes: 0 ok, 1 failure, 2 usage, 3 cancelled, 4 authentication, 5 partly done.
+Exit codes: 0 ok, 1 failure, 2 usage, 3 cancelled, 4 authentication, 5 partly done,
+6 changes pending (plan --detailed-exitcode), 7 findings (audit --fail-on).
 Environment: CARTO_KEYS_MASTER_KEY, CARTO_KEYS_USERNAME, CARTO_KEYS_BASE_URL, CARTO_KEYS_PROFILE,
 CARTO_KEYS_CONFIG_DIR, NO_COLOR.`;
 
