@@ -11,6 +11,8 @@ import { info, printJson, printLine, success, warn } from '../ui/output.js';
 import { shellQuote } from '../ui/shell-quote.js';
 import { defaultSchemaFor } from '../api/base-url.js';
 import { globalsOf, type CommandKit } from '../args/kit.js';
+import { parseDuration } from '../domain/duration.js';
+import { withNotify } from '../rotate/notify.js';
 
 export interface ApplyOptions {
   mode: 'apply' | 'resume' | 'abort';
@@ -18,6 +20,8 @@ export interface ApplyOptions {
   file?: string;
   prune: boolean;
   yes: boolean;
+  graceMs?: number;
+  notifyCmd?: string;
 }
 
 export function applyCommand(kit: CommandKit): Command {
@@ -27,6 +31,8 @@ export function applyCommand(kit: CommandKit): Command {
     .option('--prune', 'also delete live regular keys the file does not declare')
     .option('--resume', 'finish an apply that stopped (its replacements, deploys, then the rest of the plan)')
     .option('--abort', 'undo what a stopped apply left unfinished (its replacements: old token back, new key revoked)')
+    .option('--grace <duration>', 'keep replaced keys alive this long (e.g. 24h, 7d); `carto-keys retire` deletes them then')
+    .option('--notify-cmd <cmd>', 'run a command at the end with a JSON event on stdin (success or failure; never a token)')
     .addHelpText(
       'after',
       `
@@ -42,7 +48,8 @@ Examples:
   $ carto-keys apply --resume --yes
   $ carto-keys apply --abort --yes`,
     )
-    .action((o: { file?: string; prune?: boolean; resume?: boolean; abort?: boolean }, cmd: Command) => {
+    .action((o: { file?: string; prune?: boolean; resume?: boolean; abort?: boolean; grace?: string; notifyCmd?: string }, cmd: Command) => {
+      const graceMs = o.grace === undefined ? undefined : parseDuration(o.grace, '--grace').ms;
       if (o.resume && o.abort) throw new UsageError('--resume and --abort cannot be used together.');
       if (o.abort && o.prune) throw new UsageError('--abort takes no --prune: it only undoes what a stopped apply left unfinished.');
       if (o.file !== undefined && o.file.trim() === '') throw new UsageError('-f/--file is empty: expected the keys file.');
@@ -52,9 +59,15 @@ Examples:
           hint: 'Review the changes first with `carto-keys plan`.',
         });
       }
-      const opts: ApplyOptions = { mode: o.resume ? 'resume' : o.abort ? 'abort' : 'apply', ...(o.file !== undefined && { file: o.file }), prune: o.prune === true, yes };
-      kit.run((ctx) => applyRun(ctx, opts));
+      const opts: ApplyOptions = { mode: o.resume ? 'resume' : o.abort ? 'abort' : 'apply', ...(o.file !== undefined && { file: o.file }), prune: o.prune === true, yes, ...(graceMs !== undefined && { graceMs }), ...(o.notifyCmd !== undefined && { notifyCmd: o.notifyCmd }) };
+      kit.run((ctx) => applyRunNotified(ctx, opts));
     });
+}
+
+/** applyRun, then the --notify-cmd (if any) with the outcome. */
+export async function applyRunNotified(ctx: Context, opts: ApplyOptions): Promise<void> {
+  const file = opts.file ?? DEFAULT_KEY_FILE;
+  await withNotify(ctx, opts.notifyCmd, 'apply', () => ({ keys: [], targets: [], file }), () => applyRun(ctx, opts));
 }
 
 export async function applyRun(ctx: Context, opts: ApplyOptions): Promise<void> {
@@ -114,6 +127,7 @@ async function applyFile(
     journals,
     journal,
     quiet: json,
+    ...(opts.graceMs !== undefined && { graceMs: opts.graceMs }),
     resumeCommand: await commandLine(ctx, 'resume', opts.file === DEFAULT_KEY_FILE ? undefined : opts.file),
     abortCommand: await commandLine(ctx, 'abort'),
   };

@@ -162,9 +162,13 @@ function membersFailed(all: AllMembersKeys): ApiError {
 }
 
 /**
- * The deployment registry of product.md §8 (rotate records where each key went). Until carto-keys
- * keeps one there is nothing to read, and the never-deployed rule says so once, at info level.
+ * The deployment registry of product.md §8 (rotate and apply record where each key went). Before the
+ * first recorded deploy there is nothing to read, and the never-deployed rule says so once.
  */
-async function deploymentRegistry(_ctx: Context): Promise<DeploymentLookup | undefined> {
-  return undefined;
+async function deploymentRegistry(ctx: Context): Promise<DeploymentLookup | undefined> {
+  const { registry } = await import('../rotate/registry.js');
+  const reg = registry(ctx.paths.config);
+  if (!reg.exists()) return undefined;
+  const { baseUrl } = requireCredentials(await ctx.settings());
+  return (keyName) => reg.deploymentsOf(baseUrl, keyName);
 }

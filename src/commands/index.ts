@@ -55,6 +55,18 @@ export const COMMANDS = [
     description: 'Replace a key: clone it (with changes), deploy the new token, verify it, delete the old key',
   },
   {
+    name: 'retire',
+    aliases: [],
+    term: 'retire [options]',
+    description: 'Delete the old keys whose grace period (rotate --grace) has passed, after checking their successors',
+  },
+  {
+    name: 'where',
+    aliases: [],
+    term: 'where <name>',
+    description: 'Where a key was deployed (by rotate or apply), and whether each env file still holds its token',
+  },
+  {
     name: 'export',
     aliases: [],
     term: 'export [options]',

@@ -10,6 +10,8 @@ export const LOADERS: Record<CommandName, () => Promise<CommandBuilder>> = {
   regenerate: async () => (await import('./regenerate.js')).regenerateCommand,
   clone: async () => (await import('./clone.js')).cloneCommand,
   rotate: async () => (await import('./rotate.js')).rotateCommand,
+  retire: async () => (await import('./retire.js')).retireCommand,
+  where: async () => (await import('./where.js')).whereCommand,
   export: async () => (await import('./export.js')).exportCommand,
   plan: async () => (await import('./plan.js')).planCommand,
   apply: async () => (await import('./apply.js')).applyCommand,

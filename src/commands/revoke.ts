@@ -6,7 +6,10 @@ import { isBuiltIn } from '../api/types.js';
 import { ApiError, UsageError } from '../errors.js';
 import { globalsOf, type CommandKit } from '../args/kit.js';
 import { addMemberOption, requireYesOrTty } from '../args/flags.js';
-import { printJson, success } from '../ui/output.js';
+import { printJson, success, warn } from '../ui/output.js';
+import { fingerprint, requireCredentials } from '../config/settings.js';
+import { envFileState } from '../rotate/check.js';
+import { registry } from '../rotate/registry.js';
 import { confirmOrCancel } from '../ui/prompts.js';
 import { shellQuote } from '../ui/shell-quote.js';
 
@@ -57,6 +60,16 @@ export async function revokeRun(ctx: Context, opts: RevokeOptions): Promise<void
     if (key.type !== 'regular') throw new UsageError(`"${key.name}" is the ${key.type} key and cannot be revoked.`);
     if (!keys.some((k) => k.name === key.name)) keys.push(key);
   }
+  // What breaks: recorded env files that still hold a token about to die (product.md §8).
+  const creds = requireCredentials(await ctx.settings());
+  const reg = registry(ctx.paths.config);
+  for (const key of keys) {
+    for (const d of reg.deploymentsOf(creds.baseUrl, key.name)) {
+      if (d.kind === 'env-file' && envFileState(d.path, d.variable, fingerprint(key.token)).state === 'holds') {
+        warn(ctx, `"${key.name}" is still deployed: ${d.path} (${d.variable}) holds its token.`);
+      }
+    }
+  }
   const list = keys.map((k) => `"${k.name}"`).join(', ');
   await confirmOrCancel(ctx, `Revoke ${keys.length === 1 ? 'API key' : `${keys.length} API keys`} ${list}${whose}? Apps using ${keys.length === 1 ? 'it' : 'them'} stop working.`);
 
@@ -73,6 +86,8 @@ export async function revokeRun(ctx: Context, opts: RevokeOptions): Promise<void
       });
     }
     revoked.push(key.name);
+    reg.forget(creds.baseUrl, key.name);
+    reg.removeRetirement(creds.baseUrl, key.name);
     if (!ctx.globals.json) success(ctx, `Revoked API key "${key.name}"${whose}`);
   }
   if (ctx.globals.json) printJson(ctx, { revoked });

@@ -5,12 +5,14 @@ import { UsageError } from '../errors.js';
 import { hasGrantChanges, validateKeyName, type GrantChanges } from '../grants/index.js';
 import { printJson, printLine, success } from '../ui/output.js';
 import { abortRotation, type AbortOptions, type AbortResult } from '../rotate/abort.js';
-import { plainTargets, type RotationResult } from '../rotate/engine.js';
+import { plainTargets, retireAfterOf, type RotationResult } from '../rotate/engine.js';
 import { interactiveUi } from '../rotate/interactive.js';
 import { resumeRotation, type ResumeOptions } from '../rotate/resume.js';
 import { startRotation, type StartOptions } from '../rotate/start.js';
 import { commandTarget, envFileTarget, targetJson, type DeployTarget } from '../rotate/targets.js';
 import { ciUi } from '../rotate/ui.js';
+import { startRollback, type RollbackOptions } from '../rotate/rollback.js';
+import { withNotify } from '../rotate/notify.js';
 import { globalsOf, type CommandKit } from '../args/kit.js';
 import { addChangeOptions, changesFromFlags, checkChangeSyntax } from '../args/change-flags.js';
 import { addMemberOption, collect, requireYesOrTty } from '../args/flags.js';
@@ -18,7 +20,8 @@ import { addMemberOption, collect, requireYesOrTty } from '../args/flags.js';
 export type RotateOptions =
   | { mode: 'start'; start: StartOptions; printToken: boolean }
   | { mode: 'resume'; resume: ResumeOptions; printToken: boolean }
-  | { mode: 'abort'; abort: AbortOptions };
+  | { mode: 'abort'; abort: AbortOptions }
+  | { mode: 'rollback'; rollback: RollbackOptions };
 
 interface RotateFlags extends GrantChanges {
   name?: string;
@@ -33,6 +36,9 @@ interface RotateFlags extends GrantChanges {
   abort?: string | true;
   deployTimeout?: string;
   user?: string;
+  grace?: string;
+  rollback?: string;
+  notifyCmd?: string;
 }
 
 export const DEPLOY_TIMEOUT_ENV = 'CARTO_KEYS_DEPLOY_TIMEOUT';
@@ -52,6 +58,9 @@ export function rotateCommand(kit: CommandKit): Command {
     .option('--deploy-timeout <duration>', `stop a deploy command that runs longer (e.g. 90s, 30m; default 15m; also: ${DEPLOY_TIMEOUT_ENV})`)
     .option('--resume [name]', 'finish an interrupted rotation (of the old key <name>)')
     .option('--abort [name]', 'undo an interrupted rotation: old token back, new key revoked')
+    .option('--grace <duration>', 'keep the old key alive this long after the rotation (e.g. 24h, 7d); `retire` deletes it then')
+    .option('--rollback <name>', 'undo a finished --grace rotation while the old key lives: old token back everywhere, new key revoked')
+    .option('--notify-cmd <cmd>', 'run a command at the end with a JSON event on stdin (success or failure; never a token)')
     .addHelpText(
       'after',
       `
@@ -68,11 +77,15 @@ Examples:
   $ carto-keys rotate --deploy-cmd ./deploy.sh --delete-old --yes -- "$LEAKED_TOKEN"   # -- : a token may start with "-"
   $ carto-keys rotate --resume app
   $ carto-keys rotate --abort app --yes
-  $ carto-keys rotate bob-dashboard --user bob --deploy-env-file bob.env --delete-old --yes`,
+  $ carto-keys rotate bob-dashboard --user bob --deploy-env-file bob.env --delete-old --yes
+
+  $ carto-keys rotate app --deploy-env-file .env --grace 24h --yes      # old key kept 24 h, then: carto-keys retire
+  $ carto-keys rotate --rollback app-r20261122 --yes                   # while the old key lives`,
     )
     .action((arg: string | undefined, o: RotateFlags, cmd: Command) => {
       const opts = rotateOptions(arg, o, globalsOf(cmd).yes, kit.canPrompt(), kit.env);
-      kit.run((ctx) => rotateRun(ctx, opts));
+      const notifyCmd = o.notifyCmd;
+      kit.run((ctx) => rotateRun(ctx, opts, notifyCmd));
     });
   return cmd;
 }
@@ -81,6 +94,19 @@ Examples:
 export function rotateOptions(arg: string | undefined, o: RotateFlags, yes: boolean, canPrompt: boolean, env: Env = {}): RotateOptions {
   if (o.resume !== undefined && o.abort !== undefined) throw new UsageError('--resume and --abort cannot be used together.');
   if (o.deleteOld && o.keepOld) throw new UsageError('--delete-old and --keep-old cannot be used together.');
+  const graceMs = o.grace === undefined ? undefined : parseDuration(o.grace, '--grace').ms;
+  if (graceMs !== undefined && o.keepOld) throw new UsageError('--grace and --keep-old cannot be used together: --grace deletes the old key later (retire), --keep-old never.');
+  if (o.rollback !== undefined) {
+    const other = o.resume !== undefined ? '--resume' : o.abort !== undefined ? '--abort' : graceMs !== undefined ? '--grace' : arg !== undefined ? 'a key argument' : undefined;
+    if (other !== undefined) throw new UsageError(`--rollback cannot be used with ${other}.`);
+    const planFlag = plannedFlag(o, changesFromFlags(o));
+    if (planFlag !== undefined || o.deleteOld || o.keepOld) {
+      throw new UsageError(`${planFlag ?? (o.deleteOld ? '--delete-old' : '--keep-old')} cannot be used with --rollback: it puts the old key back where the new one went, then revokes the new one.`);
+    }
+    requireYesOrTty(yes, canPrompt, 'Rolling back a rotation (it revokes the new key)');
+    const rollbackTimeout = deployTimeout(env, o);
+    return { mode: 'rollback', rollback: { name: o.rollback, yes, ...(rollbackTimeout !== undefined && { deployTimeoutMs: rollbackTimeout }) } };
+  }
   const deleteOld = o.deleteOld ? true : o.keepOld ? false : undefined;
   const printToken = o.printToken === true;
   const changes = changesFromFlags(o);
@@ -127,10 +153,10 @@ export function rotateOptions(arg: string | undefined, o: RotateFlags, yes: bool
   ];
   if (!canPrompt) {
     if (!yes) throw new UsageError('rotate creates and deletes keys: pass --yes when not running in a terminal.');
-    if (deleteOld === undefined) {
-      throw new UsageError('Pass --delete-old or --keep-old: without a terminal, rotate cannot ask whether to delete the old key.');
+    if (deleteOld === undefined && graceMs === undefined) {
+      throw new UsageError('Pass --delete-old, --keep-old or --grace: without a terminal, rotate cannot ask whether to delete the old key.');
     }
-    if (deleteOld && targets.length === 0) {
+    if ((deleteOld || graceMs !== undefined) && targets.length === 0) {
       throw new UsageError('--delete-old needs a deploy target (--deploy-env-file or --deploy-cmd): otherwise nothing uses the new key when the old one is deleted.', {
         hint: 'Deploy it yourself and use --keep-old, then revoke the old key.',
       });
@@ -144,7 +170,7 @@ export function rotateOptions(arg: string | undefined, o: RotateFlags, yes: bool
       changes,
       ...(newName !== undefined && { newName }),
       targets,
-      ...(deleteOld !== undefined && { deleteOld }),
+      ...(graceMs !== undefined ? { deleteOld: true, graceMs } : deleteOld !== undefined && { deleteOld }),
       yes,
       ...timeout,
       ...member,
@@ -171,7 +197,16 @@ function plannedFlag(o: RotateFlags, changes: GrantChanges): string | undefined 
   return undefined;
 }
 
-export async function rotateRun(ctx: Context, opts: RotateOptions): Promise<void> {
+export async function rotateRun(ctx: Context, opts: RotateOptions, notifyCmd?: string): Promise<void> {
+  let outcome: { keys: Record<string, unknown>[]; targets: Record<string, unknown>[] } = { keys: [], targets: [] };
+  const event = opts.mode === 'rollback' ? 'rollback' : 'rotate';
+  await withNotify(ctx, notifyCmd, event, () => outcome, async () => {
+    const r = await rotateSteps(ctx, opts);
+    if (r !== undefined) outcome = { keys: [{ old: r.journal.oldName, new: r.journal.newName }], targets: plainTargets(r.journal).map(targetJson) };
+  });
+}
+
+async function rotateSteps(ctx: Context, opts: RotateOptions): Promise<RotationResult | undefined> {
   const ui = ctx.io.canPrompt() ? interactiveUi(ctx) : ciUi(ctx);
   switch (opts.mode) {
     case 'start':
@@ -179,26 +214,38 @@ export async function rotateRun(ctx: Context, opts: RotateOptions): Promise<void
     case 'resume':
       return printRotation(ctx, await resumeRotation(ctx, opts.resume, ui), opts.printToken);
     case 'abort':
-      return printAbort(ctx, await abortRotation(ctx, opts.abort, ui));
+      printAbort(ctx, await abortRotation(ctx, opts.abort, ui));
+      return undefined;
+    case 'rollback':
+      return printRotation(ctx, await startRollback(ctx, opts.rollback, ui), false);
   }
 }
 
-function printRotation(ctx: Context, { journal: j, token }: RotationResult, printToken: boolean): void {
+function printRotation(ctx: Context, result: RotationResult, printToken: boolean): RotationResult {
+  const { journal: j, token } = result;
   const deleted = j.steps.deleted !== null;
+  const retireAfter = j.graceMs !== undefined && !deleted ? retireAfterOf(j, ctx.now()).toISOString() : undefined;
   if (ctx.globals.json) {
     printJson(ctx, {
+      ...(j.rollback === true && { rollback: true }),
       old: j.oldName,
       new: j.newName,
       targets: plainTargets(j).map(targetJson),
       verified: j.steps.verified !== null,
       deleted,
+      ...(retireAfter !== undefined && { retireAfter }),
       // The token goes to a CI log only when asked for.
       ...(printToken && { token }),
     });
-    return;
+    return result;
   }
-  success(ctx, `Rotated "${j.oldName}" → "${j.newName}"${deleted ? '' : ` (the old key "${j.oldName}" was kept)`}`);
+  if (j.rollback === true) success(ctx, `Rolled back: "${j.newName}" is the key in use again, "${j.oldName}" was revoked`);
+  else {
+    const kept = retireAfter !== undefined ? ` (the old key "${j.oldName}" lives until ${retireAfter}; then run \`carto-keys retire\`)` : ` (the old key "${j.oldName}" was kept)`;
+    success(ctx, `Rotated "${j.oldName}" → "${j.newName}"${deleted ? '' : kept}`);
+  }
   if (printToken) printLine(ctx, token);
+  return result;
 }
 
 function printAbort(ctx: Context, { journal: j, revoked, restored }: AbortResult): void {

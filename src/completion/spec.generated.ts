@@ -857,6 +857,33 @@ export const SPEC: CompletionSpec = {
           },
           {
             "flags": [
+              "--grace"
+            ],
+            "description": "keep the old key alive this long after the rotation (e.g. 24h, 7d); `retire` deletes it then",
+            "value": {
+              "kind": "text"
+            }
+          },
+          {
+            "flags": [
+              "--rollback"
+            ],
+            "description": "undo a finished --grace rotation while the old key lives: old token back everywhere, new key revoked",
+            "value": {
+              "kind": "text"
+            }
+          },
+          {
+            "flags": [
+              "--notify-cmd"
+            ],
+            "description": "run a command at the end with a JSON event on stdin (success or failure; never a token)",
+            "value": {
+              "kind": "text"
+            }
+          },
+          {
+            "flags": [
               "-h",
               "--help"
             ],
@@ -866,6 +893,56 @@ export const SPEC: CompletionSpec = {
         "args": [
           {
             "name": "name-or-token",
+            "variadic": false,
+            "value": {
+              "kind": "key",
+              "exclude": []
+            }
+          }
+        ],
+        "commands": []
+      },
+      {
+        "name": "retire",
+        "aliases": [],
+        "description": "Delete the old keys whose grace period (rotate --grace) has passed, after checking their successors",
+        "options": [
+          {
+            "flags": [
+              "--notify-cmd"
+            ],
+            "description": "run a command at the end with a JSON event on stdin (success or failure)",
+            "value": {
+              "kind": "text"
+            }
+          },
+          {
+            "flags": [
+              "-h",
+              "--help"
+            ],
+            "description": "show help"
+          }
+        ],
+        "args": [],
+        "commands": []
+      },
+      {
+        "name": "where",
+        "aliases": [],
+        "description": "Where a key was deployed (by rotate or apply), and whether each env file still holds its token",
+        "options": [
+          {
+            "flags": [
+              "-h",
+              "--help"
+            ],
+            "description": "show help"
+          }
+        ],
+        "args": [
+          {
+            "name": "name",
             "variadic": false,
             "value": {
               "kind": "key",
@@ -977,6 +1054,24 @@ export const SPEC: CompletionSpec = {
               "--abort"
             ],
             "description": "undo what a stopped apply left unfinished (its replacements: old token back, new key revoked)"
+          },
+          {
+            "flags": [
+              "--grace"
+            ],
+            "description": "keep replaced keys alive this long (e.g. 24h, 7d); `carto-keys retire` deletes them then",
+            "value": {
+              "kind": "text"
+            }
+          },
+          {
+            "flags": [
+              "--notify-cmd"
+            ],
+            "description": "run a command at the end with a JSON event on stdin (success or failure; never a token)",
+            "value": {
+              "kind": "text"
+            }
           },
           {
             "flags": [

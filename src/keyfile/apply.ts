@@ -43,6 +43,8 @@ export interface ApplyContext {
   resumeCommand: string;
   abortCommand: string;
   quiet: boolean;
+  /** --grace: replaced and rotated keys are kept this long, then `retire` deletes them. */
+  graceMs?: number;
 }
 
 /** The steps of a plan, in the order they run: creates, replacements and rotations, deletions. */
@@ -128,7 +130,7 @@ async function replace(a: ApplyContext, k: PlannedKey): Promise<boolean> {
   const e = k.entry!;
   if (!a.quiet) a.ctx.io.stderr.write(`${k.action === 'replace' ? 'Replacing' : 'Rotating'} "${k.from}" → "${k.to}"\n`);
   const deleteOld = e.deploy.length > 0;
-  await runPlannedRotation(a.ctx, a.api, a.creds, { oldName: k.from!, newName: k.to!, grants: e.grants, targets: e.deploy, deleteOld });
+  await runPlannedRotation(a.ctx, a.api, a.creds, { oldName: k.from!, newName: k.to!, grants: e.grants, targets: e.deploy, deleteOld, ...(a.graceMs !== undefined && { graceMs: a.graceMs }) });
   return !deleteOld;
 }
 

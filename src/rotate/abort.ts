@@ -98,7 +98,8 @@ export async function abortRotation(ctx: Context, opts: AbortOptions, ui: Rotati
         save();
       }
       interruption.check();
-      const created = await interruption.race(ourNewKey(ctx, j, api));
+      // A rollback's "new" key is the original key: undoing the rollback keeps it (the rotation stands).
+      const created = j.rollback === true ? false : await interruption.race(ourNewKey(ctx, j, api));
       if (created) {
         try {
           await interruption.race(api.deleteKey(j.newName));

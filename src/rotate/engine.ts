@@ -24,6 +24,8 @@ import { Interrupted, type Interruption } from './interrupt.js';
 import { deployTo, describeTarget, type DeployTarget } from './targets.js';
 import type { RotationUi } from './ui.js';
 import { memberBaseUrl } from '../domain/members.js';
+import { fingerprint } from '../config/settings.js';
+import { registry, registryKept } from './registry.js';
 
 export interface Rotation {
   ctx: Context;
@@ -221,8 +223,24 @@ async function deployOne(r: Rotation, target: JournalTarget, key: DeployedKey): 
     target.deployedAt = stamp(r);
     delete target.error;
     save(r);
+    recordDeployment(r, target, key);
     if (!quiet(r)) success(r.ctx, `Deployed to ${what}`);
     return;
+  }
+}
+
+/**
+ * The deployment registry learns where the token went (its fingerprint, never the token): `where`,
+ * `retire`, `revoke` and `audit` read it. After the journal, which stays the source of truth for the
+ * rotation itself; a registry that cannot be written is reported, and the rotation goes on.
+ */
+function recordDeployment(r: Rotation, target: JournalTarget, key: DeployedKey): void {
+  if (r.interruption.signal.aborted || !registryKept(r.ctx.env, r.creds)) return;
+  const { deployedAt: _d, attemptedAt: _a, pgid: _p, error: _e, ...place } = target;
+  try {
+    registry(r.ctx.paths.config).record(r.journal.baseUrl, key.name, place as DeployTarget, fingerprint(key.token), r.ctx.now());
+  } catch (err) {
+    warn(r.ctx, `Could not record this deploy in the deployment registry: ${reasonOf(err)}`);
   }
 }
 
@@ -264,6 +282,10 @@ async function finishOld(r: Rotation): Promise<void> {
     j.deleteOld = await call(r, r.ui.decideDelete(j));
     save(r);
   }
+  if (j.deleteOld && j.graceMs !== undefined) {
+    scheduleRetirement(r);
+    return;
+  }
   if (!j.deleteOld) {
     if (!quiet(r)) info(r.ctx, `Kept the old key "${j.oldName}". Revoke it when nothing uses it any more: carto-keys revoke ${shellQuote(j.oldName)}${j.member === undefined ? '' : ` --user ${j.member}`}`);
     return;
@@ -283,7 +305,42 @@ async function finishOld(r: Rotation): Promise<void> {
   }
   j.steps.deleted = stamp(r);
   save(r);
+  forgetDeployments(r.ctx, j.baseUrl, j.oldName);
+  if (j.rollback === true) registry(r.ctx.paths.config).removeRetirement(j.baseUrl, j.newName);
   if (!quiet(r)) success(r.ctx, `Deleted the old key "${j.oldName}"`);
+}
+
+/** --grace: the old key lives on until the deadline; `retire` deletes it after checking again. */
+function scheduleRetirement(r: Rotation): void {
+  const j = r.journal;
+  const retireAfter = retireAfterOf(j, r.ctx.now());
+  // Idempotent (keyed by the old key's name): a resumed rotation that gets here again changes nothing.
+  registry(r.ctx.paths.config).scheduleRetirement(j.baseUrl, {
+    oldName: j.oldName,
+    newName: j.newName,
+    retireAfter: retireAfter.toISOString(),
+    grants: j.grants,
+    rotatedAt: stamp(r),
+  });
+  if (!quiet(r)) {
+    info(r.ctx, `Kept the old key "${j.oldName}" until ${retireAfter.toISOString()} (grace period). Then \`carto-keys retire\` deletes it, after checking every target holds "${j.newName}".`);
+    info(r.ctx, `Changed your mind while it lives? Undo the rotation: carto-keys rotate --rollback ${shellQuote(j.newName)}`);
+  }
+}
+
+/** The grace counts from the end of the rotation (verify), so a slow deploy does not eat into it. */
+export function retireAfterOf(j: Journal, now: Date): Date {
+  const from = j.steps.verified !== null ? new Date(j.steps.verified) : now;
+  return new Date(from.getTime() + (j.graceMs ?? 0));
+}
+
+export function forgetDeployments(ctx: Context, account: string, keyName: string): void {
+  try {
+    // Nothing to forget where nothing was recorded, and no file to create for it.
+    registry(ctx.paths.config).forget(account, keyName);
+  } catch (err) {
+    warn(ctx, `Could not update the deployment registry: ${reasonOf(err)}`);
+  }
 }
 
 /** The deploy targets of a journal, without their progress: for summaries. */

@@ -58,6 +58,16 @@ export interface Journal {
   deleteOld: boolean | null;
   /** --deploy-timeout, when given: `--resume` and `--abort` run the commands with the same limit. */
   deployTimeoutMs?: number;
+  /**
+   * --grace: instead of deleting the old key, keep it this long after the rotation and leave it to
+   * `retire` (recorded in the deployment registry). Only with deleteOld true.
+   */
+  graceMs?: number;
+  /**
+   * A rollback (`rotate --rollback`): `oldName` is the successor being undone, `newName` the original
+   * key that takes its place again. The "new" key already exists and is never revoked by --abort.
+   */
+  rollback?: boolean;
   steps: {
     created: string | null;
     verified: string | null;
@@ -234,6 +244,9 @@ export function parseJournal(text: string, file: string): Journal {
   const timeout = value.deployTimeoutMs;
   if (timeout !== undefined && !(Number.isSafeInteger(timeout) && (timeout as number) > 0)) throw bad('field "deployTimeoutMs" is wrong');
   if (value.member !== undefined && !isString(value.member)) throw bad('field "member" is wrong');
+  const grace = value.graceMs;
+  if (grace !== undefined && !(Number.isSafeInteger(grace) && (grace as number) > 0)) throw bad('field "graceMs" is wrong');
+  if (value.rollback !== undefined && typeof value.rollback !== 'boolean') throw bad('field "rollback" is wrong');
   if (value.version !== JOURNAL_VERSION) throw bad(`unknown version ${JSON.stringify(value.version)}`);
   for (const [field, check] of Object.entries(FIELDS)) {
     if (!check(value[field])) throw bad(`field "${field}" is missing or wrong`);
@@ -253,6 +266,7 @@ export interface NewJournal {
   addingTargets: boolean;
   deleteOld: boolean | null;
   deployTimeoutMs?: number;
+  graceMs?: number;
   now: Date;
 }
 
@@ -273,6 +287,7 @@ export function newJournal(p: NewJournal): Journal {
     addingTargets: p.addingTargets,
     deleteOld: p.deleteOld,
     ...(p.deployTimeoutMs !== undefined && { deployTimeoutMs: p.deployTimeoutMs }),
+    ...(p.graceMs !== undefined && { graceMs: p.graceMs }),
     steps: { created: null, verified: null, deleted: null },
     startedAt: at,
     updatedAt: at,

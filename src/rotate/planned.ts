@@ -12,6 +12,7 @@ import { runRotation, type RotationResult } from './engine.js';
 import { watchInterruptions } from './interrupt.js';
 import { journalStore, newJournal, rotationLockId } from './journal.js';
 import { refusePending } from './pending.js';
+import { requireRegistryForGrace } from './registry.js';
 import type { DeployTarget } from './targets.js';
 import { ciUi } from './ui.js';
 
@@ -22,9 +23,12 @@ export interface PlannedRotation {
   targets: DeployTarget[];
   /** Delete the old key once the new one is deployed and verified (only with a deploy target). */
   deleteOld: boolean;
+  /** --grace: keep the old key this long, then `retire` deletes it (only with deleteOld). */
+  graceMs?: number;
 }
 
 export async function runPlannedRotation(ctx: Context, api: ApiClient, creds: Credentials, p: PlannedRotation): Promise<RotationResult> {
+  if (p.deleteOld && p.graceMs !== undefined) requireRegistryForGrace(ctx.env, creds);
   const store = journalStore(ctx.paths.config);
   await refusePending(ctx, store, creds, p.oldName);
   const lock = store.lock(rotationLockId(creds.masterKey, p.oldName), p.oldName);
@@ -41,6 +45,7 @@ export async function runPlannedRotation(ctx: Context, api: ApiClient, creds: Cr
       targets: p.targets,
       addingTargets: false,
       deleteOld: p.deleteOld,
+      ...(p.deleteOld && p.graceMs !== undefined && { graceMs: p.graceMs }),
       now: ctx.now(),
     });
     // Written before the create, as rotate does: a crash between the request and its reply is resumable.

@@ -15,6 +15,7 @@ import { runRotation, type RotationResult } from './engine.js';
 import { watchInterruptions } from './interrupt.js';
 import { journalStore, newJournal, rotationLockId } from './journal.js';
 import { refusePending } from './pending.js';
+import { requireRegistryForGrace } from './registry.js';
 import type { DeployTarget } from './targets.js';
 import type { RotationUi } from './ui.js';
 
@@ -33,10 +34,13 @@ export interface StartOptions {
   deployTimeoutMs?: number;
   /** `--user`: rotate this organization member's key (target_user). */
   member?: string;
+  /** --grace: the old key is deleted by `retire` once this has passed (deleteOld is then true). */
+  graceMs?: number;
 }
 
 export async function startRotation(ctx: Context, opts: StartOptions, ui: RotationUi): Promise<RotationResult> {
   const creds = requireCredentials(await ctx.settings());
+  if (opts.graceMs !== undefined) requireRegistryForGrace(ctx.env, creds);
   const store = journalStore(ctx.paths.config);
   // When the argument is a name, a pending rotation is refused before any request.
   // `--user` naming yourself is your own key.
@@ -84,6 +88,7 @@ export async function startRotation(ctx: Context, opts: StartOptions, ui: Rotati
       addingTargets: ui.interactive && opts.targets.length === 0,
       deleteOld: opts.deleteOld ?? null,
       ...(opts.deployTimeoutMs !== undefined && { deployTimeoutMs: opts.deployTimeoutMs }),
+      ...(opts.graceMs !== undefined && { graceMs: opts.graceMs }),
       now: ctx.now(),
     });
     // From here on a stop signal ends the rotation with exit 5 and the commands to resume or undo it.

@@ -31,7 +31,7 @@ describe('a bad flag wins over missing credentials', () => {
     [['clone', 'app', '--add-api', 'sqll'], /sqll/],
     [['clone', 'app', '--remove-table', 'x:frobnicate'], /frobnicate/],
     [['rotate', 'app', '--add-schema', 'x:drop', '--deploy-env-file', '.env', '--delete-old', '--yes'], /drop/],
-    [['rotate', 'app', '--yes', '--deploy-cmd', 'true'], /--delete-old or --keep-old/],
+    [['rotate', 'app', '--yes', '--deploy-cmd', 'true'], /Pass --delete-old, --keep-old or --grace/],
     [['rotate', '--resume', 'app', '--new-name', 'x'], /--new-name cannot be used with --resume/],
     [['list', '--type', 'bogus'], /bogus/],
     [['list', '--limit', '0'], /--limit/],

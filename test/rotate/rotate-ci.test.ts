@@ -527,7 +527,7 @@ describe('rotate: --resume and --abort', () => {
 describe('rotate in CI: a missing decision is a usage error, with nothing sent', () => {
   const cases: { args: string[]; says: string }[] = [
     { args: ['app', '--delete-old', '--deploy-cmd', 'true'], says: '--yes' },
-    { args: ['app', '--deploy-cmd', 'true', '--yes'], says: '--delete-old or --keep-old' },
+    { args: ['app', '--deploy-cmd', 'true', '--yes'], says: 'Pass --delete-old, --keep-old or --grace' },
     { args: ['app', '--delete-old', '--yes'], says: '--delete-old needs a deploy target' },
     { args: ['app', '--delete-old', '--keep-old', '--deploy-cmd', 'true', '--yes'], says: '--delete-old and --keep-old' },
     { args: ['--keep-old', '--yes'], says: 'carto-keys rotate <name-or-token>' },

@@ -1,0 +1,95 @@
+import { Command } from 'commander';
+import type { Context } from '../context.js';
+import { requireCredentials } from '../config/settings.js';
+import { CancelledError, CliError, ExitCode } from '../errors.js';
+import { globalsOf, type CommandKit } from '../args/kit.js';
+import { requireYesOrTty } from '../args/flags.js';
+import { dueRetirements, retireOne, type RetireOutcome } from '../rotate/retire.js';
+import { withNotify } from '../rotate/notify.js';
+import { info, printJson, printLine, success, warn } from '../ui/output.js';
+
+export interface RetireOptions {
+  yes: boolean;
+  notifyCmd?: string;
+}
+
+export function retireCommand(kit: CommandKit): Command {
+  return new Command('retire')
+    .description('Delete the old keys whose grace period (rotate --grace) has passed, after checking their successors')
+    .option('--notify-cmd <cmd>', 'run a command at the end with a JSON event on stdin (success or failure)')
+    .addHelpText(
+      'after',
+      `
+Each old key is deleted only after checking again that its successor's token works with the grants
+intended and that every env file it was deployed to holds the successor's token. A key that fails a
+check is kept and reported (exit 1). Safe to run from cron or a scheduled CI job, as often as you like.
+
+Examples:
+  $ carto-keys retire
+  $ carto-keys retire --yes --json                      # from cron / a scheduled CI job
+  $ carto-keys retire --yes --notify-cmd ./alert.sh     # alert.sh reads the JSON event on stdin`,
+    )
+    .action((o: { notifyCmd?: string }, cmd: Command) => {
+      const { yes } = globalsOf(cmd);
+      requireYesOrTty(yes, kit.canPrompt(), 'Retiring old keys (it deletes them)');
+      const opts: RetireOptions = { yes, ...(o.notifyCmd !== undefined && { notifyCmd: o.notifyCmd }) };
+      kit.run((ctx) => retireRun(ctx, opts));
+    });
+}
+
+/** Some old keys were kept: the report was printed, only the exit code is left to give. */
+class KeptKeys extends CliError {
+  readonly exitCode = ExitCode.failure;
+  readonly code = 'retire_kept';
+  constructor(n: number) {
+    super(`${n} old key${n === 1 ? ' was' : 's were'} kept: see why above, fix it, then run retire again.`);
+  }
+}
+
+export async function retireRun(ctx: Context, opts: RetireOptions): Promise<void> {
+  const outcomes: RetireOutcome[] = [];
+  await withNotify(
+    ctx,
+    opts.notifyCmd,
+    'retire',
+    () => ({ keys: outcomes.map((o) => ({ old: o.oldName, new: o.newName, status: o.status })), targets: [] }),
+    async () => {
+      const creds = requireCredentials(await ctx.settings());
+      const { due, waiting } = dueRetirements(ctx, creds);
+      for (const r of waiting) outcomes.push({ oldName: r.oldName, newName: r.newName, retireAfter: r.retireAfter, status: 'waiting', problems: [] });
+      if (due.length > 0 && !opts.yes) {
+        const names = due.map((r) => `"${r.oldName}"`).join(', ');
+        if (!(await ctx.prompter.confirm(`Delete ${names} (grace period over), after checking their successors?`, { default: false }))) {
+          throw new CancelledError('Nothing was changed.');
+        }
+      }
+      const api = due.length > 0 ? await ctx.api() : undefined;
+      for (const r of due) {
+        const o = await retireOne(ctx, api!, creds, r);
+        outcomes.push(o);
+        if (ctx.globals.json) continue;
+        if (o.status === 'retired') success(ctx, `Retired "${o.oldName}" (its successor "${o.newName}" is in place)`);
+        else if (o.status === 'busy') warn(ctx, `Skipped "${o.oldName}": ${o.problems.join('; ')}`);
+        else warn(ctx, `Kept "${o.oldName}": ${o.problems.join('; ')}`);
+      }
+      report(ctx, outcomes);
+      const kept = outcomes.filter((o) => o.status === 'kept').length;
+      if (kept > 0) throw new KeptKeys(kept);
+    },
+  );
+}
+
+function report(ctx: Context, outcomes: RetireOutcome[]): void {
+  const by = (s: RetireOutcome['status']) => outcomes.filter((o) => o.status === s);
+  if (ctx.globals.json) {
+    printJson(ctx, {
+      retired: by('retired').map(({ oldName, newName }) => ({ old: oldName, new: newName })),
+      kept: by('kept').map(({ oldName, newName, problems }) => ({ old: oldName, new: newName, problems })),
+      busy: by('busy').map(({ oldName, newName, problems }) => ({ old: oldName, new: newName, problems })),
+      waiting: by('waiting').map(({ oldName, newName, retireAfter }) => ({ old: oldName, new: newName, retireAfter })),
+    });
+    return;
+  }
+  for (const o of by('waiting')) printLine(ctx, `waiting  ${o.oldName}  until ${o.retireAfter}  (successor ${o.newName})`);
+  if (outcomes.length === 0) info(ctx, 'No old key is waiting for retirement.');
+}

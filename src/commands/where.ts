@@ -1,0 +1,88 @@
+import { Command } from 'commander';
+import type { Context } from '../context.js';
+import { fingerprint, requireCredentials } from '../config/settings.js';
+import type { CommandKit } from '../args/kit.js';
+import { describeState, envFileState, type EnvFileState } from '../rotate/check.js';
+import { registry, type Deployment } from '../rotate/registry.js';
+import { findKey } from '../rotate/engine.js';
+import { info, printJson, printLine } from '../ui/output.js';
+import { escapeField as escapeControl } from '../audit/report.js';
+
+export interface WhereOptions {
+  name: string;
+}
+
+export function whereCommand(kit: CommandKit): Command {
+  return new Command('where')
+    .description('Where a key was deployed (by rotate or apply), and whether each env file still holds its token')
+    .argument('<name>', 'name of the API key')
+    .addHelpText(
+      'after',
+      `
+Answers "what breaks if I delete this key?" from the deployment registry (deployments.json in the
+config folder: places and token fingerprints, never tokens). Env files are checked now; commands
+cannot be checked and are listed with the time they ran.
+
+Examples:
+  $ carto-keys where app
+  $ carto-keys where app --json`,
+    )
+    .action((name: string) => {
+      const opts = { name };
+      kit.run((ctx) => whereRun(ctx, opts));
+    });
+}
+
+interface Place {
+  deployment: Deployment;
+  state?: EnvFileState;
+  detail?: string;
+}
+
+export async function whereRun(ctx: Context, opts: WhereOptions): Promise<void> {
+  const creds = requireCredentials(await ctx.settings());
+  const reg = registry(ctx.paths.config);
+  const deployments = reg.deploymentsOf(creds.baseUrl, opts.name);
+  const retirement = reg.retirements(creds.baseUrl).find((r) => r.oldName === opts.name || r.newName === opts.name);
+  const key = await findKey(await ctx.api(), opts.name);
+  const expected = key === undefined ? undefined : fingerprint(key.token);
+  const places: Place[] = deployments.map((d) => {
+    if (d.kind !== 'env-file') return { deployment: d };
+    // With the key gone, a file "holds" it only if it still has the very token that was deployed.
+    const s = envFileState(d.path, d.variable, expected ?? d.fingerprint);
+    return { deployment: d, state: s.state, ...(s.detail !== undefined && { detail: s.detail }) };
+  });
+
+  if (ctx.globals.json) {
+    printJson(ctx, {
+      name: opts.name,
+      exists: key !== undefined,
+      deployments: places.map(({ deployment: { fingerprint: _f, ...d }, state }) => ({ ...d, ...(state !== undefined && { state }) })),
+      ...(retirement && { retirement: { old: retirement.oldName, new: retirement.newName, retireAfter: retirement.retireAfter } }),
+    });
+    return;
+  }
+  if (key === undefined) info(ctx, `No API key named "${opts.name}" exists now; its recorded deployments:`);
+  if (places.length === 0) info(ctx, `No deployment of "${opts.name}" was recorded (only rotate and apply record them).`);
+  for (const p of places) printLine(ctx, escapeControl(line(p, opts.name)));
+  if (retirement) {
+    info(
+      ctx,
+      retirement.oldName === opts.name
+        ? `"${opts.name}" is kept until ${retirement.retireAfter}, then \`carto-keys retire\` deletes it (successor "${retirement.newName}").`
+        : `"${opts.name}" replaced "${retirement.oldName}", which is kept until ${retirement.retireAfter} (rollback possible until then).`,
+    );
+  }
+}
+
+function line(p: Place, name: string): string {
+  const d = p.deployment;
+  switch (d.kind) {
+    case 'env-file':
+      return `env-file  ${d.path} (${d.variable})  ${describeState({ state: p.state!, ...(p.detail !== undefined && { detail: p.detail }) }, name)}  deployed ${d.at}`;
+    case 'command':
+      return `command   ${d.command}  ran ${d.at} (cannot be checked)`;
+    case 'manual':
+      return `by hand   shown to a person ${d.at} (cannot be checked)`;
+  }
+}
