@@ -1,67 +1,13 @@
 // The interactive rotation through a real terminal: tmux runs the built binary, the test types keys
 // and reads the screen, exactly as a person would. Without tmux it skips (with the reason) on a
 // laptop and fails under CI=true, so CI never passes by skipping (.ci/run installs tmux).
-import { execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, expect, it } from 'vitest';
 import { BIN, cli, serveSandbox, tempHome, type Home, type ServedSandbox } from '../helpers/e2e.js';
+import { describeTty, openTerminal, terminalScript, type Terminal } from '../helpers/terminal.js';
 
-const hasTmux = spawnSync('tmux', ['-V']).status === 0;
-const inCI = process.env.CI === 'true';
-const SKIP_REASON = 'tmux is not installed (apt-get install tmux); CI installs it and fails without it';
-
-interface Terminal {
-  /** The whole pane, scrollback included, lines joined where they wrapped. */
-  screen(): string;
-  /** Polls the screen until `pattern` appears `times` times; fails with the screen after the timeout. */
-  waitFor(pattern: RegExp, times?: number, timeoutMs?: number): Promise<string>;
-  keys(...keys: string[]): void;
-  type(text: string): void;
-  close(): void;
-}
-
-/** A tmux server of our own (a unique socket), running `script` in a 200x50 window. */
-function openTerminal(script: string): Terminal {
-  const socket = `carto-keys-test-${process.pid}-${Date.now()}`;
-  const tmux = (...args: string[]): string => execFileSync('tmux', ['-L', socket, ...args], { encoding: 'utf8' });
-  tmux('-f', '/dev/null', 'new-session', '-d', '-s', 'main', '-x', '200', '-y', '50', `sh ${script}`);
-  const socketPath = tmux('display-message', '-p', '#{socket_path}').trim();
-  const screen = (): string => tmux('capture-pane', '-p', '-J', '-S', '-', '-t', 'main');
-  return {
-    screen,
-    async waitFor(pattern, times = 1, timeoutMs = 15_000) {
-      const global = new RegExp(pattern.source, pattern.flags.includes('g') ? pattern.flags : `${pattern.flags}g`);
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const text = screen();
-        if ((text.match(global) ?? []).length >= times) return text;
-        if (Date.now() > deadline) throw new Error(`Timed out waiting for ${pattern} (×${times}). Screen:\n${text}`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    },
-    keys: (...keys) => void tmux('send-keys', '-t', 'main', ...keys),
-    type: (text) => void tmux('send-keys', '-t', 'main', '-l', text),
-    close: () => {
-      spawnSync('tmux', ['-L', socket, 'kill-server']);
-      rmSync(socketPath, { force: true });
-    },
-  };
-}
-
-describe('rotate on a real terminal (tmux)', () => {
-  if (!hasTmux) {
-    if (inCI) {
-      it('has tmux', () => {
-        throw new Error(`CI=true but ${SKIP_REASON}`);
-      });
-    } else {
-      console.warn(`[rotate-tty] skipped: ${SKIP_REASON}`);
-      it.skip(`skipped: ${SKIP_REASON}`, () => {});
-    }
-    return;
-  }
-
+describeTty('rotate on a real terminal (tmux)', () => {
   let sb: ServedSandbox;
   let home: Home;
   let term: Terminal | undefined;
@@ -80,13 +26,7 @@ describe('rotate on a real terminal (tmux)', () => {
   /** `carto-keys rotate <args>` in a terminal, then `EXIT:<code>` on the screen. */
   function rotateInTerminal(args: string[]): Terminal {
     // The terminal gets exactly this environment: a temp HOME, the server's credentials, no colour.
-    const script = join(home.dir, 'run.sh');
-    const q = (v: string): string => `'${v.replace(/'/g, `'\\''`)}'`;
-    const exports = Object.entries({ ...env(), PATH: process.env.PATH ?? '', NO_COLOR: '1', LANG: 'C.UTF-8', TERM: 'xterm-256color' })
-      .map(([k, v]) => `export ${k}=${q(v)}`)
-      .join('\n');
-    writeFileSync(script, `${exports}\ncd ${q(home.dir)}\n${[process.execPath, BIN, 'rotate', ...args].map(q).join(' ')}\necho "EXIT:$?"\nsleep 600\n`);
-    return openTerminal(script);
+    return openTerminal(terminalScript(home.dir, [process.execPath, BIN, 'rotate', ...args], env()));
   }
 
   async function createApp(): Promise<void> {
