@@ -58,6 +58,11 @@ export function cli(args: string[], opts: { env?: Record<string, string | undefi
       clearTimeout(timer);
       resolve({ code, signal, stdout, stderr });
     });
+    // A command that exits without reading its stdin closes the pipe first: EPIPE here is not a
+    // failure of the test (its exit code and output say what happened), only an unread input.
+    child.stdin.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPIPE') reject(err);
+    });
     child.stdin.end(opts.input ?? '');
   });
 }
