@@ -247,6 +247,16 @@ describe('where and revoke', () => {
     expect(registry(f.paths.config).deploymentsOf('http://sandbox.test/user/demo', NEW)).toEqual([]);
   });
 
+  it("audit's never-deployed rule reads the registry: the rotated key was deployed, the others were not", async () => {
+    const { f } = await gracefulRotation();
+    const r = await f.cli(['audit', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const never = (JSON.parse(r.stdout).findings as { rule: string; key: string | null }[]).filter((x) => x.rule === 'never-deployed').map((x) => x.key);
+    expect(never).toContain('app');
+    expect(never).not.toContain(NEW);
+    expect(never).not.toContain(null);
+  });
+
   it('a corrupt registry is a clear error, and is never replaced', async () => {
     const { f } = await gracefulRotation();
     const file = join(f.paths.config, 'deployments.json');
