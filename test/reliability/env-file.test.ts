@@ -11,7 +11,7 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { writeEnvVar } from '../../src/rotate/env-file.js';
 import { setEnvVar } from '../../src/rotate/env-text.js';
-import { readEnvVar } from '../helpers/dotenv.js';
+import { readEnvVar } from '../../src/rotate/env-text.js';
 import { envFileTarget } from '../../src/rotate/targets.js';
 import { UsageError } from '../../src/errors.js';
 import { hostile } from './helpers.js';
