@@ -6,6 +6,7 @@ import type { ContextDeps } from './context-factory.js';
 import type { GlobalOptions, Io } from './context.js';
 import { CancelledError, CliError, ExitCode } from './errors.js';
 import { colors } from './ui/color.js';
+import { escapeTerminal } from './ui/escape.js';
 import { globalsFrom, type CommandKit, type Run } from './args/kit.js';
 import { COMMANDS, findCommand } from './commands/index.js';
 import { LOADERS } from './commands/load.js';
@@ -59,7 +60,8 @@ export async function runCli(deps: ContextDeps, argv: string[]): Promise<number>
     await program.parseAsync(argv, { from: 'user' });
     if (run === undefined) return ExitCode.ok;
     const { createContext } = await import('./context-factory.js');
-    const ctx = createContext(deps, globalsFrom(program.opts()));
+    // argv too: a Master key typed on the command line is refused before anything is sent (secret-guard.ts).
+    const ctx = createContext({ ...deps, argv }, globalsFrom(program.opts()));
     try {
       await run(ctx);
     } finally {
@@ -145,8 +147,8 @@ function write(
     io.stderr.write(`${JSON.stringify({ error })}\n`);
     return;
   }
-  io.stderr.write(`${c.red('Error:')} ${e.message}\n`);
-  if (e.hint) io.stderr.write(`${e.hint}\n`);
+  io.stderr.write(`${c.red('Error:')} ${escapeTerminal(e.message)}\n`);
+  if (e.hint) io.stderr.write(`${escapeTerminal(e.hint)}\n`);
 }
 
 /**

@@ -9,7 +9,10 @@ import { appPaths, type AppPaths } from './config/paths.js';
 import { requireCredentials, resolveSettings, type ResolvedSettings } from './config/settings.js';
 import { openConfigStore } from './config/store.js';
 import { recordingNames, writeMembers, writeNames, type NamesChange } from './cache/recorder.js';
+import { refuseClearText } from './api/clear-text.js';
+import { refuseMisplacedMasterKey } from './domain/secret-guard.js';
 import { UsageError } from './errors.js';
+import { escapeControl } from './ui/escape.js';
 
 export interface ContextDeps {
   io: Io;
@@ -20,6 +23,8 @@ export interface ContextDeps {
   paths?: AppPaths;
   /** The network transport. Production: node:http, or undici behind a proxy (lazy); tests: msw's fetch or a sandbox handler. */
   fetch?: () => Promise<FetchLike>;
+  /** The raw command line: checked for a Master key typed where it must never be (src/domain/secret-guard.ts). */
+  argv?: readonly string[];
   /** Options for every API client (tests make retries instant). */
   clientOptions?: { sleep?: (ms: number) => Promise<void>; timeoutMs?: number; retries?: number };
 }
@@ -28,8 +33,18 @@ export function createContext(deps: ContextDeps, globals: GlobalOptions): Contex
   const paths = deps.paths ?? appPaths(deps.env);
   const frozen = Object.freeze({ ...globals });
   const store = openConfigStore(paths.config);
+  // What the user typed at prompts (not passwords): a Master key pasted there is refused like one on the command line.
+  const answers: string[] = [];
+  const prompter: Prompter = {
+    ...deps.prompter,
+    input: async (message, opts) => {
+      const answer = await deps.prompter.input(message, opts);
+      answers.push(answer);
+      return answer;
+    },
+  };
   const debug = (line: string) => {
-    if (frozen.debug) deps.io.stderr.write(`[debug] ${line}\n`);
+    if (frozen.debug) deps.io.stderr.write(`[debug] ${escapeControl(line)}\n`);
   };
 
   // One network transport per process, shared by every client (keep-alive across them) and closed by dispose().
@@ -45,6 +60,9 @@ export function createContext(deps: ContextDeps, globals: GlobalOptions): Contex
   }
 
   async function clientFor(target: Target): Promise<ApiClient> {
+    // Every client is made here, so this is where a key is kept off clear-text links (the embedded
+    // sandbox has no link at all).
+    if (!target.sandbox) refuseClearText(target.baseUrl, deps.env);
     // Checked here rather than at start-up, so a bad value never breaks --help or offline commands.
     const envTimeout = timeoutFromEnv(deps.env);
     const { createApiClient } = await import('./api/client.js');
@@ -63,7 +81,8 @@ export function createContext(deps: ContextDeps, globals: GlobalOptions): Contex
   let settings: Promise<ResolvedSettings> | undefined;
   const ctx: Context & { dispose(): Promise<void> } = {
     io: deps.io,
-    prompter: deps.prompter,
+    prompter,
+    typedValues: () => ({ ...(deps.argv && { argv: deps.argv }), answers }),
     env: deps.env,
     paths,
     globals: frozen,
@@ -81,6 +100,7 @@ export function createContext(deps: ContextDeps, globals: GlobalOptions): Contex
     async api() {
       const s = await ctx.settings();
       const creds = requireCredentials(s);
+      refuseMisplacedMasterKey(creds.masterKey, { ...ctx.typedValues(), username: creds.username, baseUrl: creds.baseUrl });
       const client = await clientFor({ baseUrl: creds.baseUrl, username: creds.username, token: creds.masterKey, sandbox: creds.sandbox });
       // A CI job configured only by environment variables writes nothing to disk, caches included.
       if (s.keySource?.kind === 'env' && !s.profileStored) return client;

@@ -77,6 +77,8 @@ export interface Context {
   api(): Promise<ApiClient>;
   /** An API client for any base URL and token: login verifies a key before storing it, rotate verifies a new one. */
   clientFor(target: Target): Promise<ApiClient>;
+  /** What the user typed (command line, prompt answers): checked for a misplaced Master key before sending. */
+  typedValues(): { argv?: readonly string[]; answers: readonly string[] };
   /** Debug/trace lines (already redacted by the caller) go here; a no-op without --debug. */
   debug(line: string): void;
   now(): Date;

@@ -34,6 +34,7 @@ import {
 } from './failures.js';
 import { checkMembers, MEMBERS_PATH, membersFailure, targetFailure, type OrgMember } from './org.js';
 import { runPool } from './pool.js';
+import { escapeControl } from '../ui/escape.js';
 import { redactText } from './redact.js';
 import { backoffMs, mayRetry, parseRetryAfter, type RetryPolicy } from './retry.js';
 import { validateUsername } from './base-url.js';
@@ -359,7 +360,7 @@ export function createApiClient(opts: ApiClientOptions): ApiClient {
   }
 
   async function getKey(name: string, opts: { verb?: string } = {}): Promise<WireApiKey> {
-    const action = `${opts.verb ?? 'show'} API key "${name}"${of}`;
+    const action = `${opts.verb ?? 'show'} API key "${escapeControl(name)}"${of}`;
     const reply = await request({ method: 'GET', path: keyPath(name), action, policy: 'any' });
     return decode(reply, action, 'an API key', checkApiKey);
   }
@@ -376,7 +377,7 @@ export function createApiClient(opts: ApiClientOptions): ApiClient {
     }
     // Checked like a path would be: a key that could never be addressed again must not be made.
     if (req.name === '.' || req.name === '..') keyPath(req.name);
-    const action = `create API key "${req.name}"${of}`;
+    const action = `create API key "${escapeControl(req.name)}"${of}`;
     const body: CreateKeyRequest = { name: req.name, grants: req.grants };
     const isOurs = createOpts.isOurs ?? (() => true);
     const result = await send({ method: 'POST', path: '', body, action, policy: 'any' });
@@ -443,7 +444,7 @@ export function createApiClient(opts: ApiClientOptions): ApiClient {
   }
 
   async function deleteKey(name: string): Promise<void> {
-    const action = `delete API key "${name}"${of}`;
+    const action = `delete API key "${escapeControl(name)}"${of}`;
     const result = await send({ method: 'DELETE', path: keyPath(name), action, policy: 'any' });
     if (result.ok) {
       if (result.reply.status === 204) return;
@@ -493,7 +494,7 @@ export function createApiClient(opts: ApiClientOptions): ApiClient {
   }
 
   async function regenerateKey(name: string): Promise<WireApiKey> {
-    const action = `regenerate the token of API key "${name}"${of}`;
+    const action = `regenerate the token of API key "${escapeControl(name)}"${of}`;
     const path = `${keyPath(name)}/token/regenerate`;
     const result = await send({ method: 'POST', path, action, policy: 'unsent' });
     if (result.ok) return decode(result.reply, action, 'an API key', checkApiKey);

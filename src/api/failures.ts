@@ -3,6 +3,7 @@
 // The Delivery of each failure drives the retry rules in ./retry.ts.
 
 import { ApiError, AuthError, type ApiErrorKind } from '../errors.js';
+import { escapeControl } from '../ui/escape.js';
 import { redactText, redactUrl } from './redact.js';
 import type { Delivery } from './retry.js';
 
@@ -49,7 +50,7 @@ export function failureFromReply(reply: Reply, ctx: FailureContext): Failure {
   if (status >= 300 && status < 400) {
     // Checked before the body: redirects usually come with a small HTML page.
     const location = reply.headers.get('location');
-    const to = location === null ? '' : ` to ${redactUrl(location)}`;
+    const to = location === null ? '' : ` to ${escapeControl(redactUrl(location))}`;
     const error = new ApiError('http', `Could not ${ctx.action}: ${ctx.host} redirected (${status})${to}`, {
       status,
       hint: 'Use the address it redirects to as the base URL: carto-keys login --base-url <url>',
@@ -63,7 +64,8 @@ export function failureFromReply(reply: Reply, ctx: FailureContext): Failure {
 
   const body = parseJson(reply.text);
   const errors = body.ok ? errorsText(body.value) : undefined;
-  const serverMessage = errors === undefined ? undefined : redactText(errors, ctx.secrets);
+  // Escaped here, at the source: it is quoted in messages, and a line break in it would forge a line.
+  const serverMessage = errors === undefined ? undefined : escapeControl(redactText(errors, ctx.secrets));
   // Without CARTO's `errors`, quote whatever short text came back (a proxy's "Bad Request"), redacted.
   const said =
     serverMessage !== undefined
@@ -225,7 +227,7 @@ function snippet(text: string, ctx: FailureContext): string {
 
 /** `text` on one line, cut at `max` characters: enough to recognise a reply, never a page of it. */
 export function clip(text: string, max: number): string {
-  const line = text.replace(/\s+/g, ' ').trim();
+  const line = escapeControl(text.replace(/\s+/g, ' ').trim());
   return line.length > max ? `${line.slice(0, max)}…` : line;
 }
 

@@ -7,6 +7,7 @@ import { listAllMembersKeys, ORG_ENV, resolveOrgName, type AllMembersKeys } from
 import { formatTables, formatWords, parseApis, parseTableRemovalSpec } from '../grants/index.js';
 import { KEY_TYPES, type Api, type TablePermission } from '../grants/model.js';
 import { colors } from '../ui/color.js';
+import { escapeControl } from '../ui/escape.js';
 import { apisOf, layoutKeyList, tablesOf } from '../ui/key-list.js';
 import { info, maskToken, printJson, printLine, terminalWidth, warn } from '../ui/output.js';
 import { isoTime } from '../ui/time.js';
@@ -157,7 +158,7 @@ export function matchesFilter(filter: KeyFilter): (k: WireApiKey) => boolean {
 export async function listRun(ctx: Context, opts: ListOptions): Promise<void> {
   if (opts.allMembers) return listAllMembersRun(ctx, opts, opts.allMembers.org);
   const api = (await ctx.api()).forUser(opts.user);
-  const token = (k: WireApiKey) => (opts.reveal && k.type !== 'master' ? k.token : maskToken(k.token));
+  const token = (k: WireApiKey) => (opts.reveal && k.type !== 'master' ? k.token : maskToken(k.token, k.type));
   const json = ctx.globals.json;
   const filter = opts.filter;
   // JSON and tab-separated output are rendered page by page while the other pages are still on their
@@ -230,7 +231,7 @@ async function listAllMembersRun(ctx: Context, opts: ListOptions, orgFlag: strin
     org,
     query: { ...(opts.type && { type: opts.type }), ...(opts.order && { order: opts.order }) },
   });
-  const token = (k: WireApiKey) => (opts.reveal && k.type !== 'master' ? k.token : maskToken(k.token));
+  const token = (k: WireApiKey) => (opts.reveal && k.type !== 'master' ? k.token : maskToken(k.token, k.type));
   const keep = opts.filter ? matchesFilter(opts.filter) : () => true;
   const rows = all.listed.flatMap(({ member, keys }) => keys.filter(keep).map((key) => ({ member: member.username, key })));
   for (const f of all.failed) warn(ctx, `${f.error.message}${f.error.hint ? ` (${f.error.hint})` : ''}`);
@@ -242,7 +243,7 @@ async function listAllMembersRun(ctx: Context, opts: ListOptions, orgFlag: strin
       failedMembers: all.failed.map((f) => ({ member: f.member.username, code: f.error.code, message: f.error.message })),
     });
   } else if (!ctx.io.stdoutIsTTY()) {
-    for (const { member, key } of rows) printLine(ctx, `${member}\t${tsvLine(key, token(key))}`);
+    for (const { member, key } of rows) printLine(ctx, `${escapeControl(member)}\t${tsvLine(key, token(key))}`);
   } else {
     printTable(ctx, rows.map((r) => r.key), token, opts.wide === true, rows.map((r) => r.member));
   }
@@ -260,7 +261,8 @@ function membersFailed(all: AllMembersKeys): ApiError {
 
 /** For scripts: every value in full (tokens masked unless --reveal), in the flags' notation. */
 function tsvLine(k: WireApiKey, token: string): string {
-  return [k.name, k.type, formatWords(apisOf(k)), formatTables(tablesOf(k)), token, isoTime(k.updated_at) ?? ''].join('\t');
+  // A tab or line break inside a value would forge a column or a row: every field is escaped.
+  return [k.name, k.type, formatWords(apisOf(k)), formatTables(tablesOf(k)), token, isoTime(k.updated_at) ?? ''].map(escapeControl).join('\t');
 }
 
 /**

@@ -3,6 +3,7 @@ import type { Context, Env, Target } from '../context.js';
 import { globalsOf, type CommandKit } from '../args/kit.js';
 import { resolveBaseUrl } from '../api/base-url.js';
 import { AuthError, UsageError } from '../errors.js';
+import { refuseMisplacedMasterKey } from '../domain/secret-guard.js';
 import { DEFAULT_PROFILE, fingerprint } from '../config/settings.js';
 import { isValidProfileName } from '../config/store.js';
 import { printJson, success } from '../ui/output.js';
@@ -134,6 +135,7 @@ export async function loginRun(ctx: Context, opts: LoginOptions): Promise<void> 
   if (token === '') throw new UsageError('The Master key is empty.');
   if (/\s/.test(token)) throw new UsageError('The Master key contains spaces or line breaks; check what was pasted or piped.');
   const target: Target = { ...where, token };
+  refuseMisplacedMasterKey(token, { ...ctx.typedValues(), username: target.username, baseUrl: target.baseUrl });
   const api = await ctx.clientFor(target);
   let key;
   try {

@@ -69,7 +69,7 @@ export async function showRun(ctx: Context, opts: ShowOptions): Promise<void> {
     return;
   }
   const c = colors(ctx.io.colorStdout);
-  const shown = reveal ? key.token : maskToken(key.token);
+  const shown = reveal ? key.token : maskToken(key.token, key.type);
   // Say how to see the token only when it is hidden and can be shown: not for Master, nor for a token
   // that is public anyway (Default public's).
   const hint = shown !== key.token && key.type !== 'master' ? c.dim('  (--reveal to show)') : '';

@@ -31,7 +31,7 @@ class ReportedError extends CliError {
 
 export async function statusRun(ctx: Context): Promise<void> {
   const s = await ctx.settings();
-  let check: { ok: boolean; message: string; code?: string; exit: ExitCode };
+  let check: { ok: boolean; message: string; code?: string; hint?: string; exit: ExitCode };
   try {
     requireCredentials(s);
     const me = await (await ctx.api()).whoami();
@@ -40,7 +40,7 @@ export async function statusRun(ctx: Context): Promise<void> {
       : { ok: false, message: `the key is the ${me.type} key "${me.name}", not the Master key`, code: 'not_master_key', exit: ExitCode.auth };
   } catch (err) {
     if (!(err instanceof CliError)) throw err;
-    check = { ok: false, message: err.message, code: err.code, exit: err.exitCode };
+    check = { ok: false, message: err.message, code: err.code, ...(err.hint !== undefined && { hint: err.hint }), exit: err.exitCode };
   }
   const report = {
     profile: s.profile,
@@ -49,7 +49,7 @@ export async function statusRun(ctx: Context): Promise<void> {
     sandbox: s.sandbox,
     keySource: s.keySource ? (s.keySource.kind === 'env' ? `env:${s.keySource.variable}` : s.keySource.path) : null,
     fingerprint: s.masterKey ? fingerprint(s.masterKey) : null,
-    api: { ok: check.ok, message: check.message, ...(check.code && { code: check.code }) },
+    api: { ok: check.ok, message: check.message, ...(check.code && { code: check.code }), ...(check.hint !== undefined && { hint: check.hint }) },
   };
   if (ctx.globals.json) {
     printJson(ctx, report);
@@ -63,6 +63,8 @@ export async function statusRun(ctx: Context): Promise<void> {
       ['Key', report.fingerprint ?? c.dim('none')],
       ['API', check.ok ? c.green(`✓ ${check.message}`) : c.red(`✗ ${check.message}`)],
     ];
+    // The way out of a failed check: the same hint the command's own error would give.
+    if (check.hint !== undefined) rows.push(['', c.dim(check.hint)]);
     for (const [label, value] of rows) printLine(ctx, `${c.bold(label.padEnd(10))}${value}`);
   }
   if (!check.ok) throw new ReportedError(check.exit);

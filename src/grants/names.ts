@@ -90,9 +90,17 @@ export function uniqueName(base: string, taken: ReadonlySet<string>): string {
   }
 }
 
+// A name from the server may carry control characters (escape sequences, line breaks): a name we make
+// up from it must not pass them on to the next listing, so each run of them becomes one "_".
+const CONTROL_RUN = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]+/g;
+
+function cleanBase(old: string): string {
+  return old.replace(CONTROL_RUN, '_');
+}
+
 /** The default name of a clone: `<old>-copy`, made unique. */
 export function copyName(old: string, taken: ReadonlySet<string>): string {
-  return uniqueName(withSuffix(old, '-copy'), taken);
+  return uniqueName(withSuffix(cleanBase(old), '-copy'), taken);
 }
 
 // `-r20261122` as added below, plus the `-N` that uniqueName may have appended to it.
@@ -108,5 +116,5 @@ export function rotationBase(name: string): string {
  * replaced, so a key rotated monthly stays `app-r20261122`, not `app-r20261022-r20261122`.
  */
 export function rotationName(old: string, now: Date, taken: ReadonlySet<string>): string {
-  return uniqueName(withSuffix(rotationBase(old), `-r${timestamp(now, false)}`), taken);
+  return uniqueName(withSuffix(rotationBase(cleanBase(old)), `-r${timestamp(now, false)}`), taken);
 }

@@ -3,6 +3,7 @@
 
 import type { WireApiKey } from '../api/types.js';
 import { formatTables, formatWords } from '../grants/format.js';
+import { escapeControl } from './escape.js';
 import { layoutTable, type Layout } from './table-layout.js';
 import { shortLocalTime } from './time.js';
 
@@ -27,13 +28,14 @@ export interface KeyListOptions {
 export function layoutKeyList(keys: readonly WireApiKey[], opts: KeyListOptions): Layout {
   return layoutTable(
     [
-      ...(opts.members ? [{ header: 'MEMBER', cells: [...opts.members] }] : []),
-      { header: 'NAME', cells: keys.map((k) => k.name), shrink: { min: 16 } },
-      { header: 'TYPE', cells: keys.map((k) => k.type) },
-      { header: 'APIS', cells: keys.map((k) => formatWords(apisOf(k)) || '-') },
+      // Names and grants come from the server: control characters in them are shown escaped.
+      ...(opts.members ? [{ header: 'MEMBER', cells: opts.members.map(escapeControl) }] : []),
+      { header: 'NAME', cells: keys.map((k) => escapeControl(k.name)), shrink: { min: 16 } },
+      { header: 'TYPE', cells: keys.map((k) => escapeControl(k.type)) },
+      { header: 'APIS', cells: keys.map((k) => escapeControl(formatWords(apisOf(k))) || '-') },
       // The account's own schema is left out, as --table lets you leave it out.
-      { header: 'TABLES', cells: keys.map((k) => formatTables(tablesOf(k), { defaultSchema: 'public' }) || '-'), shrink: { min: 16 } },
-      { header: 'TOKEN', cells: keys.map(opts.token) },
+      { header: 'TABLES', cells: keys.map((k) => escapeControl(formatTables(tablesOf(k), { defaultSchema: 'public' })) || '-'), shrink: { min: 16 } },
+      { header: 'TOKEN', cells: keys.map((k) => escapeControl(opts.token(k))) },
       { header: 'UPDATED', cells: keys.map((k) => shortLocalTime(k.updated_at)), drop: 1 },
     ],
     { ...(opts.width !== undefined && { width: opts.width }), ...(opts.bold && { bold: opts.bold }) },

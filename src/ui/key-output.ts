@@ -20,7 +20,7 @@ export function keyJson(key: WireApiKey, token: RevealMode | 'omit'): Record<str
   return {
     name: key.name,
     type: key.type,
-    ...(token !== 'omit' && { token: token === 'full' && key.type !== 'master' ? key.token : maskToken(key.token) }),
+    ...(token !== 'omit' && { token: token === 'full' && key.type !== 'master' ? key.token : maskToken(key.token, key.type) }),
     username: key.user?.username ?? null,
     grants: {
       apis: apis?.apis ?? [],

@@ -5,6 +5,7 @@
 import type { WireApiKey } from '../api/types.js';
 import { formatSchemaSpec, formatTableSpec, formatWords, labelled } from '../grants/format.js';
 import type { Colors } from './color.js';
+import { escapeControl as e } from './escape.js';
 import { shortLocalTime } from './time.js';
 
 /** Every regular key also reads what the Default public key reads: every public dataset. */
@@ -22,15 +23,15 @@ export function keyDetailLines(key: WireApiKey, token: string, c: Colors): strin
   const none = c.dim('none');
   const row = (label: string, values: readonly string[]) => labelled(label, values.length ? values : [none], c.bold);
   return [
-    ...row('Name', [key.name]),
-    ...row('Type', [key.type]),
+    ...row('Name', [e(key.name)]),
+    ...row('Type', [e(key.type)]),
     ...row('Token', [token]),
-    ...row('APIs', apis.length ? [formatWords(apis)] : []),
-    ...row('Tables', (db?.tables ?? []).map((t) => `${formatTableSpec(t)}${t.owner ? c.dim(' (owner)') : ''}`)),
-    ...row('Schemas', (db?.schemas ?? []).map(formatSchemaSpec)),
+    ...row('APIs', apis.length ? [e(formatWords(apis))] : []),
+    ...row('Tables', (db?.tables ?? []).map((t) => `${e(formatTableSpec(t))}${t.owner ? c.dim(' (owner)') : ''}`)),
+    ...row('Schemas', (db?.schemas ?? []).map((s) => e(formatSchemaSpec(s)))),
     ...row('Metadata', [db?.table_metadata !== undefined ? 'yes' : 'no']),
-    ...row('Services', services.length ? [formatWords(services)] : []),
-    ...(datasets.length ? row('Datasets', datasets) : []),
+    ...row('Services', services.length ? [e(formatWords(services))] : []),
+    ...(datasets.length ? row('Datasets', datasets.map(e)) : []),
     // CARTO's easily missed rule (product.md §10): a regular key's role is a member of the public role.
     ...(inheritsDefaultPublic(key) ? row('Also reads', [INHERITS_LINE]) : []),
     ...row('Created', [shortLocalTime(key.created_at)]),

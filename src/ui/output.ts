@@ -2,6 +2,7 @@
 
 import type { Context } from '../context.js';
 import { colors } from './color.js';
+import { escapeTerminal } from './escape.js';
 import { widthOf } from './width.js';
 
 export function printJson(ctx: Context, value: unknown): void {
@@ -9,23 +10,30 @@ export function printJson(ctx: Context, value: unknown): void {
 }
 
 export function printLine(ctx: Context, line = ''): void {
-  ctx.io.stdout.write(`${line}\n`);
+  ctx.io.stdout.write(`${escapeTerminal(line)}\n`);
 }
 
 export function info(ctx: Context, line: string): void {
-  ctx.io.stderr.write(`${line}\n`);
+  ctx.io.stderr.write(`${escapeTerminal(line)}\n`);
 }
 
 export function success(ctx: Context, line: string): void {
-  ctx.io.stderr.write(`${colors(ctx.io.colorStderr).green('✓')} ${line}\n`);
+  ctx.io.stderr.write(`${colors(ctx.io.colorStderr).green('✓')} ${escapeTerminal(line)}\n`);
 }
 
 export function warn(ctx: Context, line: string): void {
-  ctx.io.stderr.write(`${colors(ctx.io.colorStderr).yellow('!')} ${line}\n`);
+  ctx.io.stderr.write(`${colors(ctx.io.colorStderr).yellow('!')} ${escapeTerminal(line)}\n`);
 }
 
-/** Masks a token for read-only views: enough to recognise it, not enough to use it. */
-export function maskToken(token: string): string {
+/** What read-only views show of the Master token: not one character of it. */
+export const HIDDEN_MASTER_TOKEN = 'hidden';
+
+/**
+ * Masks a token for read-only views: enough to recognise a regular key, not enough to use it. The
+ * Master token shows nothing at all: it grants everything, and `status` identifies it by fingerprint.
+ */
+export function maskToken(token: string, type?: string): string {
+  if (type === 'master') return HIDDEN_MASTER_TOKEN;
   if (token === 'default_public') return token; // Public by definition; masking it would only confuse.
   return `${token.slice(0, 4)}…`;
 }

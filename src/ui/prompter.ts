@@ -3,6 +3,7 @@
 
 import type { Choice, Prompter } from '../context.js';
 import { CancelledError } from '../errors.js';
+import { escapeTerminal } from './escape.js';
 
 type PromptContext = { input: NodeJS.ReadableStream; output: NodeJS.WritableStream; clearPromptOnDone?: boolean };
 
@@ -33,12 +34,12 @@ export function inquirerPrompter(input: () => NodeJS.ReadableStream, output: () 
     },
   };
   return {
-    confirm: (message, opts) => guard(async () => (await inquirer()).confirm({ message, default: opts?.default ?? false }, context)),
+    confirm: (message, opts) => guard(async () => (await inquirer()).confirm({ message: escapeTerminal(message), default: opts?.default ?? false }, context)),
     input: (message, opts) =>
       guard(async () =>
         (await inquirer()).input(
           {
-            message,
+            message: escapeTerminal(message),
             ...(opts?.default !== undefined && { default: opts.default }),
             ...(opts?.validate && { validate: opts.validate }),
           },
@@ -54,20 +55,21 @@ export function inquirerPrompter(input: () => NodeJS.ReadableStream, output: () 
     select: <T>(message: string, choices: Choice<T>[], opts?: { default?: T }) =>
       guard(async () =>
         (await inquirer()).select<T>(
-          { message, choices: choices.map(toInquirer), ...(opts?.default !== undefined && { default: opts.default }) },
+          { message: escapeTerminal(message), choices: choices.map(toInquirer), ...(opts?.default !== undefined && { default: opts.default }) },
           context,
         ),
       ),
     checkbox: <T>(message: string, choices: Choice<T>[]) =>
-      guard(async () => (await inquirer()).checkbox<T>({ message, choices: choices.map(toInquirer) }, context)),
+      guard(async () => (await inquirer()).checkbox<T>({ message: escapeTerminal(message), choices: choices.map(toInquirer) }, context)),
   };
 }
 
 function toInquirer<T>(c: Choice<T>) {
   return {
-    name: c.name,
+    // Choices show key and table names from the server: no raw control characters on the terminal.
+    name: escapeTerminal(c.name),
     value: c.value,
-    ...(c.description !== undefined && { description: c.description }),
+    ...(c.description !== undefined && { description: escapeTerminal(c.description) }),
     ...(c.checked !== undefined && { checked: c.checked }),
   };
 }

@@ -6,7 +6,8 @@ import type { FetchLike } from '../../src/api/client.js';
 import { createSandboxHandler, createSandboxState, type SandboxState } from '../../src/sandbox/index.js';
 
 export const MASTER = 'a'.repeat(8) + '0123456789abcdef0123456789abcdef';
-export const BASE_URL = 'http://sandbox.test/user/demo';
+// https: an http:// URL off this machine is refused before anything is sent (src/api/clear-text.ts).
+export const BASE_URL = 'https://sandbox.test/user/demo';
 
 export interface TestSandbox {
   state: SandboxState;

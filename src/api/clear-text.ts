@@ -1,0 +1,38 @@
+// The Master key travels in an Authorization header: over plain http:// anyone on the path reads it.
+// Loopback addresses are the exception (the sandbox, `sandbox serve`, a local tunnel): the key never
+// leaves the machine. Anything else needs an explicit opt-in, checked before a request exists.
+
+import { isIP } from 'node:net';
+import type { Env } from '../context.js';
+import { UsageError } from '../errors.js';
+
+export const ALLOW_HTTP_ENV = 'CARTO_KEYS_ALLOW_HTTP';
+
+/** `localhost` (and `*.localhost`, RFC 6761), 127.0.0.0/8 and ::1: names and addresses that never leave the machine. */
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.toLowerCase().replace(/^\[|\]$/g, '').replace(/\.$/, '');
+  if (host === 'localhost' || host.endsWith('.localhost')) return true;
+  if (isIP(host) === 4) return host.startsWith('127.');
+  if (isIP(host) === 6) return host === '::1' || host === '0:0:0:0:0:0:0:1' || /^::ffff:127\./.test(host);
+  return false;
+}
+
+/** Whether the opt-in variable is set to a yes (1, true, yes). */
+export function allowsClearText(env: Env): boolean {
+  return /^(1|true|yes)$/i.test((env[ALLOW_HTTP_ENV] ?? '').trim());
+}
+
+/** Throws a UsageError when credentials would go in clear text to a host off this machine without the opt-in. */
+export function refuseClearText(baseUrl: string, env: Env): void {
+  let url: URL;
+  try {
+    url = new URL(baseUrl);
+  } catch {
+    return; // not a URL at all: the client's own check reports it
+  }
+  if (url.protocol !== 'http:' || isLoopbackHost(url.hostname) || allowsClearText(env)) return;
+  throw new UsageError(`Refusing to send the key over plain http:// to ${url.host}: anyone on the network path could read it. Nothing was sent.`, {
+    code: 'clear_text',
+    hint: `Use https://. Only if this network is private and trusted, set ${ALLOW_HTTP_ENV}=1 to allow it.`,
+  });
+}

@@ -1,0 +1,35 @@
+// Text from the server (key names, table names, CARTO's error text) and from the user reaches a
+// terminal or a TSV line. Raw control characters there can set the window title, clear the screen,
+// move the cursor, or forge extra rows and columns in a piped listing. They are shown escaped instead,
+// in a form a person can read and recognise (`\n`, `\x1b`, `\u202e`).
+
+// C0 controls, DEL, C1 controls, the Unicode line/paragraph separators and the bidirectional
+// overrides and isolates (which reorder what a terminal shows: "Trojan Source").
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+// In text meant for a whole line or message: our own colour sequences (SGR, `ESC [ … m`) and line
+// breaks are kept; every other control character is escaped.
+const CONTROL_OR_SGR = /\x1b\[[0-9;]*m|\n|[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+const NAMED: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+function escapeOne(ch: string): string {
+  const named = NAMED[ch];
+  if (named !== undefined) return named;
+  const code = ch.charCodeAt(0);
+  return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+}
+
+/** One field (a name, a cell, a quoted server message): every control character escaped, line breaks and tabs included. */
+export function escapeControl(text: string): string {
+  return text.replace(CONTROL, escapeOne);
+}
+
+/**
+ * A line or message on its way to a terminal: line breaks and colour (SGR) sequences stay, anything
+ * else that could drive the terminal is escaped. Fields inside it should already have gone through
+ * escapeControl; this is the last guard for text that did not.
+ */
+export function escapeTerminal(text: string): string {
+  return text.replace(CONTROL_OR_SGR, (m) => (m.length > 1 || m === '\n' ? m : escapeOne(m)));
+}

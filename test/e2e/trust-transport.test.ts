@@ -1,0 +1,97 @@
+// product.md §6 "Never to another host, never in clear text", on the built binary with its real
+// transport: a redirect is an error naming its target and the credential never reaches the other
+// origin; plain http:// off this machine is refused before anything is sent unless opted in.
+
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { cli, serveSandbox, tempHome, type Home, type ServedSandbox } from '../helpers/e2e.js';
+import { proxyTo, useLocalServers } from '../helpers/local-server.js';
+import { recorder, type Recorder } from '../helpers/recorder.js';
+
+const MASTER = 'f'.repeat(8) + '0123456789abcdef0123456789abcdef';
+let home: Home;
+let server: ServedSandbox;
+const open: Recorder[] = [];
+const { listen } = useLocalServers();
+
+beforeAll(async () => {
+  home = tempHome();
+  server = await serveSandbox();
+});
+afterAll(async () => {
+  await server?.stop();
+  home?.cleanup();
+});
+afterEach(async () => {
+  for (const r of open.splice(0)) await r.close();
+});
+
+async function rec(answer?: Parameters<typeof recorder>[0]): Promise<Recorder> {
+  const r = await recorder(answer);
+  open.push(r);
+  return r;
+}
+
+describe('redirects', () => {
+  for (const status of [301, 302, 303, 307, 308]) {
+    it(`a ${status} is an error naming its target; the other origin receives nothing`, async () => {
+      const elsewhere = await rec();
+      const target = `http://localhost:${elsewhere.port}/user/demo/api/v3/api_keys`;
+      const redirector = await rec((_req, res) => res.writeHead(status, { location: target }).end());
+      for (const args of [['list'], ['show', 'app'], ['create', '--name', 'x', '--api', 'sql'], ['--debug', 'revoke', 'app', '--yes']]) {
+        const r = await cli(args, {
+          env: { ...home.env, CARTO_KEYS_MASTER_KEY: MASTER, CARTO_KEYS_BASE_URL: `${redirector.origin}/user/demo` },
+        });
+        expect(r.code, r.stderr).toBe(1);
+        expect(r.stderr).toContain(`redirected (${status}) to ${target}`);
+        expect(r.stderr).not.toContain(MASTER);
+      }
+      expect(redirector.received.length).toBeGreaterThan(0);
+      expect(elsewhere.received).toEqual([]);
+    });
+  }
+});
+
+describe('clear text', () => {
+  it('http:// to a host that is not loopback: exit 2, nothing sent, the refusal names the opt-in', async () => {
+    // Through a proxy that records: had anything been sent, it would have gone there.
+    const proxy = await rec();
+    const env = {
+      ...home.env,
+      HTTP_PROXY: proxy.origin,
+      HTTPS_PROXY: proxy.origin,
+      CARTO_KEYS_MASTER_KEY: MASTER,
+      CARTO_KEYS_BASE_URL: 'http://192.0.2.2:8080/user/demo',
+    };
+    for (const args of [['list'], ['status'], ['--json', 'show', 'app'], ['login', '--base-url', 'http://192.0.2.2:8080/user/demo']]) {
+      const r = await cli(args, { env });
+      expect(r.code, `${args.join(' ')}: ${r.stdout}${r.stderr}`).toBe(2);
+      expect(r.stdout + r.stderr).toMatch(/plain http:\/\/ to 192\.0\.2\.2:8080/);
+      expect(r.stdout + r.stderr).toContain('CARTO_KEYS_ALLOW_HTTP=1');
+    }
+    expect(proxy.received).toEqual([]);
+  });
+
+  it('CARTO_KEYS_ALLOW_HTTP=1 lets it through (here via a tunnel to the sandbox)', async () => {
+    const proxy = await proxyTo(listen, server.port);
+    const r = await cli(['list', '--json'], {
+      env: {
+        ...home.env,
+        HTTP_PROXY: `http://127.0.0.1:${proxy.port}`,
+        CARTO_KEYS_ALLOW_HTTP: '1',
+        CARTO_KEYS_MASTER_KEY: server.masterKey,
+        CARTO_KEYS_BASE_URL: `http://carto.test:${server.port}/user/${server.username}`,
+      },
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(proxy.tunnels).toEqual([`carto.test:${server.port}`]);
+  });
+
+  it('loopback needs no opt-in: 127.0.0.1 and localhost', async () => {
+    for (const host of ['127.0.0.1', 'localhost']) {
+      const r = await cli(['status'], {
+        env: { ...home.env, CARTO_KEYS_MASTER_KEY: server.masterKey, CARTO_KEYS_BASE_URL: `http://${host}:${server.port}/user/${server.username}` },
+      });
+      expect(r.code, r.stderr).toBe(0);
+    }
+  });
+});
