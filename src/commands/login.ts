@@ -136,6 +136,9 @@ export async function loginRun(ctx: Context, opts: LoginOptions): Promise<void> 
   if (/\s/.test(token)) throw new UsageError('The Master key contains spaces or line breaks; check what was pasted or piped.');
   const target: Target = { ...where, token };
   refuseMisplacedMasterKey(token, { ...ctx.typedValues(), username: target.username, baseUrl: target.baseUrl });
+  // A config file we could not write (another user's, unreadable) is refused before the key is sent anywhere.
+  const store = await ctx.config();
+  store.read();
   const api = await ctx.clientFor(target);
   let key;
   try {
@@ -156,7 +159,6 @@ export async function loginRun(ctx: Context, opts: LoginOptions): Promise<void> 
       code: 'not_master_key',
     });
   }
-  const store = await ctx.config();
   await store.update((data) => {
     data.profiles[opts.profile] = {
       username: target.username,
