@@ -6,7 +6,7 @@ import type { ContextDeps } from './context-factory.js';
 import type { GlobalOptions, Io } from './context.js';
 import { CancelledError, CliError, ExitCode } from './errors.js';
 import { colors } from './ui/color.js';
-import { escapeTerminal } from './ui/escape.js';
+import { escapeTerminal } from './text/escape.js';
 import { globalsFrom, type CommandKit, type Run } from './args/kit.js';
 import { COMMANDS, findCommand } from './commands/index.js';
 import { LOADERS } from './commands/load.js';

@@ -12,7 +12,7 @@ import { recordingNames, writeMembers, writeNames, type NamesChange } from './ca
 import { refuseClearText } from './api/clear-text.js';
 import { refuseMisplacedMasterKey } from './domain/secret-guard.js';
 import { UsageError } from './errors.js';
-import { escapeControl } from './ui/escape.js';
+import { escapeControl } from './text/escape.js';
 
 export interface ContextDeps {
   io: Io;

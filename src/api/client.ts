@@ -34,7 +34,7 @@ import {
 } from './failures.js';
 import { checkMembers, MEMBERS_PATH, membersFailure, targetFailure, type OrgMember } from './org.js';
 import { runPool } from './pool.js';
-import { escapeControl } from '../ui/escape.js';
+import { escapeControl } from '../text/escape.js';
 import { redactText } from './redact.js';
 import { backoffMs, mayRetry, parseRetryAfter, type RetryPolicy } from './retry.js';
 import { validateUsername } from './base-url.js';

@@ -3,7 +3,7 @@
 // The Delivery of each failure drives the retry rules in ./retry.ts.
 
 import { ApiError, AuthError, type ApiErrorKind } from '../errors.js';
-import { escapeControl } from '../ui/escape.js';
+import { escapeControl } from '../text/escape.js';
 import { redactText, redactUrl } from './redact.js';
 import type { Delivery } from './retry.js';
 

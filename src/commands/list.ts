@@ -7,7 +7,7 @@ import { listAllMembersKeys, ORG_ENV, resolveOrgName, type AllMembersKeys } from
 import { formatTables, formatWords, parseApis, parseTableRemovalSpec } from '../grants/index.js';
 import { KEY_TYPES, type Api, type TablePermission } from '../grants/model.js';
 import { colors } from '../ui/color.js';
-import { escapeControl } from '../ui/escape.js';
+import { escapeControl } from '../text/escape.js';
 import { apisOf, layoutKeyList, tablesOf } from '../ui/key-list.js';
 import { info, maskToken, printJson, printLine, terminalWidth, warn } from '../ui/output.js';
 import { isoTime } from '../ui/time.js';

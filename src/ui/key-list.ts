@@ -3,7 +3,7 @@
 
 import type { WireApiKey } from '../api/types.js';
 import { formatTables, formatWords } from '../grants/format.js';
-import { escapeControl } from './escape.js';
+import { escapeControl } from '../text/escape.js';
 import { layoutTable, type Layout } from './table-layout.js';
 import { shortLocalTime } from './time.js';
 

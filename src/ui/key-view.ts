@@ -5,7 +5,7 @@
 import type { WireApiKey } from '../api/types.js';
 import { formatSchemaSpec, formatTableSpec, formatWords, labelled } from '../grants/format.js';
 import type { Colors } from './color.js';
-import { escapeControl as e } from './escape.js';
+import { escapeControl as e } from '../text/escape.js';
 import { shortLocalTime } from './time.js';
 
 /** Every regular key also reads what the Default public key reads: every public dataset. */

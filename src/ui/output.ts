@@ -2,7 +2,7 @@
 
 import type { Context } from '../context.js';
 import { colors } from './color.js';
-import { escapeTerminal } from './escape.js';
+import { escapeTerminal } from '../text/escape.js';
 import { widthOf } from './width.js';
 
 export function printJson(ctx: Context, value: unknown): void {

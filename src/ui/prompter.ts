@@ -3,7 +3,7 @@
 
 import type { Choice, Prompter } from '../context.js';
 import { CancelledError } from '../errors.js';
-import { escapeTerminal } from './escape.js';
+import { escapeTerminal } from '../text/escape.js';
 
 type PromptContext = { input: NodeJS.ReadableStream; output: NodeJS.WritableStream; clearPromptOnDone?: boolean };
 

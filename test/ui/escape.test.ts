@@ -4,7 +4,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { copyName, rotationName } from '../../src/grants/names.js';
-import { escapeControl, escapeTerminal } from '../../src/ui/escape.js';
+import { escapeControl, escapeTerminal } from '../../src/text/escape.js';
 import { run } from '../helpers/harness.js';
 import { testSandbox } from '../helpers/sandbox-fetch.js';
 
