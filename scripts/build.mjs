@@ -92,6 +92,9 @@ const builds = [
     format: 'esm',
     chunkNames: 'chunks/[name]-[hash]',
     plugins: [lazyBuiltins],
+    // The OS keychain binding is native (a .node file per platform): it cannot be bundled. It stays an
+    // optional dependency, imported lazily only when a profile uses the keychain (src/config/keychain.ts).
+    external: ['@napi-rs/keyring'],
     // Bundled CommonJS dependencies (commander, cli-table3) call require(): give ESM one.
     banner: {
       js: "import { createRequire as __ckCreateRequire } from 'node:module'; const require = __ckCreateRequire(import.meta.url);",

@@ -10,6 +10,7 @@ import { requireCredentials, resolveSettings, type ResolvedSettings } from './co
 import { openConfigStore } from './config/store.js';
 import { recordingNames, writeMembers, writeNames, type NamesChange } from './cache/recorder.js';
 import { refuseClearText } from './api/clear-text.js';
+import type { Keychain } from './config/keychain.js';
 import { refuseMisplacedMasterKey } from './domain/secret-guard.js';
 import { UsageError } from './errors.js';
 import { escapeControl } from './text/escape.js';
@@ -79,6 +80,9 @@ export function createContext(deps: ContextDeps, globals: GlobalOptions): Contex
   }
 
   let settings: Promise<ResolvedSettings> | undefined;
+  // The native keychain module is loaded only when a profile uses the keychain.
+  let openedKeychain: Promise<Keychain> | undefined;
+  const keychain = (): Promise<Keychain> => (openedKeychain ??= import('./config/keychain.js').then((m) => m.openKeychain()));
   const ctx: Context & { dispose(): Promise<void> } = {
     io: deps.io,
     prompter,
@@ -88,15 +92,22 @@ export function createContext(deps: ContextDeps, globals: GlobalOptions): Contex
     globals: frozen,
     config: async () => store,
     settings() {
-      settings ??= (async () =>
-        resolveSettings({
+      settings ??= (async () => {
+        const s = resolveSettings({
           ...(frozen.profile !== undefined && { flagProfile: frozen.profile }),
           env: deps.env,
           configDir: paths.config,
           readConfig: () => store.read(),
-        }))();
+        });
+        // A keychain profile's key is read here, once per run; a keychain that cannot be used fails
+        // the command with its own message (never a silent fallback to anything else).
+        if (s.keySource?.kind !== 'keychain' || s.masterKey !== undefined) return s;
+        const key = await (await keychain()).get(s.keySource.account);
+        return key === undefined ? s : { ...s, masterKey: key };
+      })();
       return settings;
     },
+    keychain,
     async api() {
       const s = await ctx.settings();
       const creds = requireCredentials(s);

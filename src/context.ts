@@ -6,6 +6,7 @@
 import type { ApiClient } from './api/client.js';
 import type { ConfigStore } from './config/store.js';
 import type { ResolvedSettings } from './config/settings.js';
+import type { Keychain } from './config/keychain.js';
 import type { AppPaths } from './config/paths.js';
 
 export interface WritableLike {
@@ -73,6 +74,8 @@ export interface Context {
   config(): Promise<ConfigStore>;
   /** Profile, base URL and Master key resolved from flag > env > store, with where each came from. Read once, then remembered. */
   settings(): Promise<ResolvedSettings>;
+  /** The OS keychain (its native module loaded on first use): only for profiles that chose it. */
+  keychain(): Promise<Keychain>;
   /** An API client authenticated with the resolved Master key; it keeps the key-name cache up to date. */
   api(): Promise<ApiClient>;
   /** An API client for any base URL and token: login verifies a key before storing it, rotate verifies a new one. */

@@ -136,3 +136,12 @@ export class ChangesPendingSignal extends CliError {
     super('');
   }
 }
+
+/** The OS keychain cannot be used (none, locked, denied, no native module, no answer). Nothing was written. */
+export class KeychainError extends CliError {
+  readonly exitCode = ExitCode.failure;
+  readonly code = 'keychain';
+  constructor(message: string, opts: { hint?: string; cause?: unknown } = {}) {
+    super(message, opts);
+  }
+}

@@ -117,7 +117,8 @@ describe('npm pack', () => {
   it('has no runtime dependencies: the bundle carries them, so a user installs nothing else', () => {
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as Record<string, unknown>;
     expect(pkg.dependencies ?? {}).toEqual({});
-    expect(pkg.optionalDependencies ?? {}).toEqual({});
+    // The one exception: the OS keychain binding is native (cannot be bundled) and optional (product.md §6).
+    expect(Object.keys(pkg.optionalDependencies ?? {})).toEqual([KEYCHAIN_MODULE]);
     expect(pkg.peerDependencies ?? {}).toEqual({});
     // Nothing in the bundle may load a package by name: only node built-ins and its own chunks.
     const bare = files
@@ -129,9 +130,15 @@ describe('npm pack', () => {
           .filter((spec) => !spec.startsWith('node:') && !BUILTINS.has(spec.split('/')[0]!))
           .map((spec) => `${f}: ${spec}`);
       });
-    expect(bare).toEqual([]);
+    // The keychain module, loaded by a dynamic import() in the one chunk that uses it, and nowhere else.
+    const keychain = bare.filter((b) => b.endsWith(`: ${KEYCHAIN_MODULE}`));
+    expect(keychain.length).toBe(1);
+    expect(keychain[0]).not.toMatch(/^dist\/main\.js:/);
+    expect(bare.filter((b) => !b.endsWith(`: ${KEYCHAIN_MODULE}`))).toEqual([]);
   });
 });
+
+const KEYCHAIN_MODULE = '@napi-rs/keyring';
 
 const BUILTINS = new Set(
   (process.getBuiltinModule('node:module') as typeof import('node:module')).builtinModules.map((m) => m.split('/')[0]!),

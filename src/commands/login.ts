@@ -5,7 +5,8 @@ import { resolveBaseUrl } from '../api/base-url.js';
 import { AuthError, UsageError } from '../errors.js';
 import { refuseMisplacedMasterKey } from '../domain/secret-guard.js';
 import { DEFAULT_PROFILE, fingerprint } from '../config/settings.js';
-import { isValidProfileName } from '../config/store.js';
+import { isValidProfileName, type ConfigData } from '../config/store.js';
+import { chooseStorage, parseStorage, saveKey, type Storage } from '../config/key-store.js';
 import { printJson, success } from '../ui/output.js';
 import {
   SANDBOX_BASE_URL,
@@ -18,16 +19,20 @@ import {
 } from '../sandbox/embedded-info.js';
 
 export interface LoginOptions {
-  profile: string;
-  /** Where to log in; undefined: ask (the parse layer made sure a terminal can). */
+  /** The profile to create or update; undefined: the current one (product.md §6). */
+  profile?: string;
+  /** Where to log in; undefined: the profile's own account, else ask (a terminal), else a usage error. */
   target?: Omit<Target, 'token'>;
   /** Read the key from stdin (--with-key) rather than the environment or a prompt. */
   withKey: boolean;
   /** The built-in sandbox: its key comes from the embedded emulator. */
   sandbox: boolean;
+  /** --storage; undefined: the profile's recorded choice, else CARTO_KEYS_STORAGE, else the file. */
+  storage?: Storage;
+  canPrompt: boolean;
 }
 
-type LoginFlags = { user?: string; baseUrl?: string; withKey?: boolean; sandbox?: boolean; org?: boolean };
+type LoginFlags = { user?: string; baseUrl?: string; withKey?: boolean; sandbox?: boolean; org?: boolean; storage?: Storage };
 
 export function loginCommand(kit: CommandKit): Command {
   return new Command('login')
@@ -37,6 +42,7 @@ export function loginCommand(kit: CommandKit): Command {
     .option('--with-key', 'read the Master key from stdin instead of prompting')
     .option('--sandbox', 'use the built-in sandbox (no CARTO account needed): profile "sandbox"')
     .option('--org', 'with --sandbox: its organization "acme", as alice (an admin) or --user olivia|bob|dave|carol: profile "sandbox-org"')
+    .option('--storage <store>', 'where the key rests: file (0600 config file, default) or keychain (the OS keychain); also CARTO_KEYS_STORAGE', (v: string) => parseStorage(v))
     .addHelpText(
       'after',
       `
@@ -46,13 +52,21 @@ CARTO_KEYS_MASTER_KEY. It is verified (it must be the account's Master key) befo
 Here --user is the account you log in as. On the key commands, --user <member> means something else:
 an organization admin acting on that member's keys.
 
+Without --profile, login updates the current profile (a new one is named "default"; --sandbox uses
+"sandbox"). --profile X login updates X, keeping its user and URL unless new ones are given.
+--storage keychain keeps the key in the OS keychain and the config file holds only a reference; if
+the keychain cannot be used, login fails and writes nothing. Move a stored key later with
+\`carto-keys profile move-key <profile> --to keychain|file\`.
+
 Examples:
   $ carto-keys login --sandbox
   $ carto-keys login --sandbox --org                  # an organization: alice, admin of "acme"
   $ carto-keys login --sandbox --org --user bob --profile acme-bob
   $ carto-keys login --user jdoe
   $ carto-keys login --base-url https://acme.carto.com/u/jdoe --profile acme
-  $ carto-keys login --user jdoe --with-key < master-key.txt`,
+  $ carto-keys login --user jdoe --with-key < master-key.txt
+  $ carto-keys login --user jdoe --storage keychain
+  $ carto-keys --profile acme login --with-key < new-master-key.txt`,
     )
     .action((o: LoginFlags, cmd: Command) => {
       const opts = parseLogin(o, globalsOf(cmd).profile, kit.env, kit.canPrompt());
@@ -80,6 +94,8 @@ export function parseLogin(o: LoginFlags, flagProfile: string | undefined, env: 
       target: { baseUrl: sandboxOrgBaseUrl(username), username, sandbox: true },
       withKey: false,
       sandbox: true,
+      ...(o.storage !== undefined && { storage: o.storage }),
+      canPrompt,
     };
   }
   if (o.sandbox) {
@@ -89,6 +105,8 @@ export function parseLogin(o: LoginFlags, flagProfile: string | undefined, env: 
       target: { baseUrl: SANDBOX_BASE_URL, username: SANDBOX_USER, sandbox: true },
       withKey: false,
       sandbox: true,
+      ...(o.storage !== undefined && { storage: o.storage }),
+      canPrompt,
     };
   }
   let user = o.user;
@@ -97,9 +115,15 @@ export function parseLogin(o: LoginFlags, flagProfile: string | undefined, env: 
     user = env.CARTO_KEYS_USERNAME || undefined;
     baseUrl = env.CARTO_KEYS_BASE_URL || undefined;
   }
-  if (user === undefined && baseUrl === undefined && !canPrompt) throw new UsageError('Which account? Pass --user <username> or --base-url <url>.');
   const target = user === undefined && baseUrl === undefined ? undefined : accountTarget(user, baseUrl);
-  return { profile: flagProfile ?? DEFAULT_PROFILE, ...(target && { target }), withKey: o.withKey === true, sandbox: false };
+  return {
+    ...(flagProfile !== undefined && { profile: flagProfile }),
+    ...(target && { target }),
+    withKey: o.withKey === true,
+    sandbox: false,
+    ...(o.storage !== undefined && { storage: o.storage }),
+    canPrompt,
+  };
 }
 
 function accountTarget(user: string | undefined, baseUrl: string | undefined): Omit<Target, 'token'> {
@@ -130,15 +154,21 @@ async function readKey(ctx: Context, opts: LoginOptions, username: string): Prom
 }
 
 export async function loginRun(ctx: Context, opts: LoginOptions): Promise<void> {
-  const where = opts.target ?? (await askTarget(ctx));
+  // A config file we could not write (another user's, unreadable) is refused before the key is sent anywhere.
+  const store = await ctx.config();
+  const data = store.read();
+  const profile = opts.profile ?? defaultLoginProfile(data, opts.sandbox);
+  const existing = data.profiles[profile];
+  const storage = chooseStorage(opts.storage, existing, ctx.env);
+  // --profile X login, with no account given: X's own account.
+  const own = existing !== undefined && existing.sandbox !== true && !opts.sandbox ? { username: existing.username, baseUrl: existing.baseUrl, sandbox: false } : undefined;
+  if (opts.target === undefined && own === undefined && !opts.canPrompt) throw new UsageError('Which account? Pass --user <username> or --base-url <url>.');
+  const where = opts.target ?? own ?? (await askTarget(ctx));
   const token = (await readKey(ctx, opts, where.username)).trim();
   if (token === '') throw new UsageError('The Master key is empty.');
   if (/\s/.test(token)) throw new UsageError('The Master key contains spaces or line breaks; check what was pasted or piped.');
   const target: Target = { ...where, token };
   refuseMisplacedMasterKey(token, { ...ctx.typedValues(), username: target.username, baseUrl: target.baseUrl });
-  // A config file we could not write (another user's, unreadable) is refused before the key is sent anywhere.
-  const store = await ctx.config();
-  store.read();
   const api = await ctx.clientFor(target);
   let key;
   try {
@@ -159,18 +189,36 @@ export async function loginRun(ctx: Context, opts: LoginOptions): Promise<void> 
       code: 'not_master_key',
     });
   }
-  await store.update((data) => {
-    data.profiles[opts.profile] = {
+  // The keychain (when chosen) is written first: if it cannot be used, nothing at all is written.
+  await saveKey(
+    { store, keychain: ctx.keychain },
+    { profile, username: target.username, baseUrl: target.baseUrl, sandbox: opts.sandbox, token, storage, makeCurrent: true },
+  );
+  const backend = storage === 'keychain' ? (await ctx.keychain()).backend : undefined;
+  if (ctx.globals.json) {
+    printJson(ctx, {
+      profile,
       username: target.username,
       baseUrl: target.baseUrl,
-      masterKey: token,
-      ...(opts.sandbox && { sandbox: true }),
-    };
-    data.currentProfile = opts.profile;
-  });
-  if (ctx.globals.json) {
-    printJson(ctx, { profile: opts.profile, username: target.username, baseUrl: target.baseUrl, sandbox: opts.sandbox, fingerprint: fingerprint(token), configPath: store.path });
+      sandbox: opts.sandbox,
+      fingerprint: fingerprint(token),
+      configPath: store.path,
+      store: backend === undefined ? { kind: 'file', path: store.path } : { kind: 'keychain', backend },
+    });
     return;
   }
-  success(ctx, `Logged in as ${target.username} at ${opts.sandbox ? 'the built-in sandbox' : target.baseUrl} (profile "${opts.profile}", now current).`);
+  const rests = backend === undefined ? `in ${store.path}` : `in the OS keychain (${backend})`;
+  success(ctx, `Logged in as ${target.username} at ${opts.sandbox ? 'the built-in sandbox' : target.baseUrl} (profile "${profile}", now current; key ${rests}).`);
+}
+
+/**
+ * Without --profile: the current profile (product.md §6), or "default" when there is none. A sandbox
+ * login and an account login never overwrite each other's profile: \`login --sandbox\` uses "sandbox",
+ * and a real account never replaces the current profile when that is the sandbox.
+ */
+function defaultLoginProfile(data: ConfigData, sandbox: boolean): string {
+  if (sandbox) return SANDBOX_PROFILE;
+  const current = data.currentProfile;
+  if (current === undefined || data.profiles[current]?.sandbox === true) return DEFAULT_PROFILE;
+  return current;
 }

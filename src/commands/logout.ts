@@ -2,6 +2,8 @@ import { Command } from 'commander';
 import type { Context } from '../context.js';
 import type { CommandKit } from '../args/kit.js';
 import { printJson, success, warn } from '../ui/output.js';
+import { forgetKey } from '../config/key-store.js';
+import { loginCommandFor } from '../config/settings.js';
 
 export function logoutCommand(kit: CommandKit): Command {
   return new Command('logout')
@@ -19,21 +21,18 @@ Examples:
 export async function logoutRun(ctx: Context): Promise<void> {
   const s = await ctx.settings();
   const store = await ctx.config();
-  // Idempotent, like `gh auth logout` should be in scripts: logging out twice is not an error.
-  const removed = s.profileStored
-    ? await store.update((data) => {
-        const p = data.profiles[s.profile];
-        if (!p?.masterKey) return false;
-        delete p.masterKey;
-        return true;
-      })
-    : false;
+  const stored = s.profileStored ? store.read().profiles[s.profile] : undefined;
+  // Idempotent, like `gh auth logout` should be in scripts: logging out twice is not an error. A
+  // keychain entry is deleted first (a keychain that cannot be used fails here, before the file changes).
+  const removed = stored !== undefined ? await forgetKey({ store, keychain: ctx.keychain }, s.profile) : false;
+  const from = stored?.storage === 'keychain' ? `the OS keychain (${(await ctx.keychain()).backend})` : store.path;
+  const again = loginCommandFor(s);
   if (ctx.globals.json) {
-    printJson(ctx, { profile: s.profile, removed });
+    printJson(ctx, { profile: s.profile, removed, store: stored?.storage ?? 'file', login: again });
   } else if (removed) {
-    success(ctx, `Removed the Master key of profile "${s.profile}" from ${store.path}.`);
+    success(ctx, `Removed the Master key of profile "${s.profile}" from ${from}. To log in again: ${again}`);
   } else {
-    warn(ctx, `Profile "${s.profile}" has no stored Master key: nothing to do.`);
+    warn(ctx, `Profile "${s.profile}" has no stored Master key: nothing to do. To log in: ${again}`);
   }
   if (s.keySource?.kind === 'env' && !ctx.globals.json) warn(ctx, 'CARTO_KEYS_MASTER_KEY is still set in the environment and is used while it is.');
 }

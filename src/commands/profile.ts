@@ -7,6 +7,7 @@ import { info, printJson, printLine, success } from '../ui/output.js';
 import { globalsOf, type CommandKit } from '../args/kit.js';
 import { requireYesOrTty } from '../args/flags.js';
 import { confirmOrCancel } from '../ui/prompts.js';
+import { moveKey, parseStorage, removeProfile, type Storage } from '../config/key-store.js';
 
 export function profileCommand(kit: CommandKit): Command {
   const profile = new Command('profile').description('Manage profiles (one per account)').addHelpText(
@@ -30,6 +31,22 @@ Examples:
     .addHelpText('after', '\nExamples:\n  $ carto-keys profile use acme\n  $ CARTO_KEYS_PROFILE=acme carto-keys list   # one command only')
     .action((name: string) => kit.run((ctx) => profileUseRun(ctx, name)));
   profile
+    .command('move-key')
+    .description('Move a profile\'s stored Master key between the config file and the OS keychain')
+    .argument('<profile>', 'profile name')
+    .requiredOption('--to <store>', 'file (the 0600 config file) or keychain (the OS keychain)', (v: string) => parseStorage(v, '--to'))
+    .addHelpText(
+      'after',
+      `
+The key is written to its new place first, then the profile is updated, then the old copy is
+removed: an interruption never loses it. The key itself is never shown.
+
+Examples:
+  $ carto-keys profile move-key default --to keychain
+  $ carto-keys profile move-key acme --to file`,
+    )
+    .action((name: string, o: { to: Storage }) => kit.run((ctx) => profileMoveKeyRun(ctx, name, o.to)));
+  profile
     .command('remove')
     .alias('rm')
     .description('Delete a profile and its stored Master key, after confirmation')
@@ -50,7 +67,7 @@ export async function profileListRun(ctx: Context): Promise<void> {
       ctx,
       names.map((name) => {
         const p = data.profiles[name]!;
-        return { name, current: name === data.currentProfile, username: p.username, baseUrl: p.baseUrl, sandbox: p.sandbox === true, loggedIn: p.masterKey !== undefined };
+        return { name, current: name === data.currentProfile, username: p.username, baseUrl: p.baseUrl, sandbox: p.sandbox === true, loggedIn: p.masterKey !== undefined || p.keychainAccount !== undefined, storage: p.storage ?? 'file' };
       }),
     );
     return;
@@ -66,8 +83,9 @@ export async function profileListRun(ctx: Context): Promise<void> {
     const p = data.profiles[name]!;
     const current = name === data.currentProfile;
     const where = p.sandbox ? 'built-in sandbox' : p.baseUrl;
-    const state = p.masterKey ? '' : ' (logged out)';
-    printLine(ctx, tty ? `${current ? c.green('*') : ' '} ${name.padEnd(width)}${p.username} @ ${where}${c.dim(state)}` : [name, current ? 'current' : '', p.username, p.baseUrl, p.masterKey ? 'logged-in' : 'logged-out'].join('\t'));
+    const loggedIn = p.masterKey !== undefined || p.keychainAccount !== undefined;
+    const state = loggedIn ? (p.storage === 'keychain' ? ' (key in the OS keychain)' : '') : ' (logged out)';
+    printLine(ctx, tty ? `${current ? c.green('*') : ' '} ${name.padEnd(width)}${p.username} @ ${where}${c.dim(state)}` : [name, current ? 'current' : '', p.username, p.baseUrl, loggedIn ? 'logged-in' : 'logged-out'].join('\t'));
   }
 }
 
@@ -90,15 +108,22 @@ export async function profileUseRun(ctx: Context, name: string): Promise<void> {
   else success(ctx, `Profile "${name}" is now current.`);
 }
 
+export async function profileMoveKeyRun(ctx: Context, name: string, to: Storage): Promise<void> {
+  const store = await ctx.config();
+  requireProfile(store.read(), name);
+  const moved = await moveKey({ store, keychain: ctx.keychain }, name, to);
+  const where = to === 'keychain' ? `the OS keychain (${(await ctx.keychain()).backend})` : `the config file ${store.path}`;
+  if (ctx.globals.json) printJson(ctx, { profile: name, store: to, moved });
+  else if (moved) success(ctx, `Moved the Master key of profile "${name}" to ${where}.`);
+  else info(ctx, `The Master key of profile "${name}" is already in ${where}.`);
+}
+
 export async function profileRemoveRun(ctx: Context, name: string): Promise<void> {
   const store = await ctx.config();
   requireProfile(store.read(), name);
   await confirmOrCancel(ctx, `Remove profile "${name}" and its stored Master key?`);
-  await store.update((data) => {
-    requireProfile(data, name);
-    delete data.profiles[name];
-    if (data.currentProfile === name) delete data.currentProfile;
-  });
+  // Its keychain entry goes too (first: a keychain that cannot be used leaves the profile as it was).
+  if (!(await removeProfile({ store, keychain: ctx.keychain }, name))) requireProfile(store.read(), name);
   if (ctx.globals.json) printJson(ctx, { removed: name });
   else success(ctx, `Removed profile "${name}".`);
 }

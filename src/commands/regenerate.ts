@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import type { Context } from '../context.js';
 import { DEFAULT_PUBLIC_KEY_NAME, MASTER_KEY_NAME, type WireApiKey } from '../api/types.js';
 import { requireCredentials } from '../config/settings.js';
+import { keychainAccount } from '../config/key-store.js';
 import type { ApiClient } from '../api/client.js';
 import { withHint } from '../api/failures.js';
 import { ApiError, AuthError, CancelledError, FileError, UsageError } from '../errors.js';
@@ -111,12 +112,27 @@ async function regenerateStoredMaster(ctx: Context, profile: string, regenerate:
   const store = await ctx.config();
   let regenerated: WireApiKey | undefined;
   let key: WireApiKey;
+  let where = store.path;
   try {
     key = await store.update(
       async (data) => {
-        if (!data.profiles[profile]) throw new FileError(`Profile "${profile}" is not in the config file ${store.path}: there is nowhere to store a new Master key.`);
+        const stored = data.profiles[profile];
+        if (!stored) throw new FileError(`Profile "${profile}" is not in the config file ${store.path}: there is nowhere to store a new Master key.`);
+        if (stored.storage !== 'keychain') {
+          regenerated = await regenerate();
+          stored.masterKey = regenerated.token;
+          return regenerated;
+        }
+        // The profile keeps its key in the OS keychain: the new one goes there. Its entry is written
+        // back unchanged first, so a keychain that cannot be written refuses with nothing regenerated.
+        const keychain = await ctx.keychain();
+        const account = stored.keychainAccount ?? keychainAccount(profile, stored.baseUrl);
+        const current = await keychain.get(account);
+        if (current !== undefined) await keychain.set(account, current);
         regenerated = await regenerate();
-        data.profiles[profile]!.masterKey = regenerated.token;
+        await keychain.set(account, regenerated.token);
+        stored.keychainAccount = account;
+        where = `the OS keychain (${keychain.backend})`;
         return regenerated;
       },
       { prove: true, wait: false },
@@ -132,7 +148,7 @@ async function regenerateStoredMaster(ctx: Context, profile: string, regenerate:
     });
   }
   if (ctx.globals.json) printJson(ctx, { name: key.name, type: key.type, stored: true, profile });
-  else success(ctx, `Regenerated the Master key and stored it in profile "${profile}" (${store.path}).`);
+  else success(ctx, `Regenerated the Master key and stored it in profile "${profile}" (${where}).`);
 }
 
 function lowerFirst(s: string): string {

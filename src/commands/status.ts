@@ -1,7 +1,8 @@
 import { Command } from 'commander';
 import type { Context } from '../context.js';
 import { CliError, ExitCode } from '../errors.js';
-import { describeKeySource, fingerprint, requireCredentials } from '../config/settings.js';
+import { statSync } from 'node:fs';
+import { describeKeySource, fingerprint, requireCredentials, type KeySource, type ResolvedSettings } from '../config/settings.js';
 import { colors } from '../ui/color.js';
 import type { CommandKit } from '../args/kit.js';
 import { printJson, printLine } from '../ui/output.js';
@@ -19,6 +20,32 @@ Examples:
   $ carto-keys status --profile acme --json`,
     )
     .action(() => kit.run(statusRun));
+}
+
+type Store =
+  | { kind: 'environment'; variable: string }
+  | { kind: 'file'; path: string; mode: string | null }
+  | { kind: 'keychain'; backend: string; account: string };
+
+/** Where the key rests: the store named by status (product.md §6). */
+function storeOf(s: ResolvedSettings): Store | null {
+  const src = s.keySource;
+  if (src === undefined) return null;
+  if (src.kind === 'env') return { kind: 'environment', variable: src.variable };
+  if (src.kind === 'keychain') return { kind: 'keychain', backend: src.backend, account: src.account };
+  let mode: string | null = null;
+  try {
+    mode = `0${(statSync(src.path).mode & 0o777).toString(8)}`;
+  } catch {
+    // Gone since it was read: the mode is unknown, the path still says where.
+  }
+  return { kind: 'file', path: src.path, mode };
+}
+
+function keySourceText(src: KeySource): string {
+  if (src.kind === 'env') return `env:${src.variable}`;
+  if (src.kind === 'keychain') return `keychain:${src.backend}`;
+  return src.path;
 }
 
 /** An error whose message was already shown (in the status report): only its exit code matters. */
@@ -42,12 +69,16 @@ export async function statusRun(ctx: Context): Promise<void> {
     if (!(err instanceof CliError)) throw err;
     check = { ok: false, message: err.message, code: err.code, ...(err.hint !== undefined && { hint: err.hint }), exit: err.exitCode };
   }
+  const store = storeOf(s);
   const report = {
-    profile: s.profile,
+    // Key and account both from the environment: no profile is involved, and status says so.
+    profile: s.fromEnvironment ? null : s.profile,
+    credentials: s.fromEnvironment ? 'environment' : 'profile',
     username: s.username ?? null,
     baseUrl: s.baseUrl ?? null,
     sandbox: s.sandbox,
-    keySource: s.keySource ? (s.keySource.kind === 'env' ? `env:${s.keySource.variable}` : s.keySource.path) : null,
+    keySource: s.keySource ? keySourceText(s.keySource) : null,
+    store,
     fingerprint: s.masterKey ? fingerprint(s.masterKey) : null,
     api: { ok: check.ok, message: check.message, ...(check.code && { code: check.code }), ...(check.hint !== undefined && { hint: check.hint }) },
   };
@@ -56,10 +87,10 @@ export async function statusRun(ctx: Context): Promise<void> {
   } else {
     const c = colors(ctx.io.colorStdout);
     const rows: [string, string][] = [
-      ['Profile', s.profile],
+      ['Profile', s.fromEnvironment ? c.dim('none: key and account come from the environment') : s.profile],
       ['User', s.username ?? c.dim('not set')],
       ['Base URL', s.sandbox ? `${s.baseUrl} ${c.dim('(built-in sandbox)')}` : s.baseUrl ?? c.dim('not set')],
-      ['Key from', s.keySource ? describeKeySource(s.keySource) : c.dim('nowhere (not logged in)')],
+      ['Key from', s.keySource ? `${describeKeySource(s.keySource)}${store?.kind === 'file' ? ` (mode ${store.mode})` : ''}` : c.dim('nowhere (not logged in)')],
       ['Key', report.fingerprint ?? c.dim('none')],
       ['API', check.ok ? c.green(`✓ ${check.message}`) : c.red(`✗ ${check.message}`)],
     ];

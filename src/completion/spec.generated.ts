@@ -1243,6 +1243,15 @@ export const SPEC: CompletionSpec = {
           },
           {
             "flags": [
+              "--storage"
+            ],
+            "description": "where the key rests: file (0600 config file, default) or keychain (the OS keychain); also CARTO_KEYS_STORAGE",
+            "value": {
+              "kind": "text"
+            }
+          },
+          {
+            "flags": [
               "-h",
               "--help"
             ],
@@ -1322,6 +1331,39 @@ export const SPEC: CompletionSpec = {
             "aliases": [],
             "description": "Make a profile the current one",
             "options": [
+              {
+                "flags": [
+                  "-h",
+                  "--help"
+                ],
+                "description": "show help"
+              }
+            ],
+            "args": [
+              {
+                "name": "profile",
+                "variadic": false,
+                "value": {
+                  "kind": "profile"
+                }
+              }
+            ],
+            "commands": []
+          },
+          {
+            "name": "move-key",
+            "aliases": [],
+            "description": "Move a profile's stored Master key between the config file and the OS keychain",
+            "options": [
+              {
+                "flags": [
+                  "--to"
+                ],
+                "description": "file (the 0600 config file) or keychain (the OS keychain)",
+                "value": {
+                  "kind": "text"
+                }
+              },
               {
                 "flags": [
                   "-h",

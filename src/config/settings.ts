@@ -6,9 +6,15 @@ import { join } from 'node:path';
 import { resolveBaseUrl } from '../api/base-url.js';
 import type { Env } from '../context.js';
 import { AuthError, UsageError } from '../errors.js';
-import { CONFIG_FILE, isValidProfileName, type ConfigData, type ConfigStore } from './store.js';
+import { SANDBOX_PROFILE } from '../sandbox/embedded-info.js';
+import { keychainBackend } from './keychain.js';
+import { CONFIG_FILE, isValidProfileName, type ConfigData, type ConfigStore, type Profile } from './store.js';
 
-export type KeySource = { kind: 'env'; variable: 'CARTO_KEYS_MASTER_KEY' } | { kind: 'config'; path: string };
+export type KeySource =
+  | { kind: 'env'; variable: 'CARTO_KEYS_MASTER_KEY' }
+  | { kind: 'config'; path: string }
+  /** The key is read from the OS keychain by the context (async); `masterKey` is filled in then. */
+  | { kind: 'keychain'; backend: string; account: string };
 export type Source = 'flag' | 'env' | 'config' | 'default';
 
 export interface ResolvedSettings {
@@ -23,6 +29,10 @@ export interface ResolvedSettings {
   keySource?: KeySource;
   sandbox: boolean;
   configPath: string;
+  /** Key and account both from the environment: no profile is involved at all (product.md §6). */
+  fromEnvironment: boolean;
+  /** The names of the stored profiles (for messages). */
+  profileNames: string[];
 }
 
 export const DEFAULT_PROFILE = 'default';
@@ -54,8 +64,13 @@ export function resolveSettings(input: {
 
   const envComplete = envKey !== undefined && (envUser !== undefined || envBase !== undefined);
   const data: ConfigData = envComplete && profile === undefined ? { profiles: {} } : input.readConfig();
+  const named = profile !== undefined;
   profile ??= data.currentProfile ?? DEFAULT_PROFILE;
   const stored = data.profiles[profile];
+  const profileNames = Object.keys(data.profiles).sort();
+  // A profile named on purpose (--profile, CARTO_KEYS_PROFILE) that does not exist is a typo, not a
+  // logout: unless the environment supplies everything, and the profile does not matter.
+  if (named && stored === undefined && !envComplete) throw unknownProfile(profile, profileNames);
 
   let username: string | undefined;
   let baseUrl: string | undefined;
@@ -74,9 +89,17 @@ export function resolveSettings(input: {
   if (envKey !== undefined) {
     masterKey = envKey;
     keySource = { kind: 'env', variable: 'CARTO_KEYS_MASTER_KEY' };
+  } else if (stored?.storage === 'keychain') {
+    if (stored.keychainAccount !== undefined) keySource = { kind: 'keychain', backend: keychainBackend(), account: stored.keychainAccount };
   } else if (stored?.masterKey) {
     masterKey = stored.masterKey;
     keySource = { kind: 'config', path: configPath };
+  }
+  // A stored key belongs to its profile's account and goes nowhere else (product.md §6).
+  if (stored !== undefined && keySource !== undefined && keySource.kind !== 'env' && baseUrlSource === 'env') {
+    if (baseUrl !== stored.baseUrl || username !== stored.username) {
+      throw boundElsewhere(profile, stored, { user: envUser, baseUrl: envBase }, { username: username!, baseUrl: baseUrl! });
+    }
   }
 
   return {
@@ -91,7 +114,33 @@ export function resolveSettings(input: {
     // The embedded sandbox only makes sense for a stored sandbox profile whose URL the env did not replace.
     sandbox: stored?.sandbox === true && baseUrlSource === 'config',
     configPath,
+    fromEnvironment: keySource?.kind === 'env' && baseUrlSource === 'env',
+    profileNames,
   };
+}
+
+function unknownProfile(name: string, names: string[]): UsageError {
+  return new UsageError(`No profile named "${name}". ${names.length === 0 ? 'There are no profiles yet.' : `Profiles: ${names.join(', ')}.`}`, {
+    code: 'unknown_profile',
+    hint: names.length === 0 ? 'Create one with `carto-keys login` (or `carto-keys login --sandbox`).' : `Pick one of them, or create "${name}" with \`carto-keys --profile ${name} login\`.`,
+  });
+}
+
+function boundElsewhere(
+  profile: string,
+  stored: Profile,
+  env: { user: string | undefined; baseUrl: string | undefined },
+  wanted: { username: string; baseUrl: string },
+): AuthError {
+  const variables = [env.baseUrl !== undefined && 'CARTO_KEYS_BASE_URL', env.user !== undefined && 'CARTO_KEYS_USERNAME'].filter(Boolean).join(' and ');
+  return new AuthError(
+    `The environment (${variables}) names ${wanted.baseUrl} (user ${wanted.username}), but the Master key would come from profile "${profile}", ` +
+      `which belongs to ${stored.baseUrl} (user ${stored.username}). A stored key is sent only to its own account: nothing was sent.`,
+    {
+      code: 'key_bound_to_profile',
+      hint: `Set CARTO_KEYS_MASTER_KEY too (the key of that account), unset ${variables}, or pick the profile of that account (--profile <name>).`,
+    },
+  );
 }
 
 export interface Credentials {
@@ -105,9 +154,10 @@ export interface Credentials {
 
 export function requireCredentials(s: ResolvedSettings): Credentials {
   if (s.masterKey === undefined || s.keySource === undefined) {
+    const missing = s.keySource?.kind === 'keychain' ? ' (its OS keychain entry is gone)' : '';
     throw new AuthError(
-      s.profileStored ? `Profile "${s.profile}" has no Master key stored (logged out).` : `Not logged in (profile "${s.profile}").`,
-      { code: 'not_logged_in', hint: 'Run `carto-keys login`, or set CARTO_KEYS_MASTER_KEY with CARTO_KEYS_USERNAME or CARTO_KEYS_BASE_URL.' },
+      s.profileStored ? `Profile "${s.profile}" has no Master key stored${missing || ' (logged out)'}.` : `Not logged in (profile "${s.profile}").`,
+      { code: 'not_logged_in', hint: `Run \`${loginCommandFor(s)}\`, or set CARTO_KEYS_MASTER_KEY with CARTO_KEYS_USERNAME or CARTO_KEYS_BASE_URL.` },
     );
   }
   if (s.username === undefined || s.baseUrl === undefined) {
@@ -132,7 +182,15 @@ export function fingerprint(key: string): string {
 }
 
 export function describeKeySource(source: KeySource): string {
-  return source.kind === 'env' ? `environment variable ${source.variable}` : `config file ${source.path}`;
+  if (source.kind === 'env') return `environment variable ${source.variable}`;
+  if (source.kind === 'keychain') return `OS keychain (${source.backend}), entry "${source.account}"`;
+  return `config file ${source.path}`;
+}
+
+/** The command that logs this profile in again: `login --sandbox` for the sandbox, `--profile X login` for a named one. */
+export function loginCommandFor(s: Pick<ResolvedSettings, 'profile' | 'sandbox' | 'profileSource'> & { storedSandbox?: boolean }): string {
+  if (s.sandbox || s.storedSandbox) return s.profile === SANDBOX_PROFILE ? 'carto-keys login --sandbox' : `carto-keys --profile ${s.profile} login --sandbox`;
+  return s.profile === DEFAULT_PROFILE ? 'carto-keys login' : `carto-keys --profile ${s.profile} login`;
 }
 
 export type { ConfigStore };

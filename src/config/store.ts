@@ -14,8 +14,12 @@ import { ensurePrivateDir, ensurePrivateFile, tightenExisting } from './secure-d
 export interface Profile {
   username: string;
   baseUrl: string;
-  /** Absent after `logout`: the profile keeps its user and URL. */
+  /** Absent after `logout` (the profile keeps its user and URL), and in keychain mode. */
   masterKey?: string;
+  /** Where the key rests: the config file (default, when absent) or the OS keychain. */
+  storage?: 'file' | 'keychain';
+  /** Keychain mode: the entry's account name under service "carto-keys" (the key itself is not here). */
+  keychainAccount?: string;
   /** The profile talks to the embedded emulator in-process. */
   sandbox?: boolean;
 }
@@ -138,6 +142,11 @@ export function validateConfig(raw: unknown): string | undefined {
     if (typeof p.baseUrl !== 'string' || p.baseUrl === '') return `profile "${name}": "baseUrl" must be a non-empty string`;
     if (p.masterKey !== undefined && typeof p.masterKey !== 'string') return `profile "${name}": "masterKey" must be a string`;
     if (p.sandbox !== undefined && typeof p.sandbox !== 'boolean') return `profile "${name}": "sandbox" must be true or false`;
+    if (p.storage !== undefined && p.storage !== 'file' && p.storage !== 'keychain') return `profile "${name}": "storage" must be "file" or "keychain"`;
+    if (p.keychainAccount !== undefined && (typeof p.keychainAccount !== 'string' || p.keychainAccount === '')) {
+      return `profile "${name}": "keychainAccount" must be a non-empty string`;
+    }
+    if (p.storage === 'keychain' && p.masterKey !== undefined) return `profile "${name}": a keychain profile must not hold "masterKey"`;
   }
   return undefined;
 }

@@ -110,13 +110,14 @@ describe('--profile and CARTO_KEYS_PROFILE through the CLI', () => {
     const use = await run(['profile', 'use', name], { paths: p });
     expectTyped(use, [2]);
     expect(use.stderr).toContain(`No profile named "${name}"`);
+    // A profile named on purpose that does not exist is a usage error listing the profiles (product.md §6).
     const list = await run(['list', '--profile', name], { paths: p, fetch: sb.fetch });
-    expectTyped(list, [4]);
-    expect(list.stderr).toContain(`Not logged in (profile "${name}")`);
+    expectTyped(list, [2]);
+    expect(list.stderr).toContain(`No profile named "${name}". Profiles: default.`);
     // And stored under that name, it works like any other.
     expectTyped(await run(['login', '--profile', name, '--base-url', BASE_URL, '--with-key'], { fetch: sb.fetch, paths: p, stdin: MASTER }), [0]);
     expectTyped(await run(['list', '--profile', name], { paths: p, fetch: sb.fetch }), [0]);
     expectTyped(await run(['profile', 'remove', name, '--yes'], { paths: p }), [0]);
-    expectTyped(await run(['list', '--profile', name], { paths: p, fetch: sb.fetch }), [4]);
+    expectTyped(await run(['list', '--profile', name], { paths: p, fetch: sb.fetch }), [2]);
   });
 });
