@@ -7,9 +7,9 @@
 // overrides and isolates (which reorder what a terminal shows: "Trojan Source").
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
-// In text meant for a whole line or message: our own colour sequences (SGR, `ESC [ … m`) and line
-// breaks are kept; every other control character is escaped.
-const CONTROL_OR_SGR = /\x1b\[[0-9;]*m|\n|[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+// In text meant for a whole line or message: our own colour sequences (SGR, `ESC [ … m`), line breaks
+// and tabs (the TSV separator) are kept; every other control character is escaped.
+const CONTROL_OR_SGR = /\x1b\[[0-9;]*m|[\n\t]|[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
 const NAMED: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 
@@ -26,10 +26,10 @@ export function escapeControl(text: string): string {
 }
 
 /**
- * A line or message on its way to a terminal: line breaks and colour (SGR) sequences stay, anything
+ * A line or message on its way to a terminal: line breaks, tabs and colour (SGR) sequences stay, anything
  * else that could drive the terminal is escaped. Fields inside it should already have gone through
  * escapeControl; this is the last guard for text that did not.
  */
 export function escapeTerminal(text: string): string {
-  return text.replace(CONTROL_OR_SGR, (m) => (m.length > 1 || m === '\n' ? m : escapeOne(m)));
+  return text.replace(CONTROL_OR_SGR, (m) => (m.length > 1 || m === '\n' || m === '\t' ? m : escapeOne(m)));
 }
