@@ -2,7 +2,7 @@
 // client (`recordingNames`), which every command gets from ctx.api(), so no command refreshes the
 // cache itself. A cache is a hint: any failure to write it is ignored (shown under --debug).
 
-import { mkdirSync } from 'node:fs';
+import { ensurePrivateDir } from '../fs/secure-dir.js';
 import type { ApiClient } from '../api/client.js';
 import { ApiError } from '../errors.js';
 import { waitLockSync } from '../config/lock.js';
@@ -16,7 +16,8 @@ export type NamesChange = { all: string[] } | { add?: string[]; remove?: string[
  * `cacheDir`. Throws on I/O errors: the caller decides.
  */
 export function writeNames(cacheDir: string, profile: string, change: NamesChange, member?: string): void {
-  mkdirSync(cacheDir, { recursive: true, mode: 0o700 });
+  // 0700, tightened if an older version or a user left it looser (a 0777 cache folder).
+  ensurePrivateDir(cacheDir);
   // Read-modify-write under a lock: two commands adding a name at once lost one of them.
   const lock = waitLockSync(`${namesCachePath(cacheDir, profile, member)}.lock`, 2000);
   try {
@@ -41,7 +42,7 @@ function update(cacheDir: string, profile: string, change: NamesChange, member: 
 
 /** The organization's usernames, for completing `--user`: usernames only, never anything else of a member. */
 export function writeMembers(cacheDir: string, profile: string, usernames: string[]): void {
-  mkdirSync(cacheDir, { recursive: true, mode: 0o700 });
+  ensurePrivateDir(cacheDir);
   writeFileAtomic(membersCachePath(cacheDir, profile), JSON.stringify({ names: [...new Set(usernames)].sort() }), { mode: 0o600 });
 }
 

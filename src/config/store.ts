@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { FileError } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic.js';
 import { LockBusyError, tryLock, waitLock } from './lock.js';
-import { ensurePrivateDir, ensurePrivateFile, tightenExisting } from './secure-dir.js';
+import { ensurePrivateDir, ensurePrivateFile, tightenExisting } from '../fs/secure-dir.js';
 
 export interface Profile {
   username: string;

@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { LockBusyError, tryLock, type Lock } from '../config/lock.js';
-import { ensurePrivateDir } from '../config/secure-dir.js';
+import { ensurePrivateDir } from '../fs/secure-dir.js';
 import type { Credentials } from '../config/settings.js';
 import { CliError, ExitCode, FileError } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic.js';

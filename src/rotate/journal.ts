@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import type { WireGrant } from '../api/types.js';
 import { tryLock, LockBusyError, type Lock } from '../config/lock.js';
 import { fingerprint } from '../config/settings.js';
-import { ensurePrivateDir } from '../config/secure-dir.js';
+import { ensurePrivateDir } from '../fs/secure-dir.js';
 import { CliError, ExitCode, FileError } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic.js';
 import type { DeployTarget } from './targets.js';

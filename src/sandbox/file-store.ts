@@ -1,7 +1,8 @@
 // The embedded sandbox's state on disk. A file that cannot be read as a state is an error the user
 // must see — resetting it silently would throw away keys they may be testing with.
 
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { ensurePrivateDir } from '../fs/secure-dir.js';
 import { dirname } from 'node:path';
 import { FileError } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic.js';
@@ -45,7 +46,8 @@ export function loadSandboxState(path: string, advice = RESET_ADVICE): SandboxSt
  */
 export function saveSandboxState(path: string, state: SandboxState): void {
   try {
-    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    // 0700, tightened if found looser (a 0777 data folder): the state holds the sandbox's Master key.
+    ensurePrivateDir(dirname(path));
     writeFileAtomic(path, `${JSON.stringify(state)}\n`, { mode: 0o600 });
   } catch (e) {
     throw new FileError(`Cannot save the sandbox state to ${path}: ${(e as Error).message}`, { cause: e });

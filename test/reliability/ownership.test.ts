@@ -50,4 +50,18 @@ describe('config ownership and mode', () => {
     expect(r.code, r.stderr).toBe(1);
     expect(r.stderr).toMatch(/The folder .* belongs to another user/);
   });
+
+  it('cache and data folders found 0777 are tightened to 0700 when carto-keys writes there', async () => {
+    const paths = tempPaths();
+    cleanups.push(paths.cleanup);
+    for (const dir of [paths.cache, paths.data]) {
+      mkdirSync(dir, { recursive: true });
+      chmodSync(dir, 0o777);
+    }
+    // The sandbox login writes the embedded sandbox's state (data) and list writes the name cache.
+    expect((await run(['login', '--sandbox'], { paths })).code).toBe(0);
+    expect((await run(['list'], { paths })).code).toBe(0);
+    expect(statSync(paths.data).mode & 0o777).toBe(0o700);
+    expect(statSync(paths.cache).mode & 0o777).toBe(0o700);
+  });
 });
