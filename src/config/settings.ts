@@ -6,7 +6,6 @@ import { join } from 'node:path';
 import { resolveBaseUrl } from '../api/base-url.js';
 import type { Env } from '../context.js';
 import { AuthError, UsageError } from '../errors.js';
-import { SANDBOX_PROFILE } from '../sandbox/embedded-info.js';
 import { keychainBackend } from './keychain.js';
 import { CONFIG_FILE, isValidProfileName, type ConfigData, type ConfigStore, type Profile } from './store.js';
 
@@ -189,7 +188,8 @@ export function describeKeySource(source: KeySource): string {
 
 /** The command that logs this profile in again: `login --sandbox` for the sandbox, `--profile X login` for a named one. */
 export function loginCommandFor(s: Pick<ResolvedSettings, 'profile' | 'sandbox' | 'profileSource'> & { storedSandbox?: boolean }): string {
-  if (s.sandbox || s.storedSandbox) return s.profile === SANDBOX_PROFILE ? 'carto-keys login --sandbox' : `carto-keys --profile ${s.profile} login --sandbox`;
+  // "sandbox" is SANDBOX_PROFILE (sandbox/embedded-info.ts), which config/ cannot import: sandbox/ imports config/.
+  if (s.sandbox || s.storedSandbox) return s.profile === 'sandbox' ? 'carto-keys login --sandbox' : `carto-keys --profile ${s.profile} login --sandbox`;
   return s.profile === DEFAULT_PROFILE ? 'carto-keys login' : `carto-keys --profile ${s.profile} login`;
 }
 
