@@ -1,6 +1,11 @@
-// Finding a key by what the user typed: by name first, else as a token (a token's own list call
-// returns its key, so a leaked token found in a log can be traced back to its key, then shown,
-// revoked, cloned or rotated). Shared by show, revoke, clone and the rotation engine.
+// Finding a key by what the user typed: a name or a token (a token's own list call returns its key, so
+// a leaked token found in a log can be traced back to its key, then shown, revoked, cloned or rotated).
+// Shared by show, revoke, clone and the rotation engine.
+//
+// An argument shaped exactly like a token (22 URL-safe base64 characters, or 40 hex) is tried as a
+// token FIRST, with its own list call: looked up by name first, a still-valid token would be put in a
+// URL path (`GET …/api_keys/<token>`), in the --debug trace and in a "not found" error. Only if it is
+// not a valid token is it looked up as a name. Anything else is a name first, then maybe a token.
 
 import type { ApiClient } from '../api/client.js';
 import type { WireApiKey } from '../api/types.js';
@@ -27,13 +32,23 @@ const TOKEN_SHAPE = /^[A-Za-z0-9_-]{16,64}$/;
 /** What the key is looked up for: the verb of the error when there is none ("Could not revoke …"). */
 export type KeyVerb = 'show' | 'revoke' | 'clone' | 'rotate';
 
+/** Exactly a regular token (22 URL-safe base64 characters) or a Master token (40 hex). */
+const EXACT_TOKEN = /^(?:[A-Za-z0-9_-]{22}|[0-9a-f]{40})$/;
+
 /** The key a name or a token designates; `byToken` when it was found as a token. */
 export async function findKey(ctx: Context, api: ApiClient, nameOrToken: string, verb: KeyVerb): Promise<{ key: WireApiKey; byToken: boolean }> {
+  const exact = EXACT_TOKEN.test(nameOrToken);
+  if (exact) {
+    const key = await keyOfToken(ctx, api, nameOrToken, { orUndefined: true });
+    if (key !== undefined) return { key, byToken: true };
+  }
   try {
     return { key: await api.getKey(nameOrToken, { verb }), byToken: false };
   } catch (err) {
     if (!(err instanceof ApiError && err.kind === 'not_found') || !TOKEN_SHAPE.test(nameOrToken)) throw err;
-    return { key: await keyOfToken(ctx, api, nameOrToken), byToken: true };
+    // Already tried as a token above: it is neither.
+    if (exact) throw notNameNorToken(api.targetUser);
+    return { key: (await keyOfToken(ctx, api, nameOrToken))!, byToken: true };
   }
 }
 
@@ -48,12 +63,13 @@ export async function resolveSourceKey(ctx: Context, api: ApiClient, nameOrToken
   return { key, grants, dropped, byToken };
 }
 
-async function keyOfToken(ctx: Context, api: ApiClient, token: string): Promise<WireApiKey> {
+async function keyOfToken(ctx: Context, api: ApiClient, token: string, opts: { orUndefined?: boolean } = {}): Promise<WireApiKey | undefined> {
   const creds = requireCredentials(await ctx.settings());
   // A member's token authenticates only as that member, on their own URL.
   const member = api.targetUser;
   const baseUrl = member === undefined ? creds.baseUrl : memberBaseUrl(creds.baseUrl, member);
   if (baseUrl === undefined) {
+    if (opts.orUndefined) return undefined;
     throw new UsageError(`No key of ${member} has that name (a token of ${member} can be looked up only with an organization URL).`, {
       hint: `Run \`carto-keys list --user ${member}\` to see the names.`,
     });
@@ -63,10 +79,15 @@ async function keyOfToken(ctx: Context, api: ApiClient, token: string): Promise<
     return await asToken.whoami();
   } catch (err) {
     if (err instanceof AuthError) {
-      throw new UsageError('No API key has that name, and it is not a valid token of this account either.', {
-        hint: `Run \`carto-keys list${member === undefined ? '' : ` --user ${member}`}\` to see the names.`,
-      });
+      if (opts.orUndefined) return undefined;
+      throw notNameNorToken(member);
     }
     throw err;
   }
+}
+
+function notNameNorToken(member: string | undefined): UsageError {
+  return new UsageError('No API key has that name, and it is not a valid token of this account either.', {
+    hint: `Run \`carto-keys list${member === undefined ? '' : ` --user ${member}`}\` to see the names.`,
+  });
 }

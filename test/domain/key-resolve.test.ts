@@ -1,0 +1,31 @@
+// A token-shaped argument is tried as a token (its own list call) before any name lookup could put it
+// in a URL path, a --debug trace or an error (issue 11: rotating by token, as the CI recipe does).
+
+import { describe, expect, it } from 'vitest';
+import { run } from '../helpers/harness.js';
+import { testSandbox } from '../helpers/sandbox-fetch.js';
+
+describe('resolving a key by token', () => {
+  for (const command of [['clone', '--dry-run'], ['rotate', '--yes', '--keep-old']]) {
+    it(`${command[0]} -- <token>: no request carries the token in its URL, and the trace never shows it`, async () => {
+      const sb = testSandbox();
+      expect((await run(['create', '--api', 'sql', '--name', 'app'], { env: sb.env, fetch: sb.fetch })).code).toBe(0);
+      const token = sb.token('app')!;
+      expect(token).toMatch(/^[A-Za-z0-9_-]{22}$/);
+      const before = sb.requests.length;
+      const r = await run(['--debug', command[0]!, ...command.slice(1), '--', token], { env: sb.env, fetch: sb.fetch });
+      const sent = sb.requests.slice(before);
+      expect(sent.length).toBeGreaterThan(0);
+      expect(sent.filter((q) => q.url.includes(token))).toEqual([]);
+      expect(r.stdout + r.stderr).not.toContain(token);
+    });
+  }
+
+  it('a name that merely looks like a token is still found by name', async () => {
+    const sb = testSandbox();
+    const name = 'abcdefghijklmnopqrstuv';
+    expect((await run(['create', '--api', 'sql', '--name', name], { env: sb.env, fetch: sb.fetch })).code).toBe(0);
+    const r = await run(['clone', '--dry-run', '--', name], { env: sb.env, fetch: sb.fetch });
+    expect(r.code, r.stderr).toBe(0);
+  });
+});
