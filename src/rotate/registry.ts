@@ -11,7 +11,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { WireGrant } from '../api/types.js';
 import { waitLockSync } from '../config/lock.js';
-import { ensurePrivateDir } from '../config/secure-dir.js';
+import { ensurePrivateDir } from '../fs/secure-dir.js';
 import { FileError, UsageError } from '../errors.js';
 import type { Env } from '../context.js';
 import type { Credentials } from '../config/settings.js';
