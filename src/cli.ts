@@ -157,11 +157,15 @@ function write(
  * act on; a token-like word taken for a command is not repeated either.
  */
 export function withoutArgValues(message: string): string {
-  // Token-like: long, and with a digit or a capital, which option and command names never have.
+  // Token-like: long, and with a digit or a capital, which option names never have.
   const tokenLike = "(?=[A-Za-z0-9_-]*[A-Z0-9])[A-Za-z0-9_-]{16,}";
+  // A command or argument word of a token's length is never echoed, whatever its letters (a token may
+  // be all lower case): no command name is longer than 10 characters, so no typo hint is lost.
+  const longWord = '[A-Za-z0-9_-]{16,}';
   return message
     .replace(/(option '-{1,2}[^'=\s]*=)[^']*'/gi, "$1…'")
-    .replace(new RegExp(`((?:command|argument|option) ')${tokenLike}'`, 'g'), "$1…'");
+    .replace(new RegExp(`((?:command|argument) ')${longWord}'`, 'g'), "$1…'")
+    .replace(new RegExp(`(option ')${tokenLike}'`, 'g'), "$1…'");
 }
 
 function capitalize(s: string): string {

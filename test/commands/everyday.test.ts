@@ -140,9 +140,10 @@ describe('a token wherever a key is named for reading or revoking', () => {
   });
 
   it('a name and the token of the same key are revoked once', async () => {
+    // `--`: a token may start with "-" (URL-safe base64), as the README says.
     const sb = testSandbox();
     expect((await run(['create', '--name', 'twice', '--api', 'sql'], { env: sb.env, fetch: sb.fetch })).code).toBe(0);
-    const r = await run(['revoke', '--yes', 'twice', sb.token('twice')!], { env: sb.env, fetch: sb.fetch });
+    const r = await run(['revoke', '--yes', '--', 'twice', sb.token('twice')!], { env: sb.env, fetch: sb.fetch });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr.match(/Revoked/g)).toHaveLength(1);
   });

@@ -43,6 +43,13 @@ describe('argv', () => {
     );
   });
 
+  it('a lower-case token typed where a command belongs is not echoed (a counterexample fast-check found)', async () => {
+    const secret = 'aaaaaaaaaaaaaaaa';
+    const r = await run([secret], { paths: p });
+    expectTyped(r, [2]);
+    expect(r.stdout + r.stderr).not.toContain(secret);
+  });
+
   it('withoutArgValues leaves messages without values alone', () => {
     for (const m of ["unknown option '--key'", "too many arguments for 'login'. Expected 0 arguments but got 1.", "unknown command 'lst'"]) {
       expect(withoutArgValues(m)).toBe(m);
