@@ -29,8 +29,9 @@ export function entryObject(grants: GrantSet): Record<string, unknown> {
 }
 
 export function renderKeyFile(keys: readonly RenderedKey[], opts: { header?: string } = {}): string {
-  const keysObject: Record<string, unknown> = {};
-  for (const k of keys) keysObject[k.name] = entryObject(k.grants);
+  // A Map, not an object: a key may be named "__proto__", which an object would swallow.
+  const keysObject = new Map<string, unknown>();
+  for (const k of keys) keysObject.set(k.name, entryObject(k.grants));
   const doc = new Document({ version: KEY_FILE_VERSION, keys: keysObject });
   visit(doc, {
     Seq(_, node) {

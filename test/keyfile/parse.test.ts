@@ -155,6 +155,12 @@ describe('carto-keys.yaml: properties', () => {
     // A hundred YAML documents: allow for a machine busy with other test files.
   }, 120_000);
 
+  it('a key named __proto__ survives export and parse (a fast-check counterexample)', () => {
+    const keys = [{ name: '__proto__', grants: { apis: [], tables: [], schemas: [], tableMetadata: false, services: [], datasets: [] } }];
+    const file = parseKeyFile(renderKeyFile(keys as never), { path: 'f.yaml', defaultSchema: 'public', checkFolders: false });
+    expect(file.entries.map((e) => e.name)).toEqual(['__proto__']);
+  });
+
   it('arbitrary text fails only with a UsageError', () => {
     fc.assert(fc.property(hostileString, (text) => onlyUsageErrors(() => parse(text))));
   });
