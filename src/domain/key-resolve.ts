@@ -41,13 +41,16 @@ export async function findKey(ctx: Context, api: ApiClient, nameOrToken: string,
   if (exact) {
     const key = await keyOfToken(ctx, api, nameOrToken, { orUndefined: true });
     if (key !== undefined) return { key, byToken: true };
+    // Not a live token, but maybe a name of that shape. Looked up in the listing, never as a URL path:
+    // a revoked or foreign token must not land in a request line, a --debug trace or an error either.
+    const named = (await api.listKeys()).find((k) => k.name === nameOrToken);
+    if (named === undefined) throw notNameNorToken(api.targetUser);
+    return { key: named, byToken: false };
   }
   try {
     return { key: await api.getKey(nameOrToken, { verb }), byToken: false };
   } catch (err) {
     if (!(err instanceof ApiError && err.kind === 'not_found') || !TOKEN_SHAPE.test(nameOrToken)) throw err;
-    // Already tried as a token above: it is neither.
-    if (exact) throw notNameNorToken(api.targetUser);
     return { key: (await keyOfToken(ctx, api, nameOrToken))!, byToken: true };
   }
 }

@@ -28,4 +28,17 @@ describe('resolving a key by token', () => {
     const r = await run(['clone', '--dry-run', '--', name], { env: sb.env, fetch: sb.fetch });
     expect(r.code, r.stderr).toBe(0);
   });
+
+  for (const verb of ['show', 'revoke', 'clone']) {
+    it(`${verb} -- <a revoked or foreign token>: not a token here, not a name; never in a URL, the trace or the error`, async () => {
+      const sb = testSandbox();
+      const dead = 'Zq9_dEaDtOkEnXyZ12-abc';
+      const before = sb.requests.length;
+      const r = await run(['--debug', verb, ...(verb === 'revoke' ? ['--yes'] : verb === 'clone' ? ['--dry-run'] : []), '--', dead], { env: sb.env, fetch: sb.fetch });
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toContain('not a valid token of this account');
+      expect(sb.requests.slice(before).filter((q) => q.url.includes(dead))).toEqual([]);
+      expect(r.stdout + r.stderr).not.toContain(dead);
+    });
+  }
 });
