@@ -153,9 +153,10 @@ describe('audit properties', () => {
   });
 
   it('a fix command gives bash the exact key name back, whatever the name', () => {
-    const names = fc.sample(fc.string({ minLength: 1, maxLength: 12, unit: fc.oneof(fc.constantFrom("'", '"', '\\', '$', '`', ' ', '-', '\n', '\x1b', '\x7f', '\u0085', '!', '*', ';'), fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c))) }), 200);
-    // Every command line, with `carto-keys` replaced by a function that prints its last argument.
-    const script = [`carto-keys() { shift; for a in "$@"; do case "$a" in --yes|--) ;; *) printf '%s\\0' "$a";; esac; done; }`, ...names.map((n) => fixCommand('revoke', n, ['--yes']))].join('\n');
+    const names = ['--', '--yes', '-', ...fc.sample(fc.string({ minLength: 1, maxLength: 12, unit: fc.oneof(fc.constantFrom("'", '"', '\\', '$', '`', ' ', '-', '\n', '\x1b', '\x7f', '\u0085', '!', '*', ';'), fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c))) }), 200)];
+    // Every command line, with `carto-keys` replaced by a function that prints the key name: the words
+    // other than --yes before a `--`, and everything after it (so a key named "--" or "--yes" counts).
+    const script = [`carto-keys() { shift; local after=0; for a in "$@"; do if [ $after = 0 ]; then case "$a" in --yes) continue;; --) after=1; continue;; esac; fi; printf '%s\\0' "$a"; done; }`, ...names.map((n) => fixCommand('revoke', n, ['--yes']))].join('\n');
     const r = spawnSync('bash', ['--norc', '--noprofile', '-c', script], {
       encoding: 'utf8',
       env: { PATH: process.env.PATH, LC_ALL: 'C.UTF-8' },
