@@ -6,7 +6,7 @@ import { describeState, envFileState, type EnvFileState } from '../rotate/check.
 import { registry, type Deployment } from '../rotate/registry.js';
 import { findKey } from '../rotate/engine.js';
 import { info, printJson, printLine } from '../ui/output.js';
-import { escapeField as escapeControl } from '../audit/report.js';
+import { escapeControl } from '../text/escape.js';
 
 export interface WhereOptions {
   name: string;

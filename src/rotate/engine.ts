@@ -244,6 +244,23 @@ function recordDeployment(r: Rotation, target: JournalTarget, key: DeployedKey):
   }
 }
 
+/**
+ * What is wrong with the key a token authenticates as (`me`), for the key `name` that must grant exactly
+ * `intended`; empty when nothing is. Verify checks a new key with it, and `retire` checks a successor
+ * again before the old key goes.
+ */
+export function keyProblems(me: WireApiKey, name: string, intended: GrantSet): string[] {
+  const actual = normalizeRenderedGrants(me.grants).grants;
+  const problems: string[] = [];
+  if (me.name !== name) problems.push(`the token belongs to "${me.name}"`);
+  if (me.type !== 'regular') problems.push(`it is a ${me.type} key`);
+  if (!grantSetsEqual(actual, intended)) {
+    const diff = diffGrants(intended, actual).map((d) => `${d.sign} ${d.text}`);
+    problems.push(`its grants differ from the intended ones (${diff.join(', ')})`);
+  }
+  return problems;
+}
+
 async function verify(r: Rotation, key: DeployedKey): Promise<void> {
   const j = r.journal;
   if (j.steps.verified !== null) return;
@@ -260,15 +277,7 @@ async function verify(r: Rotation, key: DeployedKey): Promise<void> {
     if (err instanceof Interrupted) throw err;
     throw new Error(`verifying "${j.newName}" failed: its token does not work (${reasonOf(err)})`, { cause: err });
   }
-  const intended = intendedGrants(j);
-  const actual = normalizeRenderedGrants(me.grants).grants;
-  const problems: string[] = [];
-  if (me.name !== j.newName) problems.push(`the token belongs to "${me.name}"`);
-  if (me.type !== 'regular') problems.push(`it is a ${me.type} key`);
-  if (!grantSetsEqual(actual, intended)) {
-    const diff = diffGrants(intended, actual).map((d) => `${d.sign} ${d.text}`);
-    problems.push(`its grants differ from the intended ones (${diff.join(', ')})`);
-  }
+  const problems = keyProblems(me, j.newName, intendedGrants(j));
   if (problems.length > 0) throw new Error(`verifying "${j.newName}" failed: ${problems.join('; ')}`);
   j.steps.verified = stamp(r);
   save(r);
@@ -336,7 +345,6 @@ export function retireAfterOf(j: Journal, now: Date): Date {
 
 export function forgetDeployments(ctx: Context, account: string, keyName: string): void {
   try {
-    // Nothing to forget where nothing was recorded, and no file to create for it.
     registry(ctx.paths.config).forget(account, keyName);
   } catch (err) {
     warn(ctx, `Could not update the deployment registry: ${reasonOf(err)}`);

@@ -9,8 +9,8 @@ import { fingerprint } from '../config/settings.js';
 import type { Context } from '../context.js';
 import { ApiError } from '../errors.js';
 import type { ApiClient } from '../api/client.js';
-import { diffGrants, grantSetsEqual, normalizeRenderedGrants } from '../grants/index.js';
-import { findKey } from './engine.js';
+import { normalizeRenderedGrants } from '../grants/index.js';
+import { findKey, keyProblems } from './engine.js';
 import { journalStore, RotationBusyError, rotationLockId } from './journal.js';
 import { reasonOf } from './messages.js';
 import { describeState, envFileState } from './check.js';
@@ -82,12 +82,7 @@ async function successorProblems(ctx: Context, api: ApiClient, creds: Credential
   try {
     const asSuccessor = await ctx.clientFor({ baseUrl: creds.baseUrl, username: creds.username, token: successor.token, sandbox: creds.sandbox });
     const me = await asSuccessor.whoami();
-    const intended = normalizeRenderedGrants(r.grants).grants;
-    const actual = normalizeRenderedGrants(me.grants).grants;
-    if (me.name !== r.newName) problems.push(`the successor's token belongs to "${me.name}"`);
-    else if (!grantSetsEqual(actual, intended)) {
-      problems.push(`"${r.newName}" no longer grants what was intended (${diffGrants(intended, actual).map((d) => `${d.sign} ${d.text}`).join(', ')})`);
-    }
+    problems.push(...keyProblems(me, r.newName, normalizeRenderedGrants(r.grants).grants).map((p) => `"${r.newName}": ${p}`));
   } catch (err) {
     problems.push(`the token of "${r.newName}" does not authenticate (${reasonOf(err)})`);
   }

@@ -9,7 +9,7 @@ import type { Context } from '../context.js';
 import { requireCredentials } from '../config/settings.js';
 import { CancelledError, UsageError } from '../errors.js';
 import { normalizeRenderedGrants, toCreateGrants } from '../grants/index.js';
-import { registry, type Retirement } from './registry.js';
+import { registry, type Deployment, type Retirement } from './registry.js';
 import { info, warn } from '../ui/output.js';
 import { shellQuote } from '../ui/shell-quote.js';
 import { findKey, runRotation, type RotationResult } from './engine.js';
@@ -79,7 +79,7 @@ export async function startRollback(ctx: Context, opts: RollbackOptions, ui: Rot
 }
 
 /** Where the successor went, as deploy targets; a token shown to a person cannot be taken back by us. */
-function rollbackTargets(ctx: Context, deployments: ReturnType<ReturnType<typeof registry>['deploymentsOf']>): DeployTarget[] {
+function rollbackTargets(ctx: Context, deployments: readonly Deployment[]): DeployTarget[] {
   const out: DeployTarget[] = [];
   for (const d of deployments) {
     if (d.kind === 'env-file') out.push({ kind: 'env-file', path: d.path, variable: d.variable });
