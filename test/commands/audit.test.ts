@@ -11,6 +11,7 @@ import { createSandboxHandler } from '../../src/sandbox/index.js';
 import { createOrgSandboxState } from '../../src/sandbox/org.js';
 import { run } from '../helpers/harness.js';
 import { MASTER, noNetwork, testSandbox } from '../helpers/sandbox-fetch.js';
+import { ORG_MASTERS } from '../helpers/org-masters.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'carto-keys-audit-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -215,17 +216,10 @@ describe('show: inheritance from the Default public key', () => {
 });
 
 describe('audit --all-members', () => {
-  const MASTERS: Record<string, string> = {
-    olivia: '0101010101010101010101010101010101010101',
-    alice: 'a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1',
-    bob: 'b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0',
-    dave: 'd0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0',
-    carol: 'c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0',
-  };
 
   /** The sandbox organization (admin alice), with a key that writes for alice and one for bob. */
   function org(opts: { failFor?: string } = {}) {
-    const state = createOrgSandboxState({ masterKeys: MASTERS });
+    const state = createOrgSandboxState({ masterKeys: ORG_MASTERS });
     const at = new Date().toISOString();
     const add = (user: string, name: string, table: string) =>
       state.users
@@ -243,13 +237,13 @@ describe('audit --all-members', () => {
       }
       return inner(url, init);
     };
-    return { fetch, env: { CARTO_KEYS_BASE_URL: 'https://acme.carto.com/u/alice', CARTO_KEYS_MASTER_KEY: MASTERS['alice']! } };
+    return { fetch, env: { CARTO_KEYS_BASE_URL: 'https://acme.carto.com/u/alice', CARTO_KEYS_MASTER_KEY: ORG_MASTERS['alice']! } };
   }
 
   it("audits every member's keys; a fix for another member's key carries --user", async () => {
     const sb = org();
     const envFile = join(dir, 'org.env');
-    writeFileSync(envFile, `BOB_MASTER=${MASTERS['bob']}\n`);
+    writeFileSync(envFile, `BOB_MASTER=${ORG_MASTERS['bob']}\n`);
     const r = await run(['audit', '--all-members', '--json', '--scan', envFile], { env: sb.env, fetch: sb.fetch });
     expect(r.code, r.stderr).toBe(0);
     const doc = JSON.parse(r.stdout);
@@ -260,7 +254,7 @@ describe('audit --all-members', () => {
       ['table-write', 'bob', 'bob-writer', 'carto-keys rotate bob-writer --user bob --remove-table bob.sales:insert --delete-old'],
     ]);
     expect(doc.summary.organization).toEqual({ name: 'acme', members: 4, failedMembers: [] });
-    for (const secret of Object.values(MASTERS)) expect(r.stdout + r.stderr).not.toContain(secret);
+    for (const secret of Object.values(ORG_MASTERS)) expect(r.stdout + r.stderr).not.toContain(secret);
   });
 
   it('on a terminal: a member column', async () => {

@@ -8,17 +8,11 @@ import type { FetchLike } from '../../src/api/client.js';
 import { createSandboxHandler } from '../../src/sandbox/index.js';
 import { createOrgSandboxState } from '../../src/sandbox/org.js';
 import { run, scriptedPrompter, tempPaths } from '../helpers/harness.js';
+import { ORG_MASTERS } from '../helpers/org-masters.js';
 
-const MASTERS: Record<string, string> = {
-  olivia: '0101010101010101010101010101010101010101',
-  alice: 'a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1',
-  bob: 'b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0',
-  dave: 'd0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0',
-  carol: 'c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0',
-};
 
 function orgSandbox(opts: { failFor?: string } = {}) {
-  const state = createOrgSandboxState({ masterKeys: MASTERS });
+  const state = createOrgSandboxState({ masterKeys: ORG_MASTERS });
   const inner = embeddedFetch(createSandboxHandler(state));
   const requests: string[] = [];
   const fetch: FetchLike = async (url, init) => {
@@ -29,7 +23,7 @@ function orgSandbox(opts: { failFor?: string } = {}) {
     }
     return inner(url, init);
   };
-  const env = (who = 'alice') => ({ CARTO_KEYS_BASE_URL: `https://acme.carto.com/u/${who}`, CARTO_KEYS_MASTER_KEY: MASTERS[who]! });
+  const env = (who = 'alice') => ({ CARTO_KEYS_BASE_URL: `https://acme.carto.com/u/${who}`, CARTO_KEYS_MASTER_KEY: ORG_MASTERS[who]! });
   const keysOf = (user: string) => state.users.find((u) => u.username === user)!.keys;
   return { state, fetch, requests, env, keysOf };
 }
@@ -49,7 +43,7 @@ describe('--user', () => {
     const paths = tempPaths();
     try {
       // A stored profile: CI-style environment-only runs write no caches.
-      const login = await run(['login', '--base-url', 'https://acme.carto.com/u/alice', '--with-key'], { stdin: MASTERS['alice']!, fetch: sb.fetch, paths });
+      const login = await run(['login', '--base-url', 'https://acme.carto.com/u/alice', '--with-key'], { stdin: ORG_MASTERS['alice']!, fetch: sb.fetch, paths });
       expect(login.code, login.stderr).toBe(0);
       const r = await run(['create', '--user', 'bob', '--name', 'rep', '--api', 'sql', '--table', 'customers'], { fetch: sb.fetch, paths });
       expect(r.code, r.stderr).toBe(0);
@@ -73,7 +67,7 @@ describe('--user', () => {
     const reveal = await run(['show', 'Master', '--user', 'bob', '--reveal', '--json'], { env: sb.env(), fetch: sb.fetch });
     expect(reveal.code, reveal.stderr).toBe(0);
     expect(reveal.stderr).toContain('The Master key of bob is never printed');
-    expect(reveal.stdout + reveal.stderr).not.toContain(MASTERS['bob']);
+    expect(reveal.stdout + reveal.stderr).not.toContain(ORG_MASTERS['bob']);
   });
 });
 
@@ -84,7 +78,7 @@ describe("regenerate another member's Master key", () => {
     const r = await run(['regenerate', 'Master', '--user', 'dave'], { env: sb.env(), fetch: sb.fetch, tty: true, prompter });
     expect(r.code, r.stderr).toBe(0);
     const now = sb.keysOf('dave').find((k) => k.type === 'master')!.token;
-    expect(now).not.toBe(MASTERS['dave']);
+    expect(now).not.toBe(ORG_MASTERS['dave']);
     expect(r.stdout + r.stderr).not.toContain(now);
     expect(r.stderr).toContain('Regenerated the Master key of dave');
   });
@@ -94,7 +88,7 @@ describe("regenerate another member's Master key", () => {
     const prompter = scriptedPrompter([{ input: 'bob' }]);
     const r = await run(['regenerate', 'Master', '--user', 'dave'], { env: sb.env(), fetch: sb.fetch, tty: true, prompter });
     expect(r.code).toBe(3);
-    expect(sb.keysOf('dave').find((k) => k.type === 'master')!.token).toBe(MASTERS['dave']);
+    expect(sb.keysOf('dave').find((k) => k.type === 'master')!.token).toBe(ORG_MASTERS['dave']);
   });
 
   it('needs --yes without a terminal (exit 2, nothing sent)', async () => {

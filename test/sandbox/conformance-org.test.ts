@@ -7,24 +7,18 @@ import type { WireApiKey, WireListPage } from '../../src/api/types.js';
 import { createOrgSandboxState } from '../../src/sandbox/org.js';
 import { parseSandboxState } from '../../src/sandbox/index.js';
 import { basic, counterRandom, errorsOf, makeSandbox, START } from './harness.js';
+import { ORG_MASTERS } from '../helpers/org-masters.js';
 
 const ROOT = 'https://acme.carto.com';
 const KEYS = (user: string) => `${ROOT}/u/${user}/api/v3/api_keys`;
 const USERS = (user: string, org = 'acme') => `${ROOT}/u/${user}/api/v2/organization/${org}/users`;
 const FORBIDDEN = "You don't have permission to access that resource";
-const MASTERS: Record<string, string> = {
-  olivia: '0101010101010101010101010101010101010101',
-  alice: 'a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1',
-  bob: 'b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0',
-  dave: 'd0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0',
-  carol: 'c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0',
-};
 
 function org() {
-  const sandbox = makeSandbox({ state: createOrgSandboxState({ masterKeys: MASTERS, now: () => START, random: counterRandom() }) });
+  const sandbox = makeSandbox({ state: createOrgSandboxState({ masterKeys: ORG_MASTERS, now: () => START, random: counterRandom() }) });
   /** A request by `user` with `token` (default: their Master key) on their own URL. */
   const as = (user: string, method: string, url: string, init: { body?: unknown; token?: string } = {}) =>
-    sandbox.call(method, url, { token: null, headers: basic(init.token ?? MASTERS[user]!, user), ...(init.body !== undefined && { body: init.body }) });
+    sandbox.call(method, url, { token: null, headers: basic(init.token ?? ORG_MASTERS[user]!, user), ...(init.body !== undefined && { body: init.body }) });
   return { sandbox, as };
 }
 
@@ -75,7 +69,7 @@ describe('§8 target_user', () => {
     expect(res.status).toBe(200);
     const key = (await res.json()) as WireApiKey;
     expect(key.user.username).toBe('olivia');
-    expect(key.token).not.toBe(MASTERS['olivia']);
+    expect(key.token).not.toBe(ORG_MASTERS['olivia']);
     // The old key no longer works; the new one does.
     expect((await as('olivia', 'GET', KEYS('olivia'))).status).toBe(401);
     expect((await as('olivia', 'GET', KEYS('olivia'), { token: key.token })).status).toBe(200);
@@ -143,7 +137,7 @@ describe('§8 the members index (EUMAPI)', () => {
         expect(u, field).toHaveProperty(field);
       }
       expect(u).not.toHaveProperty('id');
-      expect(u['api_key']).toBe(MASTERS[u['username'] as string]);
+      expect(u['api_key']).toBe(ORG_MASTERS[u['username'] as string]);
     }
     expect(users.map((u) => u['org_admin'])).toEqual([true, true, false, false]);
     expect(users[2]!['base_url']).toBe(`${ROOT}/u/bob`);
@@ -151,7 +145,7 @@ describe('§8 the members index (EUMAPI)', () => {
 
   it('takes the Master key as Basic or as api_key, and the owner too', async () => {
     const { sandbox, as } = org();
-    expect((await sandbox.call('GET', `${USERS('alice')}?api_key=${MASTERS['alice']}`, { token: null })).status).toBe(200);
+    expect((await sandbox.call('GET', `${USERS('alice')}?api_key=${ORG_MASTERS['alice']}`, { token: null })).status).toBe(200);
     expect((await as('olivia', 'GET', USERS('olivia'))).status).toBe(200);
   });
 
@@ -162,7 +156,7 @@ describe('§8 the members index (EUMAPI)', () => {
       await as('bob', 'GET', USERS('bob')),
       await as('carol', 'GET', USERS('carol')),
       await as('alice', 'GET', USERS('alice'), { token: created.token }),
-      await as('alice', 'GET', USERS('alice'), { token: MASTERS['bob']! }),
+      await as('alice', 'GET', USERS('alice'), { token: ORG_MASTERS['bob']! }),
       await sandbox.call('GET', USERS('alice'), { token: null }),
       await as('alice', 'GET', USERS('alice', 'zeta')),
       await as('alice', 'GET', `${USERS('alice', 'zeta')}/bob`),
@@ -178,7 +172,7 @@ describe('§8 the members index (EUMAPI)', () => {
     for (const v of ['v2', 'v1']) {
       const res = await as('alice', 'GET', `${ROOT}/u/alice/api/${v}/organization/acme/users/dave`);
       expect(res.status).toBe(200);
-      expect(await res.json()).toMatchObject({ username: 'dave', org_admin: false, api_key: MASTERS['dave'] });
+      expect(await res.json()).toMatchObject({ username: 'dave', org_admin: false, api_key: ORG_MASTERS['dave'] });
     }
     const missing = await as('alice', 'GET', `${USERS('alice')}/carol`);
     expect(missing.status).toBe(404);
@@ -195,7 +189,7 @@ describe('§8 the members index (EUMAPI)', () => {
 
 describe('the organization state', () => {
   it('seeds an owner, an admin, members and an outside user, each with Master and Default public keys and tables in their own schema', () => {
-    const state = createOrgSandboxState({ masterKeys: MASTERS });
+    const state = createOrgSandboxState({ masterKeys: ORG_MASTERS });
     for (const u of state.users) {
       expect(u.keys.filter((k) => k.type !== 'regular').map((k) => k.name), u.username).toEqual(['Master', 'Default public']);
       const schema = u.username === 'carol' ? 'public' : u.username;
