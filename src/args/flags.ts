@@ -1,6 +1,6 @@
 // Flag parsers and checks shared by several commands' parse layers. Pure: no I/O.
 
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { validateUsername } from '../api/base-url.js';
 import { UsageError } from '../errors.js';
 
@@ -42,4 +42,20 @@ export function addMemberOption(cmd: Command): Command {
     "act on this organization member's keys (organization owners and admins, with their own Master key)",
     (value: string) => validateUsername(value, '--user'),
   );
+}
+
+export type OutputFormat = 'text' | 'markdown';
+
+/**
+ * `--format markdown`: GitHub Flavored Markdown on stdout, for pull-request comments and CI job
+ * summaries (tables, names escaped, never a token). `text` is the default terminal or TSV output.
+ */
+export function formatOption(): Option {
+  return new Option('--format <format>', 'text (default) or markdown: tables for pull requests and CI job summaries').choices(['text', 'markdown']);
+}
+
+/** The chosen format; `--format markdown` with `--json` asks for two documents at once. */
+export function outputFormat(format: OutputFormat | undefined, json: boolean): OutputFormat {
+  if (format === 'markdown' && json) throw new UsageError('--format markdown and --json cannot be used together: pick one document.');
+  return format ?? 'text';
 }

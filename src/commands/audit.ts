@@ -5,7 +5,8 @@ import { ApiError, CliError, ExitCode, UsageError, type ApiErrorKind } from '../
 import { requireCredentials } from '../config/settings.js';
 import { listAllMembersKeys, ORG_ENV, resolveOrgName, type AllMembersKeys } from '../domain/members.js';
 import { parseDuration, type Duration } from '../domain/duration.js';
-import type { CommandKit } from '../args/kit.js';
+import { globalsOf, type CommandKit } from '../args/kit.js';
+import { formatOption, outputFormat, type OutputFormat } from '../args/flags.js';
 import {
   FAIL_ON_SEVERITIES,
   auditJsonParts,
@@ -31,6 +32,7 @@ export interface AuditOptions {
   scan: string[];
   /** `--all-members`: every organization member's keys; `org` from --org (else CARTO_KEYS_ORG or the base URL). */
   allMembers?: { org?: string };
+  format: OutputFormat;
 }
 
 /** The findings were printed; only the exit code is left to say that one reached --fail-on. */
@@ -55,6 +57,7 @@ export function auditCommand(kit: CommandKit): Command {
     .option('--scan <files...>', 'look for the Master key or any live token in these files (env files, configs)')
     .option('--all-members', "audit every organization member's keys (organization owners and admins)")
     .option('--org <name>', `the organization, for --all-members (default: from the base URL, or ${ORG_ENV})`)
+    .addOption(formatOption())
     .addHelpText(
       'after',
       `
@@ -69,15 +72,17 @@ Examples:
   $ carto-keys audit --max-age 90d --fail-on high        # in CI
   $ carto-keys audit --scan .env --scan config/app.yml --json
   $ carto-keys audit --all-members --fail-on high        # every member of your organization
+  $ carto-keys audit --format markdown >> "$GITHUB_STEP_SUMMARY"
   $ carto-keys audit | awk -F'\\t' '$1 == "high"'          # piped: tab-separated, one finding a line`,
     )
-    .action((o: { maxAge?: Duration; failOn?: FailOnSeverity; scan?: string[]; allMembers?: boolean; org?: string }) => {
+    .action((o: { maxAge?: Duration; failOn?: FailOnSeverity; scan?: string[]; allMembers?: boolean; org?: string; format?: OutputFormat }, cmd: Command) => {
       if (o.org !== undefined && !o.allMembers) throw new UsageError('--org goes with --all-members.');
       const opts: AuditOptions = {
         ...(o.maxAge !== undefined && { maxAge: o.maxAge }),
         ...(o.failOn !== undefined && { failOn: o.failOn }),
         scan: [...new Set(o.scan ?? [])],
         ...(o.allMembers && { allMembers: o.org === undefined ? {} : { org: o.org } }),
+        format: outputFormat(o.format, globalsOf(cmd).json),
       };
       kit.run((ctx) => auditRun(ctx, opts));
     });
@@ -139,8 +144,10 @@ export async function auditRun(ctx: Context, opts: AuditOptions): Promise<void> 
   if (json) {
     for (const part of auditJsonParts(findings, summary)) ctx.io.stdout.write(part);
     ctx.io.stdout.write('\n');
-  }
-  else if (ctx.io.stdoutIsTTY()) {
+  } else if (opts.format === 'markdown') {
+    const { auditMarkdown } = await import('../audit/markdown.js');
+    ctx.io.stdout.write(auditMarkdown(findings, summary));
+  } else if (ctx.io.stdoutIsTTY()) {
     for (const line of tableLines(findings, colors(ctx.io.colorStdout), { members: all !== undefined })) printLine(ctx, line);
     info(ctx, summaryLine(summary));
   } else {

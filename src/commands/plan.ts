@@ -5,12 +5,14 @@ import { ChangesPendingSignal } from '../errors.js';
 import { DEFAULT_KEY_FILE } from '../keyfile/model.js';
 import { printJson, printLine, warn } from '../ui/output.js';
 import { defaultSchemaFor } from '../api/base-url.js';
-import type { CommandKit } from '../args/kit.js';
+import { globalsOf, type CommandKit } from '../args/kit.js';
+import { formatOption, outputFormat, type OutputFormat } from '../args/flags.js';
 
 export interface PlanOptions {
   file: string;
   detailedExitcode: boolean;
   prune: boolean;
+  format: OutputFormat;
 }
 
 export function planCommand(kit: CommandKit): Command {
@@ -19,6 +21,7 @@ export function planCommand(kit: CommandKit): Command {
     .option('-f, --file <path>', `the keys file (default ${DEFAULT_KEY_FILE})`)
     .option('--detailed-exitcode', 'exit 0 when there is nothing to do, 6 when changes are pending (errors keep their codes)')
     .option('--prune', 'plan the deletion of live keys the file does not declare (as apply --prune would)')
+    .addOption(formatOption())
     .addHelpText(
       'after',
       `
@@ -29,10 +32,16 @@ Examples:
   $ carto-keys plan
   $ carto-keys plan -f keys/production.yaml
   $ carto-keys plan --detailed-exitcode       # in CI: 0 no changes, 6 changes pending
-  $ carto-keys plan --json | jq '.keys[] | select(.action != "none")'`,
+  $ carto-keys plan --json | jq '.keys[] | select(.action != "none")'
+  $ carto-keys plan --format markdown >> "$GITHUB_STEP_SUMMARY"`,
     )
-    .action((o: { file?: string; detailedExitcode?: boolean; prune?: boolean }) => {
-      const opts: PlanOptions = { file: o.file ?? DEFAULT_KEY_FILE, detailedExitcode: o.detailedExitcode === true, prune: o.prune === true };
+    .action((o: { file?: string; detailedExitcode?: boolean; prune?: boolean; format?: OutputFormat }, cmd: Command) => {
+      const opts: PlanOptions = {
+        file: o.file ?? DEFAULT_KEY_FILE,
+        detailedExitcode: o.detailedExitcode === true,
+        prune: o.prune === true,
+        format: outputFormat(o.format, globalsOf(cmd).json),
+      };
       kit.run((ctx) => planRun(ctx, opts));
     });
 }
@@ -47,7 +56,10 @@ export async function planRun(ctx: Context, opts: PlanOptions): Promise<void> {
   const { plan } = await planFromAccount(api, loaded, { now: ctx.now(), prune: opts.prune, masterKey: creds.masterKey });
   const unfinished = await unfinishedWork(ctx, creds);
   if (ctx.globals.json) printJson(ctx, { ...planJson(plan, opts.file), unfinished });
-  else {
+  else if (opts.format === 'markdown') {
+    const { planMarkdown } = await import('../keyfile/plan-markdown.js');
+    ctx.io.stdout.write(planMarkdown({ ...planJson(plan, opts.file), unfinished }, { prune: opts.prune }));
+  } else {
     for (const line of formatPlan(plan, { color: ctx.io.colorStdout, prune: opts.prune })) printLine(ctx, line);
     // An apply that stopped leaves two live keys for an entry: say why, and what finishes it.
     if (unfinished.length > 0) {

@@ -1,21 +1,25 @@
 import { Command } from 'commander';
 import type { Context } from '../context.js';
 import { fingerprint, requireCredentials } from '../config/settings.js';
-import type { CommandKit } from '../args/kit.js';
+import { globalsOf, type CommandKit } from '../args/kit.js';
+import { formatOption, outputFormat, type OutputFormat } from '../args/flags.js';
 import { describeState, envFileState, type EnvFileState } from '../rotate/check.js';
 import { registry, type Deployment } from '../rotate/registry.js';
 import { findKey } from '../rotate/engine.js';
 import { info, printJson, printLine } from '../ui/output.js';
 import { escapeControl } from '../text/escape.js';
+import type { WhereJson } from '../rotate/where-markdown.js';
 
 export interface WhereOptions {
   name: string;
+  format: OutputFormat;
 }
 
 export function whereCommand(kit: CommandKit): Command {
   return new Command('where')
     .description('Where a key was deployed (by rotate or apply), and whether each env file still holds its token')
     .argument('<name>', 'name of the API key')
+    .addOption(formatOption())
     .addHelpText(
       'after',
       `
@@ -25,10 +29,11 @@ cannot be checked and are listed with the time they ran.
 
 Examples:
   $ carto-keys where app
-  $ carto-keys where app --json`,
+  $ carto-keys where app --json
+  $ carto-keys where app --format markdown`,
     )
-    .action((name: string) => {
-      const opts = { name };
+    .action((name: string, o: { format?: OutputFormat }, cmd: Command) => {
+      const opts: WhereOptions = { name, format: outputFormat(o.format, globalsOf(cmd).json) };
       kit.run((ctx) => whereRun(ctx, opts));
     });
 }
@@ -53,13 +58,19 @@ export async function whereRun(ctx: Context, opts: WhereOptions): Promise<void> 
     return { deployment: d, state: s.state, ...(s.detail !== undefined && { detail: s.detail }) };
   });
 
+  const doc: WhereJson = {
+    name: opts.name,
+    exists: key !== undefined,
+    deployments: places.map(({ deployment: { fingerprint: _f, ...d }, state }) => ({ ...d, ...(state !== undefined && { state }) })),
+    ...(retirement && { retirement: { old: retirement.oldName, new: retirement.newName, retireAfter: retirement.retireAfter } }),
+  };
   if (ctx.globals.json) {
-    printJson(ctx, {
-      name: opts.name,
-      exists: key !== undefined,
-      deployments: places.map(({ deployment: { fingerprint: _f, ...d }, state }) => ({ ...d, ...(state !== undefined && { state }) })),
-      ...(retirement && { retirement: { old: retirement.oldName, new: retirement.newName, retireAfter: retirement.retireAfter } }),
-    });
+    printJson(ctx, doc);
+    return;
+  }
+  if (opts.format === 'markdown') {
+    const { whereMarkdown } = await import('../rotate/where-markdown.js');
+    ctx.io.stdout.write(whereMarkdown(doc));
     return;
   }
   if (key === undefined) info(ctx, `No API key named "${opts.name}" exists now; its recorded deployments:`);

@@ -934,6 +934,20 @@ export const SPEC: CompletionSpec = {
         "options": [
           {
             "flags": [
+              "--format"
+            ],
+            "description": "text (default) or markdown: tables for pull requests and CI job summaries",
+            "value": {
+              "kind": "words",
+              "words": [
+                "text",
+                "markdown"
+              ],
+              "list": false
+            }
+          },
+          {
+            "flags": [
               "-h",
               "--help"
             ],
@@ -1010,6 +1024,20 @@ export const SPEC: CompletionSpec = {
               "--prune"
             ],
             "description": "plan the deletion of live keys the file does not declare (as apply --prune would)"
+          },
+          {
+            "flags": [
+              "--format"
+            ],
+            "description": "text (default) or markdown: tables for pull requests and CI job summaries",
+            "value": {
+              "kind": "words",
+              "words": [
+                "text",
+                "markdown"
+              ],
+              "list": false
+            }
           },
           {
             "flags": [
@@ -1129,6 +1157,20 @@ export const SPEC: CompletionSpec = {
             "description": "the organization, for --all-members (default: from the base URL, or CARTO_KEYS_ORG)",
             "value": {
               "kind": "text"
+            }
+          },
+          {
+            "flags": [
+              "--format"
+            ],
+            "description": "text (default) or markdown: tables for pull requests and CI job summaries",
+            "value": {
+              "kind": "words",
+              "words": [
+                "text",
+                "markdown"
+              ],
+              "list": false
             }
           },
           {
