@@ -63,7 +63,7 @@ export const COMMANDS = [
   {
     name: 'where',
     aliases: [],
-    term: 'where <name>',
+    term: 'where [options] <name>',
     description: 'Where a key was deployed (by rotate or apply), and whether each env file still holds its token',
   },
   {
