@@ -9,7 +9,7 @@ import { appPaths, type AppPaths } from './config/paths.js';
 import { requireCredentials, resolveSettings, type ResolvedSettings } from './config/settings.js';
 import { openConfigStore } from './config/store.js';
 import { recordingNames, writeMembers, writeNames, type NamesChange } from './cache/recorder.js';
-import { refuseClearText } from './api/clear-text.js';
+import { refuseClearText, refuseInsecureTls } from './api/clear-text.js';
 import type { Keychain } from './config/keychain.js';
 import { refuseMisplacedMasterKey } from './domain/secret-guard.js';
 import { UsageError } from './errors.js';
@@ -63,7 +63,10 @@ export function createContext(deps: ContextDeps, globals: GlobalOptions): Contex
   async function clientFor(target: Target): Promise<ApiClient> {
     // Every client is made here, so this is where a key is kept off clear-text links (the embedded
     // sandbox has no link at all).
-    if (!target.sandbox) refuseClearText(target.baseUrl, deps.env);
+    if (!target.sandbox) {
+      refuseClearText(target.baseUrl, deps.env);
+      refuseInsecureTls(target.baseUrl, deps.env);
+    }
     // Checked here rather than at start-up, so a bad value never breaks --help or offline commands.
     const envTimeout = timeoutFromEnv(deps.env);
     const { createApiClient } = await import('./api/client.js');

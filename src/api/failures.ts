@@ -126,6 +126,15 @@ export function failureFromThrown(err: unknown, timedOut: boolean, timeoutMs: nu
     return { error, delivery: 'ambiguous', reason: 'timeout' };
   }
   const code = errorCode(err);
+  if (code === 'ERR_PROXY') {
+    // The proxy's own failure names the proxy; nothing reached the server.
+    const message = err instanceof Error && err.cause instanceof Error && errorCode(err.cause) === 'ERR_PROXY' ? err.cause.message : innermostMessage(err);
+    const error = new ApiError('network', `Could not ${ctx.action}: ${redactText(message, ctx.secrets)}`, {
+      hint: 'Check the proxy variable named above (or list this host in NO_PROXY), then try again',
+      cause: err,
+    });
+    return { error, delivery: 'unsent', reason: 'proxy' };
+  }
   const detail = redactText(innermostMessage(err), ctx.secrets);
   const shown = code === undefined || detail.includes(code) ? detail : `${code}: ${detail}`;
   const error = new ApiError('network', `Could not ${ctx.action}: cannot reach ${ctx.host} (${shown})`, {

@@ -1,77 +1,56 @@
 // The transports behind FetchLike.
 //
-// Production, no proxy: node:http / node:https with a keep-alive Agent. Measured on Node 20 (2 cores):
-// importing undici costs 90–300 ms and a process that used its fetch lingers before exiting; Node's
-// own fetch, Response and Headers are a lazily loaded copy of undici (+70–90 ms on first touch). The
-// built-in http module is already in Node's start-up snapshot, so the first request costs a few ms.
-// The reply is therefore a small FetchResponse of our own, not a WHATWG Response.
+// Production: node:http / node:https with a keep-alive Agent. Measured on Node 20 (2 cores): importing
+// undici costs 90–300 ms and a process that used its fetch lingers before exiting; Node's own fetch,
+// Response and Headers are a lazily loaded copy of undici (+70–90 ms on first touch). The built-in http
+// module is already in Node's start-up snapshot, so the first request costs a few ms. The reply is
+// therefore a small FetchResponse of our own, not a WHATWG Response.
 //
-// Production, with HTTPS_PROXY / HTTP_PROXY set: undici's own fetch with an EnvHttpProxyAgent, which
-// tunnels through the proxy and honours NO_PROXY. It is imported only then. (Node's global fetch would
-// ignore an undici dispatcher from another copy of undici.)
+// With HTTPS_PROXY / HTTP_PROXY set, a request that ./proxy.ts sends through an http(s) proxy goes
+// through a CONNECT tunnel made here, on the same node:http code; only a socks5:// proxy is left to
+// undici (imported only then).
 
-import { UsageError } from '../errors.js';
-import type { IncomingMessage } from 'node:http';
+import type { ClientRequest, IncomingMessage } from 'node:http';
 import type { Agent as HttpsAgent } from 'node:https';
 import type { Agent as HttpAgent } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Env } from '../context.js';
 import type { FetchLike, FetchResponse } from './client.js';
+import { openTunnel, proxyChooser, type Proxy } from './proxy.js';
+
+export { proxyVariable } from './proxy.js';
 
 /** A transport that may hold resources (sockets) until closed. */
 export type ClosableFetch = FetchLike & { close?: () => Promise<void> };
 
-const PROXY_VARIABLES = ['https_proxy', 'HTTPS_PROXY', 'http_proxy', 'HTTP_PROXY'] as const;
-
-/** The variable that sets a proxy, if any (an empty value sets none, as for curl and undici). */
-export function proxyVariable(env: Env): string | undefined {
-  return PROXY_VARIABLES.find((name) => (env[name] ?? '').trim() !== '');
-}
-
-/** The production transport: node:http(s), or undici when a proxy is configured. */
+/** The production transport: node:http(s), through the proxy the environment names for each request. */
 export async function createNetworkFetch(env: Env): Promise<ClosableFetch> {
-  if (proxyVariable(env) === undefined) return createNodeFetch();
-  // The lower-case name first, as undici's EnvHttpProxyAgent reads them.
-  const first = (...names: string[]) => names.map((n) => env[n]).find((v) => v !== undefined && v.trim() !== '');
-  for (const name of PROXY_VARIABLES) checkProxyUrl(name, env[name]);
-  const httpProxy = first('http_proxy', 'HTTP_PROXY');
-  const httpsProxy = first('https_proxy', 'HTTPS_PROXY');
-  const noProxy = first('no_proxy', 'NO_PROXY');
-  return createUndiciFetch({
-    proxy: {
-      ...(httpProxy !== undefined && { httpProxy }),
-      ...(httpsProxy !== undefined && { httpsProxy }),
-      ...(noProxy !== undefined && { noProxy }),
+  const proxyFor = proxyChooser(env);
+  let socks: Promise<ClosableFetch> | undefined;
+  const direct = createNodeFetch({ proxyFor: (target) => {
+    const proxy = proxyFor(target);
+    return proxy?.url.protocol === 'socks5:' ? undefined : proxy;
+  } });
+  const networkFetch: FetchLike = async (url, init) => {
+    const proxy = proxyFor(new URL(url));
+    if (proxy?.url.protocol !== 'socks5:') return direct(url, init);
+    return (await (socks ??= createUndiciFetch({ proxy: proxy.url.href })))(url, init);
+  };
+  return Object.assign(networkFetch, {
+    close: async () => {
+      await direct.close?.();
+      await (await socks)?.close?.();
     },
   });
 }
 
-/**
- * A proxy variable undici cannot use would fail deep inside it as "Invalid URL" (reported as a bug).
- * Its value is not repeated: a proxy URL may carry a password.
- */
-function checkProxyUrl(name: string, value: string | undefined): void {
-  if (value === undefined || value.trim() === '') return;
-  let url: URL | undefined;
-  try {
-    url = new URL(value.trim());
-  } catch {
-    // Reported below.
-  }
-  if (url === undefined || !['http:', 'https:', 'socks5:'].includes(url.protocol) || url.hostname === '') {
-    throw new UsageError(`${name} is not a proxy URL carto-keys can use.`, {
-      hint: `Set it to http://host:port (or https://, socks5://), e.g. ${name}=http://proxy.example.com:3128, or unset it.`,
-    });
-  }
-}
-
 /** The per-attempt timeout is the client's (one timer over connect, headers and body): none here. */
-export async function createUndiciFetch(opts: { proxy?: { httpProxy?: string; httpsProxy?: string; noProxy?: string } } = {}): Promise<ClosableFetch> {
+export async function createUndiciFetch(opts: { proxy?: string } = {}): Promise<ClosableFetch> {
   const mod = await import('undici');
   // undici is CommonJS: in the ESM bundle, a dynamic import exposes its exports as `default`.
-  const { fetch, EnvHttpProxyAgent } = ('default' in mod ? mod.default : mod) as typeof import('undici');
-  // Keep-alive is undici's default. Without explicit proxy options, EnvHttpProxyAgent reads the
-  // process environment itself.
-  const dispatcher = new EnvHttpProxyAgent({ ...opts.proxy });
+  const { fetch, Agent, ProxyAgent } = ('default' in mod ? mod.default : mod) as typeof import('undici');
+  // Keep-alive is undici's default.
+  const dispatcher = opts.proxy === undefined ? new Agent() : new ProxyAgent(opts.proxy);
   const undiciFetch: FetchLike = async (url, init) => fetch(url, { ...init, dispatcher });
   // Idle keep-alive sockets hold the event loop open: a CLI closes them when its command is done
   // instead of waiting for the server to time them out.
@@ -84,40 +63,74 @@ export async function createUndiciFetch(opts: { proxy?: { httpProxy?: string; ht
 type HttpModule = typeof import('node:http');
 type HttpsModule = typeof import('node:https');
 type ZlibModule = typeof import('node:zlib');
+type Transport = { mod: HttpModule | HttpsModule; agent: HttpAgent | HttpsAgent };
+
+/** What an Agent hands createConnection (the subset used here). */
+interface ConnectOptions {
+  host?: string;
+  port?: number | string;
+  servername?: string;
+  rejectUnauthorized?: boolean;
+}
+type OnCreate = (err: Error | null, socket?: Socket) => void;
 
 /**
- * fetch over node:http(s): one keep-alive Agent per protocol, shared by every request, destroyed by
- * close(). https (which loads TLS) and zlib are imported only when a request needs them. The reply is
- * read in full before the promise resolves; the client reads every body anyway, under its one
- * per-attempt timeout, which is also what bounds a stalled connect, reply or body here.
+ * fetch over node:http(s): one keep-alive Agent per protocol (and per proxy), shared by every request,
+ * destroyed by close(). https (which loads TLS) and zlib are imported only when a request needs them.
+ * The reply is read in full before the promise resolves; the client reads every body anyway, under its
+ * one per-attempt timeout, which is also what bounds a stalled connect, tunnel, reply or body here.
  */
-export function createNodeFetch(): ClosableFetch {
-  let http: Promise<{ mod: HttpModule; agent: HttpAgent }> | undefined;
-  let https: Promise<{ mod: HttpsModule; agent: HttpsAgent }> | undefined;
+export function createNodeFetch(opts: { proxyFor?: (target: URL) => Proxy | undefined } = {}): ClosableFetch {
+  const transports = new Map<string, Promise<Transport>>();
   const agents: (HttpAgent | HttpsAgent)[] = [];
+  // CONNECT requests still waiting for their proxy: dropped by close().
+  const tunnelling = new Set<ClientRequest>();
   const keepAlive = { keepAlive: true, scheduling: 'lifo' } as const;
 
-  function transportFor(protocol: string): Promise<{ mod: HttpModule | HttpsModule; agent: HttpAgent | HttpsAgent }> {
-    if (protocol === 'http:') {
-      return (http ??= import('node:http').then((mod) => {
+  function transportFor(protocol: string, proxy: Proxy | undefined): Promise<Transport> {
+    if (protocol !== 'http:' && protocol !== 'https:') return Promise.reject(fetchFailed(new Error(`unsupported protocol ${protocol}`)));
+    const key = `${protocol} ${proxy?.url.href ?? ''}`;
+    let transport = transports.get(key);
+    if (transport === undefined) {
+      transport = (async () => {
+        const mod = protocol === 'http:' ? await import('node:http') : await import('node:https');
         const agent = new mod.Agent(keepAlive);
+        if (proxy !== undefined) await tunnelThrough(agent, proxy, protocol === 'https:');
         agents.push(agent);
         return { mod, agent };
-      }));
+      })();
+      transports.set(key, transport);
     }
-    if (protocol === 'https:') {
-      return (https ??= import('node:https').then((mod) => {
-        const agent = new mod.Agent(keepAlive);
-        agents.push(agent);
-        return { mod, agent };
-      }));
-    }
-    return Promise.reject(fetchFailed(new Error(`unsupported protocol ${protocol}`)));
+    return transport;
+  }
+
+  /** Every new connection of `agent` is a CONNECT tunnel through `proxy`, with TLS on top for https. */
+  async function tunnelThrough(agent: HttpAgent | HttpsAgent, proxy: Proxy, secure: boolean): Promise<void> {
+    const tls = secure ? await import('node:tls') : undefined;
+    const createConnection = (options: ConnectOptions, onCreate: OnCreate): undefined => {
+      const host = options.host ?? 'localhost';
+      const port = Number(options.port ?? (secure ? 443 : 80));
+      openTunnel(proxy, host, port, tunnelling).then(
+        (socket) => {
+          if (tls === undefined) return onCreate(null, socket);
+          const secured = tls.connect({
+            socket,
+            servername: options.servername ?? host,
+            ...(options.rejectUnauthorized !== undefined && { rejectUnauthorized: options.rejectUnauthorized }),
+          });
+          onCreate(null, secured);
+        },
+        (err: Error) => onCreate(err),
+      );
+      // The Agent waits for onCreate when nothing is returned.
+      return undefined;
+    };
+    Object.assign(agent, { createConnection });
   }
 
   const nodeFetch: FetchLike = async (url, init) => {
     const target = new URL(url);
-    const { mod, agent } = await transportFor(target.protocol);
+    const { mod, agent } = await transportFor(target.protocol, opts.proxyFor?.(target));
     const { signal } = init;
     if (signal?.aborted) throw signal.reason;
     const headers: Record<string, string> = { ...init.headers };
@@ -159,6 +172,8 @@ export function createNodeFetch(): ClosableFetch {
 
   return Object.assign(nodeFetch, {
     close: async () => {
+      for (const req of tunnelling) req.destroy();
+      tunnelling.clear();
       for (const agent of agents.splice(0)) agent.destroy();
     },
   });

@@ -1,5 +1,5 @@
-// The production transport over real sockets: node:http(s) with keep-alive (no proxy), undici's
-// EnvHttpProxyAgent when a proxy variable is set. No msw: the point is the socket code itself.
+// The production transport over real sockets: node:http(s) with keep-alive, directly or through a
+// CONNECT tunnel when a proxy variable names one. No msw: the point is the socket code itself.
 
 import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
@@ -16,6 +16,7 @@ import { createNetworkFetch, createNodeFetch, proxyVariable, type ClosableFetch 
 import { loadFixture } from '../helpers/fixtures.js';
 import { apiError, MASTER_TOKEN } from './harness.js';
 import { closedPort, proxyTo, useLocalServers } from '../helpers/local-server.js';
+import { recorder } from '../helpers/recorder.js';
 
 const transports: ClosableFetch[] = [];
 
@@ -231,13 +232,94 @@ describe('createNetworkFetch', () => {
     expect(tunnels).toEqual([`carto.test:${target}`]);
   });
 
-  it('honours NO_PROXY', async () => {
+  it('honours NO_PROXY: a host, a domain suffix, a port', async () => {
     const { port: target, seen } = await server();
     const { port, tunnels } = await proxyTo(listen, target);
-    const fetch = track(await createNetworkFetch({ http_proxy: `http://127.0.0.1:${port}`, no_proxy: '127.0.0.1' }));
-    expect((await client(fetch, target, { retries: 0 }).whoami()).name).toBe('Default public');
-    expect(tunnels).toEqual([]);
+    for (const noProxy of ['carto.test', '.test', '*.test', `carto.test:${target}`, '*']) {
+      const fetch = track(await createNetworkFetch({ http_proxy: `http://127.0.0.1:${port}`, no_proxy: noProxy }));
+      // carto.test resolves nowhere: going direct fails with ENOTFOUND, which proves the proxy was skipped.
+      const err = await apiError(client(fetch, target, { baseUrl: `http://carto.test:${target}/user/jdoe`, retries: 0 }).whoami());
+      expect(err.message, noProxy).toMatch(/ENOTFOUND|EAI_AGAIN/);
+    }
+    const fetch = track(await createNetworkFetch({ http_proxy: `http://127.0.0.1:${port}`, no_proxy: 'carto.test:1' }));
+    expect((await client(fetch, target, { baseUrl: `http://carto.test:${target}/user/jdoe`, retries: 0 }).whoami()).name).toBe('Default public');
+    expect(tunnels).toEqual([`carto.test:${target}`]);
     expect(seen).toHaveLength(1);
+  });
+
+  it('never sends a loopback address through the proxy: 127.0.0.1 (with a trailing dot too), localhost', async () => {
+    const { port: target, seen } = await server();
+    const proxy = await recorder();
+    try {
+      const fetch = track(await createNetworkFetch({ HTTP_PROXY: proxy.origin, HTTPS_PROXY: proxy.origin }));
+      for (const host of ['127.0.0.1', '127.0.0.1.', 'localhost']) {
+        expect((await client(fetch, target, { baseUrl: `http://${host}:${target}/user/jdoe`, retries: 0 }).whoami()).name).toBe('Default public');
+      }
+      expect(seen).toHaveLength(3);
+      expect(proxy.received).toEqual([]);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('a proxy that closes every CONNECT: one CONNECT per attempt, then one error naming the proxy', async () => {
+    let connects = 0;
+    const proxy = createServer();
+    proxy.on('connect', (_req: IncomingMessage, socket: Socket) => {
+      connects++;
+      socket.destroy();
+    });
+    const port = await listen(proxy);
+    const fetch = track(await createNetworkFetch({ HTTPS_PROXY: `http://user:secret@127.0.0.1:${port}` }));
+    const delays: number[] = [];
+    const api = client(fetch, 443, {
+      baseUrl: 'https://jdoe.carto.com',
+      retries: 3,
+      sleep: async (ms) => void delays.push(ms),
+      random: () => 0,
+    });
+    const err = await apiError(api.whoami());
+    expect(connects).toBe(4);
+    expect(delays).toEqual([250, 500, 1000]);
+    expect(err.kind).toBe('network');
+    expect(err.message).toBe(
+      `Could not list API keys: the proxy 127.0.0.1:${port} (HTTPS_PROXY) did not open a tunnel to jdoe.carto.com:443: it closed the connection without answering`,
+    );
+    expect(err.message + (err.hint ?? '')).not.toContain('secret');
+  });
+
+  it('a proxy that refuses the CONNECT (403) is named with its answer; the CONNECT carries the proxy credentials', async () => {
+    const proxy = await recorder();
+    try {
+      const fetch = track(await createNetworkFetch({ HTTPS_PROXY: `http://us%40er:p%3Ass@127.0.0.1:${proxy.port}` }));
+      const err = await apiError(client(fetch, 443, { baseUrl: 'https://jdoe.carto.com', retries: 1 }).whoami());
+      expect(err.message).toContain(`the proxy 127.0.0.1:${proxy.port} (HTTPS_PROXY) refused the tunnel to jdoe.carto.com:443 (403 Forbidden)`);
+      expect(proxy.received.map((r) => `${r.method} ${r.url}`)).toEqual(['CONNECT jdoe.carto.com:443', 'CONNECT jdoe.carto.com:443']);
+      expect(proxy.received[0]!.headers['proxy-authorization']).toBe(`Basic ${Buffer.from('us@er:p:ss').toString('base64')}`);
+      // The Master key goes only inside the tunnel, never to the proxy in clear.
+      expect(proxy.text()).not.toContain(Buffer.from(`jdoe:${MASTER_TOKEN}`).toString('base64'));
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('a proxy that never answers the CONNECT is bounded by the client timeout, and close() drops its request', async () => {
+    const held: Socket[] = [];
+    const proxy = createServer();
+    proxy.on('connect', (_req: IncomingMessage, socket: Socket) => {
+      // Read, so the client's close is seen (as 'end': an http server's sockets are half-open).
+      socket.resume();
+      held.push(socket);
+    });
+    const port = await listen(proxy);
+    const fetch = track(await createNetworkFetch({ HTTPS_PROXY: `http://127.0.0.1:${port}` }));
+    const err = await apiError(client(fetch, 443, { baseUrl: 'https://jdoe.carto.com', retries: 0, timeoutMs: 200 }).whoami());
+    expect(err.kind).toBe('timeout');
+    expect(held).toHaveLength(1);
+    const ended = once(held[0]!, 'end');
+    await fetch.close?.();
+    await ended;
+    held[0]!.destroy();
   });
 
   it('without a proxy variable, talks to the server directly over node:http', async () => {

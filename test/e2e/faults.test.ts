@@ -1,5 +1,5 @@
 // Faults on the built binary: the few cases only a real process shows — the bundle's transports (and
-// its lazily loaded undici chunk behind a proxy), real back-off sleeps, CARTO_KEYS_TIMEOUT_MS read
+// its CONNECT tunnel behind a proxy), real back-off sleeps, CARTO_KEYS_TIMEOUT_MS read
 // from the environment, a process that exits while a stalled socket is still open, the exit code and
 // stderr as a shell sees them. Each case has its own `sandbox serve`. The whole matrix (every command
 // × every fault, instant back-offs) runs in-process: test/reliability/faults.test.ts.
@@ -126,7 +126,7 @@ describe.concurrent('faults on the built binary (sandbox serve, real sockets, re
       },
     ));
 
-  it('list through HTTP_PROXY (the bundled undici chunk) × connection reset → retried through the proxy: exit 0', async () => {
+  it('list through HTTP_PROXY (a CONNECT tunnel) × connection reset → retried through the proxy: exit 0', async () => {
     const servers: Server[] = [];
     const listen = async (server: Server): Promise<number> => {
       servers.push(server);
@@ -142,12 +142,18 @@ describe.concurrent('faults on the built binary (sandbox serve, real sockets, re
           expect(r.code, r.stderr).toBe(0);
           expect(r.stdout).toMatch(/^Master\t[\s\S]*\napp\t/);
           // Both attempts went through the proxy: the reset killed the first tunnel.
-          expect(tunnels).toEqual([`127.0.0.1:${s.port}`, `127.0.0.1:${s.port}`]);
+          expect(tunnels).toEqual([`carto.test:${s.port}`, `carto.test:${s.port}`]);
         },
         async (s) => {
           const proxy = await proxyTo(listen, s.port);
           tunnels = proxy.tunnels;
-          return { HTTP_PROXY: `http://127.0.0.1:${proxy.port}` };
+          // A loopback address never goes through a proxy: a name that resolves nowhere does, and
+          // only the proxy can reach it.
+          return {
+            HTTP_PROXY: `http://127.0.0.1:${proxy.port}`,
+            CARTO_KEYS_ALLOW_HTTP: '1',
+            CARTO_KEYS_BASE_URL: s.baseUrl.replace('127.0.0.1', 'carto.test'),
+          };
         },
       );
     } finally {

@@ -2,6 +2,13 @@
 // transport: a redirect is an error naming its target and the credential never reaches the other
 // origin; plain http:// off this machine is refused before anything is sent unless opted in.
 
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type IncomingMessage } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { cli, serveSandbox, tempHome, type Home, type ServedSandbox } from '../helpers/e2e.js';
 import { proxyTo, useLocalServers } from '../helpers/local-server.js';
@@ -93,5 +100,90 @@ describe('clear text', () => {
       });
       expect(r.code, r.stderr).toBe(0);
     }
+  });
+});
+
+describe('proxies', () => {
+  it('a loopback base URL never goes through HTTP_PROXY: the proxy receives nothing, the sandbox answers', async () => {
+    const proxy = await rec();
+    for (const host of ['127.0.0.1', 'localhost']) {
+      const r = await cli(['list', '--json'], {
+        env: {
+          ...home.env,
+          HTTP_PROXY: proxy.origin,
+          HTTPS_PROXY: proxy.origin,
+          CARTO_KEYS_MASTER_KEY: server.masterKey,
+          CARTO_KEYS_BASE_URL: `http://${host}:${server.port}/user/${server.username}`,
+        },
+      });
+      expect(r.code, r.stderr).toBe(0);
+    }
+    expect(proxy.received).toEqual([]);
+  });
+
+  it('a proxy that closes every CONNECT: a bounded number of CONNECTs, then exit 1 with one error naming the proxy', async () => {
+    let connects = 0;
+    const proxy = createServer();
+    proxy.on('connect', (_req: IncomingMessage, socket: Socket) => {
+      connects++;
+      socket.destroy();
+    });
+    const port = await listen(proxy);
+    const r = await cli(['list'], {
+      env: { ...home.env, HTTPS_PROXY: `http://127.0.0.1:${port}`, CARTO_KEYS_MASTER_KEY: MASTER, CARTO_KEYS_BASE_URL: 'https://demo.carto.com' },
+      timeoutMs: 30_000,
+    });
+    expect(r.signal).toBeNull();
+    expect(r.code, r.stderr).toBe(1);
+    // The client's attempts (1 + 3 retries), one CONNECT each.
+    expect(connects).toBe(4);
+    expect(r.stderr.trim().split('\n')).toEqual([
+      `Error: Could not list API keys: the proxy 127.0.0.1:${port} (HTTPS_PROXY) did not open a tunnel to demo.carto.com:443: it closed the connection without answering`,
+      'Check the proxy variable named above (or list this host in NO_PROXY), then try again',
+    ]);
+    expect(r.stderr).not.toContain(MASTER);
+  });
+});
+
+describe('loopback is the literal localhost, 127.0.0.0/8 and ::1 only', () => {
+  it('http://sandbox.localhost is refused like any other host: exit 2, nothing sent', async () => {
+    const proxy = await rec();
+    const r = await cli(['list'], {
+      env: { ...home.env, HTTP_PROXY: proxy.origin, CARTO_KEYS_MASTER_KEY: MASTER, CARTO_KEYS_BASE_URL: `http://sandbox.localhost:${server.port}/user/demo` },
+    });
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain(`Refusing to send the key over plain http:// to sandbox.localhost:${server.port}`);
+    expect(proxy.received).toEqual([]);
+  });
+});
+
+describe('certificate checks turned off', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'carto-keys-tls-'));
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=127.0.0.1', '-days', '1',
+      '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('NODE_TLS_REJECT_UNAUTHORIZED=0: a self-signed server receives nothing (exit 2) unless CARTO_KEYS_ALLOW_INSECURE_TLS=1', async () => {
+    const seen: string[] = [];
+    const tls = createHttpsServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) }, (req, res) => {
+      seen.push(`${req.method} ${req.url} ${req.headers.authorization ?? ''}`);
+      res.writeHead(401).end();
+    });
+    const port = await listen(tls);
+    const env = { ...home.env, NODE_TLS_REJECT_UNAUTHORIZED: '0', CARTO_KEYS_MASTER_KEY: MASTER, CARTO_KEYS_BASE_URL: `https://127.0.0.1:${port}/user/demo` };
+    for (const args of [['list'], ['status'], ['login', '--base-url', `https://127.0.0.1:${port}/user/demo`]]) {
+      const r = await cli(args, { env });
+      expect(r.code, `${args.join(' ')}: ${r.stdout}${r.stderr}`).toBe(2);
+      expect(r.stdout + r.stderr).toContain(`Refusing to send the key to 127.0.0.1:${port}: NODE_TLS_REJECT_UNAUTHORIZED=0 turns off certificate checks`);
+      expect(r.stdout + r.stderr).toContain('CARTO_KEYS_ALLOW_INSECURE_TLS=1');
+    }
+    expect(seen).toEqual([]);
+
+    const r = await cli(['list'], { env: { ...env, CARTO_KEYS_ALLOW_INSECURE_TLS: '1' } });
+    expect(r.code, r.stderr).toBe(4);
+    expect(seen).toHaveLength(1);
   });
 });
