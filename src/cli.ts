@@ -55,6 +55,7 @@ export async function runCli(deps: ContextDeps, argv: string[]): Promise<number>
   };
   let program: Command | undefined;
   try {
+    await refuseTypedKeys(deps, argv);
     rejectVersionCluster(argv);
     program = await buildProgram(deps.io, kit, argv);
     await program.parseAsync(argv, { from: 'user' });
@@ -71,6 +72,35 @@ export async function runCli(deps: ContextDeps, argv: string[]): Promise<number>
   } catch (err) {
     return reportError(deps.io, program ? safeGlobals(program) : undefined, err, argv);
   }
+}
+
+/**
+ * A Master key typed anywhere on the command line (an argument, a flag value, a file name) is refused
+ * before commander parses it, so no usage error, hint or child process ever sees it. The keys known
+ * without the network or a keychain call: CARTO_KEYS_MASTER_KEY, the keys in the config file, and the
+ * recorded check of each keychain key. (A key resolved later, from an older keychain profile, is
+ * checked again once it is read.) Only an argument long enough to be a key costs a config read.
+ */
+async function refuseTypedKeys(deps: ContextDeps, argv: readonly string[]): Promise<void> {
+  if (!argv.some((arg) => arg.length >= 16)) return;
+  const [{ refuseTypedMasterKey }, { openConfigStore }, { appPaths }] = await Promise.all([
+    import('./domain/secret-guard.js'),
+    import('./config/store.js'),
+    import('./config/paths.js'),
+  ]);
+  const keys: string[] = [];
+  const checks: string[] = [];
+  const fromEnv = deps.env['CARTO_KEYS_MASTER_KEY']?.trim();
+  if (fromEnv) keys.push(fromEnv);
+  try {
+    for (const profile of Object.values(openConfigStore((deps.paths ?? appPaths(deps.env)).config).read().profiles)) {
+      if (profile.masterKey !== undefined) keys.push(profile.masterKey);
+      if (profile.keyCheck !== undefined) checks.push(profile.keyCheck);
+    }
+  } catch {
+    // A config file that cannot be read is reported by the command that needs it, not here.
+  }
+  refuseTypedMasterKey(argv, { keys, checks });
 }
 
 /**

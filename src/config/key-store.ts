@@ -9,7 +9,18 @@
 import type { Env } from '../context.js';
 import { UsageError } from '../errors.js';
 import type { Keychain } from './keychain.js';
+import { createHash } from 'node:crypto';
 import type { ConfigData, ConfigStore, Profile } from './store.js';
+
+/**
+ * What a stored key can be recognised by without reading it: its length and a truncated SHA-256 of it
+ * in lower case. A keychain profile records this, so a key typed on a command line is refused before
+ * anything is parsed, without a keychain call on every run. It does not reveal the key (the key is 160
+ * random bits; 64 of hash cannot be turned back).
+ */
+export function keyCheck(key: string): string {
+  return `${key.length}:${createHash('sha256').update(key.toLowerCase()).digest('hex').slice(0, 16)}`;
+}
 
 export type Storage = 'file' | 'keychain';
 export const STORAGES: readonly Storage[] = ['file', 'keychain'];
@@ -72,7 +83,7 @@ export async function saveKey(deps: KeyStoreDeps, s: SaveKey): Promise<void> {
     const profile: Profile = {
       username: s.username,
       baseUrl: s.baseUrl,
-      ...(s.storage === 'keychain' ? { storage: 'keychain' as const, keychainAccount: account! } : { masterKey: s.token }),
+      ...(s.storage === 'keychain' ? { storage: 'keychain' as const, keychainAccount: account!, keyCheck: keyCheck(s.token) } : { masterKey: s.token }),
       ...(s.sandbox && { sandbox: true }),
     };
     data.profiles[s.profile] = profile;

@@ -20,6 +20,11 @@ export interface Profile {
   storage?: 'file' | 'keychain';
   /** Keychain mode: the entry's account name under service "carto-keys" (the key itself is not here). */
   keychainAccount?: string;
+  /**
+   * Keychain mode: how to recognise the key without reading it (length and truncated hash, see
+   * keyCheck in ./key-store.ts), so a key typed on a command line is refused at once.
+   */
+  keyCheck?: string;
   /** The profile talks to the embedded emulator in-process. */
   sandbox?: boolean;
 }
@@ -145,6 +150,9 @@ export function validateConfig(raw: unknown): string | undefined {
     if (p.storage !== undefined && p.storage !== 'file' && p.storage !== 'keychain') return `profile "${name}": "storage" must be "file" or "keychain"`;
     if (p.keychainAccount !== undefined && (typeof p.keychainAccount !== 'string' || p.keychainAccount === '')) {
       return `profile "${name}": "keychainAccount" must be a non-empty string`;
+    }
+    if (p.keyCheck !== undefined && (typeof p.keyCheck !== 'string' || !/^\d+:[0-9a-f]{16}$/.test(p.keyCheck))) {
+      return `profile "${name}": "keyCheck" must be a length and a hash ("40:0123456789abcdef")`;
     }
     if (p.storage === 'keychain' && p.masterKey !== undefined) return `profile "${name}": a keychain profile must not hold "masterKey"`;
   }

@@ -4,6 +4,7 @@
 // resolved Master key before anything is sent or printed, and the command is refused without
 // repeating the value.
 
+import { keyCheck } from '../config/key-store.js';
 import { UsageError } from '../errors.js';
 
 export interface PlacesToCheck {
@@ -27,6 +28,29 @@ export function refuseMisplacedMasterKey(masterKey: string, places: PlacesToChec
   if ((places.answers ?? []).some(holds)) throw typed('An answer to a prompt');
   if (holds(places.username)) throw typed('The CARTO username');
   if (holds(places.baseUrl)) throw typed('The base URL');
+}
+
+/** The Master keys known before a command runs: keys in hand, and checks (keyCheck) of keys in a keychain. */
+export interface KnownKeys {
+  keys: readonly string[];
+  checks: readonly string[];
+}
+
+/**
+ * The one guard over the command line, run before it is parsed: no usage error, hint, "not found" or
+ * child process may ever see an argument, flag value or file name that holds a Master key.
+ */
+export function refuseTypedMasterKey(argv: readonly string[], known: KnownKeys): void {
+  for (const key of known.keys) refuseMisplacedMasterKey(key, { argv });
+  for (const check of known.checks) {
+    const length = Number(check.split(':')[0]);
+    if (!Number.isInteger(length) || length < 16) continue;
+    for (const arg of argv) {
+      for (let i = 0; i + length <= arg.length; i++) {
+        if (keyCheck(arg.slice(i, i + length)) === check) throw typed('A command-line argument');
+      }
+    }
+  }
 }
 
 function typed(where: string): UsageError {
