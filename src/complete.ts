@@ -5,10 +5,11 @@
 // It never touches the network and never prints an error into the shell: any failure is simply
 // "no candidates", exit 0.
 
-import { readFileSync, writeSync } from 'node:fs';
+import { writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { readCachedMembers, readCachedNames } from './cache/names.js';
 import { appPaths } from './config/paths.js';
+import { MiB, readRegularFile } from './fs/bounded-read.js';
 import type { Env } from './context.js';
 import { completeWords, formatCompletion, type CompletionSources } from './completion/engine.js';
 import { SPEC } from './completion/spec.generated.js';
@@ -47,7 +48,7 @@ function localSources(env: Env): CompletionSources {
 /** A plain JSON read, lenient: a missing or broken file has no profiles. */
 function readProfiles(path: string): { currentProfile?: string; profiles: string[] } {
   try {
-    const data = JSON.parse(readFileSync(path, 'utf8')) as { currentProfile?: unknown; profiles?: unknown };
+    const data = JSON.parse(readRegularFile(path, MiB).toString('utf8')) as { currentProfile?: unknown; profiles?: unknown };
     const profiles = typeof data.profiles === 'object' && data.profiles !== null && !Array.isArray(data.profiles) ? Object.keys(data.profiles).sort() : [];
     return typeof data.currentProfile === 'string' ? { currentProfile: data.currentProfile, profiles } : { profiles };
   } catch {

@@ -1,7 +1,7 @@
 // The grant flags of create (product.md "Grant flags"): declared, checked in the parse layer, and
 // turned into a GrantSet in the run layer, where --grants-file is read.
 
-import { readFile, stat } from 'node:fs/promises';
+import { BoundedReadError, MiB, readRegularFile } from '../fs/bounded-read.js';
 import type { Command } from 'commander';
 import type { Io } from '../context.js';
 import { UsageError } from '../errors.js';
@@ -61,13 +61,10 @@ export function grantsFromInput(input: GrantFlagInput, defaultSchema: string): G
   return buildGrantSet(input, { defaultSchema });
 }
 
-const MAX_GRANTS_FILE_BYTES = 64 * 1024 * 1024;
+const MAX_GRANTS_FILE_BYTES = 64 * MiB;
 const GRANTS_FILE_ERRORS: Record<string, string> = {
-  ENOENT: 'no such file',
-  EISDIR: 'it is a folder',
   EACCES: 'permission denied',
   EPERM: 'permission denied',
-  ENOTDIR: 'a part of the path is not a folder',
 };
 
 async function readGrantsFile(io: Io, path: string): Promise<GrantSet> {
@@ -77,22 +74,15 @@ async function readGrantsFile(io: Io, path: string): Promise<GrantSet> {
   }
   let text: string;
   try {
-    // A FIFO with no writer would hang forever, a device never end: only a regular file, of a bounded size.
-    const st = await stat(path);
-    if (!st.isFile()) {
-      throw new UsageError(`Cannot read --grants-file ${path}: ${st.isDirectory() ? 'it is a folder' : 'not a regular file (a FIFO, socket or device)'}.`, {
-        hint: 'To pass grants from a program, pipe them in: … | carto-keys create --grants-file -',
-      });
-    }
-    if (st.size > MAX_GRANTS_FILE_BYTES) throw new UsageError(`Cannot read --grants-file ${path}: it is larger than 64 MB.`);
-    text = await readFile(path, 'utf8');
+    text = readRegularFile(path, MAX_GRANTS_FILE_BYTES).toString('utf8');
   } catch (err) {
-    if (err instanceof UsageError) throw err;
+    if (!(err instanceof BoundedReadError)) throw err;
     // A missing input named by a flag is a usage error (exit 2, nothing sent), whatever the reason.
-    const code = (err as NodeJS.ErrnoException).code;
-    const why = GRANTS_FILE_ERRORS[code ?? ''] ?? (code ? `${code}` : String(err));
-    throw new UsageError(`Cannot read --grants-file ${path}: ${why}.`, {
-      hint: 'Pass the path of a JSON file with the grants array, or - to read it from stdin.',
+    const r = err.refusal;
+    throw new UsageError(`Cannot read --grants-file ${path}: ${r.reason === 'unreadable' ? (GRANTS_FILE_ERRORS[r.code] ?? r.code) : err.message}.`, {
+      hint: r.reason === 'not-regular'
+        ? 'To pass grants from a program, pipe them in: … | carto-keys create --grants-file -'
+        : 'Pass the path of a JSON file with the grants array, or - to read it from stdin.',
     });
   }
   return parseGrantsFile(text, path);

@@ -2,7 +2,7 @@
 // network, so what the API tells us about names is written here (./recorder.ts). This file is the
 // reading side only: completion's fast path loads it, and nothing heavier.
 
-import { readFileSync } from 'node:fs';
+import { MiB, readRegularFile } from '../fs/bounded-read.js';
 import { join } from 'node:path';
 
 /**
@@ -27,9 +27,12 @@ export function readCachedMembers(cacheDir: string, profile: string): string[] {
   return readList(membersCachePath(cacheDir, profile));
 }
 
+/** 10,000 names of up to 255 characters each. */
+const MAX_CACHE_BYTES = 8 * MiB;
+
 function readList(path: string): string[] {
   try {
-    const data = JSON.parse(readFileSync(path, 'utf8')) as { names?: unknown };
+    const data = JSON.parse(readRegularFile(path, MAX_CACHE_BYTES).toString('utf8')) as { names?: unknown };
     return Array.isArray(data.names) ? data.names.filter((n): n is string => typeof n === 'string') : [];
   } catch {
     return [];

@@ -4,10 +4,10 @@
 // other's change, and a refusal to overwrite a file it cannot read. (conf did the writes until 0.2;
 // docs/architecture.md says, with measurements, why this file replaced it.)
 
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FileError } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic.js';
+import { BoundedReadError, MiB, readRegularFile } from '../fs/bounded-read.js';
 import { LockBusyError, tryLock, waitLock } from './lock.js';
 import { ensurePrivateDir, ensurePrivateFile, tightenExisting } from '../fs/secure-dir.js';
 
@@ -117,14 +117,18 @@ export function withoutQuotedText(message: string): string {
   return message.replace(/,\s*(?:\.\.\.)?".*"(?:\.\.\.)?\s+is not valid JSON$/s, ' (not valid JSON)');
 }
 
+/** A config file is a few hundred bytes per profile. */
+export const MAX_CONFIG_BYTES = MiB;
+
 function readValidated(path: string): ConfigData {
-  if (!existsSync(path)) return { profiles: {} };
   let raw: unknown;
   try {
-    // Merely reading never creates folders or files. Bytes
-    // that are not UTF-8 are refused rather than replaced: the next write would save the replacement.
-    raw = JSON.parse(new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(readFileSync(path)));
+    // Merely reading never creates folders or files; a FIFO or a device in its place is refused, not
+    // waited on. Bytes that are not UTF-8 are refused rather than replaced: the next write would save
+    // the replacement.
+    raw = JSON.parse(new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(readRegularFile(path, MAX_CONFIG_BYTES)));
   } catch (err) {
+    if (err instanceof BoundedReadError && err.refusal.reason === 'missing') return { profiles: {} };
     throw corrupt(path, err instanceof TypeError ? new Error('not UTF-8 text') : err);
   }
   const problem = validateConfig(raw);

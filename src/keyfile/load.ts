@@ -1,10 +1,10 @@
 // What export, plan and apply share: reading carto-keys.yaml (every file error exit 2 before any
 // request), listing the account once, refusing a file that holds a live token, and planning.
 
-import { readFile } from 'node:fs/promises';
 import type { ApiClient } from '../api/client.js';
 import type { WireApiKey } from '../api/types.js';
 import { UsageError } from '../errors.js';
+import { BoundedReadError, MiB, readRegularFile } from '../fs/bounded-read.js';
 import type { KeyFile } from './model.js';
 import { fastYaml } from './fast-yaml.js';
 import { KEY_FILE_ERROR, parseKeyTree } from './validate.js';
@@ -16,19 +16,27 @@ export interface LoadedFile {
   text: string;
 }
 
-export async function readKeyFile(path: string, defaultSchema: string): Promise<LoadedFile> {
+/** A keys file of 10,000 keys is a few MB. */
+export const MAX_KEY_FILE_BYTES = 16 * MiB;
+
+export async function readKeyFile(path: string, defaultSchema: string, limit = MAX_KEY_FILE_BYTES): Promise<LoadedFile> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    // A regular file only, bounded: a FIFO would hang plan, and /dev/zero (or a committed symlink to
+    // it) would fill the memory.
+    text = readRegularFile(path, limit).toString('utf8');
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') {
+    if (!(err instanceof BoundedReadError)) throw err;
+    if (err.refusal.reason === 'missing') {
       throw new UsageError(`${path}: no such file.`, {
         code: KEY_FILE_ERROR,
         hint: 'Write one from the account with `carto-keys export -o carto-keys.yaml`, or name another with -f.',
       });
     }
-    throw new UsageError(`Cannot read ${path}: ${code ?? String(err)}.`, { code: KEY_FILE_ERROR });
+    throw new UsageError(`${path}: ${err.message}.`, {
+      code: KEY_FILE_ERROR,
+      ...(err.refusal.reason === 'not-regular' && { hint: 'Name the keys file itself with -f (a regular file).' }),
+    });
   }
   // The full YAML parser is loaded only for a file the fast reader of export's plain form declines.
   const fast = fastYaml(text);

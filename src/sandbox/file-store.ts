@@ -1,7 +1,7 @@
 // The embedded sandbox's state on disk. A file that cannot be read as a state is an error the user
 // must see — resetting it silently would throw away keys they may be testing with.
 
-import { readFileSync } from 'node:fs';
+import { BoundedReadError, MiB, readRegularFile } from '../fs/bounded-read.js';
 import { ensurePrivateDir } from '../fs/secure-dir.js';
 import { dirname } from 'node:path';
 import { FileError } from '../errors.js';
@@ -14,6 +14,9 @@ function corrupt(path: string, why: string, cause: unknown, advice: string): Fil
   return new FileError(`The sandbox state file ${path} is unreadable: ${why}. ${advice}`, { cause });
 }
 
+/** A state of 10,000 keys is a few MB. */
+const MAX_STATE_BYTES = 128 * MiB;
+
 /**
  * undefined when the file does not exist; a FileError when it exists but is not a valid state. The
  * advice that ends the error is for the embedded sandbox's file unless the caller has a better one
@@ -22,9 +25,9 @@ function corrupt(path: string, why: string, cause: unknown, advice: string): Fil
 export function loadSandboxState(path: string, advice = RESET_ADVICE): SandboxState | undefined {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readRegularFile(path, MAX_STATE_BYTES).toString('utf8');
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    if (e instanceof BoundedReadError && e.refusal.reason === 'missing') return undefined;
     throw new FileError(`Cannot read the sandbox state file ${path}: ${(e as Error).message}`, { cause: e });
   }
   let json: unknown;
