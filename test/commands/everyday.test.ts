@@ -111,7 +111,7 @@ describe('list filters', () => {
 
 describe('--grants-file that cannot be read: a usage error (exit 2), nothing sent, a clear reason', () => {
   for (const [what, path, says] of [
-    ['a folder', '.', 'it is a folder'],
+    ['a folder', '.', 'a directory, not a regular file'],
     ['a missing file', '/nonexistent/grants.json', 'no such file'],
   ] as const) {
     it(what, async () => {
