@@ -13,27 +13,72 @@
 // node:crypto and node:child_process cost ~8 ms of start-up together, yet only a few commands call them
 // (commander requires child_process for subcommands we do not use). In the bundle they are replaced by
 // stand-ins that load the real module on first use; see lazyBuiltins below.
-import { existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, unlinkSync } from 'node:fs';
 import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 
-// esbuild is a devDependency: `npm install -g .` in a fresh clone runs this (as `prepare`) without it.
-// Say what to do instead of a module-resolution stack; a clone already built keeps its dist/.
-let build;
-try {
-  ({ build } = await import('esbuild'));
-} catch (err) {
-  if (err?.code !== 'ERR_MODULE_NOT_FOUND') throw err;
-  if (existsSync('dist/main.js')) {
-    process.stderr.write('carto-keys: esbuild is not installed; keeping the dist/ already built.\n');
-    process.exit(0);
+undoTemporaryGlobalLink();
+const { build } = await loadEsbuild();
+
+/**
+ * `npm install -g git+<url>` clones the repository and, before packing it, runs `npm install` in the
+ * clone to prepare it. That inner install inherits --global (npm/cli#8440): instead of installing
+ * the clone's dependencies, it installs the clone itself into the global folder as a link, moving
+ * aside the folder the real install has begun to fill (with the optional keychain module). The real
+ * install then writes through the link into the clone, which npm deletes, leaving a dangling link.
+ * So, only in that inner install (pacote marks it with _PACOTE_NO_PREPARE_) and only for a link to
+ * this very clone: the link is removed and the folder moved aside is put back.
+ */
+function undoTemporaryGlobalLink() {
+  const prefix = process.env.npm_config_prefix;
+  if (process.env.npm_config_global !== 'true' || !process.env._PACOTE_NO_PREPARE_ || !prefix) return;
+  const name = JSON.parse(readFileSync('package.json', 'utf8')).name;
+  const modules = process.platform === 'win32' ? join(prefix, 'node_modules') : join(prefix, 'lib', 'node_modules');
+  const link = join(modules, name);
+  let ours = false;
+  try {
+    ours = lstatSync(link).isSymbolicLink() && realpathSync(link) === realpathSync('.');
+  } catch (err) {
+    if (err?.code !== 'ENOENT') throw err;
   }
-  process.stderr.write(
-    'carto-keys: dist/ is not built yet and the build tool (esbuild, a devDependency) is not installed.\n' +
-      'Run `npm install` in this folder first (it installs it and builds dist/), then `npm install -g .`.\n',
-  );
-  process.exit(1);
+  if (!ours) return;
+  unlinkSync(link);
+  const movedAside = readdirSync(modules).filter((f) => f.startsWith(`.${name}-`));
+  if (movedAside.length === 1) renameSync(join(modules, movedAside[0]), link);
+  else mkdirSync(link);
+}
+
+/**
+ * esbuild and the packages it bundles (commander, undici, …) are devDependencies. npm leaves them out
+ * in two installs that run this script as `prepare`: `npm install -g .` from a fresh clone (the folder
+ * is linked and prepared as it is), and `npm install -g git+<url>`, where npm's own install of the
+ * clone before `prepare` inherits --global and installs nothing into it (npm/cli#8440). Then this does
+ * what npm meant to: `npm ci` with the devDependencies, exactly as package-lock.json has them, without
+ * install scripts (esbuild's JS API finds its platform binary, an optional dependency, without its
+ * own), into this folder's node_modules; then it builds.
+ */
+async function loadEsbuild() {
+  try {
+    return await import('esbuild');
+  } catch (err) {
+    if (err?.code !== 'ERR_MODULE_NOT_FOUND') throw err;
+  }
+  // The npm that runs this lifecycle script (npm_execpath), else the one on the PATH.
+  const npm = process.env.npm_execpath ? [process.execPath, process.env.npm_execpath] : [process.platform === 'win32' ? 'npm.cmd' : 'npm'];
+  const args = ['ci', '--global=false', '--include=dev', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'];
+  process.stderr.write('carto-keys: the build tools (devDependencies) are not installed here: installing them from package-lock.json.\n');
+  // The outer install's settings reach this one as npm_config_* variables: those that make it a global
+  // install, or that npm refuses in a project install (--allow-scripts), are not this install's.
+  const env = { ...process.env };
+  for (const k of Object.keys(env)) if (/^npm_config_(global|location|prefix|allow_scripts)$/i.test(k)) delete env[k];
+  const r = spawnSync(npm[0], [...npm.slice(1), ...args], { env, stdio: ['ignore', 'ignore', 'inherit'], shell: process.platform === 'win32' && !process.env.npm_execpath });
+  if (r.status !== 0) {
+    process.stderr.write(`carto-keys: could not install the build tools (npm ci exited ${r.status ?? r.signal}); run \`npm install\` in this folder, then install again.\n`);
+    process.exit(1);
+  }
+  return createRequire(resolve('package.json'))('esbuild');
 }
 
 const LAZY_BUILTINS = ['crypto', 'child_process'];

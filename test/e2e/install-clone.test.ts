@@ -1,9 +1,11 @@
-// The README's global install from a clone: `npm install` (dependencies, then `prepare` builds dist/),
-// then `npm install -g .`, then the `carto-keys` that npm put on the PATH. And the same install
-// without the first step, which cannot build and must say what to do instead of a module stack.
+// The README's one-command installs from source, on a fresh clone of this work tree (its files as
+// they are now, committed into a temporary repository): `npm install -g .` inside the clone, and
+// `npm install -g git+file://<repository>`, each into an empty prefix, with nothing installed first.
+// Both run `prepare` without the devDependencies (scripts/build.mjs installs them itself), and the
+// git install goes through npm's inner install that inherits --global (npm/cli#8440).
 
 import { execFile } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -14,18 +16,22 @@ const exec = promisify(execFile);
 const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
 let dir: string;
+let repo: string;
 let home: Home;
 
-/** npm with nothing inherited from an outer `npm test` (its npm_config_* would apply to these installs). */
+/**
+ * npm with nothing inherited from an outer `npm test` (its npm_config_* would apply to these
+ * installs), preferring the packages already in the npm cache (CI ran `npm install` first).
+ */
 function npmEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!/^npm_/i.test(k)) env[k] = v;
-  return { ...env, npm_config_cache: join(dir, 'npm-cache'), npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false' };
+  return { ...env, npm_config_prefer_offline: 'true', npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false' };
 }
 
 async function run(cmd: string, args: string[], cwd: string, env = npmEnv()): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const r = await exec(cmd, args, { cwd, env });
+    const r = await exec(cmd, args, { cwd, env, maxBuffer: 16 << 20 });
     return { code: 0, stdout: r.stdout, stderr: r.stderr };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };
@@ -33,55 +39,62 @@ async function run(cmd: string, args: string[], cwd: string, env = npmEnv()): Pr
   }
 }
 
-/** A fresh clone: the files git tracks (as they are in the work tree), no node_modules, no dist/. */
-async function freshClone(into: string): Promise<string> {
+/** A repository holding the files git tracks here, as they are in the work tree (no node_modules, no dist/). */
+async function repository(into: string): Promise<string> {
   const { stdout } = await exec('git', ['ls-files', '-z'], { cwd: ROOT });
   for (const file of stdout.split('\0').filter(Boolean)) {
     if (!existsSync(join(ROOT, file))) continue; // deleted in the work tree, not yet committed
     mkdirSync(dirname(join(into, file)), { recursive: true });
     cpSync(join(ROOT, file), join(into, file));
   }
+  const git = (...args: string[]) => exec('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd: into });
+  await git('init', '-q');
+  await git('add', '-A');
+  await git('commit', '-q', '-m', 'work tree');
   return into;
 }
 
-beforeAll(() => {
+/** `carto-keys` from the prefix's bin/: its version, then a sandbox login and a listing. */
+async function works(prefix: string): Promise<void> {
+  const env = cliEnv({ ...home.env, PATH: `${join(prefix, 'bin')}:${process.env.PATH}` });
+  const version = await run('carto-keys', ['--version'], home.dir, env);
+  expect(version).toMatchObject({ code: 0, stdout: `${VERSION}\n` });
+  const login = await run('carto-keys', ['login', '--sandbox'], home.dir, env);
+  expect(login.code, login.stderr).toBe(0);
+  const list = await run('carto-keys', ['list'], home.dir, env);
+  expect(list.code, list.stderr).toBe(0);
+  expect(list.stdout.split('\n').map((l) => l.split('\t')[0])).toEqual(['Master', 'Default public', '']);
+}
+
+beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'carto-keys-clone-'));
   home = tempHome();
-});
+  repo = await repository(join(dir, 'repo'));
+}, 60_000);
 
 afterAll(() => {
   home?.cleanup();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-describe('global install from a clone (README: npm install, then npm install -g .)', () => {
-  it('npm install -g . before npm install: one clear message, not a module stack', async () => {
-    const clone = await freshClone(join(dir, 'unbuilt'));
-    const r = await run('npm', ['install', '-g', '--prefix', join(dir, 'prefix-unbuilt'), '.'], clone);
-    expect(r.code).not.toBe(0);
-    expect(r.stderr).toContain('Run `npm install` in this folder first');
-    expect(r.stderr).not.toMatch(/ERR_MODULE_NOT_FOUND|at ModuleLoader/);
-  }, 120_000);
-
-  it('after npm install, npm install -g . puts a working carto-keys on the PATH', async () => {
-    const clone = await freshClone(join(dir, 'clone'));
-    // `npm install`, offline: the dependencies this checkout already has, then its prepare script.
-    symlinkSync(join(ROOT, 'node_modules'), join(clone, 'node_modules'), 'dir');
-    const built = await run('npm', ['run', 'prepare'], clone);
-    expect(built.code, built.stderr).toBe(0);
-    const prefix = join(dir, 'prefix');
+describe('one-command installs from source (README)', () => {
+  it('npm install -g . in a fresh clone, before any npm install', async () => {
+    const clone = join(dir, 'clone');
+    await exec('git', ['clone', '-q', repo, clone]);
+    const prefix = join(dir, 'prefix-folder');
     const installed = await run('npm', ['install', '-g', '--prefix', prefix, '.'], clone);
     expect(installed.code, installed.stderr).toBe(0);
+    await works(prefix);
+  }, 240_000);
 
-    const bin = join(prefix, 'bin', 'carto-keys');
-    const env = cliEnv({ ...home.env, PATH: `${join(prefix, 'bin')}:${process.env.PATH}` });
-    const version = await run('carto-keys', ['--version'], home.dir, env);
-    expect(version).toMatchObject({ code: 0, stdout: `${VERSION}\n` });
-    expect(existsSync(bin)).toBe(true);
-    const login = await run('carto-keys', ['login', '--sandbox'], home.dir, env);
-    expect(login.code, login.stderr).toBe(0);
-    const list = await run('carto-keys', ['list'], home.dir, env);
-    expect(list.code, list.stderr).toBe(0);
-    expect(list.stdout.split('\n').map((l) => l.split('\t')[0])).toEqual(['Master', 'Default public', '']);
-  }, 120_000);
+  it('npm install -g git+file://…: a folder of its own, with the keychain module', async () => {
+    const prefix = join(dir, 'prefix-git');
+    const installed = await run('npm', ['install', '-g', '--prefix', prefix, `git+file://${repo}`], dir);
+    expect(installed.code, installed.stderr).toBe(0);
+    const pkg = join(prefix, 'lib', 'node_modules', 'carto-keys');
+    // Not a link into npm's temporary clone (deleted once the install ends): the package itself.
+    expect(existsSync(join(pkg, 'dist', 'main.js'))).toBe(true);
+    expect(existsSync(join(pkg, 'node_modules', '@napi-rs', 'keyring', 'package.json'))).toBe(true);
+    await works(prefix);
+  }, 240_000);
 });
