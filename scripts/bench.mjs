@@ -21,7 +21,12 @@
 //   keep-alive) and holds the result — the parsed keys and the JSON it prints — until it exits. The
 //   listing's memory is flat beyond the result itself when it grows no faster than that reference.
 //
-// `npm run bench -- audit list` runs only those sections (startup, list, plan, audit, memory); no argument: all.
+// - binary: the single-file binary (build/carto-keys-<os>-<arch>, `npm run build:binary`) beside the
+//   npm package's bin: `--version`, `--help` and `list` of a 20-key account, each against the npm
+//   package doing the same (target: no slower) and, for reference, against `node -e 0`. Skipped, with
+//   a line saying so, when the binary is not built.
+//
+// `npm run bench -- audit list` runs only those sections (startup, list, plan, audit, memory, binary); no argument: all.
 //
 // Children get a minimal environment: no NODE_EXTRA_CA_CERTS (it adds ~50 ms to every Node start),
 // no NODE_OPTIONS, no proxy variables, a temporary HOME.
@@ -54,9 +59,14 @@ const TARGETS = {
   memory: 1.5,
   /** audit --json against list --json of the same account. */
   audit: 1.5,
+  /** The single-file binary against the npm package, same command. */
+  binary: 1,
 };
 
-const SECTIONS = ['startup', 'list', 'plan', 'audit', 'memory'];
+const BINARY = join(ROOT, 'build', `carto-keys-${{ linux: 'linux', darwin: 'darwin', win32: 'win' }[process.platform] ?? process.platform}-${process.arch}${process.platform === 'win32' ? '.exe' : ''}`);
+const BINARY_KEYS = 20;
+
+const SECTIONS = ['startup', 'list', 'plan', 'audit', 'memory', 'binary'];
 const only = process.argv.slice(2);
 for (const name of only) if (!SECTIONS.includes(name)) throw new Error(`unknown bench section "${name}": ${SECTIONS.join(', ')}`);
 const want = (section) => only.length === 0 || only.includes(section);
@@ -440,6 +450,35 @@ function auditRows(big) {
   ratioRow(`carto-keys audit --json (${big.total} keys, ${summary.findings} findings)`, a.get('audit'), 'list --json', a.get('list'), TARGETS.audit);
 }
 
+/** The binary beside the npm package: each command interleaved with the same command from bin/ and with `node -e 0`. */
+async function binaryRows() {
+  const label = (x) => `binary ${x}`;
+  if (!existsSync(BINARY)) {
+    rows.push({ label: label('(all rows)'), value: 'skipped', spread: '', baseline: `${BINARY.slice(ROOT.length)} not built (npm run build:binary)`, ratio: '', target: `≤ ${TARGETS.binary}×`, result: 'n/a' });
+    return;
+  }
+  const server = await serve(BINARY_KEYS - 2);
+  const env = childEnv({ CARTO_KEYS_BASE_URL: server.baseUrl, CARTO_KEYS_MASTER_KEY: server.masterKey });
+  const commands = [['--version'], ['--help'], ['list']];
+  for (const args of commands) {
+    const b = spawnSync(BINARY, args, { env, encoding: 'utf8' });
+    const n = spawnSync(NODE, [BIN, ...args], { env, encoding: 'utf8' });
+    if (b.status !== 0 || b.stdout !== n.stdout) throw new Error(`the binary and the npm package differ on ${args.join(' ')}: ${b.stderr}`);
+  }
+  const cases = [{ name: 'node', run: () => timed(NODE, ['-e', '0'], env) }];
+  for (const args of commands) {
+    cases.push({ name: `npm ${args}`, run: () => timed(NODE, [BIN, ...args], env) });
+    cases.push({ name: `bin ${args}`, run: () => timed(BINARY, args, env) });
+  }
+  const t = interleaved(cases, STARTUP_RUNS);
+  for (const args of commands) {
+    const what = args[0] === 'list' ? `list (${BINARY_KEYS} keys)` : args.join(' ');
+    ratioRow(label(what), t.get(`bin ${args}`), `npm package`, t.get(`npm ${args}`), TARGETS.binary);
+    ratioRow(`  same, against node -e 0`, t.get(`bin ${args}`), 'node -e 0', t.get('node'), undefined);
+    ratioRow(`  npm package, against node -e 0`, t.get(`npm ${args}`), 'node -e 0', t.get('node'), undefined);
+  }
+}
+
 async function run() {
   ensureBuilt();
   const perPage = cliPerPage();
@@ -452,6 +491,7 @@ async function run() {
   if (want('plan')) planRows(small);
   if (want('audit')) auditRows(big);
   if (want('memory')) memoryRows(big, small);
+  if (want('binary')) await binaryRows();
 
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   printTable(

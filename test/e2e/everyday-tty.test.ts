@@ -4,7 +4,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { BIN, cli, serveSandbox, tempHome, type Home, type ServedSandbox } from '../helpers/e2e.js';
+import { CLI, cli, serveSandbox, tempHome, type Home, type ServedSandbox } from '../helpers/e2e.js';
 import { describeTty, openTerminal, terminalScript, type Terminal } from '../helpers/terminal.js';
 
 describeTty('everyday commands on a terminal (tmux)', () => {
@@ -24,7 +24,7 @@ describeTty('everyday commands on a terminal (tmux)', () => {
 
   const env = () => ({ ...home.env, CARTO_KEYS_BASE_URL: sb.baseUrl, CARTO_KEYS_MASTER_KEY: sb.masterKey });
   const inTerminal = (args: string[], width: number, extraEnv: Record<string, string> = env()) =>
-    openTerminal(terminalScript(home.dir, [process.execPath, BIN, ...args], extraEnv), { width, height: 40 });
+    openTerminal(terminalScript(home.dir, [...CLI, ...args], extraEnv), { width, height: 40 });
 
   async function createKeys(): Promise<void> {
     for (const [name, ...flags] of [

@@ -12,7 +12,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { createReadStream, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BIN, cli, cliEnv, tempHome, type CliResult, type Home } from '../helpers/e2e.js';
+import { CLI, cli, cliArgs, cliEnv, tempHome, type CliResult, type Home } from '../helpers/e2e.js';
 import { serveInProcess, type HeldRequest, type InProcessSandbox } from '../helpers/served.js';
 
 type Point = 'source' | 'create' | 'create (after)' | 'deploy' | 'verify' | 'delete' | 'delete (after)';
@@ -44,7 +44,7 @@ const journals = (w: World): string[] => {
 
 /** The rotation as a CI job runs it, in its own process group (so SIGINT can reach the group). */
 function startRotation(w: World, args: string[]): { pid: number; done: Promise<CliResult> } {
-  const child = spawn(process.execPath, [BIN, ...args], { env: cliEnv(w.env), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn(CLI[0], cliArgs(args), { env: cliEnv(w.env), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

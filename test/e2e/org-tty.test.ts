@@ -2,7 +2,7 @@
 // typed, and anything else changes nothing.
 
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { BIN, serveSandbox, tempHome, type Home, type ServedSandbox } from '../helpers/e2e.js';
+import { CLI, serveSandbox, tempHome, type Home, type ServedSandbox } from '../helpers/e2e.js';
 import { describeTty, openTerminal, terminalScript, type Terminal } from '../helpers/terminal.js';
 
 interface OrgUser {
@@ -33,7 +33,7 @@ describeTty("regenerate another member's Master key on a terminal (tmux)", () =>
     (await fetch(`${users['dave']!.baseUrl}/api/v3/api_keys`, { headers: { Authorization: `Basic ${Buffer.from(`dave:${token}`).toString('base64')}` } })).status === 200;
 
   it('asks for the username typed, and regenerates only when it matches', async () => {
-    term = openTerminal(terminalScript(home.dir, [process.execPath, BIN, 'regenerate', 'Master', '--user', 'dave'], asAlice()), { width: 120, height: 30 });
+    term = openTerminal(terminalScript(home.dir, [...CLI, 'regenerate', 'Master', '--user', 'dave'], asAlice()), { width: 120, height: 30 });
     await term.waitFor(/Type the username "dave" to regenerate their Master key/);
     term.type('dave');
     term.keys('Enter');
@@ -44,7 +44,7 @@ describeTty("regenerate another member's Master key on a terminal (tmux)", () =>
   });
 
   it('cancels (exit 3) on another name, with the key unchanged', async () => {
-    term = openTerminal(terminalScript(home.dir, [process.execPath, BIN, 'regenerate', 'Master', '--user', 'dave'], asAlice()), { width: 120, height: 30 });
+    term = openTerminal(terminalScript(home.dir, [...CLI, 'regenerate', 'Master', '--user', 'dave'], asAlice()), { width: 120, height: 30 });
     await term.waitFor(/Type the username "dave"/);
     term.type('bob');
     term.keys('Enter');

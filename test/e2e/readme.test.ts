@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, cli, cliEnv, ROOT, tempHome, type Home } from '../helpers/e2e.js';
+import { CLI, cli, cliEnv, ROOT, tempHome, type Home } from '../helpers/e2e.js';
 
 export interface ReadmeBlock {
   /** 1-based line of the opening fence. */
@@ -63,7 +63,7 @@ describe('the README examples, in order, on a fresh sandbox', () => {
     // `carto-keys` on the PATH, as after `npm install -g .`: the built binary.
     const binDir = join(home.dir, 'bin');
     mkdirSync(binDir, { recursive: true });
-    writeFileSync(join(binDir, 'carto-keys'), `#!/bin/sh\nexec '${process.execPath}' '${BIN}' "$@"\n`);
+    writeFileSync(join(binDir, 'carto-keys'), `#!/bin/sh\nexec ${CLI.map((a) => `'${a}'`).join(' ')} "$@"\n`);
     chmodSync(join(binDir, 'carto-keys'), 0o755);
     env = cliEnv({ ...home.env, PATH: `${binDir}:${process.env.PATH}` });
     const login = await cli(['login', '--sandbox'], { env: home.env });

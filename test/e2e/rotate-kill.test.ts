@@ -7,7 +7,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { createReadStream, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BIN, cli, cliEnv, serveSandbox, tempHome, type CliResult } from '../helpers/e2e.js';
+import { CLI, cli, cliArgs, cliEnv, serveSandbox, tempHome, type CliResult } from '../helpers/e2e.js';
 
 async function keys(baseUrl: string, master: string): Promise<Map<string, string>> {
   const res = await fetch(`${baseUrl}/api/v3/api_keys?per_page=1000`, {
@@ -35,7 +35,7 @@ function fifoLine(path: string): Promise<string> {
 
 function start(args: string[], env: Record<string, string>): { pid: number; done: Promise<CliResult> } {
   // A process group of its own, as a shell job: "Ctrl-C" is SIGINT to the whole group.
-  const child = spawn(process.execPath, [BIN, ...args], { env: cliEnv(env), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn(CLI[0], cliArgs(args), { env: cliEnv(env), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

@@ -4,7 +4,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { BIN, cli, serveSandbox, tempHome, type Home, type ServedSandbox } from '../helpers/e2e.js';
+import { CLI, cli, serveSandbox, tempHome, type Home, type ServedSandbox } from '../helpers/e2e.js';
 import { describeTty, openTerminal, terminalScript, type Terminal } from '../helpers/terminal.js';
 
 describeTty('rotate on a real terminal (tmux)', () => {
@@ -26,7 +26,7 @@ describeTty('rotate on a real terminal (tmux)', () => {
   /** `carto-keys rotate <args>` in a terminal, then `EXIT:<code>` on the screen. */
   function rotateInTerminal(args: string[]): Terminal {
     // The terminal gets exactly this environment: a temp HOME, the server's credentials, no colour.
-    return openTerminal(terminalScript(home.dir, [process.execPath, BIN, 'rotate', ...args], env()));
+    return openTerminal(terminalScript(home.dir, [...CLI, 'rotate', ...args], env()));
   }
 
   async function createApp(): Promise<void> {

@@ -4,11 +4,24 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const BIN = join(ROOT, 'bin', 'carto-keys.js');
+
+/**
+ * The command that runs carto-keys: the npm package's bin/ with this Node, or the single-file binary
+ * when CARTO_KEYS_TEST_BINARY names it (vitest.binary.config.ts runs the process-level tests that way).
+ */
+export const CLI: readonly [string, ...string[]] = process.env.CARTO_KEYS_TEST_BINARY
+  ? [resolve(ROOT, process.env.CARTO_KEYS_TEST_BINARY)]
+  : [process.execPath, BIN];
+
+/** The arguments to spawn CLI[0] with to run `carto-keys <args>`. */
+export function cliArgs(args: readonly string[]): string[] {
+  return [...CLI.slice(1), ...args];
+}
 
 export interface Home {
   dir: string;
@@ -47,7 +60,7 @@ export interface CliResult {
 
 export function cli(args: string[], opts: { env?: Record<string, string | undefined>; input?: string; timeoutMs?: number } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: cliEnv(opts.env), stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(CLI[0], cliArgs(args), { env: cliEnv(opts.env), stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -81,7 +94,7 @@ export interface ServedSandbox {
 /** `carto-keys sandbox serve --port 0 --json`: reads the JSON document it prints, then leaves it running. */
 export function serveSandbox(args: string[] = [], env: Record<string, string | undefined> = {}): Promise<ServedSandbox> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, 'sandbox', 'serve', '--port', '0', '--json', '--max-lifetime', '900', ...args], {
+    const child = spawn(CLI[0], cliArgs(['sandbox', 'serve', '--port', '0', '--json', '--max-lifetime', '900', ...args]), {
       env: cliEnv(env),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
