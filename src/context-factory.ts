@@ -6,7 +6,8 @@ import type { ApiClient, FetchLike } from './api/client.js';
 import type { ClosableFetch } from './api/http.js';
 import type { Context, Env, GlobalOptions, Io, Prompter, Target } from './context.js';
 import { appPaths, type AppPaths } from './config/paths.js';
-import { requireCredentials, resolveSettings, type ResolvedSettings } from './config/settings.js';
+import { keyFromEnvironment, requireCredentials, resolveSettings, type ResolvedSettings } from './config/settings.js';
+import { keyCommandTimeout } from './args/flags.js';
 import { openConfigStore } from './config/store.js';
 import { recordingNames, writeMembers, writeNames, type NamesChange } from './cache/recorder.js';
 import { refuseClearText, refuseInsecureTls } from './api/clear-text.js';
@@ -82,6 +83,7 @@ export function createContext(deps: ContextDeps, globals: GlobalOptions): Contex
     });
   }
 
+  let resolved: Promise<ResolvedSettings> | undefined;
   let settings: Promise<ResolvedSettings> | undefined;
   // The native keychain module is loaded only when a profile uses the keychain.
   let openedKeychain: Promise<Keychain> | undefined;
@@ -94,18 +96,29 @@ export function createContext(deps: ContextDeps, globals: GlobalOptions): Contex
     paths,
     globals: frozen,
     config: async () => store,
-    settings() {
-      settings ??= (async () => {
-        const s = resolveSettings({
+    settings(opts = {}) {
+      resolved ??= (async () =>
+        resolveSettings({
           ...(frozen.profile !== undefined && { flagProfile: frozen.profile }),
           env: deps.env,
           configDir: paths.config,
           readConfig: () => store.read(),
-        });
-        // A keychain profile's key is read here, once per run; a keychain that cannot be used fails
-        // the command with its own message (never a silent fallback to anything else).
-        if (s.keySource?.kind !== 'keychain' || s.masterKey !== undefined) return s;
-        const key = await (await keychain()).get(s.keySource.account);
+        }))();
+      if (opts.readKey === false) return resolved;
+      settings ??= (async () => {
+        const s = await resolved;
+        // A keychain profile's key, or a credential helper's output, is read here, once per run; a
+        // keychain or helper that fails fails the command with its own message (never a silent
+        // fallback to anything else).
+        const source = s.keySource;
+        if (source === undefined || s.masterKey !== undefined) return s;
+        if (source.kind === 'command') {
+          const { runKeyCommand, KEY_CMD_ENV } = await import('./config/key-command.js');
+          const origin = 'variable' in source.origin ? KEY_CMD_ENV : `profile "${s.profile}"`;
+          return { ...s, masterKey: await runKeyCommand(source.command, { env: deps.env, timeoutMs: keyCommandTimeout(deps.env), origin }) };
+        }
+        if (source.kind !== 'keychain') return s;
+        const key = await (await keychain()).get(source.account);
         return key === undefined ? s : { ...s, masterKey: key };
       })();
       return settings;
@@ -117,7 +130,7 @@ export function createContext(deps: ContextDeps, globals: GlobalOptions): Contex
       refuseMisplacedMasterKey(creds.masterKey, { ...ctx.typedValues(), username: creds.username, baseUrl: creds.baseUrl });
       const client = await clientFor({ baseUrl: creds.baseUrl, username: creds.username, token: creds.masterKey, sandbox: creds.sandbox });
       // A CI job configured only by environment variables writes nothing to disk, caches included.
-      if (s.keySource?.kind === 'env' && !s.profileStored) return client;
+      if (s.keySource !== undefined && keyFromEnvironment(s.keySource) && !s.profileStored) return client;
       const hint = (write: () => void): void => {
         try {
           write();

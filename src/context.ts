@@ -72,8 +72,12 @@ export interface Context {
   readonly globals: Readonly<GlobalOptions>;
   /** The config store: the one reader and writer of the config file. */
   config(): Promise<ConfigStore>;
-  /** Profile, base URL and Master key resolved from flag > env > store, with where each came from. Read once, then remembered. */
-  settings(): Promise<ResolvedSettings>;
+  /**
+   * Profile, base URL and Master key resolved from flag > env > store, with where each came from. Read
+   * once, then remembered. `readKey: false`: without reading a key that is not simply there (from the
+   * OS keychain or a credential helper), for commands that only need to know where it would come from.
+   */
+  settings(opts?: { readKey?: boolean }): Promise<ResolvedSettings>;
   /** The OS keychain (its native module loaded on first use): only for profiles that chose it. */
   keychain(): Promise<Keychain>;
   /** An API client authenticated with the resolved Master key; it keeps the key-name cache up to date. */

@@ -3,6 +3,9 @@
 import { Option, type Command } from 'commander';
 import { validateUsername } from '../api/base-url.js';
 import { UsageError } from '../errors.js';
+import { parseDuration } from '../domain/duration.js';
+import { DEFAULT_KEY_CMD_TIMEOUT_MS, KEY_CMD_TIMEOUT_ENV } from '../config/key-command.js';
+import type { Env } from '../context.js';
 
 /** commander collector for repeatable options. */
 export const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
@@ -58,4 +61,11 @@ export function formatOption(): Option {
 export function outputFormat(format: OutputFormat | undefined, json: boolean): OutputFormat {
   if (format === 'markdown' && json) throw new UsageError('--format markdown and --json cannot be used together: pick one document.');
   return format ?? 'text';
+}
+
+/** The time limit of a Master key command: CARTO_KEYS_KEY_CMD_TIMEOUT (a duration: 10s, 2m), else 30 s. */
+export function keyCommandTimeout(env: Env): number {
+  const raw = env[KEY_CMD_TIMEOUT_ENV];
+  if (raw === undefined || raw.trim() === '') return DEFAULT_KEY_CMD_TIMEOUT_MS;
+  return parseDuration(raw, KEY_CMD_TIMEOUT_ENV).ms;
 }

@@ -5,8 +5,9 @@ import { resolveBaseUrl } from '../api/base-url.js';
 import { AuthError, UsageError } from '../errors.js';
 import { refuseMisplacedMasterKey } from '../domain/secret-guard.js';
 import { DEFAULT_PROFILE, fingerprint } from '../config/settings.js';
-import { isValidProfileName, type ConfigData } from '../config/store.js';
-import { chooseStorage, parseStorage, saveKey, type Storage } from '../config/key-store.js';
+import { isValidProfileName, type ConfigData, type ConfigStore } from '../config/store.js';
+import { chooseStorage, parseStorage, saveKey, saveKeyCommand, type Storage } from '../config/key-store.js';
+import { keyCommandTimeout } from '../args/flags.js';
 import { printJson, success } from '../ui/output.js';
 import {
   SANDBOX_BASE_URL,
@@ -29,10 +30,12 @@ export interface LoginOptions {
   sandbox: boolean;
   /** --storage; undefined: the profile's recorded choice, else CARTO_KEYS_STORAGE, else the file. */
   storage?: Storage;
+  /** --key-cmd: a credential helper stored instead of the key, run now (to verify) and on every run; with its time limit. */
+  keyCmd?: { command: string; timeoutMs: number };
   canPrompt: boolean;
 }
 
-type LoginFlags = { user?: string; baseUrl?: string; withKey?: boolean; sandbox?: boolean; org?: boolean; storage?: Storage };
+type LoginFlags = { user?: string; baseUrl?: string; withKey?: boolean; sandbox?: boolean; org?: boolean; storage?: Storage; keyCmd?: string };
 
 export function loginCommand(kit: CommandKit): Command {
   return new Command('login')
@@ -43,6 +46,7 @@ export function loginCommand(kit: CommandKit): Command {
     .option('--sandbox', 'use the built-in sandbox (no CARTO account needed): profile "sandbox"')
     .option('--org', 'with --sandbox: its organization "acme", as alice (an admin) or --user olivia|bob|dave|carol: profile "sandbox-org"')
     .option('--storage <store>', 'where the key rests: file (0600 config file, default) or keychain (the OS keychain); also CARTO_KEYS_STORAGE', (v: string) => parseStorage(v))
+    .option('--key-cmd <command>', 'store this command instead of the key: each run reads the Master key from its stdout (op read, vault kv get…)')
     .addHelpText(
       'after',
       `
@@ -57,6 +61,9 @@ Without --profile, login updates the current profile (a new one is named "defaul
 --storage keychain keeps the key in the OS keychain and the config file holds only a reference; if
 the keychain cannot be used, login fails and writes nothing. Move a stored key later with
 \`carto-keys profile move-key <profile> --to keychain|file\`.
+--key-cmd '<command>' stores no key at all: each run reads it from the command's stdout (run by
+sh -c, without a terminal, within CARTO_KEYS_KEY_CMD_TIMEOUT, default 30s), as from a secret manager.
+CARTO_KEYS_MASTER_KEY_CMD does the same from the environment, with no login.
 
 Examples:
   $ carto-keys login --sandbox
@@ -66,6 +73,7 @@ Examples:
   $ carto-keys login --base-url https://acme.carto.com/u/jdoe --profile acme
   $ carto-keys login --user jdoe --with-key < master-key.txt
   $ carto-keys login --user jdoe --storage keychain
+  $ carto-keys login --user jdoe --key-cmd 'op read op://ci/carto/master-key'
   $ carto-keys --profile acme login --with-key < new-master-key.txt`,
     )
     .action((o: LoginFlags, cmd: Command) => {
@@ -82,6 +90,11 @@ export function parseLogin(o: LoginFlags, flagProfile: string | undefined, env: 
     throw new UsageError('--org goes with --sandbox: log in to the sandbox organization.', {
       hint: 'For a real organization: carto-keys login --base-url https://{org}.carto.com/u/{you}',
     });
+  }
+  if (o.keyCmd !== undefined) {
+    const other = o.withKey ? '--with-key' : o.sandbox ? '--sandbox' : o.storage !== undefined ? '--storage' : undefined;
+    if (other !== undefined) throw new UsageError(`--key-cmd and ${other} cannot be used together: with --key-cmd the key is read from the command each run and stored nowhere.`);
+    if (o.keyCmd.trim() === '') throw new UsageError('--key-cmd needs a command that prints the Master key.');
   }
   if (o.sandbox && o.org) {
     if (o.baseUrl || o.withKey) throw new UsageError('--sandbox --org takes no --base-url or --with-key: the sandbox has its own accounts.');
@@ -122,6 +135,7 @@ export function parseLogin(o: LoginFlags, flagProfile: string | undefined, env: 
     withKey: o.withKey === true,
     sandbox: false,
     ...(o.storage !== undefined && { storage: o.storage }),
+    ...(o.keyCmd !== undefined && { keyCmd: { command: o.keyCmd.trim(), timeoutMs: keyCommandTimeout(env) } }),
     canPrompt,
   };
 }
@@ -142,6 +156,10 @@ async function readKey(ctx: Context, opts: LoginOptions, username: string): Prom
     const { isSandboxOrgUrl } = await import('../sandbox/embedded-info.js');
     if (opts.target && isSandboxOrgUrl(opts.target.baseUrl)) return ensureEmbeddedOrgSandbox(ctx.paths.data, username).masterKey;
     return ensureEmbeddedSandbox(ctx.paths.data).masterKey;
+  }
+  if (opts.keyCmd) {
+    const { runKeyCommand } = await import('../config/key-command.js');
+    return runKeyCommand(opts.keyCmd.command, { env: ctx.env, timeoutMs: opts.keyCmd.timeoutMs, origin: '--key-cmd' });
   }
   if (opts.withKey) {
     if (ctx.io.stdin.isTTY) throw new UsageError('--with-key reads the key from stdin, but stdin is a terminal.', { hint: 'Use: carto-keys login --with-key < key-file' });
@@ -189,6 +207,7 @@ export async function loginRun(ctx: Context, opts: LoginOptions): Promise<void> 
       code: 'not_master_key',
     });
   }
+  if (opts.keyCmd) return keyCommandLoggedIn(ctx, store, { profile, username: target.username, baseUrl: target.baseUrl, keyCmd: opts.keyCmd.command, token });
   // The keychain (when chosen) is written first: if it cannot be used, nothing at all is written.
   await saveKey(
     { store, keychain: ctx.keychain },
@@ -209,6 +228,21 @@ export async function loginRun(ctx: Context, opts: LoginOptions): Promise<void> 
   }
   const rests = backend === undefined ? `in ${store.path}` : `in the OS keychain (${backend})`;
   success(ctx, `Logged in as ${target.username} at ${opts.sandbox ? 'the built-in sandbox' : target.baseUrl} (profile "${profile}", now current; key ${rests}).`);
+}
+
+/** A credential helper in place of a key: the profile records the command, and the key stays in memory. */
+async function keyCommandLoggedIn(
+  ctx: Context,
+  store: ConfigStore,
+  s: { profile: string; username: string; baseUrl: string; keyCmd: string; token: string },
+): Promise<void> {
+  await saveKeyCommand({ store, keychain: ctx.keychain }, { profile: s.profile, username: s.username, baseUrl: s.baseUrl, keyCmd: s.keyCmd, makeCurrent: true });
+  if (ctx.globals.json) {
+    const where = { profile: s.profile, username: s.username, baseUrl: s.baseUrl, sandbox: false, fingerprint: fingerprint(s.token), configPath: store.path };
+    printJson(ctx, { ...where, store: { kind: 'command', command: s.keyCmd } });
+    return;
+  }
+  success(ctx, `Logged in as ${s.username} at ${s.baseUrl} (profile "${s.profile}", now current): each run reads the Master key from \`${s.keyCmd}\`; it is stored nowhere.`);
 }
 
 /**

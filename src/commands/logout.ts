@@ -3,7 +3,8 @@ import type { Context } from '../context.js';
 import type { CommandKit } from '../args/kit.js';
 import { printJson, success, warn } from '../ui/output.js';
 import { forgetKey } from '../config/key-store.js';
-import { loginCommandFor } from '../config/settings.js';
+import { keyFromEnvironment, loginCommandFor } from '../config/settings.js';
+import { KEY_CMD_ENV } from '../config/key-command.js';
 
 export function logoutCommand(kit: CommandKit): Command {
   return new Command('logout')
@@ -19,7 +20,8 @@ Examples:
 }
 
 export async function logoutRun(ctx: Context): Promise<void> {
-  const s = await ctx.settings();
+  // A broken credential helper or keychain must not stand in the way of forgetting it.
+  const s = await ctx.settings({ readKey: false });
   const store = await ctx.config();
   const stored = s.profileStored ? store.read().profiles[s.profile] : undefined;
   // Idempotent, like `gh auth logout` should be in scripts: logging out twice is not an error. A
@@ -34,5 +36,8 @@ export async function logoutRun(ctx: Context): Promise<void> {
   } else {
     warn(ctx, `Profile "${s.profile}" has no stored Master key: nothing to do. To log in: ${again}`);
   }
-  if (s.keySource?.kind === 'env' && !ctx.globals.json) warn(ctx, 'CARTO_KEYS_MASTER_KEY is still set in the environment and is used while it is.');
+  if (s.keySource !== undefined && keyFromEnvironment(s.keySource) && !ctx.globals.json) {
+    const variable = s.keySource.kind === 'env' ? s.keySource.variable : KEY_CMD_ENV;
+    warn(ctx, `${variable} is still set in the environment and is used while it is.`);
+  }
 }

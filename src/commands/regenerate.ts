@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import type { Context } from '../context.js';
 import { DEFAULT_PUBLIC_KEY_NAME, MASTER_KEY_NAME, type WireApiKey } from '../api/types.js';
-import { requireCredentials } from '../config/settings.js';
+import { describeKeySource, keyStoredByUs, requireCredentials } from '../config/settings.js';
 import { keychainAccount } from '../config/key-store.js';
 import type { ApiClient } from '../api/client.js';
 import { withHint } from '../api/failures.js';
@@ -56,18 +56,20 @@ export async function regenerateRun(ctx: Context, opts: RegenerateOptions): Prom
   const creds = requireCredentials(await ctx.settings());
   if (opts.user !== undefined && opts.user !== creds.username) return regenerateForMember(ctx, opts, opts.user);
   const master = opts.name === MASTER_KEY_NAME;
-  // With the key only in the environment there is no profile to store a new Master key in: the user
-  // must ask for it to be printed, or it would be lost (and the account locked out of this tool).
-  if (master && creds.keySource.kind === 'env' && !opts.printToken) {
-    throw new UsageError('The Master key comes from CARTO_KEYS_MASTER_KEY, so there is no profile to store the new one in.', {
-      hint: 'Pass --print-token to print the new Master key once on stdout, then update CARTO_KEYS_MASTER_KEY.',
+  // With the key only in the environment (or read from a command) there is no place of ours to store
+  // a new Master key in: the user must ask for it to be printed, or it would be lost (and the account
+  // locked out of this tool).
+  const stored = keyStoredByUs(creds.keySource);
+  if (master && !stored && !opts.printToken) {
+    throw new UsageError(`The Master key comes from ${describeKeySource(creds.keySource)}, so carto-keys has nowhere to store the new one.`, {
+      hint: 'Pass --print-token to print the new Master key once on stdout, then put it where the key comes from.',
     });
   }
   // A stored Master key is replaced in its profile and never printed: a flag asking to print it would
   // otherwise be dropped without a word.
-  if (master && creds.keySource.kind !== 'env' && (opts.printToken || opts.tokenOnly)) {
+  if (master && stored && (opts.printToken || opts.tokenOnly)) {
     throw new UsageError(`${opts.printToken ? '--print-token' : '--token-only'} cannot print a Master key stored in profile "${creds.profile}": the new key is stored there, never printed.`, {
-      hint: '--print-token is for a Master key that comes from CARTO_KEYS_MASTER_KEY, where there is no profile to store the new one in.',
+      hint: '--print-token is for a Master key that comes from CARTO_KEYS_MASTER_KEY or a command, which carto-keys cannot store the new one in.',
     });
   }
   const api = await ctx.api();
@@ -89,14 +91,14 @@ export async function regenerateRun(ctx: Context, opts: RegenerateOptions): Prom
     if (recovered && !ctx.globals.json) warn(ctx, 'The token was regenerated but the reply was lost or unreadable; fetched the new one.');
     return updated;
   };
-  if (key.type === 'master' && !(opts.printToken && creds.keySource.kind === 'env')) {
+  if (key.type === 'master' && !(opts.printToken && !stored)) {
     await regenerateStoredMaster(ctx, creds.profile, regenerate);
     return;
   }
   const updated = await regenerate();
   if (updated.type === 'master') {
     printLine(ctx, updated.token);
-    if (!ctx.globals.json) warn(ctx, 'Update CARTO_KEYS_MASTER_KEY (and any secret store holding it) with the new Master key.');
+    if (!ctx.globals.json) warn(ctx, `Update ${creds.keySource.kind === 'command' ? 'the secret store your command reads' : 'CARTO_KEYS_MASTER_KEY (and any secret store holding it)'} with the new Master key.`);
     return;
   }
   printCreatedKey(ctx, updated, opts.tokenOnly, 'Regenerated');

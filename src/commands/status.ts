@@ -25,7 +25,9 @@ Examples:
 type Store =
   | { kind: 'environment'; variable: string }
   | { kind: 'file'; path: string; mode: string | null }
-  | { kind: 'keychain'; backend: string; account: string };
+  | { kind: 'keychain'; backend: string; account: string }
+  /** A credential helper: the key rests in whatever the command reads (a secret manager), not here. */
+  | { kind: 'command'; command: string; variable: string | null };
 
 /** Where the key rests: the store named by status (product.md §6). */
 function storeOf(s: ResolvedSettings): Store | null {
@@ -33,6 +35,7 @@ function storeOf(s: ResolvedSettings): Store | null {
   if (src === undefined) return null;
   if (src.kind === 'env') return { kind: 'environment', variable: src.variable };
   if (src.kind === 'keychain') return { kind: 'keychain', backend: src.backend, account: src.account };
+  if (src.kind === 'command') return { kind: 'command', command: src.command, variable: 'variable' in src.origin ? src.origin.variable : null };
   let mode: string | null = null;
   try {
     mode = `0${(statSync(src.path).mode & 0o777).toString(8)}`;
@@ -45,6 +48,7 @@ function storeOf(s: ResolvedSettings): Store | null {
 function keySourceText(src: KeySource): string {
   if (src.kind === 'env') return `env:${src.variable}`;
   if (src.kind === 'keychain') return `keychain:${src.backend}`;
+  if (src.kind === 'command') return `command:${'variable' in src.origin ? src.origin.variable : src.origin.path}`;
   return src.path;
 }
 

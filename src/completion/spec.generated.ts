@@ -1294,6 +1294,15 @@ export const SPEC: CompletionSpec = {
           },
           {
             "flags": [
+              "--key-cmd"
+            ],
+            "description": "store this command instead of the key: each run reads the Master key from its stdout (op read, vault kv get…)",
+            "value": {
+              "kind": "text"
+            }
+          },
+          {
+            "flags": [
               "-h",
               "--help"
             ],

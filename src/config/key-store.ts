@@ -94,6 +94,19 @@ export async function saveKey(deps: KeyStoreDeps, s: SaveKey): Promise<void> {
   if (old !== undefined && old !== account) await (await deps.keychain()).delete(old);
 }
 
+/**
+ * Records a credential helper instead of a key (`login --key-cmd`): the profile holds the command
+ * and no key at all; a key the profile held before (in the file or the keychain) is removed.
+ */
+export async function saveKeyCommand(deps: KeyStoreDeps, s: Omit<SaveKey, 'token' | 'storage' | 'sandbox'> & { keyCmd: string }): Promise<void> {
+  const before = deps.store.read().profiles[s.profile];
+  await deps.store.update((data: ConfigData) => {
+    data.profiles[s.profile] = { username: s.username, baseUrl: s.baseUrl, keyCmd: s.keyCmd };
+    if (s.makeCurrent) data.currentProfile = s.profile;
+  });
+  if (before?.keychainAccount !== undefined) await (await deps.keychain()).delete(before.keychainAccount);
+}
+
 /** The stored key of a profile, from wherever it rests; undefined when there is none (logged out). */
 export async function readStoredKey(deps: Pick<KeyStoreDeps, 'keychain'>, profile: Profile): Promise<string | undefined> {
   if (storageOf(profile) === 'file') return profile.masterKey;
@@ -110,9 +123,10 @@ export async function forgetKey(deps: KeyStoreDeps, name: string): Promise<boole
   const fromFile = await deps.store.update((data) => {
     const p = data.profiles[name];
     if (p === undefined) return false;
-    const had = p.masterKey !== undefined || p.keychainAccount !== undefined;
+    const had = p.masterKey !== undefined || p.keychainAccount !== undefined || p.keyCmd !== undefined;
     delete p.masterKey;
     delete p.keychainAccount;
+    delete p.keyCmd;
     return had;
   });
   return removed || fromFile;
@@ -135,6 +149,11 @@ export async function removeProfile(deps: KeyStoreDeps, name: string): Promise<b
 export async function moveKey(deps: KeyStoreDeps, name: string, to: Storage): Promise<boolean> {
   const profile = deps.store.read().profiles[name];
   if (profile === undefined) throw new UsageError(`No profile named "${name}".`);
+  if (profile.keyCmd !== undefined) {
+    throw new UsageError(`Profile "${name}" stores no Master key: it reads it from a command each run (\`${profile.keyCmd}\`).`, {
+      hint: `To store the key instead: carto-keys --profile ${name} login --storage ${to}`,
+    });
+  }
   if (storageOf(profile) === to && (to === 'file' || profile.keychainAccount !== undefined)) return false;
   const token = await readStoredKey(deps, profile);
   if (token === undefined) {

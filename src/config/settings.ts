@@ -7,11 +7,17 @@ import { resolveBaseUrl } from '../api/base-url.js';
 import type { Env } from '../context.js';
 import { AuthError, UsageError } from '../errors.js';
 import { keychainBackend } from './keychain.js';
+import { KEY_CMD_ENV } from './key-command.js';
 import { CONFIG_FILE, isValidProfileName, type ConfigData, type ConfigStore, type Profile } from './store.js';
 
 export type KeySource =
   | { kind: 'env'; variable: 'CARTO_KEYS_MASTER_KEY' }
   | { kind: 'config'; path: string }
+  /**
+   * A credential helper, from CARTO_KEYS_MASTER_KEY_CMD or the profile (`login --key-cmd`): the
+   * context runs it once per run and fills in `masterKey`, which is then kept in memory only.
+   */
+  | { kind: 'command'; command: string; origin: { variable: typeof KEY_CMD_ENV } | { path: string } }
   /** The key is read from the OS keychain by the context (async); `masterKey` is filled in then. */
   | { kind: 'keychain'; backend: string; account: string };
 export type Source = 'flag' | 'env' | 'config' | 'default';
@@ -48,6 +54,7 @@ export function resolveSettings(input: {
 }): ResolvedSettings {
   const { env } = input;
   const envKey = env.CARTO_KEYS_MASTER_KEY || undefined;
+  const envCmd = env[KEY_CMD_ENV]?.trim() || undefined;
   const envUser = env.CARTO_KEYS_USERNAME || undefined;
   const envBase = env.CARTO_KEYS_BASE_URL || undefined;
   const envProfile = env.CARTO_KEYS_PROFILE || undefined;
@@ -61,7 +68,7 @@ export function resolveSettings(input: {
     });
   }
 
-  const envComplete = envKey !== undefined && (envUser !== undefined || envBase !== undefined);
+  const envComplete = (envKey !== undefined || envCmd !== undefined) && (envUser !== undefined || envBase !== undefined);
   const data: ConfigData = envComplete && profile === undefined ? { profiles: {} } : input.readConfig();
   const named = profile !== undefined;
   profile ??= data.currentProfile ?? DEFAULT_PROFILE;
@@ -88,6 +95,10 @@ export function resolveSettings(input: {
   if (envKey !== undefined) {
     masterKey = envKey;
     keySource = { kind: 'env', variable: 'CARTO_KEYS_MASTER_KEY' };
+  } else if (envCmd !== undefined) {
+    keySource = { kind: 'command', command: envCmd, origin: { variable: KEY_CMD_ENV } };
+  } else if (stored?.keyCmd !== undefined) {
+    keySource = { kind: 'command', command: stored.keyCmd, origin: { path: configPath } };
   } else if (stored?.storage === 'keychain') {
     if (stored.keychainAccount !== undefined) keySource = { kind: 'keychain', backend: keychainBackend(), account: stored.keychainAccount };
   } else if (stored?.masterKey) {
@@ -95,7 +106,7 @@ export function resolveSettings(input: {
     keySource = { kind: 'config', path: configPath };
   }
   // A stored key belongs to its profile's account and goes nowhere else (product.md §6).
-  if (stored !== undefined && keySource !== undefined && keySource.kind !== 'env' && baseUrlSource === 'env') {
+  if (stored !== undefined && keySource !== undefined && !keyFromEnvironment(keySource) && baseUrlSource === 'env') {
     if (baseUrl !== stored.baseUrl || username !== stored.username) {
       throw boundElsewhere(profile, stored, { user: envUser, baseUrl: envBase }, { username: username!, baseUrl: baseUrl! });
     }
@@ -113,7 +124,7 @@ export function resolveSettings(input: {
     // The embedded sandbox only makes sense for a stored sandbox profile whose URL the env did not replace.
     sandbox: stored?.sandbox === true && baseUrlSource === 'config',
     configPath,
-    fromEnvironment: keySource?.kind === 'env' && baseUrlSource === 'env',
+    fromEnvironment: keySource !== undefined && keyFromEnvironment(keySource) && baseUrlSource === 'env',
     profileNames,
   };
 }
@@ -180,8 +191,22 @@ export function fingerprint(key: string): string {
   return `sha256:${createHash('sha256').update(key).digest('hex').slice(0, 12)}`;
 }
 
+/** The key (or the command that prints it) comes from the environment, not from a profile. */
+export function keyFromEnvironment(source: KeySource): boolean {
+  return source.kind === 'env' || (source.kind === 'command' && 'variable' in source.origin);
+}
+
+/** carto-keys holds the key itself (config file or keychain), so it can store a new one there. */
+export function keyStoredByUs(source: KeySource): boolean {
+  return source.kind === 'config' || source.kind === 'keychain';
+}
+
 export function describeKeySource(source: KeySource): string {
   if (source.kind === 'env') return `environment variable ${source.variable}`;
+  if (source.kind === 'command') {
+    const where = 'variable' in source.origin ? `environment variable ${source.origin.variable}` : `config file ${source.origin.path}`;
+    return `the output of \`${source.command}\` (a command, from ${where})`;
+  }
   if (source.kind === 'keychain') return `OS keychain (${source.backend}), entry "${source.account}"`;
   return `config file ${source.path}`;
 }

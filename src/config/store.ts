@@ -25,6 +25,8 @@ export interface Profile {
    * keyCheck in ./key-store.ts), so a key typed on a command line is refused at once.
    */
   keyCheck?: string;
+  /** A credential helper (`login --key-cmd`): the Master key is its output, read when needed and never stored. */
+  keyCmd?: string;
   /** The profile talks to the embedded emulator in-process. */
   sandbox?: boolean;
 }
@@ -159,6 +161,10 @@ export function validateConfig(raw: unknown): string | undefined {
       return `profile "${name}": "keyCheck" must be a length and a hash ("40:0123456789abcdef")`;
     }
     if (p.storage === 'keychain' && p.masterKey !== undefined) return `profile "${name}": a keychain profile must not hold "masterKey"`;
+    if (p.keyCmd !== undefined && (typeof p.keyCmd !== 'string' || p.keyCmd.trim() === '')) return `profile "${name}": "keyCmd" must be a non-empty string`;
+    if (p.keyCmd !== undefined && (p.masterKey !== undefined || p.keychainAccount !== undefined)) {
+      return `profile "${name}": a profile with "keyCmd" gets its key from that command and must not hold one`;
+    }
   }
   return undefined;
 }

@@ -4,14 +4,16 @@
 //
 // - Its stdin is a real pipe (made by `sh`), not the socket Node gives a child: `/dev/stdin` and
 //   `cat /proc/self/fd/0` cannot open a socket ("No such device or address").
-// - Its environment has no CARTO_KEYS_MASTER_KEY: a deploy script gets the new token, nothing more.
+// - Its environment has no CARTO_KEYS_MASTER_KEY (nor the command that prints it): a deploy script
+//   gets the new token, nothing more.
 // - It runs in a process group of its own, so everything it starts can be stopped together: on a
 //   timeout, on Ctrl-C/SIGTERM (and waited for before carto-keys reports and exits), and by a later
 //   `--resume`/`--abort` when carto-keys itself was killed while the command ran (its pid is journaled).
 
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import type { Context, Env } from '../context.js';
+import type { Context } from '../context.js';
+import { childEnvironment } from '../config/key-command.js';
 import { formatDuration } from '../domain/duration.js';
 
 export interface DeployedKey {
@@ -21,10 +23,6 @@ export interface DeployedKey {
 
 export const TOKEN_VARIABLE = 'CARTO_API_KEY';
 export const NAME_VARIABLE = 'CARTO_API_KEY_NAME';
-/** Variables no child process of carto-keys may see. */
-export const SECRET_VARIABLES = ['CARTO_KEYS_MASTER_KEY'] as const;
-
-/** The default deploy timeout: long enough to await a real redeploy (`gh run watch`), short enough for CI. */
 export const DEFAULT_DEPLOY_TIMEOUT_MS = 15 * 60_000;
 /** After SIGTERM, how long a stopping command gets before SIGKILL. */
 const GRACE_MS = 5_000;
@@ -34,15 +32,6 @@ const GRACE_MS = 5_000;
  * runs the command on the reading end. The command is `$1`, so it is never re-parsed by this wrapper.
  */
 const WRAPPER = 'printf %s "$CARTO_API_KEY" | sh -c "$1"';
-
-/** The environment of any program carto-keys starts: ours, minus the secrets. */
-export function childEnvironment(env: Env, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const out: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(env)) {
-    if (v !== undefined && !(SECRET_VARIABLES as readonly string[]).includes(k)) out[k] = v;
-  }
-  return { ...out, ...extra };
-}
 
 export interface RunOptions {
   timeoutMs: number;

@@ -14,7 +14,7 @@ import { waitLockSync } from '../config/lock.js';
 import { ensurePrivateDir } from '../fs/secure-dir.js';
 import { FileError, UsageError } from '../errors.js';
 import type { Env } from '../context.js';
-import type { Credentials } from '../config/settings.js';
+import { keyFromEnvironment, type Credentials } from '../config/settings.js';
 import { writeFileAtomic } from '../fs/atomic.js';
 
 export const REGISTRY_VERSION = 1;
@@ -74,7 +74,7 @@ const LOCK_WAIT_MS = 5_000;
  * which is how a scheduled `retire` finds what `rotate --grace` recorded.
  */
 export function registryKept(env: Env, creds: Pick<Credentials, 'keySource'>): boolean {
-  return creds.keySource?.kind !== 'env' || (env[CONFIG_DIR_ENV] ?? '').trim() !== '';
+  return creds.keySource === undefined || !keyFromEnvironment(creds.keySource) || (env[CONFIG_DIR_ENV] ?? '').trim() !== '';
 }
 
 export const CONFIG_DIR_ENV = 'CARTO_KEYS_CONFIG_DIR';

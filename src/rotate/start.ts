@@ -5,7 +5,7 @@
 import { DEFAULT_PUBLIC_KEY_NAME } from '../api/types.js';
 import { defaultSchemaFor } from '../api/base-url.js';
 import { planClone } from '../domain/clone-plan.js';
-import { requireCredentials } from '../config/settings.js';
+import { keyFromEnvironment, requireCredentials } from '../config/settings.js';
 import type { Context } from '../context.js';
 import { CancelledError, UsageError } from '../errors.js';
 import { diffGrants, formatDiff, hasGrantChanges, rotationName, toCreateGrants, type GrantChanges } from '../grants/index.js';
@@ -95,7 +95,7 @@ export async function startRotation(ctx: Context, opts: StartOptions, ui: Rotati
     const interruption = watchInterruptions(ctx);
     // Written before the create: a crash between the request and its reply is then resumable.
     store.save(journal, ctx.now());
-    if (creds.keySource?.kind === 'env' && !ctx.globals.json) {
+    if (keyFromEnvironment(creds.keySource) && !ctx.globals.json) {
       // Credentials from the environment promise nothing on disk; this file is the one exception.
       info(ctx, `Journal of this rotation (removed when it ends; --resume and --abort need it): ${store.pathOf(journal.id)}`);
     }
