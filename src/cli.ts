@@ -57,6 +57,7 @@ export async function runCli(deps: ContextDeps, argv: string[]): Promise<number>
   try {
     await refuseTypedKeys(deps, argv);
     rejectVersionCluster(argv);
+    rejectUnknownHelpTopic(argv);
     program = await buildProgram(deps.io, kit, argv);
     await program.parseAsync(argv, { from: 'user' });
     if (run === undefined) return ExitCode.ok;
@@ -115,6 +116,19 @@ function rejectVersionCluster(argv: string[]): void {
       throw new CommanderError(2, 'commander.unknownOption', `error: unknown option '${arg}'`);
     }
   }
+}
+
+/**
+ * commander answers `help <word>` for a word that names no command with the whole program's help and
+ * exit 0, as if the word had been understood. It is a usage error like any unknown command.
+ */
+function rejectUnknownHelpTopic(argv: string[]): void {
+  const word = commandWord(argv);
+  const helpAt = argv.findIndex((a) => !a.startsWith('-'));
+  if (argv[helpAt] !== 'help' || word === undefined || findCommand(word) !== undefined) return;
+  const near = COMMANDS.map((c) => c.name).filter((name) => name.startsWith(word.slice(0, 2)) || word.startsWith(name));
+  const hint = near.length > 0 ? `(Did you mean ${near.join(' or ')}?)` : '';
+  throw new CommanderError(2, 'commander.unknownCommand', `error: unknown command '${word}'${hint ? ` ${hint}` : ''}`);
 }
 
 function reportError(io: Io, globals: GlobalOptions | undefined, err: unknown, argv: string[]): number {

@@ -13,7 +13,7 @@ interface PackResult {
 }
 
 function packList(): string[] {
-  // --ignore-scripts: dist/ is already built (global setup); `prepare` would rebuild it under the other tests.
+  // --ignore-scripts: dist/ is already built (global setup); `prepack` would rebuild it under the other tests.
   const out = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
     cwd: ROOT,
     encoding: 'utf8',

@@ -2,6 +2,7 @@
 // (pipes: one finding a line, no header) and one JSON document. Pure: the command only prints them.
 
 import type { Colors } from '../ui/color.js';
+import { fitMiddle } from '../ui/table-layout.js';
 import { FAIL_ON_SEVERITIES, SEVERITIES, severityRank, type FailOnSeverity, type Finding, type Severity } from './model.js';
 
 export interface AuditSummary {
@@ -146,15 +147,17 @@ export function tsvLines(findings: readonly Finding[]): string[] {
 const HEADINGS: Record<Severity, string> = { high: 'HIGH', medium: 'MEDIUM', low: 'LOW', info: 'INFO' };
 
 /**
- * One block per severity, most severe first: a heading with the count, then one row per finding
- * (rule, member when asked, key, reason) with its fix on the line below.
+ * One block per severity, most severe first: a heading with the count, then per finding a line with
+ * its rule, member (when asked) and key, and under it, indented, the reason re-flowed to `width` and
+ * the fix. A reason beside a column of long key names started near column 60 and wrapped over three
+ * lines on an 80-column terminal; under the key it has the whole width.
  */
-export function tableLines(findings: readonly Finding[], c: Colors, opts: { members: boolean }): string[] {
+export function tableLines(findings: readonly Finding[], c: Colors, opts: { members: boolean; width?: number }): string[] {
+  const width = Math.max(40, opts.width ?? 80);
   const tint: Record<Severity, (s: string) => string> = { high: c.red, medium: c.yellow, low: c.cyan, info: c.dim };
   const cell = (s: string | null) => (s === null ? '-' : escapeField(s));
   const rows = findings.map((f) => ({ f, cols: [f.rule, ...(opts.members ? [cell(f.member)] : []), cell(f.key)] }));
-  const widths = rows.length ? rows[0]!.cols.map((_, i) => Math.max(...rows.map((r) => [...r.cols[i]!].length))) : [];
-  const indent = 2 + widths.reduce((sum, w) => sum + w + 2, 0);
+  const widths = rows.length ? rows[0]!.cols.slice(0, -1).map((_, i) => Math.max(...rows.map((r) => [...r.cols[i]!].length))) : [];
   const out: string[] = [];
   for (const severity of [...SEVERITIES].reverse()) {
     const group = rows.filter((r) => r.f.severity === severity);
@@ -162,13 +165,31 @@ export function tableLines(findings: readonly Finding[], c: Colors, opts: { memb
     if (out.length > 0) out.push('');
     out.push(tint[severity](c.bold(`${HEADINGS[severity]} (${group.length})`)));
     for (const { f, cols } of group) {
-      const lead = cols.map((col, i) => col + ' '.repeat(widths[i]! - [...col].length)).join('  ');
-      out.push(`  ${lead}  ${escapeField(f.reason)}`);
-      // A fix is shell-quoted with its control characters already escaped ($'…'): shown as is, it pastes.
-      if (f.fix !== null) out.push(`${' '.repeat(indent)}${c.dim('fix:')} ${f.fix}`);
+      const lead = cols.slice(0, -1).map((col, i) => col + ' '.repeat(widths[i]! - [...col].length)).join('  ');
+      // The key gets what is left of the line, shortened in the middle when it is longer.
+      const room = width - 2 - (lead === '' ? 0 : [...lead].length + 2);
+      out.push(`  ${lead}${lead === '' ? '' : '  '}${fitMiddle(cols.at(-1)!, Math.max(room, 12))}`);
+      out.push(...wrap(escapeField(f.reason), width - 4).map((l) => `    ${l}`));
+      // A fix is shell-quoted with its control characters already escaped ($'…'): shown as is, it pastes,
+      // so it is never cut or wrapped.
+      if (f.fix !== null) out.push(`    ${c.dim('fix:')} ${f.fix}`);
     }
   }
   return out;
+}
+
+/** Greedy word wrap; a word longer than the width stays whole on its own line. */
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line !== '' && [...line].length + 1 + [...word].length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line === '' ? word : `${line} ${word}`;
+  }
+  lines.push(line);
+  return lines;
 }
 
 /** The closing line on stderr: counts, and what --fail-on made of them. */

@@ -23,7 +23,7 @@ import {
 } from '../audit/index.js';
 import type { ScannedFile } from '../audit/scan.js';
 import { colors } from '../ui/color.js';
-import { info, printLine } from '../ui/output.js';
+import { info, printLine, terminalWidth } from '../ui/output.js';
 
 export interface AuditOptions {
   maxAge?: Duration;
@@ -148,7 +148,7 @@ export async function auditRun(ctx: Context, opts: AuditOptions): Promise<void> 
     const { auditMarkdown } = await import('../audit/markdown.js');
     ctx.io.stdout.write(auditMarkdown(findings, summary));
   } else if (ctx.io.stdoutIsTTY()) {
-    for (const line of tableLines(findings, colors(ctx.io.colorStdout), { members: all !== undefined })) printLine(ctx, line);
+    for (const line of tableLines(findings, colors(ctx.io.colorStdout), { members: all !== undefined, width: terminalWidth(ctx) })) printLine(ctx, line);
     info(ctx, summaryLine(summary));
   } else {
     if (findings.length > 0) ctx.io.stdout.write(`${tsvLines(findings).join('\n')}\n`);

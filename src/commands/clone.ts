@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { namingRefusedGrants } from '../grants/refusal.js';
 import type { Context } from '../context.js';
 import { defaultSchemaFor } from '../api/base-url.js';
 import { requireCredentials } from '../config/settings.js';
@@ -39,9 +40,9 @@ The old key is left as it is. To also deploy the new key and delete the old one,
 
 Examples:
   $ carto-keys clone app --name app-v2 --add-table national_incomes:select
-  $ carto-keys clone app --remove-table liked_cities:insert --remove-api maps --dry-run
+  $ carto-keys clone app --remove-table liked_cities:insert --dry-run
   $ carto-keys clone "$LEAKED_TOKEN" --name app-new --json
-  $ carto-keys clone bob-dashboard --user bob --name bob-dashboard-v2 --add-table customers`,
+  $ carto-keys clone bob-app --user bob --name bob-app-v2 --add-table customers`,
     )
     .action((source: string, o: CloneFlags, cmd: Command) => {
       checkTokenOnly(o.tokenOnly === true, globalsOf(cmd).json);
@@ -88,9 +89,12 @@ export async function cloneRun(ctx: Context, opts: CloneOptions): Promise<void> 
     }
     return;
   }
-  const { key, recovered } = await api.createKey(request, {
-    isOurs: (existing) => grantSetsEqual(normalizeRenderedGrants(existing.grants).grants, plan.after),
-  });
+  const { key, recovered } = await namingRefusedGrants(
+    () => api.createKey(request, { isOurs: (existing) => grantSetsEqual(normalizeRenderedGrants(existing.grants).grants, plan.after) }),
+    plan.after,
+    () => api.listKeys(),
+    request.grants,
+  );
   if (recovered) warn(ctx, 'The key was created but the reply was lost or unreadable; recovered it.');
   if (json && !opts.tokenOnly) {
     printJson(ctx, { ...keyJson(key, 'full'), clonedFrom: plan.from, diff: plan.diff });

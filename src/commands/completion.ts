@@ -4,14 +4,15 @@ import { SHELLS, type Shell } from '../completion/shells.js';
 import type { CommandKit } from '../args/kit.js';
 
 export const INSTALL_HELP = `
-Install (then start a new shell):
-  bash  mkdir -p ~/.local/share/bash-completion/completions
-        carto-keys completion bash > ~/.local/share/bash-completion/completions/carto-keys
-        (that folder needs the bash-completion package; without it, add to ~/.bashrc:
-        source <(carto-keys completion bash))
-  zsh   mkdir -p ~/.zfunc && carto-keys completion zsh > ~/.zfunc/_carto-keys
-        and in ~/.zshrc, before compinit: fpath=(~/.zfunc $fpath)
-  fish  carto-keys completion fish > ~/.config/fish/completions/carto-keys.fish
+Install (then start a new shell). bash, with the bash-completion package:
+  $ dir=~/.local/share/bash-completion/completions
+  $ mkdir -p $dir && carto-keys completion bash > $dir/carto-keys
+bash without it, a line in ~/.bashrc:
+  $ source <(carto-keys completion bash)
+zsh (and in ~/.zshrc, before compinit: fpath=(~/.zfunc $fpath)):
+  $ mkdir -p ~/.zfunc && carto-keys completion zsh > ~/.zfunc/_carto-keys
+fish:
+  $ carto-keys completion fish > ~/.config/fish/completions/carto-keys.fish
 
 The scripts ask carto-keys itself what to offer, so they keep working after an upgrade. Key names
 come from a local cache of the active profile, refreshed by \`list\` and by every command that

@@ -5,6 +5,7 @@ import { requireCredentials } from '../config/settings.js';
 import { UsageError } from '../errors.js';
 import { defaultKeyName, grantSetsEqual, normalizeRenderedGrants, toCreateGrants, uniqueName, validateKeyName } from '../grants/index.js';
 import type { GrantSet } from '../grants/model.js';
+import { namingRefusedGrants } from '../grants/refusal.js';
 import { globalsOf, type CommandKit } from '../args/kit.js';
 import { checkTokenOnly } from '../args/flags.js';
 import { addGrantOptions, checkGrantFlags, grantFlagValues, grantsFromInput, hasGrantFlags, readGrantFlags, type GrantFlagValues } from '../args/grant-flags.js';
@@ -33,12 +34,12 @@ export function createCommand(kit: CommandKit): Command {
       `
 Examples:
   $ carto-keys create --api sql --table world_population:select
-  $ carto-keys create --name app --api sql,maps --table public.liked_cities:select,insert
-  $ carto-keys create --name etl --api sql --schema public:create --table-metadata
+  $ carto-keys create --name app --api sql --table liked_cities:select,insert
+  $ carto-keys create --name etl --api sql --schema public:create
   $ carto-keys create --name geo --api sql --service geocoding,routing
   $ carto-keys create --name app --grants-file grants.json --json
-  $ export CARTO_API_KEY=$(carto-keys create --name ci --api sql --table t --token-only)
-  $ carto-keys create --user bob --name bob-app --api sql --table sales   # bob.sales: a member's schema`,
+  $ carto-keys create --api sql --table national_incomes --token-only
+  $ carto-keys create --user bob --name bob-app --api sql --table sales   # bob.sales`,
     )
     .action((o: GrantFlagValues & { name?: string; tokenOnly?: boolean; user?: string }, cmd: Command) => {
       checkTokenOnly(o.tokenOnly === true, globalsOf(cmd).json);
@@ -69,10 +70,17 @@ export async function createRun(ctx: Context, opts: CreateOptions): Promise<void
   const grants = grantsFromInput(input, defaultSchemaFor(s.baseUrl, opts.user ?? s.username));
   const api = (await ctx.api()).forUser(opts.user);
   const name = opts.name ?? (await chooseName(ctx, grants, async () => new Set((await api.listKeys()).map((k) => k.name))));
-  const { key, recovered } = await api.createKey(
-    { name, grants: toCreateGrants(grants) },
-    // After a lost reply, "Name has already been taken" means our own key if it grants what we asked.
-    { isOurs: (existing) => grantSetsEqual(normalizeRenderedGrants(existing.grants).grants, grants) },
+  const sent = toCreateGrants(grants);
+  const { key, recovered } = await namingRefusedGrants(
+    () =>
+      api.createKey(
+        { name, grants: sent },
+        // After a lost reply, "Name has already been taken" means our own key if it grants what we asked.
+        { isOurs: (existing) => grantSetsEqual(normalizeRenderedGrants(existing.grants).grants, grants) },
+      ),
+    grants,
+    () => api.listKeys(),
+    sent,
   );
   if (recovered) warn(ctx, 'The key was created but the reply was lost or unreadable; recovered it.');
   printCreatedKey(ctx, key, opts.tokenOnly, 'Created', api.targetUser);

@@ -121,9 +121,24 @@ export async function profileMoveKeyRun(ctx: Context, name: string, to: Storage)
 export async function profileRemoveRun(ctx: Context, name: string): Promise<void> {
   const store = await ctx.config();
   requireProfile(store.read(), name);
-  await confirmOrCancel(ctx, `Remove profile "${name}" and its stored Master key?`);
+  const wasCurrent = store.read().currentProfile === name;
+  await confirmOrCancel(ctx, `Remove profile "${name}"${wasCurrent ? ' (the current one)' : ''} and its stored Master key?`);
   // Its keychain entry goes too (first: a keychain that cannot be used leaves the profile as it was).
   if (!(await removeProfile({ store, keychain: ctx.keychain }, name))) requireProfile(store.read(), name);
-  if (ctx.globals.json) printJson(ctx, { removed: name });
-  else success(ctx, `Removed profile "${name}".`);
+  const after = store.read();
+  const left = Object.keys(after.profiles).sort();
+  if (ctx.globals.json) {
+    printJson(ctx, { removed: name, current: after.currentProfile ?? null });
+    return;
+  }
+  success(ctx, `Removed profile "${name}".`);
+  // The next command would otherwise fail with "not logged in" and no word of why.
+  if (wasCurrent) {
+    info(
+      ctx,
+      left.length > 0
+        ? `No profile is current now. Pick one: carto-keys profile use <name> (${left.join(', ')}).`
+        : 'No profile is left: run `carto-keys login` (or `carto-keys login --sandbox`).',
+    );
+  }
 }

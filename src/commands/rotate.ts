@@ -72,12 +72,12 @@ A stopped rotation exits 5 and is kept in a journal: continue it with --resume, 
 Examples:
   $ carto-keys rotate app                                   # interactive
   $ carto-keys rotate app --deploy-env-file .env --delete-old --yes
-  $ carto-keys rotate app --remove-api maps --deploy-env-file deploy/.env:CARTO_TOKEN --keep-old --yes
-  $ carto-keys rotate app --deploy-cmd 'gh secret set CARTO_API_KEY' --delete-old --yes --json
-  $ carto-keys rotate --deploy-cmd ./deploy.sh --delete-old --yes -- "$LEAKED_TOKEN"   # -- : a token may start with "-"
+  $ carto-keys rotate app --remove-api maps --deploy-env-file .env:TOKEN
+  $ carto-keys rotate app --deploy-cmd 'gh secret set CARTO_API_KEY' --keep-old
+  $ carto-keys rotate --deploy-cmd ./deploy.sh --delete-old --yes -- "$TOKEN"   # a token may start with "-"
   $ carto-keys rotate --resume app
   $ carto-keys rotate --abort app --yes
-  $ carto-keys rotate bob-dashboard --user bob --deploy-env-file bob.env --delete-old --yes
+  $ carto-keys rotate bob-app --user bob --deploy-env-file bob.env --delete-old
 
   $ carto-keys rotate app --deploy-env-file .env --grace 24h --yes      # old key kept 24 h, then: carto-keys retire
   $ carto-keys rotate --rollback app-r20261122 --yes                   # while the old key lives`,

@@ -10,6 +10,8 @@ export const Directive = {
   none: 0,
   /** Let the shell complete file names (only used when there are no candidates). */
   files: 1,
+  /** No space after the candidate: a comma list (`--api sql`, `--table t:select`) may go on with `,`. */
+  noSpace: 2,
 } as const;
 
 export interface Candidate {
@@ -166,10 +168,8 @@ function commaList(words: readonly string[], current: string, prefix: string): C
   const head = current.slice(0, comma + 1);
   const part = current.slice(comma + 1);
   const done = new Set(head.split(','));
-  return {
-    candidates: words.filter((w) => !done.has(w) && w.startsWith(part)).map((w) => ({ value: prefix + head + w })),
-    directive: Directive.none,
-  };
+  const candidates = words.filter((w) => !done.has(w) && w.startsWith(part)).map((w) => ({ value: prefix + head + w }));
+  return { candidates, directive: candidates.length > 0 ? Directive.noSpace : Directive.none };
 }
 
 /** `--profile` on the line > CARTO_KEYS_PROFILE > the current profile > the default one. */

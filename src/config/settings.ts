@@ -164,6 +164,13 @@ export interface Credentials {
 
 export function requireCredentials(s: ResolvedSettings): Credentials {
   if (s.masterKey === undefined || s.keySource === undefined) {
+    // No profile current (the current one was removed) while others exist: say so, and how to pick one.
+    if (!s.profileStored && s.profileSource === 'default' && s.profileNames.length > 0) {
+      throw new AuthError(`Not logged in: no profile is current. Profiles: ${s.profileNames.join(', ')}.`, {
+        code: 'not_logged_in',
+        hint: 'Pick one with `carto-keys profile use <name>` (or --profile <name> for one command), or run `carto-keys login`.',
+      });
+    }
     const missing = s.keySource?.kind === 'keychain' ? ' (its OS keychain entry is gone)' : '';
     throw new AuthError(
       s.profileStored ? `Profile "${s.profile}" has no Master key stored${missing || ' (logged out)'}.` : `Not logged in (profile "${s.profile}").`,

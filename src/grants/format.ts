@@ -1,7 +1,7 @@
 // Grants for people (summary lines, a compact list column) and for scripts (stable JSON, flag specs).
 
 import { canonicalGrantSet, tableLabel } from './canonical.js';
-import { TABLE_PERMISSIONS, type GrantSet, type TableGrant } from './model.js';
+import { SCHEMA_PERMISSIONS, TABLE_PERMISSIONS, type GrantSet, type TableGrant } from './model.js';
 
 /**
  * One notation for grants wherever a person reads them — list, TSV, show, create, clone's diff,
@@ -27,6 +27,20 @@ export function formatPermissions(permissions: readonly string[]): string {
   const known = TABLE_PERMISSIONS.filter((permission) => permissions.includes(permission));
   const others = [...new Set(permissions.filter((permission) => !(TABLE_PERMISSIONS as readonly string[]).includes(permission)))].sort();
   return [...known, ...others].join(',') || '-';
+}
+
+/**
+ * Splits what CARTO renders into what a key can be given (`--table`/`--schema` take it) and what comes
+ * with it and cannot be asked for: `usage` on a schema (implied by any table grant), an owner's
+ * `references,trigger,truncate`. Views show the first as the grant and the second apart, so that what
+ * `show` prints is what `create` accepts.
+ */
+export function splitImplied(permissions: readonly string[], kind: 'table' | 'schema'): { granted: string[]; implied: string[] } {
+  const grantable: readonly string[] = kind === 'table' ? TABLE_PERMISSIONS : SCHEMA_PERMISSIONS;
+  return {
+    granted: permissions.filter((p) => grantable.includes(p)),
+    implied: [...new Set(permissions.filter((p) => !grantable.includes(p)))].sort(),
+  };
 }
 
 /** `[schema.]table:perms`, as `--table` takes it; the schema is left out when it is `defaultSchema`. */

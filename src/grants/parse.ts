@@ -92,13 +92,23 @@ interface SplitTableSpec {
   permissions: string | undefined;
 }
 
-// A `/` or whitespace in an identifier is almost always a shell or copy-paste accident (CARTO table
-// names are plain lowercase); quoted identifiers with spaces still work through --grants-file.
+// A `/`, whitespace or any other punctuation in an identifier is almost always a shell or copy-paste
+// accident (CARTO table names are plain lowercase; `t=select` meant `t:select`): sent as is, CARTO
+// answers a 422 that names nothing. Quoted identifiers with such characters still work through
+// --grants-file.
+// Names in any script are fine; of ASCII's punctuation only `_`, `$` and `-` are.
+const STRAY_CHARACTER = /[!-#%-,.:;<=>?@[\\\]^`{|}~]/;
+
 function checkSpecIdentifier(value: string, what: string, where: string, format: string): void {
   if (value === '') throw grantError(`Invalid ${where}: empty ${what} name. ${format}`);
   if (value.includes('/')) throw grantError(`Invalid ${where}: ${what} name ${quote(value)} contains "/". ${format}`);
   if (hasWhitespace(value)) {
     throw grantError(`Invalid ${where}: ${what} name ${quote(value)} contains whitespace. ${format}`);
+  }
+  const stray = STRAY_CHARACTER.exec(value)?.[0];
+  if (stray !== undefined) {
+    const hint = stray === '=' ? `Did you mean ${quote(value.replace('=', ':'))}?` : undefined;
+    throw grantError(`Invalid ${where}: ${quote(stray)} cannot be part of a ${what} name (letters, digits, _, $ and -). ${format}`, hint);
   }
 }
 
@@ -160,13 +170,20 @@ export function parseSchemaSpec(spec: string, flag = '--schema'): SchemaGrant {
   const trimmed = checkSpecText(spec, where, SCHEMA_SPEC_FORMAT);
   const colon = trimmed.indexOf(':');
   const name = colon < 0 ? trimmed : trimmed.slice(0, colon);
-  checkSpecIdentifier(name, 'schema', where, SCHEMA_SPEC_FORMAT);
   if (name.includes('.')) {
     throw grantError(`Invalid ${where}: a schema name has no "." (for a table use --table). ${SCHEMA_SPEC_FORMAT}`);
   }
+  checkSpecIdentifier(name, 'schema', where, SCHEMA_SPEC_FORMAT);
   if (colon < 0) return { name, permissions: [...SCHEMA_PERMISSIONS] };
   const permissions = trimmed.slice(colon + 1);
   if (permissions.trim() === '') throw grantError(`Invalid ${where}: no permissions after ":". ${SCHEMA_SPEC_FORMAT}`);
+  // `show` lists usage apart, as implied; a pasted `public:create,usage` gets the reason, not just "unknown".
+  if (permissions.split(',').some((p) => p.trim().toLowerCase() === 'usage')) {
+    throw grantError(
+      `Invalid ${where}: "usage" cannot be given, it comes with every table grant in the schema. ${SCHEMA_SPEC_FORMAT}`,
+      `Leave it out: ${flag} ${name}:create`,
+    );
+  }
   return { name, permissions: parseWordList([permissions], SCHEMA_PERMISSION_WORDS, where) };
 }
 

@@ -12,15 +12,19 @@ export function fitHelpText(text: string, width: number): string {
     if (paragraph.length > 0) out.push(...wrapWords(paragraph.join(' ').split(/ +/), width, '', ''));
     paragraph = [];
   };
-  for (const line of lines) {
-    // Prose starts at column 0; indented lines are examples or lists, kept line by line.
-    if (line.trim() !== '' && /^\S/.test(line) && !line.endsWith(':')) {
+  lines.forEach((line, i) => {
+    // Prose starts at column 0; indented lines are examples or lists, kept line by line. A line ending
+    // with ":" is a heading only when what follows is not prose: "…means something else:" followed by
+    // more of the sentence is the middle of a paragraph.
+    const next = lines[i + 1];
+    const heading = line.endsWith(':') && (next === undefined || !/^\S/.test(next));
+    if (line.trim() !== '' && /^\S/.test(line) && !heading) {
       paragraph.push(line.trim());
-      continue;
+      return;
     }
     flush();
     out.push(...fitLine(line, width));
-  }
+  });
   flush();
   return out.join('\n');
 }

@@ -40,9 +40,29 @@ export function isoTime(s: string | undefined): string | null {
 
 const pad = (n: number) => String(n).padStart(2, '0');
 
-/** Local time, minutes precision, for tables. */
-export function shortLocalTime(s: string | undefined): string {
-  const d = parseCartoTime(s);
-  if (!d) return s ?? '';
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
+/**
+ * The one form of a time for people, wherever it is printed: `2026-12-07 00:10 UTC`. UTC rather than
+ * local time, so that what a CI log, a colleague's terminal and CARTO's dashboard show agree.
+ */
+export function humanTime(at: Date | string | undefined): string {
+  const d = at instanceof Date ? at : parseCartoTime(at);
+  if (!d) return typeof at === 'string' ? at : '';
+  return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())} UTC`;
+}
+
+/** How far `at` is from `now`, for people: `in 23 h`, `5 min ago`, `in 3 days`. */
+export function relativeTime(at: Date, now: Date): string {
+  const ms = at.getTime() - now.getTime();
+  const abs = Math.abs(ms);
+  const minutes = Math.round(abs / 60_000);
+  const hours = Math.round(abs / 3_600_000);
+  const days = Math.round(abs / 86_400_000);
+  const span = abs < 60_000 ? 'less than a minute' : minutes < 60 ? `${minutes} min` : hours < 48 ? `${hours} h` : `${days} days`;
+  if (abs < 60_000) return ms >= 0 ? 'in less than a minute' : 'less than a minute ago';
+  return ms >= 0 ? `in ${span}` : `${span} ago`;
+}
+
+/** A time to come or past, both ways: `2026-12-08 00:10 UTC (in 23 h)`. */
+export function humanTimeFrom(at: Date, now: Date): string {
+  return `${humanTime(at)} (${relativeTime(at, now)})`;
 }

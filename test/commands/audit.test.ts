@@ -69,8 +69,9 @@ describe('audit', () => {
     const lines = r.stdout.split('\n');
     expect(lines.filter((l) => /^[A-Z]+ \(\d+\)$/.test(l))).toEqual(['HIGH (1)', 'MEDIUM (1)', 'LOW (2)', 'INFO (1)']);
     const at = lines.findIndex((l) => l.startsWith('  table-write'));
-    expect(lines[at]).toMatch(/^ {2}table-write +app +can change data in public\.liked_cities \(insert\)$/);
-    expect(lines[at + 1]).toMatch(/^ +fix: carto-keys rotate app --remove-table public\.liked_cities:insert --delete-old$/);
+    expect(lines[at]).toMatch(/^ {2}table-write +app$/);
+    expect(lines[at + 1]).toBe('    can change data in public.liked_cities (insert)');
+    expect(lines[at + 2]).toMatch(/^ {4}fix: carto-keys rotate app --remove-table public\.liked_cities:insert --delete-old$/);
   });
 
   it('--json: findings with rule, severity, key, member, reason, fix, and a summary', async () => {
@@ -257,10 +258,23 @@ describe('audit --all-members', () => {
     for (const secret of Object.values(ORG_MASTERS)) expect(r.stdout + r.stderr).not.toContain(secret);
   });
 
+  it('at 80 columns every line fits, the reason under its key (issue 21: it started at column 59)', async () => {
+    const sb = await account();
+    await run(['create', '--name', 'sql-world_population-20261207-0001', '--api', 'sql', '--table', 'world_population'], { env: sb.env, fetch: sb.fetch });
+    await run(['create', '--name', 'sql-world_population-20261207-0002', '--api', 'sql', '--table', 'world_population'], { env: sb.env, fetch: sb.fetch });
+    const r = await run(['audit'], { env: { ...sb.env, COLUMNS: '80' }, fetch: sb.fetch, tty: true });
+    const lines = r.stdout.trimEnd().split('\n');
+    for (const line of lines.filter((l) => !l.includes('fix:'))) expect([...line].length, line).toBeLessThanOrEqual(80);
+    for (const line of lines.filter((l) => l.includes('fix:'))) expect(line).toMatch(/^ {4}fix: carto-keys /);
+    const reasons = lines.filter((l) => /^ {4}\S/.test(l) && !l.includes('fix:'));
+    expect(reasons.length).toBeGreaterThan(4);
+    expect(lines.some((l) => /^ {2}identical-grants +sql-world_population-20261207-0001$/.test(l)), r.stdout).toBe(true);
+  });
+
   it('on a terminal: a member column', async () => {
     const sb = org();
     const r = await run(['audit', '--all-members'], { env: sb.env, fetch: sb.fetch, tty: true });
-    expect(r.stdout).toMatch(/^ {2}table-write +bob +bob-writer +can change data in bob\.sales \(insert\)$/m);
+    expect(r.stdout).toMatch(/^ {2}table-write +bob +bob-writer\n {4}can change data in bob\.sales \(insert\)$/m);
   });
 
   it('a member whose keys cannot be listed: the report of the others, then exit 1 naming them', async () => {

@@ -43,7 +43,7 @@ describe('carto-keys completion <shell>', () => {
 
   it('says how to install each script', async () => {
     const r = await run(['completion', '--help']);
-    for (const where of ['bash-completion/completions/carto-keys', '~/.zfunc/_carto-keys', '~/.config/fish/completions/carto-keys.fish']) {
+    for (const where of ['bash-completion/completions', '> $dir/carto-keys', '~/.zfunc/_carto-keys', '~/.config/fish/completions/carto-keys.fish']) {
       expect(r.stdout).toContain(where);
     }
   });

@@ -117,6 +117,22 @@ async function bashComplete(line: string, bashCompletion: string | undefined): P
   return out.split('\n').filter(Boolean);
 }
 
+/**
+ * The options the script set with compopt for `line` (compopt works only while readline completes, so
+ * a stand-in records them: the real thing is seen in tmux, test/e2e/everyday2-tty.test.ts).
+ */
+async function bashCompopt(line: string, bashCompletion: string | undefined): Promise<string> {
+  const driver = BASH_DRIVER.replace('"$fn" carto-keys', 'compopt() { CK_OPTS+="$* "; }\n"$fn" carto-keys').replace(
+    /printf '%s\\n' "\$\{COMPREPLY\[@\]\}"/,
+    'printf "%s" "$CK_OPTS"',
+  );
+  return runShell('bash', ['--norc', '--noprofile', '-c', driver, 'bash', ...bashWords(line)], {
+    CK_SCRIPT: join(SCRIPTS, 'carto-keys.bash'),
+    CK_LINE: line,
+    CK_BASH_COMPLETION: bashCompletion ?? '',
+  });
+}
+
 /** The five lines the issue names, then a few more that exercise the scripts' own handling. */
 const sorted = (a: string[]) => [...a].sort();
 
@@ -141,6 +157,16 @@ for (const variant of ['with bash-completion', 'without bash-completion'] as con
       // bash replaces only the text after ":", so only the permission is offered.
       expect(await complete('carto-keys create --table t:s')).toEqual(['select']);
       expect(await complete('carto-keys create --table=public.t:select,i')).toEqual(['select,insert']);
+    });
+    it('no space after a list item, so a comma list can go on (issue 21): --table t:sel, --api sq', async () => {
+      const compopt = (line: string) => bashCompopt(line, withBc ? BASH_COMPLETION : undefined);
+      expect(await complete('carto-keys create --table liked_cities:sel')).toEqual(['select']);
+      expect(await compopt('carto-keys create --table liked_cities:sel')).toContain('-o nospace');
+      expect(await complete('carto-keys create --api sq')).toEqual(['sql']);
+      expect(await compopt('carto-keys create --api sq')).toContain('-o nospace');
+      // A key name or a command is a whole word: the space stays.
+      expect(await compopt('carto-keys show ap')).not.toContain('nospace');
+      expect(await compopt('carto-keys re')).not.toContain('nospace');
     });
     it('inside an open quote the name is left for readline to quote', async () => {
       expect(await complete("carto-keys show 'Defo")).toEqual(['Deforestation map']);
@@ -178,7 +204,8 @@ shellSuite('zsh', missing('zsh'), () => {
   });
   it('carto-keys completion <TAB>', async () => expect((await complete('carto-keys completion ')).candidates).toEqual(['bash', 'fish', 'zsh']));
   it('permissions after the colon; a name inside quotes', async () => {
-    expect((await complete('carto-keys create --table t:ins')).buffer).toBe('carto-keys create --table t:insert ');
+    // No space after a permission (issue 21): `,select` may follow.
+    expect((await complete('carto-keys create --table t:ins')).buffer).toBe('carto-keys create --table t:insert');
     expect((await complete("carto-keys show 'Defo")).buffer).toBe("carto-keys show 'Deforestation map' ");
   });
 });

@@ -1,10 +1,12 @@
 // The package as a user gets it: `npm pack`, then `npm install -g <tarball>` into an empty prefix,
-// then the installed `carto-keys` on its own — no repository, no node_modules, no build.
+// then the installed `carto-keys` on its own — no repository, no node_modules, no build. Packed with
+// its scripts (prepack takes `prepare` out of the tarball's package.json, postpack puts it back), in a
+// copy of the work tree, so that the repository's own package.json never changes under other tests.
 
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliEnv, ROOT, tempHome, type Home } from '../helpers/e2e.js';
@@ -15,6 +17,7 @@ const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as
 let dir: string;
 let prefix: string;
 let home: Home;
+let installOutput: { stdout: string; stderr: string };
 
 /** npm with nothing inherited from an outer `npm test` (its npm_config_* would apply to this install). */
 function npmEnv(): NodeJS.ProcessEnv {
@@ -27,11 +30,19 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'carto-keys-install-'));
   prefix = join(dir, 'prefix');
   home = tempHome();
-  // --ignore-scripts: dist/ is already built (global setup); `prepare` would rebuild it under the other tests.
-  const packed = await run('npm', ['pack', '--ignore-scripts', '--pack-destination', dir], { cwd: ROOT, env: npmEnv() });
+  const copy = join(dir, 'work-tree');
+  const { stdout: files } = await run('git', ['ls-files', '-z'], { cwd: ROOT });
+  for (const file of files.split('\0').filter(Boolean)) {
+    if (!existsSync(join(ROOT, file))) continue; // deleted in the work tree, not yet committed
+    mkdirSync(dirname(join(copy, file)), { recursive: true });
+    cpSync(join(ROOT, file), join(copy, file));
+  }
+  symlinkSync(join(ROOT, 'node_modules'), join(copy, 'node_modules'), 'dir');
+  const packed = await run('npm', ['pack', '--pack-destination', dir], { cwd: copy, env: npmEnv() });
+  expect(readFileSync(join(copy, 'package.json'), 'utf8')).toBe(readFileSync(join(ROOT, 'package.json'), 'utf8'));
   const tarball = join(dir, packed.stdout.trim().split('\n').pop()!);
   // --offline: the package has no dependencies, so installing it must not need the registry.
-  await run('npm', ['install', '-g', '--prefix', prefix, '--offline', tarball], { cwd: dir, env: npmEnv() });
+  installOutput = await run('npm', ['install', '-g', '--prefix', prefix, '--offline', tarball], { cwd: dir, env: npmEnv() });
 }, 120_000);
 
 afterAll(() => {
@@ -51,6 +62,12 @@ async function installed(args: string[]): Promise<{ code: number; stdout: string
 }
 
 describe('installed from the npm tarball', () => {
+  it('npm says nothing a newcomer reads as a failure: no "not yet covered by allowScripts" warning (issue 21)', () => {
+    expect(installOutput.stderr).not.toMatch(/allowScripts|install-scripts|npm warn/);
+    const manifest = JSON.parse(readFileSync(join(prefix, 'lib', 'node_modules', 'carto-keys', 'package.json'), 'utf8'));
+    expect(manifest.scripts.prepare).toBeUndefined();
+  });
+
   it('installs the package alone: no dependencies, no build, no sources', () => {
     const pkgDir = join(prefix, 'lib', 'node_modules', 'carto-keys');
     expect(readdirSync(pkgDir).sort()).toEqual(['LICENSE', 'README.md', 'bin', 'completions', 'dist', 'package.json', 'schema']);

@@ -103,7 +103,7 @@ describe('applyGrantChanges', () => {
     expectUsageError(() => applyGrantChanges(KEY, { removeApi: ['sqll'] }, opts), 'in --remove-api');
     expectUsageError(() => applyGrantChanges(KEY, { addTable: ['t:read'] }, opts), '--add-table "t:read"', 'select, insert, update, delete');
     expectUsageError(() => applyGrantChanges(KEY, { removeTable: ['a.b.c'] }, opts), '--remove-table "a.b.c"');
-    expectUsageError(() => applyGrantChanges(KEY, { addSchema: ['p:usage'] }, opts), '--add-schema "p:usage"', 'Valid schema permissions: create');
+    expectUsageError(() => applyGrantChanges(KEY, { addSchema: ['p:drop'] }, opts), '--add-schema "p:drop"', 'Valid schema permissions: create');
     expectUsageError(() => applyGrantChanges(KEY, { removeSchema: ['p:usage'] }, opts), '--remove-schema "p:usage"');
     expectUsageError(() => applyGrantChanges(KEY, { addService: ['geo'] }, opts), 'in --add-service', 'Valid services:');
   });

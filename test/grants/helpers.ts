@@ -74,10 +74,10 @@ export function renderLikeServer(grants: readonly WireGrant[]): WireGrant[] {
   return rendered;
 }
 
-/** A name a flag spec can carry: no separators, whitespace, `/` or control characters; any script. */
+/** A name a flag spec can carry: no ASCII punctuation but `_ $ -`, whitespace or control characters; any script. */
 export const specIdentifier = fc
   .string({ unit: 'grapheme', minLength: 1, maxLength: 12 })
-  .filter((name) => !/[.:/,\s\p{Cc}]/u.test(name));
+  .filter((name) => !/[!-#%-,./:;<=>?@[\\\]^`{|}~\s\p{Cc}]/u.test(name));
 
 /** Mostly realistic lower-case names, sometimes anything a spec can carry. */
 export const identifier = fc.oneof(

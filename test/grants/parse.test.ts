@@ -94,6 +94,23 @@ describe('parseTableSpec', () => {
     expect(parseTableSpec('t:select,all', 'public').permissions).toEqual(['select', 'insert', 'update', 'delete']);
   });
 
+  it.each([
+    ['world_population=select', '"="', 'Did you mean "world_population:select"?'],
+    ['t;drop', '";"', undefined],
+    ["o'brien", `"'"`, undefined],
+    ['public.t(1)', '"("', undefined],
+  ])('refuses a stray character in %j before anything is sent', (spec, stray, hint) => {
+    let caught: unknown;
+    try {
+      parseTableSpec(spec, 'public');
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(UsageError);
+    expect((caught as UsageError).message).toContain(`${stray} cannot be part of a table name`);
+    expect((caught as UsageError).hint).toBe(hint);
+  });
+
   it('keeps identifiers as given (quoted identifiers exist)', () => {
     expect(parseTableSpec('Sales.MixedCase', 'public')).toMatchObject({ schema: 'Sales', name: 'MixedCase' });
     expect(parseTableSpec('données', 'public').name).toBe('données');
@@ -160,9 +177,13 @@ describe('parseSchemaSpec', () => {
 
   it('refuses an unknown permission and lists create', () => {
     expectUsageError(
-      () => parseSchemaSpec('public:usage'),
-      'Unknown permission "usage" in --schema "public:usage". Valid schema permissions: create',
+      () => parseSchemaSpec('public:drop'),
+      'Unknown permission "drop" in --schema "public:drop". Valid schema permissions: create',
     );
+  });
+
+  it('refuses usage, which show lists apart as implied, and says why (show prints public:create,usage no more)', () => {
+    expectUsageError(() => parseSchemaSpec('public:create,usage'), 'Invalid --schema "public:create,usage": "usage" cannot be given, it comes with every table grant in the schema. Expected name[:create]');
   });
 
   it.each([

@@ -57,6 +57,37 @@ describe('--help at a fixed COLUMNS', () => {
     });
   }
 
+  // Issue 21: `login --help` and `org --help` broke a sentence after its ":" onto an indented line,
+  // and `completion --help` broke a command across two lines.
+  for (const cmd of commands) {
+    it(`carto-keys ${cmd.join(' ')} --help at 80 columns: no sentence broken onto an indented line, every example whole`, async () => {
+      const narrow = (await run([...cmd, '--help'], { env: { COLUMNS: '80' } })).stdout.split('\n');
+      const source = (await run([...cmd, '--help'], { env: { COLUMNS: '1000' } })).stdout.split('\n');
+      narrow.forEach((line, i) => {
+        const before = narrow[i - 1];
+        // An indented line follows a heading ("Options:"), a blank line or another indented line; after a
+        // line of prose it is the rest of a sentence pushed under it.
+        if (/^\s+\S/.test(line) && before !== undefined && /^\S/.test(before)) expect(before, `${before}\n${line}`).toMatch(/:$/);
+        expect(line, 'a command continued on the next line').not.toMatch(/ \\$/);
+      });
+      // Each example's command (its trailing comment may move above it) is on one line, as written.
+      for (const example of source.filter((l) => /^\s+\$ /.test(l))) {
+        const command = example.replace(/ {2,}# .*$/, '').trim();
+        expect(narrow.some((l) => l.trim().startsWith(command)), `${command}\n---\n${narrow.join('\n')}`).toBe(true);
+      }
+    });
+  }
+
+  it('help <unknown command> says it is unknown, exit 2, and does not print the whole help', async () => {
+    const r = await run(['help', 'nosuch']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("Unknown command 'nosuch'");
+    expect(r.stdout).toBe('');
+    const near = await run(['help', 'lis']);
+    expect(near.code).toBe(2);
+    expect(near.stderr).toContain('Did you mean list?');
+  });
+
   it('carto-keys help list exits 0 like list --help, with the same text', async () => {
     const viaHelp = await run(['help', 'list'], { env: { COLUMNS: '80' } });
     const viaFlag = await run(['list', '--help'], { env: { COLUMNS: '80' } });

@@ -3,7 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import type { WireApiKey } from '../../src/api/types.js';
 import { layoutKeyList } from '../../src/ui/key-list.js';
-import { fit, layoutTable, visibleLength } from '../../src/ui/table-layout.js';
+import fc from 'fast-check';
+import { fit, fitDistinct, fitMiddle, layoutTable, visibleLength } from '../../src/ui/table-layout.js';
 import { maskToken } from '../../src/ui/output.js';
 import { run } from '../helpers/harness.js';
 import { testSandbox } from '../helpers/sandbox-fetch.js';
@@ -45,7 +46,7 @@ describe('layoutKeyList at a fixed width', () => {
     expect(shortened).toBe(true);
     expect(lines[0]).not.toContain('UPDATED');
     expect(lines.join('\n')).toContain('…');
-    expect(lines[3]).toMatch(/^web-map-production-e…  regular  sql,maps  liked_cities:select,i…  Xl2W…$/);
+    expect(lines[3]).toMatch(/^web-map-pr…on-eu-west  regular  sql,maps  liked_cities:select,i…  Xl2W…$/);
   });
 
   it('120 columns: the time is back; only the longest tables are cut', () => {
@@ -82,6 +83,40 @@ describe('layoutTable and fit', () => {
     expect(fit('abcdef', 4)).toBe('abc…');
     expect(fit('abc', 4)).toBe('abc');
     expect(fit('🔑🔑🔑🔑🔑', 3)).toBe('🔑🔑…');
+  });
+
+  it('fitMiddle keeps the start and the end', () => {
+    expect(fitMiddle('sql-world_population-20261207-0001', 16)).toBe('sql-worl…07-0001');
+    expect(fitMiddle('abc', 3)).toBe('abc');
+    expect(fitMiddle('abcdef', 4, 1)).toBe('a…ef');
+  });
+
+  it('generated names that differ only at their end stay distinct (the issue\'s three rows)', () => {
+    const names = ['sql-world_population-20261207-0001', 'sql-world_population-20261207-0002', 'sql-world_population-20261207-0003'];
+    const { lines } = layoutKeyList(
+      names.map((n) => key(n, 'regular', ['sql'], [['world_population', ['select']]], 'Xl2Wq3r7tF0oZ0bJp8aS9Q')),
+      { width: 40, token },
+    );
+    const shown = lines.slice(1).map((l) => l.split(/\s+/)[0]);
+    expect(new Set(shown).size, lines.join('\n')).toBe(3);
+    expect(shown[0]).toMatch(/….*-0001$/);
+  });
+
+  it('property: cells that differ stay different when cut, if any cut of that width could tell them apart', () => {
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.stringMatching(/^[a-c]{0,24}$/), { minLength: 2, maxLength: 5 }), fc.integer({ min: 8, max: 20 }), (cells, width) => {
+        const out = fitDistinct(cells, width);
+        out.forEach((o) => expect(visibleLength(o)).toBeLessThanOrEqual(width));
+        // Two cells that differ in their first or last width-2 characters can always be told apart.
+        for (let i = 0; i < cells.length; i++)
+          for (let j = i + 1; j < cells.length; j++) {
+            const a = cells[i]!, b = cells[j]!;
+            const k = width - 2;
+            const separable = a.length <= width && b.length <= width ? a !== b : a.slice(0, k) !== b.slice(0, k) || a.slice(-k) !== b.slice(-k);
+            if (separable && cells.length === 2) expect(out[i], `${a} / ${b}`).not.toBe(out[j]);
+          }
+      }),
+    );
   });
 
   it('no trailing blanks; the header is styled, not padded with the style', () => {

@@ -2,7 +2,7 @@
 // must give exactly what the general path (parse, then toISOString) gives, for every input.
 
 import { describe, expect, it } from 'vitest';
-import { isoTime, parseCartoTime } from '../../src/ui/time.js';
+import { humanTime, humanTimeFrom, isoTime, parseCartoTime, relativeTime } from '../../src/ui/time.js';
 
 const general = (s: string) => parseCartoTime(s)?.toISOString() ?? s;
 const pad = (n: number, width = 2) => String(n).padStart(width, '0');
@@ -30,5 +30,23 @@ describe('isoTime', () => {
       }
     }
     expect(differ).toEqual([]);
+  });
+});
+
+describe('one time format for people', () => {
+  it('humanTime: minutes, in UTC, said so, whatever the input form', () => {
+    expect(humanTime('2026-12-07 00:10:08 +0000')).toBe('2026-12-07 00:10 UTC');
+    expect(humanTime('2026-12-07 01:10:08 +0100')).toBe('2026-12-07 00:10 UTC');
+    expect(humanTime(new Date('2026-12-08T00:10:08.045Z'))).toBe('2026-12-08 00:10 UTC');
+    expect(humanTime('not a time')).toBe('not a time');
+  });
+
+  it('relativeTime and humanTimeFrom: how far, both ways', () => {
+    const now = new Date('2026-12-07T01:00:00Z');
+    expect(relativeTime(new Date('2026-12-08T00:10:00Z'), now)).toBe('in 23 h');
+    expect(relativeTime(new Date('2026-12-07T00:55:00Z'), now)).toBe('5 min ago');
+    expect(relativeTime(new Date('2026-12-10T01:00:00Z'), now)).toBe('in 3 days');
+    expect(relativeTime(now, now)).toBe('in less than a minute');
+    expect(humanTimeFrom(new Date('2026-12-08T00:10:00Z'), now)).toBe('2026-12-08 00:10 UTC (in 23 h)');
   });
 });

@@ -2,7 +2,8 @@
 #
 # Every answer comes from `carto-keys __complete <words before the cursor> <current word>`, which
 # prints one candidate per line (`value<TAB>description`) and a last line `:<directive>`
-# (1: complete file names). So this script never goes stale when commands or options change.
+# (bits: 1 complete file names, 2 no space after the candidate, for comma lists). So this script
+# never goes stale when commands or options change.
 
 # Removes shell quoting from a word (backslashes, '…', "…") without expanding anything: nothing
 # typed on the command line is ever evaluated. Sets REPLY, and __carto_keys_quote to the quote
@@ -111,6 +112,10 @@ _carto_keys() {
         COMPREPLY+=("$value")
     done
 
+    # `--table t:select` may go on with `,insert`: no space after a list item.
+    if ((directive & 2)); then
+        compopt -o nospace 2>/dev/null
+    fi
     if ((directive & 1 && ${#COMPREPLY[@]} == 0)); then
         if declare -F _filedir >/dev/null 2>&1; then
             _filedir

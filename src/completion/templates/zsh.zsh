@@ -5,7 +5,8 @@ compdef _carto-keys carto-keys
 #
 # Every answer comes from `carto-keys __complete <words before the cursor> <current word>`, which
 # prints one candidate per line (`value<TAB>description`) and a last line `:<directive>`
-# (1: complete file names). So this script never goes stale when commands or options change.
+# (bits: 1 complete file names, 2 no space after the candidate, for comma lists). So this script
+# never goes stale when commands or options change.
 
 _carto-keys() {
     local -a args lines values
@@ -30,7 +31,10 @@ _carto-keys() {
         values+=("${value//:/\\:}${desc:+:$desc}")
     done
 
-    if (( ${#values} )); then
+    if (( ${#values} && directive & 2 )); then
+        # A comma list goes on: no space after `sql` or `t:select`.
+        _describe -t values 'carto-keys' values -S ''
+    elif (( ${#values} )); then
         _describe -t values 'carto-keys' values
     elif (( directive & 1 )); then
         _files

@@ -1,0 +1,117 @@
+// Issue 21, "every day, round two", in-process: grant errors that name the culprit, one notation for
+// show and create, honest profile removal.
+import { afterEach, describe, expect, it } from 'vitest';
+import { run, tempPaths } from '../helpers/harness.js';
+import { noNetwork, testSandbox } from '../helpers/sandbox-fetch.js';
+
+const cleanups: (() => void)[] = [];
+afterEach(() => cleanups.splice(0).forEach((c) => c()));
+function paths() {
+  const p = tempPaths();
+  cleanups.push(p.cleanup);
+  return p;
+}
+
+describe('a grant CARTO refuses is named', () => {
+  it('create --table nonexistent_table: the table is named, not only CARTO\'s "table permissions you have"', async () => {
+    const sb = testSandbox();
+    const r = await run(['create', '--name', 'x', '--api', 'sql', '--table', 'nonexistent_table'], { env: sb.env, fetch: sb.fetch });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('Grants can only grant table permissions you have');
+    expect(r.stderr).toContain('"public.nonexistent_table": no such table, or not yours');
+    expect(sb.names()).not.toContain('x');
+  });
+
+  it('a table some key reaches is not blamed: the other one is', async () => {
+    const sb = testSandbox();
+    expect((await run(['create', '--name', 'a', '--api', 'sql', '--table', 'world_population'], { env: sb.env, fetch: sb.fetch })).code).toBe(0);
+    const r = await run(['create', '--name', 'x', '--api', 'sql', '--table', 'world_population', '--table', 'cities_typo:select,insert'], { env: sb.env, fetch: sb.fetch });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('"public.cities_typo": no such table, or not yours');
+    expect(r.stderr).not.toContain('"public.world_population": no such');
+  });
+
+  it('a schema: named too', async () => {
+    const sb = testSandbox();
+    const r = await run(['create', '--name', 'x', '--api', 'sql', '--schema', 'nosuchschema'], { env: sb.env, fetch: sb.fetch });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('schema "nosuchschema": no such schema, or not yours');
+  });
+
+  it('clone names it as well', async () => {
+    const sb = testSandbox();
+    expect((await run(['create', '--name', 'a', '--api', 'sql', '--table', 'world_population'], { env: sb.env, fetch: sb.fetch })).code).toBe(0);
+    const r = await run(['clone', 'a', '--name', 'b', '--add-table', 'nosuch'], { env: sb.env, fetch: sb.fetch });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('"public.nosuch": no such table, or not yours');
+  });
+
+  it('create --table world_population=select is a usage error (exit 2), nothing sent, with the fix', async () => {
+    const r = await run(['create', '--api', 'sql', '--table', 'world_population=select'], { env: testSandbox().env, fetch: noNetwork });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('"=" cannot be part of a table name');
+    expect(r.stderr).toContain('Did you mean "world_population:select"?');
+  });
+
+  it('every example of create --help runs on the sandbox as printed', async () => {
+    const sb = testSandbox();
+    const help = (await run(['create', '--help'])).stdout;
+    const examples = help
+      .split('\n')
+      .filter((l) => /^\s+\$ carto-keys create /.test(l) && !l.includes('--grants-file') && !l.includes('--user'))
+      .map((l) => l.replace(/^\s+\$ carto-keys /, '').replace(/ {2,}#.*$/, ''));
+    expect(examples.length).toBeGreaterThan(3);
+    for (const example of examples) {
+      const r = await run(example.split(' '), { env: sb.env, fetch: sb.fetch });
+      expect(r.code, `${example}\n${r.stderr}`).toBe(0);
+    }
+  });
+});
+
+describe('what show prints, create accepts', () => {
+  it('usage on a schema is shown apart as implied; each Tables and Schemas line is a valid flag value', async () => {
+    const sb = testSandbox();
+    const made = await run(['create', '--name', 'app', '--api', 'sql', '--table', 'world_population', '--schema', 'public:create'], { env: sb.env, fetch: sb.fetch });
+    expect(made.code, made.stderr).toBe(0);
+    const shown = (await run(['show', 'app'], { env: sb.env, fetch: sb.fetch })).stdout;
+    expect(shown).toMatch(/^Schemas +public:create$/m);
+    expect(shown).toMatch(/^Implied +usage on schema public$/m);
+    expect(shown).not.toContain('create,usage');
+    // Feed show's notation back to create: accepted, and the new key grants the same.
+    const table = /^Tables +(\S+)$/m.exec(shown)![1]!;
+    const schema = /^Schemas +(\S+)$/m.exec(shown)![1]!;
+    const again = await run(['create', '--name', 'again', '--api', 'sql', '--table', table, '--schema', schema], { env: sb.env, fetch: sb.fetch });
+    expect(again.code, again.stderr).toBe(0);
+  });
+
+  it('create --schema public:create,usage says usage cannot be given and how to write it', async () => {
+    const r = await run(['create', '--api', 'sql', '--schema', 'public:create,usage'], { env: testSandbox().env, fetch: noNetwork });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('"usage" cannot be given');
+    expect(r.stderr).toContain('--schema public:create');
+  });
+});
+
+describe('removing the current profile', () => {
+  it('says that no profile is current; the next command lists the profiles and profile use', async () => {
+    const p = paths();
+    expect((await run(['login', '--sandbox'], { paths: p, fetch: noNetwork })).code).toBe(0);
+    expect((await run(['login', '--sandbox', '--org'], { paths: p, fetch: noNetwork })).code).toBe(0);
+    const removed = await run(['profile', 'remove', 'sandbox-org', '--yes'], { paths: p, fetch: noNetwork });
+    expect(removed.code, removed.stderr).toBe(0);
+    expect(removed.stderr).toContain('No profile is current now. Pick one: carto-keys profile use <name> (sandbox).');
+    const next = await run(['list'], { paths: p, fetch: noNetwork });
+    expect(next.code).toBe(4);
+    expect(next.stderr).toContain('Not logged in: no profile is current. Profiles: sandbox.');
+    expect(next.stderr).toContain('carto-keys profile use <name>');
+    expect(next.stderr).not.toContain('profile "default"');
+  });
+
+  it('removing another profile says nothing more', async () => {
+    const p = paths();
+    expect((await run(['login', '--sandbox', '--org'], { paths: p, fetch: noNetwork })).code).toBe(0);
+    expect((await run(['login', '--sandbox'], { paths: p, fetch: noNetwork })).code).toBe(0);
+    const removed = await run(['profile', 'remove', 'sandbox-org', '--yes'], { paths: p, fetch: noNetwork });
+    expect(removed.stderr).toBe('✓ Removed profile "sandbox-org".\n');
+  });
+});
