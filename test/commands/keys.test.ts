@@ -70,13 +70,14 @@ describe('list', () => {
 });
 
 describe('show', () => {
-  it('shows every grant as rendered, token masked', async () => {
+  it('shows every grant (what CARTO adds, such as usage, apart), token masked', async () => {
     const sb = testSandbox();
     await withKey(sb, 'app', '--api', 'sql', '--table', 'liked_cities:insert,select', '--schema', 'public', '--table-metadata');
     const r = await run(['show', 'app'], { env: sb.env, fetch: sb.fetch });
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/Tables\s+public\.liked_cities:select,insert\n/);
-    expect(r.stdout).toMatch(/Schemas\s+public:create,usage\n/);
+    expect(r.stdout).toMatch(/Schemas\s+public:create\n/);
+    expect(r.stdout).toMatch(/Implied\s+usage on schema public\n/);
     expect(r.stdout).toMatch(/Token\s+\S{4}…  \(--reveal to show\)\n/);
     expect(r.stdout).toMatch(/Metadata\s+yes/);
     expect(r.stdout).not.toContain(sb.token('app'));

@@ -103,7 +103,7 @@ describe('carto-keys.yaml: what it refuses, with file:line:column and the valid 
     ['an unknown key field', 'version: 1\nkeys:\n  a:\n    tabels: {}\n', ['carto-keys.yaml:4:5:', 'unknown field "tabels" in key "a"', 'Valid fields: apis, tables, schemas, table_metadata, services, datasets, deploy, rotate_after']],
     ['an unknown API', 'version: 1\nkeys:\n  a:\n    apis: [sql, mapz]\n', ['carto-keys.yaml:4:17:', 'Unknown API "mapz"', 'Valid APIs: sql, maps, do']],
     ['a bad permission', '{"version":1,\n"keys":{"x":{"tables":{"t":["read"]}}}}', ['carto-keys.yaml:2:29:', 'Unknown permission "read"', 'Valid table permissions: select, insert, update, delete, all']],
-    ['a bad schema permission', 'version: 1\nkeys:\n  a:\n    schemas: {public: [usage]}\n', ['carto-keys.yaml:4:24:', 'Valid schema permissions: create']],
+    ['a bad schema permission', 'version: 1\nkeys:\n  a:\n    schemas: {public: [drop]}\n', ['carto-keys.yaml:4:24:', 'Valid schema permissions: create']],
     ['a bad service', 'version: 1\nkeys:\n  a:\n    services: [geocode]\n', ['carto-keys.yaml:4:16:', 'Valid services: geocoding, routing, isolines, observatory']],
     ['a duplicate key', 'version: 1\nkeys:\n  a: {}\n  a: {}\n', ['carto-keys.yaml:4:3:', 'not valid YAML', 'unique']],
     ['the same table twice', 'version: 1\nkeys:\n  a:\n    tables:\n      t: [select]\n      public.t: [insert]\n', ['carto-keys.yaml:6:7:', 'the table public.t again']],
