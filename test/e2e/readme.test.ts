@@ -1,6 +1,8 @@
 // The README's examples work as written, in the order shown: every ```sh block runs with the built
 // binary, in one fresh temporary HOME logged in to the embedded sandbox. A block that cannot run
 // unattended carries a marker with its reason (see the comment at the top of README.md).
+// And the README's output is what the tool prints: every ```console block marked as checked is run,
+// command by command, on a terminal of 80 columns in a fresh sandbox, and its output compared.
 
 import { spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -17,6 +19,75 @@ export interface ReadmeBlock {
 }
 
 const SKIP = /^<!--\s*readme-test:\s*skip\s*\((.+)\)\s*-->$/;
+const CHECK = /^<!--\s*readme-test:\s*check\s*-->$/;
+
+export interface ConsoleStep {
+  /** What follows `$ ` on its line. */
+  command: string;
+  /** The lines printed, as the README shows them; a line `...` stands for any number of lines. */
+  output: string[];
+}
+
+export interface ConsoleBlock {
+  line: number;
+  /** Marked `readme-test: check`: compared with a real run. */
+  checked: boolean;
+  steps: ConsoleStep[];
+}
+
+/** The ```console blocks of a Markdown text, each split into `$ command` steps and their output. */
+export function consoleBlocks(markdown: string): ConsoleBlock[] {
+  const lines = markdown.split('\n');
+  const blocks: ConsoleBlock[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const fence = /^(`{3,})(\S*)/.exec(lines[i]!);
+    if (!fence) continue;
+    const end = lines.findIndex((l, j) => j > i && l.trim() === fence[1]);
+    const close = end === -1 ? lines.length : end;
+    if (fence[2] === 'console') {
+      const steps: ConsoleStep[] = [];
+      for (const l of lines.slice(i + 1, close)) {
+        if (l.startsWith('$ ')) steps.push({ command: l.slice(2), output: [] });
+        else steps.at(-1)?.output.push(l);
+      }
+      blocks.push({ line: i + 1, checked: CHECK.test((lines[i - 1] ?? '').trim()), steps });
+    }
+    i = close;
+  }
+  return blocks;
+}
+
+/**
+ * What changes from run to run, made the same on both sides, at the same width so that columns stay
+ * aligned: tokens, masked tokens, times, the dates in generated names, fingerprints, the HOME folder.
+ */
+export function normalizeOutput(text: string, home?: string): string[] {
+  let t = text.replace(/\r\n/g, '\n').replace(/\r/g, '');
+  if (home) t = t.split(home).join('~');
+  t = t
+    .replace(/(?<![\w-])(?=[A-Za-z0-9_-]*[A-Z])(?=[A-Za-z0-9_-]*[a-z])[A-Za-z0-9_-]{22}(?![\w-])/g, 'T'.repeat(22))
+    .replace(/(?<![\w-])(?!hidd)[A-Za-z0-9_-]{4}…(?=\s|$)/g, 'TTTT…')
+    .replace(/\d{4}-\d\d-\d\d \d\d:\d\d UTC/g, 'YYYY-MM-DD HH:MM UTC')
+    .replace(/\d{8}-\d{4}/g, 'YYYYMMDD-HHMM')
+    .replace(/-r\d{8}/g, '-rYYYYMMDD')
+    .replace(/sha256:[0-9a-f]{12}/g, 'sha256:XXXXXXXXXXXX');
+  const lines = t.split('\n').map((l) => l.trimEnd());
+  while (lines.length > 0 && lines.at(-1) === '') lines.pop();
+  return lines;
+}
+
+/** `expected` (with `...` lines standing for any number of lines) matches `actual` line for line. */
+export function matchesOutput(expected: readonly string[], actual: readonly string[]): boolean {
+  const go = (i: number, j: number): boolean => {
+    if (i === expected.length) return j === actual.length;
+    if (expected[i] === '...') {
+      for (let k = j; k <= actual.length; k++) if (go(i + 1, k)) return true;
+      return false;
+    }
+    return j < actual.length && expected[i] === actual[j] && go(i + 1, j + 1);
+  };
+  return go(0, 0);
+}
 
 /** The ```sh blocks of a Markdown text, each with the skip reason of the marker line before it. */
 export function shellBlocks(markdown: string): ReadmeBlock[] {
@@ -53,6 +124,59 @@ describe('the README marks what it does not run', () => {
     ]);
   });
 });
+
+describe('the README\'s output blocks', () => {
+  const consoles = consoleBlocks(README);
+
+  it('marks output blocks as checked, and the parser reads them as written', () => {
+    expect(consoles.filter((b) => b.checked).length).toBeGreaterThanOrEqual(3);
+    const md = ['<!-- readme-test: check -->', '```console', '$ a', 'x', '...', '$ b', '```', '```console', '$ c', '```'].join('\n');
+    expect(consoleBlocks(md)).toEqual([
+      { line: 2, checked: true, steps: [{ command: 'a', output: ['x', '...'] }, { command: 'b', output: [] }] },
+      { line: 8, checked: false, steps: [{ command: 'c', output: [] }] },
+    ]);
+    expect(matchesOutput(['a', '...', 'd'], ['a', 'b', 'c', 'd'])).toBe(true);
+    expect(matchesOutput(['a', '...'], ['a'])).toBe(true);
+    expect(matchesOutput(['a', 'd'], ['a', 'b', 'd'])).toBe(false);
+    expect(normalizeOutput('Token  Xl2Wq3r7tF0oZ0bJp8aS9Q\r\nab12…  2026-12-07 00:10 UTC  sql-t-20261207-0010')).toEqual([
+      `Token  ${'T'.repeat(22)}`,
+      'TTTT…  YYYY-MM-DD HH:MM UTC  sql-t-YYYYMMDD-HHMM',
+    ]);
+  });
+
+  for (const block of consoles.filter((b) => b.checked)) {
+    it(`README.md:${block.line} prints what the tool prints (80 columns, a fresh sandbox)`, async () => {
+      const home = tempHome();
+      try {
+        const binDir = join(home.dir, 'bin');
+        mkdirSync(binDir, { recursive: true });
+        writeFileSync(join(binDir, 'carto-keys'), `#!/bin/sh\nexec '${process.execPath}' '${BIN}' "$@"\n`);
+        chmodSync(join(binDir, 'carto-keys'), 0o755);
+        const env = cliEnv({ ...home.env, PATH: `${binDir}:${process.env.PATH}`, COLUMNS: '80', TERM: 'xterm' });
+        expect((await cli(['login', '--sandbox'], { env: home.env })).code).toBe(0);
+        for (const step of block.steps) {
+          // A terminal of 80 columns (script(1) gives the command a pty): tables, not tab-separated lines.
+          const out = await onTerminal(step.command, home.dir, env);
+          const actual = normalizeOutput(out, home.dir);
+          const expected = normalizeOutput(step.output.join('\n'));
+          expect(matchesOutput(expected, actual), `README.md:${block.line}: $ ${step.command}\n--- the README shows:\n${step.output.join('\n')}\n--- the tool printed:\n${out}`).toBe(true);
+        }
+      } finally {
+        home.cleanup();
+      }
+    }, 60_000);
+  }
+});
+
+/** Runs a command line in bash on a pseudo-terminal of 80 columns; what the user would see (stdout and stderr). */
+async function onTerminal(command: string, cwd: string, env: NodeJS.ProcessEnv): Promise<string> {
+  const child = spawn('script', ['-qec', `stty cols 80 rows 50 2>/dev/null; ${command}`, '/dev/null'], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  await new Promise((resolve) => child.on('close', resolve));
+  return out;
+}
 
 describe('the README examples, in order, on a fresh sandbox', () => {
   let home: Home;
