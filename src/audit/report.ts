@@ -2,6 +2,7 @@
 // (pipes: one finding a line, no header) and one JSON document. Pure: the command only prints them.
 
 import type { Colors } from '../ui/color.js';
+import { fitCommand } from '../ui/help-text.js';
 import { fitMiddle } from '../ui/table-layout.js';
 import { FAIL_ON_SEVERITIES, SEVERITIES, severityRank, type FailOnSeverity, type Finding, type Severity } from './model.js';
 
@@ -170,9 +171,12 @@ export function tableLines(findings: readonly Finding[], c: Colors, opts: { memb
       const room = width - 2 - (lead === '' ? 0 : [...lead].length + 2);
       out.push(`  ${lead}${lead === '' ? '' : '  '}${fitMiddle(cols.at(-1)!, Math.max(room, 12))}`);
       out.push(...wrap(escapeField(f.reason), width - 4).map((l) => `    ${l}`));
-      // A fix is shell-quoted with its control characters already escaped ($'…'): shown as is, it pastes,
-      // so it is never cut or wrapped.
-      if (f.fix !== null) out.push(`    ${c.dim('fix:')} ${f.fix}`);
+      // A fix is shell-quoted with its control characters already escaped ($'…'): never cut; a long one
+      // is continued with ` \` at spaces outside quotes, so that pasted it still runs.
+      if (f.fix !== null) {
+        const lines = fitCommand('    fix: ', f.fix, width);
+        out.push(...lines.map((l, i) => (i === 0 ? l.replace('fix:', c.dim('fix:')) : l)));
+      }
     }
   }
   return out;

@@ -29,6 +29,16 @@ export function fitHelpText(text: string, width: number): string {
   return out.join('\n');
 }
 
+/**
+ * A shell command shown after `lead` (`    fix: `), in lines of at most `width`: split at spaces outside
+ * quotes, continued with ` \` and indented under its start, so that it still runs when pasted.
+ */
+export function fitCommand(lead: string, command: string, width: number): string[] {
+  const indent = ' '.repeat(lead.length + 2);
+  const wrapped = wrapWords(shellWords(command), width - 2, lead, indent);
+  return wrapped.map((l, i) => (i < wrapped.length - 1 ? `${l} \\` : l));
+}
+
 /** An indented line: as is if it fits; an example (`$ …`) split as a shell would still read it. */
 function fitLine(line: string, width: number): string[] {
   if (line.length <= width) return [line];

@@ -71,7 +71,8 @@ describe('audit', () => {
     const at = lines.findIndex((l) => l.startsWith('  table-write'));
     expect(lines[at]).toMatch(/^ {2}table-write +app$/);
     expect(lines[at + 1]).toBe('    can change data in public.liked_cities (insert)');
-    expect(lines[at + 2]).toMatch(/^ {4}fix: carto-keys rotate app --remove-table public\.liked_cities:insert --delete-old$/);
+    // At 80 columns a long fix goes on with ` \` (so that pasted it still runs).
+    expect(lines.slice(at + 2, at + 4).join('\n')).toMatch(/^ {4}fix: carto-keys rotate app --remove-table public\.liked_cities:insert \\\n {11}--delete-old$/);
   });
 
   it('--json: findings with rule, severity, key, member, reason, fix, and a summary', async () => {

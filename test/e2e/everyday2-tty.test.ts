@@ -1,0 +1,100 @@
+// Issue 21 on a real terminal of 80 columns (tmux): what a new user sees. Every row of list, audit and
+// help fits (the terminal wraps nothing), shortened names stay distinct, help sentences and examples
+// stay whole, and bash completion lets a comma list go on.
+
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { BIN, cli, ROOT, tempHome, type Home } from '../helpers/e2e.js';
+import { describeTty, openTerminal, terminalScript, type Terminal } from '../helpers/terminal.js';
+
+describeTty('every day, round two, at 80 columns (tmux)', () => {
+  let home: Home;
+  let term: Terminal | undefined;
+  beforeEach(async () => {
+    home = tempHome();
+    const login = await cli(['login', '--sandbox'], { env: home.env });
+    expect(login.code, login.stderr).toBe(0);
+  });
+  afterEach(() => {
+    term?.close();
+    term = undefined;
+    home.cleanup();
+  });
+
+  const at80 = async (args: string[]): Promise<{ rows: string[]; screen: string }> => {
+    term = openTerminal(terminalScript(home.dir, [process.execPath, BIN, ...args], home.env), { width: 80, height: 60 });
+    const screen = await term.waitFor(/EXIT:\d+/);
+    return { rows: term.rows().split('\n'), screen };
+  };
+  /** The terminal wrapped nothing: each line of output is one row of the screen. */
+  const nothingWrapped = (t: { rows: string[]; screen: string }) => {
+    const lines = t.screen.split('\n');
+    expect(t.rows.length, t.rows.join('\n')).toBe(lines.length);
+  };
+
+  it('list: three generated names of one minute stay three different rows', async () => {
+    for (const n of ['0001', '0002', '0003']) {
+      const r = await cli(['create', '--name', `sql-world_population-20261207-${n}`, '--api', 'sql', '--table', 'world_population'], { env: home.env });
+      expect(r.code, r.stderr).toBe(0);
+    }
+    const t = await at80(['list']);
+    nothingWrapped(t);
+    const names = t.rows.filter((l) => l.startsWith('sql-')).map((l) => l.split(/\s+/)[0]);
+    expect(names, t.rows.join('\n')).toHaveLength(3);
+    expect(new Set(names).size, t.rows.join('\n')).toBe(3);
+  });
+
+  it('audit: every finding fits, its reason under its key', async () => {
+    for (const [name, ...flags] of [
+      ['web-map-production-eu-west-1-customer-facing', '--api', 'sql', '--table', 'liked_cities:select,insert'],
+      ['etl-nightly-loader-with-a-long-name', '--api', 'sql', '--schema', 'public:create'],
+    ] as string[][]) {
+      expect((await cli(['create', '--name', name!, ...flags], { env: home.env })).code).toBe(0);
+    }
+    const t = await at80(['audit']);
+    nothingWrapped(t);
+    expect(t.screen).toMatch(/^ {2}table-write +web-map-production-eu-west-1-customer-facing\n {4}can change data in public\.liked_cities \(insert\)$/m);
+  });
+
+  for (const cmd of ['login', 'org', 'completion']) {
+    it(`${cmd} --help: nothing wrapped by the terminal, no sentence pushed onto an indented line`, async () => {
+      const t = await at80([cmd, '--help']);
+      nothingWrapped(t);
+      t.rows.forEach((row, i) => {
+        if (i > 0 && /^\s+\S/.test(row) && /^\S/.test(t.rows[i - 1]!)) expect(t.rows[i - 1]).toMatch(/:$/);
+        expect(row).not.toMatch(/ \\$/);
+      });
+    });
+  }
+
+  it('bash completion: --table liked_cities:sel<TAB> then ",insert", and --api sq<TAB> then ",maps", with no space between', async () => {
+    const bin = join(home.dir, 'bin');
+    mkdirSync(bin, { recursive: true });
+    writeFileSync(join(bin, 'carto-keys'), `#!/bin/sh\nexec '${process.execPath}' '${BIN}' "$@"\n`);
+    chmodSync(join(bin, 'carto-keys'), 0o755);
+    const rc = join(home.dir, 'bashrc');
+    writeFileSync(rc, `PS1='$ '\nsource '${join(ROOT, 'completions', 'carto-keys.bash')}'\n`);
+    const script = join(home.dir, 'shell.sh');
+    // HISTFILE: no history written into HOME while the test removes it.
+    const env = Object.entries({ ...home.env, PATH: `${bin}:${process.env.PATH}`, TERM: 'xterm-256color', LANG: 'C.UTF-8', HISTFILE: '/dev/null' })
+      .map(([k, v]) => `export ${k}='${v}'`)
+      .join('\n');
+    writeFileSync(script, `${env}\ncd '${home.dir}'\nexec bash --noprofile --rcfile '${rc}' -i\n`);
+    term = openTerminal(script, { width: 80, height: 20 });
+    await term.waitFor(/^\$ $/m);
+    term.type('carto-keys create --table liked_cities:sel');
+    term.keys('Tab');
+    await term.waitFor(/liked_cities:select/);
+    term.type(',insert --api sq');
+    term.keys('Tab');
+    await term.waitFor(/--api sql/);
+    term.type(',maps');
+    // Printed rather than run: `echo ` put in front of the line (Ctrl-A goes to its start).
+    term.keys('C-a');
+    term.type('echo ');
+    term.keys('Enter');
+    const screen = await term.waitFor(/^carto-keys create/m);
+    expect(screen).toMatch(/^carto-keys create --table liked_cities:select,insert --api sql,maps$/m);
+  });
+});
