@@ -8,7 +8,8 @@ import { DEFAULT_PROFILE, fingerprint } from '../config/settings.js';
 import { isValidProfileName, type ConfigData, type ConfigStore } from '../config/store.js';
 import { chooseStorage, parseStorage, saveKey, saveKeyCommand, type Storage } from '../config/key-store.js';
 import { keyCommandTimeout } from '../args/flags.js';
-import { printJson, success } from '../ui/output.js';
+import { info, printJson, success } from '../ui/output.js';
+import { displayPath } from '../ui/paths.js';
 import {
   SANDBOX_BASE_URL,
   SANDBOX_ORG_ADMIN,
@@ -226,8 +227,10 @@ export async function loginRun(ctx: Context, opts: LoginOptions): Promise<void> 
     });
     return;
   }
-  const rests = backend === undefined ? `in ${store.path}` : `in the OS keychain (${backend})`;
-  success(ctx, `Logged in as ${target.username} at ${opts.sandbox ? 'the built-in sandbox' : target.baseUrl} (profile "${profile}", now current; key ${rests}).`);
+  // Two short lines rather than one of 130 characters: each fits an 80-column terminal.
+  const rests = backend === undefined ? `in ${displayPath(store.path, ctx.env, { homeFirst: true })}` : `in the OS keychain (${backend})`;
+  success(ctx, `Logged in as ${target.username} at ${opts.sandbox ? 'the built-in sandbox' : target.baseUrl}.`);
+  info(ctx, `  Profile "${profile}", now current. Key ${rests}`);
 }
 
 /** A credential helper in place of a key: the profile records the command, and the key stays in memory. */
@@ -242,7 +245,8 @@ async function keyCommandLoggedIn(
     printJson(ctx, { ...where, store: { kind: 'command', command: s.keyCmd } });
     return;
   }
-  success(ctx, `Logged in as ${s.username} at ${s.baseUrl} (profile "${s.profile}", now current): each run reads the Master key from \`${s.keyCmd}\`; it is stored nowhere.`);
+  success(ctx, `Logged in as ${s.username} at ${s.baseUrl}.`);
+  info(ctx, `  Profile "${s.profile}", now current. Each run reads the Master key from \`${s.keyCmd}\`; it is stored nowhere.`);
 }
 
 /**

@@ -1,7 +1,8 @@
 import { Command } from 'commander';
 import type { Context } from '../context.js';
 import { LocalError, UsageError } from '../errors.js';
-import { info, printJson, printLine, success } from '../ui/output.js';
+import { info, printJson, printLine, success, terminalWidth } from '../ui/output.js';
+import { fitCommand } from '../ui/help-text.js';
 import { globalsOf, type CommandKit } from '../args/kit.js';
 import { positiveInt, requireYesOrTty } from '../args/flags.js';
 import { confirmOrCancel } from '../ui/prompts.js';
@@ -115,8 +116,10 @@ export async function serveRun(ctx: Context, o: ServeOptions): Promise<void> {
     printLine(ctx, `Username:   ${state.users[0]!.username}`);
     printLine(ctx, `Master key: ${masterKey}`);
     info(ctx, '');
-    info(ctx, `Try: curl -u ${state.users[0]!.username}:${masterKey} ${baseUrl}/api/v3/api_keys`);
-    info(ctx, `or:  CARTO_KEYS_BASE_URL=${baseUrl} CARTO_KEYS_MASTER_KEY=… carto-keys list`);
+    // Commands longer than the terminal go on with ` \`, so that they still run when pasted.
+    const width = terminalWidth(ctx);
+    for (const line of fitCommand('Try: ', `curl -u ${state.users[0]!.username}:${masterKey} ${baseUrl}/api/v3/api_keys`, width)) info(ctx, line);
+    for (const line of fitCommand('or:  ', `CARTO_KEYS_BASE_URL=${baseUrl} CARTO_KEYS_MASTER_KEY=… carto-keys list`, width)) info(ctx, line);
     info(ctx, 'Press Ctrl-C to stop.');
   }
   return waitAndStop(ctx, server, o.maxLifetime);
@@ -137,11 +140,16 @@ async function printOrg(ctx: Context, state: SandboxState, server: { url: string
     printJson(ctx, { organization: org.name, port: server.port, users });
     return;
   }
+  // Each user on two lines (base URL, then Master key): on one, a row was about 90 columns wide.
   printLine(ctx, `Organization: ${org.name}`);
-  for (const u of users) printLine(ctx, `${u.username.padEnd(8)}${u.role.padEnd(9)}${u.baseUrl}  ${u.masterKey}`);
+  for (const u of users) {
+    printLine(ctx, `${u.username.padEnd(8)}${u.role.padEnd(9)}${u.baseUrl}`);
+    printLine(ctx, `${' '.repeat(17)}Master key ${u.masterKey}`);
+  }
   const admin = users.find((u) => u.role === 'admin') ?? users[0]!;
   info(ctx, '');
-  info(ctx, `Try: CARTO_KEYS_ORG=${org.name} CARTO_KEYS_BASE_URL=${admin.baseUrl} CARTO_KEYS_MASTER_KEY=${admin.masterKey} carto-keys list --all-members`);
+  const width = terminalWidth(ctx);
+  for (const line of fitCommand('Try: ', `CARTO_KEYS_ORG=${org.name} CARTO_KEYS_BASE_URL=${admin.baseUrl} CARTO_KEYS_MASTER_KEY=${admin.masterKey} carto-keys list --all-members`, width)) info(ctx, line);
   info(ctx, 'Press Ctrl-C to stop.');
 }
 

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import type { Context } from '../context.js';
 import { CliError, ExitCode } from '../errors.js';
 import { statSync } from 'node:fs';
+import { displayPath } from '../ui/paths.js';
 import { describeKeySource, fingerprint, requireCredentials, type KeySource, type ResolvedSettings } from '../config/settings.js';
 import { colors } from '../ui/color.js';
 import type { CommandKit } from '../args/kit.js';
@@ -94,7 +95,7 @@ export async function statusRun(ctx: Context): Promise<void> {
       ['Profile', s.fromEnvironment ? c.dim('none: key and account come from the environment') : s.profile],
       ['User', s.username ?? c.dim('not set')],
       ['Base URL', s.sandbox ? `${s.baseUrl} ${c.dim('(built-in sandbox)')}` : s.baseUrl ?? c.dim('not set')],
-      ['Key from', s.keySource ? `${describeKeySource(s.keySource)}${store?.kind === 'file' ? ` (mode ${store.mode})` : ''}` : c.dim('nowhere (not logged in)')],
+      ['Key from', s.keySource ? `${describeKeySource(s.keySource.kind === 'config' ? { ...s.keySource, path: displayPath(s.keySource.path, ctx.env, { homeFirst: true }) } : s.keySource)}${store?.kind === 'file' ? ` (mode ${store.mode})` : ''}` : c.dim('nowhere (not logged in)')],
       ['Key', report.fingerprint ?? c.dim('none')],
       ['API', check.ok ? c.green(`✓ ${check.message}`) : c.red(`✗ ${check.message}`)],
     ];

@@ -5,7 +5,7 @@
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { BIN, cli, ROOT, tempHome, type Home } from '../helpers/e2e.js';
+import { CLI, cli, ROOT, tempHome, type Home } from '../helpers/e2e.js';
 import { describeTty, openTerminal, terminalScript, type Terminal } from '../helpers/terminal.js';
 
 describeTty('every day, round two, at 80 columns (tmux)', () => {
@@ -23,7 +23,7 @@ describeTty('every day, round two, at 80 columns (tmux)', () => {
   });
 
   const at80 = async (args: string[]): Promise<{ rows: string[]; screen: string }> => {
-    term = openTerminal(terminalScript(home.dir, [process.execPath, BIN, ...args], home.env), { width: 80, height: 60 });
+    term = openTerminal(terminalScript(home.dir, [...CLI, ...args], home.env), { width: 80, height: 60 });
     const screen = await term.waitFor(/EXIT:\d+/);
     return { rows: term.rows().split('\n'), screen };
   };
@@ -57,6 +57,26 @@ describeTty('every day, round two, at 80 columns (tmux)', () => {
     expect(t.screen).toMatch(/^ {2}table-write +web-map-production-eu-west-1-customer-facing\n {4}can change data in public\.liked_cities \(insert\)$/m);
   });
 
+  it('login and status: every line fits; the config file shown from ~', async () => {
+    const t = await at80(['login', '--sandbox', '--org']);
+    nothingWrapped(t);
+    expect(t.screen).toContain('Key in ~/.config/carto-keys/config.json');
+    term!.close();
+    const st = await at80(['status']);
+    nothingWrapped(st);
+    expect(st.screen).toMatch(/^Key from +config file ~\/\.config\/carto-keys\/config\.json \(mode 0600\)$/m);
+  });
+
+  for (const args of [['sandbox', 'serve', '--port', '0'], ['sandbox', 'serve', '--port', '0', '--org']]) {
+    it(`${args.join(' ')}: every line fits; the commands to try go on with \\`, async () => {
+      // --max-lifetime stops it (Ctrl-C in tmux would stop the script around it too).
+      term = openTerminal(terminalScript(home.dir, [...CLI, ...args, '--max-lifetime', '1'], home.env), { width: 80, height: 60 });
+      const screen = await term.waitFor(/EXIT:\d+/);
+      nothingWrapped({ rows: term.rows().split('\n'), screen });
+      expect(screen).toMatch(/^Try: .* \\$/m);
+    });
+  }
+
   for (const cmd of ['login', 'org', 'completion']) {
     it(`${cmd} --help: nothing wrapped by the terminal, no sentence pushed onto an indented line`, async () => {
       const t = await at80([cmd, '--help']);
@@ -71,7 +91,7 @@ describeTty('every day, round two, at 80 columns (tmux)', () => {
   it('bash completion: --table liked_cities:sel<TAB> then ",insert", and --api sq<TAB> then ",maps", with no space between', async () => {
     const bin = join(home.dir, 'bin');
     mkdirSync(bin, { recursive: true });
-    writeFileSync(join(bin, 'carto-keys'), `#!/bin/sh\nexec '${process.execPath}' '${BIN}' "$@"\n`);
+    writeFileSync(join(bin, 'carto-keys'), `#!/bin/sh\nexec ${CLI.map((a) => `'${a}'`).join(' ')} "$@"\n`);
     chmodSync(join(bin, 'carto-keys'), 0o755);
     const rc = join(home.dir, 'bashrc');
     writeFileSync(rc, `PS1='$ '\nsource '${join(ROOT, 'completions', 'carto-keys.bash')}'\n`);

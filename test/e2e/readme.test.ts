@@ -150,7 +150,7 @@ describe('the README\'s output blocks', () => {
       try {
         const binDir = join(home.dir, 'bin');
         mkdirSync(binDir, { recursive: true });
-        writeFileSync(join(binDir, 'carto-keys'), `#!/bin/sh\nexec '${process.execPath}' '${BIN}' "$@"\n`);
+        writeFileSync(join(binDir, 'carto-keys'), `#!/bin/sh\nexec ${CLI.map((a) => `'${a}'`).join(' ')} "$@"\n`);
         chmodSync(join(binDir, 'carto-keys'), 0o755);
         const env = cliEnv({ ...home.env, PATH: `${binDir}:${process.env.PATH}`, COLUMNS: '80', TERM: 'xterm' });
         expect((await cli(['login', '--sandbox'], { env: home.env })).code).toBe(0);

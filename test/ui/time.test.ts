@@ -3,6 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { humanTime, humanTimeFrom, isoTime, parseCartoTime, relativeTime } from '../../src/ui/time.js';
+import { displayPath } from '../../src/ui/paths.js';
 
 const general = (s: string) => parseCartoTime(s)?.toISOString() ?? s;
 const pad = (n: number, width = 2) => String(n).padStart(width, '0');
@@ -48,5 +49,20 @@ describe('one time format for people', () => {
     expect(relativeTime(new Date('2026-12-10T01:00:00Z'), now)).toBe('in 3 days');
     expect(relativeTime(now, now)).toBe('in less than a minute');
     expect(humanTimeFrom(new Date('2026-12-08T00:10:00Z'), now)).toBe('2026-12-08 00:10 UTC (in 23 h)');
+  });
+});
+
+describe('displayPath', () => {
+  it('relative under the current folder, ~ under HOME, else in full', () => {
+    const env = { HOME: '/home/ana' };
+    const cwd = '/home/ana/app';
+    expect(displayPath('/home/ana/app/deploy/.env', env, { cwd })).toBe('deploy/.env');
+    expect(displayPath('deploy/.env', env, { cwd })).toBe('deploy/.env');
+    expect(displayPath('/home/ana/.config/carto-keys/config.json', env, { cwd })).toBe('~/.config/carto-keys/config.json');
+    expect(displayPath('/home/ana/.config/x.json', env, { cwd: '/home/ana', homeFirst: true })).toBe('~/.config/x.json');
+    expect(displayPath('/home/ana/.config/x.json', env, { cwd: '/home/ana' })).toBe('.config/x.json');
+    expect(displayPath('/etc/app.env', env, { cwd })).toBe('/etc/app.env');
+    expect(displayPath('/home/anastasia/x', env, { cwd: '/tmp' })).toBe('/home/anastasia/x');
+    expect(displayPath('/home/ana/app', env, { cwd })).toBe('~/app');
   });
 });
