@@ -85,7 +85,7 @@ describe('profiles do what they say', () => {
     expect(readConfig(p).currentProfile).toBe('default');
     const r = await run(['--profile', 'local2', 'login', '--with-key'], { fetch: sb.fetch, paths: p, stdin: MASTER });
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toContain('profile "local2"');
+    expect(r.stderr).toContain('Profile "local2", now current');
     expect(readConfig(p).profiles.local2).toMatchObject({ username: 'demo', baseUrl: BASE_URL });
   });
 
