@@ -1,17 +1,11 @@
 // Issue 13, "every day": confirmations that read the same everywhere, and the sandbox's reset.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { run, scriptedPrompter, tempPaths } from '../helpers/harness.js';
+import { describe, expect, it } from 'vitest';
+import { run, scriptedPrompter, tempPathsPerTest } from '../helpers/harness.js';
 import { noNetwork, testSandbox } from '../helpers/sandbox-fetch.js';
 
-const cleanups: (() => void)[] = [];
-afterEach(() => cleanups.splice(0).forEach((c) => c()));
-function paths() {
-  const p = tempPaths();
-  cleanups.push(p.cleanup);
-  return p;
-}
+const paths = tempPathsPerTest();
 
 async function sandboxWithKey(p: ReturnType<typeof paths>): Promise<void> {
   expect((await run(['login', '--sandbox'], { paths: p, fetch: noNetwork })).code).toBe(0);

@@ -1,16 +1,10 @@
 // Issue 21, "every day, round two", in-process: grant errors that name the culprit, one notation for
 // show and create, honest profile removal.
-import { afterEach, describe, expect, it } from 'vitest';
-import { run, tempPaths } from '../helpers/harness.js';
+import { describe, expect, it } from 'vitest';
+import { run, tempPathsPerTest } from '../helpers/harness.js';
 import { noNetwork, testSandbox } from '../helpers/sandbox-fetch.js';
 
-const cleanups: (() => void)[] = [];
-afterEach(() => cleanups.splice(0).forEach((c) => c()));
-function paths() {
-  const p = tempPaths();
-  cleanups.push(p.cleanup);
-  return p;
-}
+const paths = tempPathsPerTest();
 
 describe('a grant CARTO refuses is named', () => {
   it('create --table nonexistent_table: the table is named, not only CARTO\'s "table permissions you have"', async () => {

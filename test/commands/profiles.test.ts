@@ -1,17 +1,11 @@
 // login, logout, status and profiles: what is stored, where, with which modes, and what is refused.
 import { readFileSync, statSync, writeFileSync, mkdirSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { run, scriptedPrompter, tempPaths } from '../helpers/harness.js';
+import { describe, expect, it } from 'vitest';
+import { run, scriptedPrompter, tempPathsPerTest } from '../helpers/harness.js';
 import { BASE_URL, MASTER, noNetwork, testSandbox } from '../helpers/sandbox-fetch.js';
 
-const cleanups: (() => void)[] = [];
-afterEach(() => cleanups.splice(0).forEach((c) => c()));
-function paths() {
-  const p = tempPaths();
-  cleanups.push(p.cleanup);
-  return p;
-}
+const paths = tempPathsPerTest();
 const configFile = (p: { config: string }) => join(p.config, 'config.json');
 const readConfig = (p: { config: string }) => JSON.parse(readFileSync(configFile(p), 'utf8'));
 

@@ -4,17 +4,11 @@
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { run, tempPaths } from '../helpers/harness.js';
+import { describe, expect, it } from 'vitest';
+import { run, tempPathsPerTest } from '../helpers/harness.js';
 import { BASE_URL, MASTER, noNetwork, testSandbox } from '../helpers/sandbox-fetch.js';
 
-const cleanups: (() => void)[] = [];
-afterEach(() => cleanups.splice(0).forEach((c) => c()));
-function paths() {
-  const p = tempPaths();
-  cleanups.push(p.cleanup);
-  return p;
-}
+const paths = tempPathsPerTest();
 const readConfig = (p: { config: string }) => JSON.parse(readFileSync(join(p.config, 'config.json'), 'utf8'));
 
 async function login(p: ReturnType<typeof paths>, sb = testSandbox(), args: string[] = ['--base-url', BASE_URL]) {

@@ -2,6 +2,7 @@
 // that is either msw's (globalThis.fetch) or the sandbox handler. No test here touches process.*.
 
 import { mkdtempSync, rmSync } from 'node:fs';
+import { afterEach } from 'vitest';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FetchLike } from '../../src/api/client.js';
@@ -102,6 +103,20 @@ export function tempPaths(): AppPaths & { root: string; cleanup(): void } {
     data: join(root, 'data'),
     cache: join(root, 'cache'),
     cleanup: () => rmSync(root, { recursive: true, force: true }),
+  };
+}
+
+/**
+ * For a test file: `paths()` gives a fresh set of temporary folders, removed after each test. Call at
+ * the top level of the file (it registers the afterEach).
+ */
+export function tempPathsPerTest(): () => ReturnType<typeof tempPaths> {
+  const cleanups: (() => void)[] = [];
+  afterEach(() => cleanups.splice(0).forEach((c) => c()));
+  return () => {
+    const p = tempPaths();
+    cleanups.push(p.cleanup);
+    return p;
   };
 }
 
