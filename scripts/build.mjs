@@ -183,3 +183,10 @@ async function isFreshTemp(path) {
 }
 
 await removeStale(outdir);
+
+// `npm run build:action`: the Action's committed bundle too (scripts/action-bundle.mjs).
+if (process.argv.includes('--action')) {
+  const { ACTION_BUNDLE, buildActionBundle } = await import('./action-bundle.mjs');
+  await mkdir(dirname(resolve(ACTION_BUNDLE)), { recursive: true });
+  await writeFile(resolve(ACTION_BUNDLE), await buildActionBundle(resolve('.')));
+}
