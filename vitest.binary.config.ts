@@ -6,6 +6,8 @@ import { defineConfig } from 'vitest/config';
 import base from './vitest.config.js';
 
 const target = `${{ linux: 'linux', darwin: 'darwin', win32: 'win' }[process.platform as string] ?? process.platform}-${process.arch}`;
+// Read by test/helpers/e2e.ts in the test workers and by the global setup, which both inherit it.
+process.env.CARTO_KEYS_TEST_BINARY ??= `build/carto-keys-${target}${process.platform === 'win32' ? '.exe' : ''}`;
 
 export default defineConfig({
   test: {
@@ -22,7 +24,6 @@ export default defineConfig({
       'test/e2e/readme.test.ts',
     ],
     exclude: [],
-    env: { CARTO_KEYS_TEST_BINARY: process.env.CARTO_KEYS_TEST_BINARY ?? `build/carto-keys-${target}${process.platform === 'win32' ? '.exe' : ''}` },
     globalSetup: ['test/binary/global-setup.ts'],
   },
 });

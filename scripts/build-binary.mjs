@@ -35,6 +35,27 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const POSTJECT = '1.0.0-alpha.6';
 const FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
 const NODE_MAJOR = 24;
+/** Where src/sea/embedded.ts serves the bundles from, and how it wraps a CommonJS one. */
+const SEA_ROOT = 'file:///carto-keys.sea/';
+const CJS_WRAPPER = ['(function (exports, require, module, __filename, __dirname) { ', '\n})'];
+
+/**
+ * Run by the Node that goes into the binary (a code cache is only valid for the V8 that made it): each
+ * CommonJS bundle is compiled as the binary compiles it, run once (help printed to nowhere) so the
+ * functions it calls are compiled too, and its code cache written.
+ */
+const CODE_CACHE = `
+const vm = require('node:vm');
+const fs = require('node:fs');
+const [wrapper, root, ...bundles] = JSON.parse(process.argv[1]);
+for (const [asset, file, out] of bundles) {
+  const script = new vm.Script(wrapper[0] + fs.readFileSync(file, 'utf8') + wrapper[1], { filename: root + asset });
+  const module = { exports: {} };
+  script.runInThisContext().call(module.exports, module.exports, require, module, root + asset, root);
+  if (typeof module.exports.help === 'function') module.exports.help({ write: () => true, isTTY: false, columns: 80 }, {});
+  fs.writeFileSync(out, script.createCachedData());
+}
+`;
 
 const { values: opts } = parseArgs({
   options: {
@@ -135,10 +156,17 @@ await build({
   logLevel: 'warning',
 });
 
-// 2. The assets: every file of dist/ under its path, the keychain module, and sea.json describing it.
+// 2. The assets: every file of dist/ under its path, code caches for the CommonJS bundles, the keychain
+// module, and sea.json describing them (src/sea/manifest.ts).
+const node = nodeBinary();
+const version = execFileSync(node, ['--version'], { encoding: 'utf8' }).trim();
+if (!version.startsWith(`v${NODE_MAJOR}.`)) fail(`${node} is Node ${version}, not ${NODE_MAJOR}`);
 const assets = {};
 for (const file of files(join(ROOT, 'dist'))) assets[relative(ROOT, file).split(sep).join('/')] = file;
-const manifest = {};
+const manifest = { cjsWrapper: CJS_WRAPPER };
+const cached = ['dist/help.cjs', 'dist/complete.cjs'].filter((a) => assets[a]).map((a) => [a, assets[a], join(work, `${a.replace(/\//g, '_')}.cache`)]);
+execFileSync(node, ['-e', CODE_CACHE, JSON.stringify([CJS_WRAPPER, SEA_ROOT, ...cached])], { stdio: ['ignore', 'ignore', 'inherit'] });
+for (const [a, , out] of cached) assets[`${a}.cache`] = out;
 if (!opts['without-keyring']) {
   const addon = keyringAddon();
   const key = `native/${addon.file.replace(/^.*[\\/]/, '')}`;
@@ -148,9 +176,6 @@ if (!opts['without-keyring']) {
 writeFileSync(join(work, 'sea.json'), JSON.stringify(manifest));
 assets['sea.json'] = join(work, 'sea.json');
 
-const node = nodeBinary();
-const version = execFileSync(node, ['--version'], { encoding: 'utf8' }).trim();
-if (!version.startsWith(`v${NODE_MAJOR}.`)) fail(`${node} is Node ${version}, not ${NODE_MAJOR}`);
 const config = join(work, 'sea-config.json');
 const blob = join(work, 'sea.blob');
 writeFileSync(

@@ -1,6 +1,7 @@
 // The bundles inside the single-file binary, served from its assets (node:sea) instead of files:
 //
-// - CommonJS bundles (help, completion) are compiled directly from their asset.
+// - CommonJS bundles (help, completion) are compiled directly from their asset, with the V8 code cache
+//   the build made for them (by the same Node binary), so they are not even compiled.
 // - The ES module bundle and its chunks are served by module hooks (module.registerHooks, Node ≥ 23.5)
 //   under a file: URL of their own, so `import('./chunks/…')` inside them resolves as it does on disk
 //   and nothing is written out. Compiled code is kept between runs in the user's private cache folder
@@ -13,20 +14,30 @@
 
 import Module, { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { getAsset } from 'node:sea';
-import { compileFunction } from 'node:vm';
+import { getAsset, getRawAsset } from 'node:sea';
+import { Script } from 'node:vm';
 import { appPaths } from '../config/paths.js';
 import { ensurePrivateDir } from '../fs/secure-dir.js';
+import { seaManifest } from './manifest.js';
 import { keyringModuleSource } from './native.js';
 
 /** Where the embedded modules live, as URLs: no file is ever read there. */
 const ROOT = 'file:///carto-keys.sea/';
 const KEYRING = '@napi-rs/keyring';
 
-/** A CommonJS bundle from its asset, compiled as Node compiles a module file, with Node's own require. */
+type ModuleFunction = (exports: unknown, require: NodeJS.Require, module: { exports: unknown }, filename: string, dirname: string) => void;
+
+/** A CommonJS bundle from its asset, run as Node runs a module file, with Node's own require. */
 export function loadCommonJs<T>(asset: string): T {
   const filename = ROOT + asset;
-  const fn = compileFunction(getAsset(asset, 'utf8'), ['exports', 'require', 'module', '__filename', '__dirname'], { filename });
+  const [head, tail] = seaManifest().cjsWrapper;
+  let cachedData: Uint8Array | undefined;
+  try {
+    cachedData = new Uint8Array(getRawAsset(`${asset}.cache`) as ArrayBuffer);
+  } catch {
+    // No code cache for this bundle: compiled from its source.
+  }
+  const fn = new Script(head + getAsset(asset, 'utf8') + tail, { filename, ...(cachedData && { cachedData }) }).runInThisContext() as ModuleFunction;
   const module = { exports: {} as T };
   fn.call(module.exports, module.exports, createRequire(process.execPath), module, filename, ROOT);
   return module.exports;

@@ -2,25 +2,21 @@
 // native module can only be loaded from a file, so its asset is written once to the user's private
 // cache folder (0700), named by its SHA-256, and checked against that hash before each load: a file
 // that is missing, truncated or changed is written again. The build records the hash and the
-// module's export names in the `sea.json` asset.
+// module's export names in the `sea.json` asset (manifest.ts).
 
 import { lstatSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { getAsset, getRawAsset } from 'node:sea';
+import { getRawAsset } from 'node:sea';
 import { appPaths } from '../config/paths.js';
 import { ensurePrivateDir } from '../fs/secure-dir.js';
-
-interface SeaManifest {
-  keyring?: { asset: string; sha256: string; exports: string[] };
-}
+import { seaManifest } from './manifest.js';
 
 /**
  * The source of an ES module that loads the native module from its cached file and exports what it
  * exports. Throws, with the reason, when the binary was built without it or the file cannot be written.
  */
 export function keyringModuleSource(): string {
-  const manifest = JSON.parse(getAsset('sea.json', 'utf8')) as SeaManifest;
-  const keyring = manifest.keyring;
+  const keyring = seaManifest().keyring;
   if (!keyring) throw new Error(`this carto-keys binary was built without the OS keychain module for ${process.platform}-${process.arch}`);
   const file = cachedFile(keyring.asset, keyring.sha256);
   const names = keyring.exports.filter((n) => /^[A-Za-z_$][\w$]*$/.test(n) && n !== 'default');

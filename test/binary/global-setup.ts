@@ -10,7 +10,8 @@ function newest(dir: string): number {
 
 export default function setup(): void {
   const root = fileURLToPath(new URL('../..', import.meta.url));
-  const binary = resolve(root, process.env.CARTO_KEYS_TEST_BINARY ?? '');
+  if (!process.env.CARTO_KEYS_TEST_BINARY) throw new Error('CARTO_KEYS_TEST_BINARY is not set: run these tests with vitest.binary.config.ts');
+  const binary = resolve(root, process.env.CARTO_KEYS_TEST_BINARY);
   if (!existsSync(binary)) throw new Error(`${binary} does not exist: run \`npm run build:binary\` first`);
   if (statSync(binary).mtimeMs < newest(join(root, 'src'))) throw new Error(`${binary} is older than src/: run \`npm run build:binary\` again`);
 }
