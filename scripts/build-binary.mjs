@@ -207,7 +207,7 @@ if (os === 'darwin') execFileSync('codesign', ['--sign', process.env.CARTO_KEYS_
 
 // 4. It runs, it is the version built, and its checksum.
 const expected = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version;
-const said = execFileSync(exe, ['--version'], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '' } }).trim();
+const said = execFileSync(exe, ['--version'], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '', ...(os === 'win' && { SYSTEMROOT: process.env.SYSTEMROOT }) } }).trim();
 if (said !== expected) fail(`${exe} --version printed "${said}", not ${expected}`);
 const digest = sha256(readFileSync(exe));
 writeFileSync(`${exe}.sha256`, `${digest}  ${exe.replace(/^.*[\\/]/, '')}\n`);
