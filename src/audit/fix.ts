@@ -1,6 +1,8 @@
 // The command line that fixes a finding, quoted so it can be pasted into a POSIX shell as is. Key
 // names are free text in CARTO (spaces, quotes, even control characters), so quoting is not optional.
 
+import { hasControl } from '../text/escape.js';
+
 /** Where the fix will run: the profile given on the command line, the member for an organization audit. */
 export interface FixContext {
   /** `--profile <name>` of the audit run, repeated so the fix acts on the same account. */
@@ -12,20 +14,20 @@ export interface FixContext {
 const SAFE = /^[A-Za-z0-9_@%+=:,./-]+$/;
 
 /**
- * One word for a POSIX shell. Plain words stay plain; others are single-quoted; a word with control
- * characters uses bash/zsh ANSI-C quoting ($'…'), so printing the command never sends raw escape
- * sequences to a terminal and pasting it still gives the exact name.
+ * One word for a POSIX shell. Plain words stay plain; others are single-quoted; a word with any
+ * character the terminal escaper escapes (controls, line separators, bidi overrides such as U+202E)
+ * uses bash/zsh ANSI-C quoting ($'…'), so printing the command never sends raw escape sequences or a
+ * reordering of the line to a terminal, and pasting it still gives the exact name.
  */
 export function shellWord(word: string): string {
   if (SAFE.test(word)) return word;
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f-\u009f]/.test(word)) {
+  if (hasControl(word)) {
     let out = "$'";
     for (const ch of word) {
       const code = ch.codePointAt(0)!;
       if (ch === '\\' || ch === "'") out += `\\${ch}`;
-      else if (code < 0x80 && (code < 0x20 || code === 0x7f)) out += `\\x${code.toString(16).padStart(2, '0')}`;
-      else if (code >= 0x80 && code <= 0x9f) out += `\\u${code.toString(16).padStart(4, '0')}`;
+      else if (code < 0x80 && hasControl(ch)) out += `\\x${code.toString(16).padStart(2, '0')}`;
+      else if (hasControl(ch)) out += `\\u${code.toString(16).padStart(4, '0')}`;
       else out += ch;
     }
     return `${out}'`;

@@ -4,6 +4,7 @@
 import type { Colors } from '../ui/color.js';
 import { fitCommand } from '../ui/help-text.js';
 import { fitMiddle } from '../ui/table-layout.js';
+import { escapeField } from '../text/escape.js';
 import { FAIL_ON_SEVERITIES, SEVERITIES, severityRank, type FailOnSeverity, type Finding, type Severity } from './model.js';
 
 export interface AuditSummary {
@@ -110,30 +111,6 @@ export function* auditJsonParts(findings: readonly Finding[], summary: AuditSumm
 
 export function auditJsonText(findings: readonly Finding[], summary: AuditSummary): string {
   return [...auditJsonParts(findings, summary)].join('');
-}
-
-/**
- * A field for a tab-separated line or a terminal: backslash, tab, newline and every other control
- * character escaped, so one finding is one line and a key name cannot drive the terminal.
- */
-export function escapeField(value: string): string {
-  // eslint-disable-next-line no-control-regex
-  return value.replace(/[\\\u0000-\u001f\u007f-\u009f]/g, (ch) => {
-    switch (ch) {
-      case '\\':
-        return '\\\\';
-      case '\t':
-        return '\\t';
-      case '\n':
-        return '\\n';
-      case '\r':
-        return '\\r';
-      default: {
-        const code = ch.charCodeAt(0);
-        return code < 0x80 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
-      }
-    }
-  });
 }
 
 /** severity, rule, member, key, file, line, reason, fix — empty where a value does not apply. */

@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { escapeControl } from '../text/escape.js';
 import type { Context } from '../context.js';
 import { defaultSchemaFor } from '../api/base-url.js';
 import { requireCredentials } from '../config/settings.js';
@@ -91,7 +92,7 @@ async function chooseName(ctx: Context, grants: GrantSet, takenNames: () => Prom
   const taken = await takenNames();
   const suggested = uniqueName(defaultKeyName(grants, ctx.now()), taken);
   if (!ctx.io.canPrompt() || ctx.globals.yes) {
-    info(ctx, `No --name given: naming the key "${suggested}".`);
+    info(ctx, `No --name given: naming the key "${escapeControl(suggested)}".`);
     return suggested;
   }
   return promptKeyName(ctx, suggested, taken);

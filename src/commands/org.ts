@@ -2,6 +2,7 @@
 // That reply carries every member's Master key; the client's parser keeps only username, email and
 // admin (src/api/org.ts), so nothing here can print, cache or log a key.
 
+import { escapeControl } from '../text/escape.js';
 import { Command } from 'commander';
 import type { Context } from '../context.js';
 import type { OrgMember } from '../api/org.js';
@@ -59,7 +60,7 @@ export async function membersRun(ctx: Context, opts: MembersOptions): Promise<vo
     return;
   }
   if (!ctx.io.stdoutIsTTY()) {
-    for (const m of members) printLine(ctx, [m.username, m.admin ? 'admin' : 'member', m.email ?? ''].join('\t'));
+    for (const m of members) printLine(ctx, [escapeControl(m.username), m.admin ? 'admin' : 'member', escapeControl(m.email ?? '')].join('\t'));
     return;
   }
   if (members.length === 0) {
@@ -67,9 +68,11 @@ export async function membersRun(ctx: Context, opts: MembersOptions): Promise<vo
     return;
   }
   const c = colors(ctx.io.colorStdout);
-  const width = Math.max(8, ...members.map((m) => m.username.length)) + 2;
+  // Usernames and emails come from the server: escaped, so a newline cannot forge a row.
+  const shown = members.map((m) => ({ ...m, username: escapeControl(m.username), email: m.email === null ? null : escapeControl(m.email) }));
+  const width = Math.max(8, ...shown.map((m) => m.username.length)) + 2;
   printLine(ctx, c.bold(`${'USERNAME'.padEnd(width)}${'ROLE'.padEnd(8)}EMAIL`));
-  for (const m of members) printLine(ctx, `${m.username.padEnd(width)}${(m.admin ? 'admin' : 'member').padEnd(8)}${m.email ?? '-'}`);
+  for (const m of shown) printLine(ctx, `${m.username.padEnd(width)}${(m.admin ? 'admin' : 'member').padEnd(8)}${m.email ?? '-'}`);
   info(ctx, c.dim(`${members.length} user${members.length === 1 ? '' : 's'} in ${org}`));
 }
 

@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { escapeControl } from '../text/escape.js';
 import type { Context } from '../context.js';
 import { DEFAULT_PUBLIC_KEY_NAME, MASTER_KEY_NAME, type WireApiKey } from '../api/types.js';
 import { describeKeySource, keyStoredByUs, requireCredentials } from '../config/settings.js';
@@ -75,7 +76,7 @@ export async function regenerateRun(ctx: Context, opts: RegenerateOptions): Prom
   const api = await ctx.api();
   const key = await api.getKey(opts.name, { verb: 'regenerate' });
   if (!ctx.globals.json) {
-    warn(ctx, `Apps using the current token of "${key.name}" will stop working until they get the new one.`);
+    warn(ctx, `Apps using the current token of "${escapeControl(key.name)}" will stop working until they get the new one.`);
     if (key.type === 'regular') warn(ctx, `To switch apps over without downtime, use \`carto-keys rotate ${shellQuote(key.name)}\` instead.`);
   }
   await confirmOrCancel(ctx, `Regenerate the token of "${key.name}"?`);
@@ -177,7 +178,7 @@ async function regenerateForMember(ctx: Context, opts: RegenerateOptions, member
       if (typed.trim() !== member) throw new CancelledError(`"${typed.trim()}" is not "${member}": nothing was changed.`);
     }
   } else {
-    if (!json) warn(ctx, `Apps using the current token of "${key.name}" of ${member} will stop working until they get the new one.`);
+    if (!json) warn(ctx, `Apps using the current token of "${escapeControl(key.name)}" of ${member} will stop working until they get the new one.`);
     await confirmOrCancel(ctx, `Regenerate the token of "${key.name}" of ${member}?`);
   }
   let updated: WireApiKey;

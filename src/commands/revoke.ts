@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { escapeControl } from '../text/escape.js';
 import type { WireApiKey } from '../api/types.js';
 import { findKey } from '../domain/key-resolve.js';
 import type { Context } from '../context.js';
@@ -57,7 +58,7 @@ export async function revokeRun(ctx: Context, opts: RevokeOptions): Promise<void
   const keys: WireApiKey[] = [];
   for (const name of opts.names) {
     const { key } = await findKey(ctx, api, name, 'revoke');
-    if (key.type !== 'regular') throw new UsageError(`"${key.name}" is the ${key.type} key and cannot be revoked.`);
+    if (key.type !== 'regular') throw new UsageError(`"${escapeControl(key.name)}" is the ${key.type} key and cannot be revoked.`);
     if (!keys.some((k) => k.name === key.name)) keys.push(key);
   }
   // What breaks: recorded env files that still hold a token about to die (product.md §8).
@@ -66,11 +67,11 @@ export async function revokeRun(ctx: Context, opts: RevokeOptions): Promise<void
   for (const key of keys) {
     for (const d of reg.deploymentsOf(creds.baseUrl, key.name)) {
       if (d.kind === 'env-file' && envFileState(d.path, d.variable, fingerprint(key.token)).state === 'holds') {
-        warn(ctx, `"${key.name}" is still deployed: ${d.path} (${d.variable}) holds its token.`);
+        warn(ctx, `"${escapeControl(key.name)}" is still deployed: ${escapeControl(d.path)} (${escapeControl(d.variable)}) holds its token.`);
       }
     }
   }
-  const list = keys.map((k) => `"${k.name}"`).join(', ');
+  const list = keys.map((k) => `"${escapeControl(k.name)}"`).join(', ');
   await confirmOrCancel(ctx, `Revoke ${keys.length === 1 ? 'API key' : `${keys.length} API keys`} ${list}${whose}? Apps using ${keys.length === 1 ? 'it' : 'them'} stop working.`);
 
   const revoked: string[] = [];
@@ -80,7 +81,7 @@ export async function revokeRun(ctx: Context, opts: RevokeOptions): Promise<void
     } catch (err) {
       if (revoked.length === 0 || !(err instanceof ApiError)) throw err;
       // Say exactly what happened: some keys are gone, the rest are not.
-      throw new ApiError(err.kind, `Revoked ${revoked.map((n) => `"${n}"`).join(', ')}, but not "${key.name}": ${err.message}`, {
+      throw new ApiError(err.kind, `Revoked ${revoked.map((n) => `"${escapeControl(n)}"`).join(', ')}, but not "${escapeControl(key.name)}": ${err.message}`, {
         hint: `Run \`carto-keys revoke ${keys.slice(revoked.length).map((k) => shellQuote(k.name)).join(' ')}${api.targetUser === undefined ? '' : ` --user ${api.targetUser}`}\` to finish.`,
         ...(err.status !== undefined && { status: err.status }),
       });
@@ -88,7 +89,7 @@ export async function revokeRun(ctx: Context, opts: RevokeOptions): Promise<void
     revoked.push(key.name);
     reg.forget(creds.baseUrl, key.name);
     reg.removeRetirement(creds.baseUrl, key.name);
-    if (!ctx.globals.json) success(ctx, `Revoked API key "${key.name}"${whose}`);
+    if (!ctx.globals.json) success(ctx, `Revoked API key "${escapeControl(key.name)}"${whose}`);
   }
   if (ctx.globals.json) printJson(ctx, { revoked });
 }

@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import { escapeControl } from '../text/escape.js';
 import { findKey } from '../domain/key-resolve.js';
 import type { Context } from '../context.js';
 import { UsageError } from '../errors.js';
@@ -53,7 +54,7 @@ export async function showRun(ctx: Context, opts: ShowOptions): Promise<void> {
   // A name or a token: with a leaked token, what it can do is the first thing to know.
   const { key, byToken } = await findKey(ctx, api, opts.name, 'show');
   if (opts.tokenOnly && key.type === 'master') await refuseMaster(ctx, api.targetUser);
-  if (byToken && !ctx.globals.json) info(ctx, `That token belongs to the API key "${key.name}".`);
+  if (byToken && !ctx.globals.json) info(ctx, `That token belongs to the API key "${escapeControl(key.name)}".`);
   // --reveal is a way of looking, as for `list --reveal`: the Master token stays masked, and a note says why.
   const reveal = opts.reveal && key.type !== 'master';
   if (opts.reveal && key.type === 'master') {

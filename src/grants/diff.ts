@@ -1,5 +1,6 @@
 // What a clone or rotation changes, one line per API, table, schema, service, dataset.
 
+import { escapeControl } from '../text/escape.js';
 import { canonicalGrantSet, compareSchemas, compareTables, sortedUnique, tableKey, tableLabel } from './canonical.js';
 import { APIS, SERVICES, type GrantSet } from './model.js';
 import { formatPermissions } from './format.js';
@@ -75,7 +76,8 @@ const RESET_FOREGROUND = '\x1b[39m';
 export function formatDiff(lines: readonly GrantDiffLine[], opts: { color: boolean }): string[] {
   if (lines.length === 0) return ['(no changes)'];
   return lines.map((line) => {
-    const text = `${line.sign} ${line.text}`;
+    // Table and schema names come from the server: escaped, so they cannot drive the terminal.
+    const text = `${line.sign} ${escapeControl(line.text)}`;
     if (!opts.color) return text;
     return `${line.sign === '+' ? GREEN : RED}${text}${RESET_FOREGROUND}`;
   });

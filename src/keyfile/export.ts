@@ -3,6 +3,7 @@
 // CARTO cannot address, a table name with a "." or blanks, a name shaped like a token) is left out
 // with a warning instead of producing a file that plans changes, or does not parse.
 
+import { escapeControl } from '../text/escape.js';
 import type { WireApiKey } from '../api/types.js';
 import { compareStrings, grantSetsEqual } from '../grants/canonical.js';
 import { UsageError } from '../errors.js';
@@ -34,10 +35,10 @@ export function exportKeys(live: readonly WireApiKey[], opts: { defaultSchema: s
       problem = err.message.replace(/^.*?:\d+:\d+: /, '');
     }
     if (problem !== undefined) {
-      warnings.push(`Left out "${k.name}": carto-keys.yaml cannot hold it (${problem.replace(/\.$/, '')}). plan will show it as unmanaged.`);
+      warnings.push(`Left out "${escapeControl(k.name)}": carto-keys.yaml cannot hold it (${escapeControl(problem.replace(/\.$/, ''))}). plan will show it as unmanaged.`);
       continue;
     }
-    for (const note of dropped) warnings.push(`"${k.name}": ${note} (not in the file: CARTO would refuse it on a new key).`);
+    for (const note of dropped) warnings.push(`"${escapeControl(k.name)}": ${escapeControl(note)} (not in the file: CARTO would refuse it on a new key).`);
     keys.push(one);
   }
   const text = opts.asJson ? `${JSON.stringify(asJsonFile(keys), null, 2)}\n` : renderKeyFile(keys);

@@ -6,6 +6,7 @@ import { grantSetToJson, type GrantSetJson } from '../grants/format.js';
 import { emptyGrantSet, type GrantSet } from '../grants/model.js';
 import { describeTarget, targetJson } from '../rotate/targets.js';
 import { colors, type Colors } from '../ui/color.js';
+import { escapeControl } from '../text/escape.js';
 import type { GrantChange, Plan, PlanAction, PlannedKey, PlanSummary } from './plan.js';
 
 export const PLAN_JSON_VERSION = 1;
@@ -57,8 +58,17 @@ const INDENT = '      ';
 
 const grantsNothing = (g: GrantSet): boolean => diffGrants(emptyGrantSet(), g).length === 0;
 
-function block(k: PlannedKey, c: Colors, color: boolean, prune: boolean): string[] {
-  const deploy = (k.entry?.deploy ?? []).map((t) => `${INDENT}${c.dim('deploy to')} ${describeTarget(t)}`);
+function block(raw: PlannedKey, c: Colors, color: boolean, prune: boolean): string[] {
+  // Names come from the server (and the file): escaped, so a name cannot colour, conceal or forge a
+  // line of the plan. Reasons quote names too.
+  const k = {
+    ...raw,
+    name: escapeControl(raw.name),
+    from: raw.from === undefined ? undefined : escapeControl(raw.from),
+    to: raw.to === undefined ? undefined : escapeControl(raw.to),
+    reasons: raw.reasons.map(escapeControl),
+  };
+  const deploy = (k.entry?.deploy ?? []).map((t) => `${INDENT}${c.dim('deploy to')} ${escapeControl(describeTarget(t))}`);
   const noDeploy = k.entry && k.entry.deploy.length === 0 ? [`${INDENT}${c.dim(`no deploy target: the old key "${k.from}" will be kept; retire it yourself`)}`] : [];
   switch (k.action) {
     case 'create':

@@ -7,9 +7,18 @@
 // overrides and isolates (which reorder what a terminal shows: "Trojan Source").
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
-// In text meant for a whole line or message: our own colour sequences (SGR, `ESC [ … m`), line breaks
-// and tabs (the TSV separator) are kept; every other control character is escaped.
-const CONTROL_OR_SGR = /\x1b\[[0-9;]*m|[\n\t]|[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+// In text meant for a whole line or message: our own colour sequences (the few SGR codes of
+// src/ui/color.ts and the grant diff: bold, dim, red, green, yellow, cyan and their resets), line breaks
+// and tabs (the TSV separator) are kept; every other control character is escaped, so a name that
+// carries `ESC[8m` (conceal) or any other SGR is shown escaped even where a field was not.
+const CONTROL_OR_SGR = /\x1b\[(?:1|2|22|31|32|33|36|39)m|[\n\t]|[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+const HAS_CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+
+/** Whether `text` holds a character escapeControl would escape. */
+export function hasControl(text: string): boolean {
+  return HAS_CONTROL.test(text);
+}
 
 const NAMED: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 
@@ -23,6 +32,14 @@ function escapeOne(ch: string): string {
 /** One field (a name, a cell, a quoted server message): every control character escaped, line breaks and tabs included. */
 export function escapeControl(text: string): string {
   return text.replace(CONTROL, escapeOne);
+}
+
+/**
+ * A field of a tab-separated line that a program may split and decode: escapeControl, with the
+ * backslash itself doubled first, so `\t` in a name and an escaped tab stay two different things.
+ */
+export function escapeField(text: string): string {
+  return escapeControl(text.replace(/\\/g, '\\\\'));
 }
 
 /**

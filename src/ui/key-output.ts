@@ -1,6 +1,7 @@
 // How a key is printed: the --json object every command shares, and the block a token-making command
 // (create, clone, regenerate, rotate) shows.
 
+import { escapeControl } from '../text/escape.js';
 import type { Context } from '../context.js';
 import type { WireApiKey } from '../api/types.js';
 import { describeKeySource } from '../config/settings.js';
@@ -52,7 +53,7 @@ export function printCreatedKey(ctx: Context, key: WireApiKey, tokenOnly: boolea
     printJson(ctx, keyJson(key, 'full'));
     return;
   }
-  success(ctx, `${verb} API key "${key.name}"${member === undefined ? '' : ` of ${member}`}`);
+  success(ctx, `${verb} API key "${escapeControl(key.name)}"${member === undefined ? '' : ` of ${member}`}`);
   // The one layout of a key, as `show` prints it; the token in full, since making it was the point.
   for (const line of keyDetailLines(key, key.token, colors(ctx.io.colorStdout))) printLine(ctx, line);
 }

@@ -50,6 +50,17 @@ const STEPS: Step[] = [
   { args: ['revoke', 'nope', '--yes'], expect: 1 },
   { args: ['revoke', 'Master', '--yes'], expect: 2 },
   { args: ['profile', 'list'], expect: 0 },
+  // Keys as code and the audit: their outputs name keys (escaped) and read files (bounded).
+  { args: ['export', '-o', '{dir}/carto-keys.yaml', '--force'], expect: 0 },
+  { args: ['plan', '-f', '{dir}/carto-keys.yaml'], expect: 0 },
+  { args: ['audit', '--scan', '{dir}/deploy/.env'], expect: [0, 7] },
+  // The Master key typed as a file name, a flag value or a --notify-cmd: refused before parsing (in
+  // keychain mode by the profile's recorded keyCheck), never echoed, never run through sh.
+  { args: ['plan', '-f', '{master}'], expect: 2 },
+  { args: ['rotate', '--rollback', '{master}'], expect: 2 },
+  { args: ['rotate', 'app', '--yes', '--deploy-cmd', 'true', '--notify-cmd', '{master}'], expect: 2 },
+  // A proxy is never used for the loopback sandbox: the listener, standing as the proxy, receives nothing.
+  { args: ['list'], env: { HTTP_PROXY: 'listener', HTTPS_PROXY: 'listener' }, expect: 0 },
   // The Master key typed where a name goes: refused before anything is sent.
   { args: ['show', '--', '{master}'], expect: 2 },
   // Another account named by the environment, with the key from the profile: nothing sent there.

@@ -5,8 +5,12 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { copyName, rotationName } from '../../src/grants/names.js';
 import { escapeControl, escapeTerminal } from '../../src/text/escape.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FetchLike } from '../../src/api/client.js';
 import { run } from '../helpers/harness.js';
-import { testSandbox } from '../helpers/sandbox-fetch.js';
+import { MASTER as MASTER_KEY, testSandbox } from '../helpers/sandbox-fetch.js';
 
 const RAW = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
 const TITLE = '\x1b]0;pwned\x07';
@@ -30,6 +34,8 @@ describe('escapeControl / escapeTerminal', () => {
     );
     expect(escapeTerminal('\x1b[31mred\x1b[39m\nnext')).toBe('\x1b[31mred\x1b[39m\nnext');
     expect(escapeTerminal(TITLE)).toBe('\\x1b]0;pwned\\x07');
+    // Only our own colour codes are kept: conceal, blink or a 256-colour code from a name are not.
+    expect(escapeTerminal('\x1b[8mx\x1b[5m\x1b[38;5;1m')).toBe('\\x1b[8mx\\x1b[5m\\x1b[38;5;1m');
   });
 
   it('names made up from a hostile name do not carry its control characters', () => {
@@ -82,5 +88,86 @@ describe('renderers', () => {
     expect(r.code).toBe(1);
     expect(r.stderr.split('\n').filter((l) => l.startsWith('Error:'))).toHaveLength(1);
     expect(r.stderr.replace(/\n/g, '')).not.toMatch(RAW);
+  });
+
+  // Names that drive a terminal through the colour codes escapeTerminal keeps for our own colours, or
+  // that reorder a line (bidi override): every output that names a key escapes them at the source.
+  const CONCEAL = 'x\x1b[8mhidden';
+  const RED = 'r\x1b[31mred\x1b[39m';
+  const BIDI = 'abc\u202edef';
+  const NAMES = [EVIL, CONCEAL, RED, BIDI];
+  const SGR_OR_RAW = /\x1b|[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+
+  async function withNames() {
+    const sb = testSandbox();
+    for (const [i, name] of NAMES.entries()) {
+      const r = await run(['create', '--api', 'sql', '--name', `plain${i}`], { env: sb.env, fetch: sb.fetch });
+      expect(r.code, r.stderr).toBe(0);
+      sb.state.users[0]!.keys.find((k) => k.name === `plain${i}`)!.name = name;
+    }
+    return sb;
+  }
+
+  it('plan: an unmanaged key with SGR, a newline or a bidi override in its name cannot forge or colour a plan line', async () => {
+    const sb = await withNames();
+    const dir = mkdtempSync(join(tmpdir(), 'carto-keys-esc-'));
+    try {
+      writeFileSync(join(dir, 'carto-keys.yaml'), 'version: 1\nkeys: {}\n');
+      for (const tty of [false, true]) {
+        const r = await run(['plan', '-f', join(dir, 'carto-keys.yaml')], { env: sb.env, fetch: sb.fetch, tty });
+        expect(r.code, r.stderr).toBe(0);
+        const out = r.stdout + r.stderr;
+        expect(out).not.toMatch(SGR_OR_RAW);
+        expect(out).toContain('x\\x1b[8mhidden');
+        expect(out).toContain('abc\\u202edef');
+        // One line per unmanaged key: the name's newline did not make a second one.
+        expect(out.split('\n').filter((l) => l.includes('is not in the file'))).toHaveLength(NAMES.length);
+        expect(out).not.toMatch(/^forged/m);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("export's warnings, revoke's confirmation and success lines: escaped", async () => {
+    const sb = await withNames();
+    const exported = await run(['export'], { env: sb.env, fetch: sb.fetch });
+    expect(exported.stderr).not.toMatch(SGR_OR_RAW);
+    for (const name of NAMES) {
+      const r = await run(['revoke', '--yes', '--', name], { env: sb.env, fetch: sb.fetch });
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toMatch(/^✓ Revoked API key ".*"\n$/);
+      expect(r.stderr).not.toMatch(SGR_OR_RAW);
+    }
+    expect(sb.names()).toEqual(['Master', 'Default public']);
+  });
+
+  it('piped audit: TSV cells and fix commands carry no raw control or bidi override', async () => {
+    const sb = await withNames();
+    const r = await run(['audit'], { env: sb.env, fetch: sb.fetch });
+    expect(r.stdout).not.toMatch(/\x1b|[\u2028\u2029\u202a-\u202e\u2066-\u2069]/);
+    for (const line of r.stdout.replace(/\n$/, '').split('\n')) expect(line.split('\t')).toHaveLength(8);
+    // ANSI-C quoted, then TSV-escaped (its backslash doubled, so a program that decodes the cell gets the command).
+    expect(r.stdout).toContain("carto-keys revoke $'abc\\\\u202edef'");
+    const table = await run(['audit'], { env: sb.env, fetch: sb.fetch, tty: true });
+    expect(table.stdout).not.toMatch(SGR_OR_RAW);
+  });
+
+  it('org members: a username or email with a newline, SGR or bidi override cannot forge a row', async () => {
+    const members = [
+      { username: `mallory\nforged\tadmin\t`, email: `m\x1b[8m@x.test`, org_admin: false, api_key: 'k'.repeat(40) },
+      { username: `bob\u202e`, email: null, org_admin: true },
+    ];
+    const fetch: FetchLike = async (url) => {
+      expect(new URL(url).pathname).toBe('/u/olivia/api/v2/organization/acme/users');
+      return new Response(JSON.stringify(members), { status: 200, headers: { 'content-type': 'application/json' } });
+    };
+    for (const tty of [false, true]) {
+      const r = await run(['org', 'members', '--org', 'acme'], { env: { CARTO_KEYS_MASTER_KEY: MASTER_KEY, CARTO_KEYS_BASE_URL: 'https://acme.carto.test/u/olivia' }, fetch, tty });
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).not.toMatch(SGR_OR_RAW);
+      expect(r.stdout).not.toMatch(/^forged/m);
+      if (!tty) expect(r.stdout.replace(/\n$/, '').split('\n').map((l) => l.split('\t').length)).toEqual([3, 3]);
+    }
   });
 });
