@@ -6,6 +6,8 @@ import { formatOption, outputFormat, type OutputFormat } from '../args/flags.js'
 import { describeState, envFileState, type EnvFileState } from '../rotate/check.js';
 import { registry, type Deployment } from '../rotate/registry.js';
 import { findKey } from '../rotate/engine.js';
+import { findKey as findKeyOrToken, isTokenShaped } from '../domain/key-resolve.js';
+import type { WireApiKey } from '../api/types.js';
 import { info, printJson, printLine } from '../ui/output.js';
 import { escapeControl } from '../text/escape.js';
 import type { WhereJson } from '../rotate/where-markdown.js';
@@ -44,12 +46,22 @@ interface Place {
   detail?: string;
 }
 
-export async function whereRun(ctx: Context, opts: WhereOptions): Promise<void> {
+export async function whereRun(ctx: Context, given: WhereOptions): Promise<void> {
   const creds = requireCredentials(await ctx.settings());
+  const api = await ctx.api();
+  // A token-shaped argument is tried as a token first, as show and revoke do: it is sent only as a
+  // credential, never in a URL path, and the key's name is what is looked up and printed from then on.
+  let key: WireApiKey | undefined;
+  let opts = given;
+  if (isTokenShaped(given.name)) {
+    key = (await findKeyOrToken(ctx, api, given.name, 'show')).key;
+    opts = { ...given, name: key.name };
+  } else {
+    key = await findKey(api, given.name);
+  }
   const reg = registry(ctx.paths.config);
   const deployments = reg.deploymentsOf(creds.baseUrl, opts.name);
   const retirement = reg.retirements(creds.baseUrl).find((r) => r.oldName === opts.name || r.newName === opts.name);
-  const key = await findKey(await ctx.api(), opts.name);
   const expected = key === undefined ? undefined : fingerprint(key.token);
   const places: Place[] = deployments.map((d) => {
     if (d.kind !== 'env-file') return { deployment: d };
@@ -73,15 +85,16 @@ export async function whereRun(ctx: Context, opts: WhereOptions): Promise<void> 
     ctx.io.stdout.write(whereMarkdown(doc));
     return;
   }
-  if (key === undefined) info(ctx, `No API key named "${opts.name}" exists now; its recorded deployments:`);
-  if (places.length === 0) info(ctx, `No deployment of "${opts.name}" was recorded (only rotate and apply record them).`);
+  const shown = escapeControl(opts.name);
+  if (key === undefined) info(ctx, `No API key named "${shown}" exists now; its recorded deployments:`);
+  if (places.length === 0) info(ctx, `No deployment of "${shown}" was recorded (only rotate and apply record them).`);
   for (const p of places) printLine(ctx, escapeControl(line(p, opts.name)));
   if (retirement) {
     info(
       ctx,
       retirement.oldName === opts.name
-        ? `"${opts.name}" is kept until ${retirement.retireAfter}, then \`carto-keys retire\` deletes it (successor "${retirement.newName}").`
-        : `"${opts.name}" replaced "${retirement.oldName}", which is kept until ${retirement.retireAfter} (rollback possible until then).`,
+        ? `"${shown}" is kept until ${retirement.retireAfter}, then \`carto-keys retire\` deletes it (successor "${escapeControl(retirement.newName)}").`
+        : `"${shown}" replaced "${escapeControl(retirement.oldName)}", which is kept until ${retirement.retireAfter} (rollback possible until then).`,
     );
   }
 }

@@ -35,6 +35,11 @@ export type KeyVerb = 'show' | 'revoke' | 'clone' | 'rotate';
 /** Exactly a regular token (22 URL-safe base64 characters) or a Master token (40 hex). */
 const EXACT_TOKEN = /^(?:[A-Za-z0-9_-]{22}|[0-9a-f]{40})$/;
 
+/** Whether an argument has exactly a token's shape: it must then never go into a URL path or a message. */
+export function isTokenShaped(arg: string): boolean {
+  return EXACT_TOKEN.test(arg);
+}
+
 /** The key a name or a token designates; `byToken` when it was found as a token. */
 export async function findKey(ctx: Context, api: ApiClient, nameOrToken: string, verb: KeyVerb): Promise<{ key: WireApiKey; byToken: boolean }> {
   const exact = EXACT_TOKEN.test(nameOrToken);

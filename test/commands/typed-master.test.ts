@@ -128,3 +128,29 @@ describe('one guard over the whole command line, before anything parses it', () 
     expect(r.stderr).not.toMatch(/is the Master key/);
   });
 });
+
+describe('where <token> (a key named by its token)', () => {
+  it('sends the token only as a credential and prints the key it belongs to, never the token (--debug included)', async () => {
+    const sb = testSandbox();
+    const created = await run(['create', '--api', 'sql', '--name', 'web', '--json'], { env: sb.env, fetch: sb.fetch });
+    expect(created.code, created.stderr).toBe(0);
+    const token = sb.token('web')!;
+    sb.requests.length = 0;
+    for (const argv of [['where', token], ['--debug', 'where', '--', token], ['--json', 'where', token]]) {
+      const r = await run(argv, { env: sb.env, fetch: sb.fetch });
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout + r.stderr).not.toContain(token);
+      expect(r.stdout + r.stderr).toContain('web');
+    }
+    expect(sb.requests.map((q) => q.url).filter((u) => u.includes(token))).toEqual([]);
+  });
+
+  it('a token-shaped argument that is no live token nor a name: refused without repeating it or putting it in a URL', async () => {
+    const sb = testSandbox();
+    const dead = 'Zz'.repeat(11);
+    const r = await run(['--debug', 'where', dead], { env: sb.env, fetch: sb.fetch });
+    expect(r.code).not.toBe(0);
+    expect(r.stdout + r.stderr).not.toContain(dead);
+    expect(sb.requests.map((q) => q.url).filter((u) => u.includes(dead))).toEqual([]);
+  });
+});
