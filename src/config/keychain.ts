@@ -6,10 +6,14 @@
 // - On Linux the store is pinned to the Secret Service. Unpinned, the library falls back to the kernel
 //   keyring, which forgets everything at reboot: a silent fallback is exactly what must not happen.
 // - Every call is raced against a timer (an AbortSignal does not cut a hung call short), so a keychain
-//   that does not answer ends in a message naming it instead of a hang.
+//   that does not answer ends in a message naming it instead of a hang. On Linux the library connects
+//   to the session bus synchronously, on the main thread, where no timer can fire: a bus that accepts
+//   the connection and never speaks hung the command for good. So the bus is first reached here, with
+//   Node's own sockets and under the same limit, up to its first answer to the authentication.
 // - Any failure is one KeychainError that says why and how to use the file instead; callers write
 //   nothing when it is thrown.
 
+import { connect, type Socket } from 'node:net';
 import { KeychainError } from '../errors.js';
 
 export const KEYCHAIN_SERVICE = 'carto-keys';
@@ -39,6 +43,11 @@ export async function openKeychain(opts: { timeoutMs?: number; platform?: NodeJS
   const platform = opts.platform ?? process.platform;
   const backend = keychainBackend(platform);
   const timeoutMs = opts.timeoutMs ?? KEYCHAIN_TIMEOUT_MS;
+  if (platform !== 'darwin' && platform !== 'win32') {
+    // The library reads the address from this process's environment, so this does too.
+    const answered = await sessionBusAnswers(process.env['DBUS_SESSION_BUS_ADDRESS'], timeoutMs);
+    if (!answered) throw new KeychainError(noAnswer(backend, timeoutMs, 'its D-Bus session bus'), { hint: FILE_HINT });
+  }
   let mod: KeyringModule;
   try {
     const loaded = (await import('@napi-rs/keyring')) as KeyringModule & { default?: KeyringModule };
@@ -79,8 +88,61 @@ export async function openKeychain(opts: { timeoutMs?: number; platform?: NodeJS
   };
 }
 
-function noAnswer(backend: string, timeoutMs: number): string {
-  return `The OS keychain (${backend}) did not answer within ${Math.round(timeoutMs / 1000)} s. Nothing was written.`;
+function noAnswer(backend: string, timeoutMs: number, what?: string): string {
+  const limit = timeoutMs < 1000 ? `${timeoutMs} ms` : `${Math.round(timeoutMs / 1000)} s`;
+  return `The OS keychain (${backend}) did not answer${what === undefined ? '' : ` (${what})`} within ${limit}. Nothing was written.`;
+}
+
+/**
+ * Whether the session bus at `address` answers the start of a D-Bus authentication within the limit.
+ * True also when there is nothing this can check (no address: the library's own error says so; a
+ * transport other than a unix or tcp socket), false only for a bus that was reached and kept silent
+ * (or could not be reached before the limit).
+ */
+export async function sessionBusAnswers(address: string | undefined, timeoutMs: number): Promise<boolean> {
+  let target: ReturnType<typeof socketOf>;
+  try {
+    target = address === undefined ? undefined : socketOf(address);
+  } catch {
+    return true; // an address this cannot read (a bad %-escape): the library reports it
+  }
+  if (target === undefined) return true;
+  return new Promise<boolean>((resolve) => {
+    let socket: Socket | undefined;
+    const done = (answered: boolean): void => {
+      clearTimeout(timer);
+      socket?.destroy();
+      resolve(answered);
+    };
+    const timer = setTimeout(() => done(false), timeoutMs);
+    socket = connect(target);
+    socket.on('connect', () => {
+      // A NUL byte, then the first line of the EXTERNAL mechanism: a bus answers OK or REJECTED.
+      const uid = Buffer.from(String(process.getuid?.() ?? 0)).toString('hex');
+      socket!.write(`\0AUTH EXTERNAL ${uid}\r\n`);
+    });
+    socket.on('data', () => done(true));
+    // A refused or missing socket is not a silent one: the library reports it in its own words.
+    socket.on('error', () => done(true));
+    socket.on('close', () => done(true));
+  });
+}
+
+/** The first address of a D-Bus address list this can connect to with node:net. */
+function socketOf(address: string): { path: string } | { host: string; port: number } | undefined {
+  for (const one of address.split(';')) {
+    const [transport = '', params = ''] = one.split(/:(.*)/s);
+    const kv = new Map(
+      params
+        .split(',')
+        .filter((p) => p.includes('='))
+        .map((p) => [p.slice(0, p.indexOf('=')), decodeURIComponent(p.slice(p.indexOf('=') + 1))] as const),
+    );
+    if (transport === 'unix' && kv.has('path')) return { path: kv.get('path')! };
+    if (transport === 'unix' && kv.has('abstract')) return { path: `\0${kv.get('abstract')!}` };
+    if (transport === 'tcp' && kv.has('port')) return { host: kv.get('host') ?? 'localhost', port: Number(kv.get('port')) };
+  }
+  return undefined;
 }
 
 /** One message that says why, from what the library reports (it has no error codes of its own). */

@@ -3,8 +3,12 @@
 // keychain can fail (locked, not answering) is one KeychainError that says so. No D-Bus session at all
 // is tested on the built binary (the native library keeps its connection settings per process).
 
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KEYCHAIN_SERVICE, openKeychain } from '../../src/config/keychain.js';
+import { KEYCHAIN_SERVICE, openKeychain, sessionBusAnswers } from '../../src/config/keychain.js';
 import { KeychainError } from '../../src/errors.js';
 import { keyringUnavailable, startKeyring, type KeyringSession } from '../helpers/keyring.js';
 
@@ -63,6 +67,50 @@ describe.skipIf(unavailable !== undefined)(`keychain module on a real Secret Ser
       expect((err as KeychainError).message).toMatch(/The OS keychain \(Secret Service\) did not answer within/);
     } finally {
       await session.thaw();
+    }
+  });
+});
+
+describe('a session bus that accepts and never speaks (wedged D-Bus)', () => {
+  it('the time limit covers connecting and the handshake: one KeychainError naming the bus, no hang', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'carto-keys-bus-'));
+    const sockets: Socket[] = [];
+    const silent = createServer((s) => void sockets.push(s));
+    const path = join(dir, 'bus');
+    await new Promise<void>((resolve) => silent.listen(path, resolve));
+    const saved = process.env.DBUS_SESSION_BUS_ADDRESS;
+    process.env.DBUS_SESSION_BUS_ADDRESS = `unix:path=${path},guid=0123`;
+    try {
+      const err = await openKeychain({ timeoutMs: 300, platform: 'linux' }).then(
+        (kc) => kc.get('p1'),
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(KeychainError);
+      expect((err as KeychainError).message).toBe('The OS keychain (Secret Service) did not answer (its D-Bus session bus) within 300 ms. Nothing was written.');
+      expect((err as KeychainError).hint).toMatch(/--storage file/);
+      expect(sockets).toHaveLength(1);
+    } finally {
+      if (saved === undefined) delete process.env.DBUS_SESSION_BUS_ADDRESS;
+      else process.env.DBUS_SESSION_BUS_ADDRESS = saved;
+      for (const s of sockets) s.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('sessionBusAnswers: a bus that answers, a missing socket and an address it cannot check all go on to the library', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'carto-keys-bus-'));
+    const talking = createServer((s) => s.once('data', () => s.end('REJECTED EXTERNAL\r\n')));
+    const path = join(dir, 'bus');
+    await new Promise<void>((resolve) => talking.listen(path, resolve));
+    try {
+      expect(await sessionBusAnswers(`unix:path=${path}`, 1000)).toBe(true);
+      expect(await sessionBusAnswers(`unix:path=${join(dir, 'none')}`, 1000)).toBe(true);
+      expect(await sessionBusAnswers('unix:runtime=yes', 1000)).toBe(true);
+      expect(await sessionBusAnswers(undefined, 1000)).toBe(true);
+    } finally {
+      await new Promise((resolve) => talking.close(resolve));
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -5,7 +5,8 @@
 // Failure paths (no D-Bus session, a locked keyring, a keychain that does not answer) each give their
 // message, exit non-zero and write nothing.
 
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli, serveSandbox, tempHome, type CliResult, type Home, type ServedSandbox } from '../helpers/e2e.js';
@@ -143,5 +144,35 @@ describe.skipIf(unavailable !== undefined)(`OS keychain on a real Secret Service
   it('the Master key appears in no output', () => {
     const all = outputs.join('\n');
     for (const key of masters) expect(all).not.toContain(key);
+  });
+});
+
+describe('a wedged D-Bus session bus (a socket that accepts and never speaks)', () => {
+  it('list on a keychain profile ends within the keychain time limit, with one message naming the store', async () => {
+    const home = tempHome();
+    const path = join(home.dir, 'bus');
+    const sockets: Socket[] = [];
+    const silent = createServer((s) => void sockets.push(s));
+    await new Promise<void>((resolve) => silent.listen(path, resolve));
+    try {
+      const dir = join(home.dir, '.config', 'carto-keys');
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      writeFileSync(
+        join(dir, 'config.json'),
+        JSON.stringify({ currentProfile: 'default', profiles: { default: { username: 'demo', baseUrl: 'https://demo.carto.com', storage: 'keychain', keychainAccount: 'default https://demo.carto.com' } } }),
+        { mode: 0o600 },
+      );
+      const started = Date.now();
+      const r = await cli(['list'], { env: { ...home.env, DBUS_SESSION_BUS_ADDRESS: `unix:path=${path}` }, timeoutMs: 20_000 });
+      expect(r.signal, 'killed: the command hung').toBeNull();
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).toContain('The OS keychain (Secret Service) did not answer (its D-Bus session bus) within 3 s.');
+      expect(Date.now() - started).toBeLessThan(15_000);
+      expect(sockets.length).toBeGreaterThan(0);
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+      home.cleanup();
+    }
   });
 });
