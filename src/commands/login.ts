@@ -6,9 +6,9 @@ import { AuthError, UsageError } from '../errors.js';
 import { refuseMisplacedMasterKey } from '../domain/secret-guard.js';
 import { DEFAULT_PROFILE, fingerprint } from '../config/settings.js';
 import { isValidProfileName, type ConfigData, type ConfigStore } from '../config/store.js';
-import { chooseStorage, parseStorage, saveKey, saveKeyCommand, type Storage } from '../config/key-store.js';
+import { chooseStorage, leftoverWarning, parseStorage, saveKey, saveKeyCommand, type Storage } from '../config/key-store.js';
 import { keyCommandTimeout } from '../args/flags.js';
-import { info, printJson, success } from '../ui/output.js';
+import { info, printJson, success, warn } from '../ui/output.js';
 import { displayPath } from '../ui/paths.js';
 import {
   SANDBOX_BASE_URL,
@@ -210,7 +210,7 @@ export async function loginRun(ctx: Context, opts: LoginOptions): Promise<void> 
   }
   if (opts.keyCmd) return keyCommandLoggedIn(ctx, store, { profile, username: target.username, baseUrl: target.baseUrl, keyCmd: opts.keyCmd.command, token });
   // The keychain (when chosen) is written first: if it cannot be used, nothing at all is written.
-  await saveKey(
+  const { leftover } = await saveKey(
     { store, keychain: ctx.keychain },
     { profile, username: target.username, baseUrl: target.baseUrl, sandbox: opts.sandbox, token, storage, makeCurrent: true },
   );
@@ -225,12 +225,15 @@ export async function loginRun(ctx: Context, opts: LoginOptions): Promise<void> 
       configPath: store.path,
       store: backend === undefined ? { kind: 'file', path: store.path } : { kind: 'keychain', backend },
     });
+    if (leftover !== undefined) warn(ctx, leftoverWarning(leftover, profile));
     return;
   }
   // Two short lines rather than one of 130 characters: each fits an 80-column terminal.
   const rests = backend === undefined ? `in ${displayPath(store.path, ctx.env, { homeFirst: true })}` : `in the OS keychain (${backend})`;
   success(ctx, `Logged in as ${target.username} at ${opts.sandbox ? 'the built-in sandbox' : target.baseUrl}.`);
   info(ctx, `  Profile "${profile}", now current. Key ${rests}`);
+  // The key is saved: an old keychain copy that could not be removed is a warning, never "nothing was written".
+  if (leftover !== undefined) warn(ctx, leftoverWarning(leftover, profile));
 }
 
 /** A credential helper in place of a key: the profile records the command, and the key stays in memory. */

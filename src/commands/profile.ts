@@ -3,11 +3,11 @@ import type { Context } from '../context.js';
 import { UsageError } from '../errors.js';
 import type { ConfigData } from '../config/store.js';
 import { colors } from '../ui/color.js';
-import { info, printJson, printLine, success } from '../ui/output.js';
+import { info, printJson, printLine, success, warn } from '../ui/output.js';
 import { globalsOf, type CommandKit } from '../args/kit.js';
 import { requireYesOrTty } from '../args/flags.js';
 import { confirmOrCancel } from '../ui/prompts.js';
-import { moveKey, parseStorage, removeProfile, type Storage } from '../config/key-store.js';
+import { leftoverWarning, moveKey, parseStorage, removeProfile, type Storage } from '../config/key-store.js';
 
 export function profileCommand(kit: CommandKit): Command {
   const profile = new Command('profile').description('Manage profiles (one per account)').addHelpText(
@@ -111,11 +111,12 @@ export async function profileUseRun(ctx: Context, name: string): Promise<void> {
 export async function profileMoveKeyRun(ctx: Context, name: string, to: Storage): Promise<void> {
   const store = await ctx.config();
   requireProfile(store.read(), name);
-  const moved = await moveKey({ store, keychain: ctx.keychain }, name, to);
+  const { moved, leftover } = await moveKey({ store, keychain: ctx.keychain }, name, to);
   const where = to === 'keychain' ? `the OS keychain (${(await ctx.keychain()).backend})` : `the config file ${store.path}`;
   if (ctx.globals.json) printJson(ctx, { profile: name, store: to, moved });
   else if (moved) success(ctx, `Moved the Master key of profile "${name}" to ${where}.`);
   else info(ctx, `The Master key of profile "${name}" is already in ${where}.`);
+  if (leftover !== undefined) warn(ctx, leftoverWarning(leftover, name));
 }
 
 export async function profileRemoveRun(ctx: Context, name: string): Promise<void> {

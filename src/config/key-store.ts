@@ -4,7 +4,11 @@
 //
 // Order of writes, so that a failure never loses the key nor leaves a reference to nothing:
 // the new place is written first (a keychain that cannot be used fails here, before anything else is
-// touched), then the config file, then the old place is cleared.
+// touched), then the config file, then the old place is cleared. A key moved from the keychain to the
+// file keeps its `keychainAccount` reference until the old entry is really gone: with the keychain
+// locked, the copy left there is still found by logout, profile remove and the next login or move.
+// (A key moved between two keychain entries cannot keep both references: if the old one cannot be
+// deleted, the caller is told, with the entry's name.)
 
 import type { Env } from '../context.js';
 import { UsageError } from '../errors.js';
@@ -71,8 +75,13 @@ export interface SaveKey {
   makeCurrent: boolean;
 }
 
+/** What saveKey could not clean up: an old keychain entry it could not delete (the key is saved). */
+export interface SaveOutcome {
+  leftover?: { account: string; error: Error; referenced: boolean };
+}
+
 /** Stores a verified key in the chosen place, then records the profile; clears an old keychain entry. */
-export async function saveKey(deps: KeyStoreDeps, s: SaveKey): Promise<void> {
+export async function saveKey(deps: KeyStoreDeps, s: SaveKey): Promise<SaveOutcome> {
   const before = deps.store.read().profiles[s.profile];
   let account: string | undefined;
   if (s.storage === 'keychain') {
@@ -83,7 +92,9 @@ export async function saveKey(deps: KeyStoreDeps, s: SaveKey): Promise<void> {
     const profile: Profile = {
       username: s.username,
       baseUrl: s.baseUrl,
-      ...(s.storage === 'keychain' ? { storage: 'keychain' as const, keychainAccount: account!, keyCheck: keyCheck(s.token) } : { masterKey: s.token }),
+      ...(s.storage === 'keychain'
+        ? { storage: 'keychain' as const, keychainAccount: account!, keyCheck: keyCheck(s.token) }
+        : { masterKey: s.token, ...(before?.keychainAccount !== undefined && { keychainAccount: before.keychainAccount }) }),
       ...(s.sandbox && { sandbox: true }),
     };
     data.profiles[s.profile] = profile;
@@ -91,7 +102,27 @@ export async function saveKey(deps: KeyStoreDeps, s: SaveKey): Promise<void> {
   });
   // The old entry, if the key moved out of the keychain or to another account name.
   const old = before?.keychainAccount;
-  if (old !== undefined && old !== account) await (await deps.keychain()).delete(old);
+  if (old === undefined || old === account) return {};
+  try {
+    await (await deps.keychain()).delete(old);
+  } catch (err) {
+    return { leftover: { account: old, error: err instanceof Error ? err : new Error(String(err)), referenced: s.storage === 'file' } };
+  }
+  if (s.storage === 'file') {
+    await deps.store.update((data) => {
+      const p = data.profiles[s.profile];
+      if (p?.keychainAccount === old) delete p.keychainAccount;
+    });
+  }
+  return {};
+}
+
+/** The warning for a SaveOutcome's leftover keychain entry: what was saved stands, what is left where. */
+export function leftoverWarning(leftover: NonNullable<SaveOutcome['leftover']>, profile: string): string {
+  const why = leftover.error.message.replace(/\s*Nothing was written\.$/, '');
+  return leftover.referenced
+    ? `The old copy of the key in the OS keychain was not removed (${why}). Profile "${profile}" keeps a reference to it: \`carto-keys --profile ${profile} logout\` or the next login removes it once the keychain can be used.`
+    : `The old keychain entry "${leftover.account}" was not removed (${why}); remove it with your keychain manager.`;
 }
 
 /**
@@ -100,11 +131,13 @@ export async function saveKey(deps: KeyStoreDeps, s: SaveKey): Promise<void> {
  */
 export async function saveKeyCommand(deps: KeyStoreDeps, s: Omit<SaveKey, 'token' | 'storage' | 'sandbox'> & { keyCmd: string }): Promise<void> {
   const before = deps.store.read().profiles[s.profile];
+  // The keychain copy first: a profile with a command holds no reference, so a copy left behind by a
+  // locked keyring would be found by nothing (and "Nothing was written" must stay true if this fails).
+  if (before?.keychainAccount !== undefined) await (await deps.keychain()).delete(before.keychainAccount);
   await deps.store.update((data: ConfigData) => {
     data.profiles[s.profile] = { username: s.username, baseUrl: s.baseUrl, keyCmd: s.keyCmd };
     if (s.makeCurrent) data.currentProfile = s.profile;
   });
-  if (before?.keychainAccount !== undefined) await (await deps.keychain()).delete(before.keychainAccount);
 }
 
 /** The stored key of a profile, from wherever it rests; undefined when there is none (logged out). */
@@ -145,8 +178,8 @@ export async function removeProfile(deps: KeyStoreDeps, name: string): Promise<b
   });
 }
 
-/** Moves a profile's key to the other store. Returns false when it is already there. */
-export async function moveKey(deps: KeyStoreDeps, name: string, to: Storage): Promise<boolean> {
+/** Moves a profile's key to the other store. `moved` is false when it is already there. */
+export async function moveKey(deps: KeyStoreDeps, name: string, to: Storage): Promise<SaveOutcome & { moved: boolean }> {
   const profile = deps.store.read().profiles[name];
   if (profile === undefined) throw new UsageError(`No profile named "${name}".`);
   if (profile.keyCmd !== undefined) {
@@ -154,14 +187,15 @@ export async function moveKey(deps: KeyStoreDeps, name: string, to: Storage): Pr
       hint: `To store the key instead: carto-keys --profile ${name} login --storage ${to}`,
     });
   }
-  if (storageOf(profile) === to && (to === 'file' || profile.keychainAccount !== undefined)) return false;
+  // Already there, unless an old keychain copy is still referenced (a move that could not remove it).
+  if (storageOf(profile) === to && (to === 'keychain' ? profile.keychainAccount !== undefined : profile.keychainAccount === undefined)) return { moved: false };
   const token = await readStoredKey(deps, profile);
   if (token === undefined) {
     throw new UsageError(`Profile "${name}" has no stored Master key to move (logged out).`, {
       hint: `Log in again with the store you want: carto-keys --profile ${name} login --storage ${to}`,
     });
   }
-  await saveKey(deps, {
+  const outcome = await saveKey(deps, {
     profile: name,
     username: profile.username,
     baseUrl: profile.baseUrl,
@@ -170,5 +204,5 @@ export async function moveKey(deps: KeyStoreDeps, name: string, to: Storage): Pr
     storage: to,
     makeCurrent: false,
   });
-  return true;
+  return { ...outcome, moved: true };
 }

@@ -141,6 +141,32 @@ describe.skipIf(unavailable !== undefined)(`OS keychain on a real Secret Service
     });
   });
 
+  it('login --storage file over a keychain profile on a locked keyring: saved, never "Nothing was written", the old copy still referenced until removed', async () => {
+    await ck(['--profile', 'locked', 'login', '--base-url', server.baseUrl, '--with-key', '--storage', 'keychain'], { input: master(), expect: 0 });
+    const account = profile('locked').keychainAccount as string;
+    await keyring.lock();
+    let r: CliResult;
+    try {
+      r = await ck(['--profile', 'locked', 'login', '--base-url', server.baseUrl, '--with-key', '--storage', 'file'], { input: master() });
+    } finally {
+      await keyring.unlock();
+    }
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).not.toMatch(/Nothing was written/);
+    expect(r.stderr).toMatch(/Logged in as/);
+    expect(r.stderr).toMatch(/The old copy of the key in the OS keychain was not removed \(.*locked.*\)\. Profile "locked" keeps a reference to it/);
+    // The key is in the file, and the keychain entry is still findable from the profile.
+    expect(profile('locked')).toMatchObject({ masterKey: master(), keychainAccount: account });
+    expect(profile('locked').storage).toBeUndefined();
+    expect(keyring.search()).toContain(`username = ${account}`);
+    await ck(['--profile', 'locked', 'list'], { expect: 0 });
+    // Unlocked: logout finds and removes the old copy too.
+    await ck(['--profile', 'locked', 'logout'], { expect: 0 });
+    expect(keyring.search()).not.toContain(`username = ${account}`);
+    expect(profile('locked').keychainAccount).toBeUndefined();
+    await ck(['profile', 'remove', 'locked', '--yes'], { expect: 0 });
+  });
+
   it('the Master key appears in no output', () => {
     const all = outputs.join('\n');
     for (const key of masters) expect(all).not.toContain(key);
