@@ -138,7 +138,7 @@ async function applyFile(
   if (!json) for (const line of formatPlan(plan, { color: ctx.io.colorStderr, prune: opts.prune })) info(ctx, line);
   if (todo.length === 0) {
     journals.remove();
-    if (json) printJson(ctx, { file: opts.file, plan: planJson(plan, opts.file), results: resumed, changed: resumed.length > 0 });
+    if (json) printJson(ctx, { file: opts.file, plan: planJson(plan, opts.file, { prune: opts.prune }), results: resumed, changed: resumed.length > 0 });
     else printLine(ctx, resumed.length > 0 ? `Apply complete: ${resumed.map(describeOutcome).join('; ')}.` : 'Nothing to apply.');
     return;
   }
@@ -153,7 +153,7 @@ async function applyFile(
   journals.remove();
   const kept = outcomes.filter((o) => o.keptOld && o.from !== null).map((o) => o.from!);
   if (json) {
-    printJson(ctx, { file: opts.file, plan: planJson(plan, opts.file), results: outcomes, changed: true });
+    printJson(ctx, { file: opts.file, plan: planJson(plan, opts.file, { prune: opts.prune }), results: outcomes, changed: true });
     return;
   }
   for (const old of kept) {

@@ -55,10 +55,10 @@ export async function planRun(ctx: Context, opts: PlanOptions): Promise<void> {
   const api = await ctx.api();
   const { plan } = await planFromAccount(api, loaded, { now: ctx.now(), prune: opts.prune, masterKey: creds.masterKey });
   const unfinished = await unfinishedWork(ctx, creds);
-  if (ctx.globals.json) printJson(ctx, { ...planJson(plan, opts.file), unfinished });
+  if (ctx.globals.json) printJson(ctx, { ...planJson(plan, opts.file, { prune: opts.prune }), unfinished });
   else if (opts.format === 'markdown') {
     const { planMarkdown } = await import('../keyfile/plan-markdown.js');
-    ctx.io.stdout.write(planMarkdown({ ...planJson(plan, opts.file), unfinished }, { prune: opts.prune }));
+    ctx.io.stdout.write(planMarkdown({ ...planJson(plan, opts.file, { prune: opts.prune }), unfinished }, { prune: opts.prune }));
   } else {
     for (const line of formatPlan(plan, { color: ctx.io.colorStdout, prune: opts.prune })) printLine(ctx, line);
     // An apply that stopped leaves two live keys for an entry: say why, and what finishes it.

@@ -7,6 +7,7 @@ import { emptyGrantSet, type GrantSet } from '../grants/model.js';
 import { describeTarget, targetJson } from '../rotate/targets.js';
 import { colors, type Colors } from '../ui/color.js';
 import { escapeControl } from '../text/escape.js';
+import { looksAlike } from '../text/lookalike.js';
 import type { GrantChange, Plan, PlanAction, PlannedKey, PlanSummary } from './plan.js';
 
 export const PLAN_JSON_VERSION = 1;
@@ -34,7 +35,31 @@ export interface PlanKeyJson {
   deploy: Record<string, string>[];
 }
 
-export function planJson(plan: Plan, file: string): PlanJson {
+/**
+ * Keys to create whose name looks like a key that is not in the file (which `--prune` deletes): `wеb`
+ * with a Cyrillic е next to the real `web`. Each is flagged, in text and in --json's reasons.
+ */
+function lookalikes(plan: Plan): Map<string, string> {
+  const unmanaged = plan.keys.filter((k) => k.action === 'unmanaged').map((k) => k.name);
+  const out = new Map<string, string>();
+  for (const k of plan.keys) {
+    if (k.action !== 'create') continue;
+    const other = unmanaged.find((u) => looksAlike(k.name, u));
+    if (other !== undefined) out.set(k.name, other);
+  }
+  return out;
+}
+
+function lookalikeNote(name: string, other: string, prune: boolean): string {
+  const odd = [...new Set([...name].filter((ch) => ch.codePointAt(0)! > 0x7e))].map((ch) => `U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`);
+  return (
+    `looks like "${escapeControl(other)}", which ${prune ? 'this --prune deletes' : 'is not in the file (`apply --prune` would delete it)'}: ` +
+    `they are different names${odd.length > 0 ? ` (this one has ${odd.join(', ')})` : ''}; check which one the file means`
+  );
+}
+
+export function planJson(plan: Plan, file: string, opts: { prune?: boolean } = {}): PlanJson {
+  const alike = lookalikes(plan);
   return {
     version: PLAN_JSON_VERSION,
     file,
@@ -46,7 +71,7 @@ export function planJson(plan: Plan, file: string): PlanJson {
       liveKeys: k.live.map((l) => ({ name: l.name, createdAt: l.createdAt })),
       from: k.from ?? null,
       to: k.to ?? null,
-      reasons: k.reasons,
+      reasons: alike.has(k.name) ? [...k.reasons, lookalikeNote(k.name, alike.get(k.name)!, opts.prune === true)] : k.reasons,
       changes: k.changes,
       grants: k.entry ? grantSetToJson(k.entry.grants) : null,
       deploy: (k.entry?.deploy ?? []).map(targetJson),
@@ -58,7 +83,7 @@ const INDENT = '      ';
 
 const grantsNothing = (g: GrantSet): boolean => diffGrants(emptyGrantSet(), g).length === 0;
 
-function block(raw: PlannedKey, c: Colors, color: boolean, prune: boolean): string[] {
+function block(raw: PlannedKey, c: Colors, color: boolean, prune: boolean, alike: Map<string, string>): string[] {
   // Names come from the server (and the file): escaped, so a name cannot colour, conceal or forge a
   // line of the plan. Reasons quote names too.
   const k = {
@@ -74,6 +99,7 @@ function block(raw: PlannedKey, c: Colors, color: boolean, prune: boolean): stri
     case 'create':
       return [
         `  ${c.green('+')} ${c.bold(k.name)} will be created`,
+        ...(alike.has(raw.name) ? [`${INDENT}${c.yellow(`! ${lookalikeNote(raw.name, alike.get(raw.name)!, prune)}`)}`] : []),
         ...(grantsNothing(k.entry!.grants) ? [`${INDENT}(grants nothing)`] : formatDiff(diffGrants(emptyGrantSet(), k.entry!.grants), { color })).map((l) => l.startsWith(INDENT) ? l : `${INDENT}${l}`),
         ...deploy,
       ];
@@ -117,7 +143,8 @@ export function summaryLine(s: PlanSummary, prune: boolean): string {
 
 export function formatPlan(plan: Plan, opts: { color: boolean; prune: boolean }): string[] {
   const c = colors(opts.color);
-  const blocks = plan.keys.map((k) => block(k, c, opts.color, opts.prune)).filter((b) => b.length > 0);
+  const alike = lookalikes(plan);
+  const blocks = plan.keys.map((k) => block(k, c, opts.color, opts.prune, alike)).filter((b) => b.length > 0);
   const lines: string[] = [];
   for (const b of blocks) lines.push(...b, '');
   if (blocks.length === 0) lines.push(`${plan.summary.unchanged} ${plan.summary.unchanged === 1 ? 'key is' : 'keys are'} as declared.`, '');

@@ -12,6 +12,8 @@ import { tableKey, tableLabel } from '../grants/canonical.js';
 import { canonicalGrantSet } from '../grants/canonical.js';
 import type { GrantSet, SchemaGrant, TableGrant } from '../grants/model.js';
 import { validateKeyName } from '../grants/names.js';
+import { escapeControl } from '../text/escape.js';
+import { formatCharacters } from '../text/lookalike.js';
 import { parseApis, parseDatasets, parseSchemaSpec, parseServices, parseTableSpec } from '../grants/parse.js';
 import { quote, suggestion } from '../grants/text.js';
 import { TOKEN_VARIABLE } from '../rotate/deploy-command.js';
@@ -171,11 +173,22 @@ export function parseKeyTree(text: string, opts: ParseKeyFileOptions, read: Tree
   if (!isMap(keysNode)) fail(offsetOf(keysNode) ?? offsetOf(keysPair!.key), '`keys`: expected a mapping of key names to their grants.');
 
   const baseDir = opts.baseDir ?? dirname(resolve(opts.path));
+  // Each (env file, variable) is written by one entry only: two would overwrite each other, and an app
+  // reading that variable would get whichever key apply deployed last.
+  const writers = new Map<string, string>();
   for (const pair of (keysNode as KMap).pairs) {
     const keyOffset = offsetOf(pair.key);
     const raw = stringOf(pair.key, 'key name');
     const name = at(keyOffset, () => validateKeyName(raw, 'key name'));
     if (name !== raw) fail(keyOffset, `key name ${quote(raw)} has leading or trailing blanks.`);
+    const invisible = formatCharacters(name);
+    if (invisible.length > 0) {
+      fail(
+        keyOffset,
+        `key name "${escapeControl(name)}" contains an invisible format character (${invisible.join(', ')}): it would look like another name and be a different key.`,
+        'Type the name again with visible characters only.',
+      );
+    }
     const where = ` in key ${quote(name)}`;
     const value = pair.value;
     if (!isMap(value)) {
@@ -251,7 +264,20 @@ export function parseKeyTree(text: string, opts: ParseKeyFileOptions, read: Tree
       const list = node('deploy');
       if (!isSeq(list)) fail(offsetOf(list), `${label('deploy')}: expected a list of targets, like \`- env_file: .env\` or \`- cmd: ./deploy.sh\`.`);
       for (const item of (list as KSeq).items) {
-        deploy.push(deployTarget(item, label('deploy'), baseDir, opts.checkFolders !== false, { fail, offsetOf, stringOf, fieldsOf }));
+        const target = deployTarget(item, label('deploy'), baseDir, opts.checkFolders !== false, { fail, offsetOf, stringOf, fieldsOf });
+        if (target.kind === 'env-file') {
+          const slot = `${target.path}\0${target.variable}`;
+          const other = writers.get(slot);
+          if (other !== undefined) {
+            fail(
+              offsetOf(item),
+              `${label('deploy')}: ${quote(target.path)} (${target.variable}) is also deployed to by ${other === name ? 'this key' : `key "${escapeControl(other)}"`}: one variable of one env file holds one key's token.`,
+              'Give each key its own variable (`var: …`) or its own env file.',
+            );
+          }
+          writers.set(slot, name);
+        }
+        deploy.push(target);
       }
     }
 

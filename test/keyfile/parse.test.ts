@@ -81,6 +81,11 @@ keys:
     ]);
   });
 
+  it('one env file for several keys, each in its own variable; a Cyrillic name on its own', () => {
+    const file = parse('version: 1\nkeys:\n  a:\n    deploy:\n      - env_file: .env\n  b:\n    deploy:\n      - env_file: .env\n        var: B_KEY\n  wеb: {}\n');
+    expect(file.entries.map((e) => e.name)).toEqual(['a', 'b', 'wеb']);
+  });
+
   it('JSON as is; an empty key; `keys:` with nothing under it', () => {
     const json = parse('{"version": 1, "keys": {"a": {"apis": ["sql"]}, "b": {}}}');
     expect(json.entries.map((e) => [e.name, e.grants.apis])).toEqual([
@@ -121,6 +126,13 @@ describe('carto-keys.yaml: what it refuses, with file:line:column and the valid 
     ['a token as a value', 'version: 1\nkeys:\n  a:\n    datasets: [Xl2Wq3r7tF0oZ0bJp8aS9Q]\n', ['carto-keys.yaml:4:16:', 'looks like an API key token']],
     ['a token in a comment', 'version: 1\n# old: Xl2Wq3r7tF0oZ0bJp8aS9Q\nkeys: {}\n', ['carto-keys.yaml:2:8:', 'looks like an API key token']],
     ['a Master key', `version: 1\nkeys: {}\n# ${'ab12'.repeat(10)}\n`, ['carto-keys.yaml:3:3:', 'token']],
+    // Two writers of one variable: the reader app got the writer key's token (issue 24).
+    ['two keys deploying to the same env file and variable', 'version: 1\nkeys:\n  reader:\n    deploy:\n      - env_file: .env\n  writer:\n    deploy:\n      - env_file: ./deploy/../.env\n        var: CARTO_API_KEY\n', ['carto-keys.yaml:8:9:', 'is also deployed to by key "reader"', 'its own variable']],
+    ['one key deploying twice to the same variable', 'version: 1\nkeys:\n  a:\n    deploy:\n      - env_file: .env\n        var: K\n      - env_file: .env\n        var: K\n', ['carto-keys.yaml:7:9:', 'is also deployed to by this key']],
+    // Look-alike names: invisible characters are refused (issue 24).
+    ['a zero-width space in a name', 'version: 1\nkeys:\n  "web\u200b2": {}\n', ['carto-keys.yaml:3:3:', 'invisible format character (U+200B)']],
+    ['a bidi override in a name', 'version: 1\nkeys:\n  "ab\u202ec": {}\n', ['carto-keys.yaml:3:3:', '(U+202E)', 'ab\\u202ec']],
+    ['a BOM inside a name', 'version: 1\nkeys:\n  "w\ufeffeb": {}\n', ['(U+FEFF)']],
   ];
   for (const [what, text, fragments] of cases) {
     it(what, () => {

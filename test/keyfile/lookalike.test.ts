@@ -1,0 +1,67 @@
+// Look-alike key names in a keys file (issue 24): `wеb` with a Cyrillic е passed, and `apply --prune`
+// deleted the real `web`. Invisible characters are refused by the parser (parse.test.ts); a key to
+// create whose name looks like a key the file leaves out is flagged in the plan, text and --json.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { afterEach, describe, expect, it } from 'vitest';
+import { formatCharacters, looksAlike, skeleton } from '../../src/text/lookalike.js';
+import { run } from '../helpers/harness.js';
+import { testSandbox } from '../helpers/sandbox-fetch.js';
+
+const CYRILLIC_WEB = 'w\u0435b';
+
+describe('skeleton', () => {
+  it('folds look-alike Cyrillic and Greek letters, fullwidth forms and invisible characters', () => {
+    expect(skeleton(CYRILLIC_WEB)).toBe('web');
+    expect(skeleton('\u0440\u043e\u0455t\u0433\u0435s')).toBe('postгes');
+    expect(skeleton('ｗｅｂ')).toBe('web');
+    expect(skeleton('web\u200b2')).toBe('web2');
+    expect(looksAlike(CYRILLIC_WEB, 'web')).toBe(true);
+    expect(looksAlike('web', 'web')).toBe(false);
+    expect(looksAlike('web', 'wed')).toBe(false);
+    expect(formatCharacters('a\u200bb\u202ec\u200b')).toEqual(['U+200B', 'U+202E']);
+  });
+
+  it('printable ASCII names are their own skeleton', () => {
+    fc.assert(fc.property(fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)) }), (s) => skeleton(s) === s));
+  });
+});
+
+describe('plan flags a key to create that looks like one it leaves out', () => {
+  const dirs: string[] = [];
+  afterEach(() => {
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  });
+
+  it('in text and in --json, with and without --prune', async () => {
+    const sb = testSandbox();
+    expect((await run(['create', '--name', 'web', '--api', 'sql'], { env: sb.env, fetch: sb.fetch })).code).toBe(0);
+    const dir = mkdtempSync(join(tmpdir(), 'carto-keys-alike-'));
+    dirs.push(dir);
+    const file = join(dir, 'carto-keys.yaml');
+    writeFileSync(file, `version: 1\nkeys:\n  ${CYRILLIC_WEB}:\n    apis: [sql]\n`);
+
+    const text = await run(['plan', '-f', file], { env: sb.env, fetch: sb.fetch });
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toContain(`+ ${CYRILLIC_WEB} will be created\n      ! looks like "web", which is not in the file (\`apply --prune\` would delete it): they are different names (this one has U+0435); check which one the file means`);
+
+    const pruned = await run(['plan', '-f', file, '--prune'], { env: sb.env, fetch: sb.fetch });
+    expect(pruned.stdout).toContain('! looks like "web", which this --prune deletes');
+
+    const json = JSON.parse((await run(['--json', 'plan', '-f', file], { env: sb.env, fetch: sb.fetch })).stdout) as { keys: { name: string; reasons: string[] }[] };
+    expect(json.keys.find((k) => k.name === CYRILLIC_WEB)!.reasons.join('\n')).toContain('looks like "web"');
+  });
+
+  it('a name that only shares letters is not flagged', async () => {
+    const sb = testSandbox();
+    expect((await run(['create', '--name', 'web', '--api', 'sql'], { env: sb.env, fetch: sb.fetch })).code).toBe(0);
+    const dir = mkdtempSync(join(tmpdir(), 'carto-keys-alike-'));
+    dirs.push(dir);
+    const file = join(dir, 'carto-keys.yaml');
+    writeFileSync(file, 'version: 1\nkeys:\n  web2:\n    apis: [sql]\n');
+    const r = await run(['plan', '-f', file], { env: sb.env, fetch: sb.fetch });
+    expect(r.stdout).not.toContain('looks like');
+  });
+});
