@@ -42,7 +42,7 @@ export function resolveBaseUrl(input: { user?: string; baseUrl?: string }): Reso
     if (user === undefined) {
       return fail('No CARTO account given: pass --user <username> or --base-url <url>', FORMS_HINT);
     }
-    return { baseUrl: `https://${user}.carto.com`, username: user };
+    return { baseUrl: cloudUrl(user), username: user };
   }
 
   const { origin, path, shown } = parseBaseUrl(input.baseUrl);
@@ -97,6 +97,24 @@ function parseBaseUrl(raw: string): { origin: string; path: string; shown: strin
   // People paste the endpoint they saw in the docs; the client appends it again itself.
   if (path.endsWith(API_KEYS_PATH)) path = path.slice(0, -API_KEYS_PATH.length).replace(/\/+$/, '');
   return { origin: url.origin, path, shown };
+}
+
+/**
+ * `https://{user}.carto.com`, refused when the username cannot be a host name label: a label starting
+ * with `xn--` is read as punycode (an internationalized name), and `xn--a` is not valid punycode, so no
+ * URL could be built on it (a fast-check counterexample: every later request failed as a bug).
+ */
+function cloudUrl(user: string): string {
+  const url = `https://${user}.carto.com`;
+  try {
+    if (new URL(url).hostname === `${user}.carto.com`) return url;
+  } catch {
+    // Refused below.
+  }
+  return fail(
+    `The CARTO username "${user}" cannot be a host name (${user}.carto.com is not a valid one: "xn--" starts an internationalized name)`,
+    'Check the username; for an account on another host, pass its base URL with --base-url',
+  );
 }
 
 function decodePathSegment(segment: string): string {
