@@ -2979,7 +2979,7 @@ function runKeyCommand(command, opts) {
     code: "key_command_failed",
     hint: "Run the command yourself to see what it needs (a login, a session, a permission); it must print the Master key alone on stdout, without a terminal."
   });
-  return new Promise((resolve5, reject) => {
+  return new Promise((resolve6, reject) => {
     let child = spawn("sh", ["-c", command], {
       env: childEnvironment(opts.env),
       stdio: ["ignore", "pipe", "pipe"],
@@ -3007,7 +3007,7 @@ function runKeyCommand(command, opts) {
       if (code2 !== 0) return reject(failed(signal !== null ? `was killed by ${signal}${said}` : `failed with exit status ${code2}${said}`));
       if (key2 === "") return reject(failed(`printed nothing on stdout${said}`));
       if (/\s/.test(key2)) return reject(failed("printed more than one word: it must print the Master key alone"));
-      resolve5(key2);
+      resolve6(key2);
     });
   });
 }
@@ -3469,6 +3469,11 @@ function boundElsewhere(profile, stored, env, wanted) {
 }
 function requireCredentials(s) {
   if (s.masterKey === void 0 || s.keySource === void 0) {
+    if (!s.profileStored && s.profileSource === "default" && s.profileNames.length > 0)
+      throw new AuthError(`Not logged in: no profile is current. Profiles: ${s.profileNames.join(", ")}.`, {
+        code: "not_logged_in",
+        hint: "Pick one with `carto-keys profile use <name>` (or --profile <name> for one command), or run `carto-keys login`."
+      });
     let missing = s.keySource?.kind === "keychain" ? " (its OS keychain entry is gone)" : "";
     throw new AuthError(
       s.profileStored ? `Profile "${s.profile}" has no Master key stored${missing || " (logged out)"}.` : `Not logged in (profile "${s.profile}").`,
@@ -3764,6 +3769,11 @@ function checkSpecIdentifier(value2, what, where, format) {
   if (value2.includes("/")) throw grantError(`Invalid ${where}: ${what} name ${quote(value2)} contains "/". ${format}`);
   if (hasWhitespace(value2))
     throw grantError(`Invalid ${where}: ${what} name ${quote(value2)} contains whitespace. ${format}`);
+  let stray = STRAY_CHARACTER.exec(value2)?.[0];
+  if (stray !== void 0) {
+    let hint = stray === "=" ? `Did you mean ${quote(value2.replace("=", ":"))}?` : void 0;
+    throw grantError(`Invalid ${where}: ${quote(stray)} cannot be part of a ${what} name (letters, digits, _, $ and -). ${format}`, hint);
+  }
 }
 function checkSpecText(spec, where, format) {
   if (hasControlChar(spec)) throw grantError(`Invalid ${where}: contains a control character. ${format}`);
@@ -3796,11 +3806,16 @@ function parseTableRemovalSpec(spec, defaultSchema, flag = "--remove-table") {
 }
 function parseSchemaSpec(spec, flag = "--schema") {
   let where = `${flag} ${quote(spec)}`, trimmed = checkSpecText(spec, where, SCHEMA_SPEC_FORMAT), colon = trimmed.indexOf(":"), name = colon < 0 ? trimmed : trimmed.slice(0, colon);
-  if (checkSpecIdentifier(name, "schema", where, SCHEMA_SPEC_FORMAT), name.includes("."))
+  if (name.includes("."))
     throw grantError(`Invalid ${where}: a schema name has no "." (for a table use --table). ${SCHEMA_SPEC_FORMAT}`);
-  if (colon < 0) return { name, permissions: [...SCHEMA_PERMISSIONS] };
+  if (checkSpecIdentifier(name, "schema", where, SCHEMA_SPEC_FORMAT), colon < 0) return { name, permissions: [...SCHEMA_PERMISSIONS] };
   let permissions = trimmed.slice(colon + 1);
   if (permissions.trim() === "") throw grantError(`Invalid ${where}: no permissions after ":". ${SCHEMA_SPEC_FORMAT}`);
+  if (permissions.split(",").some((p) => p.trim().toLowerCase() === "usage"))
+    throw grantError(
+      `Invalid ${where}: "usage" cannot be given, it comes with every table grant in the schema. ${SCHEMA_SPEC_FORMAT}`,
+      `Leave it out: ${flag} ${name}:create`
+    );
   return { name, permissions: parseWordList([permissions], SCHEMA_PERMISSION_WORDS, where) };
 }
 function buildGrantSet(input2, opts) {
@@ -3814,7 +3829,7 @@ function buildGrantSet(input2, opts) {
     datasets: [...file.datasets, ...parseDatasets(input2.dataset ?? [])]
   });
 }
-var ALL_TABLE_PERMISSIONS, API_WORDS, SERVICE_WORDS, TABLE_PERMISSION_WORDS, SCHEMA_PERMISSION_WORDS, TABLE_SPEC_FORMAT, SCHEMA_SPEC_FORMAT, init_parse = __esm({
+var ALL_TABLE_PERMISSIONS, API_WORDS, SERVICE_WORDS, TABLE_PERMISSION_WORDS, SCHEMA_PERMISSION_WORDS, TABLE_SPEC_FORMAT, SCHEMA_SPEC_FORMAT, STRAY_CHARACTER, init_parse = __esm({
   "src/grants/parse.ts"() {
     "use strict";
     init_canonical();
@@ -3829,6 +3844,7 @@ var ALL_TABLE_PERMISSIONS, API_WORDS, SERVICE_WORDS, TABLE_PERMISSION_WORDS, SCH
       noun: "permission",
       validLabel: "Valid schema permissions"
     }, TABLE_SPEC_FORMAT = "Expected [schema.]table[:perm,perm...] with permissions " + TABLE_PERMISSION_WORDS.values.join(", "), SCHEMA_SPEC_FORMAT = `Expected name[:${SCHEMA_PERMISSIONS.join("|")}]`;
+    STRAY_CHARACTER = /[!-#%-,.:;<=>?@[\\\]^`{|}~]/;
   }
 });
 
@@ -4188,6 +4204,13 @@ function formatPermissions(permissions) {
   let known = TABLE_PERMISSIONS.filter((permission) => permissions.includes(permission)), others = [...new Set(permissions.filter((permission) => !TABLE_PERMISSIONS.includes(permission)))].sort();
   return [...known, ...others].join(",") || "-";
 }
+function splitImplied(permissions, kind) {
+  let grantable = kind === "table" ? TABLE_PERMISSIONS : SCHEMA_PERMISSIONS;
+  return {
+    granted: permissions.filter((p) => grantable.includes(p)),
+    implied: [...new Set(permissions.filter((p) => !grantable.includes(p)))].sort()
+  };
+}
 function formatTableSpec(table3, opts = {}) {
   return `${opts.defaultSchema !== void 0 && table3.schema === opts.defaultSchema ? table3.name : tableLabel(table3)}:${formatPermissions(table3.permissions)}`;
 }
@@ -4471,6 +4494,30 @@ function fit(s, width) {
   let chars = [...s];
   return chars.length <= width ? s : width <= 0 ? "" : `${chars.slice(0, width - 1).join("")}\u2026`;
 }
+function fitMiddle(s, width, head) {
+  let chars = [...s];
+  if (chars.length <= width) return s;
+  if (width <= 1) return fit(s, width);
+  let h = Math.max(0, Math.min(width - 1, head ?? Math.ceil((width - 1) / 2))), t = width - 1 - h;
+  return `${chars.slice(0, h).join("")}\u2026${t > 0 ? chars.slice(chars.length - t).join("") : ""}`;
+}
+function fitDistinct(cells, width) {
+  let out = cells.map((c) => fitMiddle(c, width)), groups = /* @__PURE__ */ new Map();
+  out.forEach((text2, i) => groups.set(text2, [...groups.get(text2) ?? [], i]));
+  for (let rows of groups.values()) {
+    let originals = [...new Set(rows.map((i) => cells[i]))];
+    if (originals.length < 2) continue;
+    let chars = originals.map((o) => [...o]), prefix = commonLength(chars), suffix = commonLength(chars.map((c) => [...c].reverse())), minLength = Math.min(...chars.map((c) => c.length)), head;
+    if (suffix + 1 <= width - 2 && suffix < minLength ? head = width - 1 - (suffix + 1) : prefix + 1 <= width - 1 && (head = prefix + 1), head !== void 0)
+      for (let i of rows) out[i] = fitMiddle(cells[i], width, head);
+  }
+  return out;
+}
+function commonLength(words) {
+  let n = 0;
+  for (; words.every((w) => n < w.length && w[n] === words[0][n]); ) n++;
+  return n;
+}
 function layoutTable(columns, opts = {}) {
   let bold = opts.bold ?? ((s) => s), natural = (c) => Math.max(visibleLength(c.header), ...c.cells.map(visibleLength)), shown = [...columns], widths = shown.map(natural), shortened = !1;
   if (opts.width !== void 0) {
@@ -4482,12 +4529,12 @@ function layoutTable(columns, opts = {}) {
     let naturals = shown.map(natural);
     attempt.some((w, i) => w < naturals[i]) && (shortened = !0), widths = attempt;
   }
-  let line2 = (cells, header) => cells.map((cell, i) => {
-    let text2 = fit(cell, widths[i]), padded = i === cells.length - 1 ? text2 : text2 + " ".repeat(widths[i] - visibleLength(text2) + 2);
+  let shownCells = shown.map((c, i) => c.shrink?.middle ? fitDistinct(c.cells, widths[i]) : c.cells.map((cell) => fit(cell, widths[i]))), line2 = (cells, header) => cells.map((cell, i) => {
+    let text2 = header ? fit(cell, widths[i]) : cell, padded = i === cells.length - 1 ? text2 : text2 + " ".repeat(widths[i] - visibleLength(text2) + 2);
     return header ? padded.replace(text2, bold(text2)) : padded;
   }).join("").replace(/ +$/, ""), rows = Math.max(0, ...shown.map((c) => c.cells.length));
   return {
-    lines: [line2(shown.map((c) => c.header), !0), ...Array.from({ length: rows }, (_, r) => line2(shown.map((c) => c.cells[r] ?? ""), !1))],
+    lines: [line2(shown.map((c) => c.header), !0), ...Array.from({ length: rows }, (_, r) => line2(shownCells.map((c) => c[r] ?? ""), !1))],
     shortened
   };
 }
@@ -4524,9 +4571,9 @@ function isoTime(s) {
   }
   return parseCartoTime(s)?.toISOString() ?? s;
 }
-function shortLocalTime(s) {
-  let d = parseCartoTime(s);
-  return d ? `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}` : s ?? "";
+function humanTime(at) {
+  let d = at instanceof Date ? at : parseCartoTime(at);
+  return d ? `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())} UTC` : typeof at == "string" ? at : "";
 }
 var CARTO_TS, CARTO_UTC, DAYS_IN_MONTH, pad, init_time = __esm({
   "src/ui/time.ts"() {
@@ -4542,20 +4589,20 @@ function apisOf(k) {
   return k.grants.find((g) => g.type === "apis")?.apis ?? [];
 }
 function tablesOf(k) {
-  return k.grants.find((g) => g.type === "database")?.tables ?? [];
+  return (k.grants.find((g) => g.type === "database")?.tables ?? []).map((t) => ({ schema: t.schema, name: t.name, permissions: splitImplied(t.permissions, "table").granted })).filter((t) => t.permissions.length > 0);
 }
 function layoutKeyList(keys, opts) {
   return layoutTable(
     [
       // Names and grants come from the server: control characters in them are shown escaped.
       ...opts.members ? [{ header: "MEMBER", cells: opts.members.map(escapeControl) }] : [],
-      { header: "NAME", cells: keys.map((k) => escapeControl(k.name)), shrink: { min: 16 } },
+      { header: "NAME", cells: keys.map((k) => escapeControl(k.name)), shrink: { min: 16, middle: !0 } },
       { header: "TYPE", cells: keys.map((k) => escapeControl(k.type)) },
       { header: "APIS", cells: keys.map((k) => escapeControl(formatWords(apisOf(k))) || "-") },
       // The account's own schema is left out, as --table lets you leave it out.
       { header: "TABLES", cells: keys.map((k) => escapeControl(formatTables(tablesOf(k), { defaultSchema: "public" })) || "-"), shrink: { min: 16 } },
       { header: "TOKEN", cells: keys.map((k) => escapeControl(opts.token(k))) },
-      { header: "UPDATED", cells: keys.map((k) => shortLocalTime(k.updated_at)), drop: 1 }
+      { header: "UPDATED", cells: keys.map((k) => humanTime(k.updated_at)), drop: 1 }
     ],
     { ...opts.width !== void 0 && { width: opts.width }, ...opts.bold && { bold: opts.bold } }
   );
@@ -4698,27 +4745,32 @@ function inheritsDefaultPublic(key2) {
   return key2.type === "regular";
 }
 function keyDetailLines(key2, token, c) {
-  let db = key2.grants.find((g) => g.type === "database"), apis = key2.grants.find((g) => g.type === "apis")?.apis ?? [], services = key2.grants.find((g) => g.type === "dataservices")?.services ?? [], datasets = key2.grants.find((g) => g.type === "data-observatory")?.datasets ?? [], none = c.dim("none"), row3 = (label, values) => labelled(label, values.length ? values : [none], c.bold);
+  let db = key2.grants.find((g) => g.type === "database"), apis = key2.grants.find((g) => g.type === "apis")?.apis ?? [], services = key2.grants.find((g) => g.type === "dataservices")?.services ?? [], datasets = key2.grants.find((g) => g.type === "data-observatory")?.datasets ?? [], none = c.dim("none"), tables = (db?.tables ?? []).map((t) => ({ t, ...splitImplied(t.permissions, "table") })), schemas = (db?.schemas ?? []).map((s) => ({ s, ...splitImplied(s.permissions, "schema") })), implied = [
+    ...schemas.filter((x) => x.implied.length).map((x) => `${formatPermissions(x.implied)} on schema ${escapeControl(x.s.name)}`),
+    ...tables.filter((x) => x.implied.length).map((x) => `${formatPermissions(x.implied)} on ${escapeControl(tableLabel(x.t))}${x.t.owner ? " (its owner)" : ""}`)
+  ], row3 = (label, values) => labelled(label, values.length ? values : [none], c.bold);
   return [
     ...row3("Name", [escapeControl(key2.name)]),
     ...row3("Type", [escapeControl(key2.type)]),
     ...row3("Token", [token]),
     ...row3("APIs", apis.length ? [escapeControl(formatWords(apis))] : []),
-    ...row3("Tables", (db?.tables ?? []).map((t) => `${escapeControl(formatTableSpec(t))}${t.owner ? c.dim(" (owner)") : ""}`)),
-    ...row3("Schemas", (db?.schemas ?? []).map((s) => escapeControl(formatSchemaSpec(s)))),
+    ...row3("Tables", tables.filter((x) => x.granted.length).map((x) => `${escapeControl(formatTableSpec({ ...x.t, permissions: x.granted }))}${x.t.owner ? c.dim(" (owner)") : ""}`)),
+    ...row3("Schemas", schemas.filter((x) => x.granted.length).map((x) => escapeControl(formatSchemaSpec({ ...x.s, permissions: x.granted })))),
+    ...implied.length ? row3("Implied", implied.map((line2) => c.dim(line2))) : [],
     ...row3("Metadata", [db?.table_metadata !== void 0 ? "yes" : "no"]),
     ...row3("Services", services.length ? [escapeControl(formatWords(services))] : []),
     ...datasets.length ? row3("Datasets", datasets.map(escapeControl)) : [],
     // CARTO's easily missed rule (product.md §10): a regular key's role is a member of the public role.
     ...inheritsDefaultPublic(key2) ? row3("Also reads", [INHERITS_LINE]) : [],
-    ...row3("Created", [shortLocalTime(key2.created_at)]),
-    ...row3("Updated", [shortLocalTime(key2.updated_at)])
+    ...row3("Created", [humanTime(key2.created_at)]),
+    ...row3("Updated", [humanTime(key2.updated_at)])
   ];
 }
 var INHERITS_LINE, init_key_view = __esm({
   "src/ui/key-view.ts"() {
     "use strict";
     init_format();
+    init_canonical();
     init_escape();
     init_time();
     INHERITS_LINE = "every public dataset, through the Default public key";
@@ -5091,6 +5143,75 @@ var init_show = __esm({
   }
 });
 
+// src/grants/refusal.ts
+function reachable(keys) {
+  let tables = /* @__PURE__ */ new Set(), schemas = /* @__PURE__ */ new Set();
+  for (let key2 of keys)
+    for (let grant of key2.grants)
+      if (grant.type === "database") {
+        for (let t of grant.tables ?? []) tables.add(tableKey(t));
+        for (let s of grant.schemas ?? []) schemas.add(s.name);
+      }
+  return { tables, schemas };
+}
+function refusedGrants(serverMessage, requested, known, sent) {
+  let lines = [];
+  if (TABLES_REFUSED.test(serverMessage)) {
+    let unknown = requested.tables.filter((t) => !known.tables.has(tableKey(t))).map((t) => quote(tableLabel(t)));
+    unknown.length === 1 ? lines.push(`${unknown[0]}: no such table, or not yours`) : unknown.length > 1 ? lines.push(`no such table, or not yours: ${unknown.join(" or ")} (no key of the account reaches them)`) : lines.push(`a permission you do not have on ${requested.tables.map((t) => quote(tableLabel(t))).join(" or ")}`);
+  }
+  if (SCHEMAS_REFUSED.test(serverMessage)) {
+    let unknown = requested.schemas.filter((s) => !known.schemas.has(s.name)).map((s) => quote(s.name));
+    unknown.length === 1 ? lines.push(`schema ${unknown[0]}: no such schema, or not yours`) : unknown.length > 1 ? lines.push(`no such schema, or not yours: ${unknown.join(" or ")}`) : lines.push(`you may not create tables in schema ${requested.schemas.map((s) => quote(s.name)).join(" or ")}`);
+  }
+  let path = SCHEMA_PATH.exec(serverMessage);
+  if (path && sent) {
+    let item = sent[Number(path[1])]?.[path[2]]?.[Number(path[3])];
+    item !== void 0 && lines.push(`${path[2]}: ${describeItem(path[2], item)} was refused`);
+  }
+  return lines.length > 0 ? lines : void 0;
+}
+function describeItem(section, item) {
+  if (typeof item == "string") return `${section === "apis" ? "API" : section === "services" ? "service" : "value"} ${quote(item)}`;
+  if (item && typeof item == "object") {
+    let o = item;
+    if (section === "tables" && typeof o.schema == "string" && typeof o.name == "string") return `table ${quote(`${o.schema}.${o.name}`)}`;
+    if (typeof o.name == "string") return `schema ${quote(o.name)}`;
+  }
+  return "a value";
+}
+async function namingRefusedGrants(create4, requested, listKeys, sent) {
+  try {
+    return await create4();
+  } catch (err) {
+    if (!(err instanceof ApiError) || err.status !== 422 || err.serverMessage === void 0) throw err;
+    let serverMessage = err.serverMessage, known;
+    try {
+      known = reachable(await listKeys());
+    } catch {
+      throw err;
+    }
+    let lines = refusedGrants(serverMessage, requested, known, sent);
+    throw lines ? new ApiError("validation", `${err.message}
+  ${lines.join(`
+  `)}`, {
+      status: 422,
+      serverMessage,
+      hint: "Check the names with `carto-keys list --wide` (tables other keys reach) or in your CARTO dashboard; a table of another user needs its schema: --table owner.table.",
+      cause: err
+    }) : err;
+  }
+}
+var TABLES_REFUSED, SCHEMAS_REFUSED, SCHEMA_PATH, init_refusal = __esm({
+  "src/grants/refusal.ts"() {
+    "use strict";
+    init_errors();
+    init_canonical();
+    init_text();
+    TABLES_REFUSED = /can only grant table permissions you have/i, SCHEMAS_REFUSED = /can only grant schema permissions you have/i, SCHEMA_PATH = /#\/(\d+)\/(apis|tables|schemas|services|datasets)\/(\d+)/;
+  }
+});
+
 // src/args/grant-flags.ts
 function addGrantOptions(cmd) {
   return cmd.option("--api <apis>", "grant APIs: sql, maps, do (repeatable or comma-separated)", collect).option("--table <spec>", "grant a table: [schema.]table[:select,insert,update,delete|all] (repeatable)", collect).option("--schema <spec>", "allow creating tables in a schema: name[:create] (repeatable)", collect).option("--table-metadata", "allow listing table metadata").option("--service <services>", "grant data services: geocoding, routing, isolines, observatory", collect).option("--dataset <id>", "grant a Data Observatory dataset (repeatable)", collect).option("--grants-file <path>", "read grants (JSON, the create-request form) from a file, or - for stdin");
@@ -5192,12 +5313,12 @@ function createCommand2(kit) {
     `
 Examples:
   $ carto-keys create --api sql --table world_population:select
-  $ carto-keys create --name app --api sql,maps --table public.liked_cities:select,insert
-  $ carto-keys create --name etl --api sql --schema public:create --table-metadata
+  $ carto-keys create --name app --api sql --table liked_cities:select,insert
+  $ carto-keys create --name etl --api sql --schema public:create
   $ carto-keys create --name geo --api sql --service geocoding,routing
   $ carto-keys create --name app --grants-file grants.json --json
-  $ export CARTO_API_KEY=$(carto-keys create --name ci --api sql --table t --token-only)
-  $ carto-keys create --user bob --name bob-app --api sql --table sales   # bob.sales: a member's schema`
+  $ carto-keys create --api sql --table national_incomes --token-only
+  $ carto-keys create --user bob --name bob-app --api sql --table sales   # bob.sales`
   ).action((o, cmd2) => {
     checkTokenOnly(o.tokenOnly === !0, globalsOf(cmd2).json);
     let opts = parseCreate(o);
@@ -5213,10 +5334,15 @@ function parseCreate(o) {
   return checkGrantFlags(grants), { ...name !== void 0 && { name }, grants, tokenOnly: o.tokenOnly === !0, ...o.user !== void 0 && { user: o.user } };
 }
 async function createRun(ctx, opts) {
-  let input2 = await readGrantFlags(ctx.io, opts.grants), s = requireCredentials(await ctx.settings()), grants = grantsFromInput(input2, defaultSchemaFor(s.baseUrl, opts.user ?? s.username)), api = (await ctx.api()).forUser(opts.user), name = opts.name ?? await chooseName(ctx, grants, async () => new Set((await api.listKeys()).map((k) => k.name))), { key: key2, recovered } = await api.createKey(
-    { name, grants: toCreateGrants(grants) },
-    // After a lost reply, "Name has already been taken" means our own key if it grants what we asked.
-    { isOurs: (existing) => grantSetsEqual(normalizeRenderedGrants(existing.grants).grants, grants) }
+  let input2 = await readGrantFlags(ctx.io, opts.grants), s = requireCredentials(await ctx.settings()), grants = grantsFromInput(input2, defaultSchemaFor(s.baseUrl, opts.user ?? s.username)), api = (await ctx.api()).forUser(opts.user), name = opts.name ?? await chooseName(ctx, grants, async () => new Set((await api.listKeys()).map((k) => k.name))), sent = toCreateGrants(grants), { key: key2, recovered } = await namingRefusedGrants(
+    () => api.createKey(
+      { name, grants: sent },
+      // After a lost reply, "Name has already been taken" means our own key if it grants what we asked.
+      { isOurs: (existing) => grantSetsEqual(normalizeRenderedGrants(existing.grants).grants, grants) }
+    ),
+    grants,
+    () => api.listKeys(),
+    sent
   );
   recovered && warn(ctx, "The key was created but the reply was lost or unreadable; recovered it."), printCreatedKey(ctx, key2, opts.tokenOnly, "Created", api.targetUser);
 }
@@ -5232,6 +5358,7 @@ var init_create = __esm({
     init_settings();
     init_errors();
     init_grants();
+    init_refusal();
     init_kit();
     init_flags();
     init_grant_flags();
@@ -6090,9 +6217,9 @@ The old key is left as it is. To also deploy the new key and delete the old one,
 
 Examples:
   $ carto-keys clone app --name app-v2 --add-table national_incomes:select
-  $ carto-keys clone app --remove-table liked_cities:insert --remove-api maps --dry-run
+  $ carto-keys clone app --remove-table liked_cities:insert --dry-run
   $ carto-keys clone "$LEAKED_TOKEN" --name app-new --json
-  $ carto-keys clone bob-dashboard --user bob --name bob-dashboard-v2 --add-table customers`
+  $ carto-keys clone bob-app --user bob --name bob-app-v2 --add-table customers`
   ).action((source, o, cmd2) => {
     checkTokenOnly(o.tokenOnly === !0, globalsOf(cmd2).json);
     let opts = parseClone(source, o);
@@ -6122,9 +6249,12 @@ async function cloneRun(ctx, opts) {
     json ? printJson(ctx, { dryRun: !0, from: plan.from, diff: plan.diff, request }) : (info(ctx, "Dry run: nothing was created. The request would be:"), printLine(ctx, JSON.stringify(request, null, 2)));
     return;
   }
-  let { key: key2, recovered } = await api.createKey(request, {
-    isOurs: (existing) => grantSetsEqual(normalizeRenderedGrants(existing.grants).grants, plan.after)
-  });
+  let { key: key2, recovered } = await namingRefusedGrants(
+    () => api.createKey(request, { isOurs: (existing) => grantSetsEqual(normalizeRenderedGrants(existing.grants).grants, plan.after) }),
+    plan.after,
+    () => api.listKeys(),
+    request.grants
+  );
   if (recovered && warn(ctx, "The key was created but the reply was lost or unreadable; recovered it."), json && !opts.tokenOnly) {
     printJson(ctx, { ...keyJson(key2, "full"), clonedFrom: plan.from, diff: plan.diff });
     return;
@@ -6139,6 +6269,7 @@ var init_clone = __esm({
   "src/commands/clone.ts"() {
     "use strict";
     init_esm();
+    init_refusal();
     init_base_url();
     init_settings();
     init_grants();
@@ -6157,7 +6288,7 @@ var init_clone = __esm({
 import { spawn as spawn2 } from "node:child_process";
 import { readdirSync, readFileSync as readFileSync3 } from "node:fs";
 function runDeployCommand(ctx, command, key2, opts) {
-  return new Promise((resolve5, reject) => {
+  return new Promise((resolve6, reject) => {
     if (opts.signal?.aborted) {
       reject(opts.signal.reason);
       return;
@@ -6180,7 +6311,7 @@ function runDeployCommand(ctx, command, key2, opts) {
     child.once("error", (err) => {
       clearTimeout(timer), reject(new Error(`could not start sh: ${err.message}`));
     }), child.once("close", (code2, signal) => {
-      clearTimeout(timer), opts.signal?.removeEventListener("abort", onAbort), stopping !== void 0 ? stopGroup(child.pid).then(() => reject(stopping.reason)) : code2 === 0 ? resolve5() : reject(new Error(signal !== null ? `the command was killed by ${signal}` : `the command exited with status ${code2 ?? "?"}`));
+      clearTimeout(timer), opts.signal?.removeEventListener("abort", onAbort), stopping !== void 0 ? stopGroup(child.pid).then(() => reject(stopping.reason)) : code2 === 0 ? resolve6() : reject(new Error(signal !== null ? `the command was killed by ${signal}` : `the command exited with status ${code2 ?? "?"}`));
     });
   });
 }
@@ -7456,7 +7587,7 @@ function base(ctx, event, exitCode) {
   return { version: NOTIFY_EVENT_VERSION, event, exitCode, time: ctx.now().toISOString() };
 }
 async function notify(ctx, command, e) {
-  let reason = await new Promise((resolve5) => {
+  let reason = await new Promise((resolve6) => {
     let child = spawn3("sh", ["-c", command], { env: childEnvironment(ctx.env), stdio: ["pipe", "pipe", "pipe"], detached: !0 });
     for (let stream of [child.stdout, child.stderr])
       stream.setEncoding("utf8"), stream.on("data", (chunk) => ctx.io.stderr.write(chunk));
@@ -7467,9 +7598,9 @@ async function notify(ctx, command, e) {
       }
     }, DEFAULT_DEPLOY_TIMEOUT_MS);
     child.on("error", (err) => {
-      clearTimeout(timer), resolve5(err.message);
+      clearTimeout(timer), resolve6(err.message);
     }), child.on("close", (code2, signal) => {
-      clearTimeout(timer), resolve5(code2 === 0 ? void 0 : signal ? `stopped by ${signal}` : `exited with ${code2}`);
+      clearTimeout(timer), resolve6(code2 === 0 ? void 0 : signal ? `stopped by ${signal}` : `exited with ${code2}`);
     }), child.stdin.on("error", () => {
     }), child.stdin.end(`${JSON.stringify(e)}
 `);
@@ -7508,12 +7639,12 @@ A stopped rotation exits 5 and is kept in a journal: continue it with --resume, 
 Examples:
   $ carto-keys rotate app                                   # interactive
   $ carto-keys rotate app --deploy-env-file .env --delete-old --yes
-  $ carto-keys rotate app --remove-api maps --deploy-env-file deploy/.env:CARTO_TOKEN --keep-old --yes
-  $ carto-keys rotate app --deploy-cmd 'gh secret set CARTO_API_KEY' --delete-old --yes --json
-  $ carto-keys rotate --deploy-cmd ./deploy.sh --delete-old --yes -- "$LEAKED_TOKEN"   # -- : a token may start with "-"
+  $ carto-keys rotate app --remove-api maps --deploy-env-file .env:TOKEN
+  $ carto-keys rotate app --deploy-cmd 'gh secret set CARTO_API_KEY' --keep-old
+  $ carto-keys rotate --deploy-cmd ./deploy.sh --delete-old --yes -- "$TOKEN"   # a token may start with "-"
   $ carto-keys rotate --resume app
   $ carto-keys rotate --abort app --yes
-  $ carto-keys rotate bob-dashboard --user bob --deploy-env-file bob.env --delete-old --yes
+  $ carto-keys rotate bob-app --user bob --deploy-env-file bob.env --delete-old
 
   $ carto-keys rotate app --deploy-env-file .env --grace 24h --yes      # old key kept 24 h, then: carto-keys retire
   $ carto-keys rotate --rollback app-r20261122 --yes                   # while the old key lives`
@@ -11285,16 +11416,16 @@ var require_resolve_block_map = __commonJS({
       ctx.atRoot && (ctx.atRoot = !1);
       let offset = bm.offset, commentEnd = null;
       for (let collItem of bm.items) {
-        let { start, key: key2, sep, value: value2 } = collItem, keyProps = resolveProps.resolveProps(start, {
+        let { start, key: key2, sep: sep2, value: value2 } = collItem, keyProps = resolveProps.resolveProps(start, {
           indicator: "explicit-key-ind",
-          next: key2 ?? sep?.[0],
+          next: key2 ?? sep2?.[0],
           offset,
           onError,
           parentIndent: bm.indent,
           startOnNewline: !0
         }), implicitKey = !keyProps.found;
         if (implicitKey) {
-          if (key2 && (key2.type === "block-seq" ? onError(offset, "BLOCK_AS_IMPLICIT_KEY", "A block sequence may not be used as an implicit map key") : "indent" in key2 && key2.indent !== bm.indent && onError(offset, "BAD_INDENT", startColMsg)), !keyProps.anchor && !keyProps.tag && !sep) {
+          if (key2 && (key2.type === "block-seq" ? onError(offset, "BLOCK_AS_IMPLICIT_KEY", "A block sequence may not be used as an implicit map key") : "indent" in key2 && key2.indent !== bm.indent && onError(offset, "BAD_INDENT", startColMsg)), !keyProps.anchor && !keyProps.tag && !sep2) {
             commentEnd = keyProps.end, keyProps.comment && (map.comment ? map.comment += `
 ` + keyProps.comment : map.comment = keyProps.comment);
             continue;
@@ -11304,7 +11435,7 @@ var require_resolve_block_map = __commonJS({
         ctx.atKey = !0;
         let keyStart = keyProps.end, keyNode = key2 ? composeNode(ctx, key2, keyProps, onError) : composeEmptyNode(ctx, keyStart, start, null, keyProps, onError);
         ctx.schema.compat && utilFlowIndentCheck.flowIndentCheck(bm.indent, key2, onError), ctx.atKey = !1, utilMapIncludes.mapIncludes(ctx, map.items, keyNode) && onError(keyStart, "DUPLICATE_KEY", "Map keys must be unique");
-        let valueProps = resolveProps.resolveProps(sep ?? [], {
+        let valueProps = resolveProps.resolveProps(sep2 ?? [], {
           indicator: "map-value-ind",
           next: value2,
           offset: keyNode.range[2],
@@ -11314,7 +11445,7 @@ var require_resolve_block_map = __commonJS({
         });
         if (offset = valueProps.end, valueProps.found) {
           implicitKey && (value2?.type === "block-map" && !valueProps.hasNewline && onError(offset, "BLOCK_AS_IMPLICIT_KEY", "Nested mappings are not allowed in compact mappings"), ctx.options.strict && keyProps.start < valueProps.found.offset - 1024 && onError(keyNode.range, "KEY_OVER_1024_CHARS", "The : indicator must be at most 1024 chars after the start of an implicit block mapping key"));
-          let valueNode = value2 ? composeNode(ctx, value2, valueProps, onError) : composeEmptyNode(ctx, offset, sep, null, valueProps, onError);
+          let valueNode = value2 ? composeNode(ctx, value2, valueProps, onError) : composeEmptyNode(ctx, offset, sep2, null, valueProps, onError);
           ctx.schema.compat && utilFlowIndentCheck.flowIndentCheck(bm.indent, value2, onError), offset = valueNode.range[2];
           let pair = new Pair.Pair(keyNode, valueNode);
           ctx.options.keepSourceTokens && (pair.srcToken = collItem), map.items.push(pair);
@@ -11372,7 +11503,7 @@ var require_resolve_end = __commonJS({
     function resolveEnd(end, offset, reqSpace, onError) {
       let comment = "";
       if (end) {
-        let hasSpace = !1, sep = "";
+        let hasSpace = !1, sep2 = "";
         for (let token of end) {
           let { source, type } = token;
           switch (type) {
@@ -11382,11 +11513,11 @@ var require_resolve_end = __commonJS({
             case "comment": {
               reqSpace && !hasSpace && onError(token, "MISSING_CHAR", "Comments must be separated from other tokens by white space characters");
               let cb = source.substring(1) || " ";
-              comment ? comment += sep + cb : comment = cb, sep = "";
+              comment ? comment += sep2 + cb : comment = cb, sep2 = "";
               break;
             }
             case "newline":
-              comment && (sep += source), hasSpace = !0;
+              comment && (sep2 += source), hasSpace = !0;
               break;
             default:
               onError(token, "UNEXPECTED_TOKEN", `Unexpected ${type} at node end`);
@@ -11412,17 +11543,17 @@ var require_resolve_flow_collection = __commonJS({
       atRoot && (ctx.atRoot = !1), ctx.atKey && (ctx.atKey = !1);
       let offset = fc.offset + fc.start.source.length;
       for (let i = 0; i < fc.items.length; ++i) {
-        let collItem = fc.items[i], { start, key: key2, sep, value: value2 } = collItem, props = resolveProps.resolveProps(start, {
+        let collItem = fc.items[i], { start, key: key2, sep: sep2, value: value2 } = collItem, props = resolveProps.resolveProps(start, {
           flow: fcName,
           indicator: "explicit-key-ind",
-          next: key2 ?? sep?.[0],
+          next: key2 ?? sep2?.[0],
           offset,
           onError,
           parentIndent: fc.indent,
           startOnNewline: !1
         });
         if (!props.found) {
-          if (!props.anchor && !props.tag && !sep && !value2) {
+          if (!props.anchor && !props.tag && !sep2 && !value2) {
             i === 0 && props.comma ? onError(props.comma, "UNEXPECTED_TOKEN", `Unexpected , in ${fcName}`) : i < fc.items.length - 1 && onError(props.start, "UNEXPECTED_TOKEN", `Unexpected empty item in ${fcName}`), props.comment && (coll.comment ? coll.comment += `
 ` + props.comment : coll.comment = props.comment), offset = props.end;
             continue;
@@ -11455,14 +11586,14 @@ var require_resolve_flow_collection = __commonJS({
 ` + prevItemComment : prev.comment = prevItemComment, props.comment = props.comment.substring(prevItemComment.length + 1);
           }
         }
-        if (!isMap3 && !sep && !props.found) {
-          let valueNode = value2 ? composeNode(ctx, value2, props, onError) : composeEmptyNode(ctx, props.end, sep, null, props, onError);
+        if (!isMap3 && !sep2 && !props.found) {
+          let valueNode = value2 ? composeNode(ctx, value2, props, onError) : composeEmptyNode(ctx, props.end, sep2, null, props, onError);
           coll.items.push(valueNode), offset = valueNode.range[2], isBlock(value2) && onError(valueNode.range, "BLOCK_IN_FLOW", blockMsg);
         } else {
           ctx.atKey = !0;
           let keyStart = props.end, keyNode = key2 ? composeNode(ctx, key2, props, onError) : composeEmptyNode(ctx, keyStart, start, null, props, onError);
           isBlock(key2) && onError(keyNode.range, "BLOCK_IN_FLOW", blockMsg), ctx.atKey = !1;
-          let valueProps = resolveProps.resolveProps(sep ?? [], {
+          let valueProps = resolveProps.resolveProps(sep2 ?? [], {
             flow: fcName,
             indicator: "map-value-ind",
             next: value2,
@@ -11473,8 +11604,8 @@ var require_resolve_flow_collection = __commonJS({
           });
           if (valueProps.found) {
             if (!isMap3 && !props.found && ctx.options.strict) {
-              if (sep)
-                for (let st of sep) {
+              if (sep2)
+                for (let st of sep2) {
                   if (st === valueProps.found)
                     break;
                   if (st.type === "newline") {
@@ -11485,7 +11616,7 @@ var require_resolve_flow_collection = __commonJS({
               props.start < valueProps.found.offset - 1024 && onError(valueProps.found, "KEY_OVER_1024_CHARS", "The : indicator must be at most 1024 chars after the start of an implicit flow sequence key");
             }
           } else value2 && ("source" in value2 && value2.source?.[0] === ":" ? onError(value2, "MISSING_CHAR", `Missing space after : in ${fcName}`) : onError(valueProps.start, "MISSING_CHAR", `Missing , or : between ${fcName} items`));
-          let valueNode = value2 ? composeNode(ctx, value2, valueProps, onError) : valueProps.found ? composeEmptyNode(ctx, valueProps.end, sep, null, valueProps, onError) : null;
+          let valueNode = value2 ? composeNode(ctx, value2, valueProps, onError) : valueProps.found ? composeEmptyNode(ctx, valueProps.end, sep2, null, valueProps, onError) : null;
           valueNode ? isBlock(value2) && onError(valueNode.range, "BLOCK_IN_FLOW", blockMsg) : valueProps.comment && (keyNode.comment ? keyNode.comment += `
 ` + valueProps.comment : keyNode.comment = valueProps.comment);
           let pair = new Pair.Pair(keyNode, valueNode);
@@ -11588,7 +11719,7 @@ var require_resolve_block_scalar = __commonJS({
       }
       for (let i = lines.length - 1; i >= chompStart; --i)
         lines[i][0].length > trimIndent && (chompStart = i + 1);
-      let value2 = "", sep = "", prevMoreIndented = !1;
+      let value2 = "", sep2 = "", prevMoreIndented = !1;
       for (let i = 0; i < contentStart; ++i)
         value2 += lines[i][0].slice(trimIndent) + `
 `;
@@ -11600,16 +11731,16 @@ var require_resolve_block_scalar = __commonJS({
           let message = `Block scalar lines must not be less indented than their ${header.indent ? "explicit indentation indicator" : "first line"}`;
           onError(offset - content.length - (crlf ? 2 : 1), "BAD_INDENT", message), indent = "";
         }
-        type === Scalar.Scalar.BLOCK_LITERAL ? (value2 += sep + indent.slice(trimIndent) + content, sep = `
-`) : indent.length > trimIndent || content[0] === "	" ? (sep === " " ? sep = `
-` : !prevMoreIndented && sep === `
-` && (sep = `
+        type === Scalar.Scalar.BLOCK_LITERAL ? (value2 += sep2 + indent.slice(trimIndent) + content, sep2 = `
+`) : indent.length > trimIndent || content[0] === "	" ? (sep2 === " " ? sep2 = `
+` : !prevMoreIndented && sep2 === `
+` && (sep2 = `
 
-`), value2 += sep + indent.slice(trimIndent) + content, sep = `
-`, prevMoreIndented = !0) : content === "" ? sep === `
+`), value2 += sep2 + indent.slice(trimIndent) + content, sep2 = `
+`, prevMoreIndented = !0) : content === "" ? sep2 === `
 ` ? value2 += `
-` : sep = `
-` : (value2 += sep + content, sep = " ", prevMoreIndented = !1);
+` : sep2 = `
+` : (value2 += sep2 + content, sep2 = " ", prevMoreIndented = !1);
       }
       switch (header.chomp) {
         case "-":
@@ -11753,15 +11884,15 @@ var require_resolve_flow_scalar = __commonJS({
       } catch {
         trimEnd = /[ \t]+$/, trimBoth = /^[ \t]+|[ \t]+$/g;
       }
-      let res = match[1].replace(trimEnd, ""), sep = " ", pos = line2.lastIndex;
+      let res = match[1].replace(trimEnd, ""), sep2 = " ", pos = line2.lastIndex;
       for (; match = line2.exec(source); ) {
         let lm = match[1].replace(trimBoth, "");
-        lm === "" ? sep === `
-` ? res += sep : sep = `
-` : (res += sep + lm, sep = " "), pos = line2.lastIndex;
+        lm === "" ? sep2 === `
+` ? res += sep2 : sep2 = `
+` : (res += sep2 + lm, sep2 = " "), pos = line2.lastIndex;
       }
       let last = /[ \t]*(.*)/sy;
-      return last.lastIndex = pos, match = last.exec(source), res + sep + (match?.[1] ?? "");
+      return last.lastIndex = pos, match = last.exec(source), res + sep2 + (match?.[1] ?? "");
     }
     function doubleQuotedValue(source, onError) {
       let res = "";
@@ -12386,12 +12517,12 @@ var require_cst_stringify = __commonJS({
         }
       }
     }
-    function stringifyItem({ start, key: key2, sep, value: value2 }) {
+    function stringifyItem({ start, key: key2, sep: sep2, value: value2 }) {
       let res = "";
       for (let st of start)
         res += st.source;
-      if (key2 && (res += stringifyToken(key2)), sep)
-        for (let st of sep)
+      if (key2 && (res += stringifyToken(key2)), sep2)
+        for (let st of sep2)
           res += st.source;
       return value2 && (res += stringifyToken(value2)), res;
     }
@@ -13310,13 +13441,13 @@ var require_parser = __commonJS({
       }
       *scalar(scalar2) {
         if (this.type === "map-value-ind") {
-          let prev = getPrevProps(this.peek(2)), start = getFirstKeyStartProps(prev), sep;
-          scalar2.end ? (sep = scalar2.end, sep.push(this.sourceToken), delete scalar2.end) : sep = [this.sourceToken];
+          let prev = getPrevProps(this.peek(2)), start = getFirstKeyStartProps(prev), sep2;
+          scalar2.end ? (sep2 = scalar2.end, sep2.push(this.sourceToken), delete scalar2.end) : sep2 = [this.sourceToken];
           let map = {
             type: "block-map",
             offset: scalar2.offset,
             indent: scalar2.indent,
-            items: [{ start, key: scalar2, sep }]
+            items: [{ start, key: scalar2, sep: sep2 }]
           };
           this.onKeyLine = !0, this.stack[this.stack.length - 1] = map;
         } else
@@ -13418,12 +13549,12 @@ var require_parser = __commonJS({
                       items: [{ start, key: null, sep: [this.sourceToken] }]
                     });
                   else if (isFlowToken(it.key) && !includesToken(it.sep, "newline")) {
-                    let start2 = getFirstKeyStartProps(it.start), key2 = it.key, sep = it.sep;
-                    sep.push(this.sourceToken), delete it.key, delete it.sep, this.stack.push({
+                    let start2 = getFirstKeyStartProps(it.start), key2 = it.key, sep2 = it.sep;
+                    sep2.push(this.sourceToken), delete it.key, delete it.sep, this.stack.push({
                       type: "block-map",
                       offset: this.offset,
                       indent: this.indent,
-                      items: [{ start: start2, key: key2, sep }]
+                      items: [{ start: start2, key: key2, sep: sep2 }]
                     });
                   } else start.length > 0 ? it.sep = it.sep.concat(start, this.sourceToken) : it.sep.push(this.sourceToken);
                 else if (includesToken(it.start, "newline"))
@@ -13567,13 +13698,13 @@ var require_parser = __commonJS({
           else if (this.type === "map-value-ind" && parent.type !== "flow-collection") {
             let prev = getPrevProps(parent), start = getFirstKeyStartProps(prev);
             fixFlowSeqItems(fc);
-            let sep = fc.end.splice(1, fc.end.length);
-            sep.push(this.sourceToken);
+            let sep2 = fc.end.splice(1, fc.end.length);
+            sep2.push(this.sourceToken);
             let map = {
               type: "block-map",
               offset: fc.offset,
               indent: fc.indent,
-              items: [{ start, key: fc, sep }]
+              items: [{ start, key: fc, sep: sep2 }]
             };
             this.onKeyLine = !0, this.stack[this.stack.length - 1] = map;
           } else
@@ -15020,6 +15151,50 @@ var fixContexts, regularOf, DAY_MS, RULES, RULE_RANK, SEVERITY_RANK, SCAN_RULES,
   }
 });
 
+// src/ui/help-text.ts
+function fitHelpText(text2, width) {
+  let lines = text2.split(`
+`), out = [], paragraph = [], flush = () => {
+    paragraph.length > 0 && out.push(...wrapWords(paragraph.join(" ").split(/ +/), width, "", "")), paragraph = [];
+  };
+  return lines.forEach((line2, i) => {
+    let next = lines[i + 1], heading = line2.endsWith(":") && (next === void 0 || !/^\S/.test(next));
+    if (line2.trim() !== "" && /^\S/.test(line2) && !heading) {
+      paragraph.push(line2.trim());
+      return;
+    }
+    flush(), out.push(...fitLine(line2, width));
+  }), flush(), out.join(`
+`);
+}
+function fitCommand(lead, command, width) {
+  let indent = " ".repeat(lead.length + 2), wrapped = wrapWords(shellWords(command), width - 2, lead, indent);
+  return wrapped.map((l, i) => i < wrapped.length - 1 ? `${l} \\` : l);
+}
+function fitLine(line2, width) {
+  if (line2.length <= width) return [line2];
+  let indent = /^ */.exec(line2)[0], example = /^( *)\$ (.*)$/.exec(line2);
+  if (!example) return wrapWords(line2.trim().split(/ +/), width, indent, `${indent}  `);
+  let command = example[2], lines = [], comment = /^(.*?\S) {2,}(# .*)$/.exec(command);
+  comment && (lines.push(...wrapWords(comment[2].split(/ +/), width, indent, `${indent}# `)), command = comment[1]);
+  let words = shellWords(command), wrapped = wrapWords(words, width - 2, `${indent}$ `, `${indent}    `);
+  return [...lines, ...wrapped.map((l, i) => i < wrapped.length - 1 ? `${l} \\` : l)];
+}
+function shellWords(command) {
+  return command.match(/(?:'[^']*'|"(?:\\.|[^"\\])*"|[^\s'"])+/g) ?? [];
+}
+function wrapWords(words, width, first, rest) {
+  let lines = [], current = first, empty = !0;
+  for (let word of words)
+    word !== "" && (!empty && current.length + 1 + word.length > width ? (lines.push(current), current = rest + word) : current = empty ? current + word : `${current} ${word}`, empty = !1);
+  return lines.push(current), lines;
+}
+var init_help_text = __esm({
+  "src/ui/help-text.ts"() {
+    "use strict";
+  }
+});
+
 // src/audit/report.ts
 function summarize(findings, opts) {
   let bySeverity = { high: 0, medium: 0, low: 0, info: 0 };
@@ -15104,18 +15279,27 @@ function tsvLines(findings) {
   );
 }
 function tableLines(findings, c, opts) {
-  let tint = { high: c.red, medium: c.yellow, low: c.cyan, info: c.dim }, cell = (s) => s === null ? "-" : escapeField(s), rows = findings.map((f) => ({ f, cols: [f.rule, ...opts.members ? [cell(f.member)] : [], cell(f.key)] })), widths = rows.length ? rows[0].cols.map((_, i) => Math.max(...rows.map((r) => [...r.cols[i]].length))) : [], indent = 2 + widths.reduce((sum, w) => sum + w + 2, 0), out = [];
+  let width = Math.max(40, opts.width ?? 80), tint = { high: c.red, medium: c.yellow, low: c.cyan, info: c.dim }, cell = (s) => s === null ? "-" : escapeField(s), rows = findings.map((f) => ({ f, cols: [f.rule, ...opts.members ? [cell(f.member)] : [], cell(f.key)] })), widths = rows.length ? rows[0].cols.slice(0, -1).map((_, i) => Math.max(...rows.map((r) => [...r.cols[i]].length))) : [], out = [];
   for (let severity of [...SEVERITIES].reverse()) {
     let group = rows.filter((r) => r.f.severity === severity);
     if (group.length !== 0) {
       out.length > 0 && out.push(""), out.push(tint[severity](c.bold(`${HEADINGS[severity]} (${group.length})`)));
       for (let { f, cols } of group) {
-        let lead = cols.map((col, i) => col + " ".repeat(widths[i] - [...col].length)).join("  ");
-        out.push(`  ${lead}  ${escapeField(f.reason)}`), f.fix !== null && out.push(`${" ".repeat(indent)}${c.dim("fix:")} ${f.fix}`);
+        let lead = cols.slice(0, -1).map((col, i) => col + " ".repeat(widths[i] - [...col].length)).join("  "), room = width - 2 - (lead === "" ? 0 : [...lead].length + 2);
+        if (out.push(`  ${lead}${lead === "" ? "" : "  "}${fitMiddle(cols.at(-1), Math.max(room, 12))}`), out.push(...wrap2(escapeField(f.reason), width - 4).map((l) => `    ${l}`)), f.fix !== null) {
+          let lines = fitCommand("    fix: ", f.fix, width);
+          out.push(...lines.map((l, i) => i === 0 ? l.replace("fix:", c.dim("fix:")) : l));
+        }
       }
     }
   }
   return out;
+}
+function wrap2(text2, width) {
+  let lines = [], line2 = "";
+  for (let word of text2.split(" "))
+    line2 !== "" && [...line2].length + 1 + [...word].length > width ? (lines.push(line2), line2 = word) : line2 = line2 === "" ? word : `${line2} ${word}`;
+  return lines.push(line2), lines;
 }
 function summaryLine2(summary) {
   let counts = [...SEVERITIES].reverse().filter((s) => summary.bySeverity[s] > 0).map((s) => `${summary.bySeverity[s]} ${s}`), head = summary.findings === 0 ? `No findings in ${summary.keys} key${summary.keys === 1 ? "" : "s"}.` : `${summary.findings} finding${summary.findings === 1 ? "" : "s"} in ${summary.keys} key${summary.keys === 1 ? "" : "s"}: ${counts.join(", ")}.`;
@@ -15124,6 +15308,8 @@ function summaryLine2(summary) {
 var q, HEADINGS, init_report = __esm({
   "src/audit/report.ts"() {
     "use strict";
+    init_help_text();
+    init_table_layout();
     init_model3();
     q = JSON.stringify;
     HEADINGS = { high: "HIGH", medium: "MEDIUM", low: "LOW", info: "INFO" };
@@ -15295,7 +15481,7 @@ async function auditRun(ctx, opts) {
     let { auditMarkdown: auditMarkdown2 } = await Promise.resolve().then(() => (init_markdown2(), markdown_exports));
     ctx.io.stdout.write(auditMarkdown2(findings, summary));
   } else if (ctx.io.stdoutIsTTY()) {
-    for (let line2 of tableLines(findings, colors(ctx.io.colorStdout), { members: all !== void 0 })) printLine(ctx, line2);
+    for (let line2 of tableLines(findings, colors(ctx.io.colorStdout), { members: all !== void 0, width: terminalWidth(ctx) })) printLine(ctx, line2);
     info(ctx, summaryLine2(summary));
   } else
     findings.length > 0 && ctx.io.stdout.write(`${tsvLines(findings).join(`
@@ -15443,6 +15629,18 @@ var init_secret_guard = __esm({
   }
 });
 
+// src/ui/paths.ts
+import { isAbsolute as isAbsolute2, relative, resolve as resolve5, sep } from "node:path";
+function displayPath(path, env, opts = {}) {
+  let cwd = opts.cwd ?? resolve5("."), absolute = resolve5(cwd, path), inside = (rel) => rel !== "" && rel !== ".." && !rel.startsWith(`..${sep}`) && !isAbsolute2(rel), fromCwd = relative(cwd, absolute), home = env.HOME && isAbsolute2(env.HOME) ? env.HOME : void 0, fromHome = home === void 0 ? void 0 : relative(home, absolute), tilde = fromHome !== void 0 && inside(fromHome) ? `~${sep}${fromHome}` : void 0;
+  return opts.homeFirst && tilde ? tilde : inside(fromCwd) ? fromCwd : tilde ?? absolute;
+}
+var init_paths = __esm({
+  "src/ui/paths.ts"() {
+    "use strict";
+  }
+});
+
 // src/sandbox/embedded-info.ts
 var embedded_info_exports = {};
 __export(embedded_info_exports, {
@@ -15562,7 +15760,7 @@ async function openTunnel(proxy, host, port2, pending) {
     headers["proxy-authorization"] = `Basic ${Buffer.from(`${user2}:${password}`).toString("base64")}`;
   }
   let shown = proxyShown(proxy);
-  return new Promise((resolve5, reject) => {
+  return new Promise((resolve6, reject) => {
     let req = mod.request({
       host: proxy.url.hostname.replace(/^\[|\]$/g, ""),
       port: proxy.url.port || (proxy.url.protocol === "https:" ? 443 : 80),
@@ -15578,7 +15776,7 @@ async function openTunnel(proxy, host, port2, pending) {
         socket.destroy(), reject(new ProxyError(`the proxy ${shown} refused the tunnel to ${authority} (${res.statusCode ?? "?"} ${res.statusMessage ?? ""})`.trim()));
         return;
       }
-      head.length > 0 && socket.unshift(head), resolve5(socket);
+      head.length > 0 && socket.unshift(head), resolve6(socket);
     }), req.on("error", (err) => {
       done();
       let why = err.code === "ECONNREFUSED" ? "nothing listens there" : err.code === "ECONNRESET" || /hang up/.test(err.message) ? "it closed the connection without answering" : err.message;
@@ -17782,8 +17980,8 @@ var require_dispatcher_base = __commonJS({
       }
       close(callback) {
         if (callback === void 0)
-          return new Promise((resolve5, reject) => {
-            this.close((err, data) => err ? reject(err) : resolve5(data));
+          return new Promise((resolve6, reject) => {
+            this.close((err, data) => err ? reject(err) : resolve6(data));
           });
         if (typeof callback != "function")
           throw new InvalidArgumentError2("invalid callback");
@@ -17807,8 +18005,8 @@ var require_dispatcher_base = __commonJS({
       }
       destroy(err, callback) {
         if (typeof err == "function" && (callback = err, err = null), callback === void 0)
-          return new Promise((resolve5, reject) => {
-            this.destroy(err, (err2, data) => err2 ? reject(err2) : resolve5(data));
+          return new Promise((resolve6, reject) => {
+            this.destroy(err, (err2, data) => err2 ? reject(err2) : resolve6(data));
           });
         if (typeof callback != "function")
           throw new InvalidArgumentError2("invalid callback");
@@ -20568,8 +20766,8 @@ var require_promise = __commonJS({
     "use strict";
     function createDeferredPromise() {
       let res, rej;
-      return { promise: new Promise((resolve5, reject) => {
-        res = resolve5, rej = reject;
+      return { promise: new Promise((resolve6, reject) => {
+        res = resolve6, rej = reject;
       }), resolve: res, reject: rej };
     }
     module.exports = {
@@ -21358,8 +21556,8 @@ upgrade: ${upgrade}\r
           callback = null, cb();
         }
       }
-      let waitForDrain = () => new Promise((resolve5, reject) => {
-        assert(callback === null), socket[kError] ? reject(socket[kError]) : callback = resolve5;
+      let waitForDrain = () => new Promise((resolve6, reject) => {
+        assert(callback === null), socket[kError] ? reject(socket[kError]) : callback = resolve6;
       });
       socket.on("close", onDrain).on("drain", onDrain);
       let writer = new AsyncWriter({ abort, socket, request, contentLength, client, expectsPayload, header });
@@ -21877,8 +22075,8 @@ var require_client_h2 = __commonJS({
           callback = null, cb();
         }
       }
-      let waitForDrain = () => new Promise((resolve5, reject) => {
-        assert(callback === null), socket[kError] ? reject(socket[kError]) : callback = resolve5;
+      let waitForDrain = () => new Promise((resolve6, reject) => {
+        assert(callback === null), socket[kError] ? reject(socket[kError]) : callback = resolve6;
       });
       h2stream.on("close", onDrain).on("drain", onDrain);
       try {
@@ -22101,19 +22299,19 @@ var require_client = __commonJS({
         return this[kQueue].push(request), this[kResuming] || (util.bodyLength(request.body) == null && util.isIterable(request.body) ? (this[kResuming] = 1, queueMicrotask(() => resume(this))) : this[kResume](!0)), this[kResuming] && this[kNeedDrain] !== 2 && this[kBusy] && (this[kNeedDrain] = 2), this[kNeedDrain] < 2;
       }
       [kClose]() {
-        return new Promise((resolve5) => {
-          this[kSize] ? this[kClosedResolve] = resolve5 : resolve5(null);
+        return new Promise((resolve6) => {
+          this[kSize] ? this[kClosedResolve] = resolve6 : resolve6(null);
         });
       }
       [kDestroy](err) {
-        return new Promise((resolve5) => {
+        return new Promise((resolve6) => {
           let requests = this[kQueue].splice(this[kPendingIdx]);
           for (let i = 0; i < requests.length; i++) {
             let request = requests[i];
             request != null && util.errorRequest(this, request, err);
           }
           let callback = () => {
-            this[kClosedResolve] && (this[kClosedResolve](), this[kClosedResolve] = null), resolve5(null);
+            this[kClosedResolve] && (this[kClosedResolve](), this[kClosedResolve] = null), resolve6(null);
           };
           this[kHTTPContext] ? (this[kHTTPContext].destroy(err, callback), this[kHTTPContext] = null) : queueMicrotask(callback), this[kResume]();
         });
@@ -22401,8 +22599,8 @@ var require_pool_base = __commonJS({
           }
           return Promise.all(closeAll);
         } else
-          return new Promise((resolve5) => {
-            this[kClosedResolve] = resolve5;
+          return new Promise((resolve6) => {
+            this[kClosedResolve] = resolve6;
           });
       }
       [kDestroy](err) {
@@ -23168,32 +23366,32 @@ var require_socks5_proxy_agent = __commonJS({
       async createSocks5Connection(targetHost, targetPort) {
         let proxyHost = this[kProxyUrl].hostname, proxyPort = parseInt(this[kProxyUrl].port) || 1080;
         debug("creating SOCKS5 connection to", proxyHost, proxyPort);
-        let socket = await new Promise((resolve5, reject) => {
+        let socket = await new Promise((resolve6, reject) => {
           this[kConnector]({
             hostname: proxyHost,
             host: proxyHost,
             port: proxyPort,
             protocol: this[kProxyProtocol]
           }, (err, socket2) => {
-            err ? reject(err) : resolve5(socket2);
+            err ? reject(err) : resolve6(socket2);
           });
         }), socks5Client = new Socks5Client(socket, this[kProxyAuth]);
         return socks5Client.on("error", (err) => {
           debug("SOCKS5 error:", err), socket.destroy();
-        }), await socks5Client.handshake(), await new Promise((resolve5, reject) => {
+        }), await socks5Client.handshake(), await new Promise((resolve6, reject) => {
           let timeout = setTimeout(() => {
             reject(new Error("SOCKS5 authentication timeout"));
           }, 5e3), onAuthenticated = () => {
-            clearTimeout(timeout), socks5Client.removeListener("error", onError), resolve5();
+            clearTimeout(timeout), socks5Client.removeListener("error", onError), resolve6();
           }, onError = (err) => {
             clearTimeout(timeout), socks5Client.removeListener("authenticated", onAuthenticated), reject(err);
           };
-          socks5Client.state === STATES.AUTHENTICATED ? (clearTimeout(timeout), resolve5()) : (socks5Client.once("authenticated", onAuthenticated), socks5Client.once("error", onError));
-        }), await socks5Client.connect(targetHost, targetPort), await new Promise((resolve5, reject) => {
+          socks5Client.state === STATES.AUTHENTICATED ? (clearTimeout(timeout), resolve6()) : (socks5Client.once("authenticated", onAuthenticated), socks5Client.once("error", onError));
+        }), await socks5Client.connect(targetHost, targetPort), await new Promise((resolve6, reject) => {
           let timeout = setTimeout(() => {
             reject(new Error("SOCKS5 connection timeout"));
           }, 5e3), onConnected = (info2) => {
-            debug("SOCKS5 tunnel established to", targetHost, targetPort, "via", info2), clearTimeout(timeout), socks5Client.removeListener("error", onError), resolve5();
+            debug("SOCKS5 tunnel established to", targetHost, targetPort, "via", info2), clearTimeout(timeout), socks5Client.removeListener("error", onError), resolve6();
           }, onError = (err) => {
             clearTimeout(timeout), socks5Client.removeListener("connected", onConnected), reject(err);
           };
@@ -23220,8 +23418,8 @@ var require_socks5_proxy_agent = __commonJS({
                   ...this[kRequestTls],
                   socket,
                   servername: this[kRequestTls]?.servername || targetHost
-                }), await new Promise((resolve5, reject) => {
-                  finalSocket.once("secureConnect", resolve5), finalSocket.once("error", reject);
+                }), await new Promise((resolve6, reject) => {
+                  finalSocket.once("secureConnect", resolve6), finalSocket.once("error", reject);
                 })), callback(null, finalSocket);
               } catch (err) {
                 debug("SOCKS5 connection error:", err), callback(err);
@@ -24028,16 +24226,16 @@ var require_readable = __commonJS({
         if (signal != null && (typeof signal != "object" || !("aborted" in signal)))
           return Promise.reject(new InvalidArgumentError2("signal must be an AbortSignal"));
         let limit = opts?.limit && Number.isFinite(opts.limit) ? opts.limit : 128 * 1024;
-        return signal?.aborted ? Promise.reject(signal.reason ?? new AbortError()) : this._readableState.closeEmitted ? Promise.resolve(null) : new Promise((resolve5, reject) => {
+        return signal?.aborted ? Promise.reject(signal.reason ?? new AbortError()) : this._readableState.closeEmitted ? Promise.resolve(null) : new Promise((resolve6, reject) => {
           if ((this[kContentLength] && this[kContentLength] > limit || this[kBytesRead] > limit) && this.destroy(new AbortError()), signal) {
             let onAbort = () => {
               this.destroy(signal.reason ?? new AbortError());
             };
             signal.addEventListener("abort", onAbort), this.on("close", function() {
-              signal.removeEventListener("abort", onAbort), signal.aborted ? reject(signal.reason ?? new AbortError()) : resolve5(null);
+              signal.removeEventListener("abort", onAbort), signal.aborted ? reject(signal.reason ?? new AbortError()) : resolve6(null);
             });
           } else
-            this.on("close", resolve5);
+            this.on("close", resolve6);
           this.on("error", noop).on("data", () => {
             this[kBytesRead] > limit && this.destroy();
           }).resume();
@@ -24058,7 +24256,7 @@ var require_readable = __commonJS({
       return util.isDisturbed(bodyReadable) || isLocked(bodyReadable);
     }
     function consume(stream, type) {
-      return assert(!stream[kConsume]), new Promise((resolve5, reject) => {
+      return assert(!stream[kConsume]), new Promise((resolve6, reject) => {
         if (isUnusable(stream)) {
           let rState = stream._readableState;
           rState.destroyed && rState.closeEmitted === !1 ? stream.on("error", reject).on("close", () => {
@@ -24069,7 +24267,7 @@ var require_readable = __commonJS({
             stream[kConsume] = {
               type,
               stream,
-              resolve: resolve5,
+              resolve: resolve6,
               reject,
               length: 0,
               body: []
@@ -24116,9 +24314,9 @@ var require_readable = __commonJS({
       return buffer;
     }
     function consumeEnd(consume2, encoding) {
-      let { type, body, resolve: resolve5, stream, length } = consume2;
+      let { type, body, resolve: resolve6, stream, length } = consume2;
       try {
-        type === "text" ? resolve5(chunksDecode(body, length, encoding)) : type === "json" ? resolve5(JSON.parse(chunksDecode(body, length, encoding))) : type === "arrayBuffer" ? resolve5(chunksConcat(body, length).buffer) : type === "blob" ? resolve5(new Blob(body, { type: stream[kContentType] })) : type === "bytes" && resolve5(chunksConcat(body, length)), consumeFinish(consume2);
+        type === "text" ? resolve6(chunksDecode(body, length, encoding)) : type === "json" ? resolve6(JSON.parse(chunksDecode(body, length, encoding))) : type === "arrayBuffer" ? resolve6(chunksConcat(body, length).buffer) : type === "blob" ? resolve6(new Blob(body, { type: stream[kContentType] })) : type === "bytes" && resolve6(chunksConcat(body, length)), consumeFinish(consume2);
       } catch (err) {
         stream.destroy(err);
       }
@@ -24221,8 +24419,8 @@ var require_api_request = __commonJS({
     };
     function request(opts, callback) {
       if (callback === void 0)
-        return new Promise((resolve5, reject) => {
-          request.call(this, opts, (err, data) => err ? reject(err) : resolve5(data));
+        return new Promise((resolve6, reject) => {
+          request.call(this, opts, (err, data) => err ? reject(err) : resolve6(data));
         });
       try {
         let handler = new RequestHandler(opts, callback);
@@ -24344,8 +24542,8 @@ var require_api_stream = __commonJS({
     };
     function stream(opts, factory, callback) {
       if (callback === void 0)
-        return new Promise((resolve5, reject) => {
-          stream.call(this, opts, factory, (err, data) => err ? reject(err) : resolve5(data));
+        return new Promise((resolve6, reject) => {
+          stream.call(this, opts, factory, (err, data) => err ? reject(err) : resolve6(data));
         });
       try {
         let handler = new StreamHandler(opts, factory, callback);
@@ -24549,8 +24747,8 @@ var require_api_upgrade = __commonJS({
     };
     function upgrade(opts, callback) {
       if (callback === void 0)
-        return new Promise((resolve5, reject) => {
-          upgrade.call(this, opts, (err, data) => err ? reject(err) : resolve5(data));
+        return new Promise((resolve6, reject) => {
+          upgrade.call(this, opts, (err, data) => err ? reject(err) : resolve6(data));
         });
       try {
         let upgradeHandler = new UpgradeHandler(opts, callback), upgradeOpts = {
@@ -24616,8 +24814,8 @@ var require_api_connect = __commonJS({
     };
     function connect(opts, callback) {
       if (callback === void 0)
-        return new Promise((resolve5, reject) => {
-          connect.call(this, opts, (err, data) => err ? reject(err) : resolve5(data));
+        return new Promise((resolve6, reject) => {
+          connect.call(this, opts, (err, data) => err ? reject(err) : resolve6(data));
         });
       try {
         let connectHandler = new ConnectHandler(opts, callback), connectOptions = { ...opts, method: "CONNECT" };
@@ -25515,7 +25713,7 @@ var require_snapshot_utils = __commonJS({
 var require_snapshot_recorder = __commonJS({
   "node_modules/undici/lib/mock/snapshot-recorder.js"(exports, module) {
     "use strict";
-    var { writeFile, readFile, mkdir } = __require("node:fs/promises"), { dirname: dirname5, resolve: resolve5 } = __require("node:path"), { setTimeout: setTimeout2, clearTimeout: clearTimeout2 } = __require("node:timers"), { InvalidArgumentError: InvalidArgumentError2, UndiciError } = require_errors2(), { hashId, isUrlExcludedFactory, normalizeHeaders, createHeaderFilters } = require_snapshot_utils();
+    var { writeFile, readFile, mkdir } = __require("node:fs/promises"), { dirname: dirname5, resolve: resolve6 } = __require("node:path"), { setTimeout: setTimeout2, clearTimeout: clearTimeout2 } = __require("node:timers"), { InvalidArgumentError: InvalidArgumentError2, UndiciError } = require_errors2(), { hashId, isUrlExcludedFactory, normalizeHeaders, createHeaderFilters } = require_snapshot_utils();
     function formatRequestKey(opts, headerFilters, matchOptions = {}) {
       let url = new URL(opts.path, opts.origin), normalized = opts._normalizedHeaders || normalizeHeaders(opts.headers);
       return opts._normalizedHeaders || (opts._normalizedHeaders = normalized), {
@@ -25662,7 +25860,7 @@ var require_snapshot_recorder = __commonJS({
         if (!path)
           throw new InvalidArgumentError2("Snapshot path is required");
         try {
-          let data = await readFile(resolve5(path), "utf8"), parsed = JSON.parse(data);
+          let data = await readFile(resolve6(path), "utf8"), parsed = JSON.parse(data);
           if (Array.isArray(parsed)) {
             this.#snapshots.clear();
             for (let { hash, snapshot } of parsed)
@@ -25686,7 +25884,7 @@ var require_snapshot_recorder = __commonJS({
         let path = filePath || this.#snapshotPath;
         if (!path)
           throw new InvalidArgumentError2("Snapshot path is required");
-        let resolvedPath = resolve5(path);
+        let resolvedPath = resolve6(path);
         await mkdir(dirname5(resolvedPath), { recursive: !0 });
         let data = Array.from(this.#snapshots.entries()).map(([hash, snapshot]) => ({
           hash,
@@ -31377,7 +31575,7 @@ var require_fetch = __commonJS({
       return response;
       function dispatch({ body }) {
         let url = requestCurrentURL(request), agent = fetchParams.controller.dispatcher, path = url.pathname + url.search, hasTrailingQuestionMark = url.search.length === 0 && url.href[url.href.length - url.hash.length - 1] === "?";
-        return new Promise((resolve5, reject) => agent.dispatch(
+        return new Promise((resolve6, reject) => agent.dispatch(
           {
             path: hasTrailingQuestionMark ? `${path}?` : path,
             origin: url.origin,
@@ -31448,7 +31646,7 @@ var require_fetch = __commonJS({
               }
               this.body = new Readable({ read: resume });
               let onError = this.onError.bind(this);
-              return resolve5({
+              return resolve6({
                 status,
                 statusText,
                 headersList,
@@ -31483,7 +31681,7 @@ var require_fetch = __commonJS({
                 else
                   headersList.append(headerName, String(value2), !0);
               }
-              return resolve5({
+              return resolve6({
                 status,
                 statusText: STATUS_CODES[status],
                 headersList,
@@ -31502,7 +31700,7 @@ var require_fetch = __commonJS({
                 else
                   headersList.append(nameStr, value2.toString("latin1"), !0);
               }
-              return resolve5({
+              return resolve6({
                 status,
                 statusText: STATUS_CODES[status],
                 headersList,
@@ -34684,7 +34882,7 @@ function createNodeFetch(opts = {}) {
     let target2 = new URL(url), { mod, agent } = await transportFor(target2.protocol, opts.proxyFor?.(target2)), { signal } = init;
     if (signal?.aborted) throw signal.reason;
     let headers = { ...init.headers };
-    return Object.keys(headers).some((h) => h.toLowerCase() === "accept-encoding") || (headers["accept-encoding"] = "gzip, deflate, br"), init.body !== void 0 && (headers["content-length"] = String(Buffer.byteLength(init.body))), new Promise((resolve5, reject) => {
+    return Object.keys(headers).some((h) => h.toLowerCase() === "accept-encoding") || (headers["accept-encoding"] = "gzip, deflate, br"), init.body !== void 0 && (headers["content-length"] = String(Buffer.byteLength(init.body))), new Promise((resolve6, reject) => {
       let settled = !1, fail3 = (err) => {
         settled || (settled = !0, signal?.removeEventListener("abort", onAbort), reject(err));
       }, onAbort = () => {
@@ -34693,7 +34891,7 @@ function createNodeFetch(opts = {}) {
       signal?.addEventListener("abort", onAbort, { once: !0 }), req.on("error", (err) => fail3(fetchFailed(err))), req.on("response", (res) => {
         readBody(res).then(
           (body) => {
-            settled || (settled = !0, signal?.removeEventListener("abort", onAbort), resolve5(replyOf(res, body)));
+            settled || (settled = !0, signal?.removeEventListener("abort", onAbort), resolve6(replyOf(res, body)));
           },
           (err) => fail3(fetchFailed(err))
         );
@@ -34712,14 +34910,14 @@ function tooLarge() {
 }
 async function readBody(res) {
   let chunks = [], size = 0;
-  await new Promise((resolve5, reject) => {
+  await new Promise((resolve6, reject) => {
     res.on("data", (chunk) => {
       if (size += chunk.length, size > MAX_REPLY_BYTES) {
         reject(tooLarge()), res.destroy();
         return;
       }
       chunks.push(chunk);
-    }), res.on("end", resolve5), res.on("error", reject), res.on("close", () => {
+    }), res.on("end", resolve6), res.on("error", reject), res.on("close", () => {
       res.complete || reject(Object.assign(new Error("terminated: the connection closed mid-reply"), { code: "ECONNRESET" }));
     });
   });
@@ -34736,7 +34934,7 @@ async function readBody(res) {
   return body;
 }
 async function decode(coding, body) {
-  let z = await (zlib ??= import("node:zlib")), limit = { maxOutputLength: MAX_REPLY_BYTES }, run = (fn, input2) => new Promise((resolve5, reject) => fn(input2, limit, (err, out) => err ? reject(err) : resolve5(out)));
+  let z = await (zlib ??= import("node:zlib")), limit = { maxOutputLength: MAX_REPLY_BYTES }, run = (fn, input2) => new Promise((resolve6, reject) => fn(input2, limit, (err, out) => err ? reject(err) : resolve6(out)));
   return run(coding === "br" ? z.brotliDecompress : coding === "deflate" ? (body[0] & 15) === 8 ? z.inflate : z.inflateRaw : z.gunzip, body);
 }
 function replyOf(res, body) {
@@ -35876,8 +36074,8 @@ async function loginRun(ctx, opts) {
     });
     return;
   }
-  let rests = backend === void 0 ? `in ${store.path}` : `in the OS keychain (${backend})`;
-  success(ctx, `Logged in as ${target2.username} at ${opts.sandbox ? "the built-in sandbox" : target2.baseUrl} (profile "${profile}", now current; key ${rests}).`);
+  let rests = backend === void 0 ? `in ${displayPath(store.path, ctx.env, { homeFirst: !0 })}` : `in the OS keychain (${backend})`;
+  success(ctx, `Logged in as ${target2.username} at ${opts.sandbox ? "the built-in sandbox" : target2.baseUrl}.`), info(ctx, `  Profile "${profile}", now current. Key ${rests}`);
 }
 async function keyCommandLoggedIn(ctx, store, s) {
   if (await saveKeyCommand({ store, keychain: ctx.keychain }, { profile: s.profile, username: s.username, baseUrl: s.baseUrl, keyCmd: s.keyCmd, makeCurrent: !0 }), ctx.globals.json) {
@@ -35885,7 +36083,7 @@ async function keyCommandLoggedIn(ctx, store, s) {
     printJson(ctx, { ...where, store: { kind: "command", command: s.keyCmd } });
     return;
   }
-  success(ctx, `Logged in as ${s.username} at ${s.baseUrl} (profile "${s.profile}", now current): each run reads the Master key from \`${s.keyCmd}\`; it is stored nowhere.`);
+  success(ctx, `Logged in as ${s.username} at ${s.baseUrl}.`), info(ctx, `  Profile "${s.profile}", now current. Each run reads the Master key from \`${s.keyCmd}\`; it is stored nowhere.`);
 }
 function defaultLoginProfile(data, sandbox) {
   if (sandbox) return SANDBOX_PROFILE;
@@ -35905,6 +36103,7 @@ var init_login = __esm({
     init_key_store();
     init_flags();
     init_output();
+    init_paths();
     init_embedded_info();
   }
 });
@@ -36005,7 +36204,7 @@ async function statusRun(ctx) {
       ["Profile", s.fromEnvironment ? c.dim("none: key and account come from the environment") : s.profile],
       ["User", s.username ?? c.dim("not set")],
       ["Base URL", s.sandbox ? `${s.baseUrl} ${c.dim("(built-in sandbox)")}` : s.baseUrl ?? c.dim("not set")],
-      ["Key from", s.keySource ? `${describeKeySource(s.keySource)}${store?.kind === "file" ? ` (mode ${store.mode})` : ""}` : c.dim("nowhere (not logged in)")],
+      ["Key from", s.keySource ? `${describeKeySource(s.keySource.kind === "config" ? { ...s.keySource, path: displayPath(s.keySource.path, ctx.env, { homeFirst: !0 }) } : s.keySource)}${store?.kind === "file" ? ` (mode ${store.mode})` : ""}` : c.dim("nowhere (not logged in)")],
       ["Key", report2.fingerprint ?? c.dim("none")],
       ["API", check.ok ? c.green(`\u2713 ${check.message}`) : c.red(`\u2717 ${check.message}`)]
     ];
@@ -36019,6 +36218,7 @@ var ReportedError, init_status = __esm({
     "use strict";
     init_esm();
     init_errors();
+    init_paths();
     init_settings();
     init_color();
     init_output();
@@ -36116,7 +36316,18 @@ async function profileMoveKeyRun(ctx, name, to) {
 }
 async function profileRemoveRun(ctx, name) {
   let store = await ctx.config();
-  requireProfile(store.read(), name), await confirmOrCancel(ctx, `Remove profile "${name}" and its stored Master key?`), await removeProfile({ store, keychain: ctx.keychain }, name) || requireProfile(store.read(), name), ctx.globals.json ? printJson(ctx, { removed: name }) : success(ctx, `Removed profile "${name}".`);
+  requireProfile(store.read(), name);
+  let wasCurrent = store.read().currentProfile === name;
+  await confirmOrCancel(ctx, `Remove profile "${name}"${wasCurrent ? " (the current one)" : ""} and its stored Master key?`), await removeProfile({ store, keychain: ctx.keychain }, name) || requireProfile(store.read(), name);
+  let after = store.read(), left = Object.keys(after.profiles).sort();
+  if (ctx.globals.json) {
+    printJson(ctx, { removed: name, current: after.currentProfile ?? null });
+    return;
+  }
+  success(ctx, `Removed profile "${name}".`), wasCurrent && info(
+    ctx,
+    left.length > 0 ? `No profile is current now. Pick one: carto-keys profile use <name> (${left.join(", ")}).` : "No profile is left: run `carto-keys login` (or `carto-keys login --sandbox`)."
+  );
 }
 var init_profile = __esm({
   "src/commands/profile.ts"() {
@@ -36154,7 +36365,8 @@ var SCRIPTS, init_scripts_generated = __esm({
 #
 # Every answer comes from \`carto-keys __complete <words before the cursor> <current word>\`, which
 # prints one candidate per line (\`value<TAB>description\`) and a last line \`:<directive>\`
-# (1: complete file names). So this script never goes stale when commands or options change.
+# (bits: 1 complete file names, 2 no space after the candidate, for comma lists). So this script
+# never goes stale when commands or options change.
 
 # Removes shell quoting from a word (backslashes, '\u2026', "\u2026") without expanding anything: nothing
 # typed on the command line is ever evaluated. Sets REPLY, and __carto_keys_quote to the quote
@@ -36263,6 +36475,10 @@ _carto_keys() {
         COMPREPLY+=("$value")
     done
 
+    # \`--table t:select\` may go on with \`,insert\`: no space after a list item.
+    if ((directive & 2)); then
+        compopt -o nospace 2>/dev/null
+    fi
     if ((directive & 1 && \${#COMPREPLY[@]} == 0)); then
         if declare -F _filedir >/dev/null 2>&1; then
             _filedir
@@ -36283,7 +36499,8 @@ compdef _carto-keys carto-keys
 #
 # Every answer comes from \`carto-keys __complete <words before the cursor> <current word>\`, which
 # prints one candidate per line (\`value<TAB>description\`) and a last line \`:<directive>\`
-# (1: complete file names). So this script never goes stale when commands or options change.
+# (bits: 1 complete file names, 2 no space after the candidate, for comma lists). So this script
+# never goes stale when commands or options change.
 
 _carto-keys() {
     local -a args lines values
@@ -36308,7 +36525,10 @@ _carto-keys() {
         values+=("\${value//:/\\\\:}\${desc:+:$desc}")
     done
 
-    if (( \${#values} )); then
+    if (( \${#values} && directive & 2 )); then
+        # A comma list goes on: no space after \`sql\` or \`t:select\`.
+        _describe -t values 'carto-keys' values -S ''
+    elif (( \${#values} )); then
         _describe -t values 'carto-keys' values
     elif (( directive & 1 )); then
         _files
@@ -36386,14 +36606,15 @@ var INSTALL_HELP, init_completion = __esm({
     init_esm();
     init_shells();
     INSTALL_HELP = `
-Install (then start a new shell):
-  bash  mkdir -p ~/.local/share/bash-completion/completions
-        carto-keys completion bash > ~/.local/share/bash-completion/completions/carto-keys
-        (that folder needs the bash-completion package; without it, add to ~/.bashrc:
-        source <(carto-keys completion bash))
-  zsh   mkdir -p ~/.zfunc && carto-keys completion zsh > ~/.zfunc/_carto-keys
-        and in ~/.zshrc, before compinit: fpath=(~/.zfunc $fpath)
-  fish  carto-keys completion fish > ~/.config/fish/completions/carto-keys.fish
+Install (then start a new shell). bash, with the bash-completion package:
+  $ dir=~/.local/share/bash-completion/completions
+  $ mkdir -p $dir && carto-keys completion bash > $dir/carto-keys
+bash without it, a line in ~/.bashrc:
+  $ source <(carto-keys completion bash)
+zsh (and in ~/.zshrc, before compinit: fpath=(~/.zfunc $fpath)):
+  $ mkdir -p ~/.zfunc && carto-keys completion zsh > ~/.zfunc/_carto-keys
+fish:
+  $ carto-keys completion fish > ~/.config/fish/completions/carto-keys.fish
 
 The scripts ask carto-keys itself what to offer, so they keep working after an upgrade. Key names
 come from a local cache of the active profile, refreshed by \`list\` and by every command that
@@ -36486,9 +36707,9 @@ async function startSandboxServer(opts) {
     let response = await opts.handler(request).catch(() => railsServerErrorPage());
     return fault ? applyFault(fault, res, response) : send(res, response);
   }
-  await new Promise((resolve5, reject) => {
+  await new Promise((resolve6, reject) => {
     server.once("error", reject), server.listen(opts.port ?? 0, HOST, () => {
-      server.off("error", reject), resolve5();
+      server.off("error", reject), resolve6();
     });
   });
   let { port: port2 } = server.address();
@@ -36503,8 +36724,8 @@ async function startSandboxServer(opts) {
   };
 }
 function closeServer(server) {
-  return new Promise((resolve5, reject) => {
-    server.close((err) => err ? reject(err) : resolve5()), server.closeAllConnections();
+  return new Promise((resolve6, reject) => {
+    server.close((err) => err ? reject(err) : resolve6()), server.closeAllConnections();
   });
 }
 async function toRequest(req, server) {
@@ -36675,7 +36896,16 @@ async function serveRun(ctx, o) {
   if (state.organizations?.length)
     return await printOrg(ctx, state, server), waitAndStop(ctx, server, o.maxLifetime);
   let baseUrl = `${server.url}/user/${state.users[0].username}`, masterKey = masterKeyOf2(state);
-  return ctx.globals.json ? printJson(ctx, { baseUrl, username: state.users[0].username, masterKey, port: server.port }) : (printLine(ctx, `Base URL:   ${baseUrl}`), printLine(ctx, `Username:   ${state.users[0].username}`), printLine(ctx, `Master key: ${masterKey}`), info(ctx, ""), info(ctx, `Try: curl -u ${state.users[0].username}:${masterKey} ${baseUrl}/api/v3/api_keys`), info(ctx, `or:  CARTO_KEYS_BASE_URL=${baseUrl} CARTO_KEYS_MASTER_KEY=\u2026 carto-keys list`), info(ctx, "Press Ctrl-C to stop.")), waitAndStop(ctx, server, o.maxLifetime);
+  if (ctx.globals.json)
+    printJson(ctx, { baseUrl, username: state.users[0].username, masterKey, port: server.port });
+  else {
+    printLine(ctx, `Base URL:   ${baseUrl}`), printLine(ctx, `Username:   ${state.users[0].username}`), printLine(ctx, `Master key: ${masterKey}`), info(ctx, "");
+    let width = terminalWidth(ctx);
+    for (let line2 of fitCommand("Try: ", `curl -u ${state.users[0].username}:${masterKey} ${baseUrl}/api/v3/api_keys`, width)) info(ctx, line2);
+    for (let line2 of fitCommand("or:  ", `CARTO_KEYS_BASE_URL=${baseUrl} CARTO_KEYS_MASTER_KEY=\u2026 carto-keys list`, width)) info(ctx, line2);
+    info(ctx, "Press Ctrl-C to stop.");
+  }
+  return waitAndStop(ctx, server, o.maxLifetime);
 }
 async function printOrg(ctx, state, server) {
   let { roleOf: roleOf2 } = await Promise.resolve().then(() => (init_org2(), org_exports2)), { masterKeyOf: masterKeyOf2 } = await Promise.resolve().then(() => (init_embedded(), embedded_exports)), org = state.organizations[0], users = state.users.map((u) => {
@@ -36687,14 +36917,18 @@ async function printOrg(ctx, state, server) {
     return;
   }
   printLine(ctx, `Organization: ${org.name}`);
-  for (let u of users) printLine(ctx, `${u.username.padEnd(8)}${u.role.padEnd(9)}${u.baseUrl}  ${u.masterKey}`);
+  for (let u of users)
+    printLine(ctx, `${u.username.padEnd(8)}${u.role.padEnd(9)}${u.baseUrl}`), printLine(ctx, `${" ".repeat(17)}Master key ${u.masterKey}`);
   let admin2 = users.find((u) => u.role === "admin") ?? users[0];
-  info(ctx, ""), info(ctx, `Try: CARTO_KEYS_ORG=${org.name} CARTO_KEYS_BASE_URL=${admin2.baseUrl} CARTO_KEYS_MASTER_KEY=${admin2.masterKey} carto-keys list --all-members`), info(ctx, "Press Ctrl-C to stop.");
+  info(ctx, "");
+  let width = terminalWidth(ctx);
+  for (let line2 of fitCommand("Try: ", `CARTO_KEYS_ORG=${org.name} CARTO_KEYS_BASE_URL=${admin2.baseUrl} CARTO_KEYS_MASTER_KEY=${admin2.masterKey} carto-keys list --all-members`, width)) info(ctx, line2);
+  info(ctx, "Press Ctrl-C to stop.");
 }
 async function waitAndStop(ctx, server, maxLifetime) {
   let lifetime, signal = await Promise.race([
     ctx.stopSignal(),
-    ...maxLifetime !== void 0 ? [new Promise((resolve5) => lifetime = setTimeout(() => resolve5("--max-lifetime reached"), maxLifetime * 1e3))] : []
+    ...maxLifetime !== void 0 ? [new Promise((resolve6) => lifetime = setTimeout(() => resolve6("--max-lifetime reached"), maxLifetime * 1e3))] : []
   ]);
   clearTimeout(lifetime), await server.close(), info(ctx, `Sandbox stopped (${signal}).`);
 }
@@ -36728,6 +36962,7 @@ var DEFAULT_ORG, DEFAULT_SANDBOX_PORT, init_sandbox2 = __esm({
     init_esm();
     init_errors();
     init_output();
+    init_help_text();
     init_kit();
     init_flags();
     init_prompts();
@@ -36769,7 +37004,7 @@ function platformDirs(env, platform, home) {
     cache: join9(env.XDG_CACHE_HOME || join9(home, ".cache"), APP)
   };
 }
-var APP, init_paths = __esm({
+var APP, init_paths2 = __esm({
   "src/config/paths.ts"() {
     "use strict";
     APP = "carto-keys";
@@ -37014,7 +37249,7 @@ __export(client_exports, {
   createApiClient: () => createApiClient
 });
 function createApiClient(opts) {
-  let { baseUrl, username } = resolveBaseUrl({ user: opts.username, baseUrl: opts.baseUrl }), targetUser = opts.targetUser === void 0 || opts.targetUser === username ? void 0 : validateUsername(opts.targetUser, "--user"), of = targetUser === void 0 ? "" : ` of ${targetUser}`, userFlag = targetUser === void 0 ? "" : ` --user ${targetUser}`, host = new URL(baseUrl).host, endpoint = `${baseUrl}${API_KEYS_PATH}`, credential = Buffer.from(`${username}:${opts.token}`, "utf8").toString("base64"), secrets = [opts.token, credential], timeoutMs = opts.timeoutMs ?? DEFAULTS.timeoutMs, maxAttempts = 1 + Math.max(0, opts.retries ?? DEFAULTS.retries), sleep = opts.sleep ?? ((ms) => new Promise((resolve5) => setTimeout(resolve5, ms))), random = opts.random ?? Math.random, concurrency = Math.max(1, opts.concurrency ?? DEFAULTS.concurrency), fullPageSize = Math.max(1, opts.perPage ?? DEFAULTS.perPage), headers = {
+  let { baseUrl, username } = resolveBaseUrl({ user: opts.username, baseUrl: opts.baseUrl }), targetUser = opts.targetUser === void 0 || opts.targetUser === username ? void 0 : validateUsername(opts.targetUser, "--user"), of = targetUser === void 0 ? "" : ` of ${targetUser}`, userFlag = targetUser === void 0 ? "" : ` --user ${targetUser}`, host = new URL(baseUrl).host, endpoint = `${baseUrl}${API_KEYS_PATH}`, credential = Buffer.from(`${username}:${opts.token}`, "utf8").toString("base64"), secrets = [opts.token, credential], timeoutMs = opts.timeoutMs ?? DEFAULTS.timeoutMs, maxAttempts = 1 + Math.max(0, opts.retries ?? DEFAULTS.retries), sleep = opts.sleep ?? ((ms) => new Promise((resolve6) => setTimeout(resolve6, ms))), random = opts.random ?? Math.random, concurrency = Math.max(1, opts.concurrency ?? DEFAULTS.concurrency), fullPageSize = Math.max(1, opts.perPage ?? DEFAULTS.perPage), headers = {
     Authorization: `Basic ${credential}`,
     Accept: "application/json",
     "User-Agent": opts.userAgent ?? DEFAULTS.userAgent
@@ -37235,9 +37470,9 @@ function createApiClient(opts) {
   return { baseUrl, username, targetUser, forUser, listMembers, listPage, listKeys, getKey, createKey, deleteKey, regenerateKey, whoami };
 }
 function untilAborted(promise, signal) {
-  return signal.aborted ? Promise.reject(signal.reason) : new Promise((resolve5, reject) => {
+  return signal.aborted ? Promise.reject(signal.reason) : new Promise((resolve6, reject) => {
     let onAbort = () => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: !0 }), promise.then(resolve5, reject).finally(() => signal.removeEventListener("abort", onAbort));
+    signal.addEventListener("abort", onAbort, { once: !0 }), promise.then(resolve6, reject).finally(() => signal.removeEventListener("abort", onAbort));
   });
 }
 var DEFAULTS, TRACE_BODY_MAX, init_client = __esm({
@@ -37372,7 +37607,7 @@ function timeoutFromEnv(env) {
 var TIMEOUT_ENV, MAX_TIMEOUT_MS, init_context_factory = __esm({
   "src/context-factory.ts"() {
     "use strict";
-    init_paths();
+    init_paths2();
     init_settings();
     init_flags();
     init_store();
@@ -37545,43 +37780,7 @@ var LOADERS = {
 
 // src/program.ts
 init_esm();
-
-// src/ui/help-text.ts
-function fitHelpText(text2, width) {
-  let lines = text2.split(`
-`), out = [], paragraph = [], flush = () => {
-    paragraph.length > 0 && out.push(...wrapWords(paragraph.join(" ").split(/ +/), width, "", "")), paragraph = [];
-  };
-  for (let line2 of lines) {
-    if (line2.trim() !== "" && /^\S/.test(line2) && !line2.endsWith(":")) {
-      paragraph.push(line2.trim());
-      continue;
-    }
-    flush(), out.push(...fitLine(line2, width));
-  }
-  return flush(), out.join(`
-`);
-}
-function fitLine(line2, width) {
-  if (line2.length <= width) return [line2];
-  let indent = /^ */.exec(line2)[0], example = /^( *)\$ (.*)$/.exec(line2);
-  if (!example) return wrapWords(line2.trim().split(/ +/), width, indent, `${indent}  `);
-  let command = example[2], lines = [], comment = /^(.*?\S) {2,}(# .*)$/.exec(command);
-  comment && (lines.push(...wrapWords(comment[2].split(/ +/), width, indent, `${indent}# `)), command = comment[1]);
-  let words = shellWords(command), wrapped = wrapWords(words, width - 2, `${indent}$ `, `${indent}    `);
-  return [...lines, ...wrapped.map((l, i) => i < wrapped.length - 1 ? `${l} \\` : l)];
-}
-function shellWords(command) {
-  return command.match(/(?:'[^']*'|"(?:\\.|[^"\\])*"|[^\s'"])+/g) ?? [];
-}
-function wrapWords(words, width, first, rest) {
-  let lines = [], current = first, empty = !0;
-  for (let word of words)
-    word !== "" && (!empty && current.length + 1 + word.length > width ? (lines.push(current), current = rest + word) : current = empty ? current + word : `${current} ${word}`, empty = !1);
-  return lines.push(current), lines;
-}
-
-// src/program.ts
+init_help_text();
 init_width();
 
 // package.json
@@ -37610,6 +37809,8 @@ var package_default = {
     "build:action": "node scripts/build.mjs --action",
     "build:binary": "node scripts/build-binary.mjs",
     prepare: "node scripts/build.mjs",
+    prepack: "node scripts/pack-manifest.mjs strip && node scripts/build.mjs",
+    postpack: "node scripts/pack-manifest.mjs restore",
     typecheck: "tsc --noEmit",
     test: "vitest run",
     "test:binary": "vitest run --config vitest.binary.config.ts",
@@ -37721,7 +37922,7 @@ async function runCli(deps, argv) {
     env: deps.env
   }, program2;
   try {
-    if (await refuseTypedKeys(deps, argv), rejectVersionCluster(argv), program2 = await buildProgram(deps.io, kit, argv), await program2.parseAsync(argv, { from: "user" }), run === void 0) return ExitCode.ok;
+    if (await refuseTypedKeys(deps, argv), rejectVersionCluster(argv), rejectUnknownHelpTopic(argv), program2 = await buildProgram(deps.io, kit, argv), await program2.parseAsync(argv, { from: "user" }), run === void 0) return ExitCode.ok;
     let { createContext: createContext2 } = await Promise.resolve().then(() => (init_context_factory(), context_factory_exports)), ctx = createContext2({ ...deps, argv }, globalsFrom(program2.opts()));
     try {
       await run(ctx);
@@ -37739,7 +37940,7 @@ async function refuseTypedKeys(deps, argv) {
   let [{ refuseTypedMasterKey: refuseTypedMasterKey2 }, { openConfigStore: openConfigStore2 }, { appPaths: appPaths2 }] = await Promise.all([
     Promise.resolve().then(() => (init_secret_guard(), secret_guard_exports)),
     Promise.resolve().then(() => (init_store(), store_exports)),
-    Promise.resolve().then(() => (init_paths(), paths_exports))
+    Promise.resolve().then(() => (init_paths2(), paths_exports))
   ]), keys = [], checks = [], fromEnv = deps.env.CARTO_KEYS_MASTER_KEY?.trim();
   fromEnv && keys.push(fromEnv);
   try {
@@ -37754,6 +37955,12 @@ function rejectVersionCluster(argv) {
   for (let arg of end === -1 ? argv : argv.slice(0, end))
     if (arg.startsWith("-V") && arg.length > 2)
       throw new CommanderError(2, "commander.unknownOption", `error: unknown option '${arg}'`);
+}
+function rejectUnknownHelpTopic(argv) {
+  let word = commandWord(argv), helpAt = argv.findIndex((a) => !a.startsWith("-"));
+  if (argv[helpAt] !== "help" || word === void 0 || findCommand(word) !== void 0) return;
+  let near = COMMANDS.map((c) => c.name).filter((name) => name.startsWith(word.slice(0, 2)) || word.startsWith(name)), hint = near.length > 0 ? `(Did you mean ${near.join(" or ")}?)` : "";
+  throw new CommanderError(2, "commander.unknownCommand", `error: unknown command '${word}'${hint ? ` ${hint}` : ""}`);
 }
 function reportError(io, globals, err, argv) {
   let json = globals?.json === !0 || argv.includes("--json"), debug = globals?.debug === !0 || argv.includes("--debug"), c = colors(io.colorStderr);
@@ -37924,7 +38131,7 @@ async function runAction(deps) {
     for (let s of secrets) out = out.split(s).join("***").split(text(s)).join("***");
     return out;
   }, fail3 = (message2) => (error(log, redact(message2)), 1), command = input(env, "command"), masterKey = input(env, "master-key"), keyCmd = input(env, "key-cmd");
-  if (mask([masterKey]), !COMMANDS2.includes(command)) return fail3(`The command input must be one of ${COMMANDS2.join(", ")}; got "${command}".`);
+  if (mask([masterKey, input(env, "github-token")]), !COMMANDS2.includes(command)) return fail3(`The command input must be one of ${COMMANDS2.join(", ")}; got "${command}".`);
   if (masterKey !== "" && keyCmd !== "") return fail3("Give master-key or key-cmd, not both.");
   let args;
   try {
@@ -37985,15 +38192,13 @@ ${shown.trim() === "" ? "No output." : fenced(shown)}
 `)) line2 !== "" && log(line2);
   appendSummary(env, markdown), setOutputs(env, outputs);
   let token = input(env, "github-token"), pr = pullRequestNumber(env);
-  if (command === "plan" && succeeded && token !== "" && pr !== void 0) {
-    mask([token]);
+  if (command === "plan" && token !== "" && pr !== void 0)
     try {
       let done = await upsertComment(env, { token, pr, marker: `<!-- carto-keys plan: ${(file || "carto-keys.yaml").replace(/-->/g, "")} -->`, body: markdown });
       log(`The plan is in a comment on pull request #${pr} (${done}).`);
     } catch (err) {
       return fail3(`Could not comment on pull request #${pr}: ${err.message}`);
     }
-  }
   if (succeeded && !(command === "audit" && code2 === ExitCode.findings)) return 0;
   if (code2 === ExitCode.findings) return fail3(`carto-keys ${command}: findings at or above the threshold (exit ${code2}); see the job summary.`);
   let message = errorMessage(json ? stderr.text : "") ?? `carto-keys ${command} exited with ${code2}; see the log above and the job summary.`;
@@ -38010,8 +38215,8 @@ function errorMessage(stderr) {
 }
 
 // src/action/main.ts
-var stopped2, stopSignal = () => stopped2 ??= new Promise((resolve5) => {
-  for (let signal of ["SIGINT", "SIGTERM"]) process.once(signal, () => resolve5(signal));
+var stopped2, stopSignal = () => stopped2 ??= new Promise((resolve6) => {
+  for (let signal of ["SIGINT", "SIGTERM"]) process.once(signal, () => resolve6(signal));
 });
 runAction({ env: process.env, log: (line2) => process.stdout.write(`${line2}
 `), stopSignal }).then(

@@ -112,7 +112,7 @@ export async function runAction(deps: ActionDeps): Promise<number> {
   const command = input(env, 'command') as ActionCommand;
   const masterKey = input(env, 'master-key');
   const keyCmd = input(env, 'key-cmd');
-  mask([masterKey]);
+  mask([masterKey, input(env, 'github-token')]);
   if (!COMMANDS.includes(command)) return fail(`The command input must be one of ${COMMANDS.join(', ')}; got "${command}".`);
   if (masterKey !== '' && keyCmd !== '') return fail('Give master-key or key-cmd, not both.');
   let args: string[];
@@ -204,8 +204,8 @@ export async function runAction(deps: ActionDeps): Promise<number> {
 
   const token = input(env, 'github-token');
   const pr = pullRequestNumber(env);
-  if (command === 'plan' && succeeded && token !== '' && pr !== undefined) {
-    mask([token]);
+  // A failed plan replaces the comment too: the pull request shows the latest run, not an older success.
+  if (command === 'plan' && token !== '' && pr !== undefined) {
     try {
       const done = await upsertComment(env, { token, pr, marker: `<!-- carto-keys plan: ${(file || 'carto-keys.yaml').replace(/-->/g, '')} -->`, body: markdown });
       log(`The plan is in a comment on pull request #${pr} (${done}).`);

@@ -196,7 +196,13 @@ describe('the action', () => {
     expect(ours[0]!.body).toBe(`<!-- carto-keys plan: carto-keys.yaml -->\n${second.summary}`);
     for (const r of gh.requests) expect(r.authorization).toBe('Bearer ghs_standin_token_0001');
 
-    const all = [first, second].map((r) => `${logOf(r)}\n${r.summary}\n${JSON.stringify(r.outputs)}`).join('\n') + gh.requests.map((r) => r.body).join('\n');
+    // A plan that fails replaces the comment as well: the pull request shows the latest run.
+    const failed = await runAction({ ...inputs, 'master-key': '0123456789abcdef0123456789abcdef01234567' }, github);
+    expect(failed.code).toBe(1);
+    expect(gh.comments.filter((c) => c.body.startsWith('<!-- carto-keys plan: carto-keys.yaml -->'))).toHaveLength(1);
+    expect(gh.comments.at(-1)!.body).toContain('## carto-keys plan (exit 4)');
+
+    const all = [first, second, failed].map((r) => `${logOf(r)}\n${r.summary}\n${JSON.stringify(r.outputs)}`).join('\n') + gh.requests.map((r) => r.body).join('\n');
     const written = filesUnder(home.dir).filter((f) => !f.endsWith('event.json') && !f.endsWith('.yaml')).map((f) => readFileSync(f, 'utf8')).join('\n');
     for (const secret of await secrets()) {
       expect(all).not.toContain(secret);

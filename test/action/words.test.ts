@@ -1,0 +1,42 @@
+// The Action's own parsing: the `args` input split into words the way a POSIX shell would split
+// quoted words (without expansion), and the token-shaped words it masks before printing.
+
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { splitWords, tokensIn } from '../../src/action/run.js';
+import { shellQuote } from '../../src/ui/shell-quote.js';
+
+describe('args', () => {
+  it('words quoted for a shell come back as the same words', () => {
+    fc.assert(
+      fc.property(fc.array(fc.string({ minLength: 1, maxLength: 12 }), { maxLength: 6 }), fc.constantFrom(' ', '  ', '\n', ' \t '), (words, gap) => {
+        expect(splitWords(words.map(shellQuote).join(gap))).toEqual(words);
+      }),
+    );
+  });
+
+  it('double quotes, backslashes, and an unmatched quote', () => {
+    expect(splitWords(`app --deploy-cmd "gh secret set \\"KEY\\"" --name=a' 'b \\ x`)).toEqual(['app', '--deploy-cmd', 'gh secret set "KEY"', '--name=a b', ' x']);
+    expect(splitWords('  ')).toEqual([]);
+    expect(() => splitWords(`--name 'oops`)).toThrow(/unmatched '/);
+  });
+});
+
+describe('the words masked', () => {
+  const hex = fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), minLength: 40, maxLength: 40 }).filter((t) => /[0-9]/.test(t));
+  const regular = fc.string({ unit: fc.constantFrom(...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'), minLength: 22, maxLength: 22 }).filter((t) => /[0-9A-Z]/.test(t));
+  const around = fc.constantFrom(' ', '"', "'", '=', ':', '\n', '(', '/', '');
+
+  it('find every Master key and regular token in any text around them', () => {
+    fc.assert(
+      fc.property(fc.oneof(hex, regular), around, around, fc.string({ maxLength: 20 }), (token, l, r, rest) => {
+        const line = `${rest.replace(/[A-Za-z0-9_-]+$/, '')}${l}${token}${r} done`;
+        expect(tokensIn(line)).toContain(token);
+      }),
+    );
+  });
+
+  it('leave names people choose alone', () => {
+    expect(tokensIn('Rotated "web-map" → "web-map-r20261207"; deployed to deploy/.env')).toEqual([]);
+  });
+});
