@@ -17,7 +17,7 @@ const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as
 
 let dir: string;
 let repo: string;
-let home: Home;
+const homes: Home[] = [];
 
 /**
  * npm with nothing inherited from an outer `npm test` (its npm_config_* would apply to these
@@ -54,8 +54,10 @@ async function repository(into: string): Promise<string> {
   return into;
 }
 
-/** `carto-keys` from the prefix's bin/: its version, then a sandbox login and a listing. */
+/** `carto-keys` from the prefix's bin/: its version, then a sandbox login and a listing, in a HOME of its own. */
 async function works(prefix: string): Promise<void> {
+  const home = tempHome();
+  homes.push(home);
   const env = cliEnv({ ...home.env, PATH: `${join(prefix, 'bin')}:${process.env.PATH}` });
   const version = await run('carto-keys', ['--version'], home.dir, env);
   expect(version).toMatchObject({ code: 0, stdout: `${VERSION}\n` });
@@ -68,16 +70,16 @@ async function works(prefix: string): Promise<void> {
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'carto-keys-clone-'));
-  home = tempHome();
   repo = await repository(join(dir, 'repo'));
 }, 60_000);
 
 afterAll(() => {
-  home?.cleanup();
+  for (const h of homes) h.cleanup();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-describe('one-command installs from source (README)', () => {
+// The two installs share nothing (each its own prefix, clone and HOME): they run side by side.
+describe.concurrent('one-command installs from source (README)', () => {
   it('npm install -g . in a fresh clone, before any npm install', async () => {
     const clone = join(dir, 'clone');
     await exec('git', ['clone', '-q', repo, clone]);
