@@ -10,7 +10,7 @@ import { ApiError, AuthError, CancelledError, FileError, UsageError } from '../e
 import { globalsOf, type CommandKit } from '../args/kit.js';
 import { addMemberOption, checkTokenOnly, requireYesOrTty } from '../args/flags.js';
 import { printCreatedKey } from '../ui/key-output.js';
-import { printJson, printLine, success, warn } from '../ui/output.js';
+import { info, printJson, printLine, success, warn } from '../ui/output.js';
 import { confirmOrCancel } from '../ui/prompts.js';
 import { shellQuote } from '../ui/shell-quote.js';
 
@@ -20,6 +20,8 @@ export interface RegenerateOptions {
   printToken: boolean;
   /** `--user`: an organization member's key. */
   user?: string;
+  /** Say what would be regenerated, after the same checks; only reads. */
+  dryRun?: boolean;
 }
 
 export function regenerateCommand(kit: CommandKit): Command {
@@ -27,7 +29,8 @@ export function regenerateCommand(kit: CommandKit): Command {
     .description('Give an API key a new token, after confirmation (the old token stops working at once)')
     .argument('<name>', 'name of the API key ("Master" included)')
     .option('--token-only', 'print only the new token, for $(...)')
-    .option('--print-token', 'for Master with the key in CARTO_KEYS_MASTER_KEY: print the new Master key once');
+    .option('--print-token', 'for Master with the key in CARTO_KEYS_MASTER_KEY: print the new Master key once')
+    .option('--dry-run', 'say what would be regenerated; change nothing');
   return addMemberOption(cmd)
     .addHelpText(
       'after',
@@ -40,15 +43,22 @@ terminal it needs --yes. Their new Master key is neither stored nor printed: it 
 Examples:
   $ carto-keys regenerate app
   $ carto-keys regenerate Master --yes
+  $ carto-keys regenerate app --dry-run
   $ carto-keys regenerate bob-dashboard --user bob`,
     )
-    .action((name: string, o: { tokenOnly?: boolean; printToken?: boolean; user?: string }, cmd: Command) => {
+    .action((name: string, o: { tokenOnly?: boolean; printToken?: boolean; user?: string; dryRun?: boolean }, cmd: Command) => {
       if (name === DEFAULT_PUBLIC_KEY_NAME) {
         throw new UsageError('The Default public key has a fixed token ("default_public") and cannot be regenerated.');
       }
       checkTokenOnly(o.tokenOnly === true, globalsOf(cmd).json);
-      requireYesOrTty(globalsOf(cmd).yes, kit.canPrompt(), 'Regenerating a token');
-      const opts: RegenerateOptions = { name, tokenOnly: o.tokenOnly === true, printToken: o.printToken === true, ...(o.user !== undefined && { user: o.user }) };
+      if (o.dryRun !== true) requireYesOrTty(globalsOf(cmd).yes, kit.canPrompt(), 'Regenerating a token');
+      const opts: RegenerateOptions = {
+        name,
+        tokenOnly: o.tokenOnly === true,
+        printToken: o.printToken === true,
+        ...(o.user !== undefined && { user: o.user }),
+        ...(o.dryRun === true && { dryRun: true }),
+      };
       kit.run((ctx) => regenerateRun(ctx, opts));
     });
 }
@@ -75,6 +85,7 @@ export async function regenerateRun(ctx: Context, opts: RegenerateOptions): Prom
   }
   const api = await ctx.api();
   const key = await api.getKey(opts.name, { verb: 'regenerate' });
+  if (opts.dryRun) return printDryRun(ctx, key);
   if (!ctx.globals.json) {
     warn(ctx, `Apps using the current token of "${escapeControl(key.name)}" will stop working until they get the new one.`);
     if (key.type === 'regular') warn(ctx, `To switch apps over without downtime, use \`carto-keys rotate ${shellQuote(key.name)}\` instead.`);
@@ -103,6 +114,12 @@ export async function regenerateRun(ctx: Context, opts: RegenerateOptions): Prom
     return;
   }
   printCreatedKey(ctx, updated, opts.tokenOnly, 'Regenerated');
+}
+
+function printDryRun(ctx: Context, key: WireApiKey, member?: string): void {
+  const of = member === undefined ? '' : ` of ${member}`;
+  if (ctx.globals.json) printJson(ctx, { dryRun: true, regenerate: key.name, ...(member !== undefined && { user: member }), type: key.type });
+  else info(ctx, `Dry run: would give "${key.name}"${of} a new token; apps using the current one would stop working. Nothing was changed.`);
 }
 
 /**
@@ -170,6 +187,7 @@ async function regenerateForMember(ctx: Context, opts: RegenerateOptions, member
   }
   const api = (await ctx.api()).forUser(member);
   const key = await api.getKey(opts.name, { verb: 'regenerate' });
+  if (opts.dryRun) return printDryRun(ctx, key, member);
   const json = ctx.globals.json;
   if (key.type === 'master') {
     if (!json) warn(ctx, `This changes the Master key of ${member}: everything using it stops working, and ${member} must copy the new one from their dashboard.`);

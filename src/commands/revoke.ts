@@ -7,7 +7,7 @@ import { isBuiltIn } from '../api/types.js';
 import { ApiError, UsageError } from '../errors.js';
 import { globalsOf, type CommandKit } from '../args/kit.js';
 import { addMemberOption, requireYesOrTty } from '../args/flags.js';
-import { printJson, success, warn } from '../ui/output.js';
+import { info, printJson, success, warn } from '../ui/output.js';
 import { fingerprint, requireCredentials } from '../config/settings.js';
 import { envFileState } from '../rotate/check.js';
 import { registry } from '../rotate/registry.js';
@@ -16,6 +16,8 @@ import { shellQuote } from '../ui/shell-quote.js';
 
 export interface RevokeOptions {
   names: string[];
+  /** Say what would be revoked, after the same checks; only reads. */
+  dryRun?: boolean;
   /** `--user`: an organization member's keys. */
   user?: string;
 }
@@ -25,7 +27,8 @@ export function revokeCommand(kit: CommandKit): Command {
     new Command('revoke')
       .aliases(['delete', 'rm'])
       .description('Revoke (delete) regular API keys, after confirmation')
-      .argument('<keys...>', 'the keys, each by its name or its token (a leaked token is revoked at once)'),
+      .argument('<keys...>', 'the keys, each by its name or its token (a leaked token is revoked at once)')
+      .option('--dry-run', 'say what would be revoked (and which recorded env files still hold it); change nothing'),
   )
     .addHelpText(
       'after',
@@ -35,17 +38,19 @@ Apps using a revoked key stop working at once. To replace a key without downtime
 Examples:
   $ carto-keys revoke old-app
   $ carto-keys rm app-1 app-2 --yes
+  $ carto-keys revoke old-app --dry-run
   $ carto-keys revoke bob-old --user bob      # an organization member's key`,
     )
-    .action((names: string[], o: { user?: string }, cmd: Command) => {
+    .action((names: string[], o: { user?: string; dryRun?: boolean }, cmd: Command) => {
       const builtIn = names.find(isBuiltIn);
       if (builtIn !== undefined) {
         throw new UsageError(`"${builtIn}" is a built-in key and cannot be revoked.`, {
           hint: builtIn === 'Master' ? 'To change the Master token, use `carto-keys regenerate Master`.' : undefined,
         });
       }
-      requireYesOrTty(globalsOf(cmd).yes, kit.canPrompt(), 'Revoking API keys');
-      const opts: RevokeOptions = { names: [...new Set(names)], ...(o.user !== undefined && { user: o.user }) };
+      // A dry run deletes nothing: nothing to confirm.
+      if (o.dryRun !== true) requireYesOrTty(globalsOf(cmd).yes, kit.canPrompt(), 'Revoking API keys');
+      const opts: RevokeOptions = { names: [...new Set(names)], ...(o.user !== undefined && { user: o.user }), ...(o.dryRun === true && { dryRun: true }) };
       kit.run((ctx) => revokeRun(ctx, opts));
     });
 }
@@ -72,6 +77,11 @@ export async function revokeRun(ctx: Context, opts: RevokeOptions): Promise<void
     }
   }
   const list = keys.map((k) => `"${escapeControl(k.name)}"`).join(', ');
+  if (opts.dryRun) {
+    if (ctx.globals.json) printJson(ctx, { dryRun: true, revoke: keys.map((k) => k.name) });
+    else info(ctx, `Dry run: would revoke ${keys.length === 1 ? 'API key' : `${keys.length} API keys`} ${list}${whose}. Nothing was changed.`);
+    return;
+  }
   await confirmOrCancel(ctx, `Revoke ${keys.length === 1 ? 'API key' : `${keys.length} API keys`} ${list}${whose}? Apps using ${keys.length === 1 ? 'it' : 'them'} stop working.`);
 
   const revoked: string[] = [];

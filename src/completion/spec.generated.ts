@@ -373,6 +373,12 @@ export const SPEC: CompletionSpec = {
         "options": [
           {
             "flags": [
+              "--dry-run"
+            ],
+            "description": "say what would be revoked (and which recorded env files still hold it); change nothing"
+          },
+          {
+            "flags": [
               "--user"
             ],
             "description": "act on this organization member's keys (organization owners and admins, with their own Master key)",
@@ -419,6 +425,12 @@ export const SPEC: CompletionSpec = {
               "--print-token"
             ],
             "description": "for Master with the key in CARTO_KEYS_MASTER_KEY: print the new Master key once"
+          },
+          {
+            "flags": [
+              "--dry-run"
+            ],
+            "description": "say what would be regenerated; change nothing"
           },
           {
             "flags": [

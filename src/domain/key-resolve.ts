@@ -14,6 +14,8 @@ import { requireCredentials } from '../config/settings.js';
 import { ApiError, AuthError, UsageError } from '../errors.js';
 import { memberBaseUrl } from '../domain/members.js';
 import { normalizeRenderedGrants } from '../grants/index.js';
+import { escapeControl } from '../text/escape.js';
+import { shellQuote } from '../ui/shell-quote.js';
 import type { GrantSet } from '../grants/model.js';
 
 export interface SourceKey {
@@ -40,8 +42,24 @@ export function isTokenShaped(arg: string): boolean {
   return EXACT_TOKEN.test(arg);
 }
 
-/** The key a name or a token designates; `byToken` when it was found as a token. */
-export async function findKey(ctx: Context, api: ApiClient, nameOrToken: string, verb: KeyVerb): Promise<{ key: WireApiKey; byToken: boolean }> {
+/**
+ * What carto-keys remembers of a key that is gone: the name of its successor when a rotation made one
+ * (supplied by the caller, from the journal and the deployment registry; no request is made).
+ */
+export type SuccessorOf = (name: string) => string | undefined;
+
+/**
+ * The key a name or a token designates; `byToken` when it was found as a token. A key that does not
+ * exist is the one error of every command that names a key (show, revoke, where, rotate): exit 1,
+ * naming its successor when one is known.
+ */
+export async function findKey(
+  ctx: Context,
+  api: ApiClient,
+  nameOrToken: string,
+  verb: KeyVerb,
+  successorOf?: SuccessorOf,
+): Promise<{ key: WireApiKey; byToken: boolean }> {
   const exact = EXACT_TOKEN.test(nameOrToken);
   if (exact) {
     const key = await keyOfToken(ctx, api, nameOrToken, { orUndefined: true });
@@ -49,15 +67,42 @@ export async function findKey(ctx: Context, api: ApiClient, nameOrToken: string,
     // Not a live token, but maybe a name of that shape. Looked up in the listing, never as a URL path:
     // a revoked or foreign token must not land in a request line, a --debug trace or an error either.
     const named = (await api.listKeys()).find((k) => k.name === nameOrToken);
-    if (named === undefined) throw notNameNorToken(api.targetUser);
+    if (named === undefined) throw missingKey(undefined, api.targetUser);
     return { key: named, byToken: false };
   }
   try {
     return { key: await api.getKey(nameOrToken, { verb }), byToken: false };
   } catch (err) {
-    if (!(err instanceof ApiError && err.kind === 'not_found') || !TOKEN_SHAPE.test(nameOrToken)) throw err;
-    return { key: (await keyOfToken(ctx, api, nameOrToken))!, byToken: true };
+    if (!(err instanceof ApiError && err.kind === 'not_found')) throw err;
+    const key = TOKEN_SHAPE.test(nameOrToken) ? await keyOfToken(ctx, api, nameOrToken, { orUndefined: true }) : undefined;
+    if (key !== undefined) return { key, byToken: true };
+    throw missingKey(nameOrToken, api.targetUser, successorOf?.(nameOrToken));
   }
+}
+
+/**
+ * The one message for a key that is not there (exit 1). `name` undefined: the argument was shaped like
+ * a token and is not repeated (it may be a live secret of another account).
+ */
+export function missingKey(name: string | undefined, member?: string, successor?: string): ApiError {
+  const of = member === undefined ? '' : ` of ${member}`;
+  const user = member === undefined ? '' : ` --user ${shellQuote(member)}`;
+  if (name === undefined) {
+    return new ApiError('not_found', `No API key${of} has that name, and it is not a live token of this account.`, {
+      status: 404,
+      hint: `Run \`carto-keys list${user}\` to see the names.`,
+    });
+  }
+  if (successor !== undefined) {
+    return new ApiError('not_found', `No API key${of} is named "${escapeControl(name)}" now: it was rotated, and its successor is "${escapeControl(successor)}".`, {
+      status: 404,
+      hint: `Use the successor: carto-keys show ${shellQuote(successor)}${user}`,
+    });
+  }
+  return new ApiError('not_found', `No API key${of} is named "${escapeControl(name)}".`, {
+    status: 404,
+    hint: `Names are case-sensitive: \`carto-keys list${user}\` shows them.`,
+  });
 }
 
 export async function resolveSourceKey(ctx: Context, api: ApiClient, nameOrToken: string, verb: 'clone' | 'rotate' = 'clone'): Promise<SourceKey> {
@@ -88,14 +133,8 @@ async function keyOfToken(ctx: Context, api: ApiClient, token: string, opts: { o
   } catch (err) {
     if (err instanceof AuthError) {
       if (opts.orUndefined) return undefined;
-      throw notNameNorToken(member);
+      throw missingKey(undefined, member);
     }
     throw err;
   }
-}
-
-function notNameNorToken(member: string | undefined): UsageError {
-  return new UsageError('No API key has that name, and it is not a valid token of this account either.', {
-    hint: `Run \`carto-keys list${member === undefined ? '' : ` --user ${member}`}\` to see the names.`,
-  });
 }

@@ -107,11 +107,11 @@ describe('clone', () => {
     expect(JSON.parse(r.stdout)).toMatchObject({ name: 'by-token', clonedFrom: 'app', grants: { apis: ['maps'] } });
   });
 
-  it('an unknown name that is not a token either exits 2 with a hint', async () => {
+  it('an unknown name that is not a token either: exit 1, the one message of a missing key', async () => {
     const sb = testSandbox();
     const r = await clone(sb, 'AAAAAAAAAAAAAAAAAAAAAA');
-    expect(r.code).toBe(2);
-    expect(r.stderr).toContain('not a valid token');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('not a live token of this account');
   });
 
   it('refuses the Master key, by name and by token, without creating anything', async () => {

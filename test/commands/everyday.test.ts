@@ -142,19 +142,21 @@ describe('a token wherever a key is named for reading or revoking', () => {
     expect(r.stderr.match(/Revoked/g)).toHaveLength(1);
   });
 
-  it('errors name the verb that was asked for', async () => {
+  it('a missing key: exit 1 and one message, whatever the command (issue 21)', async () => {
     const sb = testSandbox();
-    for (const [verb, args] of [
-      ['show', ['show', 'nope']],
-      ['revoke', ['revoke', 'nope', '--yes']],
-      ['clone', ['clone', 'nope']],
-      ['rotate', ['rotate', 'nope', '--keep-old', '--yes']],
-      ['regenerate', ['regenerate', 'nope', '--yes']],
-    ] as const) {
+    for (const args of [
+      ['show', 'nope'],
+      ['revoke', 'nope', '--yes'],
+      ['clone', 'nope'],
+      ['rotate', 'nope', '--keep-old', '--yes'],
+    ]) {
       const r = await run([...args], { env: sb.env, fetch: sb.fetch });
       expect(r.code, r.stderr).toBe(1);
-      expect(r.stderr).toContain(`Could not ${verb} API key "nope"`);
+      expect(r.stderr, args.join(' ')).toBe('Error: No API key is named "nope".\nNames are case-sensitive: `carto-keys list` shows them.\n');
     }
+    const regenerate = await run(['regenerate', 'nope', '--yes'], { env: sb.env, fetch: sb.fetch });
+    expect(regenerate.code).toBe(1);
+    expect(regenerate.stderr).toContain('Could not regenerate API key "nope"');
   });
 });
 

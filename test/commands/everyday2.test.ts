@@ -109,3 +109,35 @@ describe('removing the current profile', () => {
     expect(removed.stderr).toBe('✓ Removed profile "sandbox-org".\n');
   });
 });
+
+describe('--dry-run on revoke and regenerate: says what would be done, only reads, exit 0', () => {
+  const writes = (sb: ReturnType<typeof testSandbox>, from: number) => sb.requests.slice(from).filter((q) => q.method !== 'GET');
+
+  it('revoke --dry-run: names the keys, deletes nothing, needs no --yes without a terminal', async () => {
+    const sb = testSandbox();
+    expect((await run(['create', '--name', 'a', '--api', 'sql'], { env: sb.env, fetch: sb.fetch })).code).toBe(0);
+    const at = sb.requests.length;
+    const r = await run(['revoke', 'a', '--dry-run'], { env: sb.env, fetch: sb.fetch });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toBe('Dry run: would revoke API key "a". Nothing was changed.\n');
+    expect(writes(sb, at)).toEqual([]);
+    expect(sb.names()).toContain('a');
+    const json = await run(['revoke', 'a', '--dry-run', '--json'], { env: sb.env, fetch: sb.fetch });
+    expect(JSON.parse(json.stdout)).toEqual({ dryRun: true, revoke: ['a'] });
+    // The same checks as a real run: a missing key is still exit 1.
+    expect((await run(['revoke', 'nope', '--dry-run'], { env: sb.env, fetch: sb.fetch })).code).toBe(1);
+  });
+
+  it('regenerate --dry-run: the token is unchanged', async () => {
+    const sb = testSandbox();
+    expect((await run(['create', '--name', 'a', '--api', 'sql'], { env: sb.env, fetch: sb.fetch })).code).toBe(0);
+    const before = sb.token('a');
+    const at = sb.requests.length;
+    const r = await run(['regenerate', 'a', '--dry-run'], { env: sb.env, fetch: sb.fetch });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('Dry run: would give "a" a new token');
+    expect(r.stdout).toBe('');
+    expect(writes(sb, at)).toEqual([]);
+    expect(sb.token('a')).toBe(before);
+  });
+});

@@ -124,11 +124,11 @@ describe('show', () => {
     expect(r.stdout).not.toContain('--reveal');
   });
 
-  it('an unknown name exits 1 quoting CARTO', async () => {
+  it('an unknown name exits 1, naming it', async () => {
     const sb = testSandbox();
     const r = await run(['show', 'nope'], { env: sb.env, fetch: sb.fetch });
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('API key not found: nope');
+    expect(r.stderr).toContain('No API key is named "nope".');
   });
 });
 
@@ -288,7 +288,7 @@ describe('errors', () => {
     expect(r.stdout).toBe('');
     const doc = JSON.parse(r.stderr);
     expect(doc.error).toMatchObject({ code: 'not_found', status: 404 });
-    expect(doc.error.message).toContain('API key not found: nope');
+    expect(doc.error.message).toBe('No API key is named "nope".');
   });
 
   it('unknown options are usage errors (exit 2), in JSON too', async () => {

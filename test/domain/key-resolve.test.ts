@@ -35,8 +35,9 @@ describe('resolving a key by token', () => {
       const dead = 'Zq9_dEaDtOkEnXyZ12-abc';
       const before = sb.requests.length;
       const r = await run(['--debug', verb, ...(verb === 'revoke' ? ['--yes'] : verb === 'clone' ? ['--dry-run'] : []), '--', dead], { env: sb.env, fetch: sb.fetch });
-      expect(r.code, r.stderr).toBe(2);
-      expect(r.stderr).toContain('not a valid token of this account');
+      // A missing key, like any other (issue 21: this was exit 2 while a missing name was exit 1).
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).toContain('No API key has that name, and it is not a live token of this account.');
       expect(sb.requests.slice(before).filter((q) => q.url.includes(dead))).toEqual([]);
       expect(r.stdout + r.stderr).not.toContain(dead);
     });
