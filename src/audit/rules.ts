@@ -108,13 +108,23 @@ export function tableWriteRule(input: AuditInput): Finding[] {
       const options = writes.flatMap((w) => ['--remove-table', `${tableLabel(w.table)}:${w.perms.join(',')}`]);
       shared = {
         reason: writes.length === 1 ? `can change data in ${what}` : `can change data in ${writes.length} tables: ${what}`,
-        options: [...options, '--delete-old'].map(shellWord).join(' '),
+        options: options.map(shellWord).join(' '),
       };
       byWrites.set(what, shared);
     }
-    out.push(finding('table-write', key, shared.reason, fixCommandQuoted('rotate', key.name, shared.options, fixContextFor(input, key.member))));
+    out.push(finding('table-write', key, shared.reason, fixCommandQuoted('rotate', key.name, `${shared.options} ${rotationEnd(input, key)}`, fixContextFor(input, key.member))));
   }
   return out;
+}
+
+/**
+ * How a rotation fix ends, so that it runs as printed (on a terminal or not, asking nothing): a key
+ * recorded as deployed is rotated to its recorded targets and its old key deleted; one that is not
+ * keeps its old key (nothing would get the new token), and the rotation says how to revoke it later.
+ */
+function rotationEnd(input: AuditInput, key: AuditKey): string {
+  const deployed = input.deployments !== undefined && input.deployments(key.name, key.member).length > 0;
+  return deployed ? '--delete-old --yes' : '--keep-old --yes';
 }
 
 /** `schema-create`: the key may create tables (and owns, alters and drops what it creates). */
@@ -125,7 +135,7 @@ export function schemaCreateRule(input: AuditInput): Finding[] {
     if (schemas.length === 0) continue;
     const reason = `can create tables in schema${schemas.length === 1 ? '' : 's'} ${schemas.join(', ')}`;
     const options = schemas.flatMap((s) => ['--remove-schema', s]);
-    out.push(finding('schema-create', key, reason, fixCommand('rotate', key.name, [...options, '--delete-old'], fixContextFor(input, key.member))));
+    out.push(finding('schema-create', key, reason, fixCommand('rotate', key.name, [...options, ...rotationEnd(input, key).split(' ')], fixContextFor(input, key.member))));
   }
   return out;
 }
@@ -148,7 +158,7 @@ export function maxAgeRule(input: AuditInput): Finding[] {
     if (age <= maxAge.ms) continue;
     const shown = age >= DAY_MS ? `${Math.floor(age / DAY_MS)}d` : formatDuration(Math.floor(age / 1000) * 1000);
     out.push(
-      finding('max-age', key, `created ${shown} ago, older than --max-age ${maxAge.text}`, fixCommand('rotate', key.name, ['--delete-old'], fixContextFor(input, key.member))),
+      finding('max-age', key, `created ${shown} ago, older than --max-age ${maxAge.text}`, fixCommand('rotate', key.name, rotationEnd(input, key).split(' '), fixContextFor(input, key.member))),
     );
   }
   return out;
@@ -294,7 +304,7 @@ export function secretsInFilesRule(input: AuditInput): Finding[] {
         : `${where} holds the token of ${quote(hit.key.name)} (${hit.fingerprint})`,
       master
         ? fixCommand('regenerate', hit.key.name, [], fixContextFor(input, hit.key.member))
-        : fixCommand('rotate', hit.key.name, ['--delete-old'], fixContextFor(input, hit.key.member)),
+        : fixCommand('rotate', hit.key.name, rotationEnd(input, hit.key).split(' '), fixContextFor(input, hit.key.member)),
       hit,
     );
   });

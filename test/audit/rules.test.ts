@@ -38,7 +38,7 @@ describe('table-write', () => {
         key: 'app',
         member: 'demo',
         reason: 'can change data in public.liked_cities (insert, update)',
-        fix: 'carto-keys rotate app --remove-table public.liked_cities:insert,update --delete-old',
+        fix: 'carto-keys rotate app --remove-table public.liked_cities:insert,update --keep-old --yes',
         file: null,
         line: null,
         fingerprint: null,
@@ -54,7 +54,20 @@ describe('table-write', () => {
     const [f, ...rest] = tableWriteRule(input({ keys }));
     expect(rest).toEqual([]);
     expect(f!.reason).toBe('can change data in 2 tables: public.a (delete), sales.b (insert)');
-    expect(f!.fix).toBe('carto-keys rotate etl --remove-table public.a:delete --remove-table sales.b:insert --delete-old');
+    expect(f!.fix).toBe('carto-keys rotate etl --remove-table public.a:delete --remove-table sales.b:insert --keep-old --yes');
+  });
+
+  it('a fix that runs as printed: a key recorded as deployed is rotated to its recorded targets and its old key deleted; one never deployed keeps it', () => {
+    const keys = [
+      key({ name: 'web', tables: [{ name: 't', permissions: ['insert'] }] }),
+      key({ name: 'etl', tables: [{ name: 't', permissions: ['insert'] }] }),
+    ];
+    const deployments = (name: string) => (name === 'web' ? [{ kind: 'env-file' }] : []);
+    const fixes = tableWriteRule(input({ keys, deployments })).map((f) => f.fix);
+    expect(fixes).toEqual([
+      'carto-keys rotate web --remove-table public.t:insert --delete-old --yes',
+      'carto-keys rotate etl --remove-table public.t:insert --keep-old --yes',
+    ]);
   });
 });
 
@@ -66,7 +79,7 @@ describe('schema-create', () => {
     ];
     const findings = schemaCreateRule(input({ keys }));
     expect(findings.map((f) => [f.key, f.severity, f.reason, f.fix])).toEqual([
-      ['creator', 'medium', 'can create tables in schema public', 'carto-keys rotate creator --remove-schema public --delete-old'],
+      ['creator', 'medium', 'can create tables in schema public', 'carto-keys rotate creator --remove-schema public --keep-old --yes'],
     ]);
   });
 });
@@ -82,7 +95,7 @@ describe('max-age', () => {
   it('reports regular keys created longer ago than --max-age (not exactly at it), from created_at', () => {
     const findings = maxAgeRule(input({ keys, maxAge: { text: '90d', ms: 90 * 86_400_000 } }));
     expect(findings.map((f) => [f.key, f.severity, f.reason, f.fix])).toEqual([
-      ['old', 'medium', 'created 121d ago, older than --max-age 90d', 'carto-keys rotate old --delete-old'],
+      ['old', 'medium', 'created 121d ago, older than --max-age 90d', 'carto-keys rotate old --keep-old --yes'],
     ]);
     // 2026-09-01 → 2026-11-30 is exactly 90 days: not older.
     expect(maxAgeRule(input({ keys, maxAge: { text: '89d', ms: 89 * 86_400_000 } })).map((f) => f.key)).toEqual(['old', 'edge']);
@@ -188,9 +201,9 @@ describe('master-key-in-file, token-in-file', () => {
     ];
     const findings = secretsInFilesRule(input({ keys, scans }));
     expect(findings.map((f) => [f.rule, f.severity, f.key, f.file, f.line, f.fingerprint, f.fix])).toEqual([
-      ['token-in-file', 'medium', 'app', '.env', 2, fingerprint('Xl2Wq3r7tF0oZ0bJp8aS9Q'), 'carto-keys rotate app --delete-old'],
+      ['token-in-file', 'medium', 'app', '.env', 2, fingerprint('Xl2Wq3r7tF0oZ0bJp8aS9Q'), 'carto-keys rotate app --keep-old --yes'],
       ['master-key-in-file', 'high', 'Master', '.env', 4, fingerprint(MASTER_TOKEN), 'carto-keys regenerate Master'],
-      ['token-in-file', 'medium', 'app', 'config/app.json', 1, fingerprint('Xl2Wq3r7tF0oZ0bJp8aS9Q'), 'carto-keys rotate app --delete-old'],
+      ['token-in-file', 'medium', 'app', 'config/app.json', 1, fingerprint('Xl2Wq3r7tF0oZ0bJp8aS9Q'), 'carto-keys rotate app --keep-old --yes'],
     ]);
     expect(findings[1]!.reason).toBe(`.env:4 holds the Master key (${fingerprint(MASTER_TOKEN)}): anyone who reads the file owns the account`);
     const text = JSON.stringify(findings);
@@ -219,8 +232,8 @@ describe('runAudit', () => {
       'low identical-grants z-writer', // same creation time: the first name is kept
       'info never-deployed null',
     ]);
-    expect(findings[0]!.fix).toBe('carto-keys rotate a-writer --profile acme --remove-table public.t:insert --delete-old');
-    expect(findings[2]!.fix).toBe(`carto-keys rotate 'bob'\\''s key' --profile acme --user bob --remove-schema bob --delete-old`);
+    expect(findings[0]!.fix).toBe('carto-keys rotate a-writer --profile acme --remove-table public.t:insert --keep-old --yes');
+    expect(findings[2]!.fix).toBe(`carto-keys rotate 'bob'\\''s key' --profile acme --user bob --remove-schema bob --keep-old --yes`);
   });
 });
 

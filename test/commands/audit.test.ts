@@ -56,7 +56,7 @@ describe('audit', () => {
       '',
       '',
       'can change data in public.liked_cities (insert)',
-      'carto-keys rotate app --remove-table public.liked_cities:insert --delete-old',
+      'carto-keys rotate app --remove-table public.liked_cities:insert --keep-old --yes',
     ]);
     expect(rows[3]![7]).toBe("carto-keys revoke 'map viewer'");
     expect(r.stderr).toBe('5 findings in 7 keys: 1 high, 1 medium, 2 low, 1 info.\n');
@@ -72,7 +72,7 @@ describe('audit', () => {
     expect(lines[at]).toMatch(/^ {2}table-write +app$/);
     expect(lines[at + 1]).toBe('    can change data in public.liked_cities (insert)');
     // At 80 columns a long fix goes on with ` \` (so that pasted it still runs).
-    expect(lines.slice(at + 2, at + 4).join('\n')).toMatch(/^ {4}fix: carto-keys rotate app --remove-table public\.liked_cities:insert \\\n {11}--delete-old$/);
+    expect(lines.slice(at + 2, at + 4).join('\n')).toMatch(/^ {4}fix: carto-keys rotate app --remove-table public\.liked_cities:insert \\\n {11}--keep-old --yes$/);
   });
 
   it('--json: findings with rule, severity, key, member, reason, fix, and a summary', async () => {
@@ -87,7 +87,7 @@ describe('audit', () => {
       key: 'creator',
       member: 'demo',
       reason: 'can create tables in schema public',
-      fix: 'carto-keys rotate creator --remove-schema public --delete-old',
+      fix: 'carto-keys rotate creator --remove-schema public --keep-old --yes',
       file: null,
       line: null,
       fingerprint: null,
@@ -139,7 +139,7 @@ describe('audit', () => {
     const rows = r.stdout.replace(/\n$/, '').split('\n').map((l) => l.split('\t'));
     expect(rows.filter((row) => row[4] !== '').map((row) => [row[0], row[1], row[3], row[4], row[5], row[7]])).toEqual([
       ['high', 'master-key-in-file', 'Master', env, '3', 'carto-keys regenerate Master'],
-      ['medium', 'token-in-file', 'app', env, '1', 'carto-keys rotate app --delete-old'],
+      ['medium', 'token-in-file', 'app', env, '1', 'carto-keys rotate app --keep-old --yes'],
     ]);
     expect(r.stdout).toContain(fingerprint(MASTER));
     expect(r.stdout + r.stderr).not.toContain(MASTER);
@@ -152,7 +152,7 @@ describe('audit', () => {
     const login = await run(['login', '--profile', 'acme', '--base-url', sb.env.CARTO_KEYS_BASE_URL!, '--with-key'], { stdin: MASTER, fetch: sb.fetch, paths });
     expect(login.code, login.stderr).toBe(0);
     const r = await run(['--profile', 'acme', 'audit', '--json'], { fetch: sb.fetch, paths });
-    expect(JSON.parse(r.stdout).findings[0].fix).toBe('carto-keys rotate app --profile acme --remove-table public.liked_cities:insert --delete-old');
+    expect(JSON.parse(r.stdout).findings[0].fix).toBe('carto-keys rotate app --profile acme --remove-table public.liked_cities:insert --keep-old --yes');
   });
 
   it('usage errors exit 2 before anything is read or sent', async () => {
@@ -252,8 +252,8 @@ describe('audit --all-members', () => {
     const high = doc.findings.filter((f: { severity: string }) => f.severity === 'high');
     expect(high.map((f: { rule: string; member: string; key: string; fix: string }) => [f.rule, f.member, f.key, f.fix])).toEqual([
       ['master-key-in-file', 'bob', 'Master', 'carto-keys regenerate Master --user bob'],
-      ['table-write', 'alice', 'alice-writer', 'carto-keys rotate alice-writer --remove-table alice.stores:insert --delete-old'],
-      ['table-write', 'bob', 'bob-writer', 'carto-keys rotate bob-writer --user bob --remove-table bob.sales:insert --delete-old'],
+      ['table-write', 'alice', 'alice-writer', 'carto-keys rotate alice-writer --remove-table alice.stores:insert --keep-old --yes'],
+      ['table-write', 'bob', 'bob-writer', 'carto-keys rotate bob-writer --user bob --remove-table bob.sales:insert --keep-old --yes'],
     ]);
     expect(doc.summary.organization).toEqual({ name: 'acme', members: 4, failedMembers: [] });
     for (const secret of Object.values(ORG_MASTERS)) expect(r.stdout + r.stderr).not.toContain(secret);

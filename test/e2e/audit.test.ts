@@ -71,10 +71,10 @@ describe('audit against sandbox serve', () => {
     const fixes = Object.fromEntries(doc.findings.map((f: { rule: string; fix: string | null }) => [f.rule, f.fix]));
     expect(fixes).toEqual({
       'master-key-in-file': 'carto-keys regenerate Master',
-      'table-write': 'carto-keys rotate app --remove-table public.liked_cities:insert --delete-old',
-      'token-in-file': 'carto-keys rotate leaked --delete-old',
-      'schema-create': 'carto-keys rotate creator --remove-schema public --delete-old',
-      'max-age': 'carto-keys rotate old --delete-old',
+      'table-write': 'carto-keys rotate app --remove-table public.liked_cities:insert --keep-old --yes',
+      'token-in-file': 'carto-keys rotate leaked --keep-old --yes',
+      'schema-create': 'carto-keys rotate creator --remove-schema public --keep-old --yes',
+      'max-age': 'carto-keys rotate old --keep-old --yes',
       'identical-grants': 'carto-keys revoke twin-a',
       'default-public-only': 'carto-keys revoke viewer',
       'never-deployed': null,
@@ -122,19 +122,26 @@ describe('audit against sandbox serve', () => {
 });
 
 describe('the fixes fix', () => {
-  it('running each grant fix (with what a run without a terminal adds) clears its finding', async () => {
+  it('each grant fix runs as printed (issue 21: rotate fixes lacked a deploy target and --yes); then revoking the kept keys clears the findings', async () => {
     const env = { ...home.env, CARTO_KEYS_BASE_URL: server.baseUrl, CARTO_KEYS_MASTER_KEY: server.masterKey };
     const before = JSON.parse((await audit(['--json'])).stdout) as { findings: { rule: string; key: string; fix: string | null }[] };
     const fixes = before.findings.filter((f) => ['table-write', 'schema-create', 'identical-grants', 'default-public-only'].includes(f.rule));
     expect(fixes.map((f) => f.rule)).toEqual(['table-write', 'schema-create', 'identical-grants', 'default-public-only']);
+    const kept: string[] = [];
     for (const f of fixes) {
       const words = f.fix!.split(' ');
       expect(words[0]).toBe('carto-keys');
-      // rotate asks on a terminal where the new key goes; here the deploy target and --yes are flags.
-      const extra = words[1] === 'rotate' ? ['--yes', '--deploy-env-file', join(home.dir, `${f.key}.env`)] : ['--yes'];
-      const r = await cli([...words.slice(1), ...extra], { env });
+      // A rotate fix asks nothing: exactly as printed. revoke confirms on a terminal; here --yes answers.
+      const r = await cli([...words.slice(1), ...(words[1] === 'revoke' ? ['--yes'] : [])], { env });
       expect(r.code, `${f.fix}: ${r.stderr}`).toBe(0);
+      // Never deployed, so nothing got the new token: the old key is kept, and the rotation says how to revoke it.
+      if (words[1] === 'rotate') {
+        expect(r.stderr).toContain(`carto-keys revoke ${f.key}`);
+        kept.push(f.key);
+      }
     }
+    const revoked = await cli(['revoke', ...kept, '--yes'], { env });
+    expect(revoked.code, revoked.stderr).toBe(0);
     const after = JSON.parse((await audit(['--json'])).stdout) as { findings: { rule: string; key: string }[] };
     expect(after.findings.filter((f) => ['table-write', 'schema-create', 'identical-grants'].includes(f.rule))).toEqual([]);
     expect(after.findings.filter((f) => f.rule === 'default-public-only').map((f) => f.key)).toEqual([
@@ -160,7 +167,7 @@ describe('audit --all-members against sandbox serve --org', () => {
         rule: 'table-write',
         member: 'bob',
         key: 'bob-writer',
-        fix: 'carto-keys rotate bob-writer --user bob --remove-table bob.sales:insert --delete-old',
+        fix: 'carto-keys rotate bob-writer --user bob --remove-table bob.sales:insert --keep-old --yes',
       });
       expect(doc.summary.organization).toEqual({ name: 'acme', members: 4, failedMembers: [] });
       expect(new Set(doc.findings.map((f: { member: string | null }) => f.member))).toContain('bob');
