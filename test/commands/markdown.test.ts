@@ -108,7 +108,7 @@ describe('audit --format markdown', () => {
       '| --- | --- | --- | --- | --- |',
     ]);
     expect(lines[8]).toBe(
-      `| <code>table\\-write</code> | ${NASTY_MD} |  | can change data in public\\.liked\\_cities \\(insert\\) | <code>carto\\-keys rotate \\'${NASTY_MD.slice(6, -7)}\\' \\-\\-remove\\-table public\\.liked\\_cities\\:insert \\-\\-delete\\-old</code> |`,
+      `| <code>table\\-write</code> | ${NASTY_MD} |  | can change data in public\\.liked\\_cities \\(insert\\) | <code>carto\\-keys rotate \\'${NASTY_MD.slice(6, -7)}\\' \\-\\-remove\\-table public\\.liked\\_cities\\:insert \\-\\-keep\\-old \\-\\-yes</code> |`,
     );
     expect(lines.slice(9, 12)).toEqual(['', '### Info (1)', '']);
     expectNoToken(r.stdout, sb);
