@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { displayPath } from '../ui/paths.js';
 import { Command } from 'commander';
 import type { Context } from '../context.js';
 import { requireCredentials, type Credentials } from '../config/settings.js';
@@ -135,7 +136,7 @@ async function applyFile(
 
   const { plan } = await planFromAccount(api, loaded, { now: ctx.now(), prune: opts.prune, masterKey: creds.masterKey });
   const todo = steps(plan, opts.prune);
-  if (!json) for (const line of formatPlan(plan, { color: ctx.io.colorStderr, prune: opts.prune })) info(ctx, line);
+  if (!json) for (const line of formatPlan(plan, { color: ctx.io.colorStderr, prune: opts.prune, showPath: (path) => displayPath(path, ctx.env) })) info(ctx, line);
   if (todo.length === 0) {
     journals.remove();
     if (json) printJson(ctx, { file: opts.file, plan: planJson(plan, opts.file, { prune: opts.prune }), results: resumed, changed: resumed.length > 0 });

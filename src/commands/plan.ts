@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { displayPath } from '../ui/paths.js';
 import type { Context } from '../context.js';
 import { requireCredentials, type Credentials } from '../config/settings.js';
 import { ChangesPendingSignal } from '../errors.js';
@@ -60,7 +61,7 @@ export async function planRun(ctx: Context, opts: PlanOptions): Promise<void> {
     const { planMarkdown } = await import('../keyfile/plan-markdown.js');
     ctx.io.stdout.write(planMarkdown({ ...planJson(plan, opts.file, { prune: opts.prune }), unfinished }, { prune: opts.prune }));
   } else {
-    for (const line of formatPlan(plan, { color: ctx.io.colorStdout, prune: opts.prune })) printLine(ctx, line);
+    for (const line of formatPlan(plan, { color: ctx.io.colorStdout, prune: opts.prune, showPath: (path) => displayPath(path, ctx.env) })) printLine(ctx, line);
     // An apply that stopped leaves two live keys for an entry: say why, and what finishes it.
     if (unfinished.length > 0) {
       const what = unfinished.map((u) => (u.from === null ? `deploying "${u.to}"` : `"${u.from}" → "${u.to}"`)).join(', ');

@@ -4,7 +4,7 @@
 import { diffGrants, formatDiff } from '../grants/diff.js';
 import { grantSetToJson, type GrantSetJson } from '../grants/format.js';
 import { emptyGrantSet, type GrantSet } from '../grants/model.js';
-import { describeTarget, targetJson } from '../rotate/targets.js';
+import { describeTarget, targetJson, type DeployTarget } from '../rotate/targets.js';
 import { colors, type Colors } from '../ui/color.js';
 import { escapeControl } from '../text/escape.js';
 import { looksAlike } from '../text/lookalike.js';
@@ -83,7 +83,7 @@ const INDENT = '      ';
 
 const grantsNothing = (g: GrantSet): boolean => diffGrants(emptyGrantSet(), g).length === 0;
 
-function block(raw: PlannedKey, c: Colors, color: boolean, prune: boolean, alike: Map<string, string>): string[] {
+function block(raw: PlannedKey, c: Colors, color: boolean, prune: boolean, alike: Map<string, string>, showPath: (path: string) => string): string[] {
   // Names come from the server (and the file): escaped, so a name cannot colour, conceal or forge a
   // line of the plan. Reasons quote names too.
   const k = {
@@ -93,7 +93,8 @@ function block(raw: PlannedKey, c: Colors, color: boolean, prune: boolean, alike
     to: raw.to === undefined ? undefined : escapeControl(raw.to),
     reasons: raw.reasons.map(escapeControl),
   };
-  const deploy = (k.entry?.deploy ?? []).map((t) => `${INDENT}${c.dim('deploy to')} ${escapeControl(describeTarget(t))}`);
+  const shown = (t: DeployTarget): DeployTarget => (t.kind === 'env-file' ? { ...t, path: showPath(t.path) } : t);
+  const deploy = (k.entry?.deploy ?? []).map((t) => `${INDENT}${c.dim('deploy to')} ${escapeControl(describeTarget(shown(t)))}`);
   const noDeploy = k.entry && k.entry.deploy.length === 0 ? [`${INDENT}${c.dim(`no deploy target: the old key "${k.from}" will be kept; retire it yourself`)}`] : [];
   switch (k.action) {
     case 'create':
@@ -105,7 +106,9 @@ function block(raw: PlannedKey, c: Colors, color: boolean, prune: boolean, alike
       ];
     case 'replace':
       return [
-        `${c.yellow('-/+')} ${c.bold(k.name)} will be replaced: "${k.from}" → "${k.to}" (create, deploy, verify, then delete)`,
+        // What happens on a line of its own: the headline alone was 98 columns for short names.
+        `${c.yellow('-/+')} ${c.bold(k.name)} will be replaced: "${k.from}" → "${k.to}"`,
+        `${INDENT}${c.dim('create, deploy, verify, then delete the old key')}`,
         ...formatDiff(k.diff, { color }).map((l) => `${INDENT}${l}`),
         ...k.reasons.slice(1).map((r) => `${INDENT}${c.dim(`note: ${r}`)}`),
         ...deploy,
@@ -113,7 +116,8 @@ function block(raw: PlannedKey, c: Colors, color: boolean, prune: boolean, alike
       ];
     case 'rotate':
       return [
-        `  ${c.cyan('~')} ${c.bold(k.name)} will be rotated: "${k.from}" → "${k.to}" (same grants, new token)`,
+        `  ${c.cyan('~')} ${c.bold(k.name)} will be rotated: "${k.from}" → "${k.to}"`,
+        `${INDENT}${c.dim('same grants, new token')}`,
         ...k.reasons.map((r) => `${INDENT}${r}`),
         ...deploy,
         ...noDeploy,
@@ -121,7 +125,7 @@ function block(raw: PlannedKey, c: Colors, color: boolean, prune: boolean, alike
     case 'unmanaged':
       return prune
         ? [`  ${c.red('-')} ${c.bold(k.name)} will be deleted (not in the file; --prune)`]
-        : [`  ${c.dim('?')} ${c.bold(k.name)} is not in the file (unmanaged: \`apply --prune\` would delete it)`];
+        : [`  ${c.dim('?')} ${c.bold(k.name)} is not in the file (unmanaged; apply --prune deletes it)`];
     case 'ambiguous':
       return [
         `  ${c.yellow('!')} ${c.bold(k.name)} has ${k.live.length === 1 ? 'a key another entry may own' : `${k.live.length} live keys`}: apply leaves it alone`,
@@ -141,10 +145,11 @@ export function summaryLine(s: PlanSummary, prune: boolean): string {
   return `Plan: ${s.create} to create, ${s.replace} to replace, ${s.rotate} to rotate, ${last}.${extra}`;
 }
 
-export function formatPlan(plan: Plan, opts: { color: boolean; prune: boolean }): string[] {
+/** `showPath`: how an env file's path is shown (relative to the current folder, by the command). */
+export function formatPlan(plan: Plan, opts: { color: boolean; prune: boolean; showPath?: (path: string) => string }): string[] {
   const c = colors(opts.color);
   const alike = lookalikes(plan);
-  const blocks = plan.keys.map((k) => block(k, c, opts.color, opts.prune, alike)).filter((b) => b.length > 0);
+  const blocks = plan.keys.map((k) => block(k, c, opts.color, opts.prune, alike, opts.showPath ?? ((p) => p))).filter((b) => b.length > 0);
   const lines: string[] = [];
   for (const b of blocks) lines.push(...b, '');
   if (blocks.length === 0) lines.push(`${plan.summary.unchanged} ${plan.summary.unchanged === 1 ? 'key is' : 'keys are'} as declared.`, '');

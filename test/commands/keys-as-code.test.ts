@@ -88,7 +88,8 @@ describe('export → plan', () => {
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe(
       [
-        '-/+ web-map will be replaced: "web-map" → "web-map-r20261130" (create, deploy, verify, then delete)',
+        '-/+ web-map will be replaced: "web-map" → "web-map-r20261130"',
+        '      create, deploy, verify, then delete the old key',
         '      - api maps',
         '      + table public.liked_cities:select,insert',
         '      no deploy target: the old key "web-map" will be kept; retire it yourself',
@@ -96,7 +97,7 @@ describe('export → plan', () => {
         '  + new-app will be created',
         '      + api maps',
         '',
-        '  ? stray is not in the file (unmanaged: `apply --prune` would delete it)',
+        '  ? stray is not in the file (unmanaged; apply --prune deletes it)',
         '',
         'Plan: 1 to create, 1 to replace, 0 to rotate, 1 unmanaged.',
         '',
