@@ -5,6 +5,9 @@
 //
 // Rows:
 // - start-up: `carto-keys --version`, `--help`, `__complete show ''` against a bare `node -e 0`;
+// - key commands: `list`, `show <name>` and `create` against a `sandbox serve --seed-keys 18` on
+//   127.0.0.1 (20 keys with the Master and Default public ones), in the same interleaved rounds as
+//   `node -e 0` (each created key is revoked after its timed run, untimed);
 // - listing: `carto-keys list --json` of every key of a `sandbox serve --seed-keys 10000` on
 //   127.0.0.1 against one curl process fetching the same pages (same per_page, Basic auth) one after
 //   another over one keep-alive connection (URL globbing: `?page=[1-N]`), the fastest sequential curl;
@@ -51,6 +54,8 @@ const LATENCY_RUNS = 5;
 
 const TARGETS = {
   version: 1.5,
+  /** list, show and create of a 20-key account. */
+  keys: 2,
   complete: 1.5,
   help: 2,
   list: 1,
@@ -64,7 +69,8 @@ const TARGETS = {
 };
 
 const BINARY = join(ROOT, 'build', `carto-keys-${{ linux: 'linux', darwin: 'darwin', win32: 'win' }[process.platform] ?? process.platform}-${process.arch}${process.platform === 'win32' ? '.exe' : ''}`);
-const BINARY_KEYS = 20;
+/** The small account of the key commands (and of the binary rows): 18 regular keys, the Master and Default public ones. */
+const FEW_KEYS = 20;
 
 const SECTIONS = ['startup', 'list', 'plan', 'audit', 'memory', 'binary'];
 const only = process.argv.slice(2);
@@ -119,7 +125,7 @@ function newestMtime(dir) {
 const COMPLETE = join(ROOT, 'dist', 'complete.cjs');
 
 function ensureBuilt() {
-  const outputs = [join(ROOT, 'dist', 'main.js'), ...(existsSync(join(ROOT, 'src', 'complete.ts')) ? [COMPLETE] : [])];
+  const outputs = [join(ROOT, 'dist', 'program.cjs'), join(ROOT, 'dist', 'program.v8'), ...(existsSync(join(ROOT, 'src', 'complete.ts')) ? [COMPLETE] : [])];
   const sources = Math.max(newestMtime(join(ROOT, 'src')), statSync(join(ROOT, 'scripts', 'build.mjs')).mtimeMs);
   if (outputs.every((f) => existsSync(f) && statSync(f).mtimeMs >= sources)) return;
   process.stderr.write('dist/ is missing or older than src/: building…\n');
@@ -334,12 +340,25 @@ function printTable(header) {
 
 // ---------------------------------------------------------------------------------------------
 
-function startupRows() {
+function startupRows(few) {
   const env = childEnv();
+  const keys = listArgs(few).env;
+  let created = 0;
   const startup = [
     { name: 'node', run: () => timed(NODE, ['-e', '0'], env) },
     { name: 'version', run: () => timed(NODE, [BIN, '--version'], env) },
     { name: 'help', run: () => timed(NODE, [BIN, '--help'], env) },
+    { name: 'list', run: () => timed(NODE, [BIN, 'list'], keys) },
+    { name: 'show', run: () => timed(NODE, [BIN, 'show', 'seed-00001'], keys) },
+    {
+      name: 'create',
+      run: () => {
+        const name = `bench-${++created}`;
+        const ms = timed(NODE, [BIN, 'create', '--name', name, '--api', 'sql', '--table', 'world_population:select'], keys);
+        timed(NODE, [BIN, 'revoke', '--yes', name], keys);
+        return ms;
+      },
+    },
   ];
   const haveComplete = existsSync(COMPLETE);
   if (haveComplete) startup.push({ name: 'complete', run: () => timed(NODE, [BIN, '__complete', 'show', ''], env) });
@@ -349,6 +368,9 @@ function startupRows() {
   ratioRow('carto-keys --help', s.get('help'), 'node -e 0', node, TARGETS.help);
   if (haveComplete) ratioRow("carto-keys __complete show ''", s.get('complete'), 'node -e 0', node, TARGETS.complete);
   else rows.push({ label: "carto-keys __complete show ''", value: 'skipped', spread: '', baseline: 'dist/complete.cjs is missing', ratio: '', target: `≤ ${TARGETS.complete}×`, result: 'n/a' });
+  ratioRow(`carto-keys list (${few.total} keys)`, s.get('list'), 'node -e 0', node, TARGETS.keys);
+  ratioRow('carto-keys show <name>', s.get('show'), 'node -e 0', node, TARGETS.keys);
+  ratioRow('carto-keys create', s.get('create'), 'node -e 0', node, TARGETS.keys);
 }
 
 async function listRows(big) {
@@ -451,13 +473,12 @@ function auditRows(big) {
 }
 
 /** The binary beside the npm package: each command interleaved with the same command from bin/ and with `node -e 0`. */
-async function binaryRows() {
+async function binaryRows(server) {
   const label = (x) => `binary ${x}`;
   if (!existsSync(BINARY)) {
     rows.push({ label: label('(all rows)'), value: 'skipped', spread: '', baseline: `${BINARY.slice(ROOT.length)} not built (npm run build:binary)`, ratio: '', target: `≤ ${TARGETS.binary}×`, result: 'n/a' });
     return;
   }
-  const server = await serve(BINARY_KEYS - 2);
   const env = childEnv({ CARTO_KEYS_BASE_URL: server.baseUrl, CARTO_KEYS_MASTER_KEY: server.masterKey });
   const commands = [['--version'], ['--help'], ['list']];
   for (const args of commands) {
@@ -472,7 +493,7 @@ async function binaryRows() {
   }
   const t = interleaved(cases, STARTUP_RUNS);
   for (const args of commands) {
-    const what = args[0] === 'list' ? `list (${BINARY_KEYS} keys)` : args.join(' ');
+    const what = args[0] === 'list' ? `list (${FEW_KEYS} keys)` : args.join(' ');
     ratioRow(label(what), t.get(`bin ${args}`), `npm package`, t.get(`npm ${args}`), TARGETS.binary);
     ratioRow(`  same, against node -e 0`, t.get(`bin ${args}`), 'node -e 0', t.get('node'), undefined);
     ratioRow(`  npm package, against node -e 0`, t.get(`npm ${args}`), 'node -e 0', t.get('node'), undefined);
@@ -482,16 +503,17 @@ async function binaryRows() {
 async function run() {
   ensureBuilt();
   const perPage = cliPerPage();
-  const [bigServer, smallServer] = await Promise.all([serve(BIG), serve(SMALL)]);
+  const [bigServer, smallServer, fewServer] = await Promise.all([serve(BIG), serve(SMALL), serve(FEW_KEYS - 2)]);
   const big = await listInfo(bigServer, perPage);
   const small = await listInfo(smallServer, perPage);
+  const few = await listInfo(fewServer, perPage);
 
-  if (want('startup')) startupRows();
+  if (want('startup')) startupRows(few);
   if (want('list')) await listRows(big);
   if (want('plan')) planRows(small);
   if (want('audit')) auditRows(big);
   if (want('memory')) memoryRows(big, small);
-  if (want('binary')) await binaryRows();
+  if (want('binary')) await binaryRows(few);
 
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   printTable(

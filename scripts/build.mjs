@@ -1,21 +1,23 @@
-// Bundles src/ into dist/ with esbuild:
-// - main.js: the CLI, ESM, split so that each path loads only what it needs: each command, undici, inquirer,
-//   cli-table3 and the sandbox become chunks loaded by `await import()` only in the commands that use them;
-// - complete.cjs: shell completion (`carto-keys __complete …`, on every <TAB>), one CommonJS file that
-//   bin/carto-keys.js require()s, so completion never pays for Node's ES module loader;
-// - help.cjs: `carto-keys --help` alone, likewise (commander and the program shell, no command).
+// Bundles src/ into dist/ with esbuild, all CommonJS (bin/carto-keys.js require()s them; Node starts
+// CommonJS without its ES module loader):
+// - program.cjs and commands/<name>.cjs: the CLI (src/main.ts), once with no command module and once
+//   per command with only that command's; dist/route.cjs (src/route.ts) tells the bin which to run.
+//   Each has a V8 code cache beside it (.v8), made by running it once (scripts/code-cache.mjs);
+// - vendor/*.cjs: undici, inquirer and yaml, each required by the few paths that use them;
+// - complete.cjs: shell completion (`carto-keys __complete …`, on every <TAB>): no commander at all.
 //
 // dist/ is replaced file by file, never deleted first: test runs (and a developer's `npx carto-keys`)
 // may be running the previous build while this one is written. Each file is written to a temporary
-// name and renamed over the old one (atomic), chunks before the entry points that import them, and
-// files of the previous build that this one no longer has are removed last.
+// name and renamed over the old one (atomic), vendored libraries before the bundles that require them,
+// and files of the previous build that this one no longer has are removed last.
 //
 // node:crypto and node:child_process cost ~8 ms of start-up together, yet only a few commands call them
 // (commander requires child_process for subcommands we do not use). In the bundle they are replaced by
 // stand-ins that load the real module on first use; see lazyBuiltins below.
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, unlinkSync } from 'node:fs';
-import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 
@@ -100,7 +102,7 @@ const lazyBuiltins = {
       return { path: name, namespace: args.kind === 'require-call' ? 'lazy-require' : 'lazy-import' };
     });
     const load = (name) =>
-      `import { createRequire } from 'node:module';\nlet mod;\nconst load = () => (mod ??= createRequire(import.meta.url)('node:${name}'));\n`;
+      `let mod;\nconst load = () => (mod ??= require('node:${name}'));\n`;
     b.onLoad({ filter: /.*/, namespace: 'lazy-import' }, ({ path: name }) => {
       const real = createRequire(import.meta.url)(`node:${name}`);
       const names = Object.keys(real).filter((k) => typeof real[k] === 'function' && /^[A-Za-z_$][\w$]*$/.test(k));
@@ -123,43 +125,95 @@ const common = {
   write: false,
   platform: 'node',
   target: 'node20',
+  format: 'cjs',
   minifySyntax: true,
   legalComments: 'none',
   logLevel: 'warning',
 };
 
+/**
+ * Libraries only a few paths use (undici behind a proxy, inquirer at a prompt, yaml for keys as code)
+ * stay out of the CLI bundles: each is its own CommonJS file in dist/vendor/, required on first use, so
+ * no other command compiles them. They hold no code of ours, so no class exists twice (an error thrown
+ * in one is still an `instanceof` of the other's).
+ */
+const VENDOR = { undici: 'undici', '@inquirer/prompts': 'inquirer', yaml: 'yaml' };
+
+/**
+ * In a CommonJS bundle `await import(x)` of something not bundled stays an `import()`, which starts
+ * Node's ES module loader (~10 ms) and cannot run in a vm.Script without a loader callback. Here every
+ * such import becomes a require() on first use: node built-ins, the vendored libraries and the OS
+ * keychain's native module (an optional dependency: a missing one still rejects that import()).
+ */
+const requireOnUse = (vendorDir) => ({
+  name: 'require-on-use',
+  setup(b) {
+    const vendor = new RegExp(`^(${Object.keys(VENDOR).map((k) => k.replace('/', '\\/')).join('|')})$`);
+    b.onResolve({ filter: /.*/ }, (args) => {
+      if (args.namespace === 'require-on-use') return { path: args.path, external: true };
+      const builtin = args.kind === 'dynamic-import' && (args.path.startsWith('node:') || args.path === '@napi-rs/keyring');
+      if (builtin) return { path: args.path, namespace: 'require-on-use' };
+      if (vendor.test(args.path)) return { path: `${vendorDir}/${VENDOR[args.path]}.cjs`, namespace: 'require-on-use' };
+      return undefined;
+    });
+    b.onLoad({ filter: /.*/, namespace: 'require-on-use' }, ({ path }) => ({ contents: `module.exports = require(${JSON.stringify(path)});`, loader: 'js' }));
+  },
+});
+
+/**
+ * One CommonJS bundle per command: src/main.ts with src/commands/load.ts cut down to that command's
+ * loader (`only`), or to none (dist/program.cjs: no command, `--help`, an unknown word). A run then
+ * compiles only the code its command can reach (bin/carto-keys.js picks the bundle, src/route.ts).
+ * Each bundle is a whole program: no module of ours exists twice in one process.
+ */
+const LOAD = 'src/commands/load.ts';
+const loaderLines = readFileSync(LOAD, 'utf8').split('\n').filter((l) => /^\s+\w+: async \(\) =>/.test(l));
+const commandNames = loaderLines.map((l) => l.trim().split(':')[0]);
+const onlyCommand = (name) => ({
+  name: 'only-command',
+  setup(b) {
+    b.onLoad({ filter: /src[\\/]commands[\\/]load\.ts$/ }, () => ({
+      contents: `export const LOADERS = {\n${loaderLines.filter((l) => l.trim().startsWith(`${name}:`)).join('\n')}\n};\n`,
+      loader: 'ts',
+      resolveDir: resolve('src/commands'),
+    }));
+  },
+});
+const cliBundle = (name, outfile) =>
+  build({ ...common, entryPoints: ['src/main.ts'], outfile: join(outdir, outfile), plugins: [onlyCommand(name), requireOnUse(name === undefined ? './vendor' : '../vendor'), lazyBuiltins] });
+
 const builds = [
-  build({
-    ...common,
-    entryPoints: ['src/main.ts'],
-    outdir,
-    splitting: true,
-    format: 'esm',
-    chunkNames: 'chunks/[name]-[hash]',
-    plugins: [lazyBuiltins],
-    // The OS keychain binding is native (a .node file per platform): it cannot be bundled. It stays an
-    // optional dependency, imported lazily only when a profile uses the keychain (src/config/keychain.ts).
-    external: ['@napi-rs/keyring'],
-    // Bundled CommonJS dependencies (commander, cli-table3) call require(): give ESM one.
-    banner: {
-      js: "import { createRequire as __ckCreateRequire } from 'node:module'; const require = __ckCreateRequire(import.meta.url);",
-    },
-  }),
+  cliBundle(undefined, 'program.cjs'),
+  ...commandNames.map((name) => cliBundle(name, `commands/${name}.cjs`)),
+  build({ ...common, entryPoints: ['src/route.ts'], outfile: join(outdir, 'route.cjs') }),
+  ...Object.entries(VENDOR).map(([pkg, name]) =>
+    build({
+      ...common,
+      stdin: { contents: `module.exports = require(${JSON.stringify(pkg)});`, resolveDir: resolve('.'), loader: 'js' },
+      outfile: join(outdir, 'vendor', `${name}.cjs`),
+    }),
+  ),
 ];
 if (existsSync('src/complete.ts')) {
-  builds.push(build({ ...common, entryPoints: ['src/complete.ts'], outfile: join(outdir, 'complete.cjs'), format: 'cjs' }));
+  builds.push(build({ ...common, entryPoints: ['src/complete.ts'], outfile: join(outdir, 'complete.cjs') }));
 }
-// `carto-keys --help`: commander and the program shell, no command, no ES module loader.
-if (existsSync('src/help.ts')) {
-  builds.push(build({ ...common, entryPoints: ['src/help.ts'], outfile: join(outdir, 'help.cjs'), format: 'cjs', plugins: [lazyBuiltins] }));
-}
-const outputFiles = (await Promise.all(builds)).flatMap((r) => r.outputFiles);
+const outputFiles = (await Promise.all(builds)).flatMap((r) => r.outputFiles).map(({ path, contents }) => ({ path, contents }));
 
-const chunksFirst = [...outputFiles].sort(
-  (a, b) => Number(!a.path.includes(`${outdir}/chunks/`)) - Number(!b.path.includes(`${outdir}/chunks/`)),
+// Each CLI bundle's first line is its build stamp, which its code cache (the .v8 file beside it, made
+// below) must carry to be used (bin/load-cli.js).
+const cliBundles = outputFiles.filter((f) => f.path === join(outdir, 'program.cjs') || dirname(f.path) === join(outdir, 'commands'));
+for (const file of cliBundles) {
+  const stamp = createHash('sha256').update(file.contents).digest('hex').slice(0, 16);
+  file.contents = Buffer.concat([Buffer.from(`// carto-keys build ${stamp}\n`), file.contents]);
+}
+const caches = cliBundles.map((f) => f.path.replace(/\.cjs$/, '.v8'));
+
+// The vendored libraries before the bundles that require them.
+const vendorFirst = [...outputFiles].sort(
+  (a, b) => Number(!a.path.includes(`${outdir}/vendor/`)) - Number(!b.path.includes(`${outdir}/vendor/`)),
 );
-const written = new Set();
-for (const file of chunksFirst) {
+const written = new Set(caches);
+for (const file of vendorFirst) {
   await mkdir(dirname(file.path), { recursive: true });
   const tmp = `${file.path}.${process.pid}.tmp`;
   await writeFile(tmp, file.contents);
@@ -170,7 +224,10 @@ for (const file of chunksFirst) {
 async function removeStale(dir) {
   for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
     const path = join(dir, entry.name);
-    if (entry.isDirectory()) await removeStale(path);
+    if (entry.isDirectory()) {
+      await removeStale(path);
+      await rmdir(path).catch(() => {}); // only if now empty (the chunks/ of an older build)
+    }
     else if (!written.has(path) && !(await isFreshTemp(path))) await rm(path, { force: true });
   }
 }
@@ -183,6 +240,15 @@ async function isFreshTemp(path) {
 }
 
 await removeStale(outdir);
+
+// The code caches of the bundles just written, made by running them in a fresh Node (scripts/code-cache.mjs).
+// Without it the CLI works, only slower: a failure is reported, not fatal (an install must not fail
+// because, say, no local port could be opened), and test/package.test.ts checks that a build has one.
+const warmed = spawnSync(process.execPath, ['scripts/code-cache.mjs'], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+if (warmed.status !== 0) {
+  await Promise.all(caches.map((c) => rm(c, { force: true })));
+  process.stderr.write(`carto-keys: no code cache was made (start-up will be slower):\n${warmed.stderr || warmed.error}\n`);
+}
 
 // `npm run build:action`: the Action's committed bundle too (scripts/action-bundle.mjs).
 if (process.argv.includes('--action')) {

@@ -8,35 +8,26 @@ import { CancelledError, CliError, ExitCode } from './errors.js';
 import { colors } from './ui/color.js';
 import { escapeTerminal } from './text/escape.js';
 import { globalsFrom, type CommandKit, type Run } from './args/kit.js';
-import { COMMANDS, findCommand } from './commands/index.js';
+import { COMMANDS } from './commands/index.js';
 import { LOADERS } from './commands/load.js';
 import { programShell } from './program.js';
-
+import { commandFor } from './route.js';
 
 /**
  * The commander program. `load`: 'all' builds every command (completion generation, tests); argv
  * builds only the command that argv names (and, for `help <command>`, that one): the others stay
  * stand-ins from the registry, enough for `--help` and for "did you mean" suggestions, so a run
- * imports one command module.
+ * imports one command module. A bundle holds the loader of its own command only (src/route.ts): one
+ * without a loader stays a stand-in.
  */
 export async function buildProgram(io: Pick<Io, 'stdout' | 'stderr'>, kit: CommandKit, load: readonly string[] | 'all'): Promise<Command> {
-  const wanted = load === 'all' ? undefined : findCommand(commandWord(load));
+  const wanted = load === 'all' ? undefined : commandFor(load);
   const built = new Map<string, Command>();
   for (const entry of COMMANDS) {
-    if (load === 'all' || entry === wanted) built.set(entry.name, (await LOADERS[entry.name]())(kit));
+    const loader = LOADERS[entry.name] as (typeof LOADERS)[typeof entry.name] | undefined;
+    if (loader && (load === 'all' || entry.name === wanted)) built.set(entry.name, (await loader())(kit));
   }
   return programShell(io, (entry) => built.get(entry.name), kit.env);
-}
-
-/** The command argv names: its first word that is not an option or an option's value (`help X`: X). */
-export function commandWord(argv: readonly string[]): string | undefined {
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === '--') return argv[i + 1];
-    if (arg === '--profile') i++;
-    else if (!arg.startsWith('-')) return arg === 'help' ? argv.slice(i + 1).find((a) => !a.startsWith('-')) : arg;
-  }
-  return undefined;
 }
 
 /**

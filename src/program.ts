@@ -1,7 +1,7 @@
 // The program's shell: global options, help layout, examples, and the commands as the registry lists
-// them. It imports commander and the registry's static data only, so `carto-keys --help` (src/help.ts,
-// a CommonJS bundle of its own) prints the full help without loading any command or the ESM bundle;
-// cli.ts builds on the same shell and puts the real command that runs in place of its stand-in.
+// them. It imports commander and the registry's static data only, so `carto-keys --help` prints the
+// full help without loading any command; cli.ts builds on the same shell and puts the real command
+// that runs in place of its stand-in.
 
 import { Command, Help } from 'commander';
 import type { Env, Io } from './context.js';

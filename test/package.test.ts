@@ -30,15 +30,10 @@ function filesUnder(dir: string): string[] {
     .map((e) => posix.join(...normalize(join(e.parentPath, e.name)).slice(ROOT.length).split(/[\\/]/).filter(Boolean)));
 }
 
-/**
- * The bundle files a bundle file loads, in the forms esbuild writes them (static imports at the start
- * of a line, dynamic imports of hashed chunks): comments in bundled code mention other paths.
- */
-function importsOf(file: string): string[] {
+/** The files a bundle file require()s by relative path (the vendored libraries, the bundles the bin picks). */
+function requiresOf(file: string): string[] {
   const text = readFileSync(join(ROOT, file), 'utf8');
-  const statics = [...text.matchAll(/^(?:import|export)\b[^;"]*?(?:from\s*)?"(\.{1,2}\/[^"]+)";?$/gm)];
-  const dynamics = [...text.matchAll(/\bimport\("(\.{1,2}\/(?:chunks\/)?[^"/]+-[A-Z0-9]{8}\.js)"\)/g)];
-  return [...statics, ...dynamics].map((m) => posix.normalize(posix.join(posix.dirname(file), m[1]!)));
+  return [...text.matchAll(/\brequire\(\s*["'](\.{1,2}\/[^"']+)["']\s*\)/g)].map((m) => posix.normalize(posix.join(posix.dirname(file), m[1]!)));
 }
 
 describe('npm pack', () => {
@@ -55,7 +50,7 @@ describe('npm pack', () => {
       ...filesUnder('dist'),
     ].sort();
     expect(files).toEqual(expected);
-    expect(files).toEqual(expect.arrayContaining(['bin/carto-keys.js', 'bin/package.json', 'dist/main.js', 'schema/carto-keys.schema.json', 'LICENSE']));
+    expect(files).toEqual(expect.arrayContaining(['bin/carto-keys.js', 'bin/package.json', 'dist/program.cjs', 'dist/route.cjs', 'dist/commands/list.cjs', 'schema/carto-keys.schema.json', 'LICENSE']));
   });
 
   it('ships no sources, tests, CI, scripts, configs, source maps or leftovers', () => {
@@ -69,9 +64,10 @@ describe('npm pack', () => {
     expect(unwanted).toEqual([]);
   });
 
-  it('every bundle file is reachable from an entry point, and every import is shipped', () => {
+  it('every bundle file is reachable from the bin, and every file a bundle requires is shipped', () => {
     const shipped = new Set(files);
-    const entries = ['dist/main.js', ...['dist/complete.cjs', 'dist/help.cjs'].filter((f) => shipped.has(f))];
+    // The bin picks a command's bundle by name (bin/load-cli.js): each of them is an entry point.
+    const entries = ['bin/carto-keys.js', 'bin/load-cli.js', ...files.filter((f) => /^dist\/(program|commands\/[a-z]+)\.cjs$/.test(f))];
     const reached = new Set<string>();
     const missing: string[] = [];
     const queue = [...entries];
@@ -79,15 +75,43 @@ describe('npm pack', () => {
       const file = queue.pop()!;
       if (reached.has(file)) continue;
       reached.add(file);
-      for (const dep of importsOf(file)) {
+      for (const dep of requiresOf(file)) {
         if (!shipped.has(dep)) missing.push(`${file} -> ${dep}`);
         else queue.push(dep);
       }
     }
     expect(missing).toEqual([]);
-    // Not vacuous: the CLI's lazily loaded chunks (undici, conf, inquirer, the sandbox…) were followed.
-    expect([...reached].filter((f) => f.startsWith('dist/chunks/')).length).toBeGreaterThan(5);
-    expect(files.filter((f) => f.startsWith('dist/') && !reached.has(f))).toEqual([]);
+    // Not vacuous: the vendored libraries (undici, inquirer, yaml) were followed.
+    expect([...reached].filter((f) => f.startsWith('dist/vendor/')).length).toBe(3);
+    // The code caches are read beside their bundles (bin/load-cli.js), one for each.
+    const bundles = [...reached].filter((f) => /^dist\/(program|commands\/[a-z]+)\.cjs$/.test(f));
+    expect(files.filter((f) => f.endsWith('.v8')).sort()).toEqual(bundles.map((f) => f.replace(/\.cjs$/, '.v8')).sort());
+    expect(files.filter((f) => f.startsWith('dist/') && !reached.has(f) && !f.endsWith('.v8'))).toEqual([]);
+  });
+
+  it('every CLI bundle starts from its code cache: made from that very build, accepted by this Node', () => {
+    // In a child process: V8 refuses a cache made under other flags, and the test runner adds some.
+    const script = `
+      const { loadCli } = require(${JSON.stringify(join(ROOT, 'bin', 'load-cli.js'))});
+      const names = [undefined, ...require(${JSON.stringify(join(ROOT, 'dist', 'route.cjs'))}).COMMAND_NAMES];
+      const rejected = names.filter((n) => loadCli(n).script.cachedDataRejected !== false).map(String);
+      process.stdout.write(JSON.stringify({ checked: names.length, rejected }));`;
+    const out = JSON.parse(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '' } })) as {
+      checked: number;
+      rejected: string[];
+    };
+    expect(out.rejected).toEqual([]);
+    expect(out.checked).toBeGreaterThan(20);
+  });
+
+  it('a code cache holds compiled code, no data: nothing in it is shaped like a Master key or a token', () => {
+    const caches = files.filter((f) => f.endsWith('.v8'));
+    expect(caches.length).toBeGreaterThan(20);
+    for (const f of caches) {
+      const text = readFileSync(join(ROOT, f), 'latin1');
+      // The build's sandbox had a 40-hex Master key and base64url tokens of 40+ characters.
+      expect(text.match(/[0-9a-f]{40}|[A-Za-z0-9_-]{40,}/)?.[0], f).toBeUndefined();
+    }
   });
 
   it('the bin and its entry points exist; the bin is CommonJS (no ES module loader for --version)', () => {
@@ -125,15 +149,15 @@ describe('npm pack', () => {
       .filter((f) => f.startsWith('dist/'))
       .flatMap((f) => {
         const text = readFileSync(join(ROOT, f), 'utf8');
-        return [...text.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+|\b__require\s*\(\s*)["']([^"'./\s][^"'\s]*)["']/g)]
+        return [...text.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+|\brequire\s*\(\s*)["']([^"'./\s][^"'\s]*)["']/g)]
           .map((m) => m[1]!)
           .filter((spec) => !spec.startsWith('node:') && !BUILTINS.has(spec.split('/')[0]!))
           .map((spec) => `${f}: ${spec}`);
       });
-    // The keychain module, loaded by a dynamic import() in the one chunk that uses it, and nowhere else.
-    const keychain = bare.filter((b) => b.endsWith(`: ${KEYCHAIN_MODULE}`));
-    expect(keychain.length).toBe(1);
-    expect(keychain[0]).not.toMatch(/^dist\/main\.js:/);
+    // The keychain module, required on first use by the CLI bundles (every command may read a keychain
+    // profile), once each, and nowhere else.
+    const keychain = bare.filter((b) => b.endsWith(`: ${KEYCHAIN_MODULE}`)).map((b) => b.split(':')[0]!);
+    expect(keychain.sort()).toEqual(files.filter((f) => /^dist\/(program|commands\/[a-z]+)\.cjs$/.test(f)).sort());
     expect(bare.filter((b) => !b.endsWith(`: ${KEYCHAIN_MODULE}`))).toEqual([]);
   });
 });

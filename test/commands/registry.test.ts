@@ -2,13 +2,12 @@
 // command: each entry must say exactly what its module builds.
 
 import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { Command, Help } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { commandWord } from '../../src/cli.js';
+import { commandWord } from '../../src/route.js';
 import { COMMANDS, findCommand } from '../../src/commands/index.js';
 import { LOADERS } from '../../src/commands/load.js';
-import { help } from '../../src/help.js';
 import { ROOT } from '../helpers/e2e.js';
 import { run } from '../helpers/harness.js';
 
@@ -49,13 +48,10 @@ describe('the command registry', () => {
     expect(a.stdout).toContain('--grants-file <path>');
   });
 
-  it('`--help` alone (dist/help.cjs, no command loaded) prints exactly what the CLI prints', async () => {
-    let text = '';
-    expect(help({ write: (s: string | Uint8Array) => (text += String(s)) })).toBe(0);
+  it('`--help` lists every command of the registry, as its help term', async () => {
     const cli = await run(['--help']);
     expect(cli.code).toBe(0);
-    expect(text).toBe(cli.stdout);
-    for (const c of COMMANDS) expect(text).toContain(`  ${c.term} `);
+    for (const c of COMMANDS) expect(cli.stdout).toContain(`  ${c.term} `);
   });
 
   it('an unknown command still gets a suggestion from the registry', async () => {
@@ -65,32 +61,22 @@ describe('the command registry', () => {
   });
 });
 
-describe('the bundle loads commands lazily', () => {
-  /** Files a bundle file loads when it starts: static imports only, followed through chunks. */
-  function staticClosure(entry: string): string[] {
-    const seen = new Set<string>();
-    const queue = [entry];
-    while (queue.length > 0) {
-      const file = queue.shift()!;
-      if (seen.has(file)) continue;
-      seen.add(file);
-      const text = readFileSync(file, 'utf8');
-      for (const m of text.matchAll(/^(?:import|export)\b[^;"]*?(?:from\s*)?"(\.{1,2}\/[^"]+)";?$/gm)) queue.push(join(dirname(file), m[1]!));
-    }
-    return [...seen];
-  }
-  // Text that only a command module has (its help examples), never the registry.
-  const onlyInCommands = ['The old key is deleted only after the', '--deploy-env-file .env --delete-old --yes', 'carto-keys create --name etl'];
+describe('each command is a bundle of its own', () => {
+  // Text that only one command module has (its help examples), never the registry.
+  const MARKERS = { rotate: '--deploy-env-file .env --delete-old --yes', create: 'carto-keys create --name etl' } as const;
+  const text = (file: string) => readFileSync(join(ROOT, 'dist', file), 'utf8');
 
-  it.each(['dist/main.js', 'dist/help.cjs'])('%s starts without any command module', (entry) => {
-    const files = staticClosure(join(ROOT, entry));
-    expect(files.length).toBeGreaterThan(0);
-    for (const file of files) {
-      const text = readFileSync(file, 'utf8');
-      for (const marker of onlyInCommands) expect(text.includes(marker), `${marker} in ${file}`).toBe(false);
-    }
-    // Not vacuous: the markers are in the bundle, in chunks loaded on demand.
-    const all = readdirSync(join(ROOT, 'dist', 'chunks')).map((f) => readFileSync(join(ROOT, 'dist', 'chunks', f), 'utf8')).join('\n');
-    for (const marker of onlyInCommands) expect(all).toContain(marker);
+  it('dist/program.cjs (no command, --help) holds no command module', () => {
+    for (const marker of Object.values(MARKERS)) expect(text('program.cjs')).not.toContain(marker);
+  });
+
+  it.each(Object.entries(MARKERS))('dist/commands/%s.cjs holds its own module and no other', (name, marker) => {
+    expect(text(`commands/${name}.cjs`)).toContain(marker);
+    for (const [other, otherMarker] of Object.entries(MARKERS)) if (other !== name) expect(text(`commands/${name}.cjs`)).not.toContain(otherMarker);
+  });
+
+  it('there is one bundle per command of the registry, and nothing else in dist/commands/ but their code caches', () => {
+    const files = readdirSync(join(ROOT, 'dist', 'commands')).sort();
+    expect(files).toEqual(COMMANDS.flatMap((c) => [`${c.name}.cjs`, `${c.name}.v8`]).sort());
   });
 });
