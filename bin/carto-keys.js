@@ -4,7 +4,7 @@
 // CommonJS file without initialising its ES module loader (~10 ms). `--version` answers from
 // package.json; shell completion runs dist/complete.cjs (no commander, no network); everything else
 // runs the bundle of the command argv names (dist/route.cjs picks it: dist/commands/<name>.cjs, or
-// dist/program.cjs for none), compiled from the V8 code cache the build made for it (load-cli.js).
+// dist/program.cjs for none) and starts it from the V8 code cache the build made for it (src/route.ts).
 'use strict';
 
 const argv = process.argv.slice(2);
@@ -26,9 +26,9 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
   });
 } else {
   stdout();
-  const command = require('../dist/route.cjs').commandFor(argv);
-  require('./load-cli.js')
-    .loadCli(command)
+  const route = require('../dist/route.cjs');
+  route
+    .loadBundle(require('node:path').join(__dirname, '..', 'dist'), route.commandFor(argv), require)
     .exports.main(argv)
     .then((code) => {
       process.exitCode = code;

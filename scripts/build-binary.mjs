@@ -1,9 +1,10 @@
 // `npm run build:binary`: carto-keys as one executable file that needs no Node.js installed, a Node.js
 // single executable application (SEA): build/carto-keys-<os>-<arch>[.exe] and its .sha256.
 //
-// - The main script is a small dispatcher (src/sea/main.ts); the bundles of dist/ (the ES module
-//   bundle, its chunks, help.cjs, complete.cjs) go in as assets, so each command compiles only what
-//   it needs, as from the npm package.
+// - The main script is a small dispatcher (src/sea/main.ts); the files of dist/ (a CommonJS bundle
+//   per command with its V8 code cache, the router, the vendored libraries, complete.cjs) go in as
+//   assets, so each command compiles only what it needs, as from the npm package. dist/ is built by
+//   this Node: run under Node 24, its code caches are the binary's Node's own and are used.
 // - "execArgvExtension": "none": NODE_OPTIONS (and --node-options) cannot add Node options to the
 //   binary (no `--require x.js`, no `--inspect`): the binary runs only its own code.
 // - The OS keychain's native module (@napi-rs/keyring, an optional dependency) goes in as an asset
@@ -35,28 +36,6 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const POSTJECT = '1.0.0-alpha.6';
 const FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
 const NODE_MAJOR = 24;
-/** Where src/sea/embedded.ts serves the bundles from, and how it wraps a CommonJS one. */
-const SEA_ROOT = 'file:///carto-keys.sea/';
-const CJS_WRAPPER = ['(function (exports, require, module, __filename, __dirname) { ', '\n})'];
-
-/**
- * Run by the Node that goes into the binary (a code cache is only valid for the V8 that made it): each
- * CommonJS bundle is compiled as the binary compiles it, run once (help printed to nowhere) so the
- * functions it calls are compiled too, and its code cache written.
- */
-const CODE_CACHE = `
-const vm = require('node:vm');
-const fs = require('node:fs');
-const [wrapper, root, ...bundles] = JSON.parse(process.argv[1]);
-for (const [asset, file, out] of bundles) {
-  const script = new vm.Script(wrapper[0] + fs.readFileSync(file, 'utf8') + wrapper[1], { filename: root + asset });
-  const module = { exports: {} };
-  script.runInThisContext().call(module.exports, module.exports, require, module, root + asset, root);
-  if (typeof module.exports.help === 'function') module.exports.help({ write: () => true, isTTY: false, columns: 80 }, {});
-  fs.writeFileSync(out, script.createCachedData());
-}
-`;
-
 const { values: opts } = parseArgs({
   options: {
     node: { type: 'string' },
@@ -120,18 +99,17 @@ function postjectCli() {
   return cli;
 }
 
-/** The keychain module's .node file for this platform, as `require('@napi-rs/keyring')` loads it here, and its export names. */
+/** The keychain module's .node file for this platform, as `require('@napi-rs/keyring')` loads it here. */
 function keyringAddon() {
   const require = createRequire(join(ROOT, 'package.json'));
-  let mod;
   try {
-    mod = require('@napi-rs/keyring');
+    require('@napi-rs/keyring');
   } catch (err) {
     fail(`@napi-rs/keyring (an optional dependency) is not installed for ${target}: ${err.message}\nRun \`npm install\`, or pass --without-keyring.`);
   }
   const file = Object.keys(require.cache).find((k) => k.endsWith('.node'));
   if (!file) fail('@napi-rs/keyring loaded no .node file');
-  return { file, exports: Object.keys(mod) };
+  return { file };
 }
 
 function files(dir) {
@@ -156,22 +134,24 @@ await build({
   logLevel: 'warning',
 });
 
-// 2. The assets: every file of dist/ under its path, code caches for the CommonJS bundles, the keychain
-// module, and sea.json describing them (src/sea/manifest.ts).
+// 2. The assets: every file of dist/ under its path (with the binary's Node's code caches), the keychain
+// module, and sea.json describing it (src/sea/manifest.ts).
 const node = nodeBinary();
 const version = execFileSync(node, ['--version'], { encoding: 'utf8' }).trim();
 if (!version.startsWith(`v${NODE_MAJOR}.`)) fail(`${node} is Node ${version}, not ${NODE_MAJOR}`);
 const assets = {};
 for (const file of files(join(ROOT, 'dist'))) assets[relative(ROOT, file).split(sep).join('/')] = file;
-const manifest = { cjsWrapper: CJS_WRAPPER };
-const cached = ['dist/help.cjs', 'dist/complete.cjs'].filter((a) => assets[a]).map((a) => [a, assets[a], join(work, `${a.replace(/\//g, '_')}.cache`)]);
-execFileSync(node, ['-e', CODE_CACHE, JSON.stringify([CJS_WRAPPER, SEA_ROOT, ...cached])], { stdio: ['ignore', 'ignore', 'inherit'] });
-for (const [a, , out] of cached) assets[`${a}.cache`] = out;
+const manifest = {};
+// The code caches of the CLI bundles, made by the Node that goes into the binary (a code cache is only
+// valid for the V8 that made it): they replace dist/'s, which the Node running this script made.
+const caches = join(work, 'v8');
+execFileSync(node, [join(ROOT, 'scripts', 'code-cache.mjs'), '--out', caches], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+for (const file of files(caches)) assets[`dist/${relative(caches, file).split(sep).join('/')}`] = file;
 if (!opts['without-keyring']) {
   const addon = keyringAddon();
   const key = `native/${addon.file.replace(/^.*[\\/]/, '')}`;
   assets[key] = addon.file;
-  manifest.keyring = { asset: key, sha256: sha256(readFileSync(addon.file)), exports: addon.exports };
+  manifest.keyring = { asset: key, sha256: sha256(readFileSync(addon.file)) };
 }
 writeFileSync(join(work, 'sea.json'), JSON.stringify(manifest));
 assets['sea.json'] = join(work, 'sea.json');

@@ -200,7 +200,7 @@ if (existsSync('src/complete.ts')) {
 const outputFiles = (await Promise.all(builds)).flatMap((r) => r.outputFiles).map(({ path, contents }) => ({ path, contents }));
 
 // Each CLI bundle's first line is its build stamp, which its code cache (the .v8 file beside it, made
-// below) must carry to be used (bin/load-cli.js).
+// below) must carry to be used (src/route.ts).
 const cliBundles = outputFiles.filter((f) => f.path === join(outdir, 'program.cjs') || dirname(f.path) === join(outdir, 'commands'));
 for (const file of cliBundles) {
   const stamp = createHash('sha256').update(file.contents).digest('hex').slice(0, 16);

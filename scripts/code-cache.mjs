@@ -1,5 +1,5 @@
-// Makes the V8 code cache of each CLI bundle (dist/program.v8, dist/commands/<name>.v8), which
-// bin/load-cli.js loads with the bundle (why: see there).
+// Makes the V8 code cache of each CLI bundle (dist/program.v8, dist/commands/<name>.v8), with which
+// the bundle is started (why: src/route.ts).
 //
 // Run by scripts/build.mjs in a fresh Node process, right after the bundles are written: for each, it
 // compiles the bundle from scratch, runs its command once or twice in this process against a
@@ -7,20 +7,24 @@
 // anything would hold little more than the top level), then saves V8's code for the bundle, stamped
 // with its build. Commands that need a terminal, a file or a second account are warmed with their
 // `--help` (parsing and building the command). Exit 0 with every cache written; 1 (with the reason on
-// stderr) when a command did not do what it should.
+// stderr) when a command did not do what it should. `--out <dir>`: the caches go there (same relative
+// paths) instead of beside the bundles (scripts/build-binary.mjs, for the Node inside the binary).
 //
 // The cache holds compiled code, never data: the throwaway sandbox's keys are in no byte of it
 // (test/package.test.ts looks).
 
 import { spawn } from 'node:child_process';
-import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const require = createRequire(import.meta.url);
-const { loadCli } = require('../bin/load-cli.js');
-const { COMMAND_NAMES } = require('../dist/route.cjs');
+const { COMMAND_NAMES, cacheOf, bundleFor, loadBundle } = require('../dist/route.cjs');
+const DIST = fileURLToPath(new URL('../dist/', import.meta.url));
+const outAt = process.argv.indexOf('--out');
+const OUT = outAt === -1 ? DIST : process.argv[outAt + 1];
 const BIN = require.resolve('../bin/carto-keys.js');
 
 const home = mkdtempSync(join(tmpdir(), 'carto-keys-code-cache-'));
@@ -78,7 +82,10 @@ try {
   for (const name of Object.keys(process.env)) delete process.env[name];
   Object.assign(process.env, baseEnv, { CARTO_KEYS_BASE_URL: baseUrl, CARTO_KEYS_MASTER_KEY: masterKey });
   for (const bundle of ['program', ...COMMAND_NAMES]) {
-    const { exports, script, stamp, cache } = loadCli(bundle === 'program' ? undefined : bundle, { withCache: false });
+    const command = bundle === 'program' ? undefined : bundle;
+    const { exports, script, stamp } = loadBundle(DIST, command, require, { withCache: false });
+    const cache = join(OUT, cacheOf(bundleFor(command)));
+    mkdirSync(dirname(cache), { recursive: true });
     if (stamp === undefined) throw new Error(`the ${bundle} bundle has no build stamp`);
     for (const [argv, expected] of RUNS[bundle] ?? [[[bundle, '--help'], 0]]) {
       const code = await exports.main(argv);

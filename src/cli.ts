@@ -8,10 +8,10 @@ import { CancelledError, CliError, ExitCode } from './errors.js';
 import { colors } from './ui/color.js';
 import { escapeTerminal } from './text/escape.js';
 import { globalsFrom, type CommandKit, type Run } from './args/kit.js';
-import { COMMANDS } from './commands/index.js';
+import { COMMANDS, findCommand } from './commands/index.js';
 import { LOADERS } from './commands/load.js';
 import { programShell } from './program.js';
-import { commandFor } from './route.js';
+import { commandFor, commandWord } from './route.js';
 
 /**
  * The commander program. `load`: 'all' builds every command (completion generation, tests); argv

@@ -66,8 +66,8 @@ describe('npm pack', () => {
 
   it('every bundle file is reachable from the bin, and every file a bundle requires is shipped', () => {
     const shipped = new Set(files);
-    // The bin picks a command's bundle by name (bin/load-cli.js): each of them is an entry point.
-    const entries = ['bin/carto-keys.js', 'bin/load-cli.js', ...files.filter((f) => /^dist\/(program|commands\/[a-z]+)\.cjs$/.test(f))];
+    // The bin starts a command's bundle by name (src/route.ts): each of them is an entry point.
+    const entries = ['bin/carto-keys.js', ...files.filter((f) => /^dist\/(program|commands\/[a-z]+)\.cjs$/.test(f))];
     const reached = new Set<string>();
     const missing: string[] = [];
     const queue = [...entries];
@@ -83,7 +83,7 @@ describe('npm pack', () => {
     expect(missing).toEqual([]);
     // Not vacuous: the vendored libraries (undici, inquirer, yaml) were followed.
     expect([...reached].filter((f) => f.startsWith('dist/vendor/')).length).toBe(3);
-    // The code caches are read beside their bundles (bin/load-cli.js), one for each.
+    // The code caches are read beside their bundles (src/route.ts), one for each.
     const bundles = [...reached].filter((f) => /^dist\/(program|commands\/[a-z]+)\.cjs$/.test(f));
     expect(files.filter((f) => f.endsWith('.v8')).sort()).toEqual(bundles.map((f) => f.replace(/\.cjs$/, '.v8')).sort());
     expect(files.filter((f) => f.startsWith('dist/') && !reached.has(f) && !f.endsWith('.v8'))).toEqual([]);
@@ -92,9 +92,10 @@ describe('npm pack', () => {
   it('every CLI bundle starts from its code cache: made from that very build, accepted by this Node', () => {
     // In a child process: V8 refuses a cache made under other flags, and the test runner adds some.
     const script = `
-      const { loadCli } = require(${JSON.stringify(join(ROOT, 'bin', 'load-cli.js'))});
-      const names = [undefined, ...require(${JSON.stringify(join(ROOT, 'dist', 'route.cjs'))}).COMMAND_NAMES];
-      const rejected = names.filter((n) => loadCli(n).script.cachedDataRejected !== false).map(String);
+      const route = require(${JSON.stringify(join(ROOT, 'dist', 'route.cjs'))});
+      const names = [undefined, ...route.COMMAND_NAMES];
+      const dist = ${JSON.stringify(join(ROOT, 'dist'))};
+      const rejected = names.filter((n) => route.loadBundle(dist, n, require).script.cachedDataRejected !== false).map(String);
       process.stdout.write(JSON.stringify({ checked: names.length, rejected }));`;
     const out = JSON.parse(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '' } })) as {
       checked: number;

@@ -1,15 +1,16 @@
 // The entry point of the single-file binary (a Node.js single executable application: see
 // scripts/build-binary.mjs). The same paths as bin/carto-keys.js, for the same reason: each command
-// compiles only what it needs. `--version` compiles nothing else; `--help` and shell completion
-// compile one CommonJS bundle each (dist/help.cjs, dist/complete.cjs); everything else loads the ES
-// module bundle dist/main.js, whose chunks load lazily, as they do from the npm package. Here the
-// bundles are not files but assets embedded in the binary (embedded.ts serves them).
+// compiles only what it needs. `--version` compiles nothing else; shell completion runs
+// dist/complete.cjs; everything else runs the command's own bundle (src/route.ts) from its code
+// cache, as from the npm package. Here the bundles are not files but assets embedded in the binary
+// (embedded.ts serves them).
 //
 // Like bin/carto-keys.js, it only picks a path and sets process.exitCode, never process.exit(), so
 // piped stdout is flushed.
 
 import { VERSION } from '../version.js';
-import { loadCommonJs, loadMain } from './embedded.js';
+import { commandFor } from '../route.js';
+import { loadBundle, loadCommonJs } from './embedded.js';
 
 const argv = process.argv.slice(2);
 
@@ -20,20 +21,12 @@ function stdout(): NodeJS.WriteStream {
   });
 }
 
-interface HelpBundle {
-  help(out: NodeJS.WritableStream, env: NodeJS.ProcessEnv): number;
-}
 interface CompleteBundle {
   complete(args: string[]): Promise<number>;
-}
-interface MainBundle {
-  main(args: string[]): Promise<number>;
 }
 
 if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
   stdout().write(`${VERSION}\n`);
-} else if (argv.length === 1 && (argv[0] === '--help' || argv[0] === '-h')) {
-  process.exitCode = loadCommonJs<HelpBundle>('dist/help.cjs').help(stdout(), process.env);
 } else if (argv[0] === '__complete') {
   void loadCommonJs<CompleteBundle>('dist/complete.cjs')
     .complete(argv.slice(1))
@@ -42,8 +35,8 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
     });
 } else {
   stdout();
-  void loadMain<MainBundle>('dist/main.js')
-    .main(argv)
+  void loadBundle(commandFor(argv))
+    .exports.main(argv)
     .then((code) => {
       process.exitCode = code;
     });

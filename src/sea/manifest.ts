@@ -3,10 +3,8 @@
 import { getAsset } from 'node:sea';
 
 export interface SeaManifest {
-  /** How CommonJS bundles are wrapped before compiling: the code caches of their assets were made so. */
-  cjsWrapper: [string, string];
-  /** The keychain's native module, when the binary has one: its asset, SHA-256 and export names. */
-  keyring?: { asset: string; sha256: string; exports: string[] };
+  /** The keychain's native module, when the binary has one: its asset and SHA-256. */
+  keyring?: { asset: string; sha256: string };
 }
 
 let manifest: SeaManifest | undefined;

@@ -2,7 +2,7 @@
 // native module can only be loaded from a file, so its asset is written once to the user's private
 // cache folder (0700), named by its SHA-256, and checked against that hash before each load: a file
 // that is missing, truncated or changed is written again. The build records the hash and the
-// module's export names in the `sea.json` asset (manifest.ts).
+// module's asset in the `sea.json` asset (manifest.ts).
 
 import { lstatSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,20 +12,15 @@ import { ensurePrivateDir } from '../fs/secure-dir.js';
 import { seaManifest } from './manifest.js';
 
 /**
- * The source of an ES module that loads the native module from its cached file and exports what it
- * exports. Throws, with the reason, when the binary was built without it or the file cannot be written.
+ * The native module, loaded from its cached file (what `require('@napi-rs/keyring')` gives in the npm
+ * package). Throws, with the reason, when the binary was built without it or the file cannot be written.
  */
-export function keyringModuleSource(): string {
+export function keyringModule(): unknown {
   const keyring = seaManifest().keyring;
   if (!keyring) throw new Error(`this carto-keys binary was built without the OS keychain module for ${process.platform}-${process.arch}`);
-  const file = cachedFile(keyring.asset, keyring.sha256);
-  const names = keyring.exports.filter((n) => /^[A-Za-z_$][\w$]*$/.test(n) && n !== 'default');
-  return [
-    'const m = { exports: {} };',
-    `process.dlopen(m, ${JSON.stringify(file)});`,
-    'export default m.exports;',
-    ...names.map((n) => `export const ${n} = m.exports[${JSON.stringify(n)}];`),
-  ].join('\n');
+  const module = { exports: {} };
+  process.dlopen(module, cachedFile(keyring.asset, keyring.sha256));
+  return module.exports;
 }
 
 function cachedFile(asset: string, sha256: string): string {

@@ -95,7 +95,7 @@ describe.concurrent('one-command installs from source (README)', () => {
     expect(installed.code, installed.stderr).toBe(0);
     const pkg = join(prefix, 'lib', 'node_modules', 'carto-keys');
     // Not a link into npm's temporary clone (deleted once the install ends): the package itself.
-    expect(existsSync(join(pkg, 'dist', 'main.js'))).toBe(true);
+    expect(existsSync(join(pkg, 'dist', 'program.cjs'))).toBe(true);
     expect(existsSync(join(pkg, 'node_modules', '@napi-rs', 'keyring', 'package.json'))).toBe(true);
     await works(prefix);
   }, 240_000);
