@@ -173,9 +173,11 @@ function membersFailed(all: AllMembersKeys): ApiError {
  * first recorded deploy there is nothing to read, and the never-deployed rule says so once.
  */
 async function deploymentRegistry(ctx: Context): Promise<DeploymentLookup | undefined> {
-  const { registry } = await import('../rotate/registry.js');
-  const reg = registry(ctx.paths.config);
+  const { registry } = await import('../records/registry.js');
+  const { stateDir } = await import('../records/state-dir.js');
+  const { keyRef, memberOf } = await import('../records/key-ref.js');
+  const reg = registry(stateDir(ctx));
   if (!reg.exists()) return undefined;
-  const { baseUrl } = requireCredentials(await ctx.settings());
-  return (keyName) => reg.deploymentsOf(baseUrl, keyName);
+  const { baseUrl, username } = requireCredentials(await ctx.settings());
+  return (keyName, member) => reg.deploymentsOf(keyRef(baseUrl, memberOf(member ?? undefined, username), keyName));
 }

@@ -9,6 +9,7 @@ import { checkTokenOnly } from '../args/flags.js';
 import { addChangeOptions, changesFromFlags, checkChangeSyntax } from '../args/change-flags.js';
 import { addMemberOption } from '../args/flags.js';
 import { planClone } from '../domain/clone-plan.js';
+import { keyRef } from '../records/key-ref.js';
 import { keyJson, printCreatedKey } from '../ui/key-output.js';
 import { info, printJson, printLine, warn } from '../ui/output.js';
 import { promptKeyName } from '../ui/prompts.js';
@@ -71,6 +72,9 @@ export async function cloneRun(ctx: Context, opts: CloneOptions): Promise<void> 
   const api = (await ctx.api()).forUser(opts.user);
   // A member's tables live in their own schema: the default follows --user.
   const plan = await planClone(ctx, api, opts.source, opts.changes, defaultSchemaFor(creds.baseUrl, opts.user ?? creds.username));
+  // A key already replaced by a grace rotation: its successor is the one to clone.
+  const { refuseSuperseded } = await import('../rotate/lineage.js');
+  await refuseSuperseded(ctx, api, keyRef(creds.baseUrl, api.targetUser, plan.from), 'clone');
   const json = ctx.globals.json;
   if (!json) {
     for (const note of plan.dropped) warn(ctx, note);

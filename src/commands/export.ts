@@ -5,17 +5,20 @@ import { requireCredentials } from '../config/settings.js';
 import { FileError, UsageError } from '../errors.js';
 import { printJson, success, warn } from '../ui/output.js';
 import { defaultSchemaFor } from '../api/base-url.js';
+import { addMemberOption } from '../args/flags.js';
 import type { CommandKit } from '../args/kit.js';
 import { writeFileAtomic } from '../fs/atomic.js';
 
 export interface ExportOptions {
+  /** `--user`: an organization member's keys. */
+  user?: string;
   /** undefined: stdout. */
   output?: string;
   force: boolean;
 }
 
 export function exportCommand(kit: CommandKit): Command {
-  return new Command('export')
+  return addMemberOption(new Command('export'))
     .description("Write the account's regular keys as a keys file (carto-keys.yaml), for plan and apply")
     .option('-o, --output <file>', 'write to this file instead of stdout (.json: as JSON)')
     .option('--force', 'overwrite the file if it exists')
@@ -30,9 +33,9 @@ Examples:
   $ carto-keys export > carto-keys.yaml
   $ carto-keys export --json > carto-keys.json      # JSON is valid YAML: plan -f reads it as is`,
     )
-    .action((o: { output?: string; force?: boolean }) => {
+    .action((o: { output?: string; force?: boolean; user?: string }) => {
       if (o.output !== undefined && o.output.trim() === '') throw new UsageError('-o/--output is empty: expected a file name.');
-      const opts: ExportOptions = { ...(o.output !== undefined && { output: o.output }), force: o.force === true };
+      const opts: ExportOptions = { ...(o.output !== undefined && { output: o.output }), force: o.force === true, ...(o.user !== undefined && { user: o.user }) };
       kit.run((ctx) => exportRun(ctx, opts));
     });
 }
@@ -44,11 +47,11 @@ export async function exportRun(ctx: Context, opts: ExportOptions): Promise<void
   }
   const creds = requireCredentials(await ctx.settings());
   const { exportKeys } = await import('../keyfile/export.js');
-  const api = await ctx.api();
+  const api = (await ctx.api()).forUser(opts.user);
   const keys = await api.listKeys({ type: ['regular'] });
   const json = ctx.globals.json;
   const asJson = opts.output === undefined ? json : opts.output.toLowerCase().endsWith('.json');
-  const result = exportKeys(keys, { defaultSchema: defaultSchemaFor(creds.baseUrl, creds.username), asJson });
+  const result = exportKeys(keys, { defaultSchema: defaultSchemaFor(creds.baseUrl, api.targetUser ?? creds.username), asJson });
   for (const w of result.warnings) warn(ctx, w);
   if (opts.output === undefined) {
     ctx.io.stdout.write(result.text);

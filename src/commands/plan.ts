@@ -1,23 +1,25 @@
 import { Command } from 'commander';
 import { displayPath } from '../ui/paths.js';
 import type { Context } from '../context.js';
-import { requireCredentials, type Credentials } from '../config/settings.js';
+import { requireCredentials } from '../config/settings.js';
 import { ChangesPendingSignal } from '../errors.js';
 import { DEFAULT_KEY_FILE } from '../keyfile/model.js';
 import { printJson, printLine, warn } from '../ui/output.js';
 import { defaultSchemaFor } from '../api/base-url.js';
 import { globalsOf, type CommandKit } from '../args/kit.js';
-import { formatOption, outputFormat, type OutputFormat } from '../args/flags.js';
+import { addMemberOption, formatOption, outputFormat, type OutputFormat } from '../args/flags.js';
 
 export interface PlanOptions {
   file: string;
   detailedExitcode: boolean;
   prune: boolean;
   format: OutputFormat;
+  /** `--user`: an organization member's keys. */
+  user?: string;
 }
 
 export function planCommand(kit: CommandKit): Command {
-  return new Command('plan')
+  return addMemberOption(new Command('plan'))
     .description('Compare carto-keys.yaml with the account: what apply would create, replace, rotate or delete')
     .option('-f, --file <path>', `the keys file (default ${DEFAULT_KEY_FILE})`)
     .option('--detailed-exitcode', 'exit 0 when there is nothing to do, 6 when changes are pending (errors keep their codes)')
@@ -36,12 +38,13 @@ Examples:
   $ carto-keys plan --json | jq '.keys[] | select(.action != "none")'
   $ carto-keys plan --format markdown >> "$GITHUB_STEP_SUMMARY"`,
     )
-    .action((o: { file?: string; detailedExitcode?: boolean; prune?: boolean; format?: OutputFormat }, cmd: Command) => {
+    .action((o: { file?: string; detailedExitcode?: boolean; prune?: boolean; format?: OutputFormat; user?: string }, cmd: Command) => {
       const opts: PlanOptions = {
         file: o.file ?? DEFAULT_KEY_FILE,
         detailedExitcode: o.detailedExitcode === true,
         prune: o.prune === true,
         format: outputFormat(o.format, globalsOf(cmd).json),
+        ...(o.user !== undefined && { user: o.user }),
       };
       kit.run((ctx) => planRun(ctx, opts));
     });
@@ -52,10 +55,13 @@ export async function planRun(ctx: Context, opts: PlanOptions): Promise<void> {
   // Loaded here, not at start-up: the YAML parser is only for the keys-as-code commands.
   const { readKeyFile, planFromAccount } = await import('../keyfile/load.js');
   const { formatPlan, planJson } = await import('../keyfile/plan-output.js');
-  const loaded = await readKeyFile(opts.file, defaultSchemaFor(creds.baseUrl, creds.username));
-  const api = await ctx.api();
-  const { plan } = await planFromAccount(api, loaded, { now: ctx.now(), prune: opts.prune, masterKey: creds.masterKey });
-  const unfinished = await unfinishedWork(ctx, creds);
+  const { keysInUse } = await import('../rotate/lineage.js');
+  const { unfinishedJournals } = await import('../rotate/runner.js');
+  const api = (await ctx.api()).forUser(opts.user);
+  const member = api.targetUser;
+  const loaded = await readKeyFile(opts.file, defaultSchemaFor(creds.baseUrl, member ?? creds.username));
+  const { plan } = await planFromAccount(api, loaded, { now: ctx.now(), prune: opts.prune, masterKey: creds.masterKey, inUse: keysInUse(ctx, creds, member) });
+  const unfinished = unfinishedJournals(ctx, creds, member).map((j) => ({ from: j.create === true ? null : j.oldName, to: j.newName }));
   if (ctx.globals.json) printJson(ctx, { ...planJson(plan, opts.file, { prune: opts.prune }), unfinished });
   else if (opts.format === 'markdown') {
     const { planMarkdown } = await import('../keyfile/plan-markdown.js');
@@ -69,16 +75,4 @@ export async function planRun(ctx: Context, opts: PlanOptions): Promise<void> {
     }
   }
   if (opts.detailedExitcode && plan.changesPending) throw new ChangesPendingSignal();
-}
-
-/** Replacements (rotation journals) and deploys of created keys (the apply journal) left unfinished. */
-async function unfinishedWork(ctx: Context, creds: Credentials): Promise<{ from: string | null; to: string }[]> {
-  const { journalStore } = await import('../rotate/journal.js');
-  const { applyJournalStore } = await import('../keyfile/apply-journal.js');
-  const rotations = journalStore(ctx.paths.config)
-    .list()
-    .filter((j) => j.profile === creds.profile && j.baseUrl === creds.baseUrl && j.username === creds.username)
-    .map((j) => ({ from: j.oldName, to: j.newName }));
-  const creates = (applyJournalStore(ctx.paths.config, creds).read()?.creates ?? []).map((c) => ({ from: null, to: c.name }));
-  return [...rotations, ...creates];
 }

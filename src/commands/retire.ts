@@ -4,8 +4,9 @@ import { requireCredentials } from '../config/settings.js';
 import { CancelledError, CliError, ExitCode } from '../errors.js';
 import { globalsOf, type CommandKit } from '../args/kit.js';
 import { requireYesOrTty } from '../args/flags.js';
+import { describeRef } from '../records/key-ref.js';
 import { dueRetirements, retireOne, type RetireOutcome } from '../rotate/retire.js';
-import { withNotify } from '../rotate/notify.js';
+import { withNotify } from '../deploy/notify.js';
 import { info, printJson, printLine, success, warn } from '../ui/output.js';
 
 export interface RetireOptions {
@@ -56,9 +57,9 @@ export async function retireRun(ctx: Context, opts: RetireOptions): Promise<void
     async () => {
       const creds = requireCredentials(await ctx.settings());
       const { due, waiting } = dueRetirements(ctx, creds);
-      for (const r of waiting) outcomes.push({ oldName: r.oldName, newName: r.newName, retireAfter: r.retireAfter, status: 'waiting', problems: [] });
+      for (const r of waiting) outcomes.push({ ...(r.member !== undefined && { member: r.member }), oldName: r.oldName, newName: r.newName, retireAfter: r.retireAfter, status: 'waiting', problems: [] });
       if (due.length > 0 && !opts.yes) {
-        const names = due.map((r) => `"${r.oldName}"`).join(', ');
+        const names = due.map((r) => describeRef({ name: r.oldName, ...(r.member !== undefined && { member: r.member }) })).join(', ');
         if (!(await ctx.prompter.confirm(`Delete ${names} (grace period over), after checking their successors?`, { default: false }))) {
           throw new CancelledError('Nothing was changed.');
         }
@@ -68,9 +69,11 @@ export async function retireRun(ctx: Context, opts: RetireOptions): Promise<void
         const o = await retireOne(ctx, api!, creds, r);
         outcomes.push(o);
         if (ctx.globals.json) continue;
-        if (o.status === 'retired') success(ctx, `Retired "${o.oldName}" (its successor "${o.newName}" is in place)`);
-        else if (o.status === 'busy') warn(ctx, `Skipped "${o.oldName}": ${o.problems.join('; ')}`);
-        else warn(ctx, `Kept "${o.oldName}": ${o.problems.join('; ')}`);
+        const old = describeRef({ name: o.oldName, ...(o.member !== undefined && { member: o.member }) });
+        if (o.status === 'retired') success(ctx, `Retired ${old} (its successor "${o.newName}" is in place)`);
+        else if (o.status === 'busy') warn(ctx, `Skipped ${old}: ${o.problems.join('; ')}`);
+        else if (o.status === 'gone') info(ctx, `Forgot ${old}: ${o.problems.join('; ')}`);
+        else warn(ctx, `Kept ${old}: ${o.problems.join('; ')}`);
       }
       report(ctx, outcomes);
       const kept = outcomes.filter((o) => o.status === 'kept').length;
@@ -83,8 +86,9 @@ function report(ctx: Context, outcomes: RetireOutcome[]): void {
   const by = (s: RetireOutcome['status']) => outcomes.filter((o) => o.status === s);
   if (ctx.globals.json) {
     printJson(ctx, {
-      retired: by('retired').map(({ oldName, newName }) => ({ old: oldName, new: newName })),
-      kept: by('kept').map(({ oldName, newName, problems }) => ({ old: oldName, new: newName, problems })),
+      retired: by('retired').map(({ oldName, newName, member }) => ({ old: oldName, new: newName, ...(member !== undefined && { member }) })),
+      kept: by('kept').map(({ oldName, newName, member, problems }) => ({ old: oldName, new: newName, ...(member !== undefined && { member }), problems })),
+      ...(by('gone').length > 0 && { gone: by('gone').map(({ oldName, member, problems }) => ({ old: oldName, ...(member !== undefined && { member }), problems })) }),
       busy: by('busy').map(({ oldName, newName, problems }) => ({ old: oldName, new: newName, problems })),
       waiting: by('waiting').map(({ oldName, newName, retireAfter }) => ({ old: oldName, new: newName, retireAfter })),
     });

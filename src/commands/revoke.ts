@@ -9,8 +9,10 @@ import { globalsOf, type CommandKit } from '../args/kit.js';
 import { addMemberOption, requireYesOrTty } from '../args/flags.js';
 import { info, printJson, success, warn } from '../ui/output.js';
 import { fingerprint, requireCredentials } from '../config/settings.js';
-import { envFileState } from '../rotate/check.js';
-import { registry } from '../rotate/registry.js';
+import { envFileState } from '../deploy/env-check.js';
+import { registry } from '../records/registry.js';
+import { keyRef } from '../records/key-ref.js';
+import { stateDir } from '../records/state-dir.js';
 import { confirmOrCancel } from '../ui/prompts.js';
 import { shellQuote } from '../ui/shell-quote.js';
 
@@ -68,9 +70,10 @@ export async function revokeRun(ctx: Context, opts: RevokeOptions): Promise<void
   }
   // What breaks: recorded env files that still hold a token about to die (product.md §8).
   const creds = requireCredentials(await ctx.settings());
-  const reg = registry(ctx.paths.config);
+  const reg = registry(stateDir(ctx));
+  const refOf = (name: string) => keyRef(creds.baseUrl, api.targetUser, name);
   for (const key of keys) {
-    for (const d of reg.deploymentsOf(creds.baseUrl, key.name)) {
+    for (const d of reg.deploymentsOf(refOf(key.name))) {
       if (d.kind === 'env-file' && envFileState(d.path, d.variable, fingerprint(key.token)).state === 'holds') {
         warn(ctx, `"${escapeControl(key.name)}" is still deployed: ${escapeControl(d.path)} (${escapeControl(d.variable)}) holds its token.`);
       }
@@ -97,8 +100,8 @@ export async function revokeRun(ctx: Context, opts: RevokeOptions): Promise<void
       });
     }
     revoked.push(key.name);
-    reg.forget(creds.baseUrl, key.name);
-    reg.removeRetirement(creds.baseUrl, key.name);
+    reg.forget(refOf(key.name));
+    reg.removeRetirement(refOf(key.name));
     if (!ctx.globals.json) success(ctx, `Revoked API key "${escapeControl(key.name)}"${whose}`);
   }
   if (ctx.globals.json) printJson(ctx, { revoked });

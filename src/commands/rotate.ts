@@ -9,10 +9,10 @@ import { plainTargets, retireAfterOf, type RotationResult } from '../rotate/engi
 import { interactiveUi } from '../rotate/interactive.js';
 import { resumeRotation, type ResumeOptions } from '../rotate/resume.js';
 import { startRotation, type StartOptions } from '../rotate/start.js';
-import { commandTarget, envFileTarget, targetJson, type DeployTarget } from '../rotate/targets.js';
+import { commandTarget, envFileTarget, targetJson, type DeployTarget } from '../deploy/targets.js';
 import { ciUi } from '../rotate/ui.js';
 import { startRollback, type RollbackOptions } from '../rotate/rollback.js';
-import { withNotify } from '../rotate/notify.js';
+import { withNotify } from '../deploy/notify.js';
 import { globalsOf, type CommandKit } from '../args/kit.js';
 import { addChangeOptions, changesFromFlags, checkChangeSyntax } from '../args/change-flags.js';
 import { addMemberOption, collect, requireYesOrTty } from '../args/flags.js';
@@ -39,6 +39,7 @@ interface RotateFlags extends GrantChanges {
   grace?: string;
   rollback?: string;
   notifyCmd?: string;
+  checkCmd?: string;
 }
 
 export const DEPLOY_TIMEOUT_ENV = 'CARTO_KEYS_DEPLOY_TIMEOUT';
@@ -52,6 +53,7 @@ export function rotateCommand(kit: CommandKit): Command {
   addMemberOption(addChangeOptions(cmd))
     .option('--deploy-env-file <path[:VAR]>', 'write the new token into an env file as VAR (default CARTO_API_KEY); repeatable', collect)
     .option('--deploy-cmd <cmd>', 'run a command (sh -c) with the new token in $CARTO_API_KEY and on stdin; repeatable', collect)
+    .option('--check-cmd <cmd>', 'test the app after deploy and verify, before any delete: the new token on its stdin, its name in $CARTO_API_KEY_NAME')
     .option('--delete-old', 'delete the old key once the new one is deployed and verified')
     .option('--keep-old', 'keep the old key (revoke it yourself later)')
     .option('--print-token', 'print the new token on stdout (never printed otherwise)')
@@ -64,8 +66,10 @@ export function rotateCommand(kit: CommandKit): Command {
     .addHelpText(
       'after',
       `
-Steps: clone → modify → save (create) → deploy → verify → delete. The old key is deleted only after the
-new one is created, deployed to every target and verified. On a terminal each step asks what the flags
+Steps: clone → modify → save (create) → deploy → verify → check → delete.
+The old key is deleted only after the new one is created, deployed to every target and verified (and
+--check-cmd passed). With no deploy flag, the new token goes where the old key was recorded as deployed
+(carto-keys where <key>). On a terminal each step asks what the flags
 did not say; without one, every decision must be a flag (--yes, and --delete-old or --keep-old).
 A stopped rotation exits 5 and is kept in a journal: continue it with --resume, undo it with --abort.
 
@@ -105,7 +109,8 @@ export function rotateOptions(arg: string | undefined, o: RotateFlags, yes: bool
     }
     requireYesOrTty(yes, canPrompt, 'Rolling back a rotation (it revokes the new key)');
     const rollbackTimeout = deployTimeout(env, o);
-    return { mode: 'rollback', rollback: { name: o.rollback, yes, ...(rollbackTimeout !== undefined && { deployTimeoutMs: rollbackTimeout }) } };
+    if (o.checkCmd !== undefined) throw new UsageError('--check-cmd cannot be used with --rollback.');
+    return { mode: 'rollback', rollback: { name: o.rollback, yes, ...(rollbackTimeout !== undefined && { deployTimeoutMs: rollbackTimeout }), ...(o.user !== undefined && { member: o.user }) } };
   }
   const deleteOld = o.deleteOld ? true : o.keepOld ? false : undefined;
   const printToken = o.printToken === true;
@@ -156,12 +161,9 @@ export function rotateOptions(arg: string | undefined, o: RotateFlags, yes: bool
     if (deleteOld === undefined && graceMs === undefined) {
       throw new UsageError('Pass --delete-old, --keep-old or --grace: without a terminal, rotate cannot ask whether to delete the old key.');
     }
-    if ((deleteOld || graceMs !== undefined) && targets.length === 0) {
-      throw new UsageError('--delete-old needs a deploy target (--deploy-env-file or --deploy-cmd): otherwise nothing uses the new key when the old one is deleted.', {
-        hint: 'Deploy it yourself and use --keep-old, then revoke the old key.',
-      });
-    }
+    // With no deploy flag, the targets recorded for the key are used: checked once they are read.
   }
+  if (o.checkCmd !== undefined && o.checkCmd.trim() === '') throw new UsageError('--check-cmd is empty: expected a shell command that tests the app.');
   checkChangeSyntax(changes);
   return {
     mode: 'start',
@@ -174,6 +176,7 @@ export function rotateOptions(arg: string | undefined, o: RotateFlags, yes: bool
       yes,
       ...timeout,
       ...member,
+      ...(o.checkCmd !== undefined && { checkCmd: o.checkCmd }),
     },
     printToken,
   };
@@ -193,6 +196,7 @@ function plannedFlag(o: RotateFlags, changes: GrantChanges): string | undefined 
   if (o.newName !== undefined) return '--new-name';
   if (o.deployEnvFile?.length) return '--deploy-env-file';
   if (o.deployCmd?.length) return '--deploy-cmd';
+  if (o.checkCmd !== undefined) return '--check-cmd';
   if (hasGrantChanges(changes)) return 'A change flag (--add-*, --remove-*, --table-metadata)';
   return undefined;
 }
@@ -240,6 +244,7 @@ function printRotation(ctx: Context, result: RotationResult, printToken: boolean
     return result;
   }
   if (j.rollback === true) success(ctx, `Rolled back: "${j.newName}" is the key in use again, "${j.oldName}" was revoked`);
+  else if (j.create === true) success(ctx, `Created "${j.newName}" and deployed it to ${j.targets.length} ${j.targets.length === 1 ? 'target' : 'targets'}`);
   else {
     const kept = retireAfter !== undefined ? ` (the old key "${j.oldName}" lives until ${retireAfter}; then run \`carto-keys retire\`)` : ` (the old key "${j.oldName}" was kept)`;
     success(ctx, `Rotated "${j.oldName}" → "${j.newName}"${deleted ? '' : kept}`);
@@ -248,9 +253,13 @@ function printRotation(ctx: Context, result: RotationResult, printToken: boolean
   return result;
 }
 
-function printAbort(ctx: Context, { journal: j, revoked, restored }: AbortResult): void {
+function printAbort(ctx: Context, { journal: j, revoked, restored, skipped, keptCreated }: AbortResult): void {
   if (ctx.globals.json) {
-    printJson(ctx, { aborted: true, old: j.oldName, new: j.newName, revoked, restored: restored.map(targetJson) });
+    printJson(ctx, { aborted: true, old: j.create === true ? null : j.oldName, new: j.newName, revoked, restored: restored.map(targetJson), ...(skipped.length > 0 && { skipped: skipped.map(targetJson) }), ...(keptCreated && { kept: true }) });
+    return;
+  }
+  if (j.create === true) {
+    success(ctx, keptCreated ? `The creation of "${j.newName}" was stopped; the key was kept` : `The creation of "${j.newName}" undone${revoked ? `: "${j.newName}" was revoked` : ''}`);
     return;
   }
   success(ctx, `Rotation of "${j.oldName}" undone: "${j.oldName}" is the key in use${revoked ? `, "${j.newName}" was revoked` : ''}`);

@@ -3,8 +3,11 @@ import type { Context } from '../context.js';
 import { fingerprint, requireCredentials } from '../config/settings.js';
 import { globalsOf, type CommandKit } from '../args/kit.js';
 import { formatOption, outputFormat, type OutputFormat } from '../args/flags.js';
-import { describeState, envFileState, type EnvFileState } from '../rotate/check.js';
-import { registry, type Deployment } from '../rotate/registry.js';
+import { addMemberOption } from '../args/flags.js';
+import { keyRef } from '../records/key-ref.js';
+import { stateDir } from '../records/state-dir.js';
+import { describeState, envFileState, type EnvFileState } from '../deploy/env-check.js';
+import { registry, type Deployment } from '../records/registry.js';
 import { findKey } from '../rotate/engine.js';
 import { findKey as findKeyOrToken, isTokenShaped } from '../domain/key-resolve.js';
 import type { WireApiKey } from '../api/types.js';
@@ -15,10 +18,12 @@ import type { WhereJson } from '../rotate/where-markdown.js';
 export interface WhereOptions {
   name: string;
   format: OutputFormat;
+  /** `--user`: an organization member's key. */
+  user?: string;
 }
 
 export function whereCommand(kit: CommandKit): Command {
-  return new Command('where')
+  return addMemberOption(new Command('where'))
     .description('Where a key was deployed (by rotate or apply), and whether each env file still holds its token')
     .argument('<name>', 'name of the API key')
     .addOption(formatOption())
@@ -34,8 +39,8 @@ Examples:
   $ carto-keys where app --json
   $ carto-keys where app --format markdown`,
     )
-    .action((name: string, o: { format?: OutputFormat }, cmd: Command) => {
-      const opts: WhereOptions = { name, format: outputFormat(o.format, globalsOf(cmd).json) };
+    .action((name: string, o: { format?: OutputFormat; user?: string }, cmd: Command) => {
+      const opts: WhereOptions = { name, format: outputFormat(o.format, globalsOf(cmd).json), ...(o.user !== undefined && { user: o.user }) };
       kit.run((ctx) => whereRun(ctx, opts));
     });
 }
@@ -48,20 +53,19 @@ interface Place {
 
 export async function whereRun(ctx: Context, given: WhereOptions): Promise<void> {
   const creds = requireCredentials(await ctx.settings());
-  const api = await ctx.api();
+  const api = (await ctx.api()).forUser(given.user);
   // A token-shaped argument is tried as a token first, as show and revoke do: it is sent only as a
   // credential, never in a URL path, and the key's name is what is looked up and printed from then on.
-  let key: WireApiKey | undefined;
   let opts = given;
-  if (isTokenShaped(given.name)) {
-    key = (await findKeyOrToken(ctx, api, given.name, 'show')).key;
-    opts = { ...given, name: key.name };
-  } else {
-    key = await findKey(api, given.name);
-  }
-  const reg = registry(ctx.paths.config);
-  const deployments = reg.deploymentsOf(creds.baseUrl, opts.name);
-  const retirement = reg.retirements(creds.baseUrl).find((r) => r.oldName === opts.name || r.newName === opts.name);
+  if (isTokenShaped(given.name)) opts = { ...given, name: (await findKeyOrToken(ctx, api, given.name, 'show')).key.name };
+  const ref = keyRef(creds.baseUrl, api.targetUser, opts.name);
+  const reg = registry(stateDir(ctx));
+  // The account listed once: records of keys deleted outside carto-keys are dropped, and said so.
+  const live = new Set((await api.listKeys()).map((k) => k.name));
+  const pruned = reg.pruneVanished(ref.account, ref.member, live);
+  const deployments = reg.deploymentsOf(ref);
+  const retirement = reg.retirementOf(ref) ?? reg.retirementTo(ref);
+  const key: WireApiKey | undefined = live.has(opts.name) ? await findKey(api, opts.name) : undefined;
   const expected = key === undefined ? undefined : fingerprint(key.token);
   const places: Place[] = deployments.map((d) => {
     if (d.kind !== 'env-file') return { deployment: d };
@@ -73,6 +77,7 @@ export async function whereRun(ctx: Context, given: WhereOptions): Promise<void>
   const doc: WhereJson = {
     name: opts.name,
     exists: key !== undefined,
+    ...(pruned.length > 0 && { forgotten: pruned }),
     deployments: places.map(({ deployment: { fingerprint: _f, ...d }, state }) => ({ ...d, ...(state !== undefined && { state }) })),
     ...(retirement && { retirement: { old: retirement.oldName, new: retirement.newName, retireAfter: retirement.retireAfter } }),
   };
@@ -86,7 +91,10 @@ export async function whereRun(ctx: Context, given: WhereOptions): Promise<void>
     return;
   }
   const shown = escapeControl(opts.name);
-  if (key === undefined) info(ctx, `No API key named "${shown}" exists now; its recorded deployments:`);
+  if (pruned.length > 0) {
+    info(ctx, escapeControl(`Forgot the records of ${pruned.length === 1 ? 'a key' : `${pruned.length} keys`} deleted outside carto-keys: ${pruned.map((n) => `"${n}"`).join(', ')}.`));
+  }
+  if (key === undefined && places.length > 0) info(ctx, `No API key named "${shown}" exists now; its recorded deployments:`);
   if (places.length === 0) info(ctx, `No deployment of "${shown}" was recorded (only rotate and apply record them).`);
   for (const p of places) printLine(ctx, escapeControl(line(p, opts.name)));
   if (retirement) {

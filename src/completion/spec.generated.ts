@@ -822,6 +822,15 @@ export const SPEC: CompletionSpec = {
           },
           {
             "flags": [
+              "--check-cmd"
+            ],
+            "description": "test the app after deploy and verify, before any delete: the new token on its stdin, its name in $CARTO_API_KEY_NAME",
+            "value": {
+              "kind": "text"
+            }
+          },
+          {
+            "flags": [
               "--delete-old"
             ],
             "description": "delete the old key once the new one is deployed and verified"
@@ -946,6 +955,15 @@ export const SPEC: CompletionSpec = {
         "options": [
           {
             "flags": [
+              "--user"
+            ],
+            "description": "act on this organization member's keys (organization owners and admins, with their own Master key)",
+            "value": {
+              "kind": "member"
+            }
+          },
+          {
+            "flags": [
               "--format"
             ],
             "description": "text (default) or markdown: tables for pull requests and CI job summaries",
@@ -985,6 +1003,15 @@ export const SPEC: CompletionSpec = {
         "options": [
           {
             "flags": [
+              "--user"
+            ],
+            "description": "act on this organization member's keys (organization owners and admins, with their own Master key)",
+            "value": {
+              "kind": "member"
+            }
+          },
+          {
+            "flags": [
               "-o",
               "--output"
             ],
@@ -1015,6 +1042,15 @@ export const SPEC: CompletionSpec = {
         "aliases": [],
         "description": "Compare carto-keys.yaml with the account: what apply would create, replace, rotate or delete",
         "options": [
+          {
+            "flags": [
+              "--user"
+            ],
+            "description": "act on this organization member's keys (organization owners and admins, with their own Master key)",
+            "value": {
+              "kind": "member"
+            }
+          },
           {
             "flags": [
               "-f",
@@ -1069,6 +1105,15 @@ export const SPEC: CompletionSpec = {
         "options": [
           {
             "flags": [
+              "--user"
+            ],
+            "description": "act on this organization member's keys (organization owners and admins, with their own Master key)",
+            "value": {
+              "kind": "member"
+            }
+          },
+          {
+            "flags": [
               "-f",
               "--file"
             ],
@@ -1081,7 +1126,13 @@ export const SPEC: CompletionSpec = {
             "flags": [
               "--prune"
             ],
-            "description": "also delete live regular keys the file does not declare"
+            "description": "also delete live regular keys the file does not declare (not those recorded as deployed)"
+          },
+          {
+            "flags": [
+              "--prune-deployed"
+            ],
+            "description": "with --prune: delete unmanaged keys recorded as deployed or in a grace rotation too"
           },
           {
             "flags": [

@@ -9,6 +9,8 @@ import { resolveSourceKey } from './key-resolve.js';
 
 export interface ClonePlan {
   from: string;
+  /** When the source key was created: tells it apart from a later key of the same name. */
+  createdAt: string;
   before: GrantSet;
   after: GrantSet;
   diff: GrantDiffLine[];
@@ -19,5 +21,5 @@ export interface ClonePlan {
 export async function planClone(ctx: Context, api: ApiClient, source: string, changes: GrantChanges, defaultSchema: string, verb: 'clone' | 'rotate' = 'clone'): Promise<ClonePlan> {
   const src = await resolveSourceKey(ctx, api, source, verb);
   const after = applyGrantChanges(src.grants, changes, { defaultSchema });
-  return { from: src.key.name, before: src.grants, after, diff: diffGrants(src.grants, after), dropped: src.dropped };
+  return { from: src.key.name, createdAt: src.key.created_at, before: src.grants, after, diff: diffGrants(src.grants, after), dropped: src.dropped };
 }

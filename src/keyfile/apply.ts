@@ -1,6 +1,8 @@
-// apply: make the account match carto-keys.yaml. Creates first, then every replacement and rotation
-// through the rotation engine (create → deploy → verify → delete, journal and all), then, with
-// --prune, the deletion of unmanaged keys. An entry with two live keys is left alone (never chosen).
+// apply: make the account match carto-keys.yaml. Creates first (a create with deploy targets is a
+// journaled flow of the rotation engine with no old key: create → deploy → verify), then every
+// replacement and rotation through the rotation engine (create → deploy → verify → delete, journal and
+// all), then, with --prune, the deletion of unmanaged keys (never of one recorded as deployed or taking
+// part in a grace rotation, unless --prune-deployed). An entry with two live keys is left alone.
 //
 // A failure stops the run: exit 5 when something was already changed (what exists now, and the
 // commands that continue or undo it), the original error when nothing was.
@@ -12,12 +14,13 @@ import type { Context } from '../context.js';
 import { ApiError, CliError, PartialError } from '../errors.js';
 import { grantSetsEqual } from '../grants/canonical.js';
 import { normalizeRenderedGrants, toCreateGrants } from '../grants/normalize.js';
-import { reasonOf } from '../rotate/messages.js';
-import { runPlannedRotation } from '../rotate/planned.js';
-import { deployTo, describeTarget } from '../rotate/targets.js';
-import { ciUi } from '../rotate/ui.js';
+import { reasonOf } from '../deploy/deployer.js';
+import { describeTarget } from '../deploy/targets.js';
+import { userFlag } from '../records/key-ref.js';
+import type { Reporter } from '../rotate/events.js';
+import { runPlannedCreate, runPlannedRotation } from '../rotate/planned.js';
+import { renderEvent } from '../rotate/events.js';
 import { success, warn } from '../ui/output.js';
-import type { ApplyJournal, ApplyJournalStore, PendingCreate } from './apply-journal.js';
 import type { Plan, PlanAction, PlannedKey } from './plan.js';
 
 export type OutcomeStatus = 'done' | 'skipped' | 'failed' | 'not-started';
@@ -37,8 +40,12 @@ export interface ApplyContext {
   ctx: Context;
   api: ApiClient;
   creds: Credentials;
-  journals: ApplyJournalStore;
-  journal: ApplyJournal;
+  /** `--user`: the organization member whose keys these are. */
+  member?: string;
+  /** The keys file (absolute): journals name it, so `apply --resume` applies it again. */
+  keysFile: string;
+  /** --prune-deployed: --prune may delete keys recorded as deployed. */
+  pruneDeployed: boolean;
   /** How the continue/undo commands must be typed here (-f, --profile). */
   resumeCommand: string;
   abortCommand: string;
@@ -53,8 +60,17 @@ export function steps(plan: Plan, prune: boolean): PlannedKey[] {
   return [...of('create'), ...plan.keys.filter((k) => k.action === 'replace' || k.action === 'rotate'), ...(prune ? of('unmanaged') : [])];
 }
 
+/** The keys --prune would delete but keeps: recorded as deployed, or part of a grace rotation. */
+export function keptFromPrune(plan: Plan, prune: boolean, pruneDeployed: boolean): PlannedKey[] {
+  return prune && !pruneDeployed ? plan.keys.filter((k) => k.action === 'unmanaged' && k.inUse !== undefined) : [];
+}
+
 export async function applyPlan(a: ApplyContext, plan: Plan, prune: boolean): Promise<ApplyOutcome[]> {
-  const todo = steps(plan, prune);
+  const keep = new Set(keptFromPrune(plan, prune, a.pruneDeployed));
+  const todo = steps(plan, prune).filter((k) => !keep.has(k));
+  for (const k of keep) {
+    if (!a.quiet) warn(a.ctx, `Kept the unmanaged key "${k.name}": ${k.inUse}. Delete it with --prune-deployed, or \`carto-keys revoke ${shellQuote(k.name)}${userFlag(a.member)}\`.`);
+  }
   const outcomes: ApplyOutcome[] = todo.map((k) => ({
     name: k.name,
     action: k.action === 'unmanaged' ? 'delete' : k.action,
@@ -79,7 +95,7 @@ export async function applyPlan(a: ApplyContext, plan: Plan, prune: boolean): Pr
       out.status = 'failed';
       out.note = reasonOf(err);
       // Nothing changed yet and this step left nothing behind: the plain error says it all.
-      const leftSomething = err instanceof PartialError || a.journal.creates.length > 0;
+      const leftSomething = err instanceof PartialError;
       if (!changed && !leftSomething) throw err;
       throw stopped(a, outcomes, k, err);
     }
@@ -87,13 +103,32 @@ export async function applyPlan(a: ApplyContext, plan: Plan, prune: boolean): Pr
   return outcomes;
 }
 
+/** Apply's own lines for the engine's events: the key named in each, as apply always said it. */
+function applyReporter(a: ApplyContext): Reporter {
+  const render = renderEvent(a.ctx);
+  return (e) => {
+    if (e.type === 'deployed') {
+      if (!a.quiet) success(a.ctx, `Deployed "${e.name}" to ${describeTarget(e.target)}`);
+      return;
+    }
+    render(e);
+  };
+}
+
 async function create(a: ApplyContext, k: PlannedKey): Promise<void> {
   const e = k.entry!;
-  const pending: PendingCreate | undefined = e.deploy.length > 0 ? { name: e.name, targets: e.deploy.map((t) => ({ ...t, deployedAt: null })) } : undefined;
-  if (pending) {
-    // Before the request: a crash after it leaves a key whose token --resume must still deploy.
-    a.journal.creates.push(pending);
-    a.journals.save(a.journal, a.ctx.now());
+  if (e.deploy.length > 0) {
+    // Journaled before the request, deployed through the deployer: an interruption is resumable.
+    await runPlannedCreate(a.ctx, a.api, a.creds, {
+      name: e.name,
+      grants: e.grants,
+      targets: e.deploy,
+      ...(a.member !== undefined && { member: a.member }),
+      ...(e.check !== undefined && { checkCmd: e.check }),
+      keysFile: a.keysFile,
+      report: applyReporter(a),
+    });
+    return;
   }
   const { key, recovered } = await a.api.createKey(
     { name: e.name, grants: toCreateGrants(e.grants) },
@@ -101,28 +136,7 @@ async function create(a: ApplyContext, k: PlannedKey): Promise<void> {
   );
   if (recovered) warn(a.ctx, `"${key.name}" was created but the reply was lost or unreadable; recovered it.`);
   if (!a.quiet) success(a.ctx, `Created API key "${key.name}"`);
-  if (pending) await deployCreated(a, pending, key.token);
-  else if (!a.quiet) a.ctx.io.stderr.write(`  No deploy target: get its token with \`carto-keys show ${shellQuote(key.name)} --token\`.\n`);
-}
-
-/** Deploys a created key's token to its targets not yet done; the journal records each one. */
-export async function deployCreated(a: Pick<ApplyContext, 'ctx' | 'journal' | 'journals' | 'quiet'>, pending: PendingCreate, token: string): Promise<void> {
-  for (const target of pending.targets) {
-    if (target.deployedAt !== null) continue;
-    try {
-      await deployTo(a.ctx, target, { name: pending.name, token }, ciUi(a.ctx));
-    } catch (err) {
-      target.error = reasonOf(err);
-      a.journals.save(a.journal, a.ctx.now());
-      throw new Error(`deploying "${pending.name}" to ${describeTarget(target)} failed: ${target.error}`, { cause: err });
-    }
-    target.deployedAt = a.ctx.now().toISOString();
-    delete target.error;
-    a.journals.save(a.journal, a.ctx.now());
-    if (!a.quiet) success(a.ctx, `Deployed "${pending.name}" to ${describeTarget(target)}`);
-  }
-  a.journal.creates = a.journal.creates.filter((c) => c !== pending);
-  a.journals.save(a.journal, a.ctx.now());
+  if (!a.quiet) a.ctx.io.stderr.write(`  No deploy target: get its token with \`carto-keys show ${shellQuote(key.name)} --token${userFlag(a.member)}\`.\n`);
 }
 
 /** A replacement or a rotation, by the rotation engine. Returns whether the old key was kept. */
@@ -130,7 +144,20 @@ async function replace(a: ApplyContext, k: PlannedKey): Promise<boolean> {
   const e = k.entry!;
   if (!a.quiet) a.ctx.io.stderr.write(`${k.action === 'replace' ? 'Replacing' : 'Rotating'} "${k.from}" → "${k.to}"\n`);
   const deleteOld = e.deploy.length > 0;
-  await runPlannedRotation(a.ctx, a.api, a.creds, { oldName: k.from!, newName: k.to!, grants: e.grants, targets: e.deploy, deleteOld, ...(a.graceMs !== undefined && { graceMs: a.graceMs }) });
+  const old = k.live.find((l) => l.name === k.from);
+  await runPlannedRotation(a.ctx, a.api, a.creds, {
+    oldName: k.from!,
+    newName: k.to!,
+    grants: e.grants,
+    targets: e.deploy,
+    deleteOld,
+    ...(a.graceMs !== undefined && { graceMs: a.graceMs }),
+    ...(a.member !== undefined && { member: a.member }),
+    ...(e.check !== undefined && { checkCmd: e.check }),
+    ...(old?.createdAt != null && { oldCreatedAt: old.createdAt }),
+    keysFile: a.keysFile,
+    report: applyReporter(a),
+  });
   return !deleteOld;
 }
 

@@ -69,9 +69,9 @@ export function refuseLiveTokens(loaded: LoadedFile, keys: readonly WireApiKey[]
 export async function planFromAccount(
   api: ApiClient,
   loaded: LoadedFile,
-  opts: { now: Date; prune: boolean; masterKey?: string },
+  opts: { now: Date; prune: boolean; masterKey?: string; inUse?: ReadonlyMap<string, string> },
 ): Promise<{ plan: Plan; keys: WireApiKey[] }> {
   const keys = await api.listKeys();
   refuseLiveTokens(loaded, keys, opts.masterKey);
-  return { plan: planKeys(loaded.file.entries, keys, opts.now, { prune: opts.prune }), keys };
+  return { plan: planKeys(loaded.file.entries, keys, opts.now, { prune: opts.prune, ...(opts.inUse !== undefined && { inUse: opts.inUse }) }), keys };
 }

@@ -4,7 +4,7 @@
 import { diffGrants, formatDiff } from '../grants/diff.js';
 import { grantSetToJson, type GrantSetJson } from '../grants/format.js';
 import { emptyGrantSet, type GrantSet } from '../grants/model.js';
-import { describeTarget, targetJson, type DeployTarget } from '../rotate/targets.js';
+import { describeTarget, targetJson, type DeployTarget } from '../deploy/targets.js';
 import { colors, type Colors } from '../ui/color.js';
 import { escapeControl } from '../text/escape.js';
 import { looksAlike } from '../text/lookalike.js';
@@ -123,6 +123,9 @@ function block(raw: PlannedKey, c: Colors, color: boolean, prune: boolean, alike
         ...noDeploy,
       ];
     case 'unmanaged':
+      if (k.inUse !== undefined) {
+        return [`  ${c.yellow('!')} ${c.bold(k.name)} is not in the file but in use (apply --prune keeps it)`, `${INDENT}${k.inUse}`];
+      }
       return prune
         ? [`  ${c.red('-')} ${c.bold(k.name)} will be deleted (not in the file; --prune)`]
         : [`  ${c.dim('?')} ${c.bold(k.name)} is not in the file (unmanaged; apply --prune deletes it)`];

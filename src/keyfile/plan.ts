@@ -51,6 +51,8 @@ export interface PlannedKey {
   changes: GrantChange[];
   /** One line each: why this action. */
   reasons: string[];
+  /** unmanaged: why deleting it would break something (recorded as deployed, in a grace rotation). */
+  inUse?: string;
 }
 
 export interface PlanSummary {
@@ -72,6 +74,8 @@ export interface Plan {
 export interface PlanOptions {
   /** Unmanaged keys are to be deleted (apply --prune): they count as pending changes. */
   prune?: boolean;
+  /** Keys the deployment registry knows to be in use, and why: --prune keeps them. */
+  inUse?: ReadonlyMap<string, string>;
 }
 
 type Normalized = ReturnType<typeof normalizeRenderedGrants>;
@@ -210,7 +214,14 @@ export function planKeys(entries: readonly KeyEntry[], keys: readonly WireApiKey
   }
   for (const k of regular) {
     if (!claimed.has(k.name)) {
-      planned.push({ action: 'unmanaged', name: k.name, live: [live_(k)], diff: [], changes: [], reasons: [opts.prune ? 'a live regular key that the file does not declare: --prune deletes it' : 'a live regular key that the file does not declare (apply --prune would delete it)'] });
+      const inUse = opts.inUse?.get(k.name);
+      const reason =
+        inUse !== undefined
+          ? `a live regular key that the file does not declare, and in use: ${inUse} (--prune keeps it; --prune-deployed deletes it)`
+          : opts.prune
+            ? 'a live regular key that the file does not declare: --prune deletes it'
+            : 'a live regular key that the file does not declare (apply --prune would delete it)';
+      planned.push({ action: 'unmanaged', name: k.name, live: [live_(k)], diff: [], changes: [], reasons: [reason], ...(inUse !== undefined && { inUse }) });
     }
   }
   const count = (a: PlanAction): number => planned.filter((p) => p.action === a).length;

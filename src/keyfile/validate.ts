@@ -16,9 +16,9 @@ import { escapeControl } from '../text/escape.js';
 import { formatCharacters } from '../text/lookalike.js';
 import { parseApis, parseDatasets, parseSchemaSpec, parseServices, parseTableSpec } from '../grants/parse.js';
 import { quote, suggestion } from '../grants/text.js';
-import { TOKEN_VARIABLE } from '../rotate/deploy-command.js';
-import { envFileProblem } from '../rotate/env-file.js';
-import { isEnvVarName } from '../rotate/env-text.js';
+import { TOKEN_VARIABLE } from '../deploy/command.js';
+import { envFileProblem } from '../deploy/env-file.js';
+import { isEnvVarName } from '../deploy/env-text.js';
 import {
   CMD_TARGET_FIELDS,
   ENTRY_FIELDS,
@@ -281,9 +281,16 @@ export function parseKeyTree(text: string, opts: ParseKeyFileOptions, read: Tree
       }
     }
 
+    let check: string | undefined;
+    if (has('check')) {
+      const v = node('check');
+      check = stringOf(v, label('check'));
+      if (check.trim() === '') fail(offsetOf(v), `${label('check')}: expected a shell command that tests the app (the token on its stdin).`);
+    }
+
     const grants: GrantSet = canonicalGrantSet({ apis: apis.flat(), tables, schemas, tableMetadata, services: services.flat(), datasets: datasets.flat() });
     const line = keyOffset === undefined ? 1 : linePos(keyOffset).line;
-    entries.push({ name, grants, deploy, ...(rotateAfter !== undefined && { rotateAfter }), line });
+    entries.push({ name, grants, deploy, ...(rotateAfter !== undefined && { rotateAfter }), ...(check !== undefined && { check }), line });
   }
   return { path: opts.path, entries };
 }

@@ -1,18 +1,23 @@
-// `rotate --abort [old]`: back to where the rotation started. Targets that already got the new
-// token get the old one back first (revoking the new key under apps that use it would break them),
-// then the new key is revoked and the journal removed. Refused once the old key is gone: there is
-// nothing to go back to, and revoking the new key would leave no key at all.
+// `rotate --abort [old]`: back to where the flow started. Targets that may hold the new token get the
+// old one back first, through the deployer (revoking the new key under apps that use it would break
+// them), then the new key is revoked and the journal removed. Refused once the old key is gone: there
+// is nothing to go back to, and revoking the new key would leave no key at all.
+//
+// A create (apply's, with no old key) has no old token to put back: its key is revoked only if no
+// target may hold its token; otherwise it is kept, and the journal says which targets hold it.
 
 import type { ApiClient } from '../api/client.js';
 import type { Context } from '../context.js';
 import { ApiError, CancelledError, UsageError } from '../errors.js';
 import { success, warn } from '../ui/output.js';
-import { findKey, isRotationKey } from './engine.js';
-import type { Journal } from './journal.js';
-import { Interrupted, watchInterruptions } from './interrupt.js';
+import { DeployError, deployOne } from '../deploy/deployer.js';
+import { describeTarget, type DeployTarget } from '../deploy/targets.js';
+import { Interrupted } from '../deploy/interrupt.js';
+import { journalRef, type Journal } from '../records/journal.js';
+import { userFlag } from '../records/key-ref.js';
+import { deleteKeyStep, deployerOf, findKey, isRotationKey } from './engine.js';
 import { rotationCommands, stoppedError } from './messages.js';
-import { withPendingJournal } from './pending.js';
-import { deployTo, describeTarget, type DeployTarget } from './targets.js';
+import { withPendingJournal } from './runner.js';
 import type { RotationUi } from './ui.js';
 
 export interface AbortOptions {
@@ -31,18 +36,22 @@ export interface AbortResult {
   revoked: boolean;
   /** Targets that got the old token back. */
   restored: DeployTarget[];
+  /** Command targets left alone: their deploy never succeeded, and putting the old token back failed too. */
+  skipped: DeployTarget[];
+  /** A create whose key was kept: targets may hold its token. */
+  keptCreated: boolean;
 }
 
 export async function abortRotation(ctx: Context, opts: AbortOptions, ui: RotationUi): Promise<AbortResult> {
-  return withPendingJournal(ctx, opts.name, '--abort', async (j, store) => {
+  return withPendingJournal(ctx, opts.name, '--abort', async ({ journal: j, store, creds, interruption }) => {
     const cmd = await rotationCommands(ctx, j.oldName, j.member);
     if (j.steps.deleted !== null) {
       throw new UsageError(`The old key "${j.oldName}" was already deleted: there is nothing to go back to.`, {
         hint: `"${j.newName}" is the key in use now. Finish the rotation with: ${cmd.resume}`,
       });
     }
-    const interruption = watchInterruptions(ctx);
     const api = (await ctx.api()).forUser(j.member);
+    if (j.create === true) return abortCreate(ctx, j, api, opts, ui, { store, interruption });
     let old: Awaited<ReturnType<typeof findKey>>;
     try {
       old = await interruption.race(findKey(api, j.oldName));
@@ -60,52 +69,46 @@ export async function abortRotation(ctx: Context, opts: AbortOptions, ui: Rotati
 
     const quiet = ctx.globals.json;
     const restored: DeployTarget[] = [];
+    const skipped: DeployTarget[] = [];
     let revoked = false;
     // Nothing is written after a stop signal: the next run starts from what was journaled.
     const save = (): void => {
       if (!interruption.signal.aborted) store.save(j, ctx.now());
     };
+    const d = deployerOf(ctx, creds, j, ui, interruption, save);
     try {
       // Every target the new token was sent to, finished or not: a cut-short attempt may have written it.
       for (const target of j.targets.filter((t) => t.deployedAt !== null || t.attemptedAt)) {
         interruption.check();
-        // Journaled BEFORE the old token goes back: if this is cut short, the target may hold either
-        // token, so a later --resume deploys the new one again instead of trusting "deployed".
-        target.deployedAt = null;
-        target.attemptedAt ??= ctx.now().toISOString();
-        save();
         if (target.kind === 'manual' && !ui.interactive) {
-          warn(ctx, `The new token of "${j.newName}" was deployed by hand: put the old one back there (carto-keys show ${j.oldName} --token-only${j.member === undefined ? '' : ` --user ${j.member}`}).`);
-        } else {
-          const attempt = deployTo(ctx, target, { name: old.name, token: old.token }, ui, {
-            ...(j.deployTimeoutMs !== undefined && { timeoutMs: j.deployTimeoutMs }),
-            signal: interruption.signal,
-            onStart: (pgid) => {
-              target.pgid = pgid;
-              save();
-            },
-          });
-          try {
-            await (target.kind === 'command' ? attempt : interruption.race(attempt));
-          } finally {
-            delete target.pgid;
-          }
-          restored.push(target);
-          if (!quiet) success(ctx, `Put the old token back: ${describeTarget(target)}`);
+          target.deployedAt = null;
+          warn(ctx, `The new token of "${j.newName}" was deployed by hand: put the old one back there (carto-keys show ${j.oldName} --token-only${userFlag(j.member)}).`);
+          target.attemptedAt = null;
+          save();
+          continue;
         }
-        // The old token is back: nothing to undo here any more.
-        target.attemptedAt = null;
-        save();
+        const succeeded = target.deployedAt !== null;
+        try {
+          await deployOne(d, target, { name: old.name, token: old.token }, 'restore');
+        } catch (err) {
+          // A command whose deploy never succeeded, failing again now: re-running it forever would keep
+          // the rotation stuck. It is left alone, and the person is told to check it.
+          if (!(err instanceof DeployError) || succeeded || target.kind !== 'command') throw err;
+          warn(ctx, `Skipped ${describeTarget(target)}: its deploy of "${j.newName}" never succeeded, and putting "${j.oldName}" back failed too (${err.reason}). Check what it deploys to still holds the token of "${j.oldName}".`);
+          target.attemptedAt = null;
+          delete target.error;
+          save();
+          skipped.push(target);
+          continue;
+        }
+        restored.push(target);
+        if (!quiet) success(ctx, `Put the old token back: ${describeTarget(target)}`);
       }
       interruption.check();
       // A rollback's "new" key is the original key: undoing the rollback keeps it (the rotation stands).
       const created = j.rollback === true ? false : await interruption.race(ourNewKey(ctx, j, api));
       if (created) {
-        try {
-          await interruption.race(api.deleteKey(j.newName));
-        } catch (err) {
-          if (!(err instanceof ApiError && err.kind === 'not_found')) throw err;
-        }
+        await interruption.race(deleteKeyStep(ctx, api, { ...journalRef(j), name: j.newName }));
         revoked = true;
         if (!quiet) success(ctx, `Revoked the new key "${j.newName}"`);
       }
@@ -113,8 +116,44 @@ export async function abortRotation(ctx: Context, opts: AbortOptions, ui: Rotati
       throw await stoppedError(ctx, j, err, 'undo');
     }
     store.remove(j.id);
-    return { journal: j, revoked, restored };
+    return { journal: j, revoked, restored, skipped, keptCreated: false };
   }, opts.member);
+}
+
+/**
+ * A create stopped before its token reached every target: revoked only when no target may hold its
+ * token (a target attempted, even if it failed, may have written it).
+ */
+async function abortCreate(
+  ctx: Context,
+  j: Journal,
+  api: ApiClient,
+  opts: AbortOptions,
+  ui: RotationUi,
+  f: { store: { remove(id: string): void }; interruption: { race<T>(p: Promise<T>): Promise<T> } },
+): Promise<AbortResult> {
+  const holding = j.targets.filter((t) => t.deployedAt !== null || t.attemptedAt);
+  if (holding.length > 0) {
+    warn(ctx, `Kept "${j.newName}": its token may be in ${holding.map(describeTarget).join(', ')}, and revoking it would leave a dead token there. Revoke it with \`carto-keys revoke ${j.newName} --yes${userFlag(j.member)}\` once nothing reads it.`);
+    f.store.remove(j.id);
+    return { journal: j, revoked: false, restored: [], skipped: [], keptCreated: true };
+  }
+  if (!opts.yes && !(await ui.confirmAbort(j))) throw new CancelledError('Nothing was changed.');
+  let revoked = false;
+  try {
+    if (await f.interruption.race(ourNewKey(ctx, j, api))) {
+      try {
+        await f.interruption.race(api.deleteKey(j.newName));
+      } catch (err) {
+        if (!(err instanceof ApiError && err.kind === 'not_found')) throw err;
+      }
+      revoked = true;
+    }
+  } catch (err) {
+    throw await stoppedError(ctx, j, err, 'undo');
+  }
+  f.store.remove(j.id);
+  return { journal: j, revoked, restored: [], skipped: [], keptCreated: false };
 }
 
 /**

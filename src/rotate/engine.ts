@@ -12,20 +12,25 @@ import { withHint } from '../api/failures.js';
 import type { WireApiKey } from '../api/types.js';
 import { shellQuote } from '../ui/shell-quote.js';
 import type { Credentials } from '../config/settings.js';
+import { fingerprint } from '../config/settings.js';
 import type { Context } from '../context.js';
-import { ApiError, CancelledError, UsageError } from '../errors.js';
+import { ApiError, UsageError } from '../errors.js';
 import { diffGrants, grantSetsEqual, normalizeRenderedGrants } from '../grants/index.js';
 import type { GrantSet } from '../grants/model.js';
-import { info, success, warn } from '../ui/output.js';
-import type { DeployedKey } from './deploy-command.js';
-import type { Journal, JournalStore, JournalTarget } from './journal.js';
-import { reasonOf, stoppedError } from './messages.js';
-import { Interrupted, type Interruption } from './interrupt.js';
-import { deployTo, describeTarget, type DeployTarget } from './targets.js';
-import type { RotationUi } from './ui.js';
+import { warn } from '../ui/output.js';
+import { DEFAULT_DEPLOY_TIMEOUT_MS, runDeployCommand, type DeployedKey } from '../deploy/command.js';
+import { DeployError, deployOne, placeOf, reasonOf, type Deployer } from '../deploy/deployer.js';
+import { envFileState } from '../deploy/env-check.js';
+import { Interrupted, type Interruption } from '../deploy/interrupt.js';
+import { describeTarget, type DeployTarget } from '../deploy/targets.js';
+import { journalRef, type Journal, type JournalStore, type JournalTarget } from '../records/journal.js';
+import { keyRef, userFlag, type KeyRef } from '../records/key-ref.js';
+import { registry, registryKept } from '../records/registry.js';
+import { stateDir } from '../records/state-dir.js';
 import { memberBaseUrl } from '../domain/members.js';
-import { fingerprint } from '../config/settings.js';
-import { registry, registryKept } from './registry.js';
+import { renderEvent, type Reporter } from './events.js';
+import { stoppedError } from './messages.js';
+import type { RotationUi } from './ui.js';
 
 export interface Rotation {
   ctx: Context;
@@ -39,6 +44,8 @@ export interface Rotation {
   resumed: boolean;
   /** Ctrl-C/SIGTERM: stops the step in progress (a deploy command: stopped and waited for). */
   interruption: Interruption;
+  /** Progress events; default: the commands' lines on stderr. */
+  report?: Reporter;
 }
 
 export interface RotationResult {
@@ -83,6 +90,7 @@ export async function runRotation(r: Rotation): Promise<RotationResult> {
     const key = await create(r);
     await deploy(r, key);
     await verify(r, key);
+    await check(r, key);
     await finishOld(r);
     r.store.remove(j.id);
     return { journal: j, token: key.token };
@@ -102,6 +110,10 @@ function save(r: Rotation): void {
   r.store.save(r.journal, r.ctx.now());
 }
 
+function report(r: Rotation): Reporter {
+  return r.report ?? renderEvent(r.ctx);
+}
+
 /** An API call of a step: given up (the process is about to report and exit) on a stop signal. */
 function call<T>(r: Rotation, p: Promise<T>): Promise<T> {
   return r.interruption.race(p);
@@ -111,8 +123,17 @@ function stamp(r: Rotation): string {
   return r.ctx.now().toISOString();
 }
 
-function quiet(r: Rotation): boolean {
-  return r.ctx.globals.json;
+/** The deployer of a journaled flow: its journal, its interruption, its registry. */
+export function deployerOf(ctx: Context, creds: Credentials, j: Journal, ui: RotationUi, interruption: Interruption, saveJournal: () => void): Deployer {
+  return {
+    ctx,
+    interruption,
+    ui,
+    save: saveJournal,
+    ...(j.deployTimeoutMs !== undefined && { timeoutMs: j.deployTimeoutMs }),
+    ...(registryKept(ctx.env, creds) && { registry: registry(stateDir(ctx)) }),
+    owner: { account: journalRef(j).account, ...(j.member !== undefined && { member: j.member }) },
+  };
 }
 
 async function create(r: Rotation): Promise<DeployedKey> {
@@ -131,11 +152,12 @@ async function create(r: Rotation): Promise<DeployedKey> {
       }),
     );
   }
+  let recovered = false;
   if (key === undefined) {
     try {
       const made = await call(r, r.api.createKey({ name: j.newName, grants: j.grants }, { isOurs }));
       key = made.key;
-      if (made.recovered) warn(r.ctx, 'The key was created but the reply was lost or unreadable; recovered it.');
+      recovered = made.recovered;
     } catch (err) {
       if (err instanceof Interrupted) throw err;
       key = await call(r, afterCreateFailure(r, err, isOurs));
@@ -143,7 +165,7 @@ async function create(r: Rotation): Promise<DeployedKey> {
   }
   j.steps.created = stamp(r);
   save(r);
-  if (!quiet(r)) success(r.ctx, `Created API key "${j.newName}"`);
+  report(r)({ type: 'created', name: j.newName, recovered });
   return { name: key.name, token: key.token };
 }
 
@@ -165,9 +187,10 @@ async function afterCreateFailure(r: Rotation, err: unknown, isOurs: (k: WireApi
 
 async function deploy(r: Rotation, key: DeployedKey): Promise<void> {
   const j = r.journal;
+  const d = deployerOf(r.ctx, r.creds, j, r.ui, r.interruption, () => save(r));
   // A copy: a target the person drops after a failure leaves the list while we walk it.
   for (const target of [...j.targets]) {
-    if (target.deployedAt === null) await deployOne(r, target, key);
+    if (target.deployedAt === null) await deployWithChoice(r, d, target, key);
   }
   r.interruption.check();
   if (!j.addingTargets) return;
@@ -176,7 +199,7 @@ async function deploy(r: Rotation, key: DeployedKey): Promise<void> {
       const target: JournalTarget = { ...next, deployedAt: null, attemptedAt: null };
       j.targets.push(target);
       save(r);
-      await deployOne(r, target, key);
+      await deployWithChoice(r, d, target, key);
     }
   }
   // Without a terminal nobody can add more: the targets recorded are all there will be.
@@ -184,63 +207,26 @@ async function deploy(r: Rotation, key: DeployedKey): Promise<void> {
   save(r);
 }
 
-async function deployOne(r: Rotation, target: JournalTarget, key: DeployedKey): Promise<void> {
+/** One target through the deployer; after a failure the person (on a terminal) may retry or drop it. */
+async function deployWithChoice(r: Rotation, d: Deployer, target: JournalTarget, key: DeployedKey): Promise<void> {
   const j = r.journal;
-  const what = describeTarget(target);
   for (;;) {
-    r.interruption.check();
-    // Journaled before it starts: if this process dies now, --abort knows to put the old token back
-    // here, and --resume knows the target may hold either token.
-    target.attemptedAt ??= stamp(r);
-    save(r);
     try {
-      const attempt = deployTo(r.ctx, target, key, r.ui, {
-        ...(j.deployTimeoutMs !== undefined && { timeoutMs: j.deployTimeoutMs }),
-        signal: r.interruption.signal,
-        onStart: (pgid) => {
-          target.pgid = pgid;
-          save(r);
-        },
-      });
-      // A command stops itself on a signal (and is waited for); a person at a prompt is just left.
-      await (target.kind === 'command' ? attempt : call(r, attempt));
+      await deployOne(d, target, key);
+      report(r)({ type: 'deployed', target: placeOf(target), name: key.name });
+      return;
     } catch (err) {
-      delete target.pgid;
-      if (err instanceof CancelledError || err instanceof Interrupted) throw err;
-      target.error = reasonOf(err);
-      save(r);
-      const choice = await r.ui.afterDeployFailure(target, target.error);
+      if (!(err instanceof DeployError)) throw err;
+      const choice = await r.ui.afterDeployFailure(target, err.reason);
       if (choice === 'retry') continue;
       if (choice === 'drop') {
         j.targets.splice(j.targets.indexOf(target), 1);
         save(r);
-        warn(r.ctx, `Dropped the deploy target ${what}.`);
+        report(r)({ type: 'dropped', target: placeOf(target) });
         return;
       }
-      throw new Error(`deploying to ${what} failed: ${target.error}`, { cause: err });
+      throw err;
     }
-    delete target.pgid;
-    target.deployedAt = stamp(r);
-    delete target.error;
-    save(r);
-    recordDeployment(r, target, key);
-    if (!quiet(r)) success(r.ctx, `Deployed to ${what}`);
-    return;
-  }
-}
-
-/**
- * The deployment registry learns where the token went (its fingerprint, never the token): `where`,
- * `retire`, `revoke` and `audit` read it. After the journal, which stays the source of truth for the
- * rotation itself; a registry that cannot be written is reported, and the rotation goes on.
- */
-function recordDeployment(r: Rotation, target: JournalTarget, key: DeployedKey): void {
-  if (r.interruption.signal.aborted || !registryKept(r.ctx.env, r.creds)) return;
-  const { deployedAt: _d, attemptedAt: _a, pgid: _p, error: _e, ...place } = target;
-  try {
-    registry(r.ctx.paths.config).record(r.journal.baseUrl, key.name, place as DeployTarget, fingerprint(key.token), r.ctx.now());
-  } catch (err) {
-    warn(r.ctx, `Could not record this deploy in the deployment registry: ${reasonOf(err)}`);
   }
 }
 
@@ -261,15 +247,17 @@ export function keyProblems(me: WireApiKey, name: string, intended: GrantSet): s
   return problems;
 }
 
+/** A client authenticated with `token`, a key of `member` (or of the caller): on the member's own URL. */
+export async function clientAsKey(ctx: Context, creds: Credentials, member: string | undefined, token: string): Promise<ApiClient> {
+  const baseUrl = member === undefined ? creds.baseUrl : memberBaseUrl(creds.baseUrl, member) ?? creds.baseUrl;
+  return ctx.clientFor({ baseUrl, username: member ?? creds.username, token, sandbox: creds.sandbox });
+}
+
 async function verify(r: Rotation, key: DeployedKey): Promise<void> {
   const j = r.journal;
   if (j.steps.verified !== null) return;
   r.interruption.check();
-  const { sandbox } = r.creds;
-  // A member's new token authenticates only as that member, on their own URL (start checked it exists).
-  const baseUrl = j.member === undefined ? r.creds.baseUrl : memberBaseUrl(r.creds.baseUrl, j.member) ?? r.creds.baseUrl;
-  const username = j.member ?? r.creds.username;
-  const asNewKey = await r.ctx.clientFor({ baseUrl, username, token: key.token, sandbox });
+  const asNewKey = await clientAsKey(r.ctx, r.creds, j.member, key.token);
   let me: WireApiKey;
   try {
     me = await call(r, asNewKey.whoami());
@@ -281,12 +269,41 @@ async function verify(r: Rotation, key: DeployedKey): Promise<void> {
   if (problems.length > 0) throw new Error(`verifying "${j.newName}" failed: ${problems.join('; ')}`);
   j.steps.verified = stamp(r);
   save(r);
-  if (!quiet(r)) success(r.ctx, `Verified "${j.newName}": its token works and grants what was intended`);
+  report(r)({ type: 'verified', name: j.newName });
+}
+
+/**
+ * The app check (--check-cmd, `check:`): the app works with the new key. Run after deploy and verify,
+ * before any delete, with the key's name in CARTO_API_KEY_NAME and its token on stdin only.
+ */
+async function check(r: Rotation, key: DeployedKey): Promise<void> {
+  const j = r.journal;
+  if (j.checkCmd === undefined || (j.steps.checked ?? null) !== null) return;
+  r.interruption.check();
+  try {
+    await runCheck(r.ctx, j.checkCmd, key, { signal: r.interruption.signal, ...(j.deployTimeoutMs !== undefined && { timeoutMs: j.deployTimeoutMs }) });
+  } catch (err) {
+    if (err instanceof Interrupted) throw err;
+    throw new Error(`the app check \`${j.checkCmd}\` failed with "${j.newName}": ${reasonOf(err)} (fix the app, then continue; or undo to put the old token back)`, { cause: err });
+  }
+  j.steps.checked = stamp(r);
+  save(r);
+  report(r)({ type: 'checked', name: j.newName, command: j.checkCmd });
+}
+
+export function runCheck(ctx: Context, command: string, key: DeployedKey, opts: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<void> {
+  return runDeployCommand(ctx, command, key, {
+    timeoutMs: opts.timeoutMs ?? DEFAULT_DEPLOY_TIMEOUT_MS,
+    stdinOnly: true,
+    ...(opts.signal !== undefined && { signal: opts.signal }),
+  });
 }
 
 async function finishOld(r: Rotation): Promise<void> {
   const j = r.journal;
-  if (j.steps.deleted !== null) return;
+  if (j.steps.deleted !== null || j.create === true) return;
+  const ref = journalRef(j);
+  const revoke = `carto-keys revoke ${shellQuote(j.oldName)}${userFlag(j.member)}`;
   if (j.deleteOld === null) {
     j.deleteOld = await call(r, r.ui.decideDelete(j));
     save(r);
@@ -296,45 +313,109 @@ async function finishOld(r: Rotation): Promise<void> {
     return;
   }
   if (!j.deleteOld) {
-    if (!quiet(r)) info(r.ctx, `Kept the old key "${j.oldName}". Revoke it when nothing uses it any more: carto-keys revoke ${shellQuote(j.oldName)}${j.member === undefined ? '' : ` --user ${j.member}`}`);
+    report(r)({ type: 'kept', name: j.oldName, revoke });
     return;
   }
   // The one irreversible step: only when every target is known to hold the new token.
   const unsure = j.targets.filter((t) => t.deployedAt === null);
   if (unsure.length > 0) throw new Error(`not deleting the old key: ${unsure.map(describeTarget).join(', ')} may not hold the new token`);
   r.interruption.check();
+  // Nor while an env file recorded for the old key still holds its token: on a terminal the person may
+  // decide it goes anyway, knowing what breaks; otherwise it is kept.
+  const holders = await call(r, heldBy(r.ctx, r.api, ref));
+  if (holders.length > 0 && !(r.ui.interactive && (await call(r, r.ui.confirmDeleteHeld(j.oldName, holders))))) {
+    j.deleteOld = false;
+    save(r);
+    report(r)({ type: 'kept-held', name: j.oldName, holders, revoke });
+    return;
+  }
+  let alreadyGone: boolean;
   try {
-    await call(r, r.api.deleteKey(j.oldName));
+    alreadyGone = await call(r, deleteKeyStep(r.ctx, r.api, ref, { successor: j.newName, grants: j.grants }));
   } catch (err) {
     if (err instanceof Interrupted) throw err;
-    if (!(err instanceof ApiError && err.kind === 'not_found')) {
-      throw new Error(`deleting the old key "${j.oldName}" failed: ${reasonOf(err)}`, { cause: err });
-    }
-    warn(r.ctx, `The old key "${j.oldName}" was already gone.`);
+    throw new Error(`deleting the old key "${j.oldName}" failed: ${reasonOf(err)}`, { cause: err });
   }
   j.steps.deleted = stamp(r);
   save(r);
-  forgetDeployments(r.ctx, j.baseUrl, j.oldName);
-  if (j.rollback === true) registry(r.ctx.paths.config).removeRetirement(j.baseUrl, j.newName);
-  if (!quiet(r)) success(r.ctx, `Deleted the old key "${j.oldName}"`);
+  // A rollback's successor is deleted: the original key waits for no retirement any more.
+  if (j.rollback === true) forgetRetirement(r.ctx, keyRef(j.baseUrl, j.member, j.newName));
+  report(r)({ type: 'deleted', name: j.oldName, alreadyGone });
+}
+
+/**
+ * The env files recorded for a key that still hold its token: what its deletion would break. No
+ * request when nothing is recorded.
+ */
+export async function heldBy(ctx: Context, api: ApiClient, ref: KeyRef): Promise<string[]> {
+  const files = registry(stateDir(ctx)).deploymentsOf(ref).filter((d) => d.kind === 'env-file');
+  if (files.length === 0) return [];
+  const key = await findKey(api, ref.name);
+  if (key === undefined) return [];
+  const fp = fingerprint(key.token);
+  return files.flatMap((d) => (d.kind === 'env-file' && envFileState(d.path, d.variable, fp).state === 'holds' ? [`${d.path} (${d.variable})`] : []));
+}
+
+/**
+ * The delete step, shared by a rotation and `retire`: the key goes (already gone is fine), its
+ * deployments are forgotten, its own retirement too, and a retirement that waited on it as a successor
+ * now waits on its successor (`successor`, with its grants) instead, so a chain of rotations in a grace
+ * window still ends with the first key retired. Returns whether it was already gone.
+ */
+export async function deleteKeyStep(ctx: Context, api: ApiClient, ref: KeyRef, successor?: { successor: string; grants: Journal['grants'] }): Promise<boolean> {
+  let alreadyGone = false;
+  try {
+    await api.deleteKey(ref.name);
+  } catch (err) {
+    if (!(err instanceof ApiError && err.kind === 'not_found')) throw err;
+    alreadyGone = true;
+  }
+  try {
+    const reg = registry(stateDir(ctx));
+    if (reg.exists()) {
+      reg.forget(ref);
+      reg.removeRetirement(ref);
+      const waiting = reg.retirementTo(ref);
+      if (waiting !== undefined && successor !== undefined && waiting.oldName !== successor.successor) {
+        reg.scheduleRetirement(ref.account, { ...waiting, newName: successor.successor, grants: successor.grants });
+      }
+    }
+  } catch (err) {
+    warn(ctx, `Could not update the deployment registry: ${reasonOf(err)}`);
+  }
+  return alreadyGone;
+}
+
+function forgetRetirement(ctx: Context, ref: KeyRef): void {
+  try {
+    registry(stateDir(ctx)).removeRetirement(ref);
+  } catch (err) {
+    warn(ctx, `Could not update the deployment registry: ${reasonOf(err)}`);
+  }
 }
 
 /** --grace: the old key lives on until the deadline; `retire` deletes it after checking again. */
 function scheduleRetirement(r: Rotation): void {
   const j = r.journal;
   const retireAfter = retireAfterOf(j, r.ctx.now());
-  // Idempotent (keyed by the old key's name): a resumed rotation that gets here again changes nothing.
-  registry(r.ctx.paths.config).scheduleRetirement(j.baseUrl, {
+  // Idempotent (keyed by the old key): a resumed rotation that gets here again changes nothing.
+  registry(stateDir(r.ctx)).scheduleRetirement(journalRef(j).account, {
+    ...(j.member !== undefined && { member: j.member }),
     oldName: j.oldName,
+    ...(j.oldCreatedAt !== undefined && { oldCreatedAt: j.oldCreatedAt }),
     newName: j.newName,
     retireAfter: retireAfter.toISOString(),
     grants: j.grants,
     rotatedAt: stamp(r),
+    ...(j.checkCmd !== undefined && { checkCmd: j.checkCmd }),
   });
-  if (!quiet(r)) {
-    info(r.ctx, `Kept the old key "${j.oldName}" until ${retireAfter.toISOString()} (grace period). Then \`carto-keys retire\` deletes it, after checking every target holds "${j.newName}".`);
-    info(r.ctx, `Changed your mind while it lives? Undo the rotation: carto-keys rotate --rollback ${shellQuote(j.newName)}`);
-  }
+  report(r)({
+    type: 'scheduled',
+    oldName: j.oldName,
+    newName: j.newName,
+    retireAfter: retireAfter.toISOString(),
+    rollback: `carto-keys rotate --rollback ${shellQuote(j.newName)}${userFlag(j.member)}`,
+  });
 }
 
 /** The grace counts from the end of the rotation (verify), so a slow deploy does not eat into it. */
@@ -343,15 +424,7 @@ export function retireAfterOf(j: Journal, now: Date): Date {
   return new Date(from.getTime() + (j.graceMs ?? 0));
 }
 
-export function forgetDeployments(ctx: Context, account: string, keyName: string): void {
-  try {
-    registry(ctx.paths.config).forget(account, keyName);
-  } catch (err) {
-    warn(ctx, `Could not update the deployment registry: ${reasonOf(err)}`);
-  }
-}
-
 /** The deploy targets of a journal, without their progress: for summaries. */
 export function plainTargets(j: Journal): DeployTarget[] {
-  return j.targets.map(({ deployedAt: _d, error: _e, attemptedAt: _a, pgid: _p, ...target }) => target as DeployTarget);
+  return j.targets.map(placeOf);
 }

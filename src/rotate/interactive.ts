@@ -6,9 +6,9 @@ import type { Context } from '../context.js';
 import { formatGrantSummary } from '../grants/index.js';
 import { info, warn } from '../ui/output.js';
 import { promptKeyName } from '../ui/prompts.js';
-import { TOKEN_VARIABLE } from './deploy-command.js';
+import { TOKEN_VARIABLE } from '../deploy/command.js';
 import { editGrants } from './grant-editor.js';
-import { commandTarget, describeTarget, envFileTarget, type DeployTarget } from './targets.js';
+import { commandTarget, describeTarget, envFileTarget, type DeployTarget } from '../deploy/targets.js';
 import type { DeployFailureChoice, RotationUi } from './ui.js';
 import { validateWith } from './validate.js';
 
@@ -37,6 +37,20 @@ export function interactiveUi(ctx: Context): RotationUi {
     chooseName: (suggested, taken) => promptKeyName(ctx, suggested, taken),
 
     confirmCreate: (name) => p.confirm(`Create API key "${name}"?`, { default: true }),
+
+    async useRecorded(oldName, targets) {
+      info(ctx, `"${oldName}" was deployed to: ${targets.map(describeTarget).join(', ')}`);
+      const choice = await p.select<'recorded' | 'choose'>(
+        'Deploy the new token:',
+        [
+          { name: `To the ${targets.length === 1 ? 'recorded target' : `${targets.length} recorded targets`}`, value: 'recorded' },
+          { name: 'Choose the targets myself', value: 'choose' },
+        ],
+        { default: 'recorded' },
+      );
+      if (choice === 'recorded') deployedOne = true;
+      return choice === 'recorded';
+    },
 
     async nextTarget(): Promise<DeployTarget | undefined> {
       const choice = await p.select<DeployChoice>(
@@ -86,6 +100,11 @@ export function interactiveUi(ctx: Context): RotationUi {
         warn(ctx, `The new token was not deployed anywhere: whatever uses "${j.oldName}" still does.`);
       }
       return p.confirm(`Delete the old key "${j.oldName}" now?`, { default: false });
+    },
+
+    async confirmDeleteHeld(oldName, holders) {
+      warn(ctx, `${holders.join(', ')} still ${holders.length === 1 ? 'holds' : 'hold'} the token of "${oldName}": whatever reads ${holders.length === 1 ? 'it' : 'them'} stops working once it is deleted.`);
+      return p.confirm(`Delete "${oldName}" anyway, breaking ${holders.join(', ')}?`, { default: false });
     },
 
     confirmAbort(j) {

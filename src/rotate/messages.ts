@@ -4,8 +4,10 @@
 import type { Context } from '../context.js';
 import { CancelledError, CliError, PartialError } from '../errors.js';
 import { shellQuote } from '../ui/shell-quote.js';
-import type { Journal } from './journal.js';
-import { describeTarget } from './targets.js';
+import type { Journal } from '../records/journal.js';
+import { userFlag } from '../records/key-ref.js';
+import { describeTarget } from '../deploy/targets.js';
+import { reasonOf } from '../deploy/deployer.js';
 
 export interface RotationCommands {
   resume: string;
@@ -15,19 +17,13 @@ export interface RotationCommands {
 /** The commands as they must be typed here: with the --profile flag if one was used, --yes for abort in CI. */
 export async function rotationCommands(ctx: Context, oldName: string, member?: string): Promise<RotationCommands> {
   const s = await ctx.settings();
-  const profile = `${s.profileSource === 'flag' ? ` --profile ${shellQuote(s.profile)}` : ''}${member === undefined ? '' : ` --user ${member}`}`;
+  const profile = `${s.profileSource === 'flag' ? ` --profile ${shellQuote(s.profile)}` : ''}${userFlag(member)}`;
   const name = shellQuote(oldName);
   const yes = ctx.io.canPrompt() ? '' : ' --yes';
   return {
     resume: `carto-keys rotate --resume ${name}${profile}`,
     abort: `carto-keys rotate --abort ${name}${profile}${yes}`,
   };
-}
-
-export function reasonOf(err: unknown): string {
-  if (err instanceof CancelledError) return 'cancelled';
-  const text = err instanceof Error ? err.message : String(err);
-  return text.replace(/\.$/, '');
 }
 
 /** "deployed to 1 of 2 targets (not yet: `cmd`), not verified". */
@@ -53,12 +49,14 @@ export async function stoppedError(
   doing: 'rotation' | 'undo' = 'rotation',
 ): Promise<PartialError> {
   const cmd = await rotationCommands(ctx, j.oldName, j.member);
-  const what = doing === 'rotation' ? `Rotation of "${j.oldName}"` : `Undoing the rotation of "${j.oldName}"`;
+  const subject = j.create === true ? `the creation of "${j.newName}"` : `the rotation of "${j.oldName}"`;
+  const what = doing === 'rotation' ? (j.create === true ? `Creating "${j.newName}"` : `Rotation of "${j.oldName}"`) : `Undoing ${subject}`;
   const newKey =
     j.steps.created === null
       ? `the new key "${j.newName}" may or may not have been created`
       : `the new key "${j.newName}" exists, ${progressOf(j)}`;
-  const oldKey = j.steps.deleted === null ? `the old key "${j.oldName}" still exists and works` : `the old key "${j.oldName}" was deleted`;
+  const oldKey =
+    j.create === true ? 'there is no old key' : j.steps.deleted === null ? `the old key "${j.oldName}" still exists and works` : `the old key "${j.oldName}" was deleted`;
   const hint =
     j.steps.deleted === null ? `Continue: ${cmd.resume}\nUndo:     ${cmd.abort}` : `Finish:   ${cmd.resume}`;
   const cause = err instanceof CliError && err.hint ? `${reasonOf(err)} (${err.hint.replace(/\.$/, '')})` : reasonOf(err);

@@ -6,10 +6,9 @@ import type { Context } from '../context.js';
 import { UsageError } from '../errors.js';
 import { info } from '../ui/output.js';
 import { runRotation, type RotationResult } from './engine.js';
-import type { Journal } from './journal.js';
-import { watchInterruptions } from './interrupt.js';
-import { withPendingJournal } from './pending.js';
-import { describeTarget } from './targets.js';
+import type { Journal } from '../records/journal.js';
+import { describeTarget } from '../deploy/targets.js';
+import { withPendingJournal } from './runner.js';
 import type { RotationUi } from './ui.js';
 
 export interface ResumeOptions {
@@ -24,15 +23,15 @@ export interface ResumeOptions {
 }
 
 export async function resumeRotation(ctx: Context, opts: ResumeOptions, ui: RotationUi): Promise<RotationResult> {
-  return withPendingJournal(ctx, opts.name, '--resume', async (journal, store, creds) => {
+  return withPendingJournal(ctx, opts.name, '--resume', async ({ journal, store, creds, interruption }) => {
     decideDelete(journal, opts.deleteOld, ui.interactive);
     if (opts.deployTimeoutMs !== undefined) journal.deployTimeoutMs = opts.deployTimeoutMs;
     store.save(journal, ctx.now());
     if (!ctx.globals.json) {
-      info(ctx, `Resuming the rotation of "${journal.oldName}" → "${journal.newName}" (started ${journal.startedAt}).`);
+      const what = journal.create === true ? `the creation of "${journal.newName}"` : `the rotation of "${journal.oldName}" → "${journal.newName}"`;
+      info(ctx, `Resuming ${what} (started ${journal.startedAt}).`);
       for (const line of recap(journal)) info(ctx, `  ${line}`);
     }
-    const interruption = watchInterruptions(ctx);
     const api = (await ctx.api()).forUser(journal.member);
     return runRotation({ ctx, api, creds, store, journal, ui, resumed: true, interruption });
   }, opts.member);
@@ -56,7 +55,7 @@ export function recap(j: Journal): string[] {
 
 /** The same rules as at the start (commands/rotate.ts), checked before any request. */
 function decideDelete(journal: Journal, flag: boolean | undefined, interactive: boolean): void {
-  if (journal.steps.deleted !== null) return;
+  if (journal.steps.deleted !== null || journal.create === true) return;
   if (flag !== undefined) {
     if (journal.deleteOld !== null && journal.deleteOld !== flag) {
       throw new UsageError(`This rotation was started with ${journal.deleteOld ? '--delete-old' : '--keep-old'}.`, {

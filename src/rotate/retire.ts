@@ -1,36 +1,44 @@
 // `retire`: delete the old keys whose grace period has passed — each only after checking again, at
-// that moment, that its successor still authenticates with the grants intended and that every env
-// file the successor was deployed to still holds the successor's token. A key that fails a check is
-// kept and reported. Each old key is retired under its rotation lock, so two `retire` runs from cron
-// (or a retire racing a rotation of the same key) never both delete it.
+// that moment, that it is still the key that was rotated (not a later key given its name), that its
+// live successor (followed along a chain of grace rotations) authenticates with the grants intended,
+// that every env file the successor was deployed to holds the successor's token, that no env file
+// recorded for the old key still holds the old token, and that the app check of the rotation (if
+// any) passes again. A key that fails a check is kept and reported. The delete is the engine's delete
+// step. Each old key is retired under its key's lock — the lock a rollback of the same rotation takes
+// — so two `retire` runs, or a retire and a rollback, never both act on it. A member's old key is
+// looked up, checked and deleted as that member's.
 
+import type { ApiClient } from '../api/client.js';
 import type { Credentials } from '../config/settings.js';
 import { fingerprint } from '../config/settings.js';
 import type { Context } from '../context.js';
-import { ApiError } from '../errors.js';
-import type { ApiClient } from '../api/client.js';
 import { normalizeRenderedGrants } from '../grants/index.js';
-import { findKey, keyProblems } from './engine.js';
-import { journalStore, RotationBusyError, rotationLockId } from './journal.js';
-import { reasonOf } from './messages.js';
-import { describeState, envFileState } from './check.js';
-import { registry, type Retirement } from './registry.js';
+import { reasonOf } from '../deploy/deployer.js';
+import { describeState, envFileState } from '../deploy/env-check.js';
+import { journalStore, RotationBusyError } from '../records/journal.js';
+import { keyRef, userFlag } from '../records/key-ref.js';
+import { registry, type Retirement } from '../records/registry.js';
+import { stateDir } from '../records/state-dir.js';
+import { shellQuote } from '../ui/shell-quote.js';
+import { clientAsKey, deleteKeyStep, findKey, heldBy, keyProblems, runCheck } from './engine.js';
+import { sameCreation, successorChain } from './lineage.js';
 
-export type RetireStatus = 'retired' | 'kept' | 'waiting' | 'busy';
+export type RetireStatus = 'retired' | 'kept' | 'waiting' | 'busy' | 'gone';
 
 export interface RetireOutcome {
+  member?: string;
   oldName: string;
   newName: string;
   retireAfter: string;
   status: RetireStatus;
-  /** Why a key was kept (or busy). */
+  /** Why a key was kept (or busy, or gone). */
   problems: string[];
 }
 
-/** The retirements of this account whose deadline has passed, and the ones still waiting. */
+/** The retirements of this account (of every member) whose deadline has passed, and the ones still waiting. */
 export function dueRetirements(ctx: Context, creds: Credentials): { due: Retirement[]; waiting: Retirement[] } {
   const now = ctx.now().getTime();
-  const all = registry(ctx.paths.config).retirements(creds.baseUrl);
+  const all = registry(stateDir(ctx)).retirements(creds.baseUrl);
   return {
     due: all.filter((r) => Date.parse(r.retireAfter) <= now),
     waiting: all.filter((r) => Date.parse(r.retireAfter) > now),
@@ -38,56 +46,74 @@ export function dueRetirements(ctx: Context, creds: Credentials): { due: Retirem
 }
 
 export async function retireOne(ctx: Context, api: ApiClient, creds: Credentials, r: Retirement): Promise<RetireOutcome> {
-  const outcome = (status: RetireStatus, problems: string[] = []): RetireOutcome => ({
+  const outcome = (status: RetireStatus, problems: string[] = [], newName = r.newName): RetireOutcome => ({
+    ...(r.member !== undefined && { member: r.member }),
     oldName: r.oldName,
-    newName: r.newName,
+    newName,
     retireAfter: r.retireAfter,
     status,
     problems,
   });
-  const store = journalStore(ctx.paths.config);
+  const ref = keyRef(creds.baseUrl, r.member, r.oldName);
+  const store = journalStore(stateDir(ctx));
   let lock;
   try {
-    lock = store.lock(rotationLockId(creds.masterKey, r.oldName), r.oldName);
+    lock = store.lock(ref);
   } catch (err) {
     if (err instanceof RotationBusyError) return outcome('busy', [err.message]);
     throw err;
   }
   try {
-    const reg = registry(ctx.paths.config);
-    // Read again under the lock: another retire may have finished it a moment ago.
-    const current = reg.retirements(creds.baseUrl).find((x) => x.oldName === r.oldName);
+    const reg = registry(stateDir(ctx));
+    // Read again under the lock: another retire (or a rollback) may have finished it a moment ago.
+    const current = reg.retirementOf(ref);
     if (current === undefined) return outcome('busy', ['already handled by another run']);
-    const problems = await successorProblems(ctx, api, creds, current);
-    if (problems.length > 0) return outcome('kept', problems);
-    try {
-      await api.deleteKey(current.oldName);
-    } catch (err) {
-      if (!(err instanceof ApiError && err.kind === 'not_found')) throw err;
+    const memberApi = api.forUser(r.member);
+    const old = await findKey(memberApi, current.oldName);
+    if (old === undefined || (current.oldCreatedAt !== undefined && !sameCreation(old.created_at, current.oldCreatedAt))) {
+      // Gone already; or the name now belongs to another key, which is not ours to delete.
+      reg.removeRetirement(ref);
+      if (old === undefined) reg.forget(ref);
+      return outcome('gone', [old === undefined ? `"${current.oldName}" was already deleted` : `"${current.oldName}" is now another key (created ${old.created_at}): left alone`]);
     }
-    reg.removeRetirement(creds.baseUrl, current.oldName);
-    reg.forget(creds.baseUrl, current.oldName);
-    return outcome('retired');
+    const chain = successorChain(ctx, ref);
+    const last = chain[chain.length - 1] ?? current;
+    const problems = await successorProblems(ctx, memberApi, creds, last, r.member);
+    const held = await heldBy(ctx, memberApi, ref);
+    for (const h of held) problems.push(`${h} still holds the token of "${current.oldName}"`);
+    if (problems.length === 0 && current.checkCmd !== undefined) {
+      const successor = await findKey(memberApi, last.newName);
+      try {
+        await runCheck(ctx, current.checkCmd, { name: last.newName, token: successor!.token });
+      } catch (err) {
+        problems.push(`the app check \`${current.checkCmd}\` failed with "${last.newName}": ${reasonOf(err)}`);
+      }
+    }
+    if (problems.length > 0) return outcome('kept', problems, last.newName);
+    await deleteKeyStep(ctx, memberApi, ref);
+    return outcome('retired', [], last.newName);
   } finally {
     lock.release();
     store.tidy();
   }
 }
 
-/** Everything that must hold before the old key may go; empty when it may. */
-async function successorProblems(ctx: Context, api: ApiClient, creds: Credentials, r: Retirement): Promise<string[]> {
+/** Everything about the successor that must hold before the old key may go; empty when it may. */
+async function successorProblems(ctx: Context, api: ApiClient, creds: Credentials, r: Retirement, member: string | undefined): Promise<string[]> {
   const successor = await findKey(api, r.newName);
-  if (successor === undefined) return [`its successor "${r.newName}" no longer exists`];
+  if (successor === undefined) {
+    return [`its successor "${r.newName}" no longer exists (if nothing uses "${r.oldName}" any more: carto-keys revoke ${shellQuote(r.oldName)}${userFlag(member)})`];
+  }
   const problems: string[] = [];
   try {
-    const asSuccessor = await ctx.clientFor({ baseUrl: creds.baseUrl, username: creds.username, token: successor.token, sandbox: creds.sandbox });
+    const asSuccessor = await clientAsKey(ctx, creds, member, successor.token);
     const me = await asSuccessor.whoami();
     problems.push(...keyProblems(me, r.newName, normalizeRenderedGrants(r.grants).grants).map((p) => `"${r.newName}": ${p}`));
   } catch (err) {
     problems.push(`the token of "${r.newName}" does not authenticate (${reasonOf(err)})`);
   }
   const expected = fingerprint(successor.token);
-  for (const d of registry(ctx.paths.config).deploymentsOf(creds.baseUrl, r.newName)) {
+  for (const d of registry(stateDir(ctx)).deploymentsOf(keyRef(creds.baseUrl, member, r.newName))) {
     if (d.kind !== 'env-file') continue;
     const state = envFileState(d.path, d.variable, expected);
     if (state.state !== 'holds') problems.push(`${d.path} (${d.variable}) ${describeState(state, r.newName)}, not the token of "${r.newName}"`);

@@ -4,19 +4,23 @@
 // create step only fetches its token — every target the successor was deployed to gets the original
 // token back (commands re-run with it), the original is verified, then the successor is revoked.
 // `--resume` and `--abort` work on it as on any rotation; --abort never revokes the original key.
+// It holds the locks of both keys: `retire` of the same rotation (the original's lock) waits its turn.
 
 import type { Context } from '../context.js';
 import { requireCredentials } from '../config/settings.js';
 import { CancelledError, UsageError } from '../errors.js';
 import { normalizeRenderedGrants, toCreateGrants } from '../grants/index.js';
-import { registry, type Deployment, type Retirement } from './registry.js';
 import { info, warn } from '../ui/output.js';
 import { shellQuote } from '../ui/shell-quote.js';
+import type { DeployTarget } from '../deploy/targets.js';
+import { newJournal } from '../records/journal.js';
+import { keyRef, memberOf, userFlag } from '../records/key-ref.js';
+import { registry, type Deployment, type Retirement } from '../records/registry.js';
+import { stateDir } from '../records/state-dir.js';
+import { findKey as findKeyByNameOrToken, isTokenShaped } from '../domain/key-resolve.js';
 import { findKey, runRotation, type RotationResult } from './engine.js';
-import { watchInterruptions } from './interrupt.js';
-import { journalStore, newJournal, rotationLockId } from './journal.js';
-import { refusePending } from './pending.js';
-import type { DeployTarget } from './targets.js';
+import { sameCreation } from './lineage.js';
+import { runFlow } from './runner.js';
 import type { RotationUi } from './ui.js';
 
 export interface RollbackOptions {
@@ -24,58 +28,71 @@ export interface RollbackOptions {
   name: string;
   yes: boolean;
   deployTimeoutMs?: number;
+  /** `--user`: a rotation of this organization member's key. */
+  member?: string;
 }
 
 export async function startRollback(ctx: Context, opts: RollbackOptions, ui: RotationUi): Promise<RotationResult> {
   const creds = requireCredentials(await ctx.settings());
-  const reg = registry(ctx.paths.config);
-  const pending = reg.retirements(creds.baseUrl).find((r) => r.newName === opts.name || r.oldName === opts.name);
+  const member = memberOf(opts.member, creds.username);
+  const reg = registry(stateDir(ctx));
+  const api = (await ctx.api()).forUser(member);
+  const recorded = (name: string) => {
+    const ref = keyRef(creds.baseUrl, member, name);
+    return reg.retirementTo(ref) ?? reg.retirementOf(ref);
+  };
+  // A token (as show and revoke take one) is looked up, never echoed: its key's name is used instead.
+  const name = recorded(opts.name) === undefined && isTokenShaped(opts.name) ? (await findKeyByNameOrToken(ctx, api, opts.name, 'rotate')).key.name : opts.name;
+  const pending = recorded(name);
   if (pending === undefined) {
-    throw new UsageError(`No rotation of "${opts.name}" can be rolled back: none is waiting for its grace period to end.`, {
+    throw new UsageError(`No rotation of "${name}"${member === undefined ? '' : ` of ${member}`} can be rolled back: none is waiting for its grace period to end.`, {
       hint: 'Only a rotation made with --grace keeps its old key alive, and only until `carto-keys retire` deletes it.',
     });
   }
-  const store = journalStore(ctx.paths.config);
-  await refusePending(ctx, store, creds, pending.newName);
-  const api = await ctx.api();
-  const original = await findKey(api, pending.oldName);
-  if (original === undefined) {
-    reg.removeRetirement(creds.baseUrl, pending.oldName);
-    throw new UsageError(`The old key "${pending.oldName}" no longer exists: there is nothing to roll back to.`, {
-      hint: `"${pending.newName}" stays the key in use.`,
-    });
-  }
-  const targets = rollbackTargets(ctx, reg.deploymentsOf(creds.baseUrl, pending.newName));
-  const lock = store.lock(rotationLockId(creds.masterKey, pending.newName), pending.newName);
-  try {
-    await refusePending(ctx, store, creds, pending.newName);
-    describe(ctx, pending, targets);
-    if (!opts.yes && !(await ui.confirmCreate(pending.oldName))) throw new CancelledError('Nothing was changed.');
-    const journal = {
-      ...newJournal({
-        profile: creds.profile,
-        baseUrl: creds.baseUrl,
-        username: creds.username,
-        oldName: pending.newName,
-        newName: pending.oldName,
-        grants: toCreateGrants(normalizeRenderedGrants(original.grants).grants),
-        targets,
-        addingTargets: false,
-        deleteOld: true,
-        ...(opts.deployTimeoutMs !== undefined && { deployTimeoutMs: opts.deployTimeoutMs }),
-        now: ctx.now(),
-      }),
-      rollback: true,
-    };
-    // The original key exists: the engine's create step only fetches its token again.
-    journal.steps.created = ctx.now().toISOString();
-    const interruption = watchInterruptions(ctx);
-    store.save(journal, ctx.now());
-    return await runRotation({ ctx, api, creds, store, journal, ui, resumed: true, interruption });
-  } finally {
-    lock.release();
-    store.tidy();
-  }
+  const originalRef = keyRef(creds.baseUrl, member, pending.oldName);
+  const successorRef = keyRef(creds.baseUrl, member, pending.newName);
+  return runFlow(ctx, creds, {
+    locks: [originalRef, successorRef],
+    refuse: [successorRef],
+    async journal() {
+      // Read again under the locks: a `retire` may have finished it a moment ago.
+      const current = reg.retirementOf(originalRef);
+      if (current === undefined || current.newName !== pending.newName) {
+        throw new UsageError(`The rotation "${pending.oldName}" → "${pending.newName}" was retired or rolled back meanwhile.`);
+      }
+      const original = await findKey(api, pending.oldName);
+      if (original === undefined || (pending.oldCreatedAt !== undefined && !sameCreation(original.created_at, pending.oldCreatedAt))) {
+        reg.removeRetirement(originalRef);
+        throw new UsageError(`The old key "${pending.oldName}" no longer exists: there is nothing to roll back to.`, {
+          hint: `"${pending.newName}" stays the key in use.`,
+        });
+      }
+      const targets = rollbackTargets(ctx, reg.deploymentsOf(successorRef));
+      describe(ctx, pending, targets);
+      if (!opts.yes && !(await ui.confirmCreate(pending.oldName))) throw new CancelledError('Nothing was changed.');
+      const journal = {
+        ...newJournal({
+          profile: creds.profile,
+          baseUrl: creds.baseUrl,
+          username: creds.username,
+          ...(member !== undefined && { member }),
+          oldName: pending.newName,
+          newName: pending.oldName,
+          grants: toCreateGrants(normalizeRenderedGrants(original.grants).grants),
+          targets,
+          addingTargets: false,
+          deleteOld: true,
+          ...(opts.deployTimeoutMs !== undefined && { deployTimeoutMs: opts.deployTimeoutMs }),
+          now: ctx.now(),
+        }),
+        rollback: true,
+      };
+      // The original key exists: the engine's create step only fetches its token again.
+      journal.steps.created = ctx.now().toISOString();
+      return { journal, fresh: true };
+    },
+    run: ({ store, journal, interruption }) => runRotation({ ctx, api, creds, store, journal, ui, resumed: true, interruption }),
+  });
 }
 
 /** Where the successor went, as deploy targets; a token shown to a person cannot be taken back by us. */
@@ -93,5 +110,5 @@ function rollbackTargets(ctx: Context, deployments: readonly Deployment[]): Depl
 function describe(ctx: Context, r: Retirement, targets: DeployTarget[]): void {
   if (ctx.globals.json) return;
   info(ctx, `Rolling back "${r.oldName}" → "${r.newName}": "${r.oldName}" goes back into ${targets.length} target(s), then "${r.newName}" is revoked.`);
-  if (targets.length === 0) info(ctx, `No deploy of "${r.newName}" was recorded: apps that use it stop working (carto-keys where ${shellQuote(r.newName)}).`);
+  if (targets.length === 0) info(ctx, `No deploy of "${r.newName}" was recorded: apps that use it stop working (carto-keys where ${shellQuote(r.newName)}${userFlag(r.member)}).`);
 }

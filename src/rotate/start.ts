@@ -5,18 +5,21 @@
 import { DEFAULT_PUBLIC_KEY_NAME } from '../api/types.js';
 import { defaultSchemaFor } from '../api/base-url.js';
 import { planClone } from '../domain/clone-plan.js';
+import { isTokenShaped } from '../domain/key-resolve.js';
 import { keyFromEnvironment, requireCredentials } from '../config/settings.js';
 import type { Context } from '../context.js';
 import { CancelledError, UsageError } from '../errors.js';
 import { diffGrants, formatDiff, hasGrantChanges, rotationName, toCreateGrants, type GrantChanges } from '../grants/index.js';
 import { info } from '../ui/output.js';
 import { memberBaseUrl } from '../domain/members.js';
+import { describeTarget, type DeployTarget } from '../deploy/targets.js';
+import { journalStore, newJournal } from '../records/journal.js';
+import { stateDir } from '../records/state-dir.js';
+import { keyRef, memberOf } from '../records/key-ref.js';
+import { requireRegistryForGrace } from '../records/registry.js';
 import { runRotation, type RotationResult } from './engine.js';
-import { watchInterruptions } from './interrupt.js';
-import { journalStore, newJournal, rotationLockId } from './journal.js';
-import { refusePending } from './pending.js';
-import { requireRegistryForGrace } from './registry.js';
-import type { DeployTarget } from './targets.js';
+import { recordedTargets, refuseSuperseded } from './lineage.js';
+import { refusePending, runFlow } from './runner.js';
 import type { RotationUi } from './ui.js';
 
 export interface StartOptions {
@@ -24,7 +27,10 @@ export interface StartOptions {
   source: string;
   changes: GrantChanges;
   newName?: string;
-  /** From the deploy flags. None on a terminal: the person picks targets after the key is created. */
+  /**
+   * From the deploy flags. None: the targets recorded for the old key (on a terminal, offered first;
+   * with none recorded either, the person picks targets after the key is created).
+   */
   targets: DeployTarget[];
   /** undefined: ask at the end (a terminal only; the command layer refuses it otherwise). */
   deleteOld?: boolean;
@@ -36,18 +42,29 @@ export interface StartOptions {
   member?: string;
   /** --grace: the old key is deleted by `retire` once this has passed (deleteOld is then true). */
   graceMs?: number;
+  /** --check-cmd: tests the app with the new key after deploy and verify, before any delete. */
+  checkCmd?: string;
 }
 
 export async function startRotation(ctx: Context, opts: StartOptions, ui: RotationUi): Promise<RotationResult> {
   const creds = requireCredentials(await ctx.settings());
   if (opts.graceMs !== undefined) requireRegistryForGrace(ctx.env, creds);
-  const store = journalStore(ctx.paths.config);
-  // When the argument is a name, a pending rotation is refused before any request.
   // `--user` naming yourself is your own key.
-  const named = opts.member === creds.username ? undefined : opts.member;
-  await refusePending(ctx, store, creds, opts.source, named);
+  const named = memberOf(opts.member, creds.username);
   const api = (await ctx.api()).forUser(named);
   const member = api.targetUser;
+  const refOf = (name: string) => keyRef(creds.baseUrl, member, name);
+  // When the argument is a name, a pending flow on it is refused before any request.
+  await refusePending(ctx, journalStore(stateDir(ctx)), refOf(opts.source));
+  // Without a terminal, deleting the old key needs somewhere the new one goes: a flag, or a record.
+  const requireTargets = (recorded: DeployTarget[]): void => {
+    if (ui.interactive || opts.targets.length > 0 || recorded.length > 0 || !(opts.deleteOld === true || opts.graceMs !== undefined)) return;
+    throw new UsageError('--delete-old needs a deploy target (--deploy-env-file or --deploy-cmd), and none is recorded for this key: otherwise nothing uses the new key when the old one is deleted.', {
+      hint: 'Deploy it yourself and use --keep-old, then revoke the old key.',
+    });
+  };
+  // Before any request when the argument is a name (a token is known only once looked up).
+  if (!isTokenShaped(opts.source)) requireTargets(recordedTargets(ctx, refOf(opts.source)));
   // Verifying the new key needs the member's own URL, where their tokens authenticate.
   if (member !== undefined && memberBaseUrl(creds.baseUrl, member) === undefined) {
     throw new UsageError(`rotate --user needs an organization URL (https://{org}.carto.com/u/{you}) to verify ${member}'s new key; this profile uses ${creds.baseUrl}.`);
@@ -58,50 +75,56 @@ export async function startRotation(ctx: Context, opts: StartOptions, ui: Rotati
   if (plan.from === DEFAULT_PUBLIC_KEY_NAME) {
     throw new UsageError('The Default public key cannot be rotated: its token is always "default_public" and it cannot be deleted.');
   }
-  const lock = store.lock(rotationLockId(creds.masterKey, plan.from, member), plan.from);
-  try {
-    await refusePending(ctx, store, creds, plan.from, member);
-    ui.showSource(plan);
-    const after = hasGrantChanges(opts.changes) ? plan.after : await ui.modify(plan, defaultSchema);
-    const taken = new Set((await api.listKeys()).map((k) => k.name));
-    const newName = opts.newName ?? (await ui.chooseName(rotationName(plan.from, ctx.now(), taken), taken));
-    if (taken.has(newName)) {
-      throw new UsageError(`An API key named "${newName}" already exists.`, {
-        hint: 'Choose another --name, or leave it out for a free default.',
+  const oldRef = refOf(plan.from);
+  await refuseSuperseded(ctx, api, oldRef, 'rotate');
+  // No deploy flag: the places the old key was deployed to, first.
+  const recorded = opts.targets.length === 0 ? recordedTargets(ctx, oldRef) : [];
+  requireTargets(recorded);
+  return runFlow(ctx, creds, {
+    locks: [oldRef],
+    refuse: [oldRef],
+    async journal() {
+      ui.showSource(plan);
+      const after = hasGrantChanges(opts.changes) ? plan.after : await ui.modify(plan, defaultSchema);
+      const taken = new Set((await api.listKeys()).map((k) => k.name));
+      const newName = opts.newName ?? (await ui.chooseName(rotationName(plan.from, ctx.now(), taken), taken));
+      if (taken.has(newName)) {
+        throw new UsageError(`An API key named "${newName}" already exists.`, {
+          hint: 'Choose another --name, or leave it out for a free default.',
+        });
+      }
+      const targets = opts.targets.length > 0 ? opts.targets : recorded.length > 0 && (await ui.useRecorded(plan.from, recorded)) ? recorded : [];
+      if (!ctx.globals.json) {
+        info(ctx, `Rotating "${plan.from}"${member === undefined ? '' : ` of ${member}`} → "${newName}". Grants of the new key, compared with the old one:`);
+        for (const line of formatDiff(diffGrants(plan.before, after), { color: ctx.io.colorStderr })) info(ctx, `  ${line}`);
+        if (targets === recorded && recorded.length > 0) info(ctx, `Deploying to the targets recorded for "${plan.from}": ${recorded.map(describeTarget).join(', ')}`);
+      }
+      if (!opts.yes && !(await ui.confirmCreate(newName))) throw new CancelledError('Nothing was created.');
+      const journal = newJournal({
+        profile: creds.profile,
+        baseUrl: creds.baseUrl,
+        username: creds.username,
+        ...(member !== undefined && { member }),
+        oldName: plan.from,
+        newName,
+        grants: toCreateGrants(after),
+        targets,
+        addingTargets: ui.interactive && opts.targets.length === 0,
+        deleteOld: opts.deleteOld ?? null,
+        ...(opts.deployTimeoutMs !== undefined && { deployTimeoutMs: opts.deployTimeoutMs }),
+        ...(opts.graceMs !== undefined && { graceMs: opts.graceMs }),
+        ...(opts.checkCmd !== undefined && { checkCmd: opts.checkCmd }),
+        oldCreatedAt: plan.createdAt,
+        now: ctx.now(),
       });
-    }
-    if (!ctx.globals.json) {
-      info(ctx, `Rotating "${plan.from}"${member === undefined ? '' : ` of ${member}`} → "${newName}". Grants of the new key, compared with the old one:`);
-      for (const line of formatDiff(diffGrants(plan.before, after), { color: ctx.io.colorStderr })) info(ctx, `  ${line}`);
-    }
-    if (!opts.yes && !(await ui.confirmCreate(newName))) throw new CancelledError('Nothing was created.');
-
-    const journal = newJournal({
-      profile: creds.profile,
-      baseUrl: creds.baseUrl,
-      username: creds.username,
-      ...(member !== undefined && { member }),
-      oldName: plan.from,
-      newName,
-      grants: toCreateGrants(after),
-      targets: opts.targets,
-      addingTargets: ui.interactive && opts.targets.length === 0,
-      deleteOld: opts.deleteOld ?? null,
-      ...(opts.deployTimeoutMs !== undefined && { deployTimeoutMs: opts.deployTimeoutMs }),
-      ...(opts.graceMs !== undefined && { graceMs: opts.graceMs }),
-      now: ctx.now(),
-    });
-    // From here on a stop signal ends the rotation with exit 5 and the commands to resume or undo it.
-    const interruption = watchInterruptions(ctx);
-    // Written before the create: a crash between the request and its reply is then resumable.
-    store.save(journal, ctx.now());
-    if (keyFromEnvironment(creds.keySource) && !ctx.globals.json) {
-      // Credentials from the environment promise nothing on disk; this file is the one exception.
-      info(ctx, `Journal of this rotation (removed when it ends; --resume and --abort need it): ${store.pathOf(journal.id)}`);
-    }
-    return await runRotation({ ctx, api, creds, store, journal, ui, resumed: false, interruption });
-  } finally {
-    lock.release();
-    store.tidy();
-  }
+      return { journal, fresh: true };
+    },
+    async run({ store, journal, interruption }) {
+      if (keyFromEnvironment(creds.keySource) && !ctx.globals.json) {
+        // Credentials from the environment promise nothing on disk; this file is the one exception.
+        info(ctx, `Journal of this rotation (removed when it ends; --resume and --abort need it): ${store.pathOf(journal.id)}`);
+      }
+      return runRotation({ ctx, api, creds, store, journal, ui, resumed: false, interruption });
+    },
+  });
 }

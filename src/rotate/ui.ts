@@ -7,8 +7,8 @@ import type { ClonePlan } from '../domain/clone-plan.js';
 import { UsageError } from '../errors.js';
 import type { GrantSet } from '../grants/model.js';
 import { warn } from '../ui/output.js';
-import type { Journal } from './journal.js';
-import type { DeployTarget, ManualDeploy } from './targets.js';
+import type { Journal } from '../records/journal.js';
+import type { DeployTarget, ManualDeploy } from '../deploy/targets.js';
 
 export type DeployFailureChoice = 'retry' | 'drop' | 'stop';
 
@@ -22,11 +22,15 @@ export interface RotationUi extends ManualDeploy {
   chooseName(suggested: string, taken: ReadonlySet<string>): Promise<string>;
   /** Step 3, unless --yes. */
   confirmCreate(name: string): Promise<boolean>;
+  /** Step 4, when no deploy flag was given and targets are recorded for the old key: deploy there? */
+  useRecorded(oldName: string, targets: readonly DeployTarget[]): Promise<boolean>;
   /** Step 4, when no deploy flag was given: the next target, or undefined when done. */
   nextTarget(): Promise<DeployTarget | undefined>;
   afterDeployFailure(target: DeployTarget, reason: string): Promise<DeployFailureChoice>;
   /** Step 6, when neither --delete-old nor --keep-old was given. */
   decideDelete(journal: Journal): Promise<boolean>;
+  /** Step 6: recorded env files still hold the old key's token; delete it anyway? (never without a person) */
+  confirmDeleteHeld(oldName: string, holders: readonly string[]): Promise<boolean>;
   /** `--abort`, unless --yes. */
   confirmAbort(journal: Journal): Promise<boolean>;
 }
@@ -45,9 +49,11 @@ export function ciUi(ctx: Context): RotationUi {
     modify: async (plan) => plan.after,
     chooseName: async (suggested) => suggested,
     confirmCreate: async () => true,
+    useRecorded: async () => true,
     nextTarget: async () => undefined,
     afterDeployFailure: async () => 'stop',
     decideDelete: async () => undecided('Deciding whether to delete the old key (--delete-old or --keep-old)'),
+    confirmDeleteHeld: async () => false,
     confirmAbort: async () => true,
     manualDeploy: async () => undecided('Confirming a manual deployment'),
   };

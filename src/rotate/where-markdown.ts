@@ -2,12 +2,14 @@
 // prints (places and states, never a token).
 
 import { code, document, join, raw, table, text, type Md } from '../ui/markdown.js';
-import type { EnvFileState } from './check.js';
-import type { DeploymentTarget } from './registry.js';
+import type { EnvFileState } from '../deploy/env-check.js';
+import type { DeploymentTarget } from '../records/registry.js';
 
 export interface WhereJson {
   name: string;
   exists: boolean;
+  /** Keys deleted outside carto-keys whose records were dropped by this run. */
+  forgotten?: string[];
   deployments: (DeploymentTarget & { at: string; state?: EnvFileState })[];
   retirement?: { old: string; new: string; retireAfter: string };
 }

@@ -105,7 +105,7 @@ describe('carto-keys.yaml: what it refuses, with file:line:column and the valid 
     ['no version', 'keys: {}\n', ['missing `version: 1`']],
     ['another version', 'version: 2\nkeys: {}\n', ['carto-keys.yaml:1:10:', 'unsupported version']],
     ['an unknown top field', 'version: 1\nkey: {}\n', ['carto-keys.yaml:2:1:', 'unknown field "key"', 'Valid fields: version, keys', 'Did you mean "keys"?']],
-    ['an unknown key field', 'version: 1\nkeys:\n  a:\n    tabels: {}\n', ['carto-keys.yaml:4:5:', 'unknown field "tabels" in key "a"', 'Valid fields: apis, tables, schemas, table_metadata, services, datasets, deploy, rotate_after']],
+    ['an unknown key field', 'version: 1\nkeys:\n  a:\n    tabels: {}\n', ['carto-keys.yaml:4:5:', 'unknown field "tabels" in key "a"', 'Valid fields: apis, tables, schemas, table_metadata, services, datasets, deploy, check, rotate_after']],
     ['an unknown API', 'version: 1\nkeys:\n  a:\n    apis: [sql, mapz]\n', ['carto-keys.yaml:4:17:', 'Unknown API "mapz"', 'Valid APIs: sql, maps, do']],
     ['a bad permission', '{"version":1,\n"keys":{"x":{"tables":{"t":["read"]}}}}', ['carto-keys.yaml:2:29:', 'Unknown permission "read"', 'Valid table permissions: select, insert, update, delete, all']],
     ['a bad schema permission', 'version: 1\nkeys:\n  a:\n    schemas: {public: [drop]}\n', ['carto-keys.yaml:4:24:', 'Valid schema permissions: create']],

@@ -5,7 +5,8 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fingerprint } from '../../src/config/settings.js';
-import { registry } from '../../src/rotate/registry.js';
+import { registry } from '../../src/records/registry.js';
+import { keyRef } from '../../src/records/key-ref.js';
 import { MASTER } from '../helpers/sandbox-fetch.js';
 import { NEW, NOW, rotationFixture } from '../rotate/helpers.js';
 
@@ -244,7 +245,7 @@ describe('where and revoke', () => {
     const rv = await f.cli(['revoke', NEW, '--yes']);
     expect(rv.code, rv.stderr).toBe(0);
     expect(rv.stderr).toContain(`"${NEW}" is still deployed: ${env} (CARTO_API_KEY) holds its token.`);
-    expect(registry(f.paths.config).deploymentsOf('http://sandbox.test/user/demo', NEW)).toEqual([]);
+    expect(registry(f.paths.config).deploymentsOf(keyRef('http://sandbox.test/user/demo', undefined, NEW))).toEqual([]);
   });
 
   it("audit's never-deployed rule reads the registry: the rotated key was deployed, the others were not", async () => {

@@ -9,10 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { writeEnvVar } from '../../src/rotate/env-file.js';
-import { setEnvVar } from '../../src/rotate/env-text.js';
-import { readEnvVar } from '../../src/rotate/env-text.js';
-import { envFileTarget } from '../../src/rotate/targets.js';
+import { writeEnvVar } from '../../src/deploy/env-file.js';
+import { setEnvVar } from '../../src/deploy/env-text.js';
+import { readEnvVar } from '../../src/deploy/env-text.js';
+import { envFileTarget } from '../../src/deploy/targets.js';
 import { UsageError } from '../../src/errors.js';
 import { hostile } from './helpers.js';
 

@@ -4,7 +4,7 @@ import { chmodSync, existsSync, linkSync, lstatSync, mkdirSync, mkdtempSync, rea
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { envFileProblem, writeEnvVar } from '../../src/rotate/env-file.js';
+import { envFileProblem, writeEnvVar } from '../../src/deploy/env-file.js';
 
 const fresh = () => mkdtempSync(join(tmpdir(), 'ck-envfile-'));
 const mode = (p: string) => statSync(p).mode & 0o777;

@@ -1,7 +1,7 @@
 // The env-file transform: examples for each rule, then properties over generated files.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { formatEnvValue, isEnvVarName, readEnvVar, setEnvVar } from '../../src/rotate/env-text.js';
+import { formatEnvValue, isEnvVarName, readEnvVar, setEnvVar } from '../../src/deploy/env-text.js';
 
 const TOKEN = 'rKxVUQHCG1sJAhlf0N2IJQ';
 

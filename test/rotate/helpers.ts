@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import type { FetchLike } from '../../src/api/client.js';
-import type { Journal } from '../../src/rotate/journal.js';
+import type { Journal } from '../../src/records/journal.js';
 import { run, tempPaths, type RunOptions, type RunResult } from '../helpers/harness.js';
 import { MASTER, testSandbox, type TestSandbox } from '../helpers/sandbox-fetch.js';
 

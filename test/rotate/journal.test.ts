@@ -5,9 +5,12 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tryLock } from '../../src/config/lock.js';
 import { FileError } from '../../src/errors.js';
-import { journalStore, newJournal, parseJournal, rotationId, RotationBusyError } from '../../src/rotate/journal.js';
+import { journalStore, newJournal, parseJournal, RotationBusyError } from '../../src/records/journal.js';
+import { accountOf, keyRef, refId } from '../../src/records/key-ref.js';
 
 const NOW = new Date('2026-11-22T10:00:00Z');
+const APP = keyRef('https://demo.carto.com', undefined, 'app');
+const OTHER = keyRef('https://demo.carto.com', undefined, 'other');
 
 function sample(oldName = 'app') {
   return newJournal({
@@ -24,14 +27,15 @@ function sample(oldName = 'app') {
   });
 }
 
-describe('rotationId', () => {
-  it('is stable per profile, base URL and old name, and differs otherwise', () => {
-    const id = rotationId('default', 'https://demo.carto.com', 'app');
+describe('refId: one identity per key (account, member, name)', () => {
+  it('is stable per account, member and name, whatever the spelling of the account, and differs otherwise', () => {
+    const id = refId(keyRef('https://demo.carto.com', undefined, 'app'));
     expect(id).toMatch(/^[0-9a-f]{16}$/);
-    expect(rotationId('default', 'https://demo.carto.com', 'app')).toBe(id);
-    expect(rotationId('other', 'https://demo.carto.com', 'app')).not.toBe(id);
-    expect(rotationId('default', 'https://x.carto.com', 'app')).not.toBe(id);
-    expect(rotationId('default', 'https://demo.carto.com', 'app2')).not.toBe(id);
+    expect(refId(keyRef('https://DEMO.carto.com/', undefined, 'app'))).toBe(id);
+    expect(refId(keyRef('https://x.carto.com', undefined, 'app'))).not.toBe(id);
+    expect(refId(keyRef('https://demo.carto.com', undefined, 'app2'))).not.toBe(id);
+    expect(refId(keyRef('https://demo.carto.com', 'bob', 'app'))).not.toBe(id);
+    expect(accountOf('http://localhost:8080/user/demo')).toBe(accountOf('http://127.0.0.1:8080/user/demo'));
   });
 });
 
@@ -57,42 +61,43 @@ describe('journalStore', () => {
   it('records every step and target as pending at first', () => {
     const j = sample();
     expect(j.steps).toEqual({ created: null, verified: null, deleted: null });
+    expect(j.id).toBe(refId(keyRef('https://demo.carto.com', undefined, 'app')));
     expect(j.targets.every((t) => t.deployedAt === null)).toBe(true);
     expect(j.startedAt).toBe(NOW.toISOString());
   });
 
   it('refuses a second lock on the same key while the holder lives', () => {
     const store = journalStore(mkdtempSync(join(tmpdir(), 'ck-journal-')));
-    const lock = store.lock('0123456789abcdef', 'app');
-    expect(() => store.lock('0123456789abcdef', 'app')).toThrow(RotationBusyError);
-    expect(() => store.lock('0123456789abcdef', 'app')).toThrow(/is rotating "app"/);
-    const other = store.lock('fedcba9876543210', 'other');
+    const lock = store.lock(APP);
+    expect(() => store.lock(APP)).toThrow(RotationBusyError);
+    expect(() => store.lock(APP)).toThrow(/is rotating "app"/);
+    const other = store.lock(OTHER);
     lock.release();
     other.release();
-    store.lock('0123456789abcdef', 'app').release();
+    store.lock(APP).release();
   });
 
   it('takes over a lock whose pid is alive but is another process (a reused pid, e.g. in a container) (issue 12, point 5)', () => {
     const store = journalStore(mkdtempSync(join(tmpdir(), 'ck-journal-')));
-    store.lock('0123456789abcdef', 'app').release();
+    store.lock(APP).release();
     // pid 1 always lives; it did not start at tick 1 of this boot's clock in a lock's lifetime.
-    writeFileSync(store.lockPathOf('0123456789abcdef'), '1 1 00000000-0000-0000-0000-000000000000');
-    store.lock('0123456789abcdef', 'app').release();
+    writeFileSync(store.lockPathOf(APP), '1 1 00000000-0000-0000-0000-000000000000');
+    store.lock(APP).release();
     // A lock from this boot by pid 1 with its true start time is live: refused.
     const stat = readFileSync('/proc/1/stat', 'utf8');
     const start = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
     const boot = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
-    writeFileSync(store.lockPathOf('0123456789abcdef'), `1 ${start} ${boot}`);
-    expect(() => store.lock('0123456789abcdef', 'app')).toThrow(RotationBusyError);
+    writeFileSync(store.lockPathOf(APP), `1 ${start} ${boot}`);
+    expect(() => store.lock(APP)).toThrow(RotationBusyError);
   });
 
   it('takes over the lock of a crashed process', () => {
     const store = journalStore(mkdtempSync(join(tmpdir(), 'ck-journal-')));
-    store.lock('0123456789abcdef', 'app').release();
+    store.lock(APP).release();
     // A pid that cannot be alive (above the Linux maximum).
-    writeFileSync(store.lockPathOf('0123456789abcdef'), '99999999');
-    store.lock('0123456789abcdef', 'app').release();
-    expect(() => tryLock(store.lockPathOf('0123456789abcdef')).release()).not.toThrow();
+    writeFileSync(store.lockPathOf(APP), '99999999');
+    store.lock(APP).release();
+    expect(() => tryLock(store.lockPathOf(APP)).release()).not.toThrow();
   });
 });
 

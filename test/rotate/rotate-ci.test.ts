@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 import type { FetchLike } from '../../src/api/client.js';
 import { tryLock } from '../../src/config/lock.js';
 import { normalizeRenderedGrants } from '../../src/grants/index.js';
-import { journalStore, rotationId, rotationLockId } from '../../src/rotate/journal.js';
+import { journalStore } from '../../src/records/journal.js';
+import { keyRef } from '../../src/records/key-ref.js';
 import { renderKey } from '../../src/sandbox/render.js';
 import { run } from '../helpers/harness.js';
 import { BASE_URL, MASTER } from '../helpers/sandbox-fetch.js';
@@ -483,14 +484,14 @@ describe('rotate: --resume and --abort', () => {
   it('two rotations of the same key at once: the second is refused and sends nothing that changes anything', async () => {
     const f = await rotationFixture();
     const store = journalStore(f.paths.config);
-    store.lock('0000000000000000', 'warm-up').release(); // creates the folders
-    const lock = tryLock(store.lockPathOf(rotationLockId(MASTER, 'app')));
+    store.lock(keyRef(BASE_URL, undefined, 'warm-up')).release(); // creates the folders
+    const lock = tryLock(store.lockPathOf(keyRef(BASE_URL, undefined, 'app')));
     try {
       const r = await f.rotate(['app', '--deploy-env-file', join(f.dir, '.env'), '--delete-old', ...CI]);
       expect(r.code).toBe(1);
       expect(r.stderr).toContain(`is rotating "app" right now`);
       // The hint names the file to delete if no carto-keys is running (issue 12, point 5).
-      expect(r.stderr).toContain(store.lockPathOf(rotationLockId(MASTER, 'app')));
+      expect(r.stderr).toContain(store.lockPathOf(keyRef(BASE_URL, undefined, 'app')));
       expect(f.posts()).toBe(0);
       expect(f.sb.requests.filter((q) => q.method === 'DELETE')).toEqual([]);
       expect(f.journals()).toEqual([]);
@@ -502,10 +503,9 @@ describe('rotate: --resume and --abort', () => {
 
   it('the lock is the account and key, not their spelling: another profile or URL for the same account is refused too (issue 12, point 5)', async () => {
     const f = await rotationFixture();
-    // The same account through another spelling of its URL (the host in capitals): a different journal,
+    // The same account through another spelling of its URL (the host in capitals): the same key, so
     // the same lock.
     const other = { ...f.sb.env, CARTO_KEYS_BASE_URL: BASE_URL.replace('sandbox.test', 'SANDBOX.test') };
-    expect(rotationId('default', other.CARTO_KEYS_BASE_URL, 'app')).not.toBe(rotationId('default', BASE_URL, 'app'));
     let started: () => void = () => {};
     const running = new Promise<void>((resolve) => (started = resolve));
     // The first rotation waits inside its deploy command (reading a FIFO) until the second one was refused.

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/errors.js';
-import { commandTarget, describeTarget, envFileTarget, parseEnvFileSpec } from '../../src/rotate/targets.js';
+import { commandTarget, describeTarget, envFileTarget, parseEnvFileSpec } from '../../src/deploy/targets.js';
 
 const varName = fc.stringMatching(/^[A-Za-z_][A-Za-z0-9_]{0,12}$/);
 const pathText = fc.string({ unit: fc.constantFrom('a', '.', '/', '\\', ':', ' ', '-', 'C', 'é'), minLength: 1, maxLength: 20 });

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import type { Context } from '../context.js';
 import { CliError, ExitCode } from '../errors.js';
 import { childEnvironment } from '../config/key-command.js';
-import { DEFAULT_DEPLOY_TIMEOUT_MS } from './deploy-command.js';
+import { DEFAULT_DEPLOY_TIMEOUT_MS } from './command.js';
 import { warn } from '../ui/output.js';
 
 export const NOTIFY_EVENT_VERSION = 1;

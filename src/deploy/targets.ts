@@ -4,7 +4,7 @@
 import { resolve } from 'node:path';
 import type { Context } from '../context.js';
 import { UsageError } from '../errors.js';
-import { DEFAULT_DEPLOY_TIMEOUT_MS, runDeployCommand, TOKEN_VARIABLE, type DeployedKey } from './deploy-command.js';
+import { DEFAULT_DEPLOY_TIMEOUT_MS, runDeployCommand, TOKEN_VARIABLE, type DeployedKey } from './command.js';
 import { envFileProblem, writeEnvVar } from './env-file.js';
 import { isEnvVarName } from './env-text.js';
 

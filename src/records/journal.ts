@@ -1,22 +1,22 @@
-// The rotation journal: what an interrupted rotation needs to finish (`--resume`) or be undone
-// (`--abort`), written before every step that changes something outside this process.
+// The journal of a journaled flow: what an interrupted rotation (or apply's create, or a rollback)
+// needs to finish (`--resume`) or be undone (`--abort`), written before every step that changes
+// something outside this process. A create made by `apply` is a rotation with no old key (`create`).
 //
-// `<config>/rotations/<id>.json`, 0600 in a 0700 folder, replaced atomically (src/fs/atomic.ts) so a
+// `<state>/rotations/<id>.json`, 0600 in a 0700 folder, replaced atomically (src/fs/atomic.ts) so a
 // crash never leaves half a journal. It holds no token: the new key's token is fetched again with the
-// Master key (`getKey(newName).token`). The id is derived from profile, base URL and old key name, so
-// the same key of the same account always maps to the same file, and a lock file next to it
-// (`<id>.lock`) keeps two rotations of one key from running at once.
+// Master key (`getKey(newName).token`). The id is the key reference's (account, member, key name:
+// src/records/key-ref.ts), so the same key always maps to the same file, and a lock file named after
+// a reference (`<id>.lock`) keeps two flows on one key from running at once.
 
-import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { WireGrant } from '../api/types.js';
 import { tryLock, LockBusyError, type Lock } from '../config/lock.js';
-import { fingerprint } from '../config/settings.js';
 import { ensurePrivateDir } from '../fs/secure-dir.js';
 import { CliError, ExitCode, FileError } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic.js';
-import type { DeployTarget } from './targets.js';
+import type { DeployTarget } from '../deploy/targets.js';
+import { describeRef, keyRef, refId, sameKey, type KeyRef } from './key-ref.js';
 
 export const JOURNAL_VERSION = 1;
 
@@ -47,6 +47,7 @@ export interface Journal {
   username: string;
   /** The organization member whose key this is (`rotate --user`), when not the profile's own. */
   member?: string;
+  /** The key being replaced; for a `create`, the key being created (there is no old key). */
   oldName: string;
   newName: string;
   /** The intended grants, in create-request form (auth-api.md §4). */
@@ -68,30 +69,28 @@ export interface Journal {
    * key that takes its place again. The "new" key already exists and is never revoked by --abort.
    */
   rollback?: boolean;
+  /** A key created by `apply` with deploy targets: a rotation with no old key (oldName is newName). */
+  create?: boolean;
+  /** When the old key was created (from the server): a retirement checks it is still that key. */
+  oldCreatedAt?: string;
+  /** --check-cmd (or `check:` in the keys file): tests the app after deploy, before any delete. */
+  checkCmd?: string;
+  /** The keys file an `apply` was applying (absolute): `apply --resume` applies it again. */
+  keysFile?: string;
   steps: {
     created: string | null;
     verified: string | null;
+    /** The app check (checkCmd) passed. */
+    checked?: string | null;
     deleted: string | null;
   };
   startedAt: string;
   updatedAt: string;
 }
 
-/** `member`: another organization member's key of the same name is another rotation. */
-export function rotationId(profile: string, baseUrl: string, oldName: string, member?: string): string {
-  const owner = member === undefined ? '' : `${member}\n`;
-  return createHash('sha256').update(`${profile}\n${baseUrl}\n${owner}${oldName}`).digest('hex').slice(0, 16);
-}
-
-/**
- * What the rotation lock is named after: the account and the key, not how they were spelled. The
- * Master key identifies the account (its fingerprint: the key itself is in no file name), so profiles
- * or URLs that spell one account differently (`127.0.0.1` / `localhost`) still take the same lock.
- */
-export function rotationLockId(masterKey: string, oldName: string, member?: string): string {
-  // An organization member's key of the same name is another key: another lock.
-  const who = member === undefined ? '' : `\n${member}`;
-  return createHash('sha256').update(`${fingerprint(masterKey)}\n${oldName}${who}`).digest('hex').slice(0, 16);
+/** The key a journal is about: its old key (for a create, the key it creates). */
+export function journalRef(j: Pick<Journal, 'baseUrl' | 'member' | 'oldName'>): KeyRef {
+  return keyRef(j.baseUrl, j.member, j.oldName);
 }
 
 /** Two rotations of the same key at once: exit 1, nothing done by this one. */
@@ -103,14 +102,16 @@ export class RotationBusyError extends CliError {
 export interface JournalStore {
   readonly dir: string;
   pathOf(id: string): string;
-  lockPathOf(id: string): string;
+  lockPathOf(ref: KeyRef): string;
+  /** The journal of a key, if a flow on it is unfinished. */
+  find(ref: KeyRef): Journal | undefined;
   read(id: string): Journal | undefined;
   /** Stamps `updatedAt` and replaces the file atomically. */
   save(journal: Journal, now: Date): void;
   remove(id: string): void;
   list(): Journal[];
-  /** Refuses (RotationBusyError) while another live process rotates `oldName`. */
-  lock(id: string, oldName: string): Lock;
+  /** Refuses (RotationBusyError) while another live process works on the key. */
+  lock(ref: KeyRef): Lock;
   /**
    * Removes the folders this store created, once they are empty again: with credentials from the
    * environment only, a rotation that ends leaves nothing on disk (a stopped one leaves its journal).
@@ -118,10 +119,11 @@ export interface JournalStore {
   tidy(): void;
 }
 
-export function journalStore(configDir: string): JournalStore {
+export function journalStore(stateDir: string): JournalStore {
+  const configDir = stateDir;
   const dir = join(configDir, 'rotations');
   const pathOf = (id: string): string => join(dir, `${id}.json`);
-  const lockPathOf = (id: string): string => join(dir, `${id}.lock`);
+  const lockPathOf = (ref: KeyRef): string => join(dir, `${refId(ref)}.lock`);
   const created: string[] = [];
   const ensureDir = (): void => {
     // The parent too: it holds the Master key, and CI may create it here for the first time.
@@ -142,29 +144,33 @@ export function journalStore(configDir: string): JournalStore {
     return parseJournal(text, file);
   }
 
+  function list(): Journal[] {
+    let names: string[];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      return [];
+    }
+    return names
+      .filter((n) => /^[0-9a-f]{16}\.json$/.test(n))
+      .sort()
+      .flatMap((n) => readFile(join(dir, n)) ?? []);
+  }
+
   return {
     dir,
     pathOf,
     lockPathOf,
     read: (id) => readFile(pathOf(id)),
+    // By its id, else by what it names (a journal written under another spelling of the account).
+    find: (ref) => readFile(pathOf(refId(ref))) ?? list().find((j) => sameKey(journalRef(j), ref)),
     save(journal, now) {
       ensureDir();
       journal.updatedAt = now.toISOString();
       writeFileAtomic(pathOf(journal.id), `${JSON.stringify(journal, null, 2)}\n`, { mode: 0o600 });
     },
     remove: (id) => rmSync(pathOf(id), { force: true }),
-    list() {
-      let names: string[];
-      try {
-        names = readdirSync(dir);
-      } catch {
-        return [];
-      }
-      return names
-        .filter((n) => /^[0-9a-f]{16}\.json$/.test(n))
-        .sort()
-        .flatMap((n) => readFile(join(dir, n)) ?? []);
-    },
+    list,
     tidy() {
       for (const d of created.splice(0)) {
         try {
@@ -174,13 +180,13 @@ export function journalStore(configDir: string): JournalStore {
         }
       }
     },
-    lock(id, oldName) {
+    lock(ref) {
       ensureDir();
       try {
-        return tryLock(lockPathOf(id));
+        return tryLock(lockPathOf(ref));
       } catch (err) {
         if (!(err instanceof LockBusyError)) throw err;
-        throw new RotationBusyError(`Another carto-keys (process ${err.pid ?? '?'}) is rotating "${oldName}" right now.`, {
+        throw new RotationBusyError(`Another carto-keys (process ${err.pid ?? '?'}) is rotating ${describeRef(ref)} right now.`, {
           hint: `Two rotations of one key at once could delete the key the other one deploys. Wait for it to finish; if no carto-keys is running, delete ${err.path}.`,
         });
       }
@@ -224,7 +230,7 @@ const FIELDS: Record<string, Check> = {
   targets: (v) => Array.isArray(v) && v.every(checkTarget),
   addingTargets: (v) => typeof v === 'boolean',
   deleteOld: (v) => v === null || typeof v === 'boolean',
-  steps: (v) => isObject(v) && isTime(v.created) && isTime(v.verified) && isTime(v.deleted),
+  steps: (v) => isObject(v) && isTime(v.created) && isTime(v.verified) && isTime(v.deleted) && (v.checked === undefined || isTime(v.checked)),
   startedAt: isString,
   updatedAt: isString,
 };
@@ -246,7 +252,12 @@ export function parseJournal(text: string, file: string): Journal {
   if (value.member !== undefined && !isString(value.member)) throw bad('field "member" is wrong');
   const grace = value.graceMs;
   if (grace !== undefined && !(Number.isSafeInteger(grace) && (grace as number) > 0)) throw bad('field "graceMs" is wrong');
-  if (value.rollback !== undefined && typeof value.rollback !== 'boolean') throw bad('field "rollback" is wrong');
+  for (const flag of ['rollback', 'create'] as const) {
+    if (value[flag] !== undefined && typeof value[flag] !== 'boolean') throw bad(`field "${flag}" is wrong`);
+  }
+  for (const text of ['oldCreatedAt', 'checkCmd', 'keysFile'] as const) {
+    if (value[text] !== undefined && !isString(value[text])) throw bad(`field "${text}" is wrong`);
+  }
   if (value.version !== JOURNAL_VERSION) throw bad(`unknown version ${JSON.stringify(value.version)}`);
   for (const [field, check] of Object.entries(FIELDS)) {
     if (!check(value[field])) throw bad(`field "${field}" is missing or wrong`);
@@ -267,6 +278,10 @@ export interface NewJournal {
   deleteOld: boolean | null;
   deployTimeoutMs?: number;
   graceMs?: number;
+  create?: boolean;
+  oldCreatedAt?: string;
+  checkCmd?: string;
+  keysFile?: string;
   now: Date;
 }
 
@@ -275,7 +290,7 @@ export function newJournal(p: NewJournal): Journal {
   const at = p.now.toISOString();
   return {
     version: JOURNAL_VERSION,
-    id: rotationId(p.profile, p.baseUrl, p.oldName, p.member),
+    id: refId(keyRef(p.baseUrl, p.member, p.oldName)),
     profile: p.profile,
     baseUrl: p.baseUrl,
     username: p.username,
@@ -288,6 +303,10 @@ export function newJournal(p: NewJournal): Journal {
     deleteOld: p.deleteOld,
     ...(p.deployTimeoutMs !== undefined && { deployTimeoutMs: p.deployTimeoutMs }),
     ...(p.graceMs !== undefined && { graceMs: p.graceMs }),
+    ...(p.create === true && { create: true }),
+    ...(p.oldCreatedAt !== undefined && { oldCreatedAt: p.oldCreatedAt }),
+    ...(p.checkCmd !== undefined && { checkCmd: p.checkCmd }),
+    ...(p.keysFile !== undefined && { keysFile: p.keysFile }),
     steps: { created: null, verified: null, deleted: null },
     startedAt: at,
     updatedAt: at,

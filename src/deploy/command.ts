@@ -32,6 +32,8 @@ const GRACE_MS = 5_000;
  * runs the command on the reading end. The command is `$1`, so it is never re-parsed by this wrapper.
  */
 const WRAPPER = 'printf %s "$CARTO_API_KEY" | sh -c "$1"';
+/** The same, for an app check (--check-cmd): the token on stdin only, out of the command's environment. */
+const STDIN_ONLY_WRAPPER = 'printf %s "$CARTO_API_KEY" | (unset CARTO_API_KEY; exec sh -c "$1")';
 
 export interface RunOptions {
   timeoutMs: number;
@@ -39,6 +41,8 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** The command's process group, as soon as it exists: journaled so a later run can stop an orphan. */
   onStart?(pgid: number): void;
+  /** The token on stdin only (an app check), not in $CARTO_API_KEY. */
+  stdinOnly?: boolean;
 }
 
 /** Resolves when the command exits 0; rejects with a one-line reason otherwise. */
@@ -48,7 +52,7 @@ export function runDeployCommand(ctx: Context, command: string, key: DeployedKey
       reject(opts.signal.reason);
       return;
     }
-    const child = spawn('sh', ['-c', WRAPPER, 'sh', command], {
+    const child = spawn('sh', ['-c', opts.stdinOnly === true ? STDIN_ONLY_WRAPPER : WRAPPER, 'sh', command], {
       env: childEnvironment(ctx.env, { [TOKEN_VARIABLE]: key.token, [NAME_VARIABLE]: key.name }),
       stdio: ['ignore', 'pipe', 'pipe'],
       // A session and process group of its own: signals meant for carto-keys' group (a terminal's

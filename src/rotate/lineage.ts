@@ -1,0 +1,85 @@
+// What carto-keys remembers about a key's place in a line of rotations: the targets it was deployed
+// to (the default targets of its next rotation), and its successor (a key rotated with --grace lives
+// on beside it until `retire`), which must not get a second successor.
+
+import type { ApiClient } from '../api/client.js';
+import type { Credentials } from '../config/settings.js';
+import type { Context } from '../context.js';
+import { UsageError } from '../errors.js';
+import type { DeployTarget } from '../deploy/targets.js';
+import { journalStore } from '../records/journal.js';
+import { describeRef, keyRef, userFlag, type KeyRef } from '../records/key-ref.js';
+import { registry, type Retirement } from '../records/registry.js';
+import { stateDir } from '../records/state-dir.js';
+import { shellQuote } from '../ui/shell-quote.js';
+import { findKey } from './engine.js';
+
+/** The env files and commands the key was deployed to, env files first (a command may ship a file). */
+export function recordedTargets(ctx: Context, ref: KeyRef): DeployTarget[] {
+  const out: DeployTarget[] = [];
+  for (const d of registry(stateDir(ctx)).deploymentsOf(ref)) {
+    if (d.kind === 'env-file' && !out.some((t) => t.kind === 'env-file' && t.path === d.path && t.variable === d.variable)) {
+      out.push({ kind: 'env-file', path: d.path, variable: d.variable });
+    } else if (d.kind === 'command' && !out.some((t) => t.kind === 'command' && t.command === d.command)) {
+      out.push({ kind: 'command', command: d.command });
+    }
+  }
+  return [...out.filter((t) => t.kind === 'env-file'), ...out.filter((t) => t.kind === 'command')];
+}
+
+/**
+ * The retirement of `ref` followed to its end: a key rotated twice in grace windows (app → app2 →
+ * app3) has app3 as its live successor. Bounded: a hand-edited cycle ends the walk.
+ */
+export function successorChain(ctx: Context, ref: KeyRef): Retirement[] {
+  const reg = registry(stateDir(ctx));
+  const chain: Retirement[] = [];
+  for (let r = reg.retirementOf(ref); r !== undefined && chain.length < 50; r = reg.retirementOf({ ...ref, name: r.newName })) {
+    if (chain.some((c) => c.oldName === r!.oldName)) break;
+    chain.push(r);
+  }
+  return chain;
+}
+
+/**
+ * Whether carto-keys knows a successor of the key `name` (of `member`): a rotation in a grace window,
+ * or an unfinished rotation. Its name, or undefined. No request is made.
+ */
+export function knownSuccessor(ctx: Context, creds: Pick<Credentials, 'baseUrl'>, name: string, member?: string): string | undefined {
+  const ref = keyRef(creds.baseUrl, member, name);
+  const chain = successorChain(ctx, ref);
+  if (chain.length > 0) return chain[chain.length - 1]!.newName;
+  const j = journalStore(stateDir(ctx)).find(ref);
+  return j !== undefined && j.create !== true && j.rollback !== true ? j.newName : undefined;
+}
+
+/** A key that already has a live successor in a grace window is not rotated or cloned again (exit 2). */
+export async function refuseSuperseded(ctx: Context, api: ApiClient, ref: KeyRef, verb: 'rotate' | 'clone'): Promise<void> {
+  const chain = successorChain(ctx, ref);
+  if (chain.length === 0) return;
+  const successor = chain[chain.length - 1]!.newName;
+  // A successor deleted outside carto-keys supersedes nothing.
+  if ((await findKey(api, successor)) === undefined) return;
+  const user = userFlag(ref.member);
+  const first = chain[0]!;
+  throw new UsageError(`${describeRef(ref)} was already rotated: its successor "${successor}" is in use, and "${ref.name}" is kept only until ${first.retireAfter} (grace period).`, {
+    code: 'superseded',
+    hint: [
+      `Rotate the successor instead: carto-keys rotate ${shellQuote(successor)}${user}`,
+      `Undo the rotation:           carto-keys rotate --rollback ${shellQuote(first.newName)}${user}`,
+      `Delete "${ref.name}" once its grace is over: carto-keys retire`,
+      ...(verb === 'clone' ? [`Or clone the successor:      carto-keys clone ${shellQuote(successor)}${user}`] : []),
+    ].join('\n'),
+  });
+}
+
+/** The keys of the account (of `member`) that the registry knows to be in use, and why. */
+export function keysInUse(ctx: Context, creds: Pick<Credentials, 'baseUrl'>, member: string | undefined): Map<string, string> {
+  const reg = registry(stateDir(ctx));
+  return reg.exists() ? reg.inUse(keyRef(creds.baseUrl, member, '').account, member) : new Map();
+}
+
+/** Two creation times from the server, however each was spelled. */
+export function sameCreation(a: string, b: string): boolean {
+  return a === b || (Date.parse(a) === Date.parse(b) && !Number.isNaN(Date.parse(a)));
+}
