@@ -265,25 +265,12 @@ export function parseJournal(text: string, file: string): Journal {
   return value as unknown as Journal;
 }
 
-export interface NewJournal {
-  profile: string;
-  baseUrl: string;
-  username: string;
-  member?: string;
-  oldName: string;
-  newName: string;
-  grants: WireGrant[];
-  targets: DeployTarget[];
-  addingTargets: boolean;
-  deleteOld: boolean | null;
-  deployTimeoutMs?: number;
-  graceMs?: number;
-  create?: boolean;
-  oldCreatedAt?: string;
-  checkCmd?: string;
-  keysFile?: string;
-  now: Date;
-}
+/** What a new journal is made of: its decisions, and its targets with no progress yet. */
+export type NewJournal = Pick<Journal, 'profile' | 'baseUrl' | 'username' | 'oldName' | 'newName' | 'grants' | 'addingTargets' | 'deleteOld'> &
+  Partial<Pick<Journal, 'member' | 'deployTimeoutMs' | 'graceMs' | 'create' | 'oldCreatedAt' | 'checkCmd' | 'keysFile'>> & {
+    targets: DeployTarget[];
+    now: Date;
+  };
 
 /** The journal of a rotation about to create its key: nothing done yet. */
 export function newJournal(p: NewJournal): Journal {

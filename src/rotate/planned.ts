@@ -40,6 +40,8 @@ export interface PlannedRotation {
   oldCreatedAt?: string;
   /** The keys file being applied: `apply --resume` applies it again. */
   keysFile?: string;
+  /** A create: oldName is newName, and there is no old key. */
+  create?: boolean;
   report?: Reporter;
 }
 
@@ -62,6 +64,7 @@ export async function runPlannedRotation(ctx: Context, api: ApiClient, creds: Cr
         addingTargets: false,
         deleteOld: p.deleteOld,
         ...(p.deleteOld && p.graceMs !== undefined && { graceMs: p.graceMs }),
+        ...(p.create === true && { create: true }),
         ...(p.checkCmd !== undefined && { checkCmd: p.checkCmd }),
         ...(p.oldCreatedAt !== undefined && { oldCreatedAt: p.oldCreatedAt }),
         ...(p.keysFile !== undefined && { keysFile: p.keysFile }),
@@ -83,33 +86,10 @@ export interface PlannedCreate {
   report?: Reporter;
 }
 
-/** A new key deployed to its targets: journaled like a rotation, so an interruption is resumable. */
-export async function runPlannedCreate(ctx: Context, api: ApiClient, creds: Credentials, p: PlannedCreate): Promise<RotationResult> {
-  const ref = keyRef(creds.baseUrl, p.member, p.name);
-  return runFlow(ctx, creds, {
-    locks: [ref],
-    refuse: [ref],
-    journal: async () => ({
-      journal: newJournal({
-        profile: creds.profile,
-        baseUrl: creds.baseUrl,
-        username: creds.username,
-        ...(p.member !== undefined && { member: p.member }),
-        oldName: p.name,
-        newName: p.name,
-        grants: toCreateGrants(p.grants),
-        targets: p.targets,
-        addingTargets: false,
-        deleteOld: false,
-        create: true,
-        ...(p.checkCmd !== undefined && { checkCmd: p.checkCmd }),
-        ...(p.keysFile !== undefined && { keysFile: p.keysFile }),
-        now: ctx.now(),
-      }),
-      fresh: true,
-    }),
-    run: ({ store, journal, interruption }) => runRotation({ ctx, api, creds, store, journal, ui: ciUi(ctx), resumed: false, interruption, ...(p.report !== undefined && { report: p.report }) }),
-  });
+/** A new key deployed to its targets: journaled like a rotation (with no old key), so an interruption is resumable. */
+export function runPlannedCreate(ctx: Context, api: ApiClient, creds: Credentials, p: PlannedCreate): Promise<RotationResult> {
+  const { name, ...rest } = p;
+  return runPlannedRotation(ctx, api, creds, { ...rest, oldName: name, newName: name, deleteOld: false, create: true });
 }
 
 export interface RotateNowOptions {
