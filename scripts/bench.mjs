@@ -29,13 +29,18 @@
 //   package doing the same (target: no slower) and, for reference, against `node -e 0`. Skipped, with
 //   a line saying so, when the binary is not built.
 //
-// `npm run bench -- audit list` runs only those sections (startup, list, plan, audit, memory, binary); no argument: all.
+// - scan: `carto-keys scan` of a generated tree of 2,000 files (50 MB of source-like text, a few live
+//   tokens planted in nested files) looking for the 10,002 keys of the big sandbox (the listing
+//   included), against `grep -rlF -f <tokens>` on the same tree; and `carto-keys scan --git` of a
+//   generated 1,000-commit history (no working tree) against `git log -p --all | grep -cF -f <tokens>`.
+//
+// `npm run bench -- audit list` runs only those sections (startup, list, plan, audit, memory, binary, scan); no argument: all.
 //
 // Children get a minimal environment: no NODE_EXTRA_CA_CERTS (it adds ~50 ms to every Node start),
 // no NODE_OPTIONS, no proxy variables, a temporary HOME.
 
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -66,13 +71,17 @@ const TARGETS = {
   audit: 1.5,
   /** The single-file binary against the npm package, same command. */
   binary: 1,
+  /** scan of a tree, and scan --git of a history, against grep -F of the same tokens. */
+  scan: 1,
+  scanGit: 1,
 };
 
 const BINARY = join(ROOT, 'build', `carto-keys-${{ linux: 'linux', darwin: 'darwin', win32: 'win' }[process.platform] ?? process.platform}-${process.arch}${process.platform === 'win32' ? '.exe' : ''}`);
 /** The small account of the key commands (and of the binary rows): 18 regular keys, the Master and Default public ones. */
 const FEW_KEYS = 20;
 
-const SECTIONS = ['startup', 'list', 'plan', 'audit', 'memory', 'binary'];
+const SECTIONS = ['startup', 'list', 'plan', 'audit', 'memory', 'binary', 'scan'];
+const SCAN_RUNS = 5;
 const only = process.argv.slice(2);
 for (const name of only) if (!SECTIONS.includes(name)) throw new Error(`unknown bench section "${name}": ${SECTIONS.join(', ')}`);
 const want = (section) => only.length === 0 || only.includes(section);
@@ -500,6 +509,130 @@ async function binaryRows(server) {
   }
 }
 
+// ---------------------------------------------------------------------------------------------
+// Scan: generated trees and histories, with a few live tokens planted
+
+/** A small deterministic PRNG (mulberry32): the same tree on every run. */
+function prng(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const WORDS = 'const let return function import export from value config token key map layer table query select where the and for with url api http https carto data source style null true false'.split(' ');
+const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+
+/** About `bytes` of source-like text: code lines, comments, now and then a long base64 line (a data URI, a bundle). */
+function sourceText(rand, bytes) {
+  const lines = [];
+  let size = 0;
+  while (size < bytes) {
+    let line;
+    const r = rand();
+    if (r < 0.03) line = `  data: "data:image/png;base64,${Array.from({ length: 200 + Math.floor(rand() * 600) }, () => B64[Math.floor(rand() * 64)]).join('')}",`;
+    else if (r < 0.2) line = `// ${Array.from({ length: 4 + Math.floor(rand() * 10) }, () => WORDS[Math.floor(rand() * WORDS.length)]).join(' ')}`;
+    else line = `  ${WORDS[Math.floor(rand() * WORDS.length)]} ${WORDS[Math.floor(rand() * WORDS.length)]}_${Math.floor(rand() * 1e6)} = "${WORDS[Math.floor(rand() * WORDS.length)]}-${Math.floor(rand() * 1e9).toString(36)}";`;
+    lines.push(line);
+    size += line.length + 1;
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** Every token of the server's keys but the public `default_public`, fetched with the Master key. */
+async function liveTokensOf(server) {
+  const auth = `Basic ${Buffer.from(`${server.username}:${server.masterKey}`).toString('base64')}`;
+  const res = await fetch(`${server.baseUrl}/api/v3/api_keys?page=1&per_page=${server.total}`, { headers: { Authorization: auth } });
+  const { result } = await res.json();
+  return result.filter((k) => k.type !== 'default').map((k) => k.token);
+}
+
+/** 2,000 files in nested folders, 50 MB in all, with `planted` tokens in a few of them. */
+function scanTree(root, planted) {
+  const rand = prng(22);
+  const files = 2000;
+  const perFile = Math.round((50 * 1024 * 1024) / files);
+  for (let i = 0; i < files; i++) {
+    const dir = join(root, `pkg${i % 20}`, `mod${i % 7}`);
+    mkdirSync(dir, { recursive: true });
+    let text = sourceText(rand, perFile);
+    if (i % 400 === 199) text += `export const CARTO_API_KEY = "${planted[(i / 400) | 0]}";\n`;
+    writeFileSync(join(dir, `file${i}.js`), text);
+  }
+}
+
+/** A 1,000-commit history made with git fast-import (no working tree): 300 files, 1–3 changed per commit; a token added and removed again now and then. */
+function gitHistory(root, planted) {
+  const rand = prng(1000);
+  spawnSync('git', ['init', '-q', root], { stdio: 'ignore' });
+  const parts = [];
+  const data = (text) => `data ${Buffer.byteLength(text)}\n${text}\n`;
+  for (let c = 1; c <= 1000; c++) {
+    parts.push(`commit refs/heads/main\nmark :${c}\ncommitter Bench <bench@example.org> ${1_700_000_000 + c * 60} +0000\n${data(`change ${c}`)}`);
+    if (c > 1) parts.push(`from :${c - 1}\n`);
+    const changes = c === 1 ? 300 : 1 + Math.floor(rand() * 3);
+    for (let k = 0; k < changes; k++) {
+      const f = c === 1 ? k : Math.floor(rand() * 300);
+      let text = sourceText(rand, 2000 + Math.floor(rand() * 6000));
+      if (c % 250 === 100 && k === 0) text += `const key = "${planted[(c / 250) | 0]}";\n`;
+      parts.push(`M 100644 inline src/dir${f % 30}/file${f}.js\n${data(text)}`);
+    }
+  }
+  const r = spawnSync('git', ['fast-import', '--quiet'], { cwd: root, input: parts.join(''), stdio: ['pipe', 'ignore', 'pipe'], maxBuffer: 1 << 20 });
+  if (r.status !== 0) throw new Error(`git fast-import failed: ${r.stderr}`);
+}
+
+async function scanRows(big) {
+  const tokens = await liveTokensOf(big);
+  const work = mkdtempSync(join(tmpdir(), 'carto-keys-bench-scan-'));
+  try {
+    const tokensFile = join(work, 'tokens.txt');
+    writeFileSync(tokensFile, `${tokens.join('\n')}\n`);
+    const planted = [tokens[0], tokens[1234], tokens[5678], tokens[9999], tokens[tokens.length - 1]];
+    const tree = join(work, 'tree');
+    scanTree(tree, planted);
+    const env = childEnv({ CARTO_KEYS_BASE_URL: big.baseUrl, CARTO_KEYS_MASTER_KEY: big.masterKey });
+    const check = spawnSync(NODE, [BIN, 'scan', tree, '--json'], { env, encoding: 'utf8', maxBuffer: 64 << 20 });
+    if (check.status !== 0) throw new Error(`carto-keys scan failed (${check.status}): ${check.stderr}`);
+    const doc = JSON.parse(check.stdout);
+    if (doc.findings.length !== planted.length || doc.summary.files !== 2000) throw new Error(`carto-keys scan found ${doc.findings.length} of ${planted.length} planted tokens in ${doc.summary.files} files`);
+    // Both write to a file: GNU grep whose output is /dev/null stops at the first match (as -q does).
+    const out = join(work, 'out.txt');
+    const sh = (command) => () => timed('sh', ['-c', `${command} > ${JSON.stringify(out)}`], env);
+    const q = JSON.stringify;
+    const s = interleaved(
+      [
+        { name: 'scan', run: sh(`${q(NODE)} ${q(BIN)} scan ${q(tree)}`) },
+        { name: 'grep', run: sh(`grep -rlF -f ${q(tokensFile)} ${q(tree)}`) },
+      ],
+      SCAN_RUNS,
+    );
+    const mbs = (doc.summary.bytes / 1024 / 1024).toFixed(0);
+    ratioRow(`carto-keys scan (2,000 files, ${mbs} MB, ${doc.summary.tokens} tokens)`, s.get('scan'), 'grep -rlF -f tokens', s.get('grep'), TARGETS.scan);
+
+    const repo = join(work, 'repo');
+    gitHistory(repo, planted);
+    const gitCheck = spawnSync(NODE, [BIN, 'scan', '--git', '--json'], { cwd: repo, env, encoding: 'utf8', maxBuffer: 64 << 20 });
+    if (gitCheck.status !== 0) throw new Error(`carto-keys scan --git failed (${gitCheck.status}): ${gitCheck.stderr}`);
+    const gdoc = JSON.parse(gitCheck.stdout);
+    if (gdoc.findings.length !== 4 || gdoc.summary.history.commits !== 1000) throw new Error(`carto-keys scan --git found ${gdoc.findings.length} of 4 planted tokens in ${gdoc.summary.history.commits} commits`);
+    const g = interleaved(
+      [
+        { name: 'scan', run: sh(`cd ${q(repo)} && ${q(NODE)} ${q(BIN)} scan --git`) },
+        { name: 'grep', run: sh(`cd ${q(repo)} && git log -p --all | grep -cF -f ${q(tokensFile)}`) },
+      ],
+      SCAN_RUNS,
+    );
+    ratioRow(`carto-keys scan --git (1,000 commits, ${(gdoc.summary.history.bytes / 1024 / 1024).toFixed(0)} MB of blobs)`, g.get('scan'), 'git log -p --all | grep -cF', g.get('grep'), TARGETS.scanGit);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
 async function run() {
   ensureBuilt();
   const perPage = cliPerPage();
@@ -514,6 +647,7 @@ async function run() {
   if (want('audit')) auditRows(big);
   if (want('memory')) memoryRows(big, small);
   if (want('binary')) await binaryRows(few);
+  if (want('scan')) await scanRows(big);
 
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   printTable(

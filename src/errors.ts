@@ -137,6 +137,18 @@ export class ChangesPendingSignal extends CliError {
   }
 }
 
+/**
+ * `audit --fail-on`, `scan --fail-on-find`: the findings were printed; only the exit code is left to
+ * say that one reached the threshold.
+ */
+export class FindingsReached extends CliError {
+  readonly exitCode = ExitCode.findings;
+  readonly code = 'findings';
+  constructor() {
+    super('');
+  }
+}
+
 /** The OS keychain cannot be used (none, locked, denied, no native module, no answer). Nothing was written. */
 export class KeychainError extends CliError {
   readonly exitCode = ExitCode.failure;

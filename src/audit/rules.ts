@@ -9,7 +9,7 @@ import { formatDuration } from '../domain/duration.js';
 import { fixCommand, fixCommandQuoted, shellWord, type FixContext } from './fix.js';
 import type { AuditKey } from './keys.js';
 import { RULE_IDS, RULE_SEVERITY, SEVERITIES, type Finding, type RuleId, type Severity } from './model.js';
-import { scanForSecrets, type ScannedFile } from './scan.js';
+import type { Finding as ScanFinding } from '../scan/index.js';
 
 /** One deployment of a key, as the deployment registry records it (only what the audit reads). */
 export interface DeploymentRecord {
@@ -27,8 +27,8 @@ export interface AuditInput {
   maxAge?: { text: string; ms: number };
   /** undefined: there is no deployment registry to read, and `never-deployed` says so once. */
   deployments?: DeploymentLookup;
-  /** `--scan` files, already read (bounded) by the caller. */
-  scans?: readonly ScannedFile[];
+  /** What the scanner found in the `--scan` files and folders. */
+  secrets?: readonly ScanFinding<AuditKey>[];
   /** Repeated in every fix: the `--profile` of this run. */
   profile?: string;
   /** The username the audit runs as: a fix for another member's key gets `--user <member>`. */
@@ -292,10 +292,10 @@ export function neverDeployedRule(input: AuditInput): Finding[] {
 
 /** `master-key-in-file`, `token-in-file`: a live secret in a `--scan` file (by file and line, never the secret). */
 export function secretsInFilesRule(input: AuditInput): Finding[] {
-  if (!input.scans?.length) return [];
-  return scanForSecrets(input.scans, input.keys).map((hit) => {
+  if (!input.secrets?.length) return [];
+  return input.secrets.map((hit) => {
     const master = hit.key.type === 'master';
-    const where = `${hit.file}:${hit.line}`;
+    const where = `${hit.match === 'embedded' ? 'likely: ' : ''}${hit.path}:${hit.line}`;
     return finding(
       master ? 'master-key-in-file' : 'token-in-file',
       hit.key,
@@ -305,7 +305,7 @@ export function secretsInFilesRule(input: AuditInput): Finding[] {
       master
         ? fixCommand('regenerate', hit.key.name, [], fixContextFor(input, hit.key.member))
         : fixCommand('rotate', hit.key.name, rotationEnd(input, hit.key).split(' '), fixContextFor(input, hit.key.member)),
-      hit,
+      { file: hit.path, line: hit.line, fingerprint: hit.fingerprint },
     );
   });
 }

@@ -1,9 +1,9 @@
 import { Command } from 'commander';
 import type { Context } from '../context.js';
 import type { WireApiKey } from '../api/types.js';
-import { ApiError, CliError, ExitCode, UsageError, type ApiErrorKind } from '../errors.js';
+import { ExitCode, FindingsReached, UsageError } from '../errors.js';
 import { requireCredentials } from '../config/settings.js';
-import { listAllMembersKeys, ORG_ENV, resolveOrgName, type AllMembersKeys } from '../domain/members.js';
+import { listAllMembersKeys, membersFailed, ORG_ENV, resolveOrgName, type AllMembersKeys } from '../domain/members.js';
 import { parseDuration, type Duration } from '../domain/duration.js';
 import { globalsOf, type CommandKit } from '../args/kit.js';
 import { formatOption, outputFormat, type OutputFormat } from '../args/flags.js';
@@ -21,7 +21,6 @@ import {
   type DeploymentLookup,
   type FailOnSeverity,
 } from '../audit/index.js';
-import type { ScannedFile } from '../audit/scan.js';
 import { colors } from '../ui/color.js';
 import { info, printLine, terminalWidth } from '../ui/output.js';
 
@@ -35,15 +34,6 @@ export interface AuditOptions {
   format: OutputFormat;
 }
 
-/** The findings were printed; only the exit code is left to say that one reached --fail-on. */
-class FindingsReached extends CliError {
-  readonly code = 'findings';
-  readonly exitCode = ExitCode.findings;
-  constructor() {
-    super('');
-  }
-}
-
 function parseFailOn(value: string): FailOnSeverity {
   if (!isFailOn(value)) throw new UsageError(`Unknown --fail-on "${value}". Valid severities: ${FAIL_ON_SEVERITIES.join(', ')}`);
   return value;
@@ -54,7 +44,7 @@ export function auditCommand(kit: CommandKit): Command {
     .description('Report risky keys, each with the command that fixes it; --fail-on gates CI')
     .option('--max-age <duration>', 'report keys created longer ago than this: 90d, 12w, 24h…', (v: string) => parseDuration(v, '--max-age'))
     .option('--fail-on <severity>', `exit ${ExitCode.findings} when a finding is at least this severe: ${FAIL_ON_SEVERITIES.join(', ')}`, parseFailOn)
-    .option('--scan <files...>', 'look for the Master key or any live token in these files (env files, configs)')
+    .option('--scan <paths...>', 'look for the Master key or any live token in these files and folders (as `scan` does)')
     .option('--all-members', "audit every organization member's keys (organization owners and admins)")
     .option('--org <name>', `the organization, for --all-members (default: from the base URL, or ${ORG_ENV})`)
     .addOption(formatOption())
@@ -108,13 +98,11 @@ async function auditedKeys(ctx: Context, opts: AuditOptions): Promise<{ keys: Au
 }
 
 export async function auditRun(ctx: Context, opts: AuditOptions): Promise<void> {
-  // Files first: a missing or unreadable one fails before any request.
-  const scans: ScannedFile[] = [];
-  if (opts.scan.length > 0) {
-    const { readScanFile } = await import('../audit/scan-file.js');
-    for (const path of opts.scan) scans.push(await readScanFile(path));
-  }
+  // Files first: a missing one, or a FIFO, fails before any request.
+  const scanner = opts.scan.length > 0 ? await import('../scan/index.js') : undefined;
+  scanner?.checkPaths(opts.scan, '--scan');
   const { keys, caller, all } = await auditedKeys(ctx, opts);
+  const secrets = scanner && (await scanner.scan({ index: scanner.tokenIndex(keys), paths: opts.scan })).findings;
   const deployments = await deploymentRegistry(ctx);
   const { profile, json } = ctx.globals;
   const findings = runAudit({
@@ -122,7 +110,7 @@ export async function auditRun(ctx: Context, opts: AuditOptions): Promise<void> 
     now: ctx.now(),
     ...(opts.maxAge && { maxAge: opts.maxAge }),
     ...(deployments && { deployments }),
-    scans,
+    ...(secrets && { secrets }),
     ...(profile !== undefined && { profile }),
     caller,
   });
@@ -130,7 +118,7 @@ export async function auditRun(ctx: Context, opts: AuditOptions): Promise<void> 
     keys: keys.length,
     ...(opts.failOn && { failOn: opts.failOn }),
     ...(opts.maxAge && { maxAge: opts.maxAge.text }),
-    scanned: scans.map((s) => s.path),
+    scanned: opts.scan,
     deploymentRegistry: deployments !== undefined,
     ...(all && {
       organization: {
@@ -155,17 +143,8 @@ export async function auditRun(ctx: Context, opts: AuditOptions): Promise<void> 
     info(ctx, summaryLine(summary));
   }
   // An audit that missed a member is not a clean bill of health, whatever --fail-on says.
-  if (all && all.failed.length > 0) throw membersFailed(all);
+  if (all && all.failed.length > 0) throw membersFailed(all, 'the audit above');
   if (summary.failed) throw new FindingsReached();
-}
-
-function membersFailed(all: AllMembersKeys): ApiError {
-  const names = all.failed.map((f) => f.member.username);
-  const first = all.failed[0]!.error;
-  const kind: ApiErrorKind = first instanceof ApiError ? first.kind : 'http';
-  return new ApiError(kind, `Could not list the keys of ${names.length} of ${all.members.length} members (${names.join(', ')}): the audit above does not cover them.`, {
-    hint: `Try again, or look at one member: carto-keys list --user ${names[0]}`,
-  });
 }
 
 /**

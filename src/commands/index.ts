@@ -91,6 +91,12 @@ export const COMMANDS = [
     description: 'Report risky keys, each with the command that fixes it; --fail-on gates CI',
   },
   {
+    name: 'scan',
+    aliases: [],
+    term: 'scan [options] [paths...]',
+    description: 'Find live tokens of the account (the Master key too) in files, folders and git history',
+  },
+  {
     name: 'org',
     aliases: [],
     term: 'org',

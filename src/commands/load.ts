@@ -16,6 +16,7 @@ export const LOADERS: Record<CommandName, () => Promise<CommandBuilder>> = {
   plan: async () => (await import('./plan.js')).planCommand,
   apply: async () => (await import('./apply.js')).applyCommand,
   audit: async () => (await import('./audit.js')).auditCommand,
+  scan: async () => (await import('./scan.js')).scanCommand,
   org: async () => (await import('./org.js')).orgCommand,
   login: async () => (await import('./login.js')).loginCommand,
   logout: async () => (await import('./logout.js')).logoutCommand,

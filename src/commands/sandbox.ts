@@ -38,7 +38,8 @@ HTTP on 127.0.0.1 for curl, other tools and CI rehearsals.
 Examples:
   $ carto-keys sandbox serve --port 8442
   $ carto-keys sandbox serve --port 0 --state ./sandbox.json --json
-  $ carto-keys sandbox reset`,
+  $ carto-keys sandbox reset
+  $ carto-keys sandbox seed-leaks leak-demo`,
   );
   sandbox
     .command('serve')
@@ -79,7 +80,68 @@ Examples:
       requireYesOrTty(globalsOf(cmd).yes, kit.canPrompt(), 'Resetting the sandbox');
       kit.run(o.org ? resetOrgRun : resetRun);
     });
+  sandbox
+    .command('seed-leaks')
+    .description('Write a small project with leaked tokens of the sandbox account, to try `scan` and `respond` on')
+    .argument('<folder>', 'a new (or empty) folder to write it in')
+    .addHelpText(
+      'after',
+      `
+Creates keys in the sandbox and plants them: a token in a nested file, the Master key in an env file,
+a token only in the git history (when git is installed), a revoked token and a look-alike (which scan
+must not report); on the sandbox organization (login --sandbox --org), a member's token too. The
+leaked key is recorded as deployed to <folder>/deploy/app.env, so respond has a target to rotate into.
+Only on the built-in sandbox.
+
+Examples:
+  $ carto-keys sandbox seed-leaks leak-demo
+  $ carto-keys scan leak-demo/project --git`,
+    )
+    .action((folder: string) => {
+      kit.run((ctx) => seedLeaksRun(ctx, { folder }));
+    });
   return sandbox;
+}
+
+export async function seedLeaksRun(ctx: Context, o: { folder: string }): Promise<void> {
+  const { requireCredentials } = await import('../config/settings.js');
+  const { isSandboxOrgUrl, SANDBOX_ORG_ADMIN } = await import('../sandbox/embedded-info.js');
+  const { resolve } = await import('node:path');
+  const creds = requireCredentials(await ctx.settings());
+  if (!creds.sandbox) {
+    throw new UsageError('seed-leaks writes live tokens to disk: it works only on the built-in sandbox.', {
+      hint: 'Run `carto-keys login --sandbox` (or --sandbox --org), then `carto-keys --profile sandbox sandbox seed-leaks <folder>`.',
+    });
+  }
+  const { seedLeaks } = await import('../scan/seed.js');
+  const { registry } = await import('../rotate/registry.js');
+  const api = await ctx.api();
+  const org = isSandboxOrgUrl(creds.baseUrl) && api.username === SANDBOX_ORG_ADMIN;
+  const seeded = await seedLeaks(api, {
+    root: resolve(o.folder),
+    masterKey: creds.masterKey,
+    account: creds.baseUrl,
+    registry: registry(ctx.paths.config),
+    env: ctx.env,
+    now: ctx.now(),
+    ...(org && { member: { username: 'bob', api: api.forUser('bob') } }),
+  });
+  const project = `${o.folder.replace(/\/+$/, '')}/project`;
+  if (ctx.globals.json) {
+    printJson(ctx, { folder: seeded.root, project: resolve(project), planted: seeded.planted, deployed: seeded.deployed, gitHistory: seeded.git });
+    return;
+  }
+  success(ctx, `Planted ${seeded.planted.length} strings in ${project}:`);
+  for (const p of seeded.planted) {
+    const note = p.reported ? (p.history ? 'found with --git' : p.member ? 'found with --all-members' : 'found') : 'must NOT be reported';
+    info(ctx, `  ${`${p.path}:${p.line}`.padEnd(24)}${p.what} (${note})`);
+  }
+  if (!seeded.git) info(ctx, '  (git is not installed: no history was made)');
+  info(ctx, `"${seeded.deployed.key}" is recorded as deployed to ${o.folder.replace(/\/+$/, '')}/deploy/app.env.`);
+  info(ctx, '');
+  info(ctx, 'Next:');
+  info(ctx, `  carto-keys scan ${project} --git${org ? ' --all-members' : ''}`);
+  info(ctx, `  carto-keys where ${seeded.deployed.key}`);
 }
 
 export async function serveRun(ctx: Context, o: ServeOptions): Promise<void> {

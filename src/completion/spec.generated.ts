@@ -1202,7 +1202,7 @@ export const SPEC: CompletionSpec = {
             "flags": [
               "--scan"
             ],
-            "description": "look for the Master key or any live token in these files (env files, configs)",
+            "description": "look for the Master key or any live token in these files and folders (as `scan` does)",
             "value": {
               "kind": "file"
             }
@@ -1245,6 +1245,75 @@ export const SPEC: CompletionSpec = {
           }
         ],
         "args": [],
+        "commands": []
+      },
+      {
+        "name": "scan",
+        "aliases": [],
+        "description": "Find live tokens of the account (the Master key too) in files, folders and git history",
+        "options": [
+          {
+            "flags": [
+              "--git"
+            ],
+            "description": "also scan every version of every file in the git history (all refs, or a range such as main..HEAD)",
+            "value": {
+              "kind": "text"
+            },
+            "optionalValue": true
+          },
+          {
+            "flags": [
+              "--all-members"
+            ],
+            "description": "look for every organization member's tokens too (organization owners and admins)"
+          },
+          {
+            "flags": [
+              "--org"
+            ],
+            "description": "the organization, for --all-members (default: from the base URL, or CARTO_KEYS_ORG)",
+            "value": {
+              "kind": "text"
+            }
+          },
+          {
+            "flags": [
+              "--fail-on-find"
+            ],
+            "description": "exit 7 when a live token is found (for CI)"
+          },
+          {
+            "flags": [
+              "--format"
+            ],
+            "description": "text (default) or markdown: tables for pull requests and CI job summaries",
+            "value": {
+              "kind": "words",
+              "words": [
+                "text",
+                "markdown"
+              ],
+              "list": false
+            }
+          },
+          {
+            "flags": [
+              "-h",
+              "--help"
+            ],
+            "description": "show help"
+          }
+        ],
+        "args": [
+          {
+            "name": "paths",
+            "variadic": true,
+            "value": {
+              "kind": "file"
+            }
+          }
+        ],
         "commands": []
       },
       {
@@ -1677,6 +1746,30 @@ export const SPEC: CompletionSpec = {
               }
             ],
             "args": [],
+            "commands": []
+          },
+          {
+            "name": "seed-leaks",
+            "aliases": [],
+            "description": "Write a small project with leaked tokens of the sandbox account, to try `scan` and `respond` on",
+            "options": [
+              {
+                "flags": [
+                  "-h",
+                  "--help"
+                ],
+                "description": "show help"
+              }
+            ],
+            "args": [
+              {
+                "name": "folder",
+                "variadic": false,
+                "value": {
+                  "kind": "text"
+                }
+              }
+            ],
             "commands": []
           },
           {

@@ -7,7 +7,7 @@ import type { ApiClient, ListKeysQuery } from '../api/client.js';
 import type { OrgMember } from '../api/org.js';
 import { runPool } from '../api/pool.js';
 import type { WireApiKey } from '../api/types.js';
-import { AuthError, CliError, UsageError } from '../errors.js';
+import { ApiError, AuthError, CliError, UsageError, type ApiErrorKind } from '../errors.js';
 
 export interface MemberKeys {
   member: OrgMember;
@@ -66,6 +66,16 @@ export async function listAllMembersKeys(
     else failed.push(r);
   }
   return { org: opts.org, members, listed, failed };
+}
+
+/** After a report over every member: the members it missed are a failure, whatever else it says. */
+export function membersFailed(all: AllMembersKeys, report: string): ApiError {
+  const names = all.failed.map((f) => f.member.username);
+  const first = all.failed[0]!.error;
+  const kind: ApiErrorKind = first instanceof ApiError ? first.kind : 'http';
+  return new ApiError(kind, `Could not list the keys of ${names.length} of ${all.members.length} members (${names.join(', ')}): ${report} does not cover them.`, {
+    hint: `Try again, or look at one member: carto-keys list --user ${names[0]}`,
+  });
 }
 
 export const ORG_ENV = 'CARTO_KEYS_ORG';

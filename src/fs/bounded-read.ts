@@ -45,14 +45,18 @@ export function kindOf(st: Pick<Stats, 'isDirectory' | 'isFIFO' | 'isSocket' | '
   return 'not a regular file';
 }
 
-/** The bytes of the regular file at `path` (symlinks followed), at most `limit` of them; throws BoundedReadError. */
-export function readRegularFile(path: string, limit: number): Buffer {
+/**
+ * The bytes of the regular file at `path`, at most `limit` of them; throws BoundedReadError. Symlinks
+ * are followed unless `noFollow` (a walk over a folder: a link there is refused as 'a symlink').
+ */
+export function readRegularFile(path: string, limit: number, opts: { noFollow?: boolean } = {}): Buffer {
   let fd: number;
   try {
     // O_NONBLOCK: opening a FIFO for reading otherwise waits for a writer. Harmless on a regular file.
-    fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | (constants.O_NOCTTY ?? 0));
+    fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | (constants.O_NOCTTY ?? 0) | (opts.noFollow ? (constants.O_NOFOLLOW ?? 0) : 0));
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? String(err);
+    if (opts.noFollow && code === 'ELOOP') throw new BoundedReadError(path, { reason: 'not-regular', kind: 'a symlink' }, { cause: err });
     throw new BoundedReadError(path, code === 'ENOENT' || code === 'ENOTDIR' ? { reason: 'missing' } : { reason: 'unreadable', code, opening: true }, { cause: err });
   }
   try {

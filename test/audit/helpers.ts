@@ -3,6 +3,7 @@
 
 import type { KeyType, WireApiKey, WireGrant } from '../../src/api/types.js';
 import { auditKey, type AuditKey } from '../../src/audit/index.js';
+import { scanFile, tokenIndex, type Finding as ScanFinding } from '../../src/scan/index.js';
 
 export interface KeySpec {
   name: string;
@@ -64,4 +65,10 @@ export function builtIns(member = 'demo'): AuditKey[] {
     key({ name: 'Master', type: 'master', member, token: member === 'demo' ? MASTER_TOKEN : `${member}`.padEnd(40, '0'), apis: ['sql', 'maps'], services: ['geocoding', 'routing', 'isolines', 'observatory'] }),
     key({ name: 'Default public', type: 'default', member, token: 'default_public', apis: ['sql', 'maps'] }),
   ];
+}
+
+/** What the scanner finds in texts (as `audit --scan` hands the audit), for rules tests. */
+export function secretsIn(files: readonly { path: string; text: string }[], keys: readonly AuditKey[]): ScanFinding<AuditKey>[] {
+  const index = tokenIndex(keys);
+  return files.flatMap((f) => scanFile(f.path, Buffer.from(f.text, 'utf8'), index) ?? []);
 }

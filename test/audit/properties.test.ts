@@ -12,7 +12,6 @@ import {
   grantsId,
   identicalGrantsRule,
   runAudit,
-  scanForSecrets,
   shellWord,
   tableLines,
   tsvLines,
@@ -26,7 +25,7 @@ import { normalizeRenderedGrants, toCreateGrants } from '../../src/grants/normal
 import { parseCartoTime } from '../../src/ui/time.js';
 import { grantSet, renderLikeServer } from '../grants/helpers.js';
 import { colors } from '../../src/ui/color.js';
-import { builtIns, key } from './helpers.js';
+import { builtIns, key, secretsIn } from './helpers.js';
 
 const NOW = new Date('2026-11-30T12:00:00Z');
 const TOKEN_CHARS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-'.split('');
@@ -103,7 +102,7 @@ describe('audit properties', () => {
         const secrets = keys.filter((k) => k.type !== 'default').map((k) => k.token);
         // A file holding some of the account's tokens (the Master key included).
         const text = picks.map((p, i) => `VAR_${i}=${secrets[p % secrets.length]}`).join('\n');
-        const findings = runAudit({ keys, now: NOW, maxAge: { text: '1d', ms: 86_400_000 }, scans: [{ path: 'f', text }] });
+        const findings = runAudit({ keys, now: NOW, maxAge: { text: '1d', ms: 86_400_000 }, secrets: secretsIn([{ path: 'f', text }], keys) });
         const summary = summarize(findings, { keys: keys.length, scanned: ['f'], deploymentRegistry: false });
         const outputs = [
           auditJsonText(findings, summary),
@@ -132,7 +131,7 @@ describe('audit properties', () => {
             return `${before} ${k.token}\t${after}`;
           })
           .join('\n');
-        const hits = scanForSecrets([{ path: 'p', text }], keys);
+        const hits = secretsIn([{ path: 'p', text }], keys);
         expect(new Set(hits.map((h) => `${h.line} ${h.key.name}`))).toEqual(expected);
         expect(hits.length).toBe(expected.size);
       }),
@@ -217,7 +216,7 @@ describe('audit properties', () => {
     fc.assert(
       fc.property(account, fc.string({ maxLength: 20 }), fc.array(fc.string({ unit: 'binary', maxLength: 10 }), { maxLength: 3 }), (keys, text, paths) => {
         const scans = paths.map((path, i) => ({ path, text: i === 0 ? `${text} ${keys[0]!.token}` : text }));
-        const findings = runAudit({ keys, now: NOW, scans });
+        const findings = runAudit({ keys, now: NOW, secrets: secretsIn(scans, keys) });
         const summary = summarize(findings, { keys: keys.length, failOn: 'low', scanned: paths, deploymentRegistry: false });
         const expected = JSON.stringify(auditJson(findings, summary), null, 2);
         expect(auditJsonText(findings, summary)).toBe(expected);

@@ -15,7 +15,7 @@ import {
   type AuditInput,
 } from '../../src/audit/index.js';
 import { fingerprint } from '../../src/config/settings.js';
-import { MASTER_TOKEN, builtIns, key } from './helpers.js';
+import { MASTER_TOKEN, builtIns, key, secretsIn } from './helpers.js';
 
 const NOW = new Date('2026-11-30T12:00:00Z');
 
@@ -199,7 +199,7 @@ describe('master-key-in-file, token-in-file', () => {
       { path: '.env', text: `# comment\nCARTO_API_KEY=Xl2Wq3r7tF0oZ0bJp8aS9Q\nPUBLIC=default_public\r\nMASTER="${MASTER_TOKEN}" # again ${MASTER_TOKEN}\n` },
       { path: 'config/app.json', text: `{"url": "https://x/api?api_key=Xl2Wq3r7tF0oZ0bJp8aS9Q&a=1", "near": "Xl2Wq3r7tF0oZ0bJp8aS9Qx"}` },
     ];
-    const findings = secretsInFilesRule(input({ keys, scans }));
+    const findings = secretsInFilesRule(input({ keys, secrets: secretsIn(scans, keys) }));
     expect(findings.map((f) => [f.rule, f.severity, f.key, f.file, f.line, f.fingerprint, f.fix])).toEqual([
       ['token-in-file', 'medium', 'app', '.env', 2, fingerprint('Xl2Wq3r7tF0oZ0bJp8aS9Q'), 'carto-keys rotate app --keep-old --yes'],
       ['master-key-in-file', 'high', 'Master', '.env', 4, fingerprint(MASTER_TOKEN), 'carto-keys regenerate Master'],

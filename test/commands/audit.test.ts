@@ -146,6 +146,26 @@ describe('audit', () => {
     expect(r.stdout + r.stderr).not.toContain(sb.token('app'));
   });
 
+  it('--scan finds the Master key in a UTF-16 env file, in Authorization: Basic, and inside a longer run (likely)', async () => {
+    const sb = testSandbox();
+    const ps = join(dir, 'ps.env');
+    // What Windows PowerShell 5's `>` writes: UTF-16LE with a byte order mark, CRLF.
+    writeFileSync(ps, Buffer.from(`\ufeff# settings\r\nCARTO_KEYS_MASTER_KEY=${MASTER}\r\n`, 'utf16le'));
+    const basic = join(dir, 'curl.sh');
+    writeFileSync(basic, `curl -H "Authorization: Basic ${Buffer.from(`demo:${MASTER}`).toString('base64')}" https://x\n`);
+    const glued = join(dir, 'glued.txt');
+    writeFileSync(glued, `key=${MASTER}X\n`);
+    const r = await run(['audit', '--json', '--scan', ps, basic, glued], { env: sb.env, fetch: sb.fetch });
+    expect(r.code, r.stderr).toBe(0);
+    const found = JSON.parse(r.stdout).findings.filter((f: { rule: string }) => f.rule === 'master-key-in-file');
+    expect(found.map((f: { file: string; line: number; reason: string }) => [f.file, f.line, f.reason.startsWith('likely: ')])).toEqual([
+      [basic, 1, false],
+      [glued, 1, true],
+      [ps, 2, false],
+    ]);
+    expect(r.stdout + r.stderr).not.toContain(MASTER);
+  });
+
   it('fixes repeat --profile when the run was given one', async () => {
     const sb = await account();
     const paths = { root: dir, config: join(dir, 'config'), data: join(dir, 'data'), cache: join(dir, 'cache') };
@@ -164,7 +184,7 @@ describe('audit', () => {
       ['--all-members'], // the sandbox URL names no organization: which one is asked before any request
       ['--org', 'acme'],
       ['--scan', join(dir, 'missing.env')],
-      ['--scan', dir],
+      ['--scan', '/dev/null'], // a device: only files and folders
     ]) {
       const r = await run(['audit', ...args], { env: testSandbox().env, fetch: noNetwork });
       expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(2);

@@ -110,7 +110,7 @@ describe('audit against sandbox serve', () => {
     execFileSync('mkfifo', [fifo]);
     const r = await audit(['--scan', fifo]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe(`Error: --scan ${fifo}: a FIFO; only regular files are scanned.\n`);
+    expect(r.stderr).toBe(`Error: --scan ${fifo}: a FIFO; only files and folders are scanned.\n`);
   });
 
   it('show: a regular key says it also reads every public dataset', async () => {

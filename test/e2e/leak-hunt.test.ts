@@ -61,6 +61,9 @@ const STEPS: Step[] = [
   { args: ['rotate', 'app', '--yes', '--deploy-cmd', 'true', '--notify-cmd', '{master}'], expect: 2 },
   // A proxy is never used for the loopback sandbox: the listener, standing as the proxy, receives nothing.
   { args: ['list'], env: { HTTP_PROXY: 'listener', HTTPS_PROXY: 'listener' }, expect: 0 },
+  // HOME holds the Master key (config.json, in file mode) and the deployed token: found, by fingerprint only.
+  { args: ['scan', '{dir}', '--fail-on-find'], expect: [0, 7] },
+  { args: ['audit', '--scan', '{dir}'], expect: 0 },
   // The Master key typed where a name goes: refused before anything is sent.
   { args: ['show', '--', '{master}'], expect: 2 },
   // Another account named by the environment, with the key from the profile: nothing sent there.
