@@ -12,7 +12,8 @@ import type { WireGrant } from '../api/types.js';
 import type { Env } from '../context.js';
 import { fingerprint } from '../config/settings.js';
 import { UsageError } from '../errors.js';
-import type { Registry } from '../rotate/registry.js';
+import type { Registry } from '../records/registry.js';
+import { keyRef } from '../records/key-ref.js';
 import { childEnvironment } from '../config/key-command.js';
 
 export interface Planted {
@@ -65,7 +66,7 @@ function git(root: string, env: Env, args: string[]): boolean {
 
 export async function seedLeaks(
   api: ApiClient,
-  opts: { root: string; masterKey: string; account: string; registry: Registry; env: Env; now: Date; member?: { username: string; api: ApiClient } },
+  opts: { root: string; masterKey: string; baseUrl: string; registry: Registry; env: Env; now: Date; member?: { username: string; api: ApiClient } },
 ): Promise<Seeded> {
   const { root } = opts;
   if (existsSync(root) && readdirSync(root).length > 0) {
@@ -123,6 +124,6 @@ export async function seedLeaks(
   mkdirSync(deployDir, { recursive: true });
   const deployFile = join(deployDir, 'app.env');
   writeFileSync(deployFile, `CARTO_API_KEY=${leaked.token}\n`, { mode: 0o600 });
-  opts.registry.record(opts.account, leaked.name, { kind: 'env-file', path: deployFile, variable: 'CARTO_API_KEY' }, fingerprint(leaked.token), opts.now);
+  opts.registry.record(keyRef(opts.baseUrl, undefined, leaked.name), { kind: 'env-file', path: deployFile, variable: 'CARTO_API_KEY' }, fingerprint(leaked.token), opts.now);
   return { root, planted, deployed: { path: deployFile, key: leaked.name }, git: hasGit };
 }
