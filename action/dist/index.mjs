@@ -2761,6 +2761,9 @@ var wrap, ON, id, OFF, init_color = __esm({
 });
 
 // src/text/escape.ts
+function hasControl(text2) {
+  return HAS_CONTROL.test(text2);
+}
 function escapeOne(ch) {
   let named = NAMED[ch];
   if (named !== void 0) return named;
@@ -2770,14 +2773,18 @@ function escapeOne(ch) {
 function escapeControl(text2) {
   return text2.replace(CONTROL, escapeOne);
 }
+function escapeField(text2) {
+  return escapeControl(text2.replace(/\\/g, "\\\\"));
+}
 function escapeTerminal(text2) {
   return text2.replace(CONTROL_OR_SGR, (m) => m.length > 1 || m === `
 ` || m === "	" ? m : escapeOne(m));
 }
-var CONTROL, CONTROL_OR_SGR, NAMED, init_escape = __esm({
+var CONTROL, CONTROL_OR_SGR, HAS_CONTROL, NAMED, init_escape = __esm({
   "src/text/escape.ts"() {
     "use strict";
-    CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, CONTROL_OR_SGR = /\x1b\[[0-9;]*m|[\n\t]|[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, NAMED = { "\n": "\\n", "\r": "\\r", "	": "\\t" };
+    CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, CONTROL_OR_SGR = /\x1b\[(?:1|2|22|31|32|33|36|39)m|[\n\t]|[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, HAS_CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+    NAMED = { "\n": "\\n", "\r": "\\r", "	": "\\t" };
   }
 });
 
@@ -2826,7 +2833,7 @@ function validateUsername(name, source = "--user") {
 function resolveBaseUrl(input2) {
   let user2 = input2.user === void 0 || input2.user === "" ? void 0 : validateUsername(input2.user);
   if (input2.baseUrl === void 0 || input2.baseUrl === "")
-    return user2 === void 0 ? fail("No CARTO account given: pass --user <username> or --base-url <url>", FORMS_HINT) : { baseUrl: `https://${user2}.carto.com`, username: user2 };
+    return user2 === void 0 ? fail("No CARTO account given: pass --user <username> or --base-url <url>", FORMS_HINT) : { baseUrl: cloudUrl(user2), username: user2 };
   let { origin, path, shown } = parseBaseUrl(input2.baseUrl), pathMatch = PATH_USER.exec(path), derived, canonical = origin;
   if (pathMatch?.[1] !== void 0 && pathMatch[2] !== void 0)
     derived = validateUsername(decodePathSegment(pathMatch[2]), `the base URL ${shown}`), canonical = `${origin}/${pathMatch[1]}/${derived}`;
@@ -2855,6 +2862,17 @@ function parseBaseUrl(raw2) {
     return fail(`The base URL must not contain a query or fragment: ${shown}`, FORMS_HINT);
   let path = url.pathname.replace(/\/+$/, "");
   return path.endsWith(API_KEYS_PATH) && (path = path.slice(0, -API_KEYS_PATH.length).replace(/\/+$/, "")), { origin: url.origin, path, shown };
+}
+function cloudUrl(user2) {
+  let url = `https://${user2}.carto.com`;
+  try {
+    if (new URL(url).hostname === `${user2}.carto.com`) return url;
+  } catch {
+  }
+  return fail(
+    `The CARTO username "${user2}" cannot be a host name (${user2}.carto.com is not a valid one: "xn--" starts an internationalized name)`,
+    "Check the username; for an account on another host, pass its base URL with --base-url"
+  );
 }
 function decodePathSegment(segment) {
   try {
@@ -2889,13 +2907,18 @@ __export(keychain_exports, {
   KEYCHAIN_TIMEOUT_MS: () => KEYCHAIN_TIMEOUT_MS,
   explain: () => explain,
   keychainBackend: () => keychainBackend,
-  openKeychain: () => openKeychain
+  openKeychain: () => openKeychain,
+  sessionBusAnswers: () => sessionBusAnswers
 });
+import { connect } from "node:net";
 function keychainBackend(platform = process.platform) {
   return platform === "darwin" ? "macOS Keychain" : platform === "win32" ? "Windows Credential Manager" : "Secret Service";
 }
 async function openKeychain(opts = {}) {
-  let platform = opts.platform ?? process.platform, backend = keychainBackend(platform), timeoutMs = opts.timeoutMs ?? KEYCHAIN_TIMEOUT_MS, mod;
+  let platform = opts.platform ?? process.platform, backend = keychainBackend(platform), timeoutMs = opts.timeoutMs ?? KEYCHAIN_TIMEOUT_MS;
+  if (platform !== "darwin" && platform !== "win32" && !await sessionBusAnswers(process.env.DBUS_SESSION_BUS_ADDRESS, timeoutMs))
+    throw new KeychainError(noAnswer(backend, timeoutMs, "its D-Bus session bus"), { hint: FILE_HINT });
+  let mod;
   try {
     let loaded = await import("@napi-rs/keyring");
     mod = loaded.AsyncEntry ? loaded : loaded.default;
@@ -2928,8 +2951,37 @@ async function openKeychain(opts = {}) {
     delete: (account) => call2("delete the key from", () => entry(account).deletePassword())
   };
 }
-function noAnswer(backend, timeoutMs) {
-  return `The OS keychain (${backend}) did not answer within ${Math.round(timeoutMs / 1e3)} s. Nothing was written.`;
+function noAnswer(backend, timeoutMs, what) {
+  let limit = timeoutMs < 1e3 ? `${timeoutMs} ms` : `${Math.round(timeoutMs / 1e3)} s`;
+  return `The OS keychain (${backend}) did not answer${what === void 0 ? "" : ` (${what})`} within ${limit}. Nothing was written.`;
+}
+async function sessionBusAnswers(address, timeoutMs) {
+  let target2;
+  try {
+    target2 = address === void 0 ? void 0 : socketOf(address);
+  } catch {
+    return !0;
+  }
+  return target2 === void 0 ? !0 : new Promise((resolve6) => {
+    let socket, done = (answered) => {
+      clearTimeout(timer), socket?.destroy(), resolve6(answered);
+    }, timer = setTimeout(() => done(!1), timeoutMs);
+    socket = connect(target2), socket.on("connect", () => {
+      let uid = Buffer.from(String(process.getuid?.() ?? 0)).toString("hex");
+      socket.write(`\0AUTH EXTERNAL ${uid}\r
+`);
+    }), socket.on("data", () => done(!0)), socket.on("error", () => done(!0)), socket.on("close", () => done(!0));
+  });
+}
+function socketOf(address) {
+  for (let one of address.split(";")) {
+    let [transport = "", params = ""] = one.split(/:(.*)/s), kv = new Map(
+      params.split(",").filter((p) => p.includes("=")).map((p) => [p.slice(0, p.indexOf("=")), decodeURIComponent(p.slice(p.indexOf("=") + 1))])
+    );
+    if (transport === "unix" && kv.has("path")) return { path: kv.get("path") };
+    if (transport === "unix" && kv.has("abstract")) return { path: `\0${kv.get("abstract")}` };
+    if (transport === "tcp" && kv.has("port")) return { host: kv.get("host") ?? "localhost", port: Number(kv.get("port")) };
+  }
 }
 function explain(backend, what, err, timeoutMs = KEYCHAIN_TIMEOUT_MS) {
   let raw2 = err instanceof Error ? err.message : String(err), why;
@@ -4369,13 +4421,14 @@ function diffGrants(before, after) {
 }
 function formatDiff(lines, opts) {
   return lines.length === 0 ? ["(no changes)"] : lines.map((line2) => {
-    let text2 = `${line2.sign} ${line2.text}`;
+    let text2 = `${line2.sign} ${escapeControl(line2.text)}`;
     return opts.color ? `${line2.sign === "+" ? GREEN : RED}${text2}${RESET_FOREGROUND}` : text2;
   });
 }
 var GREEN, RED, RESET_FOREGROUND, init_diff = __esm({
   "src/grants/diff.ts"() {
     "use strict";
+    init_escape();
     init_canonical();
     init_model();
     init_format();
@@ -4810,12 +4863,13 @@ function printCreatedKey(ctx, key2, tokenOnly, verb = "Created", member) {
     printJson(ctx, keyJson(key2, "full"));
     return;
   }
-  success(ctx, `${verb} API key "${key2.name}"${member === void 0 ? "" : ` of ${member}`}`);
+  success(ctx, `${verb} API key "${escapeControl(key2.name)}"${member === void 0 ? "" : ` of ${member}`}`);
   for (let line2 of keyDetailLines(key2, key2.token, colors(ctx.io.colorStdout))) printLine(ctx, line2);
 }
 var init_key_output = __esm({
   "src/ui/key-output.ts"() {
     "use strict";
+    init_escape();
     init_settings();
     init_color();
     init_key_view();
@@ -5022,6 +5076,9 @@ var ORDERS, init_list = __esm({
 });
 
 // src/domain/key-resolve.ts
+function isTokenShaped(arg) {
+  return EXACT_TOKEN.test(arg);
+}
 async function findKey(ctx, api, nameOrToken, verb) {
   if (EXACT_TOKEN.test(nameOrToken)) {
     let key2 = await keyOfToken(ctx, api, nameOrToken, { orUndefined: !0 });
@@ -5108,7 +5165,7 @@ Examples:
 async function showRun(ctx, opts) {
   opts.tokenOnly && opts.name === MASTER_KEY_NAME && await refuseMaster(ctx, opts.user);
   let api = (await ctx.api()).forUser(opts.user), { key: key2, byToken } = await findKey(ctx, api, opts.name, "show");
-  opts.tokenOnly && key2.type === "master" && await refuseMaster(ctx, api.targetUser), byToken && !ctx.globals.json && info(ctx, `That token belongs to the API key "${key2.name}".`);
+  opts.tokenOnly && key2.type === "master" && await refuseMaster(ctx, api.targetUser), byToken && !ctx.globals.json && info(ctx, `That token belongs to the API key "${escapeControl(key2.name)}".`);
   let reveal = opts.reveal && key2.type !== "master";
   if (opts.reveal && key2.type === "master" && info(ctx, api.targetUser === void 0 ? `The Master key is never printed; it is stored in ${await masterKeyLocation(ctx)}.` : `The Master key of ${api.targetUser} is never printed.`), opts.tokenOnly) {
     printLine(ctx, key2.token);
@@ -5131,6 +5188,7 @@ var init_show = __esm({
   "src/commands/show.ts"() {
     "use strict";
     init_esm();
+    init_escape();
     init_key_resolve();
     init_errors();
     init_color();
@@ -5348,12 +5406,13 @@ async function createRun(ctx, opts) {
 }
 async function chooseName(ctx, grants, takenNames) {
   let taken = await takenNames(), suggested = uniqueName(defaultKeyName(grants, ctx.now()), taken);
-  return !ctx.io.canPrompt() || ctx.globals.yes ? (info(ctx, `No --name given: naming the key "${suggested}".`), suggested) : promptKeyName(ctx, suggested, taken);
+  return !ctx.io.canPrompt() || ctx.globals.yes ? (info(ctx, `No --name given: naming the key "${escapeControl(suggested)}".`), suggested) : promptKeyName(ctx, suggested, taken);
 }
 var init_create = __esm({
   "src/commands/create.ts"() {
     "use strict";
     init_esm();
+    init_escape();
     init_base_url();
     init_settings();
     init_errors();
@@ -5711,26 +5770,26 @@ async function revokeRun(ctx, opts) {
   let api = (await ctx.api()).forUser(opts.user), whose = api.targetUser === void 0 ? "" : ` of ${api.targetUser}`, keys = [];
   for (let name of opts.names) {
     let { key: key2 } = await findKey(ctx, api, name, "revoke");
-    if (key2.type !== "regular") throw new UsageError(`"${key2.name}" is the ${key2.type} key and cannot be revoked.`);
+    if (key2.type !== "regular") throw new UsageError(`"${escapeControl(key2.name)}" is the ${key2.type} key and cannot be revoked.`);
     keys.some((k) => k.name === key2.name) || keys.push(key2);
   }
   let creds = requireCredentials(await ctx.settings()), reg = registry(ctx.paths.config);
   for (let key2 of keys)
     for (let d of reg.deploymentsOf(creds.baseUrl, key2.name))
-      d.kind === "env-file" && envFileState(d.path, d.variable, fingerprint(key2.token)).state === "holds" && warn(ctx, `"${key2.name}" is still deployed: ${d.path} (${d.variable}) holds its token.`);
-  let list3 = keys.map((k) => `"${k.name}"`).join(", ");
+      d.kind === "env-file" && envFileState(d.path, d.variable, fingerprint(key2.token)).state === "holds" && warn(ctx, `"${escapeControl(key2.name)}" is still deployed: ${escapeControl(d.path)} (${escapeControl(d.variable)}) holds its token.`);
+  let list3 = keys.map((k) => `"${escapeControl(k.name)}"`).join(", ");
   await confirmOrCancel(ctx, `Revoke ${keys.length === 1 ? "API key" : `${keys.length} API keys`} ${list3}${whose}? Apps using ${keys.length === 1 ? "it" : "them"} stop working.`);
   let revoked = [];
   for (let key2 of keys) {
     try {
       await api.deleteKey(key2.name);
     } catch (err) {
-      throw revoked.length === 0 || !(err instanceof ApiError) ? err : new ApiError(err.kind, `Revoked ${revoked.map((n) => `"${n}"`).join(", ")}, but not "${key2.name}": ${err.message}`, {
+      throw revoked.length === 0 || !(err instanceof ApiError) ? err : new ApiError(err.kind, `Revoked ${revoked.map((n) => `"${escapeControl(n)}"`).join(", ")}, but not "${escapeControl(key2.name)}": ${err.message}`, {
         hint: `Run \`carto-keys revoke ${keys.slice(revoked.length).map((k) => shellQuote(k.name)).join(" ")}${api.targetUser === void 0 ? "" : ` --user ${api.targetUser}`}\` to finish.`,
         ...err.status !== void 0 && { status: err.status }
       });
     }
-    revoked.push(key2.name), reg.forget(creds.baseUrl, key2.name), reg.removeRetirement(creds.baseUrl, key2.name), ctx.globals.json || success(ctx, `Revoked API key "${key2.name}"${whose}`);
+    revoked.push(key2.name), reg.forget(creds.baseUrl, key2.name), reg.removeRetirement(creds.baseUrl, key2.name), ctx.globals.json || success(ctx, `Revoked API key "${escapeControl(key2.name)}"${whose}`);
   }
   ctx.globals.json && printJson(ctx, { revoked });
 }
@@ -5738,6 +5797,7 @@ var init_revoke = __esm({
   "src/commands/revoke.ts"() {
     "use strict";
     init_esm();
+    init_escape();
     init_key_resolve();
     init_types();
     init_errors();
@@ -5782,19 +5842,32 @@ async function saveKey(deps, s) {
     let profile = {
       username: s.username,
       baseUrl: s.baseUrl,
-      ...s.storage === "keychain" ? { storage: "keychain", keychainAccount: account, keyCheck: keyCheck(s.token) } : { masterKey: s.token },
+      ...s.storage === "keychain" ? { storage: "keychain", keychainAccount: account, keyCheck: keyCheck(s.token) } : { masterKey: s.token, ...before?.keychainAccount !== void 0 && { keychainAccount: before.keychainAccount } },
       ...s.sandbox && { sandbox: !0 }
     };
     data.profiles[s.profile] = profile, s.makeCurrent && (data.currentProfile = s.profile);
   });
   let old = before?.keychainAccount;
-  old !== void 0 && old !== account && await (await deps.keychain()).delete(old);
+  if (old === void 0 || old === account) return {};
+  try {
+    await (await deps.keychain()).delete(old);
+  } catch (err) {
+    return { leftover: { account: old, error: err instanceof Error ? err : new Error(String(err)), referenced: s.storage === "file" } };
+  }
+  return s.storage === "file" && await deps.store.update((data) => {
+    let p = data.profiles[s.profile];
+    p?.keychainAccount === old && delete p.keychainAccount;
+  }), {};
+}
+function leftoverWarning(leftover, profile) {
+  let why = leftover.error.message.replace(/\s*Nothing was written\.$/, "");
+  return leftover.referenced ? `The old copy of the key in the OS keychain was not removed (${why}). Profile "${profile}" keeps a reference to it: \`carto-keys --profile ${profile} logout\` or the next login removes it once the keychain can be used.` : `The old keychain entry "${leftover.account}" was not removed (${why}); remove it with your keychain manager.`;
 }
 async function saveKeyCommand(deps, s) {
   let before = deps.store.read().profiles[s.profile];
-  await deps.store.update((data) => {
+  before?.keychainAccount !== void 0 && await (await deps.keychain()).delete(before.keychainAccount), await deps.store.update((data) => {
     data.profiles[s.profile] = { username: s.username, baseUrl: s.baseUrl, keyCmd: s.keyCmd }, s.makeCurrent && (data.currentProfile = s.profile);
-  }), before?.keychainAccount !== void 0 && await (await deps.keychain()).delete(before.keychainAccount);
+  });
 }
 async function readStoredKey(deps, profile) {
   if (storageOf(profile) === "file") return profile.masterKey;
@@ -5825,13 +5898,13 @@ async function moveKey(deps, name, to) {
     throw new UsageError(`Profile "${name}" stores no Master key: it reads it from a command each run (\`${profile.keyCmd}\`).`, {
       hint: `To store the key instead: carto-keys --profile ${name} login --storage ${to}`
     });
-  if (storageOf(profile) === to && (to === "file" || profile.keychainAccount !== void 0)) return !1;
+  if (storageOf(profile) === to && (to === "keychain" ? profile.keychainAccount !== void 0 : profile.keychainAccount === void 0)) return { moved: !1 };
   let token = await readStoredKey(deps, profile);
   if (token === void 0)
     throw new UsageError(`Profile "${name}" has no stored Master key to move (logged out).`, {
       hint: `Log in again with the store you want: carto-keys --profile ${name} login --storage ${to}`
     });
-  return await saveKey(deps, {
+  return { ...await saveKey(deps, {
     profile: name,
     username: profile.username,
     baseUrl: profile.baseUrl,
@@ -5839,7 +5912,7 @@ async function moveKey(deps, name, to) {
     token,
     storage: to,
     makeCurrent: !1
-  }), !0;
+  }), moved: !0 };
 }
 var STORAGES, STORAGE_ENV, init_key_store = __esm({
   "src/config/key-store.ts"() {
@@ -6060,7 +6133,7 @@ async function regenerateRun(ctx, opts) {
       hint: "--print-token is for a Master key that comes from CARTO_KEYS_MASTER_KEY or a command, which carto-keys cannot store the new one in."
     });
   let api = await ctx.api(), key2 = await api.getKey(opts.name, { verb: "regenerate" });
-  ctx.globals.json || (warn(ctx, `Apps using the current token of "${key2.name}" will stop working until they get the new one.`), key2.type === "regular" && warn(ctx, `To switch apps over without downtime, use \`carto-keys rotate ${shellQuote(key2.name)}\` instead.`)), await confirmOrCancel(ctx, `Regenerate the token of "${key2.name}"?`);
+  ctx.globals.json || (warn(ctx, `Apps using the current token of "${escapeControl(key2.name)}" will stop working until they get the new one.`), key2.type === "regular" && warn(ctx, `To switch apps over without downtime, use \`carto-keys rotate ${shellQuote(key2.name)}\` instead.`)), await confirmOrCancel(ctx, `Regenerate the token of "${key2.name}"?`);
   let regenerate = async () => {
     let updated2, recovered = !1;
     try {
@@ -6116,7 +6189,7 @@ async function regenerateForMember(ctx, opts, member) {
       if (typed2.trim() !== member) throw new CancelledError(`"${typed2.trim()}" is not "${member}": nothing was changed.`);
     }
   } else
-    json || warn(ctx, `Apps using the current token of "${key2.name}" of ${member} will stop working until they get the new one.`), await confirmOrCancel(ctx, `Regenerate the token of "${key2.name}" of ${member}?`);
+    json || warn(ctx, `Apps using the current token of "${escapeControl(key2.name)}" of ${member} will stop working until they get the new one.`), await confirmOrCancel(ctx, `Regenerate the token of "${key2.name}" of ${member}?`);
   let updated;
   try {
     updated = await api.regenerateKey(key2.name);
@@ -6148,6 +6221,7 @@ var UNKNOWN_OUTCOME, init_regenerate = __esm({
   "src/commands/regenerate.ts"() {
     "use strict";
     init_esm();
+    init_escape();
     init_types();
     init_settings();
     init_key_store();
@@ -8050,8 +8124,10 @@ Examples:
     kit.run((ctx) => whereRun(ctx, opts));
   });
 }
-async function whereRun(ctx, opts) {
-  let creds = requireCredentials(await ctx.settings()), reg = registry(ctx.paths.config), deployments = reg.deploymentsOf(creds.baseUrl, opts.name), retirement = reg.retirements(creds.baseUrl).find((r) => r.oldName === opts.name || r.newName === opts.name), key2 = await findKey2(await ctx.api(), opts.name), expected = key2 === void 0 ? void 0 : fingerprint(key2.token), places = deployments.map((d) => {
+async function whereRun(ctx, given) {
+  let creds = requireCredentials(await ctx.settings()), api = await ctx.api(), key2, opts = given;
+  isTokenShaped(given.name) ? (key2 = (await findKey(ctx, api, given.name, "show")).key, opts = { ...given, name: key2.name }) : key2 = await findKey2(api, given.name);
+  let reg = registry(ctx.paths.config), deployments = reg.deploymentsOf(creds.baseUrl, opts.name), retirement = reg.retirements(creds.baseUrl).find((r) => r.oldName === opts.name || r.newName === opts.name), expected = key2 === void 0 ? void 0 : fingerprint(key2.token), places = deployments.map((d) => {
     if (d.kind !== "env-file") return { deployment: d };
     let s = envFileState(d.path, d.variable, expected ?? d.fingerprint);
     return { deployment: d, state: s.state, ...s.detail !== void 0 && { detail: s.detail } };
@@ -8070,11 +8146,12 @@ async function whereRun(ctx, opts) {
     ctx.io.stdout.write(whereMarkdown2(doc));
     return;
   }
-  key2 === void 0 && info(ctx, `No API key named "${opts.name}" exists now; its recorded deployments:`), places.length === 0 && info(ctx, `No deployment of "${opts.name}" was recorded (only rotate and apply record them).`);
+  let shown = escapeControl(opts.name);
+  key2 === void 0 && info(ctx, `No API key named "${shown}" exists now; its recorded deployments:`), places.length === 0 && info(ctx, `No deployment of "${shown}" was recorded (only rotate and apply record them).`);
   for (let p of places) printLine(ctx, escapeControl(line(p, opts.name)));
   retirement && info(
     ctx,
-    retirement.oldName === opts.name ? `"${opts.name}" is kept until ${retirement.retireAfter}, then \`carto-keys retire\` deletes it (successor "${retirement.newName}").` : `"${opts.name}" replaced "${retirement.oldName}", which is kept until ${retirement.retireAfter} (rollback possible until then).`
+    retirement.oldName === opts.name ? `"${shown}" is kept until ${retirement.retireAfter}, then \`carto-keys retire\` deletes it (successor "${escapeControl(retirement.newName)}").` : `"${shown}" replaced "${escapeControl(retirement.oldName)}", which is kept until ${retirement.retireAfter} (rollback possible until then).`
   );
 }
 function line(p, name) {
@@ -8098,6 +8175,7 @@ var init_where = __esm({
     init_check();
     init_registry();
     init_engine();
+    init_key_resolve();
     init_output();
     init_escape();
   }
@@ -8290,6 +8368,96 @@ var PLAIN, BOOL, NULL, INT, KEY_LINE, init_fast_yaml = __esm({
   }
 });
 
+// src/text/lookalike.ts
+function formatCharacters(text2) {
+  return [...new Set([...text2.matchAll(FORMAT)].map((m) => `U+${m[0].codePointAt(0).toString(16).toUpperCase().padStart(4, "0")}`))];
+}
+function skeleton(name) {
+  let out = "";
+  for (let ch of name.normalize("NFKC").replace(FORMAT, "")) out += LATIN_LOOKALIKES[ch] ?? ch;
+  return out;
+}
+function looksAlike(a, b) {
+  return a !== b && skeleton(a) === skeleton(b);
+}
+var FORMAT, LATIN_LOOKALIKES, init_lookalike = __esm({
+  "src/text/lookalike.ts"() {
+    "use strict";
+    FORMAT = new RegExp("\\p{Cf}", "gu");
+    LATIN_LOOKALIKES = {
+      \u0430: "a",
+      \u0432: "b",
+      \u0435: "e",
+      \u0451: "e",
+      \u04BB: "h",
+      \u0456: "i",
+      \u0457: "i",
+      \u0458: "j",
+      \u043A: "k",
+      "\u04CF": "l",
+      \u043C: "m",
+      \u043D: "h",
+      \u043E: "o",
+      \u0440: "p",
+      \u0441: "c",
+      \u0442: "t",
+      \u0443: "y",
+      \u0445: "x",
+      \u0455: "s",
+      "\u0501": "d",
+      "\u051B": "q",
+      "\u051D": "w",
+      \u044C: "b",
+      \u0410: "A",
+      \u0412: "B",
+      \u0415: "E",
+      \u0417: "3",
+      \u0406: "I",
+      \u0408: "J",
+      \u041A: "K",
+      \u041C: "M",
+      \u041D: "H",
+      \u041E: "O",
+      \u0420: "P",
+      \u0421: "C",
+      \u0422: "T",
+      \u0423: "Y",
+      \u0425: "X",
+      \u0405: "S",
+      "\u0500": "D",
+      "\u051A": "Q",
+      "\u051C": "W",
+      \u03B1: "a",
+      \u03B2: "b",
+      \u03B3: "y",
+      \u03B5: "e",
+      \u03B9: "i",
+      \u03BA: "k",
+      \u03BD: "v",
+      \u03BF: "o",
+      \u03C1: "p",
+      \u03C4: "t",
+      \u03C5: "u",
+      \u03C7: "x",
+      \u03C9: "w",
+      \u0391: "A",
+      \u0392: "B",
+      \u0395: "E",
+      \u0396: "Z",
+      \u0397: "H",
+      \u0399: "I",
+      \u039A: "K",
+      \u039C: "M",
+      \u039D: "N",
+      \u039F: "O",
+      \u03A1: "P",
+      \u03A4: "T",
+      \u03A5: "Y",
+      \u03A7: "X"
+    };
+  }
+});
+
 // src/keyfile/model.ts
 var DEFAULT_KEY_FILE, TOP_FIELDS, ENTRY_FIELDS, ENV_TARGET_FIELDS, CMD_TARGET_FIELDS, init_model2 = __esm({
   "src/keyfile/model.ts"() {
@@ -8364,10 +8532,16 @@ function parseKeyTree(text2, opts, read) {
   let keysNode = keysPair.value, entries = [];
   if (keysNode === null) return { path: opts.path, entries };
   isMap(keysNode) || fail3(offsetOf(keysNode) ?? offsetOf(keysPair.key), "`keys`: expected a mapping of key names to their grants.");
-  let baseDir = opts.baseDir ?? dirname3(resolve3(opts.path));
+  let baseDir = opts.baseDir ?? dirname3(resolve3(opts.path)), writers = /* @__PURE__ */ new Map();
   for (let pair of keysNode.pairs) {
     let keyOffset = offsetOf(pair.key), raw2 = stringOf(pair.key, "key name"), name = at(keyOffset, () => validateKeyName(raw2, "key name"));
     name !== raw2 && fail3(keyOffset, `key name ${quote(raw2)} has leading or trailing blanks.`);
+    let invisible = formatCharacters(name);
+    invisible.length > 0 && fail3(
+      keyOffset,
+      `key name "${escapeControl(name)}" contains an invisible format character (${invisible.join(", ")}): it would look like another name and be a different key.`,
+      "Type the name again with visible characters only."
+    );
     let where = ` in key ${quote(name)}`, value2 = pair.value;
     isMap(value2) || fail3(offsetOf(value2) ?? keyOffset, `key ${quote(name)}: expected a mapping of its grants (\`{}\` for a key that grants nothing).`);
     let fields = fieldsOf(value2, ENTRY_FIELDS, where), label = (field) => `keys.${name}.${field}`, node = (field) => fields.get(field)?.value ?? null, has = (field) => fields.has(field), apis = has("apis") ? stringsOf(node("apis"), label("apis"), !1).map((v) => at(v.offset, () => once(`a\0${v.value}`, () => parseApis([v.value], label("apis"))))) : [], services = has("services") ? stringsOf(node("services"), label("services"), !1).map((v) => at(v.offset, () => once(`s\0${v.value}`, () => parseServices([v.value], label("services"))))) : [], datasets = has("datasets") ? stringsOf(node("datasets"), label("datasets"), !1).map((v) => at(v.offset, () => parseDatasets([v.value], label("datasets")))) : [], tables = [];
@@ -8408,8 +8582,18 @@ function parseKeyTree(text2, opts, read) {
     if (has("deploy")) {
       let list3 = node("deploy");
       isSeq(list3) || fail3(offsetOf(list3), `${label("deploy")}: expected a list of targets, like \`- env_file: .env\` or \`- cmd: ./deploy.sh\`.`);
-      for (let item of list3.items)
-        deploy2.push(deployTarget(item, label("deploy"), baseDir, opts.checkFolders !== !1, { fail: fail3, offsetOf, stringOf, fieldsOf }));
+      for (let item of list3.items) {
+        let target2 = deployTarget(item, label("deploy"), baseDir, opts.checkFolders !== !1, { fail: fail3, offsetOf, stringOf, fieldsOf });
+        if (target2.kind === "env-file") {
+          let slot = `${target2.path}\0${target2.variable}`, other = writers.get(slot);
+          other !== void 0 && fail3(
+            offsetOf(item),
+            `${label("deploy")}: ${quote(target2.path)} (${target2.variable}) is also deployed to by ${other === name ? "this key" : `key "${escapeControl(other)}"`}: one variable of one env file holds one key's token.`,
+            "Give each key its own variable (`var: \u2026`) or its own env file."
+          ), writers.set(slot, name);
+        }
+        deploy2.push(target2);
+      }
     }
     let grants = canonicalGrantSet({ apis: apis.flat(), tables, schemas, tableMetadata, services: services.flat(), datasets: datasets.flat() }), line2 = keyOffset === void 0 ? 1 : linePos(keyOffset).line;
     entries.push({ name, grants, deploy: deploy2, ...rotateAfter !== void 0 && { rotateAfter }, line: line2 });
@@ -8444,6 +8628,8 @@ var KEY_FILE_ERROR, TOKEN_SIZED, isMap, isSeq, isScalar, init_validate2 = __esm(
     init_canonical();
     init_canonical();
     init_names();
+    init_escape();
+    init_lookalike();
     init_parse();
     init_text();
     init_deploy_command();
@@ -13998,10 +14184,10 @@ function exportKeys(live, opts) {
       problem = err.message.replace(/^.*?:\d+:\d+: /, "");
     }
     if (problem !== void 0) {
-      warnings.push(`Left out "${k.name}": carto-keys.yaml cannot hold it (${problem.replace(/\.$/, "")}). plan will show it as unmanaged.`);
+      warnings.push(`Left out "${escapeControl(k.name)}": carto-keys.yaml cannot hold it (${escapeControl(problem.replace(/\.$/, ""))}). plan will show it as unmanaged.`);
       continue;
     }
-    for (let note of dropped) warnings.push(`"${k.name}": ${note} (not in the file: CARTO would refuse it on a new key).`);
+    for (let note of dropped) warnings.push(`"${escapeControl(k.name)}": ${escapeControl(note)} (not in the file: CARTO would refuse it on a new key).`);
     keys.push(one);
   }
   return { text: opts.asJson ? `${JSON.stringify(asJsonFile(keys), null, 2)}
@@ -14013,6 +14199,7 @@ function asJsonFile(keys) {
 var init_export = __esm({
   "src/keyfile/export.ts"() {
     "use strict";
+    init_escape();
     init_canonical();
     init_errors();
     init_plan();
@@ -14142,7 +14329,21 @@ __export(plan_output_exports, {
   planJson: () => planJson,
   summaryLine: () => summaryLine
 });
-function planJson(plan, file) {
+function lookalikes(plan) {
+  let unmanaged = plan.keys.filter((k) => k.action === "unmanaged").map((k) => k.name), out = /* @__PURE__ */ new Map();
+  for (let k of plan.keys) {
+    if (k.action !== "create") continue;
+    let other = unmanaged.find((u) => looksAlike(k.name, u));
+    other !== void 0 && out.set(k.name, other);
+  }
+  return out;
+}
+function lookalikeNote(name, other, prune) {
+  let odd = [...new Set([...name].filter((ch) => ch.codePointAt(0) > 126))].map((ch) => `U+${ch.codePointAt(0).toString(16).toUpperCase().padStart(4, "0")}`);
+  return `looks like "${escapeControl(other)}", which ${prune ? "this --prune deletes" : "is not in the file (`apply --prune` would delete it)"}: they are different names${odd.length > 0 ? ` (this one has ${odd.join(", ")})` : ""}; check which one the file means`;
+}
+function planJson(plan, file, opts = {}) {
+  let alike = lookalikes(plan);
   return {
     version: PLAN_JSON_VERSION,
     file,
@@ -14154,19 +14355,26 @@ function planJson(plan, file) {
       liveKeys: k.live.map((l) => ({ name: l.name, createdAt: l.createdAt })),
       from: k.from ?? null,
       to: k.to ?? null,
-      reasons: k.reasons,
+      reasons: alike.has(k.name) ? [...k.reasons, lookalikeNote(k.name, alike.get(k.name), opts.prune === !0)] : k.reasons,
       changes: k.changes,
       grants: k.entry ? grantSetToJson(k.entry.grants) : null,
       deploy: (k.entry?.deploy ?? []).map(targetJson)
     }))
   };
 }
-function block(k, c, color, prune) {
-  let deploy2 = (k.entry?.deploy ?? []).map((t) => `${INDENT}${c.dim("deploy to")} ${describeTarget(t)}`), noDeploy = k.entry && k.entry.deploy.length === 0 ? [`${INDENT}${c.dim(`no deploy target: the old key "${k.from}" will be kept; retire it yourself`)}`] : [];
+function block(raw2, c, color, prune, alike) {
+  let k = {
+    ...raw2,
+    name: escapeControl(raw2.name),
+    from: raw2.from === void 0 ? void 0 : escapeControl(raw2.from),
+    to: raw2.to === void 0 ? void 0 : escapeControl(raw2.to),
+    reasons: raw2.reasons.map(escapeControl)
+  }, deploy2 = (k.entry?.deploy ?? []).map((t) => `${INDENT}${c.dim("deploy to")} ${escapeControl(describeTarget(t))}`), noDeploy = k.entry && k.entry.deploy.length === 0 ? [`${INDENT}${c.dim(`no deploy target: the old key "${k.from}" will be kept; retire it yourself`)}`] : [];
   switch (k.action) {
     case "create":
       return [
         `  ${c.green("+")} ${c.bold(k.name)} will be created`,
+        ...alike.has(raw2.name) ? [`${INDENT}${c.yellow(`! ${lookalikeNote(raw2.name, alike.get(raw2.name), prune)}`)}`] : [],
         ...(grantsNothing(k.entry.grants) ? [`${INDENT}(grants nothing)`] : formatDiff(diffGrants(emptyGrantSet(), k.entry.grants), { color })).map((l) => l.startsWith(INDENT) ? l : `${INDENT}${l}`),
         ...deploy2
       ];
@@ -14204,7 +14412,7 @@ function summaryLine(s, prune) {
   return `Plan: ${s.create} to create, ${s.replace} to replace, ${s.rotate} to rotate, ${last}.${extra}`;
 }
 function formatPlan(plan, opts) {
-  let c = colors(opts.color), blocks = plan.keys.map((k) => block(k, c, opts.color, opts.prune)).filter((b) => b.length > 0), lines = [];
+  let c = colors(opts.color), alike = lookalikes(plan), blocks = plan.keys.map((k) => block(k, c, opts.color, opts.prune, alike)).filter((b) => b.length > 0), lines = [];
   for (let b of blocks) lines.push(...b, "");
   return blocks.length === 0 && lines.push(`${plan.summary.unchanged} ${plan.summary.unchanged === 1 ? "key is" : "keys are"} as declared.`, ""), lines.push(c.bold(summaryLine(plan.summary, opts.prune))), lines;
 }
@@ -14216,6 +14424,8 @@ var PLAN_JSON_VERSION, INDENT, grantsNothing, init_plan_output = __esm({
     init_model();
     init_targets();
     init_color();
+    init_escape();
+    init_lookalike();
     PLAN_JSON_VERSION = 1;
     INDENT = "      ", grantsNothing = (g) => diffGrants(emptyGrantSet(), g).length === 0;
   }
@@ -14379,10 +14589,10 @@ Examples:
 }
 async function planRun(ctx, opts) {
   let creds = requireCredentials(await ctx.settings()), { readKeyFile: readKeyFile2, planFromAccount: planFromAccount2 } = await Promise.resolve().then(() => (init_load(), load_exports)), { formatPlan: formatPlan2, planJson: planJson2 } = await Promise.resolve().then(() => (init_plan_output(), plan_output_exports)), loaded = await readKeyFile2(opts.file, defaultSchemaFor(creds.baseUrl, creds.username)), api = await ctx.api(), { plan } = await planFromAccount2(api, loaded, { now: ctx.now(), prune: opts.prune, masterKey: creds.masterKey }), unfinished = await unfinishedWork(ctx, creds);
-  if (ctx.globals.json) printJson(ctx, { ...planJson2(plan, opts.file), unfinished });
+  if (ctx.globals.json) printJson(ctx, { ...planJson2(plan, opts.file, { prune: opts.prune }), unfinished });
   else if (opts.format === "markdown") {
     let { planMarkdown: planMarkdown2 } = await Promise.resolve().then(() => (init_plan_markdown(), plan_markdown_exports));
-    ctx.io.stdout.write(planMarkdown2({ ...planJson2(plan, opts.file), unfinished }, { prune: opts.prune }));
+    ctx.io.stdout.write(planMarkdown2({ ...planJson2(plan, opts.file, { prune: opts.prune }), unfinished }, { prune: opts.prune }));
   } else {
     for (let line2 of formatPlan2(plan, { color: ctx.io.colorStdout, prune: opts.prune })) printLine(ctx, line2);
     if (unfinished.length > 0) {
@@ -14647,7 +14857,7 @@ async function applyFile(ctx, creds, journals, opts, resume) {
   }, resumed = resume ? await finishUnfinished(a, resume) : [], { plan } = await planFromAccount2(api, loaded, { now: ctx.now(), prune: opts.prune, masterKey: creds.masterKey }), todo = steps2(plan, opts.prune);
   if (!json) for (let line2 of formatPlan2(plan, { color: ctx.io.colorStderr, prune: opts.prune })) info(ctx, line2);
   if (todo.length === 0) {
-    journals.remove(), json ? printJson(ctx, { file: opts.file, plan: planJson2(plan, opts.file), results: resumed, changed: resumed.length > 0 }) : printLine(ctx, resumed.length > 0 ? `Apply complete: ${resumed.map(describeOutcome2).join("; ")}.` : "Nothing to apply.");
+    journals.remove(), json ? printJson(ctx, { file: opts.file, plan: planJson2(plan, opts.file, { prune: opts.prune }), results: resumed, changed: resumed.length > 0 }) : printLine(ctx, resumed.length > 0 ? `Apply complete: ${resumed.map(describeOutcome2).join("; ")}.` : "Nothing to apply.");
     return;
   }
   if (!opts.yes && (info(ctx, ""), !await ctx.prompter.confirm(`Apply these changes to ${creds.username} (${creds.baseUrl})?`, { default: !1 })))
@@ -14657,7 +14867,7 @@ async function applyFile(ctx, creds, journals, opts, resume) {
   journals.remove();
   let kept = outcomes.filter((o) => o.keptOld && o.from !== null).map((o) => o.from);
   if (json) {
-    printJson(ctx, { file: opts.file, plan: planJson2(plan, opts.file), results: outcomes, changed: !0 });
+    printJson(ctx, { file: opts.file, plan: planJson2(plan, opts.file, { prune: opts.prune }), results: outcomes, changed: !0 });
     return;
   }
   for (let old of kept)
@@ -14868,11 +15078,11 @@ var CARTO_UTC2, DAYS_IN_MONTH2, init_keys = __esm({
 // src/audit/fix.ts
 function shellWord(word) {
   if (SAFE.test(word)) return word;
-  if (/[\u0000-\u001f\u007f-\u009f]/.test(word)) {
+  if (hasControl(word)) {
     let out = "$'";
     for (let ch of word) {
       let code2 = ch.codePointAt(0);
-      ch === "\\" || ch === "'" ? out += `\\${ch}` : code2 < 128 && (code2 < 32 || code2 === 127) ? out += `\\x${code2.toString(16).padStart(2, "0")}` : code2 >= 128 && code2 <= 159 ? out += `\\u${code2.toString(16).padStart(4, "0")}` : out += ch;
+      ch === "\\" || ch === "'" ? out += `\\${ch}` : code2 < 128 && hasControl(ch) ? out += `\\x${code2.toString(16).padStart(2, "0")}` : hasControl(ch) ? out += `\\u${code2.toString(16).padStart(4, "0")}` : out += ch;
     }
     return `${out}'`;
   }
@@ -14888,6 +15098,7 @@ function fixCommandQuoted(verb, key2, quotedOptions, ctx = {}) {
 var SAFE, init_fix = __esm({
   "src/audit/fix.ts"() {
     "use strict";
+    init_escape();
     SAFE = /^[A-Za-z0-9_@%+=:,./-]+$/;
   }
 });
@@ -15254,25 +15465,6 @@ function* auditJsonParts(findings, summary, batch = 500) {
   yield `
   ]${tail}`;
 }
-function escapeField(value2) {
-  return value2.replace(/[\\\u0000-\u001f\u007f-\u009f]/g, (ch) => {
-    switch (ch) {
-      case "\\":
-        return "\\\\";
-      case "	":
-        return "\\t";
-      case `
-`:
-        return "\\n";
-      case "\r":
-        return "\\r";
-      default: {
-        let code2 = ch.charCodeAt(0);
-        return code2 < 128 ? `\\x${code2.toString(16).padStart(2, "0")}` : `\\u${code2.toString(16).padStart(4, "0")}`;
-      }
-    }
-  });
-}
 function tsvLines(findings) {
   return findings.map(
     (f) => [f.severity, f.rule, f.member ?? "", f.key ?? "", f.file ?? "", f.line === null ? "" : String(f.line), f.reason, f.fix ?? ""].map(escapeField).join("	")
@@ -15310,6 +15502,7 @@ var q, HEADINGS, init_report = __esm({
     "use strict";
     init_help_text();
     init_table_layout();
+    init_escape();
     init_model3();
     q = JSON.stringify;
     HEADINGS = { high: "HIGH", medium: "MEDIUM", low: "LOW", info: "INFO" };
@@ -15564,16 +15757,16 @@ async function membersRun(ctx, opts) {
     return;
   }
   if (!ctx.io.stdoutIsTTY()) {
-    for (let m of members) printLine(ctx, [m.username, m.admin ? "admin" : "member", m.email ?? ""].join("	"));
+    for (let m of members) printLine(ctx, [escapeControl(m.username), m.admin ? "admin" : "member", escapeControl(m.email ?? "")].join("	"));
     return;
   }
   if (members.length === 0) {
     info(ctx, `Organization "${org}" has no users.`);
     return;
   }
-  let c = colors(ctx.io.colorStdout), width = Math.max(8, ...members.map((m) => m.username.length)) + 2;
+  let c = colors(ctx.io.colorStdout), shown = members.map((m) => ({ ...m, username: escapeControl(m.username), email: m.email === null ? null : escapeControl(m.email) })), width = Math.max(8, ...shown.map((m) => m.username.length)) + 2;
   printLine(ctx, c.bold(`${"USERNAME".padEnd(width)}${"ROLE".padEnd(8)}EMAIL`));
-  for (let m of members) printLine(ctx, `${m.username.padEnd(width)}${(m.admin ? "admin" : "member").padEnd(8)}${m.email ?? "-"}`);
+  for (let m of shown) printLine(ctx, `${m.username.padEnd(width)}${(m.admin ? "admin" : "member").padEnd(8)}${m.email ?? "-"}`);
   info(ctx, c.dim(`${members.length} user${members.length === 1 ? "" : "s"} in ${org}`));
 }
 function memberJson(m) {
@@ -15582,6 +15775,7 @@ function memberJson(m) {
 var init_org = __esm({
   "src/commands/org.ts"() {
     "use strict";
+    init_escape();
     init_esm();
     init_settings();
     init_members();
@@ -22178,7 +22372,7 @@ var require_client = __commonJS({
         tls,
         strictContentLength,
         maxCachedSessions,
-        connect: connect2,
+        connect: connect3,
         maxRequestsPerClient,
         localAddress,
         maxResponseSize,
@@ -22223,7 +22417,7 @@ var require_client = __commonJS({
           throw new InvalidArgumentError2("headersTimeout must be a positive integer or zero");
         if (bodyTimeout != null && (!Number.isInteger(bodyTimeout) || bodyTimeout < 0))
           throw new InvalidArgumentError2("bodyTimeout must be a positive integer or zero");
-        if (connect2 != null && typeof connect2 != "function" && typeof connect2 != "object")
+        if (connect3 != null && typeof connect3 != "function" && typeof connect3 != "object")
           throw new InvalidArgumentError2("connect must be a function or an object");
         if (maxRequestsPerClient != null && (!Number.isInteger(maxRequestsPerClient) || maxRequestsPerClient < 0))
           throw new InvalidArgumentError2("maxRequestsPerClient must be a positive number");
@@ -22245,8 +22439,8 @@ var require_client = __commonJS({
           throw new InvalidArgumentError2("connectionWindowSize must be a positive integer, greater than 0");
         if (pingInterval != null && (typeof pingInterval != "number" || !Number.isInteger(pingInterval) || pingInterval < 0))
           throw new InvalidArgumentError2("pingInterval must be a positive integer, greater or equal to 0");
-        if (super({ webSocket, eventSource }), typeof connect2 != "function")
-          connect2 = buildConnector({
+        if (super({ webSocket, eventSource }), typeof connect3 != "function")
+          connect3 = buildConnector({
             ...tls,
             maxCachedSessions,
             allowH2,
@@ -22254,17 +22448,17 @@ var require_client = __commonJS({
             socketPath,
             timeout: connectTimeout,
             ...typeof autoSelectFamily == "boolean" ? { autoSelectFamily, autoSelectFamilyAttemptTimeout } : void 0,
-            ...connect2
+            ...connect3
           });
         else {
-          let customConnect = connect2;
-          connect2 = (opts, callback) => customConnect({
+          let customConnect = connect3;
+          connect3 = (opts, callback) => customConnect({
             ...opts,
             ...socketPath != null ? { socketPath } : null,
             ...allowH2 != null ? { allowH2 } : null
           }, callback);
         }
-        this[kUrl] = util.parseOrigin(url), this[kConnector] = connect2, this[kPipelining] = pipelining ?? 1, this[kMaxHeadersSize] = maxHeaderSize, this[kKeepAliveDefaultTimeout] = keepAliveTimeout ?? 4e3, this[kKeepAliveMaxTimeout] = keepAliveMaxTimeout ?? 6e5, this[kKeepAliveTimeoutThreshold] = keepAliveTimeoutThreshold ?? 2e3, this[kKeepAliveTimeoutValue] = this[kKeepAliveDefaultTimeout], this[kServerName] = null, this[kLocalAddress] = localAddress ?? null, this[kResuming] = 0, this[kNeedDrain] = 0, this[kHostHeader] = `host: ${this[kUrl].hostname}${this[kUrl].port ? `:${this[kUrl].port}` : ""}\r
+        this[kUrl] = util.parseOrigin(url), this[kConnector] = connect3, this[kPipelining] = pipelining ?? 1, this[kMaxHeadersSize] = maxHeaderSize, this[kKeepAliveDefaultTimeout] = keepAliveTimeout ?? 4e3, this[kKeepAliveMaxTimeout] = keepAliveMaxTimeout ?? 6e5, this[kKeepAliveTimeoutThreshold] = keepAliveTimeoutThreshold ?? 2e3, this[kKeepAliveTimeoutValue] = this[kKeepAliveDefaultTimeout], this[kServerName] = null, this[kLocalAddress] = localAddress ?? null, this[kResuming] = 0, this[kNeedDrain] = 0, this[kHostHeader] = `host: ${this[kUrl].hostname}${this[kUrl].port ? `:${this[kUrl].port}` : ""}\r
 `, this[kBodyTimeout] = bodyTimeout ?? 3e5, this[kHeadersTimeout] = headersTimeout ?? 3e5, this[kStrictContentLength] = strictContentLength ?? !0, this[kMaxRequests] = maxRequestsPerClient, this[kClosedResolve] = null, this[kMaxResponseSize] = maxResponseSize > -1 ? maxResponseSize : -1, this[kHTTPContext] = null, this[kMaxConcurrentStreams] = maxConcurrentStreams ?? 100, this[kHTTP2InitialWindowSize] = initialWindowSize ?? 262144, this[kHTTP2ConnectionWindowSize] = connectionWindowSize ?? 524288, this[kPingInterval] = pingInterval ?? 6e4, this[kQueue] = [], this[kRunningIdx] = 0, this[kPendingIdx] = 0, this[kResume] = (sync) => resume(this, sync), this[kOnError] = (err) => onError(this, err);
       }
       get pipelining() {
@@ -22292,7 +22486,7 @@ var require_client = __commonJS({
         return !!(this[kHTTPContext]?.busy(null) || this[kSize] >= (getPipelining(this) || 1) || this[kPending] > 0);
       }
       [kConnect](cb) {
-        connect(this), this.once("connect", cb);
+        connect2(this), this.once("connect", cb);
       }
       [kDispatch](opts, handler) {
         let request = new Request2(this[kUrl].origin, opts, handler);
@@ -22328,7 +22522,7 @@ var require_client = __commonJS({
         assert(client[kSize] === 0);
       }
     }
-    function connect(client) {
+    function connect2(client) {
       assert(!client[kConnecting]), assert(!client[kHTTPContext]);
       let { host, hostname, protocol, port: port2 } = client[kUrl];
       if (hostname[0] === "[") {
@@ -22452,7 +22646,7 @@ var require_client = __commonJS({
         if (client[kConnecting])
           return;
         if (!client[kHTTPContext]) {
-          connect(client);
+          connect2(client);
           return;
         }
         if (client[kHTTPContext].destroyed || client[kHTTPContext].busy(request))
@@ -22663,7 +22857,7 @@ var require_pool = __commonJS({
       constructor(origin, {
         connections,
         factory = defaultFactory,
-        connect,
+        connect: connect2,
         connectTimeout,
         tls,
         maxCachedSessions,
@@ -22678,17 +22872,17 @@ var require_pool = __commonJS({
           throw new InvalidArgumentError2("invalid connections");
         if (typeof factory != "function")
           throw new InvalidArgumentError2("factory must be a function.");
-        if (connect != null && typeof connect != "function" && typeof connect != "object")
+        if (connect2 != null && typeof connect2 != "function" && typeof connect2 != "object")
           throw new InvalidArgumentError2("connect must be a function or an object");
-        typeof connect != "function" && (connect = buildConnector({
+        typeof connect2 != "function" && (connect2 = buildConnector({
           ...tls,
           maxCachedSessions,
           allowH2,
           socketPath,
           timeout: connectTimeout,
           ...typeof autoSelectFamily == "boolean" ? { autoSelectFamily, autoSelectFamilyAttemptTimeout } : void 0,
-          ...connect
-        })), super(options), this[kConnections] = connections || null, this[kUrl] = util.parseOrigin(origin), this[kOptions] = { ...util.deepClone(options), connect, allowH2, clientTtl, socketPath }, this[kOptions].interceptors = options.interceptors ? { ...options.interceptors } : void 0, this[kFactory] = factory, this.on("connect", (origin2, targets) => {
+          ...connect2
+        })), super(options), this[kConnections] = connections || null, this[kUrl] = util.parseOrigin(origin), this[kOptions] = { ...util.deepClone(options), connect: connect2, allowH2, clientTtl, socketPath }, this[kOptions].interceptors = options.interceptors ? { ...options.interceptors } : void 0, this[kFactory] = factory, this.on("connect", (origin2, targets) => {
           if (clientTtl != null && clientTtl > 0)
             for (let target2 of targets)
               Object.assign(target2, { ttl: Date.now() });
@@ -22743,10 +22937,10 @@ var require_balanced_pool = __commonJS({
       return new Pool(origin, opts);
     }
     var BalancedPool = class extends PoolBase {
-      constructor(upstreams = [], { factory = defaultFactory, connect, tls, ...opts } = {}) {
+      constructor(upstreams = [], { factory = defaultFactory, connect: connect2, tls, ...opts } = {}) {
         if (typeof factory != "function")
           throw new InvalidArgumentError2("factory must be a function.");
-        super(opts), connect && typeof connect != "function" && (connect = { ...connect }), tls && typeof tls != "function" && (tls = { ...tls }), this[kOptions] = { ...util.deepClone(opts), connect, tls }, this[kOptions].interceptors = opts.interceptors ? { ...opts.interceptors } : void 0, this[kIndex] = -1, this[kCurrentWeight] = 0, this[kMaxWeightPerServer] = this[kOptions].maxWeightPerServer || 100, this[kErrorPenalty] = this[kOptions].errorPenalty || 15, Array.isArray(upstreams) || (upstreams = [upstreams]), this[kFactory] = factory;
+        super(opts), connect2 && typeof connect2 != "function" && (connect2 = { ...connect2 }), tls && typeof tls != "function" && (tls = { ...tls }), this[kOptions] = { ...util.deepClone(opts), connect: connect2, tls }, this[kOptions].interceptors = opts.interceptors ? { ...opts.interceptors } : void 0, this[kIndex] = -1, this[kCurrentWeight] = 0, this[kMaxWeightPerServer] = this[kOptions].maxWeightPerServer || 100, this[kErrorPenalty] = this[kOptions].errorPenalty || 15, Array.isArray(upstreams) || (upstreams = [upstreams]), this[kFactory] = factory;
         for (let upstream of upstreams)
           this.addUpstream(upstream);
         this._updateBalancedPoolStats();
@@ -22825,7 +23019,7 @@ var require_round_robin_pool = __commonJS({
       constructor(origin, {
         connections,
         factory = defaultFactory,
-        connect,
+        connect: connect2,
         connectTimeout,
         tls,
         maxCachedSessions,
@@ -22840,17 +23034,17 @@ var require_round_robin_pool = __commonJS({
           throw new InvalidArgumentError2("invalid connections");
         if (typeof factory != "function")
           throw new InvalidArgumentError2("factory must be a function.");
-        if (connect != null && typeof connect != "function" && typeof connect != "object")
+        if (connect2 != null && typeof connect2 != "function" && typeof connect2 != "object")
           throw new InvalidArgumentError2("connect must be a function or an object");
-        typeof connect != "function" && (connect = buildConnector({
+        typeof connect2 != "function" && (connect2 = buildConnector({
           ...tls,
           maxCachedSessions,
           allowH2,
           socketPath,
           timeout: connectTimeout,
           ...typeof autoSelectFamily == "boolean" ? { autoSelectFamily, autoSelectFamilyAttemptTimeout } : void 0,
-          ...connect
-        })), super(), this[kConnections] = connections || null, this[kUrl] = util.parseOrigin(origin), this[kOptions] = { ...util.deepClone(options), connect, allowH2, clientTtl, socketPath }, this[kOptions].interceptors = options.interceptors ? { ...options.interceptors } : void 0, this[kFactory] = factory, this[kIndex] = -1, this.on("connect", (origin2, targets) => {
+          ...connect2
+        })), super(), this[kConnections] = connections || null, this[kUrl] = util.parseOrigin(origin), this[kOptions] = { ...util.deepClone(options), connect: connect2, allowH2, clientTtl, socketPath }, this[kOptions].interceptors = options.interceptors ? { ...options.interceptors } : void 0, this[kFactory] = factory, this[kIndex] = -1, this.on("connect", (origin2, targets) => {
           if (clientTtl != null && clientTtl > 0)
             for (let target2 of targets)
               Object.assign(target2, { ttl: Date.now() });
@@ -22898,14 +23092,14 @@ var require_agent = __commonJS({
       return opts && opts.connections === 1 ? new Client(origin, opts) : new Pool(origin, opts);
     }
     var Agent = class extends DispatcherBase {
-      constructor({ factory = defaultFactory, maxOrigins = 1 / 0, connect, tls, ...options } = {}) {
+      constructor({ factory = defaultFactory, maxOrigins = 1 / 0, connect: connect2, tls, ...options } = {}) {
         if (typeof factory != "function")
           throw new InvalidArgumentError2("factory must be a function.");
-        if (connect != null && typeof connect != "function" && typeof connect != "object")
+        if (connect2 != null && typeof connect2 != "function" && typeof connect2 != "object")
           throw new InvalidArgumentError2("connect must be a function or an object");
         if (typeof maxOrigins != "number" || Number.isNaN(maxOrigins) || maxOrigins <= 0)
           throw new InvalidArgumentError2("maxOrigins must be a number greater than 0");
-        super(options), connect && typeof connect != "function" && (connect = { ...connect }), tls && typeof tls != "function" && (tls = { ...tls }), this[kOptions] = { ...util.deepClone(options), maxOrigins, connect, tls }, this[kFactory] = factory, this[kClients] = /* @__PURE__ */ new Map(), this[kOrigins] = /* @__PURE__ */ new Set(), this[kOnDrain] = (origin, targets) => {
+        super(options), connect2 && typeof connect2 != "function" && (connect2 = { ...connect2 }), tls && typeof tls != "function" && (tls = { ...tls }), this[kOptions] = { ...util.deepClone(options), maxOrigins, connect: connect2, tls }, this[kFactory] = factory, this[kClients] = /* @__PURE__ */ new Map(), this[kOrigins] = /* @__PURE__ */ new Set(), this[kOnDrain] = (origin, targets) => {
           this.emit("drain", origin, [this, ...targets]);
         }, this[kOnConnect] = (origin, targets) => {
           this.emit("connect", origin, [this, ...targets]);
@@ -23469,10 +23663,10 @@ var require_proxy_agent = __commonJS({
     }
     var Http1ProxyWrapper = class extends DispatcherBase {
       #client;
-      constructor(proxyUrl, { headers = {}, connect, factory }) {
+      constructor(proxyUrl, { headers = {}, connect: connect2, factory }) {
         if (!proxyUrl)
           throw new InvalidArgumentError2("Proxy URL is mandatory");
-        super(), this[kProxyHeaders] = headers, factory ? this.#client = factory(proxyUrl, { connect }) : this.#client = new Client(proxyUrl, { connect });
+        super(), this[kProxyHeaders] = headers, factory ? this.#client = factory(proxyUrl, { connect: connect2 }) : this.#client = new Client(proxyUrl, { connect: connect2 });
       }
       [kDispatch](opts, handler) {
         let onHeaders = handler.onHeaders;
@@ -23513,13 +23707,13 @@ var require_proxy_agent = __commonJS({
         if (this[kProxy] = { uri: href, protocol }, this[kRequestTls] = opts.requestTls, this[kProxyTls] = opts.proxyTls, this[kProxyHeaders] = opts.headers || {}, this[kTunnelProxy] = proxyTunnel, opts.auth && opts.token)
           throw new InvalidArgumentError2("opts.auth cannot be used in combination with opts.token");
         opts.auth ? this[kProxyHeaders]["proxy-authorization"] = `Basic ${opts.auth}` : opts.token ? this[kProxyHeaders]["proxy-authorization"] = opts.token : username && password && (this[kProxyHeaders]["proxy-authorization"] = `Basic ${Buffer.from(`${decodeURIComponent(username)}:${decodeURIComponent(password)}`).toString("base64")}`);
-        let connect = buildConnector({ ...opts.proxyTls });
+        let connect2 = buildConnector({ ...opts.proxyTls });
         this[kConnectEndpoint] = buildConnector({ ...opts.requestTls });
         let agentFactory = opts.factory || defaultAgentFactory, factory = (origin2, options) => {
           let { protocol: protocol2 } = new URL(origin2);
           return this[kProxy].protocol === "socks5:" || this[kProxy].protocol === "socks:" ? new Socks5ProxyAgent(this[kProxy].uri, {
             headers: this[kProxyHeaders],
-            connect,
+            connect: connect2,
             factory: agentFactory,
             username: opts.username || username,
             password: opts.password || password,
@@ -23527,11 +23721,11 @@ var require_proxy_agent = __commonJS({
             requestTls: opts.requestTls
           }) : !this[kTunnelProxy] && protocol2 === "http:" && this[kProxy].protocol === "http:" ? new Http1ProxyWrapper(this[kProxy].uri, {
             headers: this[kProxyHeaders],
-            connect,
+            connect: connect2,
             factory: agentFactory
           }) : agentFactory(origin2, options);
         };
-        protocol === "socks5:" || protocol === "socks:" ? this[kClient] = null : this[kClient] = clientFactory(url, { connect }), this[kAgent] = new Agent({
+        protocol === "socks5:" || protocol === "socks:" ? this[kClient] = null : this[kClient] = clientFactory(url, { connect: connect2 }), this[kAgent] = new Agent({
           ...opts,
           factory,
           connect: async (opts2, callback) => {
@@ -24812,10 +25006,10 @@ var require_api_connect = __commonJS({
         }));
       }
     };
-    function connect(opts, callback) {
+    function connect2(opts, callback) {
       if (callback === void 0)
         return new Promise((resolve6, reject) => {
-          connect.call(this, opts, (err, data) => err ? reject(err) : resolve6(data));
+          connect2.call(this, opts, (err, data) => err ? reject(err) : resolve6(data));
         });
       try {
         let connectHandler = new ConnectHandler(opts, callback), connectOptions = { ...opts, method: "CONNECT" };
@@ -24827,7 +25021,7 @@ var require_api_connect = __commonJS({
         queueMicrotask(() => callback(err, { opaque }));
       }
     }
-    module.exports = connect;
+    module.exports = connect2;
   }
 });
 
@@ -36057,11 +36251,10 @@ async function loginRun(ctx, opts) {
       code: "not_master_key"
     });
   if (opts.keyCmd) return keyCommandLoggedIn(ctx, store, { profile, username: target2.username, baseUrl: target2.baseUrl, keyCmd: opts.keyCmd.command, token });
-  await saveKey(
+  let { leftover } = await saveKey(
     { store, keychain: ctx.keychain },
     { profile, username: target2.username, baseUrl: target2.baseUrl, sandbox: opts.sandbox, token, storage, makeCurrent: !0 }
-  );
-  let backend = storage === "keychain" ? (await ctx.keychain()).backend : void 0;
+  ), backend = storage === "keychain" ? (await ctx.keychain()).backend : void 0;
   if (ctx.globals.json) {
     printJson(ctx, {
       profile,
@@ -36071,11 +36264,11 @@ async function loginRun(ctx, opts) {
       fingerprint: fingerprint(token),
       configPath: store.path,
       store: backend === void 0 ? { kind: "file", path: store.path } : { kind: "keychain", backend }
-    });
+    }), leftover !== void 0 && warn(ctx, leftoverWarning(leftover, profile));
     return;
   }
   let rests = backend === void 0 ? `in ${displayPath(store.path, ctx.env, { homeFirst: !0 })}` : `in the OS keychain (${backend})`;
-  success(ctx, `Logged in as ${target2.username} at ${opts.sandbox ? "the built-in sandbox" : target2.baseUrl}.`), info(ctx, `  Profile "${profile}", now current. Key ${rests}`);
+  success(ctx, `Logged in as ${target2.username} at ${opts.sandbox ? "the built-in sandbox" : target2.baseUrl}.`), info(ctx, `  Profile "${profile}", now current. Key ${rests}`), leftover !== void 0 && warn(ctx, leftoverWarning(leftover, profile));
 }
 async function keyCommandLoggedIn(ctx, store, s) {
   if (await saveKeyCommand({ store, keychain: ctx.keychain }, { profile: s.profile, username: s.username, baseUrl: s.baseUrl, keyCmd: s.keyCmd, makeCurrent: !0 }), ctx.globals.json) {
@@ -36311,8 +36504,8 @@ async function profileUseRun(ctx, name) {
 async function profileMoveKeyRun(ctx, name, to) {
   let store = await ctx.config();
   requireProfile(store.read(), name);
-  let moved = await moveKey({ store, keychain: ctx.keychain }, name, to), where = to === "keychain" ? `the OS keychain (${(await ctx.keychain()).backend})` : `the config file ${store.path}`;
-  ctx.globals.json ? printJson(ctx, { profile: name, store: to, moved }) : moved ? success(ctx, `Moved the Master key of profile "${name}" to ${where}.`) : info(ctx, `The Master key of profile "${name}" is already in ${where}.`);
+  let { moved, leftover } = await moveKey({ store, keychain: ctx.keychain }, name, to), where = to === "keychain" ? `the OS keychain (${(await ctx.keychain()).backend})` : `the config file ${store.path}`;
+  ctx.globals.json ? printJson(ctx, { profile: name, store: to, moved }) : moved ? success(ctx, `Moved the Master key of profile "${name}" to ${where}.`) : info(ctx, `The Master key of profile "${name}" is already in ${where}.`), leftover !== void 0 && warn(ctx, leftoverWarning(leftover, name));
 }
 async function profileRemoveRun(ctx, name) {
   let store = await ctx.config();
@@ -37856,10 +38049,10 @@ function programShell(io, real = () => {
     sortSubcommands: !1,
     subcommandTerm: (cmd) => standIns.get(cmd) ?? new Help().subcommandTerm(cmd)
   }), program2.exitOverride();
-  let width = Math.min(120, widthOf(env, io.stdout)), fit2 = (s) => s.startsWith("Usage:") ? s : fitHelpText(s, width);
+  let width = Math.min(120, widthOf(env, io.stdout)), fit3 = (s) => s.startsWith("Usage:") ? s : fitHelpText(s, width);
   program2.configureOutput({
-    writeOut: (s) => io.stdout.write(fit2(s)),
-    writeErr: (s) => io.stderr.write(fit2(s)),
+    writeOut: (s) => io.stdout.write(fit3(s)),
+    writeErr: (s) => io.stderr.write(fit3(s)),
     getOutHelpWidth: () => width,
     getErrHelpWidth: () => width,
     // Parse errors are printed by runCli, in the same format (and JSON) as every other error.
@@ -38100,6 +38293,16 @@ var TOKEN_SHAPED = /(?<![A-Za-z0-9_-])(?:[0-9a-fA-F]{40}|[A-Za-z0-9_-]{22})(?![A
 function tokensIn(value2) {
   return [...value2.matchAll(TOKEN_SHAPED)].map((m) => m[0]).filter((w) => /[0-9A-Z]/.test(w));
 }
+var COMMENT_LIMIT = 6e4, SUMMARY_LIMIT = 1e6;
+function fit2(markdown, limit, rest) {
+  if (markdown.length <= limit) return markdown;
+  let note = `
+
+**Cut here: the whole text is longer than GitHub shows. ${rest}**
+`, cut = markdown.lastIndexOf(`
+`, limit - note.length);
+  return `${markdown.slice(0, Math.max(cut, 0))}${note}`;
+}
 function fenced(value2) {
   let longest = Math.max(2, ...[...value2.matchAll(/`+/g)].map((m) => m[0].length)), fence = "`".repeat(longest + 1);
   return `${fence}text
@@ -38190,11 +38393,11 @@ ${shown.trim() === "" ? "No output." : fenced(shown)}
 `)) line2 !== "" && log(line2);
   if (!json) for (let line2 of redact(stdout.text).split(`
 `)) line2 !== "" && log(line2);
-  appendSummary(env, markdown), setOutputs(env, outputs);
+  appendSummary(env, fit2(markdown, SUMMARY_LIMIT, `Run carto-keys ${command} --json for all of it.`)), setOutputs(env, outputs);
   let token = input(env, "github-token"), pr = pullRequestNumber(env);
   if (command === "plan" && token !== "" && pr !== void 0)
     try {
-      let done = await upsertComment(env, { token, pr, marker: `<!-- carto-keys plan: ${(file || "carto-keys.yaml").replace(/-->/g, "")} -->`, body: markdown });
+      let done = await upsertComment(env, { token, pr, marker: `<!-- carto-keys plan: ${(file || "carto-keys.yaml").replace(/-->/g, "")} -->`, body: fit2(markdown, COMMENT_LIMIT, "The job summary of this run has more.") });
       log(`The plan is in a comment on pull request #${pr} (${done}).`);
     } catch (err) {
       return fail3(`Could not comment on pull request #${pr}: ${err.message}`);

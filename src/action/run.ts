@@ -53,6 +53,18 @@ export function tokensIn(value: string): string[] {
   return [...value.matchAll(TOKEN_SHAPED)].map((m) => m[0]).filter((w) => /[0-9A-Z]/.test(w));
 }
 
+// GitHub refuses a comment over 65,536 characters and shows no job summary over 1 MiB.
+const COMMENT_LIMIT = 60_000;
+const SUMMARY_LIMIT = 1_000_000;
+
+/** Markdown cut at a line boundary to fit `limit` characters, saying so and where the rest is. */
+export function fit(markdown: string, limit: number, rest: string): string {
+  if (markdown.length <= limit) return markdown;
+  const note = `\n\n**Cut here: the whole text is longer than GitHub shows. ${rest}**\n`;
+  const cut = markdown.lastIndexOf('\n', limit - note.length);
+  return `${markdown.slice(0, Math.max(cut, 0))}${note}`;
+}
+
 /** A fenced block that no backtick run inside can close. */
 function fenced(value: string): string {
   const longest = Math.max(2, ...[...value.matchAll(/`+/g)].map((m) => m[0].length));
@@ -199,7 +211,7 @@ export async function runAction(deps: ActionDeps): Promise<number> {
   markdown = redact(markdown);
   if (!json || succeeded) for (const line of redact(stderr.text).split('\n')) if (line !== '') log(line);
   if (!json) for (const line of redact(stdout.text).split('\n')) if (line !== '') log(line);
-  appendSummary(env, markdown);
+  appendSummary(env, fit(markdown, SUMMARY_LIMIT, `Run carto-keys ${command} --json for all of it.`));
   setOutputs(env, outputs);
 
   const token = input(env, 'github-token');
@@ -207,7 +219,7 @@ export async function runAction(deps: ActionDeps): Promise<number> {
   // A failed plan replaces the comment too: the pull request shows the latest run, not an older success.
   if (command === 'plan' && token !== '' && pr !== undefined) {
     try {
-      const done = await upsertComment(env, { token, pr, marker: `<!-- carto-keys plan: ${(file || 'carto-keys.yaml').replace(/-->/g, '')} -->`, body: markdown });
+      const done = await upsertComment(env, { token, pr, marker: `<!-- carto-keys plan: ${(file || 'carto-keys.yaml').replace(/-->/g, '')} -->`, body: fit(markdown, COMMENT_LIMIT, 'The job summary of this run has more.') });
       log(`The plan is in a comment on pull request #${pr} (${done}).`);
     } catch (err) {
       return fail(`Could not comment on pull request #${pr}: ${(err as Error).message}`);

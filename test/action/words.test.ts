@@ -3,7 +3,7 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { splitWords, tokensIn } from '../../src/action/run.js';
+import { fit, splitWords, tokensIn } from '../../src/action/run.js';
 import { shellQuote } from '../../src/ui/shell-quote.js';
 
 describe('args', () => {
@@ -38,5 +38,15 @@ describe('the words masked', () => {
 
   it('leave names people choose alone', () => {
     expect(tokensIn('Rotated "web-map" → "web-map-r20261207"; deployed to deploy/.env')).toEqual([]);
+  });
+});
+
+describe('a long plan', () => {
+  it('is cut at a line to fit what GitHub shows, and says so', () => {
+    const rows = Array.from({ length: 5000 }, (_, i) => `| delete | <code>key-${i}</code> |`).join('\n');
+    const out = fit(rows, 60_000, 'The job summary of this run has more.');
+    expect(out.length).toBeLessThanOrEqual(60_000);
+    expect(out).toMatch(/\| <code>key-\d+<\/code> \|\n\n\*\*Cut here: the whole text is longer than GitHub shows\. The job summary of this run has more\.\*\*\n$/);
+    expect(fit('short\n', 60_000, 'x')).toBe('short\n');
   });
 });
