@@ -5075,24 +5075,49 @@ var ORDERS, init_list = __esm({
   }
 });
 
+// src/ui/shell-quote.ts
+function shellQuote(s) {
+  return /^[A-Za-z0-9_.,:@%+=\/-]+$/.test(s) ? s : `'${s.replace(/'/g, "'\\''")}'`;
+}
+var init_shell_quote = __esm({
+  "src/ui/shell-quote.ts"() {
+    "use strict";
+  }
+});
+
 // src/domain/key-resolve.ts
 function isTokenShaped(arg) {
   return EXACT_TOKEN.test(arg);
 }
-async function findKey(ctx, api, nameOrToken, verb) {
+async function findKey(ctx, api, nameOrToken, verb, successorOf) {
   if (EXACT_TOKEN.test(nameOrToken)) {
     let key2 = await keyOfToken(ctx, api, nameOrToken, { orUndefined: !0 });
     if (key2 !== void 0) return { key: key2, byToken: !0 };
     let named = (await api.listKeys()).find((k) => k.name === nameOrToken);
-    if (named === void 0) throw notNameNorToken(api.targetUser);
+    if (named === void 0) throw missingKey(void 0, api.targetUser);
     return { key: named, byToken: !1 };
   }
   try {
     return { key: await api.getKey(nameOrToken, { verb }), byToken: !1 };
   } catch (err) {
-    if (!(err instanceof ApiError && err.kind === "not_found") || !TOKEN_SHAPE.test(nameOrToken)) throw err;
-    return { key: await keyOfToken(ctx, api, nameOrToken), byToken: !0 };
+    if (!(err instanceof ApiError && err.kind === "not_found")) throw err;
+    let key2 = TOKEN_SHAPE.test(nameOrToken) ? await keyOfToken(ctx, api, nameOrToken, { orUndefined: !0 }) : void 0;
+    if (key2 !== void 0) return { key: key2, byToken: !0 };
+    throw missingKey(nameOrToken, api.targetUser, successorOf?.(nameOrToken));
   }
+}
+function missingKey(name, member, successor) {
+  let of = member === void 0 ? "" : ` of ${member}`, user2 = member === void 0 ? "" : ` --user ${shellQuote(member)}`;
+  return name === void 0 ? new ApiError("not_found", `No API key${of} has that name, and it is not a live token of this account.`, {
+    status: 404,
+    hint: `Run \`carto-keys list${user2}\` to see the names.`
+  }) : successor !== void 0 ? new ApiError("not_found", `No API key${of} is named "${escapeControl(name)}" now: it was rotated, and its successor is "${escapeControl(successor)}".`, {
+    status: 404,
+    hint: `Use the successor: carto-keys show ${shellQuote(successor)}${user2}`
+  }) : new ApiError("not_found", `No API key${of} is named "${escapeControl(name)}".`, {
+    status: 404,
+    hint: `Names are case-sensitive: \`carto-keys list${user2}\` shows them.`
+  });
 }
 async function resolveSourceKey(ctx, api, nameOrToken, verb = "clone") {
   let { key: key2, byToken } = await findKey(ctx, api, nameOrToken, verb);
@@ -5117,15 +5142,10 @@ async function keyOfToken(ctx, api, token, opts = {}) {
   } catch (err) {
     if (err instanceof AuthError) {
       if (opts.orUndefined) return;
-      throw notNameNorToken(member);
+      throw missingKey(void 0, member);
     }
     throw err;
   }
-}
-function notNameNorToken(member) {
-  return new UsageError("No API key has that name, and it is not a valid token of this account either.", {
-    hint: `Run \`carto-keys list${member === void 0 ? "" : ` --user ${member}`}\` to see the names.`
-  });
 }
 var TOKEN_SHAPE, EXACT_TOKEN, init_key_resolve = __esm({
   "src/domain/key-resolve.ts"() {
@@ -5134,6 +5154,8 @@ var TOKEN_SHAPE, EXACT_TOKEN, init_key_resolve = __esm({
     init_errors();
     init_members();
     init_grants();
+    init_escape();
+    init_shell_quote();
     TOKEN_SHAPE = /^[A-Za-z0-9_-]{16,64}$/, EXACT_TOKEN = /^(?:[A-Za-z0-9_-]{22}|[0-9a-f]{40})$/;
   }
 });
@@ -5428,7 +5450,7 @@ var init_create = __esm({
   }
 });
 
-// src/rotate/env-text.ts
+// src/deploy/env-text.ts
 function isEnvVarName(name) {
   return ENV_NAME.test(name);
 }
@@ -5535,14 +5557,14 @@ function unquote(raw2) {
   return raw2.replace(/\s+#.*$/, "").replace(/\s+$/, "");
 }
 var ENV_NAME, BARE_VALUE, ASSIGNMENT, AFTER_CLOSING, init_env_text = __esm({
-  "src/rotate/env-text.ts"() {
+  "src/deploy/env-text.ts"() {
     "use strict";
     ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/, BARE_VALUE = /^[A-Za-z0-9_-]+$/, ASSIGNMENT = /^(\s*)(export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*/;
     AFTER_CLOSING = /^\s*(?:#.*)?$/;
   }
 });
 
-// src/rotate/check.ts
+// src/deploy/env-check.ts
 import { closeSync as closeSync4, fstatSync as fstatSync3, openSync as openSync4, readSync as readSync2, constants as constants2 } from "node:fs";
 function envFileState(path, variable, expectedFingerprint) {
   let text2;
@@ -5586,8 +5608,8 @@ function describeState(s, keyName) {
       return `cannot be read (${s.detail ?? "unknown"})`;
   }
 }
-var MAX_BYTES, init_check = __esm({
-  "src/rotate/check.ts"() {
+var MAX_BYTES, init_env_check = __esm({
+  "src/deploy/env-check.ts"() {
     "use strict";
     init_settings();
     init_env_text();
@@ -5595,10 +5617,80 @@ var MAX_BYTES, init_check = __esm({
   }
 });
 
-// src/rotate/registry.ts
+// src/records/key-ref.ts
+var key_ref_exports = {};
+__export(key_ref_exports, {
+  accountOf: () => accountOf,
+  describeRef: () => describeRef,
+  keyRef: () => keyRef,
+  memberOf: () => memberOf,
+  refId: () => refId,
+  sameKey: () => sameKey,
+  userFlag: () => userFlag
+});
+import { createHash as createHash2 } from "node:crypto";
+function accountOf(baseUrl) {
+  let url;
+  try {
+    url = new URL(baseUrl);
+  } catch {
+    return baseUrl;
+  }
+  let host = LOOPBACK.has(url.hostname) ? `127.0.0.1${url.port === "" ? "" : `:${url.port}`}` : url.host;
+  return `${url.protocol}//${host}${url.pathname.replace(/\/+$/, "")}`;
+}
+function memberOf(member, username) {
+  return member === void 0 || member === username ? void 0 : member;
+}
+function keyRef(baseUrl, member, name) {
+  return { account: accountOf(baseUrl), ...member !== void 0 && { member }, name };
+}
+function sameKey(a, b) {
+  return accountOf(a.account) === accountOf(b.account) && (a.member ?? "") === (b.member ?? "") && a.name === b.name;
+}
+function refId(ref) {
+  return createHash2("sha256").update(`${accountOf(ref.account)}
+${ref.member ?? ""}
+${ref.name}`).digest("hex").slice(0, 16);
+}
+function describeRef(ref) {
+  return `"${ref.name}"${ref.member === void 0 ? "" : ` of ${ref.member}`}`;
+}
+function userFlag(member) {
+  return member === void 0 ? "" : ` --user ${member}`;
+}
+var LOOPBACK, init_key_ref = __esm({
+  "src/records/key-ref.ts"() {
+    "use strict";
+    LOOPBACK = /* @__PURE__ */ new Set(["localhost", "[::1]", "127.0.0.1"]);
+  }
+});
+
+// src/records/state-dir.ts
+var state_dir_exports = {};
+__export(state_dir_exports, {
+  CONFIG_DIR_ENV: () => CONFIG_DIR_ENV,
+  STATE_DIR_ENV: () => STATE_DIR_ENV,
+  stateDir: () => stateDir,
+  stateDirNamed: () => stateDirNamed
+});
+function stateDir(ctx) {
+  let named = (ctx.env[STATE_DIR_ENV] ?? "").trim();
+  return named !== "" ? named : ctx.paths.config;
+}
+function stateDirNamed(env) {
+  return (env[STATE_DIR_ENV] ?? "").trim() !== "" || (env[CONFIG_DIR_ENV] ?? "").trim() !== "";
+}
+var STATE_DIR_ENV, CONFIG_DIR_ENV, init_state_dir = __esm({
+  "src/records/state-dir.ts"() {
+    "use strict";
+    STATE_DIR_ENV = "CARTO_KEYS_STATE_DIR", CONFIG_DIR_ENV = "CARTO_KEYS_CONFIG_DIR";
+  }
+});
+
+// src/records/registry.ts
 var registry_exports = {};
 __export(registry_exports, {
-  CONFIG_DIR_ENV: () => CONFIG_DIR_ENV,
   REGISTRY_VERSION: () => REGISTRY_VERSION,
   registry: () => registry,
   registryKept: () => registryKept,
@@ -5608,16 +5700,16 @@ __export(registry_exports, {
 import { existsSync, readFileSync as readFileSync2 } from "node:fs";
 import { join as join4 } from "node:path";
 function registryKept(env, creds) {
-  return creds.keySource === void 0 || !keyFromEnvironment(creds.keySource) || (env[CONFIG_DIR_ENV] ?? "").trim() !== "";
+  return creds.keySource === void 0 || !keyFromEnvironment(creds.keySource) || stateDirNamed(env);
 }
-function registry(configDir) {
-  let path = join4(configDir, "deployments.json");
+function registry(stateDir2) {
+  let path = join4(stateDir2, "deployments.json");
   function read() {
     let text2;
     try {
       text2 = readFileSync2(path, "utf8");
     } catch (err) {
-      if (err.code === "ENOENT") return { version: REGISTRY_VERSION, accounts: {} };
+      if (err.code === "ENOENT") return { version: REGISTRY_VERSION, accounts: /* @__PURE__ */ new Map() };
       throw corrupt3(`cannot be read (${err.code ?? String(err)})`);
     }
     let data;
@@ -5626,8 +5718,9 @@ function registry(configDir) {
     } catch {
       throw corrupt3("is not valid JSON");
     }
-    if (!isRegistryFile(data)) throw corrupt3(`is not a version ${REGISTRY_VERSION} deployment registry`);
-    return data;
+    let file = parseRegistry(data);
+    if (file === void 0) throw corrupt3(`is not a version ${REGISTRY_VERSION} deployment registry`);
+    return file;
   }
   function corrupt3(why) {
     return new FileError(`The deployment registry ${path} ${why}.`, {
@@ -5635,45 +5728,69 @@ function registry(configDir) {
     });
   }
   function update2(change) {
-    ensurePrivateDir(configDir);
+    ensurePrivateDir(stateDir2);
     let lock = waitLockSync(`${path}.lock`, LOCK_WAIT_MS);
     try {
-      let f = read();
-      change(f), writeFileAtomic(path, `${JSON.stringify(f, null, 2)}
-`, { mode: 384 });
+      let f = read(), out = change(f), accounts = Object.fromEntries(f.accounts);
+      return writeFileAtomic(path, `${JSON.stringify({ version: REGISTRY_VERSION, accounts }, null, 2)}
+`, { mode: 384 }), out;
     } finally {
       lock.release();
     }
   }
-  let account = (f, id2) => f.accounts[id2] ??= { keys: {}, retirements: [] };
+  let accountIn = (f, acc) => {
+    let id2 = accountOf(acc), a = f.accounts.get(id2);
+    return a === void 0 && (a = { deployments: [], retirements: [] }, f.accounts.set(id2, a)), a;
+  }, readAccount = (acc) => read().accounts.get(accountOf(acc));
   return {
     path,
     exists: () => existsSync(path),
-    deploymentsOf(acc, keyName) {
-      return [...read().accounts[acc]?.keys[keyName] ?? []].sort((a, b) => b.at.localeCompare(a.at));
+    deploymentsOf(ref) {
+      return (readAccount(ref.account)?.deployments ?? []).filter(isOf(ref)).map(({ member: _m, name: _n, ...d }) => d).sort((a, b) => b.at.localeCompare(a.at));
     },
-    record(acc, keyName, target2, fingerprint2, at) {
+    record(ref, target2, fingerprint2, at) {
       update2((f) => {
-        let keys = account(f, acc).keys, others = (keys[keyName] ?? []).filter((d) => targetId(d) !== targetId(target2));
-        keys[keyName] = [...others, { ...target2, at: at.toISOString(), fingerprint: fingerprint2 }];
+        let a = accountIn(f, ref.account);
+        a.deployments = a.deployments.filter((d) => !(isOf(ref)(d) && targetId(d) === targetId(target2))), a.deployments.push({ ...ref.member !== void 0 && { member: ref.member }, name: ref.name, ...target2, at: at.toISOString(), fingerprint: fingerprint2 });
       });
     },
-    forget(acc, keyName) {
+    forget(ref) {
       existsSync(path) && update2((f) => {
-        delete f.accounts[acc]?.keys[keyName];
+        let a = f.accounts.get(accountOf(ref.account));
+        a && (a.deployments = a.deployments.filter((d) => !isOf(ref)(d)));
       });
     },
-    retirements: (acc) => [...read().accounts[acc]?.retirements ?? []],
+    retirements: (acc) => [...readAccount(acc)?.retirements ?? []],
+    retirementOf: (ref) => readAccount(ref.account)?.retirements.find((r) => r.oldName === ref.name && sameMember(r.member, ref.member)),
+    retirementTo: (ref) => readAccount(ref.account)?.retirements.find((r) => r.newName === ref.name && sameMember(r.member, ref.member)),
     scheduleRetirement(acc, r) {
       update2((f) => {
-        let a = account(f, acc);
-        a.retirements = [...a.retirements.filter((x) => x.oldName !== r.oldName), r];
+        let a = accountIn(f, acc);
+        a.retirements = [...a.retirements.filter((x) => !(x.oldName === r.oldName && sameMember(x.member, r.member))), r];
       });
     },
-    removeRetirement(acc, oldName) {
+    removeRetirement(ref) {
       existsSync(path) && update2((f) => {
-        let a = f.accounts[acc];
-        a && (a.retirements = a.retirements.filter((x) => x.oldName !== oldName));
+        let a = f.accounts.get(accountOf(ref.account));
+        a && (a.retirements = a.retirements.filter((x) => !(x.oldName === ref.name && sameMember(x.member, ref.member))));
+      });
+    },
+    inUse(acc, member) {
+      let a = readAccount(acc), out = /* @__PURE__ */ new Map();
+      for (let d of a?.deployments ?? [])
+        !sameMember(d.member, member) || out.has(d.name) || out.set(d.name, `recorded as deployed to ${d.kind === "env-file" ? d.path : d.kind === "command" ? `\`${d.command}\`` : "a person"} (carto-keys where ${d.name})`);
+      for (let r of a?.retirements ?? [])
+        sameMember(r.member, member) && (out.set(r.oldName, `kept by a grace rotation to "${r.newName}" until ${r.retireAfter}`), out.set(r.newName, `the successor of "${r.oldName}" in a grace rotation`));
+      return out;
+    },
+    pruneVanished(acc, member, live) {
+      if (!existsSync(path)) return [];
+      let current = readAccount(acc), gone = (name, m) => sameMember(m, member) && !live.has(name), stale = current === void 0 ? [] : current.deployments.filter((d) => gone(d.name, d.member)).map((d) => d.name), staleRetirements = current === void 0 ? [] : current.retirements.filter((r) => gone(r.oldName, r.member));
+      return stale.length === 0 && staleRetirements.length === 0 ? [] : update2((f) => {
+        let a = f.accounts.get(accountOf(acc));
+        if (a === void 0) return [];
+        let removed = /* @__PURE__ */ new Set();
+        return a.deployments = a.deployments.filter((d) => gone(d.name, d.member) ? (removed.add(d.name), !1) : !0), a.retirements = a.retirements.filter((r) => gone(r.oldName, r.member) ? (removed.add(r.oldName), !1) : !0), [...removed].sort();
       });
     }
   };
@@ -5691,49 +5808,54 @@ ${t.command}`;
       return "manual";
   }
 }
-function isRegistryFile(v) {
-  if (typeof v != "object" || v === null) return !1;
-  let f = v;
-  return f.version !== REGISTRY_VERSION || typeof f.accounts != "object" || f.accounts === null ? !1 : Object.values(f.accounts).every(
-    (a) => typeof a == "object" && a !== null && typeof a.keys == "object" && a.keys !== null && Array.isArray(a.retirements) && Object.values(a.keys).every((list3) => Array.isArray(list3) && list3.every(isDeployment)) && a.retirements.every(isRetirement)
-  );
+function parseRegistry(v) {
+  if (!isObject2(v) || !isObject2(v.accounts)) return;
+  let accounts = /* @__PURE__ */ new Map();
+  for (let [acc, a] of Object.entries(v.accounts)) {
+    if (!isObject2(a) || !Array.isArray(a.retirements) || !a.retirements.every(isRetirement)) return;
+    let deployments;
+    if (v.version === 1) {
+      if (!isObject2(a.keys)) return;
+      deployments = [];
+      for (let [name, list3] of Object.entries(a.keys)) {
+        if (!Array.isArray(list3)) return;
+        for (let d of list3) deployments.push(isObject2(d) ? { ...d, name } : d);
+      }
+    } else if (v.version === REGISTRY_VERSION && Array.isArray(a.deployments))
+      deployments = a.deployments;
+    else
+      return;
+    if (!deployments.every(isDeployment)) return;
+    let id2 = accountOf(acc), into = accounts.get(id2) ?? { deployments: [], retirements: [] };
+    into.deployments.push(...deployments), into.retirements.push(...a.retirements), accounts.set(id2, into);
+  }
+  return { version: REGISTRY_VERSION, accounts };
 }
 function isDeployment(d) {
-  if (typeof d != "object" || d === null) return !1;
-  let x = d;
-  return typeof x.at != "string" || typeof x.fingerprint != "string" ? !1 : x.kind === "env-file" ? typeof x.path == "string" && typeof x.variable == "string" : x.kind === "command" ? typeof x.command == "string" : x.kind === "manual";
+  return !isObject2(d) || typeof d.at != "string" || typeof d.fingerprint != "string" || typeof d.name != "string" || !optString(d.member) ? !1 : d.kind === "env-file" ? typeof d.path == "string" && typeof d.variable == "string" : d.kind === "command" ? typeof d.command == "string" : d.kind === "manual";
 }
 function isRetirement(r) {
-  if (typeof r != "object" || r === null) return !1;
-  let x = r;
-  return typeof x.oldName == "string" && typeof x.newName == "string" && typeof x.retireAfter == "string" && !Number.isNaN(Date.parse(x.retireAfter)) && typeof x.rotatedAt == "string" && Array.isArray(x.grants);
+  return isObject2(r) ? typeof r.oldName == "string" && typeof r.newName == "string" && typeof r.retireAfter == "string" && !Number.isNaN(Date.parse(r.retireAfter)) && typeof r.rotatedAt == "string" && Array.isArray(r.grants) && optString(r.member) && optString(r.oldCreatedAt) && optString(r.checkCmd) : !1;
 }
 function requireRegistryForGrace(env, creds) {
   if (!registryKept(env, creds))
     throw new UsageError("--grace needs a place to remember the old key until `retire` runs, and credentials from the environment write nothing to disk.", {
-      hint: `Set ${CONFIG_DIR_ENV} to a folder your scheduled job keeps (a cache), or log in to a profile.`
+      hint: `Set ${STATE_DIR_ENV} (or ${CONFIG_DIR_ENV}) to a folder your scheduled job keeps (a cache), or log in to a profile.`
     });
 }
-var REGISTRY_VERSION, LOCK_WAIT_MS, CONFIG_DIR_ENV, init_registry = __esm({
-  "src/rotate/registry.ts"() {
+var REGISTRY_VERSION, LOCK_WAIT_MS, sameMember, isOf, isObject2, optString, init_registry = __esm({
+  "src/records/registry.ts"() {
     "use strict";
     init_lock();
     init_secure_dir();
     init_errors();
     init_settings();
     init_atomic();
-    REGISTRY_VERSION = 1, LOCK_WAIT_MS = 5e3;
-    CONFIG_DIR_ENV = "CARTO_KEYS_CONFIG_DIR";
-  }
-});
-
-// src/ui/shell-quote.ts
-function shellQuote(s) {
-  return /^[A-Za-z0-9_.,:@%+=\/-]+$/.test(s) ? s : `'${s.replace(/'/g, "'\\''")}'`;
-}
-var init_shell_quote = __esm({
-  "src/ui/shell-quote.ts"() {
-    "use strict";
+    init_key_ref();
+    init_state_dir();
+    REGISTRY_VERSION = 2, LOCK_WAIT_MS = 5e3;
+    sameMember = (a, b) => (a ?? "") === (b ?? ""), isOf = (ref) => (d) => d.name === ref.name && sameMember(d.member, ref.member);
+    isObject2 = (v) => typeof v == "object" && v !== null && !Array.isArray(v), optString = (v) => v === void 0 || typeof v == "string";
   }
 });
 
@@ -5745,7 +5867,7 @@ __export(revoke_exports, {
 });
 function revokeCommand(kit) {
   return addMemberOption(
-    new Command("revoke").aliases(["delete", "rm"]).description("Revoke (delete) regular API keys, after confirmation").argument("<keys...>", "the keys, each by its name or its token (a leaked token is revoked at once)")
+    new Command("revoke").aliases(["delete", "rm"]).description("Revoke (delete) regular API keys, after confirmation").argument("<keys...>", "the keys, each by its name or its token (a leaked token is revoked at once)").option("--dry-run", "say what would be revoked (and which recorded env files still hold it); change nothing")
   ).addHelpText(
     "after",
     `
@@ -5754,6 +5876,7 @@ Apps using a revoked key stop working at once. To replace a key without downtime
 Examples:
   $ carto-keys revoke old-app
   $ carto-keys rm app-1 app-2 --yes
+  $ carto-keys revoke old-app --dry-run
   $ carto-keys revoke bob-old --user bob      # an organization member's key`
   ).action((names, o, cmd) => {
     let builtIn = names.find(isBuiltIn);
@@ -5761,8 +5884,8 @@ Examples:
       throw new UsageError(`"${builtIn}" is a built-in key and cannot be revoked.`, {
         hint: builtIn === "Master" ? "To change the Master token, use `carto-keys regenerate Master`." : void 0
       });
-    requireYesOrTty(globalsOf(cmd).yes, kit.canPrompt(), "Revoking API keys");
-    let opts = { names: [...new Set(names)], ...o.user !== void 0 && { user: o.user } };
+    o.dryRun !== !0 && requireYesOrTty(globalsOf(cmd).yes, kit.canPrompt(), "Revoking API keys");
+    let opts = { names: [...new Set(names)], ...o.user !== void 0 && { user: o.user }, ...o.dryRun === !0 && { dryRun: !0 } };
     kit.run((ctx) => revokeRun(ctx, opts));
   });
 }
@@ -5773,11 +5896,15 @@ async function revokeRun(ctx, opts) {
     if (key2.type !== "regular") throw new UsageError(`"${escapeControl(key2.name)}" is the ${key2.type} key and cannot be revoked.`);
     keys.some((k) => k.name === key2.name) || keys.push(key2);
   }
-  let creds = requireCredentials(await ctx.settings()), reg = registry(ctx.paths.config);
+  let creds = requireCredentials(await ctx.settings()), reg = registry(stateDir(ctx)), refOf = (name) => keyRef(creds.baseUrl, api.targetUser, name);
   for (let key2 of keys)
-    for (let d of reg.deploymentsOf(creds.baseUrl, key2.name))
+    for (let d of reg.deploymentsOf(refOf(key2.name)))
       d.kind === "env-file" && envFileState(d.path, d.variable, fingerprint(key2.token)).state === "holds" && warn(ctx, `"${escapeControl(key2.name)}" is still deployed: ${escapeControl(d.path)} (${escapeControl(d.variable)}) holds its token.`);
   let list3 = keys.map((k) => `"${escapeControl(k.name)}"`).join(", ");
+  if (opts.dryRun) {
+    ctx.globals.json ? printJson(ctx, { dryRun: !0, revoke: keys.map((k) => k.name) }) : info(ctx, `Dry run: would revoke ${keys.length === 1 ? "API key" : `${keys.length} API keys`} ${list3}${whose}. Nothing was changed.`);
+    return;
+  }
   await confirmOrCancel(ctx, `Revoke ${keys.length === 1 ? "API key" : `${keys.length} API keys`} ${list3}${whose}? Apps using ${keys.length === 1 ? "it" : "them"} stop working.`);
   let revoked = [];
   for (let key2 of keys) {
@@ -5789,7 +5916,7 @@ async function revokeRun(ctx, opts) {
         ...err.status !== void 0 && { status: err.status }
       });
     }
-    revoked.push(key2.name), reg.forget(creds.baseUrl, key2.name), reg.removeRetirement(creds.baseUrl, key2.name), ctx.globals.json || success(ctx, `Revoked API key "${escapeControl(key2.name)}"${whose}`);
+    revoked.push(key2.name), reg.forget(refOf(key2.name)), reg.removeRetirement(refOf(key2.name)), ctx.globals.json || success(ctx, `Revoked API key "${escapeControl(key2.name)}"${whose}`);
   }
   ctx.globals.json && printJson(ctx, { revoked });
 }
@@ -5805,17 +5932,19 @@ var init_revoke = __esm({
     init_flags();
     init_output();
     init_settings();
-    init_check();
+    init_env_check();
     init_registry();
+    init_key_ref();
+    init_state_dir();
     init_prompts();
     init_shell_quote();
   }
 });
 
 // src/config/key-store.ts
-import { createHash as createHash2 } from "node:crypto";
+import { createHash as createHash3 } from "node:crypto";
 function keyCheck(key2) {
-  return `${key2.length}:${createHash2("sha256").update(key2.toLowerCase()).digest("hex").slice(0, 16)}`;
+  return `${key2.length}:${createHash3("sha256").update(key2.toLowerCase()).digest("hex").slice(0, 16)}`;
 }
 function parseStorage(raw2, source = "--storage") {
   let value2 = raw2.trim().toLowerCase();
@@ -6099,7 +6228,7 @@ __export(regenerate_exports, {
   regenerateRun: () => regenerateRun
 });
 function regenerateCommand(kit) {
-  let cmd = new Command("regenerate").description("Give an API key a new token, after confirmation (the old token stops working at once)").argument("<name>", 'name of the API key ("Master" included)').option("--token-only", "print only the new token, for $(...)").option("--print-token", "for Master with the key in CARTO_KEYS_MASTER_KEY: print the new Master key once");
+  let cmd = new Command("regenerate").description("Give an API key a new token, after confirmation (the old token stops working at once)").argument("<name>", 'name of the API key ("Master" included)').option("--token-only", "print only the new token, for $(...)").option("--print-token", "for Master with the key in CARTO_KEYS_MASTER_KEY: print the new Master key once").option("--dry-run", "say what would be regenerated; change nothing");
   return addMemberOption(cmd).addHelpText(
     "after",
     `
@@ -6111,12 +6240,19 @@ terminal it needs --yes. Their new Master key is neither stored nor printed: it 
 Examples:
   $ carto-keys regenerate app
   $ carto-keys regenerate Master --yes
+  $ carto-keys regenerate app --dry-run
   $ carto-keys regenerate bob-dashboard --user bob`
   ).action((name, o, cmd2) => {
     if (name === DEFAULT_PUBLIC_KEY_NAME)
       throw new UsageError('The Default public key has a fixed token ("default_public") and cannot be regenerated.');
-    checkTokenOnly(o.tokenOnly === !0, globalsOf(cmd2).json), requireYesOrTty(globalsOf(cmd2).yes, kit.canPrompt(), "Regenerating a token");
-    let opts = { name, tokenOnly: o.tokenOnly === !0, printToken: o.printToken === !0, ...o.user !== void 0 && { user: o.user } };
+    checkTokenOnly(o.tokenOnly === !0, globalsOf(cmd2).json), o.dryRun !== !0 && requireYesOrTty(globalsOf(cmd2).yes, kit.canPrompt(), "Regenerating a token");
+    let opts = {
+      name,
+      tokenOnly: o.tokenOnly === !0,
+      printToken: o.printToken === !0,
+      ...o.user !== void 0 && { user: o.user },
+      ...o.dryRun === !0 && { dryRun: !0 }
+    };
     kit.run((ctx) => regenerateRun(ctx, opts));
   });
 }
@@ -6133,6 +6269,7 @@ async function regenerateRun(ctx, opts) {
       hint: "--print-token is for a Master key that comes from CARTO_KEYS_MASTER_KEY or a command, which carto-keys cannot store the new one in."
     });
   let api = await ctx.api(), key2 = await api.getKey(opts.name, { verb: "regenerate" });
+  if (opts.dryRun) return printDryRun(ctx, key2);
   ctx.globals.json || (warn(ctx, `Apps using the current token of "${escapeControl(key2.name)}" will stop working until they get the new one.`), key2.type === "regular" && warn(ctx, `To switch apps over without downtime, use \`carto-keys rotate ${shellQuote(key2.name)}\` instead.`)), await confirmOrCancel(ctx, `Regenerate the token of "${key2.name}"?`);
   let regenerate = async () => {
     let updated2, recovered = !1;
@@ -6153,6 +6290,10 @@ async function regenerateRun(ctx, opts) {
     return;
   }
   printCreatedKey(ctx, updated, opts.tokenOnly, "Regenerated");
+}
+function printDryRun(ctx, key2, member) {
+  let of = member === void 0 ? "" : ` of ${member}`;
+  ctx.globals.json ? printJson(ctx, { dryRun: !0, regenerate: key2.name, ...member !== void 0 && { user: member }, type: key2.type }) : info(ctx, `Dry run: would give "${key2.name}"${of} a new token; apps using the current one would stop working. Nothing was changed.`);
 }
 async function regenerateStoredMaster(ctx, profile, regenerate) {
   let store = await ctx.config(), regenerated, key2, where = store.path;
@@ -6182,7 +6323,9 @@ function lowerFirst(s) {
 async function regenerateForMember(ctx, opts, member) {
   if (opts.printToken)
     throw new UsageError(`--print-token is for your own Master key: ${member}'s new Master key is never printed.`);
-  let api = (await ctx.api()).forUser(member), key2 = await api.getKey(opts.name, { verb: "regenerate" }), json = ctx.globals.json;
+  let api = (await ctx.api()).forUser(member), key2 = await api.getKey(opts.name, { verb: "regenerate" });
+  if (opts.dryRun) return printDryRun(ctx, key2, member);
+  let json = ctx.globals.json;
   if (key2.type === "master") {
     if (json || warn(ctx, `This changes the Master key of ${member}: everything using it stops working, and ${member} must copy the new one from their dashboard.`), !ctx.globals.yes) {
       let typed2 = await ctx.prompter.input(`Type the username "${member}" to regenerate their Master key:`);
@@ -6265,7 +6408,7 @@ var init_change_flags = __esm({
 // src/domain/clone-plan.ts
 async function planClone(ctx, api, source, changes, defaultSchema, verb = "clone") {
   let src = await resolveSourceKey(ctx, api, source, verb), after = applyGrantChanges(src.grants, changes, { defaultSchema });
-  return { from: src.key.name, before: src.grants, after, diff: diffGrants(src.grants, after), dropped: src.dropped };
+  return { from: src.key.name, createdAt: src.key.created_at, before: src.grants, after, diff: diffGrants(src.grants, after), dropped: src.dropped };
 }
 var init_clone_plan = __esm({
   "src/domain/clone-plan.ts"() {
@@ -6275,99 +6418,173 @@ var init_clone_plan = __esm({
   }
 });
 
-// src/commands/clone.ts
-var clone_exports = {};
-__export(clone_exports, {
-  cloneCommand: () => cloneCommand,
-  cloneRun: () => cloneRun,
-  parseClone: () => parseClone
-});
-function cloneCommand(kit) {
-  let cmd = new Command("clone").description("Copy a key's grants into a new key, with changes (keys cannot be edited)").argument("<name-or-token>", "the key to copy: its name, or its token").option("--name <name>", "name of the new key (default: prompt on a TTY, else <old>-copy)");
-  return addMemberOption(addChangeOptions(cmd)).option("--dry-run", "print the diff and the request body; create nothing").option("--token-only", "print only the new token, for $(...)").addHelpText(
-    "after",
-    `
-The old key is left as it is. To also deploy the new key and delete the old one, use \`carto-keys rotate\`.
-
-Examples:
-  $ carto-keys clone app --name app-v2 --add-table national_incomes:select
-  $ carto-keys clone app --remove-table liked_cities:insert --dry-run
-  $ carto-keys clone "$LEAKED_TOKEN" --name app-new --json
-  $ carto-keys clone bob-app --user bob --name bob-app-v2 --add-table customers`
-  ).action((source, o, cmd2) => {
-    checkTokenOnly(o.tokenOnly === !0, globalsOf(cmd2).json);
-    let opts = parseClone(source, o);
-    kit.run((ctx) => cloneRun(ctx, opts));
-  }), cmd;
+// src/records/journal.ts
+import { existsSync as existsSync2, readdirSync, readFileSync as readFileSync3, rmdirSync, rmSync as rmSync2 } from "node:fs";
+import { join as join5 } from "node:path";
+function journalRef(j) {
+  return keyRef(j.baseUrl, j.member, j.oldName);
 }
-function parseClone(source, o) {
-  let name = o.name === void 0 ? void 0 : validateKeyName(o.name), changes = changesFromFlags(o);
-  return checkChangeSyntax(changes), {
-    source,
-    ...name !== void 0 && { name },
-    changes,
-    dryRun: o.dryRun === !0,
-    tokenOnly: o.tokenOnly === !0,
-    ...o.user !== void 0 && { user: o.user }
+function journalStore(stateDir2) {
+  let configDir = stateDir2, dir = join5(configDir, "rotations"), pathOf = (id2) => join5(dir, `${id2}.json`), lockPathOf = (ref) => join5(dir, `${refId(ref)}.lock`), created = [], ensureDir = () => {
+    for (let d of [configDir, dir])
+      existsSync2(d) || created.unshift(d), ensurePrivateDir(d);
+  };
+  function readFile(file) {
+    let text2;
+    try {
+      text2 = readFileSync3(file, "utf8");
+    } catch (err) {
+      if (err.code === "ENOENT") return;
+      throw new FileError(`Cannot read the rotation journal ${file}: ${err.message}`);
+    }
+    return parseJournal(text2, file);
+  }
+  function list3() {
+    let names;
+    try {
+      names = readdirSync(dir);
+    } catch {
+      return [];
+    }
+    return names.filter((n) => /^[0-9a-f]{16}\.json$/.test(n)).sort().flatMap((n) => readFile(join5(dir, n)) ?? []);
+  }
+  return {
+    dir,
+    pathOf,
+    lockPathOf,
+    read: (id2) => readFile(pathOf(id2)),
+    // By its id, else by what it names (a journal written under another spelling of the account).
+    find: (ref) => readFile(pathOf(refId(ref))) ?? list3().find((j) => sameKey(journalRef(j), ref)),
+    save(journal, now) {
+      ensureDir(), journal.updatedAt = now.toISOString(), writeFileAtomic(pathOf(journal.id), `${JSON.stringify(journal, null, 2)}
+`, { mode: 384 });
+    },
+    remove: (id2) => rmSync2(pathOf(id2), { force: !0 }),
+    list: list3,
+    tidy() {
+      for (let d of created.splice(0))
+        try {
+          rmdirSync(d);
+        } catch {
+        }
+    },
+    lock(ref) {
+      ensureDir();
+      try {
+        return tryLock(lockPathOf(ref));
+      } catch (err) {
+        throw err instanceof LockBusyError ? new RotationBusyError(`Another carto-keys (process ${err.pid ?? "?"}) is rotating ${describeRef(ref)} right now.`, {
+          hint: `Two rotations of one key at once could delete the key the other one deploys. Wait for it to finish; if no carto-keys is running, delete ${err.path}.`
+        }) : err;
+      }
+    }
   };
 }
-async function cloneRun(ctx, opts) {
-  let creds = requireCredentials(await ctx.settings()), api = (await ctx.api()).forUser(opts.user), plan = await planClone(ctx, api, opts.source, opts.changes, defaultSchemaFor(creds.baseUrl, opts.user ?? creds.username)), json = ctx.globals.json;
-  if (!json) {
-    for (let note of plan.dropped) warn(ctx, note);
-    info(ctx, `Grants of the new key, compared with "${plan.from}":`);
-    for (let line2 of formatDiff(plan.diff, { color: ctx.io.colorStderr })) info(ctx, `  ${line2}`);
+function checkTarget(v) {
+  if (!isObject3(v) || !isTime(v.deployedAt) || v.error !== void 0 && !isString(v.error) || v.attemptedAt !== void 0 && !isTime(v.attemptedAt) || v.pgid !== void 0 && !(Number.isSafeInteger(v.pgid) && v.pgid > 1)) return !1;
+  switch (v.kind) {
+    case "env-file":
+      return isString(v.path) && isString(v.variable);
+    case "command":
+      return isString(v.command);
+    case "manual":
+      return !0;
+    default:
+      return !1;
   }
-  let taken = new Set((await api.listKeys()).map((k) => k.name)), request = { name: opts.name ?? await chooseCloneName(ctx, plan.from, taken, opts.dryRun), grants: toCreateGrants(plan.after) };
-  if (opts.dryRun) {
-    json ? printJson(ctx, { dryRun: !0, from: plan.from, diff: plan.diff, request }) : (info(ctx, "Dry run: nothing was created. The request would be:"), printLine(ctx, JSON.stringify(request, null, 2)));
-    return;
-  }
-  let { key: key2, recovered } = await namingRefusedGrants(
-    () => api.createKey(request, { isOurs: (existing) => grantSetsEqual(normalizeRenderedGrants(existing.grants).grants, plan.after) }),
-    plan.after,
-    () => api.listKeys(),
-    request.grants
-  );
-  if (recovered && warn(ctx, "The key was created but the reply was lost or unreadable; recovered it."), json && !opts.tokenOnly) {
-    printJson(ctx, { ...keyJson(key2, "full"), clonedFrom: plan.from, diff: plan.diff });
-    return;
-  }
-  printCreatedKey(ctx, key2, opts.tokenOnly, `Cloned "${plan.from}" into`, api.targetUser);
 }
-async function chooseCloneName(ctx, from, taken, dryRun) {
-  let suggested = copyName(from, taken);
-  return dryRun || !ctx.io.canPrompt() || ctx.globals.yes ? suggested : promptKeyName(ctx, suggested, taken);
+function parseJournal(text2, file) {
+  let bad = (what) => new FileError(`The rotation journal ${file} is not valid: ${what}.`, {
+    hint: "It was changed by hand or by another version of carto-keys. Check the keys with `carto-keys list`, then delete the file."
+  }), value2;
+  try {
+    value2 = JSON.parse(text2);
+  } catch {
+    throw bad("not JSON");
+  }
+  if (!isObject3(value2)) throw bad("not an object");
+  let timeout = value2.deployTimeoutMs;
+  if (timeout !== void 0 && !(Number.isSafeInteger(timeout) && timeout > 0)) throw bad('field "deployTimeoutMs" is wrong');
+  if (value2.member !== void 0 && !isString(value2.member)) throw bad('field "member" is wrong');
+  let grace = value2.graceMs;
+  if (grace !== void 0 && !(Number.isSafeInteger(grace) && grace > 0)) throw bad('field "graceMs" is wrong');
+  for (let flag of ["rollback", "create"])
+    if (value2[flag] !== void 0 && typeof value2[flag] != "boolean") throw bad(`field "${flag}" is wrong`);
+  for (let text3 of ["oldCreatedAt", "checkCmd", "keysFile"])
+    if (value2[text3] !== void 0 && !isString(value2[text3])) throw bad(`field "${text3}" is wrong`);
+  if (value2.version !== JOURNAL_VERSION) throw bad(`unknown version ${JSON.stringify(value2.version)}`);
+  for (let [field, check2] of Object.entries(FIELDS))
+    if (!check2(value2[field])) throw bad(`field "${field}" is missing or wrong`);
+  return value2;
 }
-var init_clone = __esm({
-  "src/commands/clone.ts"() {
+function newJournal(p) {
+  let at = p.now.toISOString();
+  return {
+    version: JOURNAL_VERSION,
+    id: refId(keyRef(p.baseUrl, p.member, p.oldName)),
+    profile: p.profile,
+    baseUrl: p.baseUrl,
+    username: p.username,
+    ...p.member !== void 0 && { member: p.member },
+    oldName: p.oldName,
+    newName: p.newName,
+    grants: p.grants,
+    targets: p.targets.map((t) => ({ ...t, deployedAt: null, attemptedAt: null })),
+    addingTargets: p.addingTargets,
+    deleteOld: p.deleteOld,
+    ...p.deployTimeoutMs !== void 0 && { deployTimeoutMs: p.deployTimeoutMs },
+    ...p.graceMs !== void 0 && { graceMs: p.graceMs },
+    ...p.create === !0 && { create: !0 },
+    ...p.oldCreatedAt !== void 0 && { oldCreatedAt: p.oldCreatedAt },
+    ...p.checkCmd !== void 0 && { checkCmd: p.checkCmd },
+    ...p.keysFile !== void 0 && { keysFile: p.keysFile },
+    steps: { created: null, verified: null, deleted: null },
+    startedAt: at,
+    updatedAt: at
+  };
+}
+var JOURNAL_VERSION, RotationBusyError, isString, isTime, isObject3, FIELDS, init_journal = __esm({
+  "src/records/journal.ts"() {
     "use strict";
-    init_esm();
-    init_refusal();
-    init_base_url();
-    init_settings();
-    init_grants();
-    init_kit();
-    init_flags();
-    init_change_flags();
-    init_flags();
-    init_clone_plan();
-    init_key_output();
-    init_output();
-    init_prompts();
+    init_lock();
+    init_secure_dir();
+    init_errors();
+    init_atomic();
+    init_key_ref();
+    JOURNAL_VERSION = 1;
+    RotationBusyError = class extends CliError {
+      exitCode = ExitCode.failure;
+      code = "rotation_busy";
+    };
+    isString = (v) => typeof v == "string", isTime = (v) => v === null || typeof v == "string", isObject3 = (v) => typeof v == "object" && v !== null && !Array.isArray(v);
+    FIELDS = {
+      id: isString,
+      profile: isString,
+      baseUrl: isString,
+      username: isString,
+      oldName: isString,
+      newName: isString,
+      grants: (v) => Array.isArray(v) && v.every((g) => isObject3(g) && isString(g.type)),
+      targets: (v) => Array.isArray(v) && v.every(checkTarget),
+      addingTargets: (v) => typeof v == "boolean",
+      deleteOld: (v) => v === null || typeof v == "boolean",
+      steps: (v) => isObject3(v) && isTime(v.created) && isTime(v.verified) && isTime(v.deleted) && (v.checked === void 0 || isTime(v.checked)),
+      startedAt: isString,
+      updatedAt: isString
+    };
   }
 });
 
-// src/rotate/deploy-command.ts
+// src/deploy/command.ts
 import { spawn as spawn2 } from "node:child_process";
-import { readdirSync, readFileSync as readFileSync3 } from "node:fs";
+import { readdirSync as readdirSync2, readFileSync as readFileSync4 } from "node:fs";
 function runDeployCommand(ctx, command, key2, opts) {
   return new Promise((resolve6, reject) => {
     if (opts.signal?.aborted) {
       reject(opts.signal.reason);
       return;
     }
-    let child = spawn2("sh", ["-c", WRAPPER, "sh", command], {
+    let child = spawn2("sh", ["-c", opts.stdinOnly === !0 ? STDIN_ONLY_WRAPPER : WRAPPER, "sh", command], {
       env: childEnvironment(ctx.env, { [TOKEN_VARIABLE]: key2.token, [NAME_VARIABLE]: key2.name }),
       stdio: ["ignore", "pipe", "pipe"],
       // A session and process group of its own: signals meant for carto-keys' group (a terminal's
@@ -6404,7 +6621,7 @@ async function stopOrphan(pgid, command) {
     if (members.includes(pgid)) {
       let cmdline = "";
       try {
-        cmdline = readFileSync3(`/proc/${pgid}/cmdline`, "utf8");
+        cmdline = readFileSync4(`/proc/${pgid}/cmdline`, "utf8");
       } catch {
       }
       if (!cmdline.split("\0").includes(command)) return;
@@ -6432,7 +6649,7 @@ function groupSignalable(pgid) {
 function liveMembers(pgid) {
   let pids;
   try {
-    pids = readdirSync("/proc").filter((n) => /^\d+$/.test(n));
+    pids = readdirSync2("/proc").filter((n) => /^\d+$/.test(n));
   } catch {
     return;
   }
@@ -6440,7 +6657,7 @@ function liveMembers(pgid) {
   for (let pid of pids) {
     let stat;
     try {
-      stat = readFileSync3(`/proc/${pid}/stat`, "utf8");
+      stat = readFileSync4(`/proc/${pid}/stat`, "utf8");
     } catch {
       continue;
     }
@@ -6449,17 +6666,48 @@ function liveMembers(pgid) {
   }
   return out;
 }
-var TOKEN_VARIABLE, NAME_VARIABLE, DEFAULT_DEPLOY_TIMEOUT_MS, GRACE_MS, WRAPPER, init_deploy_command = __esm({
-  "src/rotate/deploy-command.ts"() {
+var TOKEN_VARIABLE, NAME_VARIABLE, DEFAULT_DEPLOY_TIMEOUT_MS, GRACE_MS, WRAPPER, STDIN_ONLY_WRAPPER, init_command = __esm({
+  "src/deploy/command.ts"() {
     "use strict";
     init_key_command();
     init_duration();
-    TOKEN_VARIABLE = "CARTO_API_KEY", NAME_VARIABLE = "CARTO_API_KEY_NAME", DEFAULT_DEPLOY_TIMEOUT_MS = 15 * 6e4, GRACE_MS = 5e3, WRAPPER = 'printf %s "$CARTO_API_KEY" | sh -c "$1"';
+    TOKEN_VARIABLE = "CARTO_API_KEY", NAME_VARIABLE = "CARTO_API_KEY_NAME", DEFAULT_DEPLOY_TIMEOUT_MS = 15 * 6e4, GRACE_MS = 5e3, WRAPPER = 'printf %s "$CARTO_API_KEY" | sh -c "$1"', STDIN_ONLY_WRAPPER = 'printf %s "$CARTO_API_KEY" | (unset CARTO_API_KEY; exec sh -c "$1")';
   }
 });
 
-// src/rotate/env-file.ts
-import { accessSync, closeSync as closeSync5, constants as constants3, lstatSync as lstatSync2, openSync as openSync5, readFileSync as readFileSync4, statSync as statSync3 } from "node:fs";
+// src/deploy/interrupt.ts
+function watchInterruptions(ctx) {
+  let controller = new AbortController(), rejectStopped = () => {
+  }, stopped3 = new Promise((_, reject) => {
+    rejectStopped = reject;
+  });
+  return stopped3.catch(() => {
+  }), ctx.stopSignal().then((sig) => {
+    let err = new Interrupted(sig);
+    controller.abort(err), rejectStopped(err);
+  }), {
+    signal: controller.signal,
+    race: (p) => Promise.race([p, stopped3]),
+    check() {
+      if (controller.signal.aborted) throw controller.signal.reason;
+    }
+  };
+}
+var Interrupted, init_interrupt = __esm({
+  "src/deploy/interrupt.ts"() {
+    "use strict";
+    Interrupted = class extends Error {
+      constructor(signal) {
+        super(`interrupted by ${signal}`);
+        this.signal = signal;
+      }
+      signal;
+    };
+  }
+});
+
+// src/deploy/env-file.ts
+import { accessSync, closeSync as closeSync5, constants as constants3, lstatSync as lstatSync2, openSync as openSync5, readFileSync as readFileSync5, statSync as statSync3 } from "node:fs";
 import { lchown, lstat, open } from "node:fs/promises";
 import { dirname as dirname2, resolve } from "node:path";
 import { isUtf8 } from "node:buffer";
@@ -6529,13 +6777,13 @@ function envFileProblem(path) {
 function readHead(file) {
   let fd = openSync5(file, constants3.O_RDONLY | constants3.O_NOFOLLOW | constants3.O_NONBLOCK);
   try {
-    return readFileSync4(fd);
+    return readFileSync5(fd);
   } finally {
     closeSync5(fd);
   }
 }
 var NEW_FILE_MODE, MAX_ENV_FILE_BYTES, init_env_file = __esm({
-  "src/rotate/env-file.ts"() {
+  "src/deploy/env-file.ts"() {
     "use strict";
     init_atomic();
     init_env_text();
@@ -6543,7 +6791,7 @@ var NEW_FILE_MODE, MAX_ENV_FILE_BYTES, init_env_file = __esm({
   }
 });
 
-// src/rotate/targets.ts
+// src/deploy/targets.ts
 import { resolve as resolve2 } from "node:path";
 function parseEnvFileSpec(spec, flag = "--deploy-env-file") {
   let where = `${flag} "${spec}"`;
@@ -6609,33 +6857,128 @@ async function deployTo(ctx, target2, key2, ui, opts = {}) {
   }
 }
 var ENV_FILE_SPEC, init_targets = __esm({
-  "src/rotate/targets.ts"() {
+  "src/deploy/targets.ts"() {
     "use strict";
     init_errors();
-    init_deploy_command();
+    init_command();
     init_env_file();
     init_env_text();
     ENV_FILE_SPEC = "path[:VAR]";
   }
 });
 
+// src/deploy/deployer.ts
+function reasonOf(err) {
+  return err instanceof CancelledError ? "cancelled" : (err instanceof Error ? err.message : String(err)).replace(/\.$/, "");
+}
+async function deployOne(d, target2, key2, purpose = "deploy") {
+  d.interruption.check();
+  let stamp2 = d.ctx.now().toISOString();
+  purpose === "restore" && (target2.deployedAt = null), target2.attemptedAt ??= stamp2, d.save();
+  try {
+    let attempt = deployTo(d.ctx, target2, key2, d.ui, {
+      ...d.timeoutMs !== void 0 && { timeoutMs: d.timeoutMs },
+      signal: d.interruption.signal,
+      onStart: (pgid) => {
+        target2.pgid = pgid, d.save();
+      }
+    });
+    await (target2.kind === "command" ? attempt : d.interruption.race(attempt));
+  } catch (err) {
+    throw delete target2.pgid, err instanceof CancelledError || err instanceof Interrupted ? err : (target2.error = reasonOf(err), d.save(), new DeployError(target2, target2.error, err));
+  }
+  delete target2.pgid, delete target2.error, purpose === "deploy" ? target2.deployedAt = d.ctx.now().toISOString() : target2.attemptedAt = null, d.save(), record(d, target2, key2);
+}
+function record(d, target2, key2) {
+  if (!(d.registry === void 0 || d.interruption.signal.aborted))
+    try {
+      d.registry.record({ ...d.owner, name: key2.name }, placeOf(target2), fingerprint(key2.token), d.ctx.now());
+    } catch (err) {
+      warn(d.ctx, `Could not record this deploy in the deployment registry: ${reasonOf(err)}`);
+    }
+}
+function placeOf(t) {
+  switch (t.kind) {
+    case "env-file":
+      return { kind: "env-file", path: t.path, variable: t.variable };
+    case "command":
+      return { kind: "command", command: t.command };
+    case "manual":
+      return { kind: "manual" };
+  }
+}
+var DeployError, init_deployer = __esm({
+  "src/deploy/deployer.ts"() {
+    "use strict";
+    init_errors();
+    init_settings();
+    init_output();
+    init_interrupt();
+    init_targets();
+    DeployError = class extends CliError {
+      constructor(target2, reason, cause) {
+        super(`deploying to ${describeTarget(target2)} failed: ${reason}`, { cause });
+        this.target = target2;
+        this.reason = reason;
+      }
+      target;
+      reason;
+      exitCode = ExitCode.partial;
+      code = "deploy_failed";
+    };
+  }
+});
+
+// src/rotate/events.ts
+function renderEvent(ctx) {
+  return (e) => {
+    if (e.type === "warning") return warn(ctx, e.text);
+    if (e.type === "kept-held") {
+      warn(ctx, `Kept the old key "${e.name}": ${e.holders.join(", ")} still ${e.holders.length === 1 ? "holds" : "hold"} its token, and deleting it would break what reads ${e.holders.length === 1 ? "it" : "them"}.`), ctx.globals.json || info(ctx, `Once nothing uses it any more: ${e.revoke}`);
+      return;
+    }
+    if (e.type === "dropped") return warn(ctx, `Dropped the deploy target ${describeTarget(e.target)}.`);
+    if (e.type === "created" && e.recovered && warn(ctx, "The key was created but the reply was lost or unreadable; recovered it."), !ctx.globals.json)
+      switch (e.type) {
+        case "created":
+          return success(ctx, `Created API key "${e.name}"`);
+        case "deployed":
+          return success(ctx, `Deployed to ${describeTarget(e.target)}`);
+        case "verified":
+          return success(ctx, `Verified "${e.name}": its token works and grants what was intended`);
+        case "checked":
+          return success(ctx, `The app check passed with "${e.name}": \`${e.command}\``);
+        case "deleted":
+          return e.alreadyGone && warn(ctx, `The old key "${e.name}" was already gone.`), success(ctx, `Deleted the old key "${e.name}"`);
+        case "kept":
+          return info(ctx, `Kept the old key "${e.name}". Revoke it when nothing uses it any more: ${e.revoke}`);
+        case "scheduled":
+          return info(ctx, `Kept the old key "${e.oldName}" until ${e.retireAfter} (grace period). Then \`carto-keys retire\` deletes it, after checking every target holds "${e.newName}".`), info(ctx, `Changed your mind while it lives? Undo the rotation: ${e.rollback}`);
+      }
+  };
+}
+var init_events = __esm({
+  "src/rotate/events.ts"() {
+    "use strict";
+    init_targets();
+    init_output();
+  }
+});
+
 // src/rotate/messages.ts
 async function rotationCommands(ctx, oldName, member) {
-  let s = await ctx.settings(), profile = `${s.profileSource === "flag" ? ` --profile ${shellQuote(s.profile)}` : ""}${member === void 0 ? "" : ` --user ${member}`}`, name = shellQuote(oldName), yes = ctx.io.canPrompt() ? "" : " --yes";
+  let s = await ctx.settings(), profile = `${s.profileSource === "flag" ? ` --profile ${shellQuote(s.profile)}` : ""}${userFlag(member)}`, name = shellQuote(oldName), yes = ctx.io.canPrompt() ? "" : " --yes";
   return {
     resume: `carto-keys rotate --resume ${name}${profile}`,
     abort: `carto-keys rotate --abort ${name}${profile}${yes}`
   };
-}
-function reasonOf(err) {
-  return err instanceof CancelledError ? "cancelled" : (err instanceof Error ? err.message : String(err)).replace(/\.$/, "");
 }
 function progressOf(j) {
   let done = j.targets.filter((t) => t.deployedAt !== null), pending = j.targets.filter((t) => t.deployedAt === null);
   return `${j.targets.length === 0 ? "not deployed anywhere" : `deployed to ${done.length} of ${j.targets.length} ${j.targets.length === 1 ? "target" : "targets"}` + (pending.length > 0 && done.length > 0 ? ` (not yet: ${pending.map(describeTarget).join(", ")})` : "")}, ${j.steps.verified === null ? "not verified" : "verified"}`;
 }
 async function stoppedError(ctx, j, err, doing = "rotation") {
-  let cmd = await rotationCommands(ctx, j.oldName, j.member), what = doing === "rotation" ? `Rotation of "${j.oldName}"` : `Undoing the rotation of "${j.oldName}"`, newKey = j.steps.created === null ? `the new key "${j.newName}" may or may not have been created` : `the new key "${j.newName}" exists, ${progressOf(j)}`, oldKey = j.steps.deleted === null ? `the old key "${j.oldName}" still exists and works` : `the old key "${j.oldName}" was deleted`, hint = j.steps.deleted === null ? `Continue: ${cmd.resume}
+  let cmd = await rotationCommands(ctx, j.oldName, j.member), subject = j.create === !0 ? `the creation of "${j.newName}"` : `the rotation of "${j.oldName}"`, what = doing === "rotation" ? j.create === !0 ? `Creating "${j.newName}"` : `Rotation of "${j.oldName}"` : `Undoing ${subject}`, newKey = j.steps.created === null ? `the new key "${j.newName}" may or may not have been created` : `the new key "${j.newName}" exists, ${progressOf(j)}`, oldKey = j.create === !0 ? "there is no old key" : j.steps.deleted === null ? `the old key "${j.oldName}" still exists and works` : `the old key "${j.oldName}" was deleted`, hint = j.steps.deleted === null ? `Continue: ${cmd.resume}
 Undo:     ${cmd.abort}` : `Finish:   ${cmd.resume}`, cause = err instanceof CliError && err.hint ? `${reasonOf(err)} (${err.hint.replace(/\.$/, "")})` : reasonOf(err);
   return new PartialError(`${what} stopped: ${cause}.
 Now: ${newKey}; ${oldKey}.`, { hint, cause: err });
@@ -6645,53 +6988,13 @@ var init_messages = __esm({
     "use strict";
     init_errors();
     init_shell_quote();
+    init_key_ref();
     init_targets();
-  }
-});
-
-// src/rotate/interrupt.ts
-function watchInterruptions(ctx) {
-  let controller = new AbortController(), rejectStopped = () => {
-  }, stopped3 = new Promise((_, reject) => {
-    rejectStopped = reject;
-  });
-  return stopped3.catch(() => {
-  }), ctx.stopSignal().then((sig) => {
-    let err = new Interrupted(sig);
-    controller.abort(err), rejectStopped(err);
-  }), {
-    signal: controller.signal,
-    race: (p) => Promise.race([p, stopped3]),
-    check() {
-      if (controller.signal.aborted) throw controller.signal.reason;
-    }
-  };
-}
-var Interrupted, init_interrupt = __esm({
-  "src/rotate/interrupt.ts"() {
-    "use strict";
-    Interrupted = class extends Error {
-      constructor(signal) {
-        super(`interrupted by ${signal}`);
-        this.signal = signal;
-      }
-      signal;
-    };
+    init_deployer();
   }
 });
 
 // src/rotate/engine.ts
-var engine_exports = {};
-__export(engine_exports, {
-  findKey: () => findKey2,
-  forgetDeployments: () => forgetDeployments,
-  intendedGrants: () => intendedGrants,
-  isRotationKey: () => isRotationKey,
-  keyProblems: () => keyProblems,
-  plainTargets: () => plainTargets,
-  retireAfterOf: () => retireAfterOf,
-  runRotation: () => runRotation
-});
 function intendedGrants(j) {
   return normalizeRenderedGrants(j.grants).grants;
 }
@@ -6712,7 +7015,7 @@ async function runRotation(r) {
   try {
     r.interruption.check();
     let key2 = await create2(r);
-    return await deploy(r, key2), await verify(r, key2), await finishOld(r), r.store.remove(j.id), { journal: j, token: key2.token };
+    return await deploy(r, key2), await verify(r, key2), await check(r, key2), await finishOld(r), r.store.remove(j.id), { journal: j, token: key2.token };
   } catch (err) {
     throw err instanceof NothingCreated ? (r.store.remove(j.id), err.original) : await stoppedError(r.ctx, j, err);
   }
@@ -6720,14 +7023,25 @@ async function runRotation(r) {
 function save(r) {
   r.interruption.signal.aborted || r.store.save(r.journal, r.ctx.now());
 }
+function report(r) {
+  return r.report ?? renderEvent(r.ctx);
+}
 function call(r, p) {
   return r.interruption.race(p);
 }
 function stamp(r) {
   return r.ctx.now().toISOString();
 }
-function quiet(r) {
-  return r.ctx.globals.json;
+function deployerOf(ctx, creds, j, ui, interruption, saveJournal) {
+  return {
+    ctx,
+    interruption,
+    ui,
+    save: saveJournal,
+    ...j.deployTimeoutMs !== void 0 && { timeoutMs: j.deployTimeoutMs },
+    ...registryKept(ctx.env, creds) && { registry: registry(stateDir(ctx)) },
+    owner: { account: journalRef(j).account, ...j.member !== void 0 && { member: j.member } }
+  };
 }
 async function create2(r) {
   let j = r.journal;
@@ -6742,15 +7056,16 @@ async function create2(r) {
         hint: "Start the rotation again with another --name."
       })
     );
+  let recovered = !1;
   if (key2 === void 0)
     try {
       let made = await call(r, r.api.createKey({ name: j.newName, grants: j.grants }, { isOurs }));
-      key2 = made.key, made.recovered && warn(r.ctx, "The key was created but the reply was lost or unreadable; recovered it.");
+      key2 = made.key, recovered = made.recovered;
     } catch (err) {
       if (err instanceof Interrupted) throw err;
       key2 = await call(r, afterCreateFailure(r, err, isOurs));
     }
-  return j.steps.created = stamp(r), save(r), quiet(r) || success(r.ctx, `Created API key "${j.newName}"`), { name: key2.name, token: key2.token };
+  return j.steps.created = stamp(r), save(r), report(r)({ type: "created", name: j.newName, recovered }), { name: key2.name, token: key2.token };
 }
 async function afterCreateFailure(r, err, isOurs) {
   if (!(err instanceof ApiError) || !MAYBE_APPLIED.has(err.kind)) throw new NothingCreated(err);
@@ -6760,54 +7075,34 @@ async function afterCreateFailure(r, err, isOurs) {
   throw new NothingCreated(withHint(err, hint));
 }
 async function deploy(r, key2) {
-  let j = r.journal;
+  let j = r.journal, d = deployerOf(r.ctx, r.creds, j, r.ui, r.interruption, () => save(r));
   for (let target2 of [...j.targets])
-    target2.deployedAt === null && await deployOne(r, target2, key2);
+    target2.deployedAt === null && await deployWithChoice(r, d, target2, key2);
   if (r.interruption.check(), !!j.addingTargets) {
     if (r.ui.interactive)
       for (let next = await r.ui.nextTarget(); next !== void 0; next = await r.ui.nextTarget()) {
         let target2 = { ...next, deployedAt: null, attemptedAt: null };
-        j.targets.push(target2), save(r), await deployOne(r, target2, key2);
+        j.targets.push(target2), save(r), await deployWithChoice(r, d, target2, key2);
       }
     j.addingTargets = !1, save(r);
   }
 }
-async function deployOne(r, target2, key2) {
-  let j = r.journal, what = describeTarget(target2);
-  for (; ; ) {
-    r.interruption.check(), target2.attemptedAt ??= stamp(r), save(r);
+async function deployWithChoice(r, d, target2, key2) {
+  let j = r.journal;
+  for (; ; )
     try {
-      let attempt = deployTo(r.ctx, target2, key2, r.ui, {
-        ...j.deployTimeoutMs !== void 0 && { timeoutMs: j.deployTimeoutMs },
-        signal: r.interruption.signal,
-        onStart: (pgid) => {
-          target2.pgid = pgid, save(r);
-        }
-      });
-      await (target2.kind === "command" ? attempt : call(r, attempt));
+      await deployOne(d, target2, key2), report(r)({ type: "deployed", target: placeOf(target2), name: key2.name });
+      return;
     } catch (err) {
-      if (delete target2.pgid, err instanceof CancelledError || err instanceof Interrupted) throw err;
-      target2.error = reasonOf(err), save(r);
-      let choice = await r.ui.afterDeployFailure(target2, target2.error);
+      if (!(err instanceof DeployError)) throw err;
+      let choice = await r.ui.afterDeployFailure(target2, err.reason);
       if (choice === "retry") continue;
       if (choice === "drop") {
-        j.targets.splice(j.targets.indexOf(target2), 1), save(r), warn(r.ctx, `Dropped the deploy target ${what}.`);
+        j.targets.splice(j.targets.indexOf(target2), 1), save(r), report(r)({ type: "dropped", target: placeOf(target2) });
         return;
       }
-      throw new Error(`deploying to ${what} failed: ${target2.error}`, { cause: err });
+      throw err;
     }
-    delete target2.pgid, target2.deployedAt = stamp(r), delete target2.error, save(r), recordDeployment(r, target2, key2), quiet(r) || success(r.ctx, `Deployed to ${what}`);
-    return;
-  }
-}
-function recordDeployment(r, target2, key2) {
-  if (r.interruption.signal.aborted || !registryKept(r.ctx.env, r.creds)) return;
-  let { deployedAt: _d, attemptedAt: _a, pgid: _p, error: _e, ...place } = target2;
-  try {
-    registry(r.ctx.paths.config).record(r.journal.baseUrl, key2.name, place, fingerprint(key2.token), r.ctx.now());
-  } catch (err) {
-    warn(r.ctx, `Could not record this deploy in the deployment registry: ${reasonOf(err)}`);
-  }
 }
 function keyProblems(me, name, intended) {
   let actual = normalizeRenderedGrants(me.grants).grants, problems = [];
@@ -6817,11 +7112,15 @@ function keyProblems(me, name, intended) {
   }
   return problems;
 }
+async function clientAsKey(ctx, creds, member, token) {
+  let baseUrl = member === void 0 ? creds.baseUrl : memberBaseUrl(creds.baseUrl, member) ?? creds.baseUrl;
+  return ctx.clientFor({ baseUrl, username: member ?? creds.username, token, sandbox: creds.sandbox });
+}
 async function verify(r, key2) {
   let j = r.journal;
   if (j.steps.verified !== null) return;
   r.interruption.check();
-  let { sandbox } = r.creds, baseUrl = j.member === void 0 ? r.creds.baseUrl : memberBaseUrl(r.creds.baseUrl, j.member) ?? r.creds.baseUrl, username = j.member ?? r.creds.username, asNewKey = await r.ctx.clientFor({ baseUrl, username, token: key2.token, sandbox }), me;
+  let asNewKey = await clientAsKey(r.ctx, r.creds, j.member, key2.token), me;
   try {
     me = await call(r, asNewKey.whoami());
   } catch (err) {
@@ -6829,70 +7128,137 @@ async function verify(r, key2) {
   }
   let problems = keyProblems(me, j.newName, intendedGrants(j));
   if (problems.length > 0) throw new Error(`verifying "${j.newName}" failed: ${problems.join("; ")}`);
-  j.steps.verified = stamp(r), save(r), quiet(r) || success(r.ctx, `Verified "${j.newName}": its token works and grants what was intended`);
+  j.steps.verified = stamp(r), save(r), report(r)({ type: "verified", name: j.newName });
+}
+async function check(r, key2) {
+  let j = r.journal;
+  if (!(j.checkCmd === void 0 || (j.steps.checked ?? null) !== null)) {
+    r.interruption.check();
+    try {
+      await runCheck(r.ctx, j.checkCmd, key2, { signal: r.interruption.signal, ...j.deployTimeoutMs !== void 0 && { timeoutMs: j.deployTimeoutMs } });
+    } catch (err) {
+      throw err instanceof Interrupted ? err : new Error(`the app check \`${j.checkCmd}\` failed with "${j.newName}": ${reasonOf(err)} (fix the app, then continue; or undo to put the old token back)`, { cause: err });
+    }
+    j.steps.checked = stamp(r), save(r), report(r)({ type: "checked", name: j.newName, command: j.checkCmd });
+  }
+}
+function runCheck(ctx, command, key2, opts = {}) {
+  return runDeployCommand(ctx, command, key2, {
+    timeoutMs: opts.timeoutMs ?? DEFAULT_DEPLOY_TIMEOUT_MS,
+    stdinOnly: !0,
+    ...opts.signal !== void 0 && { signal: opts.signal }
+  });
 }
 async function finishOld(r) {
   let j = r.journal;
-  if (j.steps.deleted !== null) return;
+  if (j.steps.deleted !== null || j.create === !0) return;
+  let ref = journalRef(j), revoke = `carto-keys revoke ${shellQuote(j.oldName)}${userFlag(j.member)}`;
   if (j.deleteOld === null && (j.deleteOld = await call(r, r.ui.decideDelete(j)), save(r)), j.deleteOld && j.graceMs !== void 0) {
     scheduleRetirement(r);
     return;
   }
   if (!j.deleteOld) {
-    quiet(r) || info(r.ctx, `Kept the old key "${j.oldName}". Revoke it when nothing uses it any more: carto-keys revoke ${shellQuote(j.oldName)}${j.member === void 0 ? "" : ` --user ${j.member}`}`);
+    report(r)({ type: "kept", name: j.oldName, revoke });
     return;
   }
   let unsure = j.targets.filter((t) => t.deployedAt === null);
   if (unsure.length > 0) throw new Error(`not deleting the old key: ${unsure.map(describeTarget).join(", ")} may not hold the new token`);
   r.interruption.check();
-  try {
-    await call(r, r.api.deleteKey(j.oldName));
-  } catch (err) {
-    if (err instanceof Interrupted) throw err;
-    if (!(err instanceof ApiError && err.kind === "not_found"))
-      throw new Error(`deleting the old key "${j.oldName}" failed: ${reasonOf(err)}`, { cause: err });
-    warn(r.ctx, `The old key "${j.oldName}" was already gone.`);
+  let holders = await call(r, heldBy(r.ctx, r.api, ref));
+  if (holders.length > 0 && !(r.ui.interactive && await call(r, r.ui.confirmDeleteHeld(j.oldName, holders)))) {
+    j.deleteOld = !1, save(r), report(r)({ type: "kept-held", name: j.oldName, holders, revoke });
+    return;
   }
-  j.steps.deleted = stamp(r), save(r), forgetDeployments(r.ctx, j.baseUrl, j.oldName), j.rollback === !0 && registry(r.ctx.paths.config).removeRetirement(j.baseUrl, j.newName), quiet(r) || success(r.ctx, `Deleted the old key "${j.oldName}"`);
+  let alreadyGone;
+  try {
+    alreadyGone = await call(r, deleteKeyStep(r.ctx, r.api, ref, { successor: j.newName, grants: j.grants }));
+  } catch (err) {
+    throw err instanceof Interrupted ? err : new Error(`deleting the old key "${j.oldName}" failed: ${reasonOf(err)}`, { cause: err });
+  }
+  j.steps.deleted = stamp(r), save(r), j.rollback === !0 && forgetRetirement(r.ctx, keyRef(j.baseUrl, j.member, j.newName)), report(r)({ type: "deleted", name: j.oldName, alreadyGone });
+}
+async function heldBy(ctx, api, ref) {
+  let files = registry(stateDir(ctx)).deploymentsOf(ref).filter((d) => d.kind === "env-file");
+  if (files.length === 0) return [];
+  let key2 = await findKey2(api, ref.name);
+  if (key2 === void 0) return [];
+  let fp = fingerprint(key2.token);
+  return files.flatMap((d) => d.kind === "env-file" && envFileState(d.path, d.variable, fp).state === "holds" ? [`${d.path} (${d.variable})`] : []);
+}
+async function deleteKeyStep(ctx, api, ref, successor) {
+  let alreadyGone = !1;
+  try {
+    await api.deleteKey(ref.name);
+  } catch (err) {
+    if (!(err instanceof ApiError && err.kind === "not_found")) throw err;
+    alreadyGone = !0;
+  }
+  try {
+    let reg = registry(stateDir(ctx));
+    if (reg.exists()) {
+      reg.forget(ref), reg.removeRetirement(ref);
+      let waiting = reg.retirementTo(ref);
+      waiting !== void 0 && successor !== void 0 && waiting.oldName !== successor.successor && reg.scheduleRetirement(ref.account, { ...waiting, newName: successor.successor, grants: successor.grants });
+    }
+  } catch (err) {
+    warn(ctx, `Could not update the deployment registry: ${reasonOf(err)}`);
+  }
+  return alreadyGone;
+}
+function forgetRetirement(ctx, ref) {
+  try {
+    registry(stateDir(ctx)).removeRetirement(ref);
+  } catch (err) {
+    warn(ctx, `Could not update the deployment registry: ${reasonOf(err)}`);
+  }
 }
 function scheduleRetirement(r) {
   let j = r.journal, retireAfter = retireAfterOf(j, r.ctx.now());
-  registry(r.ctx.paths.config).scheduleRetirement(j.baseUrl, {
+  registry(stateDir(r.ctx)).scheduleRetirement(journalRef(j).account, {
+    ...j.member !== void 0 && { member: j.member },
     oldName: j.oldName,
+    ...j.oldCreatedAt !== void 0 && { oldCreatedAt: j.oldCreatedAt },
     newName: j.newName,
     retireAfter: retireAfter.toISOString(),
     grants: j.grants,
-    rotatedAt: stamp(r)
-  }), quiet(r) || (info(r.ctx, `Kept the old key "${j.oldName}" until ${retireAfter.toISOString()} (grace period). Then \`carto-keys retire\` deletes it, after checking every target holds "${j.newName}".`), info(r.ctx, `Changed your mind while it lives? Undo the rotation: carto-keys rotate --rollback ${shellQuote(j.newName)}`));
+    rotatedAt: stamp(r),
+    ...j.checkCmd !== void 0 && { checkCmd: j.checkCmd }
+  }), report(r)({
+    type: "scheduled",
+    oldName: j.oldName,
+    newName: j.newName,
+    retireAfter: retireAfter.toISOString(),
+    rollback: `carto-keys rotate --rollback ${shellQuote(j.newName)}${userFlag(j.member)}`
+  });
 }
 function retireAfterOf(j, now) {
   let from = j.steps.verified !== null ? new Date(j.steps.verified) : now;
   return new Date(from.getTime() + (j.graceMs ?? 0));
 }
-function forgetDeployments(ctx, account, keyName) {
-  try {
-    registry(ctx.paths.config).forget(account, keyName);
-  } catch (err) {
-    warn(ctx, `Could not update the deployment registry: ${reasonOf(err)}`);
-  }
-}
 function plainTargets(j) {
-  return j.targets.map(({ deployedAt: _d, error: _e, attemptedAt: _a, pgid: _p, ...target2 }) => target2);
+  return j.targets.map(placeOf);
 }
 var NothingCreated, MAYBE_APPLIED, init_engine = __esm({
   "src/rotate/engine.ts"() {
     "use strict";
     init_failures();
     init_shell_quote();
+    init_settings();
     init_errors();
     init_grants();
     init_output();
-    init_messages();
+    init_command();
+    init_deployer();
+    init_env_check();
     init_interrupt();
     init_targets();
-    init_members();
-    init_settings();
+    init_journal();
+    init_key_ref();
     init_registry();
+    init_state_dir();
+    init_members();
+    init_events();
+    init_messages();
     NothingCreated = class extends Error {
       constructor(original) {
         super("nothing was created");
@@ -6903,178 +7269,187 @@ var NothingCreated, MAYBE_APPLIED, init_engine = __esm({
   }
 });
 
-// src/rotate/journal.ts
-var journal_exports = {};
-__export(journal_exports, {
-  JOURNAL_VERSION: () => JOURNAL_VERSION,
-  RotationBusyError: () => RotationBusyError,
-  journalStore: () => journalStore,
-  newJournal: () => newJournal,
-  parseJournal: () => parseJournal,
-  rotationId: () => rotationId,
-  rotationLockId: () => rotationLockId
+// src/rotate/lineage.ts
+var lineage_exports = {};
+__export(lineage_exports, {
+  keysInUse: () => keysInUse,
+  knownSuccessor: () => knownSuccessor,
+  recordedTargets: () => recordedTargets,
+  refuseSuperseded: () => refuseSuperseded,
+  sameCreation: () => sameCreation,
+  successorChain: () => successorChain
 });
-import { createHash as createHash3 } from "node:crypto";
-import { existsSync as existsSync2, readdirSync as readdirSync2, readFileSync as readFileSync5, rmdirSync, rmSync as rmSync2 } from "node:fs";
-import { join as join5 } from "node:path";
-function rotationId(profile, baseUrl, oldName, member) {
-  let owner = member === void 0 ? "" : `${member}
-`;
-  return createHash3("sha256").update(`${profile}
-${baseUrl}
-${owner}${oldName}`).digest("hex").slice(0, 16);
+function recordedTargets(ctx, ref) {
+  let out = [];
+  for (let d of registry(stateDir(ctx)).deploymentsOf(ref))
+    d.kind === "env-file" && !out.some((t) => t.kind === "env-file" && t.path === d.path && t.variable === d.variable) ? out.push({ kind: "env-file", path: d.path, variable: d.variable }) : d.kind === "command" && !out.some((t) => t.kind === "command" && t.command === d.command) && out.push({ kind: "command", command: d.command });
+  return [...out.filter((t) => t.kind === "env-file"), ...out.filter((t) => t.kind === "command")];
 }
-function rotationLockId(masterKey, oldName, member) {
-  let who = member === void 0 ? "" : `
-${member}`;
-  return createHash3("sha256").update(`${fingerprint(masterKey)}
-${oldName}${who}`).digest("hex").slice(0, 16);
+function successorChain(ctx, ref) {
+  let reg = registry(stateDir(ctx)), chain = [];
+  for (let r = reg.retirementOf(ref); r !== void 0 && chain.length < 50 && !chain.some((c) => c.oldName === r.oldName); r = reg.retirementOf({ ...ref, name: r.newName }))
+    chain.push(r);
+  return chain;
 }
-function journalStore(configDir) {
-  let dir = join5(configDir, "rotations"), pathOf = (id2) => join5(dir, `${id2}.json`), lockPathOf = (id2) => join5(dir, `${id2}.lock`), created = [], ensureDir = () => {
-    for (let d of [configDir, dir])
-      existsSync2(d) || created.unshift(d), ensurePrivateDir(d);
-  };
-  function readFile(file) {
-    let text2;
-    try {
-      text2 = readFileSync5(file, "utf8");
-    } catch (err) {
-      if (err.code === "ENOENT") return;
-      throw new FileError(`Cannot read the rotation journal ${file}: ${err.message}`);
-    }
-    return parseJournal(text2, file);
-  }
-  return {
-    dir,
-    pathOf,
-    lockPathOf,
-    read: (id2) => readFile(pathOf(id2)),
-    save(journal, now) {
-      ensureDir(), journal.updatedAt = now.toISOString(), writeFileAtomic(pathOf(journal.id), `${JSON.stringify(journal, null, 2)}
-`, { mode: 384 });
-    },
-    remove: (id2) => rmSync2(pathOf(id2), { force: !0 }),
-    list() {
-      let names;
-      try {
-        names = readdirSync2(dir);
-      } catch {
-        return [];
-      }
-      return names.filter((n) => /^[0-9a-f]{16}\.json$/.test(n)).sort().flatMap((n) => readFile(join5(dir, n)) ?? []);
-    },
-    tidy() {
-      for (let d of created.splice(0))
-        try {
-          rmdirSync(d);
-        } catch {
-        }
-    },
-    lock(id2, oldName) {
-      ensureDir();
-      try {
-        return tryLock(lockPathOf(id2));
-      } catch (err) {
-        throw err instanceof LockBusyError ? new RotationBusyError(`Another carto-keys (process ${err.pid ?? "?"}) is rotating "${oldName}" right now.`, {
-          hint: `Two rotations of one key at once could delete the key the other one deploys. Wait for it to finish; if no carto-keys is running, delete ${err.path}.`
-        }) : err;
-      }
-    }
-  };
+function knownSuccessor(ctx, creds, name, member) {
+  let ref = keyRef(creds.baseUrl, member, name), chain = successorChain(ctx, ref);
+  if (chain.length > 0) return chain[chain.length - 1].newName;
+  let j = journalStore(stateDir(ctx)).find(ref);
+  return j !== void 0 && j.create !== !0 && j.rollback !== !0 ? j.newName : void 0;
 }
-function checkTarget(v) {
-  if (!isObject2(v) || !isTime(v.deployedAt) || v.error !== void 0 && !isString(v.error) || v.attemptedAt !== void 0 && !isTime(v.attemptedAt) || v.pgid !== void 0 && !(Number.isSafeInteger(v.pgid) && v.pgid > 1)) return !1;
-  switch (v.kind) {
-    case "env-file":
-      return isString(v.path) && isString(v.variable);
-    case "command":
-      return isString(v.command);
-    case "manual":
-      return !0;
-    default:
-      return !1;
-  }
+async function refuseSuperseded(ctx, api, ref, verb) {
+  let chain = successorChain(ctx, ref);
+  if (chain.length === 0) return;
+  let successor = chain[chain.length - 1].newName;
+  if (await findKey2(api, successor) === void 0) return;
+  let user2 = userFlag(ref.member), first = chain[0];
+  throw new UsageError(`${describeRef(ref)} was already rotated: its successor "${successor}" is in use, and "${ref.name}" is kept only until ${first.retireAfter} (grace period).`, {
+    code: "superseded",
+    hint: [
+      `Rotate the successor instead: carto-keys rotate ${shellQuote(successor)}${user2}`,
+      `Undo the rotation:           carto-keys rotate --rollback ${shellQuote(first.newName)}${user2}`,
+      `Delete "${ref.name}" once its grace is over: carto-keys retire`,
+      ...verb === "clone" ? [`Or clone the successor:      carto-keys clone ${shellQuote(successor)}${user2}`] : []
+    ].join(`
+`)
+  });
 }
-function parseJournal(text2, file) {
-  let bad = (what) => new FileError(`The rotation journal ${file} is not valid: ${what}.`, {
-    hint: "It was changed by hand or by another version of carto-keys. Check the keys with `carto-keys list`, then delete the file."
-  }), value2;
-  try {
-    value2 = JSON.parse(text2);
-  } catch {
-    throw bad("not JSON");
-  }
-  if (!isObject2(value2)) throw bad("not an object");
-  let timeout = value2.deployTimeoutMs;
-  if (timeout !== void 0 && !(Number.isSafeInteger(timeout) && timeout > 0)) throw bad('field "deployTimeoutMs" is wrong');
-  if (value2.member !== void 0 && !isString(value2.member)) throw bad('field "member" is wrong');
-  let grace = value2.graceMs;
-  if (grace !== void 0 && !(Number.isSafeInteger(grace) && grace > 0)) throw bad('field "graceMs" is wrong');
-  if (value2.rollback !== void 0 && typeof value2.rollback != "boolean") throw bad('field "rollback" is wrong');
-  if (value2.version !== JOURNAL_VERSION) throw bad(`unknown version ${JSON.stringify(value2.version)}`);
-  for (let [field, check] of Object.entries(FIELDS))
-    if (!check(value2[field])) throw bad(`field "${field}" is missing or wrong`);
-  return value2;
+function keysInUse(ctx, creds, member) {
+  let reg = registry(stateDir(ctx));
+  return reg.exists() ? reg.inUse(keyRef(creds.baseUrl, member, "").account, member) : /* @__PURE__ */ new Map();
 }
-function newJournal(p) {
-  let at = p.now.toISOString();
-  return {
-    version: JOURNAL_VERSION,
-    id: rotationId(p.profile, p.baseUrl, p.oldName, p.member),
-    profile: p.profile,
-    baseUrl: p.baseUrl,
-    username: p.username,
-    ...p.member !== void 0 && { member: p.member },
-    oldName: p.oldName,
-    newName: p.newName,
-    grants: p.grants,
-    targets: p.targets.map((t) => ({ ...t, deployedAt: null, attemptedAt: null })),
-    addingTargets: p.addingTargets,
-    deleteOld: p.deleteOld,
-    ...p.deployTimeoutMs !== void 0 && { deployTimeoutMs: p.deployTimeoutMs },
-    ...p.graceMs !== void 0 && { graceMs: p.graceMs },
-    steps: { created: null, verified: null, deleted: null },
-    startedAt: at,
-    updatedAt: at
-  };
+function sameCreation(a, b) {
+  return a === b || Date.parse(a) === Date.parse(b) && !Number.isNaN(Date.parse(a));
 }
-var JOURNAL_VERSION, RotationBusyError, isString, isTime, isObject2, FIELDS, init_journal = __esm({
-  "src/rotate/journal.ts"() {
+var init_lineage = __esm({
+  "src/rotate/lineage.ts"() {
     "use strict";
-    init_lock();
-    init_settings();
-    init_secure_dir();
     init_errors();
-    init_atomic();
-    JOURNAL_VERSION = 1;
-    RotationBusyError = class extends CliError {
-      exitCode = ExitCode.failure;
-      code = "rotation_busy";
-    };
-    isString = (v) => typeof v == "string", isTime = (v) => v === null || typeof v == "string", isObject2 = (v) => typeof v == "object" && v !== null && !Array.isArray(v);
-    FIELDS = {
-      id: isString,
-      profile: isString,
-      baseUrl: isString,
-      username: isString,
-      oldName: isString,
-      newName: isString,
-      grants: (v) => Array.isArray(v) && v.every((g) => isObject2(g) && isString(g.type)),
-      targets: (v) => Array.isArray(v) && v.every(checkTarget),
-      addingTargets: (v) => typeof v == "boolean",
-      deleteOld: (v) => v === null || typeof v == "boolean",
-      steps: (v) => isObject2(v) && isTime(v.created) && isTime(v.verified) && isTime(v.deleted),
-      startedAt: isString,
-      updatedAt: isString
-    };
+    init_journal();
+    init_key_ref();
+    init_registry();
+    init_state_dir();
+    init_shell_quote();
+    init_engine();
   }
 });
 
-// src/rotate/pending.ts
+// src/commands/clone.ts
+var clone_exports = {};
+__export(clone_exports, {
+  cloneCommand: () => cloneCommand,
+  cloneRun: () => cloneRun,
+  parseClone: () => parseClone
+});
+function cloneCommand(kit) {
+  let cmd = new Command("clone").description("Copy a key's grants into a new key, with changes (keys cannot be edited)").argument("<name-or-token>", "the key to copy: its name, or its token").option("--name <name>", "name of the new key (default: prompt on a TTY, else <old>-copy)");
+  return addMemberOption(addChangeOptions(cmd)).option("--dry-run", "print the diff and the request body; create nothing").option("--token-only", "print only the new token, for $(...)").addHelpText(
+    "after",
+    `
+The old key is left as it is. To also deploy the new key and delete the old one, use \`carto-keys rotate\`.
+
+Examples:
+  $ carto-keys clone app --name app-v2 --add-table national_incomes:select
+  $ carto-keys clone app --remove-table liked_cities:insert --dry-run
+  $ carto-keys clone "$LEAKED_TOKEN" --name app-new --json
+  $ carto-keys clone bob-app --user bob --name bob-app-v2 --add-table customers`
+  ).action((source, o, cmd2) => {
+    checkTokenOnly(o.tokenOnly === !0, globalsOf(cmd2).json);
+    let opts = parseClone(source, o);
+    kit.run((ctx) => cloneRun(ctx, opts));
+  }), cmd;
+}
+function parseClone(source, o) {
+  let name = o.name === void 0 ? void 0 : validateKeyName(o.name), changes = changesFromFlags(o);
+  return checkChangeSyntax(changes), {
+    source,
+    ...name !== void 0 && { name },
+    changes,
+    dryRun: o.dryRun === !0,
+    tokenOnly: o.tokenOnly === !0,
+    ...o.user !== void 0 && { user: o.user }
+  };
+}
+async function cloneRun(ctx, opts) {
+  let creds = requireCredentials(await ctx.settings()), api = (await ctx.api()).forUser(opts.user), plan = await planClone(ctx, api, opts.source, opts.changes, defaultSchemaFor(creds.baseUrl, opts.user ?? creds.username)), { refuseSuperseded: refuseSuperseded2 } = await Promise.resolve().then(() => (init_lineage(), lineage_exports));
+  await refuseSuperseded2(ctx, api, keyRef(creds.baseUrl, api.targetUser, plan.from), "clone");
+  let json = ctx.globals.json;
+  if (!json) {
+    for (let note of plan.dropped) warn(ctx, note);
+    info(ctx, `Grants of the new key, compared with "${plan.from}":`);
+    for (let line2 of formatDiff(plan.diff, { color: ctx.io.colorStderr })) info(ctx, `  ${line2}`);
+  }
+  let taken = new Set((await api.listKeys()).map((k) => k.name)), request = { name: opts.name ?? await chooseCloneName(ctx, plan.from, taken, opts.dryRun), grants: toCreateGrants(plan.after) };
+  if (opts.dryRun) {
+    json ? printJson(ctx, { dryRun: !0, from: plan.from, diff: plan.diff, request }) : (info(ctx, "Dry run: nothing was created. The request would be:"), printLine(ctx, JSON.stringify(request, null, 2)));
+    return;
+  }
+  let { key: key2, recovered } = await namingRefusedGrants(
+    () => api.createKey(request, { isOurs: (existing) => grantSetsEqual(normalizeRenderedGrants(existing.grants).grants, plan.after) }),
+    plan.after,
+    () => api.listKeys(),
+    request.grants
+  );
+  if (recovered && warn(ctx, "The key was created but the reply was lost or unreadable; recovered it."), json && !opts.tokenOnly) {
+    printJson(ctx, { ...keyJson(key2, "full"), clonedFrom: plan.from, diff: plan.diff });
+    return;
+  }
+  printCreatedKey(ctx, key2, opts.tokenOnly, `Cloned "${plan.from}" into`, api.targetUser);
+}
+async function chooseCloneName(ctx, from, taken, dryRun) {
+  let suggested = copyName(from, taken);
+  return dryRun || !ctx.io.canPrompt() || ctx.globals.yes ? suggested : promptKeyName(ctx, suggested, taken);
+}
+var init_clone = __esm({
+  "src/commands/clone.ts"() {
+    "use strict";
+    init_esm();
+    init_refusal();
+    init_base_url();
+    init_settings();
+    init_grants();
+    init_kit();
+    init_flags();
+    init_change_flags();
+    init_flags();
+    init_clone_plan();
+    init_key_ref();
+    init_key_output();
+    init_output();
+    init_prompts();
+  }
+});
+
+// src/rotate/runner.ts
+var runner_exports = {};
+__export(runner_exports, {
+  pendingJournal: () => pendingJournal,
+  refusePending: () => refusePending,
+  runFlow: () => runFlow,
+  unfinishedJournals: () => unfinishedJournals,
+  withPendingJournal: () => withPendingJournal
+});
+async function runFlow(ctx, creds, flow) {
+  let store = journalStore(stateDir(ctx));
+  for (let ref of flow.refuse ?? []) await refusePending(ctx, store, ref);
+  let held = [];
+  try {
+    let unique = new Map(flow.locks.map((r) => [refId(r), r]));
+    for (let id2 of [...unique.keys()].sort()) held.push(store.lock(unique.get(id2)));
+    for (let ref of flow.refuse ?? []) await refusePending(ctx, store, ref);
+    let { journal, fresh } = await flow.journal(store), interruption = watchInterruptions(ctx);
+    return fresh && store.save(journal, ctx.now()), await flow.run({ store, creds, journal, interruption });
+  } finally {
+    for (let lock of held.reverse()) lock.release();
+    store.tidy();
+  }
+}
+function unfinishedJournals(ctx, creds, member) {
+  return journalStore(stateDir(ctx)).list().filter((j) => belongsTo(j, creds) && (j.member ?? "") === (member ?? ""));
+}
 function pendingJournal(store, creds, name, flag, member) {
   if (name !== void 0) {
-    let journal = store.read(rotationId(creds.profile, creds.baseUrl, name, member));
+    let journal = store.find(keyRef(creds.baseUrl, member, name));
     if (journal !== void 0) return journal;
     let whose = member === void 0 ? "" : ` of ${member}`;
     throw new UsageError(`No unfinished rotation of "${name}"${whose} (profile "${creds.profile}", ${creds.baseUrl}).`, {
@@ -7099,26 +7474,28 @@ function pendingJournal(store, creds, name, flag, member) {
 function hintOthers(all) {
   return all.length === 0 ? {} : { hint: `Unfinished rotations: ${all.map((j) => `"${j.oldName}" \u2192 "${j.newName}" (profile ${j.profile})`).join(", ")}.` };
 }
-async function refusePending(ctx, store, creds, oldName, member) {
-  let id2 = rotationId(creds.profile, creds.baseUrl, oldName, member), journal = store.read(id2);
+async function refusePending(ctx, store, ref) {
+  let journal = store.find(ref);
   if (journal === void 0) return;
-  store.lock(rotationLockId(creds.masterKey, journal.oldName, journal.member), journal.oldName).release();
-  let cmd = await rotationCommands(ctx, journal.oldName, journal.member);
-  throw new UsageError(
-    `"${journal.oldName}" has an unfinished rotation to "${journal.newName}" (started ${journal.startedAt}).`,
-    { code: "rotation_pending", hint: `Continue it: ${cmd.resume}
-Or undo it: ${cmd.abort}` }
-  );
+  store.lock(journalRef(journal)).release();
+  let cmd = await rotationCommands(ctx, journal.oldName, journal.member), what = journal.create === !0 ? "an unfinished creation (deploy of its token)" : `an unfinished rotation to "${journal.newName}"`;
+  throw new UsageError(`${describeRef(journalRef(journal))} has ${what} (started ${journal.startedAt}).`, {
+    code: "rotation_pending",
+    hint: `Continue it: ${cmd.resume}
+Or undo it: ${cmd.abort}`
+  });
 }
 async function withPendingJournal(ctx, name, flag, fn, member) {
-  let creds = requireCredentials(await ctx.settings()), store = journalStore(ctx.paths.config), found = pendingJournal(store, creds, name, flag, member === creds.username ? void 0 : member), lock = store.lock(rotationLockId(creds.masterKey, found.oldName, found.member), found.oldName);
-  try {
-    let journal = store.read(found.id);
-    if (journal === void 0) throw new UsageError(`The rotation of "${found.oldName}" was finished meanwhile.`);
-    return await stopOrphans(ctx, journal, store), await fn(journal, store, creds);
-  } finally {
-    lock.release(), store.tidy();
-  }
+  let creds = requireCredentials(await ctx.settings()), store = journalStore(stateDir(ctx)), found = pendingJournal(store, creds, name, flag, memberOf(member, creds.username));
+  return runFlow(ctx, creds, {
+    locks: [journalRef(found)],
+    async journal(s) {
+      let journal = s.read(found.id);
+      if (journal === void 0) throw new UsageError(`The rotation of "${found.oldName}" was finished meanwhile.`);
+      return await stopOrphans(ctx, journal, s), { journal, fresh: !1 };
+    },
+    run: fn
+  });
 }
 async function stopOrphans(ctx, journal, store) {
   let changed = !1;
@@ -7130,15 +7507,18 @@ async function stopOrphans(ctx, journal, store) {
   }
   changed && store.save(journal, ctx.now());
 }
-var belongsTo, init_pending = __esm({
-  "src/rotate/pending.ts"() {
+var belongsTo, init_runner = __esm({
+  "src/rotate/runner.ts"() {
     "use strict";
     init_settings();
     init_errors();
-    init_deploy_command();
+    init_command();
+    init_interrupt();
     init_journal();
+    init_key_ref();
+    init_state_dir();
     init_messages();
-    belongsTo = (j, creds) => j.profile === creds.profile && j.baseUrl === creds.baseUrl && j.username === creds.username;
+    belongsTo = (j, creds) => accountOf(j.baseUrl) === accountOf(creds.baseUrl) && j.username === creds.username;
   }
 });
 
@@ -7148,13 +7528,15 @@ __export(abort_exports, {
   abortRotation: () => abortRotation
 });
 async function abortRotation(ctx, opts, ui) {
-  return withPendingJournal(ctx, opts.name, "--abort", async (j, store) => {
+  return withPendingJournal(ctx, opts.name, "--abort", async ({ journal: j, store, creds, interruption }) => {
     let cmd = await rotationCommands(ctx, j.oldName, j.member);
     if (j.steps.deleted !== null)
       throw new UsageError(`The old key "${j.oldName}" was already deleted: there is nothing to go back to.`, {
         hint: `"${j.newName}" is the key in use now. Finish the rotation with: ${cmd.resume}`
       });
-    let interruption = watchInterruptions(ctx), api = (await ctx.api()).forUser(j.member), old;
+    let api = (await ctx.api()).forUser(j.member);
+    if (j.create === !0) return abortCreate(ctx, j, api, opts, ui, { store, interruption });
+    let old;
     try {
       old = await interruption.race(findKey2(api, j.oldName));
     } catch (err) {
@@ -7166,43 +7548,51 @@ async function abortRotation(ctx, opts, ui) {
       });
     if (!opts.yes && !await ui.confirmAbort(j)) throw new CancelledError("Nothing was changed.");
     opts.deployTimeoutMs !== void 0 && (j.deployTimeoutMs = opts.deployTimeoutMs);
-    let quiet2 = ctx.globals.json, restored = [], revoked = !1, save2 = () => {
+    let quiet = ctx.globals.json, restored = [], skipped = [], revoked = !1, save2 = () => {
       interruption.signal.aborted || store.save(j, ctx.now());
-    };
+    }, d = deployerOf(ctx, creds, j, ui, interruption, save2);
     try {
       for (let target2 of j.targets.filter((t) => t.deployedAt !== null || t.attemptedAt)) {
-        if (interruption.check(), target2.deployedAt = null, target2.attemptedAt ??= ctx.now().toISOString(), save2(), target2.kind === "manual" && !ui.interactive)
-          warn(ctx, `The new token of "${j.newName}" was deployed by hand: put the old one back there (carto-keys show ${j.oldName} --token-only${j.member === void 0 ? "" : ` --user ${j.member}`}).`);
-        else {
-          let attempt = deployTo(ctx, target2, { name: old.name, token: old.token }, ui, {
-            ...j.deployTimeoutMs !== void 0 && { timeoutMs: j.deployTimeoutMs },
-            signal: interruption.signal,
-            onStart: (pgid) => {
-              target2.pgid = pgid, save2();
-            }
-          });
-          try {
-            await (target2.kind === "command" ? attempt : interruption.race(attempt));
-          } finally {
-            delete target2.pgid;
-          }
-          restored.push(target2), quiet2 || success(ctx, `Put the old token back: ${describeTarget(target2)}`);
+        if (interruption.check(), target2.kind === "manual" && !ui.interactive) {
+          target2.deployedAt = null, warn(ctx, `The new token of "${j.newName}" was deployed by hand: put the old one back there (carto-keys show ${j.oldName} --token-only${userFlag(j.member)}).`), target2.attemptedAt = null, save2();
+          continue;
         }
-        target2.attemptedAt = null, save2();
-      }
-      if (interruption.check(), j.rollback === !0 ? !1 : await interruption.race(ourNewKey(ctx, j, api))) {
+        let succeeded = target2.deployedAt !== null;
         try {
-          await interruption.race(api.deleteKey(j.newName));
+          await deployOne(d, target2, { name: old.name, token: old.token }, "restore");
         } catch (err) {
-          if (!(err instanceof ApiError && err.kind === "not_found")) throw err;
+          if (!(err instanceof DeployError) || succeeded || target2.kind !== "command") throw err;
+          warn(ctx, `Skipped ${describeTarget(target2)}: its deploy of "${j.newName}" never succeeded, and putting "${j.oldName}" back failed too (${err.reason}). Check what it deploys to still holds the token of "${j.oldName}".`), target2.attemptedAt = null, delete target2.error, save2(), skipped.push(target2);
+          continue;
         }
-        revoked = !0, quiet2 || success(ctx, `Revoked the new key "${j.newName}"`);
+        restored.push(target2), quiet || success(ctx, `Put the old token back: ${describeTarget(target2)}`);
       }
+      interruption.check(), j.rollback !== !0 && await interruption.race(ourNewKey(ctx, j, api)) && (await interruption.race(deleteKeyStep(ctx, api, { ...journalRef(j), name: j.newName })), revoked = !0, quiet || success(ctx, `Revoked the new key "${j.newName}"`));
     } catch (err) {
       throw await stoppedError(ctx, j, err, "undo");
     }
-    return store.remove(j.id), { journal: j, revoked, restored };
+    return store.remove(j.id), { journal: j, revoked, restored, skipped, keptCreated: !1 };
   }, opts.member);
+}
+async function abortCreate(ctx, j, api, opts, ui, f) {
+  let holding = j.targets.filter((t) => t.deployedAt !== null || t.attemptedAt);
+  if (holding.length > 0)
+    return warn(ctx, `Kept "${j.newName}": its token may be in ${holding.map(describeTarget).join(", ")}, and revoking it would leave a dead token there. Revoke it with \`carto-keys revoke ${j.newName} --yes${userFlag(j.member)}\` once nothing reads it.`), f.store.remove(j.id), { journal: j, revoked: !1, restored: [], skipped: [], keptCreated: !0 };
+  if (!opts.yes && !await ui.confirmAbort(j)) throw new CancelledError("Nothing was changed.");
+  let revoked = !1;
+  try {
+    if (await f.interruption.race(ourNewKey(ctx, j, api))) {
+      try {
+        await f.interruption.race(api.deleteKey(j.newName));
+      } catch (err) {
+        if (!(err instanceof ApiError && err.kind === "not_found")) throw err;
+      }
+      revoked = !0;
+    }
+  } catch (err) {
+    throw await stoppedError(ctx, j, err, "undo");
+  }
+  return f.store.remove(j.id), { journal: j, revoked, restored: [], skipped: [], keptCreated: !1 };
 }
 async function ourNewKey(ctx, j, api) {
   if (j.steps.created !== null) return !0;
@@ -7216,11 +7606,14 @@ var init_abort = __esm({
     "use strict";
     init_errors();
     init_output();
-    init_engine();
-    init_interrupt();
-    init_messages();
-    init_pending();
+    init_deployer();
     init_targets();
+    init_interrupt();
+    init_journal();
+    init_key_ref();
+    init_engine();
+    init_messages();
+    init_runner();
   }
 });
 
@@ -7358,6 +7751,18 @@ function interactiveUi(ctx) {
     },
     chooseName: (suggested, taken) => promptKeyName(ctx, suggested, taken),
     confirmCreate: (name) => p.confirm(`Create API key "${name}"?`, { default: !0 }),
+    async useRecorded(oldName, targets) {
+      info(ctx, `"${oldName}" was deployed to: ${targets.map(describeTarget).join(", ")}`);
+      let choice = await p.select(
+        "Deploy the new token:",
+        [
+          { name: `To the ${targets.length === 1 ? "recorded target" : `${targets.length} recorded targets`}`, value: "recorded" },
+          { name: "Choose the targets myself", value: "choose" }
+        ],
+        { default: "recorded" }
+      );
+      return choice === "recorded" && (deployedOne = !0), choice === "recorded";
+    },
     async nextTarget() {
       let choice = await p.select(
         "Deploy the new token:",
@@ -7400,6 +7805,9 @@ function interactiveUi(ctx) {
     async decideDelete(j) {
       return j.targets.some((t) => t.deployedAt !== null) || warn(ctx, `The new token was not deployed anywhere: whatever uses "${j.oldName}" still does.`), p.confirm(`Delete the old key "${j.oldName}" now?`, { default: !1 });
     },
+    async confirmDeleteHeld(oldName, holders) {
+      return warn(ctx, `${holders.join(", ")} still ${holders.length === 1 ? "holds" : "hold"} the token of "${oldName}": whatever reads ${holders.length === 1 ? "it" : "them"} stops working once it is deleted.`), p.confirm(`Delete "${oldName}" anyway, breaking ${holders.join(", ")}?`, { default: !1 });
+    },
     confirmAbort(j) {
       let deployed = j.targets.filter((t) => t.deployedAt !== null).length, restore = deployed === 0 ? "" : `put the old token back in ${deployed} ${deployed === 1 ? "place" : "places"}, `;
       return p.confirm(`Undo the rotation of "${j.oldName}": ${restore}revoke "${j.newName}"?`, { default: !1 });
@@ -7415,7 +7823,7 @@ var init_interactive = __esm({
     init_grants();
     init_output();
     init_prompts();
-    init_deploy_command();
+    init_command();
     init_grant_editor();
     init_targets();
     init_validate();
@@ -7429,12 +7837,13 @@ __export(resume_exports, {
   resumeRotation: () => resumeRotation
 });
 async function resumeRotation(ctx, opts, ui) {
-  return withPendingJournal(ctx, opts.name, "--resume", async (journal, store, creds) => {
+  return withPendingJournal(ctx, opts.name, "--resume", async ({ journal, store, creds, interruption }) => {
     if (decideDelete(journal, opts.deleteOld, ui.interactive), opts.deployTimeoutMs !== void 0 && (journal.deployTimeoutMs = opts.deployTimeoutMs), store.save(journal, ctx.now()), !ctx.globals.json) {
-      info(ctx, `Resuming the rotation of "${journal.oldName}" \u2192 "${journal.newName}" (started ${journal.startedAt}).`);
+      let what = journal.create === !0 ? `the creation of "${journal.newName}"` : `the rotation of "${journal.oldName}" \u2192 "${journal.newName}"`;
+      info(ctx, `Resuming ${what} (started ${journal.startedAt}).`);
       for (let line2 of recap(journal)) info(ctx, `  ${line2}`);
     }
-    let interruption = watchInterruptions(ctx), api = (await ctx.api()).forUser(journal.member);
+    let api = (await ctx.api()).forUser(journal.member);
     return runRotation({ ctx, api, creds, store, journal, ui, resumed: !0, interruption });
   }, opts.member);
 }
@@ -7447,7 +7856,7 @@ function recap(j) {
   return j.steps.verified !== null && lines.push(`verified ${j.steps.verified}`), lines;
 }
 function decideDelete(journal, flag, interactive) {
-  if (journal.steps.deleted === null) {
+  if (!(journal.steps.deleted !== null || journal.create === !0)) {
     if (flag !== void 0) {
       if (journal.deleteOld !== null && journal.deleteOld !== flag)
         throw new UsageError(`This rotation was started with ${journal.deleteOld ? "--delete-old" : "--keep-old"}.`, {
@@ -7471,9 +7880,8 @@ var init_resume = __esm({
     init_errors();
     init_output();
     init_engine();
-    init_interrupt();
-    init_pending();
     init_targets();
+    init_runner();
   }
 });
 
@@ -7481,46 +7889,61 @@ var init_resume = __esm({
 async function startRotation(ctx, opts, ui) {
   let creds = requireCredentials(await ctx.settings());
   opts.graceMs !== void 0 && requireRegistryForGrace(ctx.env, creds);
-  let store = journalStore(ctx.paths.config), named = opts.member === creds.username ? void 0 : opts.member;
-  await refusePending(ctx, store, creds, opts.source, named);
-  let api = (await ctx.api()).forUser(named), member = api.targetUser;
-  if (member !== void 0 && memberBaseUrl(creds.baseUrl, member) === void 0)
+  let named = memberOf(opts.member, creds.username), api = (await ctx.api()).forUser(named), member = api.targetUser, refOf = (name) => keyRef(creds.baseUrl, member, name);
+  await refusePending(ctx, journalStore(stateDir(ctx)), refOf(opts.source));
+  let requireTargets = (recorded2) => {
+    if (!(ui.interactive || opts.targets.length > 0 || recorded2.length > 0 || !(opts.deleteOld === !0 || opts.graceMs !== void 0)))
+      throw new UsageError("--delete-old needs a deploy target (--deploy-env-file or --deploy-cmd), and none is recorded for this key: otherwise nothing uses the new key when the old one is deleted.", {
+        hint: "Deploy it yourself and use --keep-old, then revoke the old key."
+      });
+  };
+  if (isTokenShaped(opts.source) || requireTargets(recordedTargets(ctx, refOf(opts.source))), member !== void 0 && memberBaseUrl(creds.baseUrl, member) === void 0)
     throw new UsageError(`rotate --user needs an organization URL (https://{org}.carto.com/u/{you}) to verify ${member}'s new key; this profile uses ${creds.baseUrl}.`);
   let defaultSchema = defaultSchemaFor(creds.baseUrl, member ?? creds.username), plan = await planClone(ctx, api, opts.source, opts.changes, defaultSchema, "rotate");
   if (plan.from === DEFAULT_PUBLIC_KEY_NAME)
     throw new UsageError('The Default public key cannot be rotated: its token is always "default_public" and it cannot be deleted.');
-  let lock = store.lock(rotationLockId(creds.masterKey, plan.from, member), plan.from);
-  try {
-    await refusePending(ctx, store, creds, plan.from, member), ui.showSource(plan);
-    let after = hasGrantChanges(opts.changes) ? plan.after : await ui.modify(plan, defaultSchema), taken = new Set((await api.listKeys()).map((k) => k.name)), newName = opts.newName ?? await ui.chooseName(rotationName(plan.from, ctx.now(), taken), taken);
-    if (taken.has(newName))
-      throw new UsageError(`An API key named "${newName}" already exists.`, {
-        hint: "Choose another --name, or leave it out for a free default."
-      });
-    if (!ctx.globals.json) {
-      info(ctx, `Rotating "${plan.from}"${member === void 0 ? "" : ` of ${member}`} \u2192 "${newName}". Grants of the new key, compared with the old one:`);
-      for (let line2 of formatDiff(diffGrants(plan.before, after), { color: ctx.io.colorStderr })) info(ctx, `  ${line2}`);
+  let oldRef = refOf(plan.from);
+  await refuseSuperseded(ctx, api, oldRef, "rotate");
+  let recorded = opts.targets.length === 0 ? recordedTargets(ctx, oldRef) : [];
+  return requireTargets(recorded), runFlow(ctx, creds, {
+    locks: [oldRef],
+    refuse: [oldRef],
+    async journal() {
+      ui.showSource(plan);
+      let after = hasGrantChanges(opts.changes) ? plan.after : await ui.modify(plan, defaultSchema), taken = new Set((await api.listKeys()).map((k) => k.name)), newName = opts.newName ?? await ui.chooseName(rotationName(plan.from, ctx.now(), taken), taken);
+      if (taken.has(newName))
+        throw new UsageError(`An API key named "${newName}" already exists.`, {
+          hint: "Choose another --name, or leave it out for a free default."
+        });
+      let targets = opts.targets.length > 0 ? opts.targets : recorded.length > 0 && await ui.useRecorded(plan.from, recorded) ? recorded : [];
+      if (!ctx.globals.json) {
+        info(ctx, `Rotating "${plan.from}"${member === void 0 ? "" : ` of ${member}`} \u2192 "${newName}". Grants of the new key, compared with the old one:`);
+        for (let line2 of formatDiff(diffGrants(plan.before, after), { color: ctx.io.colorStderr })) info(ctx, `  ${line2}`);
+        targets === recorded && recorded.length > 0 && info(ctx, `Deploying to the targets recorded for "${plan.from}": ${recorded.map(describeTarget).join(", ")}`);
+      }
+      if (!opts.yes && !await ui.confirmCreate(newName)) throw new CancelledError("Nothing was created.");
+      return { journal: newJournal({
+        profile: creds.profile,
+        baseUrl: creds.baseUrl,
+        username: creds.username,
+        ...member !== void 0 && { member },
+        oldName: plan.from,
+        newName,
+        grants: toCreateGrants(after),
+        targets,
+        addingTargets: ui.interactive && opts.targets.length === 0,
+        deleteOld: opts.deleteOld ?? null,
+        ...opts.deployTimeoutMs !== void 0 && { deployTimeoutMs: opts.deployTimeoutMs },
+        ...opts.graceMs !== void 0 && { graceMs: opts.graceMs },
+        ...opts.checkCmd !== void 0 && { checkCmd: opts.checkCmd },
+        oldCreatedAt: plan.createdAt,
+        now: ctx.now()
+      }), fresh: !0 };
+    },
+    async run({ store, journal, interruption }) {
+      return keyFromEnvironment(creds.keySource) && !ctx.globals.json && info(ctx, `Journal of this rotation (removed when it ends; --resume and --abort need it): ${store.pathOf(journal.id)}`), runRotation({ ctx, api, creds, store, journal, ui, resumed: !1, interruption });
     }
-    if (!opts.yes && !await ui.confirmCreate(newName)) throw new CancelledError("Nothing was created.");
-    let journal = newJournal({
-      profile: creds.profile,
-      baseUrl: creds.baseUrl,
-      username: creds.username,
-      ...member !== void 0 && { member },
-      oldName: plan.from,
-      newName,
-      grants: toCreateGrants(after),
-      targets: opts.targets,
-      addingTargets: ui.interactive && opts.targets.length === 0,
-      deleteOld: opts.deleteOld ?? null,
-      ...opts.deployTimeoutMs !== void 0 && { deployTimeoutMs: opts.deployTimeoutMs },
-      ...opts.graceMs !== void 0 && { graceMs: opts.graceMs },
-      now: ctx.now()
-    }), interruption = watchInterruptions(ctx);
-    return store.save(journal, ctx.now()), keyFromEnvironment(creds.keySource) && !ctx.globals.json && info(ctx, `Journal of this rotation (removed when it ends; --resume and --abort need it): ${store.pathOf(journal.id)}`), await runRotation({ ctx, api, creds, store, journal, ui, resumed: !1, interruption });
-  } finally {
-    lock.release(), store.tidy();
-  }
+  });
 }
 var init_start = __esm({
   "src/rotate/start.ts"() {
@@ -7528,16 +7951,20 @@ var init_start = __esm({
     init_types();
     init_base_url();
     init_clone_plan();
+    init_key_resolve();
     init_settings();
     init_errors();
     init_grants();
     init_output();
     init_members();
-    init_engine();
-    init_interrupt();
+    init_targets();
     init_journal();
-    init_pending();
+    init_state_dir();
+    init_key_ref();
     init_registry();
+    init_engine();
+    init_lineage();
+    init_runner();
   }
 });
 
@@ -7558,10 +7985,12 @@ function ciUi(ctx) {
     modify: async (plan) => plan.after,
     chooseName: async (suggested) => suggested,
     confirmCreate: async () => !0,
+    useRecorded: async () => !0,
     nextTarget: async () => {
     },
     afterDeployFailure: async () => "stop",
     decideDelete: async () => undecided("Deciding whether to delete the old key (--delete-old or --keep-old)"),
+    confirmDeleteHeld: async () => !1,
     confirmAbort: async () => !0,
     manualDeploy: async () => undecided("Confirming a manual deployment")
   };
@@ -7576,43 +8005,50 @@ var init_ui = __esm({
 
 // src/rotate/rollback.ts
 async function startRollback(ctx, opts, ui) {
-  let creds = requireCredentials(await ctx.settings()), reg = registry(ctx.paths.config), pending = reg.retirements(creds.baseUrl).find((r) => r.newName === opts.name || r.oldName === opts.name);
+  let creds = requireCredentials(await ctx.settings()), member = memberOf(opts.member, creds.username), reg = registry(stateDir(ctx)), api = (await ctx.api()).forUser(member), recorded = (name2) => {
+    let ref = keyRef(creds.baseUrl, member, name2);
+    return reg.retirementTo(ref) ?? reg.retirementOf(ref);
+  }, name = recorded(opts.name) === void 0 && isTokenShaped(opts.name) ? (await findKey(ctx, api, opts.name, "rotate")).key.name : opts.name, pending = recorded(name);
   if (pending === void 0)
-    throw new UsageError(`No rotation of "${opts.name}" can be rolled back: none is waiting for its grace period to end.`, {
+    throw new UsageError(`No rotation of "${name}"${member === void 0 ? "" : ` of ${member}`} can be rolled back: none is waiting for its grace period to end.`, {
       hint: "Only a rotation made with --grace keeps its old key alive, and only until `carto-keys retire` deletes it."
     });
-  let store = journalStore(ctx.paths.config);
-  await refusePending(ctx, store, creds, pending.newName);
-  let api = await ctx.api(), original = await findKey2(api, pending.oldName);
-  if (original === void 0)
-    throw reg.removeRetirement(creds.baseUrl, pending.oldName), new UsageError(`The old key "${pending.oldName}" no longer exists: there is nothing to roll back to.`, {
-      hint: `"${pending.newName}" stays the key in use.`
-    });
-  let targets = rollbackTargets(ctx, reg.deploymentsOf(creds.baseUrl, pending.newName)), lock = store.lock(rotationLockId(creds.masterKey, pending.newName), pending.newName);
-  try {
-    if (await refusePending(ctx, store, creds, pending.newName), describe(ctx, pending, targets), !opts.yes && !await ui.confirmCreate(pending.oldName)) throw new CancelledError("Nothing was changed.");
-    let journal = {
-      ...newJournal({
-        profile: creds.profile,
-        baseUrl: creds.baseUrl,
-        username: creds.username,
-        oldName: pending.newName,
-        newName: pending.oldName,
-        grants: toCreateGrants(normalizeRenderedGrants(original.grants).grants),
-        targets,
-        addingTargets: !1,
-        deleteOld: !0,
-        ...opts.deployTimeoutMs !== void 0 && { deployTimeoutMs: opts.deployTimeoutMs },
-        now: ctx.now()
-      }),
-      rollback: !0
-    };
-    journal.steps.created = ctx.now().toISOString();
-    let interruption = watchInterruptions(ctx);
-    return store.save(journal, ctx.now()), await runRotation({ ctx, api, creds, store, journal, ui, resumed: !0, interruption });
-  } finally {
-    lock.release(), store.tidy();
-  }
+  let originalRef = keyRef(creds.baseUrl, member, pending.oldName), successorRef = keyRef(creds.baseUrl, member, pending.newName);
+  return runFlow(ctx, creds, {
+    locks: [originalRef, successorRef],
+    refuse: [successorRef],
+    async journal() {
+      let current = reg.retirementOf(originalRef);
+      if (current === void 0 || current.newName !== pending.newName)
+        throw new UsageError(`The rotation "${pending.oldName}" \u2192 "${pending.newName}" was retired or rolled back meanwhile.`);
+      let original = await findKey2(api, pending.oldName);
+      if (original === void 0 || pending.oldCreatedAt !== void 0 && !sameCreation(original.created_at, pending.oldCreatedAt))
+        throw reg.removeRetirement(originalRef), new UsageError(`The old key "${pending.oldName}" no longer exists: there is nothing to roll back to.`, {
+          hint: `"${pending.newName}" stays the key in use.`
+        });
+      let targets = rollbackTargets(ctx, reg.deploymentsOf(successorRef));
+      if (describe(ctx, pending, targets), !opts.yes && !await ui.confirmCreate(pending.oldName)) throw new CancelledError("Nothing was changed.");
+      let journal = {
+        ...newJournal({
+          profile: creds.profile,
+          baseUrl: creds.baseUrl,
+          username: creds.username,
+          ...member !== void 0 && { member },
+          oldName: pending.newName,
+          newName: pending.oldName,
+          grants: toCreateGrants(normalizeRenderedGrants(original.grants).grants),
+          targets,
+          addingTargets: !1,
+          deleteOld: !0,
+          ...opts.deployTimeoutMs !== void 0 && { deployTimeoutMs: opts.deployTimeoutMs },
+          now: ctx.now()
+        }),
+        rollback: !0
+      };
+      return journal.steps.created = ctx.now().toISOString(), { journal, fresh: !0 };
+    },
+    run: ({ store, journal, interruption }) => runRotation({ ctx, api, creds, store, journal, ui, resumed: !0, interruption })
+  });
 }
 function rollbackTargets(ctx, deployments) {
   let out = [];
@@ -7621,7 +8057,7 @@ function rollbackTargets(ctx, deployments) {
   return [...out.filter((t) => t.kind === "env-file"), ...out.filter((t) => t.kind === "command")];
 }
 function describe(ctx, r, targets) {
-  ctx.globals.json || (info(ctx, `Rolling back "${r.oldName}" \u2192 "${r.newName}": "${r.oldName}" goes back into ${targets.length} target(s), then "${r.newName}" is revoked.`), targets.length === 0 && info(ctx, `No deploy of "${r.newName}" was recorded: apps that use it stop working (carto-keys where ${shellQuote(r.newName)}).`));
+  ctx.globals.json || (info(ctx, `Rolling back "${r.oldName}" \u2192 "${r.newName}": "${r.oldName}" goes back into ${targets.length} target(s), then "${r.newName}" is revoked.`), targets.length === 0 && info(ctx, `No deploy of "${r.newName}" was recorded: apps that use it stop working (carto-keys where ${shellQuote(r.newName)}${userFlag(r.member)}).`));
 }
 var init_rollback = __esm({
   "src/rotate/rollback.ts"() {
@@ -7629,17 +8065,20 @@ var init_rollback = __esm({
     init_settings();
     init_errors();
     init_grants();
-    init_registry();
     init_output();
     init_shell_quote();
-    init_engine();
-    init_interrupt();
     init_journal();
-    init_pending();
+    init_key_ref();
+    init_registry();
+    init_state_dir();
+    init_key_resolve();
+    init_engine();
+    init_lineage();
+    init_runner();
   }
 });
 
-// src/rotate/notify.ts
+// src/deploy/notify.ts
 import { spawn as spawn3 } from "node:child_process";
 async function withNotify(ctx, command, event, details, fn) {
   if (command === void 0) return fn();
@@ -7682,11 +8121,11 @@ async function notify(ctx, command, e) {
   reason !== void 0 && warn(ctx, `The --notify-cmd failed (${reason}); the outcome above stands.`);
 }
 var NOTIFY_EVENT_VERSION, init_notify = __esm({
-  "src/rotate/notify.ts"() {
+  "src/deploy/notify.ts"() {
     "use strict";
     init_errors();
     init_key_command();
-    init_deploy_command();
+    init_command();
     init_output();
     NOTIFY_EVENT_VERSION = 1;
   }
@@ -7702,11 +8141,13 @@ __export(rotate_exports, {
 });
 function rotateCommand(kit) {
   let cmd = new Command("rotate").description("Replace a key: clone it (with changes), deploy the new token, verify it, delete the old key").argument("[name-or-token]", "the key to replace: its name, or its token").option("--name <name>", "name of the new key (default: <old>-rYYYYMMDD, unique)").addOption(new Option("--new-name <name>").hideHelp());
-  return addMemberOption(addChangeOptions(cmd)).option("--deploy-env-file <path[:VAR]>", "write the new token into an env file as VAR (default CARTO_API_KEY); repeatable", collect).option("--deploy-cmd <cmd>", "run a command (sh -c) with the new token in $CARTO_API_KEY and on stdin; repeatable", collect).option("--delete-old", "delete the old key once the new one is deployed and verified").option("--keep-old", "keep the old key (revoke it yourself later)").option("--print-token", "print the new token on stdout (never printed otherwise)").option("--deploy-timeout <duration>", `stop a deploy command that runs longer (e.g. 90s, 30m; default 15m; also: ${DEPLOY_TIMEOUT_ENV})`).option("--resume [name]", "finish an interrupted rotation (of the old key <name>)").option("--abort [name]", "undo an interrupted rotation: old token back, new key revoked").option("--grace <duration>", "keep the old key alive this long after the rotation (e.g. 24h, 7d); `retire` deletes it then").option("--rollback <name>", "undo a finished --grace rotation while the old key lives: old token back everywhere, new key revoked").option("--notify-cmd <cmd>", "run a command at the end with a JSON event on stdin (success or failure; never a token)").addHelpText(
+  return addMemberOption(addChangeOptions(cmd)).option("--deploy-env-file <path[:VAR]>", "write the new token into an env file as VAR (default CARTO_API_KEY); repeatable", collect).option("--deploy-cmd <cmd>", "run a command (sh -c) with the new token in $CARTO_API_KEY and on stdin; repeatable", collect).option("--check-cmd <cmd>", "test the app after deploy and verify, before any delete: the new token on its stdin, its name in $CARTO_API_KEY_NAME").option("--delete-old", "delete the old key once the new one is deployed and verified").option("--keep-old", "keep the old key (revoke it yourself later)").option("--print-token", "print the new token on stdout (never printed otherwise)").option("--deploy-timeout <duration>", `stop a deploy command that runs longer (e.g. 90s, 30m; default 15m; also: ${DEPLOY_TIMEOUT_ENV})`).option("--resume [name]", "finish an interrupted rotation (of the old key <name>)").option("--abort [name]", "undo an interrupted rotation: old token back, new key revoked").option("--grace <duration>", "keep the old key alive this long after the rotation (e.g. 24h, 7d); `retire` deletes it then").option("--rollback <name>", "undo a finished --grace rotation while the old key lives: old token back everywhere, new key revoked").option("--notify-cmd <cmd>", "run a command at the end with a JSON event on stdin (success or failure; never a token)").addHelpText(
     "after",
     `
-Steps: clone \u2192 modify \u2192 save (create) \u2192 deploy \u2192 verify \u2192 delete. The old key is deleted only after the
-new one is created, deployed to every target and verified. On a terminal each step asks what the flags
+Steps: clone \u2192 modify \u2192 save (create) \u2192 deploy \u2192 verify \u2192 check \u2192 delete.
+The old key is deleted only after the new one is created, deployed to every target and verified (and
+--check-cmd passed). With no deploy flag, the new token goes where the old key was recorded as deployed
+(carto-keys where <key>). On a terminal each step asks what the flags
 did not say; without one, every decision must be a flag (--yes, and --delete-old or --keep-old).
 A stopped rotation exits 5 and is kept in a journal: continue it with --resume, undo it with --abort.
 
@@ -7740,7 +8181,8 @@ function rotateOptions(arg, o, yes, canPrompt, env = {}) {
       throw new UsageError(`${planFlag ?? (o.deleteOld ? "--delete-old" : "--keep-old")} cannot be used with --rollback: it puts the old key back where the new one went, then revokes the new one.`);
     requireYesOrTty(yes, canPrompt, "Rolling back a rotation (it revokes the new key)");
     let rollbackTimeout = deployTimeout(env, o);
-    return { mode: "rollback", rollback: { name: o.rollback, yes, ...rollbackTimeout !== void 0 && { deployTimeoutMs: rollbackTimeout } } };
+    if (o.checkCmd !== void 0) throw new UsageError("--check-cmd cannot be used with --rollback.");
+    return { mode: "rollback", rollback: { name: o.rollback, yes, ...rollbackTimeout !== void 0 && { deployTimeoutMs: rollbackTimeout }, ...o.user !== void 0 && { member: o.user } } };
   }
   let deleteOld = o.deleteOld ? !0 : o.keepOld ? !1 : void 0, printToken = o.printToken === !0, changes = changesFromFlags(o), deployTimeoutMs = deployTimeout(env, o), timeout = deployTimeoutMs === void 0 ? {} : { deployTimeoutMs }, member = o.user === void 0 ? {} : { member: o.user }, continuing = o.resume ?? o.abort;
   if (continuing !== void 0) {
@@ -7772,11 +8214,8 @@ function rotateOptions(arg, o, yes, canPrompt, env = {}) {
     if (!yes) throw new UsageError("rotate creates and deletes keys: pass --yes when not running in a terminal.");
     if (deleteOld === void 0 && graceMs === void 0)
       throw new UsageError("Pass --delete-old, --keep-old or --grace: without a terminal, rotate cannot ask whether to delete the old key.");
-    if ((deleteOld || graceMs !== void 0) && targets.length === 0)
-      throw new UsageError("--delete-old needs a deploy target (--deploy-env-file or --deploy-cmd): otherwise nothing uses the new key when the old one is deleted.", {
-        hint: "Deploy it yourself and use --keep-old, then revoke the old key."
-      });
   }
+  if (o.checkCmd !== void 0 && o.checkCmd.trim() === "") throw new UsageError("--check-cmd is empty: expected a shell command that tests the app.");
   return checkChangeSyntax(changes), {
     mode: "start",
     start: {
@@ -7787,7 +8226,8 @@ function rotateOptions(arg, o, yes, canPrompt, env = {}) {
       ...graceMs !== void 0 ? { deleteOld: !0, graceMs } : deleteOld !== void 0 && { deleteOld },
       yes,
       ...timeout,
-      ...member
+      ...member,
+      ...o.checkCmd !== void 0 && { checkCmd: o.checkCmd }
     },
     printToken
   };
@@ -7803,6 +8243,7 @@ function plannedFlag(o, changes) {
   if (o.newName !== void 0) return "--new-name";
   if (o.deployEnvFile?.length) return "--deploy-env-file";
   if (o.deployCmd?.length) return "--deploy-cmd";
+  if (o.checkCmd !== void 0) return "--check-cmd";
   if (hasGrantChanges(changes)) return "A change flag (--add-*, --remove-*, --table-metadata)";
 }
 async function rotateRun(ctx, opts, notifyCmd) {
@@ -7841,15 +8282,20 @@ function printRotation(ctx, result, printToken) {
       ...printToken && { token }
     }), result;
   if (j.rollback === !0) success(ctx, `Rolled back: "${j.newName}" is the key in use again, "${j.oldName}" was revoked`);
+  else if (j.create === !0) success(ctx, `Created "${j.newName}" and deployed it to ${j.targets.length} ${j.targets.length === 1 ? "target" : "targets"}`);
   else {
     let kept = retireAfter !== void 0 ? ` (the old key "${j.oldName}" lives until ${retireAfter}; then run \`carto-keys retire\`)` : ` (the old key "${j.oldName}" was kept)`;
     success(ctx, `Rotated "${j.oldName}" \u2192 "${j.newName}"${deleted ? "" : kept}`);
   }
   return printToken && printLine(ctx, token), result;
 }
-function printAbort(ctx, { journal: j, revoked, restored }) {
+function printAbort(ctx, { journal: j, revoked, restored, skipped, keptCreated }) {
   if (ctx.globals.json) {
-    printJson(ctx, { aborted: !0, old: j.oldName, new: j.newName, revoked, restored: restored.map(targetJson) });
+    printJson(ctx, { aborted: !0, old: j.create === !0 ? null : j.oldName, new: j.newName, revoked, restored: restored.map(targetJson), ...skipped.length > 0 && { skipped: skipped.map(targetJson) }, ...keptCreated && { kept: !0 } });
+    return;
+  }
+  if (j.create === !0) {
+    success(ctx, keptCreated ? `The creation of "${j.newName}" was stopped; the key was kept` : `The creation of "${j.newName}" undone${revoked ? `: "${j.newName}" was revoked` : ""}`);
     return;
   }
   success(ctx, `Rotation of "${j.oldName}" undone: "${j.oldName}" is the key in use${revoked ? `, "${j.newName}" was revoked` : ""}`);
@@ -7880,53 +8326,61 @@ var DEPLOY_TIMEOUT_ENV, init_rotate = __esm({
 
 // src/rotate/retire.ts
 function dueRetirements(ctx, creds) {
-  let now = ctx.now().getTime(), all = registry(ctx.paths.config).retirements(creds.baseUrl);
+  let now = ctx.now().getTime(), all = registry(stateDir(ctx)).retirements(creds.baseUrl);
   return {
     due: all.filter((r) => Date.parse(r.retireAfter) <= now),
     waiting: all.filter((r) => Date.parse(r.retireAfter) > now)
   };
 }
 async function retireOne(ctx, api, creds, r) {
-  let outcome = (status, problems = []) => ({
+  let outcome = (status, problems = [], newName = r.newName) => ({
+    ...r.member !== void 0 && { member: r.member },
     oldName: r.oldName,
-    newName: r.newName,
+    newName,
     retireAfter: r.retireAfter,
     status,
     problems
-  }), store = journalStore(ctx.paths.config), lock;
+  }), ref = keyRef(creds.baseUrl, r.member, r.oldName), store = journalStore(stateDir(ctx)), lock;
   try {
-    lock = store.lock(rotationLockId(creds.masterKey, r.oldName), r.oldName);
+    lock = store.lock(ref);
   } catch (err) {
     if (err instanceof RotationBusyError) return outcome("busy", [err.message]);
     throw err;
   }
   try {
-    let reg = registry(ctx.paths.config), current = reg.retirements(creds.baseUrl).find((x) => x.oldName === r.oldName);
+    let reg = registry(stateDir(ctx)), current = reg.retirementOf(ref);
     if (current === void 0) return outcome("busy", ["already handled by another run"]);
-    let problems = await successorProblems(ctx, api, creds, current);
-    if (problems.length > 0) return outcome("kept", problems);
-    try {
-      await api.deleteKey(current.oldName);
-    } catch (err) {
-      if (!(err instanceof ApiError && err.kind === "not_found")) throw err;
+    let memberApi = api.forUser(r.member), old = await findKey2(memberApi, current.oldName);
+    if (old === void 0 || current.oldCreatedAt !== void 0 && !sameCreation(old.created_at, current.oldCreatedAt))
+      return reg.removeRetirement(ref), old === void 0 && reg.forget(ref), outcome("gone", [old === void 0 ? `"${current.oldName}" was already deleted` : `"${current.oldName}" is now another key (created ${old.created_at}): left alone`]);
+    let chain = successorChain(ctx, ref), last = chain[chain.length - 1] ?? current, problems = await successorProblems(ctx, memberApi, creds, last, r.member), held = await heldBy(ctx, memberApi, ref);
+    for (let h of held) problems.push(`${h} still holds the token of "${current.oldName}"`);
+    if (problems.length === 0 && current.checkCmd !== void 0) {
+      let successor = await findKey2(memberApi, last.newName);
+      try {
+        await runCheck(ctx, current.checkCmd, { name: last.newName, token: successor.token });
+      } catch (err) {
+        problems.push(`the app check \`${current.checkCmd}\` failed with "${last.newName}": ${reasonOf(err)}`);
+      }
     }
-    return reg.removeRetirement(creds.baseUrl, current.oldName), reg.forget(creds.baseUrl, current.oldName), outcome("retired");
+    return problems.length > 0 ? outcome("kept", problems, last.newName) : (await deleteKeyStep(ctx, memberApi, ref), outcome("retired", [], last.newName));
   } finally {
     lock.release(), store.tidy();
   }
 }
-async function successorProblems(ctx, api, creds, r) {
+async function successorProblems(ctx, api, creds, r, member) {
   let successor = await findKey2(api, r.newName);
-  if (successor === void 0) return [`its successor "${r.newName}" no longer exists`];
+  if (successor === void 0)
+    return [`its successor "${r.newName}" no longer exists (if nothing uses "${r.oldName}" any more: carto-keys revoke ${shellQuote(r.oldName)}${userFlag(member)})`];
   let problems = [];
   try {
-    let me = await (await ctx.clientFor({ baseUrl: creds.baseUrl, username: creds.username, token: successor.token, sandbox: creds.sandbox })).whoami();
+    let me = await (await clientAsKey(ctx, creds, member, successor.token)).whoami();
     problems.push(...keyProblems(me, r.newName, normalizeRenderedGrants(r.grants).grants).map((p) => `"${r.newName}": ${p}`));
   } catch (err) {
     problems.push(`the token of "${r.newName}" does not authenticate (${reasonOf(err)})`);
   }
   let expected = fingerprint(successor.token);
-  for (let d of registry(ctx.paths.config).deploymentsOf(creds.baseUrl, r.newName)) {
+  for (let d of registry(stateDir(ctx)).deploymentsOf(keyRef(creds.baseUrl, member, r.newName))) {
     if (d.kind !== "env-file") continue;
     let state = envFileState(d.path, d.variable, expected);
     state.state !== "holds" && problems.push(`${d.path} (${d.variable}) ${describeState(state, r.newName)}, not the token of "${r.newName}"`);
@@ -7937,13 +8391,16 @@ var init_retire = __esm({
   "src/rotate/retire.ts"() {
     "use strict";
     init_settings();
-    init_errors();
     init_grants();
-    init_engine();
+    init_deployer();
+    init_env_check();
     init_journal();
-    init_messages();
-    init_check();
+    init_key_ref();
     init_registry();
+    init_state_dir();
+    init_shell_quote();
+    init_engine();
+    init_lineage();
   }
 });
 
@@ -7981,29 +8438,32 @@ async function retireRun(ctx, opts) {
     () => ({ keys: outcomes.map((o) => ({ old: o.oldName, new: o.newName, status: o.status })), targets: [] }),
     async () => {
       let creds = requireCredentials(await ctx.settings()), { due, waiting } = dueRetirements(ctx, creds);
-      for (let r of waiting) outcomes.push({ oldName: r.oldName, newName: r.newName, retireAfter: r.retireAfter, status: "waiting", problems: [] });
+      for (let r of waiting) outcomes.push({ ...r.member !== void 0 && { member: r.member }, oldName: r.oldName, newName: r.newName, retireAfter: r.retireAfter, status: "waiting", problems: [] });
       if (due.length > 0 && !opts.yes) {
-        let names = due.map((r) => `"${r.oldName}"`).join(", ");
+        let names = due.map((r) => describeRef({ name: r.oldName, ...r.member !== void 0 && { member: r.member } })).join(", ");
         if (!await ctx.prompter.confirm(`Delete ${names} (grace period over), after checking their successors?`, { default: !1 }))
           throw new CancelledError("Nothing was changed.");
       }
       let api = due.length > 0 ? await ctx.api() : void 0;
       for (let r of due) {
         let o = await retireOne(ctx, api, creds, r);
-        outcomes.push(o), !ctx.globals.json && (o.status === "retired" ? success(ctx, `Retired "${o.oldName}" (its successor "${o.newName}" is in place)`) : o.status === "busy" ? warn(ctx, `Skipped "${o.oldName}": ${o.problems.join("; ")}`) : warn(ctx, `Kept "${o.oldName}": ${o.problems.join("; ")}`));
+        if (outcomes.push(o), ctx.globals.json) continue;
+        let old = describeRef({ name: o.oldName, ...o.member !== void 0 && { member: o.member } });
+        o.status === "retired" ? success(ctx, `Retired ${old} (its successor "${o.newName}" is in place)`) : o.status === "busy" ? warn(ctx, `Skipped ${old}: ${o.problems.join("; ")}`) : o.status === "gone" ? info(ctx, `Forgot ${old}: ${o.problems.join("; ")}`) : warn(ctx, `Kept ${old}: ${o.problems.join("; ")}`);
       }
-      report(ctx, outcomes);
+      report2(ctx, outcomes);
       let kept = outcomes.filter((o) => o.status === "kept").length;
       if (kept > 0) throw new KeptKeys(kept);
     }
   );
 }
-function report(ctx, outcomes) {
+function report2(ctx, outcomes) {
   let by = (s) => outcomes.filter((o) => o.status === s);
   if (ctx.globals.json) {
     printJson(ctx, {
-      retired: by("retired").map(({ oldName, newName }) => ({ old: oldName, new: newName })),
-      kept: by("kept").map(({ oldName, newName, problems }) => ({ old: oldName, new: newName, problems })),
+      retired: by("retired").map(({ oldName, newName, member }) => ({ old: oldName, new: newName, ...member !== void 0 && { member } })),
+      kept: by("kept").map(({ oldName, newName, member, problems }) => ({ old: oldName, new: newName, ...member !== void 0 && { member }, problems })),
+      ...by("gone").length > 0 && { gone: by("gone").map(({ oldName, member, problems }) => ({ old: oldName, ...member !== void 0 && { member }, problems })) },
       busy: by("busy").map(({ oldName, newName, problems }) => ({ old: oldName, new: newName, problems })),
       waiting: by("waiting").map(({ oldName, newName, retireAfter }) => ({ old: oldName, new: newName, retireAfter }))
     });
@@ -8020,6 +8480,7 @@ var KeptKeys, init_retire2 = __esm({
     init_errors();
     init_kit();
     init_flags();
+    init_key_ref();
     init_retire();
     init_notify();
     init_output();
@@ -8108,7 +8569,7 @@ __export(where_exports, {
   whereRun: () => whereRun
 });
 function whereCommand(kit) {
-  return new Command("where").description("Where a key was deployed (by rotate or apply), and whether each env file still holds its token").argument("<name>", "name of the API key").addOption(formatOption()).addHelpText(
+  return addMemberOption(new Command("where")).description("Where a key was deployed (by rotate or apply), and whether each env file still holds its token").argument("<name>", "name of the API key").addOption(formatOption()).addHelpText(
     "after",
     `
 Answers "what breaks if I delete this key?" from the deployment registry (deployments.json in the
@@ -8120,20 +8581,21 @@ Examples:
   $ carto-keys where app --json
   $ carto-keys where app --format markdown`
   ).action((name, o, cmd) => {
-    let opts = { name, format: outputFormat(o.format, globalsOf(cmd).json) };
+    let opts = { name, format: outputFormat(o.format, globalsOf(cmd).json), ...o.user !== void 0 && { user: o.user } };
     kit.run((ctx) => whereRun(ctx, opts));
   });
 }
 async function whereRun(ctx, given) {
-  let creds = requireCredentials(await ctx.settings()), api = await ctx.api(), key2, opts = given;
-  isTokenShaped(given.name) ? (key2 = (await findKey(ctx, api, given.name, "show")).key, opts = { ...given, name: key2.name }) : key2 = await findKey2(api, given.name);
-  let reg = registry(ctx.paths.config), deployments = reg.deploymentsOf(creds.baseUrl, opts.name), retirement = reg.retirements(creds.baseUrl).find((r) => r.oldName === opts.name || r.newName === opts.name), expected = key2 === void 0 ? void 0 : fingerprint(key2.token), places = deployments.map((d) => {
+  let creds = requireCredentials(await ctx.settings()), api = (await ctx.api()).forUser(given.user), opts = given;
+  isTokenShaped(given.name) && (opts = { ...given, name: (await findKey(ctx, api, given.name, "show")).key.name });
+  let ref = keyRef(creds.baseUrl, api.targetUser, opts.name), reg = registry(stateDir(ctx)), live = new Set((await api.listKeys()).map((k) => k.name)), pruned = reg.pruneVanished(ref.account, ref.member, live), deployments = reg.deploymentsOf(ref), retirement = reg.retirementOf(ref) ?? reg.retirementTo(ref), key2 = live.has(opts.name) ? await findKey2(api, opts.name) : void 0, expected = key2 === void 0 ? void 0 : fingerprint(key2.token), places = deployments.map((d) => {
     if (d.kind !== "env-file") return { deployment: d };
     let s = envFileState(d.path, d.variable, expected ?? d.fingerprint);
     return { deployment: d, state: s.state, ...s.detail !== void 0 && { detail: s.detail } };
   }), doc = {
     name: opts.name,
     exists: key2 !== void 0,
+    ...pruned.length > 0 && { forgotten: pruned },
     deployments: places.map(({ deployment: { fingerprint: _f, ...d }, state }) => ({ ...d, ...state !== void 0 && { state } })),
     ...retirement && { retirement: { old: retirement.oldName, new: retirement.newName, retireAfter: retirement.retireAfter } }
   };
@@ -8147,7 +8609,7 @@ async function whereRun(ctx, given) {
     return;
   }
   let shown = escapeControl(opts.name);
-  key2 === void 0 && info(ctx, `No API key named "${shown}" exists now; its recorded deployments:`), places.length === 0 && info(ctx, `No deployment of "${shown}" was recorded (only rotate and apply record them).`);
+  pruned.length > 0 && info(ctx, escapeControl(`Forgot the records of ${pruned.length === 1 ? "a key" : `${pruned.length} keys`} deleted outside carto-keys: ${pruned.map((n) => `"${n}"`).join(", ")}.`)), key2 === void 0 && places.length > 0 && info(ctx, `No API key named "${shown}" exists now; its recorded deployments:`), places.length === 0 && info(ctx, `No deployment of "${shown}" was recorded (only rotate and apply record them).`);
   for (let p of places) printLine(ctx, escapeControl(line(p, opts.name)));
   retirement && info(
     ctx,
@@ -8172,7 +8634,10 @@ var init_where = __esm({
     init_settings();
     init_kit();
     init_flags();
-    init_check();
+    init_flags();
+    init_key_ref();
+    init_state_dir();
+    init_env_check();
     init_registry();
     init_engine();
     init_key_resolve();
@@ -8278,7 +8743,10 @@ function planKeys(entries, keys, now, opts = {}) {
     planned.push(base2);
   }
   for (let k of regular2)
-    claimed.has(k.name) || planned.push({ action: "unmanaged", name: k.name, live: [live_(k)], diff: [], changes: [], reasons: [opts.prune ? "a live regular key that the file does not declare: --prune deletes it" : "a live regular key that the file does not declare (apply --prune would delete it)"] });
+    if (!claimed.has(k.name)) {
+      let inUse = opts.inUse?.get(k.name), reason = inUse !== void 0 ? `a live regular key that the file does not declare, and in use: ${inUse} (--prune keeps it; --prune-deployed deletes it)` : opts.prune ? "a live regular key that the file does not declare: --prune deletes it" : "a live regular key that the file does not declare (apply --prune would delete it)";
+      planned.push({ action: "unmanaged", name: k.name, live: [live_(k)], diff: [], changes: [], reasons: [reason], ...inUse !== void 0 && { inUse } });
+    }
   let count = (a) => planned.filter((p) => p.action === a).length, summary = {
     create: count("create"),
     replace: count("replace"),
@@ -8462,7 +8930,7 @@ var FORMAT, LATIN_LOOKALIKES, init_lookalike = __esm({
 var DEFAULT_KEY_FILE, TOP_FIELDS, ENTRY_FIELDS, ENV_TARGET_FIELDS, CMD_TARGET_FIELDS, init_model2 = __esm({
   "src/keyfile/model.ts"() {
     "use strict";
-    DEFAULT_KEY_FILE = "carto-keys.yaml", TOP_FIELDS = ["version", "keys"], ENTRY_FIELDS = ["apis", "tables", "schemas", "table_metadata", "services", "datasets", "deploy", "rotate_after"], ENV_TARGET_FIELDS = ["env_file", "var"], CMD_TARGET_FIELDS = ["cmd"];
+    DEFAULT_KEY_FILE = "carto-keys.yaml", TOP_FIELDS = ["version", "keys"], ENTRY_FIELDS = ["apis", "tables", "schemas", "table_metadata", "services", "datasets", "deploy", "check", "rotate_after"], ENV_TARGET_FIELDS = ["env_file", "var"], CMD_TARGET_FIELDS = ["cmd"];
   }
 });
 
@@ -8595,8 +9063,13 @@ function parseKeyTree(text2, opts, read) {
         deploy2.push(target2);
       }
     }
+    let check2;
+    if (has("check")) {
+      let v = node("check");
+      check2 = stringOf(v, label("check")), check2.trim() === "" && fail3(offsetOf(v), `${label("check")}: expected a shell command that tests the app (the token on its stdin).`);
+    }
     let grants = canonicalGrantSet({ apis: apis.flat(), tables, schemas, tableMetadata, services: services.flat(), datasets: datasets.flat() }), line2 = keyOffset === void 0 ? 1 : linePos(keyOffset).line;
-    entries.push({ name, grants, deploy: deploy2, ...rotateAfter !== void 0 && { rotateAfter }, line: line2 });
+    entries.push({ name, grants, deploy: deploy2, ...rotateAfter !== void 0 && { rotateAfter }, ...check2 !== void 0 && { check: check2 }, line: line2 });
   }
   return { path: opts.path, entries };
 }
@@ -8632,7 +9105,7 @@ var KEY_FILE_ERROR, TOKEN_SIZED, isMap, isSeq, isScalar, init_validate2 = __esm(
     init_lookalike();
     init_parse();
     init_text();
-    init_deploy_command();
+    init_command();
     init_env_file();
     init_env_text();
     init_model2();
@@ -14217,7 +14690,7 @@ __export(export_exports2, {
 });
 import { existsSync as existsSync3 } from "node:fs";
 function exportCommand(kit) {
-  return new Command("export").description("Write the account's regular keys as a keys file (carto-keys.yaml), for plan and apply").option("-o, --output <file>", "write to this file instead of stdout (.json: as JSON)").option("--force", "overwrite the file if it exists").addHelpText(
+  return addMemberOption(new Command("export")).description("Write the account's regular keys as a keys file (carto-keys.yaml), for plan and apply").option("-o, --output <file>", "write to this file instead of stdout (.json: as JSON)").option("--force", "overwrite the file if it exists").addHelpText(
     "after",
     `
 Every regular key, in the normalized create form (as clone uses); the Master and Default public keys
@@ -14229,14 +14702,14 @@ Examples:
   $ carto-keys export --json > carto-keys.json      # JSON is valid YAML: plan -f reads it as is`
   ).action((o) => {
     if (o.output !== void 0 && o.output.trim() === "") throw new UsageError("-o/--output is empty: expected a file name.");
-    let opts = { ...o.output !== void 0 && { output: o.output }, force: o.force === !0 };
+    let opts = { ...o.output !== void 0 && { output: o.output }, force: o.force === !0, ...o.user !== void 0 && { user: o.user } };
     kit.run((ctx) => exportRun(ctx, opts));
   });
 }
 async function exportRun(ctx, opts) {
   if (opts.output !== void 0 && !opts.force && existsSync3(opts.output))
     throw new UsageError(`${opts.output} already exists.`, { hint: "Pass --force to overwrite it, or choose another file with -o." });
-  let creds = requireCredentials(await ctx.settings()), { exportKeys: exportKeys2 } = await Promise.resolve().then(() => (init_export(), export_exports)), keys = await (await ctx.api()).listKeys({ type: ["regular"] }), json = ctx.globals.json, asJson = opts.output === void 0 ? json : opts.output.toLowerCase().endsWith(".json"), result = exportKeys2(keys, { defaultSchema: defaultSchemaFor(creds.baseUrl, creds.username), asJson });
+  let creds = requireCredentials(await ctx.settings()), { exportKeys: exportKeys2 } = await Promise.resolve().then(() => (init_export(), export_exports)), api = (await ctx.api()).forUser(opts.user), keys = await api.listKeys({ type: ["regular"] }), json = ctx.globals.json, asJson = opts.output === void 0 ? json : opts.output.toLowerCase().endsWith(".json"), result = exportKeys2(keys, { defaultSchema: defaultSchemaFor(creds.baseUrl, api.targetUser ?? creds.username), asJson });
   for (let w of result.warnings) warn(ctx, w);
   if (opts.output === void 0) {
     ctx.io.stdout.write(result.text);
@@ -14262,7 +14735,20 @@ var init_export2 = __esm({
     init_errors();
     init_output();
     init_base_url();
+    init_flags();
     init_atomic();
+  }
+});
+
+// src/ui/paths.ts
+import { isAbsolute as isAbsolute2, relative, resolve as resolve4, sep } from "node:path";
+function displayPath(path, env, opts = {}) {
+  let cwd = opts.cwd ?? resolve4("."), absolute = resolve4(cwd, path), inside = (rel) => rel !== "" && rel !== ".." && !rel.startsWith(`..${sep}`) && !isAbsolute2(rel), fromCwd = relative(cwd, absolute), home = env.HOME && isAbsolute2(env.HOME) ? env.HOME : void 0, fromHome = home === void 0 ? void 0 : relative(home, absolute), tilde = fromHome !== void 0 && inside(fromHome) ? `~${sep}${fromHome}` : void 0;
+  return opts.homeFirst && tilde ? tilde : inside(fromCwd) ? fromCwd : tilde ?? absolute;
+}
+var init_paths = __esm({
+  "src/ui/paths.ts"() {
+    "use strict";
   }
 });
 
@@ -14307,7 +14793,7 @@ function refuseLiveTokens(loaded, keys, masterKey) {
 }
 async function planFromAccount(api, loaded, opts) {
   let keys = await api.listKeys();
-  return refuseLiveTokens(loaded, keys, opts.masterKey), { plan: planKeys(loaded.file.entries, keys, opts.now, { prune: opts.prune }), keys };
+  return refuseLiveTokens(loaded, keys, opts.masterKey), { plan: planKeys(loaded.file.entries, keys, opts.now, { prune: opts.prune, ...opts.inUse !== void 0 && { inUse: opts.inUse } }), keys };
 }
 var MAX_KEY_FILE_BYTES, init_load = __esm({
   "src/keyfile/load.ts"() {
@@ -14362,14 +14848,14 @@ function planJson(plan, file, opts = {}) {
     }))
   };
 }
-function block(raw2, c, color, prune, alike) {
+function block(raw2, c, color, prune, alike, showPath) {
   let k = {
     ...raw2,
     name: escapeControl(raw2.name),
     from: raw2.from === void 0 ? void 0 : escapeControl(raw2.from),
     to: raw2.to === void 0 ? void 0 : escapeControl(raw2.to),
     reasons: raw2.reasons.map(escapeControl)
-  }, deploy2 = (k.entry?.deploy ?? []).map((t) => `${INDENT}${c.dim("deploy to")} ${escapeControl(describeTarget(t))}`), noDeploy = k.entry && k.entry.deploy.length === 0 ? [`${INDENT}${c.dim(`no deploy target: the old key "${k.from}" will be kept; retire it yourself`)}`] : [];
+  }, shown = (t) => t.kind === "env-file" ? { ...t, path: showPath(t.path) } : t, deploy2 = (k.entry?.deploy ?? []).map((t) => `${INDENT}${c.dim("deploy to")} ${escapeControl(describeTarget(shown(t)))}`), noDeploy = k.entry && k.entry.deploy.length === 0 ? [`${INDENT}${c.dim(`no deploy target: the old key "${k.from}" will be kept; retire it yourself`)}`] : [];
   switch (k.action) {
     case "create":
       return [
@@ -14380,7 +14866,9 @@ function block(raw2, c, color, prune, alike) {
       ];
     case "replace":
       return [
-        `${c.yellow("-/+")} ${c.bold(k.name)} will be replaced: "${k.from}" \u2192 "${k.to}" (create, deploy, verify, then delete)`,
+        // What happens on a line of its own: the headline alone was 98 columns for short names.
+        `${c.yellow("-/+")} ${c.bold(k.name)} will be replaced: "${k.from}" \u2192 "${k.to}"`,
+        `${INDENT}${c.dim("create, deploy, verify, then delete the old key")}`,
         ...formatDiff(k.diff, { color }).map((l) => `${INDENT}${l}`),
         ...k.reasons.slice(1).map((r) => `${INDENT}${c.dim(`note: ${r}`)}`),
         ...deploy2,
@@ -14388,13 +14876,14 @@ function block(raw2, c, color, prune, alike) {
       ];
     case "rotate":
       return [
-        `  ${c.cyan("~")} ${c.bold(k.name)} will be rotated: "${k.from}" \u2192 "${k.to}" (same grants, new token)`,
+        `  ${c.cyan("~")} ${c.bold(k.name)} will be rotated: "${k.from}" \u2192 "${k.to}"`,
+        `${INDENT}${c.dim("same grants, new token")}`,
         ...k.reasons.map((r) => `${INDENT}${r}`),
         ...deploy2,
         ...noDeploy
       ];
     case "unmanaged":
-      return prune ? [`  ${c.red("-")} ${c.bold(k.name)} will be deleted (not in the file; --prune)`] : [`  ${c.dim("?")} ${c.bold(k.name)} is not in the file (unmanaged: \`apply --prune\` would delete it)`];
+      return k.inUse !== void 0 ? [`  ${c.yellow("!")} ${c.bold(k.name)} is not in the file but in use (apply --prune keeps it)`, `${INDENT}${k.inUse}`] : prune ? [`  ${c.red("-")} ${c.bold(k.name)} will be deleted (not in the file; --prune)`] : [`  ${c.dim("?")} ${c.bold(k.name)} is not in the file (unmanaged; apply --prune deletes it)`];
     case "ambiguous":
       return [
         `  ${c.yellow("!")} ${c.bold(k.name)} has ${k.live.length === 1 ? "a key another entry may own" : `${k.live.length} live keys`}: apply leaves it alone`,
@@ -14412,7 +14901,7 @@ function summaryLine(s, prune) {
   return `Plan: ${s.create} to create, ${s.replace} to replace, ${s.rotate} to rotate, ${last}.${extra}`;
 }
 function formatPlan(plan, opts) {
-  let c = colors(opts.color), alike = lookalikes(plan), blocks = plan.keys.map((k) => block(k, c, opts.color, opts.prune, alike)).filter((b) => b.length > 0), lines = [];
+  let c = colors(opts.color), alike = lookalikes(plan), blocks = plan.keys.map((k) => block(k, c, opts.color, opts.prune, alike, opts.showPath ?? ((p) => p))).filter((b) => b.length > 0), lines = [];
   for (let b of blocks) lines.push(...b, "");
   return blocks.length === 0 && lines.push(`${plan.summary.unchanged} ${plan.summary.unchanged === 1 ? "key is" : "keys are"} as declared.`, ""), lines.push(c.bold(summaryLine(plan.summary, opts.prune))), lines;
 }
@@ -14480,84 +14969,6 @@ var ACTION, list2, init_plan_markdown = __esm({
   }
 });
 
-// src/keyfile/apply-journal.ts
-var apply_journal_exports = {};
-__export(apply_journal_exports, {
-  APPLY_JOURNAL_VERSION: () => APPLY_JOURNAL_VERSION,
-  ApplyBusyError: () => ApplyBusyError,
-  applyJournalStore: () => applyJournalStore
-});
-import { createHash as createHash4 } from "node:crypto";
-import { readFileSync as readFileSync6, rmSync as rmSync3 } from "node:fs";
-import { join as join7 } from "node:path";
-function applyJournalStore(configDir, creds) {
-  let dir = join7(configDir, "apply"), id2 = createHash4("sha256").update(`${creds.profile}
-${creds.baseUrl}`).digest("hex").slice(0, 16), file = join7(dir, `${id2}.json`), ensure = () => {
-    ensurePrivateDir(configDir), ensurePrivateDir(dir);
-  };
-  return {
-    read() {
-      let text2;
-      try {
-        text2 = readFileSync6(file, "utf8");
-      } catch (err) {
-        if (err.code === "ENOENT") return;
-        throw new FileError(`Cannot read the apply journal ${file}: ${err.message}`);
-      }
-      return parseApplyJournal(text2, file);
-    },
-    save(j, now) {
-      ensure(), j.updatedAt = now.toISOString(), writeFileAtomic(file, `${JSON.stringify(j, null, 2)}
-`, { mode: 384 });
-    },
-    remove: () => rmSync3(file, { force: !0 }),
-    lock() {
-      ensure();
-      try {
-        return tryLock(join7(dir, `${id2}.lock`));
-      } catch (err) {
-        throw err instanceof LockBusyError ? new ApplyBusyError(`Another carto-keys (process ${err.pid ?? "?"}) is applying a keys file to this account right now.`, {
-          hint: "Wait for it to finish, then plan again."
-        }) : err;
-      }
-    }
-  };
-}
-function parseApplyJournal(text2, file) {
-  let bad = () => new FileError(`The apply journal ${file} is not valid.`, {
-    hint: "It was changed by hand or by another version of carto-keys. Check the keys with `carto-keys plan`, then delete the file."
-  }), v;
-  try {
-    v = JSON.parse(text2);
-  } catch {
-    throw bad();
-  }
-  if (!isObject3(v) || v.version !== APPLY_JOURNAL_VERSION) throw bad();
-  for (let f of ["profile", "baseUrl", "username", "file", "startedAt", "updatedAt"]) if (typeof v[f] != "string") throw bad();
-  let creates = v.creates;
-  if (!Array.isArray(creates)) throw bad();
-  for (let c of creates) {
-    if (!isObject3(c) || typeof c.name != "string" || !Array.isArray(c.targets)) throw bad();
-    for (let t of c.targets)
-      if (!isObject3(t) || !(t.deployedAt === null || typeof t.deployedAt == "string") || !(t.kind === "env-file" && typeof t.path == "string" && typeof t.variable == "string") && !(t.kind === "command" && typeof t.command == "string")) throw bad();
-  }
-  return v;
-}
-var APPLY_JOURNAL_VERSION, ApplyBusyError, isObject3, init_apply_journal = __esm({
-  "src/keyfile/apply-journal.ts"() {
-    "use strict";
-    init_lock();
-    init_secure_dir();
-    init_errors();
-    init_atomic();
-    APPLY_JOURNAL_VERSION = 1, ApplyBusyError = class extends CliError {
-      exitCode = ExitCode.failure;
-      code = "apply_busy";
-    };
-    isObject3 = (v) => typeof v == "object" && v !== null && !Array.isArray(v);
-  }
-});
-
 // src/commands/plan.ts
 var plan_exports = {};
 __export(plan_exports, {
@@ -14565,7 +14976,7 @@ __export(plan_exports, {
   planRun: () => planRun
 });
 function planCommand(kit) {
-  return new Command("plan").description("Compare carto-keys.yaml with the account: what apply would create, replace, rotate or delete").option("-f, --file <path>", `the keys file (default ${DEFAULT_KEY_FILE})`).option("--detailed-exitcode", "exit 0 when there is nothing to do, 6 when changes are pending (errors keep their codes)").option("--prune", "plan the deletion of live keys the file does not declare (as apply --prune would)").addOption(formatOption()).addHelpText(
+  return addMemberOption(new Command("plan")).description("Compare carto-keys.yaml with the account: what apply would create, replace, rotate or delete").option("-f, --file <path>", `the keys file (default ${DEFAULT_KEY_FILE})`).option("--detailed-exitcode", "exit 0 when there is nothing to do, 6 when changes are pending (errors keep their codes)").option("--prune", "plan the deletion of live keys the file does not declare (as apply --prune would)").addOption(formatOption()).addHelpText(
     "after",
     `
 A key cannot be edited: a change of grants is a replacement (create the new key, deploy it, verify it,
@@ -14582,19 +14993,20 @@ Examples:
       file: o.file ?? DEFAULT_KEY_FILE,
       detailedExitcode: o.detailedExitcode === !0,
       prune: o.prune === !0,
-      format: outputFormat(o.format, globalsOf(cmd).json)
+      format: outputFormat(o.format, globalsOf(cmd).json),
+      ...o.user !== void 0 && { user: o.user }
     };
     kit.run((ctx) => planRun(ctx, opts));
   });
 }
 async function planRun(ctx, opts) {
-  let creds = requireCredentials(await ctx.settings()), { readKeyFile: readKeyFile2, planFromAccount: planFromAccount2 } = await Promise.resolve().then(() => (init_load(), load_exports)), { formatPlan: formatPlan2, planJson: planJson2 } = await Promise.resolve().then(() => (init_plan_output(), plan_output_exports)), loaded = await readKeyFile2(opts.file, defaultSchemaFor(creds.baseUrl, creds.username)), api = await ctx.api(), { plan } = await planFromAccount2(api, loaded, { now: ctx.now(), prune: opts.prune, masterKey: creds.masterKey }), unfinished = await unfinishedWork(ctx, creds);
+  let creds = requireCredentials(await ctx.settings()), { readKeyFile: readKeyFile2, planFromAccount: planFromAccount2 } = await Promise.resolve().then(() => (init_load(), load_exports)), { formatPlan: formatPlan2, planJson: planJson2 } = await Promise.resolve().then(() => (init_plan_output(), plan_output_exports)), { keysInUse: keysInUse2 } = await Promise.resolve().then(() => (init_lineage(), lineage_exports)), { unfinishedJournals: unfinishedJournals2 } = await Promise.resolve().then(() => (init_runner(), runner_exports)), api = (await ctx.api()).forUser(opts.user), member = api.targetUser, loaded = await readKeyFile2(opts.file, defaultSchemaFor(creds.baseUrl, member ?? creds.username)), { plan } = await planFromAccount2(api, loaded, { now: ctx.now(), prune: opts.prune, masterKey: creds.masterKey, inUse: keysInUse2(ctx, creds, member) }), unfinished = unfinishedJournals2(ctx, creds, member).map((j) => ({ from: j.create === !0 ? null : j.oldName, to: j.newName }));
   if (ctx.globals.json) printJson(ctx, { ...planJson2(plan, opts.file, { prune: opts.prune }), unfinished });
   else if (opts.format === "markdown") {
     let { planMarkdown: planMarkdown2 } = await Promise.resolve().then(() => (init_plan_markdown(), plan_markdown_exports));
     ctx.io.stdout.write(planMarkdown2({ ...planJson2(plan, opts.file, { prune: opts.prune }), unfinished }, { prune: opts.prune }));
   } else {
-    for (let line2 of formatPlan2(plan, { color: ctx.io.colorStdout, prune: opts.prune })) printLine(ctx, line2);
+    for (let line2 of formatPlan2(plan, { color: ctx.io.colorStdout, prune: opts.prune, showPath: (path) => displayPath(path, ctx.env) })) printLine(ctx, line2);
     if (unfinished.length > 0) {
       let what = unfinished.map((u) => u.from === null ? `deploying "${u.to}"` : `"${u.from}" \u2192 "${u.to}"`).join(", ");
       warn(ctx, `Unfinished from an earlier apply or rotate: ${what}. Finish it with \`carto-keys apply --resume\`, or undo it with \`carto-keys apply --abort\`.`);
@@ -14602,14 +15014,11 @@ async function planRun(ctx, opts) {
   }
   if (opts.detailedExitcode && plan.changesPending) throw new ChangesPendingSignal();
 }
-async function unfinishedWork(ctx, creds) {
-  let { journalStore: journalStore2 } = await Promise.resolve().then(() => (init_journal(), journal_exports)), { applyJournalStore: applyJournalStore2 } = await Promise.resolve().then(() => (init_apply_journal(), apply_journal_exports)), rotations = journalStore2(ctx.paths.config).list().filter((j) => j.profile === creds.profile && j.baseUrl === creds.baseUrl && j.username === creds.username).map((j) => ({ from: j.oldName, to: j.newName })), creates = (applyJournalStore2(ctx.paths.config, creds).read()?.creates ?? []).map((c) => ({ from: null, to: c.name }));
-  return [...rotations, ...creates];
-}
 var init_plan2 = __esm({
   "src/commands/plan.ts"() {
     "use strict";
     init_esm();
+    init_paths();
     init_settings();
     init_errors();
     init_model2();
@@ -14623,40 +15032,50 @@ var init_plan2 = __esm({
 // src/rotate/planned.ts
 async function runPlannedRotation(ctx, api, creds, p) {
   p.deleteOld && p.graceMs !== void 0 && requireRegistryForGrace(ctx.env, creds);
-  let store = journalStore(ctx.paths.config);
-  await refusePending(ctx, store, creds, p.oldName);
-  let lock = store.lock(rotationLockId(creds.masterKey, p.oldName), p.oldName);
-  try {
-    await refusePending(ctx, store, creds, p.oldName);
-    let journal = newJournal({
-      profile: creds.profile,
-      baseUrl: creds.baseUrl,
-      username: creds.username,
-      oldName: p.oldName,
-      newName: p.newName,
-      grants: toCreateGrants(p.grants),
-      targets: p.targets,
-      addingTargets: !1,
-      deleteOld: p.deleteOld,
-      ...p.deleteOld && p.graceMs !== void 0 && { graceMs: p.graceMs },
-      now: ctx.now()
-    });
-    store.save(journal, ctx.now());
-    let interruption = watchInterruptions(ctx);
-    return await runRotation({ ctx, api, creds, store, journal, ui: ciUi(ctx), resumed: !1, interruption });
-  } finally {
-    lock.release(), store.tidy();
-  }
+  let ref = keyRef(creds.baseUrl, p.member, p.oldName);
+  return runFlow(ctx, creds, {
+    locks: [ref],
+    refuse: [ref],
+    journal: async () => ({
+      journal: newJournal({
+        profile: creds.profile,
+        baseUrl: creds.baseUrl,
+        username: creds.username,
+        ...p.member !== void 0 && { member: p.member },
+        oldName: p.oldName,
+        newName: p.newName,
+        grants: toCreateGrants(p.grants),
+        targets: p.targets,
+        addingTargets: !1,
+        deleteOld: p.deleteOld,
+        ...p.deleteOld && p.graceMs !== void 0 && { graceMs: p.graceMs },
+        ...p.create === !0 && { create: !0 },
+        ...p.checkCmd !== void 0 && { checkCmd: p.checkCmd },
+        ...p.oldCreatedAt !== void 0 && { oldCreatedAt: p.oldCreatedAt },
+        ...p.keysFile !== void 0 && { keysFile: p.keysFile },
+        now: ctx.now()
+      }),
+      fresh: !0
+    }),
+    run: ({ store, journal, interruption }) => runRotation({ ctx, api, creds, store, journal, ui: ciUi(ctx), resumed: !1, interruption, ...p.report !== void 0 && { report: p.report } })
+  });
+}
+function runPlannedCreate(ctx, api, creds, p) {
+  let { name, ...rest } = p;
+  return runPlannedRotation(ctx, api, creds, { ...rest, oldName: name, newName: name, deleteOld: !1, create: !0 });
 }
 var init_planned = __esm({
   "src/rotate/planned.ts"() {
     "use strict";
+    init_errors();
     init_normalize();
-    init_engine();
-    init_interrupt();
+    init_grants();
     init_journal();
-    init_pending();
+    init_key_ref();
     init_registry();
+    init_engine();
+    init_lineage();
+    init_runner();
     init_ui();
   }
 });
@@ -14665,16 +15084,22 @@ var init_planned = __esm({
 var apply_exports = {};
 __export(apply_exports, {
   applyPlan: () => applyPlan,
-  deployCreated: () => deployCreated,
   describeOutcome: () => describeOutcome,
+  keptFromPrune: () => keptFromPrune,
   steps: () => steps
 });
 function steps(plan, prune) {
   let of = (a) => plan.keys.filter((k) => k.action === a);
   return [...of("create"), ...plan.keys.filter((k) => k.action === "replace" || k.action === "rotate"), ...prune ? of("unmanaged") : []];
 }
+function keptFromPrune(plan, prune, pruneDeployed) {
+  return prune && !pruneDeployed ? plan.keys.filter((k) => k.action === "unmanaged" && k.inUse !== void 0) : [];
+}
 async function applyPlan(a, plan, prune) {
-  let todo = steps(plan, prune), outcomes = todo.map((k) => ({
+  let keep = new Set(keptFromPrune(plan, prune, a.pruneDeployed)), todo = steps(plan, prune).filter((k) => !keep.has(k));
+  for (let k of keep)
+    a.quiet || warn(a.ctx, `Kept the unmanaged key "${k.name}": ${k.inUse}. Delete it with --prune-deployed, or \`carto-keys revoke ${shellQuote(k.name)}${userFlag(a.member)}\`.`);
+  let outcomes = todo.map((k) => ({
     name: k.name,
     action: k.action === "unmanaged" ? "delete" : k.action,
     from: k.action === "unmanaged" ? k.name : k.from ?? null,
@@ -14691,40 +15116,61 @@ async function applyPlan(a, plan, prune) {
       k.action === "create" ? await create3(a, k) : k.action === "unmanaged" ? await remove(a, k) : out.keptOld = await replace(a, k), out.status = "done", changed = !0;
     } catch (err) {
       out.status = "failed", out.note = reasonOf(err);
-      let leftSomething = err instanceof PartialError || a.journal.creates.length > 0;
+      let leftSomething = err instanceof PartialError;
       throw !changed && !leftSomething ? err : stopped(a, outcomes, k, err);
     }
   }
   return outcomes;
 }
+function applyReporter(a) {
+  let render = renderEvent(a.ctx);
+  return (e) => {
+    if (e.type === "deployed") {
+      a.quiet || success(a.ctx, `Deployed "${e.name}" to ${describeTarget(e.target)}`);
+      return;
+    }
+    render(e);
+  };
+}
 async function create3(a, k) {
-  let e = k.entry, pending = e.deploy.length > 0 ? { name: e.name, targets: e.deploy.map((t) => ({ ...t, deployedAt: null })) } : void 0;
-  pending && (a.journal.creates.push(pending), a.journals.save(a.journal, a.ctx.now()));
+  let e = k.entry;
+  if (e.deploy.length > 0) {
+    await runPlannedCreate(a.ctx, a.api, a.creds, {
+      name: e.name,
+      grants: e.grants,
+      targets: e.deploy,
+      ...a.member !== void 0 && { member: a.member },
+      ...e.check !== void 0 && { checkCmd: e.check },
+      keysFile: a.keysFile,
+      report: applyReporter(a)
+    });
+    return;
+  }
   let { key: key2, recovered } = await a.api.createKey(
     { name: e.name, grants: toCreateGrants(e.grants) },
     { isOurs: (existing) => existing.type === "regular" && grantSetsEqual(normalizeRenderedGrants(existing.grants).grants, e.grants) }
   );
-  recovered && warn(a.ctx, `"${key2.name}" was created but the reply was lost or unreadable; recovered it.`), a.quiet || success(a.ctx, `Created API key "${key2.name}"`), pending ? await deployCreated(a, pending, key2.token) : a.quiet || a.ctx.io.stderr.write(`  No deploy target: get its token with \`carto-keys show ${shellQuote(key2.name)} --token\`.
+  recovered && warn(a.ctx, `"${key2.name}" was created but the reply was lost or unreadable; recovered it.`), a.quiet || success(a.ctx, `Created API key "${key2.name}"`), a.quiet || a.ctx.io.stderr.write(`  No deploy target: get its token with \`carto-keys show ${shellQuote(key2.name)} --token${userFlag(a.member)}\`.
 `);
-}
-async function deployCreated(a, pending, token) {
-  for (let target2 of pending.targets)
-    if (target2.deployedAt === null) {
-      try {
-        await deployTo(a.ctx, target2, { name: pending.name, token }, ciUi(a.ctx));
-      } catch (err) {
-        throw target2.error = reasonOf(err), a.journals.save(a.journal, a.ctx.now()), new Error(`deploying "${pending.name}" to ${describeTarget(target2)} failed: ${target2.error}`, { cause: err });
-      }
-      target2.deployedAt = a.ctx.now().toISOString(), delete target2.error, a.journals.save(a.journal, a.ctx.now()), a.quiet || success(a.ctx, `Deployed "${pending.name}" to ${describeTarget(target2)}`);
-    }
-  a.journal.creates = a.journal.creates.filter((c) => c !== pending), a.journals.save(a.journal, a.ctx.now());
 }
 async function replace(a, k) {
   let e = k.entry;
   a.quiet || a.ctx.io.stderr.write(`${k.action === "replace" ? "Replacing" : "Rotating"} "${k.from}" \u2192 "${k.to}"
 `);
-  let deleteOld = e.deploy.length > 0;
-  return await runPlannedRotation(a.ctx, a.api, a.creds, { oldName: k.from, newName: k.to, grants: e.grants, targets: e.deploy, deleteOld, ...a.graceMs !== void 0 && { graceMs: a.graceMs } }), !deleteOld;
+  let deleteOld = e.deploy.length > 0, old = k.live.find((l) => l.name === k.from);
+  return await runPlannedRotation(a.ctx, a.api, a.creds, {
+    oldName: k.from,
+    newName: k.to,
+    grants: e.grants,
+    targets: e.deploy,
+    deleteOld,
+    ...a.graceMs !== void 0 && { graceMs: a.graceMs },
+    ...a.member !== void 0 && { member: a.member },
+    ...e.check !== void 0 && { checkCmd: e.check },
+    ...old?.createdAt != null && { oldCreatedAt: old.createdAt },
+    keysFile: a.keysFile,
+    report: applyReporter(a)
+  }), !deleteOld;
 }
 async function remove(a, k) {
   try {
@@ -14766,10 +15212,11 @@ var init_apply = __esm({
     init_errors();
     init_canonical();
     init_normalize();
-    init_messages();
-    init_planned();
+    init_deployer();
     init_targets();
-    init_ui();
+    init_key_ref();
+    init_planned();
+    init_events();
     init_output();
   }
 });
@@ -14781,9 +15228,9 @@ __export(apply_exports2, {
   applyRun: () => applyRun,
   applyRunNotified: () => applyRunNotified
 });
-import { resolve as resolve4 } from "node:path";
+import { resolve as resolve5 } from "node:path";
 function applyCommand(kit) {
-  return new Command("apply").description("Make the account match carto-keys.yaml: create, replace (create-before-delete), rotate, and --prune").option("-f, --file <path>", `the keys file (default ${DEFAULT_KEY_FILE})`).option("--prune", "also delete live regular keys the file does not declare").option("--resume", "finish an apply that stopped (its replacements, deploys, then the rest of the plan)").option("--abort", "undo what a stopped apply left unfinished (its replacements: old token back, new key revoked)").option("--grace <duration>", "keep replaced keys alive this long (e.g. 24h, 7d); `carto-keys retire` deletes them then").option("--notify-cmd <cmd>", "run a command at the end with a JSON event on stdin (success or failure; never a token)").addHelpText(
+  return addMemberOption(new Command("apply")).description("Make the account match carto-keys.yaml: create, replace (create-before-delete), rotate, and --prune").option("-f, --file <path>", `the keys file (default ${DEFAULT_KEY_FILE})`).option("--prune", "also delete live regular keys the file does not declare (not those recorded as deployed)").option("--prune-deployed", "with --prune: delete unmanaged keys recorded as deployed or in a grace rotation too").option("--resume", "finish an apply that stopped (its replacements, deploys, then the rest of the plan)").option("--abort", "undo what a stopped apply left unfinished (its replacements: old token back, new key revoked)").option("--grace <duration>", "keep replaced keys alive this long (e.g. 24h, 7d); `carto-keys retire` deletes them then").option("--notify-cmd <cmd>", "run a command at the end with a JSON event on stdin (success or failure; never a token)").addHelpText(
     "after",
     `
 Shows the plan, asks on a terminal (--yes without one), then creates new keys, replaces and rotates
@@ -14801,13 +15248,23 @@ Examples:
     let graceMs = o.grace === void 0 ? void 0 : parseDuration(o.grace, "--grace").ms;
     if (o.resume && o.abort) throw new UsageError("--resume and --abort cannot be used together.");
     if (o.abort && o.prune) throw new UsageError("--abort takes no --prune: it only undoes what a stopped apply left unfinished.");
+    if (o.pruneDeployed && !o.prune) throw new UsageError("--prune-deployed goes with --prune: it lets --prune delete keys recorded as deployed.");
     if (o.file !== void 0 && o.file.trim() === "") throw new UsageError("-f/--file is empty: expected the keys file.");
     let { yes } = globalsOf(cmd);
     if (!yes && !kit.canPrompt())
       throw new UsageError(`apply ${o.abort ? "--abort revokes keys" : "creates and deletes keys"}: pass --yes when not running in a terminal.`, {
         hint: "Review the changes first with `carto-keys plan`."
       });
-    let opts = { mode: o.resume ? "resume" : o.abort ? "abort" : "apply", ...o.file !== void 0 && { file: o.file }, prune: o.prune === !0, yes, ...graceMs !== void 0 && { graceMs }, ...o.notifyCmd !== void 0 && { notifyCmd: o.notifyCmd } };
+    let opts = {
+      mode: o.resume ? "resume" : o.abort ? "abort" : "apply",
+      ...o.file !== void 0 && { file: o.file },
+      prune: o.prune === !0,
+      pruneDeployed: o.pruneDeployed === !0,
+      yes,
+      ...graceMs !== void 0 && { graceMs },
+      ...o.notifyCmd !== void 0 && { notifyCmd: o.notifyCmd },
+      ...o.user !== void 0 && { user: o.user }
+    };
     kit.run((ctx) => applyRunNotified(ctx, opts));
   });
 }
@@ -14816,80 +15273,57 @@ async function applyRunNotified(ctx, opts) {
   await withNotify(ctx, opts.notifyCmd, "apply", () => ({ keys: [], targets: [], file }), () => applyRun(ctx, opts));
 }
 async function applyRun(ctx, opts) {
-  let creds = requireCredentials(await ctx.settings()), { applyJournalStore: applyJournalStore2 } = await Promise.resolve().then(() => (init_apply_journal(), apply_journal_exports)), { journalStore: journalStore2 } = await Promise.resolve().then(() => (init_journal(), journal_exports)), journals = applyJournalStore2(ctx.paths.config, creds), lock = journals.lock();
-  try {
-    let unfinished = journals.read(), rotations = journalStore2(ctx.paths.config).list().filter((j) => j.profile === creds.profile && j.baseUrl === creds.baseUrl && j.username === creds.username);
-    if (opts.mode === "abort") return await abortApply(ctx, creds, journals, unfinished, rotations);
-    if (opts.mode === "apply" && (unfinished !== void 0 || rotations.length > 0)) {
-      let what = rotations.length > 0 ? `the replacement of ${rotations.map((r) => `"${r.oldName}" \u2192 "${r.newName}"`).join(", ")}` : `deploying ${unfinished.creates.map((c) => `"${c.name}"`).join(", ")}`;
-      throw new UsageError(`An earlier apply (or rotate) stopped before finishing ${what}.`, {
-        code: "apply_pending",
-        hint: `Finish it: ${await commandLine(ctx, "resume", opts.file)}
-Or undo it: ${await commandLine(ctx, "abort")}`
-      });
-    }
-    let file = opts.file ?? (unfinished !== void 0 ? unfinished.file : DEFAULT_KEY_FILE);
-    await applyFile(ctx, creds, journals, { ...opts, file }, opts.mode === "resume" ? { unfinished, rotations } : void 0);
-  } finally {
-    lock.release();
-  }
+  let creds = requireCredentials(await ctx.settings()), member = (await ctx.api()).forUser(opts.user).targetUser, unfinished = unfinishedJournals(ctx, creds, member);
+  if (opts.mode === "abort") return abortApply(ctx, member, unfinished);
+  if (opts.mode === "apply" && unfinished.length > 0)
+    throw new UsageError(`An earlier apply (or rotate) stopped before finishing ${describeUnfinished(unfinished)}.`, {
+      code: "apply_pending",
+      hint: `Finish it: ${await commandLine(ctx, "resume", member, opts.file)}
+Or undo it: ${await commandLine(ctx, "abort", member)}`
+    });
+  let files = [...new Set(unfinished.flatMap((j) => j.keysFile === void 0 ? [] : [j.keysFile]))], file = opts.file ?? (opts.mode === "resume" && files.length === 1 ? files[0] : DEFAULT_KEY_FILE);
+  await applyFile(ctx, creds, member, { ...opts, file }, opts.mode === "resume" ? unfinished : void 0);
 }
-async function applyFile(ctx, creds, journals, opts, resume) {
-  let { readKeyFile: readKeyFile2, planFromAccount: planFromAccount2 } = await Promise.resolve().then(() => (init_load(), load_exports)), { formatPlan: formatPlan2, planJson: planJson2 } = await Promise.resolve().then(() => (init_plan_output(), plan_output_exports)), { applyPlan: applyPlan2, describeOutcome: describeOutcome2, steps: steps2 } = await Promise.resolve().then(() => (init_apply(), apply_exports)), json = ctx.globals.json, loaded = await readKeyFile2(opts.file, defaultSchemaFor(creds.baseUrl, creds.username)), api = await ctx.api(), journal = resume?.unfinished ?? {
-    version: 1,
-    profile: creds.profile,
-    baseUrl: creds.baseUrl,
-    username: creds.username,
-    file: resolve4(opts.file),
-    creates: [],
-    startedAt: ctx.now().toISOString(),
-    updatedAt: ctx.now().toISOString()
-  }, a = {
+function describeUnfinished(js) {
+  return js.map((j) => j.create === !0 ? `deploying "${j.newName}"` : `the replacement of "${j.oldName}" \u2192 "${j.newName}"`).join(", ");
+}
+async function applyFile(ctx, creds, member, opts, resume) {
+  let { readKeyFile: readKeyFile2, planFromAccount: planFromAccount2 } = await Promise.resolve().then(() => (init_load(), load_exports)), { formatPlan: formatPlan2, planJson: planJson2 } = await Promise.resolve().then(() => (init_plan_output(), plan_output_exports)), { applyPlan: applyPlan2, describeOutcome: describeOutcome2, steps: steps2, keptFromPrune: keptFromPrune2 } = await Promise.resolve().then(() => (init_apply(), apply_exports)), { keysInUse: keysInUse2 } = await Promise.resolve().then(() => (init_lineage(), lineage_exports)), json = ctx.globals.json, loaded = await readKeyFile2(opts.file, defaultSchemaFor(creds.baseUrl, member ?? creds.username)), api = (await ctx.api()).forUser(member), a = {
     ctx,
     api,
     creds,
-    journals,
-    journal,
+    ...member !== void 0 && { member },
+    keysFile: resolve5(opts.file),
+    pruneDeployed: opts.pruneDeployed === !0,
     quiet: json,
     ...opts.graceMs !== void 0 && { graceMs: opts.graceMs },
-    resumeCommand: await commandLine(ctx, "resume", opts.file === DEFAULT_KEY_FILE ? void 0 : opts.file),
-    abortCommand: await commandLine(ctx, "abort")
-  }, resumed = resume ? await finishUnfinished(a, resume) : [], { plan } = await planFromAccount2(api, loaded, { now: ctx.now(), prune: opts.prune, masterKey: creds.masterKey }), todo = steps2(plan, opts.prune);
-  if (!json) for (let line2 of formatPlan2(plan, { color: ctx.io.colorStderr, prune: opts.prune })) info(ctx, line2);
+    resumeCommand: await commandLine(ctx, "resume", member, opts.file === DEFAULT_KEY_FILE ? void 0 : opts.file),
+    abortCommand: await commandLine(ctx, "abort", member)
+  }, resumed = resume ? await finishUnfinished(ctx, a, member, resume) : [], { plan } = await planFromAccount2(api, loaded, { now: ctx.now(), prune: opts.prune, masterKey: creds.masterKey, inUse: keysInUse2(ctx, creds, member) }), kept = new Set(keptFromPrune2(plan, opts.prune, a.pruneDeployed)), todo = steps2(plan, opts.prune).filter((k) => !kept.has(k));
+  if (!json) for (let line2 of formatPlan2(plan, { color: ctx.io.colorStderr, prune: opts.prune, showPath: (path) => displayPath(path, ctx.env) })) info(ctx, line2);
   if (todo.length === 0) {
-    journals.remove(), json ? printJson(ctx, { file: opts.file, plan: planJson2(plan, opts.file, { prune: opts.prune }), results: resumed, changed: resumed.length > 0 }) : printLine(ctx, resumed.length > 0 ? `Apply complete: ${resumed.map(describeOutcome2).join("; ")}.` : "Nothing to apply.");
+    json ? printJson(ctx, { file: opts.file, plan: planJson2(plan, opts.file, { prune: opts.prune }), results: resumed, changed: resumed.length > 0 }) : printLine(ctx, resumed.length > 0 ? `Apply complete: ${resumed.map(describeOutcome2).join("; ")}.` : "Nothing to apply.");
     return;
   }
-  if (!opts.yes && (info(ctx, ""), !await ctx.prompter.confirm(`Apply these changes to ${creds.username} (${creds.baseUrl})?`, { default: !1 })))
+  if (!opts.yes && (info(ctx, ""), !await ctx.prompter.confirm(`Apply these changes to ${member ?? creds.username} (${creds.baseUrl})?`, { default: !1 })))
     throw new CancelledError("Nothing was changed.");
-  journals.save(journal, ctx.now());
-  let outcomes = [...resumed, ...await applyPlan2(a, plan, opts.prune)];
-  journals.remove();
-  let kept = outcomes.filter((o) => o.keptOld && o.from !== null).map((o) => o.from);
+  let outcomes = [...resumed, ...await applyPlan2(a, plan, opts.prune)], keptOld = outcomes.filter((o) => o.keptOld && o.from !== null).map((o) => o.from);
   if (json) {
     printJson(ctx, { file: opts.file, plan: planJson2(plan, opts.file, { prune: opts.prune }), results: outcomes, changed: !0 });
     return;
   }
-  for (let old of kept)
-    warn(ctx, `"${old}" was kept (its entry has no deploy target): once no app uses it, retire it with \`carto-keys revoke ${shellQuote(old)} --yes\`.`);
+  for (let old of keptOld)
+    warn(ctx, `"${old}" was kept (its entry has no deploy target): once no app uses it, retire it with \`carto-keys revoke ${shellQuote(old)} --yes${userFlag(member)}\`.`);
   let count = (action) => outcomes.filter((o) => o.action === action && o.status === "done").length;
   printLine(ctx, `Apply complete: ${count("create")} created, ${count("replace")} replaced, ${count("rotate")} rotated, ${count("delete")} deleted.`);
 }
-async function finishUnfinished(a, resume) {
-  let { resumeRotation: resumeRotation2 } = await Promise.resolve().then(() => (init_resume(), resume_exports)), { ciUi: ciUi2 } = await Promise.resolve().then(() => (init_ui(), ui_exports)), { deployCreated: deployCreated2 } = await Promise.resolve().then(() => (init_apply(), apply_exports)), { findKey: findKey3 } = await Promise.resolve().then(() => (init_engine(), engine_exports)), { PartialError: PartialError2 } = await Promise.resolve().then(() => (init_errors(), errors_exports)), out = [];
-  resume.unfinished === void 0 && resume.rotations.length === 0 && (a.quiet || info(a.ctx, "Nothing unfinished: applying the file."));
+async function finishUnfinished(ctx, a, member, journals) {
+  let { resumeRotation: resumeRotation2 } = await Promise.resolve().then(() => (init_resume(), resume_exports)), { ciUi: ciUi2 } = await Promise.resolve().then(() => (init_ui(), ui_exports)), { PartialError: PartialError2 } = await Promise.resolve().then(() => (init_errors(), errors_exports)), out = [];
+  journals.length === 0 && !a.quiet && info(ctx, "Nothing unfinished: applying the file.");
   try {
-    for (let j of resume.rotations) {
-      let r = await resumeRotation2(a.ctx, { name: j.oldName }, ciUi2(a.ctx));
-      out.push({ name: j.oldName, action: "replace", from: j.oldName, to: j.newName, status: "done", keptOld: r.journal.steps.deleted === null });
-    }
-    for (let pending of [...a.journal.creates]) {
-      let key2 = await findKey3(a.api, pending.name);
-      if (key2 === void 0) {
-        a.journal.creates = a.journal.creates.filter((c) => c !== pending), a.journals.save(a.journal, a.ctx.now());
-        continue;
-      }
-      await deployCreated2(a, pending, key2.token), out.push({ name: pending.name, action: "create", from: null, to: pending.name, status: "done", keptOld: !1 });
+    for (let j of journals) {
+      let r = await resumeRotation2(ctx, { name: j.oldName, ...member !== void 0 && { member } }, ciUi2(ctx));
+      j.create === !0 ? out.push({ name: j.newName, action: "create", from: null, to: j.newName, status: "done", keptOld: !1 }) : out.push({ name: j.oldName, action: "replace", from: j.oldName, to: j.newName, status: "done", keptOld: r.journal.steps.deleted === null });
     }
   } catch (err) {
     throw err instanceof PartialError2 ? new PartialError2(err.message, { hint: `Continue: ${a.resumeCommand}
@@ -14897,26 +15331,13 @@ Undo: ${a.abortCommand}`, cause: err }) : err;
   }
   return out;
 }
-async function abortApply(ctx, creds, journals, unfinished, rotations) {
-  let { abortRotation: abortRotation2 } = await Promise.resolve().then(() => (init_abort(), abort_exports)), { ciUi: ciUi2 } = await Promise.resolve().then(() => (init_ui(), ui_exports)), { findKey: findKey3 } = await Promise.resolve().then(() => (init_engine(), engine_exports)), json = ctx.globals.json;
-  if (unfinished === void 0 && rotations.length === 0)
-    throw new UsageError("There is no unfinished apply to undo.", { code: "no_apply" });
-  let undone = [];
-  for (let j of rotations) {
-    let r = await abortRotation2(ctx, { name: j.oldName, yes: !0 }, ciUi2(ctx));
-    undone.push({ old: j.oldName, new: j.newName, revoked: r.revoked });
-  }
-  let revoked = [], kept = [];
-  if (unfinished !== void 0) {
-    let api = await ctx.api();
-    for (let c of unfinished.creates) {
-      if (c.targets.some((t) => t.deployedAt !== null)) {
-        kept.push(c.name);
-        continue;
-      }
-      await findKey3(api, c.name) !== void 0 && (await api.deleteKey(c.name), revoked.push(c.name));
-    }
-    journals.remove();
+async function abortApply(ctx, member, journals) {
+  let { abortRotation: abortRotation2 } = await Promise.resolve().then(() => (init_abort(), abort_exports)), { ciUi: ciUi2 } = await Promise.resolve().then(() => (init_ui(), ui_exports)), json = ctx.globals.json;
+  if (journals.length === 0) throw new UsageError("There is no unfinished apply to undo.", { code: "no_apply" });
+  let undone = [], revoked = [], kept = [];
+  for (let j of journals) {
+    let r = await abortRotation2(ctx, { name: j.oldName, yes: !0, ...member !== void 0 && { member } }, ciUi2(ctx));
+    j.create !== !0 ? undone.push({ old: j.oldName, new: j.newName, revoked: r.revoked }) : r.keptCreated ? kept.push(j.newName) : r.revoked && revoked.push(j.newName);
   }
   if (json) {
     printJson(ctx, { aborted: !0, rotations: undone, revoked, kept });
@@ -14924,26 +15345,29 @@ async function abortApply(ctx, creds, journals, unfinished, rotations) {
   }
   for (let u of undone) success(ctx, `Undid the replacement of "${u.old}": "${u.old}" is the key in use${u.revoked ? `, "${u.new}" was revoked` : ""}`);
   for (let name of revoked) success(ctx, `Revoked "${name}" (created by the stopped apply, never deployed)`);
-  for (let name of kept) warn(ctx, `Kept "${name}": its token was already deployed to some of its targets. Revoke it with \`carto-keys revoke ${shellQuote(name)} --yes\` if nothing should use it.`);
   printLine(ctx, "Apply undone.");
 }
-async function commandLine(ctx, mode, file) {
+async function commandLine(ctx, mode, member, file) {
   let s = await ctx.settings(), profile = s.profileSource === "flag" ? ` --profile ${shellQuote(s.profile)}` : "", f = file !== void 0 && file !== DEFAULT_KEY_FILE ? ` -f ${shellQuote(file)}` : "", yes = ctx.io.canPrompt() ? "" : " --yes";
-  return `carto-keys apply --${mode}${f}${profile}${yes}`;
+  return `carto-keys apply --${mode}${f}${profile}${userFlag(member)}${yes}`;
 }
 var init_apply2 = __esm({
   "src/commands/apply.ts"() {
     "use strict";
+    init_paths();
     init_esm();
     init_settings();
     init_errors();
     init_model2();
+    init_key_ref();
     init_output();
     init_shell_quote();
     init_base_url();
     init_kit();
+    init_flags();
     init_duration();
     init_notify();
+    init_runner();
   }
 });
 
@@ -15191,12 +15615,15 @@ function tableWriteRule(input2) {
       let options = writes.flatMap((w) => ["--remove-table", `${tableLabel(w.table)}:${w.perms.join(",")}`]);
       shared = {
         reason: writes.length === 1 ? `can change data in ${what}` : `can change data in ${writes.length} tables: ${what}`,
-        options: [...options, "--delete-old"].map(shellWord).join(" ")
+        options: options.map(shellWord).join(" ")
       }, byWrites.set(what, shared);
     }
-    out.push(finding("table-write", key2, shared.reason, fixCommandQuoted("rotate", key2.name, shared.options, fixContextFor(input2, key2.member))));
+    out.push(finding("table-write", key2, shared.reason, fixCommandQuoted("rotate", key2.name, `${shared.options} ${rotationEnd(input2, key2)}`, fixContextFor(input2, key2.member))));
   }
   return out;
+}
+function rotationEnd(input2, key2) {
+  return input2.deployments !== void 0 && input2.deployments(key2.name, key2.member).length > 0 ? "--delete-old --yes" : "--keep-old --yes";
 }
 function schemaCreateRule(input2) {
   let out = [];
@@ -15204,7 +15631,7 @@ function schemaCreateRule(input2) {
     let schemas = key2.grants.schemas.filter((s) => s.permissions.includes("create")).map((s) => s.name);
     if (schemas.length === 0) continue;
     let reason = `can create tables in schema${schemas.length === 1 ? "" : "s"} ${schemas.join(", ")}`, options = schemas.flatMap((s) => ["--remove-schema", s]);
-    out.push(finding("schema-create", key2, reason, fixCommand("rotate", key2.name, [...options, "--delete-old"], fixContextFor(input2, key2.member))));
+    out.push(finding("schema-create", key2, reason, fixCommand("rotate", key2.name, [...options, ...rotationEnd(input2, key2).split(" ")], fixContextFor(input2, key2.member))));
   }
   return out;
 }
@@ -15218,7 +15645,7 @@ function maxAgeRule(input2) {
     if (age2 <= maxAge.ms) continue;
     let shown = age2 >= DAY_MS ? `${Math.floor(age2 / DAY_MS)}d` : formatDuration(Math.floor(age2 / 1e3) * 1e3);
     out.push(
-      finding("max-age", key2, `created ${shown} ago, older than --max-age ${maxAge.text}`, fixCommand("rotate", key2.name, ["--delete-old"], fixContextFor(input2, key2.member)))
+      finding("max-age", key2, `created ${shown} ago, older than --max-age ${maxAge.text}`, fixCommand("rotate", key2.name, rotationEnd(input2, key2).split(" "), fixContextFor(input2, key2.member)))
     );
   }
   return out;
@@ -15312,7 +15739,7 @@ function secretsInFilesRule(input2) {
       master ? "master-key-in-file" : "token-in-file",
       hit.key,
       master ? `${where} holds the Master key (${hit.fingerprint}): anyone who reads the file owns the account` : `${where} holds the token of ${quote(hit.key.name)} (${hit.fingerprint})`,
-      master ? fixCommand("regenerate", hit.key.name, [], fixContextFor(input2, hit.key.member)) : fixCommand("rotate", hit.key.name, ["--delete-old"], fixContextFor(input2, hit.key.member)),
+      master ? fixCommand("regenerate", hit.key.name, [], fixContextFor(input2, hit.key.member)) : fixCommand("rotate", hit.key.name, rotationEnd(input2, hit.key).split(" "), fixContextFor(input2, hit.key.member)),
       hit
     );
   }) : [];
@@ -15690,10 +16117,10 @@ function membersFailed2(all) {
   });
 }
 async function deploymentRegistry(ctx) {
-  let { registry: registry2 } = await Promise.resolve().then(() => (init_registry(), registry_exports)), reg = registry2(ctx.paths.config);
+  let { registry: registry2 } = await Promise.resolve().then(() => (init_registry(), registry_exports)), { stateDir: stateDir2 } = await Promise.resolve().then(() => (init_state_dir(), state_dir_exports)), { keyRef: keyRef2, memberOf: memberOf2 } = await Promise.resolve().then(() => (init_key_ref(), key_ref_exports)), reg = registry2(stateDir2(ctx));
   if (!reg.exists()) return;
-  let { baseUrl } = requireCredentials(await ctx.settings());
-  return (keyName) => reg.deploymentsOf(baseUrl, keyName);
+  let { baseUrl, username } = requireCredentials(await ctx.settings());
+  return (keyName, member) => reg.deploymentsOf(keyRef2(baseUrl, memberOf2(member ?? void 0, username), keyName));
 }
 var FindingsReached, init_audit2 = __esm({
   "src/commands/audit.ts"() {
@@ -15800,12 +16227,12 @@ function refuseMisplacedMasterKey(masterKey, places) {
 }
 function refuseTypedMasterKey(argv, known) {
   for (let key2 of known.keys) refuseMisplacedMasterKey(key2, { argv });
-  for (let check of known.checks) {
-    let length = Number(check.split(":")[0]);
+  for (let check2 of known.checks) {
+    let length = Number(check2.split(":")[0]);
     if (!(!Number.isInteger(length) || length < 16)) {
       for (let arg of argv)
         for (let i = 0; i + length <= arg.length; i++)
-          if (keyCheck(arg.slice(i, i + length)) === check) throw typed("A command-line argument");
+          if (keyCheck(arg.slice(i, i + length)) === check2) throw typed("A command-line argument");
     }
   }
 }
@@ -15820,18 +16247,6 @@ var init_secret_guard = __esm({
     "use strict";
     init_key_store();
     init_errors();
-  }
-});
-
-// src/ui/paths.ts
-import { isAbsolute as isAbsolute2, relative, resolve as resolve5, sep } from "node:path";
-function displayPath(path, env, opts = {}) {
-  let cwd = opts.cwd ?? resolve5("."), absolute = resolve5(cwd, path), inside = (rel) => rel !== "" && rel !== ".." && !rel.startsWith(`..${sep}`) && !isAbsolute2(rel), fromCwd = relative(cwd, absolute), home = env.HOME && isAbsolute2(env.HOME) ? env.HOME : void 0, fromHome = home === void 0 ? void 0 : relative(home, absolute), tilde = fromHome !== void 0 && inside(fromHome) ? `~${sep}${fromHome}` : void 0;
-  return opts.homeFirst && tilde ? tilde : inside(fromCwd) ? fromCwd : tilde ?? absolute;
-}
-var init_paths = __esm({
-  "src/ui/paths.ts"() {
-    "use strict";
   }
 });
 
@@ -26952,10 +27367,10 @@ var require_dns = __commonJS({
       }
       setRecords(origin, addresses) {
         let timestamp2 = Date.now(), records = { records: { 4: null, 6: null } }, minTTL = this.#maxTTL;
-        for (let record2 of addresses) {
-          record2.timestamp = timestamp2, typeof record2.ttl == "number" ? (record2.ttl = Math.min(record2.ttl, this.#maxTTL), minTTL = Math.min(minTTL, record2.ttl)) : record2.ttl = this.#maxTTL;
-          let familyRecords = records.records[record2.family] ?? { ips: [] };
-          familyRecords.ips.push(record2), records.records[record2.family] = familyRecords;
+        for (let record3 of addresses) {
+          record3.timestamp = timestamp2, typeof record3.ttl == "number" ? (record3.ttl = Math.min(record3.ttl, this.#maxTTL), minTTL = Math.min(minTTL, record3.ttl)) : record3.ttl = this.#maxTTL;
+          let familyRecords = records.records[record3.family] ?? { ips: [] };
+          familyRecords.ips.push(record3), records.records[record3.family] = familyRecords;
         }
         this.storage.set(origin.hostname, records, { ttl: minTTL });
       }
@@ -35219,7 +35634,7 @@ function seedKey(i, base2, token) {
 function isRecord2(v) {
   return typeof v == "object" && v !== null && !Array.isArray(v);
 }
-function record(v, where) {
+function record2(v, where) {
   if (!isRecord2(v)) throw new SandboxStateShapeError(where, "an object");
   return v;
 }
@@ -35249,19 +35664,19 @@ function keyType(v, where) {
   return s;
 }
 function permissionGrant(v, where) {
-  let o = record(v, where);
+  let o = record2(v, where);
   return { name: str(o.name, `${where}.name`), permissions: strings(o.permissions, `${where}.permissions`) };
 }
 function tableGrant(v, where) {
-  let o = record(v, where);
+  let o = record2(v, where);
   return { schema: str(o.schema, `${where}.schema`), ...permissionGrant(o, where) };
 }
 function table2(v, where) {
-  let o = record(v, where), t = { schema: str(o.schema, `${where}.schema`), name: str(o.name, `${where}.name`) };
+  let o = record2(v, where), t = { schema: str(o.schema, `${where}.schema`), name: str(o.name, `${where}.name`) };
   return o.ownerKey !== void 0 && (t.ownerKey = str(o.ownerKey, `${where}.ownerKey`)), t;
 }
 function key(v, where) {
-  let o = record(v, where), head = {
+  let o = record2(v, where), head = {
     name: str(o.name, `${where}.name`),
     type: keyType(o.type, `${where}.type`),
     token: str(o.token, `${where}.token`),
@@ -35279,7 +35694,7 @@ function key(v, where) {
   });
 }
 function user(v, where) {
-  let o = record(v, where), u = {
+  let o = record2(v, where), u = {
     username: str(o.username, `${where}.username`),
     schemas: strings(o.schemas, `${where}.schemas`),
     tables: arr(o.tables, `${where}.tables`, table2),
@@ -35297,7 +35712,7 @@ function checkBuiltInKeys(u, where) {
     throw new SandboxStateShapeError(`${where}.keys`, "unique tokens");
 }
 function parseSandboxState(json) {
-  let o = record(json, "state");
+  let o = record2(json, "state");
   if (o.version !== SANDBOX_STATE_VERSION)
     throw new SandboxStateShapeError("state.version", String(SANDBOX_STATE_VERSION));
   let revision = o.revision;
@@ -35315,7 +35730,7 @@ function parseSandboxState(json) {
   return state;
 }
 function organization(v, where, users) {
-  let o = record(v, where), org = {
+  let o = record2(v, where), org = {
     name: str(o.name, `${where}.name`),
     owner: str(o.owner, `${where}.owner`),
     admins: strings(o.admins, `${where}.admins`),
@@ -36045,12 +36460,12 @@ __export(embedded_exports, {
   sandboxStatePath: () => sandboxStatePath,
   sandboxStatePathFor: () => sandboxStatePathFor
 });
-import { join as join8 } from "node:path";
+import { join as join7 } from "node:path";
 function sandboxStatePath(dataDir) {
-  return join8(dataDir, SANDBOX_STATE_FILE);
+  return join7(dataDir, SANDBOX_STATE_FILE);
 }
 function sandboxStatePathFor(dataDir, baseUrl) {
-  return join8(dataDir, isSandboxOrgUrl(baseUrl) ? SANDBOX_ORG_STATE_FILE : SANDBOX_STATE_FILE);
+  return join7(dataDir, isSandboxOrgUrl(baseUrl) ? SANDBOX_ORG_STATE_FILE : SANDBOX_STATE_FILE);
 }
 function masterKeyOf(state, username = state.users[0]?.username) {
   let master = state.users.find((u) => u.username === username)?.keys.find((k) => k.type === "master");
@@ -36062,11 +36477,11 @@ function ensureEmbeddedSandbox(dataDir) {
   return state || (state = createSandboxState(), saveSandboxState(path, state)), { masterKey: masterKeyOf(state), path, created };
 }
 function ensureEmbeddedOrgSandbox(dataDir, username) {
-  let path = join8(dataDir, SANDBOX_ORG_STATE_FILE), state = loadSandboxState(path), created = state === void 0;
+  let path = join7(dataDir, SANDBOX_ORG_STATE_FILE), state = loadSandboxState(path), created = state === void 0;
   return state || (state = createOrgSandboxState(), saveSandboxState(path, state)), { masterKey: masterKeyOf(state, username), path, created };
 }
 function resetEmbeddedOrgSandbox(dataDir) {
-  let path = join8(dataDir, SANDBOX_ORG_STATE_FILE), state = createOrgSandboxState();
+  let path = join7(dataDir, SANDBOX_ORG_STATE_FILE), state = createOrgSandboxState();
   return saveSandboxState(path, state), { state, path };
 }
 function resetEmbeddedSandbox(dataDir) {
@@ -36369,16 +36784,16 @@ function keySourceText(src) {
   return src.kind === "env" ? `env:${src.variable}` : src.kind === "keychain" ? `keychain:${src.backend}` : src.kind === "command" ? `command:${"variable" in src.origin ? src.origin.variable : src.origin.path}` : src.path;
 }
 async function statusRun(ctx) {
-  let s = await ctx.settings(), check;
+  let s = await ctx.settings(), check2;
   try {
     requireCredentials(s);
     let me = await (await ctx.api()).whoami();
-    check = me.type === "master" ? { ok: !0, message: "the API accepts the Master key", exit: ExitCode.ok } : { ok: !1, message: `the key is the ${me.type} key "${me.name}", not the Master key`, code: "not_master_key", exit: ExitCode.auth };
+    check2 = me.type === "master" ? { ok: !0, message: "the API accepts the Master key", exit: ExitCode.ok } : { ok: !1, message: `the key is the ${me.type} key "${me.name}", not the Master key`, code: "not_master_key", exit: ExitCode.auth };
   } catch (err) {
     if (!(err instanceof CliError)) throw err;
-    check = { ok: !1, message: err.message, code: err.code, ...err.hint !== void 0 && { hint: err.hint }, exit: err.exitCode };
+    check2 = { ok: !1, message: err.message, code: err.code, ...err.hint !== void 0 && { hint: err.hint }, exit: err.exitCode };
   }
-  let store = storeOf(s), report2 = {
+  let store = storeOf(s), report3 = {
     // Key and account both from the environment: no profile is involved, and status says so.
     profile: s.fromEnvironment ? null : s.profile,
     credentials: s.fromEnvironment ? "environment" : "profile",
@@ -36388,23 +36803,23 @@ async function statusRun(ctx) {
     keySource: s.keySource ? keySourceText(s.keySource) : null,
     store,
     fingerprint: s.masterKey ? fingerprint(s.masterKey) : null,
-    api: { ok: check.ok, message: check.message, ...check.code && { code: check.code }, ...check.hint !== void 0 && { hint: check.hint } }
+    api: { ok: check2.ok, message: check2.message, ...check2.code && { code: check2.code }, ...check2.hint !== void 0 && { hint: check2.hint } }
   };
   if (ctx.globals.json)
-    printJson(ctx, report2);
+    printJson(ctx, report3);
   else {
     let c = colors(ctx.io.colorStdout), rows = [
       ["Profile", s.fromEnvironment ? c.dim("none: key and account come from the environment") : s.profile],
       ["User", s.username ?? c.dim("not set")],
       ["Base URL", s.sandbox ? `${s.baseUrl} ${c.dim("(built-in sandbox)")}` : s.baseUrl ?? c.dim("not set")],
       ["Key from", s.keySource ? `${describeKeySource(s.keySource.kind === "config" ? { ...s.keySource, path: displayPath(s.keySource.path, ctx.env, { homeFirst: !0 }) } : s.keySource)}${store?.kind === "file" ? ` (mode ${store.mode})` : ""}` : c.dim("nowhere (not logged in)")],
-      ["Key", report2.fingerprint ?? c.dim("none")],
-      ["API", check.ok ? c.green(`\u2713 ${check.message}`) : c.red(`\u2717 ${check.message}`)]
+      ["Key", report3.fingerprint ?? c.dim("none")],
+      ["API", check2.ok ? c.green(`\u2713 ${check2.message}`) : c.red(`\u2717 ${check2.message}`)]
     ];
-    check.hint !== void 0 && rows.push(["", c.dim(check.hint)]);
+    check2.hint !== void 0 && rows.push(["", c.dim(check2.hint)]);
     for (let [label, value2] of rows) printLine(ctx, `${c.bold(label.padEnd(10))}${value2}`);
   }
-  if (!check.ok) throw new ReportedError(check.exit);
+  if (!check2.ok) throw new ReportedError(check2.exit);
 }
 var ReportedError, init_status = __esm({
   "src/commands/status.ts"() {
@@ -37169,7 +37584,7 @@ __export(paths_exports, {
   appPaths: () => appPaths
 });
 import { homedir } from "node:os";
-import { join as join9 } from "node:path";
+import { join as join8 } from "node:path";
 function appPaths(env, platform = process.platform, home = homedir()) {
   let base2 = platformDirs(env, platform, home);
   return {
@@ -37180,21 +37595,21 @@ function appPaths(env, platform = process.platform, home = homedir()) {
 }
 function platformDirs(env, platform, home) {
   if (platform === "darwin") {
-    let lib = join9(home, "Library");
+    let lib = join8(home, "Library");
     return {
-      config: join9(lib, "Preferences", APP),
-      data: join9(lib, "Application Support", APP),
-      cache: join9(lib, "Caches", APP)
+      config: join8(lib, "Preferences", APP),
+      data: join8(lib, "Application Support", APP),
+      cache: join8(lib, "Caches", APP)
     };
   }
   if (platform === "win32") {
-    let appData = env.APPDATA || join9(home, "AppData", "Roaming"), local = env.LOCALAPPDATA || join9(home, "AppData", "Local");
-    return { config: join9(appData, APP, "Config"), data: join9(local, APP, "Data"), cache: join9(local, APP, "Cache") };
+    let appData = env.APPDATA || join8(home, "AppData", "Roaming"), local = env.LOCALAPPDATA || join8(home, "AppData", "Local");
+    return { config: join8(appData, APP, "Config"), data: join8(local, APP, "Data"), cache: join8(local, APP, "Cache") };
   }
   return {
-    config: join9(env.XDG_CONFIG_HOME || join9(home, ".config"), APP),
-    data: join9(env.XDG_DATA_HOME || join9(home, ".local", "share"), APP),
-    cache: join9(env.XDG_CACHE_HOME || join9(home, ".cache"), APP)
+    config: join8(env.XDG_CONFIG_HOME || join8(home, ".config"), APP),
+    data: join8(env.XDG_DATA_HOME || join8(home, ".local", "share"), APP),
+    cache: join8(env.XDG_CACHE_HOME || join8(home, ".cache"), APP)
   };
 }
 var APP, init_paths2 = __esm({
@@ -37205,12 +37620,12 @@ var APP, init_paths2 = __esm({
 });
 
 // src/cache/names.ts
-import { join as join10 } from "node:path";
+import { join as join9 } from "node:path";
 function namesCachePath(cacheDir, profile, member) {
-  return join10(cacheDir, member === void 0 ? `names-${profile}.json` : `names-${profile}@${member}.json`);
+  return join9(cacheDir, member === void 0 ? `names-${profile}.json` : `names-${profile}@${member}.json`);
 }
 function membersCachePath(cacheDir, profile) {
-  return join10(cacheDir, `members-${profile}.json`);
+  return join9(cacheDir, `members-${profile}.json`);
 }
 function readCachedNames(cacheDir, profile, member) {
   return readList(namesCachePath(cacheDir, profile, member));
@@ -37258,7 +37673,7 @@ function writeMembers(cacheDir, profile, usernames) {
 }
 function recordingNames(api, recordFor, recordMembers = () => {
 }) {
-  let record2 = (change) => recordFor(change, api.targetUser);
+  let record3 = (change) => recordFor(change, api.targetUser);
   return {
     get baseUrl() {
       return api.baseUrl;
@@ -37278,27 +37693,27 @@ function recordingNames(api, recordFor, recordMembers = () => {
     whoami: () => api.whoami(),
     async listKeys(q2) {
       let keys = await api.listKeys(q2), names = keys.map((k) => k.name);
-      return record2(q2?.type || q2?.limit !== void 0 ? { add: names } : { all: names }), keys;
+      return record3(q2?.type || q2?.limit !== void 0 ? { add: names } : { all: names }), keys;
     },
     async getKey(name, opts) {
       let key2 = await api.getKey(name, opts);
-      return record2({ add: [key2.name] }), key2;
+      return record3({ add: [key2.name] }), key2;
     },
     async createKey(req, opts) {
       let made = await api.createKey(req, opts);
-      return record2({ add: [made.key.name] }), made;
+      return record3({ add: [made.key.name] }), made;
     },
     async regenerateKey(name) {
       let key2 = await api.regenerateKey(name);
-      return record2({ add: [key2.name] }), key2;
+      return record3({ add: [key2.name] }), key2;
     },
     async deleteKey(name) {
       try {
         await api.deleteKey(name);
       } catch (err) {
-        throw err instanceof ApiError && err.kind === "not_found" && record2({ remove: [name] }), err;
+        throw err instanceof ApiError && err.kind === "not_found" && record3({ remove: [name] }), err;
       }
-      record2({ remove: [name] });
+      record3({ remove: [name] });
     }
   };
 }
@@ -37442,7 +37857,7 @@ __export(client_exports, {
   createApiClient: () => createApiClient
 });
 function createApiClient(opts) {
-  let { baseUrl, username } = resolveBaseUrl({ user: opts.username, baseUrl: opts.baseUrl }), targetUser = opts.targetUser === void 0 || opts.targetUser === username ? void 0 : validateUsername(opts.targetUser, "--user"), of = targetUser === void 0 ? "" : ` of ${targetUser}`, userFlag = targetUser === void 0 ? "" : ` --user ${targetUser}`, host = new URL(baseUrl).host, endpoint = `${baseUrl}${API_KEYS_PATH}`, credential = Buffer.from(`${username}:${opts.token}`, "utf8").toString("base64"), secrets = [opts.token, credential], timeoutMs = opts.timeoutMs ?? DEFAULTS.timeoutMs, maxAttempts = 1 + Math.max(0, opts.retries ?? DEFAULTS.retries), sleep = opts.sleep ?? ((ms) => new Promise((resolve6) => setTimeout(resolve6, ms))), random = opts.random ?? Math.random, concurrency = Math.max(1, opts.concurrency ?? DEFAULTS.concurrency), fullPageSize = Math.max(1, opts.perPage ?? DEFAULTS.perPage), headers = {
+  let { baseUrl, username } = resolveBaseUrl({ user: opts.username, baseUrl: opts.baseUrl }), targetUser = opts.targetUser === void 0 || opts.targetUser === username ? void 0 : validateUsername(opts.targetUser, "--user"), of = targetUser === void 0 ? "" : ` of ${targetUser}`, userFlag2 = targetUser === void 0 ? "" : ` --user ${targetUser}`, host = new URL(baseUrl).host, endpoint = `${baseUrl}${API_KEYS_PATH}`, credential = Buffer.from(`${username}:${opts.token}`, "utf8").toString("base64"), secrets = [opts.token, credential], timeoutMs = opts.timeoutMs ?? DEFAULTS.timeoutMs, maxAttempts = 1 + Math.max(0, opts.retries ?? DEFAULTS.retries), sleep = opts.sleep ?? ((ms) => new Promise((resolve6) => setTimeout(resolve6, ms))), random = opts.random ?? Math.random, concurrency = Math.max(1, opts.concurrency ?? DEFAULTS.concurrency), fullPageSize = Math.max(1, opts.perPage ?? DEFAULTS.perPage), headers = {
     Authorization: `Basic ${credential}`,
     Accept: "application/json",
     "User-Agent": opts.userAgent ?? DEFAULTS.userAgent
@@ -37459,7 +37874,7 @@ function createApiClient(opts) {
   async function attempt(spec, url, n) {
     let label = `${spec.method} ${url}`;
     trace(`\u2192 ${label}${n > 1 ? ` (attempt ${n}/${maxAttempts})` : ""}`);
-    let ctx = contextOf(spec.action), started = performance.now(), elapsed = () => `${Math.round(performance.now() - started)} ms`, controller = new AbortController(), timer = setTimeout(() => controller.abort(), timeoutMs), reply;
+    let ctx = contextOf(spec.action), started = Date.now(), elapsed = () => `${Date.now() - started} ms`, controller = new AbortController(), timer = setTimeout(() => controller.abort(), timeoutMs), reply;
     try {
       let res = await untilAborted(
         opts.fetch(url, {
@@ -37507,8 +37922,8 @@ function createApiClient(opts) {
     if (!result.ok) throw result.failure.error;
     return result.reply;
   }
-  function decode2(reply, action, what, check) {
-    let ctx = contextOf(action), checked = check(successJson(reply, ctx));
+  function decode2(reply, action, what, check2) {
+    let ctx = contextOf(action), checked = check2(successJson(reply, ctx));
     if (!checked.ok) throw badResponse(reply.status, ctx, `a reply that is not ${what}: ${checked.problem}`);
     return checked.value;
   }
@@ -37576,7 +37991,7 @@ function createApiClient(opts) {
         throw duplicate ? withHint(error2, `An API key named "${req.name}" already exists and is not the one requested; choose another name`) : error2;
       return { key: existing, recovered: !0 };
     }
-    throw delivery !== "final" && (result.afterAmbiguous || delivery === "ambiguous") ? withHint(error2, `The key may have been created anyway: check with \`carto-keys show "${req.name}"${userFlag}\` before trying again`) : error2;
+    throw delivery !== "final" && (result.afterAmbiguous || delivery === "ambiguous") ? withHint(error2, `The key may have been created anyway: check with \`carto-keys show "${req.name}"${userFlag2}\` before trying again`) : error2;
   }
   async function recoverUnreadableCreate(name, error2, isOurs) {
     trace(`  unreadable reply to a create that succeeded: looking for "${name}"`);
@@ -37584,10 +37999,10 @@ function createApiClient(opts) {
     try {
       existing = await findKey3(name);
     } catch {
-      throw withHint(error2, `The key was probably created (CARTO answered ${error2.status ?? "2xx"}): check with \`carto-keys show "${name}"${userFlag}\` before trying again`);
+      throw withHint(error2, `The key was probably created (CARTO answered ${error2.status ?? "2xx"}): check with \`carto-keys show "${name}"${userFlag2}\` before trying again`);
     }
     if (existing === void 0) throw withHint(error2, `No API key named "${name}" exists: nothing was created; try again`);
-    if (!isOurs(existing)) throw withHint(error2, `An API key named "${name}" exists but does not grant what was requested: check it with \`carto-keys show "${name}"${userFlag}\``);
+    if (!isOurs(existing)) throw withHint(error2, `An API key named "${name}" exists but does not grant what was requested: check it with \`carto-keys show "${name}"${userFlag2}\``);
     return { key: existing, recovered: !0 };
   }
   async function findKey3(name) {
@@ -37642,7 +38057,7 @@ function createApiClient(opts) {
     let { error: error2, delivery } = result.failure;
     throw error2 instanceof ApiError ? name === DEFAULT_PUBLIC_KEY_NAME && error2.kind === "server" ? withHint(error2, 'The Default public key cannot be regenerated: its token is always "default_public"') : delivery === "ambiguous" ? withHint(
       error2,
-      `The token may have been regenerated anyway (the old one then no longer works): check with "carto-keys show ${name}${userFlag}" before retrying`
+      `The token may have been regenerated anyway (the old one then no longer works): check with "carto-keys show ${name}${userFlag2}" before retrying`
     ) : error2 : error2;
   }
   async function whoami() {
@@ -38091,13 +38506,7 @@ function inherit(cmd, parent) {
   return cmd;
 }
 
-// src/cli.ts
-async function buildProgram(io, kit, load) {
-  let wanted = load === "all" ? void 0 : findCommand(commandWord(load)), built = /* @__PURE__ */ new Map();
-  for (let entry of COMMANDS)
-    (load === "all" || entry === wanted) && built.set(entry.name, (await LOADERS[entry.name]())(kit));
-  return programShell(io, (entry) => built.get(entry.name), kit.env);
-}
+// src/route.ts
 function commandWord(argv) {
   for (let i = 0; i < argv.length; i++) {
     let arg = argv[i];
@@ -38105,6 +38514,20 @@ function commandWord(argv) {
     if (arg === "--profile") i++;
     else if (!arg.startsWith("-")) return arg === "help" ? argv.slice(i + 1).find((a) => !a.startsWith("-")) : arg;
   }
+}
+function commandFor(argv) {
+  return findCommand(commandWord(argv))?.name;
+}
+var COMMAND_NAMES = COMMANDS.map((c) => c.name);
+
+// src/cli.ts
+async function buildProgram(io, kit, load) {
+  let wanted = load === "all" ? void 0 : commandFor(load), built = /* @__PURE__ */ new Map();
+  for (let entry of COMMANDS) {
+    let loader = LOADERS[entry.name];
+    loader && (load === "all" || entry.name === wanted) && built.set(entry.name, (await loader())(kit));
+  }
+  return programShell(io, (entry) => built.get(entry.name), kit.env);
 }
 async function runCli(deps, argv) {
   let run, kit = {
@@ -38215,7 +38638,7 @@ init_markdown2();
 init_markdown();
 
 // src/action/runner.ts
-import { appendFileSync, readFileSync as readFileSync7 } from "node:fs";
+import { appendFileSync, readFileSync as readFileSync6 } from "node:fs";
 function input(env, name) {
   return (env[`INPUT_${name.replace(/ /g, "_").toUpperCase()}`] ?? "").trim();
 }
@@ -38244,7 +38667,7 @@ function pullRequestNumber(env) {
   if (!path) return;
   let event;
   try {
-    event = JSON.parse(readFileSync7(path, "utf8"));
+    event = JSON.parse(readFileSync6(path, "utf8"));
   } catch {
     return;
   }
@@ -38345,8 +38768,8 @@ async function runAction(deps) {
   mask(args.flatMap(tokensIn));
   let cliEnv = Object.fromEntries(Object.entries(env).filter(([k]) => !k.startsWith("INPUT_")));
   cliEnv.NO_COLOR = "1";
-  let baseUrl = input(env, "base-url"), username = input(env, "username"), stateDir = input(env, "state-dir");
-  if (baseUrl !== "" && (cliEnv.CARTO_KEYS_BASE_URL = baseUrl), username !== "" && (cliEnv.CARTO_KEYS_USERNAME = username), stateDir !== "" && (cliEnv.CARTO_KEYS_STATE_DIR = cliEnv.CARTO_KEYS_CONFIG_DIR = stateDir), keyCmd !== "")
+  let baseUrl = input(env, "base-url"), username = input(env, "username"), stateDir2 = input(env, "state-dir");
+  if (baseUrl !== "" && (cliEnv.CARTO_KEYS_BASE_URL = baseUrl), username !== "" && (cliEnv.CARTO_KEYS_USERNAME = username), stateDir2 !== "" && (cliEnv.CARTO_KEYS_STATE_DIR = stateDir2), keyCmd !== "")
     try {
       let key2 = await runKeyCommand(keyCmd, { env: cliEnv, timeoutMs: keyCommandTimeout(cliEnv), origin: "the key-cmd input" });
       mask([key2]), cliEnv.CARTO_KEYS_MASTER_KEY = key2;

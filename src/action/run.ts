@@ -147,7 +147,7 @@ export async function runAction(deps: ActionDeps): Promise<number> {
   if (username !== '') cliEnv.CARTO_KEYS_USERNAME = username;
   // Journals, the deployment registry and locks: the folder a workflow saves and restores between
   // runs, so an apply stopped in one job is resumed by the next.
-  if (stateDir !== '') cliEnv.CARTO_KEYS_STATE_DIR = cliEnv.CARTO_KEYS_CONFIG_DIR = stateDir;
+  if (stateDir !== '') cliEnv.CARTO_KEYS_STATE_DIR = stateDir;
   if (keyCmd !== '') {
     try {
       const key = await runKeyCommand(keyCmd, { env: cliEnv, timeoutMs: keyCommandTimeout(cliEnv), origin: 'the key-cmd input' });

@@ -237,6 +237,10 @@ describe('the action', () => {
       expect(rotate.summary).not.toContain(secret);
     }
     expect(rotate.summary).toMatch(/^## carto-keys rotate\n\n```text\n/);
+    // The state folder got the deployment record, and holds no token.
+    const state = filesUnder(join(home.dir, 'state'));
+    expect(state.some((f) => readFileSync(f, 'utf8').includes('rot-me-r'))).toBe(true);
+    for (const secret of tokens) for (const f of state) expect(readFileSync(f, 'utf8'), f).not.toContain(secret);
   });
 
   it('a bad input or a failed command fails the step with an error annotation, never a stack trace', async () => {
