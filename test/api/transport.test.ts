@@ -15,7 +15,7 @@ import { createApiClient, type ApiClientOptions, type FetchLike } from '../../sr
 import { createNetworkFetch, createNodeFetch, proxyVariable, type ClosableFetch } from '../../src/api/http.js';
 import { loadFixture } from '../helpers/fixtures.js';
 import { apiError, MASTER_TOKEN } from './harness.js';
-import { closedPort, proxyTo, useLocalServers } from '../helpers/local-server.js';
+import { closedPort, closingProxy, proxyTo, useLocalServers } from '../helpers/local-server.js';
 import { recorder } from '../helpers/recorder.js';
 
 const transports: ClosableFetch[] = [];
@@ -263,13 +263,7 @@ describe('createNetworkFetch', () => {
   });
 
   it('a proxy that closes every CONNECT: one CONNECT per attempt, then one error naming the proxy', async () => {
-    let connects = 0;
-    const proxy = createServer();
-    proxy.on('connect', (_req: IncomingMessage, socket: Socket) => {
-      connects++;
-      socket.destroy();
-    });
-    const port = await listen(proxy);
+    const { port, connects } = await closingProxy(listen);
     const fetch = track(await createNetworkFetch({ HTTPS_PROXY: `http://user:secret@127.0.0.1:${port}` }));
     const delays: number[] = [];
     const api = client(fetch, 443, {
@@ -279,7 +273,7 @@ describe('createNetworkFetch', () => {
       random: () => 0,
     });
     const err = await apiError(api.whoami());
-    expect(connects).toBe(4);
+    expect(connects()).toBe(4);
     expect(delays).toEqual([250, 500, 1000]);
     expect(err.kind).toBe('network');
     expect(err.message).toBe(

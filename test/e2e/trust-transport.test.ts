@@ -4,14 +4,12 @@
 
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, type IncomingMessage } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { cli, serveSandbox, tempHome, type Home, type ServedSandbox } from '../helpers/e2e.js';
-import { proxyTo, useLocalServers } from '../helpers/local-server.js';
+import { closingProxy, proxyTo, useLocalServers } from '../helpers/local-server.js';
 import { recorder, type Recorder } from '../helpers/recorder.js';
 
 const MASTER = 'f'.repeat(8) + '0123456789abcdef0123456789abcdef';
@@ -122,13 +120,7 @@ describe('proxies', () => {
   });
 
   it('a proxy that closes every CONNECT: a bounded number of CONNECTs, then exit 1 with one error naming the proxy', async () => {
-    let connects = 0;
-    const proxy = createServer();
-    proxy.on('connect', (_req: IncomingMessage, socket: Socket) => {
-      connects++;
-      socket.destroy();
-    });
-    const port = await listen(proxy);
+    const { port, connects } = await closingProxy(listen);
     const r = await cli(['list'], {
       env: { ...home.env, HTTPS_PROXY: `http://127.0.0.1:${port}`, CARTO_KEYS_MASTER_KEY: MASTER, CARTO_KEYS_BASE_URL: 'https://demo.carto.com' },
       timeoutMs: 30_000,
@@ -136,7 +128,7 @@ describe('proxies', () => {
     expect(r.signal).toBeNull();
     expect(r.code, r.stderr).toBe(1);
     // The client's attempts (1 + 3 retries), one CONNECT each.
-    expect(connects).toBe(4);
+    expect(connects()).toBe(4);
     expect(r.stderr.trim().split('\n')).toEqual([
       `Error: Could not list API keys: the proxy 127.0.0.1:${port} (HTTPS_PROXY) did not open a tunnel to demo.carto.com:443: it closed the connection without answering`,
       'Check the proxy variable named above (or list this host in NO_PROXY), then try again',

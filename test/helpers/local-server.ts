@@ -48,3 +48,14 @@ export async function proxyTo(listen: (server: Server) => Promise<number>, targe
   });
   return { port: await listen(proxy), tunnels };
 }
+
+/** A proxy that accepts each connection and closes it at its CONNECT, counting them (a refusing proxy). */
+export async function closingProxy(listen: (server: Server) => Promise<number>): Promise<{ port: number; connects(): number }> {
+  let connects = 0;
+  const proxy = createServer();
+  proxy.on('connect', (_req: IncomingMessage, socket: Socket) => {
+    connects++;
+    socket.destroy();
+  });
+  return { port: await listen(proxy), connects: () => connects };
+}

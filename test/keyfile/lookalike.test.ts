@@ -35,33 +35,29 @@ describe('plan flags a key to create that looks like one it leaves out', () => {
     for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
   });
 
-  it('in text and in --json, with and without --prune', async () => {
+  /** An account with the key `web`, and a keys file with `text` under `keys:`. */
+  async function accountAndFile(keys: string) {
     const sb = testSandbox();
     expect((await run(['create', '--name', 'web', '--api', 'sql'], { env: sb.env, fetch: sb.fetch })).code).toBe(0);
     const dir = mkdtempSync(join(tmpdir(), 'carto-keys-alike-'));
     dirs.push(dir);
     const file = join(dir, 'carto-keys.yaml');
-    writeFileSync(file, `version: 1\nkeys:\n  ${CYRILLIC_WEB}:\n    apis: [sql]\n`);
+    writeFileSync(file, `version: 1\nkeys:\n${keys}`);
+    return { plan: (...args: string[]) => run(['plan', '-f', file, ...args], { env: sb.env, fetch: sb.fetch }), json: (...args: string[]) => run(['--json', 'plan', '-f', file, ...args], { env: sb.env, fetch: sb.fetch }) };
+  }
 
-    const text = await run(['plan', '-f', file], { env: sb.env, fetch: sb.fetch });
+  it('in text and in --json, with and without --prune', async () => {
+    const f = await accountAndFile(`  ${CYRILLIC_WEB}:\n    apis: [sql]\n`);
+    const text = await f.plan();
     expect(text.code, text.stderr).toBe(0);
     expect(text.stdout).toContain(`+ ${CYRILLIC_WEB} will be created\n      ! looks like "web", which is not in the file (\`apply --prune\` would delete it): they are different names (this one has U+0435); check which one the file means`);
-
-    const pruned = await run(['plan', '-f', file, '--prune'], { env: sb.env, fetch: sb.fetch });
-    expect(pruned.stdout).toContain('! looks like "web", which this --prune deletes');
-
-    const json = JSON.parse((await run(['--json', 'plan', '-f', file], { env: sb.env, fetch: sb.fetch })).stdout) as { keys: { name: string; reasons: string[] }[] };
+    expect((await f.plan('--prune')).stdout).toContain('! looks like "web", which this --prune deletes');
+    const json = JSON.parse((await f.json()).stdout) as { keys: { name: string; reasons: string[] }[] };
     expect(json.keys.find((k) => k.name === CYRILLIC_WEB)!.reasons.join('\n')).toContain('looks like "web"');
   });
 
   it('a name that only shares letters is not flagged', async () => {
-    const sb = testSandbox();
-    expect((await run(['create', '--name', 'web', '--api', 'sql'], { env: sb.env, fetch: sb.fetch })).code).toBe(0);
-    const dir = mkdtempSync(join(tmpdir(), 'carto-keys-alike-'));
-    dirs.push(dir);
-    const file = join(dir, 'carto-keys.yaml');
-    writeFileSync(file, 'version: 1\nkeys:\n  web2:\n    apis: [sql]\n');
-    const r = await run(['plan', '-f', file], { env: sb.env, fetch: sb.fetch });
-    expect(r.stdout).not.toContain('looks like');
+    const f = await accountAndFile('  web2:\n    apis: [sql]\n');
+    expect((await f.plan()).stdout).not.toContain('looks like');
   });
 });
