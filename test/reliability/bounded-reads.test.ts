@@ -4,18 +4,14 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { run, tempPaths } from '../helpers/harness.js';
+import { describe, expect, it } from 'vitest';
+import { run, tempPathsPerTest } from '../helpers/harness.js';
 import { noNetwork, testSandbox } from '../helpers/sandbox-fetch.js';
 
-const cleanups: (() => void)[] = [];
-afterEach(() => {
-  for (const c of cleanups.splice(0)) c();
-});
+const tempPaths = tempPathsPerTest();
 
 function place() {
   const p = tempPaths();
-  cleanups.push(p.cleanup);
   mkdirSync(p.root, { recursive: true });
   const fifo = join(p.root, 'keys.fifo');
   execFileSync('mkfifo', [fifo]);
@@ -45,7 +41,6 @@ describe('keys files for plan and apply', () => {
 describe('files carto-keys keeps', () => {
   it('a FIFO in place of the config file: exit 1 at once, naming it', async () => {
     const p = tempPaths();
-    cleanups.push(p.cleanup);
     mkdirSync(p.config, { recursive: true, mode: 0o700 });
     execFileSync('mkfifo', ['-m', '600', join(p.config, 'config.json')]);
     const r = await run(['list'], { paths: p, fetch: noNetwork });
