@@ -8,7 +8,8 @@
 // src/records/key-ref.ts), so the same key always maps to the same file, and a lock file named after
 // a reference (`<id>.lock`) keeps two flows on one key from running at once.
 
-import { existsSync, readdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
+import { BoundedReadError, MiB, readRegularFile } from '../fs/bounded-read.js';
 import { join } from 'node:path';
 import type { WireGrant } from '../api/types.js';
 import { tryLock, LockBusyError, type Lock } from '../config/lock.js';
@@ -18,6 +19,8 @@ import { writeFileAtomic } from '../fs/atomic.js';
 import type { DeployTarget } from '../deploy/targets.js';
 import { describeRef, keyRef, refId, sameKey, type KeyRef } from './key-ref.js';
 
+/** A journal names one rotation and its targets: kilobytes. */
+const MAX_JOURNAL_BYTES = MiB;
 export const JOURNAL_VERSION = 1;
 
 /**
@@ -136,10 +139,12 @@ export function journalStore(stateDir: string): JournalStore {
   function readFile(file: string): Journal | undefined {
     let text: string;
     try {
-      text = readFileSync(file, 'utf8');
+      // Bounded, regular files only: a FIFO or a device in its place must not hang or fill the memory.
+      text = readRegularFile(file, MAX_JOURNAL_BYTES).toString('utf8');
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw new FileError(`Cannot read the rotation journal ${file}: ${(err as Error).message}`);
+      if (!(err instanceof BoundedReadError)) throw err;
+      if (err.refusal.reason === 'missing') return undefined;
+      throw new FileError(`Cannot read the rotation journal ${file}: ${err.message}`);
     }
     return parseJournal(text, file);
   }

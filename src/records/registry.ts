@@ -8,7 +8,8 @@
 // Every record names its key by reference (account, organization member, name: ./key-ref.ts), and
 // records are lists, never objects keyed by a key name (a key may be named `__proto__`).
 
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { BoundedReadError, MiB, readRegularFile } from '../fs/bounded-read.js';
 import { join } from 'node:path';
 import type { WireGrant } from '../api/types.js';
 import { waitLockSync } from '../config/lock.js';
@@ -103,16 +104,21 @@ export function registryKept(env: Env, creds: Pick<Credentials, 'keySource'>): b
 const sameMember = (a: string | undefined, b: string | undefined): boolean => (a ?? '') === (b ?? '');
 const isOf = (ref: KeyRef) => (d: { member?: string; name: string }) => d.name === ref.name && sameMember(d.member, ref.member);
 
+/** Thousands of deployments are a few MB. */
+const MAX_REGISTRY_BYTES = 64 * MiB;
+
 export function registry(stateDir: string): Registry {
   const path = join(stateDir, 'deployments.json');
 
   function read(): RegistryFile {
     let text: string;
     try {
-      text = readFileSync(path, 'utf8');
+      // Bounded, regular files only: a FIFO in its place hung `where`.
+      text = readRegularFile(path, MAX_REGISTRY_BYTES).toString('utf8');
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { version: REGISTRY_VERSION, accounts: new Map() };
-      throw corrupt(`cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+      if (!(err instanceof BoundedReadError)) throw err;
+      if (err.refusal.reason === 'missing') return { version: REGISTRY_VERSION, accounts: new Map() };
+      throw corrupt(`cannot be read: ${err.message}`);
     }
     let data: unknown;
     try {

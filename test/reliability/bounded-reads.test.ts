@@ -2,7 +2,7 @@
 // file hung plan; /dev/zero (or a carto-keys.yaml symlinked to it, which a commit can contain) took
 // ~600 MB before failing; a FIFO in place of the config file hung every command.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, symlinkSync } from 'node:fs';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { run, tempPathsPerTest } from '../helpers/harness.js';
@@ -46,5 +46,25 @@ describe('files carto-keys keeps', () => {
     const r = await run(['list'], { paths: p, fetch: noNetwork });
     expect(r.code, r.stderr).toBe(1);
     expect(r.stderr).toContain(`The config file ${join(p.config, 'config.json')} cannot be read: a FIFO, not a regular file`);
+  });
+
+  it('a FIFO in place of the deployment registry: where exits 1 at once, naming it', async () => {
+    const p = tempPaths();
+    mkdirSync(p.config, { recursive: true, mode: 0o700 });
+    execFileSync('mkfifo', ['-m', '600', join(p.config, 'deployments.json')]);
+    const sb = testSandbox();
+    const r = await run(['where', 'app'], { paths: p, env: sb.env, fetch: sb.fetch });
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toContain(`The deployment registry ${join(p.config, 'deployments.json')} cannot be read: a FIFO, not a regular file.`);
+  });
+
+  it('a FIFO in place of a rotation journal: plan exits at once instead of waiting for a writer', async () => {
+    const p = tempPaths();
+    mkdirSync(join(p.config, 'rotations'), { recursive: true, mode: 0o700 });
+    execFileSync('mkfifo', ['-m', '600', join(p.config, 'rotations', '0123456789abcdef.json')]);
+    writeFileSync(join(p.root, 'carto-keys.yaml'), 'version: 1\nkeys: {}\n');
+    const sb = testSandbox();
+    const r = await run(['plan', '-f', join(p.root, 'carto-keys.yaml')], { paths: p, env: sb.env, fetch: sb.fetch });
+    expect(r.stderr).toContain('a FIFO, not a regular file');
   });
 });
