@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { escapeControl } from '../text/escape.js';
 import { displayPath } from '../ui/paths.js';
 import { Command } from 'commander';
 import type { Context } from '../context.js';
@@ -157,7 +158,7 @@ async function applyFile(ctx: Context, creds: Credentials, member: string | unde
     return;
   }
   for (const old of keptOld) {
-    warn(ctx, `"${old}" was kept (its entry has no deploy target): once no app uses it, retire it with \`carto-keys revoke ${shellQuote(old)} --yes${userFlag(member)}\`.`);
+    warn(ctx, `"${escapeControl(old)}" was kept (its entry has no deploy target): once no app uses it, retire it with \`carto-keys revoke ${shellQuote(old)} --yes${userFlag(member)}\`.`);
   }
   const count = (action: string): number => outcomes.filter((o) => o.action === action && o.status === 'done').length;
   printLine(ctx, `Apply complete: ${count('create')} created, ${count('replace')} replaced, ${count('rotate')} rotated, ${count('delete')} deleted.`);
@@ -206,7 +207,7 @@ async function abortApply(ctx: Context, member: string | undefined, journals: Jo
     printJson(ctx, { aborted: true, rotations: undone, revoked, kept });
     return;
   }
-  for (const u of undone) success(ctx, `Undid the replacement of "${u.old}": "${u.old}" is the key in use${u.revoked ? `, "${u.new}" was revoked` : ''}`);
+  for (const u of undone) success(ctx, `Undid the replacement of "${escapeControl(u.old)}": "${escapeControl(u.old)}" is the key in use${u.revoked ? `, "${escapeControl(u.new)}" was revoked` : ''}`);
   for (const name of revoked) success(ctx, `Revoked "${name}" (created by the stopped apply, never deployed)`);
   printLine(ctx, 'Apply undone.');
 }

@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { escapeControl } from '../text/escape.js';
 import type { Context } from '../context.js';
 import { requireCredentials } from '../config/settings.js';
 import { CancelledError, CliError, ExitCode } from '../errors.js';
@@ -69,8 +70,8 @@ export async function retireRun(ctx: Context, opts: RetireOptions): Promise<void
         const o = await retireOne(ctx, api!, creds, r);
         outcomes.push(o);
         if (ctx.globals.json) continue;
-        const old = describeRef({ name: o.oldName, ...(o.member !== undefined && { member: o.member }) });
-        if (o.status === 'retired') success(ctx, `Retired ${old} (its successor "${o.newName}" is in place)`);
+        const old = escapeControl(describeRef({ name: o.oldName, ...(o.member !== undefined && { member: o.member }) }));
+        if (o.status === 'retired') success(ctx, `Retired ${old} (its successor "${escapeControl(o.newName)}" is in place)`);
         else if (o.status === 'busy') warn(ctx, `Skipped ${old}: ${o.problems.join('; ')}`);
         else if (o.status === 'gone') info(ctx, `Forgot ${old}: ${o.problems.join('; ')}`);
         else warn(ctx, `Kept ${old}: ${o.problems.join('; ')}`);
@@ -94,6 +95,6 @@ function report(ctx: Context, outcomes: RetireOutcome[]): void {
     });
     return;
   }
-  for (const o of by('waiting')) printLine(ctx, `waiting  ${o.oldName}  until ${o.retireAfter}  (successor ${o.newName})`);
+  for (const o of by('waiting')) printLine(ctx, `waiting  ${escapeControl(o.oldName)}  until ${o.retireAfter}  (successor ${escapeControl(o.newName)})`);
   if (outcomes.length === 0) info(ctx, 'No old key is waiting for retirement.');
 }

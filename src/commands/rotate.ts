@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import { escapeControl } from '../text/escape.js';
 import type { Context, Env } from '../context.js';
 import { parseDuration } from '../domain/duration.js';
 import { UsageError } from '../errors.js';
@@ -243,11 +244,11 @@ function printRotation(ctx: Context, result: RotationResult, printToken: boolean
     });
     return result;
   }
-  if (j.rollback === true) success(ctx, `Rolled back: "${j.newName}" is the key in use again, "${j.oldName}" was revoked`);
-  else if (j.create === true) success(ctx, `Created "${j.newName}" and deployed it to ${j.targets.length} ${j.targets.length === 1 ? 'target' : 'targets'}`);
+  if (j.rollback === true) success(ctx, `Rolled back: "${escapeControl(j.newName)}" is the key in use again, "${escapeControl(j.oldName)}" was revoked`);
+  else if (j.create === true) success(ctx, `Created "${escapeControl(j.newName)}" and deployed it to ${j.targets.length} ${j.targets.length === 1 ? 'target' : 'targets'}`);
   else {
-    const kept = retireAfter !== undefined ? ` (the old key "${j.oldName}" lives until ${retireAfter}; then run \`carto-keys retire\`)` : ` (the old key "${j.oldName}" was kept)`;
-    success(ctx, `Rotated "${j.oldName}" → "${j.newName}"${deleted ? '' : kept}`);
+    const kept = retireAfter !== undefined ? ` (the old key "${escapeControl(j.oldName)}" lives until ${retireAfter}; then run \`carto-keys retire\`)` : ` (the old key "${escapeControl(j.oldName)}" was kept)`;
+    success(ctx, `Rotated "${escapeControl(j.oldName)}" → "${escapeControl(j.newName)}"${deleted ? '' : kept}`);
   }
   if (printToken) printLine(ctx, token);
   return result;
@@ -259,8 +260,8 @@ function printAbort(ctx: Context, { journal: j, revoked, restored, skipped, kept
     return;
   }
   if (j.create === true) {
-    success(ctx, keptCreated ? `The creation of "${j.newName}" was stopped; the key was kept` : `The creation of "${j.newName}" undone${revoked ? `: "${j.newName}" was revoked` : ''}`);
+    success(ctx, keptCreated ? `The creation of "${escapeControl(j.newName)}" was stopped; the key was kept` : `The creation of "${escapeControl(j.newName)}" undone${revoked ? `: "${escapeControl(j.newName)}" was revoked` : ''}`);
     return;
   }
-  success(ctx, `Rotation of "${j.oldName}" undone: "${j.oldName}" is the key in use${revoked ? `, "${j.newName}" was revoked` : ''}`);
+  success(ctx, `Rotation of "${escapeControl(j.oldName)}" undone: "${escapeControl(j.oldName)}" is the key in use${revoked ? `, "${escapeControl(j.newName)}" was revoked` : ''}`);
 }

@@ -6,6 +6,7 @@
 // A create (apply's, with no old key) has no old token to put back: its key is revoked only if no
 // target may hold its token; otherwise it is kept, and the journal says which targets hold it.
 
+import { escapeControl } from '../text/escape.js';
 import type { ApiClient } from '../api/client.js';
 import type { Context } from '../context.js';
 import { ApiError, CancelledError, UsageError } from '../errors.js';
@@ -46,8 +47,8 @@ export async function abortRotation(ctx: Context, opts: AbortOptions, ui: Rotati
   return withPendingJournal(ctx, opts.name, '--abort', async ({ journal: j, store, creds, interruption }) => {
     const cmd = await rotationCommands(ctx, j.oldName, j.member);
     if (j.steps.deleted !== null) {
-      throw new UsageError(`The old key "${j.oldName}" was already deleted: there is nothing to go back to.`, {
-        hint: `"${j.newName}" is the key in use now. Finish the rotation with: ${cmd.resume}`,
+      throw new UsageError(`The old key "${escapeControl(j.oldName)}" was already deleted: there is nothing to go back to.`, {
+        hint: `"${escapeControl(j.newName)}" is the key in use now. Finish the rotation with: ${cmd.resume}`,
       });
     }
     const api = (await ctx.api()).forUser(j.member);
@@ -60,7 +61,7 @@ export async function abortRotation(ctx: Context, opts: AbortOptions, ui: Rotati
       throw err;
     }
     if (old === undefined) {
-      throw new UsageError(`The old key "${j.oldName}" no longer exists (deleted outside this rotation): undoing would leave no key.`, {
+      throw new UsageError(`The old key "${escapeControl(j.oldName)}" no longer exists (deleted outside this rotation): undoing would leave no key.`, {
         hint: `Finish the rotation instead: ${cmd.resume}`,
       });
     }
@@ -82,7 +83,7 @@ export async function abortRotation(ctx: Context, opts: AbortOptions, ui: Rotati
         interruption.check();
         if (target.kind === 'manual' && !ui.interactive) {
           target.deployedAt = null;
-          warn(ctx, `The new token of "${j.newName}" was deployed by hand: put the old one back there (carto-keys show ${j.oldName} --token-only${userFlag(j.member)}).`);
+          warn(ctx, `The new token of "${escapeControl(j.newName)}" was deployed by hand: put the old one back there (carto-keys show ${j.oldName} --token-only${userFlag(j.member)}).`);
           target.attemptedAt = null;
           save();
           continue;
@@ -94,7 +95,7 @@ export async function abortRotation(ctx: Context, opts: AbortOptions, ui: Rotati
           // A command whose deploy never succeeded, failing again now: re-running it forever would keep
           // the rotation stuck. It is left alone, and the person is told to check it.
           if (!(err instanceof DeployError) || succeeded || target.kind !== 'command') throw err;
-          warn(ctx, `Skipped ${describeTarget(target)}: its deploy of "${j.newName}" never succeeded, and putting "${j.oldName}" back failed too (${err.reason}). Check what it deploys to still holds the token of "${j.oldName}".`);
+          warn(ctx, `Skipped ${describeTarget(target)}: its deploy of "${escapeControl(j.newName)}" never succeeded, and putting "${escapeControl(j.oldName)}" back failed too (${err.reason}). Check what it deploys to still holds the token of "${escapeControl(j.oldName)}".`);
           target.attemptedAt = null;
           delete target.error;
           save();
@@ -110,7 +111,7 @@ export async function abortRotation(ctx: Context, opts: AbortOptions, ui: Rotati
       if (created) {
         await interruption.race(deleteKeyStep(ctx, api, { ...journalRef(j), name: j.newName }));
         revoked = true;
-        if (!quiet) success(ctx, `Revoked the new key "${j.newName}"`);
+        if (!quiet) success(ctx, `Revoked the new key "${escapeControl(j.newName)}"`);
       }
     } catch (err) {
       throw await stoppedError(ctx, j, err, 'undo');
@@ -134,7 +135,7 @@ async function abortCreate(
 ): Promise<AbortResult> {
   const holding = j.targets.filter((t) => t.deployedAt !== null || t.attemptedAt);
   if (holding.length > 0) {
-    warn(ctx, `Kept "${j.newName}": its token may be in ${holding.map(describeTarget).join(', ')}, and revoking it would leave a dead token there. Revoke it with \`carto-keys revoke ${j.newName} --yes${userFlag(j.member)}\` once nothing reads it.`);
+    warn(ctx, `Kept "${escapeControl(j.newName)}": its token may be in ${holding.map(describeTarget).join(', ')}, and revoking it would leave a dead token there. Revoke it with \`carto-keys revoke ${j.newName} --yes${userFlag(j.member)}\` once nothing reads it.`);
     f.store.remove(j.id);
     return { journal: j, revoked: false, restored: [], skipped: [], keptCreated: true };
   }
@@ -165,6 +166,6 @@ async function ourNewKey(ctx: Context, j: Journal, api: ApiClient): Promise<bool
   const key = await findKey(api, j.newName);
   if (key === undefined) return false;
   const ours = isRotationKey(j)(key);
-  if (!ours) ctx.debug(`"${j.newName}" exists but is not this rotation's key: left alone`);
+  if (!ours) ctx.debug(`"${escapeControl(j.newName)}" exists but is not this rotation's key: left alone`);
   return ours;
 }

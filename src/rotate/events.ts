@@ -2,6 +2,7 @@
 // `renderEvent` (one line on stderr each, nothing with --json); a flow with its own output (respond,
 // apply) passes its own reporter.
 
+import { escapeControl } from '../text/escape.js';
 import type { Context } from '../context.js';
 import { describeTarget, type DeployTarget } from '../deploy/targets.js';
 import { info, success, warn } from '../ui/output.js';
@@ -25,7 +26,7 @@ export function renderEvent(ctx: Context): Reporter {
     // Warnings reach stderr even with --json; progress lines do not.
     if (e.type === 'warning') return warn(ctx, e.text);
     if (e.type === 'kept-held') {
-      warn(ctx, `Kept the old key "${e.name}": ${e.holders.join(', ')} still ${e.holders.length === 1 ? 'holds' : 'hold'} its token, and deleting it would break what reads ${e.holders.length === 1 ? 'it' : 'them'}.`);
+      warn(ctx, `Kept the old key "${escapeControl(e.name)}": ${e.holders.join(', ')} still ${e.holders.length === 1 ? 'holds' : 'hold'} its token, and deleting it would break what reads ${e.holders.length === 1 ? 'it' : 'them'}.`);
       if (!ctx.globals.json) info(ctx, `Once nothing uses it any more: ${e.revoke}`);
       return;
     }
@@ -34,20 +35,20 @@ export function renderEvent(ctx: Context): Reporter {
     if (ctx.globals.json) return;
     switch (e.type) {
       case 'created':
-        return success(ctx, `Created API key "${e.name}"`);
+        return success(ctx, `Created API key "${escapeControl(e.name)}"`);
       case 'deployed':
         return success(ctx, `Deployed to ${describeTarget(e.target)}`);
       case 'verified':
-        return success(ctx, `Verified "${e.name}": its token works and grants what was intended`);
+        return success(ctx, `Verified "${escapeControl(e.name)}": its token works and grants what was intended`);
       case 'checked':
-        return success(ctx, `The app check passed with "${e.name}": \`${e.command}\``);
+        return success(ctx, `The app check passed with "${escapeControl(e.name)}": \`${e.command}\``);
       case 'deleted':
-        if (e.alreadyGone) warn(ctx, `The old key "${e.name}" was already gone.`);
-        return success(ctx, `Deleted the old key "${e.name}"`);
+        if (e.alreadyGone) warn(ctx, `The old key "${escapeControl(e.name)}" was already gone.`);
+        return success(ctx, `Deleted the old key "${escapeControl(e.name)}"`);
       case 'kept':
-        return info(ctx, `Kept the old key "${e.name}". Revoke it when nothing uses it any more: ${e.revoke}`);
+        return info(ctx, `Kept the old key "${escapeControl(e.name)}". Revoke it when nothing uses it any more: ${e.revoke}`);
       case 'scheduled':
-        info(ctx, `Kept the old key "${e.oldName}" until ${e.retireAfter} (grace period). Then \`carto-keys retire\` deletes it, after checking every target holds "${e.newName}".`);
+        info(ctx, `Kept the old key "${escapeControl(e.oldName)}" until ${e.retireAfter} (grace period). Then \`carto-keys retire\` deletes it, after checking every target holds "${escapeControl(e.newName)}".`);
         return info(ctx, `Changed your mind while it lives? Undo the rotation: ${e.rollback}`);
     }
   };

@@ -2,6 +2,7 @@
 // engine does the work. Every prompt goes through ctx.prompter (inquirer on stderr, loaded lazily),
 // and a Ctrl-C there is a CancelledError that the engine turns into exit 3 or 5.
 
+import { escapeControl } from '../text/escape.js';
 import type { Context } from '../context.js';
 import { formatGrantSummary } from '../grants/index.js';
 import { info, warn } from '../ui/output.js';
@@ -21,7 +22,7 @@ export function interactiveUi(ctx: Context): RotationUi {
     interactive: true,
 
     showSource(plan) {
-      info(ctx, `Rotating API key "${plan.from}". It grants:`);
+      info(ctx, `Rotating API key "${escapeControl(plan.from)}". It grants:`);
       for (const line of formatGrantSummary(plan.before)) info(ctx, `  ${line}`);
       for (const note of plan.dropped) warn(ctx, note);
     },
@@ -97,9 +98,9 @@ export function interactiveUi(ctx: Context): RotationUi {
 
     async decideDelete(j) {
       if (!j.targets.some((t) => t.deployedAt !== null)) {
-        warn(ctx, `The new token was not deployed anywhere: whatever uses "${j.oldName}" still does.`);
+        warn(ctx, `The new token was not deployed anywhere: whatever uses "${escapeControl(j.oldName)}" still does.`);
       }
-      return p.confirm(`Delete the old key "${j.oldName}" now?`, { default: false });
+      return p.confirm(`Delete the old key "${escapeControl(j.oldName)}" now?`, { default: false });
     },
 
     async confirmDeleteHeld(oldName, holders) {
@@ -110,12 +111,12 @@ export function interactiveUi(ctx: Context): RotationUi {
     confirmAbort(j) {
       const deployed = j.targets.filter((t) => t.deployedAt !== null).length;
       const restore = deployed === 0 ? '' : `put the old token back in ${deployed} ${deployed === 1 ? 'place' : 'places'}, `;
-      return p.confirm(`Undo the rotation of "${j.oldName}": ${restore}revoke "${j.newName}"?`, { default: false });
+      return p.confirm(`Undo the rotation of "${escapeControl(j.oldName)}": ${restore}revoke "${escapeControl(j.newName)}"?`, { default: false });
     },
 
     async manualDeploy(key) {
       // stderr, like every prompt: a terminal shows it, a pipe on stdout never captures it.
-      info(ctx, `Token of "${key.name}":`);
+      info(ctx, `Token of "${escapeControl(key.name)}":`);
       info(ctx, `  ${key.token}`);
       return p.confirm('Have you deployed it?', { default: false });
     },

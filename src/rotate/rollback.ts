@@ -6,6 +6,7 @@
 // `--resume` and `--abort` work on it as on any rotation; --abort never revokes the original key.
 // It holds the locks of both keys: `retire` of the same rotation (the original's lock) waits its turn.
 
+import { escapeControl } from '../text/escape.js';
 import type { Context } from '../context.js';
 import { requireCredentials } from '../config/settings.js';
 import { CancelledError, UsageError } from '../errors.js';
@@ -109,6 +110,6 @@ function rollbackTargets(ctx: Context, deployments: readonly Deployment[]): Depl
 
 function describe(ctx: Context, r: Retirement, targets: DeployTarget[]): void {
   if (ctx.globals.json) return;
-  info(ctx, `Rolling back "${r.oldName}" → "${r.newName}": "${r.oldName}" goes back into ${targets.length} target(s), then "${r.newName}" is revoked.`);
-  if (targets.length === 0) info(ctx, `No deploy of "${r.newName}" was recorded: apps that use it stop working (carto-keys where ${shellQuote(r.newName)}${userFlag(r.member)}).`);
+  info(ctx, `Rolling back "${escapeControl(r.oldName)}" → "${escapeControl(r.newName)}": "${escapeControl(r.oldName)}" goes back into ${targets.length} target(s), then "${escapeControl(r.newName)}" is revoked.`);
+  if (targets.length === 0) info(ctx, `No deploy of "${escapeControl(r.newName)}" was recorded: apps that use it stop working (carto-keys where ${shellQuote(r.newName)}${userFlag(r.member)}).`);
 }

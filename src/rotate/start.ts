@@ -2,6 +2,7 @@
 // Nothing is written or created until every decision is made, so a refusal or a Ctrl-C up to the
 // "create?" confirmation leaves nothing behind.
 
+import { escapeControl } from '../text/escape.js';
 import { DEFAULT_PUBLIC_KEY_NAME } from '../api/types.js';
 import { defaultSchemaFor } from '../api/base-url.js';
 import { planClone } from '../domain/clone-plan.js';
@@ -95,9 +96,9 @@ export async function startRotation(ctx: Context, opts: StartOptions, ui: Rotati
       }
       const targets = opts.targets.length > 0 ? opts.targets : recorded.length > 0 && (await ui.useRecorded(plan.from, recorded)) ? recorded : [];
       if (!ctx.globals.json) {
-        info(ctx, `Rotating "${plan.from}"${member === undefined ? '' : ` of ${member}`} → "${newName}". Grants of the new key, compared with the old one:`);
+        info(ctx, `Rotating "${escapeControl(plan.from)}"${member === undefined ? '' : ` of ${member}`} → "${newName}". Grants of the new key, compared with the old one:`);
         for (const line of formatDiff(diffGrants(plan.before, after), { color: ctx.io.colorStderr })) info(ctx, `  ${line}`);
-        if (targets === recorded && recorded.length > 0) info(ctx, `Deploying to the targets recorded for "${plan.from}": ${recorded.map(describeTarget).join(', ')}`);
+        if (targets === recorded && recorded.length > 0) info(ctx, `Deploying to the targets recorded for "${escapeControl(plan.from)}": ${recorded.map(describeTarget).join(', ')}`);
       }
       if (!opts.yes && !(await ui.confirmCreate(newName))) throw new CancelledError('Nothing was created.');
       const journal = newJournal({

@@ -35,6 +35,14 @@ export function escapeControl(text: string): string {
 }
 
 /**
+ * A one-line message (a progress, success or warning line on stderr): as escapeTerminal, but a line
+ * break or tab is escaped too, so a name that was not escaped at its source still cannot add a line.
+ */
+export function escapeLine(text: string): string {
+  return text.replace(CONTROL_OR_SGR, (m) => (m.length > 1 ? m : escapeOne(m)));
+}
+
+/**
  * A field of a tab-separated line that a program may split and decode: escapeControl, with the
  * backslash itself doubled first, so `\t` in a name and an escaped tab stay two different things.
  */

@@ -2,7 +2,7 @@
 
 import type { Context } from '../context.js';
 import { colors } from './color.js';
-import { escapeTerminal } from '../text/escape.js';
+import { escapeLine, escapeTerminal } from '../text/escape.js';
 import { widthOf } from './width.js';
 
 export function printJson(ctx: Context, value: unknown): void {
@@ -13,16 +13,18 @@ export function printLine(ctx: Context, line = ''): void {
   ctx.io.stdout.write(`${escapeTerminal(line)}\n`);
 }
 
+// Progress, success and warning lines are one line each: a line break inside one (from a name that was
+// not escaped where it was put in) is shown escaped rather than starting a forged line.
 export function info(ctx: Context, line: string): void {
-  ctx.io.stderr.write(`${escapeTerminal(line)}\n`);
+  ctx.io.stderr.write(`${escapeLine(line)}\n`);
 }
 
 export function success(ctx: Context, line: string): void {
-  ctx.io.stderr.write(`${colors(ctx.io.colorStderr).green('✓')} ${escapeTerminal(line)}\n`);
+  ctx.io.stderr.write(`${colors(ctx.io.colorStderr).green('✓')} ${escapeLine(line)}\n`);
 }
 
 export function warn(ctx: Context, line: string): void {
-  ctx.io.stderr.write(`${colors(ctx.io.colorStderr).yellow('!')} ${escapeTerminal(line)}\n`);
+  ctx.io.stderr.write(`${colors(ctx.io.colorStderr).yellow('!')} ${escapeLine(line)}\n`);
 }
 
 /** What read-only views show of the Master token: not one character of it. */

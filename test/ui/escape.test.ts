@@ -4,7 +4,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { copyName, rotationName } from '../../src/grants/names.js';
-import { escapeControl, escapeTerminal } from '../../src/text/escape.js';
+import { escapeControl, escapeLine, escapeTerminal } from '../../src/text/escape.js';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,6 +34,8 @@ describe('escapeControl / escapeTerminal', () => {
     );
     expect(escapeTerminal('\x1b[31mred\x1b[39m\nnext')).toBe('\x1b[31mred\x1b[39m\nnext');
     expect(escapeTerminal(TITLE)).toBe('\\x1b]0;pwned\\x07');
+    // One-line messages (progress, success, warnings): a line break or tab is escaped too.
+    expect(escapeLine('a\nb\tc\x1b[31mred\x1b[39m\x1b[8m')).toBe('a\\nb\\tc\x1b[31mred\x1b[39m\\x1b[8m');
     // Only our own colour codes are kept: conceal, blink or a 256-colour code from a name are not.
     expect(escapeTerminal('\x1b[8mx\x1b[5m\x1b[38;5;1m')).toBe('\\x1b[8mx\\x1b[5m\\x1b[38;5;1m');
   });
@@ -169,5 +171,14 @@ describe('renderers', () => {
       expect(r.stdout).not.toMatch(/^forged/m);
       if (!tty) expect(r.stdout.replace(/\n$/, '').split('\n').map((l) => l.split('\t').length)).toEqual([3, 3]);
     }
+  });
+
+  it("rotate's lines name a hostile key escaped: no forged line, no raw control", async () => {
+    const sb = await withNames();
+    const r = await run(['rotate', '--yes', '--deploy-cmd', 'true', '--keep-old', '--', EVIL], { env: sb.env, fetch: sb.fetch });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).not.toMatch(SGR_OR_RAW);
+    expect(r.stderr).not.toMatch(/^forged/m);
+    expect(r.stderr).toContain('evil\\x1b]0;pwned\\x07');
   });
 });
