@@ -2654,12 +2654,13 @@ __export(errors_exports, {
   CliError: () => CliError,
   ExitCode: () => ExitCode,
   FileError: () => FileError,
+  FindingsReached: () => FindingsReached,
   KeychainError: () => KeychainError,
   LocalError: () => LocalError,
   PartialError: () => PartialError,
   UsageError: () => UsageError
 });
-var ExitCode, CliError, UsageError, AuthError, CancelledError, ApiError, PartialError, LocalError, FileError, ChangesPendingSignal, KeychainError, init_errors = __esm({
+var ExitCode, CliError, UsageError, AuthError, CancelledError, ApiError, PartialError, LocalError, FileError, ChangesPendingSignal, FindingsReached, KeychainError, init_errors = __esm({
   "src/errors.ts"() {
     "use strict";
     ExitCode = {
@@ -2729,6 +2730,12 @@ var ExitCode, CliError, UsageError, AuthError, CancelledError, ApiError, Partial
     }, ChangesPendingSignal = class extends CliError {
       exitCode = ExitCode.changesPending;
       code = "changes_pending";
+      constructor() {
+        super("");
+      }
+    }, FindingsReached = class extends CliError {
+      exitCode = ExitCode.findings;
+      code = "findings";
       constructor() {
         super("");
       }
@@ -3122,13 +3129,13 @@ function formatLimit(bytes) {
 function kindOf(st) {
   return st.isDirectory() ? "a directory" : st.isFIFO() ? "a FIFO" : st.isSocket() ? "a socket" : st.isCharacterDevice() || st.isBlockDevice() ? "a device" : "not a regular file";
 }
-function readRegularFile(path, limit) {
+function readRegularFile(path, limit, opts = {}) {
   let fd;
   try {
-    fd = openSync2(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | (constants.O_NOCTTY ?? 0));
+    fd = openSync2(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | (constants.O_NOCTTY ?? 0) | (opts.noFollow ? constants.O_NOFOLLOW ?? 0 : 0));
   } catch (err) {
     let code2 = err.code ?? String(err);
-    throw new BoundedReadError(path, code2 === "ENOENT" || code2 === "ENOTDIR" ? { reason: "missing" } : { reason: "unreadable", code: code2, opening: !0 }, { cause: err });
+    throw opts.noFollow && code2 === "ELOOP" ? new BoundedReadError(path, { reason: "not-regular", kind: "a symlink" }, { cause: err }) : new BoundedReadError(path, code2 === "ENOENT" || code2 === "ENOTDIR" ? { reason: "missing" } : { reason: "unreadable", code: code2, opening: !0 }, { cause: err });
   }
   try {
     let st = fstatSync(fd);
@@ -3470,6 +3477,17 @@ var CONFIG_FILE, PROFILE_NAME, MAX_CONFIG_BYTES, init_store = __esm({
 });
 
 // src/config/settings.ts
+var settings_exports = {};
+__export(settings_exports, {
+  DEFAULT_PROFILE: () => DEFAULT_PROFILE,
+  describeKeySource: () => describeKeySource,
+  fingerprint: () => fingerprint,
+  keyFromEnvironment: () => keyFromEnvironment,
+  keyStoredByUs: () => keyStoredByUs,
+  loginCommandFor: () => loginCommandFor,
+  requireCredentials: () => requireCredentials,
+  resolveSettings: () => resolveSettings
+});
 import { createHash } from "node:crypto";
 import { join as join3 } from "node:path";
 function resolveSettings(input2) {
@@ -3617,6 +3635,12 @@ async function listAllMembersKeys(client, opts) {
   for (let r of results)
     r !== void 0 && ("keys" in r ? listed.push(r) : failed.push(r));
   return { org: opts.org, members, listed, failed };
+}
+function membersFailed(all, report3) {
+  let names = all.failed.map((f) => f.member.username), first = all.failed[0].error, kind = first instanceof ApiError ? first.kind : "http";
+  return new ApiError(kind, `Could not list the keys of ${names.length} of ${all.members.length} members (${names.join(", ")}): ${report3} does not cover them.`, {
+    hint: `Try again, or look at one member: carto-keys list --user ${names[0]}`
+  });
 }
 function resolveOrgName(baseUrl, flag, env) {
   let given = flag ?? (env === void 0 || env.trim() === "" ? void 0 : env.trim());
@@ -4309,8 +4333,8 @@ var LABEL_WIDTH, init_format = __esm({
 function hasGrantChanges(changes) {
   return changes.tableMetadata !== void 0 || CHANGE_LISTS.some((key2) => (changes[key2]?.length ?? 0) > 0);
 }
-function notHeld(what, flag, has, hasLabel = "It has") {
-  return new UsageError(`The API key has no ${what} to remove (${flag}). ${hasLabel}: ${listValues(has)}`, {
+function notHeld(what, flag, has2, hasLabel = "It has") {
+  return new UsageError(`The API key has no ${what} to remove (${flag}). ${hasLabel}: ${listValues(has2)}`, {
     code: GrantErrorCode.grantNotHeld
   });
 }
@@ -4340,11 +4364,11 @@ function removeTables(tables, specs, defaultSchema) {
 function removeSchemas(schemas, specs) {
   let result = [...schemas];
   for (let spec of specs) {
-    let removal = parseSchemaSpec(spec, "--remove-schema"), flag = `--remove-schema ${quote(spec)}`, schema = result.find((candidate) => candidate.name === removal.name), has = result.map((candidate) => `${candidate.name} (${candidate.permissions.join(", ")})`);
-    if (schema === void 0) throw notHeld(`schema ${quote(removal.name)}`, flag, has);
+    let removal = parseSchemaSpec(spec, "--remove-schema"), flag = `--remove-schema ${quote(spec)}`, schema = result.find((candidate) => candidate.name === removal.name), has2 = result.map((candidate) => `${candidate.name} (${candidate.permissions.join(", ")})`);
+    if (schema === void 0) throw notHeld(`schema ${quote(removal.name)}`, flag, has2);
     let missing = removal.permissions.filter((permission) => !schema.permissions.includes(permission));
     if (missing.length > 0)
-      throw notHeld(`${missing.join(", ")} permission on schema ${quote(schema.name)}`, flag, has);
+      throw notHeld(`${missing.join(", ")} permission on schema ${quote(schema.name)}`, flag, has2);
     let permissions = schema.permissions.filter((permission) => !removal.permissions.includes(permission));
     result = replaceOrDrop(result, schema, { ...schema, permissions });
   }
@@ -4400,8 +4424,8 @@ function permissionLines(kind, before, after, identity) {
 }
 function wordLines(kind, before, after, order) {
   return order.flatMap((word) => {
-    let had = before.includes(word), has = after.includes(word);
-    return had === has ? [] : [{ sign: has ? "+" : "-", kind, text: `${kind} ${word}` }];
+    let had = before.includes(word), has2 = after.includes(word);
+    return had === has2 ? [] : [{ sign: has2 ? "+" : "-", kind, text: `${kind} ${word}` }];
   });
 }
 function diffGrants(before, after) {
@@ -4801,22 +4825,22 @@ function keyDetailLines(key2, token, c) {
   let db = key2.grants.find((g) => g.type === "database"), apis = key2.grants.find((g) => g.type === "apis")?.apis ?? [], services = key2.grants.find((g) => g.type === "dataservices")?.services ?? [], datasets = key2.grants.find((g) => g.type === "data-observatory")?.datasets ?? [], none = c.dim("none"), tables = (db?.tables ?? []).map((t) => ({ t, ...splitImplied(t.permissions, "table") })), schemas = (db?.schemas ?? []).map((s) => ({ s, ...splitImplied(s.permissions, "schema") })), implied = [
     ...schemas.filter((x) => x.implied.length).map((x) => `${formatPermissions(x.implied)} on schema ${escapeControl(x.s.name)}`),
     ...tables.filter((x) => x.implied.length).map((x) => `${formatPermissions(x.implied)} on ${escapeControl(tableLabel(x.t))}${x.t.owner ? " (its owner)" : ""}`)
-  ], row3 = (label, values) => labelled(label, values.length ? values : [none], c.bold);
+  ], row4 = (label, values) => labelled(label, values.length ? values : [none], c.bold);
   return [
-    ...row3("Name", [escapeControl(key2.name)]),
-    ...row3("Type", [escapeControl(key2.type)]),
-    ...row3("Token", [token]),
-    ...row3("APIs", apis.length ? [escapeControl(formatWords(apis))] : []),
-    ...row3("Tables", tables.filter((x) => x.granted.length).map((x) => `${escapeControl(formatTableSpec({ ...x.t, permissions: x.granted }))}${x.t.owner ? c.dim(" (owner)") : ""}`)),
-    ...row3("Schemas", schemas.filter((x) => x.granted.length).map((x) => escapeControl(formatSchemaSpec({ ...x.s, permissions: x.granted })))),
-    ...implied.length ? row3("Implied", implied.map((line2) => c.dim(line2))) : [],
-    ...row3("Metadata", [db?.table_metadata !== void 0 ? "yes" : "no"]),
-    ...row3("Services", services.length ? [escapeControl(formatWords(services))] : []),
-    ...datasets.length ? row3("Datasets", datasets.map(escapeControl)) : [],
+    ...row4("Name", [escapeControl(key2.name)]),
+    ...row4("Type", [escapeControl(key2.type)]),
+    ...row4("Token", [token]),
+    ...row4("APIs", apis.length ? [escapeControl(formatWords(apis))] : []),
+    ...row4("Tables", tables.filter((x) => x.granted.length).map((x) => `${escapeControl(formatTableSpec({ ...x.t, permissions: x.granted }))}${x.t.owner ? c.dim(" (owner)") : ""}`)),
+    ...row4("Schemas", schemas.filter((x) => x.granted.length).map((x) => escapeControl(formatSchemaSpec({ ...x.s, permissions: x.granted })))),
+    ...implied.length ? row4("Implied", implied.map((line2) => c.dim(line2))) : [],
+    ...row4("Metadata", [db?.table_metadata !== void 0 ? "yes" : "no"]),
+    ...row4("Services", services.length ? [escapeControl(formatWords(services))] : []),
+    ...datasets.length ? row4("Datasets", datasets.map(escapeControl)) : [],
     // CARTO's easily missed rule (product.md §10): a regular key's role is a member of the public role.
-    ...inheritsDefaultPublic(key2) ? row3("Also reads", [INHERITS_LINE]) : [],
-    ...row3("Created", [humanTime(key2.created_at)]),
-    ...row3("Updated", [humanTime(key2.updated_at)])
+    ...inheritsDefaultPublic(key2) ? row4("Also reads", [INHERITS_LINE]) : [],
+    ...row4("Created", [humanTime(key2.created_at)]),
+    ...row4("Updated", [humanTime(key2.updated_at)])
   ];
 }
 var INHERITS_LINE, init_key_view = __esm({
@@ -5020,9 +5044,9 @@ async function listAllMembersRun(ctx, opts, orgFlag) {
     printTable(ctx, rows.map((r) => r.key), token, opts.wide === !0, rows.map((r) => r.member));
   else
     for (let { member, key: key2 } of rows) printLine(ctx, `${escapeControl(member)}	${tsvLine(key2, token(key2))}`);
-  if (all.failed.length > 0) throw membersFailed(all);
+  if (all.failed.length > 0) throw membersFailed2(all);
 }
-function membersFailed(all) {
+function membersFailed2(all) {
   let names = all.failed.map((f) => f.member.username), first = all.failed[0].error, kind = first instanceof ApiError ? first.kind : "http";
   return new ApiError(kind, `Could not list the keys of ${names.length} of ${all.members.length} members: ${names.join(", ")}.`, {
     hint: `The other members' keys are listed above. Try again, or one at a time: carto-keys list --user ${names[0]}`
@@ -9012,8 +9036,8 @@ function parseKeyTree(text2, opts, read) {
     );
     let where = ` in key ${quote(name)}`, value2 = pair.value;
     isMap(value2) || fail3(offsetOf(value2) ?? keyOffset, `key ${quote(name)}: expected a mapping of its grants (\`{}\` for a key that grants nothing).`);
-    let fields = fieldsOf(value2, ENTRY_FIELDS, where), label = (field) => `keys.${name}.${field}`, node = (field) => fields.get(field)?.value ?? null, has = (field) => fields.has(field), apis = has("apis") ? stringsOf(node("apis"), label("apis"), !1).map((v) => at(v.offset, () => once(`a\0${v.value}`, () => parseApis([v.value], label("apis"))))) : [], services = has("services") ? stringsOf(node("services"), label("services"), !1).map((v) => at(v.offset, () => once(`s\0${v.value}`, () => parseServices([v.value], label("services"))))) : [], datasets = has("datasets") ? stringsOf(node("datasets"), label("datasets"), !1).map((v) => at(v.offset, () => parseDatasets([v.value], label("datasets")))) : [], tables = [];
-    if (has("tables")) {
+    let fields = fieldsOf(value2, ENTRY_FIELDS, where), label = (field) => `keys.${name}.${field}`, node = (field) => fields.get(field)?.value ?? null, has2 = (field) => fields.has(field), apis = has2("apis") ? stringsOf(node("apis"), label("apis"), !1).map((v) => at(v.offset, () => once(`a\0${v.value}`, () => parseApis([v.value], label("apis"))))) : [], services = has2("services") ? stringsOf(node("services"), label("services"), !1).map((v) => at(v.offset, () => once(`s\0${v.value}`, () => parseServices([v.value], label("services"))))) : [], datasets = has2("datasets") ? stringsOf(node("datasets"), label("datasets"), !1).map((v) => at(v.offset, () => parseDatasets([v.value], label("datasets")))) : [], tables = [];
+    if (has2("tables")) {
       let map = node("tables");
       isMap(map) || fail3(offsetOf(map) ?? offsetOf(fields.get("tables").key), `${label("tables")}: expected a mapping of [schema.]table to permissions, like \`liked_cities: [select, insert]\`.`);
       let seen = /* @__PURE__ */ new Map();
@@ -9027,7 +9051,7 @@ function parseKeyTree(text2, opts, read) {
       }
     }
     let schemas = [];
-    if (has("schemas")) {
+    if (has2("schemas")) {
       let map = node("schemas");
       isMap(map) || fail3(offsetOf(map) ?? offsetOf(fields.get("schemas").key), `${label("schemas")}: expected a mapping of schema to permissions, like \`public: [create]\`.`);
       for (let s of map.pairs) {
@@ -9037,17 +9061,17 @@ function parseKeyTree(text2, opts, read) {
       }
     }
     let tableMetadata = !1;
-    if (has("table_metadata")) {
+    if (has2("table_metadata")) {
       let v = node("table_metadata");
       (!isScalar(v) || typeof v.value != "boolean") && fail3(offsetOf(v), `${label("table_metadata")}: expected true or false.`), tableMetadata = v.value;
     }
     let rotateAfter;
-    if (has("rotate_after")) {
+    if (has2("rotate_after")) {
       let v = node("rotate_after"), r = parseDurationResult(stringOf(v, label("rotate_after")));
       "error" in r ? fail3(offsetOf(v), `${label("rotate_after")}: ${r.error}`) : rotateAfter = r;
     }
     let deploy2 = [];
-    if (has("deploy")) {
+    if (has2("deploy")) {
       let list3 = node("deploy");
       isSeq(list3) || fail3(offsetOf(list3), `${label("deploy")}: expected a list of targets, like \`- env_file: .env\` or \`- cmd: ./deploy.sh\`.`);
       for (let item of list3.items) {
@@ -9064,7 +9088,7 @@ function parseKeyTree(text2, opts, read) {
       }
     }
     let check2;
-    if (has("check")) {
+    if (has2("check")) {
       let v = node("check");
       check2 = stringOf(v, label("check")), check2.trim() === "" && fail3(offsetOf(v), `${label("check")}: expected a shell command that tests the app (the token on its stdin).`);
     }
@@ -14471,20 +14495,20 @@ var require_parser = __commonJS({
 var require_public_api = __commonJS({
   "node_modules/yaml/dist/public-api.js"(exports) {
     "use strict";
-    var composer = require_composer(), Document2 = require_Document(), errors = require_errors(), log = require_log(), identity = require_identity(), lineCounter = require_line_counter(), parser = require_parser();
+    var composer = require_composer(), Document2 = require_Document(), errors = require_errors(), log = require_log(), identity = require_identity(), lineCounter2 = require_line_counter(), parser = require_parser();
     function parseOptions(options) {
       let prettyErrors = options.prettyErrors !== !1;
-      return { lineCounter: options.lineCounter || prettyErrors && new lineCounter.LineCounter() || null, prettyErrors };
+      return { lineCounter: options.lineCounter || prettyErrors && new lineCounter2.LineCounter() || null, prettyErrors };
     }
     function parseAllDocuments(source, options = {}) {
-      let { lineCounter: lineCounter2, prettyErrors } = parseOptions(options), parser$1 = new parser.Parser(lineCounter2?.addNewLine), composer$1 = new composer.Composer(options), docs = Array.from(composer$1.compose(parser$1.parse(source)));
-      if (prettyErrors && lineCounter2)
+      let { lineCounter: lineCounter3, prettyErrors } = parseOptions(options), parser$1 = new parser.Parser(lineCounter3?.addNewLine), composer$1 = new composer.Composer(options), docs = Array.from(composer$1.compose(parser$1.parse(source)));
+      if (prettyErrors && lineCounter3)
         for (let doc of docs)
-          doc.errors.forEach(errors.prettifyError(source, lineCounter2)), doc.warnings.forEach(errors.prettifyError(source, lineCounter2));
+          doc.errors.forEach(errors.prettifyError(source, lineCounter3)), doc.warnings.forEach(errors.prettifyError(source, lineCounter3));
       return docs.length > 0 ? docs : Object.assign([], { empty: !0 }, composer$1.streamInfo());
     }
     function parseDocument2(source, options = {}) {
-      let { lineCounter: lineCounter2, prettyErrors } = parseOptions(options), parser$1 = new parser.Parser(lineCounter2?.addNewLine), composer$1 = new composer.Composer(options), doc = null;
+      let { lineCounter: lineCounter3, prettyErrors } = parseOptions(options), parser$1 = new parser.Parser(lineCounter3?.addNewLine), composer$1 = new composer.Composer(options), doc = null;
       for (let _doc of composer$1.compose(parser$1.parse(source), !0, source.length))
         if (!doc)
           doc = _doc;
@@ -14492,7 +14516,7 @@ var require_public_api = __commonJS({
           doc.errors.push(new errors.YAMLParseError(_doc.range.slice(0, 2), "MULTIPLE_DOCS", "Source contains multiple documents; please use YAML.parseAllDocuments()"));
           break;
         }
-      return prettyErrors && lineCounter2 && (doc.errors.forEach(errors.prettifyError(source, lineCounter2)), doc.warnings.forEach(errors.prettifyError(source, lineCounter2))), doc;
+      return prettyErrors && lineCounter3 && (doc.errors.forEach(errors.prettifyError(source, lineCounter3)), doc.warnings.forEach(errors.prettifyError(source, lineCounter3))), doc;
     }
     function parse(src, reviver, options) {
       let _reviver;
@@ -14531,7 +14555,7 @@ var require_public_api = __commonJS({
 var require_dist = __commonJS({
   "node_modules/yaml/dist/index.js"(exports) {
     "use strict";
-    var composer = require_composer(), Document2 = require_Document(), Schema = require_Schema(), errors = require_errors(), Alias = require_Alias(), identity = require_identity(), Pair = require_Pair(), Scalar = require_Scalar(), YAMLMap = require_YAMLMap(), YAMLSeq = require_YAMLSeq(), cst = require_cst(), lexer = require_lexer(), lineCounter = require_line_counter(), parser = require_parser(), publicApi = require_public_api(), visit2 = require_visit();
+    var composer = require_composer(), Document2 = require_Document(), Schema = require_Schema(), errors = require_errors(), Alias = require_Alias(), identity = require_identity(), Pair = require_Pair(), Scalar = require_Scalar(), YAMLMap = require_YAMLMap(), YAMLSeq = require_YAMLSeq(), cst = require_cst(), lexer = require_lexer(), lineCounter2 = require_line_counter(), parser = require_parser(), publicApi = require_public_api(), visit2 = require_visit();
     exports.Composer = composer.Composer;
     exports.Document = Document2.Document;
     exports.Schema = Schema.Schema;
@@ -14553,7 +14577,7 @@ var require_dist = __commonJS({
     exports.YAMLSeq = YAMLSeq.YAMLSeq;
     exports.CST = cst;
     exports.Lexer = lexer.Lexer;
-    exports.LineCounter = lineCounter.LineCounter;
+    exports.LineCounter = lineCounter2.LineCounter;
     exports.Parser = parser.Parser;
     exports.parse = publicApi.parse;
     exports.parseAllDocuments = publicApi.parseAllDocuments;
@@ -15527,45 +15551,6 @@ var SAFE, init_fix = __esm({
   }
 });
 
-// src/audit/scan.ts
-function tokenIndex(keys) {
-  let index = /* @__PURE__ */ new Map();
-  for (let key2 of keys) key2.type !== "default" && key2.token.length > 0 && index.set(key2.token, key2);
-  return index;
-}
-function scanForSecrets(files, keys) {
-  let index = tokenIndex(keys);
-  if (index.size === 0) return [];
-  let shortest = 1 / 0;
-  for (let token of index.keys()) shortest = Math.min(shortest, token.length);
-  let hits = [], prints = /* @__PURE__ */ new Map();
-  for (let file of files) {
-    let seen = /* @__PURE__ */ new Set(), line2 = 1, counted = 0;
-    for (let m of file.text.matchAll(RUN)) {
-      if (m[0].length < shortest) continue;
-      let key2 = index.get(m[0]);
-      if (!key2) continue;
-      for (let i = file.text.indexOf(`
-`, counted); i !== -1 && i < m.index; i = file.text.indexOf(`
-`, i + 1)) line2++;
-      counted = m.index;
-      let once = `${line2}\0${m[0]}`;
-      if (seen.has(once)) continue;
-      seen.add(once);
-      let print = prints.get(m[0]);
-      print === void 0 && prints.set(m[0], print = fingerprint(m[0])), hits.push({ file: file.path, line: line2, key: key2, fingerprint: print });
-    }
-  }
-  return hits;
-}
-var RUN, init_scan = __esm({
-  "src/audit/scan.ts"() {
-    "use strict";
-    init_settings();
-    RUN = /[A-Za-z0-9_-]+/g;
-  }
-});
-
 // src/audit/rules.ts
 function finding(rule, key2, reason, fix, at) {
   return {
@@ -15733,14 +15718,14 @@ function neverDeployedRule(input2) {
   return out;
 }
 function secretsInFilesRule(input2) {
-  return input2.scans?.length ? scanForSecrets(input2.scans, input2.keys).map((hit) => {
-    let master = hit.key.type === "master", where = `${hit.file}:${hit.line}`;
+  return input2.secrets?.length ? input2.secrets.map((hit) => {
+    let master = hit.key.type === "master", where = `${hit.match === "embedded" ? "likely: " : ""}${hit.path}:${hit.line}`;
     return finding(
       master ? "master-key-in-file" : "token-in-file",
       hit.key,
       master ? `${where} holds the Master key (${hit.fingerprint}): anyone who reads the file owns the account` : `${where} holds the token of ${quote(hit.key.name)} (${hit.fingerprint})`,
       master ? fixCommand("regenerate", hit.key.name, [], fixContextFor(input2, hit.key.member)) : fixCommand("rotate", hit.key.name, rotationEnd(input2, hit.key).split(" "), fixContextFor(input2, hit.key.member)),
-      hit
+      { file: hit.path, line: hit.line, fingerprint: hit.fingerprint }
     );
   }) : [];
 }
@@ -15772,7 +15757,6 @@ var fixContexts, regularOf, DAY_MS, RULES, RULE_RANK, SEVERITY_RANK, SCAN_RULES,
     init_duration();
     init_fix();
     init_model3();
-    init_scan();
     fixContexts = /* @__PURE__ */ new WeakMap();
     regularOf = /* @__PURE__ */ new WeakMap();
     DAY_MS = 864e5;
@@ -15943,37 +15927,440 @@ var init_audit = __esm({
     init_model3();
     init_keys();
     init_rules();
-    init_scan();
     init_report();
     init_fix();
   }
 });
 
-// src/audit/scan-file.ts
-var scan_file_exports = {};
-__export(scan_file_exports, {
-  MAX_SCAN_BYTES: () => MAX_SCAN_BYTES,
-  readScanFile: () => readScanFile
+// src/scan/tokens.ts
+function isScannable(token) {
+  if (token.length < MIN_TOKEN_LENGTH) return !1;
+  for (let i = 0; i < token.length; i++) if (token.charCodeAt(i) > 255 || TOKEN_VALUE[token.charCodeAt(i)] < 0) return !1;
+  return !0;
+}
+function setBit(bits, code2) {
+  bits[code2 >>> 3] |= 1 << (code2 & 7);
+}
+function tokenIndex(keys) {
+  let byToken = /* @__PURE__ */ new Map();
+  for (let key2 of keys)
+    key2.type === "default" || !isScannable(key2.token) || byToken.has(key2.token) || byToken.set(key2.token, key2);
+  let lengths = [...new Set([...byToken.keys()].map((t) => t.length))].sort((a, b) => a - b), stride = lengths.length === 0 ? 1 : lengths[0] - 3, inner = new Uint8Array(1 << 21), starts = new Uint8Array(1 << 21);
+  for (let token of byToken.keys()) {
+    setBit(starts, codeAt(token, 0));
+    for (let o = 0; o < stride; o++) setBit(inner, codeAt(token, o));
+  }
+  return { size: byToken.size, stride, inner, starts, lengths, byToken };
+}
+function codeAt(token, at) {
+  let code2 = 0;
+  for (let i = at; i < at + 4; i++) code2 = code2 << 6 | TOKEN_VALUE[token.charCodeAt(i)];
+  return code2;
+}
+function code4(buf, at) {
+  let a = TOKEN_VALUE[buf[at]], b = TOKEN_VALUE[buf[at + 1]], c = TOKEN_VALUE[buf[at + 2]], d = TOKEN_VALUE[buf[at + 3]];
+  return (a | b | c | d) < 0 ? -1 : a << 18 | b << 12 | c << 6 | d;
+}
+function findTokens(buf, index, onHit) {
+  if (index.size === 0) return;
+  let { stride, inner, starts, lengths, byToken } = index, n = buf.length;
+  for (let q2 = 0; q2 + 4 <= n; q2 += stride) {
+    let code2 = code4(buf, q2);
+    if (!(code2 < 0 || !has(inner, code2)))
+      for (let start = Math.max(0, q2 - stride + 1); start <= q2 && !(start + 4 > n); start++) {
+        let first = code4(buf, start);
+        if (!(first < 0 || !has(starts, first)))
+          for (let len of lengths) {
+            let end = start + len;
+            if (end > n) break;
+            let key2 = byToken.get(buf.toString("latin1", start, end));
+            if (key2 === void 0) continue;
+            let embedded = start > 0 && TOKEN_VALUE[buf[start - 1]] >= 0 || end < n && TOKEN_VALUE[buf[end]] >= 0;
+            onHit({ offset: start, key: key2, embedded });
+          }
+      }
+  }
+}
+var TOKEN_VALUE, MIN_TOKEN_LENGTH, has, init_tokens = __esm({
+  "src/scan/tokens.ts"() {
+    "use strict";
+    TOKEN_VALUE = (() => {
+      let t = new Int8Array(256).fill(-1), alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+      for (let i = 0; i < alphabet.length; i++) t[alphabet.charCodeAt(i)] = i;
+      return t;
+    })(), MIN_TOKEN_LENGTH = 16;
+    has = (bits, code2) => (bits[code2 >>> 3] & 1 << (code2 & 7)) !== 0;
+  }
 });
-async function readScanFile(path, limit = MAX_SCAN_BYTES) {
-  let bytes;
+
+// src/scan/content.ts
+function decodeContent(buf) {
+  let bom = byteOrderMark(buf);
+  if (bom !== void 0) return { binary: !1, encoding: bom.encoding, bytes: narrow(buf.subarray(bom.length), bom.encoding) };
+  let sniffed = buf.subarray(0, SNIFF);
+  if (sniffed.indexOf(0) === -1) return { binary: !1, encoding: "utf-8", bytes: buf };
+  let wide = wideWithoutBom(sniffed);
+  return wide === void 0 ? { binary: !0 } : { binary: !1, encoding: wide, bytes: narrow(buf, wide) };
+}
+function byteOrderMark(b) {
+  if (b.length >= 4 && b[0] === 255 && b[1] === 254 && b[2] === 0 && b[3] === 0) return { encoding: "utf-32le", length: 4 };
+  if (b.length >= 4 && b[0] === 0 && b[1] === 0 && b[2] === 254 && b[3] === 255) return { encoding: "utf-32be", length: 4 };
+  if (b.length >= 2 && b[0] === 255 && b[1] === 254) return { encoding: "utf-16le", length: 2 };
+  if (b.length >= 2 && b[0] === 254 && b[1] === 255) return { encoding: "utf-16be", length: 2 };
+}
+function wideWithoutBom(b) {
+  for (let [encoding, unit, low] of [
+    ["utf-32le", 4, 0],
+    ["utf-32be", 4, 3],
+    ["utf-16le", 2, 0],
+    ["utf-16be", 2, 1]
+  ]) {
+    let units = Math.floor(b.length / unit);
+    if (units === 0) continue;
+    let lowZero = 0, highNonZero = 0;
+    for (let u = 0; u < units; u++)
+      for (let k = 0; k < unit; k++) {
+        let byte = b[u * unit + k];
+        k === low ? lowZero += byte === 0 ? 1 : 0 : highNonZero += byte === 0 ? 0 : 1;
+      }
+    if (lowZero <= units / 20 && highNonZero <= units / 10) return encoding;
+  }
+}
+function narrow(b, encoding) {
+  if (encoding === "utf-8") return b;
+  let unit = encoding.startsWith("utf-32") ? 4 : 2, le = encoding.endsWith("le"), units = Math.floor(b.length / unit), out = Buffer.allocUnsafe(units);
+  for (let u = 0, at = 0; u < units; u++, at += unit) {
+    let value2 = 0;
+    unit === 2 ? value2 = le ? b[at] | b[at + 1] << 8 : b[at] << 8 | b[at + 1] : value2 = le ? (b[at] | b[at + 1] << 8 | b[at + 2] << 16) + b[at + 3] * 16777216 : b[at] * 16777216 + (b[at + 1] << 16 | b[at + 2] << 8 | b[at + 3]), out[u] = value2 < 128 ? value2 : 128;
+  }
+  return out;
+}
+function findInText(bytes, encoding, index) {
+  let hits = [], lines = lineCounter(bytes), seen = /* @__PURE__ */ new Set(), add = (offset, key2, embedded, form) => {
+    let line2 = lines(offset), once = `${line2}\0${key2.token}`;
+    seen.has(once) || (seen.add(once), hits.push({ line: line2, key: key2, embedded, form, encoding }));
+  };
+  if (findTokens(bytes, index, (h) => add(h.offset, h.key, h.embedded, "plain")), bytes.indexOf("asic") !== -1 || bytes.indexOf("ASIC") !== -1) {
+    let text2 = bytes.toString("latin1");
+    for (let m of text2.matchAll(BASIC)) {
+      let decoded = Buffer.from(m[1], "base64");
+      findTokens(decoded, index, (h) => add(m.index, h.key, !1, "basic-auth"));
+    }
+    hits.sort((a, b) => a.line - b.line);
+  }
+  return hits;
+}
+function lineCounter(bytes) {
+  let at = 0, line2 = 1;
+  return (offset) => {
+    offset < at && (at = 0, line2 = 1);
+    for (let i = bytes.indexOf(10, at); i !== -1 && i < offset; i = bytes.indexOf(10, i + 1)) line2++;
+    return at = offset, line2;
+  };
+}
+function scanBytes(buf, index) {
+  let content = decodeContent(buf);
+  if (!content.binary)
+    return { hits: findInText(content.bytes, content.encoding, index), encoding: content.encoding };
+}
+var SNIFF, BASIC, init_content = __esm({
+  "src/scan/content.ts"() {
+    "use strict";
+    init_tokens();
+    SNIFF = 8e3;
+    BASIC = /\bbasic[ \t]+([A-Za-z0-9+/]{8,}={0,2})/gi;
+  }
+});
+
+// src/scan/files.ts
+import { readdirSync as readdirSync3, statSync as statSync4 } from "node:fs";
+import { join as join7 } from "node:path";
+function noSkips() {
+  return { binary: 0, tooLarge: 0, symlinks: 0, unreadable: 0 };
+}
+function checkPaths(paths, flag = "scan") {
+  for (let path of paths) {
+    let st;
+    try {
+      st = statSync4(path);
+    } catch (err) {
+      let code2 = err.code;
+      throw code2 === "ENOENT" || code2 === "ENOTDIR" ? new UsageError(`${flag} ${path}: no such file or folder.`) : new UsageError(`${flag} ${path}: cannot read it (${code2 ?? String(err)}).`);
+    }
+    if (!st.isFile() && !st.isDirectory()) throw new UsageError(`${flag} ${path}: ${kindOf(st)}; only files and folders are scanned.`);
+  }
+}
+function walkFiles(paths, skips, onFile) {
+  for (let path of paths)
+    statSync4(path).isDirectory() ? walkFolder(path, skips, onFile) : readInto(path, !1, skips, onFile);
+}
+function walkFolder(dir, skips, onFile) {
+  let entries;
   try {
-    bytes = readRegularFile(path, limit);
+    entries = readdirSync3(dir, { withFileTypes: !0 });
+  } catch {
+    skips.unreadable++;
+    return;
+  }
+  entries.sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+  for (let e of entries) {
+    let path = join7(dir, e.name);
+    e.isSymbolicLink() ? skips.symlinks++ : e.isDirectory() ? e.name !== ".git" && walkFolder(path, skips, onFile) : e.isFile() ? readInto(path, !0, skips, onFile) : e.name !== ".git" && skips.unreadable++;
+  }
+}
+function readInto(path, noFollow, skips, onFile) {
+  let bytes = readBounded2(path, noFollow, skips);
+  bytes !== void 0 && onFile({ path, bytes });
+}
+function readBounded2(path, noFollow, skips) {
+  try {
+    return readRegularFile(path, MAX_FILE_BYTES, { noFollow });
   } catch (err) {
     if (!(err instanceof BoundedReadError)) throw err;
     let r = err.refusal;
-    throw r.reason === "missing" ? new UsageError(`--scan ${path}: no such file.`) : r.reason === "not-regular" ? new UsageError(`--scan ${path}: ${r.kind}; only regular files are scanned.`) : r.reason === "too-large" ? new UsageError(`--scan ${path}: ${r.size === void 0 ? "" : `${r.size} bytes, `}over the ${limit / MiB} MiB a scanned file may have.`, {
-      hint: "Scan the files that hold settings (env files, configs), not archives or data."
-    }) : new FileError(`--scan ${path}: ${err.message}.`, { cause: err });
+    r.reason === "too-large" ? skips.tooLarge++ : r.reason === "not-regular" && r.kind === "a symlink" ? skips.symlinks++ : skips.unreadable++;
+    return;
   }
-  return { path, text: bytes.toString("latin1") };
 }
-var MAX_SCAN_BYTES, init_scan_file = __esm({
-  "src/audit/scan-file.ts"() {
+var MAX_FILE_BYTES, init_files = __esm({
+  "src/scan/files.ts"() {
     "use strict";
     init_errors();
     init_bounded_read();
-    MAX_SCAN_BYTES = 8 * MiB;
+    MAX_FILE_BYTES = 10 * MiB;
+  }
+});
+
+// src/scan/git.ts
+import { spawn as spawn4 } from "node:child_process";
+function checkRange(range) {
+  if (range === "" || range.startsWith("-") || /[\s\u0000]/.test(range))
+    throw new UsageError(`--git ${JSON.stringify(range)}: not a revision range.`, {
+      hint: "Give a range git understands (main..feature, v1.2..HEAD, HEAD~50..), or --git alone for every ref."
+    });
+}
+function revisions(source) {
+  return source.range === void 0 ? ["--all"] : [source.range];
+}
+function gitEnv(env) {
+  return childEnvironment(env, { GIT_TERMINAL_PROMPT: "0", GIT_PAGER: "cat", LC_ALL: "C" });
+}
+function spawnGit(args, source) {
+  return spawn4("git", ["-c", "core.quotepath=off", ...args], { cwd: source.cwd, env: gitEnv(source.env), stdio: ["pipe", "pipe", "pipe"] });
+}
+function notInstalled(err) {
+  return err.code !== "ENOENT" ? err : new LocalError("--git needs git, which is not installed (or not on PATH).", { code: "no_git" });
+}
+function runGit(args, source, opts = {}) {
+  return new Promise((resolve6, reject) => {
+    let child = spawnGit(args, source), stop = () => {
+      child.kill(), reject(opts.signal.reason);
+    };
+    opts.signal?.addEventListener("abort", stop, { once: !0 });
+    let out = [], err = "";
+    child.stdout.on("data", (c) => out.push(c)), child.stderr.on("data", (c) => err += c.toString("utf8")), child.on("error", (e) => reject(notInstalled(e))), child.on("close", (code2) => {
+      opts.signal?.removeEventListener("abort", stop), code2 === 0 ? resolve6(Buffer.concat(out)) : reject(gitError(args, err, opts.usage === !0));
+    }), child.stdin.on("error", () => {
+    }), child.stdin.end(opts.input ?? "");
+  });
+}
+function gitError(args, stderr, usage) {
+  let line2 = (stderr.split(`
+`).find((l) => l.trim() !== "") ?? "failed").replace(/^fatal: /, "").slice(0, 200);
+  return usage && /not a git repository/i.test(line2) ? new UsageError("--git: this folder is not in a git repository.", { hint: "Run it inside one, or scan files and folders without --git." }) : usage ? new UsageError(`--git: git ${args[0]} failed: ${line2}`, { hint: "Check the range (git log <range> should work here)." }) : new LocalError(`--git: git ${args[0]} failed: ${line2}`, { code: "git" });
+}
+async function checkRepository(source) {
+  source.range !== void 0 && checkRange(source.range), await runGit(["rev-parse", "--git-dir"], source, { usage: !0 }), source.range !== void 0 && await runGit(["rev-list", "--max-count=1", source.range, "--"], source, { usage: !0 });
+}
+async function listObjects(source, signal) {
+  let listing = (await runGit(["rev-list", "--objects", ...revisions(source), "--"], source, { ...signal && { signal } })).toString("utf8"), checked = (await runGit(["cat-file", "--batch-check=%(objectname) %(objecttype) %(objectsize) %(rest)"], source, { input: listing, ...signal && { signal } })).toString("utf8"), objects = [];
+  for (let line2 of checked.split(`
+`)) {
+    let a = line2.indexOf(" "), b = line2.indexOf(" ", a + 1), c = line2.indexOf(" ", b + 1);
+    if (a === -1 || b === -1) continue;
+    let type = line2.slice(a + 1, b);
+    type !== "blob" && type !== "commit" || objects.push({ oid: line2.slice(0, a), type, size: Number(line2.slice(b + 1, c === -1 ? void 0 : c)), path: c === -1 ? "" : line2.slice(c + 1) });
+  }
+  return objects;
+}
+function readObjects(source, objects, onObject, signal) {
+  return new Promise((resolve6, reject) => {
+    let child = spawnGit(["cat-file", "--batch"], source), failed = !1, fail3 = (err2) => {
+      failed || (failed = !0, child.kill(), child.stdout.destroy(), reject(err2));
+    }, stop = () => fail3(signal.reason);
+    signal?.addEventListener("abort", stop, { once: !0 });
+    let err = "", next = 0, chunks = [], have = 0, contentAt = -1, paused = !1, parse = () => {
+      for (; !paused && !failed; ) {
+        let o = objects[next];
+        if (o === void 0) return;
+        if (contentAt === -1) {
+          let head = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, have);
+          chunks = head.length > 0 ? [head] : [];
+          let nl = head.indexOf(10);
+          if (nl === -1) return;
+          contentAt = nl + 1;
+        }
+        if (have < contentAt + o.size + 1) return;
+        let all = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, have), content = all.subarray(contentAt, contentAt + o.size), rest = all.subarray(contentAt + o.size + 1);
+        chunks = rest.length > 0 ? [rest] : [], have = rest.length, contentAt = -1, next++;
+        let wait;
+        try {
+          wait = onObject(o, content);
+        } catch (e) {
+          fail3(e);
+          return;
+        }
+        wait !== void 0 && (paused = !0, child.stdout.pause(), wait.then(
+          () => {
+            paused = !1, parse(), failed || child.stdout.resume();
+          },
+          fail3
+        ));
+      }
+    };
+    child.stderr.on("data", (c) => err += c.toString("utf8")), child.stdout.on("data", (chunk) => {
+      chunks.push(chunk), have += chunk.length, parse();
+    }), child.on("error", (e) => fail3(notInstalled(e))), child.on("close", (code2) => {
+      signal?.removeEventListener("abort", stop), !failed && (code2 !== 0 ? reject(gitError(["cat-file"], err, !1)) : next < objects.length ? reject(new LocalError(`git cat-file ended after ${next} of ${objects.length} objects.`)) : resolve6());
+    }), child.stdin.on("error", () => {
+    }), child.stdin.end(objects.map((o) => `${o.oid}
+`).join(""));
+  });
+}
+async function introductions(source, blobs) {
+  let found = /* @__PURE__ */ new Map();
+  if (blobs.size === 0) return found;
+  let text2 = (await runGit(["log", "--raw", "--no-abbrev", "--no-renames", "--root", "--format=commit %H", ...revisions(source), "--"], source, {})).toString("utf8"), commit = "";
+  for (let line2 of text2.split(`
+`))
+    if (line2.startsWith("commit ")) commit = line2.slice(7);
+    else if (line2.startsWith(":")) {
+      let tab = line2.indexOf("	"), oid = line2.slice(1, tab).split(" ")[3];
+      oid !== void 0 && blobs.has(oid) && found.set(oid, { commit, path: line2.slice(tab + 1) });
+    }
+  return found;
+}
+var init_git = __esm({
+  "src/scan/git.ts"() {
+    "use strict";
+    init_errors();
+    init_key_command();
+  }
+});
+
+// src/scan/index.ts
+var scan_exports = {};
+__export(scan_exports, {
+  MAX_FILE_BYTES: () => MAX_FILE_BYTES,
+  checkPaths: () => checkPaths,
+  checkRepository: () => checkRepository,
+  scan: () => scan,
+  scanFile: () => scanFile,
+  tokenIndex: () => tokenIndex
+});
+function scanFile(path, bytes, index, printOf = fingerprint) {
+  return scanBytes(bytes, index)?.hits.map((h) => ({
+    path,
+    line: h.line,
+    key: h.key,
+    fingerprint: printOf(h.key.token),
+    match: h.embedded ? "embedded" : "exact",
+    form: h.form,
+    encoding: h.encoding
+  }));
+}
+function fingerprints() {
+  let prints = /* @__PURE__ */ new Map();
+  return (token) => {
+    let p = prints.get(token);
+    return p === void 0 && prints.set(token, p = fingerprint(token)), p;
+  };
+}
+async function scan(input2) {
+  let printOf = fingerprints(), indexed = Promise.resolve(input2.index), abort = new AbortController(), history = input2.git && scanHistory(input2.git, indexed, printOf, abort.signal);
+  history?.catch(() => {
+  });
+  let index;
+  try {
+    index = await indexed;
+  } catch (err) {
+    throw abort.abort(err), err;
+  }
+  let findings = [], stats = { tokens: index.size, files: 0, bytes: 0, skipped: noSkips() };
+  if (walkFiles(input2.paths, stats.skipped, (file) => {
+    stats.files++, stats.bytes += file.bytes.length;
+    let found = scanFile(file.path, file.bytes, index, printOf);
+    found === void 0 ? stats.skipped.binary++ : findings.push(...found);
+  }), history) {
+    let h = await history;
+    stats.history = h.stats, findings.push(...h.findings);
+  }
+  return { findings, stats };
+}
+async function scanHistory(git2, indexed, printOf, signal) {
+  let stats = { blobs: 0, commits: 0, bytes: 0, skipped: { binary: 0, tooLarge: 0 } }, objects = [];
+  for (let o of await listObjects(git2, signal))
+    o.type === "blob" && o.size > MAX_FILE_BYTES ? stats.skipped.tooLarge++ : objects.push(o);
+  let found = [], foundBlobs = /* @__PURE__ */ new Set(), blobOf = /* @__PURE__ */ new Map(), scanObject = (index2, o, content) => {
+    stats.bytes += content.length;
+    let body = content;
+    if (o.type === "commit") {
+      stats.commits++;
+      let end = content.indexOf(`
+
+`);
+      if (end === -1) return;
+      body = content.subarray(end + 2);
+    } else stats.blobs++;
+    let scanned = scanBytes(body, index2);
+    if (scanned === void 0) {
+      o.type === "blob" && stats.skipped.binary++;
+      return;
+    }
+    for (let h of scanned.hits) {
+      let f = {
+        path: o.path,
+        line: h.line,
+        ...o.type === "commit" && { commit: o.oid, message: !0 },
+        key: h.key,
+        fingerprint: printOf(h.key.token),
+        match: h.embedded ? "embedded" : "exact",
+        form: h.form,
+        encoding: h.encoding
+      };
+      o.type === "blob" && (foundBlobs.add(o.oid), blobOf.set(f, o.oid)), found.push(f);
+    }
+  }, index, held = [], heldBytes = 0, ready = indexed.then((i) => {
+    index = i;
+    for (let [o, content] of held) scanObject(i, o, content);
+    held = [];
+  });
+  ready.catch(() => {
+  }), await readObjects(
+    git2,
+    objects,
+    (o, content) => index !== void 0 ? scanObject(index, o, content) : (held.push([o, content]), heldBytes += content.length, heldBytes > PREFETCH_BYTES ? ready : void 0),
+    signal
+  ), await ready;
+  let intro = await introductions(git2, foundBlobs);
+  for (let f of found) {
+    let oid = blobOf.get(f), at = oid === void 0 ? void 0 : intro.get(oid);
+    at !== void 0 && (f.commit = at.commit, f.path = at.path);
+  }
+  let order = (f) => `${f.message ? 1 : 0}\0${f.path}\0${String(f.line).padStart(10, "0")}\0${f.commit ?? ""}`;
+  return found.sort((a, b) => order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0), { findings: found, stats };
+}
+var PREFETCH_BYTES, init_scan = __esm({
+  "src/scan/index.ts"() {
+    "use strict";
+    init_settings();
+    init_content();
+    init_files();
+    init_git();
+    init_tokens();
+    init_files();
+    init_git();
+    PREFETCH_BYTES = 128 * 1024 * 1024;
   }
 });
 
@@ -16029,7 +16416,7 @@ function parseFailOn(value2) {
   return value2;
 }
 function auditCommand(kit) {
-  return new Command("audit").description("Report risky keys, each with the command that fixes it; --fail-on gates CI").option("--max-age <duration>", "report keys created longer ago than this: 90d, 12w, 24h\u2026", (v) => parseDuration(v, "--max-age")).option("--fail-on <severity>", `exit ${ExitCode.findings} when a finding is at least this severe: ${FAIL_ON_SEVERITIES.join(", ")}`, parseFailOn).option("--scan <files...>", "look for the Master key or any live token in these files (env files, configs)").option("--all-members", "audit every organization member's keys (organization owners and admins)").option("--org <name>", `the organization, for --all-members (default: from the base URL, or ${ORG_ENV})`).addOption(formatOption()).addHelpText(
+  return new Command("audit").description("Report risky keys, each with the command that fixes it; --fail-on gates CI").option("--max-age <duration>", "report keys created longer ago than this: 90d, 12w, 24h\u2026", (v) => parseDuration(v, "--max-age")).option("--fail-on <severity>", `exit ${ExitCode.findings} when a finding is at least this severe: ${FAIL_ON_SEVERITIES.join(", ")}`, parseFailOn).option("--scan <paths...>", "look for the Master key or any live token in these files and folders (as `scan` does)").option("--all-members", "audit every organization member's keys (organization owners and admins)").option("--org <name>", `the organization, for --all-members (default: from the base URL, or ${ORG_ENV})`).addOption(formatOption()).addHelpText(
     "after",
     `
 Rules (docs/audit.md): master-key-in-file, table-write (high); token-in-file, schema-create,
@@ -16066,24 +16453,21 @@ async function auditedKeys(ctx, opts) {
   return { keys: (await api.listKeys({ onPage: (_page, keys) => keys.forEach((k) => prepared.set(k, auditKey(k))) })).map((k) => prepared.get(k) ?? auditKey(k)), caller: api.username };
 }
 async function auditRun(ctx, opts) {
-  let scans = [];
-  if (opts.scan.length > 0) {
-    let { readScanFile: readScanFile2 } = await Promise.resolve().then(() => (init_scan_file(), scan_file_exports));
-    for (let path of opts.scan) scans.push(await readScanFile2(path));
-  }
-  let { keys, caller, all } = await auditedKeys(ctx, opts), deployments = await deploymentRegistry(ctx), { profile, json } = ctx.globals, findings = runAudit({
+  let scanner = opts.scan.length > 0 ? await Promise.resolve().then(() => (init_scan(), scan_exports)) : void 0;
+  scanner?.checkPaths(opts.scan, "--scan");
+  let { keys, caller, all } = await auditedKeys(ctx, opts), secrets = scanner && (await scanner.scan({ index: scanner.tokenIndex(keys), paths: opts.scan })).findings, deployments = await deploymentRegistry(ctx), { profile, json } = ctx.globals, findings = runAudit({
     keys,
     now: ctx.now(),
     ...opts.maxAge && { maxAge: opts.maxAge },
     ...deployments && { deployments },
-    scans,
+    ...secrets && { secrets },
     ...profile !== void 0 && { profile },
     caller
   }), summary = summarize(findings, {
     keys: keys.length,
     ...opts.failOn && { failOn: opts.failOn },
     ...opts.maxAge && { maxAge: opts.maxAge.text },
-    scanned: scans.map((s) => s.path),
+    scanned: opts.scan,
     deploymentRegistry: deployments !== void 0,
     ...all && {
       organization: {
@@ -16107,14 +16491,8 @@ async function auditRun(ctx, opts) {
     findings.length > 0 && ctx.io.stdout.write(`${tsvLines(findings).join(`
 `)}
 `), info(ctx, summaryLine2(summary));
-  if (all && all.failed.length > 0) throw membersFailed2(all);
+  if (all && all.failed.length > 0) throw membersFailed(all, "the audit above");
   if (summary.failed) throw new FindingsReached();
-}
-function membersFailed2(all) {
-  let names = all.failed.map((f) => f.member.username), first = all.failed[0].error, kind = first instanceof ApiError ? first.kind : "http";
-  return new ApiError(kind, `Could not list the keys of ${names.length} of ${all.members.length} members (${names.join(", ")}): the audit above does not cover them.`, {
-    hint: `Try again, or look at one member: carto-keys list --user ${names[0]}`
-  });
 }
 async function deploymentRegistry(ctx) {
   let { registry: registry2 } = await Promise.resolve().then(() => (init_registry(), registry_exports)), { stateDir: stateDir2 } = await Promise.resolve().then(() => (init_state_dir(), state_dir_exports)), { keyRef: keyRef2, memberOf: memberOf2 } = await Promise.resolve().then(() => (init_key_ref(), key_ref_exports)), reg = registry2(stateDir2(ctx));
@@ -16122,7 +16500,7 @@ async function deploymentRegistry(ctx) {
   let { baseUrl, username } = requireCredentials(await ctx.settings());
   return (keyName, member) => reg.deploymentsOf(keyRef2(baseUrl, memberOf2(member ?? void 0, username), keyName));
 }
-var FindingsReached, init_audit2 = __esm({
+var init_audit2 = __esm({
   "src/commands/audit.ts"() {
     "use strict";
     init_esm();
@@ -16135,13 +16513,245 @@ var FindingsReached, init_audit2 = __esm({
     init_audit();
     init_color();
     init_output();
-    FindingsReached = class extends CliError {
-      code = "findings";
-      exitCode = ExitCode.findings;
-      constructor() {
-        super("");
+  }
+});
+
+// src/scan/live.ts
+var live_exports = {};
+__export(live_exports, {
+  liveTokens: () => liveTokens
+});
+async function liveTokens(api, opts = {}) {
+  if (opts.org !== void 0) {
+    let all = await listAllMembersKeys(api, { org: opts.org });
+    return { tokens: all.listed.flatMap(
+      ({ member, keys: keys2 }) => keys2.map((k) => ({ token: k.token, name: k.name, type: k.type, member: member.username }))
+    ), all };
+  }
+  return { tokens: (await api.listKeys()).map((k) => ({ token: k.token, name: k.name, type: k.type, member: k.user?.username ?? api.username })) };
+}
+var init_live = __esm({
+  "src/scan/live.ts"() {
+    "use strict";
+    init_members();
+  }
+});
+
+// src/scan/report.ts
+var report_exports = {};
+__export(report_exports, {
+  fixFor: () => fixFor,
+  humanLines: () => humanLines,
+  jsonFinding: () => jsonFinding,
+  placeOf: () => placeOf2,
+  scanJson: () => scanJson,
+  summaryLine: () => summaryLine3,
+  tsvLines: () => tsvLines2
+});
+function fixFor(f, ctx) {
+  let fix = {
+    ...ctx.profile !== void 0 && { profile: ctx.profile },
+    ...f.key.member !== null && f.key.member !== ctx.caller && { targetUser: f.key.member }
+  };
+  return f.key.type === "master" ? fixCommand("regenerate", f.key.name, [], fix) : fixCommand("rotate", f.key.name, ["--delete-old"], fix);
+}
+function placeOf2(f) {
+  let commit = f.commit === void 0 ? "" : ` (commit ${f.commit.slice(0, 12)}${f.message ? " message" : ""})`;
+  return `${f.message ? "commit message" : escapeControl(f.path)}:${f.line}${commit}`;
+}
+function keyLabel(key2, caller) {
+  let whose = key2.member !== null && key2.member !== caller ? ` of ${escapeControl(key2.member)}` : "";
+  return key2.type === "master" ? `the Master key${whose}` : `key "${escapeControl(key2.name)}"${whose}`;
+}
+function how(f) {
+  let notes = [];
+  return f.match === "embedded" && notes.push("likely: inside a longer word"), f.form === "basic-auth" && notes.push("in an Authorization: Basic header"), f.encoding !== "utf-8" && notes.push(f.encoding.toUpperCase()), notes.length === 0 ? "" : ` (${notes.join("; ")})`;
+}
+function humanLines(findings, ctx) {
+  let lines = [];
+  for (let f of findings)
+    lines.push(placeOf2(f)), lines.push(`  ${keyLabel(f.key, ctx.caller)} ${f.fingerprint}${how(f)}`), lines.push(`  fix: ${fixFor(f, ctx)}`);
+  return lines;
+}
+function tsvLines2(findings, ctx) {
+  return findings.map(
+    (f) => [
+      f.message ? "" : f.path,
+      String(f.line),
+      f.commit ?? "",
+      f.key.member ?? "",
+      f.key.name,
+      f.key.type,
+      f.fingerprint,
+      f.match,
+      f.form,
+      fixFor(f, ctx)
+    ].map(escapeControl).join("	")
+  );
+}
+function scanJson(findings, stats, ctx, all) {
+  return {
+    findings: findings.map((f) => jsonFinding(f, ctx)),
+    summary: {
+      findings: findings.length,
+      ...stats,
+      ...all && {
+        organization: {
+          name: all.org,
+          members: all.members.length,
+          failedMembers: all.failed.map((f) => ({ member: f.member.username, code: f.error.code, message: f.error.message }))
+        }
       }
+    }
+  };
+}
+function jsonFinding(f, ctx) {
+  return {
+    path: f.message ? null : f.path,
+    line: f.line,
+    commit: f.commit ?? null,
+    inCommitMessage: f.message === !0,
+    key: f.key.name,
+    member: f.key.member,
+    type: f.key.type,
+    fingerprint: f.fingerprint,
+    match: f.match,
+    form: f.form,
+    encoding: f.encoding,
+    fix: fixFor(f, ctx)
+  };
+}
+function mb(bytes) {
+  return bytes < 1024 * 1024 ? `${Math.ceil(bytes / 1024)} KiB` : `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+}
+function thousands(n) {
+  return String(n).replace(/\B(?=(\d{3})+$)/g, ",");
+}
+function plural2(n, one, many = `${one}s`) {
+  return `${thousands(n)} ${n === 1 ? one : many}`;
+}
+function summaryLine3(findings, stats) {
+  let where = [`${plural2(stats.files, "file")} (${mb(stats.bytes)})`];
+  stats.history && where.push(`${plural2(stats.history.blobs, "blob")} in ${plural2(stats.history.commits, "commit")} (${mb(stats.history.bytes)})`);
+  let head = findings === 0 ? "No live token found" : `${plural2(findings, "live token")} found`, s = stats.skipped, binary = s.binary + (stats.history?.skipped.binary ?? 0), large = s.tooLarge + (stats.history?.skipped.tooLarge ?? 0), skipped = [
+    binary > 0 && `${binary} binary`,
+    large > 0 && `${large} over 10 MiB`,
+    s.symlinks > 0 && plural2(s.symlinks, "symlink"),
+    s.unreadable > 0 && `${s.unreadable} unreadable or not regular`
+  ].filter((x) => typeof x == "string");
+  return `${head} in ${where.join(" and ")}, looking for ${plural2(stats.tokens, "live token")}.${skipped.length ? ` Skipped: ${skipped.join(", ")}.` : ""}`;
+}
+var init_report2 = __esm({
+  "src/scan/report.ts"() {
+    "use strict";
+    init_fix();
+    init_escape();
+  }
+});
+
+// src/scan/markdown.ts
+var markdown_exports2 = {};
+__export(markdown_exports2, {
+  scanMarkdown: () => scanMarkdown
+});
+function row3(f, members) {
+  let where = f.inCommitMessage ? "commit message" : code(`${f.path}:${f.line}`), notes = [f.match === "embedded" && "likely: inside a longer word", f.form === "basic-auth" && "Authorization: Basic", f.encoding !== "utf-8" && f.encoding.toUpperCase()].filter(
+    (n) => typeof n == "string"
+  );
+  return [
+    where,
+    f.commit === null ? "" : code(f.commit.slice(0, 12)),
+    ...members ? [f.member === null ? "" : code(f.member)] : [],
+    f.type === "master" ? "the Master key" : code(f.key),
+    code(f.fingerprint),
+    text(notes.join("; ")),
+    code(f.fix)
+  ];
+}
+function scanMarkdown(doc) {
+  let members = doc.summary.organization !== void 0, blocks = ["## carto-keys scan", summaryLine3(doc.summary.findings, doc.summary)];
+  doc.findings.length > 0 && blocks.push(table(["Where", "Commit", ...members ? ["Member"] : [], "Key", "Fingerprint", "Notes", "Fix"], doc.findings.map((f) => row3(f, members))));
+  let failed = doc.summary.organization?.failedMembers ?? [];
+  return failed.length > 0 && blocks.push("### Not covered", table(["Member", "Error"], failed.map((m) => [code(m.member), text(m.message)]))), document(blocks);
+}
+var init_markdown3 = __esm({
+  "src/scan/markdown.ts"() {
+    "use strict";
+    init_markdown();
+    init_report2();
+  }
+});
+
+// src/commands/scan.ts
+var scan_exports2 = {};
+__export(scan_exports2, {
+  scanCommand: () => scanCommand,
+  scanRun: () => scanRun
+});
+import { dirname as dirname4 } from "node:path";
+import { statSync as statSync5 } from "node:fs";
+function scanCommand(kit) {
+  return new Command("scan").description("Find live tokens of the account (the Master key too) in files, folders and git history").argument("[paths...]", "files and folders to scan (default: the current folder)").option("--git [range]", "also scan every version of every file in the git history (all refs, or a range such as main..HEAD)").option("--all-members", "look for every organization member's tokens too (organization owners and admins)").option("--org <name>", `the organization, for --all-members (default: from the base URL, or ${ORG_ENV})`).option("--fail-on-find", `exit ${ExitCode.findings} when a live token is found (for CI)`).addOption(formatOption()).addHelpText(
+    "after",
+    `
+Only live tokens are reported, matched exactly: a revoked key's token, or a string that merely looks like
+a token, never is. Each finding gives the place (file:line, and the commit for history), the key, its
+owner and type, the token's fingerprint (never the token) and the command that fixes it.
+
+Folders are scanned recursively; .git folders, symlinks, binary files and files over 10 MiB are
+skipped and counted. Text in UTF-16 or UTF-32 and Authorization: Basic headers are decoded. A token
+inside a longer word is reported as likely. Put paths before --git: the word after it is its range.
+
+Exit codes: 0 (with --fail-on-find: nothing found), ${ExitCode.findings} something found with --fail-on-find; 1, 2, 4 as usual.
+
+Examples:
+  $ carto-keys scan
+  $ carto-keys scan src config/.env
+  $ carto-keys scan --git                       # the working tree and every commit of every ref
+  $ carto-keys scan --git origin/main..HEAD --fail-on-find   # in CI, the commits of a pull request
+  $ carto-keys scan --all-members --json
+  $ carto-keys scan --format markdown >> "$GITHUB_STEP_SUMMARY"`
+  ).action((paths, o, cmd) => {
+    if (o.org !== void 0 && !o.allMembers) throw new UsageError("--org goes with --all-members.");
+    let opts = {
+      paths: paths.length === 0 ? ["."] : [...new Set(paths)],
+      ...o.git !== void 0 && { git: o.git === !0 ? {} : { range: o.git } },
+      ...o.allMembers && { allMembers: o.org === void 0 ? {} : { org: o.org } },
+      failOnFind: o.failOnFind === !0,
+      format: outputFormat(o.format, globalsOf(cmd).json)
     };
+    kit.run((ctx) => scanRun(ctx, opts));
+  });
+}
+async function scanRun(ctx, opts) {
+  let { scan: scan2, checkPaths: checkPaths2, checkRepository: checkRepository2, tokenIndex: tokenIndex2 } = await Promise.resolve().then(() => (init_scan(), scan_exports)), { liveTokens: liveTokens2 } = await Promise.resolve().then(() => (init_live(), live_exports)), report3 = await Promise.resolve().then(() => (init_report2(), report_exports));
+  checkPaths2(opts.paths);
+  let first = opts.paths[0], git2 = opts.git && { cwd: statSync5(first).isDirectory() ? first : dirname4(first), env: ctx.env, ...opts.git.range !== void 0 && { range: opts.git.range } };
+  git2 && await checkRepository2(git2);
+  let org = opts.allMembers && resolveOrgName(requireCredentials(await ctx.settings()).baseUrl, opts.allMembers.org, ctx.env[ORG_ENV]), api = await ctx.api(), listing = liveTokens2(api, org ? { org } : {}), { findings, stats } = await scan2({ index: listing.then((l) => tokenIndex2(l.tokens)), paths: opts.paths, ...git2 && { git: git2 } }), live = await listing, rctx = { caller: api.username, ...ctx.globals.profile !== void 0 && { profile: ctx.globals.profile } }, summary = report3.summaryLine(findings.length, stats);
+  if (ctx.globals.json || opts.format === "markdown") {
+    let doc = report3.scanJson(findings, stats, rctx, live.all);
+    ctx.globals.json ? printJson(ctx, doc) : ctx.io.stdout.write((await Promise.resolve().then(() => (init_markdown3(), markdown_exports2))).scanMarkdown(doc));
+  } else if (ctx.io.stdoutIsTTY()) {
+    for (let line2 of report3.humanLines(findings, rctx)) printLine(ctx, line2);
+    info(ctx, summary);
+  } else
+    findings.length > 0 && ctx.io.stdout.write(`${report3.tsvLines(findings, rctx).join(`
+`)}
+`), info(ctx, summary);
+  if (live.all && live.all.failed.length > 0) throw membersFailed(live.all, "the scan above");
+  if (opts.failOnFind && findings.length > 0) throw new FindingsReached();
+}
+var init_scan2 = __esm({
+  "src/commands/scan.ts"() {
+    "use strict";
+    init_esm();
+    init_kit();
+    init_flags();
+    init_settings();
+    init_members();
+    init_errors();
+    init_output();
   }
 });
 
@@ -20033,7 +20643,7 @@ var require_webidl = __commonJS({
       return new TypeError(`${message.header}: ${message.message}`);
     };
     webidl.errors.conversionFailed = function(opts) {
-      let plural2 = opts.types.length === 1 ? "" : " one of", message = `${opts.argument} could not be converted to${plural2}: ${opts.types.join(", ")}.`;
+      let plural3 = opts.types.length === 1 ? "" : " one of", message = `${opts.argument} could not be converted to${plural3}: ${opts.types.join(", ")}.`;
       return webidl.errors.exception({
         header: opts.prefix,
         message
@@ -26322,7 +26932,7 @@ var require_snapshot_utils = __commonJS({
 var require_snapshot_recorder = __commonJS({
   "node_modules/undici/lib/mock/snapshot-recorder.js"(exports, module) {
     "use strict";
-    var { writeFile, readFile, mkdir } = __require("node:fs/promises"), { dirname: dirname5, resolve: resolve6 } = __require("node:path"), { setTimeout: setTimeout2, clearTimeout: clearTimeout2 } = __require("node:timers"), { InvalidArgumentError: InvalidArgumentError2, UndiciError } = require_errors2(), { hashId, isUrlExcludedFactory, normalizeHeaders, createHeaderFilters } = require_snapshot_utils();
+    var { writeFile, readFile, mkdir } = __require("node:fs/promises"), { dirname: dirname6, resolve: resolve6 } = __require("node:path"), { setTimeout: setTimeout2, clearTimeout: clearTimeout2 } = __require("node:timers"), { InvalidArgumentError: InvalidArgumentError2, UndiciError } = require_errors2(), { hashId, isUrlExcludedFactory, normalizeHeaders, createHeaderFilters } = require_snapshot_utils();
     function formatRequestKey(opts, headerFilters, matchOptions = {}) {
       let url = new URL(opts.path, opts.origin), normalized = opts._normalizedHeaders || normalizeHeaders(opts.headers);
       return opts._normalizedHeaders || (opts._normalizedHeaders = normalized), {
@@ -26494,7 +27104,7 @@ var require_snapshot_recorder = __commonJS({
         if (!path)
           throw new InvalidArgumentError2("Snapshot path is required");
         let resolvedPath = resolve6(path);
-        await mkdir(dirname5(resolvedPath), { recursive: !0 });
+        await mkdir(dirname6(resolvedPath), { recursive: !0 });
         let data = Array.from(this.#snapshots.entries()).map(([hash, snapshot]) => ({
           hash,
           snapshot
@@ -35847,7 +36457,7 @@ var DEFAULT_ORG_NAME, ORG_SEED, init_org2 = __esm({
 });
 
 // src/sandbox/file-store.ts
-import { dirname as dirname4 } from "node:path";
+import { dirname as dirname5 } from "node:path";
 function corrupt2(path, why, cause, advice) {
   return new FileError(`The sandbox state file ${path} is unreadable: ${why}. ${advice}`, { cause });
 }
@@ -35873,7 +36483,7 @@ function loadSandboxState(path, advice = RESET_ADVICE) {
 }
 function saveSandboxState(path, state) {
   try {
-    ensurePrivateDir(dirname4(path)), writeFileAtomic(path, `${JSON.stringify(state)}
+    ensurePrivateDir(dirname5(path)), writeFileAtomic(path, `${JSON.stringify(state)}
 `, { mode: 384 });
   } catch (e) {
     throw new FileError(`Cannot save the sandbox state to ${path}: ${e.message}`, { cause: e });
@@ -36460,12 +37070,12 @@ __export(embedded_exports, {
   sandboxStatePath: () => sandboxStatePath,
   sandboxStatePathFor: () => sandboxStatePathFor
 });
-import { join as join7 } from "node:path";
+import { join as join8 } from "node:path";
 function sandboxStatePath(dataDir) {
-  return join7(dataDir, SANDBOX_STATE_FILE);
+  return join8(dataDir, SANDBOX_STATE_FILE);
 }
 function sandboxStatePathFor(dataDir, baseUrl) {
-  return join7(dataDir, isSandboxOrgUrl(baseUrl) ? SANDBOX_ORG_STATE_FILE : SANDBOX_STATE_FILE);
+  return join8(dataDir, isSandboxOrgUrl(baseUrl) ? SANDBOX_ORG_STATE_FILE : SANDBOX_STATE_FILE);
 }
 function masterKeyOf(state, username = state.users[0]?.username) {
   let master = state.users.find((u) => u.username === username)?.keys.find((k) => k.type === "master");
@@ -36477,11 +37087,11 @@ function ensureEmbeddedSandbox(dataDir) {
   return state || (state = createSandboxState(), saveSandboxState(path, state)), { masterKey: masterKeyOf(state), path, created };
 }
 function ensureEmbeddedOrgSandbox(dataDir, username) {
-  let path = join7(dataDir, SANDBOX_ORG_STATE_FILE), state = loadSandboxState(path), created = state === void 0;
+  let path = join8(dataDir, SANDBOX_ORG_STATE_FILE), state = loadSandboxState(path), created = state === void 0;
   return state || (state = createOrgSandboxState(), saveSandboxState(path, state)), { masterKey: masterKeyOf(state, username), path, created };
 }
 function resetEmbeddedOrgSandbox(dataDir) {
-  let path = join7(dataDir, SANDBOX_ORG_STATE_FILE), state = createOrgSandboxState();
+  let path = join8(dataDir, SANDBOX_ORG_STATE_FILE), state = createOrgSandboxState();
   return saveSandboxState(path, state), { state, path };
 }
 function resetEmbeddedSandbox(dataDir) {
@@ -36755,7 +37365,7 @@ __export(status_exports, {
   statusCommand: () => statusCommand,
   statusRun: () => statusRun
 });
-import { statSync as statSync4 } from "node:fs";
+import { statSync as statSync6 } from "node:fs";
 function statusCommand(kit) {
   return new Command("status").description("Show the active profile and check that its Master key works").addHelpText(
     "after",
@@ -36775,7 +37385,7 @@ function storeOf(s) {
   if (src.kind === "command") return { kind: "command", command: src.command, variable: "variable" in src.origin ? src.origin.variable : null };
   let mode = null;
   try {
-    mode = `0${(statSync4(src.path).mode & 511).toString(8)}`;
+    mode = `0${(statSync6(src.path).mode & 511).toString(8)}`;
   } catch {
   }
   return { kind: "file", path: src.path, mode };
@@ -37230,6 +37840,70 @@ creates or deletes keys: completion never waits on the network.`;
   }
 });
 
+// src/scan/seed.ts
+var seed_exports = {};
+__export(seed_exports, {
+  seedLeaks: () => seedLeaks
+});
+import { spawnSync } from "node:child_process";
+import { existsSync as existsSync4, mkdirSync as mkdirSync2, readdirSync as readdirSync4, writeFileSync as writeFileSync2 } from "node:fs";
+import { join as join9 } from "node:path";
+function freeName(base2, taken) {
+  let name = base2;
+  for (let i = 2; taken.has(name); i++) name = `${base2}-${i}`;
+  return taken.add(name), name;
+}
+function lookAlike(token) {
+  let i = Math.floor(token.length / 2);
+  return token.slice(0, i) + (token[i] === "x" ? "y" : "x") + token.slice(i + 1);
+}
+function git(root, env, args) {
+  return spawnSync("git", ["-c", "user.name=carto-keys sandbox", "-c", "user.email=sandbox@example.invalid", "-c", "commit.gpgsign=false", ...args], {
+    cwd: root,
+    env: childEnvironment(env),
+    stdio: "ignore"
+  }).status === 0;
+}
+async function seedLeaks(api, opts) {
+  let { root } = opts;
+  if (existsSync4(root) && readdirSync4(root).length > 0)
+    throw new UsageError(`${root} is not empty: seed-leaks writes a fresh project.`, { hint: "Name a new folder (it is created)." });
+  let taken = new Set((await api.listKeys()).map((k) => k.name)), create4 = async (base2) => (await api.createKey({ name: freeName(base2, taken), grants: GRANTS })).key, leaked = await create4("leaked-app"), historic = await create4("history-app"), old = await create4("old-app");
+  await api.deleteKey(old.name);
+  let project = join9(root, "project");
+  mkdirSync2(join9(project, "src", "config"), { recursive: !0 });
+  let planted = [], write2 = (rel, lines) => writeFileSync2(join9(project, rel), `${lines.join(`
+`)}
+`);
+  write2("README.md", ["# A project with leaks", "", "Made by `carto-keys sandbox seed-leaks` to try `carto-keys scan` and `respond`."]), write2(".gitignore", [".env"]);
+  let hasGit = git(project, opts.env, ["init", "-q"]) && git(project, opts.env, ["add", "."]) && git(project, opts.env, ["commit", "-q", "-m", "A project"]);
+  if (hasGit && (write2("deploy.sh", ["#!/bin/sh", `export CARTO_API_KEY=${historic.token}`, "exec ./app"]), git(project, opts.env, ["add", "deploy.sh"]), git(project, opts.env, ["commit", "-q", "-m", "Deploy script"]), write2("deploy.sh", ["#!/bin/sh", 'export CARTO_API_KEY="$(cat /run/secrets/carto)"', "exec ./app"]), git(project, opts.env, ["commit", "-q", "-a", "-m", "Read the key from a secret"]), planted.push({ path: "deploy.sh", line: 2, what: `the token of "${historic.name}", in an older commit only`, reported: !0, history: !0 })), write2(join9("src", "config", "maps.js"), ["// Map settings", `export const apiKey = '${leaked.token}';`]), planted.push({ path: "src/config/maps.js", line: 2, what: `the token of "${leaked.name}"`, reported: !0 }), write2(".env", [
+    "# Local settings (not committed)",
+    `CARTO_KEYS_MASTER_KEY=${opts.masterKey}`,
+    `OLD_KEY=${old.token}`,
+    `NOT_A_KEY=${lookAlike(leaked.token)}`
+  ]), planted.push({ path: ".env", line: 2, what: "the Master key", reported: !0 }), planted.push({ path: ".env", line: 3, what: `the token of "${old.name}", revoked`, reported: !1 }), planted.push({ path: ".env", line: 4, what: `a look-alike of "${leaked.name}"'s token`, reported: !1 }), opts.member) {
+    let theirs = (await opts.member.api.listKeys()).find((k) => k.type === "regular");
+    theirs && (mkdirSync2(join9(project, "notebooks"), { recursive: !0 }), write2(join9("notebooks", "analysis.py"), ["# Analysis", `API_KEY = "${theirs.token}"`]), planted.push({ path: "notebooks/analysis.py", line: 2, what: `the token of "${theirs.name}" of ${opts.member.username}`, reported: !0, member: opts.member.username }));
+  }
+  hasGit && (git(project, opts.env, ["add", "src", ...opts.member ? ["notebooks"] : []]), git(project, opts.env, ["commit", "-q", "-m", "Map settings"]));
+  let deployDir = join9(root, "deploy");
+  mkdirSync2(deployDir, { recursive: !0 });
+  let deployFile = join9(deployDir, "app.env");
+  return writeFileSync2(deployFile, `CARTO_API_KEY=${leaked.token}
+`, { mode: 384 }), opts.registry.record(keyRef(opts.baseUrl, void 0, leaked.name), { kind: "env-file", path: deployFile, variable: "CARTO_API_KEY" }, fingerprint(leaked.token), opts.now), { root, planted, deployed: { path: deployFile, key: leaked.name }, git: hasGit };
+}
+var GRANTS, init_seed = __esm({
+  "src/scan/seed.ts"() {
+    "use strict";
+    init_settings();
+    init_errors();
+    init_key_ref();
+    init_key_command();
+    GRANTS = [{ type: "apis", apis: ["sql", "maps"] }];
+  }
+});
+
 // src/sandbox/faults.ts
 function isRecord4(v) {
   return typeof v == "object" && v !== null && !Array.isArray(v);
@@ -37443,6 +38117,7 @@ __export(sandbox_exports2, {
   resetOrgRun: () => resetOrgRun,
   resetRun: () => resetRun,
   sandboxCommand: () => sandboxCommand,
+  seedLeaksRun: () => seedLeaksRun,
   serveRun: () => serveRun
 });
 function port(value2) {
@@ -37460,7 +38135,8 @@ HTTP on 127.0.0.1 for curl, other tools and CI rehearsals.
 Examples:
   $ carto-keys sandbox serve --port 8442
   $ carto-keys sandbox serve --port 0 --state ./sandbox.json --json
-  $ carto-keys sandbox reset`
+  $ carto-keys sandbox reset
+  $ carto-keys sandbox seed-leaks leak-demo`
   );
   return sandbox.command("serve").description("Serve the emulator over HTTP on 127.0.0.1 until Ctrl-C").option("--port <port>", "port to listen on (0: any free port)", port, DEFAULT_SANDBOX_PORT).option("--state <file>", "load and save the state in this file (default: a fresh account in memory)").option("--quota <n>", "limit the number of regular keys (403 past it, like a plan limit)", positiveInt("--quota")).option("--seed-keys <n>", "start with n extra regular keys (for benchmarks)", positiveInt("--seed-keys")).option("--max-lifetime <seconds>", "stop by itself after this many seconds (CI scripts, tests)", positiveInt("--max-lifetime")).option("--org [name]", `emulate an organization (default name "${DEFAULT_ORG}"): an owner, an admin, members and an outside user`).addHelpText(
     "after",
@@ -37490,7 +38166,47 @@ Examples:
   $ carto-keys sandbox reset --yes
   $ carto-keys sandbox reset --org --yes`).action((o, cmd) => {
     requireYesOrTty(globalsOf(cmd).yes, kit.canPrompt(), "Resetting the sandbox"), kit.run(o.org ? resetOrgRun : resetRun);
+  }), sandbox.command("seed-leaks").description("Write a small project with leaked tokens of the sandbox account, to try `scan` and `respond` on").argument("<folder>", "a new (or empty) folder to write it in").addHelpText(
+    "after",
+    `
+Creates keys in the sandbox and plants them: a token in a nested file, the Master key in an env file,
+a token only in the git history (when git is installed), a revoked token and a look-alike (which scan
+must not report); on the sandbox organization (login --sandbox --org), a member's token too. The
+leaked key is recorded as deployed to <folder>/deploy/app.env, so respond has a target to rotate into.
+Only on the built-in sandbox.
+
+Examples:
+  $ carto-keys sandbox seed-leaks leak-demo
+  $ carto-keys scan leak-demo/project --git`
+  ).action((folder) => {
+    kit.run((ctx) => seedLeaksRun(ctx, { folder }));
   }), sandbox;
+}
+async function seedLeaksRun(ctx, o) {
+  let { requireCredentials: requireCredentials2 } = await Promise.resolve().then(() => (init_settings(), settings_exports)), { isSandboxOrgUrl: isSandboxOrgUrl2, SANDBOX_ORG_ADMIN: SANDBOX_ORG_ADMIN2 } = await Promise.resolve().then(() => (init_embedded_info(), embedded_info_exports)), { resolve: resolve6 } = await import("node:path"), creds = requireCredentials2(await ctx.settings());
+  if (!creds.sandbox)
+    throw new UsageError("seed-leaks writes live tokens to disk: it works only on the built-in sandbox.", {
+      hint: "Run `carto-keys login --sandbox` (or --sandbox --org), then `carto-keys --profile sandbox sandbox seed-leaks <folder>`."
+    });
+  let { seedLeaks: seedLeaks2 } = await Promise.resolve().then(() => (init_seed(), seed_exports)), { registry: registry2 } = await Promise.resolve().then(() => (init_registry(), registry_exports)), { stateDir: stateDir2 } = await Promise.resolve().then(() => (init_state_dir(), state_dir_exports)), api = await ctx.api(), org = isSandboxOrgUrl2(creds.baseUrl) && api.username === SANDBOX_ORG_ADMIN2, seeded = await seedLeaks2(api, {
+    root: resolve6(o.folder),
+    masterKey: creds.masterKey,
+    baseUrl: creds.baseUrl,
+    registry: registry2(stateDir2(ctx)),
+    env: ctx.env,
+    now: ctx.now(),
+    ...org && { member: { username: "bob", api: api.forUser("bob") } }
+  }), project = `${o.folder.replace(/\/+$/, "")}/project`;
+  if (ctx.globals.json) {
+    printJson(ctx, { folder: seeded.root, project: resolve6(project), planted: seeded.planted, deployed: seeded.deployed, gitHistory: seeded.git });
+    return;
+  }
+  success(ctx, `Planted ${seeded.planted.length} strings in ${project}:`);
+  for (let p of seeded.planted) {
+    let note = p.reported ? p.history ? "found with --git" : p.member ? "found with --all-members" : "found" : "must NOT be reported";
+    info(ctx, `  ${`${p.path}:${p.line}`.padEnd(24)}${p.what} (${note})`);
+  }
+  seeded.git || info(ctx, "  (git is not installed: no history was made)"), info(ctx, `"${seeded.deployed.key}" is recorded as deployed to ${o.folder.replace(/\/+$/, "")}/deploy/app.env.`), info(ctx, ""), info(ctx, "Next:"), info(ctx, `  carto-keys scan ${project} --git${org ? " --all-members" : ""}`), info(ctx, `  carto-keys where ${seeded.deployed.key}`);
 }
 async function serveRun(ctx, o) {
   let { createSandboxState: createSandboxState2, createSandboxHandler: createSandboxHandler2, startSandboxServer: startSandboxServer2, loadSandboxState: loadSandboxState2, saveSandboxState: saveSandboxState2 } = await Promise.resolve().then(() => (init_sandbox(), sandbox_exports)), { masterKeyOf: masterKeyOf2 } = await Promise.resolve().then(() => (init_embedded(), embedded_exports)), { createOrgSandboxState: createOrgSandboxState2 } = await Promise.resolve().then(() => (init_org2(), org_exports2)), state = o.state ? loadSandboxState2(o.state, "Fix it, or move it away to start a fresh account there.") : void 0;
@@ -37584,7 +38300,7 @@ __export(paths_exports, {
   appPaths: () => appPaths
 });
 import { homedir } from "node:os";
-import { join as join8 } from "node:path";
+import { join as join10 } from "node:path";
 function appPaths(env, platform = process.platform, home = homedir()) {
   let base2 = platformDirs(env, platform, home);
   return {
@@ -37595,21 +38311,21 @@ function appPaths(env, platform = process.platform, home = homedir()) {
 }
 function platformDirs(env, platform, home) {
   if (platform === "darwin") {
-    let lib = join8(home, "Library");
+    let lib = join10(home, "Library");
     return {
-      config: join8(lib, "Preferences", APP),
-      data: join8(lib, "Application Support", APP),
-      cache: join8(lib, "Caches", APP)
+      config: join10(lib, "Preferences", APP),
+      data: join10(lib, "Application Support", APP),
+      cache: join10(lib, "Caches", APP)
     };
   }
   if (platform === "win32") {
-    let appData = env.APPDATA || join8(home, "AppData", "Roaming"), local = env.LOCALAPPDATA || join8(home, "AppData", "Local");
-    return { config: join8(appData, APP, "Config"), data: join8(local, APP, "Data"), cache: join8(local, APP, "Cache") };
+    let appData = env.APPDATA || join10(home, "AppData", "Roaming"), local = env.LOCALAPPDATA || join10(home, "AppData", "Local");
+    return { config: join10(appData, APP, "Config"), data: join10(local, APP, "Data"), cache: join10(local, APP, "Cache") };
   }
   return {
-    config: join8(env.XDG_CONFIG_HOME || join8(home, ".config"), APP),
-    data: join8(env.XDG_DATA_HOME || join8(home, ".local", "share"), APP),
-    cache: join8(env.XDG_CACHE_HOME || join8(home, ".cache"), APP)
+    config: join10(env.XDG_CONFIG_HOME || join10(home, ".config"), APP),
+    data: join10(env.XDG_DATA_HOME || join10(home, ".local", "share"), APP),
+    cache: join10(env.XDG_CACHE_HOME || join10(home, ".cache"), APP)
   };
 }
 var APP, init_paths2 = __esm({
@@ -37620,12 +38336,12 @@ var APP, init_paths2 = __esm({
 });
 
 // src/cache/names.ts
-import { join as join9 } from "node:path";
+import { join as join11 } from "node:path";
 function namesCachePath(cacheDir, profile, member) {
-  return join9(cacheDir, member === void 0 ? `names-${profile}.json` : `names-${profile}@${member}.json`);
+  return join11(cacheDir, member === void 0 ? `names-${profile}.json` : `names-${profile}@${member}.json`);
 }
 function membersCachePath(cacheDir, profile) {
-  return join9(cacheDir, `members-${profile}.json`);
+  return join11(cacheDir, `members-${profile}.json`);
 }
 function readCachedNames(cacheDir, profile, member) {
   return readList(namesCachePath(cacheDir, profile, member));
@@ -38316,6 +39032,12 @@ var COMMANDS = [
     description: "Report risky keys, each with the command that fixes it; --fail-on gates CI"
   },
   {
+    name: "scan",
+    aliases: [],
+    term: "scan [options] [paths...]",
+    description: "Find live tokens of the account (the Master key too) in files, folders and git history"
+  },
+  {
     name: "org",
     aliases: [],
     term: "org",
@@ -38377,6 +39099,7 @@ var LOADERS = {
   plan: async () => (await Promise.resolve().then(() => (init_plan2(), plan_exports))).planCommand,
   apply: async () => (await Promise.resolve().then(() => (init_apply2(), apply_exports2))).applyCommand,
   audit: async () => (await Promise.resolve().then(() => (init_audit2(), audit_exports))).auditCommand,
+  scan: async () => (await Promise.resolve().then(() => (init_scan2(), scan_exports2))).scanCommand,
   org: async () => (await Promise.resolve().then(() => (init_org(), org_exports))).orgCommand,
   login: async () => (await Promise.resolve().then(() => (init_login(), login_exports))).loginCommand,
   logout: async () => (await Promise.resolve().then(() => (init_logout(), logout_exports))).logoutCommand,
@@ -38635,6 +39358,7 @@ init_flags();
 init_key_command();
 init_plan_markdown();
 init_markdown2();
+init_markdown3();
 init_markdown();
 
 // src/action/runner.ts
@@ -38777,7 +39501,7 @@ async function runAction(deps) {
       return fail3(err.message);
     }
   else masterKey !== "" && (cliEnv.CARTO_KEYS_MASTER_KEY = masterKey);
-  let file = input(env, "file"), fileArgs = file !== "" && (command === "plan" || command === "apply") ? ["-f", file] : [], json = command === "plan" || command === "audit", argv = [
+  let file = input(env, "file"), fileArgs = file !== "" && (command === "plan" || command === "apply") ? ["-f", file] : [], json = command === "plan" || command === "audit" || command === "scan", argv = [
     command,
     ...json ? ["--json"] : [],
     ...command === "plan" ? ["--detailed-exitcode"] : [],
@@ -38796,7 +39520,7 @@ async function runAction(deps) {
     readStdin: async () => ""
   }, code2 = await runCli({ io, prompter: noPrompts, env: cliEnv, stopSignal: deps.stopSignal }, argv);
   mask([...tokensIn(stdout.text), ...tokensIn(stderr.text)]);
-  let outputs = { "exit-code": String(code2) }, markdown, succeeded = code2 === ExitCode.ok || command === "plan" && code2 === ExitCode.changesPending || command === "audit" && code2 === ExitCode.findings;
+  let outputs = { "exit-code": String(code2) }, markdown, succeeded = code2 === ExitCode.ok || command === "plan" && code2 === ExitCode.changesPending || (command === "audit" || command === "scan") && code2 === ExitCode.findings;
   if (json && succeeded) {
     let doc;
     try {
@@ -38804,7 +39528,7 @@ async function runAction(deps) {
     } catch {
       return fail3(`carto-keys ${command} printed no JSON document (exit ${code2}).`);
     }
-    command === "plan" ? (markdown = planMarkdown(doc, { prune: argv.includes("--prune") }), outputs.changes = String(doc.changesPending === !0)) : (markdown = auditMarkdown(doc.findings, doc.summary), outputs.findings = String(doc.summary.findings));
+    command === "plan" ? (markdown = planMarkdown(doc, { prune: argv.includes("--prune") }), outputs.changes = String(doc.changesPending === !0)) : (markdown = command === "audit" ? auditMarkdown(doc.findings, doc.summary) : scanMarkdown(doc), outputs.findings = String(doc.summary.findings));
   } else {
     let shown = json ? errorMessage(stderr.text) ?? stderr.text : `${stderr.text}${stdout.text}`;
     markdown = `## carto-keys ${command}${code2 === 0 ? "" : ` (exit ${code2})`}
@@ -38825,7 +39549,7 @@ ${shown.trim() === "" ? "No output." : fenced(shown)}
     } catch (err) {
       return fail3(`Could not comment on pull request #${pr}: ${err.message}`);
     }
-  if (succeeded && !(command === "audit" && code2 === ExitCode.findings)) return 0;
+  if (succeeded && code2 !== ExitCode.findings) return 0;
   if (code2 === ExitCode.findings) return fail3(`carto-keys ${command}: findings at or above the threshold (exit ${code2}); see the job summary.`);
   let message = errorMessage(json ? stderr.text : "") ?? `carto-keys ${command} exited with ${code2}; see the log above and the job summary.`;
   return fail3(message);

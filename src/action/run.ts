@@ -3,7 +3,7 @@
 // masks every token the command's output could show before printing a line of it; writes the job
 // summary and the outputs; and for `plan` on a pull request keeps one comment up to date.
 //
-// plan and audit run with --json, and their Markdown is rendered here by the same functions
+// plan, audit and scan run with --json, and their Markdown is rendered here by the same functions
 // `--format markdown` uses, so the outputs (changes, findings) come from the document and not from
 // parsing text. The other commands' own output goes to the summary as a block of text.
 
@@ -14,6 +14,7 @@ import { keyCommandTimeout } from '../args/flags.js';
 import { runKeyCommand } from '../config/key-command.js';
 import { planMarkdown } from '../keyfile/plan-markdown.js';
 import { auditMarkdown } from '../audit/markdown.js';
+import { scanMarkdown } from '../scan/markdown.js';
 import { text } from '../ui/markdown.js';
 import { addMask, appendSummary, error, input, pullRequestNumber, setOutputs, upsertComment } from './runner.js';
 
@@ -162,7 +163,7 @@ export async function runAction(deps: ActionDeps): Promise<number> {
 
   const file = input(env, 'file');
   const fileArgs = file !== '' && (command === 'plan' || command === 'apply') ? ['-f', file] : [];
-  const json = command === 'plan' || command === 'audit';
+  const json = command === 'plan' || command === 'audit' || command === 'scan';
   const argv = [
     command,
     ...(json ? ['--json'] : []),
@@ -189,7 +190,7 @@ export async function runAction(deps: ActionDeps): Promise<number> {
 
   const outputs: Record<string, string> = { 'exit-code': String(code) };
   let markdown: string | undefined;
-  const succeeded = code === ExitCode.ok || (command === 'plan' && code === ExitCode.changesPending) || (command === 'audit' && code === ExitCode.findings);
+  const succeeded = code === ExitCode.ok || (command === 'plan' && code === ExitCode.changesPending) || ((command === 'audit' || command === 'scan') && code === ExitCode.findings);
   if (json && succeeded) {
     let doc;
     try {
@@ -201,7 +202,7 @@ export async function runAction(deps: ActionDeps): Promise<number> {
       markdown = planMarkdown(doc, { prune: argv.includes('--prune') });
       outputs.changes = String(doc.changesPending === true);
     } else {
-      markdown = auditMarkdown(doc.findings, doc.summary);
+      markdown = command === 'audit' ? auditMarkdown(doc.findings, doc.summary) : scanMarkdown(doc);
       outputs.findings = String(doc.summary.findings);
     }
   } else {
@@ -225,7 +226,7 @@ export async function runAction(deps: ActionDeps): Promise<number> {
       return fail(`Could not comment on pull request #${pr}: ${(err as Error).message}`);
     }
   }
-  if (succeeded && !(command === 'audit' && code === ExitCode.findings)) return 0;
+  if (succeeded && code !== ExitCode.findings) return 0;
   if (code === ExitCode.findings) return fail(`carto-keys ${command}: findings at or above the threshold (exit ${code}); see the job summary.`);
   const message = errorMessage(json ? stderr.text : '') ?? `carto-keys ${command} exited with ${code}; see the log above and the job summary.`;
   return fail(message);

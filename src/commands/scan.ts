@@ -81,25 +81,10 @@ export async function scanRun(ctx: Context, opts: ScanOptions): Promise<void> {
 
   const rctx = { caller: api.username, ...(ctx.globals.profile !== undefined && { profile: ctx.globals.profile }) };
   const summary = report.summaryLine(findings.length, stats);
-  if (ctx.globals.json) {
-    printJson(ctx, {
-      findings: findings.map((f) => report.jsonFinding(f, rctx)),
-      summary: {
-        findings: findings.length,
-        ...stats,
-        ...(live.all && {
-          organization: {
-            name: live.all.org,
-            members: live.all.members.length,
-            failedMembers: live.all.failed.map((f) => ({ member: f.member.username, code: f.error.code, message: f.error.message })),
-          },
-        }),
-      },
-    });
-  } else if (opts.format === 'markdown') {
-    const { scanMarkdown } = await import('../scan/markdown.js');
-    const failedMembers = live.all?.failed.map((f) => ({ member: f.member.username, message: f.error.message })) ?? [];
-    ctx.io.stdout.write(scanMarkdown(findings, stats, { ...rctx, members: live.all !== undefined, failedMembers }));
+  if (ctx.globals.json || opts.format === 'markdown') {
+    const doc = report.scanJson(findings, stats, rctx, live.all);
+    if (ctx.globals.json) printJson(ctx, doc);
+    else ctx.io.stdout.write((await import('../scan/markdown.js')).scanMarkdown(doc));
   } else if (ctx.io.stdoutIsTTY()) {
     for (const line of report.humanLines(findings, rctx)) printLine(ctx, line);
     info(ctx, summary);

@@ -7,6 +7,7 @@ import { fixCommand, type FixContext } from '../audit/fix.js';
 import { escapeControl } from '../text/escape.js';
 import type { Finding, ScanStats } from './index.js';
 import type { LiveToken } from './tokens.js';
+import type { AllMembersKeys } from '../domain/members.js';
 
 export interface ReportContext {
   /** The caller: a key of another member gets `--user <member>` in its fix. */
@@ -75,7 +76,49 @@ export function tsvLines(findings: readonly Finding[], ctx: ReportContext): stri
   );
 }
 
-export function jsonFinding(f: Finding, ctx: ReportContext): Record<string, unknown> {
+/** One finding in the `--json` document (docs/scan.md). */
+export interface ScanFindingJson {
+  path: string | null;
+  line: number;
+  commit: string | null;
+  inCommitMessage: boolean;
+  key: string;
+  member: string | null;
+  type: string;
+  fingerprint: string;
+  match: Finding['match'];
+  form: Finding['form'];
+  encoding: Finding['encoding'];
+  fix: string;
+}
+
+/** The `--json` document; `--format markdown` and the GitHub Action render this same document. */
+export interface ScanJson {
+  findings: ScanFindingJson[];
+  summary: ScanStats & {
+    findings: number;
+    organization?: { name: string; members: number; failedMembers: { member: string; code: string; message: string }[] };
+  };
+}
+
+export function scanJson(findings: readonly Finding[], stats: ScanStats, ctx: ReportContext, all?: AllMembersKeys): ScanJson {
+  return {
+    findings: findings.map((f) => jsonFinding(f, ctx)),
+    summary: {
+      findings: findings.length,
+      ...stats,
+      ...(all && {
+        organization: {
+          name: all.org,
+          members: all.members.length,
+          failedMembers: all.failed.map((f) => ({ member: f.member.username, code: f.error.code, message: f.error.message })),
+        },
+      }),
+    },
+  };
+}
+
+export function jsonFinding(f: Finding, ctx: ReportContext): ScanFindingJson {
   return {
     path: f.message ? null : f.path,
     line: f.line,

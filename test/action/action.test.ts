@@ -243,6 +243,27 @@ describe('the action', () => {
     for (const secret of tokens) for (const f of state) expect(readFileSync(f, 'utf8'), f).not.toContain(secret);
   });
 
+  it('scan: a token committed to a file is a finding in the summary and the output, named by fingerprint only', async () => {
+    const made = await ck(['create', '--name', 'leaky', '--api', 'sql', '--token-only']);
+    expect(made.code, made.stderr).toBe(0);
+    const token = made.stdout.trim();
+    const project = join(home.dir, 'project');
+    mkdirSync(project, { recursive: true });
+    writeFileSync(join(project, 'app.env'), `# settings\nCARTO_API_KEY=${token}\n`);
+    const scan = await runAction({ command: 'scan', args: `'${project}'`, 'master-key': sb.masterKey, 'base-url': sb.baseUrl });
+    expect(scan.code, logOf(scan)).toBe(0);
+    expect(scan.outputs).toEqual({ 'exit-code': '0', findings: '1' });
+    expect(scan.summary).toContain('## carto-keys scan');
+    expect(scan.summary).toContain('<code>leaky</code>');
+    const gate = await runAction({ command: 'scan', args: `--fail-on-find '${project}'`, 'master-key': sb.masterKey, 'base-url': sb.baseUrl });
+    expect(gate.code).toBe(1);
+    expect(gate.outputs).toEqual({ 'exit-code': '7', findings: '1' });
+    for (const r of [scan, gate]) {
+      expect(logOf(r) + r.summary).not.toContain(token);
+      expect(logOf(r) + r.summary).not.toContain(sb.masterKey);
+    }
+  });
+
   it('a bad input or a failed command fails the step with an error annotation, never a stack trace', async () => {
     const bad = await runAction({ command: 'destroy' });
     expect(bad.code).toBe(1);
