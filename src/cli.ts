@@ -4,7 +4,7 @@
 import { type Command, CommanderError } from 'commander';
 import type { ContextDeps } from './context-factory.js';
 import type { GlobalOptions, Io } from './context.js';
-import { CancelledError, CliError, ExitCode } from './errors.js';
+import { CancelledError, CliError, ExitCode, ReportedExit } from './errors.js';
 import { colors } from './ui/color.js';
 import { escapeTerminal } from './text/escape.js';
 import { globalsFrom, type CommandKit, type Run } from './args/kit.js';
@@ -142,11 +142,11 @@ function reportError(io: Io, globals: GlobalOptions | undefined, err: unknown, a
     write(io, json, { code: 'usage', message: capitalize(message), hint }, c);
     return ExitCode.usage;
   }
+  if (err instanceof ReportedExit) return err.exitCode;
   if (err instanceof CliError) {
-    // An empty message means the command already reported the failure itself (status).
     // Declining is a choice, not a failure: a plain "Nothing was changed." rather than a red "Error:".
     if (err instanceof CancelledError && !json) io.stderr.write(`${err.message}\n${err.hint ? `${err.hint}\n` : ''}`);
-    else if (err.message) write(io, json, { code: err.code, message: err.message, hint: err.hint, status: err.status }, c);
+    else write(io, json, { code: err.code, message: err.message, hint: err.hint, status: err.status }, c);
     if (debug && err.cause instanceof Error && err.cause.stack) io.stderr.write(`${err.cause.stack}\n`);
     return err.exitCode;
   }

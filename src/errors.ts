@@ -126,26 +126,27 @@ export class FileError extends CliError {
 }
 
 /**
- * `plan --detailed-exitcode` with changes pending: not a failure, a signal for CI. It carries no
- * message (the plan was printed), so nothing more is written.
+ * The command has already said everything (the status report, the findings of audit --fail-on or
+ * scan --fail-on-find, a plan with changes pending under --detailed-exitcode): only its exit code is left. src/cli.ts writes nothing
+ * for it. `code` names the outcome for callers that look (tests, the Action).
  */
-export class ChangesPendingSignal extends CliError {
-  readonly exitCode = ExitCode.changesPending;
-  readonly code = 'changes_pending';
-  constructor() {
+export class ReportedExit extends CliError {
+  constructor(
+    readonly exitCode: ExitCode,
+    readonly code: string,
+  ) {
     super('');
   }
 }
 
 /**
- * `audit --fail-on`, `scan --fail-on-find`: the findings were printed; only the exit code is left to
- * say that one reached the threshold.
+ * A state the code guarantees cannot happen (a check upstream should have refused it). Not a
+ * CliError: src/cli.ts reports it as a bug in carto-keys, with its stack, never as the user's mistake.
  */
-export class FindingsReached extends CliError {
-  readonly exitCode = ExitCode.findings;
-  readonly code = 'findings';
-  constructor() {
-    super('');
+export class BugError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BugError';
   }
 }
 

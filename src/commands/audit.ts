@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import type { Context } from '../context.js';
 import type { WireApiKey } from '../api/types.js';
-import { ExitCode, FindingsReached, UsageError } from '../errors.js';
+import { ExitCode, ReportedExit, UsageError } from '../errors.js';
 import { requireCredentials } from '../config/settings.js';
 import { listAllMembersKeys, membersFailed, ORG_ENV, resolveOrgName, type AllMembersKeys } from '../domain/members.js';
 import { parseDuration, type Duration } from '../domain/duration.js';
@@ -144,7 +144,7 @@ export async function auditRun(ctx: Context, opts: AuditOptions): Promise<void> 
   }
   // An audit that missed a member is not a clean bill of health, whatever --fail-on says.
   if (all && all.failed.length > 0) throw membersFailed(all, 'the audit above');
-  if (summary.failed) throw new FindingsReached();
+  if (summary.failed) throw new ReportedExit(ExitCode.findings, 'findings');
 }
 
 /**

@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { displayPath } from '../ui/paths.js';
 import type { Context } from '../context.js';
 import { requireCredentials } from '../config/settings.js';
-import { ChangesPendingSignal } from '../errors.js';
+import { ExitCode, ReportedExit } from '../errors.js';
 import { DEFAULT_KEY_FILE } from '../keyfile/model.js';
 import { printJson, printLine, warn } from '../ui/output.js';
 import { defaultSchemaFor } from '../api/base-url.js';
@@ -74,5 +74,5 @@ export async function planRun(ctx: Context, opts: PlanOptions): Promise<void> {
       warn(ctx, `Unfinished from an earlier apply or rotate: ${what}. Finish it with \`carto-keys apply --resume\`, or undo it with \`carto-keys apply --abort\`.`);
     }
   }
-  if (opts.detailedExitcode && plan.changesPending) throw new ChangesPendingSignal();
+  if (opts.detailedExitcode && plan.changesPending) throw new ReportedExit(ExitCode.changesPending, 'changes_pending');
 }

@@ -6,7 +6,7 @@ import { globalsOf, type CommandKit } from '../args/kit.js';
 import { formatOption, outputFormat, type OutputFormat } from '../args/flags.js';
 import { requireCredentials } from '../config/settings.js';
 import { membersFailed, ORG_ENV, resolveOrgName } from '../domain/members.js';
-import { ExitCode, FindingsReached, UsageError } from '../errors.js';
+import { ExitCode, ReportedExit, UsageError } from '../errors.js';
 import { info, printJson, printLine } from '../ui/output.js';
 
 export interface ScanOptions {
@@ -94,5 +94,5 @@ export async function scanRun(ctx: Context, opts: ScanOptions): Promise<void> {
   }
   // A scan that missed a member's tokens is not a clean bill of health.
   if (live.all && live.all.failed.length > 0) throw membersFailed(live.all, 'the scan above');
-  if (opts.failOnFind && findings.length > 0) throw new FindingsReached();
+  if (opts.failOnFind && findings.length > 0) throw new ReportedExit(ExitCode.findings, 'findings');
 }

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import type { Context } from '../context.js';
-import { CliError, ExitCode } from '../errors.js';
+import { CliError, ExitCode, ReportedExit } from '../errors.js';
 import { statSync } from 'node:fs';
 import { displayPath } from '../ui/paths.js';
 import { describeKeySource, fingerprint, requireCredentials, type KeySource, type ResolvedSettings } from '../config/settings.js';
@@ -53,14 +53,6 @@ function keySourceText(src: KeySource): string {
   return src.path;
 }
 
-/** An error whose message was already shown (in the status report): only its exit code matters. */
-class ReportedError extends CliError {
-  readonly code = 'status';
-  constructor(readonly exitCode: ExitCode) {
-    super('');
-  }
-}
-
 export async function statusRun(ctx: Context): Promise<void> {
   const s = await ctx.settings();
   let check: { ok: boolean; message: string; code?: string; hint?: string; exit: ExitCode };
@@ -103,5 +95,5 @@ export async function statusRun(ctx: Context): Promise<void> {
     if (check.hint !== undefined) rows.push(['', c.dim(check.hint)]);
     for (const [label, value] of rows) printLine(ctx, `${c.bold(label.padEnd(10))}${value}`);
   }
-  if (!check.ok) throw new ReportedError(check.exit);
+  if (!check.ok) throw new ReportedExit(check.exit, 'status');
 }

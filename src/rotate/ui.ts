@@ -4,7 +4,7 @@
 
 import type { Context } from '../context.js';
 import type { ClonePlan } from '../domain/clone-plan.js';
-import { UsageError } from '../errors.js';
+import { BugError } from '../errors.js';
 import type { GrantSet } from '../grants/model.js';
 import { warn } from '../ui/output.js';
 import type { Journal } from '../records/journal.js';
@@ -37,7 +37,7 @@ export interface RotationUi extends ManualDeploy {
 
 /** The command layer refuses to start without every decision; reaching one of these is a bug. */
 function undecided(what: string): never {
-  throw new UsageError(`${what} needs a terminal, or a flag when not running interactively.`);
+  throw new BugError(`${what} was left to a prompt with no terminal: the command should have refused to start.`);
 }
 
 export function ciUi(ctx: Context): RotationUi {
