@@ -76,41 +76,9 @@ export function auditJson(findings: readonly Finding[], summary: AuditSummary): 
   };
 }
 
-const q = JSON.stringify;
-
-/** One finding as auditJsonText prints it. Rule and severity are fixed words: nothing to escape. */
-function findingJson(f: Finding): string {
-  return (
-    `    {\n      "rule": "${f.rule}",\n      "severity": "${f.severity}",\n      "key": ${q(f.key)},\n      "member": ${q(f.member)},\n` +
-    `      "reason": ${q(f.reason)},\n      "fix": ${q(f.fix)},\n      "file": ${q(f.file)},\n      "line": ${q(f.line)},\n` +
-    `      "fingerprint": ${q(f.fingerprint)}\n    }`
-  );
-}
-
-/**
- * The `--json` document in pieces, to be written one after the other: exactly JSON.stringify(auditJson(…),
- * null, 2) once joined (a test holds it to that). Written by hand, a batch of findings at a time, because
- * for 20,000 findings the generic indenting stringifier — and one string of the whole document — were
- * the slowest part of the audit.
- */
-export function* auditJsonParts(findings: readonly Finding[], summary: AuditSummary, batch = 500): Generator<string> {
-  const tail = `,\n  "summary": ${JSON.stringify(summary, null, 2).replace(/\n/g, '\n  ')}\n}`;
-  if (findings.length === 0) {
-    yield `{\n  "findings": []${tail}`;
-    return;
-  }
-  yield '{\n  "findings": [\n';
-  for (let i = 0; i < findings.length; i += batch) {
-    let text = i === 0 ? '' : ',\n';
-    const end = Math.min(i + batch, findings.length);
-    for (let j = i; j < end; j++) text += (j === i ? '' : ',\n') + findingJson(findings[j]!);
-    yield text;
-  }
-  yield `\n  ]${tail}`;
-}
-
+/** The `--json` document as printed: JSON.stringify of auditJson, indented by two. */
 export function auditJsonText(findings: readonly Finding[], summary: AuditSummary): string {
-  return [...auditJsonParts(findings, summary)].join('');
+  return JSON.stringify(auditJson(findings, summary), null, 2);
 }
 
 /** severity, rule, member, key, file, line, reason, fix — empty where a value does not apply. */

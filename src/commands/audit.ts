@@ -9,7 +9,7 @@ import { globalsOf, type CommandKit } from '../args/kit.js';
 import { formatOption, outputFormat, type OutputFormat } from '../args/flags.js';
 import {
   FAIL_ON_SEVERITIES,
-  auditJsonParts,
+  auditJsonText,
   auditKey,
   isFailOn,
   runAudit,
@@ -130,8 +130,7 @@ export async function auditRun(ctx: Context, opts: AuditOptions): Promise<void> 
   });
 
   if (json) {
-    for (const part of auditJsonParts(findings, summary)) ctx.io.stdout.write(part);
-    ctx.io.stdout.write('\n');
+    ctx.io.stdout.write(`${auditJsonText(findings, summary)}\n`);
   } else if (opts.format === 'markdown') {
     const { auditMarkdown } = await import('../audit/markdown.js');
     ctx.io.stdout.write(auditMarkdown(findings, summary));

@@ -17,7 +17,7 @@ import {
   tsvLines,
   type AuditKey,
 } from '../../src/audit/index.js';
-import { auditJson, auditJsonParts, auditJsonText, summarize } from '../../src/audit/report.js';
+import { auditJsonText, summarize } from '../../src/audit/report.js';
 import { auditGrants } from '../../src/audit/grants.js';
 import { cartoTimeMs } from '../../src/audit/keys.js';
 import type { WireGrant } from '../../src/api/types.js';
@@ -209,21 +209,6 @@ describe('audit properties', () => {
         expect(cartoTimeMs(s)).toBe(parseCartoTime(s)?.getTime());
       }),
       { numRuns: 500 },
-    );
-  });
-
-  it('auditJsonText is JSON.stringify of the document, indented by two', () => {
-    fc.assert(
-      fc.property(account, fc.string({ maxLength: 20 }), fc.array(fc.string({ unit: 'binary', maxLength: 10 }), { maxLength: 3 }), (keys, text, paths) => {
-        const scans = paths.map((path, i) => ({ path, text: i === 0 ? `${text} ${keys[0]!.token}` : text }));
-        const findings = runAudit({ keys, now: NOW, secrets: secretsIn(scans, keys) });
-        const summary = summarize(findings, { keys: keys.length, failOn: 'low', scanned: paths, deploymentRegistry: false });
-        const expected = JSON.stringify(auditJson(findings, summary), null, 2);
-        expect(auditJsonText(findings, summary)).toBe(expected);
-        for (const batch of [1, 2, 3]) expect([...auditJsonParts(findings, summary, batch)].join('')).toBe(expected);
-        expect(auditJsonText([], summary)).toBe(JSON.stringify(auditJson([], summary), null, 2));
-      }),
-      { numRuns: 50 },
     );
   });
 
