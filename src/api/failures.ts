@@ -6,6 +6,7 @@ import { ApiError, AuthError, type ApiErrorKind } from '../errors.js';
 import { escapeControl } from '../text/escape.js';
 import { redactText, redactUrl } from './redact.js';
 import type { Delivery } from './retry.js';
+import { isRecord } from '../json.js';
 
 /** A complete HTTP reply: the body is read before anything is decided, so keep-alive sockets are freed. */
 export interface Reply {
@@ -186,10 +187,6 @@ export function errorsText(body: unknown): string | undefined {
   const raw = body['errors'] ?? body['error'];
   const parts = flatten(raw).map((s) => s.trim()).filter((s) => s !== '');
   return parts.length === 0 ? undefined : parts.join(', ').replace(/\s+/g, ' ');
-}
-
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function flatten(value: unknown): string[] {

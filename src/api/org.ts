@@ -4,7 +4,8 @@
 // reaches a caller, a cache, a trace or an error message.
 
 import { ApiError, AuthError } from '../errors.js';
-import { isRecord, type Failure } from './failures.js';
+import type { Failure } from './failures.js';
+import { isRecord } from '../json.js';
 import type { Checked } from './wire-check.js';
 
 /** A member as carto-keys keeps it: never more than this (no `api_key`, no profile fields). */

@@ -1,7 +1,8 @@
 // Wire types exactly as CARTO's Auth API sends and accepts them (../shared/auth-api.md §3–§5).
 // snake_case and the server's timestamp format stay here; the rest of the CLI converts at the edge.
 
-export type KeyType = 'master' | 'default' | 'regular';
+export const KEY_TYPES = ['master', 'default', 'regular'] as const;
+export type KeyType = (typeof KEY_TYPES)[number];
 
 export interface WireTable {
   schema: string;

@@ -2,12 +2,11 @@
 // the CLI relies on, so a proxy's JSON or another service's reply fails here with a clear error
 // instead of as a TypeError deep inside a command.
 
-import { isRecord } from './failures.js';
-import type { KeyType, WireApiKey, WireListPage } from './types.js';
+import { isRecord } from '../json.js';
+import { KEY_TYPES, type WireApiKey, type WireListPage } from './types.js';
 
 export type Checked<T> = { ok: true; value: T } | { ok: false; problem: string };
 
-const KEY_TYPES: readonly string[] = ['master', 'default', 'regular'] satisfies KeyType[];
 
 export function checkApiKey(value: unknown, where = 'the key'): Checked<WireApiKey> {
   const problem = apiKeyProblem(value, where);
@@ -36,7 +35,7 @@ function apiKeyProblem(value: unknown, where: string): string | undefined {
   if (!isRecord(value)) return `${where} is not an object`;
   if (typeof value['name'] !== 'string') return `${where} has no name`;
   const type = value['type'];
-  if (typeof type !== 'string' || !KEY_TYPES.includes(type)) {
+  if (typeof type !== 'string' || !(KEY_TYPES as readonly string[]).includes(type)) {
     return `${where} has type ${JSON.stringify(type) ?? 'undefined'}, not one of ${KEY_TYPES.join(', ')}`;
   }
   if (typeof value['token'] !== 'string') return `${where} has no token`;

@@ -17,11 +17,11 @@ import { join } from 'node:path';
 import type { Argument, Command, Option } from 'commander';
 import { buildProgram } from '../cli.js';
 import type { Io } from '../context.js';
-import { DEFAULT_PUBLIC_KEY_NAME, MASTER_KEY_NAME } from '../api/types.js';
+import { DEFAULT_PUBLIC_KEY_NAME, KEY_TYPES, MASTER_KEY_NAME } from '../api/types.js';
 import { ORDERS } from '../commands/list.js';
 import { DEFAULT_PROFILE } from '../config/settings.js';
 import { CONFIG_FILE } from '../config/store.js';
-import { ALL_TABLE_PERMISSIONS, APIS, KEY_TYPES, SCHEMA_PERMISSIONS, SERVICES, TABLE_PERMISSIONS } from '../grants/index.js';
+import { ALL_TABLE_PERMISSIONS, APIS, SCHEMA_PERMISSIONS, SERVICES, TABLE_PERMISSIONS } from '../grants/index.js';
 import { SCRIPT_FILES, SHELLS, TEMPLATE_FILES } from '../completion/shells.js';
 import type { ArgSpec, CommandSpec, CompletionSpec, OptionSpec, ValueSpec } from '../completion/types.js';
 

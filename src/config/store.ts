@@ -10,6 +10,7 @@ import { writeFileAtomic } from '../fs/atomic.js';
 import { BoundedReadError, MiB, readRegularFile } from '../fs/bounded-read.js';
 import { LockBusyError, tryLock, waitLock } from './lock.js';
 import { ensurePrivateDir, ensurePrivateFile, tightenExisting } from '../fs/secure-dir.js';
+import { isRecord } from '../json.js';
 
 export interface Profile {
   username: string;
@@ -143,12 +144,12 @@ function readValidated(path: string): ConfigData {
 
 /** Returns what is wrong with a config document, or undefined. */
 export function validateConfig(raw: unknown): string | undefined {
-  if (!isObject(raw)) return 'expected a JSON object';
+  if (!isRecord(raw)) return 'expected a JSON object';
   if (raw.currentProfile !== undefined && typeof raw.currentProfile !== 'string') return '"currentProfile" must be a string';
   if (raw.profiles === undefined) return undefined;
-  if (!isObject(raw.profiles)) return '"profiles" must be an object';
+  if (!isRecord(raw.profiles)) return '"profiles" must be an object';
   for (const [name, p] of Object.entries(raw.profiles)) {
-    if (!isObject(p)) return `profile "${name}" must be an object`;
+    if (!isRecord(p)) return `profile "${name}" must be an object`;
     if (typeof p.username !== 'string' || p.username === '') return `profile "${name}": "username" must be a non-empty string`;
     if (typeof p.baseUrl !== 'string' || p.baseUrl === '') return `profile "${name}": "baseUrl" must be a non-empty string`;
     if (p.masterKey !== undefined && typeof p.masterKey !== 'string') return `profile "${name}": "masterKey" must be a string`;
@@ -169,6 +170,3 @@ export function validateConfig(raw: unknown): string | undefined {
   return undefined;
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}

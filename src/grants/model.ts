@@ -14,8 +14,6 @@ export type SchemaPermission = (typeof SCHEMA_PERMISSIONS)[number];
 export const SERVICES = ['geocoding', 'routing', 'isolines', 'observatory'] as const;
 export type Service = (typeof SERVICES)[number];
 
-export const KEY_TYPES = ['master', 'default', 'regular'] as const;
-
 export interface TableGrant {
   schema: string;
   name: string;

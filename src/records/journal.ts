@@ -18,6 +18,7 @@ import { CliError, ExitCode, FileError } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic.js';
 import type { DeployTarget } from '../deploy/targets.js';
 import { describeRef, keyRef, refId, sameKey, type KeyRef } from './key-ref.js';
+import { isRecord } from '../json.js';
 
 /** A journal names one rotation and its targets: kilobytes. */
 const MAX_JOURNAL_BYTES = MiB;
@@ -206,10 +207,9 @@ export function journalStore(stateDir: string): JournalStore {
 type Check = (v: unknown) => boolean;
 const isString: Check = (v) => typeof v === 'string';
 const isTime: Check = (v) => v === null || typeof v === 'string';
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function checkTarget(v: unknown): boolean {
-  if (!isObject(v) || !isTime(v.deployedAt) || (v.error !== undefined && !isString(v.error))) return false;
+  if (!isRecord(v) || !isTime(v.deployedAt) || (v.error !== undefined && !isString(v.error))) return false;
   if (v.attemptedAt !== undefined && !isTime(v.attemptedAt)) return false;
   if (v.pgid !== undefined && !(Number.isSafeInteger(v.pgid) && (v.pgid as number) > 1)) return false;
   switch (v.kind) {
@@ -231,11 +231,11 @@ const FIELDS: Record<string, Check> = {
   username: isString,
   oldName: isString,
   newName: isString,
-  grants: (v) => Array.isArray(v) && v.every((g) => isObject(g) && isString(g.type)),
+  grants: (v) => Array.isArray(v) && v.every((g) => isRecord(g) && isString(g.type)),
   targets: (v) => Array.isArray(v) && v.every(checkTarget),
   addingTargets: (v) => typeof v === 'boolean',
   deleteOld: (v) => v === null || typeof v === 'boolean',
-  steps: (v) => isObject(v) && isTime(v.created) && isTime(v.verified) && isTime(v.deleted) && (v.checked === undefined || isTime(v.checked)),
+  steps: (v) => isRecord(v) && isTime(v.created) && isTime(v.verified) && isTime(v.deleted) && (v.checked === undefined || isTime(v.checked)),
   startedAt: isString,
   updatedAt: isString,
 };
@@ -251,7 +251,7 @@ export function parseJournal(text: string, file: string): Journal {
   } catch {
     throw bad('not JSON');
   }
-  if (!isObject(value)) throw bad('not an object');
+  if (!isRecord(value)) throw bad('not an object');
   const timeout = value.deployTimeoutMs;
   if (timeout !== undefined && !(Number.isSafeInteger(timeout) && (timeout as number) > 0)) throw bad('field "deployTimeoutMs" is wrong');
   if (value.member !== undefined && !isString(value.member)) throw bad('field "member" is wrong');

@@ -20,6 +20,7 @@ import { keyFromEnvironment, type Credentials } from '../config/settings.js';
 import { writeFileAtomic } from '../fs/atomic.js';
 import { accountOf, type KeyRef } from './key-ref.js';
 import { CONFIG_DIR_ENV, STATE_DIR_ENV, stateDirNamed } from './state-dir.js';
+import { isRecord } from '../json.js';
 
 export const REGISTRY_VERSION = 2;
 
@@ -258,23 +259,22 @@ export function targetId(t: DeploymentTarget): string {
   }
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const optString = (v: unknown): boolean => v === undefined || typeof v === 'string';
 
 /** A registry file read back (version 2, or the version 1 this replaces); undefined when it is neither. */
 function parseRegistry(v: unknown): RegistryFile | undefined {
-  if (!isObject(v) || !isObject(v.accounts)) return undefined;
+  if (!isRecord(v) || !isRecord(v.accounts)) return undefined;
   const accounts = new Map<string, AccountRecords>();
   for (const [acc, a] of Object.entries(v.accounts)) {
-    if (!isObject(a) || !Array.isArray(a.retirements) || !a.retirements.every(isRetirement)) return undefined;
+    if (!isRecord(a) || !Array.isArray(a.retirements) || !a.retirements.every(isRetirement)) return undefined;
     let deployments: unknown[];
     if (v.version === 1) {
       // Version 1 kept an object keyed by key name, with no member.
-      if (!isObject(a.keys)) return undefined;
+      if (!isRecord(a.keys)) return undefined;
       deployments = [];
       for (const [name, list] of Object.entries(a.keys)) {
         if (!Array.isArray(list)) return undefined;
-        for (const d of list) deployments.push(isObject(d) ? { ...d, name } : d);
+        for (const d of list) deployments.push(isRecord(d) ? { ...d, name } : d);
       }
     } else if (v.version === REGISTRY_VERSION && Array.isArray(a.deployments)) {
       deployments = a.deployments;
@@ -292,7 +292,7 @@ function parseRegistry(v: unknown): RegistryFile | undefined {
 }
 
 function isDeployment(d: unknown): d is DeploymentRecord {
-  if (!isObject(d)) return false;
+  if (!isRecord(d)) return false;
   if (typeof d.at !== 'string' || typeof d.fingerprint !== 'string' || typeof d.name !== 'string' || !optString(d.member)) return false;
   if (d.kind === 'env-file') return typeof d.path === 'string' && typeof d.variable === 'string';
   if (d.kind === 'command') return typeof d.command === 'string';
@@ -300,7 +300,7 @@ function isDeployment(d: unknown): d is DeploymentRecord {
 }
 
 function isRetirement(r: unknown): r is Retirement {
-  if (!isObject(r)) return false;
+  if (!isRecord(r)) return false;
   return (
     typeof r.oldName === 'string' &&
     typeof r.newName === 'string' &&

@@ -2,6 +2,8 @@
 // stays a faithful emulator). A fault answers instead of the sandbox (`before`) or replaces the
 // sandbox's reply after the state already changed (`after`: "the key was created, the reply lost").
 
+import { isRecord } from '../json.js';
+
 export const FAULT_KINDS = [
   'reset',
   'stall',
@@ -67,10 +69,6 @@ export class FaultQueue {
     if (hit.remaining <= 0) this.armed.splice(this.armed.indexOf(hit), 1);
     return hit.fault;
   }
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 function fail(i: number, what: string): never {

@@ -1,7 +1,7 @@
 // `GET /api_keys` (auth-api.md §5): parameter validation as CARTO's PagedSearcher does it, the
 // type-weighted ordering, and the `_links` block.
 
-import type { KeyType, ListOrder, WireListPage } from '../api/types.js';
+import { KEY_TYPES, type KeyType, type ListOrder, type WireListPage } from '../api/types.js';
 import { cgiEscape, compare } from './render.js';
 import type { Params } from './params.js';
 import type { SandboxKey } from './state.js';
@@ -17,7 +17,6 @@ export class ListParamError extends Error {}
 
 const ORDERS: readonly ListOrder[] = ['type', 'name', 'updated_at'];
 const DIRECTIONS: readonly string[] = ['asc', 'desc'];
-const TYPES: readonly KeyType[] = ['master', 'default', 'regular'];
 
 /**
  * The contract says "integer > 0", so `1.5` or `2abc` are refused (Rails' to_i would read 1 and 2);
@@ -53,7 +52,7 @@ export function parseTypes(params: Params): KeyType[] {
   const fields = (params.get('type') ?? '').split(',');
   while (fields.length > 0 && fields[fields.length - 1] === '') fields.pop();
   const types = fields.map((t) => t.trim());
-  if (!types.every((t) => (TYPES as readonly string[]).includes(t))) throw invalid('type', TYPES, false);
+  if (!types.every((t) => (KEY_TYPES as readonly string[]).includes(t))) throw invalid('type', KEY_TYPES, false);
   return types as KeyType[];
 }
 

@@ -5,8 +5,9 @@
 
 import { randomBytes } from 'node:crypto';
 import type { KeyType } from '../api/types.js';
-import { DEFAULT_PUBLIC_KEY_NAME, MASTER_KEY_NAME } from '../api/types.js';
+import { DEFAULT_PUBLIC_KEY_NAME, KEY_TYPES, MASTER_KEY_NAME } from '../api/types.js';
 import type { SandboxOrganization } from './org.js';
+import { isRecord } from '../json.js';
 
 export const SANDBOX_STATE_VERSION = 1;
 export const DEFAULT_SANDBOX_USERNAME = 'demo';
@@ -189,10 +190,6 @@ export class SandboxStateShapeError extends Error {
 
 type Json = unknown;
 
-function isRecord(v: Json): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 function record(v: Json, where: string): Record<string, unknown> {
   if (!isRecord(v)) throw new SandboxStateShapeError(where, 'an object');
   return v;
@@ -225,11 +222,10 @@ function isoDate(v: Json, where: string): string {
   return s;
 }
 
-const KEY_TYPES: readonly string[] = ['master', 'default', 'regular'];
 
 function keyType(v: Json, where: string): KeyType {
   const s = str(v, where);
-  if (!KEY_TYPES.includes(s)) throw new SandboxStateShapeError(where, `one of ${KEY_TYPES.join(', ')}`);
+  if (!(KEY_TYPES as readonly string[]).includes(s)) throw new SandboxStateShapeError(where, `one of ${KEY_TYPES.join(', ')}`);
   return s as KeyType;
 }
 

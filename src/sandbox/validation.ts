@@ -9,6 +9,7 @@
 import { DEFAULT_PUBLIC_KEY_NAME, MASTER_KEY_NAME } from '../api/types.js';
 import { userSchemas } from './render.js';
 import type { SandboxGrants, SandboxSchemaGrant, SandboxTableGrant, SandboxUser } from './state.js';
+import { isRecord } from '../json.js';
 
 /** The id the json-schema gem gives CARTO's grants schema (it has no `id` of its own). */
 export const GRANTS_SCHEMA_UUID = '2a4e6b8c-1d3f-4a5b-9c7d-0e1f2a3b4c5d';
@@ -54,10 +55,6 @@ const GRANT_SCHEMAS: Record<(typeof GRANT_TYPES)[number], Schema> = {
   'data-observatory': object({ type: any, datasets: array(string()) }, ['type', 'datasets']),
 };
 const GRANT_TYPE = string(GRANT_TYPES);
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 /** The json-schema gem's type names. */
 function typeName(v: unknown): string {
