@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { readCachedMembers, readCachedNames } from './cache/names.js';
 import { appPaths } from './config/paths.js';
 import { MiB, readRegularFile } from './fs/bounded-read.js';
-import type { Env } from './context.js';
+import type { Env } from './env.js';
 import { completeWords, formatCompletion, type CompletionSources } from './completion/engine.js';
 import { SPEC } from './completion/spec.generated.js';
 

@@ -4,7 +4,8 @@
 
 import type { ApiClient, FetchLike } from './api/client.js';
 import type { ClosableFetch } from './api/http.js';
-import type { Context, Env, GlobalOptions, Io, Prompter, Target } from './context.js';
+import type { Context, GlobalOptions, Io, Prompter, Target } from './context.js';
+import type { Env } from './env.js';
 import { appPaths, type AppPaths } from './config/paths.js';
 import { keyFromEnvironment, requireCredentials, resolveSettings, type ResolvedSettings } from './config/settings.js';
 import { keyCommandTimeout } from './args/flags.js';

@@ -8,6 +8,7 @@ import type { ConfigStore } from './config/store.js';
 import type { ResolvedSettings } from './config/settings.js';
 import type { Keychain } from './config/keychain.js';
 import type { AppPaths } from './config/paths.js';
+import type { Env } from './env.js';
 
 export interface WritableLike {
   /** Text, or bytes already encoded as UTF-8 (a large listing keeps its rendered pages as bytes). */
@@ -58,10 +59,6 @@ export interface GlobalOptions {
   color: boolean;
   debug: boolean;
   yes: boolean;
-}
-
-export interface Env {
-  [name: string]: string | undefined;
 }
 
 export interface Context {

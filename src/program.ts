@@ -4,7 +4,8 @@
 // that runs in place of its stand-in.
 
 import { Command, Help } from 'commander';
-import type { Env, Io } from './context.js';
+import type { Io } from './context.js';
+import type { Env } from './env.js';
 import { fitHelpText } from './ui/help-text.js';
 import { widthOf } from './ui/width.js';
 import { COMMANDS, type CommandEntry } from './commands/index.js';

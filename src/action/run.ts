@@ -7,7 +7,8 @@
 // `--format markdown` uses, so the outputs (changes, findings) come from the document and not from
 // parsing text. The other commands' own output goes to the summary as a block of text.
 
-import type { Env, Io, Prompter } from '../context.js';
+import type { Io, Prompter } from '../context.js';
+import type { Env } from '../env.js';
 import { runCli } from '../cli.js';
 import { CancelledError, ExitCode } from '../errors.js';
 import { keyCommandTimeout } from '../args/flags.js';

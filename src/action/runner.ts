@@ -5,7 +5,7 @@
 // API at $GITHUB_API_URL.
 
 import { appendFileSync, readFileSync } from 'node:fs';
-import type { Env } from '../context.js';
+import type { Env } from '../env.js';
 
 export function input(env: Env, name: string): string {
   return (env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] ?? '').trim();

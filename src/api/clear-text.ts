@@ -3,7 +3,7 @@
 // leaves the machine. Anything else needs an explicit opt-in, checked before a request exists.
 
 import { isIP } from 'node:net';
-import type { Env } from '../context.js';
+import type { Env } from '../env.js';
 import { UsageError } from '../errors.js';
 
 export const ALLOW_HTTP_ENV = 'CARTO_KEYS_ALLOW_HTTP';

@@ -14,7 +14,7 @@ import type { ClientRequest, IncomingMessage } from 'node:http';
 import type { Agent as HttpsAgent } from 'node:https';
 import type { Agent as HttpAgent } from 'node:http';
 import type { Socket } from 'node:net';
-import type { Env } from '../context.js';
+import type { Env } from '../env.js';
 import type { FetchLike, FetchResponse } from './client.js';
 import { openTunnel, proxyChooser, type Proxy } from './proxy.js';
 

@@ -12,7 +12,7 @@
 
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
-import type { Env } from '../context.js';
+import type { Env } from '../env.js';
 import { UsageError } from '../errors.js';
 import { isLoopbackHost } from './clear-text.js';
 

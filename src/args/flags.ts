@@ -5,7 +5,7 @@ import { validateUsername } from '../api/base-url.js';
 import { UsageError } from '../errors.js';
 import { parseDuration } from '../domain/duration.js';
 import { DEFAULT_KEY_CMD_TIMEOUT_MS, KEY_CMD_TIMEOUT_ENV } from '../config/key-command.js';
-import type { Env } from '../context.js';
+import type { Env } from '../env.js';
 
 /** commander collector for repeatable options. */
 export const collect = (value: string, previous: string[] = []): string[] => [...previous, value];

@@ -6,7 +6,8 @@
 // src/cli.ts builds the Context (global flags included) only after parsing, then calls the run layer.
 
 import type { Command } from 'commander';
-import type { Context, Env, GlobalOptions } from '../context.js';
+import type { Context, GlobalOptions } from '../context.js';
+import type { Env } from '../env.js';
 
 /** The run layer of one invocation, its options already bound. */
 export type Run = (ctx: Context) => Promise<void>;

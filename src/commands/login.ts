@@ -1,5 +1,6 @@
 import { Command } from 'commander';
-import type { Context, Env, Target } from '../context.js';
+import type { Context, Target } from '../context.js';
+import type { Env } from '../env.js';
 import { globalsOf, type CommandKit } from '../args/kit.js';
 import { resolveBaseUrl } from '../api/base-url.js';
 import { AuthError, UsageError } from '../errors.js';

@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { escapeControl } from '../text/escape.js';
-import type { Context, Env } from '../context.js';
+import type { Context } from '../context.js';
+import type { Env } from '../env.js';
 import { parseDuration } from '../domain/duration.js';
 import { UsageError } from '../errors.js';
 import { hasGrantChanges, validateKeyName, type GrantChanges } from '../grants/index.js';

@@ -11,7 +11,7 @@
 //   with anything shaped like a key taken out (helpers echo tokens in their errors).
 
 import { spawn } from 'node:child_process';
-import type { Env } from '../context.js';
+import type { Env } from '../env.js';
 import { AuthError } from '../errors.js';
 import { escapeControl } from '../text/escape.js';
 

@@ -10,7 +10,7 @@
 // (A key moved between two keychain entries cannot keep both references: if the old one cannot be
 // deleted, the caller is told, with the entry's name.)
 
-import type { Env } from '../context.js';
+import type { Env } from '../env.js';
 import { UsageError } from '../errors.js';
 import type { Keychain } from './keychain.js';
 import { createHash } from 'node:crypto';

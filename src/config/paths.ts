@@ -3,7 +3,7 @@
 
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import type { Env } from '../context.js';
+import type { Env } from '../env.js';
 
 export interface AppPaths {
   /** Config file, rotation journals and locks. Mode 0700. */

@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { resolveBaseUrl } from '../api/base-url.js';
-import type { Env } from '../context.js';
+import type { Env } from '../env.js';
 import { AuthError, UsageError } from '../errors.js';
 import { keychainBackend } from './keychain.js';
 import { KEY_CMD_ENV } from './key-command.js';

@@ -15,7 +15,7 @@ import type { WireGrant } from '../api/types.js';
 import { waitLockSync } from '../config/lock.js';
 import { ensurePrivateDir } from '../fs/secure-dir.js';
 import { FileError, UsageError } from '../errors.js';
-import type { Env } from '../context.js';
+import type { Env } from '../env.js';
 import { keyFromEnvironment, type Credentials } from '../config/settings.js';
 import { writeFileAtomic } from '../fs/atomic.js';
 import { accountOf, type KeyRef } from './key-ref.js';

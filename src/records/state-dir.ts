@@ -2,7 +2,7 @@
 // a CI pipeline saves and restores, so a second job on a fresh machine finishes what the first began),
 // else the config folder. It holds no token and no Master key.
 
-import type { Env } from '../context.js';
+import type { Env } from '../env.js';
 import type { AppPaths } from '../config/paths.js';
 
 export const STATE_DIR_ENV = 'CARTO_KEYS_STATE_DIR';

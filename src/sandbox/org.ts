@@ -13,18 +13,10 @@ import {
   newRegularToken,
   SANDBOX_STATE_VERSION,
   type RandomBytes,
+  type SandboxOrganization,
   type SandboxState,
   type SandboxUser,
 } from './state.js';
-
-export interface SandboxOrganization {
-  name: string;
-  /** The owner is an admin for every purpose of §8. */
-  owner: string;
-  admins: string[];
-  /** Every user of the organization: the owner and the admins included. */
-  members: string[];
-}
 
 export type OrgRole = 'owner' | 'admin' | 'member' | 'outside';
 

@@ -6,7 +6,6 @@
 import { randomBytes } from 'node:crypto';
 import type { KeyType } from '../api/types.js';
 import { DEFAULT_PUBLIC_KEY_NAME, KEY_TYPES, MASTER_KEY_NAME } from '../api/types.js';
-import type { SandboxOrganization } from './org.js';
 import { isRecord } from '../json.js';
 
 export const SANDBOX_STATE_VERSION = 1;
@@ -58,6 +57,16 @@ export interface SandboxUser {
   schemas: string[];
   tables: SandboxTable[];
   keys: SandboxKey[];
+}
+
+/** An organization of the sandbox's users (`sandbox serve --org`); its members index is src/sandbox/org.ts. */
+export interface SandboxOrganization {
+  name: string;
+  /** The owner is an admin for every purpose (acting on members' keys). */
+  owner: string;
+  admins: string[];
+  /** Every user of the organization: the owner and the admins included. */
+  members: string[];
 }
 
 export interface SandboxState {

@@ -7,7 +7,7 @@
 
 import { spawn } from 'node:child_process';
 import { UsageError, LocalError } from '../errors.js';
-import type { Env } from '../context.js';
+import type { Env } from '../env.js';
 import { childEnvironment } from '../config/key-command.js';
 
 export interface GitObject {

@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ApiClient } from '../api/client.js';
 import type { WireGrant } from '../api/types.js';
-import type { Env } from '../context.js';
+import type { Env } from '../env.js';
 import { fingerprint } from '../config/settings.js';
 import { UsageError } from '../errors.js';
 import type { Registry } from '../records/registry.js';

@@ -4,7 +4,7 @@
 // the current folder is above them: `homeFirst`.
 
 import { isAbsolute, relative, resolve, sep } from 'node:path';
-import type { Env } from '../context.js';
+import type { Env } from '../env.js';
 
 export function displayPath(path: string, env: Env, opts: { cwd?: string; homeFirst?: boolean } = {}): string {
   const cwd = opts.cwd ?? resolve('.');

@@ -1,6 +1,7 @@
 // The width of the terminal output goes to: what `list` fits its table to, and help its text.
 
-import type { Env, WritableLike } from '../context.js';
+import type { WritableLike } from '../context.js';
+import type { Env } from '../env.js';
 
 /** COLUMNS when set (a user's override, and what tests fix), else the terminal's own, else 80. */
 export function widthOf(env: Env, stdout: Pick<WritableLike, 'columns'>): number {
