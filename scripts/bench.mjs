@@ -1,4 +1,4 @@
-// `npm run bench`: the start-up and listing figures of product.md §5, each a median over repeated runs
+// `npm run bench`: the start-up and listing figures of docs/performance.md, each a median over repeated runs
 // and a ratio against a baseline measured in the same run (interleaved with it, so a busy machine
 // slows both alike). It is a benchmark, not a test: it prints PASS/MISS per row and exits 0 either way
 // (1 only when it could not measure at all).

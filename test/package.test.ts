@@ -142,7 +142,7 @@ describe('npm pack', () => {
   it('has no runtime dependencies: the bundle carries them, so a user installs nothing else', () => {
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as Record<string, unknown>;
     expect(pkg.dependencies ?? {}).toEqual({});
-    // The one exception: the OS keychain binding is native (cannot be bundled) and optional (product.md §6).
+    // The one exception: the OS keychain binding is native (cannot be bundled) and optional (SECURITY.md).
     expect(Object.keys(pkg.optionalDependencies ?? {})).toEqual([KEYCHAIN_MODULE]);
     expect(pkg.peerDependencies ?? {}).toEqual({});
     // Nothing in the bundle may load a package by name: only node built-ins and its own chunks.

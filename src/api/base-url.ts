@@ -1,4 +1,4 @@
-// The user's API root (auth-api.md §1) from `--user` and/or `--base-url`. Everything is checked here,
+// The user's API root (docs/auth-api.md §1) from `--user` and/or `--base-url`. Everything is checked here,
 // before any request, so a typo is a usage error (exit 2) rather than a confusing 404 from a server.
 
 import { UsageError } from '../errors.js';

@@ -1,5 +1,5 @@
-// The Auth API client (auth-api.md): one typed method per endpoint, with the HTTP rules of
-// product.md §5 — a timeout per attempt, retries with backoff where they are safe, and a redacted
+// The Auth API client (docs/auth-api.md): one typed method per endpoint, with its HTTP rules:
+// a timeout per attempt, retries with backoff where they are safe, and a redacted
 // --debug trace. It never sees process.* and takes its fetch from the caller, so tests run it under
 // msw and the embedded sandbox runs it in-process.
 //
@@ -73,7 +73,7 @@ export type FetchLike = (
 ) => Promise<FetchResponse>;
 
 export interface ApiClientOptions {
-  /** The user's API root, any form of auth-api.md §1; normalized by resolveBaseUrl. */
+  /** The user's API root, any form of docs/auth-api.md §1; normalized by resolveBaseUrl. */
   baseUrl: string;
   /** Basic auth user; must equal the URL's user. */
   username: string;
@@ -95,7 +95,7 @@ export interface ApiClientOptions {
   perPage?: number;
   userAgent?: string;
   /**
-   * Act on this organization member's keys (auth-api.md §8): every key request carries
+   * Act on this organization member's keys (docs/auth-api.md §8): every key request carries
    * `target_user`, while the caller still authenticates as themselves on their own URL.
    */
   targetUser?: string;
@@ -371,7 +371,7 @@ export function createApiClient(opts: ApiClientOptions): ApiClient {
     createOpts: { isOurs?: (existing: WireApiKey) => boolean } = {},
   ): Promise<{ key: WireApiKey; recovered: boolean }> {
     if (req.name.includes('/')) {
-      // CARTO accepts it, but no URL can address such a key afterwards (auth-api.md §1).
+      // CARTO accepts it, but no URL can address such a key afterwards (docs/auth-api.md §1).
       throw new UsageError(`API key names cannot contain "/": "${req.name}"`, {
         hint: 'CARTO would create it, but could never show, regenerate or delete it',
       });
@@ -461,7 +461,7 @@ export function createApiClient(opts: ApiClientOptions): ApiClient {
   }
 
   /**
-   * CARTO answers a delete with 204 and nothing else (auth-api.md §1). Any other 2xx — a gateway's
+   * CARTO answers a delete with 204 and nothing else (docs/auth-api.md §1). Any other 2xx — a gateway's
    * page, an empty 200, a cache — proves nothing, and a "revoked" key that still works is the worst
    * lie this tool could tell: look the key up, and call it deleted only when the server says it is gone.
    */
@@ -503,7 +503,7 @@ export function createApiClient(opts: ApiClientOptions): ApiClient {
     const { error, delivery } = result.failure;
     if (!(error instanceof ApiError)) throw error;
     if (name === DEFAULT_PUBLIC_KEY_NAME && error.kind === 'server') {
-      // CARTO's server crashes on this one (auth-api.md §6) instead of refusing it.
+      // CARTO's server crashes on this one (docs/auth-api.md §6) instead of refusing it.
       throw withHint(error, 'The Default public key cannot be regenerated: its token is always "default_public"');
     }
     if (delivery === 'ambiguous') {

@@ -1,4 +1,4 @@
-// Every way an Auth API exchange can fail (auth-api.md §6, plus what proxies and networks add), turned
+// Every way an Auth API exchange can fail (docs/auth-api.md §6, plus what proxies and networks add), turned
 // into one typed error whose message is a line a person can act on and whose hint is the next step.
 // The Delivery of each failure drives the retry rules in ./retry.ts.
 
@@ -39,7 +39,7 @@ export function failureFromReply(reply: Reply, ctx: FailureContext): Failure {
   const { status } = reply;
   const reason = String(status);
   if (status === 401) {
-    // Empty body by contract; also what a non-master key gets for any write (auth-api.md §2).
+    // Empty body by contract; also what a non-master key gets for any write (docs/auth-api.md §2).
     const error = new AuthError(`The API key was rejected (401) by ${ctx.host}`, {
       code: 'unauthorized',
       status,

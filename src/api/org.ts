@@ -1,4 +1,4 @@
-// Organizations (auth-api.md §8): acting for another member (`target_user`) and the members index of
+// Organizations (docs/auth-api.md §8): acting for another member (`target_user`) and the members index of
 // the user-management API ("EUMAPI"). That index carries every member's Master key in `api_key`: the
 // parser below copies out the three fields carto-keys shows and nothing else, so no member's key ever
 // reaches a caller, a cache, a trace or an error message.
@@ -19,7 +19,7 @@ export interface OrgMember {
 /** `{base}/api/v2/organization/{org}/users`: the members index (a plain array, not paged). */
 export const MEMBERS_PATH = (org: string): string => `/api/v2/organization/${encodeURIComponent(org)}/users`;
 
-// CARTO's own texts (auth-api.md §8).
+// CARTO's own texts (docs/auth-api.md §8).
 const FORBIDDEN = /you don't have permission to access that resource/i;
 const NOT_IN_ORG = /^User '.*' not found in the organization '.*'$/;
 

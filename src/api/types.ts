@@ -1,4 +1,4 @@
-// Wire types exactly as CARTO's Auth API sends and accepts them (../shared/auth-api.md §3–§5).
+// Wire types exactly as CARTO's Auth API sends and accepts them (docs/auth-api.md §3–§5).
 // snake_case and the server's timestamp format stay here; the rest of the CLI converts at the edge.
 
 export const KEY_TYPES = ['master', 'default', 'regular'] as const;

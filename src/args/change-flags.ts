@@ -1,4 +1,4 @@
-// The change flags of clone and rotate (product.md "Grant flags").
+// The change flags of clone and rotate (README.md "Grant flags").
 
 import type { Command } from 'commander';
 import { parseApis, parseSchemaSpec, parseServices, parseTableRemovalSpec, parseTableSpec, type GrantChanges } from '../grants/index.js';

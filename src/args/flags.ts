@@ -36,7 +36,7 @@ export function requireYesOrTty(yes: boolean, canPrompt: boolean, what: string):
 }
 
 /**
- * `--user <member>`: act on an organization member's keys (auth-api.md §8: `target_user`). An
+ * `--user <member>`: act on an organization member's keys (docs/auth-api.md §8: `target_user`). An
  * invalid username is a usage error here, before anything is read or sent.
  */
 export function addMemberOption(cmd: Command): Command {

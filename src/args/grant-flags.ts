@@ -1,4 +1,4 @@
-// The grant flags of create (product.md "Grant flags"): declared, checked in the parse layer, and
+// The grant flags of create (README.md "Grant flags"): declared, checked in the parse layer, and
 // turned into a GrantSet in the run layer, where --grants-file is read.
 
 import { BoundedReadError, MiB, readRegularFile } from '../fs/bounded-read.js';

@@ -147,7 +147,7 @@ export async function auditRun(ctx: Context, opts: AuditOptions): Promise<void> 
 }
 
 /**
- * The deployment registry of product.md §8 (rotate and apply record where each key went). Before the
+ * The deployment registry of docs/rotate.md (rotate and apply record where each key went). Before the
  * first recorded deploy there is nothing to read, and the never-deployed rule says so once.
  */
 async function deploymentRegistry(ctx: Context): Promise<DeploymentLookup | undefined> {

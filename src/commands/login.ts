@@ -22,7 +22,7 @@ import {
 } from '../sandbox/embedded-info.js';
 
 export interface LoginOptions {
-  /** The profile to create or update; undefined: the current one (product.md §6). */
+  /** The profile to create or update; undefined: the current one (README.md "Log in"). */
   profile?: string;
   /** Where to log in; undefined: the profile's own account, else ask (a terminal), else a usage error. */
   target?: Omit<Target, 'token'>;
@@ -254,7 +254,7 @@ async function keyCommandLoggedIn(
 }
 
 /**
- * Without --profile: the current profile (product.md §6), or "default" when there is none. A sandbox
+ * Without --profile: the current profile (README.md "Log in"), or "default" when there is none. A sandbox
  * login and an account login never overwrite each other's profile: \`login --sandbox\` uses "sandbox",
  * and a real account never replaces the current profile when that is the sandbox.
  */

@@ -1,4 +1,4 @@
-// `carto-keys org members`: the organization's users, from the user-management API (auth-api.md §8).
+// `carto-keys org members`: the organization's users, from the user-management API (docs/auth-api.md §8).
 // That reply carries every member's Master key; the client's parser keeps only username, email and
 // admin (src/api/org.ts), so nothing here can print, cache or log a key.
 

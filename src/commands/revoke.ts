@@ -68,7 +68,7 @@ export async function revokeRun(ctx: Context, opts: RevokeOptions): Promise<void
     if (key.type !== 'regular') throw new UsageError(`"${escapeControl(key.name)}" is the ${key.type} key and cannot be revoked.`);
     if (!keys.some((k) => k.name === key.name)) keys.push(key);
   }
-  // What breaks: recorded env files that still hold a token about to die (product.md §8).
+  // What breaks: recorded env files that still hold a token about to die (docs/rotate.md).
   const creds = requireCredentials(await ctx.settings());
   const reg = registry(stateDir(ctx));
   const refOf = (name: string) => keyRef(creds.baseUrl, api.targetUser, name);

@@ -30,7 +30,7 @@ type Store =
   /** A credential helper: the key rests in whatever the command reads (a secret manager), not here. */
   | { kind: 'command'; command: string; variable: string | null };
 
-/** Where the key rests: the store named by status (product.md §6). */
+/** Where the key rests: the store named by status (SECURITY.md). */
 function storeOf(s: ResolvedSettings): Store | null {
   const src = s.keySource;
   if (src === undefined) return null;

@@ -1,4 +1,4 @@
-// Where a profile's Master key rests (product.md §6): the 0600 config file (the default), or the OS
+// Where a profile's Master key rests (SECURITY.md): the 0600 config file (the default), or the OS
 // keychain, the user's choice recorded in the profile. In keychain mode the config file holds only a
 // reference (`keychainAccount`); the key itself is in the keychain under service "carto-keys".
 //

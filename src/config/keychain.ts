@@ -1,4 +1,4 @@
-// The OS keychain as a place for the Master key (product.md §6): macOS Keychain, Windows Credential
+// The OS keychain as a place for the Master key (SECURITY.md): macOS Keychain, Windows Credential
 // Manager, or the Secret Service on Linux, through @napi-rs/keyring.
 //
 // - The native module is an optional dependency, kept out of the bundle and imported only when a

@@ -34,7 +34,7 @@ export interface ResolvedSettings {
   keySource?: KeySource;
   sandbox: boolean;
   configPath: string;
-  /** Key and account both from the environment: no profile is involved at all (product.md §6). */
+  /** Key and account both from the environment: no profile is involved at all (SECURITY.md). */
   fromEnvironment: boolean;
   /** The names of the stored profiles (for messages). */
   profileNames: string[];
@@ -105,7 +105,7 @@ export function resolveSettings(input: {
     masterKey = stored.masterKey;
     keySource = { kind: 'config', path: configPath };
   }
-  // A stored key belongs to its profile's account and goes nowhere else (product.md §6).
+  // A stored key belongs to its profile's account and goes nowhere else (SECURITY.md).
   if (stored !== undefined && keySource !== undefined && !keyFromEnvironment(keySource) && baseUrlSource === 'env') {
     if (baseUrl !== stored.baseUrl || username !== stored.username) {
       throw boundElsewhere(profile, stored, { user: envUser, baseUrl: envBase }, { username: username!, baseUrl: baseUrl! });

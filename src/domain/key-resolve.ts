@@ -20,7 +20,7 @@ import type { GrantSet } from '../grants/model.js';
 
 export interface SourceKey {
   key: WireApiKey;
-  /** The key's grants in create form (auth-api.md §3.1). */
+  /** The key's grants in create form (docs/auth-api.md §3.1). */
   grants: GrantSet;
   /** What normalization dropped that the user may care about. */
   dropped: string[];

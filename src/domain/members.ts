@@ -1,4 +1,4 @@
-// Organization-wide views for owners and admins (product.md §9): every member's keys at once, for
+// Organization-wide views for owners and admins (README.md "Organizations"): every member's keys at once, for
 // `list --all-members` and `audit --all-members`. A member whose listing fails is reported beside the
 // others rather than failing the whole view; a refusal of the login itself (not an admin, a rejected
 // key) stops everything, since it would refuse every member alike.

@@ -1,4 +1,4 @@
-// --grants-file: a JSON grants array in the create-request form (auth-api.md §4), checked as strictly
+// --grants-file: a JSON grants array in the create-request form (docs/auth-api.md §4), checked as strictly
 // as CARTO's own JSON schema so a bad file fails here (exit 2, with a JSON path) and not as a 422.
 // Leniently, the form CARTO renders (owner flags, `usage` schemas, owner-only table permissions) is
 // accepted too, so `curl …/api_keys/x` output can be fed back; it is normalized like a clone.

@@ -1,5 +1,5 @@
 // Rendered grants (what CARTO shows: live privileges) ↔ create grants (what CARTO accepts).
-// See auth-api.md §3.1: the rendered form is not a valid create request, so clone and rotate
+// See docs/auth-api.md §3.1: the rendered form is not a valid create request, so clone and rotate
 // must go through normalizeRenderedGrants before re-submitting a key's grants.
 
 import type { WireDatabaseGrant, WireGrant, WireSchema, WireTable } from '../api/types.js';
@@ -126,7 +126,7 @@ export function normalizeRenderedGrants(grants: readonly WireGrant[]): { grants:
 }
 
 /**
- * The grants array of a create request (auth-api.md §4). `apis` is always sent, even empty, because
+ * The grants array of a create request (docs/auth-api.md §4). `apis` is always sent, even empty, because
  * the server requires exactly one apis section; the other sections only when they grant something.
  */
 export function toCreateGrants(set: GrantSet): WireGrant[] {

@@ -1,4 +1,4 @@
-// carto-keys.yaml, the declared state of an account's regular keys (product.md §7), once parsed:
+// carto-keys.yaml, the declared state of an account's regular keys (docs/keys-as-code.md), once parsed:
 // every grant in the canonical model of src/grants, every deploy target resolved and checked.
 
 import type { Duration } from '../domain/duration.js';

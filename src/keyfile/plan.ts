@@ -1,6 +1,6 @@
 // The planner: file entries + live keys + now → what apply would do. Pure: no I/O, no clock of its own.
 //
-// Matching (product.md §7): an entry `web-map` is the live regular key named `web-map`, or one a
+// Matching (docs/keys-as-code.md): an entry `web-map` is the live regular key named `web-map`, or one a
 // rotation made from it (`web-map-rYYYYMMDD`, `-N` when made unique: the names src/grants/names.ts
 // `rotationName` gives). An exact name wins; a successor is matched by its base name (the name
 // without its rotation suffix), so an entry that was itself exported under a rotated name

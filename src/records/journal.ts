@@ -54,7 +54,7 @@ export interface Journal {
   /** The key being replaced; for a `create`, the key being created (there is no old key). */
   oldName: string;
   newName: string;
-  /** The intended grants, in create-request form (auth-api.md §4). */
+  /** The intended grants, in create-request form (docs/auth-api.md §4). */
   grants: WireGrant[];
   targets: JournalTarget[];
   /** An interactive rotation whose person may still add deploy targets (the deploy menu was not closed). */

@@ -1,4 +1,4 @@
-// The sandbox: CARTO's Auth API (auth-api.md, the project's contract) as one `(Request) => Response`
+// The sandbox: CARTO's Auth API (docs/auth-api.md, the project's contract) as one `(Request) => Response`
 // function, for msw in tests, the node:http adapter of `sandbox serve`, and the embedded transport.
 //
 // The order of checks follows CARTO's controller: route → authentication (401, empty) → master
@@ -141,7 +141,7 @@ export function createSandboxHandler(state: SandboxState, opts: SandboxHandlerOp
   }
 
   /**
-   * auth-api.md §8: `target_user` makes the request act on another user's keys. Only an owner or admin
+   * docs/auth-api.md §8: `target_user` makes the request act on another user's keys. Only an owner or admin
    * of an organization may name someone else (403 otherwise), and only a user of that same
    * organization (404 with CARTO's text otherwise). Naming yourself changes nothing.
    */
@@ -195,7 +195,7 @@ export function createSandboxHandler(state: SandboxState, opts: SandboxHandlerOp
   function withKey(callerCtx: Ctx, name: string, then: (ctx: Ctx, key: SandboxKey) => Response): Response {
     const ctx = actingFor(callerCtx);
     if (ctx instanceof Response) return ctx;
-    // A name holding `/` can be created but never addressed again (auth-api.md §1), even as %2F.
+    // A name holding `/` can be created but never addressed again (docs/auth-api.md §1), even as %2F.
     const key = name.includes('/') ? undefined : ctx.index.byName.get(name);
     if (!key || (ctx.caller.type !== 'master' && key !== ctx.caller)) {
       return errorReply(404, `API key not found: ${name}`);

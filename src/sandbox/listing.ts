@@ -1,4 +1,4 @@
-// `GET /api_keys` (auth-api.md §5): parameter validation as CARTO's PagedSearcher does it, the
+// `GET /api_keys` (docs/auth-api.md §5): parameter validation as CARTO's PagedSearcher does it, the
 // type-weighted ordering, and the `_links` block.
 
 import { KEY_TYPES, type KeyType, type ListOrder, type WireListPage } from '../api/types.js';

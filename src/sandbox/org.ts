@@ -1,4 +1,4 @@
-// The sandbox's organization (auth-api.md §8): who may act for whom with `target_user`, and the
+// The sandbox's organization (docs/auth-api.md §8): who may act for whom with `target_user`, and the
 // user-management API's members index and show — `api_key` included, as CARTO sends it, so that
 // clients are tested against a reply that does carry every member's Master key.
 

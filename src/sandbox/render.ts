@@ -1,4 +1,4 @@
-// CARTO's ApiKeyPresenter: a key as the server renders it (auth-api.md §3, §3.1). The database
+// CARTO's ApiKeyPresenter: a key as the server renders it (docs/auth-api.md §3, §3.1). The database
 // grant shows the key role's *live* privileges — what PostgreSQL would answer — not the request.
 
 import type { WireApiKey, WireDatabaseGrant, WireGrant, WireSchema, WireTable } from '../api/types.js';

@@ -1,4 +1,4 @@
-// Which user and which endpoint a URL addresses, for the three base-URL forms of auth-api.md §1:
+// Which user and which endpoint a URL addresses, for the three base-URL forms of docs/auth-api.md §1:
 //   {user}.{domain}/api/v3/api_keys…   (cloud, personal: the user is the first host label)
 //   {host}/u/{user}/api/v3/api_keys…   (cloud, organization member)
 //   {host}/user/{user}/api/v3/api_keys… (on-premises / subdomainless)
@@ -9,7 +9,7 @@ export type Route =
   | { action: 'show'; name: string }
   | { action: 'destroy'; name: string }
   | { action: 'regenerate'; name: string }
-  // The user-management API (auth-api.md §8): v2 has the index and show, v1 only show.
+  // The user-management API (docs/auth-api.md §8): v2 has the index and show, v1 only show.
   | { action: 'members'; org: string }
   | { action: 'member'; org: string; username: string };
 

@@ -1,4 +1,4 @@
-// Validation of `POST /api_keys` exactly as CARTO's model does it (auth-api.md §4, §6):
+// Validation of `POST /api_keys` exactly as CARTO's model does it (docs/auth-api.md §4, §6):
 //   1. ApiKeyGrantsValidator: grants is an array; exactly one apis section; at most one of the others;
 //   2. the grants JSON schema (json-schema gem messages, ` in schema <uuid>` suffix included);
 //   3. name: presence, uniqueness, not a reserved name;

@@ -42,7 +42,7 @@ export function keyDetailLines(key: WireApiKey, token: string, c: Colors): strin
     ...row('Metadata', [db?.table_metadata !== undefined ? 'yes' : 'no']),
     ...row('Services', services.length ? [e(formatWords(services))] : []),
     ...(datasets.length ? row('Datasets', datasets.map(e)) : []),
-    // CARTO's easily missed rule (product.md §10): a regular key's role is a member of the public role.
+    // CARTO's easily missed rule (docs/audit.md): a regular key's role is a member of the public role.
     ...(inheritsDefaultPublic(key) ? row('Also reads', [INHERITS_LINE]) : []),
     ...row('Created', [humanTime(key.created_at)]),
     ...row('Updated', [humanTime(key.updated_at)]),

@@ -1,4 +1,4 @@
-// The client's organization features (auth-api.md §8) against msw replies shaped as CARTO's server
+// The client's organization features (docs/auth-api.md §8) against msw replies shaped as CARTO's server
 // sends them: `target_user` on every key endpoint, the 403/404 it can bring, and the members index,
 // whose `api_key` fields must not survive the parser.
 

@@ -1,4 +1,4 @@
-// In-process tests of the organization features (product.md §9) against the sandbox organization:
+// In-process tests of the organization features (README.md "Organizations") against the sandbox organization:
 // injected streams, scripted prompts, and a transport that can fail one member's requests.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -229,7 +229,7 @@ describe('logout, status, profiles', () => {
     const p = paths();
     const sb = await loggedIn(p, testSandbox(), 'one');
     expect((await run(['--profile', 'one', 'list'], { paths: p, fetch: sb.fetch })).code).toBe(0);
-    // A typo is not "not logged in": exit 2, listing the profiles, nothing sent (product.md §6).
+    // A typo is not "not logged in": exit 2, listing the profiles, nothing sent (README.md "Log in").
     const typo = await run(['list', '--profile', 'nope'], { paths: p, fetch: noNetwork });
     expect(typo.code).toBe(2);
     expect(typo.stderr).toContain('No profile named "nope". Profiles: one.');

@@ -1,5 +1,5 @@
-// product.md §6 "Bound to its account" and "Profiles do what they say", in-process: a stored key is
-// sent only to its profile's account; key and account from the environment involve no profile;
+// A stored key is bound to its account (SECURITY.md) and profiles do what they say (README.md "Log in"),
+// in-process: a stored key is sent only to its profile's account; key and account from the environment involve no profile;
 // login updates the profile it says; an unknown profile is exit 2; logout names the right login.
 
 import { readFileSync } from 'node:fs';

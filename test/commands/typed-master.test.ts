@@ -1,5 +1,5 @@
 // A Master key typed where a name, token, username or URL goes is refused before anything is sent
-// or printed (product.md §2, §6; issue 11), and the refusal never repeats it.
+// or printed (README.md "Log in", SECURITY.md; issue 11), and the refusal never repeats it.
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

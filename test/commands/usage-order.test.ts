@@ -1,4 +1,4 @@
-// Usage errors come first (product.md: exit 2, nothing sent): a bad flag value is reported before
+// Usage errors come first (exit 2, nothing sent): a bad flag value is reported before
 // credentials are looked for, files are read or anything is sent. Without credentials, the same
 // commands with valid flags exit 4, so each case below shows the order, not just a refusal.
 

@@ -1,4 +1,4 @@
-// The OS keychain store (product.md §6), end to end: the built binary against `sandbox serve`, with
+// The OS keychain store (SECURITY.md), end to end: the built binary against `sandbox serve`, with
 // a real Secret Service (gnome-keyring-daemon in its own D-Bus session, test/helpers/keyring.ts).
 // Login, every key command, status, moving the key to the file and back, logout and profile remove;
 // `secret-tool` sees the entry from outside; the config file never holds the key in keychain mode.

@@ -1,4 +1,4 @@
-// Organizations end to end (product.md §9): the built binary against `sandbox serve --org`. alice is an
+// Organizations end to end (README.md "Organizations"): the built binary against `sandbox serve --org`. alice is an
 // admin of "acme", bob and dave members, olivia the owner, carol outside it.
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -40,7 +40,7 @@ async function keysOf(member: string): Promise<{ name: string; username: string;
   return JSON.parse(r.stdout) as { name: string; username: string; token: string }[];
 }
 
-/** The key a token belongs to, asked as its owner on their own URL (auth-api.md §2). */
+/** The key a token belongs to, asked as its owner on their own URL (docs/auth-api.md §2). */
 async function whoIs(owner: string, token: string): Promise<string | number> {
   const res = await fetch(`${users[owner]!.baseUrl}/api/v3/api_keys`, { headers: { Authorization: `Basic ${Buffer.from(`${owner}:${token}`).toString('base64')}` } });
   if (res.status !== 200) return res.status;

@@ -1,4 +1,4 @@
-// product.md §6 "Never to another host, never in clear text", on the built binary with its real
+// The Master key never goes to another host, nor in clear text (SECURITY.md), on the built binary with its real
 // transport: a redirect is an error naming its target and the credential never reaches the other
 // origin; plain http:// off this machine is refused before anything is sent unless opted in.
 

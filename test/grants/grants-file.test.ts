@@ -27,7 +27,7 @@ const EXAMPLE_SET = canonicalGrantSet({
 });
 
 describe('parseGrantsFile: accepted forms', () => {
-  it('reads the create-request example of auth-api.md §4', () => {
+  it('reads the create-request example of docs/auth-api.md §4', () => {
     expect(parse(EXAMPLE)).toEqual(EXAMPLE_SET);
   });
 

@@ -35,7 +35,7 @@ export function onlyUsageErrors(fn: () => unknown): void {
 const byString = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /**
- * What CARTO shows for a key created with `grants` (auth-api.md §3.1): the database section always,
+ * What CARTO shows for a key created with `grants` (docs/auth-api.md §3.1): the database section always,
  * `owner: false`, permissions alphabetical, `usage` on every schema the key can reach.
  */
 export function renderLikeServer(grants: readonly WireGrant[]): WireGrant[] {

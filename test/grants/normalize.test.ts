@@ -103,7 +103,7 @@ describe('toCreateGrants', () => {
     expect(toCreateGrants(canonicalGrantSet())).toEqual([{ type: 'apis', apis: [] }]);
   });
 
-  it('builds the request form of auth-api.md §4', () => {
+  it('builds the request form of docs/auth-api.md §4', () => {
     const set = canonicalGrantSet({
       apis: ['sql', 'maps'],
       tables: [{ schema: 'public', name: 'world_population', permissions: ['select'] }],

@@ -1,4 +1,4 @@
-// carto-keys.yaml: what the parser accepts (YAML and JSON, the shape of product.md §7, `tables` with
+// carto-keys.yaml: what the parser accepts (YAML and JSON, the shape of docs/keys-as-code.md, `tables` with
 // the schema defaulting as for --table), what it refuses (exit 2 with file:line:column and the valid
 // values), and properties over generated files (export form round-trips; arbitrary text never crashes).
 
@@ -30,7 +30,7 @@ function refused(text: string): UsageError {
 }
 
 describe('carto-keys.yaml: what it accepts', () => {
-  it('the example of product.md §7, with the schema defaulting as for --table', () => {
+  it('the example of docs/keys-as-code.md, with the schema defaulting as for --table', () => {
     const file = parse(`version: 1
 keys:
   web-map:                         # the key's name in CARTO

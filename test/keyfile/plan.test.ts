@@ -1,5 +1,5 @@
 // The planner, pure: file entries + live keys + now → create / replace / rotate / unmanaged /
-// ambiguous / nothing, with the matching rule of product.md §7.
+// ambiguous / nothing, with the matching rule of docs/keys-as-code.md.
 
 import { describe, expect, it } from 'vitest';
 import type { WireApiKey } from '../../src/api/types.js';

@@ -110,7 +110,7 @@ describe('--profile and CARTO_KEYS_PROFILE through the CLI', () => {
     const use = await run(['profile', 'use', name], { paths: p });
     expectTyped(use, [2]);
     expect(use.stderr).toContain(`No profile named "${name}"`);
-    // A profile named on purpose that does not exist is a usage error listing the profiles (product.md §6).
+    // A profile named on purpose that does not exist is a usage error listing the profiles (README.md "Log in").
     const list = await run(['list', '--profile', name], { paths: p, fetch: sb.fetch });
     expectTyped(list, [2]);
     expect(list.stderr).toContain(`No profile named "${name}". Profiles: default.`);

@@ -1,4 +1,4 @@
-// auth-api.md §1 (URLs) and §2 (authentication and who may do what), one test per rule.
+// docs/auth-api.md §1 (URLs) and §2 (authentication and who may do what), one test per rule.
 
 import { describe, expect, it } from 'vitest';
 import { createSandboxHandler, createSandboxState } from '../../src/sandbox/index.js';

@@ -1,4 +1,4 @@
-// auth-api.md §4 and §6: creating a key — the 201, and every validation failure with CARTO's text.
+// docs/auth-api.md §4 and §6: creating a key — the 201, and every validation failure with CARTO's text.
 
 import { describe, expect, it } from 'vitest';
 import type { WireApiKey } from '../../src/api/types.js';

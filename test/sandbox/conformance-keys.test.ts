@@ -1,4 +1,4 @@
-// auth-api.md §1, §6, §7: show, delete, regenerate, target_user, quota and accounts without engine.
+// docs/auth-api.md §1, §6, §7: show, delete, regenerate, target_user, quota and accounts without engine.
 
 import { describe, expect, it } from 'vitest';
 import type { WireApiKey } from '../../src/api/types.js';

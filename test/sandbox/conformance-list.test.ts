@@ -1,4 +1,4 @@
-// auth-api.md §5: listing — paging, `_links`, ordering, the type filter and every 400.
+// docs/auth-api.md §5: listing — paging, `_links`, ordering, the type filter and every 400.
 
 import { describe, expect, it } from 'vitest';
 import { createSandboxHandler, createSandboxState } from '../../src/sandbox/index.js';

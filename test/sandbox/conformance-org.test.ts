@@ -1,4 +1,4 @@
-// auth-api.md §8 (organizations), one test per rule, against the sandbox's organization
+// docs/auth-api.md §8 (organizations), one test per rule, against the sandbox's organization
 // (src/sandbox/org.ts): olivia owns "acme", alice is an admin, bob and dave are members, carol is
 // outside it.
 

@@ -1,4 +1,4 @@
-// auth-api.md §3 and §3.1: the key object and its grants as the server renders them.
+// docs/auth-api.md §3 and §3.1: the key object and its grants as the server renders them.
 
 import { describe, expect, it } from 'vitest';
 import type { WireApiKey, WireDatabaseGrant } from '../../src/api/types.js';

@@ -1,5 +1,5 @@
 // Control characters from the server or the user never reach a terminal or a TSV line raw
-// (product.md §6; issue 11: key names and CARTO error text carrying escape sequences or newlines).
+// (SECURITY.md; issue 11: key names and CARTO error text carrying escape sequences or newlines).
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
