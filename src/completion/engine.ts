@@ -123,13 +123,14 @@ export function formatCompletion(c: Completion): string {
   return `${[...lines, `:${c.directive}`].join('\n')}\n`;
 }
 
-interface Ctx {
+/** What completing one command line needs: the spec, the local sources (names cache, profiles) and where the line is. */
+interface CompletionScope {
   spec: CompletionSpec;
   src: CompletionSources;
   state: LineState;
 }
 
-function completeValue(ctx: Ctx, value: ValueSpec, current: string, prefix: string, typed: string[] = []): Completion {
+function completeValue(ctx: CompletionScope, value: ValueSpec, current: string, prefix: string, typed: string[] = []): Completion {
   const words = (list: readonly string[]): Completion => ({
     candidates: list.filter((w) => w.startsWith(current)).map((w) => ({ value: prefix + w })),
     directive: Directive.none,
@@ -173,7 +174,7 @@ function commaList(words: readonly string[], current: string, prefix: string): C
 }
 
 /** `--profile` on the line > CARTO_KEYS_PROFILE > the current profile > the default one. */
-function activeProfile(ctx: Ctx): string {
+function activeProfile(ctx: CompletionScope): string {
   return ctx.state.profile || ctx.src.envProfile || ctx.src.config().currentProfile || ctx.spec.defaultProfile;
 }
 

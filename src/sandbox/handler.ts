@@ -85,7 +85,8 @@ class UserIndex {
   }
 }
 
-interface Ctx {
+/** What one request of the sandbox acts within: the user its URL names, the key it authenticated with, its parameters. */
+interface RequestScope {
   user: SandboxUser;
   index: UserIndex;
   /** The key the request authenticated with. */
@@ -121,7 +122,7 @@ export function createSandboxHandler(state: SandboxState, opts: SandboxHandlerOp
     return token;
   }
 
-  function dispatch(ctx: Ctx, route: Route): Response {
+  function dispatch(ctx: RequestScope, route: Route): Response {
     switch (route.action) {
       case 'list':
         return list(ctx);
@@ -145,7 +146,7 @@ export function createSandboxHandler(state: SandboxState, opts: SandboxHandlerOp
    * of an organization may name someone else (403 otherwise), and only a user of that same
    * organization (404 with CARTO's text otherwise). Naming yourself changes nothing.
    */
-  function actingFor(ctx: Ctx): Ctx | Response {
+  function actingFor(ctx: RequestScope): RequestScope | Response {
     const target = ctx.params.get('target_user');
     if (target === undefined || target === ctx.user.username) return ctx;
     const org = organizationOf(state, ctx.user.username);
@@ -168,7 +169,7 @@ export function createSandboxHandler(state: SandboxState, opts: SandboxHandlerOp
     return jsonReply(200, present(route.username));
   }
 
-  function list(callerCtx: Ctx): Response {
+  function list(callerCtx: RequestScope): Response {
     const paging = parsePaging(callerCtx.params);
     const ctx = actingFor(callerCtx);
     if (ctx instanceof Response) return ctx;
@@ -192,7 +193,7 @@ export function createSandboxHandler(state: SandboxState, opts: SandboxHandlerOp
   }
 
   /** load_api_key: a non-master key sees only itself; everything else is "not found". */
-  function withKey(callerCtx: Ctx, name: string, then: (ctx: Ctx, key: SandboxKey) => Response): Response {
+  function withKey(callerCtx: RequestScope, name: string, then: (ctx: RequestScope, key: SandboxKey) => Response): Response {
     const ctx = actingFor(callerCtx);
     if (ctx instanceof Response) return ctx;
     // A name holding `/` can be created but never addressed again (docs/auth-api.md §1), even as %2F.
@@ -203,7 +204,7 @@ export function createSandboxHandler(state: SandboxState, opts: SandboxHandlerOp
     return then(ctx, key);
   }
 
-  function create(callerCtx: Ctx): Response {
+  function create(callerCtx: RequestScope): Response {
     const ctx = actingFor(callerCtx);
     if (ctx instanceof Response) return ctx;
     // CARTO checks the quota before it even looks at the request.
@@ -219,7 +220,7 @@ export function createSandboxHandler(state: SandboxState, opts: SandboxHandlerOp
     return jsonReply(201, renderKey(ctx.user, key));
   }
 
-  function destroy(ctx: Ctx, key: SandboxKey): Response {
+  function destroy(ctx: RequestScope, key: SandboxKey): Response {
     if (key.type !== 'regular') return errorReply(403, FORBIDDEN);
     ctx.user.keys.splice(ctx.user.keys.indexOf(key), 1);
     // REASSIGN OWNED BY: the tables the key created now belong to the account.
@@ -228,7 +229,7 @@ export function createSandboxHandler(state: SandboxState, opts: SandboxHandlerOp
     return emptyReply(204);
   }
 
-  function regenerate(ctx: Ctx, key: SandboxKey): Response {
+  function regenerate(ctx: RequestScope, key: SandboxKey): Response {
     // CARTO's model refuses a Default public token other than `default_public`, and the controller
     // does not rescue that RecordInvalid: Rails answers its generic 500 page.
     if (key.type === 'default') return railsServerErrorPage();
