@@ -9,6 +9,9 @@
 // - It runs in a process group of its own, so everything it starts can be stopped together: on a
 //   timeout, on Ctrl-C/SIGTERM (and waited for before carto-keys reports and exits), and by a later
 //   `--resume`/`--abort` when carto-keys itself was killed while the command ran (its pid is journaled).
+// - It starts only once its process group is journaled: the wrapper waits for a line on its own stdin,
+//   which carto-keys writes after `onStart` returned. Killed before that (SIGKILL during the journal's
+//   fsync), carto-keys leaves a wrapper that reads end-of-file and exits, never a command nobody knows of.
 
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -31,9 +34,10 @@ const GRACE_MS = 5_000;
  * `sh` writes the token into a pipe of its own (printf is a built-in: the token is in no argv) and
  * runs the command on the reading end. The command is `$1`, so it is never re-parsed by this wrapper.
  */
-const WRAPPER = 'printf %s "$CARTO_API_KEY" | sh -c "$1"';
+const GO = 'IFS= read -r _ || exit 125; ';
+const WRAPPER = `${GO}printf %s "$CARTO_API_KEY" | sh -c "$1"`;
 /** The same, for an app check (--check-cmd): the token on stdin only, out of the command's environment. */
-const STDIN_ONLY_WRAPPER = 'printf %s "$CARTO_API_KEY" | (unset CARTO_API_KEY; exec sh -c "$1")';
+const STDIN_ONLY_WRAPPER = `${GO}printf %s "$CARTO_API_KEY" | (unset CARTO_API_KEY; exec sh -c "$1")`;
 
 export interface RunOptions {
   timeoutMs: number;
@@ -54,7 +58,8 @@ export function runDeployCommand(ctx: Context, command: string, key: DeployedKey
     }
     const child = spawn('sh', ['-c', opts.stdinOnly === true ? STDIN_ONLY_WRAPPER : WRAPPER, 'sh', command], {
       env: childEnvironment(ctx.env, { [TOKEN_VARIABLE]: key.token, [NAME_VARIABLE]: key.name }),
-      stdio: ['ignore', 'pipe', 'pipe'],
+      // stdin: the go-ahead line, nothing else (the command reads the token from a pipe of its own).
+      stdio: ['pipe', 'pipe', 'pipe'],
       // A session and process group of its own: signals meant for carto-keys' group (a terminal's
       // Ctrl-C) do not kill it half-way behind our back, and we can stop all of it at once.
       detached: true,
@@ -73,6 +78,9 @@ export function runDeployCommand(ctx: Context, command: string, key: DeployedKey
     const onAbort = (): void => stop(opts.signal?.reason);
     opts.signal?.addEventListener('abort', onAbort, { once: true });
     if (child.pid !== undefined) opts.onStart?.(child.pid);
+    // Journaled (onStart returned): the command may start.
+    child.stdin!.on('error', () => {}); // A wrapper already gone (stopped) is reported by 'close'.
+    child.stdin!.end('\n');
     for (const stream of [child.stdout, child.stderr]) {
       stream.setEncoding('utf8');
       stream.on('data', (chunk: string) => ctx.io.stderr.write(chunk));
