@@ -97,6 +97,12 @@ export const COMMANDS = [
     description: 'Find live tokens of the account (the Master key too) in files, folders and git history',
   },
   {
+    name: 'respond',
+    aliases: [],
+    term: 'respond [options] <token-or-name>',
+    description: 'A key leaked: rotate it to where it is deployed and delete it at once (or revoke it), and record the incident',
+  },
+  {
     name: 'org',
     aliases: [],
     term: 'org',

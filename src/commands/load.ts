@@ -17,6 +17,7 @@ export const LOADERS: Record<CommandName, () => Promise<CommandBuilder>> = {
   apply: async () => (await import('./apply.js')).applyCommand,
   audit: async () => (await import('./audit.js')).auditCommand,
   scan: async () => (await import('./scan.js')).scanCommand,
+  respond: async () => (await import('./respond.js')).respondCommand,
   org: async () => (await import('./org.js')).orgCommand,
   login: async () => (await import('./login.js')).loginCommand,
   logout: async () => (await import('./logout.js')).logoutCommand,

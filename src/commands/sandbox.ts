@@ -143,6 +143,7 @@ export async function seedLeaksRun(ctx: Context, o: { folder: string }): Promise
   info(ctx, 'Next:');
   info(ctx, `  carto-keys scan ${project} --git${org ? ' --all-members' : ''}`);
   info(ctx, `  carto-keys where ${seeded.deployed.key}`);
+  info(ctx, `  carto-keys respond ${seeded.deployed.key} --yes`);
 }
 
 export async function serveRun(ctx: Context, o: ServeOptions): Promise<void> {

@@ -1317,6 +1317,69 @@ export const SPEC: CompletionSpec = {
         "commands": []
       },
       {
+        "name": "respond",
+        "aliases": [],
+        "description": "A key leaked: rotate it to where it is deployed and delete it at once (or revoke it), and record the incident",
+        "options": [
+          {
+            "flags": [
+              "--all-members"
+            ],
+            "description": "look among every organization member's keys (organization owners and admins)"
+          },
+          {
+            "flags": [
+              "--org"
+            ],
+            "description": "the organization, for --all-members (default: from the base URL, or CARTO_KEYS_ORG)",
+            "value": {
+              "kind": "text"
+            }
+          },
+          {
+            "flags": [
+              "--revoke-now"
+            ],
+            "description": "no deploy target is recorded: revoke the key at once (apps using it break)"
+          },
+          {
+            "flags": [
+              "--notify-cmd"
+            ],
+            "description": "run this command at the end with a JSON event on stdin (never a token)",
+            "value": {
+              "kind": "text"
+            }
+          },
+          {
+            "flags": [
+              "--user"
+            ],
+            "description": "act on this organization member's keys (organization owners and admins, with their own Master key)",
+            "value": {
+              "kind": "member"
+            }
+          },
+          {
+            "flags": [
+              "-h",
+              "--help"
+            ],
+            "description": "show help"
+          }
+        ],
+        "args": [
+          {
+            "name": "token-or-name",
+            "variadic": false,
+            "value": {
+              "kind": "text"
+            }
+          }
+        ],
+        "commands": []
+      },
+      {
         "name": "org",
         "aliases": [],
         "description": "An organization's users (for its owners and admins)",

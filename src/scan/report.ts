@@ -16,13 +16,13 @@ export interface ReportContext {
   profile?: string;
 }
 
-/** The command that takes this leak from found to fixed: a new token, the leaked one deleted at once. */
+/** The command that takes this leak from found to fixed (respond: rotated to its targets or revoked, at once). */
 export function fixFor(f: Finding, ctx: ReportContext): string {
   const fix: FixContext = {
     ...(ctx.profile !== undefined && { profile: ctx.profile }),
     ...(f.key.member !== null && f.key.member !== ctx.caller && { targetUser: f.key.member }),
   };
-  return f.key.type === 'master' ? fixCommand('regenerate', f.key.name, [], fix) : fixCommand('rotate', f.key.name, ['--delete-old'], fix);
+  return fixCommand('respond', f.key.name, [], fix);
 }
 
 /** `path:line`, and the short commit for history. */

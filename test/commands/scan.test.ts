@@ -77,8 +77,8 @@ describe('scan', () => {
     expect(r.code, r.stderr).toBe(0);
     const rows = r.stdout.trim().split('\n').map((l) => l.split('\t'));
     expect(rows).toEqual([
-      [join(root, '.env'), '5', '', 'demo', 'Master', 'master', fingerprint(MASTER), 'exact', 'plain', 'carto-keys regenerate Master'],
-      [join(root, 'src', 'config', 'maps.js'), '2', '', 'demo', 'nested-app', 'regular', fingerprint(tokens.nested), 'exact', 'plain', 'carto-keys rotate nested-app --delete-old'],
+      [join(root, '.env'), '5', '', 'demo', 'Master', 'master', fingerprint(MASTER), 'exact', 'plain', 'carto-keys respond Master'],
+      [join(root, 'src', 'config', 'maps.js'), '2', '', 'demo', 'nested-app', 'regular', fingerprint(tokens.nested), 'exact', 'plain', 'carto-keys respond nested-app'],
     ]);
     expect(r.stderr).toBe('2 live tokens found in 4 files (1 KiB), looking for 4 live tokens.\n');
     for (const secret of [MASTER, ...Object.values(tokens)]) expect(r.stdout + r.stderr).not.toContain(secret);
@@ -101,7 +101,7 @@ describe('scan', () => {
       ['deploy.sh', 2, introduced, 'history-app'],
       ['src/config/maps.js', 2, git(root, 'rev-parse', 'HEAD~2'), 'nested-app'],
     ]);
-    expect(doc.findings[2]).toMatchObject({ member: 'demo', type: 'regular', fingerprint: fingerprint(tokens.history), fix: 'carto-keys rotate history-app --delete-old', inCommitMessage: false });
+    expect(doc.findings[2]).toMatchObject({ member: 'demo', type: 'regular', fingerprint: fingerprint(tokens.history), fix: 'carto-keys respond history-app', inCommitMessage: false });
     expect(doc.summary).toMatchObject({ findings: 4, tokens: 4, files: 4, history: { commits: 3, blobs: 4 } });
     for (const secret of [MASTER, ...Object.values(tokens)]) expect(r.stdout).not.toContain(secret);
 
@@ -118,7 +118,7 @@ describe('scan', () => {
     const r = await run(['scan', join(root, 'README.md'), '--git', 'HEAD~1..HEAD'], { env: sb.env, fetch: sb.fetch, paths, tty: true });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toBe(
-      `commit message:3 (commit ${git(root, 'rev-parse', 'HEAD').slice(0, 12)} message)\n  key "unused" ${fingerprint(tokens.unused)}\n  fix: carto-keys rotate unused --delete-old\n`,
+      `commit message:3 (commit ${git(root, 'rev-parse', 'HEAD').slice(0, 12)} message)\n  key "unused" ${fingerprint(tokens.unused)}\n  fix: carto-keys respond unused\n`,
     );
   });
 
@@ -126,7 +126,7 @@ describe('scan', () => {
     const { sb, paths, tokens } = await account();
     const root = project(tokens);
     const r = await run(['scan', join(root, 'src')], { env: sb.env, fetch: sb.fetch, paths, tty: true });
-    expect(r.stdout).toBe(`${join(root, 'src', 'config', 'maps.js')}:2\n  key "nested-app" ${fingerprint(tokens.nested)}\n  fix: carto-keys rotate nested-app --delete-old\n`);
+    expect(r.stdout).toBe(`${join(root, 'src', 'config', 'maps.js')}:2\n  key "nested-app" ${fingerprint(tokens.nested)}\n  fix: carto-keys respond nested-app\n`);
   });
 
   it('--format markdown: the summary and one table, names and paths inert, never a token', async () => {
@@ -146,7 +146,7 @@ describe('scan', () => {
       '| Where | Commit | Key | Fingerprint | Notes | Fix |',
       '| --- | --- | --- | --- | --- | --- |',
     ]);
-    expect(lines).toContain(`| <code>${text(`${join(root, '.env')}:5`)}</code> |  | the Master key | <code>${text(fingerprint(MASTER))}</code> |  | <code>carto\\-keys regenerate Master</code> |`);
+    expect(lines).toContain(`| <code>${text(`${join(root, '.env')}:5`)}</code> |  | the Master key | <code>${text(fingerprint(MASTER))}</code> |  | <code>carto\\-keys respond Master</code> |`);
     expect(r.stdout).toContain(`<code>${text(`${nasty}:1`)}</code>`);
     expect(r.stdout.split('\n').filter((l) => l.startsWith('| ')).every((l) => l.split(' | ').length === 6)).toBe(true);
     for (const secret of [MASTER, ...Object.values(tokens)]) expect(r.stdout).not.toContain(secret);
@@ -213,9 +213,9 @@ describe('scan --all-members', () => {
     expect(r.code, r.stderr).toBe(0);
     const doc = JSON.parse(r.stdout);
     expect(doc.findings.map((f: { line: number; member: string; key: string; fix: string }) => [f.line, f.member, f.key, f.fix])).toEqual([
-      [2, 'bob', 'bob-dashboard', 'carto-keys rotate bob-dashboard --user bob --delete-old'],
-      [3, 'alice', 'Master', 'carto-keys regenerate Master'],
-      [4, 'dave', 'Master', 'carto-keys regenerate Master --user dave'],
+      [2, 'bob', 'bob-dashboard', 'carto-keys respond bob-dashboard --user bob'],
+      [3, 'alice', 'Master', 'carto-keys respond Master'],
+      [4, 'dave', 'Master', 'carto-keys respond Master --user dave'],
     ]);
     expect(doc.summary.organization).toEqual({ name: 'acme', members: 4, failedMembers: [] });
     for (const secret of [bobs, ...Object.values(ORG_MASTERS)]) expect(r.stdout + r.stderr).not.toContain(secret);

@@ -64,6 +64,8 @@ const STEPS: Step[] = [
   // HOME holds the Master key (config.json, in file mode) and the deployed token: found, by fingerprint only.
   { args: ['scan', '{dir}', '--fail-on-find'], expect: [0, 7] },
   { args: ['audit', '--scan', '{dir}'], expect: 0 },
+  { args: ['respond', 'nope', '--yes'], expect: 1 },
+  { args: ['respond', '{master}', '--yes'], expect: 2 },
   // The Master key typed where a name goes: refused before anything is sent.
   { args: ['show', '--', '{master}'], expect: 2 },
   // Another account named by the environment, with the key from the profile: nothing sent there.
