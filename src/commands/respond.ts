@@ -40,7 +40,7 @@ every action and its outcome — never a token. A string that is no live key: ex
 
 Examples:
   $ carto-keys respond leaked-app --yes
-  $ carto-keys respond "$LEAKED_TOKEN" --all-members --yes
+  $ carto-keys respond --all-members --yes -- "$LEAKED_TOKEN"   # -- : a token may start with a dash
   $ carto-keys respond old-app --revoke-now --yes
   $ carto-keys respond Master --yes`,
   ).action((key: string, o: { allMembers?: boolean; org?: string; revokeNow?: boolean; notifyCmd?: string; user?: string }, command: Command) => {

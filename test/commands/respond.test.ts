@@ -7,20 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fingerprint } from '../../src/config/settings.js';
+import { everythingUnder } from '../helpers/written.js';
 import { run, scriptedPrompter, tempPaths } from '../helpers/harness.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'carto-keys-respond-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function everythingUnder(root: string): string {
-  let out = '';
-  for (const e of readdirSync(root, { withFileTypes: true })) {
-    const p = join(root, e.name);
-    if (e.isDirectory()) out += everythingUnder(p);
-    else if (e.isFile()) out += readFileSync(p, 'latin1');
-  }
-  return out;
-}
 
 /** The sandbox (or its organization) with seeded leaks; every token and Master key it has had, to grep for. */
 async function seeded(org = false) {
@@ -50,6 +41,7 @@ function incidents(stateDir: string): Record<string, unknown>[] {
   });
 }
 
+// Tokens go after `--`: a URL-safe token may start with a dash.
 describe('respond', () => {
   it('a leaked token with a recorded env file: rotated into it, the leaked key deleted at once, the incident recorded, the event sent', async () => {
     const s = await seeded();
@@ -57,7 +49,7 @@ describe('respond', () => {
       const leaked = s.tokenOf('leaked-app')!;
       const deployFile = join(s.folder, 'deploy', 'app.env');
       const events = join(dir, 'events.json');
-      const r = await run(['respond', leaked, '--yes', '--notify-cmd', `cat > '${events}'`], { paths: s.paths });
+      const r = await run(['respond', '--yes', '--notify-cmd', `cat > '${events}'`, '--', leaked], { paths: s.paths });
       expect(r.code, r.stderr).toBe(0);
       s.collect();
       expect(s.tokenOf('leaked-app')).toBeUndefined();
@@ -87,7 +79,7 @@ describe('respond', () => {
     const s = await seeded();
     try {
       const history = s.tokenOf('history-app')!;
-      const refused = await run(['respond', history, '--yes'], { paths: s.paths });
+      const refused = await run(['respond', '--yes', '--', history], { paths: s.paths });
       expect(refused.code).toBe(2);
       expect(refused.stderr).toContain('pass --revoke-now to revoke it at once');
       expect(refused.stderr).toContain('carto-keys rotate history-app --deploy-env-file <file> --delete-old --yes');
@@ -96,7 +88,7 @@ describe('respond', () => {
       const declined = await run(['respond', 'history-app'], { paths: s.paths, tty: true, prompter });
       expect(declined.code).toBe(3);
       expect(s.tokenOf('history-app')).toBe(history);
-      const r = await run(['respond', history, '--revoke-now'], { paths: s.paths });
+      const r = await run(['respond', '--revoke-now', '--', history], { paths: s.paths });
       expect(r.code, r.stderr).toBe(0);
       expect(s.tokenOf('history-app')).toBeUndefined();
       const records = incidents(s.paths.config);
@@ -115,7 +107,7 @@ describe('respond', () => {
       const lookAlike = /NOT_A_KEY=(\S+)/.exec(env)![1]!;
       const before = JSON.stringify(JSON.parse(readFileSync(join(s.paths.data, 'sandbox.json'), 'utf8')).users[0].keys.map((k: { name: string }) => k.name));
       for (const given of [revoked, lookAlike, 'no-such-key']) {
-        const r = await run(['respond', given, '--yes', '--revoke-now'], { paths: s.paths });
+        const r = await run(['respond', '--yes', '--revoke-now', '--', given], { paths: s.paths });
         expect(r.code, given).toBe(1);
         expect(r.stderr.split('\n')[0]).toBe('Error: not a live key: nothing to do.');
         expect(r.stderr).not.toContain(revoked);
@@ -134,7 +126,7 @@ describe('respond', () => {
       const config = () => JSON.parse(readFileSync(join(s.paths.config, 'config.json'), 'utf8'));
       const old = config().profiles.sandbox.masterKey as string;
       // The Master key itself on a command line is refused before anything is sent (it is named by name).
-      const typed = await run(['respond', old, '--yes'], { paths: s.paths });
+      const typed = await run(['respond', '--yes', '--', old], { paths: s.paths });
       expect(typed.code).toBe(2);
       expect(config().profiles.sandbox.masterKey).toBe(old);
       const r = await run(['respond', 'Master', '--yes'], { paths: s.paths });
@@ -156,9 +148,9 @@ describe('respond', () => {
     const s = await seeded(true);
     try {
       const bobs = s.tokenOf('bob-dashboard', 'bob')!;
-      const own = await run(['respond', bobs, '--revoke-now'], { paths: s.paths });
+      const own = await run(['respond', '--revoke-now', '--', bobs], { paths: s.paths });
       expect(own.code).toBe(1);
-      const r = await run(['respond', bobs, '--all-members', '--revoke-now', '--json'], { paths: s.paths });
+      const r = await run(['respond', '--all-members', '--revoke-now', '--json', '--', bobs], { paths: s.paths });
       expect(r.code, r.stderr).toBe(0);
       expect(JSON.parse(r.stdout)).toMatchObject({ key: 'bob-dashboard', member: 'bob', fingerprint: fingerprint(bobs), actions: [{ action: 'revoke', outcome: 'done' }] });
       expect(s.tokenOf('bob-dashboard', 'bob')).toBeUndefined();

@@ -2,7 +2,7 @@
 // with its place (a nested file, the Master key in an env file, a token only in history, a member's
 // token with --all-members), a revoked token and look-alikes are not, and no output holds a token.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -11,6 +11,7 @@ import { fingerprint } from '../../src/config/settings.js';
 import { text } from '../../src/ui/markdown.js';
 import { createSandboxHandler } from '../../src/sandbox/index.js';
 import { createOrgSandboxState } from '../../src/sandbox/org.js';
+import { everythingUnder } from '../helpers/written.js';
 import { run, tempPaths } from '../helpers/harness.js';
 import { MASTER, noNetwork, testSandbox } from '../helpers/sandbox-fetch.js';
 import { ORG_MASTERS } from '../helpers/org-masters.js';
@@ -21,17 +22,6 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const GIT_ENV = { GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.org', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.org', GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1', PATH: process.env.PATH };
 function git(cwd: string, ...args: string[]): string {
   return execFileSync('git', args, { cwd, env: GIT_ENV, encoding: 'utf8' }).trim();
-}
-
-/** Everything under `root`, as text: for "no run wrote a token anywhere". */
-function everythingUnder(root: string): string {
-  let out = '';
-  for (const e of readdirSync(root, { withFileTypes: true })) {
-    const p = join(root, e.name);
-    if (e.isDirectory()) out += everythingUnder(p);
-    else if (e.isFile()) out += readFileSync(p, 'latin1');
-  }
-  return out;
 }
 
 async function account() {
