@@ -45,7 +45,7 @@ describe('commands', () => {
 
   it('completes a prefix, with descriptions for zsh and fish', async () => {
     const a = await ask(['re']);
-    expect(a.values.sort()).toEqual(['regenerate', 'retire', 'revoke']);
+    expect(a.values.sort()).toEqual(['regenerate', 'respond', 'retire', 'revoke']);
     expect(a.output).toMatch(/^revoke\tRevoke .+$/m);
     expect(a.directive).toBe(0);
   });

@@ -142,7 +142,7 @@ for (const variant of ['with bash-completion', 'without bash-completion'] as con
   shellSuite(`bash ${variant}`, reason, () => {
     const complete = async (line: string) => sorted(await bashComplete(line, withBc ? BASH_COMPLETION : undefined));
 
-    it('carto-keys re<TAB>', async () => expect(await complete('carto-keys re')).toEqual(['regenerate', 'retire', 'revoke']));
+    it('carto-keys re<TAB>', async () => expect(await complete('carto-keys re')).toEqual(['regenerate', 'respond', 'retire', 'revoke']));
     it('carto-keys create --api <TAB>', async () => expect(await complete('carto-keys create --api ')).toEqual(['do', 'maps', 'sql']));
     it('carto-keys show <TAB>: names escaped for bash', async () => {
       expect(await complete('carto-keys show ')).toEqual(sorted(['Default\\ public', 'Master', 'Deforestation\\ map', 'app', 'etl-2024']));
@@ -194,7 +194,7 @@ shellSuite('zsh', missing('zsh'), () => {
     };
   }
 
-  it('carto-keys re<TAB>', async () => expect((await complete('carto-keys re')).candidates).toEqual(['regenerate', 'retire', 'revoke']));
+  it('carto-keys re<TAB>', async () => expect((await complete('carto-keys re')).candidates).toEqual(['regenerate', 'respond', 'retire', 'revoke']));
   it('carto-keys create --api <TAB>', async () => expect((await complete('carto-keys create --api ')).candidates).toEqual(['do', 'maps', 'sql']));
   it('carto-keys show <TAB>', async () => {
     expect((await complete('carto-keys show ')).candidates).toEqual(sorted(['Default\\ public', 'Master', 'Deforestation\\ map', 'app', 'etl-2024']));
@@ -220,7 +220,7 @@ shellSuite('fish', missing('fish'), () => {
     return sorted(out.split('\n').filter(Boolean).map((l) => l.split('\t')[0]!));
   }
 
-  it('carto-keys re<TAB>', async () => expect(await complete('carto-keys re')).toEqual(['regenerate', 'retire', 'revoke']));
+  it('carto-keys re<TAB>', async () => expect(await complete('carto-keys re')).toEqual(['regenerate', 'respond', 'retire', 'revoke']));
   it('carto-keys create --api <TAB>', async () => expect(await complete('carto-keys create --api ')).toEqual(['do', 'maps', 'sql']));
   it('carto-keys show <TAB>', async () => {
     expect(await complete('carto-keys show ')).toEqual(sorted(['Default public', 'Master', 'Deforestation map', 'app', 'etl-2024']));
