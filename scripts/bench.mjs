@@ -44,6 +44,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { childEnv as minimalEnv } from './child-env.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BIN = join(ROOT, 'bin', 'carto-keys.js');
@@ -90,18 +91,7 @@ const started = Date.now();
 const home = mkdtempSync(join(tmpdir(), 'carto-keys-bench-'));
 const servers = [];
 
-function childEnv(extra = {}) {
-  return {
-    PATH: process.env.PATH ?? '/usr/bin:/bin',
-    LANG: 'C.UTF-8',
-    NO_COLOR: '1',
-    HOME: home,
-    XDG_CONFIG_HOME: join(home, '.config'),
-    XDG_DATA_HOME: join(home, '.local', 'share'),
-    XDG_CACHE_HOME: join(home, '.cache'),
-    ...extra,
-  };
-}
+const childEnv = (extra = {}) => minimalEnv(home, extra);
 
 function stopServers() {
   for (const s of servers.splice(0)) if (s.exitCode === null && s.signalCode === null) s.kill('SIGTERM');

@@ -19,6 +19,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { childEnv } from './child-env.mjs';
 
 const require = createRequire(import.meta.url);
 const { COMMAND_NAMES, cacheOf, bundleFor, loadBundle } = require('../dist/route.cjs');
@@ -28,15 +29,7 @@ const OUT = outAt === -1 ? DIST : process.argv[outAt + 1];
 const BIN = require.resolve('../bin/carto-keys.js');
 
 const home = mkdtempSync(join(tmpdir(), 'carto-keys-code-cache-'));
-const baseEnv = {
-  PATH: process.env.PATH ?? '/usr/bin:/bin',
-  LANG: 'C.UTF-8',
-  NO_COLOR: '1',
-  HOME: home,
-  XDG_CONFIG_HOME: join(home, '.config'),
-  XDG_DATA_HOME: join(home, '.local', 'share'),
-  XDG_CACHE_HOME: join(home, '.cache'),
-};
+const baseEnv = childEnv(home);
 
 /** `sandbox serve` of the bundle just built, resolved with the JSON it prints. */
 function serve() {
