@@ -20,13 +20,14 @@ import { addChangeOptions, changesFromFlags, checkChangeSyntax } from '../args/c
 import { addMemberOption, collect, requireYesOrTty } from '../args/flags.js';
 
 export type RotateOptions =
-  | { mode: 'start'; start: StartOptions; printToken: boolean }
+  | { mode: 'start'; start: StartOptions; printToken: boolean; keepGrants?: boolean }
   | { mode: 'resume'; resume: ResumeOptions; printToken: boolean }
   | { mode: 'abort'; abort: AbortOptions }
   | { mode: 'rollback'; rollback: RollbackOptions };
 
 interface RotateFlags extends GrantChanges {
   name?: string;
+  keepGrants?: boolean;
   /** The old spelling of --name, kept (hidden) so scripts written for 0.1 still work. */
   newName?: string;
   deployEnvFile?: string[];
@@ -51,6 +52,7 @@ export function rotateCommand(kit: CommandKit): Command {
     .description('Replace a key: clone it (with changes), deploy the new token, verify it, delete the old key')
     .argument('[name-or-token]', 'the key to replace: its name, or its token')
     .option('--name <name>', 'name of the new key (default: <old>-rYYYYMMDD, unique)')
+    .option('--keep-grants', 'the new key gets exactly the old key\'s grants (on a terminal: no grant editor)')
     .addOption(new Option('--new-name <name>').hideHelp());
   addMemberOption(addChangeOptions(cmd))
     .option('--deploy-env-file <path[:VAR]>', 'write the new token into an env file as VAR (default CARTO_API_KEY); repeatable', collect)
@@ -89,7 +91,8 @@ Examples:
   $ carto-keys rotate --rollback app-r20261122 --yes                   # while the old key lives`,
     )
     .action((arg: string | undefined, o: RotateFlags, cmd: Command) => {
-      const opts = rotateOptions(arg, o, globalsOf(cmd).yes, kit.canPrompt(), kit.env);
+      const yes = globalsOf(cmd).yes;
+      const opts = rotateOptions(arg, o, yes, kit.canPrompt(), kit.env);
       const notifyCmd = o.notifyCmd;
       kit.run((ctx) => rotateRun(ctx, opts, notifyCmd));
     });
@@ -158,10 +161,20 @@ export function rotateOptions(arg: string | undefined, o: RotateFlags, yes: bool
     ...(o.deployEnvFile ?? []).map((spec) => envFileTarget(spec)),
     ...(o.deployCmd ?? []).map((command) => commandTarget(command)),
   ];
-  if (!canPrompt) {
+  if (o.keepGrants && hasGrantChanges(changes)) {
+    throw new UsageError('--keep-grants and a change flag (--add-*, --remove-*, --table-metadata) say different things: pass one or the other.');
+  }
+  // --yes means nothing is asked, on a terminal too: every decision is a flag or its documented default
+  // (grants: the old key's plus the change flags; name: <old>-rYYYYMMDD; targets: the deploy flags, else
+  // the recorded ones). Whether to delete the old key has no safe default: it must be said.
+  if (!canPrompt || yes) {
     if (!yes) throw new UsageError('rotate creates and deletes keys: pass --yes when not running in a terminal.');
     if (deleteOld === undefined && graceMs === undefined) {
-      throw new UsageError('Pass --delete-old, --keep-old or --grace: without a terminal, rotate cannot ask whether to delete the old key.');
+      throw new UsageError(
+        canPrompt
+          ? 'Pass --delete-old, --keep-old or --grace: with --yes, rotate asks nothing, not even whether to delete the old key.'
+          : 'Pass --delete-old, --keep-old or --grace: without a terminal, rotate cannot ask whether to delete the old key.',
+      );
     }
     // With no deploy flag, the targets recorded for the key are used: checked once they are read.
   }
@@ -181,6 +194,7 @@ export function rotateOptions(arg: string | undefined, o: RotateFlags, yes: bool
       ...(o.checkCmd !== undefined && { checkCmd: o.checkCmd }),
     },
     printToken,
+    ...(o.keepGrants === true && { keepGrants: true }),
   };
 }
 
@@ -213,7 +227,10 @@ export async function rotateRun(ctx: Context, opts: RotateOptions, notifyCmd?: s
 }
 
 async function rotateSteps(ctx: Context, opts: RotateOptions): Promise<RotationResult | undefined> {
-  const ui = ctx.io.canPrompt() ? interactiveUi(ctx) : ciUi(ctx);
+  // --yes: no question at all, on a terminal too (the flags were checked to decide everything).
+  const ui = ctx.io.canPrompt() && !ctx.globals.yes ? interactiveUi(ctx) : ciUi(ctx);
+  // --keep-grants answers the grant editor's first question.
+  if (opts.mode === 'start' && opts.keepGrants) ui.modify = async (plan) => plan.after;
   switch (opts.mode) {
     case 'start':
       return printRotation(ctx, await startRotation(ctx, opts.start, ui), opts.printToken);

@@ -664,6 +664,12 @@ export const SPEC: CompletionSpec = {
           },
           {
             "flags": [
+              "--keep-grants"
+            ],
+            "description": "the new key gets exactly the old key's grants (on a terminal: no grant editor)"
+          },
+          {
+            "flags": [
               "--add-api"
             ],
             "description": "grant APIs: sql, maps, do (repeatable or comma-separated)",
