@@ -118,14 +118,16 @@ describe('issue 20: every flow through one deployer, one journal, one key identi
     const env = w.envFile('app.env');
     ok(await w.cli(['rotate', 'app', '--name', 'app-2', '--deploy-env-file', env, '--keep-old', '--yes']));
     // app-2 is deployed to app.env; rotating it on a terminal and deploying nowhere ("Done deploying").
+    // No --yes: on a terminal --yes asks nothing at all (issue 21); here every question is answered.
     const prompter = scriptedPrompter([
       { select: 'keep', match: /Grants of the new key/ },
       { select: 'choose', match: /Deploy the new token/ },
+      { confirm: true, match: /Create API key "app-3"/ },
       { select: 'done', match: /Deploy the new token/ },
       { confirm: true, match: /Delete the old key "app-2" now/ },
       { confirm: false, match: /Delete "app-2" anyway/ },
     ]);
-    const r = await w.cli(['rotate', 'app-2', '--name', 'app-3', '--yes'], { tty: true, prompter });
+    const r = await w.cli(['rotate', 'app-2', '--name', 'app-3'], { tty: true, prompter });
     ok(r);
     expect(prompter.remaining()).toBe(0);
     expect(r.stderr).toContain(`${env} (CARTO_API_KEY) still holds the token of "app-2"`);
@@ -183,8 +185,14 @@ describe('issue 20: every flow through one deployer, one journal, one key identi
     expect(ci.stderr).toContain(`Deploying to the targets recorded for "app-2": ${env} (CARTO_API_KEY)`);
     expect(w.holds(env)).toBe(w.token('app-3'));
     expect(w.sb.names()).not.toContain('app-2');
-    const prompter = scriptedPrompter([{ select: 'keep', match: /Grants of the new key/ }, { select: 'recorded', match: /Deploy the new token/ }, { select: 'done', match: /Deploy the new token/ }, { confirm: true, match: /Delete the old key/ }]);
-    const tty = await w.cli(['rotate', 'app-3', '--name', 'app-4', '--yes'], { tty: true, prompter });
+    const prompter = scriptedPrompter([
+      { select: 'keep', match: /Grants of the new key/ },
+      { select: 'recorded', match: /Deploy the new token/ },
+      { confirm: true, match: /Create API key "app-4"/ },
+      { select: 'done', match: /Deploy the new token/ },
+      { confirm: true, match: /Delete the old key/ },
+    ]);
+    const tty = await w.cli(['rotate', 'app-3', '--name', 'app-4'], { tty: true, prompter });
     ok(tty);
     // The recorded targets are what Enter picks, and "Done deploying" after them.
     expect(prompter.selectDefaults).toEqual([undefined, 'recorded', 'done']);
