@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import type { Context } from '../context.js';
+import type { Context, Env } from '../context.js';
 import { fingerprint, requireCredentials } from '../config/settings.js';
 import { globalsOf, type CommandKit } from '../args/kit.js';
 import { formatOption, outputFormat, type OutputFormat } from '../args/flags.js';
@@ -9,7 +9,9 @@ import { stateDir } from '../records/state-dir.js';
 import { describeState, envFileState, type EnvFileState } from '../deploy/env-check.js';
 import { registry, type Deployment } from '../records/registry.js';
 import { findKey } from '../rotate/engine.js';
-import { findKey as findKeyOrToken, isTokenShaped } from '../domain/key-resolve.js';
+import { findKey as findKeyOrToken, isTokenShaped, missingKey } from '../domain/key-resolve.js';
+import { humanTime, humanTimeFrom } from '../ui/time.js';
+import { displayPath } from '../ui/paths.js';
 import type { WireApiKey } from '../api/types.js';
 import { info, printJson, printLine } from '../ui/output.js';
 import { escapeControl } from '../text/escape.js';
@@ -62,6 +64,8 @@ export async function whereRun(ctx: Context, given: WhereOptions): Promise<void>
   const reg = registry(stateDir(ctx));
   // The account listed once: records of keys deleted outside carto-keys are dropped, and said so.
   const live = new Set((await api.listKeys()).map((k) => k.name));
+  // Read before the records of vanished keys are dropped: they are what knows a successor.
+  const successor = live.has(opts.name) ? undefined : await (await import('../rotate/lineage.js')).successorOf(ctx, api.targetUser, opts.name);
   const pruned = reg.pruneVanished(ref.account, ref.member, live);
   const deployments = reg.deploymentsOf(ref);
   const retirement = reg.retirementOf(ref) ?? reg.retirementTo(ref);
@@ -81,40 +85,48 @@ export async function whereRun(ctx: Context, given: WhereOptions): Promise<void>
     deployments: places.map(({ deployment: { fingerprint: _f, ...d }, state }) => ({ ...d, ...(state !== undefined && { state }) })),
     ...(retirement && { retirement: { old: retirement.oldName, new: retirement.newName, retireAfter: retirement.retireAfter } }),
   };
+  // The document says `exists: false`; the exit code is that of a missing key all the same.
   if (ctx.globals.json) {
     printJson(ctx, doc);
+    if (key === undefined) throw missingKey(opts.name, api.targetUser, successor);
     return;
   }
   if (opts.format === 'markdown') {
     const { whereMarkdown } = await import('../rotate/where-markdown.js');
     ctx.io.stdout.write(whereMarkdown(doc));
+    if (key === undefined) throw missingKey(opts.name, api.targetUser, successor);
     return;
   }
   const shown = escapeControl(opts.name);
   if (pruned.length > 0) {
     info(ctx, escapeControl(`Forgot the records of ${pruned.length === 1 ? 'a key' : `${pruned.length} keys`} deleted outside carto-keys: ${pruned.map((n) => `"${n}"`).join(', ')}.`));
   }
-  if (key === undefined && places.length > 0) info(ctx, `No API key named "${shown}" exists now; its recorded deployments:`);
-  if (places.length === 0) info(ctx, `No deployment of "${shown}" was recorded (only rotate and apply record them).`);
-  for (const p of places) printLine(ctx, escapeControl(line(p, opts.name)));
+  // A key that is gone: what was recorded of it (files may still hold its dead token), then the one
+  // error of a missing key (exit 1), naming its successor when a rotation made one.
+  if (key === undefined && places.length > 0) info(ctx, `Recorded deployments of "${shown}", which no longer exists:`);
+  if (key !== undefined && places.length === 0) info(ctx, `No deployment of "${shown}" was recorded (only rotate and apply record them).`);
+  for (const p of places) printLine(ctx, escapeControl(line(p, opts.name, ctx.env)));
   if (retirement) {
     info(
       ctx,
       retirement.oldName === opts.name
-        ? `"${shown}" is kept until ${retirement.retireAfter}, then \`carto-keys retire\` deletes it (successor "${escapeControl(retirement.newName)}").`
-        : `"${shown}" replaced "${escapeControl(retirement.oldName)}", which is kept until ${retirement.retireAfter} (rollback possible until then).`,
+        ? `"${shown}" is kept until ${humanTimeFrom(new Date(retirement.retireAfter), ctx.now())}, then \`carto-keys retire\` deletes it (successor "${escapeControl(retirement.newName)}").`
+        : `"${shown}" replaced "${escapeControl(retirement.oldName)}", which is kept until ${humanTimeFrom(new Date(retirement.retireAfter), ctx.now())} (rollback possible until then).`,
     );
   }
+  if (key === undefined) throw missingKey(opts.name, api.targetUser, successor);
 }
 
-function line(p: Place, name: string): string {
+
+function line(p: Place, name: string, env: Env): string {
   const d = p.deployment;
+  const at = humanTime(new Date(d.at));
   switch (d.kind) {
     case 'env-file':
-      return `env-file  ${d.path} (${d.variable})  ${describeState({ state: p.state!, ...(p.detail !== undefined && { detail: p.detail }) }, name)}  deployed ${d.at}`;
+      return `env-file  ${displayPath(d.path, env)} (${d.variable})  ${describeState({ state: p.state!, ...(p.detail !== undefined && { detail: p.detail }) }, name)}  deployed ${at}`;
     case 'command':
-      return `command   ${d.command}  ran ${d.at} (cannot be checked)`;
+      return `command   ${d.command}  ran ${at} (cannot be checked)`;
     case 'manual':
-      return `by hand   shown to a person ${d.at} (cannot be checked)`;
+      return `by hand   shown to a person ${at} (cannot be checked)`;
   }
 }

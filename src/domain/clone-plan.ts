@@ -5,7 +5,7 @@ import type { ApiClient } from '../api/client.js';
 import type { Context } from '../context.js';
 import { applyGrantChanges, diffGrants, type GrantChanges, type GrantDiffLine } from '../grants/index.js';
 import type { GrantSet } from '../grants/model.js';
-import { resolveSourceKey } from './key-resolve.js';
+import { resolveSourceKey, type SuccessorOf } from './key-resolve.js';
 
 export interface ClonePlan {
   from: string;
@@ -18,8 +18,16 @@ export interface ClonePlan {
 }
 
 /** Loads the source key and applies the changes. */
-export async function planClone(ctx: Context, api: ApiClient, source: string, changes: GrantChanges, defaultSchema: string, verb: 'clone' | 'rotate' = 'clone'): Promise<ClonePlan> {
-  const src = await resolveSourceKey(ctx, api, source, verb);
+export async function planClone(
+  ctx: Context,
+  api: ApiClient,
+  source: string,
+  changes: GrantChanges,
+  defaultSchema: string,
+  verb: 'clone' | 'rotate' = 'clone',
+  successorOf?: SuccessorOf,
+): Promise<ClonePlan> {
+  const src = await resolveSourceKey(ctx, api, source, verb, successorOf);
   const after = applyGrantChanges(src.grants, changes, { defaultSchema });
   return { from: src.key.name, createdAt: src.key.created_at, before: src.grants, after, diff: diffGrants(src.grants, after), dropped: src.dropped };
 }

@@ -46,7 +46,7 @@ export function isTokenShaped(arg: string): boolean {
  * What carto-keys remembers of a key that is gone: the name of its successor when a rotation made one
  * (supplied by the caller, from the journal and the deployment registry; no request is made).
  */
-export type SuccessorOf = (name: string) => string | undefined;
+export type SuccessorOf = (name: string) => Promise<string | undefined>;
 
 /**
  * The key a name or a token designates; `byToken` when it was found as a token. A key that does not
@@ -76,7 +76,7 @@ export async function findKey(
     if (!(err instanceof ApiError && err.kind === 'not_found')) throw err;
     const key = TOKEN_SHAPE.test(nameOrToken) ? await keyOfToken(ctx, api, nameOrToken, { orUndefined: true }) : undefined;
     if (key !== undefined) return { key, byToken: true };
-    throw missingKey(nameOrToken, api.targetUser, successorOf?.(nameOrToken));
+    throw missingKey(nameOrToken, api.targetUser, await successorOf?.(nameOrToken));
   }
 }
 
@@ -105,8 +105,8 @@ export function missingKey(name: string | undefined, member?: string, successor?
   });
 }
 
-export async function resolveSourceKey(ctx: Context, api: ApiClient, nameOrToken: string, verb: 'clone' | 'rotate' = 'clone'): Promise<SourceKey> {
-  const { key, byToken } = await findKey(ctx, api, nameOrToken, verb);
+export async function resolveSourceKey(ctx: Context, api: ApiClient, nameOrToken: string, verb: 'clone' | 'rotate' = 'clone', successorOf?: SuccessorOf): Promise<SourceKey> {
+  const { key, byToken } = await findKey(ctx, api, nameOrToken, verb, successorOf);
   if (key.type === 'master') {
     throw new UsageError('The Master key cannot be cloned or rotated: it is not a regular key.', {
       hint: 'To change the Master token, use `carto-keys regenerate Master`.',

@@ -3,7 +3,7 @@
 // on beside it until `retire`), which must not get a second successor.
 
 import type { ApiClient } from '../api/client.js';
-import type { Credentials } from '../config/settings.js';
+import { requireCredentials, type Credentials } from '../config/settings.js';
 import type { Context } from '../context.js';
 import { UsageError } from '../errors.js';
 import type { DeployTarget } from '../deploy/targets.js';
@@ -51,6 +51,14 @@ export function knownSuccessor(ctx: Context, creds: Pick<Credentials, 'baseUrl'>
   if (chain.length > 0) return chain[chain.length - 1]!.newName;
   const j = journalStore(stateDir(ctx)).find(ref);
   return j !== undefined && j.create !== true && j.rollback !== true ? j.newName : undefined;
+}
+
+/**
+ * The successor lookup the "no such key" error uses (show, revoke, where, rotate). Loaded only when a
+ * key is missing: `(name) => import('../rotate/lineage.js').then((m) => m.successorOf(ctx, member, name))`.
+ */
+export async function successorOf(ctx: Context, member: string | undefined, name: string): Promise<string | undefined> {
+  return knownSuccessor(ctx, requireCredentials(await ctx.settings()), name, member);
 }
 
 /** A key that already has a live successor in a grace window is not rotated or cloned again (exit 2). */

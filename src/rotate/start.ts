@@ -19,7 +19,7 @@ import { stateDir } from '../records/state-dir.js';
 import { keyRef, memberOf } from '../records/key-ref.js';
 import { requireRegistryForGrace } from '../records/registry.js';
 import { runRotation, type RotationResult } from './engine.js';
-import { recordedTargets, refuseSuperseded } from './lineage.js';
+import { knownSuccessor, recordedTargets, refuseSuperseded } from './lineage.js';
 import { refusePending, runFlow } from './runner.js';
 import type { RotationUi } from './ui.js';
 
@@ -72,7 +72,8 @@ export async function startRotation(ctx: Context, opts: StartOptions, ui: Rotati
   }
   // A member's tables live in their own schema: the default follows --user.
   const defaultSchema = defaultSchemaFor(creds.baseUrl, member ?? creds.username);
-  const plan = await planClone(ctx, api, opts.source, opts.changes, defaultSchema, 'rotate');
+  // A key that is gone is named with its successor when a rotation made one.
+  const plan = await planClone(ctx, api, opts.source, opts.changes, defaultSchema, 'rotate', async (n) => knownSuccessor(ctx, creds, n, member));
   if (plan.from === DEFAULT_PUBLIC_KEY_NAME) {
     throw new UsageError('The Default public key cannot be rotated: its token is always "default_public" and it cannot be deleted.');
   }

@@ -370,8 +370,10 @@ describe('issue 24: no key deleted while anything holds it', () => {
     ok(await w.cli(['rotate', 'app', '--name', 'app2', '--deploy-env-file', env, '--keep-old', '--yes']));
     w.sb.state.users[0]!.keys = w.sb.state.users[0]!.keys.filter((k) => k.name !== 'app2');
     const r = await w.cli(['where', 'app2']);
-    ok(r);
+    // A missing key is exit 1 wherever it is named (issue 21), after saying what was forgotten.
+    expect(r.code, r.stderr).toBe(1);
     expect(r.stderr).toContain('Forgot the records of a key deleted outside carto-keys: "app2"');
+    expect(r.stderr).toContain('No API key is named "app2".');
     expect(r.stdout).not.toContain(env);
     const registry = JSON.parse(readFileSync(join(w.state, 'deployments.json'), 'utf8'));
     expect(JSON.stringify(registry)).not.toContain('"app2"');
