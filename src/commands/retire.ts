@@ -9,9 +9,12 @@ import { describeRef } from '../records/key-ref.js';
 import { dueRetirements, retireOne, type RetireOutcome } from '../rotate/retire.js';
 import { withNotify } from '../deploy/notify.js';
 import { info, printJson, printLine, success, warn } from '../ui/output.js';
+import { humanTimeFrom } from '../ui/time.js';
 
 export interface RetireOptions {
   yes: boolean;
+  /** Say which old keys would be retired and which wait; send nothing, delete nothing. */
+  dryRun?: boolean;
   notifyCmd?: string;
 }
 
@@ -19,6 +22,7 @@ export function retireCommand(kit: CommandKit): Command {
   return new Command('retire')
     .description('Delete the old keys whose grace period (rotate --grace) has passed, after checking their successors')
     .option('--notify-cmd <cmd>', 'run a command at the end with a JSON event on stdin (success or failure)')
+    .option('--dry-run', 'say which old keys are due (and which wait); check nothing, delete nothing')
     .addHelpText(
       'after',
       `
@@ -28,13 +32,14 @@ check is kept and reported (exit 1). Safe to run from cron or a scheduled CI job
 
 Examples:
   $ carto-keys retire
+  $ carto-keys retire --dry-run
   $ carto-keys retire --yes --json                      # from cron / a scheduled CI job
   $ carto-keys retire --yes --notify-cmd ./alert.sh     # alert.sh reads the JSON event on stdin`,
     )
-    .action((o: { notifyCmd?: string }, cmd: Command) => {
+    .action((o: { notifyCmd?: string; dryRun?: boolean }, cmd: Command) => {
       const { yes } = globalsOf(cmd);
-      requireYesOrTty(yes, kit.canPrompt(), 'Retiring old keys (it deletes them)');
-      const opts: RetireOptions = { yes, ...(o.notifyCmd !== undefined && { notifyCmd: o.notifyCmd }) };
+      if (o.dryRun !== true) requireYesOrTty(yes, kit.canPrompt(), 'Retiring old keys (it deletes them)');
+      const opts: RetireOptions = { yes, ...(o.notifyCmd !== undefined && { notifyCmd: o.notifyCmd }), ...(o.dryRun === true && { dryRun: true }) };
       kit.run((ctx) => retireRun(ctx, opts));
     });
 }
@@ -49,6 +54,7 @@ class KeptKeys extends CliError {
 }
 
 export async function retireRun(ctx: Context, opts: RetireOptions): Promise<void> {
+  if (opts.dryRun) return retireDryRun(ctx);
   const outcomes: RetireOutcome[] = [];
   await withNotify(
     ctx,
@@ -83,6 +89,23 @@ export async function retireRun(ctx: Context, opts: RetireOptions): Promise<void
   );
 }
 
+/** From the registry alone: no request, nothing deleted. */
+async function retireDryRun(ctx: Context): Promise<void> {
+  const creds = requireCredentials(await ctx.settings());
+  const { due, waiting } = dueRetirements(ctx, creds);
+  const item = (r: (typeof due)[number]) => ({ old: r.oldName, new: r.newName, ...(r.member !== undefined && { member: r.member }), retireAfter: r.retireAfter });
+  if (ctx.globals.json) {
+    printJson(ctx, { dryRun: true, due: due.map(item), waiting: waiting.map(item) });
+    return;
+  }
+  for (const r of due) {
+    const old = describeRef({ name: r.oldName, ...(r.member !== undefined && { member: r.member }) });
+    info(ctx, `Would retire ${old}: its grace ended ${humanTimeFrom(new Date(r.retireAfter), ctx.now())}; deleted after checking "${r.newName}".`);
+  }
+  for (const r of waiting) printLine(ctx, `waiting  ${r.oldName}  until ${humanTimeFrom(new Date(r.retireAfter), ctx.now())}  (successor ${r.newName})`);
+  info(ctx, `Dry run: ${due.length === 0 ? 'no old key is due' : `${due.length} old key${due.length === 1 ? ' is' : 's are'} due`}. Nothing was checked or deleted.`);
+}
+
 function report(ctx: Context, outcomes: RetireOutcome[]): void {
   const by = (s: RetireOutcome['status']) => outcomes.filter((o) => o.status === s);
   if (ctx.globals.json) {
@@ -95,6 +118,6 @@ function report(ctx: Context, outcomes: RetireOutcome[]): void {
     });
     return;
   }
-  for (const o of by('waiting')) printLine(ctx, `waiting  ${escapeControl(o.oldName)}  until ${o.retireAfter}  (successor ${escapeControl(o.newName)})`);
+  for (const o of by('waiting')) printLine(ctx, `waiting  ${escapeControl(o.oldName)}  until ${humanTimeFrom(new Date(o.retireAfter), ctx.now())}  (successor ${escapeControl(o.newName)})`);
   if (outcomes.length === 0) info(ctx, 'No old key is waiting for retirement.');
 }

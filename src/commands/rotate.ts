@@ -28,6 +28,7 @@ export type RotateOptions =
 interface RotateFlags extends GrantChanges {
   name?: string;
   keepGrants?: boolean;
+  dryRun?: boolean;
   /** The old spelling of --name, kept (hidden) so scripts written for 0.1 still work. */
   newName?: string;
   deployEnvFile?: string[];
@@ -53,6 +54,7 @@ export function rotateCommand(kit: CommandKit): Command {
     .argument('[name-or-token]', 'the key to replace: its name, or its token')
     .option('--name <name>', 'name of the new key (default: <old>-rYYYYMMDD, unique)')
     .option('--keep-grants', 'the new key gets exactly the old key\'s grants (on a terminal: no grant editor)')
+    .option('--dry-run', 'say what the rotation would do (new name, grant changes, targets, the old key); send only reads')
     .addOption(new Option('--new-name <name>').hideHelp());
   addMemberOption(addChangeOptions(cmd))
     .option('--deploy-env-file <path[:VAR]>', 'write the new token into an env file as VAR (default CARTO_API_KEY); repeatable', collect)
@@ -102,6 +104,9 @@ Examples:
 /** Flags → options. Every refusal here is exit 2, with nothing read or sent. */
 export function rotateOptions(arg: string | undefined, o: RotateFlags, yes: boolean, canPrompt: boolean, env: Env = {}): RotateOptions {
   if (o.resume !== undefined && o.abort !== undefined) throw new UsageError('--resume and --abort cannot be used together.');
+  if (o.dryRun && (o.resume !== undefined || o.abort !== undefined || o.rollback !== undefined)) {
+    throw new UsageError('--dry-run is for a new rotation: --resume, --abort and --rollback carry on one already planned.');
+  }
   if (o.deleteOld && o.keepOld) throw new UsageError('--delete-old and --keep-old cannot be used together.');
   const graceMs = o.grace === undefined ? undefined : parseDuration(o.grace, '--grace').ms;
   if (graceMs !== undefined && o.keepOld) throw new UsageError('--grace and --keep-old cannot be used together: --grace deletes the old key later (retire), --keep-old never.');
@@ -167,7 +172,8 @@ export function rotateOptions(arg: string | undefined, o: RotateFlags, yes: bool
   // --yes means nothing is asked, on a terminal too: every decision is a flag or its documented default
   // (grants: the old key's plus the change flags; name: <old>-rYYYYMMDD; targets: the deploy flags, else
   // the recorded ones). Whether to delete the old key has no safe default: it must be said.
-  if (!canPrompt || yes) {
+  // A dry run asks nothing and changes nothing: it needs no decision.
+  if (!o.dryRun && (!canPrompt || yes)) {
     if (!yes) throw new UsageError('rotate creates and deletes keys: pass --yes when not running in a terminal.');
     if (deleteOld === undefined && graceMs === undefined) {
       throw new UsageError(
@@ -189,6 +195,7 @@ export function rotateOptions(arg: string | undefined, o: RotateFlags, yes: bool
       targets,
       ...(graceMs !== undefined ? { deleteOld: true, graceMs } : deleteOld !== undefined && { deleteOld }),
       yes,
+      ...(o.dryRun === true && { dryRun: true }),
       ...timeout,
       ...member,
       ...(o.checkCmd !== undefined && { checkCmd: o.checkCmd }),
@@ -232,8 +239,10 @@ async function rotateSteps(ctx: Context, opts: RotateOptions): Promise<RotationR
   // --keep-grants answers the grant editor's first question.
   if (opts.mode === 'start' && opts.keepGrants) ui.modify = async (plan) => plan.after;
   switch (opts.mode) {
-    case 'start':
-      return printRotation(ctx, await startRotation(ctx, opts.start, ui), opts.printToken);
+    case 'start': {
+      const result = await startRotation(ctx, opts.start, ui);
+      return result === undefined ? undefined : printRotation(ctx, result, opts.printToken);
+    }
     case 'resume':
       return printRotation(ctx, await resumeRotation(ctx, opts.resume, ui), opts.printToken);
     case 'abort':

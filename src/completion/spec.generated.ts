@@ -670,6 +670,12 @@ export const SPEC: CompletionSpec = {
           },
           {
             "flags": [
+              "--dry-run"
+            ],
+            "description": "say what the rotation would do (new name, grant changes, targets, the old key); send only reads"
+          },
+          {
+            "flags": [
               "--add-api"
             ],
             "description": "grant APIs: sql, maps, do (repeatable or comma-separated)",
@@ -942,6 +948,12 @@ export const SPEC: CompletionSpec = {
             "value": {
               "kind": "text"
             }
+          },
+          {
+            "flags": [
+              "--dry-run"
+            ],
+            "description": "say which old keys are due (and which wait); check nothing, delete nothing"
           },
           {
             "flags": [

@@ -11,9 +11,9 @@ import { keyFromEnvironment, requireCredentials } from '../config/settings.js';
 import type { Context } from '../context.js';
 import { CancelledError, UsageError } from '../errors.js';
 import { diffGrants, formatDiff, hasGrantChanges, rotationName, toCreateGrants, type GrantChanges } from '../grants/index.js';
-import { info } from '../ui/output.js';
+import { info, printJson } from '../ui/output.js';
 import { memberBaseUrl } from '../domain/members.js';
-import { describeTarget, type DeployTarget } from '../deploy/targets.js';
+import { describeTarget, targetJson, type DeployTarget } from '../deploy/targets.js';
 import { journalStore, newJournal } from '../records/journal.js';
 import { stateDir } from '../records/state-dir.js';
 import { keyRef, memberOf } from '../records/key-ref.js';
@@ -45,9 +45,12 @@ export interface StartOptions {
   graceMs?: number;
   /** --check-cmd: tests the app with the new key after deploy and verify, before any delete. */
   checkCmd?: string;
+  /** --dry-run: check and say what would be done; send only reads. */
+  dryRun?: boolean;
 }
 
-export async function startRotation(ctx: Context, opts: StartOptions, ui: RotationUi): Promise<RotationResult> {
+/** Returns undefined for a dry run (`opts.dryRun`): it said what would be done and did nothing. */
+export async function startRotation(ctx: Context, opts: StartOptions, ui: RotationUi): Promise<RotationResult | undefined> {
   const creds = requireCredentials(await ctx.settings());
   if (opts.graceMs !== undefined) requireRegistryForGrace(ctx.env, creds);
   // `--user` naming yourself is your own key.
@@ -82,6 +85,24 @@ export async function startRotation(ctx: Context, opts: StartOptions, ui: Rotati
   // No deploy flag: the places the old key was deployed to, first.
   const recorded = opts.targets.length === 0 ? recordedTargets(ctx, oldRef) : [];
   requireTargets(recorded);
+  if (opts.dryRun) {
+    // After every check a real run makes, with reads only: no journal, no lock, no key, no deploy.
+    const taken = new Set((await api.listKeys()).map((k) => k.name));
+    const newName = opts.newName ?? rotationName(plan.from, ctx.now(), taken);
+    const targets = opts.targets.length > 0 ? opts.targets : recorded;
+    const end = opts.graceMs !== undefined ? 'grace' : opts.deleteOld === true ? 'delete' : opts.deleteOld === false ? 'keep' : 'ask';
+    if (ctx.globals.json) {
+      printJson(ctx, { dryRun: true, old: plan.from, new: newName, ...(member !== undefined && { member }), diff: plan.diff, targets: targets.map(targetJson), oldKey: end });
+      return undefined;
+    }
+    info(ctx, `Dry run: would rotate "${plan.from}"${member === undefined ? '' : ` of ${member}`} → "${newName}".`);
+    info(ctx, 'Grants of the new key, compared with the old one:');
+    for (const line of formatDiff(plan.diff, { color: ctx.io.colorStderr })) info(ctx, `  ${line}`);
+    info(ctx, targets.length > 0 ? `Would deploy to: ${targets.map(describeTarget).join(', ')}` : 'Would deploy nowhere (no deploy flag, none recorded).');
+    info(ctx, { grace: `Then keep "${plan.from}" for the grace period, for retire to delete.`, delete: `Then delete "${plan.from}".`, keep: `Then keep "${plan.from}".`, ask: `Then ask whether to delete "${plan.from}".` }[end]);
+    info(ctx, 'Nothing was created, deployed or deleted.');
+    return undefined;
+  }
   return runFlow(ctx, creds, {
     locks: [oldRef],
     refuse: [oldRef],
@@ -97,7 +118,9 @@ export async function startRotation(ctx: Context, opts: StartOptions, ui: Rotati
       }
       const targets = opts.targets.length > 0 ? opts.targets : recorded.length > 0 && (await ui.useRecorded(plan.from, recorded)) ? recorded : [];
       if (!ctx.globals.json) {
-        info(ctx, `Rotating "${escapeControl(plan.from)}"${member === undefined ? '' : ` of ${member}`} → "${newName}". Grants of the new key, compared with the old one:`);
+        // Two lines: on one, it passed 80 columns for short names already.
+        info(ctx, `Rotating "${escapeControl(plan.from)}"${member === undefined ? '' : ` of ${member}`} → "${newName}".`);
+        info(ctx, 'Grants of the new key, compared with the old one:');
         for (const line of formatDiff(diffGrants(plan.before, after), { color: ctx.io.colorStderr })) info(ctx, `  ${line}`);
         if (targets === recorded && recorded.length > 0) info(ctx, `Deploying to the targets recorded for "${escapeControl(plan.from)}": ${recorded.map(describeTarget).join(', ')}`);
       }

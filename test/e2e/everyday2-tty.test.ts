@@ -77,6 +77,14 @@ describeTty('every day, round two, at 80 columns (tmux)', () => {
     });
   }
 
+  it('rotate app --deploy-env-file .env --delete-old --yes (the README line) runs through on a terminal, asking nothing', async () => {
+    expect((await cli(['create', '--name', 'app', '--api', 'sql', '--table', 'world_population'], { env: home.env })).code).toBe(0);
+    const t = await at80(['rotate', 'app', '--deploy-env-file', '.env', '--delete-old', '--yes']);
+    expect(t.screen, t.screen).toContain('EXIT:0');
+    expect(t.screen).not.toMatch(/Keep all grants|Name of the new API key:|Create API key .*\?|Delete the old key .* now\?/);
+    nothingWrapped(t);
+  });
+
   for (const cmd of ['login', 'org', 'completion']) {
     it(`${cmd} --help: nothing wrapped by the terminal, no sentence pushed onto an indented line`, async () => {
       const t = await at80([cmd, '--help']);

@@ -1,6 +1,6 @@
 // Issue 21: `--yes` means nothing is asked, on a terminal too; every question of rotate has a flag;
 // --dry-run on rotate and retire only reads; a missing key names its known successor.
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { scriptedPrompter } from '../helpers/harness.js';
@@ -53,5 +53,61 @@ describe('rotate --yes on a terminal asks nothing', () => {
     const r = await f.rotate(['app', '--keep-grants', '--remove-api', 'maps', '--keep-old', '--yes']);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('--keep-grants');
+  });
+});
+describe('--dry-run on rotate and retire: says what would be done, only reads, exit 0', () => {
+  it('rotate --dry-run: the plan, no key made, nothing written', async () => {
+    const f = await rotationFixture();
+    const env = join(f.dir, '.env');
+    writeFileSync(env, 'OTHER=1\n');
+    const r = await f.rotate(['app', '--remove-api', 'maps', '--deploy-env-file', env, '--delete-old', '--dry-run'], noQuestions());
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('Dry run');
+    expect(r.stderr).toContain('- api maps');
+    expect(f.sb.requests.filter((q) => q.method !== 'GET')).toEqual([]);
+    expect(f.sb.names()).toEqual(['Master', 'Default public', 'app']);
+    expect(readFileSync(env, 'utf8')).toBe('OTHER=1\n');
+    expect(f.journals()).toEqual([]);
+  });
+
+  it('retire --dry-run: what would be deleted, nothing deleted', async () => {
+    const f = await rotationFixture();
+    const env = join(f.dir, '.env');
+    const state = { ...f.sb.env, CARTO_KEYS_STATE_DIR: join(f.dir, 'state') };
+    const rotated = await f.rotate(['app', '--deploy-env-file', env, '--grace', '1s', '--yes'], { env: state });
+    expect(rotated.code, rotated.stderr).toBe(0);
+    const later = new Date(Date.parse('2026-11-22T10:00:00Z') + 60_000);
+    const at = f.sb.requests.length;
+    const r = await f.cli(['retire', '--dry-run'], { now: later, env: state });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('Dry run');
+    expect(r.stderr).toContain('"app"');
+    expect(f.sb.requests.slice(at).filter((q) => q.method !== 'GET')).toEqual([]);
+    expect(f.sb.names()).toContain('app');
+  });
+});
+
+describe('a missing key names its known successor', () => {
+  it('after a rotation with a grace period, show, where and rotate of the old name, once it is gone, name the successor', async () => {
+    const f = await rotationFixture();
+    const env = join(f.dir, '.env');
+    // Credentials from the environment keep records only in a state folder named for them.
+    const state = { env: { ...f.sb.env, CARTO_KEYS_STATE_DIR: join(f.dir, 'state') } };
+    const r0 = await f.rotate(['app', '--deploy-env-file', env, '--grace', '1h', '--yes'], state);
+    expect(r0.code, r0.stderr).toBe(0);
+    // The old key is deleted outside carto-keys's rotation: the registry still knows its successor.
+    f.sb.state.users[0]!.keys.splice(f.sb.state.users[0]!.keys.findIndex((k) => k.name === 'app'), 1);
+    for (const args of [['show', 'app'], ['revoke', 'app', '--yes'], ['rotate', 'app', '--keep-old', '--yes'], ['where', 'app']]) {
+      const r = await f.cli(args, state);
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(1);
+      expect(r.stderr, args.join(' ')).toContain(`its successor is "${NEW}"`);
+    }
+  });
+
+  it('where <nosuch>: exit 1 and the one message (it was exit 0 with two contradictory lines)', async () => {
+    const f = await rotationFixture();
+    const r = await f.cli(['where', 'nosuch']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('Error: No API key is named "nosuch".\nNames are case-sensitive: `carto-keys list` shows them.\n');
   });
 });
