@@ -274,7 +274,8 @@ function printRotation(ctx: Context, result: RotationResult, printToken: boolean
   if (j.rollback === true) success(ctx, `Rolled back: "${escapeControl(j.newName)}" is the key in use again, "${escapeControl(j.oldName)}" was revoked`);
   else if (j.create === true) success(ctx, `Created "${escapeControl(j.newName)}" and deployed it to ${j.targets.length} ${j.targets.length === 1 ? 'target' : 'targets'}`);
   else {
-    const kept = retireAfter !== undefined ? ` (the old key "${escapeControl(j.oldName)}" lives until ${retireAfter}; then run \`carto-keys retire\`)` : ` (the old key "${escapeControl(j.oldName)}" was kept)`;
+    // The grace period's end and what follows were said just above (once is enough).
+    const kept = retireAfter !== undefined ? ` (the old key "${escapeControl(j.oldName)}" is kept for its grace period)` : ` (the old key "${escapeControl(j.oldName)}" was kept)`;
     success(ctx, `Rotated "${escapeControl(j.oldName)}" → "${escapeControl(j.newName)}"${deleted ? '' : kept}`);
   }
   if (printToken) printLine(ctx, token);

@@ -19,6 +19,7 @@ import type { Env } from '../env.js';
 import { keyFromEnvironment, type Credentials } from '../config/settings.js';
 import { writeFileAtomic } from '../fs/atomic.js';
 import { accountOf, type KeyRef } from './key-ref.js';
+import { humanTime } from '../ui/time.js';
 import { CONFIG_DIR_ENV, STATE_DIR_ENV, stateDirNamed } from './state-dir.js';
 import { isRecord } from '../json.js';
 
@@ -214,7 +215,7 @@ export function registry(stateDir: string): Registry {
       }
       for (const r of a?.retirements ?? []) {
         if (!sameMember(r.member, member)) continue;
-        out.set(r.oldName, `kept by a grace rotation to "${r.newName}" until ${r.retireAfter}`);
+        out.set(r.oldName, `kept by a grace rotation to "${r.newName}" until ${humanTime(new Date(r.retireAfter))}`);
         out.set(r.newName, `the successor of "${r.oldName}" in a grace rotation`);
       }
       return out;

@@ -6,6 +6,7 @@ import { escapeControl } from '../text/escape.js';
 import type { Context } from '../context.js';
 import { describeTarget, type DeployTarget } from '../deploy/targets.js';
 import { info, success, warn } from '../ui/output.js';
+import { humanTimeFrom } from '../ui/time.js';
 
 export type RotationEvent =
   | { type: 'created'; name: string; recovered: boolean }
@@ -48,7 +49,8 @@ export function renderEvent(ctx: Context): Reporter {
       case 'kept':
         return info(ctx, `Kept the old key "${escapeControl(e.name)}". Revoke it when nothing uses it any more: ${e.revoke}`);
       case 'scheduled':
-        info(ctx, `Kept the old key "${escapeControl(e.oldName)}" until ${e.retireAfter} (grace period). Then \`carto-keys retire\` deletes it, after checking every target holds "${escapeControl(e.newName)}".`);
+        info(ctx, `Kept the old key "${escapeControl(e.oldName)}" until ${humanTimeFrom(new Date(e.retireAfter), ctx.now())} (grace period).`);
+        info(ctx, `Then \`carto-keys retire\` deletes it, after checking every target holds "${escapeControl(e.newName)}".`);
         return info(ctx, `Changed your mind while it lives? Undo the rotation: ${e.rollback}`);
     }
   };

@@ -12,6 +12,7 @@ import { describeRef, keyRef, userFlag, type KeyRef } from '../records/key-ref.j
 import { registry, type Retirement } from '../records/registry.js';
 import { stateDir } from '../records/state-dir.js';
 import { shellQuote } from '../ui/shell-quote.js';
+import { humanTimeFrom } from '../ui/time.js';
 import { findKey } from './engine.js';
 
 /** The env files and commands the key was deployed to, env files first (a command may ship a file). */
@@ -70,7 +71,7 @@ export async function refuseSuperseded(ctx: Context, api: ApiClient, ref: KeyRef
   if ((await findKey(api, successor)) === undefined) return;
   const user = userFlag(ref.member);
   const first = chain[0]!;
-  throw new UsageError(`${describeRef(ref)} was already rotated: its successor "${successor}" is in use, and "${ref.name}" is kept only until ${first.retireAfter} (grace period).`, {
+  throw new UsageError(`${describeRef(ref)} was already rotated: its successor "${successor}" is in use, and "${ref.name}" is kept only until ${humanTimeFrom(new Date(first.retireAfter), ctx.now())} (grace period).`, {
     code: 'superseded',
     hint: [
       `Rotate the successor instead: carto-keys rotate ${shellQuote(successor)}${user}`,

@@ -3,6 +3,7 @@
 // the same token is harmless, which is why they may be retried).
 
 import type { Context } from '../context.js';
+import { humanTime, humanTimeFrom } from '../ui/time.js';
 import { UsageError } from '../errors.js';
 import { info } from '../ui/output.js';
 import { runRotation, type RotationResult } from './engine.js';
@@ -29,7 +30,7 @@ export async function resumeRotation(ctx: Context, opts: ResumeOptions, ui: Rota
     store.save(journal, ctx.now());
     if (!ctx.globals.json) {
       const what = journal.create === true ? `the creation of "${journal.newName}"` : `the rotation of "${journal.oldName}" → "${journal.newName}"`;
-      info(ctx, `Resuming ${what} (started ${journal.startedAt}).`);
+      info(ctx, `Resuming ${what} (started ${humanTimeFrom(new Date(journal.startedAt), ctx.now())}).`);
       for (const line of recap(journal)) info(ctx, `  ${line}`);
     }
     const api = (await ctx.api()).forUser(journal.member);
@@ -39,11 +40,11 @@ export async function resumeRotation(ctx: Context, opts: ResumeOptions, ui: Rota
 
 /** What was done already, and what is left: the person resuming may not be the one who started. */
 export function recap(j: Journal): string[] {
-  const lines = [j.steps.created === null ? `"${j.newName}": not known to be created yet (looked up first)` : `"${j.newName}": created ${j.steps.created}`];
+  const lines = [j.steps.created === null ? `"${j.newName}": not known to be created yet (looked up first)` : `"${j.newName}": created ${humanTime(new Date(j.steps.created))}`];
   for (const t of j.targets) {
     const state =
       t.deployedAt !== null
-        ? `deployed ${t.deployedAt}`
+        ? `deployed ${humanTime(new Date(t.deployedAt))}`
         : t.attemptedAt
           ? `interrupted or failed${t.error ? ` (${t.error})` : ''}: deployed again`
           : 'not deployed yet';

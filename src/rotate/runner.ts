@@ -6,6 +6,7 @@
 import { requireCredentials, type Credentials } from '../config/settings.js';
 import type { Lock } from '../config/lock.js';
 import type { Context } from '../context.js';
+import { humanTime } from '../ui/time.js';
 import { FileError, UsageError } from '../errors.js';
 import { stopOrphan } from '../deploy/command.js';
 import { watchInterruptions, type Interruption } from '../deploy/interrupt.js';
@@ -107,7 +108,7 @@ export async function refusePending(ctx: Context, store: JournalStore, ref: KeyR
   store.lock(journalRef(journal)).release();
   const cmd = await rotationCommands(ctx, journal.oldName, journal.member);
   const what = journal.create === true ? `an unfinished creation (deploy of its token)` : `an unfinished rotation to "${journal.newName}"`;
-  throw new UsageError(`${describeRef(journalRef(journal))} has ${what} (started ${journal.startedAt}).`, {
+  throw new UsageError(`${describeRef(journalRef(journal))} has ${what} (started ${humanTime(new Date(journal.startedAt))}).`, {
     code: 'rotation_pending',
     hint: `Continue it: ${cmd.resume}\nOr undo it: ${cmd.abort}`,
   });

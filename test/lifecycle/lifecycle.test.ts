@@ -40,7 +40,10 @@ describe('rotate --grace', () => {
     const { f, env, r } = await gracefulRotation();
     expect(r.code, r.stderr).toBe(0);
     expect(f.sb.names()).toEqual(['Master', 'Default public', 'app', NEW]);
-    expect(r.stderr).toContain('2026-11-23T10:00:00.000Z');
+    // One form of time for people (issue 21), said once.
+    expect(r.stderr).toContain('until 2026-11-23 10:00 UTC (in 24 h)');
+    expect(r.stderr).not.toContain('2026-11-23T10:00:00');
+    expect(r.stderr.split('2026-11-23 10:00 UTC')).toHaveLength(2);
     expect(r.stderr).toContain('carto-keys retire');
     expect(r.stderr).toContain(`carto-keys rotate --rollback ${NEW}`);
     const newToken = f.sb.token(NEW)!;
