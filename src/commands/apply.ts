@@ -158,7 +158,7 @@ async function applyFile(ctx: Context, creds: Credentials, member: string | unde
     return;
   }
   for (const old of keptOld) {
-    warn(ctx, `"${escapeControl(old)}" was kept (its entry has no deploy target): once no app uses it, retire it with \`carto-keys revoke ${shellQuote(old)} --yes${userFlag(member)}\`.`);
+    warn(ctx, `"${escapeControl(old)}" was kept (its entry has no deploy target): once no app uses it, revoke it: \`carto-keys revoke ${shellQuote(old)} --yes${userFlag(member)}\`.`);
   }
   const count = (action: string): number => outcomes.filter((o) => o.action === action && o.status === 'done').length;
   printLine(ctx, `Apply complete: ${count('create')} created, ${count('replace')} replaced, ${count('rotate')} rotated, ${count('delete')} deleted.`);

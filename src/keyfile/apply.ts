@@ -136,7 +136,7 @@ async function create(a: ApplyContext, k: PlannedKey): Promise<void> {
   );
   if (recovered) warn(a.ctx, `"${key.name}" was created but the reply was lost or unreadable; recovered it.`);
   if (!a.quiet) success(a.ctx, `Created API key "${key.name}"`);
-  if (!a.quiet) a.ctx.io.stderr.write(`  No deploy target: get its token with \`carto-keys show ${shellQuote(key.name)} --token${userFlag(a.member)}\`.\n`);
+  if (!a.quiet) a.ctx.io.stderr.write(`  No deploy target: get its token with \`carto-keys show ${shellQuote(key.name)} --token-only${userFlag(a.member)}\`.\n`);
 }
 
 /** A replacement or a rotation, by the rotation engine. Returns whether the old key was kept. */

@@ -31,7 +31,7 @@ function changeRow(k: PlanKeyJson): Md[] {
     k.from === null || k.action === 'create' ? raw('') : code(k.from),
     k.to === null || k.action === 'unmanaged' ? raw('') : code(k.to),
     list(grants),
-    noDeploy ? join([raw('none: '), code(k.from!), raw(' is kept; retire it yourself')]) : list(k.deploy.map(target)),
+    noDeploy ? join([raw('none: '), code(k.from!), raw(' is kept; revoke it once unused')]) : list(k.deploy.map(target)),
     list(notes),
   ];
 }

@@ -95,7 +95,7 @@ function block(raw: PlannedKey, c: Colors, color: boolean, prune: boolean, alike
   };
   const shown = (t: DeployTarget): DeployTarget => (t.kind === 'env-file' ? { ...t, path: showPath(t.path) } : t);
   const deploy = (k.entry?.deploy ?? []).map((t) => `${INDENT}${c.dim('deploy to')} ${escapeControl(describeTarget(shown(t)))}`);
-  const noDeploy = k.entry && k.entry.deploy.length === 0 ? [`${INDENT}${c.dim(`no deploy target: the old key "${k.from}" will be kept; retire it yourself`)}`] : [];
+  const noDeploy = k.entry && k.entry.deploy.length === 0 ? [`${INDENT}${c.dim(`no deploy target: the old key "${k.from}" is kept; revoke it once unused`)}`] : [];
   switch (k.action) {
     case 'create':
       return [

@@ -98,7 +98,7 @@ describe('apply', () => {
     const g = await fixture();
     writeFileSync(g.file, 'version: 1\nkeys:\n  plain:\n    apis: [maps]\n');
     const h = await g.cli(['apply', '-f', g.file, '--yes']);
-    expect(h.stderr).toContain('carto-keys show plain --token');
+    expect(h.stderr).toContain('carto-keys show plain --token-only');
     expect(h.stdout).toBe('Apply complete: 1 created, 0 replaced, 0 rotated, 0 deleted.\n');
   });
 

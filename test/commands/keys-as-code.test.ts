@@ -92,7 +92,7 @@ describe('export → plan', () => {
         '      create, deploy, verify, then delete the old key',
         '      - api maps',
         '      + table public.liked_cities:select,insert',
-        '      no deploy target: the old key "web-map" will be kept; retire it yourself',
+        '      no deploy target: the old key "web-map" is kept; revoke it once unused',
         '',
         '  + new-app will be created',
         '      + api maps',

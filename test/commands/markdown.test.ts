@@ -57,7 +57,7 @@ describe('plan --format markdown', () => {
       '| --- | --- | --- | --- | --- | --- | --- |',
     ]);
     expect(lines[8]).toMatch(
-      /^\| replace \| <code>web\\-map<\/code> \| <code>web\\-map<\/code> \| <code>web\\-map\\-r20261130<\/code> \| <code>\\- apis maps<\/code> \| none: <code>web\\-map<\/code> is kept; retire it yourself \| its grants differ/,
+      /^\| replace \| <code>web\\-map<\/code> \| <code>web\\-map<\/code> \| <code>web\\-map\\-r20261130<\/code> \| <code>\\- apis maps<\/code> \| none: <code>web\\-map<\/code> is kept; revoke it once unused \| its grants differ/,
     );
     expect(lines[9]).toBe('| create | <code>new\\-app</code> |  | <code>new\\-app</code> |  |  | no live key has this name or a rotated name of it |');
     expect(lines.slice(10, 16)).toEqual(['', '### Not in the file', '', 'Unmanaged: `apply --prune` would delete them.', '', '| Key | Created |']);
