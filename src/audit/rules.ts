@@ -2,6 +2,7 @@
 // given). No I/O, no clock of their own: the same input always gives the same findings, whatever the
 // order of the keys. docs/audit.md documents every rule; keep the two in step.
 
+import { resolve } from 'node:path';
 import { compareStrings, tableLabel } from '../grants/canonical.js';
 import type { GrantSet, TableGrant, TablePermission } from '../grants/model.js';
 import { quote } from '../grants/text.js';
@@ -15,6 +16,8 @@ import type { Finding as ScanFinding } from '../scan/index.js';
 export interface DeploymentRecord {
   kind: string;
   at?: string;
+  /** An env file's path, as recorded (absolute). */
+  path?: string;
 }
 
 /** The registry's answer for one key; the registry itself is undefined when none exists yet. */
@@ -293,7 +296,8 @@ export function neverDeployedRule(input: AuditInput): Finding[] {
 /** `master-key-in-file`, `token-in-file`: a live secret in a `--scan` file (by file and line, never the secret). */
 export function secretsInFilesRule(input: AuditInput): Finding[] {
   if (!input.secrets?.length) return [];
-  return input.secrets.map((hit) => {
+  // The env file a rotation or apply deployed the key to holds its token on purpose: not a leak.
+  return input.secrets.filter((hit) => !deployedTo(input, hit.key, hit.path)).map((hit) => {
     const master = hit.key.type === 'master';
     const where = `${hit.match === 'embedded' ? 'likely: ' : ''}${hit.path}:${hit.line}`;
     return finding(
@@ -308,6 +312,13 @@ export function secretsInFilesRule(input: AuditInput): Finding[] {
       { file: hit.path, line: hit.line, fingerprint: hit.fingerprint },
     );
   });
+}
+
+/** `file` is an env file the deployment registry records `key` as deployed to. */
+function deployedTo(input: AuditInput, key: AuditKey, file: string): boolean {
+  if (input.deployments === undefined || key.type !== 'regular') return false;
+  const target = resolve(file);
+  return input.deployments(key.name, key.member).some((d) => d.kind === 'env-file' && d.path !== undefined && resolve(d.path) === target);
 }
 
 export const RULES: readonly ((input: AuditInput) => Finding[])[] = [

@@ -111,3 +111,27 @@ describe('a missing key names its known successor', () => {
     expect(r.stderr).toBe('Error: No API key is named "nosuch".\nNames are case-sensitive: `carto-keys list` shows them.\n');
   });
 });
+
+describe('audit knows what rotate recorded', () => {
+  it('audit --scan does not flag the env file a rotation deployed the key to, only other files; the fix of a deployed key runs as printed', async () => {
+    const f = await rotationFixture();
+    const env = join(f.dir, 'app.env');
+    const state = { env: { ...f.sb.env, CARTO_KEYS_STATE_DIR: join(f.dir, 'state') } };
+    const rotated = await f.rotate(['app', '--deploy-env-file', env, '--delete-old', '--yes'], state);
+    expect(rotated.code, rotated.stderr).toBe(0);
+    const leak = join(f.dir, 'notes.txt');
+    writeFileSync(leak, `token: ${f.sb.token(NEW)}\n`);
+    const r = await f.cli(['audit', '--json', '--scan', env, '--scan', leak], state);
+    expect(r.code, r.stderr).toBe(0);
+    const findings = JSON.parse(r.stdout).findings as { rule: string; key: string; file: string | null; fix: string | null }[];
+    expect(findings.filter((x) => x.rule === 'token-in-file').map((x) => x.file)).toEqual([leak]);
+    // The key is recorded as deployed: its fix rotates it to app.env and deletes it, asking nothing.
+    const fix = findings.find((x) => x.rule === 'table-write' && x.key === NEW)!.fix!;
+    expect(fix).toBe(`carto-keys rotate ${NEW} --remove-table public.liked_cities:insert --delete-old --yes`);
+    const before = f.sb.token(NEW)!;
+    const ran = await f.cli(fix.split(' ').slice(1), state);
+    expect(ran.code, ran.stderr).toBe(0);
+    expect(f.sb.names()).not.toContain(NEW);
+    expect(readFileSync(env, 'utf8')).not.toContain(before);
+  });
+});
