@@ -7,6 +7,7 @@ import type { Context } from '../context.js';
 import { describeTarget, type DeployTarget } from '../deploy/targets.js';
 import { info, success, warn } from '../ui/output.js';
 import { humanTimeFrom } from '../ui/time.js';
+import { displayPath } from '../ui/paths.js';
 
 export type RotationEvent =
   | { type: 'created'; name: string; recovered: boolean }
@@ -38,7 +39,8 @@ export function renderEvent(ctx: Context): Reporter {
       case 'created':
         return success(ctx, `Created API key "${escapeControl(e.name)}"`);
       case 'deployed':
-        return success(ctx, `Deployed to ${describeTarget(e.target)}`);
+        // An env file relative to the current folder: a line of a CI log or an 80-column terminal.
+        return success(ctx, `Deployed to ${describeTarget(e.target.kind === 'env-file' ? { ...e.target, path: displayPath(e.target.path, ctx.env) } : e.target)}`);
       case 'verified':
         return success(ctx, `Verified "${escapeControl(e.name)}": its token works and grants what was intended`);
       case 'checked':
