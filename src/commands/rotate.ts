@@ -275,7 +275,7 @@ function printRotation(ctx: Context, result: RotationResult, printToken: boolean
   else if (j.create === true) success(ctx, `Created "${escapeControl(j.newName)}" and deployed it to ${j.targets.length} ${j.targets.length === 1 ? 'target' : 'targets'}`);
   else {
     // The grace period's end and what follows were said just above (once is enough).
-    const kept = retireAfter !== undefined ? ` (the old key "${escapeControl(j.oldName)}" is kept for its grace period)` : ` (the old key "${escapeControl(j.oldName)}" was kept)`;
+    const kept = retireAfter !== undefined ? ` ("${escapeControl(j.oldName)}" kept for its grace period)` : ` (the old key "${escapeControl(j.oldName)}" was kept)`;
     success(ctx, `Rotated "${escapeControl(j.oldName)}" → "${escapeControl(j.newName)}"${deleted ? '' : kept}`);
   }
   if (printToken) printLine(ctx, token);

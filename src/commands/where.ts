@@ -110,8 +110,8 @@ export async function whereRun(ctx: Context, given: WhereOptions): Promise<void>
     info(
       ctx,
       retirement.oldName === opts.name
-        ? `"${shown}" is kept until ${humanTimeFrom(new Date(retirement.retireAfter), ctx.now())}, then \`carto-keys retire\` deletes it (successor "${escapeControl(retirement.newName)}").`
-        : `"${shown}" replaced "${escapeControl(retirement.oldName)}", which is kept until ${humanTimeFrom(new Date(retirement.retireAfter), ctx.now())} (rollback possible until then).`,
+        ? `"${shown}" is kept until ${humanTimeFrom(new Date(retirement.retireAfter), ctx.now())},\nthen \`carto-keys retire\` deletes it (successor "${escapeControl(retirement.newName)}").`
+        : `"${shown}" replaced "${escapeControl(retirement.oldName)}",\nwhich is kept until ${humanTimeFrom(new Date(retirement.retireAfter), ctx.now())} (rollback possible until then).`,
     );
   }
   if (key === undefined) throw missingKey(opts.name, api.targetUser, successor);

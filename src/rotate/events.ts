@@ -51,9 +51,9 @@ export function renderEvent(ctx: Context): Reporter {
       case 'kept':
         return info(ctx, `Kept the old key "${escapeControl(e.name)}". Revoke it when nothing uses it any more: ${e.revoke}`);
       case 'scheduled':
-        info(ctx, `Kept the old key "${escapeControl(e.oldName)}" until ${humanTimeFrom(new Date(e.retireAfter), ctx.now())} (grace period).`);
-        info(ctx, `Then \`carto-keys retire\` deletes it, after checking every target holds "${escapeControl(e.newName)}".`);
-        return info(ctx, `Changed your mind while it lives? Undo the rotation: ${e.rollback}`);
+        info(ctx, `Kept "${escapeControl(e.oldName)}" for its grace period, until ${humanTimeFrom(new Date(e.retireAfter), ctx.now())}.`);
+        info(ctx, `Then \`carto-keys retire\` deletes it, once every target holds "${escapeControl(e.newName)}".`);
+        return info(ctx, `Undo it while "${escapeControl(e.oldName)}" lives: ${e.rollback}`);
     }
   };
 }
