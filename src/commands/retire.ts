@@ -100,9 +100,9 @@ async function retireDryRun(ctx: Context): Promise<void> {
   }
   for (const r of due) {
     const old = describeRef({ name: r.oldName, ...(r.member !== undefined && { member: r.member }) });
-    info(ctx, `Would retire ${old}: its grace ended ${humanTimeFrom(new Date(r.retireAfter), ctx.now())}; deleted after checking "${r.newName}".`);
+    info(ctx, `Would retire ${escapeControl(old)}: its grace ended ${humanTimeFrom(new Date(r.retireAfter), ctx.now())}; deleted after checking "${escapeControl(r.newName)}".`);
   }
-  for (const r of waiting) printLine(ctx, `waiting  ${r.oldName}  until ${humanTimeFrom(new Date(r.retireAfter), ctx.now())}  (successor ${r.newName})`);
+  for (const r of waiting) printLine(ctx, `waiting  ${escapeControl(r.oldName)}  until ${humanTimeFrom(new Date(r.retireAfter), ctx.now())}  (successor ${escapeControl(r.newName)})`);
   info(ctx, `Dry run: ${due.length === 0 ? 'no old key is due' : `${due.length} old key${due.length === 1 ? ' is' : 's are'} due`}. Nothing was checked or deleted.`);
 }
 
