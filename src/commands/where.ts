@@ -1,5 +1,6 @@
 import { Command } from 'commander';
-import type { Context, Env } from '../context.js';
+import type { Context } from '../context.js';
+import type { Env } from '../env.js';
 import { fingerprint, requireCredentials } from '../config/settings.js';
 import { globalsOf, type CommandKit } from '../args/kit.js';
 import { formatOption, outputFormat, type OutputFormat } from '../args/flags.js';
