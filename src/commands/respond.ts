@@ -161,11 +161,12 @@ export async function respondRun(ctx: Context, opts: RespondOptions): Promise<vo
       const { startRotation } = await import('../rotate/start.js');
       const { ciUi } = await import('../rotate/ui.js');
       await step('rotate', async () => {
-        const r = await startRotation(
+        // Not a dry run, so the rotation's result is always there.
+        const r = (await startRotation(
           ctx,
           { source: key.name, changes: {}, targets: [], deleteOld: true, yes: true, ...(owner !== undefined && { member: owner }) },
           ciUi(ctx),
-        );
+        ))!;
         if (!ctx.globals.json) success(ctx, `Rotated "${key.name}" → "${r.journal.newName}", deployed to ${targets.map(describeTarget).join(', ')}; the leaked key was deleted.`);
         const n = r.journal.targets.length;
         return `new key "${r.journal.newName}" deployed to ${n} target${n === 1 ? '' : 's'} and verified; leaked key ${r.journal.steps.deleted !== null ? 'deleted' : 'NOT deleted'}`;
