@@ -2649,18 +2649,18 @@ var errors_exports = {};
 __export(errors_exports, {
   ApiError: () => ApiError,
   AuthError: () => AuthError,
+  BugError: () => BugError,
   CancelledError: () => CancelledError,
-  ChangesPendingSignal: () => ChangesPendingSignal,
   CliError: () => CliError,
   ExitCode: () => ExitCode,
   FileError: () => FileError,
-  FindingsReached: () => FindingsReached,
   KeychainError: () => KeychainError,
   LocalError: () => LocalError,
   PartialError: () => PartialError,
+  ReportedExit: () => ReportedExit,
   UsageError: () => UsageError
 });
-var ExitCode, CliError, UsageError, AuthError, CancelledError, ApiError, PartialError, LocalError, FileError, ChangesPendingSignal, FindingsReached, KeychainError, init_errors = __esm({
+var ExitCode, CliError, UsageError, AuthError, CancelledError, ApiError, PartialError, LocalError, FileError, ReportedExit, BugError, KeychainError, init_errors = __esm({
   "src/errors.ts"() {
     "use strict";
     ExitCode = {
@@ -2727,17 +2727,17 @@ var ExitCode, CliError, UsageError, AuthError, CancelledError, ApiError, Partial
       constructor(message, opts = {}) {
         super(message, opts);
       }
-    }, ChangesPendingSignal = class extends CliError {
-      exitCode = ExitCode.changesPending;
-      code = "changes_pending";
-      constructor() {
+    }, ReportedExit = class extends CliError {
+      constructor(exitCode, code2) {
         super("");
+        this.exitCode = exitCode;
+        this.code = code2;
       }
-    }, FindingsReached = class extends CliError {
-      exitCode = ExitCode.findings;
-      code = "findings";
-      constructor() {
-        super("");
+      exitCode;
+      code;
+    }, BugError = class extends Error {
+      constructor(message) {
+        super(message), this.name = "BugError";
       }
     }, KeychainError = class extends CliError {
       exitCode = ExitCode.failure;
@@ -2779,6 +2779,9 @@ function escapeOne(ch) {
 }
 function escapeControl(text2) {
   return text2.replace(CONTROL, escapeOne);
+}
+function escapeLine(text2) {
+  return text2.replace(CONTROL_OR_SGR, (m) => m.length > 1 ? m : escapeOne(m));
 }
 function escapeField(text2) {
   return escapeControl(text2.replace(/\\/g, "\\\\"));
@@ -3364,6 +3367,16 @@ var isPosix, init_secure_dir = __esm({
   }
 });
 
+// src/json.ts
+function isRecord(value2) {
+  return typeof value2 == "object" && value2 !== null && !Array.isArray(value2);
+}
+var init_json = __esm({
+  "src/json.ts"() {
+    "use strict";
+  }
+});
+
 // src/config/store.ts
 var store_exports = {};
 __export(store_exports, {
@@ -3438,12 +3451,12 @@ function readValidated(path) {
   return { ...data, profiles };
 }
 function validateConfig(raw2) {
-  if (!isObject(raw2)) return "expected a JSON object";
+  if (!isRecord(raw2)) return "expected a JSON object";
   if (raw2.currentProfile !== void 0 && typeof raw2.currentProfile != "string") return '"currentProfile" must be a string';
   if (raw2.profiles !== void 0) {
-    if (!isObject(raw2.profiles)) return '"profiles" must be an object';
+    if (!isRecord(raw2.profiles)) return '"profiles" must be an object';
     for (let [name, p] of Object.entries(raw2.profiles)) {
-      if (!isObject(p)) return `profile "${name}" must be an object`;
+      if (!isRecord(p)) return `profile "${name}" must be an object`;
       if (typeof p.username != "string" || p.username === "") return `profile "${name}": "username" must be a non-empty string`;
       if (typeof p.baseUrl != "string" || p.baseUrl === "") return `profile "${name}": "baseUrl" must be a non-empty string`;
       if (p.masterKey !== void 0 && typeof p.masterKey != "string") return `profile "${name}": "masterKey" must be a string`;
@@ -3460,9 +3473,6 @@ function validateConfig(raw2) {
     }
   }
 }
-function isObject(v) {
-  return typeof v == "object" && v !== null && !Array.isArray(v);
-}
 var CONFIG_FILE, PROFILE_NAME, MAX_CONFIG_BYTES, init_store = __esm({
   "src/config/store.ts"() {
     "use strict";
@@ -3471,6 +3481,7 @@ var CONFIG_FILE, PROFILE_NAME, MAX_CONFIG_BYTES, init_store = __esm({
     init_bounded_read();
     init_lock();
     init_secure_dir();
+    init_json();
     CONFIG_FILE = "config.json", PROFILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
     MAX_CONFIG_BYTES = MiB;
   }
@@ -3683,10 +3694,10 @@ var MEMBER_CONCURRENCY, PAGE_CONCURRENCY_PER_MEMBER, ORG_ENV, init_members = __e
 function emptyGrantSet() {
   return { apis: [], tables: [], schemas: [], tableMetadata: !1, services: [], datasets: [] };
 }
-var APIS, TABLE_PERMISSIONS, SCHEMA_PERMISSIONS, SERVICES, KEY_TYPES, init_model = __esm({
+var APIS, TABLE_PERMISSIONS, SCHEMA_PERMISSIONS, SERVICES, init_model = __esm({
   "src/grants/model.ts"() {
     "use strict";
-    APIS = ["sql", "maps", "do"], TABLE_PERMISSIONS = ["select", "insert", "update", "delete"], SCHEMA_PERMISSIONS = ["create"], SERVICES = ["geocoding", "routing", "isolines", "observatory"], KEY_TYPES = ["master", "default", "regular"];
+    APIS = ["sql", "maps", "do"], TABLE_PERMISSIONS = ["select", "insert", "update", "delete"], SCHEMA_PERMISSIONS = ["create"], SERVICES = ["geocoding", "routing", "isolines", "observatory"];
   }
 });
 
@@ -4464,10 +4475,10 @@ var GREEN, RED, RESET_FOREGROUND, init_diff = __esm({
 function isBuiltIn(name) {
   return name === MASTER_KEY_NAME || name === DEFAULT_PUBLIC_KEY_NAME;
 }
-var MASTER_KEY_NAME, DEFAULT_PUBLIC_KEY_NAME, RESERVED_KEY_NAMES, init_types = __esm({
+var KEY_TYPES, MASTER_KEY_NAME, DEFAULT_PUBLIC_KEY_NAME, RESERVED_KEY_NAMES, init_types = __esm({
   "src/api/types.ts"() {
     "use strict";
-    MASTER_KEY_NAME = "Master", DEFAULT_PUBLIC_KEY_NAME = "Default public", RESERVED_KEY_NAMES = [MASTER_KEY_NAME, DEFAULT_PUBLIC_KEY_NAME];
+    KEY_TYPES = ["master", "default", "regular"], MASTER_KEY_NAME = "Master", DEFAULT_PUBLIC_KEY_NAME = "Default public", RESERVED_KEY_NAMES = [MASTER_KEY_NAME, DEFAULT_PUBLIC_KEY_NAME];
   }
 });
 
@@ -4717,15 +4728,15 @@ function printLine(ctx, line2 = "") {
 `);
 }
 function info(ctx, line2) {
-  ctx.io.stderr.write(`${escapeTerminal(line2)}
+  ctx.io.stderr.write(`${escapeLine(line2)}
 `);
 }
 function success(ctx, line2) {
-  ctx.io.stderr.write(`${colors(ctx.io.colorStderr).green("\u2713")} ${escapeTerminal(line2)}
+  ctx.io.stderr.write(`${colors(ctx.io.colorStderr).green("\u2713")} ${escapeLine(line2)}
 `);
 }
 function warn(ctx, line2) {
-  ctx.io.stderr.write(`${colors(ctx.io.colorStderr).yellow("!")} ${escapeTerminal(line2)}
+  ctx.io.stderr.write(`${colors(ctx.io.colorStderr).yellow("!")} ${escapeLine(line2)}
 `);
 }
 function maskToken(token, type) {
@@ -4837,7 +4848,7 @@ function keyDetailLines(key2, token, c) {
     ...row4("Metadata", [db?.table_metadata !== void 0 ? "yes" : "no"]),
     ...row4("Services", services.length ? [escapeControl(formatWords(services))] : []),
     ...datasets.length ? row4("Datasets", datasets.map(escapeControl)) : [],
-    // CARTO's easily missed rule (product.md §10): a regular key's role is a member of the public role.
+    // CARTO's easily missed rule (docs/audit.md): a regular key's role is a member of the public role.
     ...inheritsDefaultPublic(key2) ? row4("Also reads", [INHERITS_LINE]) : [],
     ...row4("Created", [humanTime(key2.created_at)]),
     ...row4("Updated", [humanTime(key2.updated_at)])
@@ -5087,7 +5098,7 @@ var ORDERS, init_list = __esm({
     init_settings();
     init_members();
     init_grants();
-    init_model();
+    init_types();
     init_color();
     init_escape();
     init_key_list();
@@ -5721,7 +5732,7 @@ __export(registry_exports, {
   requireRegistryForGrace: () => requireRegistryForGrace,
   targetId: () => targetId
 });
-import { existsSync, readFileSync as readFileSync2 } from "node:fs";
+import { existsSync } from "node:fs";
 import { join as join4 } from "node:path";
 function registryKept(env, creds) {
   return creds.keySource === void 0 || !keyFromEnvironment(creds.keySource) || stateDirNamed(env);
@@ -5731,10 +5742,11 @@ function registry(stateDir2) {
   function read() {
     let text2;
     try {
-      text2 = readFileSync2(path, "utf8");
+      text2 = readRegularFile(path, MAX_REGISTRY_BYTES).toString("utf8");
     } catch (err) {
-      if (err.code === "ENOENT") return { version: REGISTRY_VERSION, accounts: /* @__PURE__ */ new Map() };
-      throw corrupt3(`cannot be read (${err.code ?? String(err)})`);
+      if (!(err instanceof BoundedReadError)) throw err;
+      if (err.refusal.reason === "missing") return { version: REGISTRY_VERSION, accounts: /* @__PURE__ */ new Map() };
+      throw corrupt3(`cannot be read: ${err.message}`);
     }
     let data;
     try {
@@ -5833,17 +5845,17 @@ ${t.command}`;
   }
 }
 function parseRegistry(v) {
-  if (!isObject2(v) || !isObject2(v.accounts)) return;
+  if (!isRecord(v) || !isRecord(v.accounts)) return;
   let accounts = /* @__PURE__ */ new Map();
   for (let [acc, a] of Object.entries(v.accounts)) {
-    if (!isObject2(a) || !Array.isArray(a.retirements) || !a.retirements.every(isRetirement)) return;
+    if (!isRecord(a) || !Array.isArray(a.retirements) || !a.retirements.every(isRetirement)) return;
     let deployments;
     if (v.version === 1) {
-      if (!isObject2(a.keys)) return;
+      if (!isRecord(a.keys)) return;
       deployments = [];
       for (let [name, list3] of Object.entries(a.keys)) {
         if (!Array.isArray(list3)) return;
-        for (let d of list3) deployments.push(isObject2(d) ? { ...d, name } : d);
+        for (let d of list3) deployments.push(isRecord(d) ? { ...d, name } : d);
       }
     } else if (v.version === REGISTRY_VERSION && Array.isArray(a.deployments))
       deployments = a.deployments;
@@ -5856,10 +5868,10 @@ function parseRegistry(v) {
   return { version: REGISTRY_VERSION, accounts };
 }
 function isDeployment(d) {
-  return !isObject2(d) || typeof d.at != "string" || typeof d.fingerprint != "string" || typeof d.name != "string" || !optString(d.member) ? !1 : d.kind === "env-file" ? typeof d.path == "string" && typeof d.variable == "string" : d.kind === "command" ? typeof d.command == "string" : d.kind === "manual";
+  return !isRecord(d) || typeof d.at != "string" || typeof d.fingerprint != "string" || typeof d.name != "string" || !optString(d.member) ? !1 : d.kind === "env-file" ? typeof d.path == "string" && typeof d.variable == "string" : d.kind === "command" ? typeof d.command == "string" : d.kind === "manual";
 }
 function isRetirement(r) {
-  return isObject2(r) ? typeof r.oldName == "string" && typeof r.newName == "string" && typeof r.retireAfter == "string" && !Number.isNaN(Date.parse(r.retireAfter)) && typeof r.rotatedAt == "string" && Array.isArray(r.grants) && optString(r.member) && optString(r.oldCreatedAt) && optString(r.checkCmd) : !1;
+  return isRecord(r) ? typeof r.oldName == "string" && typeof r.newName == "string" && typeof r.retireAfter == "string" && !Number.isNaN(Date.parse(r.retireAfter)) && typeof r.rotatedAt == "string" && Array.isArray(r.grants) && optString(r.member) && optString(r.oldCreatedAt) && optString(r.checkCmd) : !1;
 }
 function requireRegistryForGrace(env, creds) {
   if (!registryKept(env, creds))
@@ -5867,9 +5879,10 @@ function requireRegistryForGrace(env, creds) {
       hint: `Set ${STATE_DIR_ENV} (or ${CONFIG_DIR_ENV}) to a folder your scheduled job keeps (a cache), or log in to a profile.`
     });
 }
-var REGISTRY_VERSION, LOCK_WAIT_MS, sameMember, isOf, isObject2, optString, init_registry = __esm({
+var REGISTRY_VERSION, LOCK_WAIT_MS, sameMember, isOf, MAX_REGISTRY_BYTES, optString, init_registry = __esm({
   "src/records/registry.ts"() {
     "use strict";
+    init_bounded_read();
     init_lock();
     init_secure_dir();
     init_errors();
@@ -5877,9 +5890,10 @@ var REGISTRY_VERSION, LOCK_WAIT_MS, sameMember, isOf, isObject2, optString, init
     init_atomic();
     init_key_ref();
     init_state_dir();
+    init_json();
     REGISTRY_VERSION = 2, LOCK_WAIT_MS = 5e3;
-    sameMember = (a, b) => (a ?? "") === (b ?? ""), isOf = (ref) => (d) => d.name === ref.name && sameMember(d.member, ref.member);
-    isObject2 = (v) => typeof v == "object" && v !== null && !Array.isArray(v), optString = (v) => v === void 0 || typeof v == "string";
+    sameMember = (a, b) => (a ?? "") === (b ?? ""), isOf = (ref) => (d) => d.name === ref.name && sameMember(d.member, ref.member), MAX_REGISTRY_BYTES = 64 * MiB;
+    optString = (v) => v === void 0 || typeof v == "string";
   }
 });
 
@@ -6168,9 +6182,6 @@ function errorsText(body) {
   let raw2 = body.errors ?? body.error, parts = flatten(raw2).map((s) => s.trim()).filter((s) => s !== "");
   return parts.length === 0 ? void 0 : parts.join(", ").replace(/\s+/g, " ");
 }
-function isRecord(value2) {
-  return typeof value2 == "object" && value2 !== null && !Array.isArray(value2);
-}
 function flatten(value2) {
   return typeof value2 == "string" ? [value2] : typeof value2 == "number" || typeof value2 == "boolean" ? [String(value2)] : Array.isArray(value2) ? value2.flatMap(flatten) : isRecord(value2) ? Object.entries(value2).flatMap(([field, v]) => flatten(v).map((msg) => `${field} ${msg}`)) : [];
 }
@@ -6240,6 +6251,7 @@ var SNIPPET_MAX, UNSENT_CODES, PERMANENT_CODE, init_failures = __esm({
     init_errors();
     init_escape();
     init_redact();
+    init_json();
     SNIPPET_MAX = 160;
     UNSENT_CODES = /* @__PURE__ */ new Set(["ECONNREFUSED", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "UND_ERR_CONNECT_TIMEOUT"]), PERMANENT_CODE = /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_/;
   }
@@ -6443,7 +6455,7 @@ var init_clone_plan = __esm({
 });
 
 // src/records/journal.ts
-import { existsSync as existsSync2, readdirSync, readFileSync as readFileSync3, rmdirSync, rmSync as rmSync2 } from "node:fs";
+import { existsSync as existsSync2, readdirSync, rmdirSync, rmSync as rmSync2 } from "node:fs";
 import { join as join5 } from "node:path";
 function journalRef(j) {
   return keyRef(j.baseUrl, j.member, j.oldName);
@@ -6456,9 +6468,10 @@ function journalStore(stateDir2) {
   function readFile(file) {
     let text2;
     try {
-      text2 = readFileSync3(file, "utf8");
+      text2 = readRegularFile(file, MAX_JOURNAL_BYTES).toString("utf8");
     } catch (err) {
-      if (err.code === "ENOENT") return;
+      if (!(err instanceof BoundedReadError)) throw err;
+      if (err.refusal.reason === "missing") return;
       throw new FileError(`Cannot read the rotation journal ${file}: ${err.message}`);
     }
     return parseJournal(text2, file);
@@ -6505,7 +6518,7 @@ function journalStore(stateDir2) {
   };
 }
 function checkTarget(v) {
-  if (!isObject3(v) || !isTime(v.deployedAt) || v.error !== void 0 && !isString(v.error) || v.attemptedAt !== void 0 && !isTime(v.attemptedAt) || v.pgid !== void 0 && !(Number.isSafeInteger(v.pgid) && v.pgid > 1)) return !1;
+  if (!isRecord(v) || !isTime(v.deployedAt) || v.error !== void 0 && !isString(v.error) || v.attemptedAt !== void 0 && !isTime(v.attemptedAt) || v.pgid !== void 0 && !(Number.isSafeInteger(v.pgid) && v.pgid > 1)) return !1;
   switch (v.kind) {
     case "env-file":
       return isString(v.path) && isString(v.variable);
@@ -6526,7 +6539,7 @@ function parseJournal(text2, file) {
   } catch {
     throw bad("not JSON");
   }
-  if (!isObject3(value2)) throw bad("not an object");
+  if (!isRecord(value2)) throw bad("not an object");
   let timeout = value2.deployTimeoutMs;
   if (timeout !== void 0 && !(Number.isSafeInteger(timeout) && timeout > 0)) throw bad('field "deployTimeoutMs" is wrong');
   if (value2.member !== void 0 && !isString(value2.member)) throw bad('field "member" is wrong');
@@ -6567,20 +6580,22 @@ function newJournal(p) {
     updatedAt: at
   };
 }
-var JOURNAL_VERSION, RotationBusyError, isString, isTime, isObject3, FIELDS, init_journal = __esm({
+var MAX_JOURNAL_BYTES, JOURNAL_VERSION, RotationBusyError, isString, isTime, FIELDS, init_journal = __esm({
   "src/records/journal.ts"() {
     "use strict";
+    init_bounded_read();
     init_lock();
     init_secure_dir();
     init_errors();
     init_atomic();
     init_key_ref();
-    JOURNAL_VERSION = 1;
+    init_json();
+    MAX_JOURNAL_BYTES = MiB, JOURNAL_VERSION = 1;
     RotationBusyError = class extends CliError {
       exitCode = ExitCode.failure;
       code = "rotation_busy";
     };
-    isString = (v) => typeof v == "string", isTime = (v) => v === null || typeof v == "string", isObject3 = (v) => typeof v == "object" && v !== null && !Array.isArray(v);
+    isString = (v) => typeof v == "string", isTime = (v) => v === null || typeof v == "string";
     FIELDS = {
       id: isString,
       profile: isString,
@@ -6588,11 +6603,11 @@ var JOURNAL_VERSION, RotationBusyError, isString, isTime, isObject3, FIELDS, ini
       username: isString,
       oldName: isString,
       newName: isString,
-      grants: (v) => Array.isArray(v) && v.every((g) => isObject3(g) && isString(g.type)),
+      grants: (v) => Array.isArray(v) && v.every((g) => isRecord(g) && isString(g.type)),
       targets: (v) => Array.isArray(v) && v.every(checkTarget),
       addingTargets: (v) => typeof v == "boolean",
       deleteOld: (v) => v === null || typeof v == "boolean",
-      steps: (v) => isObject3(v) && isTime(v.created) && isTime(v.verified) && isTime(v.deleted) && (v.checked === void 0 || isTime(v.checked)),
+      steps: (v) => isRecord(v) && isTime(v.created) && isTime(v.verified) && isTime(v.deleted) && (v.checked === void 0 || isTime(v.checked)),
       startedAt: isString,
       updatedAt: isString
     };
@@ -6601,7 +6616,7 @@ var JOURNAL_VERSION, RotationBusyError, isString, isTime, isObject3, FIELDS, ini
 
 // src/deploy/command.ts
 import { spawn as spawn2 } from "node:child_process";
-import { readdirSync as readdirSync2, readFileSync as readFileSync4 } from "node:fs";
+import { readdirSync as readdirSync2, readFileSync as readFileSync2 } from "node:fs";
 function runDeployCommand(ctx, command, key2, opts) {
   return new Promise((resolve6, reject) => {
     if (opts.signal?.aborted) {
@@ -6610,7 +6625,8 @@ function runDeployCommand(ctx, command, key2, opts) {
     }
     let child = spawn2("sh", ["-c", opts.stdinOnly === !0 ? STDIN_ONLY_WRAPPER : WRAPPER, "sh", command], {
       env: childEnvironment(ctx.env, { [TOKEN_VARIABLE]: key2.token, [NAME_VARIABLE]: key2.name }),
-      stdio: ["ignore", "pipe", "pipe"],
+      // stdin: the go-ahead line, nothing else (the command reads the token from a pipe of its own).
+      stdio: ["pipe", "pipe", "pipe"],
       // A session and process group of its own: signals meant for carto-keys' group (a terminal's
       // Ctrl-C) do not kill it half-way behind our back, and we can stop all of it at once.
       detached: !0
@@ -6620,7 +6636,9 @@ function runDeployCommand(ctx, command, key2, opts) {
       () => stop(new Error(`the command did not finish within ${formatDuration(opts.timeoutMs)} (the deploy timeout) and was stopped`)),
       opts.timeoutMs
     ), onAbort = () => stop(opts.signal?.reason);
-    opts.signal?.addEventListener("abort", onAbort, { once: !0 }), child.pid !== void 0 && opts.onStart?.(child.pid);
+    opts.signal?.addEventListener("abort", onAbort, { once: !0 }), child.pid !== void 0 && opts.onStart?.(child.pid), child.stdin.on("error", () => {
+    }), child.stdin.end(`
+`);
     for (let stream of [child.stdout, child.stderr])
       stream.setEncoding("utf8"), stream.on("data", (chunk) => ctx.io.stderr.write(chunk));
     child.once("error", (err) => {
@@ -6645,7 +6663,7 @@ async function stopOrphan(pgid, command) {
     if (members.includes(pgid)) {
       let cmdline = "";
       try {
-        cmdline = readFileSync4(`/proc/${pgid}/cmdline`, "utf8");
+        cmdline = readFileSync2(`/proc/${pgid}/cmdline`, "utf8");
       } catch {
       }
       if (!cmdline.split("\0").includes(command)) return;
@@ -6681,7 +6699,7 @@ function liveMembers(pgid) {
   for (let pid of pids) {
     let stat;
     try {
-      stat = readFileSync4(`/proc/${pid}/stat`, "utf8");
+      stat = readFileSync2(`/proc/${pid}/stat`, "utf8");
     } catch {
       continue;
     }
@@ -6690,12 +6708,12 @@ function liveMembers(pgid) {
   }
   return out;
 }
-var TOKEN_VARIABLE, NAME_VARIABLE, DEFAULT_DEPLOY_TIMEOUT_MS, GRACE_MS, WRAPPER, STDIN_ONLY_WRAPPER, init_command = __esm({
+var TOKEN_VARIABLE, NAME_VARIABLE, DEFAULT_DEPLOY_TIMEOUT_MS, GRACE_MS, GO, WRAPPER, STDIN_ONLY_WRAPPER, init_command = __esm({
   "src/deploy/command.ts"() {
     "use strict";
     init_key_command();
     init_duration();
-    TOKEN_VARIABLE = "CARTO_API_KEY", NAME_VARIABLE = "CARTO_API_KEY_NAME", DEFAULT_DEPLOY_TIMEOUT_MS = 15 * 6e4, GRACE_MS = 5e3, WRAPPER = 'printf %s "$CARTO_API_KEY" | sh -c "$1"', STDIN_ONLY_WRAPPER = 'printf %s "$CARTO_API_KEY" | (unset CARTO_API_KEY; exec sh -c "$1")';
+    TOKEN_VARIABLE = "CARTO_API_KEY", NAME_VARIABLE = "CARTO_API_KEY_NAME", DEFAULT_DEPLOY_TIMEOUT_MS = 15 * 6e4, GRACE_MS = 5e3, GO = "IFS= read -r _ || exit 125; ", WRAPPER = `${GO}printf %s "$CARTO_API_KEY" | sh -c "$1"`, STDIN_ONLY_WRAPPER = `${GO}printf %s "$CARTO_API_KEY" | (unset CARTO_API_KEY; exec sh -c "$1")`;
   }
 });
 
@@ -6731,7 +6749,7 @@ var Interrupted, init_interrupt = __esm({
 });
 
 // src/deploy/env-file.ts
-import { accessSync, closeSync as closeSync5, constants as constants3, lstatSync as lstatSync2, openSync as openSync5, readFileSync as readFileSync5, statSync as statSync3 } from "node:fs";
+import { accessSync, closeSync as closeSync5, constants as constants3, lstatSync as lstatSync2, openSync as openSync5, readFileSync as readFileSync3, statSync as statSync3 } from "node:fs";
 import { lchown, lstat, open } from "node:fs/promises";
 import { dirname as dirname2, resolve } from "node:path";
 import { isUtf8 } from "node:buffer";
@@ -6801,7 +6819,7 @@ function envFileProblem(path) {
 function readHead(file) {
   let fd = openSync5(file, constants3.O_RDONLY | constants3.O_NOFOLLOW | constants3.O_NONBLOCK);
   try {
-    return readFileSync5(fd);
+    return readFileSync3(fd);
   } finally {
     closeSync5(fd);
   }
@@ -6958,32 +6976,33 @@ function renderEvent(ctx) {
   return (e) => {
     if (e.type === "warning") return warn(ctx, e.text);
     if (e.type === "kept-held") {
-      warn(ctx, `Kept the old key "${e.name}": ${e.holders.join(", ")} still ${e.holders.length === 1 ? "holds" : "hold"} its token, and deleting it would break what reads ${e.holders.length === 1 ? "it" : "them"}.`), ctx.globals.json || info(ctx, `Once nothing uses it any more: ${e.revoke}`);
+      warn(ctx, `Kept the old key "${escapeControl(e.name)}": ${e.holders.join(", ")} still ${e.holders.length === 1 ? "holds" : "hold"} its token, and deleting it would break what reads ${e.holders.length === 1 ? "it" : "them"}.`), ctx.globals.json || info(ctx, `Once nothing uses it any more: ${e.revoke}`);
       return;
     }
     if (e.type === "dropped") return warn(ctx, `Dropped the deploy target ${describeTarget(e.target)}.`);
     if (e.type === "created" && e.recovered && warn(ctx, "The key was created but the reply was lost or unreadable; recovered it."), !ctx.globals.json)
       switch (e.type) {
         case "created":
-          return success(ctx, `Created API key "${e.name}"`);
+          return success(ctx, `Created API key "${escapeControl(e.name)}"`);
         case "deployed":
           return success(ctx, `Deployed to ${describeTarget(e.target)}`);
         case "verified":
-          return success(ctx, `Verified "${e.name}": its token works and grants what was intended`);
+          return success(ctx, `Verified "${escapeControl(e.name)}": its token works and grants what was intended`);
         case "checked":
-          return success(ctx, `The app check passed with "${e.name}": \`${e.command}\``);
+          return success(ctx, `The app check passed with "${escapeControl(e.name)}": \`${e.command}\``);
         case "deleted":
-          return e.alreadyGone && warn(ctx, `The old key "${e.name}" was already gone.`), success(ctx, `Deleted the old key "${e.name}"`);
+          return e.alreadyGone && warn(ctx, `The old key "${escapeControl(e.name)}" was already gone.`), success(ctx, `Deleted the old key "${escapeControl(e.name)}"`);
         case "kept":
-          return info(ctx, `Kept the old key "${e.name}". Revoke it when nothing uses it any more: ${e.revoke}`);
+          return info(ctx, `Kept the old key "${escapeControl(e.name)}". Revoke it when nothing uses it any more: ${e.revoke}`);
         case "scheduled":
-          return info(ctx, `Kept the old key "${e.oldName}" until ${e.retireAfter} (grace period). Then \`carto-keys retire\` deletes it, after checking every target holds "${e.newName}".`), info(ctx, `Changed your mind while it lives? Undo the rotation: ${e.rollback}`);
+          return info(ctx, `Kept the old key "${escapeControl(e.oldName)}" until ${e.retireAfter} (grace period). Then \`carto-keys retire\` deletes it, after checking every target holds "${escapeControl(e.newName)}".`), info(ctx, `Changed your mind while it lives? Undo the rotation: ${e.rollback}`);
       }
   };
 }
 var init_events = __esm({
   "src/rotate/events.ts"() {
     "use strict";
+    init_escape();
     init_targets();
     init_output();
   }
@@ -7555,8 +7574,8 @@ async function abortRotation(ctx, opts, ui) {
   return withPendingJournal(ctx, opts.name, "--abort", async ({ journal: j, store, creds, interruption }) => {
     let cmd = await rotationCommands(ctx, j.oldName, j.member);
     if (j.steps.deleted !== null)
-      throw new UsageError(`The old key "${j.oldName}" was already deleted: there is nothing to go back to.`, {
-        hint: `"${j.newName}" is the key in use now. Finish the rotation with: ${cmd.resume}`
+      throw new UsageError(`The old key "${escapeControl(j.oldName)}" was already deleted: there is nothing to go back to.`, {
+        hint: `"${escapeControl(j.newName)}" is the key in use now. Finish the rotation with: ${cmd.resume}`
       });
     let api = (await ctx.api()).forUser(j.member);
     if (j.create === !0) return abortCreate(ctx, j, api, opts, ui, { store, interruption });
@@ -7567,7 +7586,7 @@ async function abortRotation(ctx, opts, ui) {
       throw err instanceof Interrupted ? await stoppedError(ctx, j, err, "undo") : err;
     }
     if (old === void 0)
-      throw new UsageError(`The old key "${j.oldName}" no longer exists (deleted outside this rotation): undoing would leave no key.`, {
+      throw new UsageError(`The old key "${escapeControl(j.oldName)}" no longer exists (deleted outside this rotation): undoing would leave no key.`, {
         hint: `Finish the rotation instead: ${cmd.resume}`
       });
     if (!opts.yes && !await ui.confirmAbort(j)) throw new CancelledError("Nothing was changed.");
@@ -7578,7 +7597,7 @@ async function abortRotation(ctx, opts, ui) {
     try {
       for (let target2 of j.targets.filter((t) => t.deployedAt !== null || t.attemptedAt)) {
         if (interruption.check(), target2.kind === "manual" && !ui.interactive) {
-          target2.deployedAt = null, warn(ctx, `The new token of "${j.newName}" was deployed by hand: put the old one back there (carto-keys show ${j.oldName} --token-only${userFlag(j.member)}).`), target2.attemptedAt = null, save2();
+          target2.deployedAt = null, warn(ctx, `The new token of "${escapeControl(j.newName)}" was deployed by hand: put the old one back there (carto-keys show ${j.oldName} --token-only${userFlag(j.member)}).`), target2.attemptedAt = null, save2();
           continue;
         }
         let succeeded = target2.deployedAt !== null;
@@ -7586,12 +7605,12 @@ async function abortRotation(ctx, opts, ui) {
           await deployOne(d, target2, { name: old.name, token: old.token }, "restore");
         } catch (err) {
           if (!(err instanceof DeployError) || succeeded || target2.kind !== "command") throw err;
-          warn(ctx, `Skipped ${describeTarget(target2)}: its deploy of "${j.newName}" never succeeded, and putting "${j.oldName}" back failed too (${err.reason}). Check what it deploys to still holds the token of "${j.oldName}".`), target2.attemptedAt = null, delete target2.error, save2(), skipped.push(target2);
+          warn(ctx, `Skipped ${describeTarget(target2)}: its deploy of "${escapeControl(j.newName)}" never succeeded, and putting "${escapeControl(j.oldName)}" back failed too (${err.reason}). Check what it deploys to still holds the token of "${escapeControl(j.oldName)}".`), target2.attemptedAt = null, delete target2.error, save2(), skipped.push(target2);
           continue;
         }
         restored.push(target2), quiet || success(ctx, `Put the old token back: ${describeTarget(target2)}`);
       }
-      interruption.check(), j.rollback !== !0 && await interruption.race(ourNewKey(ctx, j, api)) && (await interruption.race(deleteKeyStep(ctx, api, { ...journalRef(j), name: j.newName })), revoked = !0, quiet || success(ctx, `Revoked the new key "${j.newName}"`));
+      interruption.check(), j.rollback !== !0 && await interruption.race(ourNewKey(ctx, j, api)) && (await interruption.race(deleteKeyStep(ctx, api, { ...journalRef(j), name: j.newName })), revoked = !0, quiet || success(ctx, `Revoked the new key "${escapeControl(j.newName)}"`));
     } catch (err) {
       throw await stoppedError(ctx, j, err, "undo");
     }
@@ -7601,7 +7620,7 @@ async function abortRotation(ctx, opts, ui) {
 async function abortCreate(ctx, j, api, opts, ui, f) {
   let holding = j.targets.filter((t) => t.deployedAt !== null || t.attemptedAt);
   if (holding.length > 0)
-    return warn(ctx, `Kept "${j.newName}": its token may be in ${holding.map(describeTarget).join(", ")}, and revoking it would leave a dead token there. Revoke it with \`carto-keys revoke ${j.newName} --yes${userFlag(j.member)}\` once nothing reads it.`), f.store.remove(j.id), { journal: j, revoked: !1, restored: [], skipped: [], keptCreated: !0 };
+    return warn(ctx, `Kept "${escapeControl(j.newName)}": its token may be in ${holding.map(describeTarget).join(", ")}, and revoking it would leave a dead token there. Revoke it with \`carto-keys revoke ${j.newName} --yes${userFlag(j.member)}\` once nothing reads it.`), f.store.remove(j.id), { journal: j, revoked: !1, restored: [], skipped: [], keptCreated: !0 };
   if (!opts.yes && !await ui.confirmAbort(j)) throw new CancelledError("Nothing was changed.");
   let revoked = !1;
   try {
@@ -7623,11 +7642,12 @@ async function ourNewKey(ctx, j, api) {
   let key2 = await findKey2(api, j.newName);
   if (key2 === void 0) return !1;
   let ours = isRotationKey(j)(key2);
-  return ours || ctx.debug(`"${j.newName}" exists but is not this rotation's key: left alone`), ours;
+  return ours || ctx.debug(`"${escapeControl(j.newName)}" exists but is not this rotation's key: left alone`), ours;
 }
 var init_abort = __esm({
   "src/rotate/abort.ts"() {
     "use strict";
+    init_escape();
     init_errors();
     init_output();
     init_deployer();
@@ -7763,7 +7783,7 @@ function interactiveUi(ctx) {
   return {
     interactive: !0,
     showSource(plan) {
-      info(ctx, `Rotating API key "${plan.from}". It grants:`);
+      info(ctx, `Rotating API key "${escapeControl(plan.from)}". It grants:`);
       for (let line2 of formatGrantSummary(plan.before)) info(ctx, `  ${line2}`);
       for (let note of plan.dropped) warn(ctx, note);
     },
@@ -7827,23 +7847,24 @@ function interactiveUi(ctx) {
       ]);
     },
     async decideDelete(j) {
-      return j.targets.some((t) => t.deployedAt !== null) || warn(ctx, `The new token was not deployed anywhere: whatever uses "${j.oldName}" still does.`), p.confirm(`Delete the old key "${j.oldName}" now?`, { default: !1 });
+      return j.targets.some((t) => t.deployedAt !== null) || warn(ctx, `The new token was not deployed anywhere: whatever uses "${escapeControl(j.oldName)}" still does.`), p.confirm(`Delete the old key "${escapeControl(j.oldName)}" now?`, { default: !1 });
     },
     async confirmDeleteHeld(oldName, holders) {
       return warn(ctx, `${holders.join(", ")} still ${holders.length === 1 ? "holds" : "hold"} the token of "${oldName}": whatever reads ${holders.length === 1 ? "it" : "them"} stops working once it is deleted.`), p.confirm(`Delete "${oldName}" anyway, breaking ${holders.join(", ")}?`, { default: !1 });
     },
     confirmAbort(j) {
       let deployed = j.targets.filter((t) => t.deployedAt !== null).length, restore = deployed === 0 ? "" : `put the old token back in ${deployed} ${deployed === 1 ? "place" : "places"}, `;
-      return p.confirm(`Undo the rotation of "${j.oldName}": ${restore}revoke "${j.newName}"?`, { default: !1 });
+      return p.confirm(`Undo the rotation of "${escapeControl(j.oldName)}": ${restore}revoke "${escapeControl(j.newName)}"?`, { default: !1 });
     },
     async manualDeploy(key2) {
-      return info(ctx, `Token of "${key2.name}":`), info(ctx, `  ${key2.token}`), p.confirm("Have you deployed it?", { default: !1 });
+      return info(ctx, `Token of "${escapeControl(key2.name)}":`), info(ctx, `  ${key2.token}`), p.confirm("Have you deployed it?", { default: !1 });
     }
   };
 }
 var init_interactive = __esm({
   "src/rotate/interactive.ts"() {
     "use strict";
+    init_escape();
     init_grants();
     init_output();
     init_prompts();
@@ -7941,9 +7962,9 @@ async function startRotation(ctx, opts, ui) {
         });
       let targets = opts.targets.length > 0 ? opts.targets : recorded.length > 0 && await ui.useRecorded(plan.from, recorded) ? recorded : [];
       if (!ctx.globals.json) {
-        info(ctx, `Rotating "${plan.from}"${member === void 0 ? "" : ` of ${member}`} \u2192 "${newName}". Grants of the new key, compared with the old one:`);
+        info(ctx, `Rotating "${escapeControl(plan.from)}"${member === void 0 ? "" : ` of ${member}`} \u2192 "${newName}". Grants of the new key, compared with the old one:`);
         for (let line2 of formatDiff(diffGrants(plan.before, after), { color: ctx.io.colorStderr })) info(ctx, `  ${line2}`);
-        targets === recorded && recorded.length > 0 && info(ctx, `Deploying to the targets recorded for "${plan.from}": ${recorded.map(describeTarget).join(", ")}`);
+        targets === recorded && recorded.length > 0 && info(ctx, `Deploying to the targets recorded for "${escapeControl(plan.from)}": ${recorded.map(describeTarget).join(", ")}`);
       }
       if (!opts.yes && !await ui.confirmCreate(newName)) throw new CancelledError("Nothing was created.");
       return { journal: newJournal({
@@ -7972,6 +7993,7 @@ async function startRotation(ctx, opts, ui) {
 var init_start = __esm({
   "src/rotate/start.ts"() {
     "use strict";
+    init_escape();
     init_types();
     init_base_url();
     init_clone_plan();
@@ -7998,7 +8020,7 @@ __export(ui_exports, {
   ciUi: () => ciUi
 });
 function undecided(what) {
-  throw new UsageError(`${what} needs a terminal, or a flag when not running interactively.`);
+  throw new BugError(`${what} was left to a prompt with no terminal: the command should have refused to start.`);
 }
 function ciUi(ctx) {
   return {
@@ -8081,11 +8103,12 @@ function rollbackTargets(ctx, deployments) {
   return [...out.filter((t) => t.kind === "env-file"), ...out.filter((t) => t.kind === "command")];
 }
 function describe(ctx, r, targets) {
-  ctx.globals.json || (info(ctx, `Rolling back "${r.oldName}" \u2192 "${r.newName}": "${r.oldName}" goes back into ${targets.length} target(s), then "${r.newName}" is revoked.`), targets.length === 0 && info(ctx, `No deploy of "${r.newName}" was recorded: apps that use it stop working (carto-keys where ${shellQuote(r.newName)}${userFlag(r.member)}).`));
+  ctx.globals.json || (info(ctx, `Rolling back "${escapeControl(r.oldName)}" \u2192 "${escapeControl(r.newName)}": "${escapeControl(r.oldName)}" goes back into ${targets.length} target(s), then "${escapeControl(r.newName)}" is revoked.`), targets.length === 0 && info(ctx, `No deploy of "${escapeControl(r.newName)}" was recorded: apps that use it stop working (carto-keys where ${shellQuote(r.newName)}${userFlag(r.member)}).`));
 }
 var init_rollback = __esm({
   "src/rotate/rollback.ts"() {
     "use strict";
+    init_escape();
     init_settings();
     init_errors();
     init_grants();
@@ -8305,11 +8328,11 @@ function printRotation(ctx, result, printToken) {
       // The token goes to a CI log only when asked for.
       ...printToken && { token }
     }), result;
-  if (j.rollback === !0) success(ctx, `Rolled back: "${j.newName}" is the key in use again, "${j.oldName}" was revoked`);
-  else if (j.create === !0) success(ctx, `Created "${j.newName}" and deployed it to ${j.targets.length} ${j.targets.length === 1 ? "target" : "targets"}`);
+  if (j.rollback === !0) success(ctx, `Rolled back: "${escapeControl(j.newName)}" is the key in use again, "${escapeControl(j.oldName)}" was revoked`);
+  else if (j.create === !0) success(ctx, `Created "${escapeControl(j.newName)}" and deployed it to ${j.targets.length} ${j.targets.length === 1 ? "target" : "targets"}`);
   else {
-    let kept = retireAfter !== void 0 ? ` (the old key "${j.oldName}" lives until ${retireAfter}; then run \`carto-keys retire\`)` : ` (the old key "${j.oldName}" was kept)`;
-    success(ctx, `Rotated "${j.oldName}" \u2192 "${j.newName}"${deleted ? "" : kept}`);
+    let kept = retireAfter !== void 0 ? ` (the old key "${escapeControl(j.oldName)}" lives until ${retireAfter}; then run \`carto-keys retire\`)` : ` (the old key "${escapeControl(j.oldName)}" was kept)`;
+    success(ctx, `Rotated "${escapeControl(j.oldName)}" \u2192 "${escapeControl(j.newName)}"${deleted ? "" : kept}`);
   }
   return printToken && printLine(ctx, token), result;
 }
@@ -8319,15 +8342,16 @@ function printAbort(ctx, { journal: j, revoked, restored, skipped, keptCreated }
     return;
   }
   if (j.create === !0) {
-    success(ctx, keptCreated ? `The creation of "${j.newName}" was stopped; the key was kept` : `The creation of "${j.newName}" undone${revoked ? `: "${j.newName}" was revoked` : ""}`);
+    success(ctx, keptCreated ? `The creation of "${escapeControl(j.newName)}" was stopped; the key was kept` : `The creation of "${escapeControl(j.newName)}" undone${revoked ? `: "${escapeControl(j.newName)}" was revoked` : ""}`);
     return;
   }
-  success(ctx, `Rotation of "${j.oldName}" undone: "${j.oldName}" is the key in use${revoked ? `, "${j.newName}" was revoked` : ""}`);
+  success(ctx, `Rotation of "${escapeControl(j.oldName)}" undone: "${escapeControl(j.oldName)}" is the key in use${revoked ? `, "${escapeControl(j.newName)}" was revoked` : ""}`);
 }
 var DEPLOY_TIMEOUT_ENV, init_rotate = __esm({
   "src/commands/rotate.ts"() {
     "use strict";
     init_esm();
+    init_escape();
     init_duration();
     init_errors();
     init_grants();
@@ -8472,8 +8496,8 @@ async function retireRun(ctx, opts) {
       for (let r of due) {
         let o = await retireOne(ctx, api, creds, r);
         if (outcomes.push(o), ctx.globals.json) continue;
-        let old = describeRef({ name: o.oldName, ...o.member !== void 0 && { member: o.member } });
-        o.status === "retired" ? success(ctx, `Retired ${old} (its successor "${o.newName}" is in place)`) : o.status === "busy" ? warn(ctx, `Skipped ${old}: ${o.problems.join("; ")}`) : o.status === "gone" ? info(ctx, `Forgot ${old}: ${o.problems.join("; ")}`) : warn(ctx, `Kept ${old}: ${o.problems.join("; ")}`);
+        let old = escapeControl(describeRef({ name: o.oldName, ...o.member !== void 0 && { member: o.member } }));
+        o.status === "retired" ? success(ctx, `Retired ${old} (its successor "${escapeControl(o.newName)}" is in place)`) : o.status === "busy" ? warn(ctx, `Skipped ${old}: ${o.problems.join("; ")}`) : o.status === "gone" ? info(ctx, `Forgot ${old}: ${o.problems.join("; ")}`) : warn(ctx, `Kept ${old}: ${o.problems.join("; ")}`);
       }
       report2(ctx, outcomes);
       let kept = outcomes.filter((o) => o.status === "kept").length;
@@ -8493,13 +8517,14 @@ function report2(ctx, outcomes) {
     });
     return;
   }
-  for (let o of by("waiting")) printLine(ctx, `waiting  ${o.oldName}  until ${o.retireAfter}  (successor ${o.newName})`);
+  for (let o of by("waiting")) printLine(ctx, `waiting  ${escapeControl(o.oldName)}  until ${o.retireAfter}  (successor ${escapeControl(o.newName)})`);
   outcomes.length === 0 && info(ctx, "No old key is waiting for retirement.");
 }
 var KeptKeys, init_retire2 = __esm({
   "src/commands/retire.ts"() {
     "use strict";
     init_esm();
+    init_escape();
     init_settings();
     init_errors();
     init_kit();
@@ -15036,7 +15061,7 @@ async function planRun(ctx, opts) {
       warn(ctx, `Unfinished from an earlier apply or rotate: ${what}. Finish it with \`carto-keys apply --resume\`, or undo it with \`carto-keys apply --abort\`.`);
     }
   }
-  if (opts.detailedExitcode && plan.changesPending) throw new ChangesPendingSignal();
+  if (opts.detailedExitcode && plan.changesPending) throw new ReportedExit(ExitCode.changesPending, "changes_pending");
 }
 var init_plan2 = __esm({
   "src/commands/plan.ts"() {
@@ -15337,7 +15362,7 @@ async function applyFile(ctx, creds, member, opts, resume) {
     return;
   }
   for (let old of keptOld)
-    warn(ctx, `"${old}" was kept (its entry has no deploy target): once no app uses it, retire it with \`carto-keys revoke ${shellQuote(old)} --yes${userFlag(member)}\`.`);
+    warn(ctx, `"${escapeControl(old)}" was kept (its entry has no deploy target): once no app uses it, retire it with \`carto-keys revoke ${shellQuote(old)} --yes${userFlag(member)}\`.`);
   let count = (action) => outcomes.filter((o) => o.action === action && o.status === "done").length;
   printLine(ctx, `Apply complete: ${count("create")} created, ${count("replace")} replaced, ${count("rotate")} rotated, ${count("delete")} deleted.`);
 }
@@ -15367,7 +15392,7 @@ async function abortApply(ctx, member, journals) {
     printJson(ctx, { aborted: !0, rotations: undone, revoked, kept });
     return;
   }
-  for (let u of undone) success(ctx, `Undid the replacement of "${u.old}": "${u.old}" is the key in use${u.revoked ? `, "${u.new}" was revoked` : ""}`);
+  for (let u of undone) success(ctx, `Undid the replacement of "${escapeControl(u.old)}": "${escapeControl(u.old)}" is the key in use${u.revoked ? `, "${escapeControl(u.new)}" was revoked` : ""}`);
   for (let name of revoked) success(ctx, `Revoked "${name}" (created by the stopped apply, never deployed)`);
   printLine(ctx, "Apply undone.");
 }
@@ -15378,6 +15403,7 @@ async function commandLine(ctx, mode, member, file) {
 var init_apply2 = __esm({
   "src/commands/apply.ts"() {
     "use strict";
+    init_escape();
     init_paths();
     init_esm();
     init_settings();
@@ -15840,41 +15866,24 @@ function reaches(findings, failOn) {
 function isFailOn(value2) {
   return FAIL_ON_SEVERITIES.includes(value2);
 }
-function findingJson(f) {
-  return `    {
-      "rule": "${f.rule}",
-      "severity": "${f.severity}",
-      "key": ${q(f.key)},
-      "member": ${q(f.member)},
-      "reason": ${q(f.reason)},
-      "fix": ${q(f.fix)},
-      "file": ${q(f.file)},
-      "line": ${q(f.line)},
-      "fingerprint": ${q(f.fingerprint)}
-    }`;
+function auditJson(findings, summary) {
+  return {
+    findings: findings.map((f) => ({
+      rule: f.rule,
+      severity: f.severity,
+      key: f.key,
+      member: f.member,
+      reason: f.reason,
+      fix: f.fix,
+      file: f.file,
+      line: f.line,
+      fingerprint: f.fingerprint
+    })),
+    summary
+  };
 }
-function* auditJsonParts(findings, summary, batch = 500) {
-  let tail = `,
-  "summary": ${JSON.stringify(summary, null, 2).replace(/\n/g, `
-  `)}
-}`;
-  if (findings.length === 0) {
-    yield `{
-  "findings": []${tail}`;
-    return;
-  }
-  yield `{
-  "findings": [
-`;
-  for (let i = 0; i < findings.length; i += batch) {
-    let text2 = i === 0 ? "" : `,
-`, end = Math.min(i + batch, findings.length);
-    for (let j = i; j < end; j++) text2 += (j === i ? "" : `,
-`) + findingJson(findings[j]);
-    yield text2;
-  }
-  yield `
-  ]${tail}`;
+function auditJsonText(findings, summary) {
+  return JSON.stringify(auditJson(findings, summary), null, 2);
 }
 function tsvLines(findings) {
   return findings.map(
@@ -15908,14 +15917,13 @@ function summaryLine2(summary) {
   let counts = [...SEVERITIES].reverse().filter((s) => summary.bySeverity[s] > 0).map((s) => `${summary.bySeverity[s]} ${s}`), head = summary.findings === 0 ? `No findings in ${summary.keys} key${summary.keys === 1 ? "" : "s"}.` : `${summary.findings} finding${summary.findings === 1 ? "" : "s"} in ${summary.keys} key${summary.keys === 1 ? "" : "s"}: ${counts.join(", ")}.`;
   return summary.failOn === null ? head : summary.failed ? `${head} Findings at or above --fail-on ${summary.failOn}: exit 7.` : `${head} Nothing at or above --fail-on ${summary.failOn}.`;
 }
-var q, HEADINGS, init_report = __esm({
+var HEADINGS, init_report = __esm({
   "src/audit/report.ts"() {
     "use strict";
     init_help_text();
     init_table_layout();
     init_escape();
     init_model3();
-    q = JSON.stringify;
     HEADINGS = { high: "HIGH", medium: "MEDIUM", low: "LOW", info: "INFO" };
   }
 });
@@ -15964,10 +15972,10 @@ function code4(buf, at) {
 function findTokens(buf, index, onHit) {
   if (index.size === 0) return;
   let { stride, inner, starts, lengths, byToken } = index, n = buf.length;
-  for (let q2 = 0; q2 + 4 <= n; q2 += stride) {
-    let code2 = code4(buf, q2);
+  for (let q = 0; q + 4 <= n; q += stride) {
+    let code2 = code4(buf, q);
     if (!(code2 < 0 || !has(inner, code2)))
-      for (let start = Math.max(0, q2 - stride + 1); start <= q2 && !(start + 4 > n); start++) {
+      for (let start = Math.max(0, q - stride + 1); start <= q && !(start + 4 > n); start++) {
         let first = code4(buf, start);
         if (!(first < 0 || !has(starts, first)))
           for (let len of lengths) {
@@ -16477,11 +16485,10 @@ async function auditRun(ctx, opts) {
       }
     }
   });
-  if (json) {
-    for (let part of auditJsonParts(findings, summary)) ctx.io.stdout.write(part);
-    ctx.io.stdout.write(`
+  if (json)
+    ctx.io.stdout.write(`${auditJsonText(findings, summary)}
 `);
-  } else if (opts.format === "markdown") {
+  else if (opts.format === "markdown") {
     let { auditMarkdown: auditMarkdown2 } = await Promise.resolve().then(() => (init_markdown2(), markdown_exports));
     ctx.io.stdout.write(auditMarkdown2(findings, summary));
   } else if (ctx.io.stdoutIsTTY()) {
@@ -16492,7 +16499,7 @@ async function auditRun(ctx, opts) {
 `)}
 `), info(ctx, summaryLine2(summary));
   if (all && all.failed.length > 0) throw membersFailed(all, "the audit above");
-  if (summary.failed) throw new FindingsReached();
+  if (summary.failed) throw new ReportedExit(ExitCode.findings, "findings");
 }
 async function deploymentRegistry(ctx) {
   let { registry: registry2 } = await Promise.resolve().then(() => (init_registry(), registry_exports)), { stateDir: stateDir2 } = await Promise.resolve().then(() => (init_state_dir(), state_dir_exports)), { keyRef: keyRef2, memberOf: memberOf2 } = await Promise.resolve().then(() => (init_key_ref(), key_ref_exports)), reg = registry2(stateDir2(ctx));
@@ -16740,7 +16747,7 @@ async function scanRun(ctx, opts) {
 `)}
 `), info(ctx, summary);
   if (live.all && live.all.failed.length > 0) throw membersFailed(live.all, "the scan above");
-  if (opts.failOnFind && findings.length > 0) throw new FindingsReached();
+  if (opts.failOnFind && findings.length > 0) throw new ReportedExit(ExitCode.findings, "findings");
 }
 var init_scan2 = __esm({
   "src/commands/scan.ts"() {
@@ -36241,11 +36248,8 @@ function seedKey(i, base2, token) {
     }
   );
 }
-function isRecord2(v) {
-  return typeof v == "object" && v !== null && !Array.isArray(v);
-}
 function record2(v, where) {
-  if (!isRecord2(v)) throw new SandboxStateShapeError(where, "an object");
+  if (!isRecord(v)) throw new SandboxStateShapeError(where, "an object");
   return v;
 }
 function str(v, where) {
@@ -36270,7 +36274,7 @@ function isoDate(v, where) {
 }
 function keyType(v, where) {
   let s = str(v, where);
-  if (!KEY_TYPES2.includes(s)) throw new SandboxStateShapeError(where, `one of ${KEY_TYPES2.join(", ")}`);
+  if (!KEY_TYPES.includes(s)) throw new SandboxStateShapeError(where, `one of ${KEY_TYPES.join(", ")}`);
   return s;
 }
 function permissionGrant(v, where) {
@@ -36351,10 +36355,11 @@ function organization(v, where, users) {
   if (!org.admins.every((a) => org.members.includes(a))) throw new SandboxStateShapeError(`${where}.admins`, "members of it");
   return org;
 }
-var SANDBOX_STATE_VERSION, DEFAULT_SANDBOX_USERNAME, DEFAULT_PUBLIC_TOKEN, SEED_TABLES, MASTER_APIS, ALL_SERVICES, SEED_PERMISSIONS, SEED_APIS, SandboxStateShapeError, ISO_RE, KEY_TYPES2, init_state = __esm({
+var SANDBOX_STATE_VERSION, DEFAULT_SANDBOX_USERNAME, DEFAULT_PUBLIC_TOKEN, SEED_TABLES, MASTER_APIS, ALL_SERVICES, SEED_PERMISSIONS, SEED_APIS, SandboxStateShapeError, ISO_RE, init_state = __esm({
   "src/sandbox/state.ts"() {
     "use strict";
     init_types();
+    init_json();
     SANDBOX_STATE_VERSION = 1, DEFAULT_SANDBOX_USERNAME = "demo", DEFAULT_PUBLIC_TOKEN = "default_public", SEED_TABLES = [
       { schema: "public", name: "world_population" },
       { schema: "public", name: "liked_cities" },
@@ -36367,7 +36372,6 @@ var SANDBOX_STATE_VERSION, DEFAULT_SANDBOX_USERNAME, DEFAULT_PUBLIC_TOKEN, SEED_
       }
     };
     ISO_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
-    KEY_TYPES2 = ["master", "default", "regular"];
   }
 });
 
@@ -36609,7 +36613,7 @@ function parseTypes2(params) {
   let fields = (params.get("type") ?? "").split(",");
   for (; fields.length > 0 && fields[fields.length - 1] === ""; ) fields.pop();
   let types = fields.map((t) => t.trim());
-  if (!types.every((t) => TYPES.includes(t))) throw invalid("type", TYPES, !1);
+  if (!types.every((t) => KEY_TYPES.includes(t))) throw invalid("type", KEY_TYPES, !1);
   return types;
 }
 function keyComparator(order) {
@@ -36626,12 +36630,13 @@ function pageLinks(collectionUrl, query, paging, total) {
   }, lastPage = Math.ceil(total / paging.perPage), links = { first: href(1), last: href(lastPage) };
   return paging.page > 1 && (links.prev = href(paging.page - 1)), lastPage > paging.page && (links.next = href(paging.page + 1)), links;
 }
-var ListParamError, ORDERS2, DIRECTIONS, TYPES, TYPE_WEIGHT, init_listing = __esm({
+var ListParamError, ORDERS2, DIRECTIONS, TYPE_WEIGHT, init_listing = __esm({
   "src/sandbox/listing.ts"() {
     "use strict";
+    init_types();
     init_render2();
     ListParamError = class extends Error {
-    }, ORDERS2 = ["type", "name", "updated_at"], DIRECTIONS = ["asc", "desc"], TYPES = ["master", "default", "regular"];
+    }, ORDERS2 = ["type", "name", "updated_at"], DIRECTIONS = ["asc", "desc"];
     TYPE_WEIGHT = { master: 0, default: 1, regular: 2 };
   }
 });
@@ -36773,9 +36778,6 @@ var PATH_USER_RE, COLLECTION, MEMBER_RE, ORG_USERS_RE, init_routing = __esm({
 });
 
 // src/sandbox/validation.ts
-function isRecord3(v) {
-  return typeof v == "object" && v !== null && !Array.isArray(v);
-}
 function typeName(v) {
   return v === null ? "null" : Array.isArray(v) ? "array" : typeof v == "number" ? Number.isInteger(v) ? "integer" : "number" : typeof v;
 }
@@ -36801,7 +36803,7 @@ function typeMismatch(value2, expected, path, errors) {
   errors.add(`The property '${fragment(path)}' of type ${typeName(value2)} did not match the following type: ${expected}`);
 }
 function validateObject(value2, schema, path, errors) {
-  if (!isRecord3(value2)) return typeMismatch(value2, "object", path, errors);
+  if (!isRecord(value2)) return typeMismatch(value2, "object", path, errors);
   for (let p of schema.required)
     p in value2 || errors.add(`The property '${fragment(path)}' did not contain a required property of '${p}'`);
   for (let [p, s] of Object.entries(schema.properties))
@@ -36810,14 +36812,14 @@ function validateObject(value2, schema, path, errors) {
   extra.length > 0 && errors.add(`The property '${fragment(path)}' contains additional properties ${inspect2(extra)} outside of the schema when none are allowed`);
 }
 function validateGrantItem(item, index, errors) {
-  if (!isRecord3(item)) return typeMismatch(item, "object", [index], errors);
+  if (!isRecord(item)) return typeMismatch(item, "object", [index], errors);
   if (!("type" in item)) return errors.add(`The property '${fragment([index])}' did not contain a required property of 'type'`);
   let before = errors.messages.length;
   validate(item.type, GRANT_TYPE, [index, "type"], errors), !(errors.messages.length > before) && validate(item, GRANT_SCHEMAS[item.type], [index], errors);
 }
 function grantsStructureErrors(grants) {
   if (!Array.isArray(grants)) return ["grants has to be an array"];
-  let messages = [], count = (type) => grants.filter((g) => isRecord3(g) && g.type === type).length;
+  let messages = [], count = (type) => grants.filter((g) => isRecord(g) && g.type === type).length;
   count("apis") !== 1 && messages.push("only one apis section is allowed");
   for (let section of ["database", "dataservices", "user", "data-observatory"])
     count(section) > 1 && messages.push(`only one ${section} section is allowed`);
@@ -36872,6 +36874,7 @@ var GRANTS_SCHEMA_UUID, GRANT_TYPES2, APIS2, TABLE_PERMISSIONS2, SCHEMA_PERMISSI
     "use strict";
     init_types();
     init_render2();
+    init_json();
     GRANTS_SCHEMA_UUID = "2a4e6b8c-1d3f-4a5b-9c7d-0e1f2a3b4c5d", GRANT_TYPES2 = ["apis", "database", "dataservices", "user", "data-observatory"], APIS2 = ["sql", "maps", "do"], TABLE_PERMISSIONS2 = ["insert", "select", "update", "delete"], SCHEMA_PERMISSIONS2 = ["create"], SERVICES2 = ["geocoding", "routing", "isolines", "observatory"], USER_DATA = ["profile"], any = { kind: "any" }, string = (values) => values ? { kind: "string", enum: values } : { kind: "string" }, array = (items) => ({ kind: "array", items }), object = (properties, required) => ({
       kind: "object",
       properties,
@@ -37429,9 +37432,9 @@ async function statusRun(ctx) {
     check2.hint !== void 0 && rows.push(["", c.dim(check2.hint)]);
     for (let [label, value2] of rows) printLine(ctx, `${c.bold(label.padEnd(10))}${value2}`);
   }
-  if (!check2.ok) throw new ReportedError(check2.exit);
+  if (!check2.ok) throw new ReportedExit(check2.exit, "status");
 }
-var ReportedError, init_status = __esm({
+var init_status = __esm({
   "src/commands/status.ts"() {
     "use strict";
     init_esm();
@@ -37440,14 +37443,6 @@ var ReportedError, init_status = __esm({
     init_settings();
     init_color();
     init_output();
-    ReportedError = class extends CliError {
-      constructor(exitCode) {
-        super("");
-        this.exitCode = exitCode;
-      }
-      exitCode;
-      code = "status";
-    };
   }
 });
 
@@ -37905,14 +37900,11 @@ var GRANTS, init_seed = __esm({
 });
 
 // src/sandbox/faults.ts
-function isRecord4(v) {
-  return typeof v == "object" && v !== null && !Array.isArray(v);
-}
 function fail2(i, what) {
   throw new Error(`fault ${i}: ${what}`);
 }
 function parseFault(v, i) {
-  isRecord4(v) || fail2(i, "expected an object");
+  isRecord(v) || fail2(i, "expected an object");
   let unknown = Object.keys(v).filter((k) => !KNOWN_FIELDS.has(k));
   unknown.length > 0 && fail2(i, `unknown field(s) ${unknown.join(", ")}`);
   let { method, path, times, kind, when, retryAfter } = v;
@@ -37933,6 +37925,7 @@ function parseFaults(json) {
 var FAULT_KINDS, FaultQueue, KNOWN_FIELDS, init_faults = __esm({
   "src/sandbox/faults.ts"() {
     "use strict";
+    init_json();
     FAULT_KINDS = [
       "reset",
       "stall",
@@ -38405,11 +38398,11 @@ function recordingNames(api, recordFor, recordMembers = () => {
       let members = await api.listMembers(org);
       return recordMembers(members.map((m) => m.username)), members;
     },
-    listPage: (q2) => api.listPage(q2),
+    listPage: (q) => api.listPage(q),
     whoami: () => api.whoami(),
-    async listKeys(q2) {
-      let keys = await api.listKeys(q2), names = keys.map((k) => k.name);
-      return record3(q2?.type || q2?.limit !== void 0 ? { add: names } : { all: names }), keys;
+    async listKeys(q) {
+      let keys = await api.listKeys(q), names = keys.map((k) => k.name);
+      return record3(q?.type || q?.limit !== void 0 ? { add: names } : { all: names }), keys;
     },
     async getKey(name, opts) {
       let key2 = await api.getKey(name, opts);
@@ -38499,7 +38492,7 @@ var MEMBERS_PATH, FORBIDDEN2, NOT_IN_ORG, init_org3 = __esm({
   "src/api/org.ts"() {
     "use strict";
     init_errors();
-    init_failures();
+    init_json();
     MEMBERS_PATH = (org) => `/api/v2/organization/${encodeURIComponent(org)}/users`, FORBIDDEN2 = /you don't have permission to access that resource/i, NOT_IN_ORG = /^User '.*' not found in the organization '.*'$/;
   }
 });
@@ -38553,16 +38546,16 @@ function apiKeyProblem(value2, where) {
   if (!isRecord(value2)) return `${where} is not an object`;
   if (typeof value2.name != "string") return `${where} has no name`;
   let type = value2.type;
-  if (typeof type != "string" || !KEY_TYPES3.includes(type))
-    return `${where} has type ${JSON.stringify(type) ?? "undefined"}, not one of ${KEY_TYPES3.join(", ")}`;
+  if (typeof type != "string" || !KEY_TYPES.includes(type))
+    return `${where} has type ${JSON.stringify(type) ?? "undefined"}, not one of ${KEY_TYPES.join(", ")}`;
   if (typeof value2.token != "string") return `${where} has no token`;
   if (!Array.isArray(value2.grants)) return `${where} has no grants array`;
 }
-var KEY_TYPES3, init_wire_check = __esm({
+var init_wire_check = __esm({
   "src/api/wire-check.ts"() {
     "use strict";
-    init_failures();
-    KEY_TYPES3 = ["master", "default", "regular"];
+    init_json();
+    init_types();
   }
 });
 
@@ -38649,28 +38642,28 @@ function createApiClient(opts) {
       throw new UsageError(`"${name}" cannot be addressed as an API key name: URLs read it as a folder step.`);
     return `/${encodeURIComponent(name)}`;
   };
-  async function listPage(q2) {
-    let query = { page: String(q2.page), per_page: String(q2.perPage) };
-    q2.order !== void 0 && (query.order = q2.order), q2.type !== void 0 && q2.type.length > 0 && (query.type = q2.type.join(","));
+  async function listPage(q) {
+    let query = { page: String(q.page), per_page: String(q.perPage) };
+    q.order !== void 0 && (query.order = q.order), q.type !== void 0 && q.type.length > 0 && (query.type = q.type.join(","));
     let action = `list API keys${of}`, reply = await request({ method: "GET", path: "", query, action, policy: "any" });
     return decode2(reply, action, "an API key list", checkListPage);
   }
-  async function listKeys(q2 = {}) {
-    let { limit } = q2;
+  async function listKeys(q = {}) {
+    let { limit } = q;
     if (limit !== void 0 && limit <= 0) return [];
     let perPage = limit === void 0 ? fullPageSize : Math.min(fullPageSize, limit), pageQuery = (page) => ({
       page,
       perPage,
-      ...q2.order === void 0 ? {} : { order: q2.order },
-      ...q2.type === void 0 ? {} : { type: q2.type }
+      ...q.order === void 0 ? {} : { order: q.order },
+      ...q.type === void 0 ? {} : { type: q.type }
     }), first = await listPage(pageQuery(1));
-    q2.onPage?.(1, first.result);
+    q.onPage?.(1, first.result);
     let total = Math.max(first.total, first.result.length);
-    q2.onTotal?.(total);
+    q.onTotal?.(total);
     let wanted = limit === void 0 ? total : Math.min(total, limit), pageCount = first.result.length >= wanted ? 1 : Math.ceil(wanted / perPage), pages = /* @__PURE__ */ new Map([[1, first.result]]);
-    await runPool(2, pageCount, Math.max(1, q2.concurrency ?? concurrency), async (page) => {
+    await runPool(2, pageCount, Math.max(1, q.concurrency ?? concurrency), async (page) => {
       let { result } = await listPage(pageQuery(page));
-      return pages.set(page, result), q2.onPage?.(page, result), result.length === 0 ? "stop" : "continue";
+      return pages.set(page, result), q.onPage?.(page, result), result.length === 0 ? "stop" : "continue";
     });
     let seen = /* @__PURE__ */ new Set(), keys = [];
     for (let page = 1; page <= pageCount; page++)
@@ -39310,10 +39303,11 @@ function reportError(io, globals, err, argv) {
     let message = withoutArgValues(err.message.replace(/^error: /, "")), hint = err.code === "commander.unknownOption" && message.includes("'\u2026'") ? 'If that was a token (tokens may start with "-"), put it after `--`: carto-keys clone -- "$TOKEN".' : "Run `carto-keys --help` or `carto-keys <command> --help` for usage.";
     return write(io, json, { code: "usage", message: capitalize(message), hint }, c), ExitCode.usage;
   }
+  if (err instanceof ReportedExit) return err.exitCode;
   if (err instanceof CliError)
     return err instanceof CancelledError && !json ? io.stderr.write(`${err.message}
 ${err.hint ? `${err.hint}
-` : ""}`) : err.message && write(io, json, { code: err.code, message: err.message, hint: err.hint, status: err.status }, c), debug && err.cause instanceof Error && err.cause.stack && io.stderr.write(`${err.cause.stack}
+` : ""}`) : write(io, json, { code: err.code, message: err.message, hint: err.hint, status: err.status }, c), debug && err.cause instanceof Error && err.cause.stack && io.stderr.write(`${err.cause.stack}
 `), err.exitCode;
   let e = err instanceof Error ? err : new Error(String(err));
   return json && io.stderr.write(`${JSON.stringify({ error: { code: "internal", message: e.message } })}
@@ -39362,7 +39356,7 @@ init_markdown3();
 init_markdown();
 
 // src/action/runner.ts
-import { appendFileSync, readFileSync as readFileSync6 } from "node:fs";
+import { appendFileSync, readFileSync as readFileSync4 } from "node:fs";
 function input(env, name) {
   return (env[`INPUT_${name.replace(/ /g, "_").toUpperCase()}`] ?? "").trim();
 }
@@ -39391,7 +39385,7 @@ function pullRequestNumber(env) {
   if (!path) return;
   let event;
   try {
-    event = JSON.parse(readFileSync6(path, "utf8"));
+    event = JSON.parse(readFileSync4(path, "utf8"));
   } catch {
     return;
   }
