@@ -4555,6 +4555,56 @@ var MAX_KEY_NAME_LENGTH, MAX_GENERATED_NAME_LENGTH, CONTROL_RUN, ROTATION_SUFFIX
 });
 
 // src/grants/index.ts
+var grants_exports = {};
+__export(grants_exports, {
+  ALL_TABLE_PERMISSIONS: () => ALL_TABLE_PERMISSIONS,
+  APIS: () => APIS,
+  GRANT_TYPES: () => GRANT_TYPES,
+  GrantErrorCode: () => GrantErrorCode,
+  LABEL_WIDTH: () => LABEL_WIDTH,
+  MAX_GENERATED_NAME_LENGTH: () => MAX_GENERATED_NAME_LENGTH,
+  MAX_KEY_NAME_LENGTH: () => MAX_KEY_NAME_LENGTH,
+  OWNER_ONLY_TABLE_PERMISSIONS: () => OWNER_ONLY_TABLE_PERMISSIONS,
+  RENDERED_ONLY_SCHEMA_PERMISSIONS: () => RENDERED_ONLY_SCHEMA_PERMISSIONS,
+  SCHEMA_PERMISSIONS: () => SCHEMA_PERMISSIONS,
+  SERVICES: () => SERVICES,
+  TABLE_PERMISSIONS: () => TABLE_PERMISSIONS,
+  applyGrantChanges: () => applyGrantChanges,
+  buildGrantSet: () => buildGrantSet,
+  canonicalGrantSet: () => canonicalGrantSet,
+  copyName: () => copyName,
+  defaultKeyName: () => defaultKeyName,
+  diffGrants: () => diffGrants,
+  emptyGrantSet: () => emptyGrantSet,
+  findJsonSyntaxProblem: () => findJsonSyntaxProblem,
+  formatDiff: () => formatDiff,
+  formatGrantSummary: () => formatGrantSummary,
+  formatPermissions: () => formatPermissions,
+  formatSchemaSpec: () => formatSchemaSpec,
+  formatTableSpec: () => formatTableSpec,
+  formatTables: () => formatTables,
+  formatWords: () => formatWords,
+  grantSetToJson: () => grantSetToJson,
+  grantSetsEqual: () => grantSetsEqual,
+  hasGrantChanges: () => hasGrantChanges,
+  labelled: () => labelled,
+  normalizeRenderedGrants: () => normalizeRenderedGrants,
+  parseApis: () => parseApis,
+  parseDatasets: () => parseDatasets,
+  parseGrantsFile: () => parseGrantsFile,
+  parseSchemaSpec: () => parseSchemaSpec,
+  parseServices: () => parseServices,
+  parseTableRemovalSpec: () => parseTableRemovalSpec,
+  parseTableSpec: () => parseTableSpec,
+  readGrantsFile: () => readGrantsFile,
+  rotationBase: () => rotationBase,
+  rotationName: () => rotationName,
+  splitImplied: () => splitImplied,
+  tableLabel: () => tableLabel,
+  toCreateGrants: () => toCreateGrants,
+  uniqueName: () => uniqueName,
+  validateKeyName: () => validateKeyName
+});
 var init_grants = __esm({
   "src/grants/index.ts"() {
     "use strict";
@@ -6834,6 +6884,16 @@ var NEW_FILE_MODE, MAX_ENV_FILE_BYTES, init_env_file = __esm({
 });
 
 // src/deploy/targets.ts
+var targets_exports = {};
+__export(targets_exports, {
+  ENV_FILE_SPEC: () => ENV_FILE_SPEC,
+  commandTarget: () => commandTarget,
+  deployTo: () => deployTo,
+  describeTarget: () => describeTarget,
+  envFileTarget: () => envFileTarget,
+  parseEnvFileSpec: () => parseEnvFileSpec,
+  targetJson: () => targetJson
+});
 import { resolve as resolve2 } from "node:path";
 function parseEnvFileSpec(spec, flag = "--deploy-env-file") {
   let where = `${flag} "${spec}"`;
@@ -7931,6 +7991,10 @@ var init_resume = __esm({
 });
 
 // src/rotate/start.ts
+var start_exports = {};
+__export(start_exports, {
+  startRotation: () => startRotation
+});
 async function startRotation(ctx, opts, ui) {
   let creds = requireCredentials(await ctx.settings());
   opts.graceMs !== void 0 && requireRegistryForGrace(ctx.env, creds);
@@ -8126,6 +8190,12 @@ var init_rollback = __esm({
 });
 
 // src/deploy/notify.ts
+var notify_exports = {};
+__export(notify_exports, {
+  NOTIFY_EVENT_VERSION: () => NOTIFY_EVENT_VERSION,
+  notify: () => notify,
+  withNotify: () => withNotify
+});
 import { spawn as spawn3 } from "node:child_process";
 async function withNotify(ctx, command, event, details, fn) {
   if (command === void 0) return fn();
@@ -16560,7 +16630,7 @@ function fixFor(f, ctx) {
     ...ctx.profile !== void 0 && { profile: ctx.profile },
     ...f.key.member !== null && f.key.member !== ctx.caller && { targetUser: f.key.member }
   };
-  return f.key.type === "master" ? fixCommand("regenerate", f.key.name, [], fix) : fixCommand("rotate", f.key.name, ["--delete-old"], fix);
+  return fixCommand("respond", f.key.name, [], fix);
 }
 function placeOf2(f) {
   let commit = f.commit === void 0 ? "" : ` (commit ${f.commit.slice(0, 12)}${f.message ? " message" : ""})`;
@@ -16759,6 +16829,196 @@ var init_scan2 = __esm({
     init_members();
     init_errors();
     init_output();
+  }
+});
+
+// src/scan/incident.ts
+var incident_exports = {};
+__export(incident_exports, {
+  findLeakedKey: () => findLeakedKey,
+  newIncident: () => newIncident,
+  writeIncident: () => writeIncident
+});
+import { randomBytes as randomBytes3 } from "node:crypto";
+import { join as join8 } from "node:path";
+async function findLeakedKey(api, given, opts) {
+  let pools = [];
+  if (opts.org !== void 0) {
+    let all = await listAllMembersKeys(api, { org: opts.org });
+    for (let { member, keys } of all.listed) pools.push({ member: member.username === api.username ? void 0 : member.username, keys });
+  } else
+    pools.push({ member: opts.member, keys: await api.forUser(opts.member).listKeys() });
+  if (TOKEN.test(given))
+    for (let p of pools) {
+      let key2 = p.keys.find((k) => k.token === given);
+      if (key2 !== void 0) return { key: key2, member: p.member, byToken: !0 };
+    }
+  let named = pools.flatMap((p) => p.keys.filter((k) => k.name === given).map((key2) => ({ key: key2, member: p.member, byToken: !1 })));
+  return named.length === 1 ? named[0] : void 0;
+}
+function newIncident(at, account, leaked) {
+  return {
+    version: 1,
+    time: at.toISOString(),
+    account,
+    member: leaked.member ?? null,
+    key: leaked.key.name,
+    type: leaked.key.type,
+    fingerprint: fingerprint(leaked.key.token),
+    targets: [],
+    actions: []
+  };
+}
+function writeIncident(stateDir2, incident) {
+  let dir = join8(stateDir2, "incidents");
+  ensurePrivateDir(dir);
+  let path = join8(dir, `${incident.time.replace(/[:.]/g, "-")}-${randomBytes3(3).toString("hex")}.json`);
+  return writeFileAtomic(path, `${JSON.stringify(incident, null, 2)}
+`, { mode: 384 }), path;
+}
+var TOKEN, init_incident = __esm({
+  "src/scan/incident.ts"() {
+    "use strict";
+    init_settings();
+    init_secure_dir();
+    init_atomic();
+    init_members();
+    TOKEN = /^(?:[A-Za-z0-9_-]{22}|[0-9a-f]{40})$/;
+  }
+});
+
+// src/commands/respond.ts
+var respond_exports = {};
+__export(respond_exports, {
+  respondCommand: () => respondCommand,
+  respondRun: () => respondRun
+});
+function respondCommand(kit) {
+  let cmd = new Command("respond").description("A key leaked: rotate it to where it is deployed and delete it at once (or revoke it), and record the incident").argument("<token-or-name>", "the leaked token (compared with the live keys, never sent), or the key's name").option("--all-members", "look among every organization member's keys (organization owners and admins)").option("--org <name>", `the organization, for --all-members (default: from the base URL, or ${ORG_ENV})`).option("--revoke-now", "no deploy target is recorded: revoke the key at once (apps using it break)").option("--notify-cmd <cmd>", "run this command at the end with a JSON event on stdin (never a token)");
+  return addMemberOption(cmd).addHelpText(
+    "after",
+    `
+A leaked key gets no grace period. With deploy targets recorded for it (by rotate, apply or seed-leaks),
+respond rotates it to those targets, verifies the new key and deletes the leaked one at once. With none,
+it needs --revoke-now (or your answer at a prompt) to revoke it. The Master key is regenerated and the
+new one stored where the old one was (a member's, with --user: type their username, or --yes).
+An incident record goes to the state folder (incidents/): time, key, member, fingerprint, targets,
+every action and its outcome \u2014 never a token. A string that is no live key: exit 1, nothing changed.
+
+Examples:
+  $ carto-keys respond leaked-app --yes
+  $ carto-keys respond --all-members --yes -- "$LEAKED_TOKEN"   # -- : a token may start with a dash
+  $ carto-keys respond old-app --revoke-now --yes
+  $ carto-keys respond Master --yes`
+  ).action((key2, o, command) => {
+    if (o.org !== void 0 && !o.allMembers) throw new UsageError("--org goes with --all-members.");
+    if (o.allMembers && o.user !== void 0) throw new UsageError("--all-members looks among every member: leave out --user.");
+    if (o.notifyCmd !== void 0 && o.notifyCmd.trim() === "") throw new UsageError("--notify-cmd is empty: expected a shell command.");
+    let opts = {
+      key: key2,
+      ...o.user !== void 0 && { user: o.user },
+      ...o.allMembers && { allMembers: o.org === void 0 ? {} : { org: o.org } },
+      revokeNow: o.revokeNow === !0,
+      yes: globalsOf(command).yes,
+      canPrompt: kit.canPrompt(),
+      ...o.notifyCmd !== void 0 && { notifyCmd: o.notifyCmd }
+    };
+    kit.run((ctx) => respondRun(ctx, opts));
+  });
+}
+async function respondRun(ctx, opts) {
+  let { findLeakedKey: findLeakedKey2, newIncident: newIncident2, writeIncident: writeIncident2 } = await Promise.resolve().then(() => (init_incident(), incident_exports)), { recordedTargets: recordedTargets2 } = await Promise.resolve().then(() => (init_lineage(), lineage_exports)), { describeTarget: describeTarget2, targetJson: targetJson2 } = await Promise.resolve().then(() => (init_targets(), targets_exports)), { keyRef: keyRef2 } = await Promise.resolve().then(() => (init_key_ref(), key_ref_exports)), { stateDir: stateDir2 } = await Promise.resolve().then(() => (init_state_dir(), state_dir_exports)), { registryKept: registryKept2 } = await Promise.resolve().then(() => (init_registry(), registry_exports)), { withNotify: withNotify2 } = await Promise.resolve().then(() => (init_notify(), notify_exports)), { formatGrantSummary: formatGrantSummary2, normalizeRenderedGrants: normalizeRenderedGrants2 } = await Promise.resolve().then(() => (init_grants(), grants_exports)), creds = requireCredentials(await ctx.settings()), org = opts.allMembers && resolveOrgName(creds.baseUrl, opts.allMembers.org, ctx.env[ORG_ENV]), api = await ctx.api(), member = opts.user === void 0 || opts.user === creds.username ? void 0 : opts.user, leaked = await findLeakedKey2(api, opts.key, { ...member !== void 0 && { member }, ...org && { org } });
+  if (leaked === void 0)
+    throw new ApiError("not_found", "not a live key: nothing to do.", {
+      hint: `No live key${org ? ` of any member of ${org}` : member !== void 0 ? ` of ${member}` : ""} has that token or name; nothing was changed.${org ? "" : " A member's key: add --all-members or --user."}`
+    });
+  let { key: key2 } = leaked, owner = leaked.member, whose = leaked.member === void 0 ? creds.username : leaked.member;
+  if (key2.type === "default") throw new UsageError('That is the Default public key: its token ("default_public") is public by design; nothing to respond to.');
+  let ref = keyRef2(creds.baseUrl, leaked.member, key2.name), targets = key2.type === "regular" ? recordedTargets2(ctx, ref) : [], incident = newIncident2(ctx.now(), creds.baseUrl, leaked);
+  incident.targets = targets.map(targetJson2);
+  let label = `${key2.type === "master" ? "the Master key" : `"${escapeControl(key2.name)}"`} of ${escapeControl(whose)}`;
+  if (!ctx.globals.json && (warn(ctx, `Leaked: ${label} (${incident.fingerprint}).`), key2.type === "regular")) {
+    for (let line2 of formatGrantSummary2(normalizeRenderedGrants2(key2.grants).grants)) info(ctx, `  ${line2}`);
+    info(ctx, targets.length === 0 ? "  Deployed to: nothing recorded." : `  Deployed to: ${targets.map(describeTarget2).join(", ")}`);
+  }
+  let plan = key2.type === "master" ? "regenerate" : targets.length > 0 ? "rotate" : "revoke";
+  if (plan === "revoke" && !opts.revokeNow) {
+    if (!opts.canPrompt || opts.yes)
+      throw new UsageError(`No deploy target is recorded for "${escapeControl(key2.name)}": pass --revoke-now to revoke it at once (apps using it break), or rotate it to where it is used.`, {
+        hint: `carto-keys respond ${opts.key === key2.name ? shellQuote(key2.name) : "<token>"}${opts.allMembers ? " --all-members" : owner !== void 0 ? ` --user ${owner}` : ""} --revoke-now, or carto-keys rotate ${shellQuote(key2.name)}${owner !== void 0 ? ` --user ${owner}` : ""} --deploy-env-file <file> --delete-old --yes`
+      });
+    if (!await ctx.prompter.confirm(`Revoke "${key2.name}" now? No deploy target is recorded: every app using this key breaks until it gets a new one.`, { default: !1 }))
+      throw new CancelledError("Nothing was changed.");
+  } else if (!opts.yes && plan !== "revoke" && !opts.canPrompt)
+    throw new UsageError("respond changes keys: pass --yes when not running in a terminal.");
+  if (plan === "rotate" && !opts.yes) {
+    let question = plan === "rotate" ? `Rotate "${key2.name}" to its ${targets.length} recorded target${targets.length === 1 ? "" : "s"} and delete it at once?` : `Revoke "${key2.name}" now?`;
+    if (!await ctx.prompter.confirm(question, { default: !1 })) throw new CancelledError("Nothing was changed.");
+  }
+  let recordPath, record3 = () => {
+    registryKept2(ctx.env, creds) && (recordPath = writeIncident2(stateDir2(ctx), incident));
+  }, details = () => ({ keys: [{ name: key2.name, type: key2.type, ...leaked.member !== void 0 && { member: leaked.member }, fingerprint: incident.fingerprint }], targets: incident.targets });
+  try {
+    await withNotify2(ctx, opts.notifyCmd, "respond", details, async () => {
+      try {
+        await act(plan);
+      } finally {
+        record3();
+      }
+    });
+  } finally {
+    recordPath !== void 0 && !ctx.globals.json && info(ctx, `Incident recorded: ${recordPath}`);
+  }
+  ctx.globals.json && plan !== "regenerate" && printJson(ctx, { ...incident, ...recordPath !== void 0 && { record: recordPath } });
+  async function act(what) {
+    let step = async (action, fn) => {
+      try {
+        let detail = await fn();
+        incident.actions.push({ action, outcome: "done", ...detail !== void 0 && { detail } });
+      } catch (err) {
+        throw incident.actions.push({ action, outcome: "failed", detail: err instanceof CliError ? err.message : String(err) }), err;
+      }
+    };
+    if (what === "regenerate") {
+      let { regenerateRun: regenerateRun2 } = await Promise.resolve().then(() => (init_regenerate(), regenerate_exports));
+      await step("regenerate", async () => {
+        await regenerateRun2(ctx, { name: key2.name, tokenOnly: !1, printToken: !1, ...owner !== void 0 && { user: owner } });
+      });
+      return;
+    }
+    if (what === "rotate") {
+      let { startRotation: startRotation2 } = await Promise.resolve().then(() => (init_start(), start_exports)), { ciUi: ciUi2 } = await Promise.resolve().then(() => (init_ui(), ui_exports));
+      await step("rotate", async () => {
+        let r = await startRotation2(
+          ctx,
+          { source: key2.name, changes: {}, targets: [], deleteOld: !0, yes: !0, ...owner !== void 0 && { member: owner } },
+          ciUi2(ctx)
+        );
+        ctx.globals.json || success(ctx, `Rotated "${key2.name}" \u2192 "${r.journal.newName}", deployed to ${targets.map(describeTarget2).join(", ")}; the leaked key was deleted.`);
+        let n = r.journal.targets.length;
+        return `new key "${r.journal.newName}" deployed to ${n} target${n === 1 ? "" : "s"} and verified; leaked key ${r.journal.steps.deleted !== null ? "deleted" : "NOT deleted"}`;
+      });
+      return;
+    }
+    await step("revoke", async () => {
+      await api.forUser(owner).deleteKey(key2.name);
+      let { registry: registry2 } = await Promise.resolve().then(() => (init_registry(), registry_exports));
+      registryKept2(ctx.env, creds) && registry2(stateDir2(ctx)).forget(ref), ctx.globals.json || success(ctx, `Revoked "${key2.name}"${owner === void 0 ? "" : ` of ${owner}`}: the leaked token no longer works.`);
+    });
+  }
+}
+var init_respond = __esm({
+  "src/commands/respond.ts"() {
+    "use strict";
+    init_esm();
+    init_kit();
+    init_flags();
+    init_settings();
+    init_members();
+    init_errors();
+    init_output();
+    init_escape();
+    init_shell_quote();
   }
 });
 
@@ -36193,11 +36453,11 @@ var MAX_REPLY_BYTES, zlib, init_http = __esm({
 });
 
 // src/sandbox/state.ts
-import { randomBytes as randomBytes3 } from "node:crypto";
-function newMasterToken(random = randomBytes3) {
+import { randomBytes as randomBytes4 } from "node:crypto";
+function newMasterToken(random = randomBytes4) {
   return random(20).toString("hex");
 }
-function newRegularToken(random = randomBytes3) {
+function newRegularToken(random = randomBytes4) {
   return random(16).toString("base64url");
 }
 function makeKey(head, grants = {}) {
@@ -36217,7 +36477,7 @@ function makeKey(head, grants = {}) {
   };
 }
 function createSandboxState(opts = {}) {
-  let random = opts.random ?? randomBytes3, at = (opts.now ?? (() => /* @__PURE__ */ new Date()))().toISOString(), stamp2 = { createdAt: at, updatedAt: at }, user2 = {
+  let random = opts.random ?? randomBytes4, at = (opts.now ?? (() => /* @__PURE__ */ new Date()))().toISOString(), stamp2 = { createdAt: at, updatedAt: at }, user2 = {
     username: opts.username ?? DEFAULT_SANDBOX_USERNAME,
     schemas: ["public"],
     tables: SEED_TABLES.map((t) => ({ ...t })),
@@ -36386,7 +36646,7 @@ __export(org_exports2, {
   organizationOf: () => organizationOf,
   roleOf: () => roleOf
 });
-import { randomBytes as randomBytes4 } from "node:crypto";
+import { randomBytes as randomBytes5 } from "node:crypto";
 function organizationOf(state, username) {
   return state.organizations?.find((o) => o.members.includes(username));
 }
@@ -36398,7 +36658,7 @@ function isOrgAdmin(org, username) {
   return org.owner === username || org.admins.includes(username);
 }
 function createOrgSandboxState(opts = {}) {
-  let random = opts.random ?? randomBytes4, at = (opts.now ?? (() => /* @__PURE__ */ new Date()))().toISOString(), stamp2 = { createdAt: at, updatedAt: at }, name = opts.org ?? DEFAULT_ORG_NAME, users = ORG_SEED.map(({ username, role, tables }) => {
+  let random = opts.random ?? randomBytes5, at = (opts.now ?? (() => /* @__PURE__ */ new Date()))().toISOString(), stamp2 = { createdAt: at, updatedAt: at }, name = opts.org ?? DEFAULT_ORG_NAME, users = ORG_SEED.map(({ username, role, tables }) => {
     let schema = role === "outside" ? "public" : username, user2 = {
       username,
       email: `${username}@${role === "outside" ? "example.org" : `${name}.example`}`,
@@ -36902,9 +37162,9 @@ var GRANTS_SCHEMA_UUID, GRANT_TYPES2, APIS2, TABLE_PERMISSIONS2, SCHEMA_PERMISSI
 });
 
 // src/sandbox/handler.ts
-import { randomBytes as randomBytes5 } from "node:crypto";
+import { randomBytes as randomBytes6 } from "node:crypto";
 function createSandboxHandler(state, opts = {}) {
-  let now = opts.now ?? (() => /* @__PURE__ */ new Date()), random = opts.random ?? randomBytes5, indexes = /* @__PURE__ */ new WeakMap();
+  let now = opts.now ?? (() => /* @__PURE__ */ new Date()), random = opts.random ?? randomBytes6, indexes = /* @__PURE__ */ new WeakMap();
   function indexOf(user2) {
     let cached = indexes.get(user2), valid = cached?.revision === state.revision && cached.keys === user2.keys && cached.keyCount === user2.keys.length;
     if (cached && valid) return cached;
@@ -37073,12 +37333,12 @@ __export(embedded_exports, {
   sandboxStatePath: () => sandboxStatePath,
   sandboxStatePathFor: () => sandboxStatePathFor
 });
-import { join as join8 } from "node:path";
+import { join as join9 } from "node:path";
 function sandboxStatePath(dataDir) {
-  return join8(dataDir, SANDBOX_STATE_FILE);
+  return join9(dataDir, SANDBOX_STATE_FILE);
 }
 function sandboxStatePathFor(dataDir, baseUrl) {
-  return join8(dataDir, isSandboxOrgUrl(baseUrl) ? SANDBOX_ORG_STATE_FILE : SANDBOX_STATE_FILE);
+  return join9(dataDir, isSandboxOrgUrl(baseUrl) ? SANDBOX_ORG_STATE_FILE : SANDBOX_STATE_FILE);
 }
 function masterKeyOf(state, username = state.users[0]?.username) {
   let master = state.users.find((u) => u.username === username)?.keys.find((k) => k.type === "master");
@@ -37090,11 +37350,11 @@ function ensureEmbeddedSandbox(dataDir) {
   return state || (state = createSandboxState(), saveSandboxState(path, state)), { masterKey: masterKeyOf(state), path, created };
 }
 function ensureEmbeddedOrgSandbox(dataDir, username) {
-  let path = join8(dataDir, SANDBOX_ORG_STATE_FILE), state = loadSandboxState(path), created = state === void 0;
+  let path = join9(dataDir, SANDBOX_ORG_STATE_FILE), state = loadSandboxState(path), created = state === void 0;
   return state || (state = createOrgSandboxState(), saveSandboxState(path, state)), { masterKey: masterKeyOf(state, username), path, created };
 }
 function resetEmbeddedOrgSandbox(dataDir) {
-  let path = join8(dataDir, SANDBOX_ORG_STATE_FILE), state = createOrgSandboxState();
+  let path = join9(dataDir, SANDBOX_ORG_STATE_FILE), state = createOrgSandboxState();
   return saveSandboxState(path, state), { state, path };
 }
 function resetEmbeddedSandbox(dataDir) {
@@ -37842,7 +38102,7 @@ __export(seed_exports, {
 });
 import { spawnSync } from "node:child_process";
 import { existsSync as existsSync4, mkdirSync as mkdirSync2, readdirSync as readdirSync4, writeFileSync as writeFileSync2 } from "node:fs";
-import { join as join9 } from "node:path";
+import { join as join10 } from "node:path";
 function freeName(base2, taken) {
   let name = base2;
   for (let i = 2; taken.has(name); i++) name = `${base2}-${i}`;
@@ -37865,26 +38125,26 @@ async function seedLeaks(api, opts) {
     throw new UsageError(`${root} is not empty: seed-leaks writes a fresh project.`, { hint: "Name a new folder (it is created)." });
   let taken = new Set((await api.listKeys()).map((k) => k.name)), create4 = async (base2) => (await api.createKey({ name: freeName(base2, taken), grants: GRANTS })).key, leaked = await create4("leaked-app"), historic = await create4("history-app"), old = await create4("old-app");
   await api.deleteKey(old.name);
-  let project = join9(root, "project");
-  mkdirSync2(join9(project, "src", "config"), { recursive: !0 });
-  let planted = [], write2 = (rel, lines) => writeFileSync2(join9(project, rel), `${lines.join(`
+  let project = join10(root, "project");
+  mkdirSync2(join10(project, "src", "config"), { recursive: !0 });
+  let planted = [], write2 = (rel, lines) => writeFileSync2(join10(project, rel), `${lines.join(`
 `)}
 `);
   write2("README.md", ["# A project with leaks", "", "Made by `carto-keys sandbox seed-leaks` to try `carto-keys scan` and `respond`."]), write2(".gitignore", [".env"]);
   let hasGit = git(project, opts.env, ["init", "-q"]) && git(project, opts.env, ["add", "."]) && git(project, opts.env, ["commit", "-q", "-m", "A project"]);
-  if (hasGit && (write2("deploy.sh", ["#!/bin/sh", `export CARTO_API_KEY=${historic.token}`, "exec ./app"]), git(project, opts.env, ["add", "deploy.sh"]), git(project, opts.env, ["commit", "-q", "-m", "Deploy script"]), write2("deploy.sh", ["#!/bin/sh", 'export CARTO_API_KEY="$(cat /run/secrets/carto)"', "exec ./app"]), git(project, opts.env, ["commit", "-q", "-a", "-m", "Read the key from a secret"]), planted.push({ path: "deploy.sh", line: 2, what: `the token of "${historic.name}", in an older commit only`, reported: !0, history: !0 })), write2(join9("src", "config", "maps.js"), ["// Map settings", `export const apiKey = '${leaked.token}';`]), planted.push({ path: "src/config/maps.js", line: 2, what: `the token of "${leaked.name}"`, reported: !0 }), write2(".env", [
+  if (hasGit && (write2("deploy.sh", ["#!/bin/sh", `export CARTO_API_KEY=${historic.token}`, "exec ./app"]), git(project, opts.env, ["add", "deploy.sh"]), git(project, opts.env, ["commit", "-q", "-m", "Deploy script"]), write2("deploy.sh", ["#!/bin/sh", 'export CARTO_API_KEY="$(cat /run/secrets/carto)"', "exec ./app"]), git(project, opts.env, ["commit", "-q", "-a", "-m", "Read the key from a secret"]), planted.push({ path: "deploy.sh", line: 2, what: `the token of "${historic.name}", in an older commit only`, reported: !0, history: !0 })), write2(join10("src", "config", "maps.js"), ["// Map settings", `export const apiKey = '${leaked.token}';`]), planted.push({ path: "src/config/maps.js", line: 2, what: `the token of "${leaked.name}"`, reported: !0 }), write2(".env", [
     "# Local settings (not committed)",
     `CARTO_KEYS_MASTER_KEY=${opts.masterKey}`,
     `OLD_KEY=${old.token}`,
     `NOT_A_KEY=${lookAlike(leaked.token)}`
   ]), planted.push({ path: ".env", line: 2, what: "the Master key", reported: !0 }), planted.push({ path: ".env", line: 3, what: `the token of "${old.name}", revoked`, reported: !1 }), planted.push({ path: ".env", line: 4, what: `a look-alike of "${leaked.name}"'s token`, reported: !1 }), opts.member) {
     let theirs = (await opts.member.api.listKeys()).find((k) => k.type === "regular");
-    theirs && (mkdirSync2(join9(project, "notebooks"), { recursive: !0 }), write2(join9("notebooks", "analysis.py"), ["# Analysis", `API_KEY = "${theirs.token}"`]), planted.push({ path: "notebooks/analysis.py", line: 2, what: `the token of "${theirs.name}" of ${opts.member.username}`, reported: !0, member: opts.member.username }));
+    theirs && (mkdirSync2(join10(project, "notebooks"), { recursive: !0 }), write2(join10("notebooks", "analysis.py"), ["# Analysis", `API_KEY = "${theirs.token}"`]), planted.push({ path: "notebooks/analysis.py", line: 2, what: `the token of "${theirs.name}" of ${opts.member.username}`, reported: !0, member: opts.member.username }));
   }
   hasGit && (git(project, opts.env, ["add", "src", ...opts.member ? ["notebooks"] : []]), git(project, opts.env, ["commit", "-q", "-m", "Map settings"]));
-  let deployDir = join9(root, "deploy");
+  let deployDir = join10(root, "deploy");
   mkdirSync2(deployDir, { recursive: !0 });
-  let deployFile = join9(deployDir, "app.env");
+  let deployFile = join10(deployDir, "app.env");
   return writeFileSync2(deployFile, `CARTO_API_KEY=${leaked.token}
 `, { mode: 384 }), opts.registry.record(keyRef(opts.baseUrl, void 0, leaked.name), { kind: "env-file", path: deployFile, variable: "CARTO_API_KEY" }, fingerprint(leaked.token), opts.now), { root, planted, deployed: { path: deployFile, key: leaked.name }, git: hasGit };
 }
@@ -38199,7 +38459,7 @@ async function seedLeaksRun(ctx, o) {
     let note = p.reported ? p.history ? "found with --git" : p.member ? "found with --all-members" : "found" : "must NOT be reported";
     info(ctx, `  ${`${p.path}:${p.line}`.padEnd(24)}${p.what} (${note})`);
   }
-  seeded.git || info(ctx, "  (git is not installed: no history was made)"), info(ctx, `"${seeded.deployed.key}" is recorded as deployed to ${o.folder.replace(/\/+$/, "")}/deploy/app.env.`), info(ctx, ""), info(ctx, "Next:"), info(ctx, `  carto-keys scan ${project} --git${org ? " --all-members" : ""}`), info(ctx, `  carto-keys where ${seeded.deployed.key}`);
+  seeded.git || info(ctx, "  (git is not installed: no history was made)"), info(ctx, `"${seeded.deployed.key}" is recorded as deployed to ${o.folder.replace(/\/+$/, "")}/deploy/app.env.`), info(ctx, ""), info(ctx, "Next:"), info(ctx, `  carto-keys scan ${project} --git${org ? " --all-members" : ""}`), info(ctx, `  carto-keys where ${seeded.deployed.key}`), info(ctx, `  carto-keys respond ${seeded.deployed.key} --yes`);
 }
 async function serveRun(ctx, o) {
   let { createSandboxState: createSandboxState2, createSandboxHandler: createSandboxHandler2, startSandboxServer: startSandboxServer2, loadSandboxState: loadSandboxState2, saveSandboxState: saveSandboxState2 } = await Promise.resolve().then(() => (init_sandbox(), sandbox_exports)), { masterKeyOf: masterKeyOf2 } = await Promise.resolve().then(() => (init_embedded(), embedded_exports)), { createOrgSandboxState: createOrgSandboxState2 } = await Promise.resolve().then(() => (init_org2(), org_exports2)), state = o.state ? loadSandboxState2(o.state, "Fix it, or move it away to start a fresh account there.") : void 0;
@@ -38293,7 +38553,7 @@ __export(paths_exports, {
   appPaths: () => appPaths
 });
 import { homedir } from "node:os";
-import { join as join10 } from "node:path";
+import { join as join11 } from "node:path";
 function appPaths(env, platform = process.platform, home = homedir()) {
   let base2 = platformDirs(env, platform, home);
   return {
@@ -38304,21 +38564,21 @@ function appPaths(env, platform = process.platform, home = homedir()) {
 }
 function platformDirs(env, platform, home) {
   if (platform === "darwin") {
-    let lib = join10(home, "Library");
+    let lib = join11(home, "Library");
     return {
-      config: join10(lib, "Preferences", APP),
-      data: join10(lib, "Application Support", APP),
-      cache: join10(lib, "Caches", APP)
+      config: join11(lib, "Preferences", APP),
+      data: join11(lib, "Application Support", APP),
+      cache: join11(lib, "Caches", APP)
     };
   }
   if (platform === "win32") {
-    let appData = env.APPDATA || join10(home, "AppData", "Roaming"), local = env.LOCALAPPDATA || join10(home, "AppData", "Local");
-    return { config: join10(appData, APP, "Config"), data: join10(local, APP, "Data"), cache: join10(local, APP, "Cache") };
+    let appData = env.APPDATA || join11(home, "AppData", "Roaming"), local = env.LOCALAPPDATA || join11(home, "AppData", "Local");
+    return { config: join11(appData, APP, "Config"), data: join11(local, APP, "Data"), cache: join11(local, APP, "Cache") };
   }
   return {
-    config: join10(env.XDG_CONFIG_HOME || join10(home, ".config"), APP),
-    data: join10(env.XDG_DATA_HOME || join10(home, ".local", "share"), APP),
-    cache: join10(env.XDG_CACHE_HOME || join10(home, ".cache"), APP)
+    config: join11(env.XDG_CONFIG_HOME || join11(home, ".config"), APP),
+    data: join11(env.XDG_DATA_HOME || join11(home, ".local", "share"), APP),
+    cache: join11(env.XDG_CACHE_HOME || join11(home, ".cache"), APP)
   };
 }
 var APP, init_paths2 = __esm({
@@ -38329,12 +38589,12 @@ var APP, init_paths2 = __esm({
 });
 
 // src/cache/names.ts
-import { join as join11 } from "node:path";
+import { join as join12 } from "node:path";
 function namesCachePath(cacheDir, profile, member) {
-  return join11(cacheDir, member === void 0 ? `names-${profile}.json` : `names-${profile}@${member}.json`);
+  return join12(cacheDir, member === void 0 ? `names-${profile}.json` : `names-${profile}@${member}.json`);
 }
 function membersCachePath(cacheDir, profile) {
-  return join11(cacheDir, `members-${profile}.json`);
+  return join12(cacheDir, `members-${profile}.json`);
 }
 function readCachedNames(cacheDir, profile, member) {
   return readList(namesCachePath(cacheDir, profile, member));
@@ -39031,6 +39291,12 @@ var COMMANDS = [
     description: "Find live tokens of the account (the Master key too) in files, folders and git history"
   },
   {
+    name: "respond",
+    aliases: [],
+    term: "respond [options] <token-or-name>",
+    description: "A key leaked: rotate it to where it is deployed and delete it at once (or revoke it), and record the incident"
+  },
+  {
     name: "org",
     aliases: [],
     term: "org",
@@ -39093,6 +39359,7 @@ var LOADERS = {
   apply: async () => (await Promise.resolve().then(() => (init_apply2(), apply_exports2))).applyCommand,
   audit: async () => (await Promise.resolve().then(() => (init_audit2(), audit_exports))).auditCommand,
   scan: async () => (await Promise.resolve().then(() => (init_scan2(), scan_exports2))).scanCommand,
+  respond: async () => (await Promise.resolve().then(() => (init_respond(), respond_exports))).respondCommand,
   org: async () => (await Promise.resolve().then(() => (init_org(), org_exports))).orgCommand,
   login: async () => (await Promise.resolve().then(() => (init_login(), login_exports))).loginCommand,
   logout: async () => (await Promise.resolve().then(() => (init_logout(), logout_exports))).logoutCommand,
