@@ -2972,9 +2972,9 @@ async function sessionBusAnswers(address, timeoutMs) {
   } catch {
     return !0;
   }
-  return target2 === void 0 ? !0 : new Promise((resolve6) => {
+  return target2 === void 0 ? !0 : new Promise((resolve7) => {
     let socket, done = (answered) => {
-      clearTimeout(timer), socket?.destroy(), resolve6(answered);
+      clearTimeout(timer), socket?.destroy(), resolve7(answered);
     }, timer = setTimeout(() => done(!1), timeoutMs);
     socket = connect(target2), socket.on("connect", () => {
       let uid = Buffer.from(String(process.getuid?.() ?? 0)).toString("hex");
@@ -3041,7 +3041,7 @@ function runKeyCommand(command, opts) {
     code: "key_command_failed",
     hint: "Run the command yourself to see what it needs (a login, a session, a permission); it must print the Master key alone on stdout, without a terminal."
   });
-  return new Promise((resolve6, reject) => {
+  return new Promise((resolve7, reject) => {
     let child = spawn("sh", ["-c", command], {
       env: childEnvironment(opts.env),
       stdio: ["ignore", "pipe", "pipe"],
@@ -3069,7 +3069,7 @@ function runKeyCommand(command, opts) {
       if (code2 !== 0) return reject(failed(signal !== null ? `was killed by ${signal}${said}` : `failed with exit status ${code2}${said}`));
       if (key2 === "") return reject(failed(`printed nothing on stdout${said}`));
       if (/\s/.test(key2)) return reject(failed("printed more than one word: it must print the Master key alone"));
-      resolve6(key2);
+      resolve7(key2);
     });
   });
 }
@@ -4713,6 +4713,13 @@ function humanTime(at) {
   let d = at instanceof Date ? at : parseCartoTime(at);
   return d ? `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())} UTC` : typeof at == "string" ? at : "";
 }
+function relativeTime(at, now) {
+  let ms = at.getTime() - now.getTime(), abs = Math.abs(ms), minutes = Math.round(abs / 6e4), hours = Math.round(abs / 36e5), days = Math.round(abs / 864e5), span = abs < 6e4 ? "less than a minute" : minutes < 60 ? `${minutes} min` : hours < 48 ? `${hours} h` : `${days} days`;
+  return abs < 6e4 ? ms >= 0 ? "in less than a minute" : "less than a minute ago" : ms >= 0 ? `in ${span}` : `${span} ago`;
+}
+function humanTimeFrom(at, now) {
+  return `${humanTime(at)} (${relativeTime(at, now)})`;
+}
 var CARTO_TS, CARTO_UTC, DAYS_IN_MONTH, pad, init_time = __esm({
   "src/ui/time.ts"() {
     "use strict";
@@ -5174,7 +5181,7 @@ var init_shell_quote = __esm({
 function isTokenShaped(arg) {
   return EXACT_TOKEN.test(arg);
 }
-async function findKey(ctx, api, nameOrToken, verb, successorOf) {
+async function findKey(ctx, api, nameOrToken, verb, successorOf2) {
   if (EXACT_TOKEN.test(nameOrToken)) {
     let key2 = await keyOfToken(ctx, api, nameOrToken, { orUndefined: !0 });
     if (key2 !== void 0) return { key: key2, byToken: !0 };
@@ -5188,7 +5195,7 @@ async function findKey(ctx, api, nameOrToken, verb, successorOf) {
     if (!(err instanceof ApiError && err.kind === "not_found")) throw err;
     let key2 = TOKEN_SHAPE.test(nameOrToken) ? await keyOfToken(ctx, api, nameOrToken, { orUndefined: !0 }) : void 0;
     if (key2 !== void 0) return { key: key2, byToken: !0 };
-    throw missingKey(nameOrToken, api.targetUser, successorOf?.(nameOrToken));
+    throw missingKey(nameOrToken, api.targetUser, await successorOf2?.(nameOrToken));
   }
 }
 function missingKey(name, member, successor) {
@@ -5204,8 +5211,8 @@ function missingKey(name, member, successor) {
     hint: `Names are case-sensitive: \`carto-keys list${user2}\` shows them.`
   });
 }
-async function resolveSourceKey(ctx, api, nameOrToken, verb = "clone") {
-  let { key: key2, byToken } = await findKey(ctx, api, nameOrToken, verb);
+async function resolveSourceKey(ctx, api, nameOrToken, verb = "clone", successorOf2) {
+  let { key: key2, byToken } = await findKey(ctx, api, nameOrToken, verb, successorOf2);
   if (key2.type === "master")
     throw new UsageError("The Master key cannot be cloned or rotated: it is not a regular key.", {
       hint: "To change the Master token, use `carto-keys regenerate Master`."
@@ -5242,463 +5249,6 @@ var TOKEN_SHAPE, EXACT_TOKEN, init_key_resolve = __esm({
     init_escape();
     init_shell_quote();
     TOKEN_SHAPE = /^[A-Za-z0-9_-]{16,64}$/, EXACT_TOKEN = /^(?:[A-Za-z0-9_-]{22}|[0-9a-f]{40})$/;
-  }
-});
-
-// src/commands/show.ts
-var show_exports = {};
-__export(show_exports, {
-  showCommand: () => showCommand,
-  showRun: () => showRun
-});
-function showCommand(kit) {
-  let cmd = new Command("show").alias("inspect").description("Show one API key with every grant").argument("<key>", 'the key, by its name (quote names with spaces: "Default public") or its token').option("--reveal", "show the token in full (never for the Master key)").option("--token-only", "print only the token, for $(...)").addOption(new Option("--token").hideHelp());
-  return addMemberOption(cmd).addHelpText(
-    "after",
-    `
-Examples:
-  $ carto-keys show app
-  $ carto-keys show "Default public" --json
-  $ carto-keys show -- "$LEAKED_TOKEN"       # which key is it, and what can it do?
-  $ export CARTO_API_KEY=$(carto-keys show app --token-only)
-  $ carto-keys show bob-dashboard --user bob   # an organization member's key`
-  ).action((name, o, cmd2) => {
-    let tokenOnly = o.tokenOnly === !0 || o.token === !0;
-    checkTokenOnly(tokenOnly, globalsOf(cmd2).json);
-    let opts = { name, reveal: o.reveal === !0, tokenOnly, ...o.user !== void 0 && { user: o.user } };
-    kit.run((ctx) => showRun(ctx, opts));
-  });
-}
-async function showRun(ctx, opts) {
-  opts.tokenOnly && opts.name === MASTER_KEY_NAME && await refuseMaster(ctx, opts.user);
-  let api = (await ctx.api()).forUser(opts.user), { key: key2, byToken } = await findKey(ctx, api, opts.name, "show");
-  opts.tokenOnly && key2.type === "master" && await refuseMaster(ctx, api.targetUser), byToken && !ctx.globals.json && info(ctx, `That token belongs to the API key "${escapeControl(key2.name)}".`);
-  let reveal = opts.reveal && key2.type !== "master";
-  if (opts.reveal && key2.type === "master" && info(ctx, api.targetUser === void 0 ? `The Master key is never printed; it is stored in ${await masterKeyLocation(ctx)}.` : `The Master key of ${api.targetUser} is never printed.`), opts.tokenOnly) {
-    printLine(ctx, key2.token);
-    return;
-  }
-  if (ctx.globals.json) {
-    printJson(ctx, { ...keyJson(key2, reveal ? "full" : "masked"), inheritsDefaultPublic: inheritsDefaultPublic(key2) });
-    return;
-  }
-  let c = colors(ctx.io.colorStdout), shown = reveal ? key2.token : maskToken(key2.token, key2.type), hint = shown !== key2.token && key2.type !== "master" ? c.dim("  (--reveal to show)") : "";
-  for (let line2 of keyDetailLines(key2, `${shown}${hint}`, c)) printLine(ctx, line2);
-}
-async function refuseMaster(ctx, member) {
-  throw member !== void 0 ? new UsageError(`The Master key of ${member} is never printed by carto-keys.`, {
-    hint: `It is ${member}'s own secret: ${member} finds it in their CARTO dashboard (Settings > API keys).`,
-    code: "master_never_printed"
-  }) : new UsageError("The Master key is never printed by carto-keys.", { hint: `It is stored in ${await masterKeyLocation(ctx)}.`, code: "master_never_printed" });
-}
-var init_show = __esm({
-  "src/commands/show.ts"() {
-    "use strict";
-    init_esm();
-    init_escape();
-    init_key_resolve();
-    init_errors();
-    init_color();
-    init_key_view();
-    init_output();
-    init_key_output();
-    init_kit();
-    init_flags();
-    init_types();
-  }
-});
-
-// src/grants/refusal.ts
-function reachable(keys) {
-  let tables = /* @__PURE__ */ new Set(), schemas = /* @__PURE__ */ new Set();
-  for (let key2 of keys)
-    for (let grant of key2.grants)
-      if (grant.type === "database") {
-        for (let t of grant.tables ?? []) tables.add(tableKey(t));
-        for (let s of grant.schemas ?? []) schemas.add(s.name);
-      }
-  return { tables, schemas };
-}
-function refusedGrants(serverMessage, requested, known, sent) {
-  let lines = [];
-  if (TABLES_REFUSED.test(serverMessage)) {
-    let unknown = requested.tables.filter((t) => !known.tables.has(tableKey(t))).map((t) => quote(tableLabel(t)));
-    unknown.length === 1 ? lines.push(`${unknown[0]}: no such table, or not yours`) : unknown.length > 1 ? lines.push(`no such table, or not yours: ${unknown.join(" or ")} (no key of the account reaches them)`) : lines.push(`a permission you do not have on ${requested.tables.map((t) => quote(tableLabel(t))).join(" or ")}`);
-  }
-  if (SCHEMAS_REFUSED.test(serverMessage)) {
-    let unknown = requested.schemas.filter((s) => !known.schemas.has(s.name)).map((s) => quote(s.name));
-    unknown.length === 1 ? lines.push(`schema ${unknown[0]}: no such schema, or not yours`) : unknown.length > 1 ? lines.push(`no such schema, or not yours: ${unknown.join(" or ")}`) : lines.push(`you may not create tables in schema ${requested.schemas.map((s) => quote(s.name)).join(" or ")}`);
-  }
-  let path = SCHEMA_PATH.exec(serverMessage);
-  if (path && sent) {
-    let item = sent[Number(path[1])]?.[path[2]]?.[Number(path[3])];
-    item !== void 0 && lines.push(`${path[2]}: ${describeItem(path[2], item)} was refused`);
-  }
-  return lines.length > 0 ? lines : void 0;
-}
-function describeItem(section, item) {
-  if (typeof item == "string") return `${section === "apis" ? "API" : section === "services" ? "service" : "value"} ${quote(item)}`;
-  if (item && typeof item == "object") {
-    let o = item;
-    if (section === "tables" && typeof o.schema == "string" && typeof o.name == "string") return `table ${quote(`${o.schema}.${o.name}`)}`;
-    if (typeof o.name == "string") return `schema ${quote(o.name)}`;
-  }
-  return "a value";
-}
-async function namingRefusedGrants(create4, requested, listKeys, sent) {
-  try {
-    return await create4();
-  } catch (err) {
-    if (!(err instanceof ApiError) || err.status !== 422 || err.serverMessage === void 0) throw err;
-    let serverMessage = err.serverMessage, known;
-    try {
-      known = reachable(await listKeys());
-    } catch {
-      throw err;
-    }
-    let lines = refusedGrants(serverMessage, requested, known, sent);
-    throw lines ? new ApiError("validation", `${err.message}
-  ${lines.join(`
-  `)}`, {
-      status: 422,
-      serverMessage,
-      hint: "Check the names with `carto-keys list --wide` (tables other keys reach) or in your CARTO dashboard; a table of another user needs its schema: --table owner.table.",
-      cause: err
-    }) : err;
-  }
-}
-var TABLES_REFUSED, SCHEMAS_REFUSED, SCHEMA_PATH, init_refusal = __esm({
-  "src/grants/refusal.ts"() {
-    "use strict";
-    init_errors();
-    init_canonical();
-    init_text();
-    TABLES_REFUSED = /can only grant table permissions you have/i, SCHEMAS_REFUSED = /can only grant schema permissions you have/i, SCHEMA_PATH = /#\/(\d+)\/(apis|tables|schemas|services|datasets)\/(\d+)/;
-  }
-});
-
-// src/args/grant-flags.ts
-function addGrantOptions(cmd) {
-  return cmd.option("--api <apis>", "grant APIs: sql, maps, do (repeatable or comma-separated)", collect).option("--table <spec>", "grant a table: [schema.]table[:select,insert,update,delete|all] (repeatable)", collect).option("--schema <spec>", "allow creating tables in a schema: name[:create] (repeatable)", collect).option("--table-metadata", "allow listing table metadata").option("--service <services>", "grant data services: geocoding, routing, isolines, observatory", collect).option("--dataset <id>", "grant a Data Observatory dataset (repeatable)", collect).option("--grants-file <path>", "read grants (JSON, the create-request form) from a file, or - for stdin");
-}
-function hasGrantFlags(o) {
-  return !!(o.api?.length || o.table?.length || o.schema?.length || o.tableMetadata || o.service?.length || o.dataset?.length || o.grantsFile);
-}
-function grantFlagValues(o) {
-  let { api, table: table3, schema, tableMetadata, service, dataset, grantsFile } = o;
-  return {
-    ...api && { api },
-    ...table3 && { table: table3 },
-    ...schema && { schema },
-    ...tableMetadata && { tableMetadata },
-    ...service && { service },
-    ...dataset && { dataset },
-    ...grantsFile !== void 0 && { grantsFile }
-  };
-}
-function checkGrantFlags(o) {
-  let { grantsFile: _file, ...flags } = o;
-  buildGrantSet(flags, { defaultSchema: "public" });
-}
-async function readGrantFlags(io, o) {
-  let { grantsFile, ...flags } = o;
-  return grantsFile === void 0 ? flags : { ...flags, fromFile: await readGrantsFile2(io, grantsFile) };
-}
-function grantsFromInput(input2, defaultSchema) {
-  return buildGrantSet(input2, { defaultSchema });
-}
-async function readGrantsFile2(io, path) {
-  if (path === "-") {
-    if (io.stdin.isTTY) throw new UsageError("--grants-file - reads stdin, but stdin is a terminal.", { hint: "Pipe the JSON in: carto-keys create --grants-file - < grants.json" });
-    return parseGrantsFile(await io.readStdin(), "stdin");
-  }
-  let text2;
-  try {
-    text2 = readRegularFile(path, MAX_GRANTS_FILE_BYTES).toString("utf8");
-  } catch (err) {
-    if (!(err instanceof BoundedReadError)) throw err;
-    let r = err.refusal;
-    throw new UsageError(`Cannot read --grants-file ${path}: ${r.reason === "unreadable" ? GRANTS_FILE_ERRORS[r.code] ?? r.code : err.message}.`, {
-      hint: r.reason === "not-regular" ? "To pass grants from a program, pipe them in: \u2026 | carto-keys create --grants-file -" : "Pass the path of a JSON file with the grants array, or - to read it from stdin."
-    });
-  }
-  return parseGrantsFile(text2, path);
-}
-var MAX_GRANTS_FILE_BYTES, GRANTS_FILE_ERRORS, init_grant_flags = __esm({
-  "src/args/grant-flags.ts"() {
-    "use strict";
-    init_bounded_read();
-    init_errors();
-    init_grants();
-    init_flags();
-    MAX_GRANTS_FILE_BYTES = 64 * MiB, GRANTS_FILE_ERRORS = {
-      EACCES: "permission denied",
-      EPERM: "permission denied"
-    };
-  }
-});
-
-// src/ui/prompts.ts
-async function confirmOrCancel(ctx, message) {
-  if (!ctx.globals.yes && !await ctx.prompter.confirm(message, { default: !1 }))
-    throw new CancelledError("Nothing was changed.");
-}
-async function promptKeyName(ctx, suggested, taken) {
-  return ctx.prompter.input("Name of the new API key:", {
-    default: suggested,
-    validate: (v) => {
-      try {
-        validateKeyName(v);
-      } catch (err) {
-        return err instanceof Error ? err.message : String(err);
-      }
-      return taken.has(v) ? `A key named "${v}" already exists.` : !0;
-    }
-  });
-}
-var init_prompts = __esm({
-  "src/ui/prompts.ts"() {
-    "use strict";
-    init_errors();
-    init_grants();
-  }
-});
-
-// src/commands/create.ts
-var create_exports = {};
-__export(create_exports, {
-  createCommand: () => createCommand2,
-  createRun: () => createRun,
-  parseCreate: () => parseCreate
-});
-function createCommand2(kit) {
-  let cmd = new Command("create").description("Create a regular API key and print its token").option("--name <name>", "name of the new key (default: made from the grants and the time)");
-  return addMemberOption(addGrantOptions(cmd)).option("--token-only", "print only the token, for $(...)").addHelpText(
-    "after",
-    `
-Examples:
-  $ carto-keys create --api sql --table world_population:select
-  $ carto-keys create --name app --api sql --table liked_cities:select,insert
-  $ carto-keys create --name etl --api sql --schema public:create
-  $ carto-keys create --name geo --api sql --service geocoding,routing
-  $ carto-keys create --name app --grants-file grants.json --json
-  $ carto-keys create --api sql --table national_incomes --token-only
-  $ carto-keys create --user bob --name bob-app --api sql --table sales   # bob.sales`
-  ).action((o, cmd2) => {
-    checkTokenOnly(o.tokenOnly === !0, globalsOf(cmd2).json);
-    let opts = parseCreate(o);
-    kit.run((ctx) => createRun(ctx, opts));
-  }), cmd;
-}
-function parseCreate(o) {
-  if (!hasGrantFlags(o))
-    throw new UsageError("Nothing to grant.", {
-      hint: "Pass at least one of --api, --table, --schema, --table-metadata, --service, --dataset or --grants-file."
-    });
-  let name = o.name === void 0 ? void 0 : validateKeyName(o.name), grants = grantFlagValues(o);
-  return checkGrantFlags(grants), { ...name !== void 0 && { name }, grants, tokenOnly: o.tokenOnly === !0, ...o.user !== void 0 && { user: o.user } };
-}
-async function createRun(ctx, opts) {
-  let input2 = await readGrantFlags(ctx.io, opts.grants), s = requireCredentials(await ctx.settings()), grants = grantsFromInput(input2, defaultSchemaFor(s.baseUrl, opts.user ?? s.username)), api = (await ctx.api()).forUser(opts.user), name = opts.name ?? await chooseName(ctx, grants, async () => new Set((await api.listKeys()).map((k) => k.name))), sent = toCreateGrants(grants), { key: key2, recovered } = await namingRefusedGrants(
-    () => api.createKey(
-      { name, grants: sent },
-      // After a lost reply, "Name has already been taken" means our own key if it grants what we asked.
-      { isOurs: (existing) => grantSetsEqual(normalizeRenderedGrants(existing.grants).grants, grants) }
-    ),
-    grants,
-    () => api.listKeys(),
-    sent
-  );
-  recovered && warn(ctx, "The key was created but the reply was lost or unreadable; recovered it."), printCreatedKey(ctx, key2, opts.tokenOnly, "Created", api.targetUser);
-}
-async function chooseName(ctx, grants, takenNames) {
-  let taken = await takenNames(), suggested = uniqueName(defaultKeyName(grants, ctx.now()), taken);
-  return !ctx.io.canPrompt() || ctx.globals.yes ? (info(ctx, `No --name given: naming the key "${escapeControl(suggested)}".`), suggested) : promptKeyName(ctx, suggested, taken);
-}
-var init_create = __esm({
-  "src/commands/create.ts"() {
-    "use strict";
-    init_esm();
-    init_escape();
-    init_base_url();
-    init_settings();
-    init_errors();
-    init_grants();
-    init_refusal();
-    init_kit();
-    init_flags();
-    init_grant_flags();
-    init_key_output();
-    init_flags();
-    init_output();
-    init_prompts();
-  }
-});
-
-// src/deploy/env-text.ts
-function isEnvVarName(name) {
-  return ENV_NAME.test(name);
-}
-function formatEnvValue(value2) {
-  return BARE_VALUE.test(value2) ? value2 : doubleQuoted(value2);
-}
-function doubleQuoted(value2) {
-  return `"${value2.replace(/[\\"$`\n\r]/g, (c) => c === `
-` ? "\\n" : c === "\r" ? "\\r" : `\\${c}`)}"`;
-}
-function lastLineOfValue(lines, first, valueStart, quote2) {
-  for (let i = first; i < lines.length; i++) {
-    let line2 = lines[i];
-    for (let k = i === first ? valueStart + 1 : 0; k < line2.length; k++) {
-      let c = line2[k];
-      if (c === "\\" && quote2 === '"') k++;
-      else if (c === quote2) return i > first && AFTER_CLOSING.test(line2.slice(k + 1).replace(/\r$/, "")) ? i : first;
-    }
-  }
-  return first;
-}
-function parseText(text2) {
-  let trailingNewline = text2.endsWith(`
-`), lines = text2 === "" ? [] : text2.split(`
-`);
-  trailingNewline && lines.pop();
-  let entries = [];
-  for (let i = 0; i < lines.length; i++) {
-    let line2 = lines[i], match = ASSIGNMENT.exec(line2);
-    if (match === null) {
-      entries.push({ lines: [line2] });
-      continue;
-    }
-    let valueStart = match[0].length, quote2 = line2[valueStart], last = quote2 === '"' || quote2 === "'" || quote2 === "`" ? lastLineOfValue(lines, i, valueStart, quote2) : i;
-    entries.push({ lines: lines.slice(i, last + 1), name: match[3] }), i = last;
-  }
-  return { entries, trailingNewline, crlf: text2.includes(`\r
-`) };
-}
-function setEnvVar(text2, name, value2) {
-  if (!isEnvVarName(name)) throw new Error(`not an environment variable name: ${name}`);
-  let parsed = parseText(text2), changed;
-  for (let form of [formatEnvValue(value2), ...quotedForms(value2)]) {
-    let set = withAssignment(text2, parsed, name, `${name}=${form}`);
-    if (changed = firstChanged(set.text, set.entries), changed === void 0) return set.text;
-  }
-  let at = changed === void 0 ? -1 : parsed.entries.indexOf(changed), where = at < 0 ? "a quote left open" : `the quote left open on line ${parsed.entries.slice(0, at).reduce((n, e) => n + e.lines.length, 1)}`;
-  throw new Error(`cannot set ${name} without changing how the lines around it read: close ${where} first`);
-}
-function quotedForms(value2) {
-  let forms = [doubleQuoted(value2)];
-  return /['\n\r]/.test(value2) || forms.push(`'${value2}'`), forms;
-}
-function withAssignment(text2, parsed, name, line2) {
-  let entries = [], placed = !1, lastRemoved = !1;
-  for (let entry of parsed.entries) {
-    if (lastRemoved = !1, entry.name !== name) {
-      entries.push(entry);
-      continue;
-    }
-    if (placed) {
-      lastRemoved = !0;
-      continue;
-    }
-    let first = entry.lines[0], match = ASSIGNMENT.exec(first), indent = match?.[1] ?? "", exported = match?.[2] === void 0 ? "" : "export ", last = entry.lines[entry.lines.length - 1];
-    entries.push({ lines: [`${indent}${exported}${line2}${last.endsWith("\r") ? "\r" : ""}`], name }), placed = !0;
-  }
-  placed || entries.push({ lines: [`${line2}${parsed.crlf ? "\r" : ""}`], name });
-  let newline = parsed.trailingNewline || text2 === "" || lastRemoved;
-  return { text: `${entries.flatMap((e) => e.lines).join(`
-`)}${newline ? `
-` : ""}`, entries };
-}
-function firstChanged(text2, entries) {
-  let actual = parseText(text2).entries, at = entries.findIndex((e, i) => actual[i]?.lines.length !== e.lines.length);
-  return at >= 0 ? entries[at] : actual.length === entries.length ? void 0 : entries.at(-1);
-}
-function readEnvVar(text2, name) {
-  let entry = parseText(text2).entries.find((e) => e.name === name);
-  if (entry === void 0) return;
-  let joined = entry.lines.map((l) => l.replace(/\r$/, "")).join(`
-`), match = ASSIGNMENT.exec(joined);
-  return unquote(joined.slice(match?.[0].length ?? 0));
-}
-function unquote(raw2) {
-  let quote2 = raw2[0];
-  if (quote2 === "'" || quote2 === "`") {
-    let end = raw2.indexOf(quote2, 1);
-    if (end >= 0) return raw2.slice(1, end);
-  } else if (quote2 === '"') {
-    let out = "";
-    for (let i = 1; i < raw2.length; i++) {
-      let c = raw2[i];
-      if (c === '"') return out;
-      if (c !== "\\" || i + 1 >= raw2.length) {
-        out += c;
-        continue;
-      }
-      let next = raw2[++i];
-      out += next === "n" ? `
-` : next === "r" ? "\r" : next;
-    }
-  }
-  return raw2.replace(/\s+#.*$/, "").replace(/\s+$/, "");
-}
-var ENV_NAME, BARE_VALUE, ASSIGNMENT, AFTER_CLOSING, init_env_text = __esm({
-  "src/deploy/env-text.ts"() {
-    "use strict";
-    ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/, BARE_VALUE = /^[A-Za-z0-9_-]+$/, ASSIGNMENT = /^(\s*)(export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*/;
-    AFTER_CLOSING = /^\s*(?:#.*)?$/;
-  }
-});
-
-// src/deploy/env-check.ts
-import { closeSync as closeSync4, fstatSync as fstatSync3, openSync as openSync4, readSync as readSync2, constants as constants2 } from "node:fs";
-function envFileState(path, variable, expectedFingerprint) {
-  let text2;
-  try {
-    text2 = readBounded(path);
-  } catch (err) {
-    let code2 = err.code;
-    return code2 === "ENOENT" ? { state: "missing" } : { state: "unreadable", detail: code2 ?? (err instanceof Error ? err.message : String(err)) };
-  }
-  let value2 = readEnvVar(text2, variable);
-  return value2 === void 0 || value2 === "" ? { state: "no-variable" } : { state: fingerprint(value2) === expectedFingerprint ? "holds" : "other-token" };
-}
-function readBounded(path) {
-  let fd = openSync4(path, constants2.O_RDONLY | constants2.O_NONBLOCK);
-  try {
-    let st = fstatSync3(fd);
-    if (!st.isFile()) throw Object.assign(new Error("not a regular file"), { code: "not a regular file" });
-    if (st.size > MAX_BYTES) throw Object.assign(new Error("larger than 1 MB"), { code: "larger than 1 MB" });
-    let buf = Buffer.alloc(st.size), done = 0;
-    for (; done < st.size; ) {
-      let n = readSync2(fd, buf, done, st.size - done, done);
-      if (n === 0) break;
-      done += n;
-    }
-    return buf.subarray(0, done).toString("utf8");
-  } finally {
-    closeSync4(fd);
-  }
-}
-function describeState(s, keyName) {
-  switch (s.state) {
-    case "holds":
-      return `holds the token of "${keyName}"`;
-    case "other-token":
-      return "holds another token";
-    case "no-variable":
-      return "the variable is not set";
-    case "missing":
-      return "the file does not exist";
-    case "unreadable":
-      return `cannot be read (${s.detail ?? "unknown"})`;
-  }
-}
-var MAX_BYTES, init_env_check = __esm({
-  "src/deploy/env-check.ts"() {
-    "use strict";
-    init_settings();
-    init_env_text();
-    MAX_BYTES = 1024 * 1024;
   }
 });
 
@@ -5751,6 +5301,166 @@ var LOOPBACK, init_key_ref = __esm({
   }
 });
 
+// src/records/journal.ts
+import { existsSync, readdirSync, rmdirSync, rmSync as rmSync2 } from "node:fs";
+import { join as join4 } from "node:path";
+function journalRef(j) {
+  return keyRef(j.baseUrl, j.member, j.oldName);
+}
+function journalStore(stateDir2) {
+  let configDir = stateDir2, dir = join4(configDir, "rotations"), pathOf = (id2) => join4(dir, `${id2}.json`), lockPathOf = (ref) => join4(dir, `${refId(ref)}.lock`), created = [], ensureDir = () => {
+    for (let d of [configDir, dir])
+      existsSync(d) || created.unshift(d), ensurePrivateDir(d);
+  };
+  function readFile(file) {
+    let text2;
+    try {
+      text2 = readRegularFile(file, MAX_JOURNAL_BYTES).toString("utf8");
+    } catch (err) {
+      if (!(err instanceof BoundedReadError)) throw err;
+      if (err.refusal.reason === "missing") return;
+      throw new FileError(`Cannot read the rotation journal ${file}: ${err.message}`);
+    }
+    return parseJournal(text2, file);
+  }
+  function list3() {
+    let names;
+    try {
+      names = readdirSync(dir);
+    } catch {
+      return [];
+    }
+    return names.filter((n) => /^[0-9a-f]{16}\.json$/.test(n)).sort().flatMap((n) => readFile(join4(dir, n)) ?? []);
+  }
+  return {
+    dir,
+    pathOf,
+    lockPathOf,
+    read: (id2) => readFile(pathOf(id2)),
+    // By its id, else by what it names (a journal written under another spelling of the account).
+    find: (ref) => readFile(pathOf(refId(ref))) ?? list3().find((j) => sameKey(journalRef(j), ref)),
+    save(journal, now) {
+      ensureDir(), journal.updatedAt = now.toISOString(), writeFileAtomic(pathOf(journal.id), `${JSON.stringify(journal, null, 2)}
+`, { mode: 384 });
+    },
+    remove: (id2) => rmSync2(pathOf(id2), { force: !0 }),
+    list: list3,
+    tidy() {
+      for (let d of created.splice(0))
+        try {
+          rmdirSync(d);
+        } catch {
+        }
+    },
+    lock(ref) {
+      ensureDir();
+      try {
+        return tryLock(lockPathOf(ref));
+      } catch (err) {
+        throw err instanceof LockBusyError ? new RotationBusyError(`Another carto-keys (process ${err.pid ?? "?"}) is rotating ${describeRef(ref)} right now.`, {
+          hint: `Two rotations of one key at once could delete the key the other one deploys. Wait for it to finish; if no carto-keys is running, delete ${err.path}.`
+        }) : err;
+      }
+    }
+  };
+}
+function checkTarget(v) {
+  if (!isRecord(v) || !isTime(v.deployedAt) || v.error !== void 0 && !isString(v.error) || v.attemptedAt !== void 0 && !isTime(v.attemptedAt) || v.pgid !== void 0 && !(Number.isSafeInteger(v.pgid) && v.pgid > 1)) return !1;
+  switch (v.kind) {
+    case "env-file":
+      return isString(v.path) && isString(v.variable);
+    case "command":
+      return isString(v.command);
+    case "manual":
+      return !0;
+    default:
+      return !1;
+  }
+}
+function parseJournal(text2, file) {
+  let bad = (what) => new FileError(`The rotation journal ${file} is not valid: ${what}.`, {
+    hint: "It was changed by hand or by another version of carto-keys. Check the keys with `carto-keys list`, then delete the file."
+  }), value2;
+  try {
+    value2 = JSON.parse(text2);
+  } catch {
+    throw bad("not JSON");
+  }
+  if (!isRecord(value2)) throw bad("not an object");
+  let timeout = value2.deployTimeoutMs;
+  if (timeout !== void 0 && !(Number.isSafeInteger(timeout) && timeout > 0)) throw bad('field "deployTimeoutMs" is wrong');
+  if (value2.member !== void 0 && !isString(value2.member)) throw bad('field "member" is wrong');
+  let grace = value2.graceMs;
+  if (grace !== void 0 && !(Number.isSafeInteger(grace) && grace > 0)) throw bad('field "graceMs" is wrong');
+  for (let flag of ["rollback", "create"])
+    if (value2[flag] !== void 0 && typeof value2[flag] != "boolean") throw bad(`field "${flag}" is wrong`);
+  for (let text3 of ["oldCreatedAt", "checkCmd", "keysFile"])
+    if (value2[text3] !== void 0 && !isString(value2[text3])) throw bad(`field "${text3}" is wrong`);
+  if (value2.version !== JOURNAL_VERSION) throw bad(`unknown version ${JSON.stringify(value2.version)}`);
+  for (let [field, check2] of Object.entries(FIELDS))
+    if (!check2(value2[field])) throw bad(`field "${field}" is missing or wrong`);
+  return value2;
+}
+function newJournal(p) {
+  let at = p.now.toISOString();
+  return {
+    version: JOURNAL_VERSION,
+    id: refId(keyRef(p.baseUrl, p.member, p.oldName)),
+    profile: p.profile,
+    baseUrl: p.baseUrl,
+    username: p.username,
+    ...p.member !== void 0 && { member: p.member },
+    oldName: p.oldName,
+    newName: p.newName,
+    grants: p.grants,
+    targets: p.targets.map((t) => ({ ...t, deployedAt: null, attemptedAt: null })),
+    addingTargets: p.addingTargets,
+    deleteOld: p.deleteOld,
+    ...p.deployTimeoutMs !== void 0 && { deployTimeoutMs: p.deployTimeoutMs },
+    ...p.graceMs !== void 0 && { graceMs: p.graceMs },
+    ...p.create === !0 && { create: !0 },
+    ...p.oldCreatedAt !== void 0 && { oldCreatedAt: p.oldCreatedAt },
+    ...p.checkCmd !== void 0 && { checkCmd: p.checkCmd },
+    ...p.keysFile !== void 0 && { keysFile: p.keysFile },
+    steps: { created: null, verified: null, deleted: null },
+    startedAt: at,
+    updatedAt: at
+  };
+}
+var MAX_JOURNAL_BYTES, JOURNAL_VERSION, RotationBusyError, isString, isTime, FIELDS, init_journal = __esm({
+  "src/records/journal.ts"() {
+    "use strict";
+    init_bounded_read();
+    init_lock();
+    init_secure_dir();
+    init_errors();
+    init_atomic();
+    init_key_ref();
+    init_json();
+    MAX_JOURNAL_BYTES = MiB, JOURNAL_VERSION = 1;
+    RotationBusyError = class extends CliError {
+      exitCode = ExitCode.failure;
+      code = "rotation_busy";
+    };
+    isString = (v) => typeof v == "string", isTime = (v) => v === null || typeof v == "string";
+    FIELDS = {
+      id: isString,
+      profile: isString,
+      baseUrl: isString,
+      username: isString,
+      oldName: isString,
+      newName: isString,
+      grants: (v) => Array.isArray(v) && v.every((g) => isRecord(g) && isString(g.type)),
+      targets: (v) => Array.isArray(v) && v.every(checkTarget),
+      addingTargets: (v) => typeof v == "boolean",
+      deleteOld: (v) => v === null || typeof v == "boolean",
+      steps: (v) => isRecord(v) && isTime(v.created) && isTime(v.verified) && isTime(v.deleted) && (v.checked === void 0 || isTime(v.checked)),
+      startedAt: isString,
+      updatedAt: isString
+    };
+  }
+});
+
 // src/records/state-dir.ts
 var state_dir_exports = {};
 __export(state_dir_exports, {
@@ -5782,13 +5492,13 @@ __export(registry_exports, {
   requireRegistryForGrace: () => requireRegistryForGrace,
   targetId: () => targetId
 });
-import { existsSync } from "node:fs";
-import { join as join4 } from "node:path";
+import { existsSync as existsSync2 } from "node:fs";
+import { join as join5 } from "node:path";
 function registryKept(env, creds) {
   return creds.keySource === void 0 || !keyFromEnvironment(creds.keySource) || stateDirNamed(env);
 }
 function registry(stateDir2) {
-  let path = join4(stateDir2, "deployments.json");
+  let path = join5(stateDir2, "deployments.json");
   function read() {
     let text2;
     try {
@@ -5830,7 +5540,7 @@ function registry(stateDir2) {
   }, readAccount = (acc) => read().accounts.get(accountOf(acc));
   return {
     path,
-    exists: () => existsSync(path),
+    exists: () => existsSync2(path),
     deploymentsOf(ref) {
       return (readAccount(ref.account)?.deployments ?? []).filter(isOf(ref)).map(({ member: _m, name: _n, ...d }) => d).sort((a, b) => b.at.localeCompare(a.at));
     },
@@ -5841,7 +5551,7 @@ function registry(stateDir2) {
       });
     },
     forget(ref) {
-      existsSync(path) && update2((f) => {
+      existsSync2(path) && update2((f) => {
         let a = f.accounts.get(accountOf(ref.account));
         a && (a.deployments = a.deployments.filter((d) => !isOf(ref)(d)));
       });
@@ -5856,7 +5566,7 @@ function registry(stateDir2) {
       });
     },
     removeRetirement(ref) {
-      existsSync(path) && update2((f) => {
+      existsSync2(path) && update2((f) => {
         let a = f.accounts.get(accountOf(ref.account));
         a && (a.retirements = a.retirements.filter((x) => !(x.oldName === ref.name && sameMember(x.member, ref.member))));
       });
@@ -5866,11 +5576,11 @@ function registry(stateDir2) {
       for (let d of a?.deployments ?? [])
         !sameMember(d.member, member) || out.has(d.name) || out.set(d.name, `recorded as deployed to ${d.kind === "env-file" ? d.path : d.kind === "command" ? `\`${d.command}\`` : "a person"} (carto-keys where ${d.name})`);
       for (let r of a?.retirements ?? [])
-        sameMember(r.member, member) && (out.set(r.oldName, `kept by a grace rotation to "${r.newName}" until ${r.retireAfter}`), out.set(r.newName, `the successor of "${r.oldName}" in a grace rotation`));
+        sameMember(r.member, member) && (out.set(r.oldName, `kept by a grace rotation to "${r.newName}" until ${humanTime(new Date(r.retireAfter))}`), out.set(r.newName, `the successor of "${r.oldName}" in a grace rotation`));
       return out;
     },
     pruneVanished(acc, member, live) {
-      if (!existsSync(path)) return [];
+      if (!existsSync2(path)) return [];
       let current = readAccount(acc), gone = (name, m) => sameMember(m, member) && !live.has(name), stale = current === void 0 ? [] : current.deployments.filter((d) => gone(d.name, d.member)).map((d) => d.name), staleRetirements = current === void 0 ? [] : current.retirements.filter((r) => gone(r.oldName, r.member));
       return stale.length === 0 && staleRetirements.length === 0 ? [] : update2((f) => {
         let a = f.accounts.get(accountOf(acc));
@@ -5939,203 +5649,12 @@ var REGISTRY_VERSION, LOCK_WAIT_MS, sameMember, isOf, MAX_REGISTRY_BYTES, optStr
     init_settings();
     init_atomic();
     init_key_ref();
+    init_time();
     init_state_dir();
     init_json();
     REGISTRY_VERSION = 2, LOCK_WAIT_MS = 5e3;
     sameMember = (a, b) => (a ?? "") === (b ?? ""), isOf = (ref) => (d) => d.name === ref.name && sameMember(d.member, ref.member), MAX_REGISTRY_BYTES = 64 * MiB;
     optString = (v) => v === void 0 || typeof v == "string";
-  }
-});
-
-// src/commands/revoke.ts
-var revoke_exports = {};
-__export(revoke_exports, {
-  revokeCommand: () => revokeCommand,
-  revokeRun: () => revokeRun
-});
-function revokeCommand(kit) {
-  return addMemberOption(
-    new Command("revoke").aliases(["delete", "rm"]).description("Revoke (delete) regular API keys, after confirmation").argument("<keys...>", "the keys, each by its name or its token (a leaked token is revoked at once)").option("--dry-run", "say what would be revoked (and which recorded env files still hold it); change nothing")
-  ).addHelpText(
-    "after",
-    `
-Apps using a revoked key stop working at once. To replace a key without downtime, use \`carto-keys rotate\`.
-
-Examples:
-  $ carto-keys revoke old-app
-  $ carto-keys rm app-1 app-2 --yes
-  $ carto-keys revoke old-app --dry-run
-  $ carto-keys revoke bob-old --user bob      # an organization member's key`
-  ).action((names, o, cmd) => {
-    let builtIn = names.find(isBuiltIn);
-    if (builtIn !== void 0)
-      throw new UsageError(`"${builtIn}" is a built-in key and cannot be revoked.`, {
-        hint: builtIn === "Master" ? "To change the Master token, use `carto-keys regenerate Master`." : void 0
-      });
-    o.dryRun !== !0 && requireYesOrTty(globalsOf(cmd).yes, kit.canPrompt(), "Revoking API keys");
-    let opts = { names: [...new Set(names)], ...o.user !== void 0 && { user: o.user }, ...o.dryRun === !0 && { dryRun: !0 } };
-    kit.run((ctx) => revokeRun(ctx, opts));
-  });
-}
-async function revokeRun(ctx, opts) {
-  let api = (await ctx.api()).forUser(opts.user), whose = api.targetUser === void 0 ? "" : ` of ${api.targetUser}`, keys = [];
-  for (let name of opts.names) {
-    let { key: key2 } = await findKey(ctx, api, name, "revoke");
-    if (key2.type !== "regular") throw new UsageError(`"${escapeControl(key2.name)}" is the ${key2.type} key and cannot be revoked.`);
-    keys.some((k) => k.name === key2.name) || keys.push(key2);
-  }
-  let creds = requireCredentials(await ctx.settings()), reg = registry(stateDir(ctx)), refOf = (name) => keyRef(creds.baseUrl, api.targetUser, name);
-  for (let key2 of keys)
-    for (let d of reg.deploymentsOf(refOf(key2.name)))
-      d.kind === "env-file" && envFileState(d.path, d.variable, fingerprint(key2.token)).state === "holds" && warn(ctx, `"${escapeControl(key2.name)}" is still deployed: ${escapeControl(d.path)} (${escapeControl(d.variable)}) holds its token.`);
-  let list3 = keys.map((k) => `"${escapeControl(k.name)}"`).join(", ");
-  if (opts.dryRun) {
-    ctx.globals.json ? printJson(ctx, { dryRun: !0, revoke: keys.map((k) => k.name) }) : info(ctx, `Dry run: would revoke ${keys.length === 1 ? "API key" : `${keys.length} API keys`} ${list3}${whose}. Nothing was changed.`);
-    return;
-  }
-  await confirmOrCancel(ctx, `Revoke ${keys.length === 1 ? "API key" : `${keys.length} API keys`} ${list3}${whose}? Apps using ${keys.length === 1 ? "it" : "them"} stop working.`);
-  let revoked = [];
-  for (let key2 of keys) {
-    try {
-      await api.deleteKey(key2.name);
-    } catch (err) {
-      throw revoked.length === 0 || !(err instanceof ApiError) ? err : new ApiError(err.kind, `Revoked ${revoked.map((n) => `"${escapeControl(n)}"`).join(", ")}, but not "${escapeControl(key2.name)}": ${err.message}`, {
-        hint: `Run \`carto-keys revoke ${keys.slice(revoked.length).map((k) => shellQuote(k.name)).join(" ")}${api.targetUser === void 0 ? "" : ` --user ${api.targetUser}`}\` to finish.`,
-        ...err.status !== void 0 && { status: err.status }
-      });
-    }
-    revoked.push(key2.name), reg.forget(refOf(key2.name)), reg.removeRetirement(refOf(key2.name)), ctx.globals.json || success(ctx, `Revoked API key "${escapeControl(key2.name)}"${whose}`);
-  }
-  ctx.globals.json && printJson(ctx, { revoked });
-}
-var init_revoke = __esm({
-  "src/commands/revoke.ts"() {
-    "use strict";
-    init_esm();
-    init_escape();
-    init_key_resolve();
-    init_types();
-    init_errors();
-    init_kit();
-    init_flags();
-    init_output();
-    init_settings();
-    init_env_check();
-    init_registry();
-    init_key_ref();
-    init_state_dir();
-    init_prompts();
-    init_shell_quote();
-  }
-});
-
-// src/config/key-store.ts
-import { createHash as createHash3 } from "node:crypto";
-function keyCheck(key2) {
-  return `${key2.length}:${createHash3("sha256").update(key2.toLowerCase()).digest("hex").slice(0, 16)}`;
-}
-function parseStorage(raw2, source = "--storage") {
-  let value2 = raw2.trim().toLowerCase();
-  if (STORAGES.includes(value2)) return value2;
-  throw new UsageError(`${source} must be "file" or "keychain", got "${raw2}".`, {
-    hint: "file: the 0600 config file (default); keychain: the OS keychain (macOS Keychain, Windows Credential Manager, Secret Service)."
-  });
-}
-function chooseStorage(flag, existing, env) {
-  if (flag !== void 0) return flag;
-  if (existing !== void 0) return storageOf(existing);
-  let fromEnv = env[STORAGE_ENV];
-  return fromEnv === void 0 || fromEnv.trim() === "" ? "file" : parseStorage(fromEnv, STORAGE_ENV);
-}
-function storageOf(profile) {
-  return profile.storage ?? "file";
-}
-function keychainAccount(profileName, baseUrl) {
-  return `${profileName} ${baseUrl}`;
-}
-async function saveKey(deps, s) {
-  let before = deps.store.read().profiles[s.profile], account;
-  s.storage === "keychain" && (account = keychainAccount(s.profile, s.baseUrl), await (await deps.keychain()).set(account, s.token)), await deps.store.update((data) => {
-    let profile = {
-      username: s.username,
-      baseUrl: s.baseUrl,
-      ...s.storage === "keychain" ? { storage: "keychain", keychainAccount: account, keyCheck: keyCheck(s.token) } : { masterKey: s.token, ...before?.keychainAccount !== void 0 && { keychainAccount: before.keychainAccount } },
-      ...s.sandbox && { sandbox: !0 }
-    };
-    data.profiles[s.profile] = profile, s.makeCurrent && (data.currentProfile = s.profile);
-  });
-  let old = before?.keychainAccount;
-  if (old === void 0 || old === account) return {};
-  try {
-    await (await deps.keychain()).delete(old);
-  } catch (err) {
-    return { leftover: { account: old, error: err instanceof Error ? err : new Error(String(err)), referenced: s.storage === "file" } };
-  }
-  return s.storage === "file" && await deps.store.update((data) => {
-    let p = data.profiles[s.profile];
-    p?.keychainAccount === old && delete p.keychainAccount;
-  }), {};
-}
-function leftoverWarning(leftover, profile) {
-  let why = leftover.error.message.replace(/\s*Nothing was written\.$/, "");
-  return leftover.referenced ? `The old copy of the key in the OS keychain was not removed (${why}). Profile "${profile}" keeps a reference to it: \`carto-keys --profile ${profile} logout\` or the next login removes it once the keychain can be used.` : `The old keychain entry "${leftover.account}" was not removed (${why}); remove it with your keychain manager.`;
-}
-async function saveKeyCommand(deps, s) {
-  let before = deps.store.read().profiles[s.profile];
-  before?.keychainAccount !== void 0 && await (await deps.keychain()).delete(before.keychainAccount), await deps.store.update((data) => {
-    data.profiles[s.profile] = { username: s.username, baseUrl: s.baseUrl, keyCmd: s.keyCmd }, s.makeCurrent && (data.currentProfile = s.profile);
-  });
-}
-async function readStoredKey(deps, profile) {
-  if (storageOf(profile) === "file") return profile.masterKey;
-  if (profile.keychainAccount !== void 0)
-    return (await deps.keychain()).get(profile.keychainAccount);
-}
-async function forgetKey(deps, name) {
-  let profile = deps.store.read().profiles[name];
-  if (profile === void 0) return !1;
-  let removed = !1;
-  profile.keychainAccount !== void 0 && (removed = await (await deps.keychain()).delete(profile.keychainAccount));
-  let fromFile = await deps.store.update((data) => {
-    let p = data.profiles[name];
-    if (p === void 0) return !1;
-    let had = p.masterKey !== void 0 || p.keychainAccount !== void 0 || p.keyCmd !== void 0;
-    return delete p.masterKey, delete p.keychainAccount, delete p.keyCmd, had;
-  });
-  return removed || fromFile;
-}
-async function removeProfile(deps, name) {
-  let profile = deps.store.read().profiles[name];
-  return profile === void 0 ? !1 : (profile.keychainAccount !== void 0 && await (await deps.keychain()).delete(profile.keychainAccount), deps.store.update((data) => data.profiles[name] === void 0 ? !1 : (delete data.profiles[name], data.currentProfile === name && delete data.currentProfile, !0)));
-}
-async function moveKey(deps, name, to) {
-  let profile = deps.store.read().profiles[name];
-  if (profile === void 0) throw new UsageError(`No profile named "${name}".`);
-  if (profile.keyCmd !== void 0)
-    throw new UsageError(`Profile "${name}" stores no Master key: it reads it from a command each run (\`${profile.keyCmd}\`).`, {
-      hint: `To store the key instead: carto-keys --profile ${name} login --storage ${to}`
-    });
-  if (storageOf(profile) === to && (to === "keychain" ? profile.keychainAccount !== void 0 : profile.keychainAccount === void 0)) return { moved: !1 };
-  let token = await readStoredKey(deps, profile);
-  if (token === void 0)
-    throw new UsageError(`Profile "${name}" has no stored Master key to move (logged out).`, {
-      hint: `Log in again with the store you want: carto-keys --profile ${name} login --storage ${to}`
-    });
-  return { ...await saveKey(deps, {
-    profile: name,
-    username: profile.username,
-    baseUrl: profile.baseUrl,
-    sandbox: profile.sandbox === !0,
-    token,
-    storage: to,
-    makeCurrent: !1
-  }), moved: !0 };
-}
-var STORAGES, STORAGE_ENV, init_key_store = __esm({
-  "src/config/key-store.ts"() {
-    "use strict";
-    init_errors();
-    STORAGES = ["file", "keychain"], STORAGE_ENV = "CARTO_KEYS_STORAGE";
   }
 });
 
@@ -6307,368 +5826,11 @@ var SNIPPET_MAX, UNSENT_CODES, PERMANENT_CODE, init_failures = __esm({
   }
 });
 
-// src/commands/regenerate.ts
-var regenerate_exports = {};
-__export(regenerate_exports, {
-  regenerateCommand: () => regenerateCommand,
-  regenerateRun: () => regenerateRun
-});
-function regenerateCommand(kit) {
-  let cmd = new Command("regenerate").description("Give an API key a new token, after confirmation (the old token stops working at once)").argument("<name>", 'name of the API key ("Master" included)').option("--token-only", "print only the new token, for $(...)").option("--print-token", "for Master with the key in CARTO_KEYS_MASTER_KEY: print the new Master key once").option("--dry-run", "say what would be regenerated; change nothing");
-  return addMemberOption(cmd).addHelpText(
-    "after",
-    `
-Apps using the old token break until they get the new one. To replace a key without downtime, use
-\`carto-keys rotate <name>\`. Regenerating Master stores the new key in the profile that used the old one.
-Regenerating another member's Master key (--user) asks for their username to be typed; without a
-terminal it needs --yes. Their new Master key is neither stored nor printed: it is theirs.
-
-Examples:
-  $ carto-keys regenerate app
-  $ carto-keys regenerate Master --yes
-  $ carto-keys regenerate app --dry-run
-  $ carto-keys regenerate bob-dashboard --user bob`
-  ).action((name, o, cmd2) => {
-    if (name === DEFAULT_PUBLIC_KEY_NAME)
-      throw new UsageError('The Default public key has a fixed token ("default_public") and cannot be regenerated.');
-    checkTokenOnly(o.tokenOnly === !0, globalsOf(cmd2).json), o.dryRun !== !0 && requireYesOrTty(globalsOf(cmd2).yes, kit.canPrompt(), "Regenerating a token");
-    let opts = {
-      name,
-      tokenOnly: o.tokenOnly === !0,
-      printToken: o.printToken === !0,
-      ...o.user !== void 0 && { user: o.user },
-      ...o.dryRun === !0 && { dryRun: !0 }
-    };
-    kit.run((ctx) => regenerateRun(ctx, opts));
-  });
-}
-async function regenerateRun(ctx, opts) {
-  let creds = requireCredentials(await ctx.settings());
-  if (opts.user !== void 0 && opts.user !== creds.username) return regenerateForMember(ctx, opts, opts.user);
-  let master = opts.name === MASTER_KEY_NAME, stored = keyStoredByUs(creds.keySource);
-  if (master && !stored && !opts.printToken)
-    throw new UsageError(`The Master key comes from ${describeKeySource(creds.keySource)}, so carto-keys has nowhere to store the new one.`, {
-      hint: "Pass --print-token to print the new Master key once on stdout, then put it where the key comes from."
-    });
-  if (master && stored && (opts.printToken || opts.tokenOnly))
-    throw new UsageError(`${opts.printToken ? "--print-token" : "--token-only"} cannot print a Master key stored in profile "${creds.profile}": the new key is stored there, never printed.`, {
-      hint: "--print-token is for a Master key that comes from CARTO_KEYS_MASTER_KEY or a command, which carto-keys cannot store the new one in."
-    });
-  let api = await ctx.api(), key2 = await api.getKey(opts.name, { verb: "regenerate" });
-  if (opts.dryRun) return printDryRun(ctx, key2);
-  ctx.globals.json || (warn(ctx, `Apps using the current token of "${escapeControl(key2.name)}" will stop working until they get the new one.`), key2.type === "regular" && warn(ctx, `To switch apps over without downtime, use \`carto-keys rotate ${shellQuote(key2.name)}\` instead.`)), await confirmOrCancel(ctx, `Regenerate the token of "${key2.name}"?`);
-  let regenerate = async () => {
-    let updated2, recovered = !1;
-    try {
-      updated2 = await api.regenerateKey(key2.name);
-    } catch (err) {
-      updated2 = await afterFailedRegenerate(api, key2, err), recovered = !0;
-    }
-    return recovered && !ctx.globals.json && warn(ctx, "The token was regenerated but the reply was lost or unreadable; fetched the new one."), updated2;
-  };
-  if (key2.type === "master" && !(opts.printToken && !stored)) {
-    await regenerateStoredMaster(ctx, creds.profile, regenerate);
-    return;
-  }
-  let updated = await regenerate();
-  if (updated.type === "master") {
-    printLine(ctx, updated.token), ctx.globals.json || warn(ctx, `Update ${creds.keySource.kind === "command" ? "the secret store your command reads" : "CARTO_KEYS_MASTER_KEY (and any secret store holding it)"} with the new Master key.`);
-    return;
-  }
-  printCreatedKey(ctx, updated, opts.tokenOnly, "Regenerated");
-}
-function printDryRun(ctx, key2, member) {
-  let of = member === void 0 ? "" : ` of ${member}`;
-  ctx.globals.json ? printJson(ctx, { dryRun: !0, regenerate: key2.name, ...member !== void 0 && { user: member }, type: key2.type }) : info(ctx, `Dry run: would give "${key2.name}"${of} a new token; apps using the current one would stop working. Nothing was changed.`);
-}
-async function regenerateStoredMaster(ctx, profile, regenerate) {
-  let store = await ctx.config(), regenerated, key2, where = store.path;
-  try {
-    key2 = await store.update(
-      async (data) => {
-        let stored = data.profiles[profile];
-        if (!stored) throw new FileError(`Profile "${profile}" is not in the config file ${store.path}: there is nowhere to store a new Master key.`);
-        if (stored.storage !== "keychain")
-          return regenerated = await regenerate(), stored.masterKey = regenerated.token, regenerated;
-        let keychain = await ctx.keychain(), account = stored.keychainAccount ?? keychainAccount(profile, stored.baseUrl), current = await keychain.get(account);
-        return current !== void 0 && await keychain.set(account, current), regenerated = await regenerate(), await keychain.set(account, regenerated.token), stored.keychainAccount = account, where = `the OS keychain (${keychain.backend})`, regenerated;
-      },
-      { prove: !0, wait: !1 }
-    );
-  } catch (err) {
-    throw regenerated === void 0 ? err instanceof FileError ? new FileError(`Nothing was regenerated: ${lowerFirst(err.message)}`, { ...err.hint !== void 0 && { hint: err.hint }, cause: err }) : err : new FileError(`The Master key was regenerated, but the new key could not be stored in profile "${profile}": ${err instanceof Error ? err.message : String(err)}`, {
-      hint: "Copy the new Master key from your CARTO dashboard (API keys) and run `carto-keys login` again.",
-      cause: err
-    });
-  }
-  ctx.globals.json ? printJson(ctx, { name: key2.name, type: key2.type, stored: !0, profile }) : success(ctx, `Regenerated the Master key and stored it in profile "${profile}" (${where}).`);
-}
-function lowerFirst(s) {
-  return s.charAt(0).toLowerCase() + s.slice(1);
-}
-async function regenerateForMember(ctx, opts, member) {
-  if (opts.printToken)
-    throw new UsageError(`--print-token is for your own Master key: ${member}'s new Master key is never printed.`);
-  let api = (await ctx.api()).forUser(member), key2 = await api.getKey(opts.name, { verb: "regenerate" });
-  if (opts.dryRun) return printDryRun(ctx, key2, member);
-  let json = ctx.globals.json;
-  if (key2.type === "master") {
-    if (json || warn(ctx, `This changes the Master key of ${member}: everything using it stops working, and ${member} must copy the new one from their dashboard.`), !ctx.globals.yes) {
-      let typed2 = await ctx.prompter.input(`Type the username "${member}" to regenerate their Master key:`);
-      if (typed2.trim() !== member) throw new CancelledError(`"${typed2.trim()}" is not "${member}": nothing was changed.`);
-    }
-  } else
-    json || warn(ctx, `Apps using the current token of "${escapeControl(key2.name)}" of ${member} will stop working until they get the new one.`), await confirmOrCancel(ctx, `Regenerate the token of "${key2.name}" of ${member}?`);
-  let updated;
-  try {
-    updated = await api.regenerateKey(key2.name);
-  } catch (err) {
-    updated = await afterFailedRegenerate(api, key2, err);
-  }
-  if (updated.type !== "master") {
-    printCreatedKey(ctx, updated, opts.tokenOnly, "Regenerated", member);
-    return;
-  }
-  json ? printJson(ctx, { name: updated.name, type: updated.type, user: member, regenerated: !0, stored: !1 }) : success(ctx, `Regenerated the Master key of ${member}. It was not stored or printed: ${member} finds the new one in their CARTO dashboard (Settings > API keys).`);
-}
-async function afterFailedRegenerate(api, before, err) {
-  if (!(err instanceof ApiError) || !UNKNOWN_OUTCOME.includes(err.kind)) throw err;
-  let now;
-  try {
-    now = await api.getKey(before.name);
-  } catch (lookup2) {
-    throw lookup2 instanceof AuthError && before.type === "master" ? new ApiError(err.kind, `The Master key was regenerated, but the reply with the new key was lost: ${err.message.replace(/^Could not [^:]*: /, "")}`, {
-      hint: "The stored key no longer works: copy the new Master key from your CARTO dashboard (Settings > API keys) and run `carto-keys login` again.",
-      ...err.status !== void 0 && { status: err.status },
-      cause: err
-    }) : err;
-  }
-  if (now.token !== before.token) return now;
-  throw withHint(err, `The token has not changed (checked just now): "${before.name}" still works with its old token; try again.`);
-}
-var UNKNOWN_OUTCOME, init_regenerate = __esm({
-  "src/commands/regenerate.ts"() {
-    "use strict";
-    init_esm();
-    init_escape();
-    init_types();
-    init_settings();
-    init_key_store();
-    init_failures();
-    init_errors();
-    init_kit();
-    init_flags();
-    init_key_output();
-    init_output();
-    init_prompts();
-    init_shell_quote();
-    UNKNOWN_OUTCOME = ["network", "timeout", "server", "bad_response", "http"];
-  }
-});
-
-// src/args/change-flags.ts
-function addChangeOptions(cmd) {
-  return cmd.option("--add-api <apis>", "grant APIs: sql, maps, do (repeatable or comma-separated)", collect).option("--remove-api <apis>", "stop granting APIs", collect).option("--add-table <spec>", "add a table or widen its permissions: [schema.]table[:perms|all]", collect).option("--remove-table <spec>", "drop a table, or only some permissions: [schema.]table[:perms]", collect).option("--add-schema <spec>", "allow creating tables in a schema: name[:create]", collect).option("--remove-schema <spec>", "stop allowing table creation in a schema", collect).option("--add-service <services>", "grant data services: geocoding, routing, isolines, observatory", collect).option("--remove-service <services>", "stop granting data services", collect).option("--table-metadata", "allow listing table metadata").option("--no-table-metadata", "stop allowing table metadata");
-}
-function changesFromFlags(o) {
-  let changes = {};
-  for (let key2 of ["addApi", "removeApi", "addTable", "removeTable", "addSchema", "removeSchema", "addService", "removeService"])
-    o[key2]?.length && (changes[key2] = o[key2]);
-  return o.tableMetadata !== void 0 && (changes.tableMetadata = o.tableMetadata), changes;
-}
-function checkChangeSyntax(changes, defaultSchema = "public") {
-  parseApis(changes.addApi ?? [], "--add-api"), parseApis(changes.removeApi ?? [], "--remove-api"), parseServices(changes.addService ?? [], "--add-service"), parseServices(changes.removeService ?? [], "--remove-service");
-  for (let spec of changes.addTable ?? []) parseTableSpec(spec, defaultSchema, "--add-table");
-  for (let spec of changes.removeTable ?? []) parseTableRemovalSpec(spec, defaultSchema);
-  for (let spec of changes.addSchema ?? []) parseSchemaSpec(spec, "--add-schema");
-  for (let spec of changes.removeSchema ?? []) parseSchemaSpec(spec, "--remove-schema");
-}
-var init_change_flags = __esm({
-  "src/args/change-flags.ts"() {
-    "use strict";
-    init_grants();
-    init_flags();
-  }
-});
-
-// src/domain/clone-plan.ts
-async function planClone(ctx, api, source, changes, defaultSchema, verb = "clone") {
-  let src = await resolveSourceKey(ctx, api, source, verb), after = applyGrantChanges(src.grants, changes, { defaultSchema });
-  return { from: src.key.name, createdAt: src.key.created_at, before: src.grants, after, diff: diffGrants(src.grants, after), dropped: src.dropped };
-}
-var init_clone_plan = __esm({
-  "src/domain/clone-plan.ts"() {
-    "use strict";
-    init_grants();
-    init_key_resolve();
-  }
-});
-
-// src/records/journal.ts
-import { existsSync as existsSync2, readdirSync, rmdirSync, rmSync as rmSync2 } from "node:fs";
-import { join as join5 } from "node:path";
-function journalRef(j) {
-  return keyRef(j.baseUrl, j.member, j.oldName);
-}
-function journalStore(stateDir2) {
-  let configDir = stateDir2, dir = join5(configDir, "rotations"), pathOf = (id2) => join5(dir, `${id2}.json`), lockPathOf = (ref) => join5(dir, `${refId(ref)}.lock`), created = [], ensureDir = () => {
-    for (let d of [configDir, dir])
-      existsSync2(d) || created.unshift(d), ensurePrivateDir(d);
-  };
-  function readFile(file) {
-    let text2;
-    try {
-      text2 = readRegularFile(file, MAX_JOURNAL_BYTES).toString("utf8");
-    } catch (err) {
-      if (!(err instanceof BoundedReadError)) throw err;
-      if (err.refusal.reason === "missing") return;
-      throw new FileError(`Cannot read the rotation journal ${file}: ${err.message}`);
-    }
-    return parseJournal(text2, file);
-  }
-  function list3() {
-    let names;
-    try {
-      names = readdirSync(dir);
-    } catch {
-      return [];
-    }
-    return names.filter((n) => /^[0-9a-f]{16}\.json$/.test(n)).sort().flatMap((n) => readFile(join5(dir, n)) ?? []);
-  }
-  return {
-    dir,
-    pathOf,
-    lockPathOf,
-    read: (id2) => readFile(pathOf(id2)),
-    // By its id, else by what it names (a journal written under another spelling of the account).
-    find: (ref) => readFile(pathOf(refId(ref))) ?? list3().find((j) => sameKey(journalRef(j), ref)),
-    save(journal, now) {
-      ensureDir(), journal.updatedAt = now.toISOString(), writeFileAtomic(pathOf(journal.id), `${JSON.stringify(journal, null, 2)}
-`, { mode: 384 });
-    },
-    remove: (id2) => rmSync2(pathOf(id2), { force: !0 }),
-    list: list3,
-    tidy() {
-      for (let d of created.splice(0))
-        try {
-          rmdirSync(d);
-        } catch {
-        }
-    },
-    lock(ref) {
-      ensureDir();
-      try {
-        return tryLock(lockPathOf(ref));
-      } catch (err) {
-        throw err instanceof LockBusyError ? new RotationBusyError(`Another carto-keys (process ${err.pid ?? "?"}) is rotating ${describeRef(ref)} right now.`, {
-          hint: `Two rotations of one key at once could delete the key the other one deploys. Wait for it to finish; if no carto-keys is running, delete ${err.path}.`
-        }) : err;
-      }
-    }
-  };
-}
-function checkTarget(v) {
-  if (!isRecord(v) || !isTime(v.deployedAt) || v.error !== void 0 && !isString(v.error) || v.attemptedAt !== void 0 && !isTime(v.attemptedAt) || v.pgid !== void 0 && !(Number.isSafeInteger(v.pgid) && v.pgid > 1)) return !1;
-  switch (v.kind) {
-    case "env-file":
-      return isString(v.path) && isString(v.variable);
-    case "command":
-      return isString(v.command);
-    case "manual":
-      return !0;
-    default:
-      return !1;
-  }
-}
-function parseJournal(text2, file) {
-  let bad = (what) => new FileError(`The rotation journal ${file} is not valid: ${what}.`, {
-    hint: "It was changed by hand or by another version of carto-keys. Check the keys with `carto-keys list`, then delete the file."
-  }), value2;
-  try {
-    value2 = JSON.parse(text2);
-  } catch {
-    throw bad("not JSON");
-  }
-  if (!isRecord(value2)) throw bad("not an object");
-  let timeout = value2.deployTimeoutMs;
-  if (timeout !== void 0 && !(Number.isSafeInteger(timeout) && timeout > 0)) throw bad('field "deployTimeoutMs" is wrong');
-  if (value2.member !== void 0 && !isString(value2.member)) throw bad('field "member" is wrong');
-  let grace = value2.graceMs;
-  if (grace !== void 0 && !(Number.isSafeInteger(grace) && grace > 0)) throw bad('field "graceMs" is wrong');
-  for (let flag of ["rollback", "create"])
-    if (value2[flag] !== void 0 && typeof value2[flag] != "boolean") throw bad(`field "${flag}" is wrong`);
-  for (let text3 of ["oldCreatedAt", "checkCmd", "keysFile"])
-    if (value2[text3] !== void 0 && !isString(value2[text3])) throw bad(`field "${text3}" is wrong`);
-  if (value2.version !== JOURNAL_VERSION) throw bad(`unknown version ${JSON.stringify(value2.version)}`);
-  for (let [field, check2] of Object.entries(FIELDS))
-    if (!check2(value2[field])) throw bad(`field "${field}" is missing or wrong`);
-  return value2;
-}
-function newJournal(p) {
-  let at = p.now.toISOString();
-  return {
-    version: JOURNAL_VERSION,
-    id: refId(keyRef(p.baseUrl, p.member, p.oldName)),
-    profile: p.profile,
-    baseUrl: p.baseUrl,
-    username: p.username,
-    ...p.member !== void 0 && { member: p.member },
-    oldName: p.oldName,
-    newName: p.newName,
-    grants: p.grants,
-    targets: p.targets.map((t) => ({ ...t, deployedAt: null, attemptedAt: null })),
-    addingTargets: p.addingTargets,
-    deleteOld: p.deleteOld,
-    ...p.deployTimeoutMs !== void 0 && { deployTimeoutMs: p.deployTimeoutMs },
-    ...p.graceMs !== void 0 && { graceMs: p.graceMs },
-    ...p.create === !0 && { create: !0 },
-    ...p.oldCreatedAt !== void 0 && { oldCreatedAt: p.oldCreatedAt },
-    ...p.checkCmd !== void 0 && { checkCmd: p.checkCmd },
-    ...p.keysFile !== void 0 && { keysFile: p.keysFile },
-    steps: { created: null, verified: null, deleted: null },
-    startedAt: at,
-    updatedAt: at
-  };
-}
-var MAX_JOURNAL_BYTES, JOURNAL_VERSION, RotationBusyError, isString, isTime, FIELDS, init_journal = __esm({
-  "src/records/journal.ts"() {
-    "use strict";
-    init_bounded_read();
-    init_lock();
-    init_secure_dir();
-    init_errors();
-    init_atomic();
-    init_key_ref();
-    init_json();
-    MAX_JOURNAL_BYTES = MiB, JOURNAL_VERSION = 1;
-    RotationBusyError = class extends CliError {
-      exitCode = ExitCode.failure;
-      code = "rotation_busy";
-    };
-    isString = (v) => typeof v == "string", isTime = (v) => v === null || typeof v == "string";
-    FIELDS = {
-      id: isString,
-      profile: isString,
-      baseUrl: isString,
-      username: isString,
-      oldName: isString,
-      newName: isString,
-      grants: (v) => Array.isArray(v) && v.every((g) => isRecord(g) && isString(g.type)),
-      targets: (v) => Array.isArray(v) && v.every(checkTarget),
-      addingTargets: (v) => typeof v == "boolean",
-      deleteOld: (v) => v === null || typeof v == "boolean",
-      steps: (v) => isRecord(v) && isTime(v.created) && isTime(v.verified) && isTime(v.deleted) && (v.checked === void 0 || isTime(v.checked)),
-      startedAt: isString,
-      updatedAt: isString
-    };
-  }
-});
-
 // src/deploy/command.ts
 import { spawn as spawn2 } from "node:child_process";
 import { readdirSync as readdirSync2, readFileSync as readFileSync2 } from "node:fs";
 function runDeployCommand(ctx, command, key2, opts) {
-  return new Promise((resolve6, reject) => {
+  return new Promise((resolve7, reject) => {
     if (opts.signal?.aborted) {
       reject(opts.signal.reason);
       return;
@@ -6694,7 +5856,7 @@ function runDeployCommand(ctx, command, key2, opts) {
     child.once("error", (err) => {
       clearTimeout(timer), reject(new Error(`could not start sh: ${err.message}`));
     }), child.once("close", (code2, signal) => {
-      clearTimeout(timer), opts.signal?.removeEventListener("abort", onAbort), stopping !== void 0 ? stopGroup(child.pid).then(() => reject(stopping.reason)) : code2 === 0 ? resolve6() : reject(new Error(signal !== null ? `the command was killed by ${signal}` : `the command exited with status ${code2 ?? "?"}`));
+      clearTimeout(timer), opts.signal?.removeEventListener("abort", onAbort), stopping !== void 0 ? stopGroup(child.pid).then(() => reject(stopping.reason)) : code2 === 0 ? resolve7() : reject(new Error(signal !== null ? `the command was killed by ${signal}` : `the command exited with status ${code2 ?? "?"}`));
     });
   });
 }
@@ -6798,8 +5960,122 @@ var Interrupted, init_interrupt = __esm({
   }
 });
 
+// src/deploy/env-text.ts
+function isEnvVarName(name) {
+  return ENV_NAME.test(name);
+}
+function formatEnvValue(value2) {
+  return BARE_VALUE.test(value2) ? value2 : doubleQuoted(value2);
+}
+function doubleQuoted(value2) {
+  return `"${value2.replace(/[\\"$`\n\r]/g, (c) => c === `
+` ? "\\n" : c === "\r" ? "\\r" : `\\${c}`)}"`;
+}
+function lastLineOfValue(lines, first, valueStart, quote2) {
+  for (let i = first; i < lines.length; i++) {
+    let line2 = lines[i];
+    for (let k = i === first ? valueStart + 1 : 0; k < line2.length; k++) {
+      let c = line2[k];
+      if (c === "\\" && quote2 === '"') k++;
+      else if (c === quote2) return i > first && AFTER_CLOSING.test(line2.slice(k + 1).replace(/\r$/, "")) ? i : first;
+    }
+  }
+  return first;
+}
+function parseText(text2) {
+  let trailingNewline = text2.endsWith(`
+`), lines = text2 === "" ? [] : text2.split(`
+`);
+  trailingNewline && lines.pop();
+  let entries = [];
+  for (let i = 0; i < lines.length; i++) {
+    let line2 = lines[i], match = ASSIGNMENT.exec(line2);
+    if (match === null) {
+      entries.push({ lines: [line2] });
+      continue;
+    }
+    let valueStart = match[0].length, quote2 = line2[valueStart], last = quote2 === '"' || quote2 === "'" || quote2 === "`" ? lastLineOfValue(lines, i, valueStart, quote2) : i;
+    entries.push({ lines: lines.slice(i, last + 1), name: match[3] }), i = last;
+  }
+  return { entries, trailingNewline, crlf: text2.includes(`\r
+`) };
+}
+function setEnvVar(text2, name, value2) {
+  if (!isEnvVarName(name)) throw new Error(`not an environment variable name: ${name}`);
+  let parsed = parseText(text2), changed;
+  for (let form of [formatEnvValue(value2), ...quotedForms(value2)]) {
+    let set = withAssignment(text2, parsed, name, `${name}=${form}`);
+    if (changed = firstChanged(set.text, set.entries), changed === void 0) return set.text;
+  }
+  let at = changed === void 0 ? -1 : parsed.entries.indexOf(changed), where = at < 0 ? "a quote left open" : `the quote left open on line ${parsed.entries.slice(0, at).reduce((n, e) => n + e.lines.length, 1)}`;
+  throw new Error(`cannot set ${name} without changing how the lines around it read: close ${where} first`);
+}
+function quotedForms(value2) {
+  let forms = [doubleQuoted(value2)];
+  return /['\n\r]/.test(value2) || forms.push(`'${value2}'`), forms;
+}
+function withAssignment(text2, parsed, name, line2) {
+  let entries = [], placed = !1, lastRemoved = !1;
+  for (let entry of parsed.entries) {
+    if (lastRemoved = !1, entry.name !== name) {
+      entries.push(entry);
+      continue;
+    }
+    if (placed) {
+      lastRemoved = !0;
+      continue;
+    }
+    let first = entry.lines[0], match = ASSIGNMENT.exec(first), indent = match?.[1] ?? "", exported = match?.[2] === void 0 ? "" : "export ", last = entry.lines[entry.lines.length - 1];
+    entries.push({ lines: [`${indent}${exported}${line2}${last.endsWith("\r") ? "\r" : ""}`], name }), placed = !0;
+  }
+  placed || entries.push({ lines: [`${line2}${parsed.crlf ? "\r" : ""}`], name });
+  let newline = parsed.trailingNewline || text2 === "" || lastRemoved;
+  return { text: `${entries.flatMap((e) => e.lines).join(`
+`)}${newline ? `
+` : ""}`, entries };
+}
+function firstChanged(text2, entries) {
+  let actual = parseText(text2).entries, at = entries.findIndex((e, i) => actual[i]?.lines.length !== e.lines.length);
+  return at >= 0 ? entries[at] : actual.length === entries.length ? void 0 : entries.at(-1);
+}
+function readEnvVar(text2, name) {
+  let entry = parseText(text2).entries.find((e) => e.name === name);
+  if (entry === void 0) return;
+  let joined = entry.lines.map((l) => l.replace(/\r$/, "")).join(`
+`), match = ASSIGNMENT.exec(joined);
+  return unquote(joined.slice(match?.[0].length ?? 0));
+}
+function unquote(raw2) {
+  let quote2 = raw2[0];
+  if (quote2 === "'" || quote2 === "`") {
+    let end = raw2.indexOf(quote2, 1);
+    if (end >= 0) return raw2.slice(1, end);
+  } else if (quote2 === '"') {
+    let out = "";
+    for (let i = 1; i < raw2.length; i++) {
+      let c = raw2[i];
+      if (c === '"') return out;
+      if (c !== "\\" || i + 1 >= raw2.length) {
+        out += c;
+        continue;
+      }
+      let next = raw2[++i];
+      out += next === "n" ? `
+` : next === "r" ? "\r" : next;
+    }
+  }
+  return raw2.replace(/\s+#.*$/, "").replace(/\s+$/, "");
+}
+var ENV_NAME, BARE_VALUE, ASSIGNMENT, AFTER_CLOSING, init_env_text = __esm({
+  "src/deploy/env-text.ts"() {
+    "use strict";
+    ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/, BARE_VALUE = /^[A-Za-z0-9_-]+$/, ASSIGNMENT = /^(\s*)(export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*/;
+    AFTER_CLOSING = /^\s*(?:#.*)?$/;
+  }
+});
+
 // src/deploy/env-file.ts
-import { accessSync, closeSync as closeSync5, constants as constants3, lstatSync as lstatSync2, openSync as openSync5, readFileSync as readFileSync3, statSync as statSync3 } from "node:fs";
+import { accessSync, closeSync as closeSync4, constants as constants2, lstatSync as lstatSync2, openSync as openSync4, readFileSync as readFileSync3, statSync as statSync3 } from "node:fs";
 import { lchown, lstat, open } from "node:fs/promises";
 import { dirname as dirname2, resolve } from "node:path";
 import { isUtf8 } from "node:buffer";
@@ -6825,7 +6101,7 @@ async function writeEnvVar(path, name, value2) {
     let problem = fileProblem(target2, st);
     if (problem !== void 0) throw new Error(problem);
     existing = { mode: st.mode & 4095, uid: st.uid, gid: st.gid };
-    let handle2 = await open(target2, constants3.O_RDONLY | constants3.O_NOFOLLOW | constants3.O_NONBLOCK);
+    let handle2 = await open(target2, constants2.O_RDONLY | constants2.O_NOFOLLOW | constants2.O_NONBLOCK);
     try {
       let opened = await handle2.stat();
       if (!opened.isFile() || opened.ino !== st.ino) throw new Error(`${target2} changed while it was being read`);
@@ -6844,7 +6120,7 @@ function envFileProblem(path) {
   let file = resolve(path), folder = dirname2(file);
   try {
     if (!statSync3(folder).isDirectory()) return `${folder} is not a folder`;
-    accessSync(folder, constants3.W_OK);
+    accessSync(folder, constants2.W_OK);
   } catch (err) {
     let code2 = err.code;
     return code2 === "ENOENT" ? `the folder ${folder} does not exist` : `cannot write in the folder ${folder} (${code2 ?? String(err)})`;
@@ -6867,11 +6143,11 @@ function envFileProblem(path) {
   return encodingProblem(file, head);
 }
 function readHead(file) {
-  let fd = openSync5(file, constants3.O_RDONLY | constants3.O_NOFOLLOW | constants3.O_NONBLOCK);
+  let fd = openSync4(file, constants2.O_RDONLY | constants2.O_NOFOLLOW | constants2.O_NONBLOCK);
   try {
     return readFileSync3(fd);
   } finally {
-    closeSync5(fd);
+    closeSync4(fd);
   }
 }
 var NEW_FILE_MODE, MAX_ENV_FILE_BYTES, init_env_file = __esm({
@@ -7031,6 +6307,71 @@ var DeployError, init_deployer = __esm({
   }
 });
 
+// src/deploy/env-check.ts
+import { closeSync as closeSync5, fstatSync as fstatSync3, openSync as openSync5, readSync as readSync2, constants as constants3 } from "node:fs";
+function envFileState(path, variable, expectedFingerprint) {
+  let text2;
+  try {
+    text2 = readBounded(path);
+  } catch (err) {
+    let code2 = err.code;
+    return code2 === "ENOENT" ? { state: "missing" } : { state: "unreadable", detail: code2 ?? (err instanceof Error ? err.message : String(err)) };
+  }
+  let value2 = readEnvVar(text2, variable);
+  return value2 === void 0 || value2 === "" ? { state: "no-variable" } : { state: fingerprint(value2) === expectedFingerprint ? "holds" : "other-token" };
+}
+function readBounded(path) {
+  let fd = openSync5(path, constants3.O_RDONLY | constants3.O_NONBLOCK);
+  try {
+    let st = fstatSync3(fd);
+    if (!st.isFile()) throw Object.assign(new Error("not a regular file"), { code: "not a regular file" });
+    if (st.size > MAX_BYTES) throw Object.assign(new Error("larger than 1 MB"), { code: "larger than 1 MB" });
+    let buf = Buffer.alloc(st.size), done = 0;
+    for (; done < st.size; ) {
+      let n = readSync2(fd, buf, done, st.size - done, done);
+      if (n === 0) break;
+      done += n;
+    }
+    return buf.subarray(0, done).toString("utf8");
+  } finally {
+    closeSync5(fd);
+  }
+}
+function describeState(s, keyName) {
+  switch (s.state) {
+    case "holds":
+      return `holds the token of "${keyName}"`;
+    case "other-token":
+      return "holds another token";
+    case "no-variable":
+      return "the variable is not set";
+    case "missing":
+      return "the file does not exist";
+    case "unreadable":
+      return `cannot be read (${s.detail ?? "unknown"})`;
+  }
+}
+var MAX_BYTES, init_env_check = __esm({
+  "src/deploy/env-check.ts"() {
+    "use strict";
+    init_settings();
+    init_env_text();
+    MAX_BYTES = 1024 * 1024;
+  }
+});
+
+// src/ui/paths.ts
+import { isAbsolute, relative, resolve as resolve3, sep } from "node:path";
+function displayPath(path, env, opts = {}) {
+  let cwd = opts.cwd ?? resolve3("."), absolute = resolve3(cwd, path), inside = (rel) => rel !== "" && rel !== ".." && !rel.startsWith(`..${sep}`) && !isAbsolute(rel), fromCwd = relative(cwd, absolute), home = env.HOME && isAbsolute(env.HOME) ? env.HOME : void 0, fromHome = home === void 0 ? void 0 : relative(home, absolute), tilde = fromHome !== void 0 && inside(fromHome) ? `~${sep}${fromHome}` : void 0;
+  return opts.homeFirst && tilde ? tilde : inside(fromCwd) ? fromCwd : tilde ?? absolute;
+}
+var init_paths = __esm({
+  "src/ui/paths.ts"() {
+    "use strict";
+  }
+});
+
 // src/rotate/events.ts
 function renderEvent(ctx) {
   return (e) => {
@@ -7045,7 +6386,7 @@ function renderEvent(ctx) {
         case "created":
           return success(ctx, `Created API key "${escapeControl(e.name)}"`);
         case "deployed":
-          return success(ctx, `Deployed to ${describeTarget(e.target)}`);
+          return success(ctx, `Deployed to ${describeTarget(e.target.kind === "env-file" ? { ...e.target, path: displayPath(e.target.path, ctx.env) } : e.target)}`);
         case "verified":
           return success(ctx, `Verified "${escapeControl(e.name)}": its token works and grants what was intended`);
         case "checked":
@@ -7055,7 +6396,7 @@ function renderEvent(ctx) {
         case "kept":
           return info(ctx, `Kept the old key "${escapeControl(e.name)}". Revoke it when nothing uses it any more: ${e.revoke}`);
         case "scheduled":
-          return info(ctx, `Kept the old key "${escapeControl(e.oldName)}" until ${e.retireAfter} (grace period). Then \`carto-keys retire\` deletes it, after checking every target holds "${escapeControl(e.newName)}".`), info(ctx, `Changed your mind while it lives? Undo the rotation: ${e.rollback}`);
+          return info(ctx, `Kept "${escapeControl(e.oldName)}" for its grace period, until ${humanTimeFrom(new Date(e.retireAfter), ctx.now())}.`), info(ctx, `Then \`carto-keys retire\` deletes it, once every target holds "${escapeControl(e.newName)}".`), info(ctx, `Undo it while "${escapeControl(e.oldName)}" lives: ${e.rollback}`);
       }
   };
 }
@@ -7065,6 +6406,8 @@ var init_events = __esm({
     init_escape();
     init_targets();
     init_output();
+    init_time();
+    init_paths();
   }
 });
 
@@ -7380,7 +6723,8 @@ __export(lineage_exports, {
   recordedTargets: () => recordedTargets,
   refuseSuperseded: () => refuseSuperseded,
   sameCreation: () => sameCreation,
-  successorChain: () => successorChain
+  successorChain: () => successorChain,
+  successorOf: () => successorOf
 });
 function recordedTargets(ctx, ref) {
   let out = [];
@@ -7400,13 +6744,16 @@ function knownSuccessor(ctx, creds, name, member) {
   let j = journalStore(stateDir(ctx)).find(ref);
   return j !== void 0 && j.create !== !0 && j.rollback !== !0 ? j.newName : void 0;
 }
+async function successorOf(ctx, member, name) {
+  return knownSuccessor(ctx, requireCredentials(await ctx.settings()), name, member);
+}
 async function refuseSuperseded(ctx, api, ref, verb) {
   let chain = successorChain(ctx, ref);
   if (chain.length === 0) return;
   let successor = chain[chain.length - 1].newName;
   if (await findKey2(api, successor) === void 0) return;
   let user2 = userFlag(ref.member), first = chain[0];
-  throw new UsageError(`${describeRef(ref)} was already rotated: its successor "${successor}" is in use, and "${ref.name}" is kept only until ${first.retireAfter} (grace period).`, {
+  throw new UsageError(`${describeRef(ref)} was already rotated: its successor "${successor}" is in use, and "${ref.name}" is kept only until ${humanTimeFrom(new Date(first.retireAfter), ctx.now())} (grace period).`, {
     code: "superseded",
     hint: [
       `Rotate the successor instead: carto-keys rotate ${shellQuote(successor)}${user2}`,
@@ -7427,13 +6774,694 @@ function sameCreation(a, b) {
 var init_lineage = __esm({
   "src/rotate/lineage.ts"() {
     "use strict";
+    init_settings();
     init_errors();
     init_journal();
     init_key_ref();
     init_registry();
     init_state_dir();
     init_shell_quote();
+    init_time();
     init_engine();
+  }
+});
+
+// src/commands/show.ts
+var show_exports = {};
+__export(show_exports, {
+  showCommand: () => showCommand,
+  showRun: () => showRun
+});
+function showCommand(kit) {
+  let cmd = new Command("show").alias("inspect").description("Show one API key with every grant").argument("<key>", 'the key, by its name (quote names with spaces: "Default public") or its token').option("--reveal", "show the token in full (never for the Master key)").option("--token-only", "print only the token, for $(...)").addOption(new Option("--token").hideHelp());
+  return addMemberOption(cmd).addHelpText(
+    "after",
+    `
+Examples:
+  $ carto-keys show app
+  $ carto-keys show "Default public" --json
+  $ carto-keys show -- "$LEAKED_TOKEN"       # which key is it, and what can it do?
+  $ export CARTO_API_KEY=$(carto-keys show app --token-only)
+  $ carto-keys show bob-dashboard --user bob   # an organization member's key`
+  ).action((name, o, cmd2) => {
+    let tokenOnly = o.tokenOnly === !0 || o.token === !0;
+    checkTokenOnly(tokenOnly, globalsOf(cmd2).json);
+    let opts = { name, reveal: o.reveal === !0, tokenOnly, ...o.user !== void 0 && { user: o.user } };
+    kit.run((ctx) => showRun(ctx, opts));
+  });
+}
+async function showRun(ctx, opts) {
+  opts.tokenOnly && opts.name === MASTER_KEY_NAME && await refuseMaster(ctx, opts.user);
+  let api = (await ctx.api()).forUser(opts.user), { key: key2, byToken } = await findKey(ctx, api, opts.name, "show", (n) => Promise.resolve().then(() => (init_lineage(), lineage_exports)).then((m) => m.successorOf(ctx, api.targetUser, n)));
+  opts.tokenOnly && key2.type === "master" && await refuseMaster(ctx, api.targetUser), byToken && !ctx.globals.json && info(ctx, `That token belongs to the API key "${escapeControl(key2.name)}".`);
+  let reveal = opts.reveal && key2.type !== "master";
+  if (opts.reveal && key2.type === "master" && info(ctx, api.targetUser === void 0 ? `The Master key is never printed; it is stored in ${await masterKeyLocation(ctx)}.` : `The Master key of ${api.targetUser} is never printed.`), opts.tokenOnly) {
+    printLine(ctx, key2.token);
+    return;
+  }
+  if (ctx.globals.json) {
+    printJson(ctx, { ...keyJson(key2, reveal ? "full" : "masked"), inheritsDefaultPublic: inheritsDefaultPublic(key2) });
+    return;
+  }
+  let c = colors(ctx.io.colorStdout), shown = reveal ? key2.token : maskToken(key2.token, key2.type), hint = shown !== key2.token && key2.type !== "master" ? c.dim("  (--reveal to show)") : "";
+  for (let line2 of keyDetailLines(key2, `${shown}${hint}`, c)) printLine(ctx, line2);
+}
+async function refuseMaster(ctx, member) {
+  throw member !== void 0 ? new UsageError(`The Master key of ${member} is never printed by carto-keys.`, {
+    hint: `It is ${member}'s own secret: ${member} finds it in their CARTO dashboard (Settings > API keys).`,
+    code: "master_never_printed"
+  }) : new UsageError("The Master key is never printed by carto-keys.", { hint: `It is stored in ${await masterKeyLocation(ctx)}.`, code: "master_never_printed" });
+}
+var init_show = __esm({
+  "src/commands/show.ts"() {
+    "use strict";
+    init_esm();
+    init_escape();
+    init_key_resolve();
+    init_errors();
+    init_color();
+    init_key_view();
+    init_output();
+    init_key_output();
+    init_kit();
+    init_flags();
+    init_types();
+  }
+});
+
+// src/grants/refusal.ts
+function reachable(keys) {
+  let tables = /* @__PURE__ */ new Set(), schemas = /* @__PURE__ */ new Set();
+  for (let key2 of keys)
+    for (let grant of key2.grants)
+      if (grant.type === "database") {
+        for (let t of grant.tables ?? []) tables.add(tableKey(t));
+        for (let s of grant.schemas ?? []) schemas.add(s.name);
+      }
+  return { tables, schemas };
+}
+function refusedGrants(serverMessage, requested, known, sent) {
+  let lines = [];
+  if (TABLES_REFUSED.test(serverMessage)) {
+    let unknown = requested.tables.filter((t) => !known.tables.has(tableKey(t))).map((t) => quote(tableLabel(t)));
+    unknown.length === 1 ? lines.push(`${unknown[0]}: no such table, or not yours`) : unknown.length > 1 ? lines.push(`no such table, or not yours: ${unknown.join(" or ")} (no key of the account reaches them)`) : lines.push(`a permission you do not have on ${requested.tables.map((t) => quote(tableLabel(t))).join(" or ")}`);
+  }
+  if (SCHEMAS_REFUSED.test(serverMessage)) {
+    let unknown = requested.schemas.filter((s) => !known.schemas.has(s.name)).map((s) => quote(s.name));
+    unknown.length === 1 ? lines.push(`schema ${unknown[0]}: no such schema, or not yours`) : unknown.length > 1 ? lines.push(`no such schema, or not yours: ${unknown.join(" or ")}`) : lines.push(`you may not create tables in schema ${requested.schemas.map((s) => quote(s.name)).join(" or ")}`);
+  }
+  let path = SCHEMA_PATH.exec(serverMessage);
+  if (path && sent) {
+    let item = sent[Number(path[1])]?.[path[2]]?.[Number(path[3])];
+    item !== void 0 && lines.push(`${path[2]}: ${describeItem(path[2], item)} was refused`);
+  }
+  return lines.length > 0 ? lines : void 0;
+}
+function describeItem(section, item) {
+  if (typeof item == "string") return `${section === "apis" ? "API" : section === "services" ? "service" : "value"} ${quote(item)}`;
+  if (item && typeof item == "object") {
+    let o = item;
+    if (section === "tables" && typeof o.schema == "string" && typeof o.name == "string") return `table ${quote(`${o.schema}.${o.name}`)}`;
+    if (typeof o.name == "string") return `schema ${quote(o.name)}`;
+  }
+  return "a value";
+}
+async function namingRefusedGrants(create4, requested, listKeys, sent) {
+  try {
+    return await create4();
+  } catch (err) {
+    if (!(err instanceof ApiError) || err.status !== 422 || err.serverMessage === void 0) throw err;
+    let serverMessage = err.serverMessage, known;
+    try {
+      known = reachable(await listKeys());
+    } catch {
+      throw err;
+    }
+    let lines = refusedGrants(serverMessage, requested, known, sent);
+    throw lines ? new ApiError("validation", `${err.message}
+  ${lines.join(`
+  `)}`, {
+      status: 422,
+      serverMessage,
+      hint: "Check the names with `carto-keys list --wide` (tables other keys reach) or in your CARTO dashboard; a table of another user needs its schema: --table owner.table.",
+      cause: err
+    }) : err;
+  }
+}
+var TABLES_REFUSED, SCHEMAS_REFUSED, SCHEMA_PATH, init_refusal = __esm({
+  "src/grants/refusal.ts"() {
+    "use strict";
+    init_errors();
+    init_canonical();
+    init_text();
+    TABLES_REFUSED = /can only grant table permissions you have/i, SCHEMAS_REFUSED = /can only grant schema permissions you have/i, SCHEMA_PATH = /#\/(\d+)\/(apis|tables|schemas|services|datasets)\/(\d+)/;
+  }
+});
+
+// src/args/grant-flags.ts
+function addGrantOptions(cmd) {
+  return cmd.option("--api <apis>", "grant APIs: sql, maps, do (repeatable or comma-separated)", collect).option("--table <spec>", "grant a table: [schema.]table[:select,insert,update,delete|all] (repeatable)", collect).option("--schema <spec>", "allow creating tables in a schema: name[:create] (repeatable)", collect).option("--table-metadata", "allow listing table metadata").option("--service <services>", "grant data services: geocoding, routing, isolines, observatory", collect).option("--dataset <id>", "grant a Data Observatory dataset (repeatable)", collect).option("--grants-file <path>", "read grants (JSON, the create-request form) from a file, or - for stdin");
+}
+function hasGrantFlags(o) {
+  return !!(o.api?.length || o.table?.length || o.schema?.length || o.tableMetadata || o.service?.length || o.dataset?.length || o.grantsFile);
+}
+function grantFlagValues(o) {
+  let { api, table: table3, schema, tableMetadata, service, dataset, grantsFile } = o;
+  return {
+    ...api && { api },
+    ...table3 && { table: table3 },
+    ...schema && { schema },
+    ...tableMetadata && { tableMetadata },
+    ...service && { service },
+    ...dataset && { dataset },
+    ...grantsFile !== void 0 && { grantsFile }
+  };
+}
+function checkGrantFlags(o) {
+  let { grantsFile: _file, ...flags } = o;
+  buildGrantSet(flags, { defaultSchema: "public" });
+}
+async function readGrantFlags(io, o) {
+  let { grantsFile, ...flags } = o;
+  return grantsFile === void 0 ? flags : { ...flags, fromFile: await readGrantsFile2(io, grantsFile) };
+}
+function grantsFromInput(input2, defaultSchema) {
+  return buildGrantSet(input2, { defaultSchema });
+}
+async function readGrantsFile2(io, path) {
+  if (path === "-") {
+    if (io.stdin.isTTY) throw new UsageError("--grants-file - reads stdin, but stdin is a terminal.", { hint: "Pipe the JSON in: carto-keys create --grants-file - < grants.json" });
+    return parseGrantsFile(await io.readStdin(), "stdin");
+  }
+  let text2;
+  try {
+    text2 = readRegularFile(path, MAX_GRANTS_FILE_BYTES).toString("utf8");
+  } catch (err) {
+    if (!(err instanceof BoundedReadError)) throw err;
+    let r = err.refusal;
+    throw new UsageError(`Cannot read --grants-file ${path}: ${r.reason === "unreadable" ? GRANTS_FILE_ERRORS[r.code] ?? r.code : err.message}.`, {
+      hint: r.reason === "not-regular" ? "To pass grants from a program, pipe them in: \u2026 | carto-keys create --grants-file -" : "Pass the path of a JSON file with the grants array, or - to read it from stdin."
+    });
+  }
+  return parseGrantsFile(text2, path);
+}
+var MAX_GRANTS_FILE_BYTES, GRANTS_FILE_ERRORS, init_grant_flags = __esm({
+  "src/args/grant-flags.ts"() {
+    "use strict";
+    init_bounded_read();
+    init_errors();
+    init_grants();
+    init_flags();
+    MAX_GRANTS_FILE_BYTES = 64 * MiB, GRANTS_FILE_ERRORS = {
+      EACCES: "permission denied",
+      EPERM: "permission denied"
+    };
+  }
+});
+
+// src/ui/prompts.ts
+async function confirmOrCancel(ctx, message) {
+  if (!ctx.globals.yes && !await ctx.prompter.confirm(message, { default: !1 }))
+    throw new CancelledError("Nothing was changed.");
+}
+async function promptKeyName(ctx, suggested, taken) {
+  return ctx.prompter.input("Name of the new API key:", {
+    default: suggested,
+    validate: (v) => {
+      try {
+        validateKeyName(v);
+      } catch (err) {
+        return err instanceof Error ? err.message : String(err);
+      }
+      return taken.has(v) ? `A key named "${v}" already exists.` : !0;
+    }
+  });
+}
+var init_prompts = __esm({
+  "src/ui/prompts.ts"() {
+    "use strict";
+    init_errors();
+    init_grants();
+  }
+});
+
+// src/commands/create.ts
+var create_exports = {};
+__export(create_exports, {
+  createCommand: () => createCommand2,
+  createRun: () => createRun,
+  parseCreate: () => parseCreate
+});
+function createCommand2(kit) {
+  let cmd = new Command("create").description("Create a regular API key and print its token").option("--name <name>", "name of the new key (default: made from the grants and the time)");
+  return addMemberOption(addGrantOptions(cmd)).option("--token-only", "print only the token, for $(...)").addHelpText(
+    "after",
+    `
+Examples:
+  $ carto-keys create --api sql --table world_population:select
+  $ carto-keys create --name app --api sql --table liked_cities:select,insert
+  $ carto-keys create --name etl --api sql --schema public:create
+  $ carto-keys create --name geo --api sql --service geocoding,routing
+  $ carto-keys create --name app --grants-file grants.json --json
+  $ carto-keys create --api sql --table national_incomes --token-only
+  $ carto-keys create --user bob --name bob-app --api sql --table sales   # bob.sales`
+  ).action((o, cmd2) => {
+    checkTokenOnly(o.tokenOnly === !0, globalsOf(cmd2).json);
+    let opts = parseCreate(o);
+    kit.run((ctx) => createRun(ctx, opts));
+  }), cmd;
+}
+function parseCreate(o) {
+  if (!hasGrantFlags(o))
+    throw new UsageError("Nothing to grant.", {
+      hint: "Pass at least one of --api, --table, --schema, --table-metadata, --service, --dataset or --grants-file."
+    });
+  let name = o.name === void 0 ? void 0 : validateKeyName(o.name), grants = grantFlagValues(o);
+  return checkGrantFlags(grants), { ...name !== void 0 && { name }, grants, tokenOnly: o.tokenOnly === !0, ...o.user !== void 0 && { user: o.user } };
+}
+async function createRun(ctx, opts) {
+  let input2 = await readGrantFlags(ctx.io, opts.grants), s = requireCredentials(await ctx.settings()), grants = grantsFromInput(input2, defaultSchemaFor(s.baseUrl, opts.user ?? s.username)), api = (await ctx.api()).forUser(opts.user), name = opts.name ?? await chooseName(ctx, grants, async () => new Set((await api.listKeys()).map((k) => k.name))), sent = toCreateGrants(grants), { key: key2, recovered } = await namingRefusedGrants(
+    () => api.createKey(
+      { name, grants: sent },
+      // After a lost reply, "Name has already been taken" means our own key if it grants what we asked.
+      { isOurs: (existing) => grantSetsEqual(normalizeRenderedGrants(existing.grants).grants, grants) }
+    ),
+    grants,
+    () => api.listKeys(),
+    sent
+  );
+  recovered && warn(ctx, "The key was created but the reply was lost or unreadable; recovered it."), printCreatedKey(ctx, key2, opts.tokenOnly, "Created", api.targetUser);
+}
+async function chooseName(ctx, grants, takenNames) {
+  let taken = await takenNames(), suggested = uniqueName(defaultKeyName(grants, ctx.now()), taken);
+  return !ctx.io.canPrompt() || ctx.globals.yes ? (info(ctx, `No --name given: naming the key "${escapeControl(suggested)}".`), suggested) : promptKeyName(ctx, suggested, taken);
+}
+var init_create = __esm({
+  "src/commands/create.ts"() {
+    "use strict";
+    init_esm();
+    init_escape();
+    init_base_url();
+    init_settings();
+    init_errors();
+    init_grants();
+    init_refusal();
+    init_kit();
+    init_flags();
+    init_grant_flags();
+    init_key_output();
+    init_flags();
+    init_output();
+    init_prompts();
+  }
+});
+
+// src/commands/revoke.ts
+var revoke_exports = {};
+__export(revoke_exports, {
+  revokeCommand: () => revokeCommand,
+  revokeRun: () => revokeRun
+});
+function revokeCommand(kit) {
+  return addMemberOption(
+    new Command("revoke").aliases(["delete", "rm"]).description("Revoke (delete) regular API keys, after confirmation").argument("<keys...>", "the keys, each by its name or its token (a leaked token is revoked at once)").option("--dry-run", "say what would be revoked (and which recorded env files still hold it); change nothing")
+  ).addHelpText(
+    "after",
+    `
+Apps using a revoked key stop working at once. To replace a key without downtime, use \`carto-keys rotate\`.
+
+Examples:
+  $ carto-keys revoke old-app
+  $ carto-keys rm app-1 app-2 --yes
+  $ carto-keys revoke old-app --dry-run
+  $ carto-keys revoke bob-old --user bob      # an organization member's key`
+  ).action((names, o, cmd) => {
+    let builtIn = names.find(isBuiltIn);
+    if (builtIn !== void 0)
+      throw new UsageError(`"${builtIn}" is a built-in key and cannot be revoked.`, {
+        hint: builtIn === "Master" ? "To change the Master token, use `carto-keys regenerate Master`." : void 0
+      });
+    o.dryRun !== !0 && requireYesOrTty(globalsOf(cmd).yes, kit.canPrompt(), "Revoking API keys");
+    let opts = { names: [...new Set(names)], ...o.user !== void 0 && { user: o.user }, ...o.dryRun === !0 && { dryRun: !0 } };
+    kit.run((ctx) => revokeRun(ctx, opts));
+  });
+}
+async function revokeRun(ctx, opts) {
+  let api = (await ctx.api()).forUser(opts.user), whose = api.targetUser === void 0 ? "" : ` of ${api.targetUser}`, keys = [];
+  for (let name of opts.names) {
+    let { key: key2 } = await findKey(ctx, api, name, "revoke", (n) => Promise.resolve().then(() => (init_lineage(), lineage_exports)).then((m) => m.successorOf(ctx, api.targetUser, n)));
+    if (key2.type !== "regular") throw new UsageError(`"${escapeControl(key2.name)}" is the ${key2.type} key and cannot be revoked.`);
+    keys.some((k) => k.name === key2.name) || keys.push(key2);
+  }
+  let creds = requireCredentials(await ctx.settings()), reg = registry(stateDir(ctx)), refOf = (name) => keyRef(creds.baseUrl, api.targetUser, name);
+  for (let key2 of keys)
+    for (let d of reg.deploymentsOf(refOf(key2.name)))
+      d.kind === "env-file" && envFileState(d.path, d.variable, fingerprint(key2.token)).state === "holds" && warn(ctx, `"${escapeControl(key2.name)}" is still deployed: ${escapeControl(d.path)} (${escapeControl(d.variable)}) holds its token.`);
+  let list3 = keys.map((k) => `"${escapeControl(k.name)}"`).join(", ");
+  if (opts.dryRun) {
+    ctx.globals.json ? printJson(ctx, { dryRun: !0, revoke: keys.map((k) => k.name) }) : info(ctx, `Dry run: would revoke ${keys.length === 1 ? "API key" : `${keys.length} API keys`} ${list3}${whose}. Nothing was changed.`);
+    return;
+  }
+  await confirmOrCancel(ctx, `Revoke ${keys.length === 1 ? "API key" : `${keys.length} API keys`} ${list3}${whose}? Apps using ${keys.length === 1 ? "it" : "them"} stop working.`);
+  let revoked = [];
+  for (let key2 of keys) {
+    try {
+      await api.deleteKey(key2.name);
+    } catch (err) {
+      throw revoked.length === 0 || !(err instanceof ApiError) ? err : new ApiError(err.kind, `Revoked ${revoked.map((n) => `"${escapeControl(n)}"`).join(", ")}, but not "${escapeControl(key2.name)}": ${err.message}`, {
+        hint: `Run \`carto-keys revoke ${keys.slice(revoked.length).map((k) => shellQuote(k.name)).join(" ")}${api.targetUser === void 0 ? "" : ` --user ${api.targetUser}`}\` to finish.`,
+        ...err.status !== void 0 && { status: err.status }
+      });
+    }
+    revoked.push(key2.name), reg.forget(refOf(key2.name)), reg.removeRetirement(refOf(key2.name)), ctx.globals.json || success(ctx, `Revoked API key "${escapeControl(key2.name)}"${whose}`);
+  }
+  ctx.globals.json && printJson(ctx, { revoked });
+}
+var init_revoke = __esm({
+  "src/commands/revoke.ts"() {
+    "use strict";
+    init_esm();
+    init_escape();
+    init_key_resolve();
+    init_types();
+    init_errors();
+    init_kit();
+    init_flags();
+    init_output();
+    init_settings();
+    init_env_check();
+    init_registry();
+    init_key_ref();
+    init_state_dir();
+    init_prompts();
+    init_shell_quote();
+  }
+});
+
+// src/config/key-store.ts
+import { createHash as createHash3 } from "node:crypto";
+function keyCheck(key2) {
+  return `${key2.length}:${createHash3("sha256").update(key2.toLowerCase()).digest("hex").slice(0, 16)}`;
+}
+function parseStorage(raw2, source = "--storage") {
+  let value2 = raw2.trim().toLowerCase();
+  if (STORAGES.includes(value2)) return value2;
+  throw new UsageError(`${source} must be "file" or "keychain", got "${raw2}".`, {
+    hint: "file: the 0600 config file (default); keychain: the OS keychain (macOS Keychain, Windows Credential Manager, Secret Service)."
+  });
+}
+function chooseStorage(flag, existing, env) {
+  if (flag !== void 0) return flag;
+  if (existing !== void 0) return storageOf(existing);
+  let fromEnv = env[STORAGE_ENV];
+  return fromEnv === void 0 || fromEnv.trim() === "" ? "file" : parseStorage(fromEnv, STORAGE_ENV);
+}
+function storageOf(profile) {
+  return profile.storage ?? "file";
+}
+function keychainAccount(profileName, baseUrl) {
+  return `${profileName} ${baseUrl}`;
+}
+async function saveKey(deps, s) {
+  let before = deps.store.read().profiles[s.profile], account;
+  s.storage === "keychain" && (account = keychainAccount(s.profile, s.baseUrl), await (await deps.keychain()).set(account, s.token)), await deps.store.update((data) => {
+    let profile = {
+      username: s.username,
+      baseUrl: s.baseUrl,
+      ...s.storage === "keychain" ? { storage: "keychain", keychainAccount: account, keyCheck: keyCheck(s.token) } : { masterKey: s.token, ...before?.keychainAccount !== void 0 && { keychainAccount: before.keychainAccount } },
+      ...s.sandbox && { sandbox: !0 }
+    };
+    data.profiles[s.profile] = profile, s.makeCurrent && (data.currentProfile = s.profile);
+  });
+  let old = before?.keychainAccount;
+  if (old === void 0 || old === account) return {};
+  try {
+    await (await deps.keychain()).delete(old);
+  } catch (err) {
+    return { leftover: { account: old, error: err instanceof Error ? err : new Error(String(err)), referenced: s.storage === "file" } };
+  }
+  return s.storage === "file" && await deps.store.update((data) => {
+    let p = data.profiles[s.profile];
+    p?.keychainAccount === old && delete p.keychainAccount;
+  }), {};
+}
+function leftoverWarning(leftover, profile) {
+  let why = leftover.error.message.replace(/\s*Nothing was written\.$/, "");
+  return leftover.referenced ? `The old copy of the key in the OS keychain was not removed (${why}). Profile "${profile}" keeps a reference to it: \`carto-keys --profile ${profile} logout\` or the next login removes it once the keychain can be used.` : `The old keychain entry "${leftover.account}" was not removed (${why}); remove it with your keychain manager.`;
+}
+async function saveKeyCommand(deps, s) {
+  let before = deps.store.read().profiles[s.profile];
+  before?.keychainAccount !== void 0 && await (await deps.keychain()).delete(before.keychainAccount), await deps.store.update((data) => {
+    data.profiles[s.profile] = { username: s.username, baseUrl: s.baseUrl, keyCmd: s.keyCmd }, s.makeCurrent && (data.currentProfile = s.profile);
+  });
+}
+async function readStoredKey(deps, profile) {
+  if (storageOf(profile) === "file") return profile.masterKey;
+  if (profile.keychainAccount !== void 0)
+    return (await deps.keychain()).get(profile.keychainAccount);
+}
+async function forgetKey(deps, name) {
+  let profile = deps.store.read().profiles[name];
+  if (profile === void 0) return !1;
+  let removed = !1;
+  profile.keychainAccount !== void 0 && (removed = await (await deps.keychain()).delete(profile.keychainAccount));
+  let fromFile = await deps.store.update((data) => {
+    let p = data.profiles[name];
+    if (p === void 0) return !1;
+    let had = p.masterKey !== void 0 || p.keychainAccount !== void 0 || p.keyCmd !== void 0;
+    return delete p.masterKey, delete p.keychainAccount, delete p.keyCmd, had;
+  });
+  return removed || fromFile;
+}
+async function removeProfile(deps, name) {
+  let profile = deps.store.read().profiles[name];
+  return profile === void 0 ? !1 : (profile.keychainAccount !== void 0 && await (await deps.keychain()).delete(profile.keychainAccount), deps.store.update((data) => data.profiles[name] === void 0 ? !1 : (delete data.profiles[name], data.currentProfile === name && delete data.currentProfile, !0)));
+}
+async function moveKey(deps, name, to) {
+  let profile = deps.store.read().profiles[name];
+  if (profile === void 0) throw new UsageError(`No profile named "${name}".`);
+  if (profile.keyCmd !== void 0)
+    throw new UsageError(`Profile "${name}" stores no Master key: it reads it from a command each run (\`${profile.keyCmd}\`).`, {
+      hint: `To store the key instead: carto-keys --profile ${name} login --storage ${to}`
+    });
+  if (storageOf(profile) === to && (to === "keychain" ? profile.keychainAccount !== void 0 : profile.keychainAccount === void 0)) return { moved: !1 };
+  let token = await readStoredKey(deps, profile);
+  if (token === void 0)
+    throw new UsageError(`Profile "${name}" has no stored Master key to move (logged out).`, {
+      hint: `Log in again with the store you want: carto-keys --profile ${name} login --storage ${to}`
+    });
+  return { ...await saveKey(deps, {
+    profile: name,
+    username: profile.username,
+    baseUrl: profile.baseUrl,
+    sandbox: profile.sandbox === !0,
+    token,
+    storage: to,
+    makeCurrent: !1
+  }), moved: !0 };
+}
+var STORAGES, STORAGE_ENV, init_key_store = __esm({
+  "src/config/key-store.ts"() {
+    "use strict";
+    init_errors();
+    STORAGES = ["file", "keychain"], STORAGE_ENV = "CARTO_KEYS_STORAGE";
+  }
+});
+
+// src/commands/regenerate.ts
+var regenerate_exports = {};
+__export(regenerate_exports, {
+  regenerateCommand: () => regenerateCommand,
+  regenerateRun: () => regenerateRun
+});
+function regenerateCommand(kit) {
+  let cmd = new Command("regenerate").description("Give an API key a new token, after confirmation (the old token stops working at once)").argument("<name>", 'name of the API key ("Master" included)').option("--token-only", "print only the new token, for $(...)").option("--print-token", "for Master with the key in CARTO_KEYS_MASTER_KEY: print the new Master key once").option("--dry-run", "say what would be regenerated; change nothing");
+  return addMemberOption(cmd).addHelpText(
+    "after",
+    `
+Apps using the old token break until they get the new one. To replace a key without downtime, use
+\`carto-keys rotate <name>\`. Regenerating Master stores the new key in the profile that used the old one.
+Regenerating another member's Master key (--user) asks for their username to be typed; without a
+terminal it needs --yes. Their new Master key is neither stored nor printed: it is theirs.
+
+Examples:
+  $ carto-keys regenerate app
+  $ carto-keys regenerate Master --yes
+  $ carto-keys regenerate app --dry-run
+  $ carto-keys regenerate bob-dashboard --user bob`
+  ).action((name, o, cmd2) => {
+    if (name === DEFAULT_PUBLIC_KEY_NAME)
+      throw new UsageError('The Default public key has a fixed token ("default_public") and cannot be regenerated.');
+    checkTokenOnly(o.tokenOnly === !0, globalsOf(cmd2).json), o.dryRun !== !0 && requireYesOrTty(globalsOf(cmd2).yes, kit.canPrompt(), "Regenerating a token");
+    let opts = {
+      name,
+      tokenOnly: o.tokenOnly === !0,
+      printToken: o.printToken === !0,
+      ...o.user !== void 0 && { user: o.user },
+      ...o.dryRun === !0 && { dryRun: !0 }
+    };
+    kit.run((ctx) => regenerateRun(ctx, opts));
+  });
+}
+async function regenerateRun(ctx, opts) {
+  let creds = requireCredentials(await ctx.settings());
+  if (opts.user !== void 0 && opts.user !== creds.username) return regenerateForMember(ctx, opts, opts.user);
+  let master = opts.name === MASTER_KEY_NAME, stored = keyStoredByUs(creds.keySource);
+  if (master && !stored && !opts.printToken)
+    throw new UsageError(`The Master key comes from ${describeKeySource(creds.keySource)}, so carto-keys has nowhere to store the new one.`, {
+      hint: "Pass --print-token to print the new Master key once on stdout, then put it where the key comes from."
+    });
+  if (master && stored && (opts.printToken || opts.tokenOnly))
+    throw new UsageError(`${opts.printToken ? "--print-token" : "--token-only"} cannot print a Master key stored in profile "${creds.profile}": the new key is stored there, never printed.`, {
+      hint: "--print-token is for a Master key that comes from CARTO_KEYS_MASTER_KEY or a command, which carto-keys cannot store the new one in."
+    });
+  let api = await ctx.api(), key2 = await api.getKey(opts.name, { verb: "regenerate" });
+  if (opts.dryRun) return printDryRun(ctx, key2);
+  ctx.globals.json || (warn(ctx, `Apps using the current token of "${escapeControl(key2.name)}" will stop working until they get the new one.`), key2.type === "regular" && warn(ctx, `To switch apps over without downtime, use \`carto-keys rotate ${shellQuote(key2.name)}\` instead.`)), await confirmOrCancel(ctx, `Regenerate the token of "${key2.name}"?`);
+  let regenerate = async () => {
+    let updated2, recovered = !1;
+    try {
+      updated2 = await api.regenerateKey(key2.name);
+    } catch (err) {
+      updated2 = await afterFailedRegenerate(api, key2, err), recovered = !0;
+    }
+    return recovered && !ctx.globals.json && warn(ctx, "The token was regenerated but the reply was lost or unreadable; fetched the new one."), updated2;
+  };
+  if (key2.type === "master" && !(opts.printToken && !stored)) {
+    await regenerateStoredMaster(ctx, creds.profile, regenerate);
+    return;
+  }
+  let updated = await regenerate();
+  if (updated.type === "master") {
+    printLine(ctx, updated.token), ctx.globals.json || warn(ctx, `Update ${creds.keySource.kind === "command" ? "the secret store your command reads" : "CARTO_KEYS_MASTER_KEY (and any secret store holding it)"} with the new Master key.`);
+    return;
+  }
+  printCreatedKey(ctx, updated, opts.tokenOnly, "Regenerated");
+}
+function printDryRun(ctx, key2, member) {
+  let of = member === void 0 ? "" : ` of ${member}`;
+  ctx.globals.json ? printJson(ctx, { dryRun: !0, regenerate: key2.name, ...member !== void 0 && { user: member }, type: key2.type }) : info(ctx, `Dry run: would give "${key2.name}"${of} a new token; apps using the current one would stop working. Nothing was changed.`);
+}
+async function regenerateStoredMaster(ctx, profile, regenerate) {
+  let store = await ctx.config(), regenerated, key2, where = store.path;
+  try {
+    key2 = await store.update(
+      async (data) => {
+        let stored = data.profiles[profile];
+        if (!stored) throw new FileError(`Profile "${profile}" is not in the config file ${store.path}: there is nowhere to store a new Master key.`);
+        if (stored.storage !== "keychain")
+          return regenerated = await regenerate(), stored.masterKey = regenerated.token, regenerated;
+        let keychain = await ctx.keychain(), account = stored.keychainAccount ?? keychainAccount(profile, stored.baseUrl), current = await keychain.get(account);
+        return current !== void 0 && await keychain.set(account, current), regenerated = await regenerate(), await keychain.set(account, regenerated.token), stored.keychainAccount = account, where = `the OS keychain (${keychain.backend})`, regenerated;
+      },
+      { prove: !0, wait: !1 }
+    );
+  } catch (err) {
+    throw regenerated === void 0 ? err instanceof FileError ? new FileError(`Nothing was regenerated: ${lowerFirst(err.message)}`, { ...err.hint !== void 0 && { hint: err.hint }, cause: err }) : err : new FileError(`The Master key was regenerated, but the new key could not be stored in profile "${profile}": ${err instanceof Error ? err.message : String(err)}`, {
+      hint: "Copy the new Master key from your CARTO dashboard (API keys) and run `carto-keys login` again.",
+      cause: err
+    });
+  }
+  ctx.globals.json ? printJson(ctx, { name: key2.name, type: key2.type, stored: !0, profile }) : success(ctx, `Regenerated the Master key and stored it in profile "${profile}" (${where}).`);
+}
+function lowerFirst(s) {
+  return s.charAt(0).toLowerCase() + s.slice(1);
+}
+async function regenerateForMember(ctx, opts, member) {
+  if (opts.printToken)
+    throw new UsageError(`--print-token is for your own Master key: ${member}'s new Master key is never printed.`);
+  let api = (await ctx.api()).forUser(member), key2 = await api.getKey(opts.name, { verb: "regenerate" });
+  if (opts.dryRun) return printDryRun(ctx, key2, member);
+  let json = ctx.globals.json;
+  if (key2.type === "master") {
+    if (json || warn(ctx, `This changes the Master key of ${member}: everything using it stops working, and ${member} must copy the new one from their dashboard.`), !ctx.globals.yes) {
+      let typed2 = await ctx.prompter.input(`Type the username "${member}" to regenerate their Master key:`);
+      if (typed2.trim() !== member) throw new CancelledError(`"${typed2.trim()}" is not "${member}": nothing was changed.`);
+    }
+  } else
+    json || warn(ctx, `Apps using the current token of "${escapeControl(key2.name)}" of ${member} will stop working until they get the new one.`), await confirmOrCancel(ctx, `Regenerate the token of "${key2.name}" of ${member}?`);
+  let updated;
+  try {
+    updated = await api.regenerateKey(key2.name);
+  } catch (err) {
+    updated = await afterFailedRegenerate(api, key2, err);
+  }
+  if (updated.type !== "master") {
+    printCreatedKey(ctx, updated, opts.tokenOnly, "Regenerated", member);
+    return;
+  }
+  json ? printJson(ctx, { name: updated.name, type: updated.type, user: member, regenerated: !0, stored: !1 }) : success(ctx, `Regenerated the Master key of ${member}. It was not stored or printed: ${member} finds the new one in their CARTO dashboard (Settings > API keys).`);
+}
+async function afterFailedRegenerate(api, before, err) {
+  if (!(err instanceof ApiError) || !UNKNOWN_OUTCOME.includes(err.kind)) throw err;
+  let now;
+  try {
+    now = await api.getKey(before.name);
+  } catch (lookup2) {
+    throw lookup2 instanceof AuthError && before.type === "master" ? new ApiError(err.kind, `The Master key was regenerated, but the reply with the new key was lost: ${err.message.replace(/^Could not [^:]*: /, "")}`, {
+      hint: "The stored key no longer works: copy the new Master key from your CARTO dashboard (Settings > API keys) and run `carto-keys login` again.",
+      ...err.status !== void 0 && { status: err.status },
+      cause: err
+    }) : err;
+  }
+  if (now.token !== before.token) return now;
+  throw withHint(err, `The token has not changed (checked just now): "${before.name}" still works with its old token; try again.`);
+}
+var UNKNOWN_OUTCOME, init_regenerate = __esm({
+  "src/commands/regenerate.ts"() {
+    "use strict";
+    init_esm();
+    init_escape();
+    init_types();
+    init_settings();
+    init_key_store();
+    init_failures();
+    init_errors();
+    init_kit();
+    init_flags();
+    init_key_output();
+    init_output();
+    init_prompts();
+    init_shell_quote();
+    UNKNOWN_OUTCOME = ["network", "timeout", "server", "bad_response", "http"];
+  }
+});
+
+// src/args/change-flags.ts
+function addChangeOptions(cmd) {
+  return cmd.option("--add-api <apis>", "grant APIs: sql, maps, do (repeatable or comma-separated)", collect).option("--remove-api <apis>", "stop granting APIs", collect).option("--add-table <spec>", "add a table or widen its permissions: [schema.]table[:perms|all]", collect).option("--remove-table <spec>", "drop a table, or only some permissions: [schema.]table[:perms]", collect).option("--add-schema <spec>", "allow creating tables in a schema: name[:create]", collect).option("--remove-schema <spec>", "stop allowing table creation in a schema", collect).option("--add-service <services>", "grant data services: geocoding, routing, isolines, observatory", collect).option("--remove-service <services>", "stop granting data services", collect).option("--table-metadata", "allow listing table metadata").option("--no-table-metadata", "stop allowing table metadata");
+}
+function changesFromFlags(o) {
+  let changes = {};
+  for (let key2 of ["addApi", "removeApi", "addTable", "removeTable", "addSchema", "removeSchema", "addService", "removeService"])
+    o[key2]?.length && (changes[key2] = o[key2]);
+  return o.tableMetadata !== void 0 && (changes.tableMetadata = o.tableMetadata), changes;
+}
+function checkChangeSyntax(changes, defaultSchema = "public") {
+  parseApis(changes.addApi ?? [], "--add-api"), parseApis(changes.removeApi ?? [], "--remove-api"), parseServices(changes.addService ?? [], "--add-service"), parseServices(changes.removeService ?? [], "--remove-service");
+  for (let spec of changes.addTable ?? []) parseTableSpec(spec, defaultSchema, "--add-table");
+  for (let spec of changes.removeTable ?? []) parseTableRemovalSpec(spec, defaultSchema);
+  for (let spec of changes.addSchema ?? []) parseSchemaSpec(spec, "--add-schema");
+  for (let spec of changes.removeSchema ?? []) parseSchemaSpec(spec, "--remove-schema");
+}
+var init_change_flags = __esm({
+  "src/args/change-flags.ts"() {
+    "use strict";
+    init_grants();
+    init_flags();
+  }
+});
+
+// src/domain/clone-plan.ts
+async function planClone(ctx, api, source, changes, defaultSchema, verb = "clone", successorOf2) {
+  let src = await resolveSourceKey(ctx, api, source, verb, successorOf2), after = applyGrantChanges(src.grants, changes, { defaultSchema });
+  return { from: src.key.name, createdAt: src.key.created_at, before: src.grants, after, diff: diffGrants(src.grants, after), dropped: src.dropped };
+}
+var init_clone_plan = __esm({
+  "src/domain/clone-plan.ts"() {
+    "use strict";
+    init_grants();
+    init_key_resolve();
   }
 });
 
@@ -7582,7 +7610,7 @@ async function refusePending(ctx, store, ref) {
   if (journal === void 0) return;
   store.lock(journalRef(journal)).release();
   let cmd = await rotationCommands(ctx, journal.oldName, journal.member), what = journal.create === !0 ? "an unfinished creation (deploy of its token)" : `an unfinished rotation to "${journal.newName}"`;
-  throw new UsageError(`${describeRef(journalRef(journal))} has ${what} (started ${journal.startedAt}).`, {
+  throw new UsageError(`${describeRef(journalRef(journal))} has ${what} (started ${humanTime(new Date(journal.startedAt))}).`, {
     code: "rotation_pending",
     hint: `Continue it: ${cmd.resume}
 Or undo it: ${cmd.abort}`
@@ -7614,6 +7642,7 @@ var belongsTo, init_runner = __esm({
   "src/rotate/runner.ts"() {
     "use strict";
     init_settings();
+    init_time();
     init_errors();
     init_command();
     init_interrupt();
@@ -7945,7 +7974,7 @@ async function resumeRotation(ctx, opts, ui) {
   return withPendingJournal(ctx, opts.name, "--resume", async ({ journal, store, creds, interruption }) => {
     if (decideDelete(journal, opts.deleteOld, ui.interactive), opts.deployTimeoutMs !== void 0 && (journal.deployTimeoutMs = opts.deployTimeoutMs), store.save(journal, ctx.now()), !ctx.globals.json) {
       let what = journal.create === !0 ? `the creation of "${journal.newName}"` : `the rotation of "${journal.oldName}" \u2192 "${journal.newName}"`;
-      info(ctx, `Resuming ${what} (started ${journal.startedAt}).`);
+      info(ctx, `Resuming ${what} (started ${humanTimeFrom(new Date(journal.startedAt), ctx.now())}).`);
       for (let line2 of recap(journal)) info(ctx, `  ${line2}`);
     }
     let api = (await ctx.api()).forUser(journal.member);
@@ -7953,9 +7982,9 @@ async function resumeRotation(ctx, opts, ui) {
   }, opts.member);
 }
 function recap(j) {
-  let lines = [j.steps.created === null ? `"${j.newName}": not known to be created yet (looked up first)` : `"${j.newName}": created ${j.steps.created}`];
+  let lines = [j.steps.created === null ? `"${j.newName}": not known to be created yet (looked up first)` : `"${j.newName}": created ${humanTime(new Date(j.steps.created))}`];
   for (let t of j.targets) {
-    let state = t.deployedAt !== null ? `deployed ${t.deployedAt}` : t.attemptedAt ? `interrupted or failed${t.error ? ` (${t.error})` : ""}: deployed again` : "not deployed yet";
+    let state = t.deployedAt !== null ? `deployed ${humanTime(new Date(t.deployedAt))}` : t.attemptedAt ? `interrupted or failed${t.error ? ` (${t.error})` : ""}: deployed again` : "not deployed yet";
     lines.push(`${describeTarget(t)}: ${state}`);
   }
   return j.steps.verified !== null && lines.push(`verified ${j.steps.verified}`), lines;
@@ -7982,6 +8011,7 @@ function decideDelete(journal, flag, interactive) {
 var init_resume = __esm({
   "src/rotate/resume.ts"() {
     "use strict";
+    init_time();
     init_errors();
     init_output();
     init_engine();
@@ -8008,13 +8038,24 @@ async function startRotation(ctx, opts, ui) {
   };
   if (isTokenShaped(opts.source) || requireTargets(recordedTargets(ctx, refOf(opts.source))), member !== void 0 && memberBaseUrl(creds.baseUrl, member) === void 0)
     throw new UsageError(`rotate --user needs an organization URL (https://{org}.carto.com/u/{you}) to verify ${member}'s new key; this profile uses ${creds.baseUrl}.`);
-  let defaultSchema = defaultSchemaFor(creds.baseUrl, member ?? creds.username), plan = await planClone(ctx, api, opts.source, opts.changes, defaultSchema, "rotate");
+  let defaultSchema = defaultSchemaFor(creds.baseUrl, member ?? creds.username), plan = await planClone(ctx, api, opts.source, opts.changes, defaultSchema, "rotate", async (n) => knownSuccessor(ctx, creds, n, member));
   if (plan.from === DEFAULT_PUBLIC_KEY_NAME)
     throw new UsageError('The Default public key cannot be rotated: its token is always "default_public" and it cannot be deleted.');
   let oldRef = refOf(plan.from);
   await refuseSuperseded(ctx, api, oldRef, "rotate");
   let recorded = opts.targets.length === 0 ? recordedTargets(ctx, oldRef) : [];
-  return requireTargets(recorded), runFlow(ctx, creds, {
+  if (requireTargets(recorded), opts.dryRun) {
+    let taken = new Set((await api.listKeys()).map((k) => k.name)), newName = opts.newName ?? rotationName(plan.from, ctx.now(), taken), targets = opts.targets.length > 0 ? opts.targets : recorded, end = opts.graceMs !== void 0 ? "grace" : opts.deleteOld === !0 ? "delete" : opts.deleteOld === !1 ? "keep" : "ask";
+    if (ctx.globals.json) {
+      printJson(ctx, { dryRun: !0, old: plan.from, new: newName, ...member !== void 0 && { member }, diff: plan.diff, targets: targets.map(targetJson), oldKey: end });
+      return;
+    }
+    info(ctx, `Dry run: would rotate "${plan.from}"${member === void 0 ? "" : ` of ${member}`} \u2192 "${newName}".`), info(ctx, "Grants of the new key, compared with the old one:");
+    for (let line2 of formatDiff(plan.diff, { color: ctx.io.colorStderr })) info(ctx, `  ${line2}`);
+    info(ctx, targets.length > 0 ? `Would deploy to: ${targets.map(describeTarget).join(", ")}` : "Would deploy nowhere (no deploy flag, none recorded)."), info(ctx, { grace: `Then keep "${plan.from}" for the grace period, for retire to delete.`, delete: `Then delete "${plan.from}".`, keep: `Then keep "${plan.from}".`, ask: `Then ask whether to delete "${plan.from}".` }[end]), info(ctx, "Nothing was created, deployed or deleted.");
+    return;
+  }
+  return runFlow(ctx, creds, {
     locks: [oldRef],
     refuse: [oldRef],
     async journal() {
@@ -8026,7 +8067,7 @@ async function startRotation(ctx, opts, ui) {
         });
       let targets = opts.targets.length > 0 ? opts.targets : recorded.length > 0 && await ui.useRecorded(plan.from, recorded) ? recorded : [];
       if (!ctx.globals.json) {
-        info(ctx, `Rotating "${escapeControl(plan.from)}"${member === void 0 ? "" : ` of ${member}`} \u2192 "${newName}". Grants of the new key, compared with the old one:`);
+        info(ctx, `Rotating "${escapeControl(plan.from)}"${member === void 0 ? "" : ` of ${member}`} \u2192 "${newName}".`), info(ctx, "Grants of the new key, compared with the old one:");
         for (let line2 of formatDiff(diffGrants(plan.before, after), { color: ctx.io.colorStderr })) info(ctx, `  ${line2}`);
         targets === recorded && recorded.length > 0 && info(ctx, `Deploying to the targets recorded for "${escapeControl(plan.from)}": ${recorded.map(describeTarget).join(", ")}`);
       }
@@ -8217,7 +8258,7 @@ function base(ctx, event, exitCode) {
   return { version: NOTIFY_EVENT_VERSION, event, exitCode, time: ctx.now().toISOString() };
 }
 async function notify(ctx, command, e) {
-  let reason = await new Promise((resolve6) => {
+  let reason = await new Promise((resolve7) => {
     let child = spawn3("sh", ["-c", command], { env: childEnvironment(ctx.env), stdio: ["pipe", "pipe", "pipe"], detached: !0 });
     for (let stream of [child.stdout, child.stderr])
       stream.setEncoding("utf8"), stream.on("data", (chunk) => ctx.io.stderr.write(chunk));
@@ -8228,9 +8269,9 @@ async function notify(ctx, command, e) {
       }
     }, DEFAULT_DEPLOY_TIMEOUT_MS);
     child.on("error", (err) => {
-      clearTimeout(timer), resolve6(err.message);
+      clearTimeout(timer), resolve7(err.message);
     }), child.on("close", (code2, signal) => {
-      clearTimeout(timer), resolve6(code2 === 0 ? void 0 : signal ? `stopped by ${signal}` : `exited with ${code2}`);
+      clearTimeout(timer), resolve7(code2 === 0 ? void 0 : signal ? `stopped by ${signal}` : `exited with ${code2}`);
     }), child.stdin.on("error", () => {
     }), child.stdin.end(`${JSON.stringify(e)}
 `);
@@ -8257,7 +8298,7 @@ __export(rotate_exports, {
   rotateRun: () => rotateRun
 });
 function rotateCommand(kit) {
-  let cmd = new Command("rotate").description("Replace a key: clone it (with changes), deploy the new token, verify it, delete the old key").argument("[name-or-token]", "the key to replace: its name, or its token").option("--name <name>", "name of the new key (default: <old>-rYYYYMMDD, unique)").addOption(new Option("--new-name <name>").hideHelp());
+  let cmd = new Command("rotate").description("Replace a key: clone it (with changes), deploy the new token, verify it, delete the old key").argument("[name-or-token]", "the key to replace: its name, or its token").option("--name <name>", "name of the new key (default: <old>-rYYYYMMDD, unique)").option("--keep-grants", "the new key gets exactly the old key's grants (on a terminal: no grant editor)").option("--dry-run", "say what the rotation would do (new name, grant changes, targets, the old key); send only reads").addOption(new Option("--new-name <name>").hideHelp());
   return addMemberOption(addChangeOptions(cmd)).option("--deploy-env-file <path[:VAR]>", "write the new token into an env file as VAR (default CARTO_API_KEY); repeatable", collect).option("--deploy-cmd <cmd>", "run a command (sh -c) with the new token in $CARTO_API_KEY and on stdin; repeatable", collect).option("--check-cmd <cmd>", "test the app after deploy and verify, before any delete: the new token on its stdin, its name in $CARTO_API_KEY_NAME").option("--delete-old", "delete the old key once the new one is deployed and verified").option("--keep-old", "keep the old key (revoke it yourself later)").option("--print-token", "print the new token on stdout (never printed otherwise)").option("--deploy-timeout <duration>", `stop a deploy command that runs longer (e.g. 90s, 30m; default 15m; also: ${DEPLOY_TIMEOUT_ENV})`).option("--resume [name]", "finish an interrupted rotation (of the old key <name>)").option("--abort [name]", "undo an interrupted rotation: old token back, new key revoked").option("--grace <duration>", "keep the old key alive this long after the rotation (e.g. 24h, 7d); `retire` deletes it then").option("--rollback <name>", "undo a finished --grace rotation while the old key lives: old token back everywhere, new key revoked").option("--notify-cmd <cmd>", "run a command at the end with a JSON event on stdin (success or failure; never a token)").addHelpText(
     "after",
     `
@@ -8281,12 +8322,14 @@ Examples:
   $ carto-keys rotate app --deploy-env-file .env --grace 24h --yes      # old key kept 24 h, then: carto-keys retire
   $ carto-keys rotate --rollback app-r20261122 --yes                   # while the old key lives`
   ).action((arg, o, cmd2) => {
-    let opts = rotateOptions(arg, o, globalsOf(cmd2).yes, kit.canPrompt(), kit.env), notifyCmd = o.notifyCmd;
+    let yes = globalsOf(cmd2).yes, opts = rotateOptions(arg, o, yes, kit.canPrompt(), kit.env), notifyCmd = o.notifyCmd;
     kit.run((ctx) => rotateRun(ctx, opts, notifyCmd));
   }), cmd;
 }
 function rotateOptions(arg, o, yes, canPrompt, env = {}) {
   if (o.resume !== void 0 && o.abort !== void 0) throw new UsageError("--resume and --abort cannot be used together.");
+  if (o.dryRun && (o.resume !== void 0 || o.abort !== void 0 || o.rollback !== void 0))
+    throw new UsageError("--dry-run is for a new rotation: --resume, --abort and --rollback carry on one already planned.");
   if (o.deleteOld && o.keepOld) throw new UsageError("--delete-old and --keep-old cannot be used together.");
   let graceMs = o.grace === void 0 ? void 0 : parseDuration(o.grace, "--grace").ms;
   if (graceMs !== void 0 && o.keepOld) throw new UsageError("--grace and --keep-old cannot be used together: --grace deletes the old key later (retire), --keep-old never.");
@@ -8327,10 +8370,14 @@ function rotateOptions(arg, o, yes, canPrompt, env = {}) {
     ...(o.deployEnvFile ?? []).map((spec) => envFileTarget(spec)),
     ...(o.deployCmd ?? []).map((command) => commandTarget(command))
   ];
-  if (!canPrompt) {
+  if (o.keepGrants && hasGrantChanges(changes))
+    throw new UsageError("--keep-grants and a change flag (--add-*, --remove-*, --table-metadata) say different things: pass one or the other.");
+  if (!o.dryRun && (!canPrompt || yes)) {
     if (!yes) throw new UsageError("rotate creates and deletes keys: pass --yes when not running in a terminal.");
     if (deleteOld === void 0 && graceMs === void 0)
-      throw new UsageError("Pass --delete-old, --keep-old or --grace: without a terminal, rotate cannot ask whether to delete the old key.");
+      throw new UsageError(
+        canPrompt ? "Pass --delete-old, --keep-old or --grace: with --yes, rotate asks nothing, not even whether to delete the old key." : "Pass --delete-old, --keep-old or --grace: without a terminal, rotate cannot ask whether to delete the old key."
+      );
   }
   if (o.checkCmd !== void 0 && o.checkCmd.trim() === "") throw new UsageError("--check-cmd is empty: expected a shell command that tests the app.");
   return checkChangeSyntax(changes), {
@@ -8342,11 +8389,13 @@ function rotateOptions(arg, o, yes, canPrompt, env = {}) {
       targets,
       ...graceMs !== void 0 ? { deleteOld: !0, graceMs } : deleteOld !== void 0 && { deleteOld },
       yes,
+      ...o.dryRun === !0 && { dryRun: !0 },
       ...timeout,
       ...member,
       ...o.checkCmd !== void 0 && { checkCmd: o.checkCmd }
     },
-    printToken
+    printToken,
+    ...o.keepGrants === !0 && { keepGrants: !0 }
   };
 }
 function deployTimeout(env, o) {
@@ -8371,10 +8420,12 @@ async function rotateRun(ctx, opts, notifyCmd) {
   });
 }
 async function rotateSteps(ctx, opts) {
-  let ui = ctx.io.canPrompt() ? interactiveUi(ctx) : ciUi(ctx);
-  switch (opts.mode) {
-    case "start":
-      return printRotation(ctx, await startRotation(ctx, opts.start, ui), opts.printToken);
+  let ui = ctx.io.canPrompt() && !ctx.globals.yes ? interactiveUi(ctx) : ciUi(ctx);
+  switch (opts.mode === "start" && opts.keepGrants && (ui.modify = async (plan) => plan.after), opts.mode) {
+    case "start": {
+      let result = await startRotation(ctx, opts.start, ui);
+      return result === void 0 ? void 0 : printRotation(ctx, result, opts.printToken);
+    }
     case "resume":
       return printRotation(ctx, await resumeRotation(ctx, opts.resume, ui), opts.printToken);
     case "abort":
@@ -8401,7 +8452,7 @@ function printRotation(ctx, result, printToken) {
   if (j.rollback === !0) success(ctx, `Rolled back: "${escapeControl(j.newName)}" is the key in use again, "${escapeControl(j.oldName)}" was revoked`);
   else if (j.create === !0) success(ctx, `Created "${escapeControl(j.newName)}" and deployed it to ${j.targets.length} ${j.targets.length === 1 ? "target" : "targets"}`);
   else {
-    let kept = retireAfter !== void 0 ? ` (the old key "${escapeControl(j.oldName)}" lives until ${retireAfter}; then run \`carto-keys retire\`)` : ` (the old key "${escapeControl(j.oldName)}" was kept)`;
+    let kept = retireAfter !== void 0 ? ` ("${escapeControl(j.oldName)}" kept for its grace period)` : ` (the old key "${escapeControl(j.oldName)}" was kept)`;
     success(ctx, `Rotated "${escapeControl(j.oldName)}" \u2192 "${escapeControl(j.newName)}"${deleted ? "" : kept}`);
   }
   return printToken && printLine(ctx, token), result;
@@ -8529,7 +8580,7 @@ __export(retire_exports, {
   retireRun: () => retireRun
 });
 function retireCommand(kit) {
-  return new Command("retire").description("Delete the old keys whose grace period (rotate --grace) has passed, after checking their successors").option("--notify-cmd <cmd>", "run a command at the end with a JSON event on stdin (success or failure)").addHelpText(
+  return new Command("retire").description("Delete the old keys whose grace period (rotate --grace) has passed, after checking their successors").option("--notify-cmd <cmd>", "run a command at the end with a JSON event on stdin (success or failure)").option("--dry-run", "say which old keys are due (and which wait); check nothing, delete nothing").addHelpText(
     "after",
     `
 Each old key is deleted only after checking again that its successor's token works with the grants
@@ -8538,16 +8589,18 @@ check is kept and reported (exit 1). Safe to run from cron or a scheduled CI job
 
 Examples:
   $ carto-keys retire
+  $ carto-keys retire --dry-run
   $ carto-keys retire --yes --json                      # from cron / a scheduled CI job
   $ carto-keys retire --yes --notify-cmd ./alert.sh     # alert.sh reads the JSON event on stdin`
   ).action((o, cmd) => {
     let { yes } = globalsOf(cmd);
-    requireYesOrTty(yes, kit.canPrompt(), "Retiring old keys (it deletes them)");
-    let opts = { yes, ...o.notifyCmd !== void 0 && { notifyCmd: o.notifyCmd } };
+    o.dryRun !== !0 && requireYesOrTty(yes, kit.canPrompt(), "Retiring old keys (it deletes them)");
+    let opts = { yes, ...o.notifyCmd !== void 0 && { notifyCmd: o.notifyCmd }, ...o.dryRun === !0 && { dryRun: !0 } };
     kit.run((ctx) => retireRun(ctx, opts));
   });
 }
 async function retireRun(ctx, opts) {
+  if (opts.dryRun) return retireDryRun(ctx);
   let outcomes = [];
   await withNotify(
     ctx,
@@ -8575,6 +8628,19 @@ async function retireRun(ctx, opts) {
     }
   );
 }
+async function retireDryRun(ctx) {
+  let creds = requireCredentials(await ctx.settings()), { due, waiting } = dueRetirements(ctx, creds), item = (r) => ({ old: r.oldName, new: r.newName, ...r.member !== void 0 && { member: r.member }, retireAfter: r.retireAfter });
+  if (ctx.globals.json) {
+    printJson(ctx, { dryRun: !0, due: due.map(item), waiting: waiting.map(item) });
+    return;
+  }
+  for (let r of due) {
+    let old = describeRef({ name: r.oldName, ...r.member !== void 0 && { member: r.member } });
+    info(ctx, `Would retire ${escapeControl(old)}: its grace ended ${humanTimeFrom(new Date(r.retireAfter), ctx.now())}; deleted after checking "${escapeControl(r.newName)}".`);
+  }
+  for (let r of waiting) printLine(ctx, `waiting  ${escapeControl(r.oldName)}  until ${humanTimeFrom(new Date(r.retireAfter), ctx.now())}  (successor ${escapeControl(r.newName)})`);
+  info(ctx, `Dry run: ${due.length === 0 ? "no old key is due" : `${due.length} old key${due.length === 1 ? " is" : "s are"} due`}. Nothing was checked or deleted.`);
+}
 function report2(ctx, outcomes) {
   let by = (s) => outcomes.filter((o) => o.status === s);
   if (ctx.globals.json) {
@@ -8587,7 +8653,7 @@ function report2(ctx, outcomes) {
     });
     return;
   }
-  for (let o of by("waiting")) printLine(ctx, `waiting  ${escapeControl(o.oldName)}  until ${o.retireAfter}  (successor ${escapeControl(o.newName)})`);
+  for (let o of by("waiting")) printLine(ctx, `waiting  ${escapeControl(o.oldName)}  until ${humanTimeFrom(new Date(o.retireAfter), ctx.now())}  (successor ${escapeControl(o.newName)})`);
   outcomes.length === 0 && info(ctx, "No old key is waiting for retirement.");
 }
 var KeptKeys, init_retire2 = __esm({
@@ -8603,6 +8669,7 @@ var KeptKeys, init_retire2 = __esm({
     init_retire();
     init_notify();
     init_output();
+    init_time();
     KeptKeys = class extends CliError {
       exitCode = ExitCode.failure;
       code = "retire_kept";
@@ -8707,7 +8774,7 @@ Examples:
 async function whereRun(ctx, given) {
   let creds = requireCredentials(await ctx.settings()), api = (await ctx.api()).forUser(given.user), opts = given;
   isTokenShaped(given.name) && (opts = { ...given, name: (await findKey(ctx, api, given.name, "show")).key.name });
-  let ref = keyRef(creds.baseUrl, api.targetUser, opts.name), reg = registry(stateDir(ctx)), live = new Set((await api.listKeys()).map((k) => k.name)), pruned = reg.pruneVanished(ref.account, ref.member, live), deployments = reg.deploymentsOf(ref), retirement = reg.retirementOf(ref) ?? reg.retirementTo(ref), key2 = live.has(opts.name) ? await findKey2(api, opts.name) : void 0, expected = key2 === void 0 ? void 0 : fingerprint(key2.token), places = deployments.map((d) => {
+  let ref = keyRef(creds.baseUrl, api.targetUser, opts.name), reg = registry(stateDir(ctx)), live = new Set((await api.listKeys()).map((k) => k.name)), successor = live.has(opts.name) ? void 0 : await (await Promise.resolve().then(() => (init_lineage(), lineage_exports))).successorOf(ctx, api.targetUser, opts.name), pruned = reg.pruneVanished(ref.account, ref.member, live), deployments = reg.deploymentsOf(ref), retirement = reg.retirementOf(ref) ?? reg.retirementTo(ref), key2 = live.has(opts.name) ? await findKey2(api, opts.name) : void 0, expected = key2 === void 0 ? void 0 : fingerprint(key2.token), places = deployments.map((d) => {
     if (d.kind !== "env-file") return { deployment: d };
     let s = envFileState(d.path, d.variable, expected ?? d.fingerprint);
     return { deployment: d, state: s.state, ...s.detail !== void 0 && { detail: s.detail } };
@@ -8719,31 +8786,33 @@ async function whereRun(ctx, given) {
     ...retirement && { retirement: { old: retirement.oldName, new: retirement.newName, retireAfter: retirement.retireAfter } }
   };
   if (ctx.globals.json) {
-    printJson(ctx, doc);
+    if (printJson(ctx, doc), key2 === void 0) throw missingKey(opts.name, api.targetUser, successor);
     return;
   }
   if (opts.format === "markdown") {
     let { whereMarkdown: whereMarkdown2 } = await Promise.resolve().then(() => (init_where_markdown(), where_markdown_exports));
-    ctx.io.stdout.write(whereMarkdown2(doc));
+    if (ctx.io.stdout.write(whereMarkdown2(doc)), key2 === void 0) throw missingKey(opts.name, api.targetUser, successor);
     return;
   }
   let shown = escapeControl(opts.name);
-  pruned.length > 0 && info(ctx, escapeControl(`Forgot the records of ${pruned.length === 1 ? "a key" : `${pruned.length} keys`} deleted outside carto-keys: ${pruned.map((n) => `"${n}"`).join(", ")}.`)), key2 === void 0 && places.length > 0 && info(ctx, `No API key named "${shown}" exists now; its recorded deployments:`), places.length === 0 && info(ctx, `No deployment of "${shown}" was recorded (only rotate and apply record them).`);
-  for (let p of places) printLine(ctx, escapeControl(line(p, opts.name)));
-  retirement && info(
+  pruned.length > 0 && info(ctx, escapeControl(`Forgot the records of ${pruned.length === 1 ? "a key" : `${pruned.length} keys`} deleted outside carto-keys: ${pruned.map((n) => `"${n}"`).join(", ")}.`)), key2 === void 0 && places.length > 0 && info(ctx, `Recorded deployments of "${shown}", which no longer exists:`), key2 !== void 0 && places.length === 0 && info(ctx, `No deployment of "${shown}" was recorded (only rotate and apply record them).`);
+  for (let p of places) printLine(ctx, escapeControl(line(p, opts.name, ctx.env)));
+  if (retirement && info(
     ctx,
-    retirement.oldName === opts.name ? `"${shown}" is kept until ${retirement.retireAfter}, then \`carto-keys retire\` deletes it (successor "${escapeControl(retirement.newName)}").` : `"${shown}" replaced "${escapeControl(retirement.oldName)}", which is kept until ${retirement.retireAfter} (rollback possible until then).`
-  );
+    retirement.oldName === opts.name ? `"${shown}" is kept until ${humanTimeFrom(new Date(retirement.retireAfter), ctx.now())},
+then \`carto-keys retire\` deletes it (successor "${escapeControl(retirement.newName)}").` : `"${shown}" replaced "${escapeControl(retirement.oldName)}",
+which is kept until ${humanTimeFrom(new Date(retirement.retireAfter), ctx.now())} (rollback possible until then).`
+  ), key2 === void 0) throw missingKey(opts.name, api.targetUser, successor);
 }
-function line(p, name) {
-  let d = p.deployment;
+function line(p, name, env) {
+  let d = p.deployment, at = humanTime(new Date(d.at));
   switch (d.kind) {
     case "env-file":
-      return `env-file  ${d.path} (${d.variable})  ${describeState({ state: p.state, ...p.detail !== void 0 && { detail: p.detail } }, name)}  deployed ${d.at}`;
+      return `env-file  ${displayPath(d.path, env)} (${d.variable})  ${describeState({ state: p.state, ...p.detail !== void 0 && { detail: p.detail } }, name)}  deployed ${at}`;
     case "command":
-      return `command   ${d.command}  ran ${d.at} (cannot be checked)`;
+      return `command   ${d.command}  ran ${at} (cannot be checked)`;
     case "manual":
-      return `by hand   shown to a person ${d.at} (cannot be checked)`;
+      return `by hand   shown to a person ${at} (cannot be checked)`;
   }
 }
 var init_where = __esm({
@@ -8760,6 +8829,8 @@ var init_where = __esm({
     init_registry();
     init_engine();
     init_key_resolve();
+    init_time();
+    init_paths();
     init_output();
     init_escape();
   }
@@ -9054,7 +9125,7 @@ var DEFAULT_KEY_FILE, TOP_FIELDS, ENTRY_FIELDS, ENV_TARGET_FIELDS, CMD_TARGET_FI
 });
 
 // src/keyfile/validate.ts
-import { dirname as dirname3, isAbsolute, resolve as resolve3 } from "node:path";
+import { dirname as dirname3, isAbsolute as isAbsolute2, resolve as resolve4 } from "node:path";
 function looksLikeToken(word) {
   return /^[0-9a-f]{40}$/.test(word) ? !0 : word.length === 22 && /[A-Z]/.test(word) && /[a-z]/.test(word) && /[0-9]/.test(word);
 }
@@ -9119,7 +9190,7 @@ function parseKeyTree(text2, opts, read) {
   let keysNode = keysPair.value, entries = [];
   if (keysNode === null) return { path: opts.path, entries };
   isMap(keysNode) || fail3(offsetOf(keysNode) ?? offsetOf(keysPair.key), "`keys`: expected a mapping of key names to their grants.");
-  let baseDir = opts.baseDir ?? dirname3(resolve3(opts.path)), writers = /* @__PURE__ */ new Map();
+  let baseDir = opts.baseDir ?? dirname3(resolve4(opts.path)), writers = /* @__PURE__ */ new Map();
   for (let pair of keysNode.pairs) {
     let keyOffset = offsetOf(pair.key), raw2 = stringOf(pair.key, "key name"), name = at(keyOffset, () => validateKeyName(raw2, "key name"));
     name !== raw2 && fail3(keyOffset, `key name ${quote(raw2)} has leading or trailing blanks.`);
@@ -9205,7 +9276,7 @@ function deployTarget(item, where, baseDir, checkFolders, h) {
   path.trim() === "" && h.fail(h.offsetOf(pathNode), `${where}: \`env_file\` is empty: expected a file path.`);
   let variable = TOKEN_VARIABLE, varPair = fields.get("var");
   varPair !== void 0 && (variable = h.stringOf(varPair.value, `${where} var`), isEnvVarName(variable) || h.fail(h.offsetOf(varPair.value), `${where}: ${quote(variable)} is not a variable name: letters, digits and "_", not starting with a digit.`));
-  let absolute = isAbsolute(path) ? path : resolve3(baseDir, path);
+  let absolute = isAbsolute2(path) ? path : resolve4(baseDir, path);
   if (checkFolders) {
     let problem = envFileProblem(absolute);
     problem !== void 0 && h.fail(h.offsetOf(pathNode), `${where}: cannot write env_file ${quote(path)}: ${problem}.`, "Relative paths are relative to the folder of the file.");
@@ -14859,18 +14930,6 @@ var init_export2 = __esm({
   }
 });
 
-// src/ui/paths.ts
-import { isAbsolute as isAbsolute2, relative, resolve as resolve4, sep } from "node:path";
-function displayPath(path, env, opts = {}) {
-  let cwd = opts.cwd ?? resolve4("."), absolute = resolve4(cwd, path), inside = (rel) => rel !== "" && rel !== ".." && !rel.startsWith(`..${sep}`) && !isAbsolute2(rel), fromCwd = relative(cwd, absolute), home = env.HOME && isAbsolute2(env.HOME) ? env.HOME : void 0, fromHome = home === void 0 ? void 0 : relative(home, absolute), tilde = fromHome !== void 0 && inside(fromHome) ? `~${sep}${fromHome}` : void 0;
-  return opts.homeFirst && tilde ? tilde : inside(fromCwd) ? fromCwd : tilde ?? absolute;
-}
-var init_paths = __esm({
-  "src/ui/paths.ts"() {
-    "use strict";
-  }
-});
-
 // src/keyfile/load.ts
 var load_exports = {};
 __export(load_exports, {
@@ -14974,7 +15033,7 @@ function block(raw2, c, color, prune, alike, showPath) {
     from: raw2.from === void 0 ? void 0 : escapeControl(raw2.from),
     to: raw2.to === void 0 ? void 0 : escapeControl(raw2.to),
     reasons: raw2.reasons.map(escapeControl)
-  }, shown = (t) => t.kind === "env-file" ? { ...t, path: showPath(t.path) } : t, deploy2 = (k.entry?.deploy ?? []).map((t) => `${INDENT}${c.dim("deploy to")} ${escapeControl(describeTarget(shown(t)))}`), noDeploy = k.entry && k.entry.deploy.length === 0 ? [`${INDENT}${c.dim(`no deploy target: the old key "${k.from}" will be kept; retire it yourself`)}`] : [];
+  }, shown = (t) => t.kind === "env-file" ? { ...t, path: showPath(t.path) } : t, deploy2 = (k.entry?.deploy ?? []).map((t) => `${INDENT}${c.dim("deploy to")} ${escapeControl(describeTarget(shown(t)))}`), noDeploy = k.entry && k.entry.deploy.length === 0 ? [`${INDENT}${c.dim(`no deploy target: the old key "${k.from}" is kept; revoke it once unused`)}`] : [];
   switch (k.action) {
     case "create":
       return [
@@ -15055,7 +15114,7 @@ function changeRow(k) {
     k.from === null || k.action === "create" ? "" : code(k.from),
     k.to === null || k.action === "unmanaged" ? "" : code(k.to),
     list2(grants),
-    noDeploy ? join6(["none: ", code(k.from), " is kept; retire it yourself"]) : list2(k.deploy.map(target)),
+    noDeploy ? join6(["none: ", code(k.from), " is kept; revoke it once unused"]) : list2(k.deploy.map(target)),
     list2(notes)
   ];
 }
@@ -15269,7 +15328,7 @@ async function create3(a, k) {
     { name: e.name, grants: toCreateGrants(e.grants) },
     { isOurs: (existing) => existing.type === "regular" && grantSetsEqual(normalizeRenderedGrants(existing.grants).grants, e.grants) }
   );
-  recovered && warn(a.ctx, `"${key2.name}" was created but the reply was lost or unreadable; recovered it.`), a.quiet || success(a.ctx, `Created API key "${key2.name}"`), a.quiet || a.ctx.io.stderr.write(`  No deploy target: get its token with \`carto-keys show ${shellQuote(key2.name)} --token${userFlag(a.member)}\`.
+  recovered && warn(a.ctx, `"${key2.name}" was created but the reply was lost or unreadable; recovered it.`), a.quiet || success(a.ctx, `Created API key "${key2.name}"`), a.quiet || a.ctx.io.stderr.write(`  No deploy target: get its token with \`carto-keys show ${shellQuote(key2.name)} --token-only${userFlag(a.member)}\`.
 `);
 }
 async function replace(a, k) {
@@ -15432,7 +15491,7 @@ async function applyFile(ctx, creds, member, opts, resume) {
     return;
   }
   for (let old of keptOld)
-    warn(ctx, `"${escapeControl(old)}" was kept (its entry has no deploy target): once no app uses it, retire it with \`carto-keys revoke ${shellQuote(old)} --yes${userFlag(member)}\`.`);
+    warn(ctx, `"${escapeControl(old)}" was kept (its entry has no deploy target): once no app uses it, revoke it: \`carto-keys revoke ${shellQuote(old)} --yes${userFlag(member)}\`.`);
   let count = (action) => outcomes.filter((o) => o.action === action && o.status === "done").length;
   printLine(ctx, `Apply complete: ${count("create")} created, ${count("replace")} replaced, ${count("rotate")} rotated, ${count("delete")} deleted.`);
 }
@@ -15648,6 +15707,7 @@ var SAFE, init_fix = __esm({
 });
 
 // src/audit/rules.ts
+import { resolve as resolve6 } from "node:path";
 function finding(rule, key2, reason, fix, at) {
   return {
     rule,
@@ -15814,7 +15874,7 @@ function neverDeployedRule(input2) {
   return out;
 }
 function secretsInFilesRule(input2) {
-  return input2.secrets?.length ? input2.secrets.map((hit) => {
+  return input2.secrets?.length ? input2.secrets.filter((hit) => !deployedTo(input2, hit.key, hit.path)).map((hit) => {
     let master = hit.key.type === "master", where = `${hit.match === "embedded" ? "likely: " : ""}${hit.path}:${hit.line}`;
     return finding(
       master ? "master-key-in-file" : "token-in-file",
@@ -15824,6 +15884,11 @@ function secretsInFilesRule(input2) {
       { file: hit.path, line: hit.line, fingerprint: hit.fingerprint }
     );
   }) : [];
+}
+function deployedTo(input2, key2, file) {
+  if (input2.deployments === void 0 || key2.type !== "regular") return !1;
+  let target2 = resolve6(file);
+  return input2.deployments(key2.name, key2.member).some((d) => d.kind === "env-file" && d.path !== void 0 && resolve6(d.path) === target2);
 }
 function compareFindings(a, b) {
   return SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] || RULE_RANK[a.rule] - RULE_RANK[b.rule] || compareStrings(a.member ?? "", b.member ?? "") || compareStrings(a.key ?? "", b.key ?? "") || compareStrings(a.file ?? "", b.file ?? "") || (a.line ?? 0) - (b.line ?? 0);
@@ -16230,14 +16295,14 @@ function notInstalled(err) {
   return err.code !== "ENOENT" ? err : new LocalError("--git needs git, which is not installed (or not on PATH).", { code: "no_git" });
 }
 function runGit(args, source, opts = {}) {
-  return new Promise((resolve6, reject) => {
+  return new Promise((resolve7, reject) => {
     let child = spawnGit(args, source), stop = () => {
       child.kill(), reject(opts.signal.reason);
     };
     opts.signal?.addEventListener("abort", stop, { once: !0 });
     let out = [], err = "";
     child.stdout.on("data", (c) => out.push(c)), child.stderr.on("data", (c) => err += c.toString("utf8")), child.on("error", (e) => reject(notInstalled(e))), child.on("close", (code2) => {
-      opts.signal?.removeEventListener("abort", stop), code2 === 0 ? resolve6(Buffer.concat(out)) : reject(gitError(args, err, opts.usage === !0));
+      opts.signal?.removeEventListener("abort", stop), code2 === 0 ? resolve7(Buffer.concat(out)) : reject(gitError(args, err, opts.usage === !0));
     }), child.stdin.on("error", () => {
     }), child.stdin.end(opts.input ?? "");
   });
@@ -16262,7 +16327,7 @@ async function listObjects(source, signal) {
   return objects;
 }
 function readObjects(source, objects, onObject, signal) {
-  return new Promise((resolve6, reject) => {
+  return new Promise((resolve7, reject) => {
     let child = spawnGit(["cat-file", "--batch"], source), failed = !1, fail3 = (err2) => {
       failed || (failed = !0, child.kill(), child.stdout.destroy(), reject(err2));
     }, stop = () => fail3(signal.reason);
@@ -16299,7 +16364,7 @@ function readObjects(source, objects, onObject, signal) {
     child.stderr.on("data", (c) => err += c.toString("utf8")), child.stdout.on("data", (chunk) => {
       chunks.push(chunk), have += chunk.length, parse();
     }), child.on("error", (e) => fail3(notInstalled(e))), child.on("close", (code2) => {
-      signal?.removeEventListener("abort", stop), !failed && (code2 !== 0 ? reject(gitError(["cat-file"], err, !1)) : next < objects.length ? reject(new LocalError(`git cat-file ended after ${next} of ${objects.length} objects.`)) : resolve6());
+      signal?.removeEventListener("abort", stop), !failed && (code2 !== 0 ? reject(gitError(["cat-file"], err, !1)) : next < objects.length ? reject(new LocalError(`git cat-file ended after ${next} of ${objects.length} objects.`)) : resolve7());
     }), child.stdin.on("error", () => {
     }), child.stdin.end(objects.map((o) => `${o.oid}
 `).join(""));
@@ -17246,7 +17311,7 @@ async function openTunnel(proxy, host, port2, pending) {
     headers["proxy-authorization"] = `Basic ${Buffer.from(`${user2}:${password}`).toString("base64")}`;
   }
   let shown = proxyShown(proxy);
-  return new Promise((resolve6, reject) => {
+  return new Promise((resolve7, reject) => {
     let req = mod.request({
       host: proxy.url.hostname.replace(/^\[|\]$/g, ""),
       port: proxy.url.port || (proxy.url.protocol === "https:" ? 443 : 80),
@@ -17262,7 +17327,7 @@ async function openTunnel(proxy, host, port2, pending) {
         socket.destroy(), reject(new ProxyError(`the proxy ${shown} refused the tunnel to ${authority} (${res.statusCode ?? "?"} ${res.statusMessage ?? ""})`.trim()));
         return;
       }
-      head.length > 0 && socket.unshift(head), resolve6(socket);
+      head.length > 0 && socket.unshift(head), resolve7(socket);
     }), req.on("error", (err) => {
       done();
       let why = err.code === "ECONNREFUSED" ? "nothing listens there" : err.code === "ECONNRESET" || /hang up/.test(err.message) ? "it closed the connection without answering" : err.message;
@@ -19466,8 +19531,8 @@ var require_dispatcher_base = __commonJS({
       }
       close(callback) {
         if (callback === void 0)
-          return new Promise((resolve6, reject) => {
-            this.close((err, data) => err ? reject(err) : resolve6(data));
+          return new Promise((resolve7, reject) => {
+            this.close((err, data) => err ? reject(err) : resolve7(data));
           });
         if (typeof callback != "function")
           throw new InvalidArgumentError2("invalid callback");
@@ -19491,8 +19556,8 @@ var require_dispatcher_base = __commonJS({
       }
       destroy(err, callback) {
         if (typeof err == "function" && (callback = err, err = null), callback === void 0)
-          return new Promise((resolve6, reject) => {
-            this.destroy(err, (err2, data) => err2 ? reject(err2) : resolve6(data));
+          return new Promise((resolve7, reject) => {
+            this.destroy(err, (err2, data) => err2 ? reject(err2) : resolve7(data));
           });
         if (typeof callback != "function")
           throw new InvalidArgumentError2("invalid callback");
@@ -22252,8 +22317,8 @@ var require_promise = __commonJS({
     "use strict";
     function createDeferredPromise() {
       let res, rej;
-      return { promise: new Promise((resolve6, reject) => {
-        res = resolve6, rej = reject;
+      return { promise: new Promise((resolve7, reject) => {
+        res = resolve7, rej = reject;
       }), resolve: res, reject: rej };
     }
     module.exports = {
@@ -23042,8 +23107,8 @@ upgrade: ${upgrade}\r
           callback = null, cb();
         }
       }
-      let waitForDrain = () => new Promise((resolve6, reject) => {
-        assert(callback === null), socket[kError] ? reject(socket[kError]) : callback = resolve6;
+      let waitForDrain = () => new Promise((resolve7, reject) => {
+        assert(callback === null), socket[kError] ? reject(socket[kError]) : callback = resolve7;
       });
       socket.on("close", onDrain).on("drain", onDrain);
       let writer = new AsyncWriter({ abort, socket, request, contentLength, client, expectsPayload, header });
@@ -23561,8 +23626,8 @@ var require_client_h2 = __commonJS({
           callback = null, cb();
         }
       }
-      let waitForDrain = () => new Promise((resolve6, reject) => {
-        assert(callback === null), socket[kError] ? reject(socket[kError]) : callback = resolve6;
+      let waitForDrain = () => new Promise((resolve7, reject) => {
+        assert(callback === null), socket[kError] ? reject(socket[kError]) : callback = resolve7;
       });
       h2stream.on("close", onDrain).on("drain", onDrain);
       try {
@@ -23785,19 +23850,19 @@ var require_client = __commonJS({
         return this[kQueue].push(request), this[kResuming] || (util.bodyLength(request.body) == null && util.isIterable(request.body) ? (this[kResuming] = 1, queueMicrotask(() => resume(this))) : this[kResume](!0)), this[kResuming] && this[kNeedDrain] !== 2 && this[kBusy] && (this[kNeedDrain] = 2), this[kNeedDrain] < 2;
       }
       [kClose]() {
-        return new Promise((resolve6) => {
-          this[kSize] ? this[kClosedResolve] = resolve6 : resolve6(null);
+        return new Promise((resolve7) => {
+          this[kSize] ? this[kClosedResolve] = resolve7 : resolve7(null);
         });
       }
       [kDestroy](err) {
-        return new Promise((resolve6) => {
+        return new Promise((resolve7) => {
           let requests = this[kQueue].splice(this[kPendingIdx]);
           for (let i = 0; i < requests.length; i++) {
             let request = requests[i];
             request != null && util.errorRequest(this, request, err);
           }
           let callback = () => {
-            this[kClosedResolve] && (this[kClosedResolve](), this[kClosedResolve] = null), resolve6(null);
+            this[kClosedResolve] && (this[kClosedResolve](), this[kClosedResolve] = null), resolve7(null);
           };
           this[kHTTPContext] ? (this[kHTTPContext].destroy(err, callback), this[kHTTPContext] = null) : queueMicrotask(callback), this[kResume]();
         });
@@ -24085,8 +24150,8 @@ var require_pool_base = __commonJS({
           }
           return Promise.all(closeAll);
         } else
-          return new Promise((resolve6) => {
-            this[kClosedResolve] = resolve6;
+          return new Promise((resolve7) => {
+            this[kClosedResolve] = resolve7;
           });
       }
       [kDestroy](err) {
@@ -24852,32 +24917,32 @@ var require_socks5_proxy_agent = __commonJS({
       async createSocks5Connection(targetHost, targetPort) {
         let proxyHost = this[kProxyUrl].hostname, proxyPort = parseInt(this[kProxyUrl].port) || 1080;
         debug("creating SOCKS5 connection to", proxyHost, proxyPort);
-        let socket = await new Promise((resolve6, reject) => {
+        let socket = await new Promise((resolve7, reject) => {
           this[kConnector]({
             hostname: proxyHost,
             host: proxyHost,
             port: proxyPort,
             protocol: this[kProxyProtocol]
           }, (err, socket2) => {
-            err ? reject(err) : resolve6(socket2);
+            err ? reject(err) : resolve7(socket2);
           });
         }), socks5Client = new Socks5Client(socket, this[kProxyAuth]);
         return socks5Client.on("error", (err) => {
           debug("SOCKS5 error:", err), socket.destroy();
-        }), await socks5Client.handshake(), await new Promise((resolve6, reject) => {
+        }), await socks5Client.handshake(), await new Promise((resolve7, reject) => {
           let timeout = setTimeout(() => {
             reject(new Error("SOCKS5 authentication timeout"));
           }, 5e3), onAuthenticated = () => {
-            clearTimeout(timeout), socks5Client.removeListener("error", onError), resolve6();
+            clearTimeout(timeout), socks5Client.removeListener("error", onError), resolve7();
           }, onError = (err) => {
             clearTimeout(timeout), socks5Client.removeListener("authenticated", onAuthenticated), reject(err);
           };
-          socks5Client.state === STATES.AUTHENTICATED ? (clearTimeout(timeout), resolve6()) : (socks5Client.once("authenticated", onAuthenticated), socks5Client.once("error", onError));
-        }), await socks5Client.connect(targetHost, targetPort), await new Promise((resolve6, reject) => {
+          socks5Client.state === STATES.AUTHENTICATED ? (clearTimeout(timeout), resolve7()) : (socks5Client.once("authenticated", onAuthenticated), socks5Client.once("error", onError));
+        }), await socks5Client.connect(targetHost, targetPort), await new Promise((resolve7, reject) => {
           let timeout = setTimeout(() => {
             reject(new Error("SOCKS5 connection timeout"));
           }, 5e3), onConnected = (info2) => {
-            debug("SOCKS5 tunnel established to", targetHost, targetPort, "via", info2), clearTimeout(timeout), socks5Client.removeListener("error", onError), resolve6();
+            debug("SOCKS5 tunnel established to", targetHost, targetPort, "via", info2), clearTimeout(timeout), socks5Client.removeListener("error", onError), resolve7();
           }, onError = (err) => {
             clearTimeout(timeout), socks5Client.removeListener("connected", onConnected), reject(err);
           };
@@ -24904,8 +24969,8 @@ var require_socks5_proxy_agent = __commonJS({
                   ...this[kRequestTls],
                   socket,
                   servername: this[kRequestTls]?.servername || targetHost
-                }), await new Promise((resolve6, reject) => {
-                  finalSocket.once("secureConnect", resolve6), finalSocket.once("error", reject);
+                }), await new Promise((resolve7, reject) => {
+                  finalSocket.once("secureConnect", resolve7), finalSocket.once("error", reject);
                 })), callback(null, finalSocket);
               } catch (err) {
                 debug("SOCKS5 connection error:", err), callback(err);
@@ -25712,16 +25777,16 @@ var require_readable = __commonJS({
         if (signal != null && (typeof signal != "object" || !("aborted" in signal)))
           return Promise.reject(new InvalidArgumentError2("signal must be an AbortSignal"));
         let limit = opts?.limit && Number.isFinite(opts.limit) ? opts.limit : 128 * 1024;
-        return signal?.aborted ? Promise.reject(signal.reason ?? new AbortError()) : this._readableState.closeEmitted ? Promise.resolve(null) : new Promise((resolve6, reject) => {
+        return signal?.aborted ? Promise.reject(signal.reason ?? new AbortError()) : this._readableState.closeEmitted ? Promise.resolve(null) : new Promise((resolve7, reject) => {
           if ((this[kContentLength] && this[kContentLength] > limit || this[kBytesRead] > limit) && this.destroy(new AbortError()), signal) {
             let onAbort = () => {
               this.destroy(signal.reason ?? new AbortError());
             };
             signal.addEventListener("abort", onAbort), this.on("close", function() {
-              signal.removeEventListener("abort", onAbort), signal.aborted ? reject(signal.reason ?? new AbortError()) : resolve6(null);
+              signal.removeEventListener("abort", onAbort), signal.aborted ? reject(signal.reason ?? new AbortError()) : resolve7(null);
             });
           } else
-            this.on("close", resolve6);
+            this.on("close", resolve7);
           this.on("error", noop).on("data", () => {
             this[kBytesRead] > limit && this.destroy();
           }).resume();
@@ -25742,7 +25807,7 @@ var require_readable = __commonJS({
       return util.isDisturbed(bodyReadable) || isLocked(bodyReadable);
     }
     function consume(stream, type) {
-      return assert(!stream[kConsume]), new Promise((resolve6, reject) => {
+      return assert(!stream[kConsume]), new Promise((resolve7, reject) => {
         if (isUnusable(stream)) {
           let rState = stream._readableState;
           rState.destroyed && rState.closeEmitted === !1 ? stream.on("error", reject).on("close", () => {
@@ -25753,7 +25818,7 @@ var require_readable = __commonJS({
             stream[kConsume] = {
               type,
               stream,
-              resolve: resolve6,
+              resolve: resolve7,
               reject,
               length: 0,
               body: []
@@ -25800,9 +25865,9 @@ var require_readable = __commonJS({
       return buffer;
     }
     function consumeEnd(consume2, encoding) {
-      let { type, body, resolve: resolve6, stream, length } = consume2;
+      let { type, body, resolve: resolve7, stream, length } = consume2;
       try {
-        type === "text" ? resolve6(chunksDecode(body, length, encoding)) : type === "json" ? resolve6(JSON.parse(chunksDecode(body, length, encoding))) : type === "arrayBuffer" ? resolve6(chunksConcat(body, length).buffer) : type === "blob" ? resolve6(new Blob(body, { type: stream[kContentType] })) : type === "bytes" && resolve6(chunksConcat(body, length)), consumeFinish(consume2);
+        type === "text" ? resolve7(chunksDecode(body, length, encoding)) : type === "json" ? resolve7(JSON.parse(chunksDecode(body, length, encoding))) : type === "arrayBuffer" ? resolve7(chunksConcat(body, length).buffer) : type === "blob" ? resolve7(new Blob(body, { type: stream[kContentType] })) : type === "bytes" && resolve7(chunksConcat(body, length)), consumeFinish(consume2);
       } catch (err) {
         stream.destroy(err);
       }
@@ -25905,8 +25970,8 @@ var require_api_request = __commonJS({
     };
     function request(opts, callback) {
       if (callback === void 0)
-        return new Promise((resolve6, reject) => {
-          request.call(this, opts, (err, data) => err ? reject(err) : resolve6(data));
+        return new Promise((resolve7, reject) => {
+          request.call(this, opts, (err, data) => err ? reject(err) : resolve7(data));
         });
       try {
         let handler = new RequestHandler(opts, callback);
@@ -26028,8 +26093,8 @@ var require_api_stream = __commonJS({
     };
     function stream(opts, factory, callback) {
       if (callback === void 0)
-        return new Promise((resolve6, reject) => {
-          stream.call(this, opts, factory, (err, data) => err ? reject(err) : resolve6(data));
+        return new Promise((resolve7, reject) => {
+          stream.call(this, opts, factory, (err, data) => err ? reject(err) : resolve7(data));
         });
       try {
         let handler = new StreamHandler(opts, factory, callback);
@@ -26233,8 +26298,8 @@ var require_api_upgrade = __commonJS({
     };
     function upgrade(opts, callback) {
       if (callback === void 0)
-        return new Promise((resolve6, reject) => {
-          upgrade.call(this, opts, (err, data) => err ? reject(err) : resolve6(data));
+        return new Promise((resolve7, reject) => {
+          upgrade.call(this, opts, (err, data) => err ? reject(err) : resolve7(data));
         });
       try {
         let upgradeHandler = new UpgradeHandler(opts, callback), upgradeOpts = {
@@ -26300,8 +26365,8 @@ var require_api_connect = __commonJS({
     };
     function connect2(opts, callback) {
       if (callback === void 0)
-        return new Promise((resolve6, reject) => {
-          connect2.call(this, opts, (err, data) => err ? reject(err) : resolve6(data));
+        return new Promise((resolve7, reject) => {
+          connect2.call(this, opts, (err, data) => err ? reject(err) : resolve7(data));
         });
       try {
         let connectHandler = new ConnectHandler(opts, callback), connectOptions = { ...opts, method: "CONNECT" };
@@ -27199,7 +27264,7 @@ var require_snapshot_utils = __commonJS({
 var require_snapshot_recorder = __commonJS({
   "node_modules/undici/lib/mock/snapshot-recorder.js"(exports, module) {
     "use strict";
-    var { writeFile, readFile, mkdir } = __require("node:fs/promises"), { dirname: dirname6, resolve: resolve6 } = __require("node:path"), { setTimeout: setTimeout2, clearTimeout: clearTimeout2 } = __require("node:timers"), { InvalidArgumentError: InvalidArgumentError2, UndiciError } = require_errors2(), { hashId, isUrlExcludedFactory, normalizeHeaders, createHeaderFilters } = require_snapshot_utils();
+    var { writeFile, readFile, mkdir } = __require("node:fs/promises"), { dirname: dirname6, resolve: resolve7 } = __require("node:path"), { setTimeout: setTimeout2, clearTimeout: clearTimeout2 } = __require("node:timers"), { InvalidArgumentError: InvalidArgumentError2, UndiciError } = require_errors2(), { hashId, isUrlExcludedFactory, normalizeHeaders, createHeaderFilters } = require_snapshot_utils();
     function formatRequestKey(opts, headerFilters, matchOptions = {}) {
       let url = new URL(opts.path, opts.origin), normalized = opts._normalizedHeaders || normalizeHeaders(opts.headers);
       return opts._normalizedHeaders || (opts._normalizedHeaders = normalized), {
@@ -27346,7 +27411,7 @@ var require_snapshot_recorder = __commonJS({
         if (!path)
           throw new InvalidArgumentError2("Snapshot path is required");
         try {
-          let data = await readFile(resolve6(path), "utf8"), parsed = JSON.parse(data);
+          let data = await readFile(resolve7(path), "utf8"), parsed = JSON.parse(data);
           if (Array.isArray(parsed)) {
             this.#snapshots.clear();
             for (let { hash, snapshot } of parsed)
@@ -27370,7 +27435,7 @@ var require_snapshot_recorder = __commonJS({
         let path = filePath || this.#snapshotPath;
         if (!path)
           throw new InvalidArgumentError2("Snapshot path is required");
-        let resolvedPath = resolve6(path);
+        let resolvedPath = resolve7(path);
         await mkdir(dirname6(resolvedPath), { recursive: !0 });
         let data = Array.from(this.#snapshots.entries()).map(([hash, snapshot]) => ({
           hash,
@@ -33061,7 +33126,7 @@ var require_fetch = __commonJS({
       return response;
       function dispatch({ body }) {
         let url = requestCurrentURL(request), agent = fetchParams.controller.dispatcher, path = url.pathname + url.search, hasTrailingQuestionMark = url.search.length === 0 && url.href[url.href.length - url.hash.length - 1] === "?";
-        return new Promise((resolve6, reject) => agent.dispatch(
+        return new Promise((resolve7, reject) => agent.dispatch(
           {
             path: hasTrailingQuestionMark ? `${path}?` : path,
             origin: url.origin,
@@ -33132,7 +33197,7 @@ var require_fetch = __commonJS({
               }
               this.body = new Readable({ read: resume });
               let onError = this.onError.bind(this);
-              return resolve6({
+              return resolve7({
                 status,
                 statusText,
                 headersList,
@@ -33167,7 +33232,7 @@ var require_fetch = __commonJS({
                 else
                   headersList.append(headerName, String(value2), !0);
               }
-              return resolve6({
+              return resolve7({
                 status,
                 statusText: STATUS_CODES[status],
                 headersList,
@@ -33186,7 +33251,7 @@ var require_fetch = __commonJS({
                 else
                   headersList.append(nameStr, value2.toString("latin1"), !0);
               }
-              return resolve6({
+              return resolve7({
                 status,
                 statusText: STATUS_CODES[status],
                 headersList,
@@ -36368,7 +36433,7 @@ function createNodeFetch(opts = {}) {
     let target2 = new URL(url), { mod, agent } = await transportFor(target2.protocol, opts.proxyFor?.(target2)), { signal } = init;
     if (signal?.aborted) throw signal.reason;
     let headers = { ...init.headers };
-    return Object.keys(headers).some((h) => h.toLowerCase() === "accept-encoding") || (headers["accept-encoding"] = "gzip, deflate, br"), init.body !== void 0 && (headers["content-length"] = String(Buffer.byteLength(init.body))), new Promise((resolve6, reject) => {
+    return Object.keys(headers).some((h) => h.toLowerCase() === "accept-encoding") || (headers["accept-encoding"] = "gzip, deflate, br"), init.body !== void 0 && (headers["content-length"] = String(Buffer.byteLength(init.body))), new Promise((resolve7, reject) => {
       let settled = !1, fail3 = (err) => {
         settled || (settled = !0, signal?.removeEventListener("abort", onAbort), reject(err));
       }, onAbort = () => {
@@ -36377,7 +36442,7 @@ function createNodeFetch(opts = {}) {
       signal?.addEventListener("abort", onAbort, { once: !0 }), req.on("error", (err) => fail3(fetchFailed(err))), req.on("response", (res) => {
         readBody(res).then(
           (body) => {
-            settled || (settled = !0, signal?.removeEventListener("abort", onAbort), resolve6(replyOf(res, body)));
+            settled || (settled = !0, signal?.removeEventListener("abort", onAbort), resolve7(replyOf(res, body)));
           },
           (err) => fail3(fetchFailed(err))
         );
@@ -36396,14 +36461,14 @@ function tooLarge() {
 }
 async function readBody(res) {
   let chunks = [], size = 0;
-  await new Promise((resolve6, reject) => {
+  await new Promise((resolve7, reject) => {
     res.on("data", (chunk) => {
       if (size += chunk.length, size > MAX_REPLY_BYTES) {
         reject(tooLarge()), res.destroy();
         return;
       }
       chunks.push(chunk);
-    }), res.on("end", resolve6), res.on("error", reject), res.on("close", () => {
+    }), res.on("end", resolve7), res.on("error", reject), res.on("close", () => {
       res.complete || reject(Object.assign(new Error("terminated: the connection closed mid-reply"), { code: "ECONNRESET" }));
     });
   });
@@ -36420,7 +36485,7 @@ async function readBody(res) {
   return body;
 }
 async function decode(coding, body) {
-  let z = await (zlib ??= import("node:zlib")), limit = { maxOutputLength: MAX_REPLY_BYTES }, run = (fn, input2) => new Promise((resolve6, reject) => fn(input2, limit, (err, out) => err ? reject(err) : resolve6(out)));
+  let z = await (zlib ??= import("node:zlib")), limit = { maxOutputLength: MAX_REPLY_BYTES }, run = (fn, input2) => new Promise((resolve7, reject) => fn(input2, limit, (err, out) => err ? reject(err) : resolve7(out)));
   return run(coding === "br" ? z.brotliDecompress : coding === "deflate" ? (body[0] & 15) === 8 ? z.inflate : z.inflateRaw : z.gunzip, body);
 }
 function replyOf(res, body) {
@@ -38242,9 +38307,9 @@ async function startSandboxServer(opts) {
     let response = await opts.handler(request).catch(() => railsServerErrorPage());
     return fault ? applyFault(fault, res, response) : send(res, response);
   }
-  await new Promise((resolve6, reject) => {
+  await new Promise((resolve7, reject) => {
     server.once("error", reject), server.listen(opts.port ?? 0, HOST, () => {
-      server.off("error", reject), resolve6();
+      server.off("error", reject), resolve7();
     });
   });
   let { port: port2 } = server.address();
@@ -38259,8 +38324,8 @@ async function startSandboxServer(opts) {
   };
 }
 function closeServer(server) {
-  return new Promise((resolve6, reject) => {
-    server.close((err) => err ? reject(err) : resolve6()), server.closeAllConnections();
+  return new Promise((resolve7, reject) => {
+    server.close((err) => err ? reject(err) : resolve7()), server.closeAllConnections();
   });
 }
 async function toRequest(req, server) {
@@ -38436,13 +38501,13 @@ Examples:
   }), sandbox;
 }
 async function seedLeaksRun(ctx, o) {
-  let { requireCredentials: requireCredentials2 } = await Promise.resolve().then(() => (init_settings(), settings_exports)), { isSandboxOrgUrl: isSandboxOrgUrl2, SANDBOX_ORG_ADMIN: SANDBOX_ORG_ADMIN2 } = await Promise.resolve().then(() => (init_embedded_info(), embedded_info_exports)), { resolve: resolve6 } = await import("node:path"), creds = requireCredentials2(await ctx.settings());
+  let { requireCredentials: requireCredentials2 } = await Promise.resolve().then(() => (init_settings(), settings_exports)), { isSandboxOrgUrl: isSandboxOrgUrl2, SANDBOX_ORG_ADMIN: SANDBOX_ORG_ADMIN2 } = await Promise.resolve().then(() => (init_embedded_info(), embedded_info_exports)), { resolve: resolve7 } = await import("node:path"), creds = requireCredentials2(await ctx.settings());
   if (!creds.sandbox)
     throw new UsageError("seed-leaks writes live tokens to disk: it works only on the built-in sandbox.", {
       hint: "Run `carto-keys login --sandbox` (or --sandbox --org), then `carto-keys --profile sandbox sandbox seed-leaks <folder>`."
     });
   let { seedLeaks: seedLeaks2 } = await Promise.resolve().then(() => (init_seed(), seed_exports)), { registry: registry2 } = await Promise.resolve().then(() => (init_registry(), registry_exports)), { stateDir: stateDir2 } = await Promise.resolve().then(() => (init_state_dir(), state_dir_exports)), api = await ctx.api(), org = isSandboxOrgUrl2(creds.baseUrl) && api.username === SANDBOX_ORG_ADMIN2, seeded = await seedLeaks2(api, {
-    root: resolve6(o.folder),
+    root: resolve7(o.folder),
     masterKey: creds.masterKey,
     baseUrl: creds.baseUrl,
     registry: registry2(stateDir2(ctx)),
@@ -38451,7 +38516,7 @@ async function seedLeaksRun(ctx, o) {
     ...org && { member: { username: "bob", api: api.forUser("bob") } }
   }), project = `${o.folder.replace(/\/+$/, "")}/project`;
   if (ctx.globals.json) {
-    printJson(ctx, { folder: seeded.root, project: resolve6(project), planted: seeded.planted, deployed: seeded.deployed, gitHistory: seeded.git });
+    printJson(ctx, { folder: seeded.root, project: resolve7(project), planted: seeded.planted, deployed: seeded.deployed, gitHistory: seeded.git });
     return;
   }
   success(ctx, `Planted ${seeded.planted.length} strings in ${project}:`);
@@ -38505,7 +38570,7 @@ async function printOrg(ctx, state, server) {
 async function waitAndStop(ctx, server, maxLifetime) {
   let lifetime, signal = await Promise.race([
     ctx.stopSignal(),
-    ...maxLifetime !== void 0 ? [new Promise((resolve6) => lifetime = setTimeout(() => resolve6("--max-lifetime reached"), maxLifetime * 1e3))] : []
+    ...maxLifetime !== void 0 ? [new Promise((resolve7) => lifetime = setTimeout(() => resolve7("--max-lifetime reached"), maxLifetime * 1e3))] : []
   ]);
   clearTimeout(lifetime), await server.close(), info(ctx, `Sandbox stopped (${signal}).`);
 }
@@ -38826,7 +38891,7 @@ __export(client_exports, {
   createApiClient: () => createApiClient
 });
 function createApiClient(opts) {
-  let { baseUrl, username } = resolveBaseUrl({ user: opts.username, baseUrl: opts.baseUrl }), targetUser = opts.targetUser === void 0 || opts.targetUser === username ? void 0 : validateUsername(opts.targetUser, "--user"), of = targetUser === void 0 ? "" : ` of ${targetUser}`, userFlag2 = targetUser === void 0 ? "" : ` --user ${targetUser}`, host = new URL(baseUrl).host, endpoint = `${baseUrl}${API_KEYS_PATH}`, credential = Buffer.from(`${username}:${opts.token}`, "utf8").toString("base64"), secrets = [opts.token, credential], timeoutMs = opts.timeoutMs ?? DEFAULTS.timeoutMs, maxAttempts = 1 + Math.max(0, opts.retries ?? DEFAULTS.retries), sleep = opts.sleep ?? ((ms) => new Promise((resolve6) => setTimeout(resolve6, ms))), random = opts.random ?? Math.random, concurrency = Math.max(1, opts.concurrency ?? DEFAULTS.concurrency), fullPageSize = Math.max(1, opts.perPage ?? DEFAULTS.perPage), headers = {
+  let { baseUrl, username } = resolveBaseUrl({ user: opts.username, baseUrl: opts.baseUrl }), targetUser = opts.targetUser === void 0 || opts.targetUser === username ? void 0 : validateUsername(opts.targetUser, "--user"), of = targetUser === void 0 ? "" : ` of ${targetUser}`, userFlag2 = targetUser === void 0 ? "" : ` --user ${targetUser}`, host = new URL(baseUrl).host, endpoint = `${baseUrl}${API_KEYS_PATH}`, credential = Buffer.from(`${username}:${opts.token}`, "utf8").toString("base64"), secrets = [opts.token, credential], timeoutMs = opts.timeoutMs ?? DEFAULTS.timeoutMs, maxAttempts = 1 + Math.max(0, opts.retries ?? DEFAULTS.retries), sleep = opts.sleep ?? ((ms) => new Promise((resolve7) => setTimeout(resolve7, ms))), random = opts.random ?? Math.random, concurrency = Math.max(1, opts.concurrency ?? DEFAULTS.concurrency), fullPageSize = Math.max(1, opts.perPage ?? DEFAULTS.perPage), headers = {
     Authorization: `Basic ${credential}`,
     Accept: "application/json",
     "User-Agent": opts.userAgent ?? DEFAULTS.userAgent
@@ -39047,9 +39112,9 @@ function createApiClient(opts) {
   return { baseUrl, username, targetUser, forUser, listMembers, listPage, listKeys, getKey, createKey, deleteKey, regenerateKey, whoami };
 }
 function untilAborted(promise, signal) {
-  return signal.aborted ? Promise.reject(signal.reason) : new Promise((resolve6, reject) => {
+  return signal.aborted ? Promise.reject(signal.reason) : new Promise((resolve7, reject) => {
     let onAbort = () => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: !0 }), promise.then(resolve6, reject).finally(() => signal.removeEventListener("abort", onAbort));
+    signal.addEventListener("abort", onAbort, { once: !0 }), promise.then(resolve7, reject).finally(() => signal.removeEventListener("abort", onAbort));
   });
 }
 var DEFAULTS, TRACE_BODY_MAX, init_client = __esm({
@@ -39826,8 +39891,8 @@ function errorMessage(stderr) {
 }
 
 // src/action/main.ts
-var stopped2, stopSignal = () => stopped2 ??= new Promise((resolve6) => {
-  for (let signal of ["SIGINT", "SIGTERM"]) process.once(signal, () => resolve6(signal));
+var stopped2, stopSignal = () => stopped2 ??= new Promise((resolve7) => {
+  for (let signal of ["SIGINT", "SIGTERM"]) process.once(signal, () => resolve7(signal));
 });
 runAction({ env: process.env, log: (line2) => process.stdout.write(`${line2}
 `), stopSignal }).then(
