@@ -52,7 +52,10 @@ interface Frame {
 }
 
 export function fastYaml(text: string): KNode | null | undefined {
-  if (text.includes('\t') || text.includes('\r') || text.charCodeAt(0) === 0xfeff) return undefined;
+  // Printable ASCII and line feeds only: YAML and String#trim disagree on what else is white space
+  // (a vertical tab or form feed is blank to trim, content or an error to YAML), and every name this
+  // reader accepts is ASCII anyway.
+  if (/[^\x20-\x7e\n]/.test(text)) return undefined;
   let root: (KNode & { kind: 'map' }) | undefined;
   const stack: Frame[] = [];
   /** A `key:` with nothing after it: its value is the block below, or null. */

@@ -136,7 +136,8 @@ describe('where <token> (a key named by its token)', () => {
     expect(created.code, created.stderr).toBe(0);
     const token = sb.token('web')!;
     sb.requests.length = 0;
-    for (const argv of [['where', token], ['--debug', 'where', '--', token], ['--json', 'where', token]]) {
+    // `--` before the token: a random token may begin with '-', which would read as an option.
+    for (const argv of [['where', '--', token], ['--debug', 'where', '--', token], ['--json', 'where', '--', token]]) {
       const r = await run(argv, { env: sb.env, fetch: sb.fetch });
       expect(r.code, r.stderr).toBe(0);
       expect(r.stdout + r.stderr).not.toContain(token);

@@ -48,8 +48,8 @@ describe('fastYaml', () => {
     );
   });
 
-  it('declines what it does not read: quotes, anchors, tabs, trailing comments, block lists, duplicates', () => {
-    for (const text of ['a: "b"\n', 'a: &x b\n', 'a:\n\tb: c\n', 'a: b # c\n', 'a:\n  - b\n', 'a: 1\na: 2\n', 'a: 0x1F\n', 'a: 1.5\n', 'a: [1]\n', '"a": b\n']) {
+  it('declines what it does not read: quotes, anchors, tabs, trailing comments, block lists, duplicates, white space other than spaces', () => {
+    for (const text of ['a: "b"\n', 'a: &x b\n', 'a:\n\tb: c\n', 'a: b # c\n', 'a:\n  - b\n', 'a: 1\na: 2\n', 'a: 0x1F\n', 'a: 1.5\n', 'a: [1]\n', '"a": b\n', '\u000b\nk: v\n', 'k: v\n\f\n', 'k: v\u00a0\n']) {
       expect(fastYaml(text), text).toBeUndefined();
     }
   });
