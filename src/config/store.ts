@@ -152,6 +152,9 @@ export function validateConfig(raw: unknown): string | undefined {
     if (!isRecord(p)) return `profile "${name}" must be an object`;
     if (typeof p.username !== 'string' || p.username === '') return `profile "${name}": "username" must be a non-empty string`;
     if (typeof p.baseUrl !== 'string' || p.baseUrl === '') return `profile "${name}": "baseUrl" must be a non-empty string`;
+    // Every later step parses it (the default schema of a table, the request URL): refuse it here,
+    // with the file named, rather than fail as a bug in the middle of a command.
+    if (!/^https?:$/.test(URL.canParse(p.baseUrl) ? new URL(p.baseUrl).protocol : '')) return `profile "${name}": "baseUrl" must be an http(s) URL`;
     if (p.masterKey !== undefined && typeof p.masterKey !== 'string') return `profile "${name}": "masterKey" must be a string`;
     if (p.sandbox !== undefined && typeof p.sandbox !== 'boolean') return `profile "${name}": "sandbox" must be true or false`;
     if (p.storage !== undefined && p.storage !== 'file' && p.storage !== 'keychain') return `profile "${name}": "storage" must be "file" or "keychain"`;

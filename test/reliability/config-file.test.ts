@@ -103,6 +103,22 @@ describe('config.json with arbitrary content', () => {
     expect(unreadable).toBeGreaterThan(100);
   });
 
+  // A counterexample of the property above: `create` parsed a profile's base URL "x" while choosing
+  // the default schema and failed with a TypeError (reported as a bug).
+  it('a profile whose baseUrl is no URL makes the file unreadable (exit 1), never a bug', async () => {
+    const sb = testSandbox();
+    mkdirSync(p.config, { recursive: true, mode: 0o700 });
+    for (const baseUrl of ['x', 'ftp://sandbox.test/user/demo', '/user/demo']) {
+      const text = JSON.stringify({ currentProfile: 'default', profiles: { default: { username: 'demo', baseUrl, masterKey: MASTER } } });
+      writeFileSync(file, text, { mode: 0o600 });
+      expect(readable(), baseUrl).toBe(false);
+      const r = await run(['create', '--name', 'x', '--api', 'sql'], { fetch: sb.fetch, paths: p });
+      expectTyped(r, [1], baseUrl);
+      expect(r.stderr, baseUrl).toContain('"baseUrl" must be an http(s) URL');
+      expect(readFileSync(file, 'utf8')).toBe(text);
+    }
+  });
+
   // A bug found while writing the property above: V8's JSON errors quote the text around the error
   // (`..."asterKey":'4b7d1c0e9"...`), and in this file that text is the Master key.
   it('a syntax error next to the key does not quote any of it', async () => {
