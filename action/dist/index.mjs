@@ -3459,6 +3459,7 @@ function validateConfig(raw2) {
       if (!isRecord(p)) return `profile "${name}" must be an object`;
       if (typeof p.username != "string" || p.username === "") return `profile "${name}": "username" must be a non-empty string`;
       if (typeof p.baseUrl != "string" || p.baseUrl === "") return `profile "${name}": "baseUrl" must be a non-empty string`;
+      if (!/^https?:$/.test(URL.canParse(p.baseUrl) ? new URL(p.baseUrl).protocol : "")) return `profile "${name}": "baseUrl" must be an http(s) URL`;
       if (p.masterKey !== void 0 && typeof p.masterKey != "string") return `profile "${name}": "masterKey" must be a string`;
       if (p.sandbox !== void 0 && typeof p.sandbox != "boolean") return `profile "${name}": "sandbox" must be true or false`;
       if (p.storage !== void 0 && p.storage !== "file" && p.storage !== "keychain") return `profile "${name}": "storage" must be "file" or "keychain"`;
@@ -8980,7 +8981,7 @@ function value(text2, offset) {
   return scalar(text2, offset);
 }
 function fastYaml(text2) {
-  if (text2.includes("	") || text2.includes("\r") || text2.charCodeAt(0) === 65279) return;
+  if (/[^\x20-\x7e\n]/.test(text2)) return;
   let root, stack = [], open2, offset = 0;
   for (let line2 of text2.split(`
 `)) {
