@@ -106,6 +106,10 @@ describe('resolveBaseUrl', () => {
     if (!r.ok) expect(r.error.message).toContain('xn--a.carto.com is not a valid one');
     expect(resolveBaseUrl({ user: 'xn--caf-dma' })).toEqual({ baseUrl: 'https://xn--caf-dma.carto.com', username: 'xn--caf-dma' });
     expect(outcome({ baseUrl: 'https://carto.example.com/user/xn--a' }).ok).toBe(true);
+    // The same answer whatever Node's URL parser thinks of the label (Node 24 accepts xn--a, Node 20 does not).
+    for (const bad of ['https://xn--a.carto.com', 'https://xn--a-.carto.com/user/jdoe', 'https://xn--caf-dma.xn--.com/user/jdoe']) expect(outcome({ baseUrl: bad }).ok, bad).toBe(false);
+    expect(outcome({ user: 'xn--a-' }).ok).toBe(false);
+    expect(resolveBaseUrl({ baseUrl: 'https://xn--caf-dma.carto.com' })).toEqual({ baseUrl: 'https://xn--caf-dma.carto.com', username: 'xn--caf-dma' });
   });
 
   it('a --user that disagrees with the URL is refused, never silently preferred', () => {
