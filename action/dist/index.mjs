@@ -2835,6 +2835,7 @@ var API_KEY_PARAM, URL_PASSWORD, JSON_SECRET_MEMBER, AUTH_SCHEME, init_redact = 
 });
 
 // src/api/base-url.ts
+import { domainToASCII, domainToUnicode } from "node:url";
 function validateUsername(name, source = "--user") {
   if (USERNAME.test(name)) return name;
   let lower = name.toLowerCase(), hint = USERNAME.test(lower) ? `CARTO usernames are lowercase: use ${lower}` : "CARTO usernames contain only lowercase letters, digits and dashes";
@@ -2866,6 +2867,8 @@ function parseBaseUrl(raw2) {
   }
   if (url.protocol !== "https:" && url.protocol !== "http:")
     return fail(`The base URL must start with https:// (got ${url.protocol}//)`, FORMS_HINT);
+  if (badPunycode(url.hostname))
+    return fail(`The base URL ${shown} has a host name that is not valid ("xn--" starts an internationalized name)`, FORMS_HINT);
   if (url.username !== "" || url.password !== "")
     return fail("The base URL must not contain credentials (user:password@)", "The key is sent in a header, never in the URL");
   if (url.search !== "" || url.hash !== "")
@@ -2874,15 +2877,23 @@ function parseBaseUrl(raw2) {
   return path.endsWith(API_KEYS_PATH) && (path = path.slice(0, -API_KEYS_PATH.length).replace(/\/+$/, "")), { origin: url.origin, path, shown };
 }
 function cloudUrl(user2) {
-  let url = `https://${user2}.carto.com`;
-  try {
-    if (new URL(url).hostname === `${user2}.carto.com`) return url;
-  } catch {
-  }
+  let host = `${user2}.carto.com`;
+  if (!badPunycode(host))
+    try {
+      if (new URL(`https://${host}`).hostname === host) return `https://${host}`;
+    } catch {
+    }
   return fail(
-    `The CARTO username "${user2}" cannot be a host name (${user2}.carto.com is not a valid one: "xn--" starts an internationalized name)`,
+    `The CARTO username "${user2}" cannot be a host name (${host} is not a valid one: "xn--" starts an internationalized name)`,
     "Check the username; for an account on another host, pass its base URL with --base-url"
   );
+}
+function badPunycode(hostname) {
+  return hostname.split(".").some((label) => {
+    if (!label.toLowerCase().startsWith("xn--")) return !1;
+    let unicode = domainToUnicode(label);
+    return unicode === "" || unicode === label || domainToASCII(unicode) !== label.toLowerCase();
+  });
 }
 function decodePathSegment(segment) {
   try {
