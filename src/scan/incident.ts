@@ -10,6 +10,7 @@ import type { WireApiKey } from '../api/types.js';
 import { fingerprint } from '../config/settings.js';
 import { ensurePrivateDir } from '../fs/secure-dir.js';
 import { writeFileAtomic } from '../fs/atomic.js';
+import { isTokenShaped } from '../domain/key-resolve.js';
 import { listAllMembersKeys } from '../domain/members.js';
 
 export interface LeakedKey {
@@ -19,9 +20,6 @@ export interface LeakedKey {
   /** The argument was the token (else a name). */
   byToken: boolean;
 }
-
-/** Exactly a regular token (22 URL-safe base64 characters) or a Master token (40 hex). */
-const TOKEN = /^(?:[A-Za-z0-9_-]{22}|[0-9a-f]{40})$/;
 
 /**
  * The live key `given` names (its token, else its name): among the caller's keys (or `member`'s), or
@@ -35,7 +33,7 @@ export async function findLeakedKey(api: ApiClient, given: string, opts: { membe
   } else {
     pools.push({ member: opts.member, keys: await api.forUser(opts.member).listKeys() });
   }
-  if (TOKEN.test(given)) {
+  if (isTokenShaped(given)) {
     for (const p of pools) {
       const key = p.keys.find((k) => k.token === given);
       if (key !== undefined) return { key, member: p.member, byToken: true };
