@@ -142,6 +142,15 @@ function readValidated(path: string): ConfigData {
   return { ...data, profiles };
 }
 
+function isHttpUrl(text: string): boolean {
+  try {
+    const { protocol } = new URL(text);
+    return protocol === 'https:' || protocol === 'http:';
+  } catch {
+    return false;
+  }
+}
+
 /** Returns what is wrong with a config document, or undefined. */
 export function validateConfig(raw: unknown): string | undefined {
   if (!isRecord(raw)) return 'expected a JSON object';
@@ -154,7 +163,7 @@ export function validateConfig(raw: unknown): string | undefined {
     if (typeof p.baseUrl !== 'string' || p.baseUrl === '') return `profile "${name}": "baseUrl" must be a non-empty string`;
     // Every later step parses it (the default schema of a table, the request URL): refuse it here,
     // with the file named, rather than fail as a bug in the middle of a command.
-    if (!/^https?:$/.test(URL.canParse(p.baseUrl) ? new URL(p.baseUrl).protocol : '')) return `profile "${name}": "baseUrl" must be an http(s) URL`;
+    if (!isHttpUrl(p.baseUrl)) return `profile "${name}": "baseUrl" must be an http(s) URL`;
     if (p.masterKey !== undefined && typeof p.masterKey !== 'string') return `profile "${name}": "masterKey" must be a string`;
     if (p.sandbox !== undefined && typeof p.sandbox !== 'boolean') return `profile "${name}": "sandbox" must be true or false`;
     if (p.storage !== undefined && p.storage !== 'file' && p.storage !== 'keychain') return `profile "${name}": "storage" must be "file" or "keychain"`;
