@@ -3461,6 +3461,14 @@ function readValidated(path) {
   let data = raw2, profiles = Object.assign(/* @__PURE__ */ Object.create(null), data.profiles);
   return { ...data, profiles };
 }
+function isHttpUrl(text2) {
+  try {
+    let { protocol } = new URL(text2);
+    return protocol === "https:" || protocol === "http:";
+  } catch {
+    return !1;
+  }
+}
 function validateConfig(raw2) {
   if (!isRecord(raw2)) return "expected a JSON object";
   if (raw2.currentProfile !== void 0 && typeof raw2.currentProfile != "string") return '"currentProfile" must be a string';
@@ -3470,7 +3478,7 @@ function validateConfig(raw2) {
       if (!isRecord(p)) return `profile "${name}" must be an object`;
       if (typeof p.username != "string" || p.username === "") return `profile "${name}": "username" must be a non-empty string`;
       if (typeof p.baseUrl != "string" || p.baseUrl === "") return `profile "${name}": "baseUrl" must be a non-empty string`;
-      if (!/^https?:$/.test(URL.canParse(p.baseUrl) ? new URL(p.baseUrl).protocol : "")) return `profile "${name}": "baseUrl" must be an http(s) URL`;
+      if (!isHttpUrl(p.baseUrl)) return `profile "${name}": "baseUrl" must be an http(s) URL`;
       if (p.masterKey !== void 0 && typeof p.masterKey != "string") return `profile "${name}": "masterKey" must be a string`;
       if (p.sandbox !== void 0 && typeof p.sandbox != "boolean") return `profile "${name}": "sandbox" must be true or false`;
       if (p.storage !== void 0 && p.storage !== "file" && p.storage !== "keychain") return `profile "${name}": "storage" must be "file" or "keychain"`;
@@ -16925,7 +16933,7 @@ async function findLeakedKey(api, given, opts) {
     for (let { member, keys } of all.listed) pools.push({ member: member.username === api.username ? void 0 : member.username, keys });
   } else
     pools.push({ member: opts.member, keys: await api.forUser(opts.member).listKeys() });
-  if (TOKEN.test(given))
+  if (isTokenShaped(given))
     for (let p of pools) {
       let key2 = p.keys.find((k) => k.token === given);
       if (key2 !== void 0) return { key: key2, member: p.member, byToken: !0 };
@@ -16953,14 +16961,14 @@ function writeIncident(stateDir2, incident) {
   return writeFileAtomic(path, `${JSON.stringify(incident, null, 2)}
 `, { mode: 384 }), path;
 }
-var TOKEN, init_incident = __esm({
+var init_incident = __esm({
   "src/scan/incident.ts"() {
     "use strict";
     init_settings();
     init_secure_dir();
     init_atomic();
+    init_key_resolve();
     init_members();
-    TOKEN = /^(?:[A-Za-z0-9_-]{22}|[0-9a-f]{40})$/;
   }
 });
 
