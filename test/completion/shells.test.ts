@@ -227,6 +227,11 @@ shellSuite('fish', missing('fish'), () => {
   });
   it('carto-keys revoke Def<TAB>', async () => expect(await complete('carto-keys revoke Def')).toEqual(['Deforestation map']));
   it('carto-keys completion <TAB>', async () => expect(await complete('carto-keys completion ')).toEqual(['bash', 'fish', 'zsh']));
+  it('a lone list item comes with its continuation, so fish inserts it with no space (issue 21); a key name does not', async () => {
+    expect(await complete('carto-keys create --api sq')).toEqual(['sql', 'sql,']);
+    expect(await complete('carto-keys create --table liked_cities:sel')).toEqual(['liked_cities:select', 'liked_cities:select,']);
+    expect(await complete('carto-keys show et')).toEqual(['etl-2024']);
+  });
   it('after a comma; an escaped space; file names', async () => {
     expect(await complete('carto-keys create --api sql,')).toEqual(['sql,do', 'sql,maps']);
     expect(await complete('carto-keys show Default\\ p')).toEqual(['Default public']);

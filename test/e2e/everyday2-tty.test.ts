@@ -1,6 +1,6 @@
 // Issue 21 on a real terminal of 80 columns (tmux): what a new user sees. Every row of list, audit and
 // help fits (the terminal wraps nothing), shortened names stay distinct, help sentences and examples
-// stay whole, and bash completion lets a comma list go on.
+// stay whole, and bash and fish completion let a comma list go on.
 
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -96,33 +96,48 @@ describeTty('every day, round two, at 80 columns (tmux)', () => {
     });
   }
 
-  it('bash completion: --table liked_cities:sel<TAB> then ",insert", and --api sq<TAB> then ",maps", with no space between', async () => {
+  /** An interactive `shell` on an 80-column terminal, carto-keys on its PATH: started by `exec`. */
+  const shellAt80 = (exec: string): Terminal => {
     const bin = join(home.dir, 'bin');
     mkdirSync(bin, { recursive: true });
     writeFileSync(join(bin, 'carto-keys'), `#!/bin/sh\nexec ${CLI.map((a) => `'${a}'`).join(' ')} "$@"\n`);
     chmodSync(join(bin, 'carto-keys'), 0o755);
-    const rc = join(home.dir, 'bashrc');
-    writeFileSync(rc, `PS1='$ '\nsource '${join(ROOT, 'completions', 'carto-keys.bash')}'\n`);
     const script = join(home.dir, 'shell.sh');
-    // HISTFILE: no history written into HOME while the test removes it.
-    const env = Object.entries({ ...home.env, PATH: `${bin}:${process.env.PATH}`, TERM: 'xterm-256color', LANG: 'C.UTF-8', HISTFILE: '/dev/null' })
+    // HISTFILE, fish_history: no history written into HOME while the test removes it.
+    const env = Object.entries({ ...home.env, PATH: `${bin}:${process.env.PATH}`, TERM: 'xterm-256color', LANG: 'C.UTF-8', HISTFILE: '/dev/null', fish_history: '' })
       .map(([k, v]) => `export ${k}='${v}'`)
       .join('\n');
-    writeFileSync(script, `${env}\ncd '${home.dir}'\nexec bash --noprofile --rcfile '${rc}' -i\n`);
-    term = openTerminal(script, { width: 80, height: 20 });
-    await term.waitFor(/^\$ $/m);
-    term.type('carto-keys create --table liked_cities:sel');
-    term.keys('Tab');
-    await term.waitFor(/liked_cities:select/);
-    term.type(',insert --api sq');
-    term.keys('Tab');
-    await term.waitFor(/--api sql/);
-    term.type(',maps');
+    writeFileSync(script, `${env}\ncd '${home.dir}'\n${exec}\n`);
+    return openTerminal(script, { width: 80, height: 20 });
+  };
+
+  /** Types the issue's line with Tab after `sel` and `sq`, then prints the line as the shell has it. */
+  const completeCommaLists = async (t: Terminal): Promise<string> => {
+    await t.waitFor(/^\$ $/m);
+    t.type('carto-keys create --table liked_cities:sel');
+    t.keys('Tab');
+    await t.waitFor(/liked_cities:select/);
+    t.type(',insert --api sq');
+    t.keys('Tab');
+    await t.waitFor(/--api sql/);
+    t.type(',maps');
     // Printed rather than run: `echo ` put in front of the line (Ctrl-A goes to its start).
-    term.keys('C-a');
-    term.type('echo ');
-    term.keys('Enter');
-    const screen = await term.waitFor(/^carto-keys create/m);
-    expect(screen).toMatch(/^carto-keys create --table liked_cities:select,insert --api sql,maps$/m);
+    t.keys('C-a');
+    t.type('echo ');
+    t.keys('Enter');
+    return t.waitFor(/^carto-keys create/m);
+  };
+
+  it('bash completion: --table liked_cities:sel<TAB> then ",insert", and --api sq<TAB> then ",maps", with no space between', async () => {
+    const rc = join(home.dir, 'bashrc');
+    writeFileSync(rc, `PS1='$ '\nsource '${join(ROOT, 'completions', 'carto-keys.bash')}'\n`);
+    term = shellAt80(`exec bash --noprofile --rcfile '${rc}' -i`);
+    expect(await completeCommaLists(term)).toMatch(/^carto-keys create --table liked_cities:select,insert --api sql,maps$/m);
+  });
+
+  it('fish completion: the same line, no space after select or sql', async () => {
+    const init = `function fish_prompt; echo -n '$ '; end; source '${join(ROOT, 'completions', 'carto-keys.fish')}'`;
+    term = shellAt80(`exec fish --no-config -i -C "${init}"`);
+    expect(await completeCommaLists(term)).toMatch(/^carto-keys create --table liked_cities:select,insert --api sql,maps$/m);
   });
 });
