@@ -15,11 +15,10 @@ import { ApiError, CliError, PartialError } from '../errors.js';
 import { grantSetsEqual } from '../grants/canonical.js';
 import { normalizeRenderedGrants, toCreateGrants } from '../grants/normalize.js';
 import { reasonOf } from '../deploy/deployer.js';
-import { describeTarget } from '../deploy/targets.js';
 import { userFlag } from '../records/key-ref.js';
 import type { Reporter } from '../rotate/events.js';
 import { runPlannedCreate, runPlannedRotation } from '../rotate/planned.js';
-import { renderEvent } from '../rotate/events.js';
+import { renderEvent, targetForPeople } from '../rotate/events.js';
 import { success, warn } from '../ui/output.js';
 import type { Plan, PlanAction, PlannedKey } from './plan.js';
 
@@ -108,7 +107,7 @@ function applyReporter(a: ApplyContext): Reporter {
   const render = renderEvent(a.ctx);
   return (e) => {
     if (e.type === 'deployed') {
-      if (!a.quiet) success(a.ctx, `Deployed "${e.name}" to ${describeTarget(e.target)}`);
+      if (!a.quiet) success(a.ctx, `Deployed "${e.name}" to ${targetForPeople(a.ctx, e.target)}`);
       return;
     }
     render(e);

@@ -39,8 +39,7 @@ export function renderEvent(ctx: Context): Reporter {
       case 'created':
         return success(ctx, `Created API key "${escapeControl(e.name)}"`);
       case 'deployed':
-        // An env file relative to the current folder: a line of a CI log or an 80-column terminal.
-        return success(ctx, `Deployed to ${describeTarget(e.target.kind === 'env-file' ? { ...e.target, path: displayPath(e.target.path, ctx.env) } : e.target)}`);
+        return success(ctx, `Deployed to ${targetForPeople(ctx, e.target)}`);
       case 'verified':
         return success(ctx, `Verified "${escapeControl(e.name)}": its token works and grants what was intended`);
       case 'checked':
@@ -56,4 +55,9 @@ export function renderEvent(ctx: Context): Reporter {
         return info(ctx, `Undo it while "${escapeControl(e.oldName)}" lives: ${e.rollback}`);
     }
   };
+}
+
+/** A deploy target as a line says it: an env file relative to the current folder (a CI log, 80 columns). */
+export function targetForPeople(ctx: Pick<Context, 'env'>, target: DeployTarget): string {
+  return describeTarget(target.kind === 'env-file' ? { ...target, path: displayPath(target.path, ctx.env) } : target);
 }

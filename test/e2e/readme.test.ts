@@ -2,7 +2,8 @@
 // binary, in one fresh temporary HOME logged in to the embedded sandbox. A block that cannot run
 // unattended carries a marker with its reason (see the comment at the top of README.md).
 // And the README's output is what the tool prints: every ```console block marked as checked is run,
-// command by command, on a terminal of 80 columns in a fresh sandbox, and its output compared.
+// command by command, on a terminal of 80 columns in a fresh sandbox, and its output compared (after
+// the ```sh blocks of its section before it, when its marker says so).
 
 import { spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -19,7 +20,7 @@ export interface ReadmeBlock {
 }
 
 const SKIP = /^<!--\s*readme-test:\s*skip\s*\((.+)\)\s*-->$/;
-const CHECK = /^<!--\s*readme-test:\s*check\s*-->$/;
+const CHECK = /^<!--\s*readme-test:\s*check(\s*\(after the section's sh blocks\))?\s*-->$/;
 
 export interface ConsoleStep {
   /** What follows `$ ` on its line. */
@@ -32,6 +33,8 @@ export interface ConsoleBlock {
   line: number;
   /** Marked `readme-test: check`: compared with a real run. */
   checked: boolean;
+  /** Marked `check (after the section's sh blocks)`: the ```sh blocks of its section before it run first. */
+  setup?: ReadmeBlock[];
   steps: ConsoleStep[];
 }
 
@@ -39,7 +42,10 @@ export interface ConsoleBlock {
 export function consoleBlocks(markdown: string): ConsoleBlock[] {
   const lines = markdown.split('\n');
   const blocks: ConsoleBlock[] = [];
+  const sh = shellBlocks(markdown);
+  let section = 0;
   for (let i = 0; i < lines.length; i++) {
+    if (lines[i]!.startsWith('## ')) section = i + 1;
     const fence = /^(`{3,})(\S*)/.exec(lines[i]!);
     if (!fence) continue;
     const end = lines.findIndex((l, j) => j > i && l.trim() === fence[1]);
@@ -50,7 +56,9 @@ export function consoleBlocks(markdown: string): ConsoleBlock[] {
         if (l.startsWith('$ ')) steps.push({ command: l.slice(2), output: [] });
         else steps.at(-1)?.output.push(l);
       }
-      blocks.push({ line: i + 1, checked: CHECK.test((lines[i - 1] ?? '').trim()), steps });
+      const marker = CHECK.exec((lines[i - 1] ?? '').trim());
+      const setup = marker?.[1] !== undefined ? sh.filter((b) => b.line > section && b.line < i + 1) : undefined;
+      blocks.push({ line: i + 1, checked: marker !== null, ...(setup && { setup }), steps });
     }
     i = close;
   }
@@ -135,6 +143,8 @@ describe('the README\'s output blocks', () => {
       { line: 2, checked: true, steps: [{ command: 'a', output: ['x', '...'] }, { command: 'b', output: [] }] },
       { line: 8, checked: false, steps: [{ command: 'c', output: [] }] },
     ]);
+    const sectioned = ['## One', '```sh', 'x', '```', '## Two', '```sh', 'y', '```', "<!-- readme-test: check (after the section's sh blocks) -->", '```console', '$ z', '```', '```sh', 'w', '```'].join('\n');
+    expect(consoleBlocks(sectioned)).toEqual([{ line: 10, checked: true, setup: [{ line: 6, text: 'y' }], steps: [{ command: 'z', output: [] }] }]);
     expect(matchesOutput(['a', '...', 'd'], ['a', 'b', 'c', 'd'])).toBe(true);
     expect(matchesOutput(['a', '...'], ['a'])).toBe(true);
     expect(matchesOutput(['a', 'd'], ['a', 'b', 'd'])).toBe(false);
@@ -154,6 +164,10 @@ describe('the README\'s output blocks', () => {
         chmodSync(join(binDir, 'carto-keys'), 0o755);
         const env = cliEnv({ ...home.env, PATH: `${binDir}:${process.env.PATH}`, COLUMNS: '80', TERM: 'xterm' });
         expect((await cli(['login', '--sandbox'], { env: home.env })).code).toBe(0);
+        for (const sh of block.setup ?? []) {
+          const r = await runScript(sh.text, home.dir, env);
+          expect(r.code, `README.md:${sh.line} (set-up of README.md:${block.line})\n${sh.text}\n---\n${r.out}`).toBe(0);
+        }
         for (const step of block.steps) {
           // A terminal of 80 columns (script(1) gives the command a pty): tables, not tab-separated lines.
           const out = await onTerminal(step.command, home.dir, env);
@@ -178,6 +192,16 @@ async function onTerminal(command: string, cwd: string, env: NodeJS.ProcessEnv):
   return out;
 }
 
+/** A ```sh block as one bash script that stops at the first failure; its exit code and output. */
+async function runScript(text: string, cwd: string, env: NodeJS.ProcessEnv): Promise<{ code: number | null; out: string }> {
+  const child = spawn('bash', ['-c', `set -e -o pipefail\n${text}\n`], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  return { code, out };
+}
+
 describe('the README examples, in order, on a fresh sandbox', () => {
   let home: Home;
   let env: NodeJS.ProcessEnv;
@@ -197,12 +221,7 @@ describe('the README examples, in order, on a fresh sandbox', () => {
 
   for (const block of blocks.filter((b) => !b.skip)) {
     it(`README.md:${block.line}`, async () => {
-      const script = `set -e -o pipefail\ntrap 'echo "README.md:${block.line}: failed: $BASH_COMMAND" >&2' ERR\n${block.text}\n`;
-      const child = spawn('bash', ['-c', script], { cwd: home.dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
-      let out = '';
-      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-      const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+      const { code, out } = await runScript(`trap 'echo "README.md:${block.line}: failed: $BASH_COMMAND" >&2' ERR\n${block.text}`, home.dir, env);
       expect(code, `${block.text}\n---\n${out}`).toBe(0);
     }, 60_000);
   }
