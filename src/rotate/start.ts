@@ -49,6 +49,13 @@ export interface StartOptions {
   dryRun?: boolean;
 }
 
+function refuseTaken(newName: string, taken: ReadonlySet<string>): void {
+  if (!taken.has(newName)) return;
+  throw new UsageError(`An API key named "${newName}" already exists.`, {
+    hint: 'Choose another --name, or leave it out for a free default.',
+  });
+}
+
 /** Returns undefined for a dry run (`opts.dryRun`): it said what would be done and did nothing. */
 export async function startRotation(ctx: Context, opts: StartOptions, ui: RotationUi): Promise<RotationResult | undefined> {
   const creds = requireCredentials(await ctx.settings());
@@ -89,6 +96,7 @@ export async function startRotation(ctx: Context, opts: StartOptions, ui: Rotati
     // After every check a real run makes, with reads only: no journal, no lock, no key, no deploy.
     const taken = new Set((await api.listKeys()).map((k) => k.name));
     const newName = opts.newName ?? rotationName(plan.from, ctx.now(), taken);
+    refuseTaken(newName, taken);
     const targets = opts.targets.length > 0 ? opts.targets : recorded;
     const end = opts.graceMs !== undefined ? 'grace' : opts.deleteOld === true ? 'delete' : opts.deleteOld === false ? 'keep' : 'ask';
     if (ctx.globals.json) {
@@ -111,11 +119,7 @@ export async function startRotation(ctx: Context, opts: StartOptions, ui: Rotati
       const after = hasGrantChanges(opts.changes) ? plan.after : await ui.modify(plan, defaultSchema);
       const taken = new Set((await api.listKeys()).map((k) => k.name));
       const newName = opts.newName ?? (await ui.chooseName(rotationName(plan.from, ctx.now(), taken), taken));
-      if (taken.has(newName)) {
-        throw new UsageError(`An API key named "${newName}" already exists.`, {
-          hint: 'Choose another --name, or leave it out for a free default.',
-        });
-      }
+      refuseTaken(newName, taken);
       const targets = opts.targets.length > 0 ? opts.targets : recorded.length > 0 && (await ui.useRecorded(plan.from, recorded)) ? recorded : [];
       if (!ctx.globals.json) {
         // Two lines: on one, it passed 80 columns for short names already.

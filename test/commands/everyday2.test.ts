@@ -1,8 +1,11 @@
 // Issue 21, "every day, round two", in-process: grant errors that name the culprit, one notation for
 // show and create, honest profile removal.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { run, tempPathsPerTest } from '../helpers/harness.js';
 import { noNetwork, testSandbox } from '../helpers/sandbox-fetch.js';
+import { ROOT } from '../helpers/e2e.js';
 
 const paths = tempPathsPerTest();
 
@@ -139,5 +142,16 @@ describe('--dry-run on revoke and regenerate: says what would be done, only read
     expect(r.stdout).toBe('');
     expect(writes(sb, at)).toEqual([]);
     expect(sb.token('a')).toBe(before);
+  });
+});
+
+describe('docs/rotate.md documents every flag of rotate --help', () => {
+  it('each option rotate --help shows (its own, not the global ones) is in docs/rotate.md', async () => {
+    const help = (await run(['rotate', '--help'], { fetch: noNetwork })).stdout;
+    const own = help.slice(help.indexOf('\nOptions:'), help.indexOf('\nGlobal Options:'));
+    const flags = [...own.matchAll(/^ {2}(?:-\w, )?(--[a-z-]+)/gm)].map((m) => m[1]!).filter((f) => f !== '--help');
+    expect(flags).toEqual(expect.arrayContaining(['--keep-grants', '--dry-run', '--name', '--grace']));
+    const doc = readFileSync(join(ROOT, 'docs', 'rotate.md'), 'utf8');
+    expect(flags.filter((f) => !new RegExp(`\`${f}(?![a-z-])`).test(doc))).toEqual([]);
   });
 });

@@ -70,6 +70,15 @@ describe('--dry-run on rotate and retire: says what would be done, only reads, e
     expect(f.journals()).toEqual([]);
   });
 
+  it('rotate --dry-run --name <a key that exists>: the refusal the real run would give (it said "would rotate")', async () => {
+    const f = await rotationFixture();
+    expect((await f.cli(['create', '--name', 'app-2', '--api', 'sql'])).code).toBe(0);
+    const r = await f.rotate(['app', '--name', 'app-2', '--keep-old', '--dry-run'], noQuestions());
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('An API key named "app-2" already exists.');
+    expect(r.stderr).not.toContain('Dry run');
+  });
+
   it('retire --dry-run: what would be deleted, nothing deleted', async () => {
     const f = await rotationFixture();
     const env = join(f.dir, '.env');
