@@ -18,6 +18,7 @@ import { auditMarkdown } from '../audit/markdown.js';
 import { scanMarkdown } from '../scan/markdown.js';
 import { text } from '../ui/markdown.js';
 import { addMask, appendSummary, error, input, pullRequestNumber, setOutputs, upsertComment } from './runner.js';
+import { commandLine } from '../text/command-line.js';
 
 export const COMMANDS = ['plan', 'apply', 'rotate', 'retire', 'audit', 'scan', 'respond'] as const;
 type ActionCommand = (typeof COMMANDS)[number];
@@ -213,7 +214,7 @@ export async function runAction(deps: ActionDeps): Promise<number> {
   markdown = redact(markdown);
   if (!json || succeeded) for (const line of redact(stderr.text).split('\n')) if (line !== '') log(line);
   if (!json) for (const line of redact(stdout.text).split('\n')) if (line !== '') log(line);
-  appendSummary(env, fit(markdown, SUMMARY_LIMIT, `Run carto-keys ${command} --json for all of it.`));
+  appendSummary(env, fit(markdown, SUMMARY_LIMIT, `Run ${commandLine(command, { options: ['--json'] })} for all of it.`));
   setOutputs(env, outputs);
 
   const token = input(env, 'github-token');

@@ -48,6 +48,7 @@ import {
   type WireListPage,
 } from './types.js';
 import { checkApiKey, checkListPage, type Checked } from './wire-check.js';
+import { commandLine } from '../text/command-line.js';
 
 /**
  * What the client reads of a reply. A WHATWG Response is one (msw, the embedded sandbox, undici);
@@ -188,7 +189,8 @@ export function createApiClient(opts: ApiClientOptions): ApiClient {
     opts.targetUser === undefined || opts.targetUser === username ? undefined : validateUsername(opts.targetUser, '--user');
   // `of bob` in messages, so an error says whose key it was about.
   const of = targetUser === undefined ? '' : ` of ${targetUser}`;
-  const userFlag = targetUser === undefined ? '' : ` --user ${targetUser}`;
+  /** `carto-keys show <name>` for this account (and member), to check what a request left behind. */
+  const showCommand = (name: string): string => commandLine('show', { args: [name] }, { user: targetUser });
   const host = new URL(baseUrl).host;
   const endpoint = `${baseUrl}${API_KEYS_PATH}`;
   const credential = Buffer.from(`${username}:${opts.token}`, 'utf8').toString('base64');
@@ -412,7 +414,7 @@ export function createApiClient(opts: ApiClientOptions): ApiClient {
     if (delivery !== 'final' && (result.afterAmbiguous || delivery === 'ambiguous')) {
       // Retries ran out after an attempt that may have gone through: trying again blindly could make
       // a second key (a generated name is new each time).
-      throw withHint(error, `The key may have been created anyway: check with \`carto-keys show "${req.name}"${userFlag}\` before trying again`);
+      throw withHint(error, `The key may have been created anyway: check with \`${showCommand(req.name)}\` before trying again`);
     }
     throw error;
   }
@@ -427,10 +429,10 @@ export function createApiClient(opts: ApiClientOptions): ApiClient {
     try {
       existing = await findKey(name);
     } catch {
-      throw withHint(error, `The key was probably created (CARTO answered ${error.status ?? '2xx'}): check with \`carto-keys show "${name}"${userFlag}\` before trying again`);
+      throw withHint(error, `The key was probably created (CARTO answered ${error.status ?? '2xx'}): check with \`${showCommand(name)}\` before trying again`);
     }
     if (existing === undefined) throw withHint(error, `No API key named "${name}" exists: nothing was created; try again`);
-    if (!isOurs(existing)) throw withHint(error, `An API key named "${name}" exists but does not grant what was requested: check it with \`carto-keys show "${name}"${userFlag}\``);
+    if (!isOurs(existing)) throw withHint(error, `An API key named "${name}" exists but does not grant what was requested: check it with \`${showCommand(name)}\``);
     return { key: existing, recovered: true };
   }
 
@@ -471,7 +473,7 @@ export function createApiClient(opts: ApiClientOptions): ApiClient {
     const unconfirmed = (detail: string): ApiError =>
       new ApiError('bad_response', `Could not ${action}: ${host} answered ${reply.status} instead of 204, and ${detail}`, {
         status: reply.status,
-        hint: `Check with \`carto-keys show ${name}\`; check that the base URL (${baseUrl}) is the account's API root (--debug shows the exchange)`,
+        hint: `Check with \`${showCommand(name)}\`; check that the base URL (${baseUrl}) is the account's API root (--debug shows the exchange)`,
       });
     let lookup: SendResult;
     try {
@@ -509,7 +511,7 @@ export function createApiClient(opts: ApiClientOptions): ApiClient {
     if (delivery === 'ambiguous') {
       throw withHint(
         error,
-        `The token may have been regenerated anyway (the old one then no longer works): check with "carto-keys show ${name}${userFlag}" before retrying`,
+        `The token may have been regenerated anyway (the old one then no longer works): check with \`${showCommand(name)}\` before retrying`,
       );
     }
     throw error;

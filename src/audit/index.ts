@@ -4,4 +4,3 @@ export * from './model.js';
 export * from './keys.js';
 export * from './rules.js';
 export * from './report.js';
-export { fixCommand, shellWord, type FixContext } from './fix.js';

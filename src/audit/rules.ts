@@ -7,7 +7,7 @@ import { compareStrings, tableLabel } from '../grants/canonical.js';
 import type { GrantSet, TableGrant, TablePermission } from '../grants/model.js';
 import { quote } from '../grants/text.js';
 import { formatDuration } from '../domain/duration.js';
-import { fixCommand, fixCommandQuoted, shellWord, type FixContext } from './fix.js';
+import { commandLine, shellWord, verbatim, type CommandScope, type CommandWords, type Verbatim } from '../text/command-line.js';
 import type { AuditKey } from './keys.js';
 import { RULE_IDS, RULE_SEVERITY, SEVERITIES, type Finding, type RuleId, type Severity } from './model.js';
 import type { Finding as ScanFinding } from '../scan/index.js';
@@ -59,22 +59,30 @@ function finding(
   };
 }
 
-const fixContexts = new WeakMap<AuditInput, Map<string | null, FixContext>>();
+const fixScopes = new WeakMap<AuditInput, Map<string | null, { ask: CommandScope; yes: CommandScope }>>();
 
-/** The same object for every key of one member: 20,000 findings need only a handful. */
-export function fixContextFor(input: AuditInput, member: string | null): FixContext {
-  let byMember = fixContexts.get(input);
-  if (!byMember) fixContexts.set(input, (byMember = new Map()));
-  let ctx = byMember.get(member);
-  if (!ctx) byMember.set(member, (ctx = fixContextOf(input, member)));
-  return ctx;
+/**
+ * Where a fix runs: the audit's --profile, and --user for a member's key in an organization audit;
+ * `yes` for a rotation, which must run as printed, asking nothing. The same objects for every key of
+ * one member: 20,000 findings need only a handful.
+ */
+export function fixScopeFor(input: AuditInput, member: string | null, yes = false): CommandScope {
+  let byMember = fixScopes.get(input);
+  if (!byMember) fixScopes.set(input, (byMember = new Map()));
+  let scopes = byMember.get(member);
+  if (!scopes) {
+    const ask: CommandScope = {
+      ...(input.profile !== undefined && { profile: input.profile }),
+      ...(input.caller !== undefined && member !== null && member !== input.caller && { user: member }),
+    };
+    byMember.set(member, (scopes = { ask, yes: { ...ask, yes: true } }));
+  }
+  return yes ? scopes.yes : scopes.ask;
 }
 
-function fixContextOf(input: AuditInput, member: string | null): FixContext {
-  return {
-    ...(input.profile !== undefined && { profile: input.profile }),
-    ...(input.caller !== undefined && member !== null && member !== input.caller && { targetUser: member }),
-  };
+/** `carto-keys <verb> <key> …` that fixes a finding of `key`. */
+function fix(input: AuditInput, verb: string, key: AuditKey, options: CommandWords['options'] = [], yes = false): string {
+  return commandLine(verb, { args: [key.name], options }, fixScopeFor(input, key.member, yes));
 }
 
 const regularOf = new WeakMap<readonly AuditKey[], AuditKey[]>();
@@ -95,7 +103,7 @@ function writesOf(permissions: readonly TablePermission[]): TablePermission[] | 
 /** `table-write`: insert, update or delete on a table — a leaked token can change or destroy data. */
 export function tableWriteRule(input: AuditInput): Finding[] {
   const out: Finding[] = [];
-  const byWrites = new Map<string, { reason: string; options: string }>();
+  const byWrites = new Map<string, { reason: string; options: Verbatim }>();
   for (const key of regular(input)) {
     // Most keys write nothing: no array is made for them.
     let writes: { table: TableGrant; perms: TablePermission[] }[] | undefined;
@@ -111,11 +119,11 @@ export function tableWriteRule(input: AuditInput): Finding[] {
       const options = writes.flatMap((w) => ['--remove-table', `${tableLabel(w.table)}:${w.perms.join(',')}`]);
       shared = {
         reason: writes.length === 1 ? `can change data in ${what}` : `can change data in ${writes.length} tables: ${what}`,
-        options: options.map(shellWord).join(' '),
+        options: verbatim(options.map(shellWord).join(' ')),
       };
       byWrites.set(what, shared);
     }
-    out.push(finding('table-write', key, shared.reason, fixCommandQuoted('rotate', key.name, `${shared.options} ${rotationEnd(input, key)}`, fixContextFor(input, key.member))));
+    out.push(finding('table-write', key, shared.reason, fix(input, 'rotate', key, [shared.options, rotationEnd(input, key)], true)));
   }
   return out;
 }
@@ -127,7 +135,7 @@ export function tableWriteRule(input: AuditInput): Finding[] {
  */
 function rotationEnd(input: AuditInput, key: AuditKey): string {
   const deployed = input.deployments !== undefined && input.deployments(key.name, key.member).length > 0;
-  return deployed ? '--delete-old --yes' : '--keep-old --yes';
+  return deployed ? '--delete-old' : '--keep-old';
 }
 
 /** `schema-create`: the key may create tables (and owns, alters and drops what it creates). */
@@ -138,7 +146,7 @@ export function schemaCreateRule(input: AuditInput): Finding[] {
     if (schemas.length === 0) continue;
     const reason = `can create tables in schema${schemas.length === 1 ? '' : 's'} ${schemas.join(', ')}`;
     const options = schemas.flatMap((s) => ['--remove-schema', s]);
-    out.push(finding('schema-create', key, reason, fixCommand('rotate', key.name, [...options, ...rotationEnd(input, key).split(' ')], fixContextFor(input, key.member))));
+    out.push(finding('schema-create', key, reason, fix(input, 'rotate', key, [...options, rotationEnd(input, key)], true)));
   }
   return out;
 }
@@ -161,7 +169,7 @@ export function maxAgeRule(input: AuditInput): Finding[] {
     if (age <= maxAge.ms) continue;
     const shown = age >= DAY_MS ? `${Math.floor(age / DAY_MS)}d` : formatDuration(Math.floor(age / 1000) * 1000);
     out.push(
-      finding('max-age', key, `created ${shown} ago, older than --max-age ${maxAge.text}`, fixCommand('rotate', key.name, rotationEnd(input, key).split(' '), fixContextFor(input, key.member))),
+      finding('max-age', key, `created ${shown} ago, older than --max-age ${maxAge.text}`, fix(input, 'rotate', key, [rotationEnd(input, key)], true)),
     );
   }
   return out;
@@ -221,7 +229,7 @@ export function identicalGrantsRule(input: AuditInput): Finding[] {
       reason = `grants exactly what ${quote(keep.name)}${more} grant${more ? '' : 's'}: if they serve the same app, keep one`;
       reasons.set(id, reason);
     }
-    out.push(finding('identical-grants', key, reason, fixCommand('revoke', key.name, [], fixContextFor(input, key.member))));
+    out.push(finding('identical-grants', key, reason, fix(input, 'revoke', key)));
   }
   return out;
 }
@@ -260,7 +268,7 @@ export function defaultPublicOnlyRule(input: AuditInput): Finding[] {
         'default-public-only',
         key,
         `grants nothing the Default public key (${apis}, every public dataset) does not: apps can use the token default_public`,
-        fixCommand('revoke', key.name, [], fixContextFor(input, key.member)),
+        fix(input, 'revoke', key),
       ),
     );
   }
@@ -286,7 +294,7 @@ export function neverDeployedRule(input: AuditInput): Finding[] {
         'never-deployed',
         key,
         'no deployment recorded (rotate records them): if nothing uses this key, revoke it',
-        fixCommand('revoke', key.name, [], fixContextFor(input, key.member)),
+        fix(input, 'revoke', key),
       ),
     );
   }
@@ -307,8 +315,8 @@ export function secretsInFilesRule(input: AuditInput): Finding[] {
         ? `${where} holds the Master key (${hit.fingerprint}): anyone who reads the file owns the account`
         : `${where} holds the token of ${quote(hit.key.name)} (${hit.fingerprint})`,
       master
-        ? fixCommand('regenerate', hit.key.name, [], fixContextFor(input, hit.key.member))
-        : fixCommand('rotate', hit.key.name, rotationEnd(input, hit.key).split(' '), fixContextFor(input, hit.key.member)),
+        ? fix(input, 'regenerate', hit.key)
+        : fix(input, 'rotate', hit.key, [rotationEnd(input, hit.key)], true),
       { file: hit.path, line: hit.line, fingerprint: hit.fingerprint },
     );
   });

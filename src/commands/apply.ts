@@ -8,15 +8,15 @@ import { CancelledError, UsageError } from '../errors.js';
 import type { ApplyOutcome } from '../keyfile/apply.js';
 import { DEFAULT_KEY_FILE } from '../keyfile/model.js';
 import type { Journal } from '../records/journal.js';
-import { userFlag } from '../records/key-ref.js';
 import { info, printJson, printLine, success, warn } from '../ui/output.js';
-import { shellQuote } from '../ui/shell-quote.js';
 import { defaultSchemaFor } from '../api/base-url.js';
 import { globalsOf, type CommandKit } from '../args/kit.js';
 import { addMemberOption } from '../args/flags.js';
 import { parseDuration } from '../domain/duration.js';
 import { withNotify } from '../deploy/notify.js';
 import { unfinishedJournals } from '../rotate/runner.js';
+import { commandLine } from '../text/command-line.js';
+import { suggestedScope } from '../ui/command-scope.js';
 
 export interface ApplyOptions {
   mode: 'apply' | 'resume' | 'abort';
@@ -101,7 +101,7 @@ export async function applyRun(ctx: Context, opts: ApplyOptions): Promise<void> 
   if (opts.mode === 'apply' && unfinished.length > 0) {
     throw new UsageError(`An earlier apply (or rotate) stopped before finishing ${describeUnfinished(unfinished)}.`, {
       code: 'apply_pending',
-      hint: `Finish it: ${await commandLine(ctx, 'resume', member, opts.file)}\nOr undo it: ${await commandLine(ctx, 'abort', member)}`,
+      hint: `Finish it: ${await continueCommand(ctx, 'resume', member, opts.file)}\nOr undo it: ${await continueCommand(ctx, 'abort', member)}`,
     });
   }
   const files = [...new Set(unfinished.flatMap((j) => (j.keysFile === undefined ? [] : [j.keysFile])))];
@@ -131,8 +131,8 @@ async function applyFile(ctx: Context, creds: Credentials, member: string | unde
     pruneDeployed: opts.pruneDeployed === true,
     quiet: json,
     ...(opts.graceMs !== undefined && { graceMs: opts.graceMs }),
-    resumeCommand: await commandLine(ctx, 'resume', member, opts.file === DEFAULT_KEY_FILE ? undefined : opts.file),
-    abortCommand: await commandLine(ctx, 'abort', member),
+    resumeCommand: await continueCommand(ctx, 'resume', member, opts.file === DEFAULT_KEY_FILE ? undefined : opts.file),
+    abortCommand: await continueCommand(ctx, 'abort', member),
   };
   const resumed: ApplyOutcome[] = resume ? await finishUnfinished(ctx, a, member, resume) : [];
 
@@ -158,7 +158,7 @@ async function applyFile(ctx: Context, creds: Credentials, member: string | unde
     return;
   }
   for (const old of keptOld) {
-    warn(ctx, `"${escapeControl(old)}" was kept (its entry has no deploy target): once no app uses it, revoke it: \`carto-keys revoke ${shellQuote(old)} --yes${userFlag(member)}\`.`);
+    warn(ctx, `"${escapeControl(old)}" was kept (its entry has no deploy target): once no app uses it, revoke it: \`${commandLine('revoke', { args: [old] }, { user: member, yes: true })}\`.`);
   }
   const count = (action: string): number => outcomes.filter((o) => o.action === action && o.status === 'done').length;
   printLine(ctx, `Apply complete: ${count('create')} created, ${count('replace')} replaced, ${count('rotate')} rotated, ${count('delete')} deleted.`);
@@ -213,10 +213,7 @@ async function abortApply(ctx: Context, member: string | undefined, journals: Jo
 }
 
 /** `carto-keys apply --resume …` as it must be typed here. */
-async function commandLine(ctx: Context, mode: 'resume' | 'abort', member: string | undefined, file?: string): Promise<string> {
-  const s = await ctx.settings();
-  const profile = s.profileSource === 'flag' ? ` --profile ${shellQuote(s.profile)}` : '';
-  const f = file !== undefined && file !== DEFAULT_KEY_FILE ? ` -f ${shellQuote(file)}` : '';
-  const yes = ctx.io.canPrompt() ? '' : ' --yes';
-  return `carto-keys apply --${mode}${f}${profile}${userFlag(member)}${yes}`;
+async function continueCommand(ctx: Context, mode: 'resume' | 'abort', member: string | undefined, file?: string): Promise<string> {
+  const f = file !== undefined && file !== DEFAULT_KEY_FILE ? ['-f', file] : [];
+  return commandLine(`apply --${mode}`, { options: f }, await suggestedScope(ctx, member));
 }

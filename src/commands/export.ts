@@ -8,6 +8,8 @@ import { defaultSchemaFor } from '../api/base-url.js';
 import { addMemberOption } from '../args/flags.js';
 import type { CommandKit } from '../args/kit.js';
 import { writeFileAtomic } from '../fs/atomic.js';
+import { commandLine } from '../text/command-line.js';
+import { DEFAULT_KEY_FILE } from '../keyfile/model.js';
 
 export interface ExportOptions {
   /** `--user`: an organization member's keys. */
@@ -60,7 +62,7 @@ export async function exportRun(ctx: Context, opts: ExportOptions): Promise<void
   await writeKeyFile(opts.output, result.text, opts.force);
   const names = result.keys.map((k) => k.name);
   if (json) printJson(ctx, { file: opts.output, keys: names });
-  else success(ctx, `Wrote ${names.length} ${names.length === 1 ? 'key' : 'keys'} to ${opts.output}. Next: carto-keys plan${opts.output === 'carto-keys.yaml' ? '' : ` -f ${opts.output}`}`);
+  else success(ctx, `Wrote ${names.length} ${names.length === 1 ? 'key' : 'keys'} to ${opts.output}. Next: ${commandLine('plan', { options: opts.output === DEFAULT_KEY_FILE ? [] : ['-f', opts.output] }, { user: api.targetUser })}`);
 }
 
 /** Without --force the file is created exclusively (never overwritten); with it, replaced atomically. */

@@ -15,6 +15,7 @@ import { isoTime } from '../ui/time.js';
 import type { CommandKit } from '../args/kit.js';
 import { addMemberOption, collect, positiveInt } from '../args/flags.js';
 import { keyJson, masterKeyLocation } from '../ui/key-output.js';
+import { commandLine } from '../text/command-line.js';
 
 export interface ListOptions {
   type?: KeyType[];
@@ -256,7 +257,7 @@ function membersFailed(all: AllMembersKeys): ApiError {
   const first = all.failed[0]!.error;
   const kind: ApiErrorKind = first instanceof ApiError ? first.kind : 'http';
   return new ApiError(kind, `Could not list the keys of ${names.length} of ${all.members.length} members: ${names.join(', ')}.`, {
-    hint: `The other members' keys are listed above. Try again, or one at a time: carto-keys list --user ${names[0]}`,
+    hint: `The other members' keys are listed above. Try again, or one at a time: ${commandLine('list', {}, { user: names[0] })}`,
   });
 }
 

@@ -12,7 +12,7 @@ import { addMemberOption, checkTokenOnly, requireYesOrTty } from '../args/flags.
 import { printCreatedKey } from '../ui/key-output.js';
 import { info, printJson, printLine, success, warn } from '../ui/output.js';
 import { confirmOrCancel } from '../ui/prompts.js';
-import { shellQuote } from '../ui/shell-quote.js';
+import { commandLine } from '../text/command-line.js';
 
 export interface RegenerateOptions {
   name: string;
@@ -88,7 +88,7 @@ export async function regenerateRun(ctx: Context, opts: RegenerateOptions): Prom
   if (opts.dryRun) return printDryRun(ctx, key);
   if (!ctx.globals.json) {
     warn(ctx, `Apps using the current token of "${escapeControl(key.name)}" will stop working until they get the new one.`);
-    if (key.type === 'regular') warn(ctx, `To switch apps over without downtime, use \`carto-keys rotate ${shellQuote(key.name)}\` instead.`);
+    if (key.type === 'regular') warn(ctx, `To switch apps over without downtime, use \`${commandLine('rotate', { args: [key.name] }, { user: api.targetUser })}\` instead.`);
   }
   await confirmOrCancel(ctx, `Regenerate the token of "${key.name}"?`);
   const regenerate = async (): Promise<WireApiKey> => {

@@ -7,7 +7,7 @@ import { ORG_ENV, resolveOrgName } from '../domain/members.js';
 import { ApiError, CancelledError, CliError, UsageError } from '../errors.js';
 import { info, printJson, success, warn } from '../ui/output.js';
 import { escapeControl } from '../text/escape.js';
-import { shellQuote } from '../ui/shell-quote.js';
+import { commandLine, verbatim } from '../text/command-line.js';
 
 export interface RespondOptions {
   /** The leaked token, or the key's name. */
@@ -103,7 +103,11 @@ export async function respondRun(ctx: Context, opts: RespondOptions): Promise<vo
   if (plan === 'revoke' && !opts.revokeNow) {
     if (!opts.canPrompt || opts.yes) {
       throw new UsageError(`No deploy target is recorded for "${escapeControl(key.name)}": pass --revoke-now to revoke it at once (apps using it break), or rotate it to where it is used.`, {
-        hint: `carto-keys respond ${opts.key === key.name ? shellQuote(key.name) : '<token>'}${opts.allMembers ? ' --all-members' : owner !== undefined ? ` --user ${owner}` : ''} --revoke-now, or carto-keys rotate ${shellQuote(key.name)}${owner !== undefined ? ` --user ${owner}` : ''} --deploy-env-file <file> --delete-old --yes`,
+        hint: `${commandLine(
+          'respond',
+          { args: [opts.key === key.name ? key.name : verbatim('<token>')], options: [...(opts.allMembers ? ['--all-members'] : []), '--revoke-now'] },
+          { user: opts.allMembers ? undefined : owner },
+        )}, or ${commandLine('rotate', { args: [key.name], options: ['--deploy-env-file', verbatim('<file>'), '--delete-old'] }, { user: owner, yes: true })}`,
       });
     }
     if (!(await ctx.prompter.confirm(`Revoke "${key.name}" now? No deploy target is recorded: every app using this key breaks until it gets a new one.`, { default: false }))) {

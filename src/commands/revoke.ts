@@ -14,7 +14,7 @@ import { registry } from '../records/registry.js';
 import { keyRef } from '../records/key-ref.js';
 import { stateDir } from '../records/state-dir.js';
 import { confirmOrCancel } from '../ui/prompts.js';
-import { shellQuote } from '../ui/shell-quote.js';
+import { commandLine } from '../text/command-line.js';
 
 export interface RevokeOptions {
   names: string[];
@@ -95,7 +95,7 @@ export async function revokeRun(ctx: Context, opts: RevokeOptions): Promise<void
       if (revoked.length === 0 || !(err instanceof ApiError)) throw err;
       // Say exactly what happened: some keys are gone, the rest are not.
       throw new ApiError(err.kind, `Revoked ${revoked.map((n) => `"${escapeControl(n)}"`).join(', ')}, but not "${escapeControl(key.name)}": ${err.message}`, {
-        hint: `Run \`carto-keys revoke ${keys.slice(revoked.length).map((k) => shellQuote(k.name)).join(' ')}${api.targetUser === undefined ? '' : ` --user ${api.targetUser}`}\` to finish.`,
+        hint: `Run \`${commandLine('revoke', { args: keys.slice(revoked.length).map((k) => k.name) }, { user: api.targetUser })}\` to finish.`,
         ...(err.status !== undefined && { status: err.status }),
       });
     }

@@ -7,6 +7,8 @@ import { globalsOf, type CommandKit } from '../args/kit.js';
 import { positiveInt, requireYesOrTty } from '../args/flags.js';
 import { confirmOrCancel } from '../ui/prompts.js';
 import type { SandboxState } from '../sandbox/state.js';
+import { commandLine } from '../text/command-line.js';
+import { suggestedScope } from '../ui/command-scope.js';
 
 export interface ServeOptions {
   port: number;
@@ -141,9 +143,11 @@ export async function seedLeaksRun(ctx: Context, o: { folder: string }): Promise
   info(ctx, `"${seeded.deployed.key}" is recorded as deployed to ${o.folder.replace(/\/+$/, '')}/deploy/app.env.`);
   info(ctx, '');
   info(ctx, 'Next:');
-  info(ctx, `  carto-keys scan ${project} --git${org ? ' --all-members' : ''}`);
-  info(ctx, `  carto-keys where ${seeded.deployed.key}`);
-  info(ctx, `  carto-keys respond ${seeded.deployed.key} --yes`);
+  // The same profile as this run, if it was named: the seeded keys are that profile's.
+  const { profile } = await suggestedScope(ctx, undefined);
+  info(ctx, `  ${commandLine('scan', { args: [project], options: ['--git', ...(org ? ['--all-members'] : [])] }, { profile })}`);
+  info(ctx, `  ${commandLine('where', { args: [seeded.deployed.key] }, { profile })}`);
+  info(ctx, `  ${commandLine('respond', { args: [seeded.deployed.key] }, { profile, yes: true })}`);
 }
 
 export async function serveRun(ctx: Context, o: ServeOptions): Promise<void> {
@@ -183,7 +187,7 @@ export async function serveRun(ctx: Context, o: ServeOptions): Promise<void> {
     // Commands longer than the terminal go on with ` \`, so that they still run when pasted.
     const width = terminalWidth(ctx);
     for (const line of fitCommand('Try: ', `curl -u ${state.users[0]!.username}:${masterKey} ${baseUrl}/api/v3/api_keys`, width)) info(ctx, line);
-    for (const line of fitCommand('or:  ', `CARTO_KEYS_BASE_URL=${baseUrl} CARTO_KEYS_MASTER_KEY=… carto-keys list`, width)) info(ctx, line);
+    for (const line of fitCommand('or:  ', `CARTO_KEYS_BASE_URL=${baseUrl} CARTO_KEYS_MASTER_KEY=… ${commandLine('list')}`, width)) info(ctx, line);
     info(ctx, 'Press Ctrl-C to stop.');
   }
   return waitAndStop(ctx, server, o.maxLifetime);
@@ -213,7 +217,7 @@ async function printOrg(ctx: Context, state: SandboxState, server: { url: string
   const admin = users.find((u) => u.role === 'admin') ?? users[0]!;
   info(ctx, '');
   const width = terminalWidth(ctx);
-  for (const line of fitCommand('Try: ', `CARTO_KEYS_ORG=${org.name} CARTO_KEYS_BASE_URL=${admin.baseUrl} CARTO_KEYS_MASTER_KEY=${admin.masterKey} carto-keys list --all-members`, width)) info(ctx, line);
+  for (const line of fitCommand('Try: ', `CARTO_KEYS_ORG=${org.name} CARTO_KEYS_BASE_URL=${admin.baseUrl} CARTO_KEYS_MASTER_KEY=${admin.masterKey} ${commandLine('list', { options: ['--all-members'] })}`, width)) info(ctx, line);
   info(ctx, 'Press Ctrl-C to stop.');
 }
 

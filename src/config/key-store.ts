@@ -15,6 +15,7 @@ import { UsageError } from '../errors.js';
 import type { Keychain } from './keychain.js';
 import { createHash } from 'node:crypto';
 import type { ConfigData, ConfigStore, Profile } from './store.js';
+import { commandLine } from '../text/command-line.js';
 
 /**
  * What a stored key can be recognised by without reading it: its length and a truncated SHA-256 of it
@@ -121,7 +122,7 @@ export async function saveKey(deps: KeyStoreDeps, s: SaveKey): Promise<SaveOutco
 export function leftoverWarning(leftover: NonNullable<SaveOutcome['leftover']>, profile: string): string {
   const why = leftover.error.message.replace(/\s*Nothing was written\.$/, '');
   return leftover.referenced
-    ? `The old copy of the key in the OS keychain was not removed (${why}). Profile "${profile}" keeps a reference to it: \`carto-keys --profile ${profile} logout\` or the next login removes it once the keychain can be used.`
+    ? `The old copy of the key in the OS keychain was not removed (${why}). Profile "${profile}" keeps a reference to it: \`${commandLine('logout', {}, { profile })}\` or the next login removes it once the keychain can be used.`
     : `The old keychain entry "${leftover.account}" was not removed (${why}); remove it with your keychain manager.`;
 }
 
@@ -184,7 +185,7 @@ export async function moveKey(deps: KeyStoreDeps, name: string, to: Storage): Pr
   if (profile === undefined) throw new UsageError(`No profile named "${name}".`);
   if (profile.keyCmd !== undefined) {
     throw new UsageError(`Profile "${name}" stores no Master key: it reads it from a command each run (\`${profile.keyCmd}\`).`, {
-      hint: `To store the key instead: carto-keys --profile ${name} login --storage ${to}`,
+      hint: `To store the key instead: ${commandLine('login', { options: ['--storage', to] }, { profile: name })}`,
     });
   }
   // Already there, unless an old keychain copy is still referenced (a move that could not remove it).
@@ -192,7 +193,7 @@ export async function moveKey(deps: KeyStoreDeps, name: string, to: Storage): Pr
   const token = await readStoredKey(deps, profile);
   if (token === undefined) {
     throw new UsageError(`Profile "${name}" has no stored Master key to move (logged out).`, {
-      hint: `Log in again with the store you want: carto-keys --profile ${name} login --storage ${to}`,
+      hint: `Log in again with the store you want: ${commandLine('login', { options: ['--storage', to] }, { profile: name })}`,
     });
   }
   const outcome = await saveKey(deps, {

@@ -9,6 +9,7 @@ import { AuthError, UsageError } from '../errors.js';
 import { keychainBackend } from './keychain.js';
 import { KEY_CMD_ENV } from './key-command.js';
 import { CONFIG_FILE, isValidProfileName, type ConfigData, type ConfigStore, type Profile } from './store.js';
+import { commandLine } from '../text/command-line.js';
 
 export type KeySource =
   | { kind: 'env'; variable: 'CARTO_KEYS_MASTER_KEY' }
@@ -132,7 +133,7 @@ export function resolveSettings(input: {
 function unknownProfile(name: string, names: string[]): UsageError {
   return new UsageError(`No profile named "${name}". ${names.length === 0 ? 'There are no profiles yet.' : `Profiles: ${names.join(', ')}.`}`, {
     code: 'unknown_profile',
-    hint: names.length === 0 ? 'Create one with `carto-keys login` (or `carto-keys login --sandbox`).' : `Pick one of them, or create "${name}" with \`carto-keys --profile ${name} login\`.`,
+    hint: names.length === 0 ? 'Create one with `carto-keys login` (or `carto-keys login --sandbox`).' : `Pick one of them, or create "${name}" with \`${commandLine('login', {}, { profile: name })}\`.`,
   });
 }
 
@@ -218,11 +219,12 @@ export function describeKeySource(source: KeySource): string {
   return `config file ${source.path}`;
 }
 
-/** The command that logs this profile in again: `login --sandbox` for the sandbox, `--profile X login` for a named one. */
+/** The command that logs this profile in again: `login --sandbox` for the sandbox, `login --profile X` for a named one. */
 export function loginCommandFor(s: Pick<ResolvedSettings, 'profile' | 'sandbox' | 'profileSource'> & { storedSandbox?: boolean }): string {
   // "sandbox" is SANDBOX_PROFILE (sandbox/embedded-info.ts), which config/ cannot import: sandbox/ imports config/.
-  if (s.sandbox || s.storedSandbox) return s.profile === 'sandbox' ? 'carto-keys login --sandbox' : `carto-keys --profile ${s.profile} login --sandbox`;
-  return s.profile === DEFAULT_PROFILE ? 'carto-keys login' : `carto-keys --profile ${s.profile} login`;
+  const sandbox = s.sandbox || s.storedSandbox === true;
+  const usual = sandbox ? 'sandbox' : DEFAULT_PROFILE;
+  return commandLine('login', { options: sandbox ? ['--sandbox'] : [] }, { profile: s.profile === usual ? undefined : s.profile });
 }
 
 export type { ConfigStore };

@@ -15,8 +15,8 @@ import { ApiError, AuthError, UsageError } from '../errors.js';
 import { memberBaseUrl } from '../domain/members.js';
 import { normalizeRenderedGrants } from '../grants/index.js';
 import { escapeControl } from '../text/escape.js';
-import { shellQuote } from '../ui/shell-quote.js';
 import type { GrantSet } from '../grants/model.js';
+import { commandLine } from '../text/command-line.js';
 
 export interface SourceKey {
   key: WireApiKey;
@@ -86,22 +86,22 @@ export async function findKey(
  */
 export function missingKey(name: string | undefined, member?: string, successor?: string): ApiError {
   const of = member === undefined ? '' : ` of ${member}`;
-  const user = member === undefined ? '' : ` --user ${shellQuote(member)}`;
+  const list = commandLine('list', {}, { user: member });
   if (name === undefined) {
     return new ApiError('not_found', `No API key${of} has that name, and it is not a live token of this account.`, {
       status: 404,
-      hint: `Run \`carto-keys list${user}\` to see the names.`,
+      hint: `Run \`${list}\` to see the names.`,
     });
   }
   if (successor !== undefined) {
     return new ApiError('not_found', `No API key${of} is named "${escapeControl(name)}" now: it was rotated, and its successor is "${escapeControl(successor)}".`, {
       status: 404,
-      hint: `Use the successor: carto-keys show ${shellQuote(successor)}${user}`,
+      hint: `Use the successor: ${commandLine('show', { args: [successor] }, { user: member })}`,
     });
   }
   return new ApiError('not_found', `No API key${of} is named "${escapeControl(name)}".`, {
     status: 404,
-    hint: `Names are case-sensitive: \`carto-keys list${user}\` shows them.`,
+    hint: `Names are case-sensitive: \`${list}\` shows them.`,
   });
 }
 
@@ -124,7 +124,7 @@ async function keyOfToken(ctx: Context, api: ApiClient, token: string, opts: { o
   if (baseUrl === undefined) {
     if (opts.orUndefined) return undefined;
     throw new UsageError(`No key of ${member} has that name (a token of ${member} can be looked up only with an organization URL).`, {
-      hint: `Run \`carto-keys list --user ${member}\` to see the names.`,
+      hint: `Run \`${commandLine('list', {}, { user: member })}\` to see the names.`,
     });
   }
   const asToken = await ctx.clientFor({ baseUrl, username: member ?? creds.username, token, sandbox: creds.sandbox });

@@ -8,6 +8,7 @@ import type { OrgMember } from '../api/org.js';
 import { runPool } from '../api/pool.js';
 import type { WireApiKey } from '../api/types.js';
 import { ApiError, AuthError, CliError, UsageError, type ApiErrorKind } from '../errors.js';
+import { commandLine } from '../text/command-line.js';
 
 export interface MemberKeys {
   member: OrgMember;
@@ -74,7 +75,7 @@ export function membersFailed(all: AllMembersKeys, report: string): ApiError {
   const first = all.failed[0]!.error;
   const kind: ApiErrorKind = first instanceof ApiError ? first.kind : 'http';
   return new ApiError(kind, `Could not list the keys of ${names.length} of ${all.members.length} members (${names.join(', ')}): ${report} does not cover them.`, {
-    hint: `Try again, or look at one member: carto-keys list --user ${names[0]}`,
+    hint: `Try again, or look at one member: ${commandLine('list', {}, { user: names[0] })}`,
   });
 }
 

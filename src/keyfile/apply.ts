@@ -8,19 +8,18 @@
 // commands that continue or undo it), the original error when nothing was.
 
 import type { ApiClient } from '../api/client.js';
-import { shellQuote } from '../ui/shell-quote.js';
 import type { Credentials } from '../config/settings.js';
 import type { Context } from '../context.js';
 import { ApiError, CliError, PartialError } from '../errors.js';
 import { grantSetsEqual } from '../grants/canonical.js';
 import { normalizeRenderedGrants, toCreateGrants } from '../grants/normalize.js';
 import { reasonOf } from '../deploy/deployer.js';
-import { userFlag } from '../records/key-ref.js';
 import type { Reporter } from '../rotate/events.js';
 import { runPlannedCreate, runPlannedRotation } from '../rotate/planned.js';
 import { renderEvent, targetForPeople } from '../rotate/events.js';
 import { success, warn } from '../ui/output.js';
 import type { Plan, PlanAction, PlannedKey } from './plan.js';
+import { commandLine } from '../text/command-line.js';
 
 export type OutcomeStatus = 'done' | 'skipped' | 'failed' | 'not-started';
 
@@ -68,7 +67,7 @@ export async function applyPlan(a: ApplyContext, plan: Plan, prune: boolean): Pr
   const keep = new Set(keptFromPrune(plan, prune, a.pruneDeployed));
   const todo = steps(plan, prune).filter((k) => !keep.has(k));
   for (const k of keep) {
-    if (!a.quiet) warn(a.ctx, `Kept the unmanaged key "${k.name}": ${k.inUse}. Delete it with --prune-deployed, or \`carto-keys revoke ${shellQuote(k.name)}${userFlag(a.member)}\`.`);
+    if (!a.quiet) warn(a.ctx, `Kept the unmanaged key "${k.name}": ${k.inUse}. Delete it with --prune-deployed, or \`${commandLine('revoke', { args: [k.name] }, { user: a.member })}\`.`);
   }
   const outcomes: ApplyOutcome[] = todo.map((k) => ({
     name: k.name,
@@ -135,7 +134,7 @@ async function create(a: ApplyContext, k: PlannedKey): Promise<void> {
   );
   if (recovered) warn(a.ctx, `"${key.name}" was created but the reply was lost or unreadable; recovered it.`);
   if (!a.quiet) success(a.ctx, `Created API key "${key.name}"`);
-  if (!a.quiet) a.ctx.io.stderr.write(`  No deploy target: get its token with \`carto-keys show ${shellQuote(key.name)} --token-only${userFlag(a.member)}\`.\n`);
+  if (!a.quiet) a.ctx.io.stderr.write(`  No deploy target: get its token with \`${commandLine('show', { args: [key.name], options: ['--token-only'] }, { user: a.member })}\`.\n`);
 }
 
 /** A replacement or a rotation, by the rotation engine. Returns whether the old key was kept. */

@@ -51,8 +51,3 @@ export function refId(ref: KeyRef): string {
 export function describeRef(ref: Pick<KeyRef, 'member' | 'name'>): string {
   return `"${ref.name}"${ref.member === undefined ? '' : ` of ${ref.member}`}`;
 }
-
-/** ` --user bob`, or nothing: for the commands a message suggests. */
-export function userFlag(member: string | undefined): string {
-  return member === undefined ? '' : ` --user ${member}`;
-}

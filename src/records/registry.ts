@@ -22,6 +22,7 @@ import { accountOf, type KeyRef } from './key-ref.js';
 import { humanTime } from '../ui/time.js';
 import { CONFIG_DIR_ENV, STATE_DIR_ENV, stateDirNamed } from './state-dir.js';
 import { isRecord } from '../json.js';
+import { commandLine } from '../text/command-line.js';
 
 export const REGISTRY_VERSION = 2;
 
@@ -211,7 +212,7 @@ export function registry(stateDir: string): Registry {
       const out = new Map<string, string>();
       for (const d of a?.deployments ?? []) {
         if (!sameMember(d.member, member) || out.has(d.name)) continue;
-        out.set(d.name, `recorded as deployed to ${d.kind === 'env-file' ? d.path : d.kind === 'command' ? `\`${d.command}\`` : 'a person'} (carto-keys where ${d.name})`);
+        out.set(d.name, `recorded as deployed to ${d.kind === 'env-file' ? d.path : d.kind === 'command' ? `\`${d.command}\`` : 'a person'} (${commandLine('where', { args: [d.name] }, { user: member })})`);
       }
       for (const r of a?.retirements ?? []) {
         if (!sameMember(r.member, member)) continue;

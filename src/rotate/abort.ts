@@ -15,11 +15,11 @@ import { DeployError, deployOne } from '../deploy/deployer.js';
 import { describeTarget, type DeployTarget } from '../deploy/targets.js';
 import { Interrupted } from '../deploy/interrupt.js';
 import { journalRef, type Journal } from '../records/journal.js';
-import { userFlag } from '../records/key-ref.js';
 import { deleteKeyStep, deployerOf, findKey, isRotationKey } from './engine.js';
 import { rotationCommands, stoppedError } from './messages.js';
 import { withPendingJournal } from './runner.js';
 import type { RotationUi } from './ui.js';
+import { commandLine } from '../text/command-line.js';
 
 export interface AbortOptions {
   name?: string;
@@ -83,7 +83,7 @@ export async function abortRotation(ctx: Context, opts: AbortOptions, ui: Rotati
         interruption.check();
         if (target.kind === 'manual' && !ui.interactive) {
           target.deployedAt = null;
-          warn(ctx, `The new token of "${escapeControl(j.newName)}" was deployed by hand: put the old one back there (carto-keys show ${j.oldName} --token-only${userFlag(j.member)}).`);
+          warn(ctx, `The new token of "${escapeControl(j.newName)}" was deployed by hand: put the old one back there (${commandLine('show', { args: [j.oldName], options: ['--token-only'] }, { user: j.member })}).`);
           target.attemptedAt = null;
           save();
           continue;
@@ -135,7 +135,7 @@ async function abortCreate(
 ): Promise<AbortResult> {
   const holding = j.targets.filter((t) => t.deployedAt !== null || t.attemptedAt);
   if (holding.length > 0) {
-    warn(ctx, `Kept "${escapeControl(j.newName)}": its token may be in ${holding.map(describeTarget).join(', ')}, and revoking it would leave a dead token there. Revoke it with \`carto-keys revoke ${j.newName} --yes${userFlag(j.member)}\` once nothing reads it.`);
+    warn(ctx, `Kept "${escapeControl(j.newName)}": its token may be in ${holding.map(describeTarget).join(', ')}, and revoking it would leave a dead token there. Revoke it with \`${commandLine('revoke', { args: [j.newName] }, { user: j.member, yes: true })}\` once nothing reads it.`);
     f.store.remove(j.id);
     return { journal: j, revoked: false, restored: [], skipped: [], keptCreated: true };
   }

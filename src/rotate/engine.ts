@@ -10,7 +10,6 @@
 import type { ApiClient } from '../api/client.js';
 import { withHint } from '../api/failures.js';
 import type { WireApiKey } from '../api/types.js';
-import { shellQuote } from '../ui/shell-quote.js';
 import type { Credentials } from '../config/settings.js';
 import { fingerprint } from '../config/settings.js';
 import type { Context } from '../context.js';
@@ -24,13 +23,14 @@ import { envFileState } from '../deploy/env-check.js';
 import { Interrupted, type Interruption } from '../deploy/interrupt.js';
 import { describeTarget, type DeployTarget } from '../deploy/targets.js';
 import { journalRef, type Journal, type JournalStore, type JournalTarget } from '../records/journal.js';
-import { keyRef, userFlag, type KeyRef } from '../records/key-ref.js';
+import { keyRef, type KeyRef } from '../records/key-ref.js';
 import { registry, registryKept } from '../records/registry.js';
 import { stateDir } from '../records/state-dir.js';
 import { memberBaseUrl } from '../domain/members.js';
 import { renderEvent, type Reporter } from './events.js';
 import { stoppedError } from './messages.js';
 import type { RotationUi } from './ui.js';
+import { commandLine } from '../text/command-line.js';
 
 export interface Rotation {
   ctx: Context;
@@ -181,7 +181,7 @@ async function afterCreateFailure(r: Rotation, err: unknown, isOurs: (k: WireApi
   const hint =
     existing === undefined
       ? `No API key named "${name}" exists: nothing was created, so running the rotation again is safe`
-      : `An API key named "${name}" exists but is not the one this rotation creates: check it with \`carto-keys show "${name}"\`, then start the rotation again with another --name`;
+      : `An API key named "${name}" exists but is not the one this rotation creates: check it with \`${commandLine('show', { args: [name] }, { user: r.journal.member })}\`, then start the rotation again with another --name`;
   throw new NothingCreated(withHint(err, hint));
 }
 
@@ -303,7 +303,7 @@ async function finishOld(r: Rotation): Promise<void> {
   const j = r.journal;
   if (j.steps.deleted !== null || j.create === true) return;
   const ref = journalRef(j);
-  const revoke = `carto-keys revoke ${shellQuote(j.oldName)}${userFlag(j.member)}`;
+  const revoke = commandLine('revoke', { args: [j.oldName] }, { user: j.member });
   if (j.deleteOld === null) {
     j.deleteOld = await call(r, r.ui.decideDelete(j));
     save(r);
@@ -414,7 +414,7 @@ function scheduleRetirement(r: Rotation): void {
     oldName: j.oldName,
     newName: j.newName,
     retireAfter: retireAfter.toISOString(),
-    rollback: `carto-keys rotate --rollback ${shellQuote(j.newName)}${userFlag(j.member)}`,
+    rollback: commandLine('rotate', { options: ['--rollback', j.newName] }, { user: j.member }),
   });
 }
 

@@ -8,12 +8,12 @@ import type { Context } from '../context.js';
 import { UsageError } from '../errors.js';
 import type { DeployTarget } from '../deploy/targets.js';
 import { journalStore } from '../records/journal.js';
-import { describeRef, keyRef, userFlag, type KeyRef } from '../records/key-ref.js';
+import { describeRef, keyRef, type KeyRef } from '../records/key-ref.js';
 import { registry, type Retirement } from '../records/registry.js';
 import { stateDir } from '../records/state-dir.js';
-import { shellQuote } from '../ui/shell-quote.js';
 import { humanTimeFrom } from '../ui/time.js';
 import { findKey } from './engine.js';
+import { commandLine } from '../text/command-line.js';
 
 /** The env files and commands the key was deployed to, env files first (a command may ship a file). */
 export function recordedTargets(ctx: Context, ref: KeyRef): DeployTarget[] {
@@ -69,15 +69,15 @@ export async function refuseSuperseded(ctx: Context, api: ApiClient, ref: KeyRef
   const successor = chain[chain.length - 1]!.newName;
   // A successor deleted outside carto-keys supersedes nothing.
   if ((await findKey(api, successor)) === undefined) return;
-  const user = userFlag(ref.member);
+  const user = { user: ref.member };
   const first = chain[0]!;
   throw new UsageError(`${describeRef(ref)} was already rotated: its successor "${successor}" is in use, and "${ref.name}" is kept only until ${humanTimeFrom(new Date(first.retireAfter), ctx.now())} (grace period).`, {
     code: 'superseded',
     hint: [
-      `Rotate the successor instead: carto-keys rotate ${shellQuote(successor)}${user}`,
-      `Undo the rotation:           carto-keys rotate --rollback ${shellQuote(first.newName)}${user}`,
+      `Rotate the successor instead: ${commandLine('rotate', { args: [successor] }, user)}`,
+      `Undo the rotation:           ${commandLine('rotate', { options: ['--rollback', first.newName] }, user)}`,
       `Delete "${ref.name}" once its grace is over: carto-keys retire`,
-      ...(verb === 'clone' ? [`Or clone the successor:      carto-keys clone ${shellQuote(successor)}${user}`] : []),
+      ...(verb === 'clone' ? [`Or clone the successor:      ${commandLine('clone', { args: [successor] }, user)}`] : []),
     ].join('\n'),
   });
 }

@@ -3,11 +3,11 @@
 
 import type { Context } from '../context.js';
 import { CancelledError, CliError, PartialError } from '../errors.js';
-import { shellQuote } from '../ui/shell-quote.js';
 import type { Journal } from '../records/journal.js';
-import { userFlag } from '../records/key-ref.js';
 import { describeTarget } from '../deploy/targets.js';
 import { reasonOf } from '../deploy/deployer.js';
+import { commandLine } from '../text/command-line.js';
+import { suggestedScope } from '../ui/command-scope.js';
 
 export interface RotationCommands {
   resume: string;
@@ -16,13 +16,10 @@ export interface RotationCommands {
 
 /** The commands as they must be typed here: with the --profile flag if one was used, --yes for abort in CI. */
 export async function rotationCommands(ctx: Context, oldName: string, member?: string): Promise<RotationCommands> {
-  const s = await ctx.settings();
-  const profile = `${s.profileSource === 'flag' ? ` --profile ${shellQuote(s.profile)}` : ''}${userFlag(member)}`;
-  const name = shellQuote(oldName);
-  const yes = ctx.io.canPrompt() ? '' : ' --yes';
+  const scope = await suggestedScope(ctx, member);
   return {
-    resume: `carto-keys rotate --resume ${name}${profile}`,
-    abort: `carto-keys rotate --abort ${name}${profile}${yes}`,
+    resume: commandLine('rotate --resume', { args: [oldName] }, { ...scope, yes: false }),
+    abort: commandLine('rotate --abort', { args: [oldName] }, scope),
   };
 }
 

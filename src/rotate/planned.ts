@@ -22,6 +22,7 @@ import { findKey, runRotation, type RotationResult } from './engine.js';
 import { recordedTargets, refuseSuperseded } from './lineage.js';
 import { runFlow } from './runner.js';
 import { ciUi } from './ui.js';
+import { commandLine, verbatim } from '../text/command-line.js';
 
 export interface PlannedRotation {
   oldName: string;
@@ -118,7 +119,7 @@ export async function rotateNow(ctx: Context, creds: Credentials, opts: RotateNo
   const targets = opts.targets ?? recordedTargets(ctx, ref);
   if (targets.length === 0) {
     throw new UsageError(`No deploy target is recorded for "${opts.name}": the new key would reach nothing before the old one is deleted.`, {
-      hint: `Name one: carto-keys rotate ${opts.name} --deploy-env-file <path> --delete-old --yes`,
+      hint: `Name one: ${commandLine('rotate', { args: [opts.name], options: ['--deploy-env-file', verbatim('<path>'), '--delete-old'] }, { user: member, yes: true })}`,
     });
   }
   const taken = new Set((await api.listKeys()).map((k) => k.name));

@@ -16,12 +16,12 @@ import { normalizeRenderedGrants } from '../grants/index.js';
 import { reasonOf } from '../deploy/deployer.js';
 import { describeState, envFileState } from '../deploy/env-check.js';
 import { journalStore, RotationBusyError } from '../records/journal.js';
-import { keyRef, userFlag } from '../records/key-ref.js';
+import { keyRef } from '../records/key-ref.js';
 import { registry, type Retirement } from '../records/registry.js';
 import { stateDir } from '../records/state-dir.js';
-import { shellQuote } from '../ui/shell-quote.js';
 import { clientAsKey, deleteKeyStep, findKey, heldBy, keyProblems, runCheck } from './engine.js';
 import { sameCreation, successorChain } from './lineage.js';
+import { commandLine } from '../text/command-line.js';
 
 export type RetireStatus = 'retired' | 'kept' | 'waiting' | 'busy' | 'gone';
 
@@ -102,7 +102,7 @@ export async function retireOne(ctx: Context, api: ApiClient, creds: Credentials
 async function successorProblems(ctx: Context, api: ApiClient, creds: Credentials, r: Retirement, member: string | undefined): Promise<string[]> {
   const successor = await findKey(api, r.newName);
   if (successor === undefined) {
-    return [`its successor "${r.newName}" no longer exists (if nothing uses "${r.oldName}" any more: carto-keys revoke ${shellQuote(r.oldName)}${userFlag(member)})`];
+    return [`its successor "${r.newName}" no longer exists (if nothing uses "${r.oldName}" any more: ${commandLine('revoke', { args: [r.oldName] }, { user: member })})`];
   }
   const problems: string[] = [];
   try {

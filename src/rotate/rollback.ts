@@ -12,10 +12,9 @@ import { requireCredentials } from '../config/settings.js';
 import { CancelledError, UsageError } from '../errors.js';
 import { normalizeRenderedGrants, toCreateGrants } from '../grants/index.js';
 import { info, warn } from '../ui/output.js';
-import { shellQuote } from '../ui/shell-quote.js';
 import type { DeployTarget } from '../deploy/targets.js';
 import { newJournal } from '../records/journal.js';
-import { keyRef, memberOf, userFlag } from '../records/key-ref.js';
+import { keyRef, memberOf } from '../records/key-ref.js';
 import { registry, type Deployment, type Retirement } from '../records/registry.js';
 import { stateDir } from '../records/state-dir.js';
 import { findKey as findKeyByNameOrToken, isTokenShaped } from '../domain/key-resolve.js';
@@ -23,6 +22,7 @@ import { findKey, runRotation, type RotationResult } from './engine.js';
 import { sameCreation } from './lineage.js';
 import { runFlow } from './runner.js';
 import type { RotationUi } from './ui.js';
+import { commandLine } from '../text/command-line.js';
 
 export interface RollbackOptions {
   /** Either key of the rotation: the successor or the original. */
@@ -111,5 +111,5 @@ function rollbackTargets(ctx: Context, deployments: readonly Deployment[]): Depl
 function describe(ctx: Context, r: Retirement, targets: DeployTarget[]): void {
   if (ctx.globals.json) return;
   info(ctx, `Rolling back "${escapeControl(r.oldName)}" → "${escapeControl(r.newName)}": "${escapeControl(r.oldName)}" goes back into ${targets.length} target(s), then "${escapeControl(r.newName)}" is revoked.`);
-  if (targets.length === 0) info(ctx, `No deploy of "${escapeControl(r.newName)}" was recorded: apps that use it stop working (carto-keys where ${shellQuote(r.newName)}${userFlag(r.member)}).`);
+  if (targets.length === 0) info(ctx, `No deploy of "${escapeControl(r.newName)}" was recorded: apps that use it stop working (${commandLine('where', { args: [r.newName] }, { user: r.member })}).`);
 }

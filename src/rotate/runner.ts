@@ -14,6 +14,7 @@ import { journalRef, journalStore, type Journal, type JournalStore } from '../re
 import { accountOf, describeRef, keyRef, memberOf, refId, type KeyRef } from '../records/key-ref.js';
 import { stateDir } from '../records/state-dir.js';
 import { rotationCommands } from './messages.js';
+import { commandLine } from '../text/command-line.js';
 
 export interface FlowRun {
   store: JournalStore;
@@ -80,7 +81,7 @@ export function pendingJournal(store: JournalStore, creds: Credentials, name: st
   const [only] = all;
   if (only === undefined) throw new UsageError('There is no unfinished rotation.', { code: 'no_rotation' });
   if (all.length > 1) {
-    throw new UsageError(`There are ${all.length} unfinished rotations: say which one, e.g. \`carto-keys rotate ${flag} ${all[0]?.oldName ?? ''}\`.`, {
+    throw new UsageError(`There are ${all.length} unfinished rotations: say which one, e.g. \`${commandLine(`rotate ${flag}`, { args: [all[0]!.oldName] }, { user: member })}\`.`, {
       code: 'no_rotation',
       ...hintOthers(all),
     });

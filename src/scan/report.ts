@@ -3,7 +3,7 @@
 // its key and the token's fingerprint. Names and paths come from the server and from the files
 // scanned, so every one of them is escaped before it reaches a terminal or a TSV cell.
 
-import { fixCommand, type FixContext } from '../audit/fix.js';
+import { commandLine } from '../text/command-line.js';
 import { escapeControl } from '../text/escape.js';
 import type { Finding, ScanStats } from './index.js';
 import type { LiveToken } from './tokens.js';
@@ -18,11 +18,14 @@ export interface ReportContext {
 
 /** The command that takes this leak from found to fixed (respond: rotated to its targets or revoked, at once). */
 export function fixFor(f: Finding, ctx: ReportContext): string {
-  const fix: FixContext = {
-    ...(ctx.profile !== undefined && { profile: ctx.profile }),
-    ...(f.key.member !== null && f.key.member !== ctx.caller && { targetUser: f.key.member }),
-  };
-  return fixCommand('respond', f.key.name, [], fix);
+  return commandLine(
+    'respond',
+    { args: [f.key.name] },
+    {
+      ...(ctx.profile !== undefined && { profile: ctx.profile }),
+      ...(f.key.member !== null && f.key.member !== ctx.caller && { user: f.key.member }),
+    },
+  );
 }
 
 /** `path:line`, and the short commit for history. */

@@ -4,13 +4,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { fit, splitWords, tokensIn } from '../../src/action/run.js';
-import { shellQuote } from '../../src/ui/shell-quote.js';
+import { shellWord } from '../../src/text/command-line.js';
 
 describe('args', () => {
   it('words quoted for a shell come back as the same words', () => {
     fc.assert(
       fc.property(fc.array(fc.string({ minLength: 1, maxLength: 12 }), { maxLength: 6 }), fc.constantFrom(' ', '  ', '\n', ' \t '), (words, gap) => {
-        expect(splitWords(words.map(shellQuote).join(gap))).toEqual(words);
+        expect(splitWords(words.map(shellWord).join(gap))).toEqual(words);
       }),
     );
   });

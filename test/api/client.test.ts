@@ -412,7 +412,14 @@ describe('create', () => {
     const { client } = makeClient();
     const err = await apiError(client.createKey(request));
     expect(err.kind).toBe('server');
-    expect(err.hint).toMatch(/may have been created anyway: check with `carto-keys show "liked_cities_app"`/);
+    expect(err.hint).toMatch(/may have been created anyway: check with `carto-keys show liked_cities_app`/);
+  });
+
+  it('quotes the name in that check for a shell: a name with $ or a leading dash is not expanded or read as an option', async () => {
+    for (let i = 0; i < 4; i++) api.stub('POST', '', () => new HttpResponse(null, { status: 502 }));
+    const { client } = makeClient();
+    const err = await apiError(client.createKey({ ...request, name: '-app $HOME' }));
+    expect(err.hint).toContain("check with `carto-keys show -- '-app $HOME'` before trying again");
   });
 
   it('says nothing about a maybe-created key after only surely-unsent failures', async () => {

@@ -112,10 +112,10 @@ describe('profiles do what they say', () => {
     const p = paths();
     const sb = await login(p, testSandbox(), ['--base-url', BASE_URL, '--profile', 'acme']);
     const out = await run(['--profile', 'acme', 'logout'], { paths: p });
-    expect(out.stderr).toContain('carto-keys --profile acme login');
+    expect(out.stderr).toContain('carto-keys login --profile acme');
     const list = await run(['--profile', 'acme', 'list'], { paths: p, fetch: sb.fetch });
     expect(list.code).toBe(4);
-    expect(list.stderr).toContain('carto-keys --profile acme login');
+    expect(list.stderr).toContain('carto-keys login --profile acme');
 
     const sandbox = await run(['login', '--sandbox'], { paths: p });
     expect(sandbox.code, sandbox.stderr).toBe(0);
