@@ -71,7 +71,10 @@ export async function cloneRun(ctx: Context, opts: CloneOptions): Promise<void> 
   const creds = requireCredentials(await ctx.settings());
   const api = (await ctx.api()).forUser(opts.user);
   // A member's tables live in their own schema: the default follows --user.
-  const plan = await planClone(ctx, api, opts.source, opts.changes, defaultSchemaFor(creds.baseUrl, opts.user ?? creds.username));
+  // A key that is gone is named with its successor when a rotation made one.
+  const plan = await planClone(ctx, api, opts.source, opts.changes, defaultSchemaFor(creds.baseUrl, opts.user ?? creds.username), 'clone', (n) =>
+    import('../rotate/lineage.js').then((m) => m.successorOf(ctx, api, n)),
+  );
   // A key already replaced by a grace rotation: its successor is the one to clone.
   const { refuseSuperseded } = await import('../rotate/lineage.js');
   await refuseSuperseded(ctx, api, keyRef(creds.baseUrl, api.targetUser, plan.from), 'clone');

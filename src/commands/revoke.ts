@@ -64,7 +64,7 @@ export async function revokeRun(ctx: Context, opts: RevokeOptions): Promise<void
   // A name or a token (a leaked one can be killed at once); the same key named twice is revoked once.
   const keys: WireApiKey[] = [];
   for (const name of opts.names) {
-    const { key } = await findKey(ctx, api, name, 'revoke', (n) => import('../rotate/lineage.js').then((m) => m.successorOf(ctx, api.targetUser, n)));
+    const { key } = await findKey(ctx, api, name, 'revoke', (n) => import('../rotate/lineage.js').then((m) => m.successorOf(ctx, api, n)));
     if (key.type !== 'regular') throw new UsageError(`"${escapeControl(key.name)}" is the ${key.type} key and cannot be revoked.`);
     if (!keys.some((k) => k.name === key.name)) keys.push(key);
   }

@@ -52,7 +52,7 @@ export async function showRun(ctx: Context, opts: ShowOptions): Promise<void> {
   if (opts.tokenOnly && opts.name === MASTER_KEY_NAME) await refuseMaster(ctx, opts.user);
   const api = (await ctx.api()).forUser(opts.user);
   // A name or a token: with a leaked token, what it can do is the first thing to know.
-  const { key, byToken } = await findKey(ctx, api, opts.name, 'show', (n) => import('../rotate/lineage.js').then((m) => m.successorOf(ctx, api.targetUser, n)));
+  const { key, byToken } = await findKey(ctx, api, opts.name, 'show', (n) => import('../rotate/lineage.js').then((m) => m.successorOf(ctx, api, n)));
   if (opts.tokenOnly && key.type === 'master') await refuseMaster(ctx, api.targetUser);
   if (byToken && !ctx.globals.json) info(ctx, `That token belongs to the API key "${escapeControl(key.name)}".`);
   // --reveal is a way of looking, as for `list --reveal`: the Master token stays masked, and a note says why.

@@ -66,7 +66,7 @@ export async function whereRun(ctx: Context, given: WhereOptions): Promise<void>
   // The account listed once: records of keys deleted outside carto-keys are dropped, and said so.
   const live = new Set((await api.listKeys()).map((k) => k.name));
   // Read before the records of vanished keys are dropped: they are what knows a successor.
-  const successor = live.has(opts.name) ? undefined : await (await import('../rotate/lineage.js')).successorOf(ctx, api.targetUser, opts.name);
+  const successor = live.has(opts.name) ? undefined : await (await import('../rotate/lineage.js')).successorOf(ctx, api, opts.name);
   const pruned = reg.pruneVanished(ref.account, ref.member, live);
   const deployments = reg.deploymentsOf(ref);
   const retirement = reg.retirementOf(ref) ?? reg.retirementTo(ref);
@@ -89,13 +89,13 @@ export async function whereRun(ctx: Context, given: WhereOptions): Promise<void>
   // The document says `exists: false`; the exit code is that of a missing key all the same.
   if (ctx.globals.json) {
     printJson(ctx, doc);
-    if (key === undefined) throw missingKey(opts.name, api.targetUser, successor);
+    if (key === undefined) throw missingKey(opts.name, api.targetUser, successor, 'where');
     return;
   }
   if (opts.format === 'markdown') {
     const { whereMarkdown } = await import('../rotate/where-markdown.js');
     ctx.io.stdout.write(whereMarkdown(doc));
-    if (key === undefined) throw missingKey(opts.name, api.targetUser, successor);
+    if (key === undefined) throw missingKey(opts.name, api.targetUser, successor, 'where');
     return;
   }
   const shown = escapeControl(opts.name);
@@ -115,7 +115,7 @@ export async function whereRun(ctx: Context, given: WhereOptions): Promise<void>
         : `"${shown}" replaced "${escapeControl(retirement.oldName)}",\nwhich is kept until ${humanTimeFrom(new Date(retirement.retireAfter), ctx.now())} (rollback possible until then).`,
     );
   }
-  if (key === undefined) throw missingKey(opts.name, api.targetUser, successor);
+  if (key === undefined) throw missingKey(opts.name, api.targetUser, successor, 'where');
 }
 
 

@@ -76,15 +76,16 @@ export async function findKey(
     if (!(err instanceof ApiError && err.kind === 'not_found')) throw err;
     const key = TOKEN_SHAPE.test(nameOrToken) ? await keyOfToken(ctx, api, nameOrToken, { orUndefined: true }) : undefined;
     if (key !== undefined) return { key, byToken: true };
-    throw missingKey(nameOrToken, api.targetUser, await successorOf?.(nameOrToken));
+    throw missingKey(nameOrToken, api.targetUser, await successorOf?.(nameOrToken), verb);
   }
 }
 
 /**
  * The one message for a key that is not there (exit 1). `name` undefined: the argument was shaped like
- * a token and is not repeated (it may be a live secret of another account).
+ * a token and is not repeated (it may be a live secret of another account). With a successor, the hint
+ * is the command asked for, run on the successor (revoke: nothing to revoke, show the successor).
  */
-export function missingKey(name: string | undefined, member?: string, successor?: string): ApiError {
+export function missingKey(name: string | undefined, member?: string, successor?: string, verb: KeyVerb | 'where' = 'show'): ApiError {
   const of = member === undefined ? '' : ` of ${member}`;
   const list = commandLine('list', {}, { user: member });
   if (name === undefined) {
@@ -96,7 +97,10 @@ export function missingKey(name: string | undefined, member?: string, successor?
   if (successor !== undefined) {
     return new ApiError('not_found', `No API key${of} is named "${escapeControl(name)}" now: it was rotated, and its successor is "${escapeControl(successor)}".`, {
       status: 404,
-      hint: `Use the successor: ${commandLine('show', { args: [successor] }, { user: member })}`,
+      hint:
+        verb === 'revoke'
+          ? `Nothing to revoke. The key in use: ${commandLine('show', { args: [successor] }, { user: member })}`
+          : `Use the successor: ${commandLine(verb, { args: [successor] }, { user: member })}`,
     });
   }
   return new ApiError('not_found', `No API key${of} is named "${escapeControl(name)}".`, {

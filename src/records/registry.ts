@@ -4,7 +4,8 @@
 //
 // `<state>/deployments.json`, 0600 in a 0700 folder, replaced atomically, changed only under its lock
 // (read-modify-write: two processes never lose each other's records). It holds no token: each
-// deployment keeps the token's fingerprint, which says whether a file still holds that token.
+// deployment keeps the token's fingerprint, which says whether a file still holds that token. It also
+// remembers, for a bounded while, which key replaced a deleted one (the lineage of finished rotations).
 // Every record names its key by reference (account, organization member, name: ./key-ref.ts), and
 // records are lists, never objects keyed by a key name (a key may be named `__proto__`).
 
@@ -57,9 +58,25 @@ export interface Retirement {
   checkCmd?: string;
 }
 
+/**
+ * A finished rotation: the old key was deleted, `newName` took its place. What a later "no such key"
+ * names (after `rotate app --delete-old`, `rotate app` says where "app" went). Names and a time only.
+ */
+export interface Succession {
+  member?: string;
+  oldName: string;
+  newName: string;
+  /** ISO-8601 time of the delete. */
+  at: string;
+}
+
+/** Successions kept per account, the newest: enough to explain every recent rotation, never unbounded. */
+export const MAX_SUCCESSIONS = 100;
+
 interface AccountRecords {
   deployments: DeploymentRecord[];
   retirements: Retirement[];
+  lineage: Succession[];
 }
 
 interface RegistryFile {
@@ -84,6 +101,10 @@ export interface Registry {
   retirementTo(ref: KeyRef): Retirement | undefined;
   scheduleRetirement(account: string, r: Retirement): void;
   removeRetirement(ref: KeyRef): void;
+  /** `ref` was deleted by a rotation to `newName` (of the same member). */
+  recordSuccession(ref: KeyRef, newName: string, at: Date): void;
+  /** The finished rotation that deleted `ref`, if one is remembered. */
+  successionOf(ref: KeyRef): Succession | undefined;
   /**
    * Records of keys of `member` (undefined: the caller's own) that no longer exist, given every live
    * name: removed, and their names returned.
@@ -160,7 +181,7 @@ export function registry(stateDir: string): Registry {
     const id = accountOf(acc);
     let a = f.accounts.get(id);
     if (a === undefined) {
-      a = { deployments: [], retirements: [] };
+      a = { deployments: [], retirements: [], lineage: [] };
       f.accounts.set(id, a);
     }
     return a;
@@ -207,6 +228,18 @@ export function registry(stateDir: string): Registry {
         if (a) a.retirements = a.retirements.filter((x) => !(x.oldName === ref.name && sameMember(x.member, ref.member)));
       });
     },
+    recordSuccession(ref, newName, at) {
+      update((f) => {
+        const a = accountIn(f, ref.account);
+        // The old name's earlier record goes, and so does one of the new name: a key of that name lives
+        // again, so what was said about an older key of that name is no longer true.
+        const stale = (x: Succession) => sameMember(x.member, ref.member) && (x.oldName === ref.name || x.oldName === newName);
+        const kept = a.lineage.filter((x) => !stale(x));
+        kept.push({ ...(ref.member !== undefined && { member: ref.member }), oldName: ref.name, newName, at: at.toISOString() });
+        a.lineage = kept.slice(-MAX_SUCCESSIONS);
+      });
+    },
+    successionOf: (ref) => readAccount(ref.account)?.lineage.find((x) => x.oldName === ref.name && sameMember(x.member, ref.member)),
     inUse(acc, member) {
       const a = readAccount(acc);
       const out = new Map<string, string>();
@@ -269,6 +302,9 @@ function parseRegistry(v: unknown): RegistryFile | undefined {
   const accounts = new Map<string, AccountRecords>();
   for (const [acc, a] of Object.entries(v.accounts)) {
     if (!isRecord(a) || !Array.isArray(a.retirements) || !a.retirements.every(isRetirement)) return undefined;
+    // Files written before successions were kept have none.
+    const lineage = a.lineage ?? [];
+    if (!Array.isArray(lineage) || !lineage.every(isSuccession)) return undefined;
     let deployments: unknown[];
     if (v.version === 1) {
       // Version 1 kept an object keyed by key name, with no member.
@@ -285,9 +321,10 @@ function parseRegistry(v: unknown): RegistryFile | undefined {
     }
     if (!deployments.every(isDeployment)) return undefined;
     const id = accountOf(acc);
-    const into = accounts.get(id) ?? { deployments: [], retirements: [] };
+    const into = accounts.get(id) ?? { deployments: [], retirements: [], lineage: [] };
     into.deployments.push(...(deployments as DeploymentRecord[]));
     into.retirements.push(...(a.retirements as Retirement[]));
+    into.lineage.push(...(lineage as Succession[]));
     accounts.set(id, into);
   }
   return { version: REGISTRY_VERSION, accounts };
@@ -299,6 +336,10 @@ function isDeployment(d: unknown): d is DeploymentRecord {
   if (d.kind === 'env-file') return typeof d.path === 'string' && typeof d.variable === 'string';
   if (d.kind === 'command') return typeof d.command === 'string';
   return d.kind === 'manual';
+}
+
+function isSuccession(x: unknown): x is Succession {
+  return isRecord(x) && typeof x.oldName === 'string' && typeof x.newName === 'string' && typeof x.at === 'string' && optString(x.member);
 }
 
 function isRetirement(r: unknown): r is Retirement {

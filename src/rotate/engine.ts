@@ -331,7 +331,7 @@ async function finishOld(r: Rotation): Promise<void> {
   }
   let alreadyGone: boolean;
   try {
-    alreadyGone = await call(r, deleteKeyStep(r.ctx, r.api, ref, { successor: j.newName, grants: j.grants }));
+    alreadyGone = await call(r, deleteKeyStep(r.ctx, r.api, ref, { successor: j.newName, grants: j.grants, ...(j.rollback === true && { rollback: true }) }));
   } catch (err) {
     if (err instanceof Interrupted) throw err;
     throw new Error(`deleting the old key "${j.oldName}" failed: ${reasonOf(err)}`, { cause: err });
@@ -360,9 +360,15 @@ export async function heldBy(ctx: Context, api: ApiClient, ref: KeyRef): Promise
  * The delete step, shared by a rotation and `retire`: the key goes (already gone is fine), its
  * deployments are forgotten, its own retirement too, and a retirement that waited on it as a successor
  * now waits on its successor (`successor`, with its grants) instead, so a chain of rotations in a grace
- * window still ends with the first key retired. Returns whether it was already gone.
+ * window still ends with the first key retired. The successor is remembered (a later "no such key"
+ * names it), except after a rollback, which replaced nothing. Returns whether it was already gone.
  */
-export async function deleteKeyStep(ctx: Context, api: ApiClient, ref: KeyRef, successor?: { successor: string; grants: Journal['grants'] }): Promise<boolean> {
+export async function deleteKeyStep(
+  ctx: Context,
+  api: ApiClient,
+  ref: KeyRef,
+  successor?: { successor: string; grants: Journal['grants']; rollback?: boolean },
+): Promise<boolean> {
   let alreadyGone = false;
   try {
     await api.deleteKey(ref.name);
@@ -379,6 +385,7 @@ export async function deleteKeyStep(ctx: Context, api: ApiClient, ref: KeyRef, s
       if (waiting !== undefined && successor !== undefined && waiting.oldName !== successor.successor) {
         reg.scheduleRetirement(ref.account, { ...waiting, newName: successor.successor, grants: successor.grants });
       }
+      if (successor !== undefined && successor.rollback !== true) reg.recordSuccession(ref, successor.successor, ctx.now());
     }
   } catch (err) {
     warn(ctx, `Could not update the deployment registry: ${reasonOf(err)}`);

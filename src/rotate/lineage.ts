@@ -1,6 +1,7 @@
 // What carto-keys remembers about a key's place in a line of rotations: the targets it was deployed
 // to (the default targets of its next rotation), and its successor (a key rotated with --grace lives
-// on beside it until `retire`), which must not get a second successor.
+// on beside it until `retire`, and must not get a second successor; a key deleted by a rotation is
+// named with its successor when someone asks for it).
 
 import type { ApiClient } from '../api/client.js';
 import { requireCredentials, type Credentials } from '../config/settings.js';
@@ -43,23 +44,38 @@ export function successorChain(ctx: Context, ref: KeyRef): Retirement[] {
 }
 
 /**
- * Whether carto-keys knows a successor of the key `name` (of `member`): a rotation in a grace window,
- * or an unfinished rotation. Its name, or undefined. No request is made.
+ * Whether carto-keys knows a successor of the key `name` (of `member`): the end of its line of
+ * rotations, through grace rotations (the old key waits for `retire`) and finished ones (the old key
+ * was deleted), or else an unfinished rotation. Its name, or undefined. No request is made: see
+ * successorOf for one that is still true.
  */
-export function knownSuccessor(ctx: Context, creds: Pick<Credentials, 'baseUrl'>, name: string, member?: string): string | undefined {
+function knownSuccessor(ctx: Context, creds: Pick<Credentials, 'baseUrl'>, name: string, member?: string): string | undefined {
   const ref = keyRef(creds.baseUrl, member, name);
-  const chain = successorChain(ctx, ref);
-  if (chain.length > 0) return chain[chain.length - 1]!.newName;
+  const reg = registry(stateDir(ctx));
+  const next = (n: string): string | undefined => {
+    const at = { ...ref, name: n };
+    return reg.retirementOf(at)?.newName ?? reg.successionOf(at)?.newName;
+  };
+  // Bounded: a hand-edited cycle ends the walk.
+  const seen = new Set([name]);
+  let last: string | undefined;
+  for (let n = next(name); n !== undefined && !seen.has(n) && seen.size <= 50; n = next(n)) {
+    seen.add(n);
+    last = n;
+  }
+  if (last !== undefined) return last;
   const j = journalStore(stateDir(ctx)).find(ref);
   return j !== undefined && j.create !== true && j.rollback !== true ? j.newName : undefined;
 }
 
 /**
- * The successor lookup the "no such key" error uses (show, revoke, where, rotate). Loaded only when a
- * key is missing: `(name) => import('../rotate/lineage.js').then((m) => m.successorOf(ctx, member, name))`.
+ * The successor the "no such key" error names (show, revoke, where, clone, rotate), only while that
+ * key exists: a record is a memory, and the successor may have been deleted since. Loaded only when a
+ * key is missing: `(name) => import('../rotate/lineage.js').then((m) => m.successorOf(ctx, api, name))`.
  */
-export async function successorOf(ctx: Context, member: string | undefined, name: string): Promise<string | undefined> {
-  return knownSuccessor(ctx, requireCredentials(await ctx.settings()), name, member);
+export async function successorOf(ctx: Context, api: ApiClient, name: string): Promise<string | undefined> {
+  const successor = knownSuccessor(ctx, requireCredentials(await ctx.settings()), name, api.targetUser);
+  return successor !== undefined && (await findKey(api, successor)) !== undefined ? successor : undefined;
 }
 
 /** A key that already has a live successor in a grace window is not rotated or cloned again (exit 2). */

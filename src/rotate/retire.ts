@@ -90,7 +90,7 @@ export async function retireOne(ctx: Context, api: ApiClient, creds: Credentials
       }
     }
     if (problems.length > 0) return outcome('kept', problems, last.newName);
-    await deleteKeyStep(ctx, memberApi, ref);
+    await deleteKeyStep(ctx, memberApi, ref, { successor: last.newName, grants: last.grants });
     return outcome('retired', [], last.newName);
   } finally {
     lock.release();

@@ -19,7 +19,7 @@ import { stateDir } from '../records/state-dir.js';
 import { keyRef, memberOf } from '../records/key-ref.js';
 import { requireRegistryForGrace } from '../records/registry.js';
 import { runRotation, type RotationResult } from './engine.js';
-import { knownSuccessor, recordedTargets, refuseSuperseded } from './lineage.js';
+import { recordedTargets, refuseSuperseded, successorOf } from './lineage.js';
 import { refusePending, runFlow } from './runner.js';
 import type { RotationUi } from './ui.js';
 
@@ -83,7 +83,7 @@ export async function startRotation(ctx: Context, opts: StartOptions, ui: Rotati
   // A member's tables live in their own schema: the default follows --user.
   const defaultSchema = defaultSchemaFor(creds.baseUrl, member ?? creds.username);
   // A key that is gone is named with its successor when a rotation made one.
-  const plan = await planClone(ctx, api, opts.source, opts.changes, defaultSchema, 'rotate', async (n) => knownSuccessor(ctx, creds, n, member));
+  const plan = await planClone(ctx, api, opts.source, opts.changes, defaultSchema, 'rotate', (n) => successorOf(ctx, api, n));
   if (plan.from === DEFAULT_PUBLIC_KEY_NAME) {
     throw new UsageError('The Default public key cannot be rotated: its token is always "default_public" and it cannot be deleted.');
   }

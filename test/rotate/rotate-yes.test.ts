@@ -1,10 +1,14 @@
 // Issue 21: `--yes` means nothing is asked, on a terminal too; every question of rotate has a flag;
 // --dry-run on rotate and retire only reads; a missing key names its known successor.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { keyRef } from '../../src/records/key-ref.js';
+import { MAX_SUCCESSIONS, registry } from '../../src/records/registry.js';
 import { scriptedPrompter } from '../helpers/harness.js';
-import { NEW, rotationFixture } from './helpers.js';
+import { MASTER } from '../helpers/sandbox-fetch.js';
+import { NEW, NOW, rotationFixture } from './helpers.js';
 
 /** A terminal whose prompter fails the test on any question. */
 const noQuestions = () => ({ tty: true, prompter: scriptedPrompter([]) });
@@ -111,6 +115,75 @@ describe('a missing key names its known successor', () => {
       expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(1);
       expect(r.stderr, args.join(' ')).toContain(`its successor is "${NEW}"`);
     }
+  });
+
+  it('after the README rotation finished with --delete-old, rotate, show, where, revoke and clone of "app" name the successor and what to run', async () => {
+    const f = await rotationFixture();
+    const env = join(f.dir, '.env');
+    const state = { env: { ...f.sb.env, CARTO_KEYS_STATE_DIR: join(f.dir, 'state') } };
+    const oldToken = f.sb.token('app')!;
+    const r0 = await f.rotate(['app', '--deploy-env-file', env, '--delete-old', '--yes'], state);
+    expect(r0.code, r0.stderr).toBe(0);
+    const hints: [string[], string][] = [
+      [['rotate', 'app', '--deploy-env-file', env, '--delete-old', '--yes'], `Use the successor: carto-keys rotate ${NEW}`],
+      [['show', 'app'], `Use the successor: carto-keys show ${NEW}`],
+      [['where', 'app'], `Use the successor: carto-keys where ${NEW}`],
+      [['revoke', 'app', '--yes'], `Nothing to revoke. The key in use: carto-keys show ${NEW}`],
+      [['clone', 'app', '--name', 'copy'], `Use the successor: carto-keys clone ${NEW}`],
+    ];
+    for (const [args, hint] of hints) {
+      const r = await f.cli(args, state);
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(1);
+      expect(r.stderr, args.join(' ')).toBe(`Error: No API key is named "app" now: it was rotated, and its successor is "${NEW}".\n${hint}\n`);
+    }
+    expect(f.sb.names()).toEqual(['Master', 'Default public', NEW]);
+    // The record holds names and a time, never a token.
+    const records = readFileSync(join(f.dir, 'state', 'deployments.json'), 'utf8');
+    expect(records).toContain(`"oldName": "app"`);
+    for (const token of [oldToken, f.sb.token(NEW)!, MASTER]) expect(records).not.toContain(token);
+  });
+
+  it('the successor named is the end of the line (app → app-r… → app-3), and only while it exists', async () => {
+    const f = await rotationFixture();
+    const env = join(f.dir, '.env');
+    const state = { env: { ...f.sb.env, CARTO_KEYS_STATE_DIR: join(f.dir, 'state') } };
+    expect((await f.rotate(['app', '--deploy-env-file', env, '--delete-old', '--yes'], state)).code).toBe(0);
+    expect((await f.rotate([NEW, '--name', 'app-3', '--delete-old', '--yes'], state)).code).toBe(0);
+    const shown = await f.cli(['show', 'app'], state);
+    expect(shown.stderr).toContain('its successor is "app-3"');
+    // app-3 deleted outside carto-keys: the record is no longer true, and is not said.
+    f.sb.state.users[0]!.keys.splice(f.sb.state.users[0]!.keys.findIndex((k) => k.name === 'app-3'), 1);
+    const gone = await f.cli(['show', 'app'], state);
+    expect(gone.code).toBe(1);
+    expect(gone.stderr).toBe('Error: No API key is named "app".\nNames are case-sensitive: `carto-keys list` shows them.\n');
+  });
+
+  it('a rollback replaced nothing: the successor it revoked is not said to have been rotated', async () => {
+    const f = await rotationFixture();
+    const state = { env: { ...f.sb.env, CARTO_KEYS_STATE_DIR: join(f.dir, 'state') } };
+    expect((await f.rotate(['app', '--deploy-env-file', join(f.dir, '.env'), '--grace', '1h', '--yes'], state)).code).toBe(0);
+    const back = await f.rotate(['--rollback', NEW, '--yes'], state);
+    expect(back.code, back.stderr).toBe(0);
+    const r = await f.cli(['show', NEW], state);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`Error: No API key is named "${NEW}".\nNames are case-sensitive: \`carto-keys list\` shows them.\n`);
+  });
+
+  it('the lineage is bounded: the newest successions of an account, and none for a name that lives again', () => {
+    const reg = registry(mkdtempSync(join(tmpdir(), 'ck-lineage-')));
+    const at = (name: string) => keyRef('http://sandbox.test/user/demo', undefined, name);
+    for (let i = 0; i < MAX_SUCCESSIONS + 20; i++) reg.recordSuccession(at(`k${i}`), `k${i + 1}`, new Date(NOW.getTime() + i));
+    // The oldest 20 are dropped, the newest kept.
+    expect(reg.successionOf(at('k19'))).toBeUndefined();
+    expect(reg.successionOf(at('k20'))?.newName).toBe('k21');
+    const last = MAX_SUCCESSIONS + 19;
+    expect(reg.successionOf(at(`k${last}`))?.newName).toBe(`k${last + 1}`);
+    expect(JSON.parse(readFileSync(reg.path, 'utf8')).accounts['http://sandbox.test/user/demo'].lineage).toHaveLength(MAX_SUCCESSIONS);
+    // A member's key of the same name is another key.
+    expect(reg.successionOf({ ...at(`k${last}`), member: 'bob' })).toBeUndefined();
+    // A key named k20 made again (a rotation's new name): what was said of the old k20 goes.
+    reg.recordSuccession(at('other'), 'k20', NOW);
+    expect(reg.successionOf(at('k20'))).toBeUndefined();
   });
 
   it('where <nosuch>: exit 1 and the one message (it was exit 0 with two contradictory lines)', async () => {
