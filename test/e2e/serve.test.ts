@@ -4,8 +4,11 @@ import { describe, expect, it } from 'vitest';
 import { BIN, cli, cliEnv, serveSandbox, tempHome } from '../helpers/e2e.js';
 
 describe('sandbox serve', () => {
-  it('stops cleanly on SIGTERM, closing keep-alive connections', async () => {
+  it('prints the base URL and the Master key, on 127.0.0.1; stops cleanly on SIGTERM, closing keep-alive connections', async () => {
     const server = await serveSandbox();
+    expect(server.baseUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/user\/demo$/);
+    expect(server.masterKey).toMatch(/^[0-9a-f]{40}$/);
+    expect(server.output()).not.toContain(`${server.masterKey.slice(0, 8)}`.repeat(2));
     const res = await fetch(`${server.baseUrl}/api/v3/api_keys`, { headers: { authorization: `Basic ${Buffer.from(`demo:${server.masterKey}`).toString('base64')}` } });
     expect(res.status).toBe(200);
     const exited = new Promise<number | null>((resolve) => server.process.once('exit', (code) => resolve(code)));

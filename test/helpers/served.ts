@@ -3,7 +3,9 @@
 // test sees each request as it arrives and can hold it, with the sandbox's change applied or not,
 // until it lets it go. No polling and no timing: a hold resolves when its request arrives.
 
-import { createSandboxHandler, createSandboxState, startSandboxServer, type SandboxState } from '../../src/sandbox/index.js';
+import { masterKeyOf } from '../../src/sandbox/embedded.js';
+import { createSandboxHandler, createSandboxState, saveSandboxState, startSandboxServer, type SandboxState } from '../../src/sandbox/index.js';
+import { createOrgSandboxState, roleOf, type OrgRole } from '../../src/sandbox/org.js';
 import type { SandboxServer } from '../../src/sandbox/serve.js';
 
 export interface HeldRequest {
@@ -20,6 +22,22 @@ export interface Hold {
   release(): void;
 }
 
+export interface OrgUser {
+  username: string;
+  role: OrgRole;
+  baseUrl: string;
+  masterKey: string;
+}
+
+export interface ServeOptions {
+  /** The account to serve (default: a fresh single-user one). */
+  state?: SandboxState;
+  /** Saved after every change, as `sandbox serve --state` does. */
+  stateFile?: string;
+  /** The organization "acme" (`sandbox serve --org`); its users are in `users`. */
+  org?: boolean;
+}
+
 export interface InProcessSandbox {
   baseUrl: string;
   username: string;
@@ -27,6 +45,8 @@ export interface InProcessSandbox {
   port: number;
   state: SandboxState;
   server: SandboxServer;
+  /** With `org`: each user of the organization, as `sandbox serve --org --json` prints them. */
+  users: OrgUser[];
   /** Straight to the sandbox, past every hold: for the test's own looks at the account. */
   direct(path: string, init?: { method?: string; token?: string; body?: unknown }): Promise<Response>;
   /**
@@ -44,9 +64,11 @@ function tokenOf(req: Request): string | undefined {
   return decoded.slice(decoded.indexOf(':') + 1);
 }
 
-export async function serveInProcess(): Promise<InProcessSandbox> {
-  const state = createSandboxState();
-  const inner = createSandboxHandler(state);
+export async function serveInProcess(opts: ServeOptions = {}): Promise<InProcessSandbox> {
+  const state = opts.state ?? (opts.org ? createOrgSandboxState({}) : createSandboxState());
+  const stateFile = opts.stateFile;
+  if (stateFile) saveSandboxState(stateFile, state);
+  const inner = createSandboxHandler(state, { ...(stateFile && { onChange: (s: SandboxState) => saveSandboxState(stateFile, s) }) });
   const holds: { match: (r: HeldRequest) => boolean; when: 'before' | 'after'; arrive(r: HeldRequest): void; gate: Promise<void> }[] = [];
   const handler = async (req: Request): Promise<Response> => {
     const seen: HeldRequest = { method: req.method, pathname: new URL(req.url).pathname, token: tokenOf(req) };
@@ -67,6 +89,13 @@ export async function serveInProcess(): Promise<InProcessSandbox> {
   const username = state.users[0]!.username;
   const masterKey = state.users[0]!.keys.find((k) => k.type === 'master')!.token;
   const baseUrl = `${server.url}/user/${username}`;
+  // Members use the organization form of the URL; a user outside it the subdomainless one.
+  const users = state.organizations?.length
+    ? state.users.map((u) => {
+        const role = roleOf(state, u.username);
+        return { username: u.username, role, baseUrl: `${server.url}/${role === 'outside' ? 'user' : 'u'}/${u.username}`, masterKey: masterKeyOf(state, u.username) };
+      })
+    : [];
   return {
     baseUrl,
     username,
@@ -74,6 +103,7 @@ export async function serveInProcess(): Promise<InProcessSandbox> {
     port: server.port,
     state,
     server,
+    users,
     direct: (path, init = {}) =>
       inner(
         new Request(`${baseUrl}${path}`, {
