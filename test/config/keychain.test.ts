@@ -7,27 +7,21 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { KEYCHAIN_SERVICE, openKeychain, sessionBusAnswers } from '../../src/config/keychain.js';
 import { KeychainError } from '../../src/errors.js';
-import { keyringUnavailable, startKeyring, type KeyringSession } from '../helpers/keyring.js';
+import { keyringUnavailable, workerKeyring, type KeyringSession } from '../helpers/keyring.js';
 
 const unavailable = keyringUnavailable();
 const SECRET = 'b'.repeat(8) + '0123456789abcdef0123456789abcdef';
 
 describe.skipIf(unavailable !== undefined)(`keychain module on a real Secret Service${unavailable ? ` (skipped: ${unavailable})` : ''}`, () => {
   let session: KeyringSession;
-  const saved = process.env.DBUS_SESSION_BUS_ADDRESS;
 
   beforeAll(async () => {
-    session = await startKeyring();
-    // The native library reads the session address from this process's environment.
-    process.env.DBUS_SESSION_BUS_ADDRESS = session.env.DBUS_SESSION_BUS_ADDRESS;
-  });
-  afterAll(async () => {
-    if (saved === undefined) delete process.env.DBUS_SESSION_BUS_ADDRESS;
-    else process.env.DBUS_SESSION_BUS_ADDRESS = saved;
-    await session?.stop();
+    // The native library reads the session address from this process's environment, once: the
+    // worker's one session (the leak hunt's keychain mode uses it too).
+    session = await workerKeyring();
   });
 
   it('set, get, delete; secret-tool sees the entry under service carto-keys', async () => {

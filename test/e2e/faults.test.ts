@@ -1,8 +1,9 @@
-// Faults on the built binary: the few cases only a real process shows — the bundle's transports (and
-// its CONNECT tunnel behind a proxy), real back-off sleeps, CARTO_KEYS_TIMEOUT_MS read
+// The fault smoke on the built binary: the few cases only a real process shows — the bundle's
+// transports (and its CONNECT tunnel behind a proxy), real back-off sleeps, CARTO_KEYS_TIMEOUT_MS read
 // from the environment, a process that exits while a stalled socket is still open, the exit code and
-// stderr as a shell sees them. Each case has its own `sandbox serve`. The whole matrix (every command
-// × every fault, instant back-offs) runs in-process: test/reliability/faults.test.ts.
+// stderr as a shell sees them. Each case has its own sandbox, served from the test process (the same
+// server `sandbox serve` runs). The whole matrix (every command × every fault, instant back-offs) runs
+// in-process: test/reliability/faults.test.ts.
 
 import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
@@ -10,22 +11,23 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { SandboxFault } from '../../src/sandbox/faults.js';
-import { cli, serveSandbox, tempHome, type CliResult, type ServedSandbox } from '../helpers/e2e.js';
+import { cli, tempHome, type CliResult } from '../helpers/e2e.js';
+import { serveInProcess, type InProcessSandbox } from '../helpers/served.js';
 import { proxyTo } from '../helpers/local-server.js';
 
 const TIMEOUT_MS = 2000;
 
-function basic(s: ServedSandbox, token = s.masterKey): string {
+function basic(s: InProcessSandbox, token = s.masterKey): string {
   return `Basic ${Buffer.from(`${s.username}:${token}`).toString('base64')}`;
 }
 
-async function keysOn(s: ServedSandbox): Promise<Map<string, string>> {
+async function keysOn(s: InProcessSandbox): Promise<Map<string, string>> {
   const res = await fetch(`${s.baseUrl}/api/v3/api_keys?per_page=1000`, { headers: { authorization: basic(s) } });
   expect(res.status).toBe(200);
   return new Map(((await res.json()) as { result: { name: string; token: string }[] }).result.map((k) => [k.name, k.token]));
 }
 
-async function createOn(s: ServedSandbox, name: string): Promise<void> {
+async function createOn(s: InProcessSandbox, name: string): Promise<void> {
   const res = await fetch(`${s.baseUrl}/api/v3/api_keys`, {
     method: 'POST',
     headers: { authorization: basic(s), 'content-type': 'application/json' },
@@ -34,7 +36,7 @@ async function createOn(s: ServedSandbox, name: string): Promise<void> {
   expect(res.status, await res.text()).toBe(201);
 }
 
-async function faults(s: ServedSandbox, method: 'GET' | 'POST', list?: SandboxFault[]): Promise<SandboxFault[]> {
+async function faults(s: InProcessSandbox, method: 'GET' | 'POST', list?: SandboxFault[]): Promise<SandboxFault[]> {
   const res = await fetch(`${new URL(s.baseUrl).origin}/__sandbox/faults`, { method, ...(list && { body: JSON.stringify(list) }) });
   expect(res.status, await res.clone().text()).toBe(200);
   return (await res.json()) as SandboxFault[];
@@ -52,12 +54,12 @@ function expectCleanFailure(r: CliResult): void {
 async function withFault(
   fault: SandboxFault,
   args: string[],
-  check: (r: CliResult, s: ServedSandbox, before: Map<string, string>) => Promise<void>,
+  check: (r: CliResult, s: InProcessSandbox, before: Map<string, string>) => Promise<void>,
   /** More environment for the CLI, once the server runs. */
-  extraEnv: (s: ServedSandbox) => Promise<Record<string, string>> = async () => ({}),
+  extraEnv: (s: InProcessSandbox) => Promise<Record<string, string>> = async () => ({}),
 ): Promise<void> {
   const home = tempHome();
-  const s = await serveSandbox();
+  const s = await serveInProcess();
   try {
     await createOn(s, 'app');
     const before = await keysOn(s);
@@ -77,7 +79,7 @@ async function withFault(
 
 const COLLECTION = '/api/v3/api_keys/?$';
 
-describe.concurrent('faults on the built binary (sandbox serve, real sockets, real back-offs)', () => {
+describe.concurrent('faults on the built binary (real sockets, real back-offs)', () => {
   it('list × connection reset → retried after a real back-off: exit 0', () =>
     withFault({ method: 'GET', path: COLLECTION, kind: 'reset' }, ['list'], async (r) => {
       expect(r.code, r.stderr).toBe(0);
@@ -167,7 +169,7 @@ describe.concurrent('faults on the built binary (sandbox serve, real sockets, re
   it('regenerate Master × reset after the change → exit 1 saying the new key was lost and how to recover; the stored key untouched', async () => {
     const home = tempHome();
     const stateFile = join(home.dir, 'state.json');
-    const s = await serveSandbox(['--state', stateFile]);
+    const s = await serveInProcess({ stateFile });
     try {
       const env = { ...home.env, CARTO_KEYS_TIMEOUT_MS: String(TIMEOUT_MS) };
       const login = await cli(['login', '--base-url', s.baseUrl, '--with-key'], { env, input: s.masterKey });

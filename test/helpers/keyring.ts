@@ -37,7 +37,24 @@ export interface KeyringSession {
   stop(): Promise<void>;
 }
 
-export async function startKeyring(): Promise<KeyringSession> {
+let workerSession: Promise<KeyringSession> | undefined;
+
+/**
+ * One Secret Service for the in-process keychain tests of this test worker, its address set in this
+ * process's environment for good: the native library binds to the first session bus it reaches and
+ * keeps that connection for the life of the process, so a second session would never be reached. Tests
+ * that lock or freeze it undo that before they end. It stops when the worker exits (its stdin closes).
+ */
+export function workerKeyring(): Promise<KeyringSession> {
+  workerSession ??= startKeyring({ detached: true }).then((session) => {
+    process.env.DBUS_SESSION_BUS_ADDRESS = session.env.DBUS_SESSION_BUS_ADDRESS;
+    process.once('exit', () => rmSync(session.home, { recursive: true, force: true }));
+    return session;
+  });
+  return workerSession;
+}
+
+export async function startKeyring(opts: { detached?: boolean } = {}): Promise<KeyringSession> {
   const home = mkdtempSync(join(tmpdir(), 'carto-keys-keyring-'));
   const child: ChildProcessWithoutNullStreams = spawn('dbus-run-session', ['--', 'bash', SCRIPT], {
     env: { PATH: process.env.PATH, HOME: home, LANG: 'C.UTF-8' },
@@ -61,6 +78,11 @@ export async function startKeyring(): Promise<KeyringSession> {
     return Promise.race([new Promise<string>((resolve) => waiting.push(resolve)), exited]);
   };
 
+  if (opts.detached) {
+    // Nothing here keeps the worker alive: it ends when the worker does, closing the session's stdin.
+    child.unref();
+    for (const stream of [child.stdin, child.stdout, child.stderr]) (stream as unknown as { unref?: () => void }).unref?.();
+  }
   const first = await nextLine();
   const address = /^ready (.+)$/.exec(first)?.[1];
   if (address === undefined) throw new Error(`keyring session did not start: ${first}\n${stderr}`);

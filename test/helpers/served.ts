@@ -47,6 +47,8 @@ export interface InProcessSandbox {
   server: SandboxServer;
   /** With `org`: each user of the organization, as `sandbox serve --org --json` prints them. */
   users: OrgUser[];
+  /** Every request that reached the server (held ones included), in order: for "no key in a URL". */
+  requests: { method: string; url: string; authorization: string | null }[];
   /** Straight to the sandbox, past every hold: for the test's own looks at the account. */
   direct(path: string, init?: { method?: string; token?: string; body?: unknown }): Promise<Response>;
   /**
@@ -70,7 +72,9 @@ export async function serveInProcess(opts: ServeOptions = {}): Promise<InProcess
   if (stateFile) saveSandboxState(stateFile, state);
   const inner = createSandboxHandler(state, { ...(stateFile && { onChange: (s: SandboxState) => saveSandboxState(stateFile, s) }) });
   const holds: { match: (r: HeldRequest) => boolean; when: 'before' | 'after'; arrive(r: HeldRequest): void; gate: Promise<void> }[] = [];
+  const requests: InProcessSandbox['requests'] = [];
   const handler = async (req: Request): Promise<Response> => {
+    requests.push({ method: req.method, url: req.url, authorization: req.headers.get('authorization') });
     const seen: HeldRequest = { method: req.method, pathname: new URL(req.url).pathname, token: tokenOf(req) };
     const i = holds.findIndex((h) => h.match(seen));
     if (i < 0) return inner(req);
@@ -104,6 +108,7 @@ export async function serveInProcess(opts: ServeOptions = {}): Promise<InProcess
     state,
     server,
     users,
+    requests,
     direct: (path, init = {}) =>
       inner(
         new Request(`${baseUrl}${path}`, {
