@@ -4,15 +4,17 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { CLI, cli, serveSandbox, tempHome, type Home, type ServedSandbox } from '../helpers/e2e.js';
+import { CLI, tempHome, type Home } from '../helpers/e2e.js';
+import { serveInProcess, type InProcessSandbox } from '../helpers/served.js';
+import { cliInProcess } from '../helpers/in-process.js';
 import { describeTty, openTerminal, terminalScript, type Terminal } from '../helpers/terminal.js';
 
 describeTty('everyday commands on a terminal (tmux)', () => {
-  let sb: ServedSandbox;
+  let sb: InProcessSandbox;
   let home: Home;
   let term: Terminal | undefined;
   beforeEach(async () => {
-    sb = await serveSandbox();
+    sb = await serveInProcess();
     home = tempHome();
   });
   afterEach(async () => {
@@ -31,7 +33,7 @@ describeTty('everyday commands on a terminal (tmux)', () => {
       ['web-map-production-eu-west', '--api', 'sql,maps', '--table', 'liked_cities:select,insert', '--table', 'world_population'],
       ['etl-nightly', '--api', 'sql', '--table', 'national_incomes:all', '--schema', 'public'],
     ] as string[][]) {
-      const r = await cli(['create', '--name', name!, ...flags], { env: env() });
+      const r = await cliInProcess(['create', '--name', name!, ...flags], { env: env() });
       expect(r.code, r.stderr).toBe(0);
     }
   }
@@ -74,7 +76,7 @@ describeTty('everyday commands on a terminal (tmux)', () => {
     expect(end, end).toContain('EXIT:3');
     expect(end).toContain('Nothing was changed.');
     expect(end).not.toContain('Error');
-    const names = (JSON.parse((await cli(['list', '--json'], { env: env() })).stdout) as { name: string }[]).map((k) => k.name);
+    const names = (JSON.parse((await cliInProcess(['list', '--json'], { env: env() })).stdout) as { name: string }[]).map((k) => k.name);
     expect(names).toContain('etl-nightly');
   });
 });

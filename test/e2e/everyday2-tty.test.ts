@@ -5,7 +5,8 @@
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { CLI, cli, ROOT, tempHome, type Home } from '../helpers/e2e.js';
+import { CLI, ROOT, tempHome, type Home } from '../helpers/e2e.js';
+import { cliInProcess } from '../helpers/in-process.js';
 import { describeTty, openTerminal, terminalScript, type Terminal } from '../helpers/terminal.js';
 
 describeTty('every day, round two, at 80 columns (tmux)', () => {
@@ -13,7 +14,8 @@ describeTty('every day, round two, at 80 columns (tmux)', () => {
   let term: Terminal | undefined;
   beforeEach(async () => {
     home = tempHome();
-    const login = await cli(['login', '--sandbox'], { env: home.env });
+    // The setup runs in-process; what is on the terminal is the built binary.
+    const login = await cliInProcess(['login', '--sandbox'], { env: home.env });
     expect(login.code, login.stderr).toBe(0);
   });
   afterEach(() => {
@@ -35,7 +37,7 @@ describeTty('every day, round two, at 80 columns (tmux)', () => {
 
   it('list: three generated names of one minute stay three different rows', async () => {
     for (const n of ['0001', '0002', '0003']) {
-      const r = await cli(['create', '--name', `sql-world_population-20261207-${n}`, '--api', 'sql', '--table', 'world_population'], { env: home.env });
+      const r = await cliInProcess(['create', '--name', `sql-world_population-20261207-${n}`, '--api', 'sql', '--table', 'world_population'], { env: home.env });
       expect(r.code, r.stderr).toBe(0);
     }
     const t = await at80(['list']);
@@ -50,7 +52,7 @@ describeTty('every day, round two, at 80 columns (tmux)', () => {
       ['web-map-production-eu-west-1-customer-facing', '--api', 'sql', '--table', 'liked_cities:select,insert'],
       ['etl-nightly-loader-with-a-long-name', '--api', 'sql', '--schema', 'public:create'],
     ] as string[][]) {
-      expect((await cli(['create', '--name', name!, ...flags], { env: home.env })).code).toBe(0);
+      expect((await cliInProcess(['create', '--name', name!, ...flags], { env: home.env })).code).toBe(0);
     }
     const t = await at80(['audit']);
     nothingWrapped(t);
@@ -78,7 +80,7 @@ describeTty('every day, round two, at 80 columns (tmux)', () => {
   }
 
   it('rotate app --deploy-env-file .env --delete-old --yes (the README line) runs through on a terminal, asking nothing', async () => {
-    expect((await cli(['create', '--name', 'app', '--api', 'sql', '--table', 'world_population'], { env: home.env })).code).toBe(0);
+    expect((await cliInProcess(['create', '--name', 'app', '--api', 'sql', '--table', 'world_population'], { env: home.env })).code).toBe(0);
     const t = await at80(['rotate', 'app', '--deploy-env-file', '.env', '--delete-old', '--yes']);
     expect(t.screen, t.screen).toContain('EXIT:0');
     expect(t.screen).not.toMatch(/Keep all grants|Name of the new API key:|Create API key .*\?|Delete the old key .* now\?/);

@@ -9,14 +9,15 @@ import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'no
 import { createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cli, serveSandbox, tempHome, type CliResult, type Home, type ServedSandbox } from '../helpers/e2e.js';
+import { cli, tempHome, type CliResult, type Home } from '../helpers/e2e.js';
+import { serveInProcess, type InProcessSandbox } from '../helpers/served.js';
 import { keyringUnavailable, startKeyring, type KeyringSession } from '../helpers/keyring.js';
 
 const unavailable = keyringUnavailable();
 
 describe.skipIf(unavailable !== undefined)(`OS keychain on a real Secret Service${unavailable ? ` (skipped: ${unavailable})` : ''}`, () => {
   let keyring: KeyringSession;
-  let server: ServedSandbox;
+  let server: InProcessSandbox;
   let home: Home;
   let configFile: string;
   const outputs: string[] = [];
@@ -25,7 +26,7 @@ describe.skipIf(unavailable !== undefined)(`OS keychain on a real Secret Service
   const master = () => masters[masters.length - 1]!;
 
   beforeAll(async () => {
-    [keyring, server] = await Promise.all([startKeyring(), serveSandbox()]);
+    [keyring, server] = await Promise.all([startKeyring(), serveInProcess()]);
     home = tempHome();
     configFile = join(home.dir, '.config', 'carto-keys', 'config.json');
     masters.push(server.masterKey);

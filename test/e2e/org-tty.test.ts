@@ -2,23 +2,18 @@
 // typed, and anything else changes nothing.
 
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { CLI, serveSandbox, tempHome, type Home, type ServedSandbox } from '../helpers/e2e.js';
+import { CLI, tempHome, type Home } from '../helpers/e2e.js';
+import { serveInProcess, type InProcessSandbox, type OrgUser } from '../helpers/served.js';
 import { describeTty, openTerminal, terminalScript, type Terminal } from '../helpers/terminal.js';
 
-interface OrgUser {
-  username: string;
-  baseUrl: string;
-  masterKey: string;
-}
-
 describeTty("regenerate another member's Master key on a terminal (tmux)", () => {
-  let sb: ServedSandbox;
+  let sb: InProcessSandbox;
   let users: Record<string, OrgUser>;
   let home: Home;
   let term: Terminal | undefined;
   beforeEach(async () => {
-    sb = await serveSandbox(['--org']);
-    users = Object.fromEntries((sb as unknown as { users: OrgUser[] }).users.map((u) => [u.username, u]));
+    sb = await serveInProcess({ org: true });
+    users = Object.fromEntries(sb.users.map((u) => [u.username, u]));
     home = tempHome();
   });
   afterEach(async () => {

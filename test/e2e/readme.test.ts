@@ -9,7 +9,8 @@ import { spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, cli, cliEnv, ROOT, tempHome, type Home } from '../helpers/e2e.js';
+import { CLI, cliEnv, ROOT, tempHome, type Home } from '../helpers/e2e.js';
+import { cliInProcess } from '../helpers/in-process.js';
 
 export interface ReadmeBlock {
   /** 1-based line of the opening fence. */
@@ -163,7 +164,7 @@ describe('the README\'s output blocks', () => {
         writeFileSync(join(binDir, 'carto-keys'), `#!/bin/sh\nexec ${CLI.map((a) => `'${a}'`).join(' ')} "$@"\n`);
         chmodSync(join(binDir, 'carto-keys'), 0o755);
         const env = cliEnv({ ...home.env, PATH: `${binDir}:${process.env.PATH}`, COLUMNS: '80', TERM: 'xterm' });
-        expect((await cli(['login', '--sandbox'], { env: home.env })).code).toBe(0);
+        expect((await cliInProcess(['login', '--sandbox'], { env: home.env })).code).toBe(0);
         for (const sh of block.setup ?? []) {
           const r = await runScript(sh.text, home.dir, env);
           expect(r.code, `README.md:${sh.line} (set-up of README.md:${block.line})\n${sh.text}\n---\n${r.out}`).toBe(0);
@@ -214,7 +215,7 @@ describe('the README examples, in order, on a fresh sandbox', () => {
     writeFileSync(join(binDir, 'carto-keys'), `#!/bin/sh\nexec ${CLI.map((a) => `'${a}'`).join(' ')} "$@"\n`);
     chmodSync(join(binDir, 'carto-keys'), 0o755);
     env = cliEnv({ ...home.env, PATH: `${binDir}:${process.env.PATH}` });
-    const login = await cli(['login', '--sandbox'], { env: home.env });
+    const login = await cliInProcess(['login', '--sandbox'], { env: home.env });
     expect(login.code, login.stderr).toBe(0);
   });
   afterAll(() => home?.cleanup());

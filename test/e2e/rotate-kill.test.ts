@@ -12,7 +12,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { createReadStream, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CLI, cli, cliArgs, cliEnv, serveSandbox, tempHome, type CliResult } from '../helpers/e2e.js';
+import { CLI, cli, cliArgs, cliEnv, tempHome, type CliResult } from '../helpers/e2e.js';
+import { serveInProcess } from '../helpers/served.js';
 
 async function keys(baseUrl: string, master: string): Promise<Map<string, string>> {
   const res = await fetch(`${baseUrl}/api/v3/api_keys?per_page=1000`, {
@@ -72,7 +73,7 @@ type Flow = 'rotate' | 'apply';
 
 async function killMidDeploy(how: How, then: 'abort' | 'resume', flow: Flow = 'rotate'): Promise<void> {
   const home = tempHome();
-  const sb = await serveSandbox();
+  const sb = await serveInProcess();
   const env = { ...home.env, CARTO_KEYS_BASE_URL: sb.baseUrl, CARTO_KEYS_MASTER_KEY: sb.masterKey };
   try {
     if (flow === 'rotate') expect((await cli(['create', '--name', 'app', '--api', 'sql'], { env })).code).toBe(0);

@@ -4,15 +4,17 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { CLI, cli, serveSandbox, tempHome, type Home, type ServedSandbox } from '../helpers/e2e.js';
+import { CLI, cli, tempHome, type Home } from '../helpers/e2e.js';
+import { serveInProcess, type InProcessSandbox } from '../helpers/served.js';
+import { cliInProcess } from '../helpers/in-process.js';
 import { describeTty, openTerminal, terminalScript, type Terminal } from '../helpers/terminal.js';
 
 describeTty('rotate on a real terminal (tmux)', () => {
-  let sb: ServedSandbox;
+  let sb: InProcessSandbox;
   let home: Home;
   let term: Terminal | undefined;
   beforeEach(async () => {
-    sb = await serveSandbox();
+    sb = await serveInProcess();
     home = tempHome();
   });
   afterEach(async () => {
@@ -30,7 +32,7 @@ describeTty('rotate on a real terminal (tmux)', () => {
   }
 
   async function createApp(): Promise<void> {
-    const created = await cli(['create', '--name', 'app', '--api', 'sql,maps', '--table', 'liked_cities:select'], { env: env() });
+    const created = await cliInProcess(['create', '--name', 'app', '--api', 'sql,maps', '--table', 'liked_cities:select'], { env: env() });
     expect(created.code, created.stderr).toBe(0);
   }
 
@@ -81,12 +83,12 @@ describeTty('rotate on a real terminal (tmux)', () => {
     expect(end).toMatch(/✓ Rotated "app" → "app-r\d{8}"/);
 
     // The server and the file agree with the screen.
-    const list = JSON.parse((await cli(['list', '--json'], { env: env() })).stdout) as { name: string; grants: { apis: string[] } }[];
+    const list = JSON.parse((await cliInProcess(['list', '--json'], { env: env() })).stdout) as { name: string; grants: { apis: string[] } }[];
     const fresh = list.filter((k) => k.name.startsWith('app-r'));
     expect(list.map((k) => k.name)).not.toContain('app');
     expect(fresh).toHaveLength(1);
     expect(fresh[0]!.grants.apis).toEqual(['sql']);
-    const token = (await cli(['show', fresh[0]!.name, '--token'], { env: env() })).stdout.trim();
+    const token = (await cliInProcess(['show', fresh[0]!.name, '--token'], { env: env() })).stdout.trim();
     expect(readFileSync(envFile, 'utf8')).toBe(`# the app\nCARTO_API_KEY=${token}\n`);
   });
 
@@ -112,7 +114,7 @@ describeTty('rotate on a real terminal (tmux)', () => {
     // Finished without a terminal: the open delete question becomes a flag.
     const resumed = await cli(['rotate', '--resume', 'app', '--keep-old'], { env: env() });
     expect(resumed.code, resumed.stderr).toBe(0);
-    const names = (JSON.parse((await cli(['list', '--json'], { env: env() })).stdout) as { name: string }[]).map((k) => k.name);
+    const names = (JSON.parse((await cliInProcess(['list', '--json'], { env: env() })).stdout) as { name: string }[]).map((k) => k.name);
     expect(names.filter((n) => n.startsWith('app'))).toHaveLength(2);
   });
 });

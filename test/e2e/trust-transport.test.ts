@@ -8,19 +8,20 @@ import { createServer as createHttpsServer } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { cli, serveSandbox, tempHome, type Home, type ServedSandbox } from '../helpers/e2e.js';
+import { cli, tempHome, type Home } from '../helpers/e2e.js';
+import { serveInProcess, type InProcessSandbox } from '../helpers/served.js';
 import { closingProxy, proxyTo, useLocalServers } from '../helpers/local-server.js';
 import { recorder, type Recorder } from '../helpers/recorder.js';
 
 const MASTER = 'f'.repeat(8) + '0123456789abcdef0123456789abcdef';
 let home: Home;
-let server: ServedSandbox;
+let server: InProcessSandbox;
 const open: Recorder[] = [];
 const { listen } = useLocalServers();
 
 beforeAll(async () => {
   home = tempHome();
-  server = await serveSandbox();
+  server = await serveInProcess();
 });
 afterAll(async () => {
   await server?.stop();
