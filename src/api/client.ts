@@ -143,7 +143,11 @@ export interface ApiClient {
     req: CreateKeyRequest,
     opts?: { isOurs?: (existing: WireApiKey) => boolean },
   ): Promise<{ key: WireApiKey; recovered: boolean }>;
+  /** The key, or undefined when CARTO says there is none (any other failure is thrown). */
+  findKey(name: string): Promise<WireApiKey | undefined>;
   deleteKey(name: string): Promise<void>;
+  /** Deletes the key; true when it was deleted, false when it was already gone. */
+  deleteIfExists(name: string): Promise<boolean>;
   regenerateKey(name: string): Promise<WireApiKey>;
   /** The key this client's token belongs to (list with it: a non-master token sees only itself). */
   whoami(): Promise<WireApiKey>;
@@ -446,6 +450,16 @@ export function createApiClient(opts: ApiClientOptions): ApiClient {
     }
   }
 
+  async function deleteIfExists(name: string): Promise<boolean> {
+    try {
+      await deleteKey(name);
+      return true;
+    } catch (err) {
+      if (err instanceof ApiError && err.kind === 'not_found') return false;
+      throw err;
+    }
+  }
+
   async function deleteKey(name: string): Promise<void> {
     const action = `delete API key "${escapeControl(name)}"${of}`;
     const result = await send({ method: 'DELETE', path: keyPath(name), action, policy: 'any' });
@@ -540,7 +554,7 @@ export function createApiClient(opts: ApiClientOptions): ApiClient {
     return decode(result.reply, action, 'a list of organization users', checkMembers);
   }
 
-  return { baseUrl, username, targetUser, forUser, listMembers, listPage, listKeys, getKey, createKey, deleteKey, regenerateKey, whoami };
+  return { baseUrl, username, targetUser, forUser, listMembers, listPage, listKeys, getKey, findKey, createKey, deleteKey, deleteIfExists, regenerateKey, whoami };
 }
 
 /**

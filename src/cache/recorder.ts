@@ -97,6 +97,16 @@ export function recordingNames(
       record({ add: [key.name] });
       return key;
     },
+    async findKey(name) {
+      const key = await api.findKey(name);
+      if (key !== undefined) record({ add: [key.name] });
+      return key;
+    },
+    async deleteIfExists(name) {
+      const deleted = await api.deleteIfExists(name);
+      record({ remove: [name] });
+      return deleted;
+    },
     async deleteKey(name) {
       try {
         await api.deleteKey(name);

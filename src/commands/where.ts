@@ -9,7 +9,6 @@ import { keyRef } from '../records/key-ref.js';
 import { stateDir } from '../records/state-dir.js';
 import { describeState, envFileState, type EnvFileState } from '../deploy/env-check.js';
 import { registry, type Deployment } from '../records/registry.js';
-import { findKey } from '../rotate/engine.js';
 import { findKey as findKeyOrToken, isTokenShaped, missingKey } from '../domain/key-resolve.js';
 import { humanTime, humanTimeFrom } from '../ui/time.js';
 import { displayPath } from '../ui/paths.js';
@@ -70,7 +69,7 @@ export async function whereRun(ctx: Context, given: WhereOptions): Promise<void>
   const pruned = reg.pruneVanished(ref.account, ref.member, live);
   const deployments = reg.deploymentsOf(ref);
   const retirement = reg.retirementOf(ref) ?? reg.retirementTo(ref);
-  const key: WireApiKey | undefined = live.has(opts.name) ? await findKey(api, opts.name) : undefined;
+  const key: WireApiKey | undefined = live.has(opts.name) ? await api.findKey(opts.name) : undefined;
   const expected = key === undefined ? undefined : fingerprint(key.token);
   const places: Place[] = deployments.map((d) => {
     if (d.kind !== 'env-file') return { deployment: d };

@@ -10,7 +10,7 @@
 import type { ApiClient } from '../api/client.js';
 import type { Credentials } from '../config/settings.js';
 import type { Context } from '../context.js';
-import { ApiError, CliError, PartialError } from '../errors.js';
+import { CliError, PartialError } from '../errors.js';
 import { grantSetsEqual } from '../grants/canonical.js';
 import { normalizeRenderedGrants, toCreateGrants } from '../grants/normalize.js';
 import { reasonOf } from '../deploy/deployer.js';
@@ -160,12 +160,7 @@ async function replace(a: ApplyContext, k: PlannedKey): Promise<boolean> {
 }
 
 async function remove(a: ApplyContext, k: PlannedKey): Promise<void> {
-  try {
-    await a.api.deleteKey(k.name);
-  } catch (err) {
-    if (!(err instanceof ApiError && err.kind === 'not_found')) throw err;
-    warn(a.ctx, `"${k.name}" was already gone.`);
-  }
+  if (!(await a.api.deleteIfExists(k.name))) warn(a.ctx, `"${k.name}" was already gone.`);
   if (!a.quiet) success(a.ctx, `Deleted the unmanaged key "${k.name}"`);
 }
 

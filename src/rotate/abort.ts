@@ -8,14 +8,15 @@
 
 import { escapeControl } from '../text/escape.js';
 import type { ApiClient } from '../api/client.js';
+import type { WireApiKey } from '../api/types.js';
 import type { Context } from '../context.js';
-import { ApiError, CancelledError, UsageError } from '../errors.js';
+import { CancelledError, UsageError } from '../errors.js';
 import { success, warn } from '../ui/output.js';
 import { DeployError, deployOne } from '../deploy/deployer.js';
 import { describeTarget, type DeployTarget } from '../deploy/targets.js';
 import { Interrupted } from '../deploy/interrupt.js';
 import { journalRef, type Journal } from '../records/journal.js';
-import { deleteKeyStep, deployerOf, findKey, isRotationKey } from './engine.js';
+import { deleteKeyStep, deployerOf, isRotationKey } from './engine.js';
 import { rotationCommands, stoppedError } from './messages.js';
 import { withPendingJournal } from './runner.js';
 import type { RotationUi } from './ui.js';
@@ -53,9 +54,9 @@ export async function abortRotation(ctx: Context, opts: AbortOptions, ui: Rotati
     }
     const api = (await ctx.api()).forUser(j.member);
     if (j.create === true) return abortCreate(ctx, j, api, opts, ui, { store, interruption });
-    let old: Awaited<ReturnType<typeof findKey>>;
+    let old: WireApiKey | undefined;
     try {
-      old = await interruption.race(findKey(api, j.oldName));
+      old = await interruption.race(api.findKey(j.oldName));
     } catch (err) {
       if (err instanceof Interrupted) throw await stoppedError(ctx, j, err, 'undo');
       throw err;
@@ -143,11 +144,7 @@ async function abortCreate(
   let revoked = false;
   try {
     if (await f.interruption.race(ourNewKey(ctx, j, api))) {
-      try {
-        await f.interruption.race(api.deleteKey(j.newName));
-      } catch (err) {
-        if (!(err instanceof ApiError && err.kind === 'not_found')) throw err;
-      }
+      await f.interruption.race(api.deleteIfExists(j.newName));
       revoked = true;
     }
   } catch (err) {
@@ -163,7 +160,7 @@ async function abortCreate(
  */
 async function ourNewKey(ctx: Context, j: Journal, api: ApiClient): Promise<boolean> {
   if (j.steps.created !== null) return true;
-  const key = await findKey(api, j.newName);
+  const key = await api.findKey(j.newName);
   if (key === undefined) return false;
   const ours = isRotationKey(j)(key);
   if (!ours) ctx.debug(`"${escapeControl(j.newName)}" exists but is not this rotation's key: left alone`);

@@ -74,15 +74,6 @@ export function isRotationKey(j: Journal): (k: WireApiKey) => boolean {
   return (k) => k.name === j.newName && k.type === 'regular' && grantSetsEqual(normalizeRenderedGrants(k.grants).grants, intended);
 }
 
-export async function findKey(api: ApiClient, name: string): Promise<WireApiKey | undefined> {
-  try {
-    return await api.getKey(name);
-  } catch (err) {
-    if (err instanceof ApiError && err.kind === 'not_found') return undefined;
-    throw err;
-  }
-}
-
 export async function runRotation(r: Rotation): Promise<RotationResult> {
   const j = r.journal;
   try {
@@ -144,7 +135,7 @@ async function create(r: Rotation): Promise<DeployedKey> {
     return { name: key.name, token: key.token };
   }
   const isOurs = isRotationKey(j);
-  let key = r.resumed ? await call(r, findKey(r.api, j.newName)) : undefined;
+  let key = r.resumed ? await call(r, r.api.findKey(j.newName)) : undefined;
   if (key !== undefined && !isOurs(key)) {
     throw new NothingCreated(
       new UsageError(`An API key named "${j.newName}" exists but is not the one this rotation would create.`, {
@@ -174,7 +165,7 @@ async function afterCreateFailure(r: Rotation, err: unknown, isOurs: (k: WireApi
   if (!(err instanceof ApiError) || !MAYBE_APPLIED.has(err.kind)) throw new NothingCreated(err);
   // If this lookup fails too, the journal stays: --resume looks again, --abort cleans up.
   const name = r.journal.newName;
-  const existing = await findKey(r.api, name);
+  const existing = await r.api.findKey(name);
   if (existing !== undefined && isOurs(existing)) return existing;
   // The client's hint ("may have been created anyway: check with show") is answered now: say what
   // the look found instead.
@@ -350,7 +341,7 @@ async function finishOld(r: Rotation): Promise<void> {
 export async function heldBy(ctx: Context, api: ApiClient, ref: KeyRef): Promise<string[]> {
   const files = registry(stateDir(ctx)).deploymentsOf(ref).filter((d) => d.kind === 'env-file');
   if (files.length === 0) return [];
-  const key = await findKey(api, ref.name);
+  const key = await api.findKey(ref.name);
   if (key === undefined) return [];
   const fp = fingerprint(key.token);
   return files.flatMap((d) => (d.kind === 'env-file' && envFileState(d.path, d.variable, fp).state === 'holds' ? [`${d.path} (${d.variable})`] : []));
@@ -369,13 +360,7 @@ export async function deleteKeyStep(
   ref: KeyRef,
   successor?: { successor: string; grants: Journal['grants']; rollback?: boolean },
 ): Promise<boolean> {
-  let alreadyGone = false;
-  try {
-    await api.deleteKey(ref.name);
-  } catch (err) {
-    if (!(err instanceof ApiError && err.kind === 'not_found')) throw err;
-    alreadyGone = true;
-  }
+  const alreadyGone = !(await api.deleteIfExists(ref.name));
   try {
     const reg = registry(stateDir(ctx));
     if (reg.exists()) {

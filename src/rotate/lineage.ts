@@ -13,7 +13,6 @@ import { describeRef, keyRef, type KeyRef } from '../records/key-ref.js';
 import { registry, type Retirement } from '../records/registry.js';
 import { stateDir } from '../records/state-dir.js';
 import { humanTimeFrom } from '../ui/time.js';
-import { findKey } from './engine.js';
 import { commandLine } from '../text/command-line.js';
 
 /** The env files and commands the key was deployed to, env files first (a command may ship a file). */
@@ -75,7 +74,7 @@ function knownSuccessor(ctx: Context, creds: Pick<Credentials, 'baseUrl'>, name:
  */
 export async function successorOf(ctx: Context, api: ApiClient, name: string): Promise<string | undefined> {
   const successor = knownSuccessor(ctx, requireCredentials(await ctx.settings()), name, api.targetUser);
-  return successor !== undefined && (await findKey(api, successor)) !== undefined ? successor : undefined;
+  return successor !== undefined && (await api.findKey(successor)) !== undefined ? successor : undefined;
 }
 
 /** A key that already has a live successor in a grace window is not rotated or cloned again (exit 2). */
@@ -84,7 +83,7 @@ export async function refuseSuperseded(ctx: Context, api: ApiClient, ref: KeyRef
   if (chain.length === 0) return;
   const successor = chain[chain.length - 1]!.newName;
   // A successor deleted outside carto-keys supersedes nothing.
-  if ((await findKey(api, successor)) === undefined) return;
+  if ((await api.findKey(successor)) === undefined) return;
   const user = { user: ref.member };
   const first = chain[0]!;
   throw new UsageError(`${describeRef(ref)} was already rotated: its successor "${successor}" is in use, and "${ref.name}" is kept only until ${humanTimeFrom(new Date(first.retireAfter), ctx.now())} (grace period).`, {

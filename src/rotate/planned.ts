@@ -18,7 +18,7 @@ import { newJournal } from '../records/journal.js';
 import { keyRef, memberOf } from '../records/key-ref.js';
 import { requireRegistryForGrace } from '../records/registry.js';
 import type { Reporter } from './events.js';
-import { findKey, runRotation, type RotationResult } from './engine.js';
+import { runRotation, type RotationResult } from './engine.js';
 import { recordedTargets, refuseSuperseded } from './lineage.js';
 import { runFlow } from './runner.js';
 import { ciUi } from './ui.js';
@@ -113,7 +113,7 @@ export async function rotateNow(ctx: Context, creds: Credentials, opts: RotateNo
   const member = memberOf(opts.member, creds.username);
   const api = (await ctx.api()).forUser(member);
   const ref = keyRef(creds.baseUrl, member, opts.name);
-  const key = await findKey(api, opts.name);
+  const key = await api.findKey(opts.name);
   if (key === undefined) throw new UsageError(`No API key named "${opts.name}"${member === undefined ? '' : ` of ${member}`}.`);
   await refuseSuperseded(ctx, api, ref, 'rotate');
   const targets = opts.targets ?? recordedTargets(ctx, ref);

@@ -19,7 +19,7 @@ import { journalStore, RotationBusyError } from '../records/journal.js';
 import { keyRef } from '../records/key-ref.js';
 import { registry, type Retirement } from '../records/registry.js';
 import { stateDir } from '../records/state-dir.js';
-import { clientAsKey, deleteKeyStep, findKey, heldBy, keyProblems, runCheck } from './engine.js';
+import { clientAsKey, deleteKeyStep, heldBy, keyProblems, runCheck } from './engine.js';
 import { sameCreation, successorChain } from './lineage.js';
 import { commandLine } from '../text/command-line.js';
 
@@ -69,7 +69,7 @@ export async function retireOne(ctx: Context, api: ApiClient, creds: Credentials
     const current = reg.retirementOf(ref);
     if (current === undefined) return outcome('busy', ['already handled by another run']);
     const memberApi = api.forUser(r.member);
-    const old = await findKey(memberApi, current.oldName);
+    const old = await memberApi.findKey(current.oldName);
     if (old === undefined || (current.oldCreatedAt !== undefined && !sameCreation(old.created_at, current.oldCreatedAt))) {
       // Gone already; or the name now belongs to another key, which is not ours to delete.
       reg.removeRetirement(ref);
@@ -82,7 +82,7 @@ export async function retireOne(ctx: Context, api: ApiClient, creds: Credentials
     const held = await heldBy(ctx, memberApi, ref);
     for (const h of held) problems.push(`${h} still holds the token of "${current.oldName}"`);
     if (problems.length === 0 && current.checkCmd !== undefined) {
-      const successor = await findKey(memberApi, last.newName);
+      const successor = await memberApi.findKey(last.newName);
       try {
         await runCheck(ctx, current.checkCmd, { name: last.newName, token: successor!.token });
       } catch (err) {
@@ -100,7 +100,7 @@ export async function retireOne(ctx: Context, api: ApiClient, creds: Credentials
 
 /** Everything about the successor that must hold before the old key may go; empty when it may. */
 async function successorProblems(ctx: Context, api: ApiClient, creds: Credentials, r: Retirement, member: string | undefined): Promise<string[]> {
-  const successor = await findKey(api, r.newName);
+  const successor = await api.findKey(r.newName);
   if (successor === undefined) {
     return [`its successor "${r.newName}" no longer exists (if nothing uses "${r.oldName}" any more: ${commandLine('revoke', { args: [r.oldName] }, { user: member })})`];
   }

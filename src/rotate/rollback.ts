@@ -18,7 +18,7 @@ import { keyRef, memberOf } from '../records/key-ref.js';
 import { registry, type Deployment, type Retirement } from '../records/registry.js';
 import { stateDir } from '../records/state-dir.js';
 import { findKey as findKeyByNameOrToken, isTokenShaped } from '../domain/key-resolve.js';
-import { findKey, runRotation, type RotationResult } from './engine.js';
+import { runRotation, type RotationResult } from './engine.js';
 import { sameCreation } from './lineage.js';
 import { runFlow } from './runner.js';
 import type { RotationUi } from './ui.js';
@@ -61,7 +61,7 @@ export async function startRollback(ctx: Context, opts: RollbackOptions, ui: Rot
       if (current === undefined || current.newName !== pending.newName) {
         throw new UsageError(`The rotation "${pending.oldName}" → "${pending.newName}" was retired or rolled back meanwhile.`);
       }
-      const original = await findKey(api, pending.oldName);
+      const original = await api.findKey(pending.oldName);
       if (original === undefined || (pending.oldCreatedAt !== undefined && !sameCreation(original.created_at, pending.oldCreatedAt))) {
         reg.removeRetirement(originalRef);
         throw new UsageError(`The old key "${pending.oldName}" no longer exists: there is nothing to roll back to.`, {

@@ -246,6 +246,16 @@ describe('show', () => {
     expect(err.message).toBe('Could not show API key "nosuch": CARTO says "API key not found: nosuch" (404)');
   });
 
+  it('findKey: the key, or undefined for an unknown one; a 404 without an Auth API error is still thrown', async () => {
+    api.stub('GET', '/liked_cities_app', 'show-regular');
+    api.stub('GET', '/nosuch', 'not-found-404');
+    api.stub('GET', '/other', 'no-engine-404');
+    const { client } = makeClient();
+    expect((await client.findKey('liked_cities_app'))?.name).toBe('liked_cities_app');
+    expect(await client.findKey('nosuch')).toBeUndefined();
+    expect((await apiError(client.findKey('other'))).kind).toBe('no_engine');
+  });
+
   it('... from an account without engine (404, empty body), naming both causes', async () => {
     api.stub('GET', '/nosuch', 'no-engine-404');
     const { client } = makeClient();
@@ -441,6 +451,16 @@ describe('delete', () => {
     api.stub('DELETE', '/liked_cities_app', 'delete-204');
     const { client } = makeClient();
     await expect(client.deleteKey('liked_cities_app')).resolves.toBeUndefined();
+  });
+
+  it('deleteIfExists: true when it deleted the key, false when CARTO says there is none, other refusals thrown', async () => {
+    api.stub('DELETE', '/liked_cities_app', 'delete-204');
+    api.stub('DELETE', '/liked_cities_app', () => HttpResponse.json({ errors: 'API key not found: liked_cities_app' }, { status: 404 }));
+    api.stub('DELETE', '/Master', 'delete-master-403');
+    const { client } = makeClient();
+    expect(await client.deleteIfExists('liked_cities_app')).toBe(true);
+    expect(await client.deleteIfExists('liked_cities_app')).toBe(false);
+    expect((await apiError(client.deleteIfExists('Master'))).kind).toBe('forbidden');
   });
 
   it('reports the Master key as forbidden (403)', async () => {
