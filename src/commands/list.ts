@@ -1,9 +1,9 @@
 import { Command } from 'commander';
 import type { Context } from '../context.js';
 import type { KeyType, ListOrder, WireApiKey } from '../api/types.js';
-import { ApiError, UsageError, type ApiErrorKind } from '../errors.js';
+import { UsageError } from '../errors.js';
 import { requireCredentials } from '../config/settings.js';
-import { listAllMembersKeys, ORG_ENV, resolveOrgName, type AllMembersKeys } from '../domain/members.js';
+import { listAllMembersKeys, membersFailed, ORG_ENV, resolveOrgName } from '../domain/members.js';
 import { formatTables, formatWords, parseApis, parseTableRemovalSpec } from '../grants/index.js';
 import { KEY_TYPES } from '../api/types.js';
 import type { Api, TablePermission } from '../grants/model.js';
@@ -15,7 +15,6 @@ import { isoTime } from '../ui/time.js';
 import type { CommandKit } from '../args/kit.js';
 import { addMemberOption, collect, positiveInt } from '../args/flags.js';
 import { keyJson, masterKeyLocation } from '../ui/key-output.js';
-import { commandLine } from '../text/command-line.js';
 
 export interface ListOptions {
   type?: KeyType[];
@@ -249,16 +248,7 @@ async function listAllMembersRun(ctx: Context, opts: ListOptions, orgFlag: strin
   } else {
     printTable(ctx, rows.map((r) => r.key), token, opts.wide === true, rows.map((r) => r.member));
   }
-  if (all.failed.length > 0) throw membersFailed(all);
-}
-
-function membersFailed(all: AllMembersKeys): ApiError {
-  const names = all.failed.map((f) => f.member.username);
-  const first = all.failed[0]!.error;
-  const kind: ApiErrorKind = first instanceof ApiError ? first.kind : 'http';
-  return new ApiError(kind, `Could not list the keys of ${names.length} of ${all.members.length} members: ${names.join(', ')}.`, {
-    hint: `The other members' keys are listed above. Try again, or one at a time: ${commandLine('list', {}, { user: names[0] })}`,
-  });
+  if (all.failed.length > 0) throw membersFailed(all, 'the list above');
 }
 
 /** For scripts: every value in full (tokens masked unless --reveal), in the flags' notation. */

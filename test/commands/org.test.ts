@@ -120,7 +120,7 @@ describe('list --all-members', () => {
     const doc = JSON.parse(r.stdout) as { keys: { member: string }[]; failedMembers: { member: string }[] };
     expect([...new Set(doc.keys.map((k) => k.member))]).toEqual(['olivia', 'alice', 'dave']);
     expect(doc.failedMembers.map((f) => f.member)).toEqual(['bob']);
-    expect(r.stderr).toContain('Could not list the keys of 1 of 4 members: bob');
+    expect(r.stderr).toContain('Could not list the keys of 1 of 4 members (bob): the list above does not cover them.');
     expect(r.stderr).toContain('carto-keys list --user bob');
   });
 
