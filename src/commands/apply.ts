@@ -25,7 +25,6 @@ export interface ApplyOptions {
   prune: boolean;
   /** --prune-deployed: --prune deletes keys recorded as deployed too. */
   pruneDeployed?: boolean;
-  yes: boolean;
   graceMs?: number;
   notifyCmd?: string;
   /** `--user`: an organization member's keys. */
@@ -63,8 +62,7 @@ Examples:
       if (o.abort && o.prune) throw new UsageError('--abort takes no --prune: it only undoes what a stopped apply left unfinished.');
       if (o.pruneDeployed && !o.prune) throw new UsageError('--prune-deployed goes with --prune: it lets --prune delete keys recorded as deployed.');
       if (o.file !== undefined && o.file.trim() === '') throw new UsageError('-f/--file is empty: expected the keys file.');
-      const { yes } = globalsOf(cmd);
-      if (!yes && !kit.canPrompt()) {
+      if (!globalsOf(cmd).yes && !kit.canPrompt()) {
         throw new UsageError(`apply ${o.abort ? '--abort revokes keys' : 'creates and deletes keys'}: pass --yes when not running in a terminal.`, {
           hint: 'Review the changes first with `carto-keys plan`.',
         });
@@ -74,7 +72,6 @@ Examples:
         ...(o.file !== undefined && { file: o.file }),
         prune: o.prune === true,
         pruneDeployed: o.pruneDeployed === true,
-        yes,
         ...(graceMs !== undefined && { graceMs }),
         ...(o.notifyCmd !== undefined && { notifyCmd: o.notifyCmd }),
         ...(o.user !== undefined && { user: o.user }),
@@ -145,7 +142,7 @@ async function applyFile(ctx: Context, creds: Credentials, member: string | unde
     else printLine(ctx, resumed.length > 0 ? `Apply complete: ${resumed.map(describeOutcome).join('; ')}.` : 'Nothing to apply.');
     return;
   }
-  if (!opts.yes) {
+  if (!ctx.globals.yes) {
     info(ctx, '');
     if (!(await ctx.prompter.confirm(`Apply these changes to ${member ?? creds.username} (${creds.baseUrl})?`, { default: false }))) {
       throw new CancelledError('Nothing was changed.');

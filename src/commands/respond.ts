@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import type { Context } from '../context.js';
-import { globalsOf, type CommandKit } from '../args/kit.js';
+import type { CommandKit } from '../args/kit.js';
 import { addMemberOption } from '../args/flags.js';
 import { requireCredentials } from '../config/settings.js';
 import { ORG_ENV, resolveOrgName } from '../domain/members.js';
@@ -15,8 +15,6 @@ export interface RespondOptions {
   user?: string;
   allMembers?: { org?: string };
   revokeNow: boolean;
-  yes: boolean;
-  canPrompt: boolean;
   notifyCmd?: string;
 }
 
@@ -43,7 +41,7 @@ Examples:
   $ carto-keys respond --all-members --yes -- "$LEAKED_TOKEN"   # -- : a token may start with a dash
   $ carto-keys respond old-app --revoke-now --yes
   $ carto-keys respond Master --yes`,
-  ).action((key: string, o: { allMembers?: boolean; org?: string; revokeNow?: boolean; notifyCmd?: string; user?: string }, command: Command) => {
+  ).action((key: string, o: { allMembers?: boolean; org?: string; revokeNow?: boolean; notifyCmd?: string; user?: string }) => {
     if (o.org !== undefined && !o.allMembers) throw new UsageError('--org goes with --all-members.');
     if (o.allMembers && o.user !== undefined) throw new UsageError('--all-members looks among every member: leave out --user.');
     if (o.notifyCmd !== undefined && o.notifyCmd.trim() === '') throw new UsageError('--notify-cmd is empty: expected a shell command.');
@@ -52,8 +50,6 @@ Examples:
       ...(o.user !== undefined && { user: o.user }),
       ...(o.allMembers && { allMembers: o.org === undefined ? {} : { org: o.org } }),
       revokeNow: o.revokeNow === true,
-      yes: globalsOf(command).yes,
-      canPrompt: kit.canPrompt(),
       ...(o.notifyCmd !== undefined && { notifyCmd: o.notifyCmd }),
     };
     kit.run((ctx) => respondRun(ctx, opts));
@@ -101,7 +97,7 @@ export async function respondRun(ctx: Context, opts: RespondOptions): Promise<vo
   // What will be done, decided before anything changes: without targets, a regular key can only be revoked.
   const plan: 'regenerate' | 'rotate' | 'revoke' = key.type === 'master' ? 'regenerate' : targets.length > 0 ? 'rotate' : 'revoke';
   if (plan === 'revoke' && !opts.revokeNow) {
-    if (!opts.canPrompt || opts.yes) {
+    if (!ctx.io.canPrompt() || ctx.globals.yes) {
       throw new UsageError(`No deploy target is recorded for "${escapeControl(key.name)}": pass --revoke-now to revoke it at once (apps using it break), or rotate it to where it is used.`, {
         hint: `${commandLine(
           'respond',
@@ -113,11 +109,11 @@ export async function respondRun(ctx: Context, opts: RespondOptions): Promise<vo
     if (!(await ctx.prompter.confirm(`Revoke "${key.name}" now? No deploy target is recorded: every app using this key breaks until it gets a new one.`, { default: false }))) {
       throw new CancelledError('Nothing was changed.');
     }
-  } else if (!opts.yes && plan !== 'revoke' && !opts.canPrompt) {
+  } else if (!ctx.globals.yes && plan !== 'revoke' && !ctx.io.canPrompt()) {
     // --revoke-now is itself the answer; rotating or regenerating without a terminal needs --yes.
     throw new UsageError('respond changes keys: pass --yes when not running in a terminal.');
   }
-  if (plan === 'rotate' && !opts.yes) {
+  if (plan === 'rotate' && !ctx.globals.yes) {
     const question = plan === 'rotate' ? `Rotate "${key.name}" to its ${targets.length} recorded target${targets.length === 1 ? '' : 's'} and delete it at once?` : `Revoke "${key.name}" now?`;
     if (!(await ctx.prompter.confirm(question, { default: false }))) throw new CancelledError('Nothing was changed.');
   }

@@ -12,7 +12,6 @@ import { info, printJson, printLine, success, warn } from '../ui/output.js';
 import { humanTimeFrom } from '../ui/time.js';
 
 export interface RetireOptions {
-  yes: boolean;
   /** Say which old keys would be retired and which wait; send nothing, delete nothing. */
   dryRun?: boolean;
   notifyCmd?: string;
@@ -37,9 +36,8 @@ Examples:
   $ carto-keys retire --yes --notify-cmd ./alert.sh     # alert.sh reads the JSON event on stdin`,
     )
     .action((o: { notifyCmd?: string; dryRun?: boolean }, cmd: Command) => {
-      const { yes } = globalsOf(cmd);
-      if (o.dryRun !== true) requireYesOrTty(yes, kit.canPrompt(), 'Retiring old keys (it deletes them)');
-      const opts: RetireOptions = { yes, ...(o.notifyCmd !== undefined && { notifyCmd: o.notifyCmd }), ...(o.dryRun === true && { dryRun: true }) };
+      if (o.dryRun !== true) requireYesOrTty(globalsOf(cmd).yes, kit.canPrompt(), 'Retiring old keys (it deletes them)');
+      const opts: RetireOptions = { ...(o.notifyCmd !== undefined && { notifyCmd: o.notifyCmd }), ...(o.dryRun === true && { dryRun: true }) };
       kit.run((ctx) => retireRun(ctx, opts));
     });
 }
@@ -65,7 +63,7 @@ export async function retireRun(ctx: Context, opts: RetireOptions): Promise<void
       const creds = requireCredentials(await ctx.settings());
       const { due, waiting } = dueRetirements(ctx, creds);
       for (const r of waiting) outcomes.push({ ...(r.member !== undefined && { member: r.member }), oldName: r.oldName, newName: r.newName, retireAfter: r.retireAfter, status: 'waiting', problems: [] });
-      if (due.length > 0 && !opts.yes) {
+      if (due.length > 0 && !ctx.globals.yes) {
         const names = due.map((r) => describeRef({ name: r.oldName, ...(r.member !== undefined && { member: r.member }) })).join(', ');
         if (!(await ctx.prompter.confirm(`Delete ${names} (grace period over), after checking their successors?`, { default: false }))) {
           throw new CancelledError('Nothing was changed.');

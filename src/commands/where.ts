@@ -1,7 +1,8 @@
 import { Command } from 'commander';
 import type { Context } from '../context.js';
 import type { Env } from '../env.js';
-import { fingerprint, requireCredentials } from '../config/settings.js';
+import { requireCredentials } from '../config/settings.js';
+import { fingerprint } from '../text/fingerprint.js';
 import { globalsOf, type CommandKit } from '../args/kit.js';
 import { formatOption, outputFormat, type OutputFormat } from '../args/flags.js';
 import { addMemberOption } from '../args/flags.js';

@@ -1,7 +1,6 @@
 // Resolution of who we talk to and with which key: flag > environment > stored profile, keeping where
 // each value came from (status shows it, and error messages name the right place to fix).
 
-import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { resolveBaseUrl } from '../api/base-url.js';
 import type { Env } from '../env.js';
@@ -192,11 +191,6 @@ export function requireCredentials(s: ResolvedSettings): Credentials {
     keySource: s.keySource,
     sandbox: s.sandbox,
   };
-}
-
-/** Identifies a key without revealing it: a truncated SHA-256. */
-export function fingerprint(key: string): string {
-  return `sha256:${createHash('sha256').update(key).digest('hex').slice(0, 12)}`;
 }
 
 /** The key (or the command that prints it) comes from the environment, not from a profile. */

@@ -14,7 +14,7 @@ import { CancelledError, CliError, ExitCode } from '../errors.js';
 import type { JournalTarget } from '../records/journal.js';
 import type { KeyRef } from '../records/key-ref.js';
 import type { Registry } from '../records/registry.js';
-import { fingerprint } from '../config/settings.js';
+import { fingerprint } from '../text/fingerprint.js';
 import { warn } from '../ui/output.js';
 import type { DeployedKey } from './command.js';
 import { Interrupted, type Interruption } from './interrupt.js';

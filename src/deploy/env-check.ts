@@ -2,7 +2,7 @@
 // a FIFO or a device planted there must not hang `retire` in cron), parsed as dotenv reads it, and
 // compared by fingerprint so no token is kept or shown.
 
-import { fingerprint } from '../config/settings.js';
+import { fingerprint } from '../text/fingerprint.js';
 import { readEnvVar } from './env-text.js';
 import { BoundedReadError, MiB, readRegularFile } from '../fs/bounded-read.js';
 

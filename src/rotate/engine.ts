@@ -11,7 +11,7 @@ import type { ApiClient } from '../api/client.js';
 import { withHint } from '../api/failures.js';
 import type { WireApiKey } from '../api/types.js';
 import type { Credentials } from '../config/settings.js';
-import { fingerprint } from '../config/settings.js';
+import { fingerprint } from '../text/fingerprint.js';
 import type { Context } from '../context.js';
 import { ApiError, UsageError } from '../errors.js';
 import { diffGrants, grantSetsEqual, normalizeRenderedGrants } from '../grants/index.js';

@@ -10,7 +10,7 @@
 
 import type { ApiClient } from '../api/client.js';
 import type { Credentials } from '../config/settings.js';
-import { fingerprint } from '../config/settings.js';
+import { fingerprint } from '../text/fingerprint.js';
 import type { Context } from '../context.js';
 import { normalizeRenderedGrants } from '../grants/index.js';
 import { reasonOf } from '../deploy/deployer.js';

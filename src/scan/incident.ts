@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { ApiClient } from '../api/client.js';
 import type { WireApiKey } from '../api/types.js';
-import { fingerprint } from '../config/settings.js';
+import { fingerprint } from '../text/fingerprint.js';
 import { ensurePrivateDir } from '../fs/secure-dir.js';
 import { writeFileAtomic } from '../fs/atomic.js';
 import { isTokenShaped } from '../domain/key-resolve.js';

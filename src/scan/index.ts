@@ -2,7 +2,7 @@
 // and a git history, matched exactly. Used by `scan` and by `audit --scan`. A finding names the place,
 // the key and the token's fingerprint: never the token, nor the line that holds it.
 
-import { fingerprint } from '../config/settings.js';
+import { fingerprint } from '../text/fingerprint.js';
 import { scanBytes, type Encoding } from './content.js';
 import { MAX_FILE_BYTES, noSkips, walkFiles, type SkipCounts } from './files.js';
 import { introductions, listObjects, readObjects, type GitObject, type GitSource } from './git.js';

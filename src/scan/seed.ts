@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { ApiClient } from '../api/client.js';
 import type { WireGrant } from '../api/types.js';
 import type { Env } from '../env.js';
-import { fingerprint } from '../config/settings.js';
+import { fingerprint } from '../text/fingerprint.js';
 import { UsageError } from '../errors.js';
 import type { Registry } from '../records/registry.js';
 import { keyRef } from '../records/key-ref.js';

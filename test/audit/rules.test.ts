@@ -14,7 +14,7 @@ import {
   severityRank,
   type AuditInput,
 } from '../../src/audit/index.js';
-import { fingerprint } from '../../src/config/settings.js';
+import { fingerprint } from '../../src/text/fingerprint.js';
 import { MASTER_TOKEN, builtIns, key, secretsIn } from './helpers.js';
 
 const NOW = new Date('2026-11-30T12:00:00Z');

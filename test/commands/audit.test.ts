@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, beforeAll } from 'vitest';
-import { fingerprint } from '../../src/config/settings.js';
+import { fingerprint } from '../../src/text/fingerprint.js';
 import { makeKey, createSandboxState, type SandboxGrants } from '../../src/sandbox/state.js';
 import { embeddedFetch } from '../../src/api/http.js';
 import { type FetchLike } from '../../src/api/client.js';

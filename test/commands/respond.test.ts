@@ -6,7 +6,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { fingerprint } from '../../src/config/settings.js';
+import { fingerprint } from '../../src/text/fingerprint.js';
 import { everythingUnder } from '../helpers/written.js';
 import { run, scriptedPrompter, tempPaths } from '../helpers/harness.js';
 

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { embeddedFetch } from '../../src/api/http.js';
-import { fingerprint } from '../../src/config/settings.js';
+import { fingerprint } from '../../src/text/fingerprint.js';
 import { text } from '../../src/ui/markdown.js';
 import { createSandboxHandler } from '../../src/sandbox/index.js';
 import { createOrgSandboxState } from '../../src/sandbox/org.js';

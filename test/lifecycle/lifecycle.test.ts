@@ -4,7 +4,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fingerprint } from '../../src/config/settings.js';
+import { fingerprint } from '../../src/text/fingerprint.js';
 import { registry } from '../../src/records/registry.js';
 import { keyRef } from '../../src/records/key-ref.js';
 import { MASTER } from '../helpers/sandbox-fetch.js';
