@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { escapeControl } from '../text/escape.js';
 import { displayPath } from '../ui/paths.js';
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import type { Context } from '../context.js';
 import { requireCredentials, type Credentials } from '../config/settings.js';
 import { CancelledError, UsageError } from '../errors.js';
@@ -17,6 +17,7 @@ import { withNotify } from '../deploy/notify.js';
 import { unfinishedJournals } from '../rotate/runner.js';
 import { commandLine } from '../text/command-line.js';
 import { suggestedScope } from '../ui/command-scope.js';
+import { registeredCommand } from './registered.js';
 
 export interface ApplyOptions {
   mode: 'apply' | 'resume' | 'abort';
@@ -32,8 +33,7 @@ export interface ApplyOptions {
 }
 
 export function applyCommand(kit: CommandKit): Command {
-  return addMemberOption(new Command('apply'))
-    .description('Make the account match carto-keys.yaml: create, replace (create-before-delete), rotate, and --prune')
+  return addMemberOption(registeredCommand('apply'))
     .option('-f, --file <path>', `the keys file (default ${DEFAULT_KEY_FILE})`)
     .option('--prune', 'also delete live regular keys the file does not declare (not those recorded as deployed)')
     .option('--prune-deployed', 'with --prune: delete unmanaged keys recorded as deployed or in a grace rotation too')

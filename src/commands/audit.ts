@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import type { Context } from '../context.js';
 import type { WireApiKey } from '../api/types.js';
 import { ExitCode, ReportedExit, UsageError } from '../errors.js';
@@ -23,6 +23,7 @@ import {
 } from '../audit/index.js';
 import { colors } from '../ui/color.js';
 import { info, printLine, terminalWidth } from '../ui/output.js';
+import { registeredCommand } from './registered.js';
 
 export interface AuditOptions {
   maxAge?: Duration;
@@ -40,8 +41,7 @@ function parseFailOn(value: string): FailOnSeverity {
 }
 
 export function auditCommand(kit: CommandKit): Command {
-  return new Command('audit')
-    .description('Report risky keys, each with the command that fixes it; --fail-on gates CI')
+  return registeredCommand('audit')
     .option('--max-age <duration>', 'report keys created longer ago than this: 90d, 12w, 24h…', (v: string) => parseDuration(v, '--max-age'))
     .option('--fail-on <severity>', `exit ${ExitCode.findings} when a finding is at least this severe: ${FAIL_ON_SEVERITIES.join(', ')}`, parseFailOn)
     .option('--scan <paths...>', 'look for the Master key or any live token in these files and folders (as `scan` does)')

@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import { namingRefusedGrants } from '../grants/refusal.js';
 import type { Context } from '../context.js';
 import { defaultSchemaFor } from '../api/base-url.js';
@@ -13,6 +13,7 @@ import { keyRef } from '../records/key-ref.js';
 import { keyJson, printCreatedKey } from '../ui/key-output.js';
 import { info, printJson, printLine, warn } from '../ui/output.js';
 import { promptKeyName } from '../ui/prompts.js';
+import { registeredCommand } from './registered.js';
 
 export interface CloneOptions {
   source: string;
@@ -27,8 +28,7 @@ export interface CloneOptions {
 type CloneFlags = GrantChanges & { name?: string; dryRun?: boolean; tokenOnly?: boolean; user?: string };
 
 export function cloneCommand(kit: CommandKit): Command {
-  const cmd = new Command('clone')
-    .description("Copy a key's grants into a new key, with changes (keys cannot be edited)")
+  const cmd = registeredCommand('clone')
     .argument('<name-or-token>', 'the key to copy: its name, or its token')
     .option('--name <name>', 'name of the new key (default: prompt on a TTY, else <old>-copy)');
   addMemberOption(addChangeOptions(cmd))

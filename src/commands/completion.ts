@@ -1,7 +1,8 @@
-import { Argument, Command } from 'commander';
+import { Argument, type Command } from 'commander';
 import type { Context } from '../context.js';
 import { SHELLS, type Shell } from '../completion/shells.js';
 import type { CommandKit } from '../args/kit.js';
+import { registeredCommand } from './registered.js';
 
 export const INSTALL_HELP = `
 Install (then start a new shell). bash, with the bash-completion package:
@@ -19,8 +20,7 @@ come from a local cache of the active profile, refreshed by \`list\` and by ever
 creates or deletes keys: completion never waits on the network.`;
 
 export function completionCommand(kit: CommandKit): Command {
-  return new Command('completion')
-    .description('Print the shell completion script for bash, zsh or fish')
+  return registeredCommand('completion')
     .addArgument(new Argument('<shell>', SHELLS.join(', ')).choices(SHELLS))
     .addHelpText(
       'after',

@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import { escapeControl } from '../text/escape.js';
 import type { Context } from '../context.js';
 import { defaultSchemaFor } from '../api/base-url.js';
@@ -14,6 +14,7 @@ import { printCreatedKey } from '../ui/key-output.js';
 import { addMemberOption } from '../args/flags.js';
 import { info, warn } from '../ui/output.js';
 import { promptKeyName } from '../ui/prompts.js';
+import { registeredCommand } from './registered.js';
 
 export interface CreateOptions {
   name?: string;
@@ -25,8 +26,7 @@ export interface CreateOptions {
 }
 
 export function createCommand(kit: CommandKit): Command {
-  const cmd = new Command('create')
-    .description('Create a regular API key and print its token')
+  const cmd = registeredCommand('create')
     .option('--name <name>', 'name of the new key (default: made from the grants and the time)');
   addMemberOption(addGrantOptions(cmd))
     .option('--token-only', 'print only the token, for $(...)')

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import type { Context } from '../context.js';
 import { requireCredentials } from '../config/settings.js';
 import { FileError, UsageError } from '../errors.js';
@@ -10,6 +10,7 @@ import type { CommandKit } from '../args/kit.js';
 import { writeFileAtomic } from '../fs/atomic.js';
 import { commandLine } from '../text/command-line.js';
 import { DEFAULT_KEY_FILE } from '../keyfile/model.js';
+import { registeredCommand } from './registered.js';
 
 export interface ExportOptions {
   /** `--user`: an organization member's keys. */
@@ -20,8 +21,7 @@ export interface ExportOptions {
 }
 
 export function exportCommand(kit: CommandKit): Command {
-  return addMemberOption(new Command('export'))
-    .description("Write the account's regular keys as a keys file (carto-keys.yaml), for plan and apply")
+  return addMemberOption(registeredCommand('export'))
     .option('-o, --output <file>', 'write to this file instead of stdout (.json: as JSON)')
     .option('--force', 'overwrite the file if it exists')
     .addHelpText(

@@ -1,7 +1,8 @@
 // The commands, in the order of `carto-keys --help`. Each is loaded only when it runs (./load.ts):
 // what `--help` lists (name, aliases, the usage term and the description) is written here, so listing
-// the commands imports none of them, and this file imports nothing. test/commands/registry.test.ts
-// checks that each entry says what its module builds.
+// the commands imports none of them, and this file imports nothing. Each module builds its command
+// from its entry (./registered.ts); test/commands/registry.test.ts checks that the usage term here is
+// the one its arguments make.
 
 export interface CommandEntry {
   name: string;

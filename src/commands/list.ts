@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import type { Context } from '../context.js';
 import type { KeyType, ListOrder, WireApiKey } from '../api/types.js';
 import { UsageError } from '../errors.js';
@@ -15,6 +15,7 @@ import { isoTime } from '../ui/time.js';
 import type { CommandKit } from '../args/kit.js';
 import { addMemberOption, collect, positiveInt } from '../args/flags.js';
 import { keyJson, masterKeyLocation } from '../ui/key-output.js';
+import { registeredCommand } from './registered.js';
 
 export interface ListOptions {
   type?: KeyType[];
@@ -70,9 +71,7 @@ function parseOrder(value: string): ListOrder {
 }
 
 export function listCommand(kit: CommandKit): Command {
-  const cmd = new Command('list')
-    .alias('ls')
-    .description('List API keys (every page is fetched)')
+  const cmd = registeredCommand('list')
     .argument('[pattern]', "only the keys whose name matches: a name, or a glob such as 'app-*'")
     .option('--type <types>', 'only these types: master, default, regular (comma-separated)', parseTypes)
     .option('--api <apis>', 'only keys granting these APIs: sql, maps, do (repeatable or comma-separated)', collect)

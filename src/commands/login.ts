@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import type { Context, Target } from '../context.js';
 import type { Env } from '../env.js';
 import { globalsOf, type CommandKit } from '../args/kit.js';
@@ -21,6 +21,7 @@ import {
   SANDBOX_USER,
   sandboxOrgBaseUrl,
 } from '../sandbox/embedded-info.js';
+import { registeredCommand } from './registered.js';
 
 export interface LoginOptions {
   /** The profile to create or update; undefined: the current one (README.md "Log in"). */
@@ -41,8 +42,7 @@ export interface LoginOptions {
 type LoginFlags = { user?: string; baseUrl?: string; withKey?: boolean; sandbox?: boolean; org?: boolean; storage?: Storage; keyCmd?: string };
 
 export function loginCommand(kit: CommandKit): Command {
-  return new Command('login')
-    .description('Store the Master key of a CARTO account in a profile, after checking it')
+  return registeredCommand('login')
     .option('--user <username>', "the account's CARTO username (alone: https://<username>.carto.com)")
     .option('--base-url <url>', 'API root: https://org.carto.com/u/<user> or https://host/user/<user> (on-premises)')
     .option('--with-key', 'read the Master key from stdin instead of prompting')

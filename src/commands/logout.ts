@@ -1,14 +1,14 @@
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import type { Context } from '../context.js';
 import type { CommandKit } from '../args/kit.js';
 import { printJson, success, warn } from '../ui/output.js';
 import { forgetKey } from '../config/key-store.js';
 import { keyFromEnvironment, loginCommandFor } from '../config/settings.js';
 import { KEY_CMD_ENV } from '../config/key-command.js';
+import { registeredCommand } from './registered.js';
 
 export function logoutCommand(kit: CommandKit): Command {
-  return new Command('logout')
-    .description('Forget the stored Master key of the profile (its user and URL are kept)')
+  return registeredCommand('logout')
     .addHelpText(
       'after',
       `

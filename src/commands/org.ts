@@ -3,7 +3,7 @@
 // admin (src/api/org.ts), so nothing here can print, cache or log a key.
 
 import { escapeControl } from '../text/escape.js';
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import type { Context } from '../context.js';
 import type { OrgMember } from '../api/org.js';
 import type { CommandKit } from '../args/kit.js';
@@ -11,6 +11,7 @@ import { requireCredentials } from '../config/settings.js';
 import { ORG_ENV, resolveOrgName } from '../domain/members.js';
 import { colors } from '../ui/color.js';
 import { info, printJson, printLine } from '../ui/output.js';
+import { registeredCommand } from './registered.js';
 
 export interface MembersOptions {
   /** --org; else CARTO_KEYS_ORG or the base URL, resolved by the run layer. */
@@ -18,7 +19,7 @@ export interface MembersOptions {
 }
 
 export function orgCommand(kit: CommandKit): Command {
-  const org = new Command('org').description("An organization's users (for its owners and admins)").addHelpText(
+  const org = registeredCommand('org').addHelpText(
     'after',
     `
 Owners and admins of a CARTO organization act on any member's keys with their own Master key:

@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import { displayPath } from '../ui/paths.js';
 import type { Context } from '../context.js';
 import { requireCredentials } from '../config/settings.js';
@@ -8,6 +8,7 @@ import { printJson, printLine, warn } from '../ui/output.js';
 import { defaultSchemaFor } from '../api/base-url.js';
 import { globalsOf, type CommandKit } from '../args/kit.js';
 import { addMemberOption, formatOption, outputFormat, type OutputFormat } from '../args/flags.js';
+import { registeredCommand } from './registered.js';
 
 export interface PlanOptions {
   file: string;
@@ -19,8 +20,7 @@ export interface PlanOptions {
 }
 
 export function planCommand(kit: CommandKit): Command {
-  return addMemberOption(new Command('plan'))
-    .description('Compare carto-keys.yaml with the account: what apply would create, replace, rotate or delete')
+  return addMemberOption(registeredCommand('plan'))
     .option('-f, --file <path>', `the keys file (default ${DEFAULT_KEY_FILE})`)
     .option('--detailed-exitcode', 'exit 0 when there is nothing to do, 6 when changes are pending (errors keep their codes)')
     .option('--prune', 'plan the deletion of live keys the file does not declare (as apply --prune would)')

@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import type { Context } from '../context.js';
 import { UsageError } from '../errors.js';
 import type { ConfigData } from '../config/store.js';
@@ -8,9 +8,10 @@ import { globalsOf, type CommandKit } from '../args/kit.js';
 import { requireYesOrTty } from '../args/flags.js';
 import { confirmOrCancel } from '../ui/prompts.js';
 import { leftoverWarning, moveKey, parseStorage, removeProfile, type Storage } from '../config/key-store.js';
+import { registeredCommand } from './registered.js';
 
 export function profileCommand(kit: CommandKit): Command {
-  const profile = new Command('profile').description('Manage profiles (one per account)').addHelpText(
+  const profile = registeredCommand('profile').addHelpText(
     'after',
     `
 Examples:

@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import { escapeControl } from '../text/escape.js';
 import type { Context } from '../context.js';
 import { DEFAULT_PUBLIC_KEY_NAME, MASTER_KEY_NAME, type WireApiKey } from '../api/types.js';
@@ -13,6 +13,7 @@ import { printCreatedKey } from '../ui/key-output.js';
 import { info, printJson, printLine, success, warn } from '../ui/output.js';
 import { confirmOrCancel } from '../ui/prompts.js';
 import { commandLine } from '../text/command-line.js';
+import { registeredCommand } from './registered.js';
 
 export interface RegenerateOptions {
   name: string;
@@ -25,8 +26,7 @@ export interface RegenerateOptions {
 }
 
 export function regenerateCommand(kit: CommandKit): Command {
-  const cmd = new Command('regenerate')
-    .description('Give an API key a new token, after confirmation (the old token stops working at once)')
+  const cmd = registeredCommand('regenerate')
     .argument('<name>', 'name of the API key ("Master" included)')
     .option('--token-only', 'print only the new token, for $(...)')
     .option('--print-token', 'for Master with the key in CARTO_KEYS_MASTER_KEY: print the new Master key once')

@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import type { Context } from '../context.js';
 import type { CommandKit } from '../args/kit.js';
 import { addMemberOption } from '../args/flags.js';
@@ -8,6 +8,7 @@ import { ApiError, CancelledError, CliError, UsageError } from '../errors.js';
 import { info, printJson, success, warn } from '../ui/output.js';
 import { escapeControl } from '../text/escape.js';
 import { commandLine, verbatim } from '../text/command-line.js';
+import { registeredCommand } from './registered.js';
 
 export interface RespondOptions {
   /** The leaked token, or the key's name. */
@@ -19,8 +20,7 @@ export interface RespondOptions {
 }
 
 export function respondCommand(kit: CommandKit): Command {
-  const cmd = new Command('respond')
-    .description('A key leaked: rotate it to where it is deployed and delete it at once (or revoke it), and record the incident')
+  const cmd = registeredCommand('respond')
     .argument('<token-or-name>', 'the leaked token (compared with the live keys, never sent), or the key\'s name')
     .option('--all-members', "look among every organization member's keys (organization owners and admins)")
     .option('--org <name>', `the organization, for --all-members (default: from the base URL, or ${ORG_ENV})`)

@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import { escapeControl } from '../text/escape.js';
 import type { Context } from '../context.js';
 import { requireCredentials } from '../config/settings.js';
@@ -10,6 +10,7 @@ import { dueRetirements, retireOne, type RetireOutcome } from '../rotate/retire.
 import { withNotify } from '../deploy/notify.js';
 import { info, printJson, printLine, success, warn } from '../ui/output.js';
 import { humanTimeFrom } from '../ui/time.js';
+import { registeredCommand } from './registered.js';
 
 export interface RetireOptions {
   /** Say which old keys would be retired and which wait; send nothing, delete nothing. */
@@ -18,8 +19,7 @@ export interface RetireOptions {
 }
 
 export function retireCommand(kit: CommandKit): Command {
-  return new Command('retire')
-    .description('Delete the old keys whose grace period (rotate --grace) has passed, after checking their successors')
+  return registeredCommand('retire')
     .option('--notify-cmd <cmd>', 'run a command at the end with a JSON event on stdin (success or failure)')
     .option('--dry-run', 'say which old keys are due (and which wait); check nothing, delete nothing')
     .addHelpText(

@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import { escapeControl } from '../text/escape.js';
 import type { WireApiKey } from '../api/types.js';
 import { findKey } from '../domain/key-resolve.js';
@@ -16,6 +16,7 @@ import { keyRef } from '../records/key-ref.js';
 import { stateDir } from '../records/state-dir.js';
 import { confirmOrCancel } from '../ui/prompts.js';
 import { commandLine } from '../text/command-line.js';
+import { registeredCommand } from './registered.js';
 
 export interface RevokeOptions {
   names: string[];
@@ -27,9 +28,7 @@ export interface RevokeOptions {
 
 export function revokeCommand(kit: CommandKit): Command {
   return addMemberOption(
-    new Command('revoke')
-      .aliases(['delete', 'rm'])
-      .description('Revoke (delete) regular API keys, after confirmation')
+    registeredCommand('revoke')
       .argument('<keys...>', 'the keys, each by its name or its token (a leaked token is revoked at once)')
       .option('--dry-run', 'say what would be revoked (and which recorded env files still hold it); change nothing'),
   )

@@ -1,4 +1,4 @@
-import { Command, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { escapeControl } from '../text/escape.js';
 import type { Context } from '../context.js';
 import type { Env } from '../env.js';
@@ -18,6 +18,7 @@ import { withNotify } from '../deploy/notify.js';
 import { globalsOf, type CommandKit } from '../args/kit.js';
 import { addChangeOptions, changesFromFlags, checkChangeSyntax } from '../args/change-flags.js';
 import { addMemberOption, collect, requireYesOrTty } from '../args/flags.js';
+import { registeredCommand } from './registered.js';
 
 export type RotateOptions =
   | { mode: 'start'; start: StartOptions; printToken: boolean; keepGrants?: boolean }
@@ -49,8 +50,7 @@ interface RotateFlags extends GrantChanges {
 export const DEPLOY_TIMEOUT_ENV = 'CARTO_KEYS_DEPLOY_TIMEOUT';
 
 export function rotateCommand(kit: CommandKit): Command {
-  const cmd = new Command('rotate')
-    .description('Replace a key: clone it (with changes), deploy the new token, verify it, delete the old key')
+  const cmd = registeredCommand('rotate')
     .argument('[name-or-token]', 'the key to replace: its name, or its token')
     .option('--name <name>', 'name of the new key (default: <old>-rYYYYMMDD, unique)')
     .option('--keep-grants', 'the new key gets exactly the old key\'s grants (on a terminal: no grant editor)')

@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import type { Context } from '../context.js';
 import { LocalError, UsageError } from '../errors.js';
 import { info, printJson, printLine, success, terminalWidth } from '../ui/output.js';
@@ -9,6 +9,7 @@ import { confirmOrCancel } from '../ui/prompts.js';
 import type { SandboxState } from '../sandbox/state.js';
 import { commandLine } from '../text/command-line.js';
 import { suggestedScope } from '../ui/command-scope.js';
+import { registeredCommand } from './registered.js';
 
 export interface ServeOptions {
   port: number;
@@ -31,7 +32,7 @@ function port(value: string): number {
 }
 
 export function sandboxCommand(kit: CommandKit): Command {
-  const sandbox = new Command('sandbox').description('The built-in emulator of CARTO\'s Auth API').addHelpText(
+  const sandbox = registeredCommand('sandbox').addHelpText(
     'after',
     `
 \`carto-keys login --sandbox\` uses the emulator in-process (no server). \`sandbox serve\` serves it over

@@ -1,6 +1,6 @@
 import { dirname } from 'node:path';
 import { statSync } from 'node:fs';
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import type { Context } from '../context.js';
 import { globalsOf, type CommandKit } from '../args/kit.js';
 import { formatOption, outputFormat, type OutputFormat } from '../args/flags.js';
@@ -8,6 +8,7 @@ import { requireCredentials } from '../config/settings.js';
 import { membersFailed, ORG_ENV, resolveOrgName } from '../domain/members.js';
 import { ExitCode, ReportedExit, UsageError } from '../errors.js';
 import { info, printJson, printLine } from '../ui/output.js';
+import { registeredCommand } from './registered.js';
 
 export interface ScanOptions {
   /** Files and folders, de-duplicated, in the order given (default: the current folder). */
@@ -20,8 +21,7 @@ export interface ScanOptions {
 }
 
 export function scanCommand(kit: CommandKit): Command {
-  return new Command('scan')
-    .description('Find live tokens of the account (the Master key too) in files, folders and git history')
+  return registeredCommand('scan')
     .argument('[paths...]', 'files and folders to scan (default: the current folder)')
     .option('--git [range]', 'also scan every version of every file in the git history (all refs, or a range such as main..HEAD)')
     .option('--all-members', "look for every organization member's tokens too (organization owners and admins)")

@@ -1,4 +1,4 @@
-import { Command, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { escapeControl } from '../text/escape.js';
 import { findKey } from '../domain/key-resolve.js';
 import type { Context } from '../context.js';
@@ -10,6 +10,7 @@ import { keyJson, masterKeyLocation } from '../ui/key-output.js';
 import { globalsOf, type CommandKit } from '../args/kit.js';
 import { addMemberOption, checkTokenOnly } from '../args/flags.js';
 import { MASTER_KEY_NAME } from '../api/types.js';
+import { registeredCommand } from './registered.js';
 
 export interface ShowOptions {
   name: string;
@@ -20,9 +21,7 @@ export interface ShowOptions {
 }
 
 export function showCommand(kit: CommandKit): Command {
-  const cmd = new Command('show')
-    .alias('inspect')
-    .description('Show one API key with every grant')
+  const cmd = registeredCommand('show')
     .argument('<key>', 'the key, by its name (quote names with spaces: "Default public") or its token')
     .option('--reveal', 'show the token in full (never for the Master key)')
     .option('--token-only', 'print only the token, for $(...)')

@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import type { Context } from '../context.js';
 import { CliError, ExitCode, ReportedExit } from '../errors.js';
 import { statSync } from 'node:fs';
@@ -8,10 +8,10 @@ import { fingerprint } from '../text/fingerprint.js';
 import { colors } from '../ui/color.js';
 import type { CommandKit } from '../args/kit.js';
 import { printJson, printLine } from '../ui/output.js';
+import { registeredCommand } from './registered.js';
 
 export function statusCommand(kit: CommandKit): Command {
-  return new Command('status')
-    .description('Show the active profile and check that its Master key works')
+  return registeredCommand('status')
     .addHelpText(
       'after',
       `

@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import type { Context } from '../context.js';
 import type { Env } from '../env.js';
 import { requireCredentials } from '../config/settings.js';
@@ -17,6 +17,7 @@ import type { WireApiKey } from '../api/types.js';
 import { info, printJson, printLine } from '../ui/output.js';
 import { escapeControl } from '../text/escape.js';
 import type { WhereJson } from '../rotate/where-markdown.js';
+import { registeredCommand } from './registered.js';
 
 export interface WhereOptions {
   name: string;
@@ -26,8 +27,7 @@ export interface WhereOptions {
 }
 
 export function whereCommand(kit: CommandKit): Command {
-  return addMemberOption(new Command('where'))
-    .description('Where a key was deployed (by rotate or apply), and whether each env file still holds its token')
+  return addMemberOption(registeredCommand('where'))
     .argument('<name>', 'name of the API key')
     .addOption(formatOption())
     .addHelpText(
