@@ -6,6 +6,7 @@ import type { ApiClient, FetchLike } from './api/client.js';
 import type { ClosableFetch } from './api/http.js';
 import type { Context, GlobalOptions, Io, Prompter, Target } from './context.js';
 import type { Env } from './env.js';
+import type { Shell } from './deploy/command.js';
 import { appPaths, type AppPaths } from './config/paths.js';
 import { keyFromEnvironment, requireCredentials, resolveSettings, type ResolvedSettings } from './config/settings.js';
 import { keyCommandTimeout } from './args/flags.js';
@@ -28,6 +29,8 @@ export interface ContextDeps {
   fetch?: () => Promise<FetchLike>;
   /** The raw command line: checked for a Master key typed where it must never be (src/domain/secret-guard.ts). */
   argv?: readonly string[];
+  /** How deploy commands run. Production: `sh` (src/deploy/command.ts); tests may interpret them in-process. */
+  shell?: Shell;
   /** Options for every API client (tests make retries instant). */
   clientOptions?: { sleep?: (ms: number) => Promise<void>; timeoutMs?: number; retries?: number };
 }
@@ -146,6 +149,7 @@ export function createContext(deps: ContextDeps, globals: GlobalOptions): Contex
       );
     },
     clientFor,
+    shell: async () => deps.shell ?? (await import('./deploy/command.js')).systemShell(deps.io, deps.env),
     debug,
     now: deps.now ?? (() => new Date()),
     stopSignal: deps.stopSignal ?? (() => new Promise<string>(() => {})),

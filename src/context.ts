@@ -9,6 +9,7 @@ import type { ResolvedSettings } from './config/settings.js';
 import type { Keychain } from './config/keychain.js';
 import type { AppPaths } from './config/paths.js';
 import type { Env } from './env.js';
+import type { Shell } from './deploy/command.js';
 
 export interface WritableLike {
   /** Text, or bytes already encoded as UTF-8 (a large listing keeps its rendered pages as bytes). */
@@ -83,6 +84,8 @@ export interface Context {
   clientFor(target: Target): Promise<ApiClient>;
   /** What the user typed (command line, prompt answers): checked for a misplaced Master key before sending. */
   typedValues(): { argv?: readonly string[]; answers: readonly string[] };
+  /** Runs deploy commands and app checks (loaded on first use). */
+  shell(): Promise<Shell>;
   /** Debug/trace lines (already redacted by the caller) go here; a no-op without --debug. */
   debug(line: string): void;
   now(): Date;

@@ -15,7 +15,8 @@
 
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import type { Context } from '../context.js';
+import type { WritableLike } from '../context.js';
+import type { Env } from '../env.js';
 import { childEnvironment } from '../config/key-command.js';
 import { formatDuration } from '../domain/duration.js';
 
@@ -49,15 +50,33 @@ export interface RunOptions {
   stdinOnly?: boolean;
 }
 
-/** Resolves when the command exits 0; rejects with a one-line reason otherwise. */
-export function runDeployCommand(ctx: Context, command: string, key: DeployedKey, opts: RunOptions): Promise<void> {
+/**
+ * How deploy commands and app checks run. The system shell (below) in production; an in-process
+ * command interpreter where a test proves the journal's logic rather than the process plumbing.
+ */
+export interface Shell {
+  /** Resolves when the command exits 0; rejects with a one-line reason otherwise. */
+  run(command: string, key: DeployedKey, opts: RunOptions): Promise<void>;
+  /**
+   * A deploy command left running by a carto-keys that was killed: stopped and waited for. Returns a
+   * problem when it cannot be sure it is gone, or undefined.
+   */
+  stopOrphan(pgid: number, command: string): Promise<string | undefined>;
+}
+
+/** `sh -c` in a process group of its own, its output on `io.stderr`, its environment from `env`. */
+export function systemShell(io: { stderr: WritableLike }, env: Env): Shell {
+  return { run: (command, key, opts) => runDeployCommand(io, env, command, key, opts), stopOrphan };
+}
+
+function runDeployCommand(io: { stderr: WritableLike }, env: Env, command: string, key: DeployedKey, opts: RunOptions): Promise<void> {
   return new Promise((resolve, reject) => {
     if (opts.signal?.aborted) {
       reject(opts.signal.reason);
       return;
     }
     const child = spawn('sh', ['-c', opts.stdinOnly === true ? STDIN_ONLY_WRAPPER : WRAPPER, 'sh', command], {
-      env: childEnvironment(ctx.env, { [TOKEN_VARIABLE]: key.token, [NAME_VARIABLE]: key.name }),
+      env: childEnvironment(env, { [TOKEN_VARIABLE]: key.token, [NAME_VARIABLE]: key.name }),
       // stdin: the go-ahead line, nothing else (the command reads the token from a pipe of its own).
       stdio: ['pipe', 'pipe', 'pipe'],
       // A session and process group of its own: signals meant for carto-keys' group (a terminal's
@@ -83,7 +102,7 @@ export function runDeployCommand(ctx: Context, command: string, key: DeployedKey
     child.stdin!.end('\n');
     for (const stream of [child.stdout, child.stderr]) {
       stream.setEncoding('utf8');
-      stream.on('data', (chunk: string) => ctx.io.stderr.write(chunk));
+      stream.on('data', (chunk: string) => io.stderr.write(chunk));
     }
     child.once('error', (err) => {
       clearTimeout(timer);
@@ -116,7 +135,7 @@ function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {
  * or if the leader is gone but members remain (the kernel does not reuse a pid still used as a group
  * id). Where /proc cannot be read, a live group is reported instead. Returns a problem, or undefined.
  */
-export async function stopOrphan(pgid: number, command: string): Promise<string | undefined> {
+async function stopOrphan(pgid: number, command: string): Promise<string | undefined> {
   const members = liveMembers(pgid);
   if (members === undefined) {
     if (!groupSignalable(pgid)) return undefined;

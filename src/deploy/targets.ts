@@ -4,7 +4,7 @@
 import { resolve } from 'node:path';
 import type { Context } from '../context.js';
 import { UsageError } from '../errors.js';
-import { DEFAULT_DEPLOY_TIMEOUT_MS, runDeployCommand, TOKEN_VARIABLE, type DeployedKey } from './command.js';
+import { DEFAULT_DEPLOY_TIMEOUT_MS, TOKEN_VARIABLE, type DeployedKey } from './command.js';
 import { envFileProblem, writeEnvVar } from './env-file.js';
 import { isEnvVarName } from './env-text.js';
 
@@ -101,7 +101,7 @@ export async function deployTo(ctx: Context, target: DeployTarget, key: Deployed
       }
       return;
     case 'command':
-      return runDeployCommand(ctx, target.command, key, {
+      return (await ctx.shell()).run(target.command, key, {
         timeoutMs: opts.timeoutMs ?? DEFAULT_DEPLOY_TIMEOUT_MS,
         ...(opts.signal !== undefined && { signal: opts.signal }),
         ...(opts.onStart !== undefined && { onStart: opts.onStart }),

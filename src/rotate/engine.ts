@@ -17,7 +17,7 @@ import { ApiError, UsageError } from '../errors.js';
 import { diffGrants, grantSetsEqual, normalizeRenderedGrants } from '../grants/index.js';
 import type { GrantSet } from '../grants/model.js';
 import { warn } from '../ui/output.js';
-import { DEFAULT_DEPLOY_TIMEOUT_MS, runDeployCommand, type DeployedKey } from '../deploy/command.js';
+import { DEFAULT_DEPLOY_TIMEOUT_MS, type DeployedKey } from '../deploy/command.js';
 import { DeployError, deployOne, placeOf, reasonOf, type Deployer } from '../deploy/deployer.js';
 import { envFileState } from '../deploy/env-check.js';
 import { Interrupted, type Interruption } from '../deploy/interrupt.js';
@@ -282,8 +282,8 @@ async function check(r: Rotation, key: DeployedKey): Promise<void> {
   report(r)({ type: 'checked', name: j.newName, command: j.checkCmd });
 }
 
-export function runCheck(ctx: Context, command: string, key: DeployedKey, opts: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<void> {
-  return runDeployCommand(ctx, command, key, {
+export async function runCheck(ctx: Context, command: string, key: DeployedKey, opts: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<void> {
+  return (await ctx.shell()).run(command, key, {
     timeoutMs: opts.timeoutMs ?? DEFAULT_DEPLOY_TIMEOUT_MS,
     stdinOnly: true,
     ...(opts.signal !== undefined && { signal: opts.signal }),

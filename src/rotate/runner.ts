@@ -8,7 +8,6 @@ import type { Lock } from '../config/lock.js';
 import type { Context } from '../context.js';
 import { humanTime } from '../ui/time.js';
 import { FileError, UsageError } from '../errors.js';
-import { stopOrphan } from '../deploy/command.js';
 import { watchInterruptions, type Interruption } from '../deploy/interrupt.js';
 import { journalRef, journalStore, type Journal, type JournalStore } from '../records/journal.js';
 import { accountOf, describeRef, keyRef, memberOf, refId, type KeyRef } from '../records/key-ref.js';
@@ -149,7 +148,7 @@ async function stopOrphans(ctx: Context, journal: Journal, store: JournalStore):
   let changed = false;
   for (const target of journal.targets) {
     if (target.pgid === undefined || target.kind !== 'command') continue;
-    const problem = await stopOrphan(target.pgid, target.command);
+    const problem = await (await ctx.shell()).stopOrphan(target.pgid, target.command);
     if (problem !== undefined) throw new FileError(`The rotation of "${journal.oldName}" cannot go on yet: ${problem}.`);
     ctx.debug(`deploy command of the interrupted run (process group ${target.pgid}) is not running`);
     delete target.pgid;

@@ -10,6 +10,7 @@ import type { Choice, Io, Prompter } from '../../src/context.js';
 import type { Env } from '../../src/env.js';
 import { runCli } from '../../src/cli.js';
 import type { AppPaths } from '../../src/config/paths.js';
+import type { Shell } from '../../src/deploy/command.js';
 import { CancelledError } from '../../src/errors.js';
 
 export interface Captured {
@@ -88,6 +89,8 @@ export interface RunOptions {
   onStderr?: (text: string) => void;
   /** Resolves when the run is "sent" SIGINT/SIGTERM (ctx.stopSignal). Default: never. */
   stopSignal?: () => Promise<string>;
+  /** Runs deploy commands and app checks instead of `sh` (an in-process interpreter). Default: the system shell. */
+  shell?: Shell;
 }
 
 export interface RunResult {
@@ -96,8 +99,9 @@ export interface RunResult {
   stderr: string;
 }
 
-export function tempPaths(): AppPaths & { root: string; cleanup(): void } {
-  const root = mkdtempSync(join(tmpdir(), 'carto-keys-test-'));
+/** `parent`: where the temporary folder goes (default the OS's temporary folder). */
+export function tempPaths(parent = tmpdir()): AppPaths & { root: string; cleanup(): void } {
+  const root = mkdtempSync(join(parent, 'carto-keys-test-'));
   return {
     root,
     config: join(root, 'config'),
@@ -147,6 +151,7 @@ export async function run(argv: string[], opts: RunOptions = {}): Promise<RunRes
     ...(opts.now && { now: () => opts.now! }),
     ...(opts.stopSignal && { stopSignal: opts.stopSignal }),
     ...(opts.fetch && { fetch: async () => opts.fetch! }),
+    ...(opts.shell && { shell: opts.shell }),
     clientOptions: { sleep: async () => {} },
   };
   try {
