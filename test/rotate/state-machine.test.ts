@@ -562,6 +562,17 @@ async function appWorld(grants = APP_GRANTS): Promise<World> {
   return w;
 }
 
+const retireAgain = (): string[] => ['retire', '--yes'];
+
+/** retire, run again until no retirement is left. */
+const RETIRE: Pick<FlowSpec, 'unwatched' | 'run' | 'recover' | 'pending' | 'modes'> = {
+  unwatched: true,
+  run: retireAgain,
+  recover: retireAgain,
+  pending: (w) => retirements(w).length > 0,
+  modes: ['resume'],
+};
+
 const ROTATE: FlowSpec = {
   name: 'rotate (CI, with an app check)',
   setup: () => appWorld(),
@@ -592,7 +603,7 @@ const MEMBER: FlowSpec = {
 };
 
 const MEMBER_RETIRE: FlowSpec = {
-  unwatched: true,
+  ...RETIRE,
   name: "retire of a member's grace rotation (--user bob)",
   async setup() {
     const w = await MEMBER.setup();
@@ -600,10 +611,6 @@ const MEMBER_RETIRE: FlowSpec = {
     w.clock.now = new Date(NOW.getTime() + 2 * HOUR);
     return w;
   },
-  run: () => ['retire', '--yes'],
-  recover: () => ['retire', '--yes'],
-  pending: (w) => retirements(w).length > 0,
-  modes: ['resume'],
   end: MEMBER.end,
 };
 
@@ -633,31 +640,25 @@ const CREATE: FlowSpec = {
 
 const applyRecover = (w: World, mode: Mode): string[] => (mode === 'resume' ? ['apply', '--resume', '-f', applyFile(w), '--yes'] : ['apply', '--abort', '--yes']);
 
-const REPLACE: FlowSpec = {
-  name: "apply's replacement",
-  async setup() {
-    const w = await appWorld(['--api', 'sql']);
-    writeKeysFile(w, deployEntry(w, 'app', 'sql, maps'));
-    return w;
-  },
-  run: (w) => ['apply', '-f', applyFile(w), '--yes'],
-  recover: applyRecover,
-  end: oneKeyInUse,
-};
+/** apply of a keys file whose entry for "app" (sql) deploys to both targets; `entry` adds to it. */
+function applyFlow(name: string, apis: string, entry = '', later = 0): FlowSpec {
+  return {
+    name,
+    async setup() {
+      const w = await appWorld(['--api', 'sql']);
+      writeKeysFile(w, deployEntry(w, 'app', apis, entry.replaceAll('$CHECK', w.check)));
+      w.clock.now = new Date(NOW.getTime() + later);
+      return w;
+    },
+    run: (w) => ['apply', '-f', applyFile(w), '--yes'],
+    recover: applyRecover,
+    end: oneKeyInUse,
+  };
+}
 
-const APPLY_ROTATE: FlowSpec = {
-  name: "apply's in-place rotation (rotate_after, with a check)",
-  async setup() {
-    const w = await appWorld(['--api', 'sql']);
-    writeKeysFile(w, deployEntry(w, 'app', 'sql', `    rotate_after: 30d\n    check: ${w.check}\n`));
-    // 60 days later the key is due.
-    w.clock.now = new Date(NOW.getTime() + 60 * 24 * HOUR);
-    return w;
-  },
-  run: (w) => ['apply', '-f', applyFile(w), '--yes'],
-  recover: applyRecover,
-  end: oneKeyInUse,
-};
+const REPLACE = applyFlow("apply's replacement", 'sql, maps');
+// 60 days later the key is due.
+const APPLY_ROTATE = applyFlow("apply's in-place rotation (rotate_after, with a check)", 'sql', '    rotate_after: 30d\n    check: $CHECK\n', 60 * 24 * HOUR);
 
 const PRUNE: FlowSpec = {
   name: 'apply --prune (with a replacement)',
@@ -726,10 +727,8 @@ const ROLLBACK: FlowSpec = {
   },
 };
 
-const retireAgain = (): string[] => ['retire', '--yes'];
-
 const RETIRE_CHAIN: FlowSpec = {
-  unwatched: true,
+  ...RETIRE,
   name: 'retire of a chain of grace rotations (app → B → C, with an app check)',
   async setup() {
     const w = await graceWorld(true);
@@ -739,10 +738,6 @@ const RETIRE_CHAIN: FlowSpec = {
     w.clock.now = new Date(NOW.getTime() + 2 * HOUR);
     return w;
   },
-  run: retireAgain,
-  recover: retireAgain,
-  pending: (w) => retirements(w).length > 0,
-  modes: ['resume'],
   end: oneKeyInUse,
 };
 
@@ -777,13 +772,9 @@ function reusedNameEnd(this: FlowSpec, w: World): void {
 }
 
 const REUSED_RETIRE: FlowSpec = {
-  unwatched: true,
+  ...RETIRE,
   name: "retire after the old key's name was reused",
   setup: reusedNameWorld,
-  run: retireAgain,
-  recover: retireAgain,
-  pending: (w) => retirements(w).length > 0,
-  modes: ['resume'],
   end: reusedNameEnd,
 };
 
