@@ -827,12 +827,7 @@ const TERMINAL_MENU = terminal('env file, command and the token shown, from the 
   deleteHeld: false,
 });
 
-const TERMINAL_DROP = terminal('a failed target dropped, then "Done deploying"; the old key deleted', {
-  menu: ['command', 'env-file', 'done'],
-  failure: ['drop'],
-  deleteOld: true,
-  deleteHeld: false,
-});
+const TERMINAL_DROP = terminal('a failed target dropped, then "Done deploying"; the old key deleted', { menu: ['command', 'env-file', 'done'], failure: ['drop'], deleteOld: true, deleteHeld: false });
 
 const TERMINAL_CANCEL = terminal(
   'Ctrl-C at the deploy menu after one target',
@@ -840,12 +835,7 @@ const TERMINAL_CANCEL = terminal(
   { code: 5 },
 );
 
-const TERMINAL_KEEP = terminal('keep the old key', {
-  menu: ['env-file', 'command', 'done'],
-  failure: ['stop'],
-  deleteOld: false,
-  deleteHeld: false,
-});
+const TERMINAL_KEEP = terminal('keep the old key', { menu: ['env-file', 'command', 'done'], failure: ['stop'], deleteOld: false, deleteHeld: false });
 
 const TERMINAL_RECORDED = terminal(
   'to the recorded targets, the old key deleted',
