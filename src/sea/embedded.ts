@@ -10,7 +10,6 @@
 //
 // Nothing else resolves here, and nothing but the native module is ever written to disk.
 
-import { createRequire } from 'node:module';
 import { posix } from 'node:path';
 import { getAsset, getRawAsset } from 'node:sea';
 import { compileFunction } from 'node:vm';
@@ -22,14 +21,20 @@ import { keyringModule } from './native.js';
 const ROOT = '/carto-keys.sea/';
 const KEYRING = '@napi-rs/keyring';
 
-const builtins = createRequire(process.execPath);
 const loaded = new Map<string, unknown>();
+
+/** A node built-in, as require() gives it. Not through module.createRequire: loading node:module costs more. */
+function builtin(id: string): unknown {
+  const found = process.getBuiltinModule(id);
+  if (found === undefined) throw Object.assign(new Error(`Cannot find module '${id}'`), { code: 'MODULE_NOT_FOUND' });
+  return found;
+}
 
 /** What a bundle at `asset` requires, served from the assets (see above). */
 function requireFrom(asset: string): (id: string) => unknown {
   return (id) => {
     if (id === KEYRING) return keyringModule();
-    if (!id.startsWith('.')) return builtins(id);
+    if (!id.startsWith('.')) return builtin(id);
     const target = posix.join(posix.dirname(asset), id);
     if (!loaded.has(target)) loaded.set(target, loadCommonJs(target));
     return loaded.get(target);

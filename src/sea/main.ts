@@ -1,43 +1,21 @@
 // The entry point of the single-file binary (a Node.js single executable application: see
-// scripts/build-binary.mjs). The same paths as bin/carto-keys.js, for the same reason: each command
-// compiles only what it needs. `--version` compiles nothing else; shell completion runs
-// dist/complete.cjs; everything else runs the command's own bundle (src/route.ts) from its code
-// cache, as from the npm package. Here the bundles are not files but assets embedded in the binary
-// (embedded.ts serves them).
-//
-// Like bin/carto-keys.js, it only picks a path and sets process.exitCode, never process.exit(), so
-// piped stdout is flushed.
+// scripts/build-binary.mjs). It answers `--version` before anything else is loaded: the dispatcher
+// (run.ts), the router and the command list are started only for the other paths, so `--version`
+// costs Node's own start-up and one write. It writes with fs.writeSync rather than process.stdout,
+// whose first use loads Node's stream modules: ~3 ms of CPU for six bytes (docs/performance.md).
+// A reader that closed the pipe early (`carto-keys --version | true`) is not an error.
 
+import { writeSync } from 'node:fs';
 import { VERSION } from '../version.js';
-import { commandFor } from '../route.js';
-import { loadBundle, loadCommonJs } from './embedded.js';
 
 const argv = process.argv.slice(2);
 
-/** `carto-keys … | head` closes stdout early: that is the reader's choice, not an error to report. */
-function stdout(): NodeJS.WriteStream {
-  return process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code !== 'EPIPE') throw err;
-  });
-}
-
-interface CompleteBundle {
-  complete(args: string[]): Promise<number>;
-}
-
 if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
-  stdout().write(`${VERSION}\n`);
-} else if (argv[0] === '__complete') {
-  void loadCommonJs<CompleteBundle>('dist/complete.cjs')
-    .complete(argv.slice(1))
-    .then((code) => {
-      process.exitCode = code;
-    });
+  try {
+    writeSync(1, `${VERSION}\n`);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EPIPE') throw err;
+  }
 } else {
-  stdout();
-  void loadBundle(commandFor(argv))
-    .exports.main(argv)
-    .then((code) => {
-      process.exitCode = code;
-    });
+  void import('./run.js').then(({ run }) => run(argv));
 }

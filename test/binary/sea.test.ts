@@ -4,9 +4,9 @@
 // its keychain module is written to a private cache folder under its hash, and written again when
 // that file is damaged.
 
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, copyFileSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli, CLI, cliEnv, ROOT, tempHome, type CliResult, type Home } from '../helpers/e2e.js';
@@ -22,14 +22,14 @@ beforeAll(() => {
 });
 afterAll(() => home?.cleanup());
 
-/** Runs `binary args` in `cwd` with exactly `env`. */
-function run(binary: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<CliResult> {
+/** Runs `binary args` in `cwd` with exactly `env` (stdout: a pipe read here, or the given fd). */
+function run(binary: string, args: string[], cwd: string, env: NodeJS.ProcessEnv, out: 'pipe' | number = 'pipe'): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(binary, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(binary, args, { cwd, env, stdio: ['ignore', out, 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('error', reject);
     child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
   });
@@ -59,6 +59,20 @@ describe('the binary alone', () => {
     const list = await run(own, ['list'], home.dir, env);
     expect(list.code, list.stderr).toBe(0);
     expect(list.stdout.split('\n').map((l) => l.split('\t')[0])).toEqual(['Master', 'Default public', '']);
+  });
+
+  it('--version into a pipe whose reader is gone: exits 0 and says nothing (it writes with fs.writeSync)', async () => {
+    const fifo = join(home.dir, 'closed-pipe');
+    execFileSync('mkfifo', [fifo]);
+    const reader = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+    const writer = openSync(fifo, constants.O_WRONLY);
+    closeSync(reader);
+    try {
+      const r = await run(BINARY, ['--version'], home.dir, cliEnv(home.env), writer);
+      expect({ code: r.code, signal: r.signal, stderr: r.stderr }).toEqual({ code: 0, signal: null, stderr: '' });
+    } finally {
+      closeSync(writer);
+    }
   });
 });
 
