@@ -54,6 +54,17 @@ async function repository(into: string): Promise<string> {
   return into;
 }
 
+/**
+ * What npm printed on stderr, as the README shows it: with npm 11, only its allowScripts warning about
+ * carto-keys's own build (the `prepare` script); nothing with an older npm.
+ */
+function expectOnlyTheReadmeWarning(stderr: string): void {
+  const lines = stderr.split('\n').filter((l) => l.trim() !== '');
+  if (lines.length === 0) return;
+  expect(lines.every((l) => l.startsWith('npm warn install-scripts')), stderr).toBe(true);
+  expect(stderr).toContain(`carto-keys@${VERSION} (prepare: node scripts/build.mjs)`);
+}
+
 /** `carto-keys` from the prefix's bin/: its version, then a sandbox login and a listing, in a HOME of its own. */
 async function works(prefix: string): Promise<void> {
   const home = tempHome();
@@ -86,6 +97,7 @@ describe.concurrent('one-command installs from source (README)', () => {
     const prefix = join(dir, 'prefix-folder');
     const installed = await run('npm', ['install', '-g', '--prefix', prefix, '.'], clone);
     expect(installed.code, installed.stderr).toBe(0);
+    expectOnlyTheReadmeWarning(installed.stderr);
     await works(prefix);
   }, 240_000);
 
@@ -93,6 +105,7 @@ describe.concurrent('one-command installs from source (README)', () => {
     const prefix = join(dir, 'prefix-git');
     const installed = await run('npm', ['install', '-g', '--prefix', prefix, `git+file://${repo}`], dir);
     expect(installed.code, installed.stderr).toBe(0);
+    expectOnlyTheReadmeWarning(installed.stderr);
     const pkg = join(prefix, 'lib', 'node_modules', 'carto-keys');
     // Not a link into npm's temporary clone (deleted once the install ends): the package itself.
     expect(existsSync(join(pkg, 'dist', 'program.cjs'))).toBe(true);
