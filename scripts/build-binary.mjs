@@ -1,7 +1,8 @@
 // `npm run build:binary`: carto-keys as one executable file that needs no Node.js installed, a Node.js
 // single executable application (SEA): build/carto-keys-<os>-<arch>[.exe] and its .sha256.
 //
-// - The main script is a small dispatcher (src/sea/main.ts); the files of dist/ (a CommonJS bundle
+// - The main script (src/sea/main.ts) answers --version, else loads the dispatcher (src/sea/run.ts,
+//   bundled into it, started on demand); the files of dist/ (a CommonJS bundle
 //   per command with its V8 code cache, the router, the vendored libraries, complete.cjs) go in as
 //   assets, so each command compiles only what it needs, as from the npm package. dist/ is built by
 //   this Node: run under Node 24, its code caches are the binary's Node's own and are used.
