@@ -103,29 +103,36 @@ function writesOf(permissions: readonly TablePermission[]): TablePermission[] | 
 /** `table-write`: insert, update or delete on a table — a leaked token can change or destroy data. */
 export function tableWriteRule(input: AuditInput): Finding[] {
   const out: Finding[] = [];
-  const byWrites = new Map<string, { reason: string; options: Verbatim }>();
+  // Judged once per grant set (keys that grant alike share one: see auditKey).
+  const judged = new Map<GrantSet, Judgement | null>();
   for (const key of regular(input)) {
-    // Most keys write nothing: no array is made for them.
-    let writes: { table: TableGrant; perms: TablePermission[] }[] | undefined;
-    for (const table of key.grants.tables) {
-      const perms = writesOf(table.permissions);
-      if (perms) (writes ??= []).push({ table, perms });
-    }
-    if (!writes) continue;
-    const what = writes.map((w) => `${tableLabel(w.table)} (${w.perms.join(', ')})`).join(', ');
-    // Many keys write to the same tables: their reason and the options of their fix are shared.
-    let shared = byWrites.get(what);
-    if (!shared) {
-      const options = writes.flatMap((w) => ['--remove-table', `${tableLabel(w.table)}:${w.perms.join(',')}`]);
-      shared = {
-        reason: writes.length === 1 ? `can change data in ${what}` : `can change data in ${writes.length} tables: ${what}`,
-        options: verbatim(options.map(shellWord).join(' ')),
-      };
-      byWrites.set(what, shared);
-    }
-    out.push(finding('table-write', key, shared.reason, fix(input, 'rotate', key, [shared.options, rotationEnd(input, key)], true)));
+    let j = judged.get(key.grants);
+    if (j === undefined) judged.set(key.grants, (j = tableWrites(key.grants)));
+    if (j !== null) out.push(finding('table-write', key, j.reason, fix(input, 'rotate', key, [j.options, rotationEnd(input, key)], true)));
   }
   return out;
+}
+
+/** What a rule says about a grant set: the reason of its finding and the options of its fix, quoted once. */
+interface Judgement {
+  reason: string;
+  options: Verbatim;
+}
+
+function tableWrites(grants: GrantSet): Judgement | null {
+  // Most keys write nothing: no array is made for them.
+  let writes: { table: TableGrant; perms: TablePermission[] }[] | undefined;
+  for (const table of grants.tables) {
+    const perms = writesOf(table.permissions);
+    if (perms) (writes ??= []).push({ table, perms });
+  }
+  if (!writes) return null;
+  const what = writes.map((w) => `${tableLabel(w.table)} (${w.perms.join(', ')})`).join(', ');
+  const options = writes.flatMap((w) => ['--remove-table', `${tableLabel(w.table)}:${w.perms.join(',')}`]);
+  return {
+    reason: writes.length === 1 ? `can change data in ${what}` : `can change data in ${writes.length} tables: ${what}`,
+    options: verbatim(options.map(shellWord).join(' ')),
+  };
 }
 
 /**
@@ -141,14 +148,22 @@ function rotationEnd(input: AuditInput, key: AuditKey): string {
 /** `schema-create`: the key may create tables (and owns, alters and drops what it creates). */
 export function schemaCreateRule(input: AuditInput): Finding[] {
   const out: Finding[] = [];
+  const judged = new Map<GrantSet, Judgement | null>();
   for (const key of regular(input)) {
-    const schemas = key.grants.schemas.filter((s) => s.permissions.includes('create')).map((s) => s.name);
-    if (schemas.length === 0) continue;
-    const reason = `can create tables in schema${schemas.length === 1 ? '' : 's'} ${schemas.join(', ')}`;
-    const options = schemas.flatMap((s) => ['--remove-schema', s]);
-    out.push(finding('schema-create', key, reason, fix(input, 'rotate', key, [...options, rotationEnd(input, key)], true)));
+    let j = judged.get(key.grants);
+    if (j === undefined) judged.set(key.grants, (j = schemaCreates(key.grants)));
+    if (j !== null) out.push(finding('schema-create', key, j.reason, fix(input, 'rotate', key, [j.options, rotationEnd(input, key)], true)));
   }
   return out;
+}
+
+function schemaCreates(grants: GrantSet): Judgement | null {
+  const schemas = grants.schemas.filter((s) => s.permissions.includes('create')).map((s) => s.name);
+  if (schemas.length === 0) return null;
+  return {
+    reason: `can create tables in schema${schemas.length === 1 ? '' : 's'} ${schemas.join(', ')}`,
+    options: verbatim(schemas.flatMap((s) => ['--remove-schema', s]).map(shellWord).join(' ')),
+  };
 }
 
 const DAY_MS = 86_400_000;
@@ -199,39 +214,47 @@ function keepFirst(a: AuditKey, b: AuditKey): number {
  * the reason says when it matters (the keys serve the same app).
  */
 export function identicalGrantsRule(input: AuditInput): Finding[] {
-  const groups = new Map<string, AuditKey[]>();
-  const idOf = new Map<AuditKey, string>();
-  for (const key of regular(input)) {
-    const id = `${key.member ?? ''}\u0000${grantsId(key.grants)}`;
-    idOf.set(key, id);
-    const group = groups.get(id);
-    if (group) group.push(key);
-    else groups.set(id, [key]);
+  // One pass groups the keys (per member, then by grants), remembering each key's group; a second,
+  // in the order of the keys, reports all but the newest of each group: no sorting afterwards.
+  const keys = regular(input);
+  const byMember = new Map<string | null, Map<string, SameGrants>>();
+  const groupOf: SameGrants[] = new Array<SameGrants>(keys.length);
+  const ids = new Map<GrantSet, string>();
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
+    let groups = byMember.get(key.member);
+    if (!groups) byMember.set(key.member, (groups = new Map()));
+    let id = ids.get(key.grants);
+    if (id === undefined) ids.set(key.grants, (id = grantsId(key.grants)));
+    let group = groups.get(id);
+    if (!group) groups.set(id, (group = { keys: [], keep: undefined, reason: undefined }));
+    group.keys.push(key);
+    groupOf[i] = group;
   }
-  const kept = new Map<string, AuditKey>();
-  for (const [id, group] of groups) {
-    if (group.length < 2) continue;
-    let best = group[0]!;
-    for (const key of group) if (keepFirst(key, best) < 0) best = key;
-    kept.set(id, best);
-  }
-  // In the order of the keys, so the findings need no sorting afterwards. One reason per group.
-  const reasons = new Map<string, string>();
   const out: Finding[] = [];
-  for (const key of regular(input)) {
-    const id = idOf.get(key)!;
-    const keep = kept.get(id);
-    if (keep === undefined || keep === key) continue;
-    let reason = reasons.get(id);
-    if (reason === undefined) {
-      const others = groups.get(id)!.length - 2;
+  for (let i = 0; i < keys.length; i++) {
+    const group = groupOf[i]!;
+    if (group.keys.length < 2) continue;
+    if (group.keep === undefined) {
+      let best = group.keys[0]!;
+      for (const k of group.keys) if (keepFirst(k, best) < 0) best = k;
+      group.keep = best;
+      // One reason per group.
+      const others = group.keys.length - 2;
       const more = others > 0 ? ` and ${others} other key${others === 1 ? '' : 's'}` : '';
-      reason = `grants exactly what ${quote(keep.name)}${more} grant${more ? '' : 's'}: if they serve the same app, keep one`;
-      reasons.set(id, reason);
+      group.reason = `grants exactly what ${quote(best.name)}${more} grant${more ? '' : 's'}: if they serve the same app, keep one`;
     }
-    out.push(finding('identical-grants', key, reason, fix(input, 'revoke', key)));
+    const key = keys[i]!;
+    if (group.keep !== key) out.push(finding('identical-grants', key, group.reason!, fix(input, 'revoke', key)));
   }
   return out;
+}
+
+interface SameGrants {
+  keys: AuditKey[];
+  /** The key kept, and the reason given for the others, once the group is first reported. */
+  keep: AuditKey | undefined;
+  reason: string | undefined;
 }
 
 function subset<T>(a: readonly T[], b: readonly T[]): boolean {
@@ -259,9 +282,15 @@ export function defaultPublicOnlyRule(input: AuditInput): Finding[] {
   const defaults = new Map<string | null, GrantSet>();
   for (const key of input.keys) if (key.type === 'default') defaults.set(key.member, key.grants);
   const out: Finding[] = [];
+  const within = new Map<GrantSet, Map<GrantSet, boolean>>();
   for (const key of regular(input)) {
     const base = defaults.get(key.member);
-    if (!base || !grantsWithin(key.grants, base)) continue;
+    if (!base) continue;
+    let judged = within.get(base);
+    if (!judged) within.set(base, (judged = new Map()));
+    let inside = judged.get(key.grants);
+    if (inside === undefined) judged.set(key.grants, (inside = grantsWithin(key.grants, base)));
+    if (!inside) continue;
     const apis = base.apis.length ? `APIs ${base.apis.join(', ')}` : 'no API';
     out.push(
       finding(

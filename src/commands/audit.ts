@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { Context } from '../context.js';
 import type { WireApiKey } from '../api/types.js';
+import type { GrantSet } from '../grants/model.js';
 import { ExitCode, ReportedExit, UsageError } from '../errors.js';
 import { requireCredentials } from '../config/settings.js';
 import { listAllMembersKeys, membersFailed, ORG_ENV, resolveOrgName, type AllMembersKeys } from '../domain/members.js';
@@ -86,15 +87,17 @@ async function auditedKeys(ctx: Context, opts: AuditOptions): Promise<{ keys: Au
     const org = resolveOrgName(creds.baseUrl, opts.allMembers.org, ctx.env[ORG_ENV]);
     const api = await ctx.api();
     const all = await listAllMembersKeys(api, { org });
-    const keys = all.listed.flatMap(({ member, keys }) => keys.map((k) => auditKey(k, member.username)));
+    const grantSets = new Map<string, GrantSet>();
+    const keys = all.listed.flatMap(({ member, keys }) => keys.map((k) => auditKey(k, member.username, grantSets)));
     return { keys, caller: api.username, all };
   }
   const api = await ctx.api();
   // Each page is turned into audit keys as it arrives, while the other pages are still on their way
   // (for 10,000 keys that is a third of the work); a key seen outside a page is converted at the end.
   const prepared = new Map<WireApiKey, AuditKey>();
-  const wire = await api.listKeys({ onPage: (_page, keys) => keys.forEach((k) => prepared.set(k, auditKey(k))) });
-  return { keys: wire.map((k) => prepared.get(k) ?? auditKey(k)), caller: api.username };
+  const grantSets = new Map<string, GrantSet>();
+  const wire = await api.listKeys({ onPage: (_page, keys) => keys.forEach((k) => prepared.set(k, auditKey(k, undefined, grantSets))) });
+  return { keys: wire.map((k) => prepared.get(k) ?? auditKey(k, undefined, grantSets)), caller: api.username };
 }
 
 export async function auditRun(ctx: Context, opts: AuditOptions): Promise<void> {

@@ -16,13 +16,14 @@ import {
 } from '../../src/audit/index.js';
 import { auditJsonText, summarize } from '../../src/audit/report.js';
 import { auditGrants } from '../../src/audit/grants.js';
-import { cartoTimeMs } from '../../src/audit/keys.js';
+import { auditKey, cartoTimeMs } from '../../src/audit/keys.js';
 import type { WireGrant } from '../../src/api/types.js';
 import { normalizeRenderedGrants, toCreateGrants } from '../../src/grants/normalize.js';
 import { parseCartoTime } from '../../src/ui/time.js';
 import { grantSet, renderLikeServer } from '../grants/helpers.js';
 import { colors } from '../../src/ui/color.js';
-import { builtIns, key, secretsIn } from './helpers.js';
+import { builtIns, key, secretsIn, wire } from './helpers.js';
+import type { GrantSet } from '../../src/grants/model.js';
 
 const NOW = new Date('2026-11-30T12:00:00Z');
 const TOKEN_CHARS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-'.split('');
@@ -66,6 +67,22 @@ function shuffled<T>(xs: readonly T[], seed: number): T[] {
 }
 
 describe('audit properties', () => {
+  it('keys that share their grant sets (as the command converts them) get exactly the findings of keys converted one by one', () => {
+    const wires = fc
+      .uniqueArray(regularKey, { maxLength: 12, selector: (k) => k.name })
+      .map((ks) => ks.map(({ day, month, ...k }) => wire({ ...k, createdAt: `2026-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')} 08:00:00 +0000` })));
+    fc.assert(
+      fc.property(wires, (ws) => {
+        const all = [...builtIns().map((k) => wire({ name: k.name, type: k.type, token: k.token, apis: k.grants.apis, services: k.grants.services })), ...ws];
+        const grantSets = new Map<string, GrantSet>();
+        const shared = all.map((w) => auditKey(w, undefined, grantSets));
+        const alone = all.map((w) => auditKey(w));
+        const maxAge = { text: '60d', ms: 60 * 86_400_000 };
+        expect(runAudit({ keys: shared, now: NOW, maxAge, profile: 'p' })).toEqual(runAudit({ keys: alone, now: NOW, maxAge, profile: 'p' }));
+      }),
+    );
+  });
+
   it('the findings do not depend on the order of the keys', () => {
     fc.assert(
       fc.property(account, fc.integer(), (keys, seed) => {
