@@ -1,7 +1,8 @@
 // The GitHub Action run the way the runner runs it: `node` on the committed entry (action.yml's
 // runs.main), with INPUT_* and GITHUB_* variables, a pull_request event, temporary summary and output
-// files, against `sandbox serve` and a stand-in GitHub API on 127.0.0.1 that records the comment
-// requests. Everything it wrote is then searched for the Master key and every token.
+// files, against the sandbox (served from the test process, as `sandbox serve` serves it) and a
+// stand-in GitHub API on 127.0.0.1 that records the comment requests. Everything it wrote is then
+// searched for the Master key and every token.
 
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -9,7 +10,9 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { cli, ROOT, serveSandbox, tempHome, type Home, type ServedSandbox } from '../helpers/e2e.js';
+import { ROOT, tempHome, type Home } from '../helpers/e2e.js';
+import { cliInProcess } from '../helpers/in-process.js';
+import { serveInProcess, type InProcessSandbox } from '../helpers/served.js';
 import { useLocalServers } from '../helpers/local-server.js';
 
 const action = parseYaml(readFileSync(join(ROOT, 'action.yml'), 'utf8'));
@@ -70,10 +73,10 @@ interface ActionRun {
   outputs: Record<string, string>;
 }
 
-let sb: ServedSandbox;
+let sb: InProcessSandbox;
 let home: Home;
 beforeAll(async () => {
-  sb = await serveSandbox();
+  sb = await serveInProcess();
   home = tempHome();
 });
 afterAll(async () => {
@@ -143,7 +146,8 @@ async function secrets(): Promise<string[]> {
 }
 
 /** carto-keys itself on the same account, to set it up and look at it. */
-const ck = (args: string[]) => cli(args, { env: { ...home.env, CARTO_KEYS_BASE_URL: sb.baseUrl, CARTO_KEYS_MASTER_KEY: sb.masterKey } });
+// The test's own setup and looks at the account run in-process; the Action is the process under test.
+const ck = (args: string[]) => cliInProcess(args, { env: { ...home.env, CARTO_KEYS_BASE_URL: sb.baseUrl, CARTO_KEYS_MASTER_KEY: sb.masterKey } });
 
 /** The job log without the masking commands (which carry their value to the runner, which hides it). */
 const logOf = (r: ActionRun): string => `${r.stdout}${r.stderr}`.split('\n').filter((l) => !l.startsWith('::add-mask::')).join('\n');

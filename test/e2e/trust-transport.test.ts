@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { cli, tempHome, type Home } from '../helpers/e2e.js';
+import { cliInProcess } from '../helpers/in-process.js';
 import { serveInProcess, type InProcessSandbox } from '../helpers/served.js';
 import { closingProxy, proxyTo, useLocalServers } from '../helpers/local-server.js';
 import { recorder, type Recorder } from '../helpers/recorder.js';
@@ -43,8 +44,14 @@ describe('redirects', () => {
       const elsewhere = await rec();
       const target = `http://localhost:${elsewhere.port}/user/demo/api/v3/api_keys`;
       const redirector = await rec((_req, res) => res.writeHead(status, { location: target }).end());
-      for (const args of [['list'], ['show', 'app'], ['create', '--name', 'x', '--api', 'sql'], ['--debug', 'revoke', 'app', '--yes']]) {
-        const r = await cli(args, {
+      // The built binary for one command; the same transport in-process for the others.
+      for (const [run, args] of [
+        [cli, ['list']],
+        [cliInProcess, ['show', 'app']],
+        [cliInProcess, ['create', '--name', 'x', '--api', 'sql']],
+        [cliInProcess, ['--debug', 'revoke', 'app', '--yes']],
+      ] as const) {
+        const r = await run([...args], {
           env: { ...home.env, CARTO_KEYS_MASTER_KEY: MASTER, CARTO_KEYS_BASE_URL: `${redirector.origin}/user/demo` },
         });
         expect(r.code, r.stderr).toBe(1);
@@ -68,8 +75,14 @@ describe('clear text', () => {
       CARTO_KEYS_MASTER_KEY: MASTER,
       CARTO_KEYS_BASE_URL: 'http://192.0.2.2:8080/user/demo',
     };
-    for (const args of [['list'], ['status'], ['--json', 'show', 'app'], ['login', '--base-url', 'http://192.0.2.2:8080/user/demo']]) {
-      const r = await cli(args, { env });
+    // The built binary for one command; the same checks in-process for the others.
+    for (const [run, args] of [
+      [cli, ['list']],
+      [cliInProcess, ['status']],
+      [cliInProcess, ['--json', 'show', 'app']],
+      [cliInProcess, ['login', '--base-url', 'http://192.0.2.2:8080/user/demo']],
+    ] as const) {
+      const r = await run([...args], { env });
       expect(r.code, `${args.join(' ')}: ${r.stdout}${r.stderr}`).toBe(2);
       expect(r.stdout + r.stderr).toMatch(/plain http:\/\/ to 192\.0\.2\.2:8080/);
       expect(r.stdout + r.stderr).toContain('CARTO_KEYS_ALLOW_HTTP=1');
