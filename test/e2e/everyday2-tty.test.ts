@@ -4,38 +4,46 @@
 
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { CLI, ROOT, tempHome, type Home } from '../helpers/e2e.js';
 import { cliInProcess } from '../helpers/in-process.js';
 import { describeTty, openTerminal, terminalScript, type Terminal } from '../helpers/terminal.js';
 
 describeTty('every day, round two, at 80 columns (tmux)', () => {
-  let home: Home;
-  let term: Terminal | undefined;
-  beforeEach(async () => {
-    home = tempHome();
+  /**
+   * A HOME logged in to the embedded sandbox and a terminal of its own for one test, closed and removed
+   * when it ends: the tests share nothing, so they run at once (each mostly waits on its terminal).
+   */
+  async function world(onTestFinished: (fn: () => void) => void) {
+    const home = tempHome();
+    let term: Terminal | undefined;
+    onTestFinished(() => {
+      term?.close();
+      home.cleanup();
+    });
     // The setup runs in-process; what is on the terminal is the built binary.
     const login = await cliInProcess(['login', '--sandbox'], { env: home.env });
     expect(login.code, login.stderr).toBe(0);
-  });
-  afterEach(() => {
-    term?.close();
-    term = undefined;
-    home.cleanup();
-  });
-
-  const at80 = async (args: string[]): Promise<{ rows: string[]; screen: string }> => {
-    term = openTerminal(terminalScript(home.dir, [...CLI, ...args], home.env), { width: 80, height: 60 });
-    const screen = await term.waitFor(/EXIT:\d+/);
-    return { rows: term.rows().split('\n'), screen };
-  };
+    const open = (script: string, size: { width: number; height: number }): Terminal => {
+      term?.close();
+      term = openTerminal(script, size);
+      return term;
+    };
+    const at80 = async (args: string[]): Promise<{ rows: string[]; screen: string }> => {
+      const t = open(terminalScript(home.dir, [...CLI, ...args], home.env), { width: 80, height: 60 });
+      const screen = await t.waitFor(/EXIT:\d+/);
+      return { rows: t.rows().split('\n'), screen };
+    };
+    return { home, open, at80 };
+  }
   /** The terminal wrapped nothing: each line of output is one row of the screen. */
   const nothingWrapped = (t: { rows: string[]; screen: string }) => {
     const lines = t.screen.split('\n');
     expect(t.rows.length, t.rows.join('\n')).toBe(lines.length);
   };
 
-  it('list: three generated names of one minute stay three different rows', async () => {
+  it.concurrent('list: three generated names of one minute stay three different rows', async ({ onTestFinished }) => {
+    const { home, at80 } = await world(onTestFinished);
     for (const n of ['0001', '0002', '0003']) {
       const r = await cliInProcess(['create', '--name', `sql-world_population-20261207-${n}`, '--api', 'sql', '--table', 'world_population'], { env: home.env });
       expect(r.code, r.stderr).toBe(0);
@@ -47,7 +55,8 @@ describeTty('every day, round two, at 80 columns (tmux)', () => {
     expect(new Set(names).size, t.rows.join('\n')).toBe(3);
   });
 
-  it('audit: every finding fits, its reason under its key', async () => {
+  it.concurrent('audit: every finding fits, its reason under its key', async ({ onTestFinished }) => {
+    const { home, at80 } = await world(onTestFinished);
     for (const [name, ...flags] of [
       ['web-map-production-eu-west-1-customer-facing', '--api', 'sql', '--table', 'liked_cities:select,insert'],
       ['etl-nightly-loader-with-a-long-name', '--api', 'sql', '--schema', 'public:create'],
@@ -59,27 +68,29 @@ describeTty('every day, round two, at 80 columns (tmux)', () => {
     expect(t.screen).toMatch(/^ {2}table-write +web-map-production-eu-west-1-customer-facing\n {4}can change data in public\.liked_cities \(insert\)$/m);
   });
 
-  it('login and status: every line fits; the config file shown from ~', async () => {
+  it.concurrent('login and status: every line fits; the config file shown from ~', async ({ onTestFinished }) => {
+    const { at80 } = await world(onTestFinished);
     const t = await at80(['login', '--sandbox', '--org']);
     nothingWrapped(t);
     expect(t.screen).toContain('Key in ~/.config/carto-keys/config.json');
-    term!.close();
     const st = await at80(['status']);
     nothingWrapped(st);
     expect(st.screen).toMatch(/^Key from +config file ~\/\.config\/carto-keys\/config\.json \(mode 0600\)$/m);
   });
 
   for (const args of [['sandbox', 'serve', '--port', '0'], ['sandbox', 'serve', '--port', '0', '--org']]) {
-    it(`${args.join(' ')}: every line fits; the commands to try go on with \\`, async () => {
+    it.concurrent(`${args.join(' ')}: every line fits; the commands to try go on with \\`, async ({ onTestFinished }) => {
+      const { home, open } = await world(onTestFinished);
       // --max-lifetime stops it (Ctrl-C in tmux would stop the script around it too).
-      term = openTerminal(terminalScript(home.dir, [...CLI, ...args, '--max-lifetime', '1'], home.env), { width: 80, height: 60 });
+      const term = open(terminalScript(home.dir, [...CLI, ...args, '--max-lifetime', '1'], home.env), { width: 80, height: 60 });
       const screen = await term.waitFor(/EXIT:\d+/);
       nothingWrapped({ rows: term.rows().split('\n'), screen });
       expect(screen).toMatch(/^Try: .* \\$/m);
     });
   }
 
-  it('rotate app --deploy-env-file .env --delete-old --yes (the README line) runs through on a terminal, asking nothing', async () => {
+  it.concurrent('rotate app --deploy-env-file .env --delete-old --yes (the README line) runs through on a terminal, asking nothing', async ({ onTestFinished }) => {
+    const { home, at80 } = await world(onTestFinished);
     expect((await cliInProcess(['create', '--name', 'app', '--api', 'sql', '--table', 'world_population'], { env: home.env })).code).toBe(0);
     const t = await at80(['rotate', 'app', '--deploy-env-file', '.env', '--delete-old', '--yes']);
     expect(t.screen, t.screen).toContain('EXIT:0');
@@ -88,7 +99,8 @@ describeTty('every day, round two, at 80 columns (tmux)', () => {
   });
 
   for (const cmd of ['login', 'org', 'completion']) {
-    it(`${cmd} --help: nothing wrapped by the terminal, no sentence pushed onto an indented line`, async () => {
+    it.concurrent(`${cmd} --help: nothing wrapped by the terminal, no sentence pushed onto an indented line`, async ({ onTestFinished }) => {
+      const { at80 } = await world(onTestFinished);
       const t = await at80([cmd, '--help']);
       nothingWrapped(t);
       t.rows.forEach((row, i) => {
@@ -99,7 +111,7 @@ describeTty('every day, round two, at 80 columns (tmux)', () => {
   }
 
   /** An interactive `shell` on an 80-column terminal, carto-keys on its PATH: started by `exec`. */
-  const shellAt80 = (exec: string): Terminal => {
+  const shellAt80 = ({ home, open }: Awaited<ReturnType<typeof world>>, exec: string): Terminal => {
     const bin = join(home.dir, 'bin');
     mkdirSync(bin, { recursive: true });
     writeFileSync(join(bin, 'carto-keys'), `#!/bin/sh\nexec ${CLI.map((a) => `'${a}'`).join(' ')} "$@"\n`);
@@ -110,7 +122,7 @@ describeTty('every day, round two, at 80 columns (tmux)', () => {
       .map(([k, v]) => `export ${k}='${v}'`)
       .join('\n');
     writeFileSync(script, `${env}\ncd '${home.dir}'\n${exec}\n`);
-    return openTerminal(script, { width: 80, height: 20 });
+    return open(script, { width: 80, height: 20 });
   };
 
   /** Types the issue's line with Tab after `sel` and `sq`, then prints the line as the shell has it. */
@@ -130,16 +142,18 @@ describeTty('every day, round two, at 80 columns (tmux)', () => {
     return t.waitFor(/^carto-keys create/m);
   };
 
-  it('bash completion: --table liked_cities:sel<TAB> then ",insert", and --api sq<TAB> then ",maps", with no space between', async () => {
-    const rc = join(home.dir, 'bashrc');
+  it.concurrent('bash completion: --table liked_cities:sel<TAB> then ",insert", and --api sq<TAB> then ",maps", with no space between', async ({ onTestFinished }) => {
+    const w = await world(onTestFinished);
+    const rc = join(w.home.dir, 'bashrc');
     writeFileSync(rc, `PS1='$ '\nsource '${join(ROOT, 'completions', 'carto-keys.bash')}'\n`);
-    term = shellAt80(`exec bash --noprofile --rcfile '${rc}' -i`);
+    const term = shellAt80(w, `exec bash --noprofile --rcfile '${rc}' -i`);
     expect(await completeCommaLists(term)).toMatch(/^carto-keys create --table liked_cities:select,insert --api sql,maps$/m);
   });
 
-  it('fish completion: the same line, no space after select or sql', async () => {
+  it.concurrent('fish completion: the same line, no space after select or sql', async ({ onTestFinished }) => {
+    const w = await world(onTestFinished);
     const init = `function fish_prompt; echo -n '$ '; end; source '${join(ROOT, 'completions', 'carto-keys.fish')}'`;
-    term = shellAt80(`exec fish --no-config -i -C "${init}"`);
+    const term = shellAt80(w, `exec fish --no-config -i -C "${init}"`);
     expect(await completeCommaLists(term)).toMatch(/^carto-keys create --table liked_cities:select,insert --api sql,maps$/m);
   });
 });

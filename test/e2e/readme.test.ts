@@ -156,7 +156,8 @@ describe('the README\'s output blocks', () => {
   });
 
   for (const block of consoles.filter((b) => b.checked)) {
-    it(`README.md:${block.line} prints what the tool prints (80 columns, a fresh sandbox)`, async () => {
+    // Each in a HOME of its own: at once.
+    it.concurrent(`README.md:${block.line} prints what the tool prints (80 columns, a fresh sandbox)`, async () => {
       const home = tempHome();
       try {
         const binDir = join(home.dir, 'bin');
