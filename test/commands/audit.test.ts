@@ -287,6 +287,11 @@ describe('audit --all-members', () => {
     const sb = await account();
     await run(['create', '--name', 'sql-world_population-20261207-0001', '--api', 'sql', '--table', 'world_population'], { env: sb.env, fetch: sb.fetch });
     await run(['create', '--name', 'sql-world_population-20261207-0002', '--api', 'sql', '--table', 'world_population'], { env: sb.env, fetch: sb.fetch });
+    // The newest of identical keys is kept, and the API gives times to the second: -0001 is made the
+    // older, or, created in the same second as -0002 after reader-2's second had passed, it would be
+    // the one kept (first by name) and not a finding.
+    sb.state.users[0]!.keys.find((k) => k.name === 'sql-world_population-20261207-0001')!.createdAt = '2026-01-02T00:00:00.000Z';
+    sb.state.revision++;
     const r = await run(['audit'], { env: { ...sb.env, COLUMNS: '80' }, fetch: sb.fetch, tty: true });
     const lines = r.stdout.trimEnd().split('\n');
     for (const line of lines.filter((l) => !l.includes('fix:'))) expect([...line].length, line).toBeLessThanOrEqual(80);

@@ -4,7 +4,8 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { cli, cliEnv, ROOT, tempHome, type Home } from '../helpers/e2e.js';
+import { cliEnv, ROOT, tempHome, type Home } from '../helpers/e2e.js';
+import { cliInProcess } from '../helpers/in-process.js';
 import { describeTty, openTerminal, terminalScript, type Terminal } from '../helpers/terminal.js';
 
 const TRY = join(ROOT, 'scripts', 'try.mjs');
@@ -15,8 +16,9 @@ beforeEach(() => {
 });
 afterEach(() => home.cleanup());
 
+/** The test's own look at the account, in-process: what is under test is the script and the binary it runs. */
 async function regularKeys(): Promise<string[]> {
-  const r = await cli(['list', '--type', 'regular', '--json'], { env: home.env });
+  const r = await cliInProcess(['list', '--type', 'regular', '--json'], { env: home.env });
   return (JSON.parse(r.stdout) as { name: string }[]).map((k) => k.name);
 }
 
