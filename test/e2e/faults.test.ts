@@ -1,9 +1,12 @@
 // The fault smoke on the built binary: the few cases only a real process shows — the bundle's
 // transports (and its CONNECT tunnel behind a proxy), real back-off sleeps, CARTO_KEYS_TIMEOUT_MS read
 // from the environment, a process that exits while a stalled socket is still open, the exit code and
-// stderr as a shell sees them. Each case has its own sandbox, served from the test process (the same
-// server `sandbox serve` runs). The whole matrix (every command × every fault, instant back-offs) runs
-// in-process: test/reliability/faults.test.ts.
+// stderr as a shell sees them: a reset retried after a real back-off, directly and through a proxy's
+// tunnel, and a stall cut by CARTO_KEYS_TIMEOUT_MS. A few more cases (a recovered create, a cut-off
+// reply, retries run out, a lost Master key) run in-process here, for what they check beyond the
+// matrix. Each case has its own sandbox, served from the test process (the same server `sandbox serve`
+// runs). The whole matrix (every command × every fault, instant back-offs) runs in-process:
+// test/reliability/faults.test.ts.
 
 import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
@@ -12,6 +15,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { SandboxFault } from '../../src/sandbox/faults.js';
 import { cli, tempHome, type CliResult } from '../helpers/e2e.js';
+import { cliInProcess } from '../helpers/in-process.js';
 import { serveInProcess, type InProcessSandbox } from '../helpers/served.js';
 import { proxyTo } from '../helpers/local-server.js';
 
@@ -57,6 +61,8 @@ async function withFault(
   check: (r: CliResult, s: InProcessSandbox, before: Map<string, string>) => Promise<void>,
   /** More environment for the CLI, once the server runs. */
   extraEnv: (s: InProcessSandbox) => Promise<Record<string, string>> = async () => ({}),
+  /** The built binary, or the same CLI in-process (instant back-offs) where no process is needed. */
+  runner: typeof cli = cli,
 ): Promise<void> {
   const home = tempHome();
   const s = await serveInProcess();
@@ -64,7 +70,7 @@ async function withFault(
     await createOn(s, 'app');
     const before = await keysOn(s);
     await faults(s, 'POST', [fault]);
-    const r = await cli(args, {
+    const r = await runner(args, {
       env: { ...home.env, CARTO_KEYS_BASE_URL: s.baseUrl, CARTO_KEYS_MASTER_KEY: s.masterKey, CARTO_KEYS_TIMEOUT_MS: String(TIMEOUT_MS), ...(await extraEnv(s)) },
     });
     // Every injected fault was hit: otherwise the case proved nothing.
@@ -79,7 +85,7 @@ async function withFault(
 
 const COLLECTION = '/api/v3/api_keys/?$';
 
-describe.concurrent('faults on the built binary (real sockets, real back-offs)', () => {
+describe.concurrent('faults on the built binary (real sockets, real back-offs), and a few in-process', () => {
   it('list × connection reset → retried after a real back-off: exit 0', () =>
     withFault({ method: 'GET', path: COLLECTION, kind: 'reset' }, ['list'], async (r) => {
       expect(r.code, r.stderr).toBe(0);
@@ -99,6 +105,8 @@ describe.concurrent('faults on the built binary (real sockets, real back-offs)',
         expect(r.stdout).toMatch(/Token +\S{22}\n/);
         expect(r.stdout).toContain(after.get('made')!);
       },
+      undefined,
+      cliInProcess,
     ));
 
   it('regenerate × stall → CARTO_KEYS_TIMEOUT_MS from the environment, not retried, exits with the socket still open: exit 1, token unchanged', () =>
@@ -110,13 +118,19 @@ describe.concurrent('faults on the built binary (real sockets, real back-offs)',
     }));
 
   it('show × a 200 whose JSON is cut short → exit 1, one clear message', () =>
-    withFault({ method: 'GET', path: '/api/v3/api_keys/app$', kind: 'truncated' }, ['show', 'app'], async (r) => {
-      expect(r.code, r.stderr).toBe(1);
-      expectCleanFailure(r);
-      expect(r.stderr).toMatch(/answered 200 with truncated or invalid JSON/);
-    }));
+    withFault(
+      { method: 'GET', path: '/api/v3/api_keys/app$', kind: 'truncated' },
+      ['show', 'app'],
+      async (r) => {
+        expect(r.code, r.stderr).toBe(1);
+        expectCleanFailure(r);
+        expect(r.stderr).toMatch(/answered 200 with truncated or invalid JSON/);
+      },
+      undefined,
+      cliInProcess,
+    ));
 
-  it('create × a proxy\'s HTML 502, four times → the retries run out (real back-offs): exit 1, "may have been created anyway", no key', () =>
+  it('create × a proxy\'s HTML 502, four times → the retries run out: exit 1, "may have been created anyway", no key', () =>
     withFault(
       { method: 'POST', path: COLLECTION, kind: 'html502', times: 4 },
       ['create', '--name', 'made', '--api', 'sql'],
@@ -126,6 +140,8 @@ describe.concurrent('faults on the built binary (real sockets, real back-offs)',
         expect(r.stderr).toMatch(/HTML page instead of the Auth API[\s\S]*may have been created anyway/);
         expect([...(await keysOn(s)).keys()]).toEqual([...before.keys()]);
       },
+      undefined,
+      cliInProcess,
     ));
 
   it('list through HTTP_PROXY (a CONNECT tunnel) × connection reset → retried through the proxy: exit 0', async () => {
@@ -172,10 +188,10 @@ describe.concurrent('faults on the built binary (real sockets, real back-offs)',
     const s = await serveInProcess({ stateFile });
     try {
       const env = { ...home.env, CARTO_KEYS_TIMEOUT_MS: String(TIMEOUT_MS) };
-      const login = await cli(['login', '--base-url', s.baseUrl, '--with-key'], { env, input: s.masterKey });
+      const login = await cliInProcess(['login', '--base-url', s.baseUrl, '--with-key'], { env, input: s.masterKey });
       expect(login.code, login.stderr).toBe(0);
       await faults(s, 'POST', [{ method: 'POST', path: '/Master/token/regenerate$', kind: 'reset', when: 'after' }]);
-      const r = await cli(['regenerate', 'Master', '--yes'], { env });
+      const r = await cliInProcess(['regenerate', 'Master', '--yes'], { env });
       expect(await faults(s, 'GET')).toEqual([]);
       expect(r.code, r.stderr).toBe(1);
       expectCleanFailure(r);
