@@ -3,45 +3,43 @@
 
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, expect, it } from 'vitest';
-import { CLI, tempHome, type Home } from '../helpers/e2e.js';
-import { serveInProcess, type InProcessSandbox } from '../helpers/served.js';
+import { expect, it } from 'vitest';
+import { CLI, tempHome } from '../helpers/e2e.js';
+import { serveInProcess } from '../helpers/served.js';
 import { cliInProcess } from '../helpers/in-process.js';
 import { describeTty, openTerminal, terminalScript, type Terminal } from '../helpers/terminal.js';
 
 describeTty('everyday commands on a terminal (tmux)', () => {
-  let sb: InProcessSandbox;
-  let home: Home;
-  let term: Terminal | undefined;
-  beforeEach(async () => {
-    sb = await serveInProcess();
-    home = tempHome();
-  });
-  afterEach(async () => {
-    term?.close();
-    term = undefined;
-    await sb.stop();
-    home.cleanup();
-  });
-
-  const env = () => ({ ...home.env, CARTO_KEYS_BASE_URL: sb.baseUrl, CARTO_KEYS_MASTER_KEY: sb.masterKey });
-  const inTerminal = (args: string[], width: number, extraEnv: Record<string, string> = env()) =>
-    openTerminal(terminalScript(home.dir, [...CLI, ...args], extraEnv), { width, height: 40 });
-
-  async function createKeys(): Promise<void> {
-    for (const [name, ...flags] of [
-      ['web-map-production-eu-west', '--api', 'sql,maps', '--table', 'liked_cities:select,insert', '--table', 'world_population'],
-      ['etl-nightly', '--api', 'sql', '--table', 'national_incomes:all', '--schema', 'public'],
-    ] as string[][]) {
-      const r = await cliInProcess(['create', '--name', name!, ...flags], { env: env() });
-      expect(r.code, r.stderr).toBe(0);
+  /** A sandbox, a HOME and a terminal of one test's own, stopped and removed when it ends: the tests run at once. */
+  async function world(onTestFinished: (fn: () => Promise<void>) => void) {
+    const sb = await serveInProcess();
+    const home = tempHome();
+    const w = { sb, home, term: undefined as Terminal | undefined };
+    onTestFinished(async () => {
+      w.term?.close();
+      await sb.stop();
+      home.cleanup();
+    });
+    const env = () => ({ ...home.env, CARTO_KEYS_BASE_URL: sb.baseUrl, CARTO_KEYS_MASTER_KEY: sb.masterKey });
+    const inTerminal = (args: string[], width: number, extraEnv: Record<string, string> = env()): Terminal =>
+      (w.term = openTerminal(terminalScript(home.dir, [...CLI, ...args], extraEnv), { width, height: 40 }));
+    async function createKeys(): Promise<void> {
+      for (const [name, ...flags] of [
+        ['web-map-production-eu-west', '--api', 'sql,maps', '--table', 'liked_cities:select,insert', '--table', 'world_population'],
+        ['etl-nightly', '--api', 'sql', '--table', 'national_incomes:all', '--schema', 'public'],
+      ] as string[][]) {
+        const r = await cliInProcess(['create', '--name', name!, ...flags], { env: env() });
+        expect(r.code, r.stderr).toBe(0);
+      }
     }
+    return { sb, home, env, inTerminal, createKeys };
   }
 
   for (const width of [80, 160]) {
-    it(`list fits a ${width}-column terminal: one line per key, nothing wrapped`, async () => {
+    it.concurrent(`list fits a ${width}-column terminal: one line per key, nothing wrapped`, async ({ onTestFinished }) => {
+      const { home, inTerminal, createKeys } = await world(onTestFinished);
       await createKeys();
-      term = inTerminal(['list'], width);
+      const term = inTerminal(['list'], width);
       await term.waitFor(/EXIT:\d+/);
       const rows = term.rows().split('\n');
       const table = rows.slice(rows.findIndex((l) => l.startsWith('NAME')), rows.findIndex((l) => /^\d+ keys/.test(l)));
@@ -55,8 +53,9 @@ describeTty('everyday commands on a terminal (tmux)', () => {
     });
   }
 
-  it('the login prompt hides the key, as it says: nothing echoed, not even asterisks', async () => {
-    term = inTerminal(['login', '--base-url', sb.baseUrl], 100, home.env);
+  it.concurrent('the login prompt hides the key, as it says: nothing echoed, not even asterisks', async ({ onTestFinished }) => {
+    const { sb, home, inTerminal } = await world(onTestFinished);
+    const term = inTerminal(['login', '--base-url', sb.baseUrl], 100, home.env);
     await term.waitFor(/Master key of demo: \(input hidden\)/);
     term.type(sb.masterKey);
     term.keys('Enter');
@@ -66,9 +65,10 @@ describeTty('everyday commands on a terminal (tmux)', () => {
     expect(end).not.toMatch(/\*{4}/);
   });
 
-  it('declining a confirmation: "Nothing was changed.", exit 3, not an error', async () => {
+  it.concurrent('declining a confirmation: "Nothing was changed.", exit 3, not an error', async ({ onTestFinished }) => {
+    const { env, inTerminal, createKeys } = await world(onTestFinished);
     await createKeys();
-    term = inTerminal(['revoke', 'etl-nightly'], 100);
+    const term = inTerminal(['revoke', 'etl-nightly'], 100);
     await term.waitFor(/Revoke API key "etl-nightly"\?/);
     term.type('n');
     term.keys('Enter');

@@ -1,34 +1,34 @@
 // Regenerating another member's Master key on a real terminal (tmux): the member's username must be
 // typed, and anything else changes nothing.
 
-import { afterEach, beforeEach, expect, it } from 'vitest';
-import { CLI, tempHome, type Home } from '../helpers/e2e.js';
-import { serveInProcess, type InProcessSandbox, type OrgUser } from '../helpers/served.js';
+import { expect, it } from 'vitest';
+import { CLI, tempHome } from '../helpers/e2e.js';
+import { serveInProcess, type OrgUser } from '../helpers/served.js';
 import { describeTty, openTerminal, terminalScript, type Terminal } from '../helpers/terminal.js';
 
 describeTty("regenerate another member's Master key on a terminal (tmux)", () => {
-  let sb: InProcessSandbox;
-  let users: Record<string, OrgUser>;
-  let home: Home;
-  let term: Terminal | undefined;
-  beforeEach(async () => {
-    sb = await serveInProcess({ org: true });
-    users = Object.fromEntries(sb.users.map((u) => [u.username, u]));
-    home = tempHome();
-  });
-  afterEach(async () => {
-    term?.close();
-    term = undefined;
-    await sb.stop();
-    home.cleanup();
-  });
+  /** The organization, a HOME and a terminal of one test's own, stopped and removed when it ends: the two run at once. */
+  async function world(onTestFinished: (fn: () => Promise<void>) => void) {
+    const sb = await serveInProcess({ org: true });
+    const users: Record<string, OrgUser> = Object.fromEntries(sb.users.map((u) => [u.username, u]));
+    const home = tempHome();
+    let term: Terminal | undefined;
+    onTestFinished(async () => {
+      term?.close();
+      await sb.stop();
+      home.cleanup();
+    });
+    const asAlice = () => ({ ...home.env, CARTO_KEYS_BASE_URL: users['alice']!.baseUrl, CARTO_KEYS_MASTER_KEY: users['alice']!.masterKey });
+    const daveWorks = async (token: string) =>
+      (await fetch(`${users['dave']!.baseUrl}/api/v3/api_keys`, { headers: { Authorization: `Basic ${Buffer.from(`dave:${token}`).toString('base64')}` } })).status === 200;
+    const regenerateDave = (): Terminal =>
+      (term = openTerminal(terminalScript(home.dir, [...CLI, 'regenerate', 'Master', '--user', 'dave'], asAlice()), { width: 120, height: 30 }));
+    return { users, daveWorks, regenerateDave };
+  }
 
-  const asAlice = () => ({ ...home.env, CARTO_KEYS_BASE_URL: users['alice']!.baseUrl, CARTO_KEYS_MASTER_KEY: users['alice']!.masterKey });
-  const daveWorks = async (token: string) =>
-    (await fetch(`${users['dave']!.baseUrl}/api/v3/api_keys`, { headers: { Authorization: `Basic ${Buffer.from(`dave:${token}`).toString('base64')}` } })).status === 200;
-
-  it('asks for the username typed, and regenerates only when it matches', async () => {
-    term = openTerminal(terminalScript(home.dir, [...CLI, 'regenerate', 'Master', '--user', 'dave'], asAlice()), { width: 120, height: 30 });
+  it.concurrent('asks for the username typed, and regenerates only when it matches', async ({ onTestFinished }) => {
+    const { users, daveWorks, regenerateDave } = await world(onTestFinished);
+    const term = regenerateDave();
     await term.waitFor(/Type the username "dave" to regenerate their Master key/);
     term.type('dave');
     term.keys('Enter');
@@ -38,8 +38,9 @@ describeTty("regenerate another member's Master key on a terminal (tmux)", () =>
     expect(await daveWorks(users['dave']!.masterKey)).toBe(false);
   });
 
-  it('cancels (exit 3) on another name, with the key unchanged', async () => {
-    term = openTerminal(terminalScript(home.dir, [...CLI, 'regenerate', 'Master', '--user', 'dave'], asAlice()), { width: 120, height: 30 });
+  it.concurrent('cancels (exit 3) on another name, with the key unchanged', async ({ onTestFinished }) => {
+    const { users, daveWorks, regenerateDave } = await world(onTestFinished);
+    const term = regenerateDave();
     await term.waitFor(/Type the username "dave"/);
     term.type('bob');
     term.keys('Enter');

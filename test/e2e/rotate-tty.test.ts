@@ -3,45 +3,42 @@
 // laptop and fails under CI=true, so CI never passes by skipping (.ci/run installs tmux).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, expect, it } from 'vitest';
-import { CLI, cli, tempHome, type Home } from '../helpers/e2e.js';
-import { serveInProcess, type InProcessSandbox } from '../helpers/served.js';
+import { expect, it } from 'vitest';
+import { CLI, cli, tempHome } from '../helpers/e2e.js';
+import { serveInProcess } from '../helpers/served.js';
 import { cliInProcess } from '../helpers/in-process.js';
 import { describeTty, openTerminal, terminalScript, type Terminal } from '../helpers/terminal.js';
 
 describeTty('rotate on a real terminal (tmux)', () => {
-  let sb: InProcessSandbox;
-  let home: Home;
-  let term: Terminal | undefined;
-  beforeEach(async () => {
-    sb = await serveInProcess();
-    home = tempHome();
-  });
-  afterEach(async () => {
-    term?.close();
-    await sb.stop();
-    home.cleanup();
-  });
-
-  const env = () => ({ ...home.env, CARTO_KEYS_BASE_URL: sb.baseUrl, CARTO_KEYS_MASTER_KEY: sb.masterKey });
-
-  /** `carto-keys rotate <args>` in a terminal, then `EXIT:<code>` on the screen. */
-  function rotateInTerminal(args: string[]): Terminal {
-    // The terminal gets exactly this environment: a temp HOME, the server's credentials, no colour.
-    return openTerminal(terminalScript(home.dir, [...CLI, 'rotate', ...args], env()));
+  /** A sandbox, a HOME and a terminal of one test's own, stopped and removed when it ends: the two run at once. */
+  async function world(onTestFinished: (fn: () => Promise<void>) => void) {
+    const sb = await serveInProcess();
+    const home = tempHome();
+    let term: Terminal | undefined;
+    onTestFinished(async () => {
+      term?.close();
+      await sb.stop();
+      home.cleanup();
+    });
+    const env = () => ({ ...home.env, CARTO_KEYS_BASE_URL: sb.baseUrl, CARTO_KEYS_MASTER_KEY: sb.masterKey });
+    /** `carto-keys rotate <args>` in a terminal, then `EXIT:<code>` on the screen. */
+    const rotateInTerminal = (args: string[]): Terminal =>
+      // The terminal gets exactly this environment: a temp HOME, the server's credentials, no colour.
+      (term = openTerminal(terminalScript(home.dir, [...CLI, 'rotate', ...args], env())));
+    async function createApp(): Promise<void> {
+      const created = await cliInProcess(['create', '--name', 'app', '--api', 'sql,maps', '--table', 'liked_cities:select'], { env: env() });
+      expect(created.code, created.stderr).toBe(0);
+    }
+    return { home, env, rotateInTerminal, createApp };
   }
 
-  async function createApp(): Promise<void> {
-    const created = await cliInProcess(['create', '--name', 'app', '--api', 'sql,maps', '--table', 'liked_cities:select'], { env: env() });
-    expect(created.code, created.stderr).toBe(0);
-  }
-
-  it('from `carto-keys rotate app` through edit, name, confirm, deploy to an env file and verify, to the deleted old key', async () => {
+  it.concurrent('from `carto-keys rotate app` through edit, name, confirm, deploy to an env file and verify, to the deleted old key', async ({ onTestFinished }) => {
+    const { home, env, rotateInTerminal, createApp } = await world(onTestFinished);
     await createApp();
     const envFile = join(home.dir, 'app.env');
     writeFileSync(envFile, '# the app\nCARTO_API_KEY=old\n');
 
-    term = rotateInTerminal(['app']);
+    const term = rotateInTerminal(['app']);
 
     // 1 clone: the old key's grants are shown. 2 modify: edit, untick maps.
     await term.waitFor(/Grants of the new key:/);
@@ -92,9 +89,10 @@ describeTty('rotate on a real terminal (tmux)', () => {
     expect(readFileSync(envFile, 'utf8')).toBe(`# the app\nCARTO_API_KEY=${token}\n`);
   });
 
-  it('Ctrl-C after the new key exists: exit 5 naming both keys and the commands; --resume finishes', async () => {
+  it.concurrent('Ctrl-C after the new key exists: exit 5 naming both keys and the commands; --resume finishes', async ({ onTestFinished }) => {
+    const { env, rotateInTerminal, createApp } = await world(onTestFinished);
     await createApp();
-    term = rotateInTerminal(['app']);
+    const term = rotateInTerminal(['app']);
     await term.waitFor(/Grants of the new key:/);
     term.keys('Enter'); // keep all grants
     await term.waitFor(/Name of the new API key:/);
