@@ -7,6 +7,7 @@ import type { ClosableFetch } from './api/http.js';
 import type { Context, GlobalOptions, Io, Prompter, Target } from './context.js';
 import type { Env } from './env.js';
 import type { Shell } from './deploy/command.js';
+import type { Records } from './records/records.js';
 import { appPaths, type AppPaths } from './config/paths.js';
 import { keyFromEnvironment, requireCredentials, resolveSettings, type ResolvedSettings } from './config/settings.js';
 import { keyCommandTimeout } from './args/flags.js';
@@ -89,6 +90,7 @@ export function createContext(deps: ContextDeps, globals: GlobalOptions): Contex
 
   let resolved: Promise<ResolvedSettings> | undefined;
   let settings: Promise<ResolvedSettings> | undefined;
+  let records: Promise<Records> | undefined;
   // The native keychain module is loaded only when a profile uses the keychain.
   let openedKeychain: Promise<Keychain> | undefined;
   const keychain = (): Promise<Keychain> => (openedKeychain ??= import('./config/keychain.js').then((m) => m.openKeychain()));
@@ -149,6 +151,7 @@ export function createContext(deps: ContextDeps, globals: GlobalOptions): Contex
       );
     },
     clientFor,
+    records: () => (records ??= import('./records/records.js').then((m) => m.openRecords({ env: deps.env, paths }))),
     shell: async () => deps.shell ?? (await import('./deploy/command.js')).systemShell(deps.io, deps.env),
     debug,
     now: deps.now ?? (() => new Date()),

@@ -10,6 +10,7 @@ import type { Keychain } from './config/keychain.js';
 import type { AppPaths } from './config/paths.js';
 import type { Env } from './env.js';
 import type { Shell } from './deploy/command.js';
+import type { Records } from './records/records.js';
 
 export interface WritableLike {
   /** Text, or bytes already encoded as UTF-8 (a large listing keeps its rendered pages as bytes). */
@@ -84,6 +85,11 @@ export interface Context {
   clientFor(target: Target): Promise<ApiClient>;
   /** What the user typed (command line, prompt answers): checked for a misplaced Master key before sending. */
   typedValues(): { argv?: readonly string[]; answers: readonly string[] };
+  /**
+   * Journals (and the locks of the keys they name) and the deployment registry, in the state folder:
+   * opened once per run, on first use.
+   */
+  records(): Promise<Records>;
   /** Runs deploy commands and app checks (loaded on first use). */
   shell(): Promise<Shell>;
   /** Debug/trace lines (already redacted by the caller) go here; a no-op without --debug. */

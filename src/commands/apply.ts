@@ -93,7 +93,7 @@ export async function applyRun(ctx: Context, opts: ApplyOptions): Promise<void> 
   const member = api.targetUser;
   // What an earlier apply (or rotate) left unfinished: the journals of this account's keys. Each is
   // locked by the runner while it is resumed or undone.
-  const unfinished = unfinishedJournals(ctx, creds, member);
+  const unfinished = await unfinishedJournals(ctx, creds, member);
   if (opts.mode === 'abort') return abortApply(ctx, member, unfinished);
   if (opts.mode === 'apply' && unfinished.length > 0) {
     throw new UsageError(`An earlier apply (or rotate) stopped before finishing ${describeUnfinished(unfinished)}.`, {
@@ -133,7 +133,7 @@ async function applyFile(ctx: Context, creds: Credentials, member: string | unde
   };
   const resumed: ApplyOutcome[] = resume ? await finishUnfinished(ctx, a, member, resume) : [];
 
-  const { plan } = await planFromAccount(api, loaded, { now: ctx.now(), prune: opts.prune, masterKey: creds.masterKey, inUse: keysInUse(ctx, creds, member) });
+  const { plan } = await planFromAccount(api, loaded, { now: ctx.now(), prune: opts.prune, masterKey: creds.masterKey, inUse: await keysInUse(ctx, creds, member) });
   const kept = new Set(keptFromPrune(plan, opts.prune, a.pruneDeployed));
   const todo = steps(plan, opts.prune).filter((k) => !kept.has(k));
   if (!json) for (const line of formatPlan(plan, { color: ctx.io.colorStderr, prune: opts.prune, showPath: (path) => displayPath(path, ctx.env) })) info(ctx, line);

@@ -154,10 +154,8 @@ export async function auditRun(ctx: Context, opts: AuditOptions): Promise<void> 
  * first recorded deploy there is nothing to read, and the never-deployed rule says so once.
  */
 async function deploymentRegistry(ctx: Context): Promise<DeploymentLookup | undefined> {
-  const { registry } = await import('../records/registry.js');
-  const { stateDir } = await import('../records/state-dir.js');
   const { keyRef, memberOf } = await import('../records/key-ref.js');
-  const reg = registry(stateDir(ctx));
+  const reg = (await ctx.records()).registry;
   if (!reg.exists()) return undefined;
   const { baseUrl, username } = requireCredentials(await ctx.settings());
   return (keyName, member) => reg.deploymentsOf(keyRef(baseUrl, memberOf(member ?? undefined, username), keyName));

@@ -60,8 +60,8 @@ export async function planRun(ctx: Context, opts: PlanOptions): Promise<void> {
   const api = (await ctx.api()).forUser(opts.user);
   const member = api.targetUser;
   const loaded = await readKeyFile(opts.file, defaultSchemaFor(creds.baseUrl, member ?? creds.username));
-  const { plan } = await planFromAccount(api, loaded, { now: ctx.now(), prune: opts.prune, masterKey: creds.masterKey, inUse: keysInUse(ctx, creds, member) });
-  const unfinished = unfinishedJournals(ctx, creds, member).map((j) => ({ from: j.create === true ? null : j.oldName, to: j.newName }));
+  const { plan } = await planFromAccount(api, loaded, { now: ctx.now(), prune: opts.prune, masterKey: creds.masterKey, inUse: await keysInUse(ctx, creds, member) });
+  const unfinished = (await unfinishedJournals(ctx, creds, member)).map((j) => ({ from: j.create === true ? null : j.oldName, to: j.newName }));
   if (ctx.globals.json) printJson(ctx, { ...planJson(plan, opts.file, { prune: opts.prune }), unfinished });
   else if (opts.format === 'markdown') {
     const { planMarkdown } = await import('../keyfile/plan-markdown.js');

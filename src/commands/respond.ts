@@ -61,7 +61,6 @@ export async function respondRun(ctx: Context, opts: RespondOptions): Promise<vo
   const { recordedTargets } = await import('../rotate/lineage.js');
   const { describeTarget, targetJson } = await import('../deploy/targets.js');
   const { keyRef } = await import('../records/key-ref.js');
-  const { stateDir } = await import('../records/state-dir.js');
   const { registryKept } = await import('../records/registry.js');
   const { withNotify } = await import('../deploy/notify.js');
   const { formatGrantSummary, normalizeRenderedGrants } = await import('../grants/index.js');
@@ -81,7 +80,7 @@ export async function respondRun(ctx: Context, opts: RespondOptions): Promise<vo
   const whose = leaked.member === undefined ? creds.username : leaked.member;
   if (key.type === 'default') throw new UsageError('That is the Default public key: its token ("default_public") is public by design; nothing to respond to.');
   const ref = keyRef(creds.baseUrl, leaked.member, key.name);
-  const targets = key.type === 'regular' ? recordedTargets(ctx, ref) : [];
+  const targets = key.type === 'regular' ? await recordedTargets(ctx, ref) : [];
   const incident = newIncident(ctx.now(), creds.baseUrl, leaked);
   incident.targets = targets.map(targetJson);
   const label = `${key.type === 'master' ? 'the Master key' : `"${escapeControl(key.name)}"`} of ${escapeControl(whose)}`;
@@ -119,9 +118,10 @@ export async function respondRun(ctx: Context, opts: RespondOptions): Promise<vo
   }
 
   let recordPath: string | undefined;
+  const records = await ctx.records();
   const record = (): void => {
     // Credentials from the environment write nothing to disk unless a state folder is named.
-    if (registryKept(ctx.env, creds)) recordPath = writeIncident(stateDir(ctx), incident);
+    if (registryKept(ctx.env, creds)) recordPath = writeIncident(records.dir, incident);
   };
   const details = () => ({ keys: [{ name: key.name, type: key.type, ...(leaked.member !== undefined && { member: leaked.member }), fingerprint: incident.fingerprint }], targets: incident.targets });
   try {
@@ -175,8 +175,7 @@ export async function respondRun(ctx: Context, opts: RespondOptions): Promise<vo
     }
     await step('revoke', async () => {
       await api.forUser(owner).deleteKey(key.name);
-      const { registry } = await import('../records/registry.js');
-      if (registryKept(ctx.env, creds)) registry(stateDir(ctx)).forget(ref);
+      if (registryKept(ctx.env, creds)) records.registry.forget(ref);
       if (!ctx.globals.json) success(ctx, `Revoked "${key.name}"${owner === undefined ? '' : ` of ${owner}`}: the leaked token no longer works.`);
       return undefined;
     });

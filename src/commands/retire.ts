@@ -61,7 +61,7 @@ export async function retireRun(ctx: Context, opts: RetireOptions): Promise<void
     () => ({ keys: outcomes.map((o) => ({ old: o.oldName, new: o.newName, status: o.status })), targets: [] }),
     async () => {
       const creds = requireCredentials(await ctx.settings());
-      const { due, waiting } = dueRetirements(ctx, creds);
+      const { due, waiting } = await dueRetirements(ctx, creds);
       for (const r of waiting) outcomes.push({ ...(r.member !== undefined && { member: r.member }), oldName: r.oldName, newName: r.newName, retireAfter: r.retireAfter, status: 'waiting', problems: [] });
       if (due.length > 0 && !ctx.globals.yes) {
         const names = due.map((r) => describeRef({ name: r.oldName, ...(r.member !== undefined && { member: r.member }) })).join(', ');
@@ -90,7 +90,7 @@ export async function retireRun(ctx: Context, opts: RetireOptions): Promise<void
 /** From the registry alone: no request, nothing deleted. */
 async function retireDryRun(ctx: Context): Promise<void> {
   const creds = requireCredentials(await ctx.settings());
-  const { due, waiting } = dueRetirements(ctx, creds);
+  const { due, waiting } = await dueRetirements(ctx, creds);
   const item = (r: (typeof due)[number]) => ({ old: r.oldName, new: r.newName, ...(r.member !== undefined && { member: r.member }), retireAfter: r.retireAfter });
   if (ctx.globals.json) {
     printJson(ctx, { dryRun: true, due: due.map(item), waiting: waiting.map(item) });

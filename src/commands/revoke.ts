@@ -13,7 +13,6 @@ import { fingerprint } from '../text/fingerprint.js';
 import { envFileState } from '../deploy/env-check.js';
 import { registry } from '../records/registry.js';
 import { keyRef } from '../records/key-ref.js';
-import { stateDir } from '../records/state-dir.js';
 import { confirmOrCancel } from '../ui/prompts.js';
 import { commandLine } from '../text/command-line.js';
 import { registeredCommand } from './registered.js';
@@ -70,7 +69,7 @@ export async function revokeRun(ctx: Context, opts: RevokeOptions): Promise<void
   }
   // What breaks: recorded env files that still hold a token about to die (docs/rotate.md).
   const creds = requireCredentials(await ctx.settings());
-  const reg = registry(stateDir(ctx));
+  const reg = (await ctx.records()).registry;
   const refOf = (name: string) => keyRef(creds.baseUrl, api.targetUser, name);
   for (const key of keys) {
     for (const d of reg.deploymentsOf(refOf(key.name))) {

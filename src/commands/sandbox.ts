@@ -117,15 +117,13 @@ export async function seedLeaksRun(ctx: Context, o: { folder: string }): Promise
     });
   }
   const { seedLeaks } = await import('../scan/seed.js');
-  const { registry } = await import('../records/registry.js');
-  const { stateDir } = await import('../records/state-dir.js');
   const api = await ctx.api();
   const org = isSandboxOrgUrl(creds.baseUrl) && api.username === SANDBOX_ORG_ADMIN;
   const seeded = await seedLeaks(api, {
     root: resolve(o.folder),
     masterKey: creds.masterKey,
     baseUrl: creds.baseUrl,
-    registry: registry(stateDir(ctx)),
+    registry: (await ctx.records()).registry,
     env: ctx.env,
     now: ctx.now(),
     ...(org && { member: { username: 'bob', api: api.forUser('bob') } }),

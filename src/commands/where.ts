@@ -7,7 +7,6 @@ import { globalsOf, type CommandKit } from '../args/kit.js';
 import { formatOption, outputFormat, type OutputFormat } from '../args/flags.js';
 import { addMemberOption } from '../args/flags.js';
 import { keyRef } from '../records/key-ref.js';
-import { stateDir } from '../records/state-dir.js';
 import { describeState, envFileState, type EnvFileState } from '../deploy/env-check.js';
 import { registry, type Deployment } from '../records/registry.js';
 import { findKey as findKeyOrToken, isTokenShaped, missingKey } from '../domain/key-resolve.js';
@@ -62,7 +61,7 @@ export async function whereRun(ctx: Context, given: WhereOptions): Promise<void>
   let opts = given;
   if (isTokenShaped(given.name)) opts = { ...given, name: (await findKeyOrToken(ctx, api, given.name, 'show')).key.name };
   const ref = keyRef(creds.baseUrl, api.targetUser, opts.name);
-  const reg = registry(stateDir(ctx));
+  const reg = (await ctx.records()).registry;
   // The account listed once: records of keys deleted outside carto-keys are dropped, and said so.
   const live = new Set((await api.listKeys()).map((k) => k.name));
   // Read before the records of vanished keys are dropped: they are what knows a successor.

@@ -77,7 +77,7 @@ export async function abortRotation(ctx: Context, opts: AbortOptions, ui: Rotati
     const save = (): void => {
       if (!interruption.signal.aborted) store.save(j, ctx.now());
     };
-    const d = deployerOf(ctx, creds, j, ui, interruption, save);
+    const d = await deployerOf(ctx, creds, j, ui, interruption, save);
     try {
       // Every target the new token was sent to, finished or not: a cut-short attempt may have written it.
       for (const target of j.targets.filter((t) => t.deployedAt !== null || t.attemptedAt)) {

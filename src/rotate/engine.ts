@@ -24,8 +24,7 @@ import { Interrupted, type Interruption } from '../deploy/interrupt.js';
 import { describeTarget, type DeployTarget } from '../deploy/targets.js';
 import { journalRef, type Journal, type JournalStore, type JournalTarget } from '../records/journal.js';
 import { keyRef, type KeyRef } from '../records/key-ref.js';
-import { registry, registryKept } from '../records/registry.js';
-import { stateDir } from '../records/state-dir.js';
+import { registryKept } from '../records/registry.js';
 import { memberBaseUrl } from '../domain/members.js';
 import { renderEvent, type Reporter } from './events.js';
 import { stoppedError } from './messages.js';
@@ -115,14 +114,14 @@ function stamp(r: Rotation): string {
 }
 
 /** The deployer of a journaled flow: its journal, its interruption, its registry. */
-export function deployerOf(ctx: Context, creds: Credentials, j: Journal, ui: RotationUi, interruption: Interruption, saveJournal: () => void): Deployer {
+export async function deployerOf(ctx: Context, creds: Credentials, j: Journal, ui: RotationUi, interruption: Interruption, saveJournal: () => void): Promise<Deployer> {
   return {
     ctx,
     interruption,
     ui,
     save: saveJournal,
     ...(j.deployTimeoutMs !== undefined && { timeoutMs: j.deployTimeoutMs }),
-    ...(registryKept(ctx.env, creds) && { registry: registry(stateDir(ctx)) }),
+    ...(registryKept(ctx.env, creds) && { registry: (await ctx.records()).registry }),
     owner: { account: journalRef(j).account, ...(j.member !== undefined && { member: j.member }) },
   };
 }
@@ -178,7 +177,7 @@ async function afterCreateFailure(r: Rotation, err: unknown, isOurs: (k: WireApi
 
 async function deploy(r: Rotation, key: DeployedKey): Promise<void> {
   const j = r.journal;
-  const d = deployerOf(r.ctx, r.creds, j, r.ui, r.interruption, () => save(r));
+  const d = await deployerOf(r.ctx, r.creds, j, r.ui, r.interruption, () => save(r));
   // A copy: a target the person drops after a failure leaves the list while we walk it.
   for (const target of [...j.targets]) {
     if (target.deployedAt === null) await deployWithChoice(r, d, target, key);
@@ -300,7 +299,7 @@ async function finishOld(r: Rotation): Promise<void> {
     save(r);
   }
   if (j.deleteOld && j.graceMs !== undefined) {
-    scheduleRetirement(r);
+    await scheduleRetirement(r);
     return;
   }
   if (!j.deleteOld) {
@@ -330,7 +329,7 @@ async function finishOld(r: Rotation): Promise<void> {
   j.steps.deleted = stamp(r);
   save(r);
   // A rollback's successor is deleted: the original key waits for no retirement any more.
-  if (j.rollback === true) forgetRetirement(r.ctx, keyRef(j.baseUrl, j.member, j.newName));
+  if (j.rollback === true) await forgetRetirement(r.ctx, keyRef(j.baseUrl, j.member, j.newName));
   report(r)({ type: 'deleted', name: j.oldName, alreadyGone });
 }
 
@@ -339,7 +338,7 @@ async function finishOld(r: Rotation): Promise<void> {
  * request when nothing is recorded.
  */
 export async function heldBy(ctx: Context, api: ApiClient, ref: KeyRef): Promise<string[]> {
-  const files = registry(stateDir(ctx)).deploymentsOf(ref).filter((d) => d.kind === 'env-file');
+  const files = (await ctx.records()).registry.deploymentsOf(ref).filter((d) => d.kind === 'env-file');
   if (files.length === 0) return [];
   const key = await api.findKey(ref.name);
   if (key === undefined) return [];
@@ -362,7 +361,7 @@ export async function deleteKeyStep(
 ): Promise<boolean> {
   const alreadyGone = !(await api.deleteIfExists(ref.name));
   try {
-    const reg = registry(stateDir(ctx));
+    const reg = (await ctx.records()).registry;
     if (reg.exists()) {
       reg.forget(ref);
       reg.removeRetirement(ref);
@@ -378,20 +377,20 @@ export async function deleteKeyStep(
   return alreadyGone;
 }
 
-function forgetRetirement(ctx: Context, ref: KeyRef): void {
+async function forgetRetirement(ctx: Context, ref: KeyRef): Promise<void> {
   try {
-    registry(stateDir(ctx)).removeRetirement(ref);
+    (await ctx.records()).registry.removeRetirement(ref);
   } catch (err) {
     warn(ctx, `Could not update the deployment registry: ${reasonOf(err)}`);
   }
 }
 
 /** --grace: the old key lives on until the deadline; `retire` deletes it after checking again. */
-function scheduleRetirement(r: Rotation): void {
+async function scheduleRetirement(r: Rotation): Promise<void> {
   const j = r.journal;
   const retireAfter = retireAfterOf(j, r.ctx.now());
   // Idempotent (keyed by the old key): a resumed rotation that gets here again changes nothing.
-  registry(stateDir(r.ctx)).scheduleRetirement(journalRef(j).account, {
+  (await r.ctx.records()).registry.scheduleRetirement(journalRef(j).account, {
     ...(j.member !== undefined && { member: j.member }),
     oldName: j.oldName,
     ...(j.oldCreatedAt !== undefined && { oldCreatedAt: j.oldCreatedAt }),

@@ -8,17 +8,15 @@ import { requireCredentials, type Credentials } from '../config/settings.js';
 import type { Context } from '../context.js';
 import { UsageError } from '../errors.js';
 import type { DeployTarget } from '../deploy/targets.js';
-import { journalStore } from '../records/journal.js';
 import { describeRef, keyRef, type KeyRef } from '../records/key-ref.js';
-import { registry, type Retirement } from '../records/registry.js';
-import { stateDir } from '../records/state-dir.js';
+import type { Retirement } from '../records/registry.js';
 import { humanTimeFrom } from '../ui/time.js';
 import { commandLine } from '../text/command-line.js';
 
 /** The env files and commands the key was deployed to, env files first (a command may ship a file). */
-export function recordedTargets(ctx: Context, ref: KeyRef): DeployTarget[] {
+export async function recordedTargets(ctx: Context, ref: KeyRef): Promise<DeployTarget[]> {
   const out: DeployTarget[] = [];
-  for (const d of registry(stateDir(ctx)).deploymentsOf(ref)) {
+  for (const d of (await ctx.records()).registry.deploymentsOf(ref)) {
     if (d.kind === 'env-file' && !out.some((t) => t.kind === 'env-file' && t.path === d.path && t.variable === d.variable)) {
       out.push({ kind: 'env-file', path: d.path, variable: d.variable });
     } else if (d.kind === 'command' && !out.some((t) => t.kind === 'command' && t.command === d.command)) {
@@ -32,8 +30,8 @@ export function recordedTargets(ctx: Context, ref: KeyRef): DeployTarget[] {
  * The retirement of `ref` followed to its end: a key rotated twice in grace windows (app → app2 →
  * app3) has app3 as its live successor. Bounded: a hand-edited cycle ends the walk.
  */
-export function successorChain(ctx: Context, ref: KeyRef): Retirement[] {
-  const reg = registry(stateDir(ctx));
+export async function successorChain(ctx: Context, ref: KeyRef): Promise<Retirement[]> {
+  const reg = (await ctx.records()).registry;
   const chain: Retirement[] = [];
   for (let r = reg.retirementOf(ref); r !== undefined && chain.length < 50; r = reg.retirementOf({ ...ref, name: r.newName })) {
     if (chain.some((c) => c.oldName === r!.oldName)) break;
@@ -48,9 +46,9 @@ export function successorChain(ctx: Context, ref: KeyRef): Retirement[] {
  * was deleted), or else an unfinished rotation. Its name, or undefined. No request is made: see
  * successorOf for one that is still true.
  */
-function knownSuccessor(ctx: Context, creds: Pick<Credentials, 'baseUrl'>, name: string, member?: string): string | undefined {
+async function knownSuccessor(ctx: Context, creds: Pick<Credentials, 'baseUrl'>, name: string, member?: string): Promise<string | undefined> {
   const ref = keyRef(creds.baseUrl, member, name);
-  const reg = registry(stateDir(ctx));
+  const { registry: reg, journals } = await ctx.records();
   const next = (n: string): string | undefined => {
     const at = { ...ref, name: n };
     return reg.retirementOf(at)?.newName ?? reg.successionOf(at)?.newName;
@@ -63,7 +61,7 @@ function knownSuccessor(ctx: Context, creds: Pick<Credentials, 'baseUrl'>, name:
     last = n;
   }
   if (last !== undefined) return last;
-  const j = journalStore(stateDir(ctx)).find(ref);
+  const j = journals.find(ref);
   return j !== undefined && j.create !== true && j.rollback !== true ? j.newName : undefined;
 }
 
@@ -73,13 +71,13 @@ function knownSuccessor(ctx: Context, creds: Pick<Credentials, 'baseUrl'>, name:
  * key is missing: `(name) => import('../rotate/lineage.js').then((m) => m.successorOf(ctx, api, name))`.
  */
 export async function successorOf(ctx: Context, api: ApiClient, name: string): Promise<string | undefined> {
-  const successor = knownSuccessor(ctx, requireCredentials(await ctx.settings()), name, api.targetUser);
+  const successor = await knownSuccessor(ctx, requireCredentials(await ctx.settings()), name, api.targetUser);
   return successor !== undefined && (await api.findKey(successor)) !== undefined ? successor : undefined;
 }
 
 /** A key that already has a live successor in a grace window is not rotated or cloned again (exit 2). */
 export async function refuseSuperseded(ctx: Context, api: ApiClient, ref: KeyRef, verb: 'rotate' | 'clone'): Promise<void> {
-  const chain = successorChain(ctx, ref);
+  const chain = await successorChain(ctx, ref);
   if (chain.length === 0) return;
   const successor = chain[chain.length - 1]!.newName;
   // A successor deleted outside carto-keys supersedes nothing.
@@ -98,8 +96,8 @@ export async function refuseSuperseded(ctx: Context, api: ApiClient, ref: KeyRef
 }
 
 /** The keys of the account (of `member`) that the registry knows to be in use, and why. */
-export function keysInUse(ctx: Context, creds: Pick<Credentials, 'baseUrl'>, member: string | undefined): Map<string, string> {
-  const reg = registry(stateDir(ctx));
+export async function keysInUse(ctx: Context, creds: Pick<Credentials, 'baseUrl'>, member: string | undefined): Promise<Map<string, string>> {
+  const reg = (await ctx.records()).registry;
   return reg.exists() ? reg.inUse(keyRef(creds.baseUrl, member, '').account, member) : new Map();
 }
 

@@ -116,7 +116,7 @@ export async function rotateNow(ctx: Context, creds: Credentials, opts: RotateNo
   const key = await api.findKey(opts.name);
   if (key === undefined) throw new UsageError(`No API key named "${opts.name}"${member === undefined ? '' : ` of ${member}`}.`);
   await refuseSuperseded(ctx, api, ref, 'rotate');
-  const targets = opts.targets ?? recordedTargets(ctx, ref);
+  const targets = opts.targets ?? (await recordedTargets(ctx, ref));
   if (targets.length === 0) {
     throw new UsageError(`No deploy target is recorded for "${opts.name}": the new key would reach nothing before the old one is deleted.`, {
       hint: `Name one: ${commandLine('rotate', { args: [opts.name], options: ['--deploy-env-file', verbatim('<path>'), '--delete-old'] }, { user: member, yes: true })}`,

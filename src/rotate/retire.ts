@@ -15,10 +15,9 @@ import type { Context } from '../context.js';
 import { normalizeRenderedGrants } from '../grants/index.js';
 import { reasonOf } from '../deploy/deployer.js';
 import { describeState, envFileState } from '../deploy/env-check.js';
-import { journalStore, RotationBusyError } from '../records/journal.js';
+import { RotationBusyError } from '../records/journal.js';
 import { keyRef } from '../records/key-ref.js';
-import { registry, type Retirement } from '../records/registry.js';
-import { stateDir } from '../records/state-dir.js';
+import type { Retirement } from '../records/registry.js';
 import { clientAsKey, deleteKeyStep, heldBy, keyProblems, runCheck } from './engine.js';
 import { sameCreation, successorChain } from './lineage.js';
 import { commandLine } from '../text/command-line.js';
@@ -36,9 +35,9 @@ export interface RetireOutcome {
 }
 
 /** The retirements of this account (of every member) whose deadline has passed, and the ones still waiting. */
-export function dueRetirements(ctx: Context, creds: Credentials): { due: Retirement[]; waiting: Retirement[] } {
+export async function dueRetirements(ctx: Context, creds: Credentials): Promise<{ due: Retirement[]; waiting: Retirement[] }> {
   const now = ctx.now().getTime();
-  const all = registry(stateDir(ctx)).retirements(creds.baseUrl);
+  const all = (await ctx.records()).registry.retirements(creds.baseUrl);
   return {
     due: all.filter((r) => Date.parse(r.retireAfter) <= now),
     waiting: all.filter((r) => Date.parse(r.retireAfter) > now),
@@ -55,7 +54,7 @@ export async function retireOne(ctx: Context, api: ApiClient, creds: Credentials
     problems,
   });
   const ref = keyRef(creds.baseUrl, r.member, r.oldName);
-  const store = journalStore(stateDir(ctx));
+  const { journals: store, registry: reg } = await ctx.records();
   let lock;
   try {
     lock = store.lock(ref);
@@ -64,7 +63,6 @@ export async function retireOne(ctx: Context, api: ApiClient, creds: Credentials
     throw err;
   }
   try {
-    const reg = registry(stateDir(ctx));
     // Read again under the lock: another retire (or a rollback) may have finished it a moment ago.
     const current = reg.retirementOf(ref);
     if (current === undefined) return outcome('busy', ['already handled by another run']);
@@ -76,7 +74,7 @@ export async function retireOne(ctx: Context, api: ApiClient, creds: Credentials
       if (old === undefined) reg.forget(ref);
       return outcome('gone', [old === undefined ? `"${current.oldName}" was already deleted` : `"${current.oldName}" is now another key (created ${old.created_at}): left alone`]);
     }
-    const chain = successorChain(ctx, ref);
+    const chain = await successorChain(ctx, ref);
     const last = chain[chain.length - 1] ?? current;
     const problems = await successorProblems(ctx, memberApi, creds, last, r.member);
     const held = await heldBy(ctx, memberApi, ref);
@@ -113,7 +111,7 @@ async function successorProblems(ctx: Context, api: ApiClient, creds: Credential
     problems.push(`the token of "${r.newName}" does not authenticate (${reasonOf(err)})`);
   }
   const expected = fingerprint(successor.token);
-  for (const d of registry(stateDir(ctx)).deploymentsOf(keyRef(creds.baseUrl, member, r.newName))) {
+  for (const d of (await ctx.records()).registry.deploymentsOf(keyRef(creds.baseUrl, member, r.newName))) {
     if (d.kind !== 'env-file') continue;
     const state = envFileState(d.path, d.variable, expected);
     if (state.state !== 'holds') problems.push(`${d.path} (${d.variable}) ${describeState(state, r.newName)}, not the token of "${r.newName}"`);

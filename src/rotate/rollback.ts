@@ -15,8 +15,7 @@ import { info, warn } from '../ui/output.js';
 import type { DeployTarget } from '../deploy/targets.js';
 import { newJournal } from '../records/journal.js';
 import { keyRef, memberOf } from '../records/key-ref.js';
-import { registry, type Deployment, type Retirement } from '../records/registry.js';
-import { stateDir } from '../records/state-dir.js';
+import type { Deployment, Retirement } from '../records/registry.js';
 import { findKey as findKeyByNameOrToken, isTokenShaped } from '../domain/key-resolve.js';
 import { runRotation, type RotationResult } from './engine.js';
 import { sameCreation } from './lineage.js';
@@ -36,7 +35,7 @@ export interface RollbackOptions {
 export async function startRollback(ctx: Context, opts: RollbackOptions, ui: RotationUi): Promise<RotationResult> {
   const creds = requireCredentials(await ctx.settings());
   const member = memberOf(opts.member, creds.username);
-  const reg = registry(stateDir(ctx));
+  const reg = (await ctx.records()).registry;
   const api = (await ctx.api()).forUser(member);
   const recorded = (name: string) => {
     const ref = keyRef(creds.baseUrl, member, name);

@@ -9,9 +9,8 @@ import type { Context } from '../context.js';
 import { humanTime } from '../ui/time.js';
 import { FileError, UsageError } from '../errors.js';
 import { watchInterruptions, type Interruption } from '../deploy/interrupt.js';
-import { journalRef, journalStore, type Journal, type JournalStore } from '../records/journal.js';
+import { journalRef, type Journal, type JournalStore } from '../records/journal.js';
 import { accountOf, describeRef, keyRef, memberOf, refId, type KeyRef } from '../records/key-ref.js';
-import { stateDir } from '../records/state-dir.js';
 import { rotationCommands } from './messages.js';
 import { commandLine } from '../text/command-line.js';
 
@@ -36,7 +35,7 @@ export interface Flow<T> {
 }
 
 export async function runFlow<T>(ctx: Context, creds: Credentials, flow: Flow<T>): Promise<T> {
-  const store = journalStore(stateDir(ctx));
+  const store = (await ctx.records()).journals;
   // Before the locks too: a pending journal says "unfinished" rather than "busy".
   for (const ref of flow.refuse ?? []) await refusePending(ctx, store, ref);
   const held: Lock[] = [];
@@ -57,8 +56,8 @@ export async function runFlow<T>(ctx: Context, creds: Credentials, flow: Flow<T>
 }
 
 /** The unfinished journals of this account, of `member` (undefined: the caller's own keys). */
-export function unfinishedJournals(ctx: Context, creds: Credentials, member: string | undefined): Journal[] {
-  return journalStore(stateDir(ctx))
+export async function unfinishedJournals(ctx: Context, creds: Credentials, member: string | undefined): Promise<Journal[]> {
+  return (await ctx.records()).journals
     .list()
     .filter((j) => belongsTo(j, creds) && (j.member ?? '') === (member ?? ''));
 }
@@ -126,7 +125,7 @@ export async function withPendingJournal<T>(
   member?: string,
 ): Promise<T> {
   const creds = requireCredentials(await ctx.settings());
-  const store = journalStore(stateDir(ctx));
+  const store = (await ctx.records()).journals;
   const found = pendingJournal(store, creds, name, flag, memberOf(member, creds.username));
   return runFlow(ctx, creds, {
     locks: [journalRef(found)],

@@ -14,8 +14,7 @@ import { diffGrants, formatDiff, hasGrantChanges, rotationName, toCreateGrants, 
 import { info, printJson } from '../ui/output.js';
 import { memberBaseUrl } from '../domain/members.js';
 import { describeTarget, targetJson, type DeployTarget } from '../deploy/targets.js';
-import { journalStore, newJournal } from '../records/journal.js';
-import { stateDir } from '../records/state-dir.js';
+import { newJournal } from '../records/journal.js';
 import { keyRef, memberOf } from '../records/key-ref.js';
 import { requireRegistryForGrace } from '../records/registry.js';
 import { runRotation, type RotationResult } from './engine.js';
@@ -66,7 +65,7 @@ export async function startRotation(ctx: Context, opts: StartOptions, ui: Rotati
   const member = api.targetUser;
   const refOf = (name: string) => keyRef(creds.baseUrl, member, name);
   // When the argument is a name, a pending flow on it is refused before any request.
-  await refusePending(ctx, journalStore(stateDir(ctx)), refOf(opts.source));
+  await refusePending(ctx, (await ctx.records()).journals, refOf(opts.source));
   // Without a terminal, deleting the old key needs somewhere the new one goes: a flag, or a record.
   const requireTargets = (recorded: DeployTarget[]): void => {
     if (ui.interactive || opts.targets.length > 0 || recorded.length > 0 || !(opts.deleteOld === true || opts.graceMs !== undefined)) return;
@@ -75,7 +74,7 @@ export async function startRotation(ctx: Context, opts: StartOptions, ui: Rotati
     });
   };
   // Before any request when the argument is a name (a token is known only once looked up).
-  if (!isTokenShaped(opts.source)) requireTargets(recordedTargets(ctx, refOf(opts.source)));
+  if (!isTokenShaped(opts.source)) requireTargets(await recordedTargets(ctx, refOf(opts.source)));
   // Verifying the new key needs the member's own URL, where their tokens authenticate.
   if (member !== undefined && memberBaseUrl(creds.baseUrl, member) === undefined) {
     throw new UsageError(`rotate --user needs an organization URL (https://{org}.carto.com/u/{you}) to verify ${member}'s new key; this profile uses ${creds.baseUrl}.`);
@@ -90,7 +89,7 @@ export async function startRotation(ctx: Context, opts: StartOptions, ui: Rotati
   const oldRef = refOf(plan.from);
   await refuseSuperseded(ctx, api, oldRef, 'rotate');
   // No deploy flag: the places the old key was deployed to, first.
-  const recorded = opts.targets.length === 0 ? recordedTargets(ctx, oldRef) : [];
+  const recorded = opts.targets.length === 0 ? await recordedTargets(ctx, oldRef) : [];
   requireTargets(recorded);
   if (opts.dryRun) {
     // After every check a real run makes, with reads only: no journal, no lock, no key, no deploy.
