@@ -77,6 +77,17 @@ export type ApiErrorKind =
   | 'bad_response' // a reply that is not what the contract says (HTML, truncated JSON, wrong shape)
   | 'http'; // any other status
 
+/**
+ * Whether a failed request may have taken effect anyway:
+ * - `unsent`: surely not (connection refused, 429, 503), so repeating it is safe even when it is not
+ *   idempotent;
+ * - `ambiguous`: it may have (reset mid-flight, timeout, 500/502/504, a 2xx reply that could not be
+ *   read), so only an idempotent request may be repeated blindly; anything else must look first;
+ * - `final`: the server answered and refused it (4xx), or it could never be sent (unknown host, a
+ *   certificate): repeating cannot help and nothing happened.
+ */
+export type Delivery = 'unsent' | 'ambiguous' | 'final';
+
 /** The API refused, the network failed, or the server answered nonsense. */
 export class ApiError extends CliError {
   readonly exitCode = ExitCode.failure;
@@ -84,15 +95,18 @@ export class ApiError extends CliError {
   readonly kind: ApiErrorKind;
   /** CARTO's own `errors` text, when there was one. */
   readonly serverMessage?: string;
+  /** Whether the request may have taken effect, over all its attempts (`final` when not said). */
+  readonly delivery: Delivery;
 
   constructor(
     kind: ApiErrorKind,
     message: string,
-    opts: { hint?: string; status?: number; serverMessage?: string; cause?: unknown } = {},
+    opts: { hint?: string; status?: number; serverMessage?: string; delivery?: Delivery; cause?: unknown } = {},
   ) {
     super(message, opts);
     this.kind = kind;
     this.code = kind;
+    this.delivery = opts.delivery ?? 'final';
     if (opts.serverMessage !== undefined) this.serverMessage = opts.serverMessage;
   }
 }

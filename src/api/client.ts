@@ -21,6 +21,7 @@
 import { ApiError, UsageError } from '../errors.js';
 import { API_KEYS_PATH, resolveBaseUrl } from './base-url.js';
 import {
+  afterRetries,
   badResponse,
   clip,
   failureFromReply,
@@ -282,7 +283,8 @@ export function createApiClient(opts: ApiClientOptions): ApiClient {
       const { failure } = result;
       if (n >= maxAttempts || !mayRetry(spec.policy, failure.delivery)) {
         if (n > 1) trace(`  giving up after ${n} attempts`);
-        return { ok: false, failure, afterAmbiguous };
+        const error = failure.error instanceof ApiError ? afterRetries(failure.error, afterAmbiguous) : failure.error;
+        return { ok: false, failure: { ...failure, error }, afterAmbiguous };
       }
       if (failure.delivery === 'ambiguous') afterAmbiguous = true;
       const delay = result.retryAfterMs ?? backoffMs(n, random);
@@ -399,7 +401,7 @@ export function createApiClient(opts: ApiClientOptions): ApiClient {
       }
     }
 
-    const { error, delivery } = result.failure;
+    const { error } = result.failure;
     if (!(error instanceof ApiError)) throw error;
     // After an attempt that may have created the key, two refusals can be caused by that very key:
     // "name already taken", and the quota it used up.
@@ -415,7 +417,7 @@ export function createApiClient(opts: ApiClientOptions): ApiClient {
       }
       return { key: existing, recovered: true };
     }
-    if (delivery !== 'final' && (result.afterAmbiguous || delivery === 'ambiguous')) {
+    if (error.delivery === 'ambiguous') {
       // Retries ran out after an attempt that may have gone through: trying again blindly could make
       // a second key (a generated name is new each time).
       throw withHint(error, `The key may have been created anyway: check with \`${showCommand(req.name)}\` before trying again`);
@@ -486,6 +488,7 @@ export function createApiClient(opts: ApiClientOptions): ApiClient {
     const ctx = contextOf(action);
     const unconfirmed = (detail: string): ApiError =>
       new ApiError('bad_response', `Could not ${action}: ${host} answered ${reply.status} instead of 204, and ${detail}`, {
+        delivery: 'ambiguous',
         status: reply.status,
         hint: `Check with \`${showCommand(name)}\`; check that the base URL (${baseUrl}) is the account's API root (--debug shows the exchange)`,
       });
@@ -516,13 +519,13 @@ export function createApiClient(opts: ApiClientOptions): ApiClient {
     const result = await send({ method: 'POST', path, action, policy: 'unsent' });
     if (result.ok) return decode(result.reply, action, 'an API key', checkApiKey);
 
-    const { error, delivery } = result.failure;
+    const { error } = result.failure;
     if (!(error instanceof ApiError)) throw error;
     if (name === DEFAULT_PUBLIC_KEY_NAME && error.kind === 'server') {
       // CARTO's server crashes on this one (docs/auth-api.md §6) instead of refusing it.
       throw withHint(error, 'The Default public key cannot be regenerated: its token is always "default_public"');
     }
-    if (delivery === 'ambiguous') {
+    if (error.delivery === 'ambiguous') {
       throw withHint(
         error,
         `The token may have been regenerated anyway (the old one then no longer works): check with \`${showCommand(name)}\` before retrying`,

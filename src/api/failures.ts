@@ -54,13 +54,14 @@ export function failureFromReply(reply: Reply, ctx: FailureContext): Failure {
     const to = location === null ? '' : ` to ${escapeControl(redactUrl(location))}`;
     const error = new ApiError('http', `Could not ${ctx.action}: ${ctx.host} redirected (${status})${to}`, {
       status,
+      delivery,
       hint: 'Use the address it redirects to as the base URL: carto-keys login --base-url <url>',
     });
     return { error, delivery, reason };
   }
   if (looksLikeHtml(reply)) {
     const kind: ApiErrorKind = status >= 500 ? 'server' : status === 429 ? 'rate_limited' : 'bad_response';
-    return { error: htmlPageError(reply, ctx, kind), delivery, reason };
+    return { error: htmlPageError(reply, ctx, kind, delivery), delivery, reason };
   }
 
   const body = parseJson(reply.text);
@@ -75,6 +76,7 @@ export function failureFromReply(reply: Reply, ctx: FailureContext): Failure {
   const fail = (kind: ApiErrorKind, message: string, hint?: string): Failure => ({
     error: new ApiError(kind, `Could not ${ctx.action}: ${message}`, {
       status,
+      delivery,
       ...(serverMessage === undefined ? {} : { serverMessage }),
       ...(hint === undefined ? {} : { hint }),
     }),
@@ -120,6 +122,7 @@ export function failureFromThrown(err: unknown, timedOut: boolean, timeoutMs: nu
   if (timedOut) {
     const limit = timeoutMs < 1000 ? `${timeoutMs} ms` : `${Math.round(timeoutMs / 100) / 10} s`;
     const error = new ApiError('timeout', `Could not ${ctx.action}: ${ctx.host} did not answer within ${limit}`, {
+      delivery: 'ambiguous',
       hint: 'Check your network connection, or try again later',
       cause: err,
     });
@@ -131,6 +134,7 @@ export function failureFromThrown(err: unknown, timedOut: boolean, timeoutMs: nu
     // The proxy's own failure names the proxy; nothing reached the server.
     const message = err instanceof Error && err.cause instanceof Error && errorCode(err.cause) === 'ERR_PROXY' ? err.cause.message : innermostMessage(err);
     const error = new ApiError('network', `Could not ${ctx.action}: ${redactText(message, ctx.secrets)}`, {
+      delivery: 'unsent',
       hint: 'Check the proxy variable named above (or list this host in NO_PROXY), then try again',
       cause: err,
     });
@@ -138,34 +142,50 @@ export function failureFromThrown(err: unknown, timedOut: boolean, timeoutMs: nu
   }
   const detail = redactText(innermostMessage(err), ctx.secrets);
   const shown = code === undefined || detail.includes(code) ? detail : `${code}: ${detail}`;
+  const delivery = deliveryOfCode(code);
   const error = new ApiError('network', `Could not ${ctx.action}: cannot reach ${ctx.host} (${shown})`, {
     hint: networkHint(code, ctx),
+    delivery,
     cause: err,
   });
-  return { error, delivery: deliveryOfCode(code), reason: code ?? 'network error' };
+  return { error, delivery, reason: code ?? 'network error' };
 }
 
-/** A 2xx reply that is not what the contract promises. */
+/** A 2xx reply that is not what the contract promises: the request took effect, or may have. */
 export function badResponse(status: number, ctx: FailureContext, detail: string): ApiError {
   return new ApiError('bad_response', `Could not ${ctx.action}: ${ctx.host} answered ${status} with ${detail}`, {
     status,
+    delivery: 'ambiguous',
     hint: `Check that the base URL (${ctx.baseUrl}) is the account's API root; --debug shows the exchange`,
   });
 }
 
 /** The same error with another hint: the caller knows better what to do next. */
 export function withHint(error: ApiError, hint: string): ApiError {
+  return copyOf(error, { hint, delivery: error.delivery });
+}
+
+/**
+ * The same error after retries that ran out: an earlier attempt that may have taken effect makes the
+ * outcome ambiguous, unless the last answer was a refusal (which the earlier attempt would have met too).
+ */
+export function afterRetries(error: ApiError, afterAmbiguous: boolean): ApiError {
+  return afterAmbiguous && error.delivery === 'unsent' ? copyOf(error, { ...(error.hint !== undefined && { hint: error.hint }), delivery: 'ambiguous' }) : error;
+}
+
+function copyOf(error: ApiError, changes: { hint?: string; delivery: Delivery }): ApiError {
   return new ApiError(error.kind, error.message, {
-    hint,
+    ...(changes.hint !== undefined && { hint: changes.hint }),
     ...(error.status === undefined ? {} : { status: error.status }),
     ...(error.serverMessage === undefined ? {} : { serverMessage: error.serverMessage }),
+    delivery: changes.delivery,
     cause: error.cause,
   });
 }
 
 /** The JSON of a 2xx reply, or a bad_response error saying why it cannot be read. */
 export function successJson(reply: Reply, ctx: FailureContext): unknown {
-  if (looksLikeHtml(reply)) throw htmlPageError(reply, ctx, 'bad_response');
+  if (looksLikeHtml(reply)) throw htmlPageError(reply, ctx, 'bad_response', 'ambiguous');
   const body = parseJson(reply.text);
   if (!body.ok) {
     throw badResponse(reply.status, ctx, reply.text.trim() === '' ? 'an empty body' : 'truncated or invalid JSON');
@@ -213,7 +233,7 @@ function looksLikeHtml(reply: Reply): boolean {
   return /html/i.test(type) || /^\s*<(!doctype|html|head|body)\b/i.test(reply.text);
 }
 
-function htmlPageError(reply: Reply, ctx: FailureContext, kind: ApiErrorKind): ApiError {
+function htmlPageError(reply: Reply, ctx: FailureContext, kind: ApiErrorKind, delivery: Delivery): ApiError {
   // The page itself says nothing useful to a CLI user (and could be huge): name who answered instead.
   const hint =
     reply.status >= 500
@@ -222,7 +242,7 @@ function htmlPageError(reply: Reply, ctx: FailureContext, kind: ApiErrorKind): A
   return new ApiError(
     kind,
     `Could not ${ctx.action}: ${ctx.host} answered ${reply.status} with an HTML page instead of the Auth API`,
-    { status: reply.status, hint },
+    { status: reply.status, hint, delivery },
   );
 }
 

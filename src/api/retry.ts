@@ -1,14 +1,9 @@
 // When a failed attempt may be repeated, and how long to wait first.
 
-/**
- * What a failed attempt tells us about the server's state:
- * - `unsent`: the request surely did not take effect (connection refused, 429, 503), so repeating it is
- *   safe even for a request that is not idempotent;
- * - `ambiguous`: it may have taken effect (reset mid-flight, timeout, 500/502/504), so repeating it is
- *   safe only for idempotent requests, or ones whose duplicate can be recognised (create);
- * - `final`: repeating cannot help (4xx, a certificate error, an unknown host, a reply we cannot read).
- */
-export type Delivery = 'unsent' | 'ambiguous' | 'final';
+import type { Delivery } from '../errors.js';
+
+// What a failed attempt tells about the server's state: errors.ts's Delivery, which each ApiError carries.
+export type { Delivery };
 
 /** `any`: retry whatever may succeed next time. `unsent`: only what surely did not reach the server. */
 export type RetryPolicy = 'any' | 'unsent';

@@ -213,16 +213,13 @@ async function regenerateForMember(ctx: Context, opts: RegenerateOptions, member
   else success(ctx, `Regenerated the Master key of ${member}. It was not stored or printed: ${member} finds the new one in their CARTO dashboard (Settings > API keys).`);
 }
 
-/** Failures after which the server may or may not have changed the token. */
-const UNKNOWN_OUTCOME: readonly string[] = ['network', 'timeout', 'server', 'bad_response', 'http'];
-
 /**
  * The request failed in a way that leaves the token's fate unknown (the reply was lost or unreadable):
  * look at the key again instead of leaving the user to guess. Returns the key if its token did change;
  * otherwise throws an error that says which way it went.
  */
 async function afterFailedRegenerate(api: ApiClient, before: WireApiKey, err: unknown): Promise<WireApiKey> {
-  if (!(err instanceof ApiError) || !UNKNOWN_OUTCOME.includes(err.kind)) throw err;
+  if (!(err instanceof ApiError) || err.delivery !== 'ambiguous') throw err;
   let now: WireApiKey;
   try {
     now = await api.getKey(before.name);

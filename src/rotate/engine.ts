@@ -59,9 +59,6 @@ class NothingCreated extends Error {
   }
 }
 
-/** API failures after which the create may have happened anyway (the reply was lost). */
-const MAYBE_APPLIED = new Set(['network', 'timeout', 'server', 'bad_response', 'http']);
-
 export function intendedGrants(j: Journal): GrantSet {
   // The journal keeps the create form; normalizing it is the identity on what it grants.
   return normalizeRenderedGrants(j.grants).grants;
@@ -161,7 +158,7 @@ async function create(r: Rotation): Promise<DeployedKey> {
 
 /** The create failed: did it happen anyway? Throws NothingCreated only when sure it did not. */
 async function afterCreateFailure(r: Rotation, err: unknown, isOurs: (k: WireApiKey) => boolean): Promise<WireApiKey> {
-  if (!(err instanceof ApiError) || !MAYBE_APPLIED.has(err.kind)) throw new NothingCreated(err);
+  if (!(err instanceof ApiError) || err.delivery !== 'ambiguous') throw new NothingCreated(err);
   // If this lookup fails too, the journal stays: --resume looks again, --abort cleans up.
   const name = r.journal.newName;
   const existing = await r.api.findKey(name);

@@ -440,6 +440,20 @@ describe('create', () => {
     expect(err.hint).not.toMatch(/may have been created/);
   });
 
+  it('says on the error whether the create may have happened: unsent, ambiguous after a 502 among the attempts, final for a refusal, ambiguous for an unreadable 2xx', async () => {
+    const { client } = makeClient();
+    for (let i = 0; i < 4; i++) api.stub('POST', '', () => new HttpResponse(null, { status: 503 }));
+    expect((await apiError(client.createKey(request))).delivery).toBe('unsent');
+    api.stub('POST', '', () => new HttpResponse(null, { status: 502 }));
+    for (let i = 0; i < 3; i++) api.stub('POST', '', () => new HttpResponse(null, { status: 503 }));
+    expect((await apiError(client.createKey(request))).delivery).toBe('ambiguous');
+    api.stub('POST', '', () => HttpResponse.json({ errors: 'Grants are invalid' }, { status: 422 }));
+    expect((await apiError(client.createKey(request))).delivery).toBe('final');
+    api.stub('POST', '', () => new HttpResponse('', { status: 201 }));
+    api.stub('GET', '/liked_cities_app', () => HttpResponse.json({ errors: 'API key not found: liked_cities_app' }, { status: 404 }));
+    expect((await apiError(client.createKey(request))).delivery).toBe('ambiguous');
+  });
+
   it('refuses a name with "/" before sending anything', async () => {
     const { client } = makeClient();
     await expect(client.createKey({ name: 'a/b', grants: [] })).rejects.toBeInstanceOf(UsageError);
@@ -552,6 +566,14 @@ describe('regenerate', () => {
     api.stub('POST', '/x/token/regenerate', 'regenerate-200');
     const { client } = makeClient();
     expect((await client.regenerateKey('x')).token).toBe('b8Jk2LmN4pQ6rS8tU0vW2x');
+  });
+
+  it('a 503 until retries run out leaves the token surely unchanged (unsent); a lost reply leaves it unknown (ambiguous)', async () => {
+    const { client } = makeClient();
+    for (let i = 0; i < 4; i++) api.stub('POST', '/x/token/regenerate', () => new HttpResponse(null, { status: 503 }));
+    expect((await apiError(client.regenerateKey('x'))).delivery).toBe('unsent');
+    api.stub('POST', '/x/token/regenerate', () => HttpResponse.error());
+    expect((await apiError(client.regenerateKey('x'))).delivery).toBe('ambiguous');
   });
 
   it('explains the server crash on Default public', async () => {

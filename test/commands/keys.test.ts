@@ -1,6 +1,7 @@
 // In-process tests of the key commands against the emulator: injected streams, scripted prompts.
 import { describe, expect, it, afterAll, beforeAll } from 'vitest';
 import { run, scriptedPrompter } from '../helpers/harness.js';
+import type { FetchLike } from '../../src/api/client.js';
 import { MASTER, noNetwork, testSandbox } from '../helpers/sandbox-fetch.js';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -265,6 +266,20 @@ describe('regenerate', () => {
     expect(sb.token('app')).not.toBe(old);
     expect(r.stdout).toContain(sb.token('app'));
     expect(r.stderr).toContain('carto-keys rotate app');
+  });
+
+  it('a 503 until retries run out: the token surely did not change, said at once, without looking the key up again', async () => {
+    const sb = testSandbox();
+    await withKey(sb, 'app', '--api', 'sql');
+    const old = sb.token('app');
+    const busy: FetchLike = async (url, init) => (init.method === 'POST' && url.includes('/token/regenerate') ? { status: 503, headers: { get: () => null }, text: async () => '' } : sb.fetch(url, init));
+    const before = sb.requests.length;
+    const r = await run(['regenerate', 'app', '--yes'], { env: sb.env, fetch: busy });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/\(503\)|answered 503/);
+    expect(sb.token('app')).toBe(old);
+    // The one GET is the lookup before the request: a 503 is a refusal to process, nothing to check afterwards.
+    expect(sb.requests.slice(before).map((q) => q.method)).toEqual(['GET']);
   });
 
   it('refuses Default public locally (CARTO would answer 500)', async () => {
