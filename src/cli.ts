@@ -7,6 +7,9 @@ import type { GlobalOptions, Io } from './context.js';
 import { CancelledError, CliError, ExitCode, ReportedExit } from './errors.js';
 import { colors } from './ui/color.js';
 import { escapeTerminal } from './text/escape.js';
+import type { Env } from './env.js';
+import { fitMessage } from './ui/help-text.js';
+import { widthOf } from './ui/width.js';
 import { globalsFrom, type CommandKit, type Run } from './args/kit.js';
 import { COMMANDS, findCommand } from './commands/index.js';
 import { LOADERS } from './commands/load.js';
@@ -62,7 +65,7 @@ export async function runCli(deps: ContextDeps, argv: string[]): Promise<number>
     }
     return ExitCode.ok;
   } catch (err) {
-    return reportError(deps.io, program ? safeGlobals(program) : undefined, err, argv);
+    return reportError(deps.io, deps.env, program ? safeGlobals(program) : undefined, err, argv);
   }
 }
 
@@ -122,11 +125,14 @@ function rejectUnknownHelpTopic(argv: string[]): void {
   throw new CommanderError(2, 'commander.unknownCommand', `error: unknown command '${word}'${hint ? ` ${hint}` : ''}`);
 }
 
-function reportError(io: Io, globals: GlobalOptions | undefined, err: unknown, argv: string[]): number {
+function reportError(io: Io, env: Env, globals: GlobalOptions | undefined, err: unknown, argv: string[]): number {
   // --json may not have been parsed if parsing is what failed: look at argv too.
   const json = globals?.json === true || argv.includes('--json');
   const debug = globals?.debug === true || argv.includes('--debug');
   const c = colors(io.colorStderr);
+  // A person at a terminal reads it at its width; a pipe or a log gets one line per line, for grep.
+  const width = io.stderr.isTTY === true ? widthOf(env, io.stderr) : undefined;
+  const write = (e: Reported) => writeError(io, json, e, c, width);
 
   if (err instanceof CommanderError) {
     if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return ExitCode.ok;
@@ -139,14 +145,14 @@ function reportError(io: Io, globals: GlobalOptions | undefined, err: unknown, a
     const hint = err.code === 'commander.unknownOption' && message.includes("'…'")
       ? 'If that was a token (tokens may start with "-"), put it after `--`: carto-keys clone -- "$TOKEN".'
       : 'Run `carto-keys --help` or `carto-keys <command> --help` for usage.';
-    write(io, json, { code: 'usage', message: capitalize(message), hint }, c);
+    write({ code: 'usage', message: capitalize(message), hint });
     return ExitCode.usage;
   }
   if (err instanceof ReportedExit) return err.exitCode;
   if (err instanceof CliError) {
     // Declining is a choice, not a failure: a plain "Nothing was changed." rather than a red "Error:".
-    if (err instanceof CancelledError && !json) io.stderr.write(`${err.message}\n${err.hint ? `${err.hint}\n` : ''}`);
-    else write(io, json, { code: err.code, message: err.message, hint: err.hint, status: err.status }, c);
+    if (err instanceof CancelledError && !json) io.stderr.write(lines([err.message, err.hint], width));
+    else write({ code: err.code, message: err.message, hint: err.hint, status: err.status });
     if (debug && err.cause instanceof Error && err.cause.stack) io.stderr.write(`${err.cause.stack}\n`);
     return err.exitCode;
   }
@@ -166,12 +172,14 @@ function safeGlobals(program: Command): GlobalOptions | undefined {
   }
 }
 
-function write(
-  io: Io,
-  json: boolean,
-  e: { code: string; message: string; hint?: string | undefined; status?: number | undefined },
-  c: ReturnType<typeof colors>,
-): void {
+interface Reported {
+  code: string;
+  message: string;
+  hint?: string | undefined;
+  status?: number | undefined;
+}
+
+function writeError(io: Io, json: boolean, e: Reported, c: ReturnType<typeof colors>, width: number | undefined): void {
   if (json) {
     const error = {
       code: e.code,
@@ -182,8 +190,14 @@ function write(
     io.stderr.write(`${JSON.stringify({ error })}\n`);
     return;
   }
-  io.stderr.write(`${c.red('Error:')} ${escapeTerminal(e.message)}\n`);
-  if (e.hint) io.stderr.write(`${escapeTerminal(e.hint)}\n`);
+  const text = lines([`Error: ${escapeTerminal(e.message)}`, e.hint && escapeTerminal(e.hint)], width);
+  io.stderr.write(`${c.red('Error:')}${text.slice('Error:'.length)}`);
+}
+
+/** The lines of a message and its hint, each fitted to `width` when one is given (a terminal). */
+function lines(texts: (string | undefined)[], width: number | undefined): string {
+  const present = texts.filter((t): t is string => t !== undefined && t !== '');
+  return present.map((t) => `${width === undefined ? t : fitMessage(t, width).join('\n')}\n`).join('');
 }
 
 /**

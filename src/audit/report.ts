@@ -2,7 +2,7 @@
 // (pipes: one finding a line, no header) and one JSON document. Pure: the command only prints them.
 
 import type { Colors } from '../ui/color.js';
-import { fitCommand } from '../ui/help-text.js';
+import { fitCommand, wrapWords } from '../ui/help-text.js';
 import { fitMiddle } from '../ui/table-layout.js';
 import { escapeField } from '../text/escape.js';
 import { FAIL_ON_SEVERITIES, SEVERITIES, severityRank, type FailOnSeverity, type Finding, type Severity } from './model.js';
@@ -115,7 +115,7 @@ export function tableLines(findings: readonly Finding[], c: Colors, opts: { memb
       // The key gets what is left of the line, shortened in the middle when it is longer.
       const room = width - 2 - (lead === '' ? 0 : [...lead].length + 2);
       out.push(`  ${lead}${lead === '' ? '' : '  '}${fitMiddle(cols.at(-1)!, Math.max(room, 12))}`);
-      out.push(...wrap(escapeField(f.reason), width - 4).map((l) => `    ${l}`));
+      out.push(...wrapWords(escapeField(f.reason).split(' '), width, '    ', '    '));
       // A fix is shell-quoted with its control characters already escaped ($'…'): never cut; a long one
       // is continued with ` \` at spaces outside quotes, so that pasted it still runs.
       if (f.fix !== null) {
@@ -125,20 +125,6 @@ export function tableLines(findings: readonly Finding[], c: Colors, opts: { memb
     }
   }
   return out;
-}
-
-/** Greedy word wrap; a word longer than the width stays whole on its own line. */
-function wrap(text: string, width: number): string[] {
-  const lines: string[] = [];
-  let line = '';
-  for (const word of text.split(' ')) {
-    if (line !== '' && [...line].length + 1 + [...word].length > width) {
-      lines.push(line);
-      line = word;
-    } else line = line === '' ? word : `${line} ${word}`;
-  }
-  lines.push(line);
-  return lines;
 }
 
 /** The closing line on stderr: counts, and what --fail-on made of them. */

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { run, tempPathsPerTest } from '../helpers/harness.js';
 import { noNetwork, testSandbox } from '../helpers/sandbox-fetch.js';
 import { ROOT } from '../helpers/e2e.js';
+import { rotationFixture } from '../rotate/helpers.js';
 
 const paths = tempPathsPerTest();
 
@@ -153,5 +154,28 @@ describe('docs/rotate.md documents every flag of rotate --help', () => {
     expect(flags).toEqual(expect.arrayContaining(['--keep-grants', '--dry-run', '--name', '--grace']));
     const doc = readFileSync(join(ROOT, 'docs', 'rotate.md'), 'utf8');
     expect(flags.filter((f) => !new RegExp(`\`${f}(?![a-z-])`).test(doc))).toEqual([]);
+  });
+});
+
+describe('errors fit the terminal; a pipe gets one line per line', () => {
+  const longError = async (tty: boolean) => {
+    const f = await rotationFixture();
+    return f.rotate(['app', '--delete-old', '--yes'], { tty, env: { ...f.sb.env, COLUMNS: '80' } });
+  };
+
+  it('on a terminal of 80 columns a long error is word-wrapped, continued under its text (it was one line of 177 characters)', async () => {
+    const r = await longError(true);
+    expect(r.code).toBe(2);
+    const lines = r.stderr.trimEnd().split('\n');
+    for (const l of lines) expect([...l].length, l).toBeLessThanOrEqual(80);
+    expect(lines[0]).toMatch(/^Error: --delete-old needs a deploy target/);
+    expect(lines[1]).toMatch(/^ {7}\S/);
+    expect(lines.at(-1)).toBe('Deploy it yourself and use --keep-old, then revoke the old key.');
+  });
+
+  it('piped, the same error is one line and its hint another, for grep', async () => {
+    const r = await longError(false);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^Error: --delete-old needs a deploy target .{100,}\nDeploy it yourself and use --keep-old, then revoke the old key\.\n$/);
   });
 });

@@ -98,6 +98,14 @@ describeTty('every day, round two, at 80 columns (tmux)', () => {
     nothingWrapped(t);
   });
 
+  it('a long error and its hint fit the terminal, word-wrapped; nothing wrapped by the terminal itself', async () => {
+    expect((await cli(['create', '--name', 'app', '--api', 'sql', '--table', 'world_population'], { env: home.env })).code).toBe(0);
+    const t = await at80(['rotate', 'app', '--delete-old', '--yes']);
+    expect(t.screen).toContain('EXIT:2');
+    nothingWrapped(t);
+    expect(t.screen).toMatch(/^Error: --delete-old needs a deploy target .*\n {7}\S/m);
+  });
+
   for (const cmd of ['login', 'org', 'completion']) {
     it.concurrent(`${cmd} --help: nothing wrapped by the terminal, no sentence pushed onto an indented line`, async ({ onTestFinished }) => {
       const { at80 } = await world(onTestFinished);

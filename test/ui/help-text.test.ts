@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { COMMANDS } from '../../src/commands/index.js';
-import { fitHelpText } from '../../src/ui/help-text.js';
+import { fitHelpText, fitMessage } from '../../src/ui/help-text.js';
 import { run } from '../helpers/harness.js';
 import { cli } from '../helpers/e2e.js';
 
@@ -40,6 +40,46 @@ describe('fitHelpText', () => {
         const out = fitHelpText(text, width);
         for (const l of out.split('\n')) expect(l.length).toBeLessThanOrEqual(width);
         expect(words(out)).toEqual(words(text));
+      }),
+    );
+  });
+});
+
+describe('fitMessage: an error and its hint at the terminal width', () => {
+  it('wraps under the text after "Error: "; a hint line two spaces in; a `quoted command` never split', () => {
+    const message = 'Error: --delete-old needs a deploy target (--deploy-env-file or --deploy-cmd), and none is recorded for this key.';
+    expect(fitMessage(message, 60)).toEqual([
+      'Error: --delete-old needs a deploy target (--deploy-env-file',
+      '       or --deploy-cmd), and none is recorded for this key.',
+    ]);
+    expect(fitMessage('Names are case-sensitive, and this line is long: `carto-keys list --user someone` shows them.', 50)).toEqual([
+      'Names are case-sensitive, and this line is long:',
+      '  `carto-keys list --user someone` shows them.',
+    ]);
+  });
+
+  it('a command a line ends with stays runnable: whole on its own line, or continued with \\ under a short label', () => {
+    expect(fitMessage('Nothing to revoke here, the key that replaced it is in use: carto-keys show app-r20261207', 60)).toEqual([
+      'Nothing to revoke here, the key that replaced it is in use:',
+      '  carto-keys show app-r20261207',
+    ]);
+    expect(fitMessage("Continue: carto-keys rotate --resume 'a very long key name' --profile acme-production --user bob", 50)).toEqual([
+      "Continue: carto-keys rotate --resume \\",
+      "            'a very long key name' --profile \\",
+      '            acme-production --user bob',
+    ]);
+  });
+
+  it('property: every line fits (unless one word is longer), and every word survives', () => {
+    const word = fc.oneof(fc.stringMatching(/^[a-z]{1,12}$/), fc.constantFrom('`carto-keys list`', 'carto-keys', 'Error:', 'Undo:'));
+    const line = fc.array(word, { minLength: 1, maxLength: 30 }).map((ws) => ws.join(' '));
+    fc.assert(
+      fc.property(fc.array(line, { minLength: 1, maxLength: 4 }), fc.integer({ min: 30, max: 120 }), (lines, width) => {
+        const text = lines.join('\n');
+        const out = fitMessage(text, width);
+        // A longer line is one word, after the label it follows (`Error: `) when there is one.
+        for (const l of out) if ([...l].length > width) expect(l.replace(/^ *[^\s:`][^:`]{0,19}: +/, '').match(/(?:`[^`]*`|[^\s\\])+/g), l).toHaveLength(1);
+        expect(words(out.join('\n'))).toEqual(words(text));
       }),
     );
   });
