@@ -46,7 +46,7 @@ export async function successorChain(ctx: Context, ref: KeyRef): Promise<Retirem
  * was deleted), or else an unfinished rotation. Its name, or undefined. No request is made: see
  * successorOf for one that is still true.
  */
-async function knownSuccessor(ctx: Context, creds: Pick<Credentials, 'baseUrl'>, name: string, member?: string): Promise<string | undefined> {
+export async function knownSuccessor(ctx: Context, creds: Pick<Credentials, 'baseUrl'>, name: string, member?: string): Promise<string | undefined> {
   const ref = keyRef(creds.baseUrl, member, name);
   const { registry: reg, journals } = await ctx.records();
   const next = (n: string): string | undefined => {

@@ -18,7 +18,7 @@ import { newJournal } from '../records/journal.js';
 import { keyRef, memberOf } from '../records/key-ref.js';
 import { requireRegistryForGrace } from '../records/registry.js';
 import { runRotation, type RotationResult } from './engine.js';
-import { recordedTargets, refuseSuperseded, successorOf } from './lineage.js';
+import { knownSuccessor, recordedTargets, refuseSuperseded, successorOf } from './lineage.js';
 import { refusePending, runFlow } from './runner.js';
 import type { RotationUi } from './ui.js';
 
@@ -73,8 +73,11 @@ export async function startRotation(ctx: Context, opts: StartOptions, ui: Rotati
       hint: 'Deploy it yourself and use --keep-old, then revoke the old key.',
     });
   };
-  // Before any request when the argument is a name (a token is known only once looked up).
-  if (!isTokenShaped(opts.source)) requireTargets(await recordedTargets(ctx, refOf(opts.source)));
+  // Before any request when the argument is a name (a token is known only once looked up), unless the
+  // name is of a key a rotation replaced: then the answer is its successor, said once it is looked up.
+  if (!isTokenShaped(opts.source) && (await knownSuccessor(ctx, creds, opts.source, member)) === undefined) {
+    requireTargets(await recordedTargets(ctx, refOf(opts.source)));
+  }
   // Verifying the new key needs the member's own URL, where their tokens authenticate.
   if (member !== undefined && memberBaseUrl(creds.baseUrl, member) === undefined) {
     throw new UsageError(`rotate --user needs an organization URL (https://{org}.carto.com/u/{you}) to verify ${member}'s new key; this profile uses ${creds.baseUrl}.`);

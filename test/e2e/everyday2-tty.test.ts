@@ -98,8 +98,9 @@ describeTty('every day, round two, at 80 columns (tmux)', () => {
     nothingWrapped(t);
   });
 
-  it('a long error and its hint fit the terminal, word-wrapped; nothing wrapped by the terminal itself', async () => {
-    expect((await cli(['create', '--name', 'app', '--api', 'sql', '--table', 'world_population'], { env: home.env })).code).toBe(0);
+  it.concurrent('a long error and its hint fit the terminal, word-wrapped; nothing wrapped by the terminal itself', async ({ onTestFinished }) => {
+    const { home, at80 } = await world(onTestFinished);
+    expect((await cliInProcess(['create', '--name', 'app', '--api', 'sql', '--table', 'world_population'], { env: home.env })).code).toBe(0);
     const t = await at80(['rotate', 'app', '--delete-old', '--yes']);
     expect(t.screen).toContain('EXIT:2');
     nothingWrapped(t);

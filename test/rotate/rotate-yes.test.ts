@@ -126,6 +126,8 @@ describe('a missing key names its known successor', () => {
     expect(r0.code, r0.stderr).toBe(0);
     const hints: [string[], string][] = [
       [['rotate', 'app', '--deploy-env-file', env, '--delete-old', '--yes'], `Use the successor: carto-keys rotate ${NEW}`],
+      // No deploy flag, and the targets recorded for "app" went with it: still the successor, not "needs a deploy target".
+      [['rotate', 'app', '--delete-old', '--yes'], `Use the successor: carto-keys rotate ${NEW}`],
       [['show', 'app'], `Use the successor: carto-keys show ${NEW}`],
       [['where', 'app'], `Use the successor: carto-keys where ${NEW}`],
       [['revoke', 'app', '--yes'], `Nothing to revoke. The key in use: carto-keys show ${NEW}`],
