@@ -36,6 +36,8 @@ export interface ConsoleBlock {
   checked: boolean;
   /** Marked `check (after the section's sh blocks)`: the ```sh blocks of its section before it run first. */
   setup?: ReadmeBlock[];
+  /** Why it is not checked, from a `readme-test: skip (…)` marker. */
+  skip?: string;
   steps: ConsoleStep[];
 }
 
@@ -59,7 +61,8 @@ export function consoleBlocks(markdown: string): ConsoleBlock[] {
       }
       const marker = CHECK.exec((lines[i - 1] ?? '').trim());
       const setup = marker?.[1] !== undefined ? sh.filter((b) => b.line > section && b.line < i + 1) : undefined;
-      blocks.push({ line: i + 1, checked: marker !== null, ...(setup && { setup }), steps });
+      const skip = SKIP.exec((lines[i - 1] ?? '').trim())?.[1];
+      blocks.push({ line: i + 1, checked: marker !== null, ...(setup && { setup }), ...(skip !== undefined && { skip }), steps });
     }
     i = close;
   }
@@ -139,6 +142,8 @@ describe('the README\'s output blocks', () => {
 
   it('marks output blocks as checked, and the parser reads them as written', () => {
     expect(consoles.filter((b) => b.checked).length).toBeGreaterThanOrEqual(3);
+    // Every output block is checked, or says why not: a new one cannot drift unnoticed.
+    for (const b of consoles) expect(b.checked || (b.skip ?? '').length > 5, `README.md:${b.line}: a console block neither checked nor skipped with a reason`).toBe(true);
     const md = ['<!-- readme-test: check -->', '```console', '$ a', 'x', '...', '$ b', '```', '```console', '$ c', '```'].join('\n');
     expect(consoleBlocks(md)).toEqual([
       { line: 2, checked: true, steps: [{ command: 'a', output: ['x', '...'] }, { command: 'b', output: [] }] },
