@@ -9,6 +9,7 @@ import { writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { readCachedMembers, readCachedNames } from './cache/names.js';
 import { appPaths } from './config/paths.js';
+import { accountOf } from './records/account.js';
 import { MiB, readRegularFile } from './fs/bounded-read.js';
 import type { Env } from './env.js';
 import { completeWords, formatCompletion, type CompletionSources } from './completion/engine.js';
@@ -34,25 +35,52 @@ export async function complete(args: string[], deps: CompleteDeps = {}): Promise
 
 function localSources(env: Env): CompletionSources {
   const paths = appPaths(env);
-  let config: ReturnType<CompletionSources['config']> | undefined;
+  let config: Profiles | undefined;
+  const read = (): Profiles => (config ??= readProfiles(join(paths.config, SPEC.configFile)));
+  // The caches are the account's: the base URL a run of that profile would use (the variable first).
+  const accountOfProfile = (profile: string): string | undefined => {
+    const url = env.CARTO_KEYS_BASE_URL || read().baseUrls.get(profile);
+    return url === undefined ? undefined : accountOf(url);
+  };
   return {
     envProfile: env.CARTO_KEYS_PROFILE || undefined,
-    config: () => (config ??= readProfiles(join(paths.config, SPEC.configFile))),
-    // The profile name becomes part of a file name: never let a typed `--profile ../x` walk out.
-    keyNames: (profile, member) =>
-      /[\\/]/.test(profile) || (member !== undefined && !/^[a-z0-9][a-z0-9-]*$/.test(member)) ? [] : readCachedNames(paths.cache, profile, member),
-    members: (profile) => (/[\\/]/.test(profile) ? [] : readCachedMembers(paths.cache, profile)),
+    config: () => {
+      const { baseUrls: _, ...rest } = read();
+      return rest;
+    },
+    // A typed member name becomes part of a file name: never let `--user ../x` walk out.
+    keyNames: (profile, member) => {
+      const account = accountOfProfile(profile);
+      if (account === undefined || (member !== undefined && !/^[a-z0-9][a-z0-9-]*$/.test(member))) return [];
+      return readCachedNames(paths.cache, { account, ...(member !== undefined && { member }) });
+    },
+    members: (profile) => {
+      const account = accountOfProfile(profile);
+      return account === undefined ? [] : readCachedMembers(paths.cache, account);
+    },
   };
 }
 
+interface Profiles {
+  currentProfile?: string;
+  profiles: string[];
+  baseUrls: Map<string, string>;
+}
+
 /** A plain JSON read, lenient: a missing or broken file has no profiles. */
-function readProfiles(path: string): { currentProfile?: string; profiles: string[] } {
+function readProfiles(path: string): Profiles {
   try {
     const data = JSON.parse(readRegularFile(path, MiB).toString('utf8')) as { currentProfile?: unknown; profiles?: unknown };
-    const profiles = typeof data.profiles === 'object' && data.profiles !== null && !Array.isArray(data.profiles) ? Object.keys(data.profiles).sort() : [];
-    return typeof data.currentProfile === 'string' ? { currentProfile: data.currentProfile, profiles } : { profiles };
+    const stored = typeof data.profiles === 'object' && data.profiles !== null && !Array.isArray(data.profiles) ? (data.profiles as Record<string, unknown>) : {};
+    const profiles = Object.keys(stored).sort();
+    const baseUrls = new Map<string, string>();
+    for (const name of profiles) {
+      const p = stored[name];
+      if (typeof p === 'object' && p !== null && typeof (p as { baseUrl?: unknown }).baseUrl === 'string') baseUrls.set(name, (p as { baseUrl: string }).baseUrl);
+    }
+    return typeof data.currentProfile === 'string' ? { currentProfile: data.currentProfile, profiles, baseUrls } : { profiles, baseUrls };
   } catch {
-    return { profiles: [] };
+    return { profiles: [], baseUrls: new Map() };
   }
 }
 

@@ -13,6 +13,7 @@ import { keyFromEnvironment, requireCredentials, resolveSettings, type ResolvedS
 import { keyCommandTimeout } from './args/flags.js';
 import { openConfigStore } from './config/store.js';
 import { recordingNames, writeMembers, writeNames, type NamesChange } from './cache/recorder.js';
+import { accountOf } from './records/account.js';
 import { refuseClearText, refuseInsecureTls } from './api/clear-text.js';
 import type { Keychain } from './config/keychain.js';
 import { refuseMisplacedMasterKey } from './domain/secret-guard.js';
@@ -137,6 +138,8 @@ export function createContext(deps: ContextDeps, globals: GlobalOptions): Contex
       const client = await clientFor({ baseUrl: creds.baseUrl, username: creds.username, token: creds.masterKey, sandbox: creds.sandbox });
       // A CI job configured only by environment variables writes nothing to disk, caches included.
       if (s.keySource !== undefined && keyFromEnvironment(s.keySource) && !s.profileStored) return client;
+      // The cache is the account's (and each member's), like every record of its keys.
+      const account = accountOf(creds.baseUrl);
       const hint = (write: () => void): void => {
         try {
           write();
@@ -146,8 +149,8 @@ export function createContext(deps: ContextDeps, globals: GlobalOptions): Contex
       };
       return recordingNames(
         client,
-        (change: NamesChange, member) => hint(() => writeNames(paths.cache, s.profile, change, member)),
-        (usernames) => hint(() => writeMembers(paths.cache, s.profile, usernames)),
+        (change: NamesChange, member) => hint(() => writeNames(paths.cache, { account, ...(member !== undefined && { member }) }, change)),
+        (usernames) => hint(() => writeMembers(paths.cache, account, usernames)),
       );
     },
     clientFor,

@@ -1,30 +1,38 @@
-// Per-profile cache of key names, read by shell completion. Completion must never touch the
-// network, so what the API tells us about names is written here (./recorder.ts). This file is the
-// reading side only: completion's fast path loads it, and nothing heavier.
+// The cache of key names, read by shell completion. Completion must never touch the network, so what
+// the API tells us about names is written here (./recorder.ts). This file is the reading side only:
+// completion's fast path loads it, and nothing heavier.
+//
+// A cache belongs to whose keys it names, as every record does (src/records/key-ref.ts): the account
+// (its base URL, spelled one way) and the organization member acted for (`--user bob`: bob's key names
+// are not the admin's). Two profiles of one account share it; a profile logged in again to another
+// account never shows the old account's names.
 
 import { MiB, readRegularFile } from '../fs/bounded-read.js';
 import { join } from 'node:path';
+import type { KeyRef } from '../records/key-ref.js';
 
-/**
- * One file per profile, and one per organization member the profile acts for (`--user bob`: bob's
- * key names are not the admin's). `@` cannot appear in a profile name, so the two never collide.
- */
-export function namesCachePath(cacheDir: string, profile: string, member?: string): string {
-  return join(cacheDir, member === undefined ? `names-${profile}.json` : `names-${profile}@${member}.json`);
+/** Whose key names: a key reference without the name. */
+export type NamesOwner = Pick<KeyRef, 'account' | 'member'>;
+
+// encodeURIComponent keeps a file name in one folder (no `/`, no `..` alone) and never writes `@`.
+const fileId = (account: string): string => encodeURIComponent(account);
+
+export function namesCachePath(cacheDir: string, owner: NamesOwner): string {
+  return join(cacheDir, `names-${fileId(owner.account)}${owner.member === undefined ? '' : `@${owner.member}`}.json`);
 }
 
-/** The organization's usernames a profile has seen (`org members`, `list --all-members`): completes `--user`. */
-export function membersCachePath(cacheDir: string, profile: string): string {
-  return join(cacheDir, `members-${profile}.json`);
+/** The organization's usernames an account has seen (`org members`, `list --all-members`): completes `--user`. */
+export function membersCachePath(cacheDir: string, account: string): string {
+  return join(cacheDir, `members-${fileId(account)}.json`);
 }
 
 /** Sync on purpose: completion reads it on its fast path, where every millisecond shows. */
-export function readCachedNames(cacheDir: string, profile: string, member?: string): string[] {
-  return readList(namesCachePath(cacheDir, profile, member));
+export function readCachedNames(cacheDir: string, owner: NamesOwner): string[] {
+  return readList(namesCachePath(cacheDir, owner));
 }
 
-export function readCachedMembers(cacheDir: string, profile: string): string[] {
-  return readList(membersCachePath(cacheDir, profile));
+export function readCachedMembers(cacheDir: string, account: string): string[] {
+  return readList(membersCachePath(cacheDir, account));
 }
 
 /** 10,000 names of up to 255 characters each. */

@@ -7,43 +7,43 @@ import type { ApiClient } from '../api/client.js';
 import { ApiError } from '../errors.js';
 import { waitLockSync } from '../config/lock.js';
 import { writeFileAtomic } from '../fs/atomic.js';
-import { membersCachePath, namesCachePath, readCachedNames } from './names.js';
+import { membersCachePath, namesCachePath, readCachedNames, type NamesOwner } from './names.js';
 
 export type NamesChange = { all: string[] } | { add?: string[]; remove?: string[] };
 
 /**
- * Applies a change to the cache of `profile` (or of the organization `member` it acted for) in
+ * Applies a change to the cache of `owner` (an account, or an organization member of it) in
  * `cacheDir`. Throws on I/O errors: the caller decides.
  */
-export function writeNames(cacheDir: string, profile: string, change: NamesChange, member?: string): void {
+export function writeNames(cacheDir: string, owner: NamesOwner, change: NamesChange): void {
   // 0700, tightened if an older version or a user left it looser (a 0777 cache folder).
   ensurePrivateDir(cacheDir);
   // Read-modify-write under a lock: two commands adding a name at once lost one of them.
-  const lock = waitLockSync(`${namesCachePath(cacheDir, profile, member)}.lock`, 2000);
+  const lock = waitLockSync(`${namesCachePath(cacheDir, owner)}.lock`, 2000);
   try {
-    update(cacheDir, profile, change, member);
+    update(cacheDir, owner, change);
   } finally {
     lock.release();
   }
 }
 
-function update(cacheDir: string, profile: string, change: NamesChange, member: string | undefined): void {
+function update(cacheDir: string, owner: NamesOwner, change: NamesChange): void {
   let names: string[];
   if ('all' in change) {
     names = change.all;
   } else {
-    const set = new Set(readCachedNames(cacheDir, profile, member));
+    const set = new Set(readCachedNames(cacheDir, owner));
     for (const n of change.add ?? []) set.add(n);
     for (const n of change.remove ?? []) set.delete(n);
     names = [...set];
   }
-  writeFileAtomic(namesCachePath(cacheDir, profile, member), JSON.stringify({ names: [...new Set(names)].sort() }), { mode: 0o600 });
+  writeFileAtomic(namesCachePath(cacheDir, owner), JSON.stringify({ names: [...new Set(names)].sort() }), { mode: 0o600 });
 }
 
 /** The organization's usernames, for completing `--user`: usernames only, never anything else of a member. */
-export function writeMembers(cacheDir: string, profile: string, usernames: string[]): void {
+export function writeMembers(cacheDir: string, account: string, usernames: string[]): void {
   ensurePrivateDir(cacheDir);
-  writeFileAtomic(membersCachePath(cacheDir, profile), JSON.stringify({ names: [...new Set(usernames)].sort() }), { mode: 0o600 });
+  writeFileAtomic(membersCachePath(cacheDir, account), JSON.stringify({ names: [...new Set(usernames)].sort() }), { mode: 0o600 });
 }
 
 /**

@@ -1,8 +1,9 @@
 // One name for a key everywhere carto-keys keeps something about it — journals, locks, the deployment
-// registry, retirements: the account it lives in, the organization member it belongs to (when acting
+// registry, retirements, the key-name cache: the account it lives in, the organization member it belongs to (when acting
 // with `--user`), and its name. A member's key is never confused with the caller's key of the same name.
 
 import { createHash } from 'node:crypto';
+import { accountOf } from './account.js';
 
 export interface KeyRef {
   /** The account: its base URL, spelled one way (see accountOf). */
@@ -12,22 +13,7 @@ export interface KeyRef {
   name: string;
 }
 
-const LOOPBACK = new Set(['localhost', '[::1]', '127.0.0.1']);
-
-/**
- * The account of a base URL, however it was spelled: the host in any case, `localhost` or `127.0.0.1`,
- * a trailing slash. A base URL names its user (host or path), so it identifies the account.
- */
-export function accountOf(baseUrl: string): string {
-  let url: URL;
-  try {
-    url = new URL(baseUrl);
-  } catch {
-    return baseUrl;
-  }
-  const host = LOOPBACK.has(url.hostname) ? `127.0.0.1${url.port === '' ? '' : `:${url.port}`}` : url.host;
-  return `${url.protocol}//${host}${url.pathname.replace(/\/+$/, '')}`;
-}
+export { accountOf };
 
 /** `--user` naming yourself is your own key. */
 export function memberOf(member: string | undefined, username: string): string | undefined {

@@ -44,11 +44,13 @@ describe('recordingNames', () => {
   it('writeNames applies changes to the file completion reads', () => {
     const p = tempPaths();
     try {
-      writeNames(p.cache, 'default', { all: ['b', 'a'] });
-      expect(readCachedNames(p.cache, 'default')).toEqual(['a', 'b']);
-      writeNames(p.cache, 'default', { add: ['c'], remove: ['a'] });
-      expect(readCachedNames(p.cache, 'default')).toEqual(['b', 'c']);
-      expect(readCachedNames(p.cache, 'other')).toEqual([]);
+      const demo = { account: 'https://demo.carto.com' };
+      writeNames(p.cache, demo, { all: ['b', 'a'] });
+      expect(readCachedNames(p.cache, demo)).toEqual(['a', 'b']);
+      writeNames(p.cache, demo, { add: ['c'], remove: ['a'] });
+      expect(readCachedNames(p.cache, demo)).toEqual(['b', 'c']);
+      expect(readCachedNames(p.cache, { account: 'https://other.carto.com' })).toEqual([]);
+      expect(readCachedNames(p.cache, { ...demo, member: 'bob' })).toEqual([]);
     } finally {
       p.cleanup();
     }

@@ -12,6 +12,7 @@ import { ORG_MASTERS } from '../helpers/org-masters.js';
 import { tempHome, type Home } from '../helpers/e2e.js';
 import { cliInProcess } from '../helpers/in-process.js';
 import { serveInProcess, type InProcessSandbox, type OrgUser } from '../helpers/served.js';
+import { profileNamesPath } from '../helpers/names-cache.js';
 
 
 function orgSandbox(opts: { failFor?: string } = {}) {
@@ -52,9 +53,9 @@ describe('--user', () => {
       expect(r.code, r.stderr).toBe(0);
       expect(sb.keysOf('bob').find((k) => k.name === 'rep')!.tables).toEqual([{ schema: 'bob', name: 'customers', permissions: ['select'] }]);
       expect(await run(['list', '--user', 'bob'], { fetch: sb.fetch, paths })).toMatchObject({ code: 0 });
-      const cached = JSON.parse(readFileSync(join(paths.cache, 'names-default@bob.json'), 'utf8')) as { names: string[] };
+      const cached = JSON.parse(readFileSync(profileNamesPath(paths, 'default', 'bob'), 'utf8')) as { names: string[] };
       expect(cached.names).toEqual(['Default public', 'Master', 'bob-dashboard', 'rep']);
-      expect(existsSync(join(paths.cache, 'names-default.json'))).toBe(false);
+      expect(existsSync(profileNamesPath(paths))).toBe(false);
     } finally {
       paths.cleanup();
     }

@@ -7,7 +7,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { complete } from '../../src/complete.js';
 import { SPEC } from '../../src/completion/spec.generated.js';
 import type { CommandSpec } from '../../src/completion/types.js';
-import { ACME_NAMES, DEFAULT_NAMES, preparedHome, type CompletionHome } from './helpers.js';
+import { profileNamesPath } from '../helpers/names-cache.js';
+import { ACME_NAMES, DEFAULT_NAMES, preparedHome, PROFILES, type CompletionHome } from './helpers.js';
 
 let home: CompletionHome;
 beforeEach(() => {
@@ -207,9 +208,9 @@ describe('key names', () => {
     expect((await ask(['show', ''], { CARTO_KEYS_PROFILE: 'acme' })).values).toEqual(ACME_NAMES);
     // --profile wins over the environment.
     expect((await ask(['show', '--profile', 'default', 'a'], { CARTO_KEYS_PROFILE: 'acme' })).values).toEqual(['app']);
-    home.writeConfig({ currentProfile: 'acme', profiles: {} });
+    home.writeConfig({ currentProfile: 'acme', profiles: PROFILES });
     expect(await values('show', '')).toEqual(ACME_NAMES);
-    home.writeRaw(join(home.configDir, 'config.json'), '{"profiles": {}}');
+    home.writeConfig({ profiles: PROFILES });
     expect(await values('show', 'ap')).toEqual(['app']);
   });
 
@@ -218,7 +219,8 @@ describe('key names', () => {
   });
 
   it('never reads outside the cache folder for a strange --profile', async () => {
-    // names-../escape.json would be <cache>/escape.json once a folder names-.. exists.
+    // A cache is named by its account, never by a typed profile: an unknown profile has none. (When
+    // it was named by the profile, names-../escape.json was <cache>/escape.json once names-.. existed.)
     mkdirSync(join(home.cacheDir, 'names-..'));
     home.writeRaw(join(home.cacheDir, 'escape.json'), JSON.stringify({ names: ['outside'] }));
     expect(await values('--profile', '../escape', 'show', '')).toEqual([]);
@@ -227,17 +229,17 @@ describe('key names', () => {
 
 describe('failures are silent', () => {
   it.each([
-    ['a cache that is not JSON', () => home.writeRaw(join(home.cacheDir, 'names-default.json'), '{"names": [tru')],
-    ['a cache of the wrong shape', () => home.writeRaw(join(home.cacheDir, 'names-default.json'), '{"names": "app"}')],
+    ['a cache that is not JSON', () => home.writeRaw(profileNamesPath({ config: home.configDir, cache: home.cacheDir }), '{"names": [tru')],
+    ['a cache of the wrong shape', () => home.writeRaw(profileNamesPath({ config: home.configDir, cache: home.cacheDir }), '{"names": "app"}')],
   ])('%s: no names, exit 0', async (_what, breakIt) => {
     breakIt();
     expect(await ask(['show', ''])).toMatchObject({ code: 0, values: [] });
   });
 
-  it.each(['{not json', 'null', '[]', '{"currentProfile": 7, "profiles": []}'])('a broken config file (%s): no profiles, names of "default"', async (text) => {
+  it.each(['{not json', 'null', '[]', '{"currentProfile": 7, "profiles": []}'])('a broken config file (%s): no profiles, and no names (a profile\'s account is in it)', async (text) => {
     home.writeRaw(join(home.configDir, 'config.json'), text);
     expect(await ask(['--profile', ''])).toMatchObject({ code: 0, values: [] });
-    expect((await values('show', '')).sort()).toEqual([...DEFAULT_NAMES].sort());
+    expect(await ask(['show', ''])).toMatchObject({ code: 0, values: [] });
   });
 
   it('skips a cached name that cannot be one line', async () => {
@@ -259,10 +261,8 @@ describe('failures are silent', () => {
 });
 
 describe('organization members (--user)', () => {
-  const writeList = (file: string, names: string[]) => home.writeRaw(join(home.cacheDir, file), JSON.stringify({ names }));
-
   it("completes key names from the member's own cache after --user, for every command that names a key", async () => {
-    writeList('names-default@bob.json', ['bob-dashboard', 'bob-etl']);
+    home.writeNames('default', ['bob-dashboard', 'bob-etl'], 'bob');
     for (const cmd of ['show', 'revoke', 'regenerate', 'clone', 'rotate']) {
       expect(await values(cmd, '--user', 'bob', 'bob-'), cmd).toEqual(['bob-dashboard', 'bob-etl']);
       expect(await values(cmd, '--user=bob', 'bob-d'), cmd).toEqual(['bob-dashboard']);
@@ -273,14 +273,14 @@ describe('organization members (--user)', () => {
   });
 
   it('completes the value of --user from the members the profile has seen, but not login --user', async () => {
-    writeList('members-default.json', ['alice', 'bob', 'dave', 'olivia']);
+    home.writeMembers('default', ['alice', 'bob', 'dave', 'olivia']);
     expect(await values('list', '--user', '')).toEqual(['alice', 'bob', 'dave', 'olivia']);
     expect(await values('create', '--user', 'd')).toEqual(['dave']);
     expect(await values('login', '--user', '')).toEqual([]);
   });
 
   it('never reads outside the cache folder for a typed member name', async () => {
-    writeList('names-default@bob.json', ['bob-dashboard']);
+    home.writeNames('default', ['bob-dashboard'], 'bob');
     expect(await values('show', '--user', '../bob', '')).toEqual([]);
     expect(await values('show', '--user', 'Bob', '')).toEqual([]);
   });

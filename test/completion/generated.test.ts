@@ -75,7 +75,7 @@ describe('the completion fast path', () => {
     const { files, packages } = loadedModules(join(ROOT, 'src', 'complete.ts'));
     expect(packages.every((p) => p.startsWith('node:')), `packages: ${packages.join(', ')}`).toBe(true);
     expect(files.sort()).toEqual(
-      ['src/complete.ts', 'src/cache/names.ts', 'src/config/paths.ts', 'src/completion/engine.ts', 'src/completion/spec.generated.ts', 'src/fs/bounded-read.ts'].sort(),
+      ['src/complete.ts', 'src/cache/names.ts', 'src/config/paths.ts', 'src/completion/engine.ts', 'src/completion/spec.generated.ts', 'src/fs/bounded-read.ts', 'src/records/account.ts'].sort(),
     );
   });
 });

@@ -5,6 +5,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempHome, type Home } from '../helpers/e2e.js';
+import { membersCachePath } from '../../src/cache/names.js';
+import { profileAccount, profileNamesPath } from '../helpers/names-cache.js';
 
 /** Names of the default profile: the built-in keys, a name with a space, and plain ones. */
 export const DEFAULT_NAMES = ['Default public', 'Master', 'Deforestation map', 'app', 'etl-2024'];
@@ -14,7 +16,10 @@ export interface CompletionHome extends Home {
   configDir: string;
   cacheDir: string;
   writeConfig(data: unknown): void;
-  writeNames(profile: string, names: string[]): void;
+  /** The names cached for a profile already in the config file (for its account; `member`: acting for them). */
+  writeNames(profile: string, names: string[], member?: string): void;
+  /** The organization usernames cached for a profile's account. */
+  writeMembers(profile: string, names: string[]): void;
   writeRaw(path: string, text: string): void;
 }
 
@@ -33,16 +38,18 @@ export function completionHome(): CompletionHome {
     cacheDir,
     writeRaw,
     writeConfig: (data) => writeRaw(join(configDir, 'config.json'), JSON.stringify(data)),
-    writeNames: (profile, names) => writeRaw(join(cacheDir, `names-${profile}.json`), JSON.stringify({ names })),
+    writeNames: (profile, names, member) => writeRaw(profileNamesPath({ config: configDir, cache: cacheDir }, profile, member), JSON.stringify({ names })),
+    writeMembers: (profile, names) => writeRaw(membersCachePath(cacheDir, profileAccount(configDir, profile)), JSON.stringify({ names })),
   };
 }
 
-const profile = { username: 'demo', baseUrl: 'https://demo.carto.com' };
+/** Two profiles of two accounts: the key-name caches are the accounts'. */
+export const PROFILES = { default: { username: 'demo', baseUrl: 'https://demo.carto.com' }, acme: { username: 'acme', baseUrl: 'https://acme.carto.com' } };
 
-/** Two profiles, `default` current, each with its names cached. */
+/** The two profiles, `default` current, each with its names cached. */
 export function preparedHome(): CompletionHome {
   const home = completionHome();
-  home.writeConfig({ currentProfile: 'default', profiles: { default: profile, acme: profile } });
+  home.writeConfig({ currentProfile: 'default', profiles: PROFILES });
   home.writeNames('default', DEFAULT_NAMES);
   home.writeNames('acme', ACME_NAMES);
   return home;

@@ -4,7 +4,7 @@
 import { lstatSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { namesCachePath } from '../../src/cache/names.js';
+import { profileNamesPath } from '../helpers/names-cache.js';
 import { run, tempPaths } from '../helpers/harness.js';
 import { BASE_URL, MASTER, testSandbox } from '../helpers/sandbox-fetch.js';
 
@@ -38,11 +38,11 @@ describe.runIf(process.platform !== 'win32')('files written through planted syml
     mkdirSync(p.cache, { recursive: true, mode: 0o700 });
     const victim = join(p.root, 'victim.txt');
     writeFileSync(victim, 'do not touch\n');
-    symlinkSync(victim, namesCachePath(p.cache, 'default'));
+    symlinkSync(victim, profileNamesPath(p));
     const r = await run(['list', '--json'], { paths: p, fetch: sb.fetch });
     expect(r.code, r.stderr).toBe(0);
     expect(readFileSync(victim, 'utf8')).toBe('do not touch\n');
-    const cache = namesCachePath(p.cache, 'default');
+    const cache = profileNamesPath(p);
     expect(lstatSync(cache).isSymbolicLink()).toBe(false);
     expect(JSON.parse(readFileSync(cache, 'utf8')).names).toEqual(['Default public', 'Master']);
   });

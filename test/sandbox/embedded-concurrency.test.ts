@@ -1,7 +1,7 @@
 // The embedded sandbox and the key-name cache under parallel commands (issue 12, point 7): ten
 // `create`s at once against one sandbox profile must leave ten keys, and ten names in the cache.
 import { afterEach, describe, expect, it } from 'vitest';
-import { readCachedNames } from '../../src/cache/names.js';
+import { profileNames } from '../helpers/names-cache.js';
 import { run, tempPaths } from '../helpers/harness.js';
 import { noNetwork } from '../helpers/sandbox-fetch.js';
 
@@ -20,6 +20,6 @@ describe('parallel commands on the embedded sandbox', () => {
     expect(list.code, list.stderr).toBe(0);
     const listed = (JSON.parse(list.stdout) as { name: string }[]).map((k) => k.name);
     expect(listed.filter((n) => n.startsWith('parallel-')).sort()).toEqual([...names].sort());
-    expect(readCachedNames(p.cache, 'sandbox').filter((n) => n.startsWith('parallel-')).sort()).toEqual([...names].sort());
+    expect(profileNames(p, 'sandbox').filter((n) => n.startsWith('parallel-')).sort()).toEqual([...names].sort());
   });
 });
