@@ -133,11 +133,12 @@ describe('proxies', () => {
     expect(proxy.received).toEqual([]);
   });
 
+  // In-process (the same transport, back-offs instant): the built binary's tunnel and real back-offs
+  // are the fault smoke's proxy case (test/e2e/faults.test.ts).
   it('a proxy that closes every CONNECT: a bounded number of CONNECTs, then exit 1 with one error naming the proxy', async () => {
     const { port, connects } = await closingProxy(listen);
-    const r = await cli(['list'], {
+    const r = await cliInProcess(['list'], {
       env: { ...home.env, HTTPS_PROXY: `http://127.0.0.1:${port}`, CARTO_KEYS_MASTER_KEY: MASTER, CARTO_KEYS_BASE_URL: 'https://demo.carto.com' },
-      timeoutMs: 30_000,
     });
     expect(r.signal).toBeNull();
     expect(r.code, r.stderr).toBe(1);

@@ -100,9 +100,11 @@ export async function startKeyring(opts: { detached?: boolean } = {}): Promise<K
     unlock: () => command('unlock'),
     freeze: () => command('freeze'),
     thaw: () => command('thaw'),
-    search: () =>
-      spawnSync('secret-tool', ['search', '--all', 'service', 'carto-keys'], { env: { ...process.env, ...env }, encoding: 'utf8' }).stdout +
-      spawnSync('secret-tool', ['search', '--all', 'service', 'carto-keys'], { env: { ...process.env, ...env }, encoding: 'utf8' }).stderr,
+    search: () => {
+      // secret-tool prints the secret on stdout and the attributes on stderr: one run, both streams.
+      const r = spawnSync('secret-tool', ['search', '--all', 'service', 'carto-keys'], { env: { ...process.env, ...env }, encoding: 'utf8' });
+      return r.stdout + r.stderr;
+    },
     stop: async () => {
       if (child.exitCode === null) {
         const done = new Promise<void>((resolve) => child.once('exit', () => resolve()));
