@@ -299,15 +299,29 @@ describe('createNetworkFetch', () => {
 
   it('a proxy that never answers the CONNECT is bounded by the client timeout, and close() drops its request', async () => {
     const held: Socket[] = [];
+    let arrived!: () => void;
+    const there = new Promise<void>((resolve) => (arrived = resolve));
     const proxy = createServer();
     proxy.on('connect', (_req: IncomingMessage, socket: Socket) => {
       // Read, so the client's close is seen (as 'end': an http server's sockets are half-open).
       socket.resume();
       held.push(socket);
+      arrived();
     });
     const port = await listen(proxy);
     const fetch = track(await createNetworkFetch({ HTTPS_PROXY: `http://127.0.0.1:${port}` }));
-    const err = await apiError(client(fetch, 443, { baseUrl: 'https://jdoe.carto.com', retries: 0, timeoutMs: 200 }).whoami());
+    // The client's per-attempt timer, faked, fires once the CONNECT is at the proxy: on a loaded
+    // machine a real 200 ms could pass before it got there.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    let err: Awaited<ReturnType<typeof apiError>>;
+    try {
+      const failing = apiError(client(fetch, 443, { baseUrl: 'https://jdoe.carto.com', retries: 0, timeoutMs: 200 }).whoami());
+      await there;
+      vi.advanceTimersByTime(200);
+      err = await failing;
+    } finally {
+      vi.useRealTimers();
+    }
     expect(err.kind).toBe('timeout');
     expect(held).toHaveLength(1);
     const ended = once(held[0]!, 'end');
