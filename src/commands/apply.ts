@@ -8,7 +8,7 @@ import { CancelledError, UsageError } from '../errors.js';
 import type { ApplyOutcome } from '../keyfile/apply.js';
 import { DEFAULT_KEY_FILE } from '../keyfile/model.js';
 import type { Journal } from '../records/journal.js';
-import { info, printJson, printLine, success, warn } from '../ui/output.js';
+import { info, printJson, printLine, success, terminalWidth, warn } from '../ui/output.js';
 import { defaultSchemaFor } from '../api/base-url.js';
 import { globalsOf, type CommandKit } from '../args/kit.js';
 import { addMemberOption } from '../args/flags.js';
@@ -136,7 +136,7 @@ async function applyFile(ctx: Context, creds: Credentials, member: string | unde
   const { plan } = await planFromAccount(api, loaded, { now: ctx.now(), prune: opts.prune, masterKey: creds.masterKey, inUse: await keysInUse(ctx, creds, member) });
   const kept = new Set(keptFromPrune(plan, opts.prune, a.pruneDeployed));
   const todo = steps(plan, opts.prune).filter((k) => !kept.has(k));
-  if (!json) for (const line of formatPlan(plan, { color: ctx.io.colorStderr, prune: opts.prune, showPath: (path) => displayPath(path, ctx.env) })) info(ctx, line);
+  if (!json) for (const line of formatPlan(plan, { color: ctx.io.colorStderr, prune: opts.prune, showPath: (path) => displayPath(path, ctx.env), width: terminalWidth(ctx) })) info(ctx, line);
   if (todo.length === 0) {
     if (json) printJson(ctx, { file: opts.file, plan: planJson(plan, opts.file, { prune: opts.prune }), results: resumed, changed: resumed.length > 0 });
     else printLine(ctx, resumed.length > 0 ? `Apply complete: ${resumed.map(describeOutcome).join('; ')}.` : 'Nothing to apply.');

@@ -4,7 +4,7 @@ import type { Context } from '../context.js';
 import { requireCredentials } from '../config/settings.js';
 import { ExitCode, ReportedExit } from '../errors.js';
 import { DEFAULT_KEY_FILE } from '../keyfile/model.js';
-import { printJson, printLine, warn } from '../ui/output.js';
+import { printJson, printLine, terminalWidth, warn } from '../ui/output.js';
 import { defaultSchemaFor } from '../api/base-url.js';
 import { globalsOf, type CommandKit } from '../args/kit.js';
 import { addMemberOption, formatOption, outputFormat, type OutputFormat } from '../args/flags.js';
@@ -67,7 +67,7 @@ export async function planRun(ctx: Context, opts: PlanOptions): Promise<void> {
     const { planMarkdown } = await import('../keyfile/plan-markdown.js');
     ctx.io.stdout.write(planMarkdown({ ...planJson(plan, opts.file, { prune: opts.prune }), unfinished }, { prune: opts.prune }));
   } else {
-    for (const line of formatPlan(plan, { color: ctx.io.colorStdout, prune: opts.prune, showPath: (path) => displayPath(path, ctx.env) })) printLine(ctx, line);
+    for (const line of formatPlan(plan, { color: ctx.io.colorStdout, prune: opts.prune, showPath: (path) => displayPath(path, ctx.env), width: terminalWidth(ctx) })) printLine(ctx, line);
     // An apply that stopped leaves two live keys for an entry: say why, and what finishes it.
     if (unfinished.length > 0) {
       const what = unfinished.map((u) => (u.from === null ? `deploying "${u.to}"` : `"${u.from}" → "${u.to}"`)).join(', ');

@@ -13,7 +13,8 @@ import { findKey as findKeyOrToken, isTokenShaped, missingKey } from '../domain/
 import { humanTime, humanTimeFrom } from '../ui/time.js';
 import { displayPath } from '../ui/paths.js';
 import type { WireApiKey } from '../api/types.js';
-import { info, printJson, printLine } from '../ui/output.js';
+import { info, printJson, printLine, terminalWidth } from '../ui/output.js';
+import { wrapWords } from '../ui/help-text.js';
 import { escapeControl } from '../text/escape.js';
 import type { WhereJson } from '../rotate/where-markdown.js';
 import { registeredCommand } from './registered.js';
@@ -105,7 +106,7 @@ export async function whereRun(ctx: Context, given: WhereOptions): Promise<void>
   // error of a missing key (exit 1), naming its successor when a rotation made one.
   if (key === undefined && places.length > 0) info(ctx, `Recorded deployments of "${shown}", which no longer exists:`);
   if (key !== undefined && places.length === 0) info(ctx, `No deployment of "${shown}" was recorded (only rotate and apply record them).`);
-  for (const p of places) printLine(ctx, escapeControl(line(p, opts.name, ctx.env)));
+  for (const p of places) for (const l of placeLines(p, opts.name, ctx.env, terminalWidth(ctx))) printLine(ctx, escapeControl(l));
   if (retirement) {
     info(
       ctx,
@@ -118,15 +119,19 @@ export async function whereRun(ctx: Context, given: WhereOptions): Promise<void>
 }
 
 
-function line(p: Place, name: string, env: Env): string {
+/**
+ * A recorded place on two lines, to fit 80 columns: what and where, then what it holds and when (one
+ * line was 98 columns for the README's own rotation), wrapped under the place.
+ */
+function placeLines(p: Place, name: string, env: Env, width: number): string[] {
   const d = p.deployment;
   const at = humanTime(new Date(d.at));
-  switch (d.kind) {
-    case 'env-file':
-      return `env-file  ${displayPath(d.path, env)} (${d.variable})  ${describeState({ state: p.state!, ...(p.detail !== undefined && { detail: p.detail }) }, name)}  deployed ${at}`;
-    case 'command':
-      return `command   ${d.command}  ran ${at} (cannot be checked)`;
-    case 'manual':
-      return `by hand   shown to a person ${at} (cannot be checked)`;
-  }
+  const [kind, place, detail] =
+    d.kind === 'env-file'
+      ? ['env-file', `${displayPath(d.path, env)} (${d.variable})`, `${describeState({ state: p.state!, ...(p.detail !== undefined && { detail: p.detail }) }, name)}, deployed ${at}`]
+      : d.kind === 'command'
+        ? ['command', d.command, `ran ${at} (cannot be checked)`]
+        : ['by hand', 'shown to a person', `${at} (cannot be checked)`];
+  const hang = ' '.repeat(10);
+  return [`${kind.padEnd(10)}${place}`, ...wrapWords(detail.split(' '), width, hang, hang)];
 }

@@ -8,6 +8,7 @@ import { describeTarget, targetJson, type DeployTarget } from '../deploy/targets
 import { colors, type Colors } from '../ui/color.js';
 import { escapeControl } from '../text/escape.js';
 import { looksAlike } from '../text/lookalike.js';
+import { wrapWords } from '../ui/help-text.js';
 import type { GrantChange, Plan, PlanAction, PlannedKey, PlanSummary } from './plan.js';
 
 export const PLAN_JSON_VERSION = 1;
@@ -83,7 +84,7 @@ const INDENT = '      ';
 
 const grantsNothing = (g: GrantSet): boolean => diffGrants(emptyGrantSet(), g).length === 0;
 
-function block(raw: PlannedKey, c: Colors, color: boolean, prune: boolean, alike: Map<string, string>, showPath: (path: string) => string): string[] {
+function block(raw: PlannedKey, c: Colors, color: boolean, prune: boolean, alike: Map<string, string>, showPath: (path: string) => string, width: number): string[] {
   // Names come from the server (and the file): escaped, so a name cannot colour, conceal or forge a
   // line of the plan. Reasons quote names too.
   const k = {
@@ -95,7 +96,16 @@ function block(raw: PlannedKey, c: Colors, color: boolean, prune: boolean, alike
   };
   const shown = (t: DeployTarget): DeployTarget => (t.kind === 'env-file' ? { ...t, path: showPath(t.path) } : t);
   const deploy = (k.entry?.deploy ?? []).map((t) => `${INDENT}${c.dim('deploy to')} ${escapeControl(describeTarget(shown(t)))}`);
-  const noDeploy = k.entry && k.entry.deploy.length === 0 ? [`${INDENT}${c.dim(`no deploy target: the old key "${k.from}" is kept; revoke it once unused`)}`] : [];
+  // Prose under a key, wrapped to the width (a long key name made it 124 columns), each line dimmed.
+  const under = (text: string): string[] => wrapWords(text.split(' '), width, INDENT, INDENT);
+  const note = (text: string): string[] => under(text).map((l) => `${INDENT}${c.dim(l.slice(INDENT.length))}`);
+  const noDeploy = k.entry && k.entry.deploy.length === 0 ? note(`no deploy target: the old key "${k.from}" is kept; revoke it once unused`) : [];
+  // "name will be replaced: "from" → "to"" on one line when it fits, else the names on a line of their own.
+  const headline = (mark: string, verb: string): string[] => {
+    const names = `"${k.from}" → "${k.to}"`;
+    const plain = `${k.name} will be ${verb}: ${names}`;
+    return 4 + [...plain].length <= width ? [`${mark} ${c.bold(k.name)} will be ${verb}: ${names}`] : [`${mark} ${c.bold(k.name)} will be ${verb}:`, ...under(names)];
+  };
   switch (k.action) {
     case 'create':
       return [
@@ -107,7 +117,7 @@ function block(raw: PlannedKey, c: Colors, color: boolean, prune: boolean, alike
     case 'replace':
       return [
         // What happens on a line of its own: the headline alone was 98 columns for short names.
-        `${c.yellow('-/+')} ${c.bold(k.name)} will be replaced: "${k.from}" → "${k.to}"`,
+        ...headline(c.yellow('-/+'), 'replaced'),
         `${INDENT}${c.dim('create, deploy, verify, then delete the old key')}`,
         ...formatDiff(k.diff, { color }).map((l) => `${INDENT}${l}`),
         ...k.reasons.slice(1).map((r) => `${INDENT}${c.dim(`note: ${r}`)}`),
@@ -116,15 +126,15 @@ function block(raw: PlannedKey, c: Colors, color: boolean, prune: boolean, alike
       ];
     case 'rotate':
       return [
-        `  ${c.cyan('~')} ${c.bold(k.name)} will be rotated: "${k.from}" → "${k.to}"`,
+        ...headline(`  ${c.cyan('~')}`, 'rotated'),
         `${INDENT}${c.dim('same grants, new token')}`,
-        ...k.reasons.map((r) => `${INDENT}${r}`),
+        ...k.reasons.flatMap(under),
         ...deploy,
         ...noDeploy,
       ];
     case 'unmanaged':
       if (k.inUse !== undefined) {
-        return [`  ${c.yellow('!')} ${c.bold(k.name)} is not in the file but in use (apply --prune keeps it)`, `${INDENT}${k.inUse}`];
+        return [`  ${c.yellow('!')} ${c.bold(k.name)} is not in the file but in use (apply --prune keeps it)`, ...under(k.inUse)];
       }
       return prune
         ? [`  ${c.red('-')} ${c.bold(k.name)} will be deleted (not in the file; --prune)`]
@@ -149,10 +159,10 @@ export function summaryLine(s: PlanSummary, prune: boolean): string {
 }
 
 /** `showPath`: how an env file's path is shown (relative to the current folder, by the command). */
-export function formatPlan(plan: Plan, opts: { color: boolean; prune: boolean; showPath?: (path: string) => string }): string[] {
+export function formatPlan(plan: Plan, opts: { color: boolean; prune: boolean; showPath?: (path: string) => string; width?: number }): string[] {
   const c = colors(opts.color);
   const alike = lookalikes(plan);
-  const blocks = plan.keys.map((k) => block(k, c, opts.color, opts.prune, alike, opts.showPath ?? ((p) => p))).filter((b) => b.length > 0);
+  const blocks = plan.keys.map((k) => block(k, c, opts.color, opts.prune, alike, opts.showPath ?? ((p) => p), opts.width ?? 80)).filter((b) => b.length > 0);
   const lines: string[] = [];
   for (const b of blocks) lines.push(...b, '');
   if (blocks.length === 0) lines.push(`${plan.summary.unchanged} ${plan.summary.unchanged === 1 ? 'key is' : 'keys are'} as declared.`, '');

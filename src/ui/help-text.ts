@@ -109,7 +109,11 @@ function fitMessageLine(line: string, width: number, lead: string): string[] {
   // A command in backticks is one word; so is a command at the end, when it fits on a line.
   const command = at >= 0 && !body.slice(at).includes('`') ? body.slice(at) : undefined;
   const prose = command === undefined ? body : body.slice(0, at).trimEnd();
-  if (prose === '') return fitCommand(label, command!, width);
+  if (prose === '') {
+    // `Use the successor: carto-keys where <a long name>`: the command whole on the next line if it fits there.
+    const under = `${own}  ${command!}`;
+    return chars(under) <= width ? [label.trimEnd(), under] : fitCommand(label, command!, width);
+  }
   const lines = wrapWords(prose.match(/(?:`[^`]*`|\S)+/g) ?? [], width, label, hang);
   if (command === undefined) return lines;
   const last = lines[lines.length - 1]!;

@@ -2,7 +2,7 @@
 // help fits (the terminal wraps nothing), shortened names stay distinct, help sentences and examples
 // stay whole, and bash and fish completion let a comma list go on.
 
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { CLI, ROOT, tempHome, type Home } from '../helpers/e2e.js';
@@ -96,6 +96,31 @@ describeTty('every day, round two, at 80 columns (tmux)', () => {
     expect(t.screen, t.screen).toContain('EXIT:0');
     expect(t.screen).not.toMatch(/Keep all grants|Name of the new API key:|Create API key .*\?|Delete the old key .* now\?/);
     nothingWrapped(t);
+  });
+
+  it.concurrent('plan and where with long names and paths: every line fits, the rest wrapped under its key', async ({ onTestFinished }) => {
+    const { home, at80 } = await world(onTestFinished);
+    const name = 'web-map-production-eu-west-1-customer-facing';
+    const inProcess = async (args: string[]) => {
+      const r = await cliInProcess(args, { env: home.env });
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0);
+    };
+    await inProcess(['create', '--name', name, '--api', 'sql,maps', '--table', 'world_population:select']);
+    mkdirSync(join(home.dir, 'deploy'));
+    await inProcess(['rotate', name, '--name', `${name}-2`, '--deploy-env-file', `${join(home.dir, 'deploy', '.env')}:CARTO_API_KEY_FOR_THE_WEB_MAP`, '--delete-old', '--yes']);
+    const file = join(home.dir, 'carto-keys.yaml');
+    await inProcess(['export', '-o', file]);
+    writeFileSync(file, readFileSync(file, 'utf8').replace('maps', 'do'));
+    const plan = await at80(['plan']);
+    nothingWrapped(plan);
+    expect(plan.screen).toContain(`${name}-2 will be replaced:`);
+    const where = await at80(['where', `${name}-2`]);
+    nothingWrapped(where);
+    expect(where.screen).toMatch(/^env-file  deploy\/\.env \(CARTO_API_KEY_FOR_THE_WEB_MAP\)\n {10}holds the token of/m);
+    // The replaced key: the error names the successor, its command whole on a line.
+    const gone = await at80(['where', name]);
+    nothingWrapped(gone);
+    expect(gone.screen).toMatch(new RegExp(`^  carto-keys where ${name}-2$`, 'm'));
   });
 
   it.concurrent('a long error and its hint fit the terminal, word-wrapped; nothing wrapped by the terminal itself', async ({ onTestFinished }) => {

@@ -77,7 +77,7 @@ describe('issue 20: every flow through one deployer, one journal, one key identi
     expect(w.holds(env)).toBe(w.token('web'));
     const where = await w.cli(['where', 'web']);
     ok(where);
-    expect(where.stdout).toContain(`${env} (CARTO_API_KEY)  holds the token of "web"`);
+    expect(where.stdout).toContain(`${env} (CARTO_API_KEY)\n          holds the token of "web"`);
     const audit = await w.cli(['audit', '--json']);
     expect(JSON.stringify(JSON.parse(audit.stdout))).not.toMatch(/never[- ]deployed[^}]*"web"|"web"[^}]*never[- ]deployed/);
     const revoke = await w.cli(['revoke', 'web', '--yes']);
@@ -394,7 +394,7 @@ describe('issue 25: keys named like Object.prototype members; a token given to -
       expect(r.stderr).not.toContain('Could not record');
       const where = await w.cli(['where', name]);
       ok(where);
-      expect(where.stdout).toContain(`${env} (CARTO_API_KEY)  holds the token of "${name}"`);
+      expect(where.stdout).toContain(`${env} (CARTO_API_KEY)\n          holds the token of "${name}"`);
     }
     const retired = await w.cli(['retire', '--yes', '--json'], { now: later(1) });
     ok(retired);

@@ -63,6 +63,10 @@ describe('fitMessage: an error and its hint at the terminal width', () => {
       'Nothing to revoke here, the key that replaced it is in use:',
       '  carto-keys show app-r20261207',
     ]);
+    expect(fitMessage('Use the successor: carto-keys where web-map-production-eu-west-1-customer-facing-r20261207', 80)).toEqual([
+      'Use the successor:',
+      '  carto-keys where web-map-production-eu-west-1-customer-facing-r20261207',
+    ]);
     expect(fitMessage("Continue: carto-keys rotate --resume 'a very long key name' --profile acme-production --user bob", 50)).toEqual([
       "Continue: carto-keys rotate --resume \\",
       "            'a very long key name' --profile \\",
