@@ -44,14 +44,15 @@ export async function createNetworkFetch(env: Env): Promise<ClosableFetch> {
   });
 }
 
-/** The per-attempt timeout is the client's (one timer over connect, headers and body): none here. */
+/** undici takes the attempt's time limit as an AbortSignal (only the SOCKS path comes here, so only it pays for one). */
 export async function createUndiciFetch(opts: { proxy?: string } = {}): Promise<ClosableFetch> {
   const mod = await import('undici');
   // undici is CommonJS: in the ESM bundle, a dynamic import exposes its exports as `default`.
   const { fetch, Agent, ProxyAgent } = ('default' in mod ? mod.default : mod) as typeof import('undici');
   // Keep-alive is undici's default.
   const dispatcher = opts.proxy === undefined ? new Agent() : new ProxyAgent(opts.proxy);
-  const undiciFetch: FetchLike = async (url, init) => fetch(url, { ...init, dispatcher });
+  const undiciFetch: FetchLike = async (url, { timeoutMs, ...init }) =>
+    fetch(url, { ...init, dispatcher, ...(timeoutMs !== undefined && { signal: AbortSignal.timeout(timeoutMs) }) });
   // Idle keep-alive sockets hold the event loop open: a CLI closes them when its command is done
   // instead of waiting for the server to time them out.
   return Object.assign(undiciFetch, { close: () => dispatcher.destroy() });
@@ -131,8 +132,6 @@ export function createNodeFetch(opts: { proxyFor?: (target: URL) => Proxy | unde
   const nodeFetch: FetchLike = async (url, init) => {
     const target = new URL(url);
     const { mod, agent } = await transportFor(target.protocol, opts.proxyFor?.(target));
-    const { signal } = init;
-    if (signal?.aborted) throw signal.reason;
     const headers: Record<string, string> = { ...init.headers };
     // Compressed replies, as fetch asks for them: a 10,000-key listing is ~5 MB of JSON.
     if (!Object.keys(headers).some((h) => h.toLowerCase() === 'accept-encoding')) headers['accept-encoding'] = 'gzip, deflate, br';
@@ -143,16 +142,16 @@ export function createNodeFetch(opts: { proxyFor?: (target: URL) => Proxy | unde
       const fail = (err: unknown): void => {
         if (settled) return;
         settled = true;
-        signal?.removeEventListener('abort', onAbort);
+        clearTimeout(timer);
         reject(err);
-      };
-      const onAbort = (): void => {
-        fail(signal?.reason);
-        req.destroy();
       };
 
       const req = mod.request(target, { method: init.method, headers, agent });
-      signal?.addEventListener('abort', onAbort, { once: true });
+      // The time limit frees the connection (the client has given up by then): not an AbortSignal.
+      const timer = init.timeoutMs === undefined ? undefined : setTimeout(() => {
+        fail(new Error(`no answer within ${init.timeoutMs} ms`));
+        req.destroy();
+      }, init.timeoutMs);
       req.on('error', (err) => fail(fetchFailed(err)));
 
       req.on('response', (res) => {
@@ -160,7 +159,7 @@ export function createNodeFetch(opts: { proxyFor?: (target: URL) => Proxy | unde
           (body) => {
             if (settled) return;
             settled = true;
-            signal?.removeEventListener('abort', onAbort);
+            clearTimeout(timer);
             resolve(replyOf(res, body));
           },
           (err) => fail(fetchFailed(err)),
