@@ -43,7 +43,7 @@ export function bundleFor(command: CommandName | undefined): string {
 }
 
 export function cacheOf(bundle: string): string {
-  return bundle.replace(/\.cjs$/, '.v8');
+  return bundle.endsWith('.cjs') ? `${bundle.slice(0, -4)}.v8` : bundle;
 }
 
 export interface CliBundle {
@@ -58,7 +58,21 @@ export interface StartedBundle {
   stamp: string | undefined;
 }
 
-const STAMP = /^\/\/ carto-keys build ([0-9a-f]{16})\n/;
+const STAMP = '// carto-keys build ';
+
+/**
+ * The 16 hex digits of the bundle's first line, `// carto-keys build <stamp>`. Read without a regular
+ * expression: compiling one costs more than this whole check, on every run.
+ */
+function stampOf(source: string): string | undefined {
+  if (!source.startsWith(STAMP) || source.charCodeAt(STAMP.length + 16) !== 10) return undefined;
+  const stamp = source.slice(STAMP.length, STAMP.length + 16);
+  for (let i = 0; i < 16; i++) {
+    const c = stamp.charCodeAt(i);
+    if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) return undefined;
+  }
+  return stamp;
+}
 
 /**
  * Compiles a bundle's source as CommonJS (the wrapper Node's require uses), from `cache` when it was
@@ -67,7 +81,7 @@ const STAMP = /^\/\/ carto-keys build ([0-9a-f]{16})\n/;
  * to the bundle).
  */
 export function startBundle(opts: { source: string; cache?: Uint8Array | undefined; filename: string; require: (id: string) => unknown }): StartedBundle {
-  const stamp = STAMP.exec(opts.source)?.[1];
+  const stamp = stampOf(opts.source);
   const fresh = opts.cache !== undefined && stamp !== undefined && Buffer.from(opts.cache.buffer, opts.cache.byteOffset, 16).toString('latin1') === stamp;
   const script = new Script(`(function (exports, require, module, __filename, __dirname) {${opts.source}\n})`, {
     filename: opts.filename,

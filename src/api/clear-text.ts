@@ -14,7 +14,10 @@ export const ALLOW_HTTP_ENV = 'CARTO_KEYS_ALLOW_HTTP';
  * server may map `sandbox.localhost` to another machine, which would then receive the key in clear text.
  */
 export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.toLowerCase().replace(/^\[|\]$/g, '').replace(/\.$/, '');
+  let host = hostname.toLowerCase();
+  if (host.startsWith('[')) host = host.slice(1);
+  if (host.endsWith(']')) host = host.slice(0, -1);
+  if (host.endsWith('.')) host = host.slice(0, -1);
   if (host === 'localhost') return true;
   if (isIP(host) === 4) return host.startsWith('127.');
   if (isIP(host) === 6) return host === '::1' || host === '0:0:0:0:0:0:0:1' || /^::ffff:127\./.test(host);

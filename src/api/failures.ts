@@ -229,8 +229,10 @@ function parseJson(text: string): { ok: true; value: unknown } | { ok: false } {
 }
 
 function looksLikeHtml(reply: Reply): boolean {
-  const type = reply.headers.get('content-type') ?? '';
-  return /html/i.test(type) || /^\s*<(!doctype|html|head|body)\b/i.test(reply.text);
+  if ((reply.headers.get('content-type') ?? '').toLowerCase().includes('html')) return true;
+  // A JSON reply starts with `{` or `[`: no regular expression is compiled for it.
+  const text = reply.text.trimStart();
+  return text.startsWith('<') && /^<(!doctype|html|head|body)\b/i.test(text);
 }
 
 function htmlPageError(reply: Reply, ctx: FailureContext, kind: ApiErrorKind, delivery: Delivery): ApiError {

@@ -72,6 +72,7 @@ function parseProxyUrl(name: string, value: string): URL {
 type NoProxy = 'all' | { hostname: string; port: number | undefined }[];
 
 function parseNoProxy(value: string): NoProxy {
+  if (value === '') return [];
   if (value.trim() === '*') return 'all';
   return value
     .split(/[,\s]+/)

@@ -18,7 +18,10 @@ const AUTH_SCHEME = /\b(Basic|Bearer)\s+[A-Za-z0-9+/=._~-]{16,}/g;
 export function redactUrl(url: string): string {
   // Regexes rather than URL/URLSearchParams: re-serialising would re-encode the rest of the URL
   // (a `%20` could come back as `+`), and the trace must show what was actually requested.
-  return url.replace(API_KEY_PARAM, `$1${REDACTED}`).replace(URL_PASSWORD, `$1${REDACTED}@`);
+  // Most URLs hold neither: then the two expressions are not even compiled (every run redacts its base URL).
+  const lower = url.toLowerCase();
+  const key = lower.includes('api_key=') ? url.replace(API_KEY_PARAM, `$1${REDACTED}`) : url;
+  return key.includes('@') ? key.replace(URL_PASSWORD, `$1${REDACTED}@`) : key;
 }
 
 /**
