@@ -8,11 +8,11 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { ROOT, tempHome, type Home } from '../helpers/e2e.js';
+import { ROOT } from '../helpers/e2e.js';
 import { cliInProcess } from '../helpers/in-process.js';
-import { serveInProcess, type InProcessSandbox } from '../helpers/served.js';
+import { useServedHome } from '../helpers/served.js';
 import { useLocalServers } from '../helpers/local-server.js';
 
 const action = parseYaml(readFileSync(join(ROOT, 'action.yml'), 'utf8'));
@@ -73,16 +73,7 @@ interface ActionRun {
   outputs: Record<string, string>;
 }
 
-let sb: InProcessSandbox;
-let home: Home;
-beforeAll(async () => {
-  sb = await serveInProcess();
-  home = tempHome();
-});
-afterAll(async () => {
-  await sb?.stop();
-  home?.cleanup();
-});
+const w = useServedHome();
 
 const servers = useLocalServers();
 let runs = 0;
@@ -90,7 +81,7 @@ let runs = 0;
 /** One step of a job: the committed entry, as the runner starts it. */
 function runAction(inputs: Record<string, string>, github: Record<string, string> = {}): Promise<ActionRun> {
   const n = ++runs;
-  const dir = join(home.dir, `step-${n}`);
+  const dir = join(w.home.dir, `step-${n}`);
   mkdirSync(dir, { recursive: true });
   const summaryFile = join(dir, 'summary.md');
   const outputFile = join(dir, 'output');
@@ -98,20 +89,20 @@ function runAction(inputs: Record<string, string>, github: Record<string, string
   writeFileSync(outputFile, '');
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
-    HOME: home.dir,
-    XDG_CONFIG_HOME: join(home.dir, '.config'),
-    XDG_CACHE_HOME: join(home.dir, '.cache'),
-    XDG_DATA_HOME: join(home.dir, '.local', 'share'),
+    HOME: w.home.dir,
+    XDG_CONFIG_HOME: join(w.home.dir, '.config'),
+    XDG_CACHE_HOME: join(w.home.dir, '.cache'),
+    XDG_DATA_HOME: join(w.home.dir, '.local', 'share'),
     GITHUB_ACTIONS: 'true',
     GITHUB_STEP_SUMMARY: summaryFile,
     GITHUB_OUTPUT: outputFile,
-    GITHUB_WORKSPACE: home.dir,
+    GITHUB_WORKSPACE: w.home.dir,
     ...github,
   };
   // Names as the runner makes them: upper case, spaces as _, hyphens kept (INPUT_MASTER-KEY).
   for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value;
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [ENTRY], { cwd: home.dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [ENTRY], { cwd: w.home.dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -142,12 +133,12 @@ async function secrets(): Promise<string[]> {
   const r = await ck(['list', '--reveal', '--json']);
   expect(r.code, r.stderr).toBe(0);
   const tokens = (JSON.parse(r.stdout) as { token: string; type: string }[]).filter((k) => k.type === 'regular').map((k) => k.token);
-  return [sb.masterKey, ...tokens];
+  return [w.sb.masterKey, ...tokens];
 }
 
 /** carto-keys itself on the same account, to set it up and look at it. */
 // The test's own setup and looks at the account run in-process; the Action is the process under test.
-const ck = (args: string[]) => cliInProcess(args, { env: { ...home.env, CARTO_KEYS_BASE_URL: sb.baseUrl, CARTO_KEYS_MASTER_KEY: sb.masterKey } });
+const ck = (args: string[]) => cliInProcess(args, { env: { ...w.home.env, CARTO_KEYS_BASE_URL: w.sb.baseUrl, CARTO_KEYS_MASTER_KEY: w.sb.masterKey } });
 
 /** The job log without the masking commands (which carry their value to the runner, which hides it). */
 const logOf = (r: ActionRun): string => `${r.stdout}${r.stderr}`.split('\n').filter((l) => !l.startsWith('::add-mask::')).join('\n');
@@ -162,11 +153,11 @@ describe('the action', () => {
 
   it('plan on a pull request, twice: one comment created then updated, a summary with the plan, outputs; nothing shows a secret', async () => {
     for (const args of [['--name', 'web-map', '--api', 'sql,maps'], ['--name', 'stray', '--api', 'sql']]) expect((await ck(['create', ...args])).code).toBe(0);
-    const file = join(home.dir, 'carto-keys.yaml');
+    const file = join(w.home.dir, 'carto-keys.yaml');
     writeFileSync(file, 'version: 1\nkeys:\n  web-map:\n    apis: [sql]\n  new-app:\n    apis: [maps]\n');
     const gh = githubStandIn();
     const port = await servers.listen(gh.server);
-    const event = join(home.dir, 'event.json');
+    const event = join(w.home.dir, 'event.json');
     writeFileSync(event, JSON.stringify({ action: 'synchronize', number: 7, pull_request: { number: 7, head: { sha: 'abc' } } }));
     const github = {
       GITHUB_EVENT_NAME: 'pull_request',
@@ -174,12 +165,12 @@ describe('the action', () => {
       GITHUB_REPOSITORY: 'acme/infra',
       GITHUB_API_URL: `http://127.0.0.1:${port}`,
     };
-    const inputs = { command: 'plan', file: 'carto-keys.yaml', 'master-key': sb.masterKey, 'base-url': sb.baseUrl, 'github-token': 'ghs_standin_token_0001', 'state-dir': join(home.dir, 'state') };
+    const inputs = { command: 'plan', file: 'carto-keys.yaml', 'master-key': w.sb.masterKey, 'base-url': w.sb.baseUrl, 'github-token': 'ghs_standin_token_0001', 'state-dir': join(w.home.dir, 'state') };
 
     const first = await runAction(inputs, github);
     expect(first.code, logOf(first)).toBe(0);
     // The Master key is masked before anything else is said.
-    expect(first.stdout.split('\n')[0]).toBe(`::add-mask::${sb.masterKey}`);
+    expect(first.stdout.split('\n')[0]).toBe(`::add-mask::${w.sb.masterKey}`);
     expect(first.outputs).toEqual({ 'exit-code': '6', changes: 'true' });
     expect(first.summary).toContain('## carto-keys plan');
     expect(first.summary).toContain('**Plan: 1 to create, 1 to replace, 0 to rotate, 1 unmanaged.**');
@@ -207,7 +198,7 @@ describe('the action', () => {
     expect(gh.comments.at(-1)!.body).toContain('## carto-keys plan (exit 4)');
 
     const all = [first, second, failed].map((r) => `${logOf(r)}\n${r.summary}\n${JSON.stringify(r.outputs)}`).join('\n') + gh.requests.map((r) => r.body).join('\n');
-    const written = filesUnder(home.dir).filter((f) => !f.endsWith('event.json') && !f.endsWith('.yaml')).map((f) => readFileSync(f, 'utf8')).join('\n');
+    const written = filesUnder(w.home.dir).filter((f) => !f.endsWith('event.json') && !f.endsWith('.yaml')).map((f) => readFileSync(f, 'utf8')).join('\n');
     for (const secret of await secrets()) {
       expect(all).not.toContain(secret);
       expect(written).not.toContain(secret);
@@ -217,22 +208,22 @@ describe('the action', () => {
 
   it('audit: the findings in the summary and the output; a token shown by a command is masked first and never printed', async () => {
     // The key from a credential helper this time: read once, masked before anything else is said.
-    const secretFile = join(home.dir, '..', `${home.dir.split('/').pop()}.master`);
-    writeFileSync(secretFile, sb.masterKey);
-    const audit = await runAction({ command: 'audit', 'key-cmd': `cat '${secretFile}'`, 'base-url': sb.baseUrl });
+    const secretFile = join(w.home.dir, '..', `${w.home.dir.split('/').pop()}.master`);
+    writeFileSync(secretFile, w.sb.masterKey);
+    const audit = await runAction({ command: 'audit', 'key-cmd': `cat '${secretFile}'`, 'base-url': w.sb.baseUrl });
     rmSync(secretFile);
     expect(audit.code, logOf(audit)).toBe(0);
-    expect(audit.stdout.split('\n')[0]).toBe(`::add-mask::${sb.masterKey}`);
+    expect(audit.stdout.split('\n')[0]).toBe(`::add-mask::${w.sb.masterKey}`);
     expect(audit.summary).toContain('## carto-keys audit');
     expect(Number(audit.outputs.findings)).toBeGreaterThan(0);
     expect(audit.outputs['exit-code']).toBe('0');
 
     // rotate --print-token puts the new token on stdout: the action masks it before it logs the line.
     expect((await ck(['create', '--name', 'rot-me', '--api', 'sql'])).code).toBe(0);
-    const rotate = await runAction({ command: 'rotate', args: 'rot-me --print-token --delete-old --deploy-cmd "true"', 'master-key': sb.masterKey, 'base-url': sb.baseUrl, 'state-dir': join(home.dir, 'state') });
+    const rotate = await runAction({ command: 'rotate', args: 'rot-me --print-token --delete-old --deploy-cmd "true"', 'master-key': w.sb.masterKey, 'base-url': w.sb.baseUrl, 'state-dir': join(w.home.dir, 'state') });
     expect(rotate.code, logOf(rotate)).toBe(0);
     const tokens = await secrets();
-    const fresh = tokens.find((t) => rotate.stdout.includes(`::add-mask::${t}`) && t !== sb.masterKey);
+    const fresh = tokens.find((t) => rotate.stdout.includes(`::add-mask::${t}`) && t !== w.sb.masterKey);
     expect(fresh).toBeDefined();
     const lines = rotate.stdout.split('\n');
     expect(lines.findIndex((l) => l === `::add-mask::${fresh}`)).toBeLessThan(lines.findIndex((l) => l.includes('***')));
@@ -242,7 +233,7 @@ describe('the action', () => {
     }
     expect(rotate.summary).toMatch(/^## carto-keys rotate\n\n```text\n/);
     // The state folder got the deployment record, and holds no token.
-    const state = filesUnder(join(home.dir, 'state'));
+    const state = filesUnder(join(w.home.dir, 'state'));
     expect(state.some((f) => readFileSync(f, 'utf8').includes('rot-me-r'))).toBe(true);
     for (const secret of tokens) for (const f of state) expect(readFileSync(f, 'utf8'), f).not.toContain(secret);
   });
@@ -251,20 +242,20 @@ describe('the action', () => {
     const made = await ck(['create', '--name', 'leaky', '--api', 'sql', '--token-only']);
     expect(made.code, made.stderr).toBe(0);
     const token = made.stdout.trim();
-    const project = join(home.dir, 'project');
+    const project = join(w.home.dir, 'project');
     mkdirSync(project, { recursive: true });
     writeFileSync(join(project, 'app.env'), `# settings\nCARTO_API_KEY=${token}\n`);
-    const scan = await runAction({ command: 'scan', args: `'${project}'`, 'master-key': sb.masterKey, 'base-url': sb.baseUrl });
+    const scan = await runAction({ command: 'scan', args: `'${project}'`, 'master-key': w.sb.masterKey, 'base-url': w.sb.baseUrl });
     expect(scan.code, logOf(scan)).toBe(0);
     expect(scan.outputs).toEqual({ 'exit-code': '0', findings: '1' });
     expect(scan.summary).toContain('## carto-keys scan');
     expect(scan.summary).toContain('<code>leaky</code>');
-    const gate = await runAction({ command: 'scan', args: `--fail-on-find '${project}'`, 'master-key': sb.masterKey, 'base-url': sb.baseUrl });
+    const gate = await runAction({ command: 'scan', args: `--fail-on-find '${project}'`, 'master-key': w.sb.masterKey, 'base-url': w.sb.baseUrl });
     expect(gate.code).toBe(1);
     expect(gate.outputs).toEqual({ 'exit-code': '7', findings: '1' });
     for (const r of [scan, gate]) {
       expect(logOf(r) + r.summary).not.toContain(token);
-      expect(logOf(r) + r.summary).not.toContain(sb.masterKey);
+      expect(logOf(r) + r.summary).not.toContain(w.sb.masterKey);
     }
   });
 
@@ -272,7 +263,7 @@ describe('the action', () => {
     const bad = await runAction({ command: 'destroy' });
     expect(bad.code).toBe(1);
     expect(bad.stdout).toContain('::error::The command input must be one of plan, apply, rotate, retire, audit, scan, respond; got "destroy".');
-    const denied = await runAction({ command: 'plan', 'master-key': '0123456789abcdef0123456789abcdef01234567', 'base-url': sb.baseUrl, file: 'carto-keys.yaml' });
+    const denied = await runAction({ command: 'plan', 'master-key': '0123456789abcdef0123456789abcdef01234567', 'base-url': w.sb.baseUrl, file: 'carto-keys.yaml' });
     expect(denied.code).toBe(1);
     expect(denied.outputs['exit-code']).toBe('4');
     expect(denied.stdout).toMatch(/^::error::.*rejected/m);

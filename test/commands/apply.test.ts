@@ -4,14 +4,13 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it, afterEach, beforeEach } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { normalizeRenderedGrants } from '../../src/grants/normalize.js';
 import { renderKey } from '../../src/sandbox/render.js';
 import { run, scriptedPrompter, tempPaths, type RunOptions } from '../helpers/harness.js';
 import { testSandbox } from '../helpers/sandbox-fetch.js';
-import { tempHome, type Home } from '../helpers/e2e.js';
 import { cliInProcess } from '../helpers/in-process.js';
-import { serveInProcess, type InProcessSandbox } from '../helpers/served.js';
+import { useServedHome } from '../helpers/served.js';
 
 const NOW = new Date('2026-11-30T12:00:00Z');
 
@@ -232,19 +231,9 @@ describe('over HTTP, against the sandbox served in-process', () => {
   // Keys as code over HTTP against the sandbox served in-process, credentials from the environment
   // (a CI job). export → plan (no changes) → edit → plan (replace, with its reasons) → apply (env file
   // updated, old key gone, new grants live) → plan (no changes); a failing deploy then --resume; --prune.
-  let sb: InProcessSandbox;
-  let home: Home;
+  const w = useServedHome({ each: true });
 
-  beforeEach(async () => {
-    sb = await serveInProcess();
-    home = tempHome();
-  });
-  afterEach(async () => {
-    await sb.stop();
-    home.cleanup();
-  });
-
-  const ck = (args: string[]) => cliInProcess(args, { env: { ...home.env, CARTO_KEYS_BASE_URL: sb.baseUrl, CARTO_KEYS_MASTER_KEY: sb.masterKey } });
+  const ck = (args: string[]) => cliInProcess(args, { env: { ...w.home.env, CARTO_KEYS_BASE_URL: w.sb.baseUrl, CARTO_KEYS_MASTER_KEY: w.sb.masterKey } });
 
   async function ok(args: string[]): Promise<{ stdout: string; stderr: string }> {
     const r = await ck(args);
@@ -258,9 +247,9 @@ describe('over HTTP, against the sandbox served in-process', () => {
 
   describe('keys as code, the whole loop', () => {
     it('export → plan → edit → plan → apply → plan; a failing deploy, then apply --resume; --prune', async () => {
-      const file = join(home.dir, 'carto-keys.yaml');
-      const envFile = join(home.dir, 'deploy', '.env');
-      mkdirSync(join(home.dir, 'deploy'));
+      const file = join(w.home.dir, 'carto-keys.yaml');
+      const envFile = join(w.home.dir, 'deploy', '.env');
+      mkdirSync(join(w.home.dir, 'deploy'));
       for (const args of [
         ['--name', 'web-map', '--api', 'sql,maps', '--table', 'world_population:select'],
         ['--name', 'writer', '--api', 'sql', '--table', 'liked_cities:insert,update', '--schema', 'public', '--table-metadata'],
@@ -301,7 +290,7 @@ describe('over HTTP, against the sandbox served in-process', () => {
       expect((await ck(['plan', '-f', file, '--detailed-exitcode'])).code).toBe(0);
 
       // A deploy that fails: exit 5, both keys alive; then it works and --resume finishes.
-      const flag = join(home.dir, 'ready');
+      const flag = join(w.home.dir, 'ready');
       writeFileSync(file, readFileSync(file, 'utf8').replace('    apis: [sql]\n    tables:\n      public.world_population', `    apis: [sql, maps]\n    tables:\n      public.world_population`).replace('      - env_file: deploy/.env\n', `      - env_file: deploy/.env\n      - cmd: test -e ${flag}\n`));
       const failed = await ck(['apply', '-f', file, '--yes']);
       expect(failed.code, failed.stderr).toBe(5);

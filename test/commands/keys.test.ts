@@ -1,13 +1,12 @@
 // In-process tests of the key commands against the emulator: injected streams, scripted prompts.
-import { describe, expect, it, afterAll, beforeAll } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { run, scriptedPrompter } from '../helpers/harness.js';
 import type { FetchLike } from '../../src/api/client.js';
 import { MASTER, noNetwork, testSandbox } from '../helpers/sandbox-fetch.js';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { tempHome, type Home } from '../helpers/e2e.js';
 import { cliInProcess } from '../helpers/in-process.js';
-import { serveInProcess, type InProcessSandbox } from '../helpers/served.js';
+import { useServedHome } from '../helpers/served.js';
 
 async function withKey(sb: ReturnType<typeof testSandbox>, name: string, ...grantFlags: string[]) {
   const r = await run(['create', '--name', name, ...grantFlags], { env: sb.env, fetch: sb.fetch });
@@ -348,46 +347,35 @@ describe('errors', () => {
 
 describe('over HTTP, against the sandbox served in-process', () => {
   // The everyday commands over HTTP (the real transport) against the sandbox served in-process on 127.0.0.1.
-  let server: InProcessSandbox;
-  let home: Home;
+  const w = useServedHome();
   const transcript: string[] = [];
 
   async function ck(args: string[], opts: { input?: string; env?: Record<string, string> } = {}) {
-    const r = await cliInProcess(args, { env: { ...home.env, ...opts.env }, ...(opts.input !== undefined && { input: opts.input }) });
+    const r = await cliInProcess(args, { env: { ...w.home.env, ...opts.env }, ...(opts.input !== undefined && { input: opts.input }) });
     transcript.push(`$ carto-keys ${args.join(' ')} => ${r.code}\n${r.stdout}${r.stderr}`);
     return r;
   }
 
   async function serverKeys(): Promise<{ name: string; token: string; type: string }[]> {
-    const res = await fetch(`${server.baseUrl}/api/v3/api_keys?per_page=1000`, {
-      headers: { authorization: `Basic ${Buffer.from(`${server.username}:${server.masterKey}`).toString('base64')}` },
+    const res = await fetch(`${w.sb.baseUrl}/api/v3/api_keys?per_page=1000`, {
+      headers: { authorization: `Basic ${Buffer.from(`${w.sb.username}:${w.sb.masterKey}`).toString('base64')}` },
     });
     return ((await res.json()) as { result: { name: string; token: string; type: string }[] }).result;
   }
 
-  beforeAll(async () => {
-    server = await serveInProcess();
-    home = tempHome();
-  });
-
-  afterAll(async () => {
-    await server?.stop();
-    home?.cleanup();
-  });
-
   describe('carto-keys against the served sandbox', () => {
     it('login refuses a wrong key (exit 4) and stores nothing', async () => {
-      const r = await ck(['login', '--base-url', server.baseUrl, '--with-key'], { input: 'f'.repeat(40) });
+      const r = await ck(['login', '--base-url', w.sb.baseUrl, '--with-key'], { input: 'f'.repeat(40) });
       expect(r.code).toBe(4);
-      expect(() => statSync(join(home.dir, '.config', 'carto-keys', 'config.json'))).toThrow();
+      expect(() => statSync(join(w.home.dir, '.config', 'carto-keys', 'config.json'))).toThrow();
     });
 
     it('login --with-key verifies and stores the Master key (0600)', async () => {
-      const r = await ck(['login', '--base-url', server.baseUrl, '--with-key'], { input: `${server.masterKey}\n` });
+      const r = await ck(['login', '--base-url', w.sb.baseUrl, '--with-key'], { input: `${w.sb.masterKey}\n` });
       expect(r.code, r.stderr).toBe(0);
-      const file = join(home.dir, '.config', 'carto-keys', 'config.json');
+      const file = join(w.home.dir, '.config', 'carto-keys', 'config.json');
       expect(statSync(file).mode & 0o777).toBe(0o600);
-      expect(JSON.parse(readFileSync(file, 'utf8')).profiles.default.masterKey).toBe(server.masterKey);
+      expect(JSON.parse(readFileSync(file, 'utf8')).profiles.default.masterKey).toBe(w.sb.masterKey);
     });
 
     it('create, list, show, revoke', async () => {
@@ -426,13 +414,13 @@ describe('over HTTP, against the sandbox served in-process', () => {
       expect(after).not.toBe(before);
       expect(regen.stdout.trim()).toBe(after);
 
-      const oldMaster = server.masterKey;
+      const oldMaster = w.sb.masterKey;
       const master = await ck(['regenerate', 'Master', '--yes']);
       expect(master.code, master.stderr).toBe(0);
       expect(master.stdout).toBe('');
-      const stored = JSON.parse(readFileSync(join(home.dir, '.config', 'carto-keys', 'config.json'), 'utf8')).profiles.default.masterKey;
+      const stored = JSON.parse(readFileSync(join(w.home.dir, '.config', 'carto-keys', 'config.json'), 'utf8')).profiles.default.masterKey;
       expect(stored).not.toBe(oldMaster);
-      server.masterKey = stored; // the old one no longer works, as on the real service
+      w.sb.masterKey = stored; // the old one no longer works, as on the real service
       expect((await ck(['status'])).code).toBe(0);
       // The old Master key is rejected now: exit 4.
       const stale = await ck(['list'], { env: { CARTO_KEYS_MASTER_KEY: oldMaster } });
@@ -441,7 +429,7 @@ describe('over HTTP, against the sandbox served in-process', () => {
 
     it('the Master key is in no output and no file but the config', () => {
       const all = transcript.join('\n');
-      expect(all).not.toContain(server.masterKey);
+      expect(all).not.toContain(w.sb.masterKey);
     });
   });
 });

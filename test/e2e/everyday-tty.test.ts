@@ -4,25 +4,17 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
-import { CLI, tempHome } from '../helpers/e2e.js';
-import { serveInProcess } from '../helpers/served.js';
+import { CLI } from '../helpers/e2e.js';
 import { cliInProcess } from '../helpers/in-process.js';
-import { describeTty, openTerminal, terminalScript, type Terminal } from '../helpers/terminal.js';
+import { describeTty, servedTerminal, terminalScript, type Terminal } from '../helpers/terminal.js';
 
 describeTty('everyday commands on a terminal (tmux)', () => {
   /** A sandbox, a HOME and a terminal of one test's own, stopped and removed when it ends: the tests run at once. */
   async function world(onTestFinished: (fn: () => Promise<void>) => void) {
-    const sb = await serveInProcess();
-    const home = tempHome();
-    const w = { sb, home, term: undefined as Terminal | undefined };
-    onTestFinished(async () => {
-      w.term?.close();
-      await sb.stop();
-      home.cleanup();
-    });
+    const { sb, home, open } = await servedTerminal(onTestFinished);
     const env = () => ({ ...home.env, CARTO_KEYS_BASE_URL: sb.baseUrl, CARTO_KEYS_MASTER_KEY: sb.masterKey });
     const inTerminal = (args: string[], width: number, extraEnv: Record<string, string> = env()): Terminal =>
-      (w.term = openTerminal(terminalScript(home.dir, [...CLI, ...args], extraEnv), { width, height: 40 }));
+      open(terminalScript(home.dir, [...CLI, ...args], extraEnv), { width, height: 40 });
     async function createKeys(): Promise<void> {
       for (const [name, ...flags] of [
         ['web-map-production-eu-west', '--api', 'sql,maps', '--table', 'liked_cities:select,insert', '--table', 'world_population'],

@@ -2,27 +2,20 @@
 // typed, and anything else changes nothing.
 
 import { expect, it } from 'vitest';
-import { CLI, tempHome } from '../helpers/e2e.js';
-import { serveInProcess, type OrgUser } from '../helpers/served.js';
-import { describeTty, openTerminal, terminalScript, type Terminal } from '../helpers/terminal.js';
+import { CLI } from '../helpers/e2e.js';
+import type { OrgUser } from '../helpers/served.js';
+import { describeTty, servedTerminal, terminalScript, type Terminal } from '../helpers/terminal.js';
 
 describeTty("regenerate another member's Master key on a terminal (tmux)", () => {
   /** The organization, a HOME and a terminal of one test's own, stopped and removed when it ends: the two run at once. */
   async function world(onTestFinished: (fn: () => Promise<void>) => void) {
-    const sb = await serveInProcess({ org: true });
+    const { sb, home, open } = await servedTerminal(onTestFinished, { org: true });
     const users: Record<string, OrgUser> = Object.fromEntries(sb.users.map((u) => [u.username, u]));
-    const home = tempHome();
-    let term: Terminal | undefined;
-    onTestFinished(async () => {
-      term?.close();
-      await sb.stop();
-      home.cleanup();
-    });
     const asAlice = () => ({ ...home.env, CARTO_KEYS_BASE_URL: users['alice']!.baseUrl, CARTO_KEYS_MASTER_KEY: users['alice']!.masterKey });
     const daveWorks = async (token: string) =>
       (await fetch(`${users['dave']!.baseUrl}/api/v3/api_keys`, { headers: { Authorization: `Basic ${Buffer.from(`dave:${token}`).toString('base64')}` } })).status === 200;
     const regenerateDave = (): Terminal =>
-      (term = openTerminal(terminalScript(home.dir, [...CLI, 'regenerate', 'Master', '--user', 'dave'], asAlice()), { width: 120, height: 30 }));
+      open(terminalScript(home.dir, [...CLI, 'regenerate', 'Master', '--user', 'dave'], asAlice()), { width: 120, height: 30 });
     return { users, daveWorks, regenerateDave };
   }
 

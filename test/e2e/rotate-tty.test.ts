@@ -4,27 +4,19 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
-import { CLI, cli, tempHome } from '../helpers/e2e.js';
-import { serveInProcess } from '../helpers/served.js';
+import { CLI, cli } from '../helpers/e2e.js';
 import { cliInProcess } from '../helpers/in-process.js';
-import { describeTty, openTerminal, terminalScript, type Terminal } from '../helpers/terminal.js';
+import { describeTty, servedTerminal, terminalScript, type Terminal } from '../helpers/terminal.js';
 
 describeTty('rotate on a real terminal (tmux)', () => {
   /** A sandbox, a HOME and a terminal of one test's own, stopped and removed when it ends: the two run at once. */
   async function world(onTestFinished: (fn: () => Promise<void>) => void) {
-    const sb = await serveInProcess();
-    const home = tempHome();
-    let term: Terminal | undefined;
-    onTestFinished(async () => {
-      term?.close();
-      await sb.stop();
-      home.cleanup();
-    });
+    const { sb, home, open } = await servedTerminal(onTestFinished);
     const env = () => ({ ...home.env, CARTO_KEYS_BASE_URL: sb.baseUrl, CARTO_KEYS_MASTER_KEY: sb.masterKey });
     /** `carto-keys rotate <args>` in a terminal, then `EXIT:<code>` on the screen. */
     const rotateInTerminal = (args: string[]): Terminal =>
       // The terminal gets exactly this environment: a temp HOME, the server's credentials, no colour.
-      (term = openTerminal(terminalScript(home.dir, [...CLI, 'rotate', ...args], env())));
+      open(terminalScript(home.dir, [...CLI, 'rotate', ...args], env()));
     async function createApp(): Promise<void> {
       const created = await cliInProcess(['create', '--name', 'app', '--api', 'sql,maps', '--table', 'liked_cities:select'], { env: env() });
       expect(created.code, created.stderr).toBe(0);

@@ -3,10 +3,12 @@
 // test sees each request as it arrives and can hold it, with the sandbox's change applied or not,
 // until it lets it go. No polling and no timing: a hold resolves when its request arrives.
 
+import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import { masterKeyOf } from '../../src/sandbox/embedded.js';
 import { createSandboxHandler, createSandboxState, saveSandboxState, startSandboxServer, type SandboxState } from '../../src/sandbox/index.js';
 import { createOrgSandboxState, roleOf, type OrgRole } from '../../src/sandbox/org.js';
 import type { SandboxServer } from '../../src/sandbox/serve.js';
+import { tempHome, type Home } from './e2e.js';
 
 export interface HeldRequest {
   method: string;
@@ -131,4 +133,22 @@ export async function serveInProcess(opts: ServeOptions = {}): Promise<InProcess
     // Drops every connection, held ones included: a held request is never answered after this.
     stop: () => server.close(),
   };
+}
+
+/**
+ * A sandbox served in-process and a temporary HOME for the tests of the calling file or describe:
+ * made before its first test (with `each`, before every test), stopped and removed after.
+ */
+export function useServedHome(opts: ServeOptions & { each?: boolean } = {}): { sb: InProcessSandbox; home: Home } {
+  const w = {} as { sb: InProcessSandbox; home: Home };
+  const [before, after] = opts.each ? [beforeEach, afterEach] : [beforeAll, afterAll];
+  before(async () => {
+    w.sb = await serveInProcess(opts);
+    w.home = tempHome();
+  });
+  after(async () => {
+    await w.sb?.stop();
+    w.home?.cleanup();
+  });
+  return w;
 }

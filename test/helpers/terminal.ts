@@ -6,6 +6,8 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'vitest';
+import { tempHome } from './e2e.js';
+import { serveInProcess, type ServeOptions } from './served.js';
 
 export const hasTmux = spawnSync('tmux', ['-V']).status === 0;
 const SKIP_REASON = 'tmux is not installed (apt-get install tmux); CI installs it and fails without it';
@@ -79,4 +81,25 @@ export function terminalScript(dir: string, argv: string[], env: Record<string, 
     .join('\n');
   writeFileSync(script, `${exports}\ncd ${q(cwd)}\n${argv.map(q).join(' ')}\necho "EXIT:$?"\nsleep 600\n`);
   return script;
+}
+
+/**
+ * For one test: a sandbox served from the test process, a temporary HOME, and a terminal opened with
+ * `open` (one at a time: opening another closes the last), all stopped or removed when the test ends.
+ * Tests built on it share nothing, so they can run at once.
+ */
+export async function servedTerminal(onTestFinished: (fn: () => Promise<void>) => void, serve: ServeOptions = {}) {
+  const sb = await serveInProcess(serve);
+  const home = tempHome();
+  let term: Terminal | undefined;
+  onTestFinished(async () => {
+    term?.close();
+    await sb.stop();
+    home.cleanup();
+  });
+  const open = (script: string, size?: { width?: number; height?: number }): Terminal => {
+    term?.close();
+    return (term = openTerminal(script, size));
+  };
+  return { sb, home, open };
 }

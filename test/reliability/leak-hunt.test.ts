@@ -25,7 +25,7 @@ import { BIN, cliEnv, tempHome, type CliResult, type Home } from '../helpers/e2e
 import { cliInProcess } from '../helpers/in-process.js';
 import { keyringUnavailable, workerKeyring, type KeyringSession } from '../helpers/keyring.js';
 import { recorder, type Recorder } from '../helpers/recorder.js';
-import { serveInProcess, type InProcessSandbox, type OrgUser } from '../helpers/served.js';
+import { serveInProcess, useServedHome, type InProcessSandbox, type OrgUser } from '../helpers/served.js';
 
 interface Step {
   args: string[];
@@ -320,20 +320,11 @@ describe('the Master key on the command line', () => {
 });
 
 describe("members' keys", () => {
-  let sb: InProcessSandbox;
-  let users: Record<string, OrgUser>;
-  let home: Home;
-  beforeAll(async () => {
-    sb = await serveInProcess({ org: true });
-    users = Object.fromEntries(sb.users.map((u) => [u.username, u]));
-    home = tempHome();
-  });
-  afterAll(async () => {
-    await sb.stop();
-    home.cleanup();
-  });
+  const w = useServedHome({ org: true });
 
   it("no output of an admin's commands, --debug included, and no file carto-keys wrote holds another member's key", async () => {
+    const { home } = w;
+    const users: Record<string, OrgUser> = Object.fromEntries(w.sb.users.map((u) => [u.username, u]));
     // A stored profile, so the config, caches and journals are all on disk.
     const login = await cliInProcess(['login', '--base-url', users['alice']!.baseUrl, '--with-key'], { env: home.env, input: users['alice']!.masterKey });
     expect(login.code, login.stderr).toBe(0);

@@ -3,7 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmdirSync, rmSync, statSync, writeFileSync, chmodSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it, afterAll, beforeAll } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type FetchLike } from '../../src/api/client.js';
 import { tryLock } from '../../src/config/lock.js';
 import { normalizeRenderedGrants } from '../../src/grants/index.js';
@@ -13,9 +13,9 @@ import { renderKey } from '../../src/sandbox/render.js';
 import { run } from '../helpers/harness.js';
 import { BASE_URL, MASTER } from '../helpers/sandbox-fetch.js';
 import { expectStopped, NEW, refuseDelete, refuseNonMaster, rotationFixture } from './helpers.js';
-import { tempHome, type Home } from '../helpers/e2e.js';
+import { tempHome } from '../helpers/e2e.js';
 import { cliInProcess } from '../helpers/in-process.js';
-import { serveInProcess, type InProcessSandbox } from '../helpers/served.js';
+import { serveInProcess, useServedHome } from '../helpers/served.js';
 
 const CI = ['--yes'];
 
@@ -728,19 +728,9 @@ describe('the lifecycle over HTTP, on a stored profile', () => {
   // The rotation lifecycle over HTTP against the sandbox served in-process, with a stored profile (the
   // registry lives in its config folder): rotate with a grace period and a notifier, where, retire
   // before the deadline (kept), rollback (old token back in the env file, new key revoked).
-  let sb: InProcessSandbox;
-  let home: Home;
+  const w = useServedHome();
 
-  beforeAll(async () => {
-    sb = await serveInProcess();
-    home = tempHome();
-  });
-  afterAll(async () => {
-    await sb.stop();
-    home.cleanup();
-  });
-
-  const ck = (args: string[]) => cliInProcess(args, { env: home.env });
+  const ck = (args: string[]) => cliInProcess(args, { env: w.home.env });
 
   /** The deployment registry, wherever the config folder is (the config file itself holds the key, by design). */
   function registryText(dir: string): string {
@@ -751,12 +741,12 @@ describe('the lifecycle over HTTP, on a stored profile', () => {
 
   describe('grace → where → retire → rollback on a stored profile', () => {
     it('runs the whole cycle and never writes the Master key or a token into the registry or the event', async () => {
-      const login = await cliInProcess(['login', '--base-url', sb.baseUrl, '--with-key'], { env: home.env, input: sb.masterKey });
+      const login = await cliInProcess(['login', '--base-url', w.sb.baseUrl, '--with-key'], { env: w.home.env, input: w.sb.masterKey });
       expect(login.code, login.stderr).toBe(0);
       expect((await ck(['create', '--name', 'app', '--api', 'sql', '--table', 'world_population'])).code).toBe(0);
-      const envFile = join(home.dir, 'app.env');
+      const envFile = join(w.home.dir, 'app.env');
       writeFileSync(envFile, 'CARTO_API_KEY=\n');
-      const event = join(home.dir, 'event.json');
+      const event = join(w.home.dir, 'event.json');
 
       const rotated = await ck(['rotate', 'app', '--deploy-env-file', envFile, '--grace', '24h', '--yes', '--json', '--notify-cmd', `cat > ${event}`]);
       expect(rotated.code, rotated.stderr).toBe(0);
@@ -779,12 +769,12 @@ describe('the lifecycle over HTTP, on a stored profile', () => {
       expect(list.map((k) => k.name)).toEqual(expect.arrayContaining(['app']));
       expect(list.map((k) => k.name)).not.toContain(summary.new);
       const held = /CARTO_API_KEY=(.*)/.exec(readFileSync(envFile, 'utf8'))![1]!;
-      const who = await fetch(`${sb.baseUrl}/api/v3/api_keys`, { headers: { Authorization: `Basic ${Buffer.from(`demo:${held}`).toString('base64')}` } });
+      const who = await fetch(`${w.sb.baseUrl}/api/v3/api_keys`, { headers: { Authorization: `Basic ${Buffer.from(`demo:${held}`).toString('base64')}` } });
       expect(who.status).toBe(200);
       expect(((await who.json()) as { result: { name: string }[] }).result[0]!.name).toBe('app');
 
-      const written = registryText(home.dir) + readFileSync(event, 'utf8') + rotated.stdout + rotated.stderr + rollback.stderr + where.stdout;
-      expect(written).not.toContain(sb.masterKey);
+      const written = registryText(w.home.dir) + readFileSync(event, 'utf8') + rotated.stdout + rotated.stderr + rollback.stderr + where.stdout;
+      expect(written).not.toContain(w.sb.masterKey);
       expect(written).not.toContain(held);
     });
   });
