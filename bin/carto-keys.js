@@ -17,7 +17,13 @@ function stdout() {
 }
 
 if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
-  stdout().write(`${require('../package.json').version}\n`);
+  // fs.writeSync, as completion does: the first use of process.stdout loads Node's stream modules,
+  // ~3 ms of CPU for a six-byte answer (docs/performance.md).
+  try {
+    require('node:fs').writeSync(1, `${require('../package.json').version}\n`);
+  } catch (err) {
+    if (err.code !== 'EPIPE') throw err;
+  }
 } else if (argv[0] === '__complete') {
   // Completion writes with fs.writeSync: creating process.stdout would cost more than the answer.
   const { complete } = require('../dist/complete.cjs');

@@ -2,8 +2,9 @@
 // completions, README, LICENSE, package.json), nothing from the sources, tests or CI, and no runtime
 // dependencies (everything is bundled into dist/).
 
-import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { closeSync, constants, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, normalize, posix } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from './helpers/e2e.js';
@@ -124,6 +125,25 @@ describe('npm pack', () => {
     for (const target of [...bin.matchAll(/(?:require|import)\(\s*'(\.\.\/[^']+)'\s*\)/g)].map((m) => m[1]!)) {
       expect(existsSync(join(ROOT, 'bin', target)), target).toBe(true);
       expect(files).toContain(posix.normalize(posix.join('bin', target)));
+    }
+  });
+
+  it('--version answers from package.json, and into a pipe whose reader is gone exits 0 and says nothing', () => {
+    const version = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+    const env = { PATH: process.env.PATH ?? '' };
+    expect(execFileSync(process.execPath, [join(ROOT, 'bin/carto-keys.js'), '--version'], { encoding: 'utf8', env })).toBe(`${version}\n`);
+    const dir = mkdtempSync(join(tmpdir(), 'carto-keys-pipe-'));
+    const fifo = join(dir, 'closed-pipe');
+    execFileSync('mkfifo', [fifo]);
+    const reader = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+    const writer = openSync(fifo, constants.O_WRONLY);
+    closeSync(reader);
+    try {
+      const r = spawnSync(process.execPath, [join(ROOT, 'bin/carto-keys.js'), '--version'], { env, stdio: ['ignore', writer, 'pipe'], encoding: 'utf8' });
+      expect({ status: r.status, signal: r.signal, stderr: r.stderr }).toEqual({ status: 0, signal: null, stderr: '' });
+    } finally {
+      closeSync(writer);
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
