@@ -522,7 +522,7 @@ var require_help = __commonJS({
         return str2;
       }
       styleUsage(str2) {
-        return str2.split(" ").map((word) => word === "[options]" ? this.styleOptionText(word) : word === "[command]" ? this.styleSubcommandText(word) : word[0] === "[" || word[0] === "<" ? this.styleArgumentText(word) : this.styleCommandText(word)).join(" ");
+        return str2.split(" ").map((word2) => word2 === "[options]" ? this.styleOptionText(word2) : word2 === "[command]" ? this.styleSubcommandText(word2) : word2[0] === "[" || word2[0] === "<" ? this.styleArgumentText(word2) : this.styleCommandText(word2)).join(" ");
       }
       styleCommandDescription(str2) {
         return this.styleDescriptionText(str2);
@@ -543,7 +543,7 @@ var require_help = __commonJS({
         return this.styleOptionText(str2);
       }
       styleSubcommandTerm(str2) {
-        return str2.split(" ").map((word) => word === "[options]" ? this.styleOptionText(word) : word[0] === "[" || word[0] === "<" ? this.styleArgumentText(word) : this.styleSubcommandText(word)).join(" ");
+        return str2.split(" ").map((word2) => word2 === "[options]" ? this.styleOptionText(word2) : word2[0] === "[" || word2[0] === "<" ? this.styleArgumentText(word2) : this.styleSubcommandText(word2)).join(" ");
       }
       styleArgumentTerm(str2) {
         return this.styleArgumentText(str2);
@@ -621,8 +621,8 @@ ${itemIndentStr}`);
       boxWrap(str2, width) {
         if (width < this.minWidthToWrap) return str2;
         let rawLines = str2.split(/\r\n|\n/), chunkPattern = /[\s]*[^\s]+/g, wrappedLines = [];
-        return rawLines.forEach((line2) => {
-          let chunks = line2.match(chunkPattern);
+        return rawLines.forEach((line) => {
+          let chunks = line.match(chunkPattern);
           if (chunks === null) {
             wrappedLines.push("");
             return;
@@ -854,7 +854,7 @@ var require_option = __commonJS({
       }
     };
     function camelcase(str2) {
-      return str2.split("-").reduce((str3, word) => str3 + word[0].toUpperCase() + word.slice(1));
+      return str2.split("-").reduce((str3, word2) => str3 + word2[0].toUpperCase() + word2.slice(1));
     }
     function splitOptionFlags(flags) {
       let shortFlag, longFlag, shortFlagExp = /^-[^-]$/, longFlagExp = /^--[^-]/, flagParts = flags.split(/[ |,]+/).concat("guard");
@@ -906,15 +906,15 @@ var require_suggestSimilar = __commonJS({
         }
       return d[a.length][b.length];
     }
-    function suggestSimilar(word, candidates) {
+    function suggestSimilar(word2, candidates) {
       if (!candidates || candidates.length === 0) return "";
       candidates = Array.from(new Set(candidates));
-      let searchingOptions = word.startsWith("--");
-      searchingOptions && (word = word.slice(2), candidates = candidates.map((candidate) => candidate.slice(2)));
+      let searchingOptions = word2.startsWith("--");
+      searchingOptions && (word2 = word2.slice(2), candidates = candidates.map((candidate) => candidate.slice(2)));
       let similar = [], bestDistance = 3, minSimilarity = 0.4;
       return candidates.forEach((candidate) => {
         if (candidate.length <= 1) return;
-        let distance = editDistance2(word, candidate), length = Math.max(word.length, candidate.length);
+        let distance = editDistance2(word2, candidate), length = Math.max(word2.length, candidate.length);
         (length - distance) / length > minSimilarity && (distance < bestDistance ? (bestDistance = distance, similar = [candidate]) : distance === bestDistance && similar.push(candidate));
       }), similar.sort((a, b) => a.localeCompare(b)), searchingOptions && (similar = similar.map((candidate) => `--${candidate}`)), similar.length > 1 ? `
 (Did you mean one of ${similar.join(", ")}?)` : similar.length === 1 ? `
@@ -937,7 +937,7 @@ var require_command = __commonJS({
         super(), this.commands = [], this.options = [], this.parent = null, this._allowUnknownOption = !1, this._allowExcessArguments = !1, this.registeredArguments = [], this._args = this.registeredArguments, this.args = [], this.rawArgs = [], this.processedArgs = [], this._scriptPath = null, this._name = name || "", this._optionValues = {}, this._optionValueSources = {}, this._storeOptionsAsProperties = !1, this._actionHandler = null, this._executableHandler = !1, this._executableFile = null, this._executableDir = null, this._defaultCommandName = null, this._exitCallback = null, this._aliases = [], this._combineFlagAndOptionalValue = !0, this._description = "", this._summary = "", this._argsDescription = void 0, this._enablePositionalOptions = !1, this._passThroughOptions = !1, this._lifeCycleHooks = {}, this._showHelpAfterError = !1, this._showSuggestionAfterError = !0, this._savedState = null, this._outputConfiguration = {
           writeOut: (str2) => process2.stdout.write(str2),
           writeErr: (str2) => process2.stderr.write(str2),
-          outputError: (str2, write2) => write2(str2),
+          outputError: (str2, write) => write(str2),
           getOutHelpWidth: () => process2.stdout.isTTY ? process2.stdout.columns : void 0,
           getErrHelpWidth: () => process2.stderr.isTTY ? process2.stderr.columns : void 0,
           getOutHasColors: () => useColor() ?? (process2.stdout.isTTY && process2.stdout.hasColors?.()),
@@ -2706,8 +2706,10 @@ var ExitCode, CliError, UsageError, AuthError, CancelledError, ApiError, Partial
       kind;
       /** CARTO's own `errors` text, when there was one. */
       serverMessage;
+      /** Whether the request may have taken effect, over all its attempts (`final` when not said). */
+      delivery;
       constructor(kind, message, opts = {}) {
-        super(message, opts), this.kind = kind, this.code = kind, opts.serverMessage !== void 0 && (this.serverMessage = opts.serverMessage);
+        super(message, opts), this.kind = kind, this.code = kind, this.delivery = opts.delivery ?? "final", opts.serverMessage !== void 0 && (this.serverMessage = opts.serverMessage);
       }
     }, PartialError = class extends CliError {
       exitCode = ExitCode.partial;
@@ -2798,6 +2800,80 @@ var CONTROL, CONTROL_OR_SGR, HAS_CONTROL, NAMED, init_escape = __esm({
   }
 });
 
+// src/ui/help-text.ts
+function fitHelpText(text2, width) {
+  let lines2 = text2.split(`
+`), out = [], paragraph = [], flush = () => {
+    paragraph.length > 0 && out.push(...wrapWords(paragraph.join(" ").split(/ +/), width, "", "")), paragraph = [];
+  };
+  return lines2.forEach((line, i) => {
+    let next = lines2[i + 1], heading = line.endsWith(":") && (next === void 0 || !/^\S/.test(next));
+    if (line.trim() !== "" && /^\S/.test(line) && !heading) {
+      paragraph.push(line.trim());
+      return;
+    }
+    flush(), out.push(...fitLine(line, width));
+  }), flush(), out.join(`
+`);
+}
+function fitCommand(lead, command, width) {
+  let indent = " ".repeat(lead.length + 2), wrapped = wrapWords(shellWords(command), width - 2, lead, indent);
+  return wrapped.map((l, i) => i < wrapped.length - 1 ? `${l} \\` : l);
+}
+function fitLine(line, width) {
+  if (line.length <= width) return [line];
+  let indent = /^ */.exec(line)[0], example = /^( *)\$ (.*)$/.exec(line);
+  if (!example) return wrapWords(line.trim().split(/ +/), width, indent, `${indent}  `);
+  let command = example[2], lines2 = [], comment = /^(.*?\S) {2,}(# .*)$/.exec(command);
+  comment && (lines2.push(...wrapWords(comment[2].split(/ +/), width, indent, `${indent}# `)), command = comment[1]);
+  let words = shellWords(command), wrapped = wrapWords(words, width - 2, `${indent}$ `, `${indent}    `);
+  return [...lines2, ...wrapped.map((l, i) => i < wrapped.length - 1 ? `${l} \\` : l)];
+}
+function shellWords(command) {
+  return command.match(/(?:'[^']*'|"(?:\\.|[^"\\])*"|[^\s'"])+/g) ?? [];
+}
+function wrapWords(words, width, first, rest) {
+  let lines2 = [], current = first, empty = !0;
+  for (let word2 of words)
+    word2 !== "" && (!empty && chars(current) + 1 + chars(word2) > width ? (lines2.push(current), current = rest + word2) : current = empty ? current + word2 : `${current} ${word2}`, empty = !1);
+  return lines2.push(current), lines2;
+}
+function fitMessage(text2, width, lead = "") {
+  return text2.split(`
+`).flatMap((line, i) => fitMessageLine(line, width, i === 0 ? lead : ""));
+}
+function fitMessageLine(line, width, lead) {
+  if (chars(lead + line) <= width) return [lead + line];
+  let own = /^ */.exec(line)[0], label = lead !== "" ? lead : /^ *[^\s:`][^:`]{0,19}: +/.exec(line)?.[0] ?? own, body = lead !== "" ? line : line.slice(label.length), hang = " ".repeat(label === own || chars(label) > width / 2 ? own.length + 2 : chars(label)), at = body.search(/(?<![\w`-])carto-keys /), command = at >= 0 && !body.slice(at).includes("`") ? body.slice(at) : void 0, prose = command === void 0 ? body : body.slice(0, at).trimEnd();
+  if (prose === "") {
+    let under = `${own}  ${command}`;
+    return chars(under) <= width ? [label.trimEnd(), under] : fitCommand(label, command, width);
+  }
+  let lines2 = wrapWords(prose.match(/(?:`[^`]*`|\S)+/g) ?? [], width, label, hang);
+  if (command === void 0) return lines2;
+  let last = lines2[lines2.length - 1];
+  return chars(`${last} ${command}`) <= width ? [...lines2.slice(0, -1), `${last} ${command}`] : [...lines2, ...fitCommand(hang, command, width)];
+}
+var chars, init_help_text = __esm({
+  "src/ui/help-text.ts"() {
+    "use strict";
+    chars = (s) => [...s].length;
+  }
+});
+
+// src/ui/width.ts
+function widthOf(env, stdout) {
+  let fromEnv = env.COLUMNS;
+  if (fromEnv !== void 0 && /^\d+$/.test(fromEnv) && Number(fromEnv) >= 20) return Number(fromEnv);
+  let columns = stdout.columns;
+  return typeof columns == "number" && columns >= 20 ? columns : 80;
+}
+var init_width = __esm({
+  "src/ui/width.ts"() {
+    "use strict";
+  }
+});
+
 // src/args/kit.ts
 function globalsFrom(opts) {
   return {
@@ -2817,9 +2893,154 @@ var init_kit = __esm({
   }
 });
 
+// src/commands/index.ts
+function findCommand(word2) {
+  return word2 === void 0 ? void 0 : COMMANDS.find((c) => c.name === word2 || c.aliases.includes(word2));
+}
+var COMMANDS, init_commands = __esm({
+  "src/commands/index.ts"() {
+    "use strict";
+    COMMANDS = [
+      {
+        name: "list",
+        aliases: ["ls"],
+        term: "list|ls [options] [pattern]",
+        description: "List API keys (every page is fetched)"
+      },
+      {
+        name: "show",
+        aliases: ["inspect"],
+        term: "show|inspect [options] <key>",
+        description: "Show one API key with every grant"
+      },
+      {
+        name: "create",
+        aliases: [],
+        term: "create [options]",
+        description: "Create a regular API key and print its token"
+      },
+      {
+        name: "revoke",
+        aliases: ["delete", "rm"],
+        term: "revoke|delete [options] <keys...>",
+        description: "Revoke (delete) regular API keys, after confirmation"
+      },
+      {
+        name: "regenerate",
+        aliases: [],
+        term: "regenerate [options] <name>",
+        description: "Give an API key a new token, after confirmation (the old token stops working at once)"
+      },
+      {
+        name: "clone",
+        aliases: [],
+        term: "clone [options] <name-or-token>",
+        description: "Copy a key's grants into a new key, with changes (keys cannot be edited)"
+      },
+      {
+        name: "rotate",
+        aliases: [],
+        term: "rotate [options] [name-or-token]",
+        description: "Replace a key: clone it (with changes), deploy the new token, verify it, delete the old key"
+      },
+      {
+        name: "retire",
+        aliases: [],
+        term: "retire [options]",
+        description: "Delete the old keys whose grace period (rotate --grace) has passed, after checking their successors"
+      },
+      {
+        name: "where",
+        aliases: [],
+        term: "where [options] <name>",
+        description: "Where a key was deployed (by rotate or apply), and whether each env file still holds its token"
+      },
+      {
+        name: "export",
+        aliases: [],
+        term: "export [options]",
+        description: "Write the account's regular keys as a keys file (carto-keys.yaml), for plan and apply"
+      },
+      {
+        name: "plan",
+        aliases: [],
+        term: "plan [options]",
+        description: "Compare carto-keys.yaml with the account: what apply would create, replace, rotate or delete"
+      },
+      {
+        name: "apply",
+        aliases: [],
+        term: "apply [options]",
+        description: "Make the account match carto-keys.yaml: create, replace (create-before-delete), rotate, and --prune"
+      },
+      {
+        name: "audit",
+        aliases: [],
+        term: "audit [options]",
+        description: "Report risky keys, each with the command that fixes it; --fail-on gates CI"
+      },
+      {
+        name: "scan",
+        aliases: [],
+        term: "scan [options] [paths...]",
+        description: "Find live tokens of the account (the Master key too) in files, folders and git history"
+      },
+      {
+        name: "respond",
+        aliases: [],
+        term: "respond [options] <token-or-name>",
+        description: "A key leaked: rotate it to where it is deployed and delete it at once (or revoke it), and record the incident"
+      },
+      {
+        name: "org",
+        aliases: [],
+        term: "org",
+        description: "An organization's users (for its owners and admins)"
+      },
+      {
+        name: "login",
+        aliases: [],
+        term: "login [options]",
+        description: "Store the Master key of a CARTO account in a profile, after checking it"
+      },
+      {
+        name: "logout",
+        aliases: [],
+        term: "logout",
+        description: "Forget the stored Master key of the profile (its user and URL are kept)"
+      },
+      {
+        name: "status",
+        aliases: [],
+        term: "status",
+        description: "Show the active profile and check that its Master key works"
+      },
+      {
+        name: "profile",
+        aliases: [],
+        term: "profile",
+        description: "Manage profiles (one per account)"
+      },
+      {
+        name: "completion",
+        aliases: [],
+        term: "completion <shell>",
+        description: "Print the shell completion script for bash, zsh or fish"
+      },
+      {
+        name: "sandbox",
+        aliases: [],
+        term: "sandbox",
+        description: "The built-in emulator of CARTO's Auth API"
+      }
+    ];
+  }
+});
+
 // src/api/redact.ts
 function redactUrl(url) {
-  return url.replace(API_KEY_PARAM, "$1***").replace(URL_PASSWORD, "$1***@");
+  let key2 = url.toLowerCase().includes("api_key=") ? url.replace(API_KEY_PARAM, "$1***") : url;
+  return key2.includes("@") ? key2.replace(URL_PASSWORD, "$1***@") : key2;
 }
 function redactText(text2, secrets) {
   let out = text2;
@@ -3043,9 +3264,9 @@ function childEnvironment(env, extra = {}) {
     v !== void 0 && !SECRET_VARIABLES.includes(k) && (out[k] = v);
   return { ...out, ...extra };
 }
-function scrubHelperMessage(line2, printed = "") {
-  let out = printed.length >= 8 ? line2.split(printed).join("[redacted]") : line2;
-  return out = out.replace(/[A-Za-z0-9_+/=.:-]{16,}/g, (word) => /[0-9]/.test(word) && /[A-Za-z]/.test(word) ? "[redacted]" : word), out = escapeControl(out.trim()), out.length > 300 ? `${out.slice(0, 299)}\u2026` : out;
+function scrubHelperMessage(line, printed = "") {
+  let out = printed.length >= 8 ? line.split(printed).join("[redacted]") : line;
+  return out = out.replace(/[A-Za-z0-9_+/=.:-]{16,}/g, (word2) => /[0-9]/.test(word2) && /[A-Za-z]/.test(word2) ? "[redacted]" : word2), out = escapeControl(out.trim()), out.length > 300 ? `${out.slice(0, 299)}\u2026` : out;
 }
 function runKeyCommand(command, opts) {
   let failed = (why) => new AuthError(`The Master key command (${opts.origin}) ${why}.`, {
@@ -3403,7 +3624,7 @@ function isValidProfileName(name) {
   return PROFILE_NAME.test(name);
 }
 function openConfigStore(dir) {
-  let path = join2(dir, CONFIG_FILE), write2 = (data) => writeFileAtomic(path, `${JSON.stringify(data, null, "	")}
+  let path = join2(dir, CONFIG_FILE), write = (data) => writeFileAtomic(path, `${JSON.stringify(data, null, "	")}
 `, { mode: 384 });
   return {
     dir,
@@ -3425,12 +3646,12 @@ function openConfigStore(dir) {
         let data = readValidated(path);
         if (opts.prove)
           try {
-            write2(data);
+            write(data);
           } catch (err) {
             throw new FileError(`The config file ${path} cannot be written: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
           }
         let result = await fn(data);
-        return write2(data), result;
+        return write(data), result;
       } finally {
         lock.release();
       }
@@ -3507,19 +3728,64 @@ var CONFIG_FILE, PROFILE_NAME, MAX_CONFIG_BYTES, init_store = __esm({
   }
 });
 
+// src/text/command-line.ts
+function shellWord(word2) {
+  if (SAFE.test(word2)) return word2;
+  if (hasControl(word2)) {
+    let out = "$'";
+    for (let ch of word2) {
+      let code2 = ch.codePointAt(0);
+      ch === "\\" || ch === "'" ? out += `\\${ch}` : code2 < 128 && hasControl(ch) ? out += `\\x${code2.toString(16).padStart(2, "0")}` : hasControl(ch) ? out += `\\u${code2.toString(16).padStart(4, "0")}` : out += ch;
+    }
+    return `${out}'`;
+  }
+  return `'${word2.replace(/'/g, "'\\''")}'`;
+}
+function verbatim(text2) {
+  return new Verbatim(text2);
+}
+function word(w) {
+  return typeof w == "string" ? shellWord(w) : w.text;
+}
+function commandLine(command, words = {}, scope = {}) {
+  let args = words.args ?? [], dashed = args.some((k) => typeof k == "string" && k.startsWith("-")), out = `carto-keys ${command}`;
+  if (!dashed) for (let a of args) out += ` ${word(a)}`;
+  scope.profile !== void 0 && (out += ` --profile ${shellWord(scope.profile)}`), scope.user !== void 0 && (out += ` --user ${shellWord(scope.user)}`);
+  for (let o of words.options ?? []) {
+    let text2 = word(o);
+    text2 !== "" && (out += ` ${text2}`);
+  }
+  if (scope.yes === !0 && (out += " --yes"), dashed) {
+    out += " --";
+    for (let a of args) out += ` ${word(a)}`;
+  }
+  return out;
+}
+var SAFE, Verbatim, init_command_line = __esm({
+  "src/text/command-line.ts"() {
+    "use strict";
+    init_escape();
+    SAFE = /^[A-Za-z0-9_@%+=:,./-]+$/;
+    Verbatim = class {
+      constructor(text2) {
+        this.text = text2;
+      }
+      text;
+    };
+  }
+});
+
 // src/config/settings.ts
 var settings_exports = {};
 __export(settings_exports, {
   DEFAULT_PROFILE: () => DEFAULT_PROFILE,
   describeKeySource: () => describeKeySource,
-  fingerprint: () => fingerprint,
   keyFromEnvironment: () => keyFromEnvironment,
   keyStoredByUs: () => keyStoredByUs,
   loginCommandFor: () => loginCommandFor,
   requireCredentials: () => requireCredentials,
   resolveSettings: () => resolveSettings
 });
-import { createHash } from "node:crypto";
 import { join as join3 } from "node:path";
 function resolveSettings(input2) {
   let { env } = input2, envKey = env.CARTO_KEYS_MASTER_KEY || void 0, envCmd = env[KEY_CMD_ENV]?.trim() || void 0, envUser = env.CARTO_KEYS_USERNAME || void 0, envBase = env.CARTO_KEYS_BASE_URL || void 0, envProfile = env.CARTO_KEYS_PROFILE || void 0, configPath = join3(input2.configDir, CONFIG_FILE), profile = input2.flagProfile ?? envProfile, profileSource = input2.flagProfile ? "flag" : envProfile ? "env" : "config";
@@ -3555,7 +3821,7 @@ function resolveSettings(input2) {
 function unknownProfile(name, names) {
   return new UsageError(`No profile named "${name}". ${names.length === 0 ? "There are no profiles yet." : `Profiles: ${names.join(", ")}.`}`, {
     code: "unknown_profile",
-    hint: names.length === 0 ? "Create one with `carto-keys login` (or `carto-keys login --sandbox`)." : `Pick one of them, or create "${name}" with \`carto-keys --profile ${name} login\`.`
+    hint: names.length === 0 ? "Create one with `carto-keys login` (or `carto-keys login --sandbox`)." : `Pick one of them, or create "${name}" with \`${commandLine("login", {}, { profile: name })}\`.`
   });
 }
 function boundElsewhere(profile, stored, env, wanted) {
@@ -3595,9 +3861,6 @@ function requireCredentials(s) {
     sandbox: s.sandbox
   };
 }
-function fingerprint(key2) {
-  return `sha256:${createHash("sha256").update(key2).digest("hex").slice(0, 12)}`;
-}
 function keyFromEnvironment(source) {
   return source.kind === "env" || source.kind === "command" && "variable" in source.origin;
 }
@@ -3613,7 +3876,8 @@ function describeKeySource(source) {
   return source.kind === "keychain" ? `OS keychain (${source.backend}), entry "${source.account}"` : `config file ${source.path}`;
 }
 function loginCommandFor(s) {
-  return s.sandbox || s.storedSandbox ? s.profile === "sandbox" ? "carto-keys login --sandbox" : `carto-keys --profile ${s.profile} login --sandbox` : s.profile === DEFAULT_PROFILE ? "carto-keys login" : `carto-keys --profile ${s.profile} login`;
+  let sandbox = s.sandbox || s.storedSandbox === !0, usual = sandbox ? "sandbox" : DEFAULT_PROFILE;
+  return commandLine("login", { options: sandbox ? ["--sandbox"] : [] }, { profile: s.profile === usual ? void 0 : s.profile });
 }
 var DEFAULT_PROFILE, init_settings = __esm({
   "src/config/settings.ts"() {
@@ -3623,6 +3887,7 @@ var DEFAULT_PROFILE, init_settings = __esm({
     init_keychain();
     init_key_command();
     init_store();
+    init_command_line();
     DEFAULT_PROFILE = "default";
   }
 });
@@ -3670,7 +3935,7 @@ async function listAllMembersKeys(client, opts) {
 function membersFailed(all, report3) {
   let names = all.failed.map((f) => f.member.username), first = all.failed[0].error, kind = first instanceof ApiError ? first.kind : "http";
   return new ApiError(kind, `Could not list the keys of ${names.length} of ${all.members.length} members (${names.join(", ")}): ${report3} does not cover them.`, {
-    hint: `Try again, or look at one member: carto-keys list --user ${names[0]}`
+    hint: `Try again, or look at one member: ${commandLine("list", {}, { user: names[0] })}`
   });
 }
 function resolveOrgName(baseUrl, flag, env) {
@@ -3705,6 +3970,7 @@ var MEMBER_CONCURRENCY, PAGE_CONCURRENCY_PER_MEMBER, ORG_ENV, init_members = __e
     "use strict";
     init_pool();
     init_errors();
+    init_command_line();
     MEMBER_CONCURRENCY = 4, PAGE_CONCURRENCY_PER_MEMBER = 2;
     ORG_ENV = "CARTO_KEYS_ORG";
   }
@@ -3782,7 +4048,7 @@ var init_canonical = __esm({
 
 // src/grants/text.ts
 function quote(value2) {
-  let chars = [...value2], shown = chars.length > MAX_QUOTED_CHARS ? `${chars.slice(0, MAX_QUOTED_CHARS).join("")}\u2026` : value2;
+  let chars2 = [...value2], shown = chars2.length > MAX_QUOTED_CHARS ? `${chars2.slice(0, MAX_QUOTED_CHARS).join("")}\u2026` : value2;
   return JSON.stringify(shown);
 }
 function hasControlChar(value2) {
@@ -3838,12 +4104,12 @@ var GrantErrorCode, MAX_QUOTED_CHARS, init_text = __esm({
 
 // src/grants/parse.ts
 function parseWord(raw2, words, where) {
-  let word = raw2.trim().toLowerCase(), valid = `${words.validLabel}: ${words.values.join(", ")}`;
-  if (word === "") throw grantError(`Empty ${words.noun} in ${where}. ${valid}`);
-  let found = words.values.find((value2) => value2 === word);
+  let word2 = raw2.trim().toLowerCase(), valid = `${words.validLabel}: ${words.values.join(", ")}`;
+  if (word2 === "") throw grantError(`Empty ${words.noun} in ${where}. ${valid}`);
+  let found = words.values.find((value2) => value2 === word2);
   if (found === void 0) {
     let message = `Unknown ${words.noun} ${quote(raw2.trim())} in ${where}. ${valid}`;
-    throw grantError(message, suggestion(word, words.values));
+    throw grantError(message, suggestion(word2, words.values));
   }
   return found;
 }
@@ -3897,7 +4163,7 @@ function splitTableSpec(spec, defaultSchema, flag) {
 function parseTablePermissions(text2, where) {
   if (text2.trim() === "") throw grantError(`Invalid ${where}: no permissions after ":". ${TABLE_SPEC_FORMAT}`);
   let words = parseWordList([text2], TABLE_PERMISSION_WORDS, where);
-  return words.includes(ALL_TABLE_PERMISSIONS) ? [...TABLE_PERMISSIONS] : words.filter((word) => word !== ALL_TABLE_PERMISSIONS);
+  return words.includes(ALL_TABLE_PERMISSIONS) ? [...TABLE_PERMISSIONS] : words.filter((word2) => word2 !== ALL_TABLE_PERMISSIONS);
 }
 function parseTableSpec(spec, defaultSchema, flag = "--table") {
   let { schema, name, permissions } = splitTableSpec(spec, defaultSchema, flag);
@@ -4007,7 +4273,7 @@ var Stop, NUMBER, LITERALS, ESCAPES, HEX4, Scanner, init_json_syntax = __esm({
         if (char === "[") return this.container("]", !1);
         if (char === '"') return this.string();
         if (char === "-" || char !== void 0 && char >= "0" && char <= "9") return this.number();
-        let literal = LITERALS.find((word) => this.text.startsWith(word, this.pos));
+        let literal = LITERALS.find((word2) => this.text.startsWith(word2, this.pos));
         literal === void 0 && this.unexpected(), this.pos += literal.length;
       }
       /** An object (`keyed`) or an array: the two differ only in the `"key":` before each member. */
@@ -4274,12 +4540,12 @@ var GRANT_SHAPES, GRANT_TYPES, TABLE_SHAPE, SCHEMA_SHAPE, API_LIST, SERVICE_LIST
       }
       words(value2, path, list3) {
         return this.array(value2, path).map((item, i) => {
-          let word = this.string(item, `${path}[${i}]`);
-          if (!list3.valid.includes(word) && !list3.tolerated.includes(word)) {
-            let problem = `${quote(word)} is not ${list3.noun}. Valid: ${list3.valid.join(", ")}`;
-            this.fail(`${path}[${i}]`, problem, suggestion(word, list3.valid));
+          let word2 = this.string(item, `${path}[${i}]`);
+          if (!list3.valid.includes(word2) && !list3.tolerated.includes(word2)) {
+            let problem = `${quote(word2)} is not ${list3.noun}. Valid: ${list3.valid.join(", ")}`;
+            this.fail(`${path}[${i}]`, problem, suggestion(word2, list3.valid));
           }
-          return word;
+          return word2;
         });
       }
       names(value2, path) {
@@ -4370,9 +4636,9 @@ function notHeld(what, flag, has2, hasLabel = "It has") {
   });
 }
 function removeWords(current, removed, noun, flag) {
-  for (let word of removed)
-    if (!current.includes(word)) throw notHeld(`${noun} ${quote(word)}`, flag, current);
-  return current.filter((word) => !removed.includes(word));
+  for (let word2 of removed)
+    if (!current.includes(word2)) throw notHeld(`${noun} ${quote(word2)}`, flag, current);
+  return current.filter((word2) => !removed.includes(word2));
 }
 function replaceOrDrop(current, item, rest) {
   return rest.permissions.length > 0 ? current.map((candidate) => candidate === item ? rest : candidate) : current.filter((candidate) => candidate !== item);
@@ -4449,14 +4715,14 @@ var CHANGE_LISTS, init_changes = __esm({
 function permissionLines(kind, before, after, identity) {
   let beforeByKey = new Map(before.map((item) => [identity.key(item), item])), afterByKey = new Map(after.map((item) => [identity.key(item), item]));
   return [...before, ...after.filter((item) => !beforeByKey.has(identity.key(item)))].sort(identity.compare).flatMap((item) => {
-    let old = beforeByKey.get(identity.key(item))?.permissions ?? [], now = afterByKey.get(identity.key(item))?.permissions ?? [], lost = old.filter((permission) => !now.includes(permission)), gained = now.filter((permission) => !old.includes(permission)), label = identity.label(item), line2 = (sign, permissions) => permissions.length === 0 ? [] : [{ sign, kind, text: `${kind} ${label}:${formatPermissions(permissions)}` }];
-    return [...line2("-", lost), ...line2("+", gained)];
+    let old = beforeByKey.get(identity.key(item))?.permissions ?? [], now = afterByKey.get(identity.key(item))?.permissions ?? [], lost = old.filter((permission) => !now.includes(permission)), gained = now.filter((permission) => !old.includes(permission)), label = identity.label(item), line = (sign, permissions) => permissions.length === 0 ? [] : [{ sign, kind, text: `${kind} ${label}:${formatPermissions(permissions)}` }];
+    return [...line("-", lost), ...line("+", gained)];
   });
 }
 function wordLines(kind, before, after, order) {
-  return order.flatMap((word) => {
-    let had = before.includes(word), has2 = after.includes(word);
-    return had === has2 ? [] : [{ sign: has2 ? "+" : "-", kind, text: `${kind} ${word}` }];
+  return order.flatMap((word2) => {
+    let had = before.includes(word2), has2 = after.includes(word2);
+    return had === has2 ? [] : [{ sign: has2 ? "+" : "-", kind, text: `${kind} ${word2}` }];
   });
 }
 function diffGrants(before, after) {
@@ -4474,10 +4740,10 @@ function diffGrants(before, after) {
     ...wordLines("dataset", a.datasets, b.datasets, sortedUnique([...a.datasets, ...b.datasets]))
   ];
 }
-function formatDiff(lines, opts) {
-  return lines.length === 0 ? ["(no changes)"] : lines.map((line2) => {
-    let text2 = `${line2.sign} ${escapeControl(line2.text)}`;
-    return opts.color ? `${line2.sign === "+" ? GREEN : RED}${text2}${RESET_FOREGROUND}` : text2;
+function formatDiff(lines2, opts) {
+  return lines2.length === 0 ? ["(no changes)"] : lines2.map((line) => {
+    let text2 = `${line.sign} ${escapeControl(line.text)}`;
+    return opts.color ? `${line.sign === "+" ? GREEN : RED}${text2}${RESET_FOREGROUND}` : text2;
   });
 }
 var GREEN, RED, RESET_FOREGROUND, init_diff = __esm({
@@ -4649,15 +4915,15 @@ function visibleLength(s) {
   return n;
 }
 function fit(s, width) {
-  let chars = [...s];
-  return chars.length <= width ? s : width <= 0 ? "" : `${chars.slice(0, width - 1).join("")}\u2026`;
+  let chars2 = [...s];
+  return chars2.length <= width ? s : width <= 0 ? "" : `${chars2.slice(0, width - 1).join("")}\u2026`;
 }
 function fitMiddle(s, width, head) {
-  let chars = [...s];
-  if (chars.length <= width) return s;
+  let chars2 = [...s];
+  if (chars2.length <= width) return s;
   if (width <= 1) return fit(s, width);
   let h = Math.max(0, Math.min(width - 1, head ?? Math.ceil((width - 1) / 2))), t = width - 1 - h;
-  return `${chars.slice(0, h).join("")}\u2026${t > 0 ? chars.slice(chars.length - t).join("") : ""}`;
+  return `${chars2.slice(0, h).join("")}\u2026${t > 0 ? chars2.slice(chars2.length - t).join("") : ""}`;
 }
 function fitDistinct(cells, width) {
   let out = cells.map((c) => fitMiddle(c, width)), groups = /* @__PURE__ */ new Map();
@@ -4665,7 +4931,7 @@ function fitDistinct(cells, width) {
   for (let rows of groups.values()) {
     let originals = [...new Set(rows.map((i) => cells[i]))];
     if (originals.length < 2) continue;
-    let chars = originals.map((o) => [...o]), prefix = commonLength(chars), suffix = commonLength(chars.map((c) => [...c].reverse())), minLength = Math.min(...chars.map((c) => c.length)), head;
+    let chars2 = originals.map((o) => [...o]), prefix = commonLength(chars2), suffix = commonLength(chars2.map((c) => [...c].reverse())), minLength = Math.min(...chars2.map((c) => c.length)), head;
     if (suffix + 1 <= width - 2 && suffix < minLength ? head = width - 1 - (suffix + 1) : prefix + 1 <= width - 1 && (head = prefix + 1), head !== void 0)
       for (let i of rows) out[i] = fitMiddle(cells[i], width, head);
   }
@@ -4687,12 +4953,12 @@ function layoutTable(columns, opts = {}) {
     let naturals = shown.map(natural);
     attempt.some((w, i) => w < naturals[i]) && (shortened = !0), widths = attempt;
   }
-  let shownCells = shown.map((c, i) => c.shrink?.middle ? fitDistinct(c.cells, widths[i]) : c.cells.map((cell) => fit(cell, widths[i]))), line2 = (cells, header) => cells.map((cell, i) => {
+  let shownCells = shown.map((c, i) => c.shrink?.middle ? fitDistinct(c.cells, widths[i]) : c.cells.map((cell) => fit(cell, widths[i]))), line = (cells, header) => cells.map((cell, i) => {
     let text2 = header ? fit(cell, widths[i]) : cell, padded = i === cells.length - 1 ? text2 : text2 + " ".repeat(widths[i] - visibleLength(text2) + 2);
     return header ? padded.replace(text2, bold(text2)) : padded;
   }).join("").replace(/ +$/, ""), rows = Math.max(0, ...shown.map((c) => c.cells.length));
   return {
-    lines: [line2(shown.map((c) => c.header), !0), ...Array.from({ length: rows }, (_, r) => line2(shownCells.map((c) => c[r] ?? ""), !1))],
+    lines: [line(shown.map((c) => c.header), !0), ...Array.from({ length: rows }, (_, r) => line(shownCells.map((c) => c[r] ?? ""), !1))],
     shortened
   };
 }
@@ -4782,38 +5048,25 @@ var init_key_list = __esm({
   }
 });
 
-// src/ui/width.ts
-function widthOf(env, stdout) {
-  let fromEnv = env.COLUMNS;
-  if (fromEnv !== void 0 && /^\d+$/.test(fromEnv) && Number(fromEnv) >= 20) return Number(fromEnv);
-  let columns = stdout.columns;
-  return typeof columns == "number" && columns >= 20 ? columns : 80;
-}
-var init_width = __esm({
-  "src/ui/width.ts"() {
-    "use strict";
-  }
-});
-
 // src/ui/output.ts
 function printJson(ctx, value2) {
   ctx.io.stdout.write(`${JSON.stringify(value2, null, 2)}
 `);
 }
-function printLine(ctx, line2 = "") {
-  ctx.io.stdout.write(`${escapeTerminal(line2)}
+function printLine(ctx, line = "") {
+  ctx.io.stdout.write(`${escapeTerminal(line)}
 `);
 }
-function info(ctx, line2) {
-  ctx.io.stderr.write(`${escapeLine(line2)}
+function info(ctx, line) {
+  ctx.io.stderr.write(`${escapeLine(line)}
 `);
 }
-function success(ctx, line2) {
-  ctx.io.stderr.write(`${colors(ctx.io.colorStderr).green("\u2713")} ${escapeLine(line2)}
+function success(ctx, line) {
+  ctx.io.stderr.write(`${colors(ctx.io.colorStderr).green("\u2713")} ${escapeLine(line)}
 `);
 }
-function warn(ctx, line2) {
-  ctx.io.stderr.write(`${colors(ctx.io.colorStderr).yellow("!")} ${escapeLine(line2)}
+function warn(ctx, line) {
+  ctx.io.stderr.write(`${colors(ctx.io.colorStderr).yellow("!")} ${escapeLine(line)}
 `);
 }
 function maskToken(token, type) {
@@ -4921,7 +5174,7 @@ function keyDetailLines(key2, token, c) {
     ...row4("APIs", apis.length ? [escapeControl(formatWords(apis))] : []),
     ...row4("Tables", tables.filter((x) => x.granted.length).map((x) => `${escapeControl(formatTableSpec({ ...x.t, permissions: x.granted }))}${x.t.owner ? c.dim(" (owner)") : ""}`)),
     ...row4("Schemas", schemas.filter((x) => x.granted.length).map((x) => escapeControl(formatSchemaSpec({ ...x.s, permissions: x.granted })))),
-    ...implied.length ? row4("Implied", implied.map((line2) => c.dim(line2))) : [],
+    ...implied.length ? row4("Implied", implied.map((line) => c.dim(line))) : [],
     ...row4("Metadata", [db?.table_metadata !== void 0 ? "yes" : "no"]),
     ...row4("Services", services.length ? [escapeControl(formatWords(services))] : []),
     ...datasets.length ? row4("Datasets", datasets.map(escapeControl)) : [],
@@ -4976,7 +5229,7 @@ function printCreatedKey(ctx, key2, tokenOnly, verb = "Created", member) {
     return;
   }
   success(ctx, `${verb} API key "${escapeControl(key2.name)}"${member === void 0 ? "" : ` of ${member}`}`);
-  for (let line2 of keyDetailLines(key2, key2.token, colors(ctx.io.colorStdout))) printLine(ctx, line2);
+  for (let line of keyDetailLines(key2, key2.token, colors(ctx.io.colorStdout))) printLine(ctx, line);
 }
 var init_key_output = __esm({
   "src/ui/key-output.ts"() {
@@ -4987,6 +5240,19 @@ var init_key_output = __esm({
     init_key_view();
     init_time();
     init_output();
+  }
+});
+
+// src/commands/registered.ts
+function registeredCommand(name) {
+  let entry = COMMANDS.find((c) => c.name === name);
+  return new Command(entry.name).aliases(entry.aliases).description(entry.description);
+}
+var init_registered = __esm({
+  "src/commands/registered.ts"() {
+    "use strict";
+    init_esm();
+    init_commands();
   }
 });
 
@@ -5012,7 +5278,7 @@ function parseOrder(value2) {
   return value2;
 }
 function listCommand(kit) {
-  let cmd = new Command("list").alias("ls").description("List API keys (every page is fetched)").argument("[pattern]", "only the keys whose name matches: a name, or a glob such as 'app-*'").option("--type <types>", "only these types: master, default, regular (comma-separated)", parseTypes).option("--api <apis>", "only keys granting these APIs: sql, maps, do (repeatable or comma-separated)", collect).option("--table <spec>", "only keys granting this table: [schema.]table[:perms] (repeatable)", collect).option("--order <field>", "order by name, type or updated_at (built-in keys always come first)", parseOrder).option("--limit <n>", "stop after n keys", positiveInt("--limit")).option("--reveal", "show regular tokens in full (the Master token is never shown)").option("--wide", "on a terminal, show every name and grant in full instead of fitting the width");
+  let cmd = registeredCommand("list").argument("[pattern]", "only the keys whose name matches: a name, or a glob such as 'app-*'").option("--type <types>", "only these types: master, default, regular (comma-separated)", parseTypes).option("--api <apis>", "only keys granting these APIs: sql, maps, do (repeatable or comma-separated)", collect).option("--table <spec>", "only keys granting this table: [schema.]table[:perms] (repeatable)", collect).option("--order <field>", "order by name, type or updated_at (built-in keys always come first)", parseOrder).option("--limit <n>", "stop after n keys", positiveInt("--limit")).option("--reveal", "show regular tokens in full (the Master token is never shown)").option("--wide", "on a terminal, show every name and grant in full instead of fitting the width");
   return addMemberOption(cmd).option("--all-members", "every organization member's keys, with a member column (owners and admins)").option("--org <name>", `the organization, for --all-members (default: from the base URL, or ${ORG_ENV})`).addHelpText(
     "after",
     `
@@ -5112,7 +5378,7 @@ function printTable(ctx, keys, token, wide, members) {
     return;
   }
   let c = colors(ctx.io.colorStdout), layout = layoutKeyList(keys, { token, bold: c.bold, ...!wide && { width: terminalWidth(ctx) }, ...members && { members } });
-  for (let line2 of layout.lines) printLine(ctx, line2);
+  for (let line of layout.lines) printLine(ctx, line);
   let count = `${keys.length} key${keys.length === 1 ? "" : "s"}`;
   info(ctx, colors(ctx.io.colorStderr).dim(layout.shortened ? `${count} (shortened to fit: --wide shows everything)` : count));
 }
@@ -5132,13 +5398,7 @@ async function listAllMembersRun(ctx, opts, orgFlag) {
     printTable(ctx, rows.map((r) => r.key), token, opts.wide === !0, rows.map((r) => r.member));
   else
     for (let { member, key: key2 } of rows) printLine(ctx, `${escapeControl(member)}	${tsvLine(key2, token(key2))}`);
-  if (all.failed.length > 0) throw membersFailed2(all);
-}
-function membersFailed2(all) {
-  let names = all.failed.map((f) => f.member.username), first = all.failed[0].error, kind = first instanceof ApiError ? first.kind : "http";
-  return new ApiError(kind, `Could not list the keys of ${names.length} of ${all.members.length} members: ${names.join(", ")}.`, {
-    hint: `The other members' keys are listed above. Try again, or one at a time: carto-keys list --user ${names[0]}`
-  });
+  if (all.failed.length > 0) throw membersFailed(all, "the list above");
 }
 function tsvLine(k, token) {
   return [k.name, k.type, formatWords(apisOf(k)), formatTables(tablesOf(k)), token, isoTime(k.updated_at) ?? ""].map(escapeControl).join("	");
@@ -5170,7 +5430,6 @@ function pagedRender(render, separator) {
 var ORDERS, init_list = __esm({
   "src/commands/list.ts"() {
     "use strict";
-    init_esm();
     init_errors();
     init_settings();
     init_members();
@@ -5183,17 +5442,8 @@ var ORDERS, init_list = __esm({
     init_time();
     init_flags();
     init_key_output();
+    init_registered();
     ORDERS = ["name", "type", "updated_at"];
-  }
-});
-
-// src/ui/shell-quote.ts
-function shellQuote(s) {
-  return /^[A-Za-z0-9_.,:@%+=\/-]+$/.test(s) ? s : `'${s.replace(/'/g, "'\\''")}'`;
-}
-var init_shell_quote = __esm({
-  "src/ui/shell-quote.ts"() {
-    "use strict";
   }
 });
 
@@ -5215,20 +5465,20 @@ async function findKey(ctx, api, nameOrToken, verb, successorOf2) {
     if (!(err instanceof ApiError && err.kind === "not_found")) throw err;
     let key2 = TOKEN_SHAPE.test(nameOrToken) ? await keyOfToken(ctx, api, nameOrToken, { orUndefined: !0 }) : void 0;
     if (key2 !== void 0) return { key: key2, byToken: !0 };
-    throw missingKey(nameOrToken, api.targetUser, await successorOf2?.(nameOrToken));
+    throw missingKey(nameOrToken, api.targetUser, await successorOf2?.(nameOrToken), verb);
   }
 }
-function missingKey(name, member, successor) {
-  let of = member === void 0 ? "" : ` of ${member}`, user2 = member === void 0 ? "" : ` --user ${shellQuote(member)}`;
+function missingKey(name, member, successor, verb = "show") {
+  let of = member === void 0 ? "" : ` of ${member}`, list3 = commandLine("list", {}, { user: member });
   return name === void 0 ? new ApiError("not_found", `No API key${of} has that name, and it is not a live token of this account.`, {
     status: 404,
-    hint: `Run \`carto-keys list${user2}\` to see the names.`
+    hint: `Run \`${list3}\` to see the names.`
   }) : successor !== void 0 ? new ApiError("not_found", `No API key${of} is named "${escapeControl(name)}" now: it was rotated, and its successor is "${escapeControl(successor)}".`, {
     status: 404,
-    hint: `Use the successor: carto-keys show ${shellQuote(successor)}${user2}`
+    hint: verb === "revoke" ? `Nothing to revoke. The key in use: ${commandLine("show", { args: [successor] }, { user: member })}` : `Use the successor: ${commandLine(verb, { args: [successor] }, { user: member })}`
   }) : new ApiError("not_found", `No API key${of} is named "${escapeControl(name)}".`, {
     status: 404,
-    hint: `Names are case-sensitive: \`carto-keys list${user2}\` shows them.`
+    hint: `Names are case-sensitive: \`${list3}\` shows them.`
   });
 }
 async function resolveSourceKey(ctx, api, nameOrToken, verb = "clone", successorOf2) {
@@ -5245,7 +5495,7 @@ async function keyOfToken(ctx, api, token, opts = {}) {
   if (baseUrl === void 0) {
     if (opts.orUndefined) return;
     throw new UsageError(`No key of ${member} has that name (a token of ${member} can be looked up only with an organization URL).`, {
-      hint: `Run \`carto-keys list --user ${member}\` to see the names.`
+      hint: `Run \`${commandLine("list", {}, { user: member })}\` to see the names.`
     });
   }
   let asToken = await ctx.clientFor({ baseUrl, username: member ?? creds.username, token, sandbox: creds.sandbox });
@@ -5267,8 +5517,26 @@ var TOKEN_SHAPE, EXACT_TOKEN, init_key_resolve = __esm({
     init_members();
     init_grants();
     init_escape();
-    init_shell_quote();
+    init_command_line();
     TOKEN_SHAPE = /^[A-Za-z0-9_-]{16,64}$/, EXACT_TOKEN = /^(?:[A-Za-z0-9_-]{22}|[0-9a-f]{40})$/;
+  }
+});
+
+// src/records/account.ts
+function accountOf(baseUrl) {
+  let url;
+  try {
+    url = new URL(baseUrl);
+  } catch {
+    return baseUrl;
+  }
+  let host = LOOPBACK.has(url.hostname) ? `127.0.0.1${url.port === "" ? "" : `:${url.port}`}` : url.host;
+  return `${url.protocol}//${host}${url.pathname.replace(/\/+$/, "")}`;
+}
+var LOOPBACK, init_account = __esm({
+  "src/records/account.ts"() {
+    "use strict";
+    LOOPBACK = /* @__PURE__ */ new Set(["localhost", "[::1]", "127.0.0.1"]);
   }
 });
 
@@ -5280,20 +5548,9 @@ __export(key_ref_exports, {
   keyRef: () => keyRef,
   memberOf: () => memberOf,
   refId: () => refId,
-  sameKey: () => sameKey,
-  userFlag: () => userFlag
+  sameKey: () => sameKey
 });
-import { createHash as createHash2 } from "node:crypto";
-function accountOf(baseUrl) {
-  let url;
-  try {
-    url = new URL(baseUrl);
-  } catch {
-    return baseUrl;
-  }
-  let host = LOOPBACK.has(url.hostname) ? `127.0.0.1${url.port === "" ? "" : `:${url.port}`}` : url.host;
-  return `${url.protocol}//${host}${url.pathname.replace(/\/+$/, "")}`;
-}
+import { createHash } from "node:crypto";
 function memberOf(member, username) {
   return member === void 0 || member === username ? void 0 : member;
 }
@@ -5304,191 +5561,546 @@ function sameKey(a, b) {
   return accountOf(a.account) === accountOf(b.account) && (a.member ?? "") === (b.member ?? "") && a.name === b.name;
 }
 function refId(ref) {
-  return createHash2("sha256").update(`${accountOf(ref.account)}
+  return createHash("sha256").update(`${accountOf(ref.account)}
 ${ref.member ?? ""}
 ${ref.name}`).digest("hex").slice(0, 16);
 }
 function describeRef(ref) {
   return `"${ref.name}"${ref.member === void 0 ? "" : ` of ${ref.member}`}`;
 }
-function userFlag(member) {
-  return member === void 0 ? "" : ` --user ${member}`;
-}
-var LOOPBACK, init_key_ref = __esm({
+var init_key_ref = __esm({
   "src/records/key-ref.ts"() {
     "use strict";
-    LOOPBACK = /* @__PURE__ */ new Set(["localhost", "[::1]", "127.0.0.1"]);
+    init_account();
   }
 });
 
-// src/records/journal.ts
-import { existsSync, readdirSync, rmdirSync, rmSync as rmSync2 } from "node:fs";
-import { join as join4 } from "node:path";
-function journalRef(j) {
-  return keyRef(j.baseUrl, j.member, j.oldName);
+// src/rotate/lineage.ts
+var lineage_exports = {};
+__export(lineage_exports, {
+  keysInUse: () => keysInUse,
+  knownSuccessor: () => knownSuccessor,
+  recordedTargets: () => recordedTargets,
+  refuseSuperseded: () => refuseSuperseded,
+  sameCreation: () => sameCreation,
+  successorChain: () => successorChain,
+  successorOf: () => successorOf
+});
+async function recordedTargets(ctx, ref) {
+  let out = [];
+  for (let d of (await ctx.records()).registry.deploymentsOf(ref))
+    d.kind === "env-file" && !out.some((t) => t.kind === "env-file" && t.path === d.path && t.variable === d.variable) ? out.push({ kind: "env-file", path: d.path, variable: d.variable }) : d.kind === "command" && !out.some((t) => t.kind === "command" && t.command === d.command) && out.push({ kind: "command", command: d.command });
+  return [...out.filter((t) => t.kind === "env-file"), ...out.filter((t) => t.kind === "command")];
 }
-function journalStore(stateDir2) {
-  let configDir = stateDir2, dir = join4(configDir, "rotations"), pathOf = (id2) => join4(dir, `${id2}.json`), lockPathOf = (ref) => join4(dir, `${refId(ref)}.lock`), created = [], ensureDir = () => {
-    for (let d of [configDir, dir])
-      existsSync(d) || created.unshift(d), ensurePrivateDir(d);
-  };
-  function readFile(file) {
-    let text2;
-    try {
-      text2 = readRegularFile(file, MAX_JOURNAL_BYTES).toString("utf8");
-    } catch (err) {
-      if (!(err instanceof BoundedReadError)) throw err;
-      if (err.refusal.reason === "missing") return;
-      throw new FileError(`Cannot read the rotation journal ${file}: ${err.message}`);
-    }
-    return parseJournal(text2, file);
+async function successorChain(ctx, ref) {
+  let reg = (await ctx.records()).registry, chain = [];
+  for (let r = reg.retirementOf(ref); r !== void 0 && chain.length < 50 && !chain.some((c) => c.oldName === r.oldName); r = reg.retirementOf({ ...ref, name: r.newName }))
+    chain.push(r);
+  return chain;
+}
+async function knownSuccessor(ctx, creds, name, member) {
+  let ref = keyRef(creds.baseUrl, member, name), { registry: reg, journals } = await ctx.records(), next = (n) => {
+    let at = { ...ref, name: n };
+    return reg.retirementOf(at)?.newName ?? reg.successionOf(at)?.newName;
+  }, seen = /* @__PURE__ */ new Set([name]), last;
+  for (let n = next(name); n !== void 0 && !seen.has(n) && seen.size <= 50; n = next(n))
+    seen.add(n), last = n;
+  if (last !== void 0) return last;
+  let j = journals.find(ref);
+  return j !== void 0 && j.create !== !0 && j.rollback !== !0 ? j.newName : void 0;
+}
+async function successorOf(ctx, api, name) {
+  let successor = await knownSuccessor(ctx, requireCredentials(await ctx.settings()), name, api.targetUser);
+  return successor !== void 0 && await api.findKey(successor) !== void 0 ? successor : void 0;
+}
+async function refuseSuperseded(ctx, api, ref, verb) {
+  let chain = await successorChain(ctx, ref);
+  if (chain.length === 0) return;
+  let successor = chain[chain.length - 1].newName;
+  if (await api.findKey(successor) === void 0) return;
+  let user2 = { user: ref.member }, first = chain[0];
+  throw new UsageError(`${describeRef(ref)} was already rotated: its successor "${successor}" is in use, and "${ref.name}" is kept only until ${humanTimeFrom(new Date(first.retireAfter), ctx.now())} (grace period).`, {
+    code: "superseded",
+    hint: [
+      `Rotate the successor instead: ${commandLine("rotate", { args: [successor] }, user2)}`,
+      `Undo the rotation:           ${commandLine("rotate", { options: ["--rollback", first.newName] }, user2)}`,
+      `Delete "${ref.name}" once its grace is over: carto-keys retire`,
+      ...verb === "clone" ? [`Or clone the successor:      ${commandLine("clone", { args: [successor] }, user2)}`] : []
+    ].join(`
+`)
+  });
+}
+async function keysInUse(ctx, creds, member) {
+  let reg = (await ctx.records()).registry;
+  return reg.exists() ? reg.inUse(keyRef(creds.baseUrl, member, "").account, member) : /* @__PURE__ */ new Map();
+}
+function sameCreation(a, b) {
+  return a === b || Date.parse(a) === Date.parse(b) && !Number.isNaN(Date.parse(a));
+}
+var init_lineage = __esm({
+  "src/rotate/lineage.ts"() {
+    "use strict";
+    init_settings();
+    init_errors();
+    init_key_ref();
+    init_time();
+    init_command_line();
   }
-  function list3() {
-    let names;
-    try {
-      names = readdirSync(dir);
-    } catch {
-      return [];
-    }
-    return names.filter((n) => /^[0-9a-f]{16}\.json$/.test(n)).sort().flatMap((n) => readFile(join4(dir, n)) ?? []);
+});
+
+// src/commands/show.ts
+var show_exports = {};
+__export(show_exports, {
+  showCommand: () => showCommand,
+  showRun: () => showRun
+});
+function showCommand(kit) {
+  let cmd = registeredCommand("show").argument("<key>", 'the key, by its name (quote names with spaces: "Default public") or its token').option("--reveal", "show the token in full (never for the Master key)").option("--token-only", "print only the token, for $(...)").addOption(new Option("--token").hideHelp());
+  return addMemberOption(cmd).addHelpText(
+    "after",
+    `
+Examples:
+  $ carto-keys show app
+  $ carto-keys show "Default public" --json
+  $ carto-keys show -- "$LEAKED_TOKEN"       # which key is it, and what can it do?
+  $ export CARTO_API_KEY=$(carto-keys show app --token-only)
+  $ carto-keys show bob-dashboard --user bob   # an organization member's key`
+  ).action((name, o, cmd2) => {
+    let tokenOnly = o.tokenOnly === !0 || o.token === !0;
+    checkTokenOnly(tokenOnly, globalsOf(cmd2).json);
+    let opts = { name, reveal: o.reveal === !0, tokenOnly, ...o.user !== void 0 && { user: o.user } };
+    kit.run((ctx) => showRun(ctx, opts));
+  });
+}
+async function showRun(ctx, opts) {
+  opts.tokenOnly && opts.name === MASTER_KEY_NAME && await refuseMaster(ctx, opts.user);
+  let api = (await ctx.api()).forUser(opts.user), { key: key2, byToken } = await findKey(ctx, api, opts.name, "show", (n) => Promise.resolve().then(() => (init_lineage(), lineage_exports)).then((m) => m.successorOf(ctx, api, n)));
+  opts.tokenOnly && key2.type === "master" && await refuseMaster(ctx, api.targetUser), byToken && !ctx.globals.json && info(ctx, `That token belongs to the API key "${escapeControl(key2.name)}".`);
+  let reveal = opts.reveal && key2.type !== "master";
+  if (opts.reveal && key2.type === "master" && info(ctx, api.targetUser === void 0 ? `The Master key is never printed; it is stored in ${await masterKeyLocation(ctx)}.` : `The Master key of ${api.targetUser} is never printed.`), opts.tokenOnly) {
+    printLine(ctx, key2.token);
+    return;
   }
-  return {
-    dir,
-    pathOf,
-    lockPathOf,
-    read: (id2) => readFile(pathOf(id2)),
-    // By its id, else by what it names (a journal written under another spelling of the account).
-    find: (ref) => readFile(pathOf(refId(ref))) ?? list3().find((j) => sameKey(journalRef(j), ref)),
-    save(journal, now) {
-      ensureDir(), journal.updatedAt = now.toISOString(), writeFileAtomic(pathOf(journal.id), `${JSON.stringify(journal, null, 2)}
-`, { mode: 384 });
-    },
-    remove: (id2) => rmSync2(pathOf(id2), { force: !0 }),
-    list: list3,
-    tidy() {
-      for (let d of created.splice(0))
-        try {
-          rmdirSync(d);
-        } catch {
-        }
-    },
-    lock(ref) {
-      ensureDir();
-      try {
-        return tryLock(lockPathOf(ref));
-      } catch (err) {
-        throw err instanceof LockBusyError ? new RotationBusyError(`Another carto-keys (process ${err.pid ?? "?"}) is rotating ${describeRef(ref)} right now.`, {
-          hint: `Two rotations of one key at once could delete the key the other one deploys. Wait for it to finish; if no carto-keys is running, delete ${err.path}.`
-        }) : err;
+  if (ctx.globals.json) {
+    printJson(ctx, { ...keyJson(key2, reveal ? "full" : "masked"), inheritsDefaultPublic: inheritsDefaultPublic(key2) });
+    return;
+  }
+  let c = colors(ctx.io.colorStdout), shown = reveal ? key2.token : maskToken(key2.token, key2.type), hint = shown !== key2.token && key2.type !== "master" ? c.dim("  (--reveal to show)") : "";
+  for (let line of keyDetailLines(key2, `${shown}${hint}`, c)) printLine(ctx, line);
+}
+async function refuseMaster(ctx, member) {
+  throw member !== void 0 ? new UsageError(`The Master key of ${member} is never printed by carto-keys.`, {
+    hint: `It is ${member}'s own secret: ${member} finds it in their CARTO dashboard (Settings > API keys).`,
+    code: "master_never_printed"
+  }) : new UsageError("The Master key is never printed by carto-keys.", { hint: `It is stored in ${await masterKeyLocation(ctx)}.`, code: "master_never_printed" });
+}
+var init_show = __esm({
+  "src/commands/show.ts"() {
+    "use strict";
+    init_esm();
+    init_escape();
+    init_key_resolve();
+    init_errors();
+    init_color();
+    init_key_view();
+    init_output();
+    init_key_output();
+    init_kit();
+    init_flags();
+    init_types();
+    init_registered();
+  }
+});
+
+// src/grants/refusal.ts
+function reachable(keys) {
+  let tables = /* @__PURE__ */ new Set(), schemas = /* @__PURE__ */ new Set();
+  for (let key2 of keys)
+    for (let grant of key2.grants)
+      if (grant.type === "database") {
+        for (let t of grant.tables ?? []) tables.add(tableKey(t));
+        for (let s of grant.schemas ?? []) schemas.add(s.name);
       }
-    }
-  };
+  return { tables, schemas };
 }
-function checkTarget(v) {
-  if (!isRecord(v) || !isTime(v.deployedAt) || v.error !== void 0 && !isString(v.error) || v.attemptedAt !== void 0 && !isTime(v.attemptedAt) || v.pgid !== void 0 && !(Number.isSafeInteger(v.pgid) && v.pgid > 1)) return !1;
-  switch (v.kind) {
-    case "env-file":
-      return isString(v.path) && isString(v.variable);
-    case "command":
-      return isString(v.command);
-    case "manual":
-      return !0;
-    default:
-      return !1;
+function refusedGrants(serverMessage, requested, known, sent) {
+  let lines2 = [];
+  if (TABLES_REFUSED.test(serverMessage)) {
+    let unknown = requested.tables.filter((t) => !known.tables.has(tableKey(t))).map((t) => quote(tableLabel(t)));
+    unknown.length === 1 ? lines2.push(`${unknown[0]}: no such table, or not yours`) : unknown.length > 1 ? lines2.push(`no such table, or not yours: ${unknown.join(" or ")} (no key of the account reaches them)`) : lines2.push(`a permission you do not have on ${requested.tables.map((t) => quote(tableLabel(t))).join(" or ")}`);
   }
+  if (SCHEMAS_REFUSED.test(serverMessage)) {
+    let unknown = requested.schemas.filter((s) => !known.schemas.has(s.name)).map((s) => quote(s.name));
+    unknown.length === 1 ? lines2.push(`schema ${unknown[0]}: no such schema, or not yours`) : unknown.length > 1 ? lines2.push(`no such schema, or not yours: ${unknown.join(" or ")}`) : lines2.push(`you may not create tables in schema ${requested.schemas.map((s) => quote(s.name)).join(" or ")}`);
+  }
+  let path = SCHEMA_PATH.exec(serverMessage);
+  if (path && sent) {
+    let item = sent[Number(path[1])]?.[path[2]]?.[Number(path[3])];
+    item !== void 0 && lines2.push(`${path[2]}: ${describeItem(path[2], item)} was refused`);
+  }
+  return lines2.length > 0 ? lines2 : void 0;
 }
-function parseJournal(text2, file) {
-  let bad = (what) => new FileError(`The rotation journal ${file} is not valid: ${what}.`, {
-    hint: "It was changed by hand or by another version of carto-keys. Check the keys with `carto-keys list`, then delete the file."
-  }), value2;
+function describeItem(section, item) {
+  if (typeof item == "string") return `${section === "apis" ? "API" : section === "services" ? "service" : "value"} ${quote(item)}`;
+  if (item && typeof item == "object") {
+    let o = item;
+    if (section === "tables" && typeof o.schema == "string" && typeof o.name == "string") return `table ${quote(`${o.schema}.${o.name}`)}`;
+    if (typeof o.name == "string") return `schema ${quote(o.name)}`;
+  }
+  return "a value";
+}
+async function namingRefusedGrants(create4, requested, listKeys, sent) {
   try {
-    value2 = JSON.parse(text2);
-  } catch {
-    throw bad("not JSON");
+    return await create4();
+  } catch (err) {
+    if (!(err instanceof ApiError) || err.status !== 422 || err.serverMessage === void 0) throw err;
+    let serverMessage = err.serverMessage, known;
+    try {
+      known = reachable(await listKeys());
+    } catch {
+      throw err;
+    }
+    let lines2 = refusedGrants(serverMessage, requested, known, sent);
+    throw lines2 ? new ApiError("validation", `${err.message}
+  ${lines2.join(`
+  `)}`, {
+      status: 422,
+      serverMessage,
+      hint: "Check the names with `carto-keys list --wide` (tables other keys reach) or in your CARTO dashboard; a table of another user needs its schema: --table owner.table.",
+      cause: err
+    }) : err;
   }
-  if (!isRecord(value2)) throw bad("not an object");
-  let timeout = value2.deployTimeoutMs;
-  if (timeout !== void 0 && !(Number.isSafeInteger(timeout) && timeout > 0)) throw bad('field "deployTimeoutMs" is wrong');
-  if (value2.member !== void 0 && !isString(value2.member)) throw bad('field "member" is wrong');
-  let grace = value2.graceMs;
-  if (grace !== void 0 && !(Number.isSafeInteger(grace) && grace > 0)) throw bad('field "graceMs" is wrong');
-  for (let flag of ["rollback", "create"])
-    if (value2[flag] !== void 0 && typeof value2[flag] != "boolean") throw bad(`field "${flag}" is wrong`);
-  for (let text3 of ["oldCreatedAt", "checkCmd", "keysFile"])
-    if (value2[text3] !== void 0 && !isString(value2[text3])) throw bad(`field "${text3}" is wrong`);
-  if (value2.version !== JOURNAL_VERSION) throw bad(`unknown version ${JSON.stringify(value2.version)}`);
-  for (let [field, check2] of Object.entries(FIELDS))
-    if (!check2(value2[field])) throw bad(`field "${field}" is missing or wrong`);
-  return value2;
 }
-function newJournal(p) {
-  let at = p.now.toISOString();
+var TABLES_REFUSED, SCHEMAS_REFUSED, SCHEMA_PATH, init_refusal = __esm({
+  "src/grants/refusal.ts"() {
+    "use strict";
+    init_errors();
+    init_canonical();
+    init_text();
+    TABLES_REFUSED = /can only grant table permissions you have/i, SCHEMAS_REFUSED = /can only grant schema permissions you have/i, SCHEMA_PATH = /#\/(\d+)\/(apis|tables|schemas|services|datasets)\/(\d+)/;
+  }
+});
+
+// src/args/grant-flags.ts
+function addGrantOptions(cmd) {
+  return cmd.option("--api <apis>", "grant APIs: sql, maps, do (repeatable or comma-separated)", collect).option("--table <spec>", "grant a table: [schema.]table[:select,insert,update,delete|all] (repeatable)", collect).option("--schema <spec>", "allow creating tables in a schema: name[:create] (repeatable)", collect).option("--table-metadata", "allow listing table metadata").option("--service <services>", "grant data services: geocoding, routing, isolines, observatory", collect).option("--dataset <id>", "grant a Data Observatory dataset (repeatable)", collect).option("--grants-file <path>", "read grants (JSON, the create-request form) from a file, or - for stdin");
+}
+function hasGrantFlags(o) {
+  return !!(o.api?.length || o.table?.length || o.schema?.length || o.tableMetadata || o.service?.length || o.dataset?.length || o.grantsFile);
+}
+function grantFlagValues(o) {
+  let { api, table: table3, schema, tableMetadata, service, dataset, grantsFile } = o;
   return {
-    version: JOURNAL_VERSION,
-    id: refId(keyRef(p.baseUrl, p.member, p.oldName)),
-    profile: p.profile,
-    baseUrl: p.baseUrl,
-    username: p.username,
-    ...p.member !== void 0 && { member: p.member },
-    oldName: p.oldName,
-    newName: p.newName,
-    grants: p.grants,
-    targets: p.targets.map((t) => ({ ...t, deployedAt: null, attemptedAt: null })),
-    addingTargets: p.addingTargets,
-    deleteOld: p.deleteOld,
-    ...p.deployTimeoutMs !== void 0 && { deployTimeoutMs: p.deployTimeoutMs },
-    ...p.graceMs !== void 0 && { graceMs: p.graceMs },
-    ...p.create === !0 && { create: !0 },
-    ...p.oldCreatedAt !== void 0 && { oldCreatedAt: p.oldCreatedAt },
-    ...p.checkCmd !== void 0 && { checkCmd: p.checkCmd },
-    ...p.keysFile !== void 0 && { keysFile: p.keysFile },
-    steps: { created: null, verified: null, deleted: null },
-    startedAt: at,
-    updatedAt: at
+    ...api && { api },
+    ...table3 && { table: table3 },
+    ...schema && { schema },
+    ...tableMetadata && { tableMetadata },
+    ...service && { service },
+    ...dataset && { dataset },
+    ...grantsFile !== void 0 && { grantsFile }
   };
 }
-var MAX_JOURNAL_BYTES, JOURNAL_VERSION, RotationBusyError, isString, isTime, FIELDS, init_journal = __esm({
-  "src/records/journal.ts"() {
+function checkGrantFlags(o) {
+  let { grantsFile: _file, ...flags } = o;
+  buildGrantSet(flags, { defaultSchema: "public" });
+}
+async function readGrantFlags(io, o) {
+  let { grantsFile, ...flags } = o;
+  return grantsFile === void 0 ? flags : { ...flags, fromFile: await readGrantsFile2(io, grantsFile) };
+}
+function grantsFromInput(input2, defaultSchema) {
+  return buildGrantSet(input2, { defaultSchema });
+}
+async function readGrantsFile2(io, path) {
+  if (path === "-") {
+    if (io.stdin.isTTY) throw new UsageError("--grants-file - reads stdin, but stdin is a terminal.", { hint: "Pipe the JSON in: carto-keys create --grants-file - < grants.json" });
+    return parseGrantsFile(await io.readStdin(), "stdin");
+  }
+  let text2;
+  try {
+    text2 = readRegularFile(path, MAX_GRANTS_FILE_BYTES).toString("utf8");
+  } catch (err) {
+    if (!(err instanceof BoundedReadError)) throw err;
+    let r = err.refusal;
+    throw new UsageError(`Cannot read --grants-file ${path}: ${r.reason === "unreadable" ? GRANTS_FILE_ERRORS[r.code] ?? r.code : err.message}.`, {
+      hint: r.reason === "not-regular" ? "To pass grants from a program, pipe them in: \u2026 | carto-keys create --grants-file -" : "Pass the path of a JSON file with the grants array, or - to read it from stdin."
+    });
+  }
+  return parseGrantsFile(text2, path);
+}
+var MAX_GRANTS_FILE_BYTES, GRANTS_FILE_ERRORS, init_grant_flags = __esm({
+  "src/args/grant-flags.ts"() {
     "use strict";
     init_bounded_read();
-    init_lock();
-    init_secure_dir();
     init_errors();
-    init_atomic();
-    init_key_ref();
-    init_json();
-    MAX_JOURNAL_BYTES = MiB, JOURNAL_VERSION = 1;
-    RotationBusyError = class extends CliError {
-      exitCode = ExitCode.failure;
-      code = "rotation_busy";
+    init_grants();
+    init_flags();
+    MAX_GRANTS_FILE_BYTES = 64 * MiB, GRANTS_FILE_ERRORS = {
+      EACCES: "permission denied",
+      EPERM: "permission denied"
     };
-    isString = (v) => typeof v == "string", isTime = (v) => v === null || typeof v == "string";
-    FIELDS = {
-      id: isString,
-      profile: isString,
-      baseUrl: isString,
-      username: isString,
-      oldName: isString,
-      newName: isString,
-      grants: (v) => Array.isArray(v) && v.every((g) => isRecord(g) && isString(g.type)),
-      targets: (v) => Array.isArray(v) && v.every(checkTarget),
-      addingTargets: (v) => typeof v == "boolean",
-      deleteOld: (v) => v === null || typeof v == "boolean",
-      steps: (v) => isRecord(v) && isTime(v.created) && isTime(v.verified) && isTime(v.deleted) && (v.checked === void 0 || isTime(v.checked)),
-      startedAt: isString,
-      updatedAt: isString
-    };
+  }
+});
+
+// src/ui/prompts.ts
+async function confirmOrCancel(ctx, message) {
+  if (!ctx.globals.yes && !await ctx.prompter.confirm(message, { default: !1 }))
+    throw new CancelledError("Nothing was changed.");
+}
+async function promptKeyName(ctx, suggested, taken) {
+  return ctx.prompter.input("Name of the new API key:", {
+    default: suggested,
+    validate: (v) => {
+      try {
+        validateKeyName(v);
+      } catch (err) {
+        return err instanceof Error ? err.message : String(err);
+      }
+      return taken.has(v) ? `A key named "${v}" already exists.` : !0;
+    }
+  });
+}
+var init_prompts = __esm({
+  "src/ui/prompts.ts"() {
+    "use strict";
+    init_errors();
+    init_grants();
+  }
+});
+
+// src/commands/create.ts
+var create_exports = {};
+__export(create_exports, {
+  createCommand: () => createCommand2,
+  createRun: () => createRun,
+  parseCreate: () => parseCreate
+});
+function createCommand2(kit) {
+  let cmd = registeredCommand("create").option("--name <name>", "name of the new key (default: made from the grants and the time)");
+  return addMemberOption(addGrantOptions(cmd)).option("--token-only", "print only the token, for $(...)").addHelpText(
+    "after",
+    `
+Examples:
+  $ carto-keys create --api sql --table world_population:select
+  $ carto-keys create --name app --api sql --table liked_cities:select,insert
+  $ carto-keys create --name etl --api sql --schema public:create
+  $ carto-keys create --name geo --api sql --service geocoding,routing
+  $ carto-keys create --name app --grants-file grants.json --json
+  $ carto-keys create --api sql --table national_incomes --token-only
+  $ carto-keys create --user bob --name bob-app --api sql --table sales   # bob.sales`
+  ).action((o, cmd2) => {
+    checkTokenOnly(o.tokenOnly === !0, globalsOf(cmd2).json);
+    let opts = parseCreate(o);
+    kit.run((ctx) => createRun(ctx, opts));
+  }), cmd;
+}
+function parseCreate(o) {
+  if (!hasGrantFlags(o))
+    throw new UsageError("Nothing to grant.", {
+      hint: "Pass at least one of --api, --table, --schema, --table-metadata, --service, --dataset or --grants-file."
+    });
+  let name = o.name === void 0 ? void 0 : validateKeyName(o.name), grants = grantFlagValues(o);
+  return checkGrantFlags(grants), { ...name !== void 0 && { name }, grants, tokenOnly: o.tokenOnly === !0, ...o.user !== void 0 && { user: o.user } };
+}
+async function createRun(ctx, opts) {
+  let input2 = await readGrantFlags(ctx.io, opts.grants), s = requireCredentials(await ctx.settings()), grants = grantsFromInput(input2, defaultSchemaFor(s.baseUrl, opts.user ?? s.username)), api = (await ctx.api()).forUser(opts.user), name = opts.name ?? await chooseName(ctx, grants, async () => new Set((await api.listKeys()).map((k) => k.name))), sent = toCreateGrants(grants), { key: key2, recovered } = await namingRefusedGrants(
+    () => api.createKey(
+      { name, grants: sent },
+      // After a lost reply, "Name has already been taken" means our own key if it grants what we asked.
+      { isOurs: (existing) => grantSetsEqual(normalizeRenderedGrants(existing.grants).grants, grants) }
+    ),
+    grants,
+    () => api.listKeys(),
+    sent
+  );
+  recovered && warn(ctx, "The key was created but the reply was lost or unreadable; recovered it."), printCreatedKey(ctx, key2, opts.tokenOnly, "Created", api.targetUser);
+}
+async function chooseName(ctx, grants, takenNames) {
+  let taken = await takenNames(), suggested = uniqueName(defaultKeyName(grants, ctx.now()), taken);
+  return !ctx.io.canPrompt() || ctx.globals.yes ? (info(ctx, `No --name given: naming the key "${escapeControl(suggested)}".`), suggested) : promptKeyName(ctx, suggested, taken);
+}
+var init_create = __esm({
+  "src/commands/create.ts"() {
+    "use strict";
+    init_escape();
+    init_base_url();
+    init_settings();
+    init_errors();
+    init_grants();
+    init_refusal();
+    init_kit();
+    init_flags();
+    init_grant_flags();
+    init_key_output();
+    init_flags();
+    init_output();
+    init_prompts();
+    init_registered();
+  }
+});
+
+// src/text/fingerprint.ts
+import { createHash as createHash2 } from "node:crypto";
+function fingerprint(key2) {
+  return `sha256:${createHash2("sha256").update(key2).digest("hex").slice(0, 12)}`;
+}
+var init_fingerprint = __esm({
+  "src/text/fingerprint.ts"() {
+    "use strict";
+  }
+});
+
+// src/deploy/env-text.ts
+function isEnvVarName(name) {
+  return ENV_NAME.test(name);
+}
+function formatEnvValue(value2) {
+  return BARE_VALUE.test(value2) ? value2 : doubleQuoted(value2);
+}
+function doubleQuoted(value2) {
+  return `"${value2.replace(/[\\"$`\n\r]/g, (c) => c === `
+` ? "\\n" : c === "\r" ? "\\r" : `\\${c}`)}"`;
+}
+function lastLineOfValue(lines2, first, valueStart, quote2) {
+  for (let i = first; i < lines2.length; i++) {
+    let line = lines2[i];
+    for (let k = i === first ? valueStart + 1 : 0; k < line.length; k++) {
+      let c = line[k];
+      if (c === "\\" && quote2 === '"') k++;
+      else if (c === quote2) return i > first && AFTER_CLOSING.test(line.slice(k + 1).replace(/\r$/, "")) ? i : first;
+    }
+  }
+  return first;
+}
+function parseText(text2) {
+  let trailingNewline = text2.endsWith(`
+`), lines2 = text2 === "" ? [] : text2.split(`
+`);
+  trailingNewline && lines2.pop();
+  let entries = [];
+  for (let i = 0; i < lines2.length; i++) {
+    let line = lines2[i], match = ASSIGNMENT.exec(line);
+    if (match === null) {
+      entries.push({ lines: [line] });
+      continue;
+    }
+    let valueStart = match[0].length, quote2 = line[valueStart], last = quote2 === '"' || quote2 === "'" || quote2 === "`" ? lastLineOfValue(lines2, i, valueStart, quote2) : i;
+    entries.push({ lines: lines2.slice(i, last + 1), name: match[3] }), i = last;
+  }
+  return { entries, trailingNewline, crlf: text2.includes(`\r
+`) };
+}
+function setEnvVar(text2, name, value2) {
+  if (!isEnvVarName(name)) throw new Error(`not an environment variable name: ${name}`);
+  let parsed = parseText(text2), changed;
+  for (let form of [formatEnvValue(value2), ...quotedForms(value2)]) {
+    let set = withAssignment(text2, parsed, name, `${name}=${form}`);
+    if (changed = firstChanged(set.text, set.entries), changed === void 0) return set.text;
+  }
+  let at = changed === void 0 ? -1 : parsed.entries.indexOf(changed), where = at < 0 ? "a quote left open" : `the quote left open on line ${parsed.entries.slice(0, at).reduce((n, e) => n + e.lines.length, 1)}`;
+  throw new Error(`cannot set ${name} without changing how the lines around it read: close ${where} first`);
+}
+function quotedForms(value2) {
+  let forms = [doubleQuoted(value2)];
+  return /['\n\r]/.test(value2) || forms.push(`'${value2}'`), forms;
+}
+function withAssignment(text2, parsed, name, line) {
+  let entries = [], placed = !1, lastRemoved = !1;
+  for (let entry of parsed.entries) {
+    if (lastRemoved = !1, entry.name !== name) {
+      entries.push(entry);
+      continue;
+    }
+    if (placed) {
+      lastRemoved = !0;
+      continue;
+    }
+    let first = entry.lines[0], match = ASSIGNMENT.exec(first), indent = match?.[1] ?? "", exported = match?.[2] === void 0 ? "" : "export ", last = entry.lines[entry.lines.length - 1];
+    entries.push({ lines: [`${indent}${exported}${line}${last.endsWith("\r") ? "\r" : ""}`], name }), placed = !0;
+  }
+  placed || entries.push({ lines: [`${line}${parsed.crlf ? "\r" : ""}`], name });
+  let newline = parsed.trailingNewline || text2 === "" || lastRemoved;
+  return { text: `${entries.flatMap((e) => e.lines).join(`
+`)}${newline ? `
+` : ""}`, entries };
+}
+function firstChanged(text2, entries) {
+  let actual = parseText(text2).entries, at = entries.findIndex((e, i) => actual[i]?.lines.length !== e.lines.length);
+  return at >= 0 ? entries[at] : actual.length === entries.length ? void 0 : entries.at(-1);
+}
+function readEnvVar(text2, name) {
+  let entry = parseText(text2).entries.find((e) => e.name === name);
+  if (entry === void 0) return;
+  let joined = entry.lines.map((l) => l.replace(/\r$/, "")).join(`
+`), match = ASSIGNMENT.exec(joined);
+  return unquote(joined.slice(match?.[0].length ?? 0));
+}
+function unquote(raw2) {
+  let quote2 = raw2[0];
+  if (quote2 === "'" || quote2 === "`") {
+    let end = raw2.indexOf(quote2, 1);
+    if (end >= 0) return raw2.slice(1, end);
+  } else if (quote2 === '"') {
+    let out = "";
+    for (let i = 1; i < raw2.length; i++) {
+      let c = raw2[i];
+      if (c === '"') return out;
+      if (c !== "\\" || i + 1 >= raw2.length) {
+        out += c;
+        continue;
+      }
+      let next = raw2[++i];
+      out += next === "n" ? `
+` : next === "r" ? "\r" : next;
+    }
+  }
+  return raw2.replace(/\s+#.*$/, "").replace(/\s+$/, "");
+}
+var ENV_NAME, BARE_VALUE, ASSIGNMENT, AFTER_CLOSING, init_env_text = __esm({
+  "src/deploy/env-text.ts"() {
+    "use strict";
+    ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/, BARE_VALUE = /^[A-Za-z0-9_-]+$/, ASSIGNMENT = /^(\s*)(export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*/;
+    AFTER_CLOSING = /^\s*(?:#.*)?$/;
+  }
+});
+
+// src/deploy/env-check.ts
+function envFileState(path, variable, expectedFingerprint) {
+  let text2;
+  try {
+    text2 = readRegularFile(path, MAX_BYTES).toString("utf8");
+  } catch (err) {
+    if (!(err instanceof BoundedReadError)) throw err;
+    return err.refusal.reason === "missing" ? { state: "missing" } : { state: "unreadable", detail: err.message };
+  }
+  let value2 = readEnvVar(text2, variable);
+  return value2 === void 0 || value2 === "" ? { state: "no-variable" } : { state: fingerprint(value2) === expectedFingerprint ? "holds" : "other-token" };
+}
+function describeState(s, keyName) {
+  switch (s.state) {
+    case "holds":
+      return `holds the token of "${keyName}"`;
+    case "other-token":
+      return "holds another token";
+    case "no-variable":
+      return "the variable is not set";
+    case "missing":
+      return "the file does not exist";
+    case "unreadable":
+      return `cannot be read (${s.detail ?? "unknown"})`;
+  }
+}
+var MAX_BYTES, init_env_check = __esm({
+  "src/deploy/env-check.ts"() {
+    "use strict";
+    init_fingerprint();
+    init_env_text();
+    init_bounded_read();
+    MAX_BYTES = MiB;
   }
 });
 
 // src/records/state-dir.ts
-var state_dir_exports = {};
-__export(state_dir_exports, {
-  CONFIG_DIR_ENV: () => CONFIG_DIR_ENV,
-  STATE_DIR_ENV: () => STATE_DIR_ENV,
-  stateDir: () => stateDir,
-  stateDirNamed: () => stateDirNamed
-});
 function stateDir(ctx) {
   let named = (ctx.env[STATE_DIR_ENV] ?? "").trim();
   return named !== "" ? named : ctx.paths.config;
@@ -5506,19 +6118,20 @@ var STATE_DIR_ENV, CONFIG_DIR_ENV, init_state_dir = __esm({
 // src/records/registry.ts
 var registry_exports = {};
 __export(registry_exports, {
+  MAX_SUCCESSIONS: () => MAX_SUCCESSIONS,
   REGISTRY_VERSION: () => REGISTRY_VERSION,
   registry: () => registry,
   registryKept: () => registryKept,
   requireRegistryForGrace: () => requireRegistryForGrace,
   targetId: () => targetId
 });
-import { existsSync as existsSync2 } from "node:fs";
-import { join as join5 } from "node:path";
+import { existsSync } from "node:fs";
+import { join as join4 } from "node:path";
 function registryKept(env, creds) {
   return creds.keySource === void 0 || !keyFromEnvironment(creds.keySource) || stateDirNamed(env);
 }
 function registry(stateDir2) {
-  let path = join5(stateDir2, "deployments.json");
+  let path = join4(stateDir2, "deployments.json");
   function read() {
     let text2;
     try {
@@ -5556,11 +6169,11 @@ function registry(stateDir2) {
   }
   let accountIn = (f, acc) => {
     let id2 = accountOf(acc), a = f.accounts.get(id2);
-    return a === void 0 && (a = { deployments: [], retirements: [] }, f.accounts.set(id2, a)), a;
+    return a === void 0 && (a = { deployments: [], retirements: [], lineage: [] }, f.accounts.set(id2, a)), a;
   }, readAccount = (acc) => read().accounts.get(accountOf(acc));
   return {
     path,
-    exists: () => existsSync2(path),
+    exists: () => existsSync(path),
     deploymentsOf(ref) {
       return (readAccount(ref.account)?.deployments ?? []).filter(isOf(ref)).map(({ member: _m, name: _n, ...d }) => d).sort((a, b) => b.at.localeCompare(a.at));
     },
@@ -5571,7 +6184,7 @@ function registry(stateDir2) {
       });
     },
     forget(ref) {
-      existsSync2(path) && update2((f) => {
+      existsSync(path) && update2((f) => {
         let a = f.accounts.get(accountOf(ref.account));
         a && (a.deployments = a.deployments.filter((d) => !isOf(ref)(d)));
       });
@@ -5586,21 +6199,28 @@ function registry(stateDir2) {
       });
     },
     removeRetirement(ref) {
-      existsSync2(path) && update2((f) => {
+      existsSync(path) && update2((f) => {
         let a = f.accounts.get(accountOf(ref.account));
         a && (a.retirements = a.retirements.filter((x) => !(x.oldName === ref.name && sameMember(x.member, ref.member))));
       });
     },
+    recordSuccession(ref, newName, at) {
+      update2((f) => {
+        let a = accountIn(f, ref.account), stale = (x) => sameMember(x.member, ref.member) && (x.oldName === ref.name || x.oldName === newName), kept = a.lineage.filter((x) => !stale(x));
+        kept.push({ ...ref.member !== void 0 && { member: ref.member }, oldName: ref.name, newName, at: at.toISOString() }), a.lineage = kept.slice(-MAX_SUCCESSIONS);
+      });
+    },
+    successionOf: (ref) => readAccount(ref.account)?.lineage.find((x) => x.oldName === ref.name && sameMember(x.member, ref.member)),
     inUse(acc, member) {
       let a = readAccount(acc), out = /* @__PURE__ */ new Map();
       for (let d of a?.deployments ?? [])
-        !sameMember(d.member, member) || out.has(d.name) || out.set(d.name, `recorded as deployed to ${d.kind === "env-file" ? d.path : d.kind === "command" ? `\`${d.command}\`` : "a person"} (carto-keys where ${d.name})`);
+        !sameMember(d.member, member) || out.has(d.name) || out.set(d.name, `recorded as deployed to ${d.kind === "env-file" ? d.path : d.kind === "command" ? `\`${d.command}\`` : "a person"} (${commandLine("where", { args: [d.name] }, { user: member })})`);
       for (let r of a?.retirements ?? [])
         sameMember(r.member, member) && (out.set(r.oldName, `kept by a grace rotation to "${r.newName}" until ${humanTime(new Date(r.retireAfter))}`), out.set(r.newName, `the successor of "${r.oldName}" in a grace rotation`));
       return out;
     },
     pruneVanished(acc, member, live) {
-      if (!existsSync2(path)) return [];
+      if (!existsSync(path)) return [];
       let current = readAccount(acc), gone = (name, m) => sameMember(m, member) && !live.has(name), stale = current === void 0 ? [] : current.deployments.filter((d) => gone(d.name, d.member)).map((d) => d.name), staleRetirements = current === void 0 ? [] : current.retirements.filter((r) => gone(r.oldName, r.member));
       return stale.length === 0 && staleRetirements.length === 0 ? [] : update2((f) => {
         let a = f.accounts.get(accountOf(acc));
@@ -5629,6 +6249,8 @@ function parseRegistry(v) {
   let accounts = /* @__PURE__ */ new Map();
   for (let [acc, a] of Object.entries(v.accounts)) {
     if (!isRecord(a) || !Array.isArray(a.retirements) || !a.retirements.every(isRetirement)) return;
+    let lineage = a.lineage ?? [];
+    if (!Array.isArray(lineage) || !lineage.every(isSuccession)) return;
     let deployments;
     if (v.version === 1) {
       if (!isRecord(a.keys)) return;
@@ -5642,13 +6264,16 @@ function parseRegistry(v) {
     else
       return;
     if (!deployments.every(isDeployment)) return;
-    let id2 = accountOf(acc), into = accounts.get(id2) ?? { deployments: [], retirements: [] };
-    into.deployments.push(...deployments), into.retirements.push(...a.retirements), accounts.set(id2, into);
+    let id2 = accountOf(acc), into = accounts.get(id2) ?? { deployments: [], retirements: [], lineage: [] };
+    into.deployments.push(...deployments), into.retirements.push(...a.retirements), into.lineage.push(...lineage), accounts.set(id2, into);
   }
   return { version: REGISTRY_VERSION, accounts };
 }
 function isDeployment(d) {
   return !isRecord(d) || typeof d.at != "string" || typeof d.fingerprint != "string" || typeof d.name != "string" || !optString(d.member) ? !1 : d.kind === "env-file" ? typeof d.path == "string" && typeof d.variable == "string" : d.kind === "command" ? typeof d.command == "string" : d.kind === "manual";
+}
+function isSuccession(x) {
+  return isRecord(x) && typeof x.oldName == "string" && typeof x.newName == "string" && typeof x.at == "string" && optString(x.member);
 }
 function isRetirement(r) {
   return isRecord(r) ? typeof r.oldName == "string" && typeof r.newName == "string" && typeof r.retireAfter == "string" && !Number.isNaN(Date.parse(r.retireAfter)) && typeof r.rotatedAt == "string" && Array.isArray(r.grants) && optString(r.member) && optString(r.oldCreatedAt) && optString(r.checkCmd) : !1;
@@ -5659,7 +6284,7 @@ function requireRegistryForGrace(env, creds) {
       hint: `Set ${STATE_DIR_ENV} (or ${CONFIG_DIR_ENV}) to a folder your scheduled job keeps (a cache), or log in to a profile.`
     });
 }
-var REGISTRY_VERSION, LOCK_WAIT_MS, sameMember, isOf, MAX_REGISTRY_BYTES, optString, init_registry = __esm({
+var REGISTRY_VERSION, MAX_SUCCESSIONS, LOCK_WAIT_MS, sameMember, isOf, MAX_REGISTRY_BYTES, optString, init_registry = __esm({
   "src/records/registry.ts"() {
     "use strict";
     init_bounded_read();
@@ -5672,9 +6297,203 @@ var REGISTRY_VERSION, LOCK_WAIT_MS, sameMember, isOf, MAX_REGISTRY_BYTES, optStr
     init_time();
     init_state_dir();
     init_json();
-    REGISTRY_VERSION = 2, LOCK_WAIT_MS = 5e3;
+    init_command_line();
+    REGISTRY_VERSION = 2, MAX_SUCCESSIONS = 100, LOCK_WAIT_MS = 5e3;
     sameMember = (a, b) => (a ?? "") === (b ?? ""), isOf = (ref) => (d) => d.name === ref.name && sameMember(d.member, ref.member), MAX_REGISTRY_BYTES = 64 * MiB;
     optString = (v) => v === void 0 || typeof v == "string";
+  }
+});
+
+// src/commands/revoke.ts
+var revoke_exports = {};
+__export(revoke_exports, {
+  revokeCommand: () => revokeCommand,
+  revokeRun: () => revokeRun
+});
+function revokeCommand(kit) {
+  return addMemberOption(
+    registeredCommand("revoke").argument("<keys...>", "the keys, each by its name or its token (a leaked token is revoked at once)").option("--dry-run", "say what would be revoked (and which recorded env files still hold it); change nothing")
+  ).addHelpText(
+    "after",
+    `
+Apps using a revoked key stop working at once. To replace a key without downtime, use \`carto-keys rotate\`.
+
+Examples:
+  $ carto-keys revoke old-app
+  $ carto-keys rm app-1 app-2 --yes
+  $ carto-keys revoke old-app --dry-run
+  $ carto-keys revoke bob-old --user bob      # an organization member's key`
+  ).action((names, o, cmd) => {
+    let builtIn = names.find(isBuiltIn);
+    if (builtIn !== void 0)
+      throw new UsageError(`"${builtIn}" is a built-in key and cannot be revoked.`, {
+        hint: builtIn === "Master" ? "To change the Master token, use `carto-keys regenerate Master`." : void 0
+      });
+    o.dryRun !== !0 && requireYesOrTty(globalsOf(cmd).yes, kit.canPrompt(), "Revoking API keys");
+    let opts = { names: [...new Set(names)], ...o.user !== void 0 && { user: o.user }, ...o.dryRun === !0 && { dryRun: !0 } };
+    kit.run((ctx) => revokeRun(ctx, opts));
+  });
+}
+async function revokeRun(ctx, opts) {
+  let api = (await ctx.api()).forUser(opts.user), whose = api.targetUser === void 0 ? "" : ` of ${api.targetUser}`, keys = [];
+  for (let name of opts.names) {
+    let { key: key2 } = await findKey(ctx, api, name, "revoke", (n) => Promise.resolve().then(() => (init_lineage(), lineage_exports)).then((m) => m.successorOf(ctx, api, n)));
+    if (key2.type !== "regular") throw new UsageError(`"${escapeControl(key2.name)}" is the ${key2.type} key and cannot be revoked.`);
+    keys.some((k) => k.name === key2.name) || keys.push(key2);
+  }
+  let creds = requireCredentials(await ctx.settings()), reg = (await ctx.records()).registry, refOf = (name) => keyRef(creds.baseUrl, api.targetUser, name);
+  for (let key2 of keys)
+    for (let d of reg.deploymentsOf(refOf(key2.name)))
+      d.kind === "env-file" && envFileState(d.path, d.variable, fingerprint(key2.token)).state === "holds" && warn(ctx, `"${escapeControl(key2.name)}" is still deployed: ${escapeControl(d.path)} (${escapeControl(d.variable)}) holds its token.`);
+  let list3 = keys.map((k) => `"${escapeControl(k.name)}"`).join(", ");
+  if (opts.dryRun) {
+    ctx.globals.json ? printJson(ctx, { dryRun: !0, revoke: keys.map((k) => k.name) }) : info(ctx, `Dry run: would revoke ${keys.length === 1 ? "API key" : `${keys.length} API keys`} ${list3}${whose}. Nothing was changed.`);
+    return;
+  }
+  await confirmOrCancel(ctx, `Revoke ${keys.length === 1 ? "API key" : `${keys.length} API keys`} ${list3}${whose}? Apps using ${keys.length === 1 ? "it" : "them"} stop working.`);
+  let revoked = [];
+  for (let key2 of keys) {
+    try {
+      await api.deleteKey(key2.name);
+    } catch (err) {
+      throw revoked.length === 0 || !(err instanceof ApiError) ? err : new ApiError(err.kind, `Revoked ${revoked.map((n) => `"${escapeControl(n)}"`).join(", ")}, but not "${escapeControl(key2.name)}": ${err.message}`, {
+        hint: `Run \`${commandLine("revoke", { args: keys.slice(revoked.length).map((k) => k.name) }, { user: api.targetUser })}\` to finish.`,
+        ...err.status !== void 0 && { status: err.status }
+      });
+    }
+    revoked.push(key2.name), reg.forget(refOf(key2.name)), reg.removeRetirement(refOf(key2.name)), ctx.globals.json || success(ctx, `Revoked API key "${escapeControl(key2.name)}"${whose}`);
+  }
+  ctx.globals.json && printJson(ctx, { revoked });
+}
+var init_revoke = __esm({
+  "src/commands/revoke.ts"() {
+    "use strict";
+    init_escape();
+    init_key_resolve();
+    init_types();
+    init_errors();
+    init_kit();
+    init_flags();
+    init_output();
+    init_settings();
+    init_fingerprint();
+    init_env_check();
+    init_registry();
+    init_key_ref();
+    init_prompts();
+    init_command_line();
+    init_registered();
+  }
+});
+
+// src/config/key-store.ts
+import { createHash as createHash3 } from "node:crypto";
+function keyCheck(key2) {
+  return `${key2.length}:${createHash3("sha256").update(key2.toLowerCase()).digest("hex").slice(0, 16)}`;
+}
+function parseStorage(raw2, source = "--storage") {
+  let value2 = raw2.trim().toLowerCase();
+  if (STORAGES.includes(value2)) return value2;
+  throw new UsageError(`${source} must be "file" or "keychain", got "${raw2}".`, {
+    hint: "file: the 0600 config file (default); keychain: the OS keychain (macOS Keychain, Windows Credential Manager, Secret Service)."
+  });
+}
+function chooseStorage(flag, existing, env) {
+  if (flag !== void 0) return flag;
+  if (existing !== void 0) return storageOf(existing);
+  let fromEnv = env[STORAGE_ENV];
+  return fromEnv === void 0 || fromEnv.trim() === "" ? "file" : parseStorage(fromEnv, STORAGE_ENV);
+}
+function storageOf(profile) {
+  return profile.storage ?? "file";
+}
+function keychainAccount(profileName, baseUrl) {
+  return `${profileName} ${baseUrl}`;
+}
+async function saveKey(deps, s) {
+  let before = deps.store.read().profiles[s.profile], account;
+  s.storage === "keychain" && (account = keychainAccount(s.profile, s.baseUrl), await (await deps.keychain()).set(account, s.token)), await deps.store.update((data) => {
+    let profile = {
+      username: s.username,
+      baseUrl: s.baseUrl,
+      ...s.storage === "keychain" ? { storage: "keychain", keychainAccount: account, keyCheck: keyCheck(s.token) } : { masterKey: s.token, ...before?.keychainAccount !== void 0 && { keychainAccount: before.keychainAccount } },
+      ...s.sandbox && { sandbox: !0 }
+    };
+    data.profiles[s.profile] = profile, s.makeCurrent && (data.currentProfile = s.profile);
+  });
+  let old = before?.keychainAccount;
+  if (old === void 0 || old === account) return {};
+  try {
+    await (await deps.keychain()).delete(old);
+  } catch (err) {
+    return { leftover: { account: old, error: err instanceof Error ? err : new Error(String(err)), referenced: s.storage === "file" } };
+  }
+  return s.storage === "file" && await deps.store.update((data) => {
+    let p = data.profiles[s.profile];
+    p?.keychainAccount === old && delete p.keychainAccount;
+  }), {};
+}
+function leftoverWarning(leftover, profile) {
+  let why = leftover.error.message.replace(/\s*Nothing was written\.$/, "");
+  return leftover.referenced ? `The old copy of the key in the OS keychain was not removed (${why}). Profile "${profile}" keeps a reference to it: \`${commandLine("logout", {}, { profile })}\` or the next login removes it once the keychain can be used.` : `The old keychain entry "${leftover.account}" was not removed (${why}); remove it with your keychain manager.`;
+}
+async function saveKeyCommand(deps, s) {
+  let before = deps.store.read().profiles[s.profile];
+  before?.keychainAccount !== void 0 && await (await deps.keychain()).delete(before.keychainAccount), await deps.store.update((data) => {
+    data.profiles[s.profile] = { username: s.username, baseUrl: s.baseUrl, keyCmd: s.keyCmd }, s.makeCurrent && (data.currentProfile = s.profile);
+  });
+}
+async function readStoredKey(deps, profile) {
+  if (storageOf(profile) === "file") return profile.masterKey;
+  if (profile.keychainAccount !== void 0)
+    return (await deps.keychain()).get(profile.keychainAccount);
+}
+async function forgetKey(deps, name) {
+  let profile = deps.store.read().profiles[name];
+  if (profile === void 0) return !1;
+  let removed = !1;
+  profile.keychainAccount !== void 0 && (removed = await (await deps.keychain()).delete(profile.keychainAccount));
+  let fromFile = await deps.store.update((data) => {
+    let p = data.profiles[name];
+    if (p === void 0) return !1;
+    let had = p.masterKey !== void 0 || p.keychainAccount !== void 0 || p.keyCmd !== void 0;
+    return delete p.masterKey, delete p.keychainAccount, delete p.keyCmd, had;
+  });
+  return removed || fromFile;
+}
+async function removeProfile(deps, name) {
+  let profile = deps.store.read().profiles[name];
+  return profile === void 0 ? !1 : (profile.keychainAccount !== void 0 && await (await deps.keychain()).delete(profile.keychainAccount), deps.store.update((data) => data.profiles[name] === void 0 ? !1 : (delete data.profiles[name], data.currentProfile === name && delete data.currentProfile, !0)));
+}
+async function moveKey(deps, name, to) {
+  let profile = deps.store.read().profiles[name];
+  if (profile === void 0) throw new UsageError(`No profile named "${name}".`);
+  if (profile.keyCmd !== void 0)
+    throw new UsageError(`Profile "${name}" stores no Master key: it reads it from a command each run (\`${profile.keyCmd}\`).`, {
+      hint: `To store the key instead: ${commandLine("login", { options: ["--storage", to] }, { profile: name })}`
+    });
+  if (storageOf(profile) === to && (to === "keychain" ? profile.keychainAccount !== void 0 : profile.keychainAccount === void 0)) return { moved: !1 };
+  let token = await readStoredKey(deps, profile);
+  if (token === void 0)
+    throw new UsageError(`Profile "${name}" has no stored Master key to move (logged out).`, {
+      hint: `Log in again with the store you want: ${commandLine("login", { options: ["--storage", to] }, { profile: name })}`
+    });
+  return { ...await saveKey(deps, {
+    profile: name,
+    username: profile.username,
+    baseUrl: profile.baseUrl,
+    sandbox: profile.sandbox === !0,
+    token,
+    storage: to,
+    makeCurrent: !1
+  }), moved: !0 };
+}
+var STORAGES, STORAGE_ENV, init_key_store = __esm({
+  "src/config/key-store.ts"() {
+    "use strict";
+    init_errors();
+    init_command_line();
+    STORAGES = ["file", "keychain"], STORAGE_ENV = "CARTO_KEYS_STORAGE";
   }
 });
 
@@ -5692,16 +6511,18 @@ function failureFromReply(reply, ctx) {
     let location = reply.headers.get("location"), to = location === null ? "" : ` to ${escapeControl(redactUrl(location))}`;
     return { error: new ApiError("http", `Could not ${ctx.action}: ${ctx.host} redirected (${status})${to}`, {
       status,
+      delivery,
       hint: "Use the address it redirects to as the base URL: carto-keys login --base-url <url>"
     }), delivery, reason };
   }
   if (looksLikeHtml(reply)) {
     let kind = status >= 500 ? "server" : status === 429 ? "rate_limited" : "bad_response";
-    return { error: htmlPageError(reply, ctx, kind), delivery, reason };
+    return { error: htmlPageError(reply, ctx, kind, delivery), delivery, reason };
   }
   let body = parseJson2(reply.text), errors = body.ok ? errorsText(body.value) : void 0, serverMessage = errors === void 0 ? void 0 : escapeControl(redactText(errors, ctx.secrets)), said = serverMessage !== void 0 ? `CARTO says "${serverMessage}" (${status})` : `${ctx.host} answered ${status}${snippet(reply.text, ctx)}`, fail3 = (kind, message, hint) => ({
     error: new ApiError(kind, `Could not ${ctx.action}: ${message}`, {
       status,
+      delivery,
       ...serverMessage === void 0 ? {} : { serverMessage },
       ...hint === void 0 ? {} : { hint }
     }),
@@ -5724,6 +6545,7 @@ function failureFromThrown(err, timedOut, timeoutMs, ctx) {
   if (timedOut) {
     let limit = timeoutMs < 1e3 ? `${timeoutMs} ms` : `${Math.round(timeoutMs / 100) / 10} s`;
     return { error: new ApiError("timeout", `Could not ${ctx.action}: ${ctx.host} did not answer within ${limit}`, {
+      delivery: "ambiguous",
       hint: "Check your network connection, or try again later",
       cause: err
     }), delivery: "ambiguous", reason: "timeout" };
@@ -5732,32 +6554,42 @@ function failureFromThrown(err, timedOut, timeoutMs, ctx) {
   if (code2 === "ERR_PROXY") {
     let message = err instanceof Error && err.cause instanceof Error && errorCode(err.cause) === "ERR_PROXY" ? err.cause.message : innermostMessage(err);
     return { error: new ApiError("network", `Could not ${ctx.action}: ${redactText(message, ctx.secrets)}`, {
+      delivery: "unsent",
       hint: "Check the proxy variable named above (or list this host in NO_PROXY), then try again",
       cause: err
     }), delivery: "unsent", reason: "proxy" };
   }
-  let detail = redactText(innermostMessage(err), ctx.secrets), shown = code2 === void 0 || detail.includes(code2) ? detail : `${code2}: ${detail}`;
+  let detail = redactText(innermostMessage(err), ctx.secrets), shown = code2 === void 0 || detail.includes(code2) ? detail : `${code2}: ${detail}`, delivery = deliveryOfCode(code2);
   return { error: new ApiError("network", `Could not ${ctx.action}: cannot reach ${ctx.host} (${shown})`, {
     hint: networkHint(code2, ctx),
+    delivery,
     cause: err
-  }), delivery: deliveryOfCode(code2), reason: code2 ?? "network error" };
+  }), delivery, reason: code2 ?? "network error" };
 }
 function badResponse(status, ctx, detail) {
   return new ApiError("bad_response", `Could not ${ctx.action}: ${ctx.host} answered ${status} with ${detail}`, {
     status,
+    delivery: "ambiguous",
     hint: `Check that the base URL (${ctx.baseUrl}) is the account's API root; --debug shows the exchange`
   });
 }
 function withHint(error2, hint) {
+  return copyOf(error2, { hint, delivery: error2.delivery });
+}
+function afterRetries(error2, afterAmbiguous) {
+  return afterAmbiguous && error2.delivery === "unsent" ? copyOf(error2, { ...error2.hint !== void 0 && { hint: error2.hint }, delivery: "ambiguous" }) : error2;
+}
+function copyOf(error2, changes) {
   return new ApiError(error2.kind, error2.message, {
-    hint,
+    ...changes.hint !== void 0 && { hint: changes.hint },
     ...error2.status === void 0 ? {} : { status: error2.status },
     ...error2.serverMessage === void 0 ? {} : { serverMessage: error2.serverMessage },
+    delivery: changes.delivery,
     cause: error2.cause
   });
 }
 function successJson(reply, ctx) {
-  if (looksLikeHtml(reply)) throw htmlPageError(reply, ctx, "bad_response");
+  if (looksLikeHtml(reply)) throw htmlPageError(reply, ctx, "bad_response", "ambiguous");
   let body = parseJson2(reply.text);
   if (!body.ok)
     throw badResponse(reply.status, ctx, reply.text.trim() === "" ? "an empty body" : "truncated or invalid JSON");
@@ -5783,24 +6615,25 @@ function parseJson2(text2) {
   }
 }
 function looksLikeHtml(reply) {
-  let type = reply.headers.get("content-type") ?? "";
-  return /html/i.test(type) || /^\s*<(!doctype|html|head|body)\b/i.test(reply.text);
+  if ((reply.headers.get("content-type") ?? "").toLowerCase().includes("html")) return !0;
+  let text2 = reply.text.trimStart();
+  return text2.startsWith("<") && /^<(!doctype|html|head|body)\b/i.test(text2);
 }
-function htmlPageError(reply, ctx, kind) {
+function htmlPageError(reply, ctx, kind, delivery) {
   let hint = reply.status >= 500 ? "A proxy or gateway in front of CARTO failed; try again later" : `Check the base URL (${ctx.baseUrl}) and any HTTPS_PROXY setting`;
   return new ApiError(
     kind,
     `Could not ${ctx.action}: ${ctx.host} answered ${reply.status} with an HTML page instead of the Auth API`,
-    { status: reply.status, hint }
+    { status: reply.status, hint, delivery }
   );
 }
 function snippet(text2, ctx) {
-  let line2 = clip(redactText(text2, ctx.secrets), SNIPPET_MAX);
-  return line2 === "" ? "" : `: "${line2}"`;
+  let line = clip(redactText(text2, ctx.secrets), SNIPPET_MAX);
+  return line === "" ? "" : `: "${line}"`;
 }
 function clip(text2, max) {
-  let line2 = escapeControl(text2.replace(/\s+/g, " ").trim());
-  return line2.length > max ? `${line2.slice(0, max)}\u2026` : line2;
+  let line = escapeControl(text2.replace(/\s+/g, " ").trim());
+  return line.length > max ? `${line.slice(0, max)}\u2026` : line;
 }
 function deliveryOfStatus(status) {
   return status === 429 || status === 503 ? "unsent" : status >= 500 ? "ambiguous" : "final";
@@ -5846,17 +6679,348 @@ var SNIPPET_MAX, UNSENT_CODES, PERMANENT_CODE, init_failures = __esm({
   }
 });
 
+// src/commands/regenerate.ts
+var regenerate_exports = {};
+__export(regenerate_exports, {
+  regenerateCommand: () => regenerateCommand,
+  regenerateRun: () => regenerateRun
+});
+function regenerateCommand(kit) {
+  let cmd = registeredCommand("regenerate").argument("<name>", 'name of the API key ("Master" included)').option("--token-only", "print only the new token, for $(...)").option("--print-token", "for Master with the key in CARTO_KEYS_MASTER_KEY: print the new Master key once").option("--dry-run", "say what would be regenerated; change nothing");
+  return addMemberOption(cmd).addHelpText(
+    "after",
+    `
+Apps using the old token break until they get the new one. To replace a key without downtime, use
+\`carto-keys rotate <name>\`. Regenerating Master stores the new key in the profile that used the old one.
+Regenerating another member's Master key (--user) asks for their username to be typed; without a
+terminal it needs --yes. Their new Master key is neither stored nor printed: it is theirs.
+
+Examples:
+  $ carto-keys regenerate app
+  $ carto-keys regenerate Master --yes
+  $ carto-keys regenerate app --dry-run
+  $ carto-keys regenerate bob-dashboard --user bob`
+  ).action((name, o, cmd2) => {
+    if (name === DEFAULT_PUBLIC_KEY_NAME)
+      throw new UsageError('The Default public key has a fixed token ("default_public") and cannot be regenerated.');
+    checkTokenOnly(o.tokenOnly === !0, globalsOf(cmd2).json), o.dryRun !== !0 && requireYesOrTty(globalsOf(cmd2).yes, kit.canPrompt(), "Regenerating a token");
+    let opts = {
+      name,
+      tokenOnly: o.tokenOnly === !0,
+      printToken: o.printToken === !0,
+      ...o.user !== void 0 && { user: o.user },
+      ...o.dryRun === !0 && { dryRun: !0 }
+    };
+    kit.run((ctx) => regenerateRun(ctx, opts));
+  });
+}
+async function regenerateRun(ctx, opts) {
+  let creds = requireCredentials(await ctx.settings());
+  if (opts.user !== void 0 && opts.user !== creds.username) return regenerateForMember(ctx, opts, opts.user);
+  let master = opts.name === MASTER_KEY_NAME, stored = keyStoredByUs(creds.keySource);
+  if (master && !stored && !opts.printToken)
+    throw new UsageError(`The Master key comes from ${describeKeySource(creds.keySource)}, so carto-keys has nowhere to store the new one.`, {
+      hint: "Pass --print-token to print the new Master key once on stdout, then put it where the key comes from."
+    });
+  if (master && stored && (opts.printToken || opts.tokenOnly))
+    throw new UsageError(`${opts.printToken ? "--print-token" : "--token-only"} cannot print a Master key stored in profile "${creds.profile}": the new key is stored there, never printed.`, {
+      hint: "--print-token is for a Master key that comes from CARTO_KEYS_MASTER_KEY or a command, which carto-keys cannot store the new one in."
+    });
+  let api = await ctx.api(), key2 = await api.getKey(opts.name, { verb: "regenerate" });
+  if (opts.dryRun) return printDryRun(ctx, key2);
+  ctx.globals.json || (warn(ctx, `Apps using the current token of "${escapeControl(key2.name)}" will stop working until they get the new one.`), key2.type === "regular" && warn(ctx, `To switch apps over without downtime, use \`${commandLine("rotate", { args: [key2.name] }, { user: api.targetUser })}\` instead.`)), await confirmOrCancel(ctx, `Regenerate the token of "${key2.name}"?`);
+  let regenerate = async () => {
+    let updated2, recovered = !1;
+    try {
+      updated2 = await api.regenerateKey(key2.name);
+    } catch (err) {
+      updated2 = await afterFailedRegenerate(api, key2, err), recovered = !0;
+    }
+    return recovered && !ctx.globals.json && warn(ctx, "The token was regenerated but the reply was lost or unreadable; fetched the new one."), updated2;
+  };
+  if (key2.type === "master" && !(opts.printToken && !stored)) {
+    await regenerateStoredMaster(ctx, creds.profile, regenerate);
+    return;
+  }
+  let updated = await regenerate();
+  if (updated.type === "master") {
+    printLine(ctx, updated.token), ctx.globals.json || warn(ctx, `Update ${creds.keySource.kind === "command" ? "the secret store your command reads" : "CARTO_KEYS_MASTER_KEY (and any secret store holding it)"} with the new Master key.`);
+    return;
+  }
+  printCreatedKey(ctx, updated, opts.tokenOnly, "Regenerated");
+}
+function printDryRun(ctx, key2, member) {
+  let of = member === void 0 ? "" : ` of ${member}`;
+  ctx.globals.json ? printJson(ctx, { dryRun: !0, regenerate: key2.name, ...member !== void 0 && { user: member }, type: key2.type }) : info(ctx, `Dry run: would give "${key2.name}"${of} a new token; apps using the current one would stop working. Nothing was changed.`);
+}
+async function regenerateStoredMaster(ctx, profile, regenerate) {
+  let store = await ctx.config(), regenerated, key2, where = store.path;
+  try {
+    key2 = await store.update(
+      async (data) => {
+        let stored = data.profiles[profile];
+        if (!stored) throw new FileError(`Profile "${profile}" is not in the config file ${store.path}: there is nowhere to store a new Master key.`);
+        if (stored.storage !== "keychain")
+          return regenerated = await regenerate(), stored.masterKey = regenerated.token, regenerated;
+        let keychain = await ctx.keychain(), account = stored.keychainAccount ?? keychainAccount(profile, stored.baseUrl), current = await keychain.get(account);
+        return current !== void 0 && await keychain.set(account, current), regenerated = await regenerate(), await keychain.set(account, regenerated.token), stored.keychainAccount = account, where = `the OS keychain (${keychain.backend})`, regenerated;
+      },
+      { prove: !0, wait: !1 }
+    );
+  } catch (err) {
+    throw regenerated === void 0 ? err instanceof FileError ? new FileError(`Nothing was regenerated: ${lowerFirst(err.message)}`, { ...err.hint !== void 0 && { hint: err.hint }, cause: err }) : err : new FileError(`The Master key was regenerated, but the new key could not be stored in profile "${profile}": ${err instanceof Error ? err.message : String(err)}`, {
+      hint: "Copy the new Master key from your CARTO dashboard (API keys) and run `carto-keys login` again.",
+      cause: err
+    });
+  }
+  ctx.globals.json ? printJson(ctx, { name: key2.name, type: key2.type, stored: !0, profile }) : success(ctx, `Regenerated the Master key and stored it in profile "${profile}" (${where}).`);
+}
+function lowerFirst(s) {
+  return s.charAt(0).toLowerCase() + s.slice(1);
+}
+async function regenerateForMember(ctx, opts, member) {
+  if (opts.printToken)
+    throw new UsageError(`--print-token is for your own Master key: ${member}'s new Master key is never printed.`);
+  let api = (await ctx.api()).forUser(member), key2 = await api.getKey(opts.name, { verb: "regenerate" });
+  if (opts.dryRun) return printDryRun(ctx, key2, member);
+  let json = ctx.globals.json;
+  if (key2.type === "master") {
+    if (json || warn(ctx, `This changes the Master key of ${member}: everything using it stops working, and ${member} must copy the new one from their dashboard.`), !ctx.globals.yes) {
+      let typed2 = await ctx.prompter.input(`Type the username "${member}" to regenerate their Master key:`);
+      if (typed2.trim() !== member) throw new CancelledError(`"${typed2.trim()}" is not "${member}": nothing was changed.`);
+    }
+  } else
+    json || warn(ctx, `Apps using the current token of "${escapeControl(key2.name)}" of ${member} will stop working until they get the new one.`), await confirmOrCancel(ctx, `Regenerate the token of "${key2.name}" of ${member}?`);
+  let updated;
+  try {
+    updated = await api.regenerateKey(key2.name);
+  } catch (err) {
+    updated = await afterFailedRegenerate(api, key2, err);
+  }
+  if (updated.type !== "master") {
+    printCreatedKey(ctx, updated, opts.tokenOnly, "Regenerated", member);
+    return;
+  }
+  json ? printJson(ctx, { name: updated.name, type: updated.type, user: member, regenerated: !0, stored: !1 }) : success(ctx, `Regenerated the Master key of ${member}. It was not stored or printed: ${member} finds the new one in their CARTO dashboard (Settings > API keys).`);
+}
+async function afterFailedRegenerate(api, before, err) {
+  if (!(err instanceof ApiError) || err.delivery !== "ambiguous") throw err;
+  let now;
+  try {
+    now = await api.getKey(before.name);
+  } catch (lookup2) {
+    throw lookup2 instanceof AuthError && before.type === "master" ? new ApiError(err.kind, `The Master key was regenerated, but the reply with the new key was lost: ${err.message.replace(/^Could not [^:]*: /, "")}`, {
+      hint: "The stored key no longer works: copy the new Master key from your CARTO dashboard (Settings > API keys) and run `carto-keys login` again.",
+      ...err.status !== void 0 && { status: err.status },
+      cause: err
+    }) : err;
+  }
+  if (now.token !== before.token) return now;
+  throw withHint(err, `The token has not changed (checked just now): "${before.name}" still works with its old token; try again.`);
+}
+var init_regenerate = __esm({
+  "src/commands/regenerate.ts"() {
+    "use strict";
+    init_escape();
+    init_types();
+    init_settings();
+    init_key_store();
+    init_failures();
+    init_errors();
+    init_kit();
+    init_flags();
+    init_key_output();
+    init_output();
+    init_prompts();
+    init_command_line();
+    init_registered();
+  }
+});
+
+// src/args/change-flags.ts
+function addChangeOptions(cmd) {
+  return cmd.option("--add-api <apis>", "grant APIs: sql, maps, do (repeatable or comma-separated)", collect).option("--remove-api <apis>", "stop granting APIs", collect).option("--add-table <spec>", "add a table or widen its permissions: [schema.]table[:perms|all]", collect).option("--remove-table <spec>", "drop a table, or only some permissions: [schema.]table[:perms]", collect).option("--add-schema <spec>", "allow creating tables in a schema: name[:create]", collect).option("--remove-schema <spec>", "stop allowing table creation in a schema", collect).option("--add-service <services>", "grant data services: geocoding, routing, isolines, observatory", collect).option("--remove-service <services>", "stop granting data services", collect).option("--table-metadata", "allow listing table metadata").option("--no-table-metadata", "stop allowing table metadata");
+}
+function changesFromFlags(o) {
+  let changes = {};
+  for (let key2 of ["addApi", "removeApi", "addTable", "removeTable", "addSchema", "removeSchema", "addService", "removeService"])
+    o[key2]?.length && (changes[key2] = o[key2]);
+  return o.tableMetadata !== void 0 && (changes.tableMetadata = o.tableMetadata), changes;
+}
+function checkChangeSyntax(changes, defaultSchema = "public") {
+  parseApis(changes.addApi ?? [], "--add-api"), parseApis(changes.removeApi ?? [], "--remove-api"), parseServices(changes.addService ?? [], "--add-service"), parseServices(changes.removeService ?? [], "--remove-service");
+  for (let spec of changes.addTable ?? []) parseTableSpec(spec, defaultSchema, "--add-table");
+  for (let spec of changes.removeTable ?? []) parseTableRemovalSpec(spec, defaultSchema);
+  for (let spec of changes.addSchema ?? []) parseSchemaSpec(spec, "--add-schema");
+  for (let spec of changes.removeSchema ?? []) parseSchemaSpec(spec, "--remove-schema");
+}
+var init_change_flags = __esm({
+  "src/args/change-flags.ts"() {
+    "use strict";
+    init_grants();
+    init_flags();
+  }
+});
+
+// src/domain/clone-plan.ts
+async function planClone(ctx, api, source, changes, defaultSchema, verb = "clone", successorOf2) {
+  let src = await resolveSourceKey(ctx, api, source, verb, successorOf2), after = applyGrantChanges(src.grants, changes, { defaultSchema });
+  return { from: src.key.name, createdAt: src.key.created_at, before: src.grants, after, diff: diffGrants(src.grants, after), dropped: src.dropped };
+}
+var init_clone_plan = __esm({
+  "src/domain/clone-plan.ts"() {
+    "use strict";
+    init_grants();
+    init_key_resolve();
+  }
+});
+
+// src/commands/clone.ts
+var clone_exports = {};
+__export(clone_exports, {
+  cloneCommand: () => cloneCommand,
+  cloneRun: () => cloneRun,
+  parseClone: () => parseClone
+});
+function cloneCommand(kit) {
+  let cmd = registeredCommand("clone").argument("<name-or-token>", "the key to copy: its name, or its token").option("--name <name>", "name of the new key (default: prompt on a TTY, else <old>-copy)");
+  return addMemberOption(addChangeOptions(cmd)).option("--dry-run", "print the diff and the request body; create nothing").option("--token-only", "print only the new token, for $(...)").addHelpText(
+    "after",
+    `
+The old key is left as it is. To also deploy the new key and delete the old one, use \`carto-keys rotate\`.
+
+Examples:
+  $ carto-keys clone app --name app-v2 --add-table national_incomes:select
+  $ carto-keys clone app --remove-table liked_cities:insert --dry-run
+  $ carto-keys clone "$LEAKED_TOKEN" --name app-new --json
+  $ carto-keys clone bob-app --user bob --name bob-app-v2 --add-table customers`
+  ).action((source, o, cmd2) => {
+    checkTokenOnly(o.tokenOnly === !0, globalsOf(cmd2).json);
+    let opts = parseClone(source, o);
+    kit.run((ctx) => cloneRun(ctx, opts));
+  }), cmd;
+}
+function parseClone(source, o) {
+  let name = o.name === void 0 ? void 0 : validateKeyName(o.name), changes = changesFromFlags(o);
+  return checkChangeSyntax(changes), {
+    source,
+    ...name !== void 0 && { name },
+    changes,
+    dryRun: o.dryRun === !0,
+    tokenOnly: o.tokenOnly === !0,
+    ...o.user !== void 0 && { user: o.user }
+  };
+}
+async function cloneRun(ctx, opts) {
+  let creds = requireCredentials(await ctx.settings()), api = (await ctx.api()).forUser(opts.user), plan = await planClone(
+    ctx,
+    api,
+    opts.source,
+    opts.changes,
+    defaultSchemaFor(creds.baseUrl, opts.user ?? creds.username),
+    "clone",
+    (n) => Promise.resolve().then(() => (init_lineage(), lineage_exports)).then((m) => m.successorOf(ctx, api, n))
+  ), { refuseSuperseded: refuseSuperseded2 } = await Promise.resolve().then(() => (init_lineage(), lineage_exports));
+  await refuseSuperseded2(ctx, api, keyRef(creds.baseUrl, api.targetUser, plan.from), "clone");
+  let json = ctx.globals.json;
+  if (!json) {
+    for (let note of plan.dropped) warn(ctx, note);
+    info(ctx, `Grants of the new key, compared with "${plan.from}":`);
+    for (let line of formatDiff(plan.diff, { color: ctx.io.colorStderr })) info(ctx, `  ${line}`);
+  }
+  let taken = new Set((await api.listKeys()).map((k) => k.name)), request = { name: opts.name ?? await chooseCloneName(ctx, plan.from, taken, opts.dryRun), grants: toCreateGrants(plan.after) };
+  if (opts.dryRun) {
+    json ? printJson(ctx, { dryRun: !0, from: plan.from, diff: plan.diff, request }) : (info(ctx, "Dry run: nothing was created. The request would be:"), printLine(ctx, JSON.stringify(request, null, 2)));
+    return;
+  }
+  let { key: key2, recovered } = await namingRefusedGrants(
+    () => api.createKey(request, { isOurs: (existing) => grantSetsEqual(normalizeRenderedGrants(existing.grants).grants, plan.after) }),
+    plan.after,
+    () => api.listKeys(),
+    request.grants
+  );
+  if (recovered && warn(ctx, "The key was created but the reply was lost or unreadable; recovered it."), json && !opts.tokenOnly) {
+    printJson(ctx, { ...keyJson(key2, "full"), clonedFrom: plan.from, diff: plan.diff });
+    return;
+  }
+  printCreatedKey(ctx, key2, opts.tokenOnly, `Cloned "${plan.from}" into`, api.targetUser);
+}
+async function chooseCloneName(ctx, from, taken, dryRun) {
+  let suggested = copyName(from, taken);
+  return dryRun || !ctx.io.canPrompt() || ctx.globals.yes ? suggested : promptKeyName(ctx, suggested, taken);
+}
+var init_clone = __esm({
+  "src/commands/clone.ts"() {
+    "use strict";
+    init_refusal();
+    init_base_url();
+    init_settings();
+    init_grants();
+    init_kit();
+    init_flags();
+    init_change_flags();
+    init_flags();
+    init_clone_plan();
+    init_key_ref();
+    init_key_output();
+    init_output();
+    init_prompts();
+    init_registered();
+  }
+});
+
+// src/deploy/interrupt.ts
+function watchInterruptions(ctx) {
+  let controller = new AbortController(), rejectStopped = () => {
+  }, stopped3 = new Promise((_, reject) => {
+    rejectStopped = reject;
+  });
+  return stopped3.catch(() => {
+  }), ctx.stopSignal().then((sig) => {
+    let err = new Interrupted(sig);
+    controller.abort(err), rejectStopped(err);
+  }), {
+    signal: controller.signal,
+    race: (p) => Promise.race([p, stopped3]),
+    check() {
+      if (controller.signal.aborted) throw controller.signal.reason;
+    }
+  };
+}
+var Interrupted, init_interrupt = __esm({
+  "src/deploy/interrupt.ts"() {
+    "use strict";
+    Interrupted = class extends Error {
+      constructor(signal) {
+        super(`interrupted by ${signal}`);
+        this.signal = signal;
+      }
+      signal;
+    };
+  }
+});
+
 // src/deploy/command.ts
+var command_exports = {};
+__export(command_exports, {
+  DEFAULT_DEPLOY_TIMEOUT_MS: () => DEFAULT_DEPLOY_TIMEOUT_MS,
+  NAME_VARIABLE: () => NAME_VARIABLE,
+  TOKEN_VARIABLE: () => TOKEN_VARIABLE,
+  systemShell: () => systemShell
+});
 import { spawn as spawn2 } from "node:child_process";
-import { readdirSync as readdirSync2, readFileSync as readFileSync2 } from "node:fs";
-function runDeployCommand(ctx, command, key2, opts) {
+import { readdirSync, readFileSync as readFileSync2 } from "node:fs";
+function systemShell(io, env) {
+  return { run: (command, key2, opts) => runDeployCommand(io, env, command, key2, opts), stopOrphan };
+}
+function runDeployCommand(io, env, command, key2, opts) {
   return new Promise((resolve7, reject) => {
     if (opts.signal?.aborted) {
       reject(opts.signal.reason);
       return;
     }
     let child = spawn2("sh", ["-c", opts.stdinOnly === !0 ? STDIN_ONLY_WRAPPER : WRAPPER, "sh", command], {
-      env: childEnvironment(ctx.env, { [TOKEN_VARIABLE]: key2.token, [NAME_VARIABLE]: key2.name }),
+      env: childEnvironment(env, { [TOKEN_VARIABLE]: key2.token, [NAME_VARIABLE]: key2.name }),
       // stdin: the go-ahead line, nothing else (the command reads the token from a pipe of its own).
       stdio: ["pipe", "pipe", "pipe"],
       // A session and process group of its own: signals meant for carto-keys' group (a terminal's
@@ -5872,7 +7036,7 @@ function runDeployCommand(ctx, command, key2, opts) {
     }), child.stdin.end(`
 `);
     for (let stream of [child.stdout, child.stderr])
-      stream.setEncoding("utf8"), stream.on("data", (chunk) => ctx.io.stderr.write(chunk));
+      stream.setEncoding("utf8"), stream.on("data", (chunk) => io.stderr.write(chunk));
     child.once("error", (err) => {
       clearTimeout(timer), reject(new Error(`could not start sh: ${err.message}`));
     }), child.once("close", (code2, signal) => {
@@ -5923,7 +7087,7 @@ function groupSignalable(pgid) {
 function liveMembers(pgid) {
   let pids;
   try {
-    pids = readdirSync2("/proc").filter((n) => /^\d+$/.test(n));
+    pids = readdirSync("/proc").filter((n) => /^\d+$/.test(n));
   } catch {
     return;
   }
@@ -5946,151 +7110,6 @@ var TOKEN_VARIABLE, NAME_VARIABLE, DEFAULT_DEPLOY_TIMEOUT_MS, GRACE_MS, GO, WRAP
     init_key_command();
     init_duration();
     TOKEN_VARIABLE = "CARTO_API_KEY", NAME_VARIABLE = "CARTO_API_KEY_NAME", DEFAULT_DEPLOY_TIMEOUT_MS = 15 * 6e4, GRACE_MS = 5e3, GO = "IFS= read -r _ || exit 125; ", WRAPPER = `${GO}printf %s "$CARTO_API_KEY" | sh -c "$1"`, STDIN_ONLY_WRAPPER = `${GO}printf %s "$CARTO_API_KEY" | (unset CARTO_API_KEY; exec sh -c "$1")`;
-  }
-});
-
-// src/deploy/interrupt.ts
-function watchInterruptions(ctx) {
-  let controller = new AbortController(), rejectStopped = () => {
-  }, stopped3 = new Promise((_, reject) => {
-    rejectStopped = reject;
-  });
-  return stopped3.catch(() => {
-  }), ctx.stopSignal().then((sig) => {
-    let err = new Interrupted(sig);
-    controller.abort(err), rejectStopped(err);
-  }), {
-    signal: controller.signal,
-    race: (p) => Promise.race([p, stopped3]),
-    check() {
-      if (controller.signal.aborted) throw controller.signal.reason;
-    }
-  };
-}
-var Interrupted, init_interrupt = __esm({
-  "src/deploy/interrupt.ts"() {
-    "use strict";
-    Interrupted = class extends Error {
-      constructor(signal) {
-        super(`interrupted by ${signal}`);
-        this.signal = signal;
-      }
-      signal;
-    };
-  }
-});
-
-// src/deploy/env-text.ts
-function isEnvVarName(name) {
-  return ENV_NAME.test(name);
-}
-function formatEnvValue(value2) {
-  return BARE_VALUE.test(value2) ? value2 : doubleQuoted(value2);
-}
-function doubleQuoted(value2) {
-  return `"${value2.replace(/[\\"$`\n\r]/g, (c) => c === `
-` ? "\\n" : c === "\r" ? "\\r" : `\\${c}`)}"`;
-}
-function lastLineOfValue(lines, first, valueStart, quote2) {
-  for (let i = first; i < lines.length; i++) {
-    let line2 = lines[i];
-    for (let k = i === first ? valueStart + 1 : 0; k < line2.length; k++) {
-      let c = line2[k];
-      if (c === "\\" && quote2 === '"') k++;
-      else if (c === quote2) return i > first && AFTER_CLOSING.test(line2.slice(k + 1).replace(/\r$/, "")) ? i : first;
-    }
-  }
-  return first;
-}
-function parseText(text2) {
-  let trailingNewline = text2.endsWith(`
-`), lines = text2 === "" ? [] : text2.split(`
-`);
-  trailingNewline && lines.pop();
-  let entries = [];
-  for (let i = 0; i < lines.length; i++) {
-    let line2 = lines[i], match = ASSIGNMENT.exec(line2);
-    if (match === null) {
-      entries.push({ lines: [line2] });
-      continue;
-    }
-    let valueStart = match[0].length, quote2 = line2[valueStart], last = quote2 === '"' || quote2 === "'" || quote2 === "`" ? lastLineOfValue(lines, i, valueStart, quote2) : i;
-    entries.push({ lines: lines.slice(i, last + 1), name: match[3] }), i = last;
-  }
-  return { entries, trailingNewline, crlf: text2.includes(`\r
-`) };
-}
-function setEnvVar(text2, name, value2) {
-  if (!isEnvVarName(name)) throw new Error(`not an environment variable name: ${name}`);
-  let parsed = parseText(text2), changed;
-  for (let form of [formatEnvValue(value2), ...quotedForms(value2)]) {
-    let set = withAssignment(text2, parsed, name, `${name}=${form}`);
-    if (changed = firstChanged(set.text, set.entries), changed === void 0) return set.text;
-  }
-  let at = changed === void 0 ? -1 : parsed.entries.indexOf(changed), where = at < 0 ? "a quote left open" : `the quote left open on line ${parsed.entries.slice(0, at).reduce((n, e) => n + e.lines.length, 1)}`;
-  throw new Error(`cannot set ${name} without changing how the lines around it read: close ${where} first`);
-}
-function quotedForms(value2) {
-  let forms = [doubleQuoted(value2)];
-  return /['\n\r]/.test(value2) || forms.push(`'${value2}'`), forms;
-}
-function withAssignment(text2, parsed, name, line2) {
-  let entries = [], placed = !1, lastRemoved = !1;
-  for (let entry of parsed.entries) {
-    if (lastRemoved = !1, entry.name !== name) {
-      entries.push(entry);
-      continue;
-    }
-    if (placed) {
-      lastRemoved = !0;
-      continue;
-    }
-    let first = entry.lines[0], match = ASSIGNMENT.exec(first), indent = match?.[1] ?? "", exported = match?.[2] === void 0 ? "" : "export ", last = entry.lines[entry.lines.length - 1];
-    entries.push({ lines: [`${indent}${exported}${line2}${last.endsWith("\r") ? "\r" : ""}`], name }), placed = !0;
-  }
-  placed || entries.push({ lines: [`${line2}${parsed.crlf ? "\r" : ""}`], name });
-  let newline = parsed.trailingNewline || text2 === "" || lastRemoved;
-  return { text: `${entries.flatMap((e) => e.lines).join(`
-`)}${newline ? `
-` : ""}`, entries };
-}
-function firstChanged(text2, entries) {
-  let actual = parseText(text2).entries, at = entries.findIndex((e, i) => actual[i]?.lines.length !== e.lines.length);
-  return at >= 0 ? entries[at] : actual.length === entries.length ? void 0 : entries.at(-1);
-}
-function readEnvVar(text2, name) {
-  let entry = parseText(text2).entries.find((e) => e.name === name);
-  if (entry === void 0) return;
-  let joined = entry.lines.map((l) => l.replace(/\r$/, "")).join(`
-`), match = ASSIGNMENT.exec(joined);
-  return unquote(joined.slice(match?.[0].length ?? 0));
-}
-function unquote(raw2) {
-  let quote2 = raw2[0];
-  if (quote2 === "'" || quote2 === "`") {
-    let end = raw2.indexOf(quote2, 1);
-    if (end >= 0) return raw2.slice(1, end);
-  } else if (quote2 === '"') {
-    let out = "";
-    for (let i = 1; i < raw2.length; i++) {
-      let c = raw2[i];
-      if (c === '"') return out;
-      if (c !== "\\" || i + 1 >= raw2.length) {
-        out += c;
-        continue;
-      }
-      let next = raw2[++i];
-      out += next === "n" ? `
-` : next === "r" ? "\r" : next;
-    }
-  }
-  return raw2.replace(/\s+#.*$/, "").replace(/\s+$/, "");
-}
-var ENV_NAME, BARE_VALUE, ASSIGNMENT, AFTER_CLOSING, init_env_text = __esm({
-  "src/deploy/env-text.ts"() {
-    "use strict";
-    ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/, BARE_VALUE = /^[A-Za-z0-9_-]+$/, ASSIGNMENT = /^(\s*)(export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*/;
-    AFTER_CLOSING = /^\s*(?:#.*)?$/;
   }
 });
 
@@ -6244,7 +7263,7 @@ async function deployTo(ctx, target2, key2, ui, opts = {}) {
       }
       return;
     case "command":
-      return runDeployCommand(ctx, target2.command, key2, {
+      return (await ctx.shell()).run(target2.command, key2, {
         timeoutMs: opts.timeoutMs ?? DEFAULT_DEPLOY_TIMEOUT_MS,
         ...opts.signal !== void 0 && { signal: opts.signal },
         ...opts.onStart !== void 0 && { onStart: opts.onStart }
@@ -6309,7 +7328,7 @@ var DeployError, init_deployer = __esm({
   "src/deploy/deployer.ts"() {
     "use strict";
     init_errors();
-    init_settings();
+    init_fingerprint();
     init_output();
     init_interrupt();
     init_targets();
@@ -6327,56 +7346,163 @@ var DeployError, init_deployer = __esm({
   }
 });
 
-// src/deploy/env-check.ts
-import { closeSync as closeSync5, fstatSync as fstatSync3, openSync as openSync5, readSync as readSync2, constants as constants3 } from "node:fs";
-function envFileState(path, variable, expectedFingerprint) {
-  let text2;
-  try {
-    text2 = readBounded(path);
-  } catch (err) {
-    let code2 = err.code;
-    return code2 === "ENOENT" ? { state: "missing" } : { state: "unreadable", detail: code2 ?? (err instanceof Error ? err.message : String(err)) };
-  }
-  let value2 = readEnvVar(text2, variable);
-  return value2 === void 0 || value2 === "" ? { state: "no-variable" } : { state: fingerprint(value2) === expectedFingerprint ? "holds" : "other-token" };
+// src/records/journal.ts
+import { existsSync as existsSync2, readdirSync as readdirSync2, rmdirSync, rmSync as rmSync2 } from "node:fs";
+import { join as join5 } from "node:path";
+function journalRef(j) {
+  return keyRef(j.baseUrl, j.member, j.oldName);
 }
-function readBounded(path) {
-  let fd = openSync5(path, constants3.O_RDONLY | constants3.O_NONBLOCK);
-  try {
-    let st = fstatSync3(fd);
-    if (!st.isFile()) throw Object.assign(new Error("not a regular file"), { code: "not a regular file" });
-    if (st.size > MAX_BYTES) throw Object.assign(new Error("larger than 1 MB"), { code: "larger than 1 MB" });
-    let buf = Buffer.alloc(st.size), done = 0;
-    for (; done < st.size; ) {
-      let n = readSync2(fd, buf, done, st.size - done, done);
-      if (n === 0) break;
-      done += n;
+function journalStore(stateDir2) {
+  let configDir = stateDir2, dir = join5(configDir, "rotations"), pathOf = (id2) => join5(dir, `${id2}.json`), lockPathOf = (ref) => join5(dir, `${refId(ref)}.lock`), created = [], ensureDir = () => {
+    for (let d of [configDir, dir])
+      existsSync2(d) || created.unshift(d), ensurePrivateDir(d);
+  };
+  function readFile(file) {
+    let text2;
+    try {
+      text2 = readRegularFile(file, MAX_JOURNAL_BYTES).toString("utf8");
+    } catch (err) {
+      if (!(err instanceof BoundedReadError)) throw err;
+      if (err.refusal.reason === "missing") return;
+      throw new FileError(`Cannot read the rotation journal ${file}: ${err.message}`);
     }
-    return buf.subarray(0, done).toString("utf8");
-  } finally {
-    closeSync5(fd);
+    return parseJournal(text2, file);
+  }
+  function list3() {
+    let names;
+    try {
+      names = readdirSync2(dir);
+    } catch {
+      return [];
+    }
+    return names.filter((n) => /^[0-9a-f]{16}\.json$/.test(n)).sort().flatMap((n) => readFile(join5(dir, n)) ?? []);
+  }
+  return {
+    dir,
+    pathOf,
+    lockPathOf,
+    read: (id2) => readFile(pathOf(id2)),
+    // By its id, else by what it names (a journal written under another spelling of the account).
+    find: (ref) => readFile(pathOf(refId(ref))) ?? list3().find((j) => sameKey(journalRef(j), ref)),
+    save(journal, now) {
+      ensureDir(), journal.updatedAt = now.toISOString(), writeFileAtomic(pathOf(journal.id), `${JSON.stringify(journal, null, 2)}
+`, { mode: 384 });
+    },
+    remove: (id2) => rmSync2(pathOf(id2), { force: !0 }),
+    list: list3,
+    tidy() {
+      for (let d of created.splice(0))
+        try {
+          rmdirSync(d);
+        } catch {
+        }
+    },
+    lock(ref) {
+      ensureDir();
+      try {
+        return tryLock(lockPathOf(ref));
+      } catch (err) {
+        throw err instanceof LockBusyError ? new RotationBusyError(`Another carto-keys (process ${err.pid ?? "?"}) is rotating ${describeRef(ref)} right now.`, {
+          hint: `Two rotations of one key at once could delete the key the other one deploys. Wait for it to finish; if no carto-keys is running, delete ${err.path}.`
+        }) : err;
+      }
+    }
+  };
+}
+function checkTarget(v) {
+  if (!isRecord(v) || !isTime(v.deployedAt) || v.error !== void 0 && !isString(v.error) || v.attemptedAt !== void 0 && !isTime(v.attemptedAt) || v.pgid !== void 0 && !(Number.isSafeInteger(v.pgid) && v.pgid > 1)) return !1;
+  switch (v.kind) {
+    case "env-file":
+      return isString(v.path) && isString(v.variable);
+    case "command":
+      return isString(v.command);
+    case "manual":
+      return !0;
+    default:
+      return !1;
   }
 }
-function describeState(s, keyName) {
-  switch (s.state) {
-    case "holds":
-      return `holds the token of "${keyName}"`;
-    case "other-token":
-      return "holds another token";
-    case "no-variable":
-      return "the variable is not set";
-    case "missing":
-      return "the file does not exist";
-    case "unreadable":
-      return `cannot be read (${s.detail ?? "unknown"})`;
+function parseJournal(text2, file) {
+  let bad = (what) => new FileError(`The rotation journal ${file} is not valid: ${what}.`, {
+    hint: "It was changed by hand or by another version of carto-keys. Check the keys with `carto-keys list`, then delete the file."
+  }), value2;
+  try {
+    value2 = JSON.parse(text2);
+  } catch {
+    throw bad("not JSON");
   }
+  if (!isRecord(value2)) throw bad("not an object");
+  let timeout = value2.deployTimeoutMs;
+  if (timeout !== void 0 && !(Number.isSafeInteger(timeout) && timeout > 0)) throw bad('field "deployTimeoutMs" is wrong');
+  if (value2.member !== void 0 && !isString(value2.member)) throw bad('field "member" is wrong');
+  let grace = value2.graceMs;
+  if (grace !== void 0 && !(Number.isSafeInteger(grace) && grace > 0)) throw bad('field "graceMs" is wrong');
+  for (let flag of ["rollback", "create"])
+    if (value2[flag] !== void 0 && typeof value2[flag] != "boolean") throw bad(`field "${flag}" is wrong`);
+  for (let text3 of ["oldCreatedAt", "checkCmd", "keysFile"])
+    if (value2[text3] !== void 0 && !isString(value2[text3])) throw bad(`field "${text3}" is wrong`);
+  if (value2.version !== JOURNAL_VERSION) throw bad(`unknown version ${JSON.stringify(value2.version)}`);
+  for (let [field, check2] of Object.entries(FIELDS))
+    if (!check2(value2[field])) throw bad(`field "${field}" is missing or wrong`);
+  return value2;
 }
-var MAX_BYTES, init_env_check = __esm({
-  "src/deploy/env-check.ts"() {
+function newJournal(p) {
+  let at = p.now.toISOString();
+  return {
+    version: JOURNAL_VERSION,
+    id: refId(keyRef(p.baseUrl, p.member, p.oldName)),
+    profile: p.profile,
+    baseUrl: p.baseUrl,
+    username: p.username,
+    ...p.member !== void 0 && { member: p.member },
+    oldName: p.oldName,
+    newName: p.newName,
+    grants: p.grants,
+    targets: p.targets.map((t) => ({ ...t, deployedAt: null, attemptedAt: null })),
+    addingTargets: p.addingTargets,
+    deleteOld: p.deleteOld,
+    ...p.deployTimeoutMs !== void 0 && { deployTimeoutMs: p.deployTimeoutMs },
+    ...p.graceMs !== void 0 && { graceMs: p.graceMs },
+    ...p.create === !0 && { create: !0 },
+    ...p.oldCreatedAt !== void 0 && { oldCreatedAt: p.oldCreatedAt },
+    ...p.checkCmd !== void 0 && { checkCmd: p.checkCmd },
+    ...p.keysFile !== void 0 && { keysFile: p.keysFile },
+    steps: { created: null, verified: null, deleted: null },
+    startedAt: at,
+    updatedAt: at
+  };
+}
+var MAX_JOURNAL_BYTES, JOURNAL_VERSION, RotationBusyError, isString, isTime, FIELDS, init_journal = __esm({
+  "src/records/journal.ts"() {
     "use strict";
-    init_settings();
-    init_env_text();
-    MAX_BYTES = 1024 * 1024;
+    init_bounded_read();
+    init_lock();
+    init_secure_dir();
+    init_errors();
+    init_atomic();
+    init_key_ref();
+    init_json();
+    MAX_JOURNAL_BYTES = MiB, JOURNAL_VERSION = 1;
+    RotationBusyError = class extends CliError {
+      exitCode = ExitCode.failure;
+      code = "rotation_busy";
+    };
+    isString = (v) => typeof v == "string", isTime = (v) => v === null || typeof v == "string";
+    FIELDS = {
+      id: isString,
+      profile: isString,
+      baseUrl: isString,
+      username: isString,
+      oldName: isString,
+      newName: isString,
+      grants: (v) => Array.isArray(v) && v.every((g) => isRecord(g) && isString(g.type)),
+      targets: (v) => Array.isArray(v) && v.every(checkTarget),
+      addingTargets: (v) => typeof v == "boolean",
+      deleteOld: (v) => v === null || typeof v == "boolean",
+      steps: (v) => isRecord(v) && isTime(v.created) && isTime(v.verified) && isTime(v.deleted) && (v.checked === void 0 || isTime(v.checked)),
+      startedAt: isString,
+      updatedAt: isString
+    };
   }
 });
 
@@ -6406,7 +7532,7 @@ function renderEvent(ctx) {
         case "created":
           return success(ctx, `Created API key "${escapeControl(e.name)}"`);
         case "deployed":
-          return success(ctx, `Deployed to ${describeTarget(e.target.kind === "env-file" ? { ...e.target, path: displayPath(e.target.path, ctx.env) } : e.target)}`);
+          return success(ctx, `Deployed to ${targetForPeople(ctx, e.target)}`);
         case "verified":
           return success(ctx, `Verified "${escapeControl(e.name)}": its token works and grants what was intended`);
         case "checked":
@@ -6420,6 +7546,9 @@ function renderEvent(ctx) {
       }
   };
 }
+function targetForPeople(ctx, target2) {
+  return describeTarget(target2.kind === "env-file" ? { ...target2, path: displayPath(target2.path, ctx.env) } : target2);
+}
 var init_events = __esm({
   "src/rotate/events.ts"() {
     "use strict";
@@ -6431,12 +7560,27 @@ var init_events = __esm({
   }
 });
 
+// src/ui/command-scope.ts
+async function suggestedScope(ctx, member) {
+  let s = await ctx.settings();
+  return {
+    ...s.profileSource === "flag" && { profile: s.profile },
+    ...member !== void 0 && { user: member },
+    ...!ctx.io.canPrompt() && { yes: !0 }
+  };
+}
+var init_command_scope = __esm({
+  "src/ui/command-scope.ts"() {
+    "use strict";
+  }
+});
+
 // src/rotate/messages.ts
 async function rotationCommands(ctx, oldName, member) {
-  let s = await ctx.settings(), profile = `${s.profileSource === "flag" ? ` --profile ${shellQuote(s.profile)}` : ""}${userFlag(member)}`, name = shellQuote(oldName), yes = ctx.io.canPrompt() ? "" : " --yes";
+  let scope = await suggestedScope(ctx, member);
   return {
-    resume: `carto-keys rotate --resume ${name}${profile}`,
-    abort: `carto-keys rotate --abort ${name}${profile}${yes}`
+    resume: commandLine("rotate --resume", { args: [oldName] }, { ...scope, yes: !1 }),
+    abort: commandLine("rotate --abort", { args: [oldName] }, scope)
   };
 }
 function progressOf(j) {
@@ -6453,10 +7597,10 @@ var init_messages = __esm({
   "src/rotate/messages.ts"() {
     "use strict";
     init_errors();
-    init_shell_quote();
-    init_key_ref();
     init_targets();
     init_deployer();
+    init_command_line();
+    init_command_scope();
   }
 });
 
@@ -6467,14 +7611,6 @@ function intendedGrants(j) {
 function isRotationKey(j) {
   let intended = intendedGrants(j);
   return (k) => k.name === j.newName && k.type === "regular" && grantSetsEqual(normalizeRenderedGrants(k.grants).grants, intended);
-}
-async function findKey2(api, name) {
-  try {
-    return await api.getKey(name);
-  } catch (err) {
-    if (err instanceof ApiError && err.kind === "not_found") return;
-    throw err;
-  }
 }
 async function runRotation(r) {
   let j = r.journal;
@@ -6498,14 +7634,14 @@ function call(r, p) {
 function stamp(r) {
   return r.ctx.now().toISOString();
 }
-function deployerOf(ctx, creds, j, ui, interruption, saveJournal) {
+async function deployerOf(ctx, creds, j, ui, interruption, saveJournal) {
   return {
     ctx,
     interruption,
     ui,
     save: saveJournal,
     ...j.deployTimeoutMs !== void 0 && { timeoutMs: j.deployTimeoutMs },
-    ...registryKept(ctx.env, creds) && { registry: registry(stateDir(ctx)) },
+    ...registryKept(ctx.env, creds) && { registry: (await ctx.records()).registry },
     owner: { account: journalRef(j).account, ...j.member !== void 0 && { member: j.member } }
   };
 }
@@ -6515,7 +7651,7 @@ async function create2(r) {
     let key3 = await call(r, r.api.getKey(j.newName));
     return { name: key3.name, token: key3.token };
   }
-  let isOurs = isRotationKey(j), key2 = r.resumed ? await call(r, findKey2(r.api, j.newName)) : void 0;
+  let isOurs = isRotationKey(j), key2 = r.resumed ? await call(r, r.api.findKey(j.newName)) : void 0;
   if (key2 !== void 0 && !isOurs(key2))
     throw new NothingCreated(
       new UsageError(`An API key named "${j.newName}" exists but is not the one this rotation would create.`, {
@@ -6534,14 +7670,14 @@ async function create2(r) {
   return j.steps.created = stamp(r), save(r), report(r)({ type: "created", name: j.newName, recovered }), { name: key2.name, token: key2.token };
 }
 async function afterCreateFailure(r, err, isOurs) {
-  if (!(err instanceof ApiError) || !MAYBE_APPLIED.has(err.kind)) throw new NothingCreated(err);
-  let name = r.journal.newName, existing = await findKey2(r.api, name);
+  if (!(err instanceof ApiError) || err.delivery !== "ambiguous") throw new NothingCreated(err);
+  let name = r.journal.newName, existing = await r.api.findKey(name);
   if (existing !== void 0 && isOurs(existing)) return existing;
-  let hint = existing === void 0 ? `No API key named "${name}" exists: nothing was created, so running the rotation again is safe` : `An API key named "${name}" exists but is not the one this rotation creates: check it with \`carto-keys show "${name}"\`, then start the rotation again with another --name`;
+  let hint = existing === void 0 ? `No API key named "${name}" exists: nothing was created, so running the rotation again is safe` : `An API key named "${name}" exists but is not the one this rotation creates: check it with \`${commandLine("show", { args: [name] }, { user: r.journal.member })}\`, then start the rotation again with another --name`;
   throw new NothingCreated(withHint(err, hint));
 }
 async function deploy(r, key2) {
-  let j = r.journal, d = deployerOf(r.ctx, r.creds, j, r.ui, r.interruption, () => save(r));
+  let j = r.journal, d = await deployerOf(r.ctx, r.creds, j, r.ui, r.interruption, () => save(r));
   for (let target2 of [...j.targets])
     target2.deployedAt === null && await deployWithChoice(r, d, target2, key2);
   if (r.interruption.check(), !!j.addingTargets) {
@@ -6608,8 +7744,8 @@ async function check(r, key2) {
     j.steps.checked = stamp(r), save(r), report(r)({ type: "checked", name: j.newName, command: j.checkCmd });
   }
 }
-function runCheck(ctx, command, key2, opts = {}) {
-  return runDeployCommand(ctx, command, key2, {
+async function runCheck(ctx, command, key2, opts = {}) {
+  return (await ctx.shell()).run(command, key2, {
     timeoutMs: opts.timeoutMs ?? DEFAULT_DEPLOY_TIMEOUT_MS,
     stdinOnly: !0,
     ...opts.signal !== void 0 && { signal: opts.signal }
@@ -6618,9 +7754,9 @@ function runCheck(ctx, command, key2, opts = {}) {
 async function finishOld(r) {
   let j = r.journal;
   if (j.steps.deleted !== null || j.create === !0) return;
-  let ref = journalRef(j), revoke = `carto-keys revoke ${shellQuote(j.oldName)}${userFlag(j.member)}`;
+  let ref = journalRef(j), revoke = commandLine("revoke", { args: [j.oldName] }, { user: j.member });
   if (j.deleteOld === null && (j.deleteOld = await call(r, r.ui.decideDelete(j)), save(r)), j.deleteOld && j.graceMs !== void 0) {
-    scheduleRetirement(r);
+    await scheduleRetirement(r);
     return;
   }
   if (!j.deleteOld) {
@@ -6637,50 +7773,44 @@ async function finishOld(r) {
   }
   let alreadyGone;
   try {
-    alreadyGone = await call(r, deleteKeyStep(r.ctx, r.api, ref, { successor: j.newName, grants: j.grants }));
+    alreadyGone = await call(r, deleteKeyStep(r.ctx, r.api, ref, { successor: j.newName, grants: j.grants, ...j.rollback === !0 && { rollback: !0 } }));
   } catch (err) {
     throw err instanceof Interrupted ? err : new Error(`deleting the old key "${j.oldName}" failed: ${reasonOf(err)}`, { cause: err });
   }
-  j.steps.deleted = stamp(r), save(r), j.rollback === !0 && forgetRetirement(r.ctx, keyRef(j.baseUrl, j.member, j.newName)), report(r)({ type: "deleted", name: j.oldName, alreadyGone });
+  j.steps.deleted = stamp(r), save(r), j.rollback === !0 && await forgetRetirement(r.ctx, keyRef(j.baseUrl, j.member, j.newName)), report(r)({ type: "deleted", name: j.oldName, alreadyGone });
 }
 async function heldBy(ctx, api, ref) {
-  let files = registry(stateDir(ctx)).deploymentsOf(ref).filter((d) => d.kind === "env-file");
+  let files = (await ctx.records()).registry.deploymentsOf(ref).filter((d) => d.kind === "env-file");
   if (files.length === 0) return [];
-  let key2 = await findKey2(api, ref.name);
+  let key2 = await api.findKey(ref.name);
   if (key2 === void 0) return [];
   let fp = fingerprint(key2.token);
   return files.flatMap((d) => d.kind === "env-file" && envFileState(d.path, d.variable, fp).state === "holds" ? [`${d.path} (${d.variable})`] : []);
 }
 async function deleteKeyStep(ctx, api, ref, successor) {
-  let alreadyGone = !1;
+  let alreadyGone = !await api.deleteIfExists(ref.name);
   try {
-    await api.deleteKey(ref.name);
-  } catch (err) {
-    if (!(err instanceof ApiError && err.kind === "not_found")) throw err;
-    alreadyGone = !0;
-  }
-  try {
-    let reg = registry(stateDir(ctx));
+    let reg = (await ctx.records()).registry;
     if (reg.exists()) {
       reg.forget(ref), reg.removeRetirement(ref);
       let waiting = reg.retirementTo(ref);
-      waiting !== void 0 && successor !== void 0 && waiting.oldName !== successor.successor && reg.scheduleRetirement(ref.account, { ...waiting, newName: successor.successor, grants: successor.grants });
+      waiting !== void 0 && successor !== void 0 && waiting.oldName !== successor.successor && reg.scheduleRetirement(ref.account, { ...waiting, newName: successor.successor, grants: successor.grants }), successor !== void 0 && successor.rollback !== !0 && reg.recordSuccession(ref, successor.successor, ctx.now());
     }
   } catch (err) {
     warn(ctx, `Could not update the deployment registry: ${reasonOf(err)}`);
   }
   return alreadyGone;
 }
-function forgetRetirement(ctx, ref) {
+async function forgetRetirement(ctx, ref) {
   try {
-    registry(stateDir(ctx)).removeRetirement(ref);
+    (await ctx.records()).registry.removeRetirement(ref);
   } catch (err) {
     warn(ctx, `Could not update the deployment registry: ${reasonOf(err)}`);
   }
 }
-function scheduleRetirement(r) {
+async function scheduleRetirement(r) {
   let j = r.journal, retireAfter = retireAfterOf(j, r.ctx.now());
-  registry(stateDir(r.ctx)).scheduleRetirement(journalRef(j).account, {
+  (await r.ctx.records()).registry.scheduleRetirement(journalRef(j).account, {
     ...j.member !== void 0 && { member: j.member },
     oldName: j.oldName,
     ...j.oldCreatedAt !== void 0 && { oldCreatedAt: j.oldCreatedAt },
@@ -6694,7 +7824,7 @@ function scheduleRetirement(r) {
     oldName: j.oldName,
     newName: j.newName,
     retireAfter: retireAfter.toISOString(),
-    rollback: `carto-keys rotate --rollback ${shellQuote(j.newName)}${userFlag(j.member)}`
+    rollback: commandLine("rotate", { options: ["--rollback", j.newName] }, { user: j.member })
   });
 }
 function retireAfterOf(j, now) {
@@ -6704,12 +7834,11 @@ function retireAfterOf(j, now) {
 function plainTargets(j) {
   return j.targets.map(placeOf);
 }
-var NothingCreated, MAYBE_APPLIED, init_engine = __esm({
+var NothingCreated, init_engine = __esm({
   "src/rotate/engine.ts"() {
     "use strict";
     init_failures();
-    init_shell_quote();
-    init_settings();
+    init_fingerprint();
     init_errors();
     init_grants();
     init_output();
@@ -6721,853 +7850,17 @@ var NothingCreated, MAYBE_APPLIED, init_engine = __esm({
     init_journal();
     init_key_ref();
     init_registry();
-    init_state_dir();
     init_members();
     init_events();
     init_messages();
+    init_command_line();
     NothingCreated = class extends Error {
       constructor(original) {
         super("nothing was created");
         this.original = original;
       }
       original;
-    }, MAYBE_APPLIED = /* @__PURE__ */ new Set(["network", "timeout", "server", "bad_response", "http"]);
-  }
-});
-
-// src/rotate/lineage.ts
-var lineage_exports = {};
-__export(lineage_exports, {
-  keysInUse: () => keysInUse,
-  knownSuccessor: () => knownSuccessor,
-  recordedTargets: () => recordedTargets,
-  refuseSuperseded: () => refuseSuperseded,
-  sameCreation: () => sameCreation,
-  successorChain: () => successorChain,
-  successorOf: () => successorOf
-});
-function recordedTargets(ctx, ref) {
-  let out = [];
-  for (let d of registry(stateDir(ctx)).deploymentsOf(ref))
-    d.kind === "env-file" && !out.some((t) => t.kind === "env-file" && t.path === d.path && t.variable === d.variable) ? out.push({ kind: "env-file", path: d.path, variable: d.variable }) : d.kind === "command" && !out.some((t) => t.kind === "command" && t.command === d.command) && out.push({ kind: "command", command: d.command });
-  return [...out.filter((t) => t.kind === "env-file"), ...out.filter((t) => t.kind === "command")];
-}
-function successorChain(ctx, ref) {
-  let reg = registry(stateDir(ctx)), chain = [];
-  for (let r = reg.retirementOf(ref); r !== void 0 && chain.length < 50 && !chain.some((c) => c.oldName === r.oldName); r = reg.retirementOf({ ...ref, name: r.newName }))
-    chain.push(r);
-  return chain;
-}
-function knownSuccessor(ctx, creds, name, member) {
-  let ref = keyRef(creds.baseUrl, member, name), chain = successorChain(ctx, ref);
-  if (chain.length > 0) return chain[chain.length - 1].newName;
-  let j = journalStore(stateDir(ctx)).find(ref);
-  return j !== void 0 && j.create !== !0 && j.rollback !== !0 ? j.newName : void 0;
-}
-async function successorOf(ctx, member, name) {
-  return knownSuccessor(ctx, requireCredentials(await ctx.settings()), name, member);
-}
-async function refuseSuperseded(ctx, api, ref, verb) {
-  let chain = successorChain(ctx, ref);
-  if (chain.length === 0) return;
-  let successor = chain[chain.length - 1].newName;
-  if (await findKey2(api, successor) === void 0) return;
-  let user2 = userFlag(ref.member), first = chain[0];
-  throw new UsageError(`${describeRef(ref)} was already rotated: its successor "${successor}" is in use, and "${ref.name}" is kept only until ${humanTimeFrom(new Date(first.retireAfter), ctx.now())} (grace period).`, {
-    code: "superseded",
-    hint: [
-      `Rotate the successor instead: carto-keys rotate ${shellQuote(successor)}${user2}`,
-      `Undo the rotation:           carto-keys rotate --rollback ${shellQuote(first.newName)}${user2}`,
-      `Delete "${ref.name}" once its grace is over: carto-keys retire`,
-      ...verb === "clone" ? [`Or clone the successor:      carto-keys clone ${shellQuote(successor)}${user2}`] : []
-    ].join(`
-`)
-  });
-}
-function keysInUse(ctx, creds, member) {
-  let reg = registry(stateDir(ctx));
-  return reg.exists() ? reg.inUse(keyRef(creds.baseUrl, member, "").account, member) : /* @__PURE__ */ new Map();
-}
-function sameCreation(a, b) {
-  return a === b || Date.parse(a) === Date.parse(b) && !Number.isNaN(Date.parse(a));
-}
-var init_lineage = __esm({
-  "src/rotate/lineage.ts"() {
-    "use strict";
-    init_settings();
-    init_errors();
-    init_journal();
-    init_key_ref();
-    init_registry();
-    init_state_dir();
-    init_shell_quote();
-    init_time();
-    init_engine();
-  }
-});
-
-// src/commands/show.ts
-var show_exports = {};
-__export(show_exports, {
-  showCommand: () => showCommand,
-  showRun: () => showRun
-});
-function showCommand(kit) {
-  let cmd = new Command("show").alias("inspect").description("Show one API key with every grant").argument("<key>", 'the key, by its name (quote names with spaces: "Default public") or its token').option("--reveal", "show the token in full (never for the Master key)").option("--token-only", "print only the token, for $(...)").addOption(new Option("--token").hideHelp());
-  return addMemberOption(cmd).addHelpText(
-    "after",
-    `
-Examples:
-  $ carto-keys show app
-  $ carto-keys show "Default public" --json
-  $ carto-keys show -- "$LEAKED_TOKEN"       # which key is it, and what can it do?
-  $ export CARTO_API_KEY=$(carto-keys show app --token-only)
-  $ carto-keys show bob-dashboard --user bob   # an organization member's key`
-  ).action((name, o, cmd2) => {
-    let tokenOnly = o.tokenOnly === !0 || o.token === !0;
-    checkTokenOnly(tokenOnly, globalsOf(cmd2).json);
-    let opts = { name, reveal: o.reveal === !0, tokenOnly, ...o.user !== void 0 && { user: o.user } };
-    kit.run((ctx) => showRun(ctx, opts));
-  });
-}
-async function showRun(ctx, opts) {
-  opts.tokenOnly && opts.name === MASTER_KEY_NAME && await refuseMaster(ctx, opts.user);
-  let api = (await ctx.api()).forUser(opts.user), { key: key2, byToken } = await findKey(ctx, api, opts.name, "show", (n) => Promise.resolve().then(() => (init_lineage(), lineage_exports)).then((m) => m.successorOf(ctx, api.targetUser, n)));
-  opts.tokenOnly && key2.type === "master" && await refuseMaster(ctx, api.targetUser), byToken && !ctx.globals.json && info(ctx, `That token belongs to the API key "${escapeControl(key2.name)}".`);
-  let reveal = opts.reveal && key2.type !== "master";
-  if (opts.reveal && key2.type === "master" && info(ctx, api.targetUser === void 0 ? `The Master key is never printed; it is stored in ${await masterKeyLocation(ctx)}.` : `The Master key of ${api.targetUser} is never printed.`), opts.tokenOnly) {
-    printLine(ctx, key2.token);
-    return;
-  }
-  if (ctx.globals.json) {
-    printJson(ctx, { ...keyJson(key2, reveal ? "full" : "masked"), inheritsDefaultPublic: inheritsDefaultPublic(key2) });
-    return;
-  }
-  let c = colors(ctx.io.colorStdout), shown = reveal ? key2.token : maskToken(key2.token, key2.type), hint = shown !== key2.token && key2.type !== "master" ? c.dim("  (--reveal to show)") : "";
-  for (let line2 of keyDetailLines(key2, `${shown}${hint}`, c)) printLine(ctx, line2);
-}
-async function refuseMaster(ctx, member) {
-  throw member !== void 0 ? new UsageError(`The Master key of ${member} is never printed by carto-keys.`, {
-    hint: `It is ${member}'s own secret: ${member} finds it in their CARTO dashboard (Settings > API keys).`,
-    code: "master_never_printed"
-  }) : new UsageError("The Master key is never printed by carto-keys.", { hint: `It is stored in ${await masterKeyLocation(ctx)}.`, code: "master_never_printed" });
-}
-var init_show = __esm({
-  "src/commands/show.ts"() {
-    "use strict";
-    init_esm();
-    init_escape();
-    init_key_resolve();
-    init_errors();
-    init_color();
-    init_key_view();
-    init_output();
-    init_key_output();
-    init_kit();
-    init_flags();
-    init_types();
-  }
-});
-
-// src/grants/refusal.ts
-function reachable(keys) {
-  let tables = /* @__PURE__ */ new Set(), schemas = /* @__PURE__ */ new Set();
-  for (let key2 of keys)
-    for (let grant of key2.grants)
-      if (grant.type === "database") {
-        for (let t of grant.tables ?? []) tables.add(tableKey(t));
-        for (let s of grant.schemas ?? []) schemas.add(s.name);
-      }
-  return { tables, schemas };
-}
-function refusedGrants(serverMessage, requested, known, sent) {
-  let lines = [];
-  if (TABLES_REFUSED.test(serverMessage)) {
-    let unknown = requested.tables.filter((t) => !known.tables.has(tableKey(t))).map((t) => quote(tableLabel(t)));
-    unknown.length === 1 ? lines.push(`${unknown[0]}: no such table, or not yours`) : unknown.length > 1 ? lines.push(`no such table, or not yours: ${unknown.join(" or ")} (no key of the account reaches them)`) : lines.push(`a permission you do not have on ${requested.tables.map((t) => quote(tableLabel(t))).join(" or ")}`);
-  }
-  if (SCHEMAS_REFUSED.test(serverMessage)) {
-    let unknown = requested.schemas.filter((s) => !known.schemas.has(s.name)).map((s) => quote(s.name));
-    unknown.length === 1 ? lines.push(`schema ${unknown[0]}: no such schema, or not yours`) : unknown.length > 1 ? lines.push(`no such schema, or not yours: ${unknown.join(" or ")}`) : lines.push(`you may not create tables in schema ${requested.schemas.map((s) => quote(s.name)).join(" or ")}`);
-  }
-  let path = SCHEMA_PATH.exec(serverMessage);
-  if (path && sent) {
-    let item = sent[Number(path[1])]?.[path[2]]?.[Number(path[3])];
-    item !== void 0 && lines.push(`${path[2]}: ${describeItem(path[2], item)} was refused`);
-  }
-  return lines.length > 0 ? lines : void 0;
-}
-function describeItem(section, item) {
-  if (typeof item == "string") return `${section === "apis" ? "API" : section === "services" ? "service" : "value"} ${quote(item)}`;
-  if (item && typeof item == "object") {
-    let o = item;
-    if (section === "tables" && typeof o.schema == "string" && typeof o.name == "string") return `table ${quote(`${o.schema}.${o.name}`)}`;
-    if (typeof o.name == "string") return `schema ${quote(o.name)}`;
-  }
-  return "a value";
-}
-async function namingRefusedGrants(create4, requested, listKeys, sent) {
-  try {
-    return await create4();
-  } catch (err) {
-    if (!(err instanceof ApiError) || err.status !== 422 || err.serverMessage === void 0) throw err;
-    let serverMessage = err.serverMessage, known;
-    try {
-      known = reachable(await listKeys());
-    } catch {
-      throw err;
-    }
-    let lines = refusedGrants(serverMessage, requested, known, sent);
-    throw lines ? new ApiError("validation", `${err.message}
-  ${lines.join(`
-  `)}`, {
-      status: 422,
-      serverMessage,
-      hint: "Check the names with `carto-keys list --wide` (tables other keys reach) or in your CARTO dashboard; a table of another user needs its schema: --table owner.table.",
-      cause: err
-    }) : err;
-  }
-}
-var TABLES_REFUSED, SCHEMAS_REFUSED, SCHEMA_PATH, init_refusal = __esm({
-  "src/grants/refusal.ts"() {
-    "use strict";
-    init_errors();
-    init_canonical();
-    init_text();
-    TABLES_REFUSED = /can only grant table permissions you have/i, SCHEMAS_REFUSED = /can only grant schema permissions you have/i, SCHEMA_PATH = /#\/(\d+)\/(apis|tables|schemas|services|datasets)\/(\d+)/;
-  }
-});
-
-// src/args/grant-flags.ts
-function addGrantOptions(cmd) {
-  return cmd.option("--api <apis>", "grant APIs: sql, maps, do (repeatable or comma-separated)", collect).option("--table <spec>", "grant a table: [schema.]table[:select,insert,update,delete|all] (repeatable)", collect).option("--schema <spec>", "allow creating tables in a schema: name[:create] (repeatable)", collect).option("--table-metadata", "allow listing table metadata").option("--service <services>", "grant data services: geocoding, routing, isolines, observatory", collect).option("--dataset <id>", "grant a Data Observatory dataset (repeatable)", collect).option("--grants-file <path>", "read grants (JSON, the create-request form) from a file, or - for stdin");
-}
-function hasGrantFlags(o) {
-  return !!(o.api?.length || o.table?.length || o.schema?.length || o.tableMetadata || o.service?.length || o.dataset?.length || o.grantsFile);
-}
-function grantFlagValues(o) {
-  let { api, table: table3, schema, tableMetadata, service, dataset, grantsFile } = o;
-  return {
-    ...api && { api },
-    ...table3 && { table: table3 },
-    ...schema && { schema },
-    ...tableMetadata && { tableMetadata },
-    ...service && { service },
-    ...dataset && { dataset },
-    ...grantsFile !== void 0 && { grantsFile }
-  };
-}
-function checkGrantFlags(o) {
-  let { grantsFile: _file, ...flags } = o;
-  buildGrantSet(flags, { defaultSchema: "public" });
-}
-async function readGrantFlags(io, o) {
-  let { grantsFile, ...flags } = o;
-  return grantsFile === void 0 ? flags : { ...flags, fromFile: await readGrantsFile2(io, grantsFile) };
-}
-function grantsFromInput(input2, defaultSchema) {
-  return buildGrantSet(input2, { defaultSchema });
-}
-async function readGrantsFile2(io, path) {
-  if (path === "-") {
-    if (io.stdin.isTTY) throw new UsageError("--grants-file - reads stdin, but stdin is a terminal.", { hint: "Pipe the JSON in: carto-keys create --grants-file - < grants.json" });
-    return parseGrantsFile(await io.readStdin(), "stdin");
-  }
-  let text2;
-  try {
-    text2 = readRegularFile(path, MAX_GRANTS_FILE_BYTES).toString("utf8");
-  } catch (err) {
-    if (!(err instanceof BoundedReadError)) throw err;
-    let r = err.refusal;
-    throw new UsageError(`Cannot read --grants-file ${path}: ${r.reason === "unreadable" ? GRANTS_FILE_ERRORS[r.code] ?? r.code : err.message}.`, {
-      hint: r.reason === "not-regular" ? "To pass grants from a program, pipe them in: \u2026 | carto-keys create --grants-file -" : "Pass the path of a JSON file with the grants array, or - to read it from stdin."
-    });
-  }
-  return parseGrantsFile(text2, path);
-}
-var MAX_GRANTS_FILE_BYTES, GRANTS_FILE_ERRORS, init_grant_flags = __esm({
-  "src/args/grant-flags.ts"() {
-    "use strict";
-    init_bounded_read();
-    init_errors();
-    init_grants();
-    init_flags();
-    MAX_GRANTS_FILE_BYTES = 64 * MiB, GRANTS_FILE_ERRORS = {
-      EACCES: "permission denied",
-      EPERM: "permission denied"
     };
-  }
-});
-
-// src/ui/prompts.ts
-async function confirmOrCancel(ctx, message) {
-  if (!ctx.globals.yes && !await ctx.prompter.confirm(message, { default: !1 }))
-    throw new CancelledError("Nothing was changed.");
-}
-async function promptKeyName(ctx, suggested, taken) {
-  return ctx.prompter.input("Name of the new API key:", {
-    default: suggested,
-    validate: (v) => {
-      try {
-        validateKeyName(v);
-      } catch (err) {
-        return err instanceof Error ? err.message : String(err);
-      }
-      return taken.has(v) ? `A key named "${v}" already exists.` : !0;
-    }
-  });
-}
-var init_prompts = __esm({
-  "src/ui/prompts.ts"() {
-    "use strict";
-    init_errors();
-    init_grants();
-  }
-});
-
-// src/commands/create.ts
-var create_exports = {};
-__export(create_exports, {
-  createCommand: () => createCommand2,
-  createRun: () => createRun,
-  parseCreate: () => parseCreate
-});
-function createCommand2(kit) {
-  let cmd = new Command("create").description("Create a regular API key and print its token").option("--name <name>", "name of the new key (default: made from the grants and the time)");
-  return addMemberOption(addGrantOptions(cmd)).option("--token-only", "print only the token, for $(...)").addHelpText(
-    "after",
-    `
-Examples:
-  $ carto-keys create --api sql --table world_population:select
-  $ carto-keys create --name app --api sql --table liked_cities:select,insert
-  $ carto-keys create --name etl --api sql --schema public:create
-  $ carto-keys create --name geo --api sql --service geocoding,routing
-  $ carto-keys create --name app --grants-file grants.json --json
-  $ carto-keys create --api sql --table national_incomes --token-only
-  $ carto-keys create --user bob --name bob-app --api sql --table sales   # bob.sales`
-  ).action((o, cmd2) => {
-    checkTokenOnly(o.tokenOnly === !0, globalsOf(cmd2).json);
-    let opts = parseCreate(o);
-    kit.run((ctx) => createRun(ctx, opts));
-  }), cmd;
-}
-function parseCreate(o) {
-  if (!hasGrantFlags(o))
-    throw new UsageError("Nothing to grant.", {
-      hint: "Pass at least one of --api, --table, --schema, --table-metadata, --service, --dataset or --grants-file."
-    });
-  let name = o.name === void 0 ? void 0 : validateKeyName(o.name), grants = grantFlagValues(o);
-  return checkGrantFlags(grants), { ...name !== void 0 && { name }, grants, tokenOnly: o.tokenOnly === !0, ...o.user !== void 0 && { user: o.user } };
-}
-async function createRun(ctx, opts) {
-  let input2 = await readGrantFlags(ctx.io, opts.grants), s = requireCredentials(await ctx.settings()), grants = grantsFromInput(input2, defaultSchemaFor(s.baseUrl, opts.user ?? s.username)), api = (await ctx.api()).forUser(opts.user), name = opts.name ?? await chooseName(ctx, grants, async () => new Set((await api.listKeys()).map((k) => k.name))), sent = toCreateGrants(grants), { key: key2, recovered } = await namingRefusedGrants(
-    () => api.createKey(
-      { name, grants: sent },
-      // After a lost reply, "Name has already been taken" means our own key if it grants what we asked.
-      { isOurs: (existing) => grantSetsEqual(normalizeRenderedGrants(existing.grants).grants, grants) }
-    ),
-    grants,
-    () => api.listKeys(),
-    sent
-  );
-  recovered && warn(ctx, "The key was created but the reply was lost or unreadable; recovered it."), printCreatedKey(ctx, key2, opts.tokenOnly, "Created", api.targetUser);
-}
-async function chooseName(ctx, grants, takenNames) {
-  let taken = await takenNames(), suggested = uniqueName(defaultKeyName(grants, ctx.now()), taken);
-  return !ctx.io.canPrompt() || ctx.globals.yes ? (info(ctx, `No --name given: naming the key "${escapeControl(suggested)}".`), suggested) : promptKeyName(ctx, suggested, taken);
-}
-var init_create = __esm({
-  "src/commands/create.ts"() {
-    "use strict";
-    init_esm();
-    init_escape();
-    init_base_url();
-    init_settings();
-    init_errors();
-    init_grants();
-    init_refusal();
-    init_kit();
-    init_flags();
-    init_grant_flags();
-    init_key_output();
-    init_flags();
-    init_output();
-    init_prompts();
-  }
-});
-
-// src/commands/revoke.ts
-var revoke_exports = {};
-__export(revoke_exports, {
-  revokeCommand: () => revokeCommand,
-  revokeRun: () => revokeRun
-});
-function revokeCommand(kit) {
-  return addMemberOption(
-    new Command("revoke").aliases(["delete", "rm"]).description("Revoke (delete) regular API keys, after confirmation").argument("<keys...>", "the keys, each by its name or its token (a leaked token is revoked at once)").option("--dry-run", "say what would be revoked (and which recorded env files still hold it); change nothing")
-  ).addHelpText(
-    "after",
-    `
-Apps using a revoked key stop working at once. To replace a key without downtime, use \`carto-keys rotate\`.
-
-Examples:
-  $ carto-keys revoke old-app
-  $ carto-keys rm app-1 app-2 --yes
-  $ carto-keys revoke old-app --dry-run
-  $ carto-keys revoke bob-old --user bob      # an organization member's key`
-  ).action((names, o, cmd) => {
-    let builtIn = names.find(isBuiltIn);
-    if (builtIn !== void 0)
-      throw new UsageError(`"${builtIn}" is a built-in key and cannot be revoked.`, {
-        hint: builtIn === "Master" ? "To change the Master token, use `carto-keys regenerate Master`." : void 0
-      });
-    o.dryRun !== !0 && requireYesOrTty(globalsOf(cmd).yes, kit.canPrompt(), "Revoking API keys");
-    let opts = { names: [...new Set(names)], ...o.user !== void 0 && { user: o.user }, ...o.dryRun === !0 && { dryRun: !0 } };
-    kit.run((ctx) => revokeRun(ctx, opts));
-  });
-}
-async function revokeRun(ctx, opts) {
-  let api = (await ctx.api()).forUser(opts.user), whose = api.targetUser === void 0 ? "" : ` of ${api.targetUser}`, keys = [];
-  for (let name of opts.names) {
-    let { key: key2 } = await findKey(ctx, api, name, "revoke", (n) => Promise.resolve().then(() => (init_lineage(), lineage_exports)).then((m) => m.successorOf(ctx, api.targetUser, n)));
-    if (key2.type !== "regular") throw new UsageError(`"${escapeControl(key2.name)}" is the ${key2.type} key and cannot be revoked.`);
-    keys.some((k) => k.name === key2.name) || keys.push(key2);
-  }
-  let creds = requireCredentials(await ctx.settings()), reg = registry(stateDir(ctx)), refOf = (name) => keyRef(creds.baseUrl, api.targetUser, name);
-  for (let key2 of keys)
-    for (let d of reg.deploymentsOf(refOf(key2.name)))
-      d.kind === "env-file" && envFileState(d.path, d.variable, fingerprint(key2.token)).state === "holds" && warn(ctx, `"${escapeControl(key2.name)}" is still deployed: ${escapeControl(d.path)} (${escapeControl(d.variable)}) holds its token.`);
-  let list3 = keys.map((k) => `"${escapeControl(k.name)}"`).join(", ");
-  if (opts.dryRun) {
-    ctx.globals.json ? printJson(ctx, { dryRun: !0, revoke: keys.map((k) => k.name) }) : info(ctx, `Dry run: would revoke ${keys.length === 1 ? "API key" : `${keys.length} API keys`} ${list3}${whose}. Nothing was changed.`);
-    return;
-  }
-  await confirmOrCancel(ctx, `Revoke ${keys.length === 1 ? "API key" : `${keys.length} API keys`} ${list3}${whose}? Apps using ${keys.length === 1 ? "it" : "them"} stop working.`);
-  let revoked = [];
-  for (let key2 of keys) {
-    try {
-      await api.deleteKey(key2.name);
-    } catch (err) {
-      throw revoked.length === 0 || !(err instanceof ApiError) ? err : new ApiError(err.kind, `Revoked ${revoked.map((n) => `"${escapeControl(n)}"`).join(", ")}, but not "${escapeControl(key2.name)}": ${err.message}`, {
-        hint: `Run \`carto-keys revoke ${keys.slice(revoked.length).map((k) => shellQuote(k.name)).join(" ")}${api.targetUser === void 0 ? "" : ` --user ${api.targetUser}`}\` to finish.`,
-        ...err.status !== void 0 && { status: err.status }
-      });
-    }
-    revoked.push(key2.name), reg.forget(refOf(key2.name)), reg.removeRetirement(refOf(key2.name)), ctx.globals.json || success(ctx, `Revoked API key "${escapeControl(key2.name)}"${whose}`);
-  }
-  ctx.globals.json && printJson(ctx, { revoked });
-}
-var init_revoke = __esm({
-  "src/commands/revoke.ts"() {
-    "use strict";
-    init_esm();
-    init_escape();
-    init_key_resolve();
-    init_types();
-    init_errors();
-    init_kit();
-    init_flags();
-    init_output();
-    init_settings();
-    init_env_check();
-    init_registry();
-    init_key_ref();
-    init_state_dir();
-    init_prompts();
-    init_shell_quote();
-  }
-});
-
-// src/config/key-store.ts
-import { createHash as createHash3 } from "node:crypto";
-function keyCheck(key2) {
-  return `${key2.length}:${createHash3("sha256").update(key2.toLowerCase()).digest("hex").slice(0, 16)}`;
-}
-function parseStorage(raw2, source = "--storage") {
-  let value2 = raw2.trim().toLowerCase();
-  if (STORAGES.includes(value2)) return value2;
-  throw new UsageError(`${source} must be "file" or "keychain", got "${raw2}".`, {
-    hint: "file: the 0600 config file (default); keychain: the OS keychain (macOS Keychain, Windows Credential Manager, Secret Service)."
-  });
-}
-function chooseStorage(flag, existing, env) {
-  if (flag !== void 0) return flag;
-  if (existing !== void 0) return storageOf(existing);
-  let fromEnv = env[STORAGE_ENV];
-  return fromEnv === void 0 || fromEnv.trim() === "" ? "file" : parseStorage(fromEnv, STORAGE_ENV);
-}
-function storageOf(profile) {
-  return profile.storage ?? "file";
-}
-function keychainAccount(profileName, baseUrl) {
-  return `${profileName} ${baseUrl}`;
-}
-async function saveKey(deps, s) {
-  let before = deps.store.read().profiles[s.profile], account;
-  s.storage === "keychain" && (account = keychainAccount(s.profile, s.baseUrl), await (await deps.keychain()).set(account, s.token)), await deps.store.update((data) => {
-    let profile = {
-      username: s.username,
-      baseUrl: s.baseUrl,
-      ...s.storage === "keychain" ? { storage: "keychain", keychainAccount: account, keyCheck: keyCheck(s.token) } : { masterKey: s.token, ...before?.keychainAccount !== void 0 && { keychainAccount: before.keychainAccount } },
-      ...s.sandbox && { sandbox: !0 }
-    };
-    data.profiles[s.profile] = profile, s.makeCurrent && (data.currentProfile = s.profile);
-  });
-  let old = before?.keychainAccount;
-  if (old === void 0 || old === account) return {};
-  try {
-    await (await deps.keychain()).delete(old);
-  } catch (err) {
-    return { leftover: { account: old, error: err instanceof Error ? err : new Error(String(err)), referenced: s.storage === "file" } };
-  }
-  return s.storage === "file" && await deps.store.update((data) => {
-    let p = data.profiles[s.profile];
-    p?.keychainAccount === old && delete p.keychainAccount;
-  }), {};
-}
-function leftoverWarning(leftover, profile) {
-  let why = leftover.error.message.replace(/\s*Nothing was written\.$/, "");
-  return leftover.referenced ? `The old copy of the key in the OS keychain was not removed (${why}). Profile "${profile}" keeps a reference to it: \`carto-keys --profile ${profile} logout\` or the next login removes it once the keychain can be used.` : `The old keychain entry "${leftover.account}" was not removed (${why}); remove it with your keychain manager.`;
-}
-async function saveKeyCommand(deps, s) {
-  let before = deps.store.read().profiles[s.profile];
-  before?.keychainAccount !== void 0 && await (await deps.keychain()).delete(before.keychainAccount), await deps.store.update((data) => {
-    data.profiles[s.profile] = { username: s.username, baseUrl: s.baseUrl, keyCmd: s.keyCmd }, s.makeCurrent && (data.currentProfile = s.profile);
-  });
-}
-async function readStoredKey(deps, profile) {
-  if (storageOf(profile) === "file") return profile.masterKey;
-  if (profile.keychainAccount !== void 0)
-    return (await deps.keychain()).get(profile.keychainAccount);
-}
-async function forgetKey(deps, name) {
-  let profile = deps.store.read().profiles[name];
-  if (profile === void 0) return !1;
-  let removed = !1;
-  profile.keychainAccount !== void 0 && (removed = await (await deps.keychain()).delete(profile.keychainAccount));
-  let fromFile = await deps.store.update((data) => {
-    let p = data.profiles[name];
-    if (p === void 0) return !1;
-    let had = p.masterKey !== void 0 || p.keychainAccount !== void 0 || p.keyCmd !== void 0;
-    return delete p.masterKey, delete p.keychainAccount, delete p.keyCmd, had;
-  });
-  return removed || fromFile;
-}
-async function removeProfile(deps, name) {
-  let profile = deps.store.read().profiles[name];
-  return profile === void 0 ? !1 : (profile.keychainAccount !== void 0 && await (await deps.keychain()).delete(profile.keychainAccount), deps.store.update((data) => data.profiles[name] === void 0 ? !1 : (delete data.profiles[name], data.currentProfile === name && delete data.currentProfile, !0)));
-}
-async function moveKey(deps, name, to) {
-  let profile = deps.store.read().profiles[name];
-  if (profile === void 0) throw new UsageError(`No profile named "${name}".`);
-  if (profile.keyCmd !== void 0)
-    throw new UsageError(`Profile "${name}" stores no Master key: it reads it from a command each run (\`${profile.keyCmd}\`).`, {
-      hint: `To store the key instead: carto-keys --profile ${name} login --storage ${to}`
-    });
-  if (storageOf(profile) === to && (to === "keychain" ? profile.keychainAccount !== void 0 : profile.keychainAccount === void 0)) return { moved: !1 };
-  let token = await readStoredKey(deps, profile);
-  if (token === void 0)
-    throw new UsageError(`Profile "${name}" has no stored Master key to move (logged out).`, {
-      hint: `Log in again with the store you want: carto-keys --profile ${name} login --storage ${to}`
-    });
-  return { ...await saveKey(deps, {
-    profile: name,
-    username: profile.username,
-    baseUrl: profile.baseUrl,
-    sandbox: profile.sandbox === !0,
-    token,
-    storage: to,
-    makeCurrent: !1
-  }), moved: !0 };
-}
-var STORAGES, STORAGE_ENV, init_key_store = __esm({
-  "src/config/key-store.ts"() {
-    "use strict";
-    init_errors();
-    STORAGES = ["file", "keychain"], STORAGE_ENV = "CARTO_KEYS_STORAGE";
-  }
-});
-
-// src/commands/regenerate.ts
-var regenerate_exports = {};
-__export(regenerate_exports, {
-  regenerateCommand: () => regenerateCommand,
-  regenerateRun: () => regenerateRun
-});
-function regenerateCommand(kit) {
-  let cmd = new Command("regenerate").description("Give an API key a new token, after confirmation (the old token stops working at once)").argument("<name>", 'name of the API key ("Master" included)').option("--token-only", "print only the new token, for $(...)").option("--print-token", "for Master with the key in CARTO_KEYS_MASTER_KEY: print the new Master key once").option("--dry-run", "say what would be regenerated; change nothing");
-  return addMemberOption(cmd).addHelpText(
-    "after",
-    `
-Apps using the old token break until they get the new one. To replace a key without downtime, use
-\`carto-keys rotate <name>\`. Regenerating Master stores the new key in the profile that used the old one.
-Regenerating another member's Master key (--user) asks for their username to be typed; without a
-terminal it needs --yes. Their new Master key is neither stored nor printed: it is theirs.
-
-Examples:
-  $ carto-keys regenerate app
-  $ carto-keys regenerate Master --yes
-  $ carto-keys regenerate app --dry-run
-  $ carto-keys regenerate bob-dashboard --user bob`
-  ).action((name, o, cmd2) => {
-    if (name === DEFAULT_PUBLIC_KEY_NAME)
-      throw new UsageError('The Default public key has a fixed token ("default_public") and cannot be regenerated.');
-    checkTokenOnly(o.tokenOnly === !0, globalsOf(cmd2).json), o.dryRun !== !0 && requireYesOrTty(globalsOf(cmd2).yes, kit.canPrompt(), "Regenerating a token");
-    let opts = {
-      name,
-      tokenOnly: o.tokenOnly === !0,
-      printToken: o.printToken === !0,
-      ...o.user !== void 0 && { user: o.user },
-      ...o.dryRun === !0 && { dryRun: !0 }
-    };
-    kit.run((ctx) => regenerateRun(ctx, opts));
-  });
-}
-async function regenerateRun(ctx, opts) {
-  let creds = requireCredentials(await ctx.settings());
-  if (opts.user !== void 0 && opts.user !== creds.username) return regenerateForMember(ctx, opts, opts.user);
-  let master = opts.name === MASTER_KEY_NAME, stored = keyStoredByUs(creds.keySource);
-  if (master && !stored && !opts.printToken)
-    throw new UsageError(`The Master key comes from ${describeKeySource(creds.keySource)}, so carto-keys has nowhere to store the new one.`, {
-      hint: "Pass --print-token to print the new Master key once on stdout, then put it where the key comes from."
-    });
-  if (master && stored && (opts.printToken || opts.tokenOnly))
-    throw new UsageError(`${opts.printToken ? "--print-token" : "--token-only"} cannot print a Master key stored in profile "${creds.profile}": the new key is stored there, never printed.`, {
-      hint: "--print-token is for a Master key that comes from CARTO_KEYS_MASTER_KEY or a command, which carto-keys cannot store the new one in."
-    });
-  let api = await ctx.api(), key2 = await api.getKey(opts.name, { verb: "regenerate" });
-  if (opts.dryRun) return printDryRun(ctx, key2);
-  ctx.globals.json || (warn(ctx, `Apps using the current token of "${escapeControl(key2.name)}" will stop working until they get the new one.`), key2.type === "regular" && warn(ctx, `To switch apps over without downtime, use \`carto-keys rotate ${shellQuote(key2.name)}\` instead.`)), await confirmOrCancel(ctx, `Regenerate the token of "${key2.name}"?`);
-  let regenerate = async () => {
-    let updated2, recovered = !1;
-    try {
-      updated2 = await api.regenerateKey(key2.name);
-    } catch (err) {
-      updated2 = await afterFailedRegenerate(api, key2, err), recovered = !0;
-    }
-    return recovered && !ctx.globals.json && warn(ctx, "The token was regenerated but the reply was lost or unreadable; fetched the new one."), updated2;
-  };
-  if (key2.type === "master" && !(opts.printToken && !stored)) {
-    await regenerateStoredMaster(ctx, creds.profile, regenerate);
-    return;
-  }
-  let updated = await regenerate();
-  if (updated.type === "master") {
-    printLine(ctx, updated.token), ctx.globals.json || warn(ctx, `Update ${creds.keySource.kind === "command" ? "the secret store your command reads" : "CARTO_KEYS_MASTER_KEY (and any secret store holding it)"} with the new Master key.`);
-    return;
-  }
-  printCreatedKey(ctx, updated, opts.tokenOnly, "Regenerated");
-}
-function printDryRun(ctx, key2, member) {
-  let of = member === void 0 ? "" : ` of ${member}`;
-  ctx.globals.json ? printJson(ctx, { dryRun: !0, regenerate: key2.name, ...member !== void 0 && { user: member }, type: key2.type }) : info(ctx, `Dry run: would give "${key2.name}"${of} a new token; apps using the current one would stop working. Nothing was changed.`);
-}
-async function regenerateStoredMaster(ctx, profile, regenerate) {
-  let store = await ctx.config(), regenerated, key2, where = store.path;
-  try {
-    key2 = await store.update(
-      async (data) => {
-        let stored = data.profiles[profile];
-        if (!stored) throw new FileError(`Profile "${profile}" is not in the config file ${store.path}: there is nowhere to store a new Master key.`);
-        if (stored.storage !== "keychain")
-          return regenerated = await regenerate(), stored.masterKey = regenerated.token, regenerated;
-        let keychain = await ctx.keychain(), account = stored.keychainAccount ?? keychainAccount(profile, stored.baseUrl), current = await keychain.get(account);
-        return current !== void 0 && await keychain.set(account, current), regenerated = await regenerate(), await keychain.set(account, regenerated.token), stored.keychainAccount = account, where = `the OS keychain (${keychain.backend})`, regenerated;
-      },
-      { prove: !0, wait: !1 }
-    );
-  } catch (err) {
-    throw regenerated === void 0 ? err instanceof FileError ? new FileError(`Nothing was regenerated: ${lowerFirst(err.message)}`, { ...err.hint !== void 0 && { hint: err.hint }, cause: err }) : err : new FileError(`The Master key was regenerated, but the new key could not be stored in profile "${profile}": ${err instanceof Error ? err.message : String(err)}`, {
-      hint: "Copy the new Master key from your CARTO dashboard (API keys) and run `carto-keys login` again.",
-      cause: err
-    });
-  }
-  ctx.globals.json ? printJson(ctx, { name: key2.name, type: key2.type, stored: !0, profile }) : success(ctx, `Regenerated the Master key and stored it in profile "${profile}" (${where}).`);
-}
-function lowerFirst(s) {
-  return s.charAt(0).toLowerCase() + s.slice(1);
-}
-async function regenerateForMember(ctx, opts, member) {
-  if (opts.printToken)
-    throw new UsageError(`--print-token is for your own Master key: ${member}'s new Master key is never printed.`);
-  let api = (await ctx.api()).forUser(member), key2 = await api.getKey(opts.name, { verb: "regenerate" });
-  if (opts.dryRun) return printDryRun(ctx, key2, member);
-  let json = ctx.globals.json;
-  if (key2.type === "master") {
-    if (json || warn(ctx, `This changes the Master key of ${member}: everything using it stops working, and ${member} must copy the new one from their dashboard.`), !ctx.globals.yes) {
-      let typed2 = await ctx.prompter.input(`Type the username "${member}" to regenerate their Master key:`);
-      if (typed2.trim() !== member) throw new CancelledError(`"${typed2.trim()}" is not "${member}": nothing was changed.`);
-    }
-  } else
-    json || warn(ctx, `Apps using the current token of "${escapeControl(key2.name)}" of ${member} will stop working until they get the new one.`), await confirmOrCancel(ctx, `Regenerate the token of "${key2.name}" of ${member}?`);
-  let updated;
-  try {
-    updated = await api.regenerateKey(key2.name);
-  } catch (err) {
-    updated = await afterFailedRegenerate(api, key2, err);
-  }
-  if (updated.type !== "master") {
-    printCreatedKey(ctx, updated, opts.tokenOnly, "Regenerated", member);
-    return;
-  }
-  json ? printJson(ctx, { name: updated.name, type: updated.type, user: member, regenerated: !0, stored: !1 }) : success(ctx, `Regenerated the Master key of ${member}. It was not stored or printed: ${member} finds the new one in their CARTO dashboard (Settings > API keys).`);
-}
-async function afterFailedRegenerate(api, before, err) {
-  if (!(err instanceof ApiError) || !UNKNOWN_OUTCOME.includes(err.kind)) throw err;
-  let now;
-  try {
-    now = await api.getKey(before.name);
-  } catch (lookup2) {
-    throw lookup2 instanceof AuthError && before.type === "master" ? new ApiError(err.kind, `The Master key was regenerated, but the reply with the new key was lost: ${err.message.replace(/^Could not [^:]*: /, "")}`, {
-      hint: "The stored key no longer works: copy the new Master key from your CARTO dashboard (Settings > API keys) and run `carto-keys login` again.",
-      ...err.status !== void 0 && { status: err.status },
-      cause: err
-    }) : err;
-  }
-  if (now.token !== before.token) return now;
-  throw withHint(err, `The token has not changed (checked just now): "${before.name}" still works with its old token; try again.`);
-}
-var UNKNOWN_OUTCOME, init_regenerate = __esm({
-  "src/commands/regenerate.ts"() {
-    "use strict";
-    init_esm();
-    init_escape();
-    init_types();
-    init_settings();
-    init_key_store();
-    init_failures();
-    init_errors();
-    init_kit();
-    init_flags();
-    init_key_output();
-    init_output();
-    init_prompts();
-    init_shell_quote();
-    UNKNOWN_OUTCOME = ["network", "timeout", "server", "bad_response", "http"];
-  }
-});
-
-// src/args/change-flags.ts
-function addChangeOptions(cmd) {
-  return cmd.option("--add-api <apis>", "grant APIs: sql, maps, do (repeatable or comma-separated)", collect).option("--remove-api <apis>", "stop granting APIs", collect).option("--add-table <spec>", "add a table or widen its permissions: [schema.]table[:perms|all]", collect).option("--remove-table <spec>", "drop a table, or only some permissions: [schema.]table[:perms]", collect).option("--add-schema <spec>", "allow creating tables in a schema: name[:create]", collect).option("--remove-schema <spec>", "stop allowing table creation in a schema", collect).option("--add-service <services>", "grant data services: geocoding, routing, isolines, observatory", collect).option("--remove-service <services>", "stop granting data services", collect).option("--table-metadata", "allow listing table metadata").option("--no-table-metadata", "stop allowing table metadata");
-}
-function changesFromFlags(o) {
-  let changes = {};
-  for (let key2 of ["addApi", "removeApi", "addTable", "removeTable", "addSchema", "removeSchema", "addService", "removeService"])
-    o[key2]?.length && (changes[key2] = o[key2]);
-  return o.tableMetadata !== void 0 && (changes.tableMetadata = o.tableMetadata), changes;
-}
-function checkChangeSyntax(changes, defaultSchema = "public") {
-  parseApis(changes.addApi ?? [], "--add-api"), parseApis(changes.removeApi ?? [], "--remove-api"), parseServices(changes.addService ?? [], "--add-service"), parseServices(changes.removeService ?? [], "--remove-service");
-  for (let spec of changes.addTable ?? []) parseTableSpec(spec, defaultSchema, "--add-table");
-  for (let spec of changes.removeTable ?? []) parseTableRemovalSpec(spec, defaultSchema);
-  for (let spec of changes.addSchema ?? []) parseSchemaSpec(spec, "--add-schema");
-  for (let spec of changes.removeSchema ?? []) parseSchemaSpec(spec, "--remove-schema");
-}
-var init_change_flags = __esm({
-  "src/args/change-flags.ts"() {
-    "use strict";
-    init_grants();
-    init_flags();
-  }
-});
-
-// src/domain/clone-plan.ts
-async function planClone(ctx, api, source, changes, defaultSchema, verb = "clone", successorOf2) {
-  let src = await resolveSourceKey(ctx, api, source, verb, successorOf2), after = applyGrantChanges(src.grants, changes, { defaultSchema });
-  return { from: src.key.name, createdAt: src.key.created_at, before: src.grants, after, diff: diffGrants(src.grants, after), dropped: src.dropped };
-}
-var init_clone_plan = __esm({
-  "src/domain/clone-plan.ts"() {
-    "use strict";
-    init_grants();
-    init_key_resolve();
-  }
-});
-
-// src/commands/clone.ts
-var clone_exports = {};
-__export(clone_exports, {
-  cloneCommand: () => cloneCommand,
-  cloneRun: () => cloneRun,
-  parseClone: () => parseClone
-});
-function cloneCommand(kit) {
-  let cmd = new Command("clone").description("Copy a key's grants into a new key, with changes (keys cannot be edited)").argument("<name-or-token>", "the key to copy: its name, or its token").option("--name <name>", "name of the new key (default: prompt on a TTY, else <old>-copy)");
-  return addMemberOption(addChangeOptions(cmd)).option("--dry-run", "print the diff and the request body; create nothing").option("--token-only", "print only the new token, for $(...)").addHelpText(
-    "after",
-    `
-The old key is left as it is. To also deploy the new key and delete the old one, use \`carto-keys rotate\`.
-
-Examples:
-  $ carto-keys clone app --name app-v2 --add-table national_incomes:select
-  $ carto-keys clone app --remove-table liked_cities:insert --dry-run
-  $ carto-keys clone "$LEAKED_TOKEN" --name app-new --json
-  $ carto-keys clone bob-app --user bob --name bob-app-v2 --add-table customers`
-  ).action((source, o, cmd2) => {
-    checkTokenOnly(o.tokenOnly === !0, globalsOf(cmd2).json);
-    let opts = parseClone(source, o);
-    kit.run((ctx) => cloneRun(ctx, opts));
-  }), cmd;
-}
-function parseClone(source, o) {
-  let name = o.name === void 0 ? void 0 : validateKeyName(o.name), changes = changesFromFlags(o);
-  return checkChangeSyntax(changes), {
-    source,
-    ...name !== void 0 && { name },
-    changes,
-    dryRun: o.dryRun === !0,
-    tokenOnly: o.tokenOnly === !0,
-    ...o.user !== void 0 && { user: o.user }
-  };
-}
-async function cloneRun(ctx, opts) {
-  let creds = requireCredentials(await ctx.settings()), api = (await ctx.api()).forUser(opts.user), plan = await planClone(ctx, api, opts.source, opts.changes, defaultSchemaFor(creds.baseUrl, opts.user ?? creds.username)), { refuseSuperseded: refuseSuperseded2 } = await Promise.resolve().then(() => (init_lineage(), lineage_exports));
-  await refuseSuperseded2(ctx, api, keyRef(creds.baseUrl, api.targetUser, plan.from), "clone");
-  let json = ctx.globals.json;
-  if (!json) {
-    for (let note of plan.dropped) warn(ctx, note);
-    info(ctx, `Grants of the new key, compared with "${plan.from}":`);
-    for (let line2 of formatDiff(plan.diff, { color: ctx.io.colorStderr })) info(ctx, `  ${line2}`);
-  }
-  let taken = new Set((await api.listKeys()).map((k) => k.name)), request = { name: opts.name ?? await chooseCloneName(ctx, plan.from, taken, opts.dryRun), grants: toCreateGrants(plan.after) };
-  if (opts.dryRun) {
-    json ? printJson(ctx, { dryRun: !0, from: plan.from, diff: plan.diff, request }) : (info(ctx, "Dry run: nothing was created. The request would be:"), printLine(ctx, JSON.stringify(request, null, 2)));
-    return;
-  }
-  let { key: key2, recovered } = await namingRefusedGrants(
-    () => api.createKey(request, { isOurs: (existing) => grantSetsEqual(normalizeRenderedGrants(existing.grants).grants, plan.after) }),
-    plan.after,
-    () => api.listKeys(),
-    request.grants
-  );
-  if (recovered && warn(ctx, "The key was created but the reply was lost or unreadable; recovered it."), json && !opts.tokenOnly) {
-    printJson(ctx, { ...keyJson(key2, "full"), clonedFrom: plan.from, diff: plan.diff });
-    return;
-  }
-  printCreatedKey(ctx, key2, opts.tokenOnly, `Cloned "${plan.from}" into`, api.targetUser);
-}
-async function chooseCloneName(ctx, from, taken, dryRun) {
-  let suggested = copyName(from, taken);
-  return dryRun || !ctx.io.canPrompt() || ctx.globals.yes ? suggested : promptKeyName(ctx, suggested, taken);
-}
-var init_clone = __esm({
-  "src/commands/clone.ts"() {
-    "use strict";
-    init_esm();
-    init_refusal();
-    init_base_url();
-    init_settings();
-    init_grants();
-    init_kit();
-    init_flags();
-    init_change_flags();
-    init_flags();
-    init_clone_plan();
-    init_key_ref();
-    init_key_output();
-    init_output();
-    init_prompts();
   }
 });
 
@@ -7581,7 +7874,7 @@ __export(runner_exports, {
   withPendingJournal: () => withPendingJournal
 });
 async function runFlow(ctx, creds, flow) {
-  let store = journalStore(stateDir(ctx));
+  let store = (await ctx.records()).journals;
   for (let ref of flow.refuse ?? []) await refusePending(ctx, store, ref);
   let held = [];
   try {
@@ -7595,8 +7888,8 @@ async function runFlow(ctx, creds, flow) {
     store.tidy();
   }
 }
-function unfinishedJournals(ctx, creds, member) {
-  return journalStore(stateDir(ctx)).list().filter((j) => belongsTo(j, creds) && (j.member ?? "") === (member ?? ""));
+async function unfinishedJournals(ctx, creds, member) {
+  return (await ctx.records()).journals.list().filter((j) => belongsTo(j, creds) && (j.member ?? "") === (member ?? ""));
 }
 function pendingJournal(store, creds, name, flag, member) {
   if (name !== void 0) {
@@ -7611,7 +7904,7 @@ function pendingJournal(store, creds, name, flag, member) {
   let all = store.list(), [only] = all;
   if (only === void 0) throw new UsageError("There is no unfinished rotation.", { code: "no_rotation" });
   if (all.length > 1)
-    throw new UsageError(`There are ${all.length} unfinished rotations: say which one, e.g. \`carto-keys rotate ${flag} ${all[0]?.oldName ?? ""}\`.`, {
+    throw new UsageError(`There are ${all.length} unfinished rotations: say which one, e.g. \`${commandLine(`rotate ${flag}`, { args: [all[0].oldName] }, { user: member })}\`.`, {
       code: "no_rotation",
       ...hintOthers(all)
     });
@@ -7637,7 +7930,7 @@ Or undo it: ${cmd.abort}`
   });
 }
 async function withPendingJournal(ctx, name, flag, fn, member) {
-  let creds = requireCredentials(await ctx.settings()), store = journalStore(stateDir(ctx)), found = pendingJournal(store, creds, name, flag, memberOf(member, creds.username));
+  let creds = requireCredentials(await ctx.settings()), store = (await ctx.records()).journals, found = pendingJournal(store, creds, name, flag, memberOf(member, creds.username));
   return runFlow(ctx, creds, {
     locks: [journalRef(found)],
     async journal(s) {
@@ -7652,7 +7945,7 @@ async function stopOrphans(ctx, journal, store) {
   let changed = !1;
   for (let target2 of journal.targets) {
     if (target2.pgid === void 0 || target2.kind !== "command") continue;
-    let problem = await stopOrphan(target2.pgid, target2.command);
+    let problem = await (await ctx.shell()).stopOrphan(target2.pgid, target2.command);
     if (problem !== void 0) throw new FileError(`The rotation of "${journal.oldName}" cannot go on yet: ${problem}.`);
     ctx.debug(`deploy command of the interrupted run (process group ${target2.pgid}) is not running`), delete target2.pgid, changed = !0;
   }
@@ -7664,12 +7957,11 @@ var belongsTo, init_runner = __esm({
     init_settings();
     init_time();
     init_errors();
-    init_command();
     init_interrupt();
     init_journal();
     init_key_ref();
-    init_state_dir();
     init_messages();
+    init_command_line();
     belongsTo = (j, creds) => accountOf(j.baseUrl) === accountOf(creds.baseUrl) && j.username === creds.username;
   }
 });
@@ -7690,7 +7982,7 @@ async function abortRotation(ctx, opts, ui) {
     if (j.create === !0) return abortCreate(ctx, j, api, opts, ui, { store, interruption });
     let old;
     try {
-      old = await interruption.race(findKey2(api, j.oldName));
+      old = await interruption.race(api.findKey(j.oldName));
     } catch (err) {
       throw err instanceof Interrupted ? await stoppedError(ctx, j, err, "undo") : err;
     }
@@ -7702,11 +7994,11 @@ async function abortRotation(ctx, opts, ui) {
     opts.deployTimeoutMs !== void 0 && (j.deployTimeoutMs = opts.deployTimeoutMs);
     let quiet = ctx.globals.json, restored = [], skipped = [], revoked = !1, save2 = () => {
       interruption.signal.aborted || store.save(j, ctx.now());
-    }, d = deployerOf(ctx, creds, j, ui, interruption, save2);
+    }, d = await deployerOf(ctx, creds, j, ui, interruption, save2);
     try {
       for (let target2 of j.targets.filter((t) => t.deployedAt !== null || t.attemptedAt)) {
         if (interruption.check(), target2.kind === "manual" && !ui.interactive) {
-          target2.deployedAt = null, warn(ctx, `The new token of "${escapeControl(j.newName)}" was deployed by hand: put the old one back there (carto-keys show ${j.oldName} --token-only${userFlag(j.member)}).`), target2.attemptedAt = null, save2();
+          target2.deployedAt = null, warn(ctx, `The new token of "${escapeControl(j.newName)}" was deployed by hand: put the old one back there (${commandLine("show", { args: [j.oldName], options: ["--token-only"] }, { user: j.member })}).`), target2.attemptedAt = null, save2();
           continue;
         }
         let succeeded = target2.deployedAt !== null;
@@ -7729,18 +8021,11 @@ async function abortRotation(ctx, opts, ui) {
 async function abortCreate(ctx, j, api, opts, ui, f) {
   let holding = j.targets.filter((t) => t.deployedAt !== null || t.attemptedAt);
   if (holding.length > 0)
-    return warn(ctx, `Kept "${escapeControl(j.newName)}": its token may be in ${holding.map(describeTarget).join(", ")}, and revoking it would leave a dead token there. Revoke it with \`carto-keys revoke ${j.newName} --yes${userFlag(j.member)}\` once nothing reads it.`), f.store.remove(j.id), { journal: j, revoked: !1, restored: [], skipped: [], keptCreated: !0 };
+    return warn(ctx, `Kept "${escapeControl(j.newName)}": its token may be in ${holding.map(describeTarget).join(", ")}, and revoking it would leave a dead token there. Revoke it with \`${commandLine("revoke", { args: [j.newName] }, { user: j.member, yes: !0 })}\` once nothing reads it.`), f.store.remove(j.id), { journal: j, revoked: !1, restored: [], skipped: [], keptCreated: !0 };
   if (!opts.yes && !await ui.confirmAbort(j)) throw new CancelledError("Nothing was changed.");
   let revoked = !1;
   try {
-    if (await f.interruption.race(ourNewKey(ctx, j, api))) {
-      try {
-        await f.interruption.race(api.deleteKey(j.newName));
-      } catch (err) {
-        if (!(err instanceof ApiError && err.kind === "not_found")) throw err;
-      }
-      revoked = !0;
-    }
+    await f.interruption.race(ourNewKey(ctx, j, api)) && (await f.interruption.race(api.deleteIfExists(j.newName)), revoked = !0);
   } catch (err) {
     throw await stoppedError(ctx, j, err, "undo");
   }
@@ -7748,7 +8033,7 @@ async function abortCreate(ctx, j, api, opts, ui, f) {
 }
 async function ourNewKey(ctx, j, api) {
   if (j.steps.created !== null) return !0;
-  let key2 = await findKey2(api, j.newName);
+  let key2 = await api.findKey(j.newName);
   if (key2 === void 0) return !1;
   let ours = isRotationKey(j)(key2);
   return ours || ctx.debug(`"${escapeControl(j.newName)}" exists but is not this rotation's key: left alone`), ours;
@@ -7763,10 +8048,10 @@ var init_abort = __esm({
     init_targets();
     init_interrupt();
     init_journal();
-    init_key_ref();
     init_engine();
     init_messages();
     init_runner();
+    init_command_line();
   }
 });
 
@@ -7893,7 +8178,7 @@ function interactiveUi(ctx) {
     interactive: !0,
     showSource(plan) {
       info(ctx, `Rotating API key "${escapeControl(plan.from)}". It grants:`);
-      for (let line2 of formatGrantSummary(plan.before)) info(ctx, `  ${line2}`);
+      for (let line of formatGrantSummary(plan.before)) info(ctx, `  ${line}`);
       for (let note of plan.dropped) warn(ctx, note);
     },
     async modify(plan, defaultSchema) {
@@ -7995,19 +8280,19 @@ async function resumeRotation(ctx, opts, ui) {
     if (decideDelete(journal, opts.deleteOld, ui.interactive), opts.deployTimeoutMs !== void 0 && (journal.deployTimeoutMs = opts.deployTimeoutMs), store.save(journal, ctx.now()), !ctx.globals.json) {
       let what = journal.create === !0 ? `the creation of "${journal.newName}"` : `the rotation of "${journal.oldName}" \u2192 "${journal.newName}"`;
       info(ctx, `Resuming ${what} (started ${humanTimeFrom(new Date(journal.startedAt), ctx.now())}).`);
-      for (let line2 of recap(journal)) info(ctx, `  ${line2}`);
+      for (let line of recap(journal)) info(ctx, `  ${line}`);
     }
     let api = (await ctx.api()).forUser(journal.member);
     return runRotation({ ctx, api, creds, store, journal, ui, resumed: !0, interruption });
   }, opts.member);
 }
 function recap(j) {
-  let lines = [j.steps.created === null ? `"${j.newName}": not known to be created yet (looked up first)` : `"${j.newName}": created ${humanTime(new Date(j.steps.created))}`];
+  let lines2 = [j.steps.created === null ? `"${j.newName}": not known to be created yet (looked up first)` : `"${j.newName}": created ${humanTime(new Date(j.steps.created))}`];
   for (let t of j.targets) {
     let state = t.deployedAt !== null ? `deployed ${humanTime(new Date(t.deployedAt))}` : t.attemptedAt ? `interrupted or failed${t.error ? ` (${t.error})` : ""}: deployed again` : "not deployed yet";
-    lines.push(`${describeTarget(t)}: ${state}`);
+    lines2.push(`${describeTarget(t)}: ${state}`);
   }
-  return j.steps.verified !== null && lines.push(`verified ${j.steps.verified}`), lines;
+  return j.steps.verified !== null && lines2.push(`verified ${j.steps.verified}`), lines2;
 }
 function decideDelete(journal, flag, interactive) {
   if (!(journal.steps.deleted !== null || journal.create === !0)) {
@@ -8045,33 +8330,41 @@ var start_exports = {};
 __export(start_exports, {
   startRotation: () => startRotation
 });
+function refuseTaken(newName, taken) {
+  if (taken.has(newName))
+    throw new UsageError(`An API key named "${newName}" already exists.`, {
+      hint: "Choose another --name, or leave it out for a free default."
+    });
+}
 async function startRotation(ctx, opts, ui) {
   let creds = requireCredentials(await ctx.settings());
   opts.graceMs !== void 0 && requireRegistryForGrace(ctx.env, creds);
   let named = memberOf(opts.member, creds.username), api = (await ctx.api()).forUser(named), member = api.targetUser, refOf = (name) => keyRef(creds.baseUrl, member, name);
-  await refusePending(ctx, journalStore(stateDir(ctx)), refOf(opts.source));
+  await refusePending(ctx, (await ctx.records()).journals, refOf(opts.source));
   let requireTargets = (recorded2) => {
     if (!(ui.interactive || opts.targets.length > 0 || recorded2.length > 0 || !(opts.deleteOld === !0 || opts.graceMs !== void 0)))
       throw new UsageError("--delete-old needs a deploy target (--deploy-env-file or --deploy-cmd), and none is recorded for this key: otherwise nothing uses the new key when the old one is deleted.", {
         hint: "Deploy it yourself and use --keep-old, then revoke the old key."
       });
   };
-  if (isTokenShaped(opts.source) || requireTargets(recordedTargets(ctx, refOf(opts.source))), member !== void 0 && memberBaseUrl(creds.baseUrl, member) === void 0)
+  if (!isTokenShaped(opts.source) && await knownSuccessor(ctx, creds, opts.source, member) === void 0 && requireTargets(await recordedTargets(ctx, refOf(opts.source))), member !== void 0 && memberBaseUrl(creds.baseUrl, member) === void 0)
     throw new UsageError(`rotate --user needs an organization URL (https://{org}.carto.com/u/{you}) to verify ${member}'s new key; this profile uses ${creds.baseUrl}.`);
-  let defaultSchema = defaultSchemaFor(creds.baseUrl, member ?? creds.username), plan = await planClone(ctx, api, opts.source, opts.changes, defaultSchema, "rotate", async (n) => knownSuccessor(ctx, creds, n, member));
+  let defaultSchema = defaultSchemaFor(creds.baseUrl, member ?? creds.username), plan = await planClone(ctx, api, opts.source, opts.changes, defaultSchema, "rotate", (n) => successorOf(ctx, api, n));
   if (plan.from === DEFAULT_PUBLIC_KEY_NAME)
     throw new UsageError('The Default public key cannot be rotated: its token is always "default_public" and it cannot be deleted.');
   let oldRef = refOf(plan.from);
   await refuseSuperseded(ctx, api, oldRef, "rotate");
-  let recorded = opts.targets.length === 0 ? recordedTargets(ctx, oldRef) : [];
+  let recorded = opts.targets.length === 0 ? await recordedTargets(ctx, oldRef) : [];
   if (requireTargets(recorded), opts.dryRun) {
-    let taken = new Set((await api.listKeys()).map((k) => k.name)), newName = opts.newName ?? rotationName(plan.from, ctx.now(), taken), targets = opts.targets.length > 0 ? opts.targets : recorded, end = opts.graceMs !== void 0 ? "grace" : opts.deleteOld === !0 ? "delete" : opts.deleteOld === !1 ? "keep" : "ask";
+    let taken = new Set((await api.listKeys()).map((k) => k.name)), newName = opts.newName ?? rotationName(plan.from, ctx.now(), taken);
+    refuseTaken(newName, taken);
+    let targets = opts.targets.length > 0 ? opts.targets : recorded, end = opts.graceMs !== void 0 ? "grace" : opts.deleteOld === !0 ? "delete" : opts.deleteOld === !1 ? "keep" : "ask";
     if (ctx.globals.json) {
       printJson(ctx, { dryRun: !0, old: plan.from, new: newName, ...member !== void 0 && { member }, diff: plan.diff, targets: targets.map(targetJson), oldKey: end });
       return;
     }
     info(ctx, `Dry run: would rotate "${plan.from}"${member === void 0 ? "" : ` of ${member}`} \u2192 "${newName}".`), info(ctx, "Grants of the new key, compared with the old one:");
-    for (let line2 of formatDiff(plan.diff, { color: ctx.io.colorStderr })) info(ctx, `  ${line2}`);
+    for (let line of formatDiff(plan.diff, { color: ctx.io.colorStderr })) info(ctx, `  ${line}`);
     info(ctx, targets.length > 0 ? `Would deploy to: ${targets.map(describeTarget).join(", ")}` : "Would deploy nowhere (no deploy flag, none recorded)."), info(ctx, { grace: `Then keep "${plan.from}" for the grace period, for retire to delete.`, delete: `Then delete "${plan.from}".`, keep: `Then keep "${plan.from}".`, ask: `Then ask whether to delete "${plan.from}".` }[end]), info(ctx, "Nothing was created, deployed or deleted.");
     return;
   }
@@ -8081,14 +8374,11 @@ async function startRotation(ctx, opts, ui) {
     async journal() {
       ui.showSource(plan);
       let after = hasGrantChanges(opts.changes) ? plan.after : await ui.modify(plan, defaultSchema), taken = new Set((await api.listKeys()).map((k) => k.name)), newName = opts.newName ?? await ui.chooseName(rotationName(plan.from, ctx.now(), taken), taken);
-      if (taken.has(newName))
-        throw new UsageError(`An API key named "${newName}" already exists.`, {
-          hint: "Choose another --name, or leave it out for a free default."
-        });
+      refuseTaken(newName, taken);
       let targets = opts.targets.length > 0 ? opts.targets : recorded.length > 0 && await ui.useRecorded(plan.from, recorded) ? recorded : [];
       if (!ctx.globals.json) {
         info(ctx, `Rotating "${escapeControl(plan.from)}"${member === void 0 ? "" : ` of ${member}`} \u2192 "${newName}".`), info(ctx, "Grants of the new key, compared with the old one:");
-        for (let line2 of formatDiff(diffGrants(plan.before, after), { color: ctx.io.colorStderr })) info(ctx, `  ${line2}`);
+        for (let line of formatDiff(diffGrants(plan.before, after), { color: ctx.io.colorStderr })) info(ctx, `  ${line}`);
         targets === recorded && recorded.length > 0 && info(ctx, `Deploying to the targets recorded for "${escapeControl(plan.from)}": ${recorded.map(describeTarget).join(", ")}`);
       }
       if (!opts.yes && !await ui.confirmCreate(newName)) throw new CancelledError("Nothing was created.");
@@ -8130,7 +8420,6 @@ var init_start = __esm({
     init_members();
     init_targets();
     init_journal();
-    init_state_dir();
     init_key_ref();
     init_registry();
     init_engine();
@@ -8176,7 +8465,7 @@ var init_ui = __esm({
 
 // src/rotate/rollback.ts
 async function startRollback(ctx, opts, ui) {
-  let creds = requireCredentials(await ctx.settings()), member = memberOf(opts.member, creds.username), reg = registry(stateDir(ctx)), api = (await ctx.api()).forUser(member), recorded = (name2) => {
+  let creds = requireCredentials(await ctx.settings()), member = memberOf(opts.member, creds.username), reg = (await ctx.records()).registry, api = (await ctx.api()).forUser(member), recorded = (name2) => {
     let ref = keyRef(creds.baseUrl, member, name2);
     return reg.retirementTo(ref) ?? reg.retirementOf(ref);
   }, name = recorded(opts.name) === void 0 && isTokenShaped(opts.name) ? (await findKey(ctx, api, opts.name, "rotate")).key.name : opts.name, pending = recorded(name);
@@ -8192,7 +8481,7 @@ async function startRollback(ctx, opts, ui) {
       let current = reg.retirementOf(originalRef);
       if (current === void 0 || current.newName !== pending.newName)
         throw new UsageError(`The rotation "${pending.oldName}" \u2192 "${pending.newName}" was retired or rolled back meanwhile.`);
-      let original = await findKey2(api, pending.oldName);
+      let original = await api.findKey(pending.oldName);
       if (original === void 0 || pending.oldCreatedAt !== void 0 && !sameCreation(original.created_at, pending.oldCreatedAt))
         throw reg.removeRetirement(originalRef), new UsageError(`The old key "${pending.oldName}" no longer exists: there is nothing to roll back to.`, {
           hint: `"${pending.newName}" stays the key in use.`
@@ -8228,7 +8517,7 @@ function rollbackTargets(ctx, deployments) {
   return [...out.filter((t) => t.kind === "env-file"), ...out.filter((t) => t.kind === "command")];
 }
 function describe(ctx, r, targets) {
-  ctx.globals.json || (info(ctx, `Rolling back "${escapeControl(r.oldName)}" \u2192 "${escapeControl(r.newName)}": "${escapeControl(r.oldName)}" goes back into ${targets.length} target(s), then "${escapeControl(r.newName)}" is revoked.`), targets.length === 0 && info(ctx, `No deploy of "${escapeControl(r.newName)}" was recorded: apps that use it stop working (carto-keys where ${shellQuote(r.newName)}${userFlag(r.member)}).`));
+  ctx.globals.json || (info(ctx, `Rolling back "${escapeControl(r.oldName)}" \u2192 "${escapeControl(r.newName)}": "${escapeControl(r.oldName)}" goes back into ${targets.length} target(s), then "${escapeControl(r.newName)}" is revoked.`), targets.length === 0 && info(ctx, `No deploy of "${escapeControl(r.newName)}" was recorded: apps that use it stop working (${commandLine("where", { args: [r.newName] }, { user: r.member })}).`));
 }
 var init_rollback = __esm({
   "src/rotate/rollback.ts"() {
@@ -8238,15 +8527,13 @@ var init_rollback = __esm({
     init_errors();
     init_grants();
     init_output();
-    init_shell_quote();
     init_journal();
     init_key_ref();
-    init_registry();
-    init_state_dir();
     init_key_resolve();
     init_engine();
     init_lineage();
     init_runner();
+    init_command_line();
   }
 });
 
@@ -8318,7 +8605,7 @@ __export(rotate_exports, {
   rotateRun: () => rotateRun
 });
 function rotateCommand(kit) {
-  let cmd = new Command("rotate").description("Replace a key: clone it (with changes), deploy the new token, verify it, delete the old key").argument("[name-or-token]", "the key to replace: its name, or its token").option("--name <name>", "name of the new key (default: <old>-rYYYYMMDD, unique)").option("--keep-grants", "the new key gets exactly the old key's grants (on a terminal: no grant editor)").option("--dry-run", "say what the rotation would do (new name, grant changes, targets, the old key); send only reads").addOption(new Option("--new-name <name>").hideHelp());
+  let cmd = registeredCommand("rotate").argument("[name-or-token]", "the key to replace: its name, or its token").option("--name <name>", "name of the new key (default: <old>-rYYYYMMDD, unique)").option("--keep-grants", "the new key gets exactly the old key's grants (on a terminal: no grant editor)").option("--dry-run", "say what the rotation would do (new name, grant changes, targets, the old key); send only reads").addOption(new Option("--new-name <name>").hideHelp());
   return addMemberOption(addChangeOptions(cmd)).option("--deploy-env-file <path[:VAR]>", "write the new token into an env file as VAR (default CARTO_API_KEY); repeatable", collect).option("--deploy-cmd <cmd>", "run a command (sh -c) with the new token in $CARTO_API_KEY and on stdin; repeatable", collect).option("--check-cmd <cmd>", "test the app after deploy and verify, before any delete: the new token on its stdin, its name in $CARTO_API_KEY_NAME").option("--delete-old", "delete the old key once the new one is deployed and verified").option("--keep-old", "keep the old key (revoke it yourself later)").option("--print-token", "print the new token on stdout (never printed otherwise)").option("--deploy-timeout <duration>", `stop a deploy command that runs longer (e.g. 90s, 30m; default 15m; also: ${DEPLOY_TIMEOUT_ENV})`).option("--resume [name]", "finish an interrupted rotation (of the old key <name>)").option("--abort [name]", "undo an interrupted rotation: old token back, new key revoked").option("--grace <duration>", "keep the old key alive this long after the rotation (e.g. 24h, 7d); `retire` deletes it then").option("--rollback <name>", "undo a finished --grace rotation while the old key lives: old token back everywhere, new key revoked").option("--notify-cmd <cmd>", "run a command at the end with a JSON event on stdin (success or failure; never a token)").addHelpText(
     "after",
     `
@@ -8509,13 +8796,14 @@ var DEPLOY_TIMEOUT_ENV, init_rotate = __esm({
     init_kit();
     init_change_flags();
     init_flags();
+    init_registered();
     DEPLOY_TIMEOUT_ENV = "CARTO_KEYS_DEPLOY_TIMEOUT";
   }
 });
 
 // src/rotate/retire.ts
-function dueRetirements(ctx, creds) {
-  let now = ctx.now().getTime(), all = registry(stateDir(ctx)).retirements(creds.baseUrl);
+async function dueRetirements(ctx, creds) {
+  let now = ctx.now().getTime(), all = (await ctx.records()).registry.retirements(creds.baseUrl);
   return {
     due: all.filter((r) => Date.parse(r.retireAfter) <= now),
     waiting: all.filter((r) => Date.parse(r.retireAfter) > now)
@@ -8529,7 +8817,7 @@ async function retireOne(ctx, api, creds, r) {
     retireAfter: r.retireAfter,
     status,
     problems
-  }), ref = keyRef(creds.baseUrl, r.member, r.oldName), store = journalStore(stateDir(ctx)), lock;
+  }), ref = keyRef(creds.baseUrl, r.member, r.oldName), { journals: store, registry: reg } = await ctx.records(), lock;
   try {
     lock = store.lock(ref);
   } catch (err) {
@@ -8537,30 +8825,30 @@ async function retireOne(ctx, api, creds, r) {
     throw err;
   }
   try {
-    let reg = registry(stateDir(ctx)), current = reg.retirementOf(ref);
+    let current = reg.retirementOf(ref);
     if (current === void 0) return outcome("busy", ["already handled by another run"]);
-    let memberApi = api.forUser(r.member), old = await findKey2(memberApi, current.oldName);
+    let memberApi = api.forUser(r.member), old = await memberApi.findKey(current.oldName);
     if (old === void 0 || current.oldCreatedAt !== void 0 && !sameCreation(old.created_at, current.oldCreatedAt))
       return reg.removeRetirement(ref), old === void 0 && reg.forget(ref), outcome("gone", [old === void 0 ? `"${current.oldName}" was already deleted` : `"${current.oldName}" is now another key (created ${old.created_at}): left alone`]);
-    let chain = successorChain(ctx, ref), last = chain[chain.length - 1] ?? current, problems = await successorProblems(ctx, memberApi, creds, last, r.member), held = await heldBy(ctx, memberApi, ref);
+    let chain = await successorChain(ctx, ref), last = chain[chain.length - 1] ?? current, problems = await successorProblems(ctx, memberApi, creds, last, r.member), held = await heldBy(ctx, memberApi, ref);
     for (let h of held) problems.push(`${h} still holds the token of "${current.oldName}"`);
     if (problems.length === 0 && current.checkCmd !== void 0) {
-      let successor = await findKey2(memberApi, last.newName);
+      let successor = await memberApi.findKey(last.newName);
       try {
         await runCheck(ctx, current.checkCmd, { name: last.newName, token: successor.token });
       } catch (err) {
         problems.push(`the app check \`${current.checkCmd}\` failed with "${last.newName}": ${reasonOf(err)}`);
       }
     }
-    return problems.length > 0 ? outcome("kept", problems, last.newName) : (await deleteKeyStep(ctx, memberApi, ref), outcome("retired", [], last.newName));
+    return problems.length > 0 ? outcome("kept", problems, last.newName) : (await deleteKeyStep(ctx, memberApi, ref, { successor: last.newName, grants: last.grants }), outcome("retired", [], last.newName));
   } finally {
     lock.release(), store.tidy();
   }
 }
 async function successorProblems(ctx, api, creds, r, member) {
-  let successor = await findKey2(api, r.newName);
+  let successor = await api.findKey(r.newName);
   if (successor === void 0)
-    return [`its successor "${r.newName}" no longer exists (if nothing uses "${r.oldName}" any more: carto-keys revoke ${shellQuote(r.oldName)}${userFlag(member)})`];
+    return [`its successor "${r.newName}" no longer exists (if nothing uses "${r.oldName}" any more: ${commandLine("revoke", { args: [r.oldName] }, { user: member })})`];
   let problems = [];
   try {
     let me = await (await clientAsKey(ctx, creds, member, successor.token)).whoami();
@@ -8569,7 +8857,7 @@ async function successorProblems(ctx, api, creds, r, member) {
     problems.push(`the token of "${r.newName}" does not authenticate (${reasonOf(err)})`);
   }
   let expected = fingerprint(successor.token);
-  for (let d of registry(stateDir(ctx)).deploymentsOf(keyRef(creds.baseUrl, member, r.newName))) {
+  for (let d of (await ctx.records()).registry.deploymentsOf(keyRef(creds.baseUrl, member, r.newName))) {
     if (d.kind !== "env-file") continue;
     let state = envFileState(d.path, d.variable, expected);
     state.state !== "holds" && problems.push(`${d.path} (${d.variable}) ${describeState(state, r.newName)}, not the token of "${r.newName}"`);
@@ -8579,17 +8867,15 @@ async function successorProblems(ctx, api, creds, r, member) {
 var init_retire = __esm({
   "src/rotate/retire.ts"() {
     "use strict";
-    init_settings();
+    init_fingerprint();
     init_grants();
     init_deployer();
     init_env_check();
     init_journal();
     init_key_ref();
-    init_registry();
-    init_state_dir();
-    init_shell_quote();
     init_engine();
     init_lineage();
+    init_command_line();
   }
 });
 
@@ -8600,7 +8886,7 @@ __export(retire_exports, {
   retireRun: () => retireRun
 });
 function retireCommand(kit) {
-  return new Command("retire").description("Delete the old keys whose grace period (rotate --grace) has passed, after checking their successors").option("--notify-cmd <cmd>", "run a command at the end with a JSON event on stdin (success or failure)").option("--dry-run", "say which old keys are due (and which wait); check nothing, delete nothing").addHelpText(
+  return registeredCommand("retire").option("--notify-cmd <cmd>", "run a command at the end with a JSON event on stdin (success or failure)").option("--dry-run", "say which old keys are due (and which wait); check nothing, delete nothing").addHelpText(
     "after",
     `
 Each old key is deleted only after checking again that its successor's token works with the grants
@@ -8613,9 +8899,8 @@ Examples:
   $ carto-keys retire --yes --json                      # from cron / a scheduled CI job
   $ carto-keys retire --yes --notify-cmd ./alert.sh     # alert.sh reads the JSON event on stdin`
   ).action((o, cmd) => {
-    let { yes } = globalsOf(cmd);
-    o.dryRun !== !0 && requireYesOrTty(yes, kit.canPrompt(), "Retiring old keys (it deletes them)");
-    let opts = { yes, ...o.notifyCmd !== void 0 && { notifyCmd: o.notifyCmd }, ...o.dryRun === !0 && { dryRun: !0 } };
+    o.dryRun !== !0 && requireYesOrTty(globalsOf(cmd).yes, kit.canPrompt(), "Retiring old keys (it deletes them)");
+    let opts = { ...o.notifyCmd !== void 0 && { notifyCmd: o.notifyCmd }, ...o.dryRun === !0 && { dryRun: !0 } };
     kit.run((ctx) => retireRun(ctx, opts));
   });
 }
@@ -8628,9 +8913,9 @@ async function retireRun(ctx, opts) {
     "retire",
     () => ({ keys: outcomes.map((o) => ({ old: o.oldName, new: o.newName, status: o.status })), targets: [] }),
     async () => {
-      let creds = requireCredentials(await ctx.settings()), { due, waiting } = dueRetirements(ctx, creds);
+      let creds = requireCredentials(await ctx.settings()), { due, waiting } = await dueRetirements(ctx, creds);
       for (let r of waiting) outcomes.push({ ...r.member !== void 0 && { member: r.member }, oldName: r.oldName, newName: r.newName, retireAfter: r.retireAfter, status: "waiting", problems: [] });
-      if (due.length > 0 && !opts.yes) {
+      if (due.length > 0 && !ctx.globals.yes) {
         let names = due.map((r) => describeRef({ name: r.oldName, ...r.member !== void 0 && { member: r.member } })).join(", ");
         if (!await ctx.prompter.confirm(`Delete ${names} (grace period over), after checking their successors?`, { default: !1 }))
           throw new CancelledError("Nothing was changed.");
@@ -8649,7 +8934,7 @@ async function retireRun(ctx, opts) {
   );
 }
 async function retireDryRun(ctx) {
-  let creds = requireCredentials(await ctx.settings()), { due, waiting } = dueRetirements(ctx, creds), item = (r) => ({ old: r.oldName, new: r.newName, ...r.member !== void 0 && { member: r.member }, retireAfter: r.retireAfter });
+  let creds = requireCredentials(await ctx.settings()), { due, waiting } = await dueRetirements(ctx, creds), item = (r) => ({ old: r.oldName, new: r.newName, ...r.member !== void 0 && { member: r.member }, retireAfter: r.retireAfter });
   if (ctx.globals.json) {
     printJson(ctx, { dryRun: !0, due: due.map(item), waiting: waiting.map(item) });
     return;
@@ -8679,7 +8964,6 @@ function report2(ctx, outcomes) {
 var KeptKeys, init_retire2 = __esm({
   "src/commands/retire.ts"() {
     "use strict";
-    init_esm();
     init_escape();
     init_settings();
     init_errors();
@@ -8690,6 +8974,7 @@ var KeptKeys, init_retire2 = __esm({
     init_notify();
     init_output();
     init_time();
+    init_registered();
     KeptKeys = class extends CliError {
       exitCode = ExitCode.failure;
       code = "retire_kept";
@@ -8711,8 +8996,8 @@ function join6(parts, separator = "") {
   return parts.join(separator);
 }
 function table(headers, rows) {
-  let line2 = (cells) => `| ${cells.join(" | ")} |`;
-  return [line2(headers.map(text)), `|${headers.map(() => " --- ").join("|")}|`, ...rows.map((r) => line2(r))];
+  let line = (cells) => `| ${cells.join(" | ")} |`;
+  return [line(headers.map(text)), `|${headers.map(() => " --- ").join("|")}|`, ...rows.map((r) => line(r))];
 }
 function document(blocks) {
   return `${blocks.map((b) => typeof b == "string" ? b : b.join(`
@@ -8775,7 +9060,7 @@ __export(where_exports, {
   whereRun: () => whereRun
 });
 function whereCommand(kit) {
-  return addMemberOption(new Command("where")).description("Where a key was deployed (by rotate or apply), and whether each env file still holds its token").argument("<name>", "name of the API key").addOption(formatOption()).addHelpText(
+  return addMemberOption(registeredCommand("where")).argument("<name>", "name of the API key").addOption(formatOption()).addHelpText(
     "after",
     `
 Answers "what breaks if I delete this key?" from the deployment registry (deployments.json in the
@@ -8794,7 +9079,7 @@ Examples:
 async function whereRun(ctx, given) {
   let creds = requireCredentials(await ctx.settings()), api = (await ctx.api()).forUser(given.user), opts = given;
   isTokenShaped(given.name) && (opts = { ...given, name: (await findKey(ctx, api, given.name, "show")).key.name });
-  let ref = keyRef(creds.baseUrl, api.targetUser, opts.name), reg = registry(stateDir(ctx)), live = new Set((await api.listKeys()).map((k) => k.name)), successor = live.has(opts.name) ? void 0 : await (await Promise.resolve().then(() => (init_lineage(), lineage_exports))).successorOf(ctx, api.targetUser, opts.name), pruned = reg.pruneVanished(ref.account, ref.member, live), deployments = reg.deploymentsOf(ref), retirement = reg.retirementOf(ref) ?? reg.retirementTo(ref), key2 = live.has(opts.name) ? await findKey2(api, opts.name) : void 0, expected = key2 === void 0 ? void 0 : fingerprint(key2.token), places = deployments.map((d) => {
+  let ref = keyRef(creds.baseUrl, api.targetUser, opts.name), reg = (await ctx.records()).registry, live = new Set((await api.listKeys()).map((k) => k.name)), successor = live.has(opts.name) ? void 0 : await (await Promise.resolve().then(() => (init_lineage(), lineage_exports))).successorOf(ctx, api, opts.name), pruned = reg.pruneVanished(ref.account, ref.member, live), deployments = reg.deploymentsOf(ref), retirement = reg.retirementOf(ref) ?? reg.retirementTo(ref), key2 = live.has(opts.name) ? await api.findKey(opts.name) : void 0, expected = key2 === void 0 ? void 0 : fingerprint(key2.token), places = deployments.map((d) => {
     if (d.kind !== "env-file") return { deployment: d };
     let s = envFileState(d.path, d.variable, expected ?? d.fingerprint);
     return { deployment: d, state: s.state, ...s.detail !== void 0 && { detail: s.detail } };
@@ -8806,53 +9091,54 @@ async function whereRun(ctx, given) {
     ...retirement && { retirement: { old: retirement.oldName, new: retirement.newName, retireAfter: retirement.retireAfter } }
   };
   if (ctx.globals.json) {
-    if (printJson(ctx, doc), key2 === void 0) throw missingKey(opts.name, api.targetUser, successor);
+    if (printJson(ctx, doc), key2 === void 0) throw missingKey(opts.name, api.targetUser, successor, "where");
     return;
   }
   if (opts.format === "markdown") {
     let { whereMarkdown: whereMarkdown2 } = await Promise.resolve().then(() => (init_where_markdown(), where_markdown_exports));
-    if (ctx.io.stdout.write(whereMarkdown2(doc)), key2 === void 0) throw missingKey(opts.name, api.targetUser, successor);
+    if (ctx.io.stdout.write(whereMarkdown2(doc)), key2 === void 0) throw missingKey(opts.name, api.targetUser, successor, "where");
     return;
   }
   let shown = escapeControl(opts.name);
   pruned.length > 0 && info(ctx, escapeControl(`Forgot the records of ${pruned.length === 1 ? "a key" : `${pruned.length} keys`} deleted outside carto-keys: ${pruned.map((n) => `"${n}"`).join(", ")}.`)), key2 === void 0 && places.length > 0 && info(ctx, `Recorded deployments of "${shown}", which no longer exists:`), key2 !== void 0 && places.length === 0 && info(ctx, `No deployment of "${shown}" was recorded (only rotate and apply record them).`);
-  for (let p of places) printLine(ctx, escapeControl(line(p, opts.name, ctx.env)));
+  for (let p of places) for (let l of placeLines(p, opts.name, ctx.env, terminalWidth(ctx))) printLine(ctx, escapeControl(l));
   if (retirement && info(
     ctx,
     retirement.oldName === opts.name ? `"${shown}" is kept until ${humanTimeFrom(new Date(retirement.retireAfter), ctx.now())},
 then \`carto-keys retire\` deletes it (successor "${escapeControl(retirement.newName)}").` : `"${shown}" replaced "${escapeControl(retirement.oldName)}",
 which is kept until ${humanTimeFrom(new Date(retirement.retireAfter), ctx.now())} (rollback possible until then).`
-  ), key2 === void 0) throw missingKey(opts.name, api.targetUser, successor);
+  ), key2 === void 0) throw missingKey(opts.name, api.targetUser, successor, "where");
 }
-function line(p, name, env) {
-  let d = p.deployment, at = humanTime(new Date(d.at));
-  switch (d.kind) {
-    case "env-file":
-      return `env-file  ${displayPath(d.path, env)} (${d.variable})  ${describeState({ state: p.state, ...p.detail !== void 0 && { detail: p.detail } }, name)}  deployed ${at}`;
-    case "command":
-      return `command   ${d.command}  ran ${at} (cannot be checked)`;
-    case "manual":
-      return `by hand   shown to a person ${at} (cannot be checked)`;
-  }
+function placeLines(p, name, env, width) {
+  let d = p.deployment, at = humanTime(new Date(d.at)), [kind, place, detail] = d.kind === "env-file" ? ["env-file", `${displayPath(d.path, env)} (${d.variable})`, `${describeState({ state: p.state, ...p.detail !== void 0 && { detail: p.detail } }, name)}, deployed ${at}`] : d.kind === "command" ? ["command", d.command, `ran ${at} (cannot be checked)`] : ["by hand", "shown to a person", `${at} (cannot be checked)`], hang = " ".repeat(10);
+  return [`${kind.padEnd(10)}${place}`, ...wrapWords(detail.split(" "), width, hang, hang)];
 }
 var init_where = __esm({
   "src/commands/where.ts"() {
     "use strict";
-    init_esm();
     init_settings();
+    init_fingerprint();
     init_kit();
     init_flags();
     init_flags();
     init_key_ref();
-    init_state_dir();
     init_env_check();
     init_registry();
-    init_engine();
     init_key_resolve();
     init_time();
     init_paths();
     init_output();
+    init_help_text();
     init_escape();
+    init_registered();
+  }
+});
+
+// src/keyfile/model.ts
+var DEFAULT_KEY_FILE, TOP_FIELDS, ENTRY_FIELDS, ENV_TARGET_FIELDS, CMD_TARGET_FIELDS, init_model2 = __esm({
+  "src/keyfile/model.ts"() {
+    "use strict";
+    DEFAULT_KEY_FILE = "carto-keys.yaml", TOP_FIELDS = ["version", "keys"], ENTRY_FIELDS = ["apis", "tables", "schemas", "table_metadata", "services", "datasets", "deploy", "check", "rotate_after"], ENV_TARGET_FIELDS = ["env_file", "var"], CMD_TARGET_FIELDS = ["cmd"];
   }
 });
 
@@ -8991,7 +9277,7 @@ function value(text2, offset) {
     if (inner.trim() === "") return inner === "" ? { kind: "seq", offset, items: [] } : void 0;
     let items = [], at = 1;
     for (let part of inner.split(",")) {
-      let lead = part.length - part.trimStart().length, word = part.trim(), item = scalar(word, offset + at + lead);
+      let lead = part.length - part.trimStart().length, word2 = part.trim(), item = scalar(word2, offset + at + lead);
       if (item == null || item.kind !== "scalar" || typeof item.value != "string") return;
       items.push(item), at += part.length + 1;
     }
@@ -9002,14 +9288,14 @@ function value(text2, offset) {
 function fastYaml(text2) {
   if (/[^\x20-\x7e\n]/.test(text2)) return;
   let root, stack = [], open2, offset = 0;
-  for (let line2 of text2.split(`
+  for (let line of text2.split(`
 `)) {
     let start = offset;
-    offset += line2.length + 1;
-    let trimmed = line2.trimStart();
+    offset += line.length + 1;
+    let trimmed = line.trimStart();
     if (trimmed === "" || trimmed.startsWith("#")) continue;
-    if (line2.includes("#") || line2.endsWith(" ")) return;
-    let m = KEY_LINE.exec(line2);
+    if (line.includes("#") || line.endsWith(" ")) return;
+    let m = KEY_LINE.exec(line);
     if (m === null) return;
     let indent = m[1].length, keyText = m[2], rest = m[3], key2 = scalar(keyText, start + indent);
     if (key2 == null || key2.kind !== "scalar" || typeof key2.value != "string") return;
@@ -9032,7 +9318,7 @@ function fastYaml(text2) {
     if (frame.map.pairs.push(pair), rest === void 0 || rest === "")
       open2 = { pair, indent };
     else {
-      let v = value(rest, start + line2.length - rest.length);
+      let v = value(rest, start + line.length - rest.length);
       if (v === void 0) return;
       pair.value = v;
     }
@@ -9136,18 +9422,10 @@ var FORMAT, LATIN_LOOKALIKES, init_lookalike = __esm({
   }
 });
 
-// src/keyfile/model.ts
-var DEFAULT_KEY_FILE, TOP_FIELDS, ENTRY_FIELDS, ENV_TARGET_FIELDS, CMD_TARGET_FIELDS, init_model2 = __esm({
-  "src/keyfile/model.ts"() {
-    "use strict";
-    DEFAULT_KEY_FILE = "carto-keys.yaml", TOP_FIELDS = ["version", "keys"], ENTRY_FIELDS = ["apis", "tables", "schemas", "table_metadata", "services", "datasets", "deploy", "check", "rotate_after"], ENV_TARGET_FIELDS = ["env_file", "var"], CMD_TARGET_FIELDS = ["cmd"];
-  }
-});
-
 // src/keyfile/validate.ts
 import { dirname as dirname3, isAbsolute as isAbsolute2, resolve as resolve4 } from "node:path";
-function looksLikeToken(word) {
-  return /^[0-9a-f]{40}$/.test(word) ? !0 : word.length === 22 && /[A-Z]/.test(word) && /[a-z]/.test(word) && /[0-9]/.test(word);
+function looksLikeToken(word2) {
+  return /^[0-9a-f]{40}$/.test(word2) ? !0 : word2.length === 22 && /[A-Z]/.test(word2) && /[a-z]/.test(word2) && /[0-9]/.test(word2);
 }
 function lineFinder(text2) {
   let starts;
@@ -9278,8 +9556,8 @@ function parseKeyTree(text2, opts, read) {
       let v = node("check");
       check2 = stringOf(v, label("check")), check2.trim() === "" && fail3(offsetOf(v), `${label("check")}: expected a shell command that tests the app (the token on its stdin).`);
     }
-    let grants = canonicalGrantSet({ apis: apis.flat(), tables, schemas, tableMetadata, services: services.flat(), datasets: datasets.flat() }), line2 = keyOffset === void 0 ? 1 : linePos(keyOffset).line;
-    entries.push({ name, grants, deploy: deploy2, ...rotateAfter !== void 0 && { rotateAfter }, ...check2 !== void 0 && { check: check2 }, line: line2 });
+    let grants = canonicalGrantSet({ apis: apis.flat(), tables, schemas, tableMetadata, services: services.flat(), datasets: datasets.flat() }), line = keyOffset === void 0 ? 1 : linePos(keyOffset).line;
+    entries.push({ name, grants, deploy: deploy2, ...rotateAfter !== void 0 && { rotateAfter }, ...check2 !== void 0 && { check: check2 }, line });
   }
   return { path: opts.path, entries };
 }
@@ -9539,9 +9817,9 @@ var require_directives = __commonJS({
        * @param onError - May be called even if the action was successful
        * @returns `true` on success
        */
-      add(line2, onError) {
+      add(line, onError) {
         this.atNextDocument && (this.yaml = { explicit: _Directives.defaultYaml.explicit, version: "1.1" }, this.tags = Object.assign({}, _Directives.defaultTags), this.atNextDocument = !1);
-        let parts = line2.trim().split(/[ \t]+/), name = parts.shift();
+        let parts = line.trim().split(/[ \t]+/), name = parts.shift();
         switch (name) {
           case "%TAG": {
             if (parts.length !== 2 && (onError(0, "%TAG directive should contain exactly two parts"), parts.length < 2))
@@ -9576,8 +9854,8 @@ var require_directives = __commonJS({
         if (source[0] !== "!")
           return onError(`Not a valid tag: ${source}`), null;
         if (source[1] === "<") {
-          let verbatim = source.slice(2, -1);
-          return verbatim === "!" || verbatim === "!!" ? (onError(`Verbatim tags aren't resolved, so ${source} is invalid.`), null) : (source[source.length - 1] !== ">" && onError("Verbatim tags must end with a >"), verbatim);
+          let verbatim2 = source.slice(2, -1);
+          return verbatim2 === "!" || verbatim2 === "!!" ? (onError(`Verbatim tags aren't resolved, so ${source} is invalid.`), null) : (source[source.length - 1] !== ">" && onError("Verbatim tags must end with a >"), verbatim2);
         }
         let [, handle2, suffix] = source.match(/^(.*!)([^!]*)$/s);
         suffix || onError(`The ${source} tag has no suffix`);
@@ -9601,7 +9879,7 @@ var require_directives = __commonJS({
         return tag[0] === "!" ? tag : `!<${tag}>`;
       }
       toString(doc) {
-        let lines = this.yaml.explicit ? [`%YAML ${this.yaml.version || "1.2"}`] : [], tagEntries = Object.entries(this.tags), tagNames;
+        let lines2 = this.yaml.explicit ? [`%YAML ${this.yaml.version || "1.2"}`] : [], tagEntries = Object.entries(this.tags), tagNames;
         if (doc && tagEntries.length > 0 && identity.isNode(doc.contents)) {
           let tags = {};
           visit2.visit(doc.contents, (_key, node) => {
@@ -9610,8 +9888,8 @@ var require_directives = __commonJS({
         } else
           tagNames = [];
         for (let [handle2, prefix] of tagEntries)
-          handle2 === "!!" && prefix === "tag:yaml.org,2002:" || (!doc || tagNames.some((tn) => tn.startsWith(prefix))) && lines.push(`%TAG ${handle2} ${prefix}`);
-        return lines.join(`
+          handle2 === "!!" && prefix === "tag:yaml.org,2002:" || (!doc || tagNames.some((tn) => tn.startsWith(prefix))) && lines2.push(`%TAG ${handle2} ${prefix}`);
+        return lines2.join(`
 `);
       }
     };
@@ -10705,28 +10983,28 @@ var require_stringifyCollection = __commonJS({
       return (ctx.inFlow ?? collection.flow ? stringifyFlowCollection : stringifyBlockCollection)(collection, ctx, options);
     }
     function stringifyBlockCollection({ comment, items }, ctx, { blockItemPrefix, flowChars, itemIndent, onChompKeep, onComment }) {
-      let { indent, options: { commentString } } = ctx, itemCtx = Object.assign({}, ctx, { indent: itemIndent, type: null }), chompKeep = !1, lines = [];
+      let { indent, options: { commentString } } = ctx, itemCtx = Object.assign({}, ctx, { indent: itemIndent, type: null }), chompKeep = !1, lines2 = [];
       for (let i = 0; i < items.length; ++i) {
         let item = items[i], comment2 = null;
         if (identity.isNode(item))
-          !chompKeep && item.spaceBefore && lines.push(""), addCommentBefore(ctx, lines, item.commentBefore, chompKeep), item.comment && (comment2 = item.comment);
+          !chompKeep && item.spaceBefore && lines2.push(""), addCommentBefore(ctx, lines2, item.commentBefore, chompKeep), item.comment && (comment2 = item.comment);
         else if (identity.isPair(item)) {
           let ik = identity.isNode(item.key) ? item.key : null;
-          ik && (!chompKeep && ik.spaceBefore && lines.push(""), addCommentBefore(ctx, lines, ik.commentBefore, chompKeep));
+          ik && (!chompKeep && ik.spaceBefore && lines2.push(""), addCommentBefore(ctx, lines2, ik.commentBefore, chompKeep));
         }
         chompKeep = !1;
         let str3 = stringify.stringify(item, itemCtx, () => comment2 = null, () => chompKeep = !0);
-        comment2 && (str3 += stringifyComment.lineComment(str3, itemIndent, commentString(comment2))), chompKeep && comment2 && (chompKeep = !1), lines.push(blockItemPrefix + str3);
+        comment2 && (str3 += stringifyComment.lineComment(str3, itemIndent, commentString(comment2))), chompKeep && comment2 && (chompKeep = !1), lines2.push(blockItemPrefix + str3);
       }
       let str2;
-      if (lines.length === 0)
+      if (lines2.length === 0)
         str2 = flowChars.start + flowChars.end;
       else {
-        str2 = lines[0];
-        for (let i = 1; i < lines.length; ++i) {
-          let line2 = lines[i];
-          str2 += line2 ? `
-${indent}${line2}` : `
+        str2 = lines2[0];
+        for (let i = 1; i < lines2.length; ++i) {
+          let line = lines2[i];
+          str2 += line ? `
+${indent}${line}` : `
 `;
         }
       }
@@ -10740,44 +11018,44 @@ ${indent}${line2}` : `
         indent: itemIndent,
         inFlow: !0,
         type: null
-      }), reqNewline = !1, linesAtValue = 0, lines = [];
+      }), reqNewline = !1, linesAtValue = 0, lines2 = [];
       for (let i = 0; i < items.length; ++i) {
         let item = items[i], comment = null;
         if (identity.isNode(item))
-          item.spaceBefore && lines.push(""), addCommentBefore(ctx, lines, item.commentBefore, !1), item.comment && (comment = item.comment);
+          item.spaceBefore && lines2.push(""), addCommentBefore(ctx, lines2, item.commentBefore, !1), item.comment && (comment = item.comment);
         else if (identity.isPair(item)) {
           let ik = identity.isNode(item.key) ? item.key : null;
-          ik && (ik.spaceBefore && lines.push(""), addCommentBefore(ctx, lines, ik.commentBefore, !1), ik.comment && (reqNewline = !0));
+          ik && (ik.spaceBefore && lines2.push(""), addCommentBefore(ctx, lines2, ik.commentBefore, !1), ik.comment && (reqNewline = !0));
           let iv = identity.isNode(item.value) ? item.value : null;
           iv ? (iv.comment && (comment = iv.comment), iv.commentBefore && (reqNewline = !0)) : item.value == null && ik?.comment && (comment = ik.comment);
         }
         comment && (reqNewline = !0);
         let str2 = stringify.stringify(item, itemCtx, () => comment = null);
-        reqNewline || (reqNewline = lines.length > linesAtValue || str2.includes(`
-`)), i < items.length - 1 ? str2 += "," : ctx.options.trailingComma && (ctx.options.lineWidth > 0 && (reqNewline || (reqNewline = lines.reduce((sum, line2) => sum + line2.length + 2, 2) + (str2.length + 2) > ctx.options.lineWidth)), reqNewline && (str2 += ",")), comment && (str2 += stringifyComment.lineComment(str2, itemIndent, commentString(comment))), lines.push(str2), linesAtValue = lines.length;
+        reqNewline || (reqNewline = lines2.length > linesAtValue || str2.includes(`
+`)), i < items.length - 1 ? str2 += "," : ctx.options.trailingComma && (ctx.options.lineWidth > 0 && (reqNewline || (reqNewline = lines2.reduce((sum, line) => sum + line.length + 2, 2) + (str2.length + 2) > ctx.options.lineWidth)), reqNewline && (str2 += ",")), comment && (str2 += stringifyComment.lineComment(str2, itemIndent, commentString(comment))), lines2.push(str2), linesAtValue = lines2.length;
       }
       let { start, end } = flowChars;
-      if (lines.length === 0)
+      if (lines2.length === 0)
         return start + end;
       if (!reqNewline) {
-        let len = lines.reduce((sum, line2) => sum + line2.length + 2, 2);
+        let len = lines2.reduce((sum, line) => sum + line.length + 2, 2);
         reqNewline = ctx.options.lineWidth > 0 && len > ctx.options.lineWidth;
       }
       if (reqNewline) {
         let str2 = start;
-        for (let line2 of lines)
-          str2 += line2 ? `
-${indentStep}${indent}${line2}` : `
+        for (let line of lines2)
+          str2 += line ? `
+${indentStep}${indent}${line}` : `
 `;
         return `${str2}
 ${indent}${end}`;
       } else
-        return `${start}${fcPadding}${lines.join(" ")}${fcPadding}${end}`;
+        return `${start}${fcPadding}${lines2.join(" ")}${fcPadding}${end}`;
     }
-    function addCommentBefore({ indent, options: { commentString } }, lines, comment, chompKeep) {
+    function addCommentBefore({ indent, options: { commentString } }, lines2, comment, chompKeep) {
       if (comment && chompKeep && (comment = comment.replace(/^\n+/, "")), comment) {
         let ic = stringifyComment.indentComment(commentString(comment), indent);
-        lines.push(ic.trimStart());
+        lines2.push(ic.trimStart());
       }
     }
     exports.stringifyCollection = stringifyCollection;
@@ -11304,10 +11582,10 @@ var require_binary = __commonJS({
         } else
           throw new Error("This environment does not support writing binary tags; either Buffer or btoa is required");
         if (type ?? (type = Scalar.Scalar.BLOCK_LITERAL), type !== Scalar.Scalar.QUOTE_DOUBLE) {
-          let lineWidth = Math.max(ctx.options.lineWidth - ctx.indent.length, ctx.options.minContentWidth), n = Math.ceil(str2.length / lineWidth), lines = new Array(n);
+          let lineWidth = Math.max(ctx.options.lineWidth - ctx.indent.length, ctx.options.minContentWidth), n = Math.ceil(str2.length / lineWidth), lines2 = new Array(n);
           for (let i = 0, o = 0; i < n; ++i, o += lineWidth)
-            lines[i] = str2.substr(o, lineWidth);
-          str2 = lines.join(type === Scalar.Scalar.BLOCK_LITERAL ? `
+            lines2[i] = str2.substr(o, lineWidth);
+          str2 = lines2.join(type === Scalar.Scalar.BLOCK_LITERAL ? `
 ` : " ");
         }
         return stringifyString.stringifyString({ comment, type, value: str2 }, ctx, onComment, onChompKeep);
@@ -11827,43 +12105,43 @@ var require_stringifyDocument = __commonJS({
     "use strict";
     var identity = require_identity(), stringify = require_stringify(), stringifyComment = require_stringifyComment();
     function stringifyDocument(doc, options) {
-      let lines = [], hasDirectives = options.directives === !0;
+      let lines2 = [], hasDirectives = options.directives === !0;
       if (options.directives !== !1 && doc.directives) {
         let dir = doc.directives.toString(doc);
-        dir ? (lines.push(dir), hasDirectives = !0) : doc.directives.docStart && (hasDirectives = !0);
+        dir ? (lines2.push(dir), hasDirectives = !0) : doc.directives.docStart && (hasDirectives = !0);
       }
-      hasDirectives && lines.push("---");
+      hasDirectives && lines2.push("---");
       let ctx = stringify.createStringifyContext(doc, options), { commentString } = ctx.options;
       if (doc.commentBefore) {
-        lines.length !== 1 && lines.unshift("");
+        lines2.length !== 1 && lines2.unshift("");
         let cs = commentString(doc.commentBefore);
-        lines.unshift(stringifyComment.indentComment(cs, ""));
+        lines2.unshift(stringifyComment.indentComment(cs, ""));
       }
       let chompKeep = !1, contentComment = null;
       if (doc.contents) {
         if (identity.isNode(doc.contents)) {
-          if (doc.contents.spaceBefore && hasDirectives && lines.push(""), doc.contents.commentBefore) {
+          if (doc.contents.spaceBefore && hasDirectives && lines2.push(""), doc.contents.commentBefore) {
             let cs = commentString(doc.contents.commentBefore);
-            lines.push(stringifyComment.indentComment(cs, ""));
+            lines2.push(stringifyComment.indentComment(cs, ""));
           }
           ctx.forceBlockIndent = !!doc.comment, contentComment = doc.contents.comment;
         }
         let onChompKeep = contentComment ? void 0 : () => chompKeep = !0, body = stringify.stringify(doc.contents, ctx, () => contentComment = null, onChompKeep);
-        contentComment && (body += stringifyComment.lineComment(body, "", commentString(contentComment))), (body[0] === "|" || body[0] === ">") && lines[lines.length - 1] === "---" ? lines[lines.length - 1] = `--- ${body}` : lines.push(body);
+        contentComment && (body += stringifyComment.lineComment(body, "", commentString(contentComment))), (body[0] === "|" || body[0] === ">") && lines2[lines2.length - 1] === "---" ? lines2[lines2.length - 1] = `--- ${body}` : lines2.push(body);
       } else
-        lines.push(stringify.stringify(doc.contents, ctx));
+        lines2.push(stringify.stringify(doc.contents, ctx));
       if (doc.directives?.docEnd)
         if (doc.comment) {
           let cs = commentString(doc.comment);
           cs.includes(`
-`) ? (lines.push("..."), lines.push(stringifyComment.indentComment(cs, ""))) : lines.push(`... ${cs}`);
+`) ? (lines2.push("..."), lines2.push(stringifyComment.indentComment(cs, ""))) : lines2.push(`... ${cs}`);
         } else
-          lines.push("...");
+          lines2.push("...");
       else {
         let dc = doc.comment;
-        dc && chompKeep && (dc = dc.replace(/^\n+/, "")), dc && ((!chompKeep || contentComment) && lines[lines.length - 1] !== "" && lines.push(""), lines.push(stringifyComment.indentComment(commentString(dc), "")));
+        dc && chompKeep && (dc = dc.replace(/^\n+/, "")), dc && ((!chompKeep || contentComment) && lines2[lines2.length - 1] !== "" && lines2.push(""), lines2.push(stringifyComment.indentComment(commentString(dc), "")));
       }
-      return lines.join(`
+      return lines2.join(`
 `) + `
 `;
     }
@@ -12114,21 +12392,21 @@ var require_errors = __commonJS({
       if (error2.pos[0] === -1)
         return;
       error2.linePos = error2.pos.map((pos) => lc.linePos(pos));
-      let { line: line2, col } = error2.linePos[0];
-      error2.message += ` at line ${line2}, column ${col}`;
-      let ci = col - 1, lineStr = src.substring(lc.lineStarts[line2 - 1], lc.lineStarts[line2]).replace(/[\n\r]+$/, "");
+      let { line, col } = error2.linePos[0];
+      error2.message += ` at line ${line}, column ${col}`;
+      let ci = col - 1, lineStr = src.substring(lc.lineStarts[line - 1], lc.lineStarts[line]).replace(/[\n\r]+$/, "");
       if (ci >= 60 && lineStr.length > 80) {
         let trimStart = Math.min(ci - 39, lineStr.length - 79);
         lineStr = "\u2026" + lineStr.substring(trimStart), ci -= trimStart - 1;
       }
-      if (lineStr.length > 80 && (lineStr = lineStr.substring(0, 79) + "\u2026"), line2 > 1 && /^ *$/.test(lineStr.substring(0, ci))) {
-        let prev = src.substring(lc.lineStarts[line2 - 2], lc.lineStarts[line2 - 1]);
+      if (lineStr.length > 80 && (lineStr = lineStr.substring(0, 79) + "\u2026"), line > 1 && /^ *$/.test(lineStr.substring(0, ci))) {
+        let prev = src.substring(lc.lineStarts[line - 2], lc.lineStarts[line - 1]);
         prev.length > 80 && (prev = prev.substring(0, 79) + `\u2026
 `), lineStr = prev + lineStr;
       }
       if (/[^ ]/.test(lineStr)) {
         let count = 1, end = error2.linePos[1];
-        end?.line === line2 && end.col > col && (count = Math.max(1, Math.min(end.col - col, 80 - ci)));
+        end?.line === line && end.col > col && (count = Math.max(1, Math.min(end.col - col, 80 - ci)));
         let pointer = " ".repeat(ci) + "^".repeat(count);
         error2.message += `:
 
@@ -12562,22 +12840,22 @@ var require_resolve_block_scalar = __commonJS({
       let start = scalar2.offset, header = parseBlockScalarHeader(scalar2, ctx.options.strict, onError);
       if (!header)
         return { value: "", type: null, comment: "", range: [start, start, start] };
-      let type = header.mode === ">" ? Scalar.Scalar.BLOCK_FOLDED : Scalar.Scalar.BLOCK_LITERAL, lines = scalar2.source ? splitLines(scalar2.source) : [], chompStart = lines.length;
-      for (let i = lines.length - 1; i >= 0; --i) {
-        let content = lines[i][1];
+      let type = header.mode === ">" ? Scalar.Scalar.BLOCK_FOLDED : Scalar.Scalar.BLOCK_LITERAL, lines2 = scalar2.source ? splitLines(scalar2.source) : [], chompStart = lines2.length;
+      for (let i = lines2.length - 1; i >= 0; --i) {
+        let content = lines2[i][1];
         if (content === "" || content === "\r")
           chompStart = i;
         else
           break;
       }
       if (chompStart === 0) {
-        let value3 = header.chomp === "+" && lines.length > 0 ? `
-`.repeat(Math.max(1, lines.length - 1)) : "", end2 = start + header.length;
+        let value3 = header.chomp === "+" && lines2.length > 0 ? `
+`.repeat(Math.max(1, lines2.length - 1)) : "", end2 = start + header.length;
         return scalar2.source && (end2 += scalar2.source.length), { value: value3, type, comment: header.comment, range: [start, end2, end2] };
       }
       let trimIndent = scalar2.indent + header.indent, offset = scalar2.offset + header.length, contentStart = 0;
       for (let i = 0; i < chompStart; ++i) {
-        let [indent, content] = lines[i];
+        let [indent, content] = lines2[i];
         if (content === "" || content === "\r")
           header.indent === 0 && indent.length > trimIndent && (trimIndent = indent.length);
         else {
@@ -12586,14 +12864,14 @@ var require_resolve_block_scalar = __commonJS({
         }
         offset += indent.length + content.length + 1;
       }
-      for (let i = lines.length - 1; i >= chompStart; --i)
-        lines[i][0].length > trimIndent && (chompStart = i + 1);
+      for (let i = lines2.length - 1; i >= chompStart; --i)
+        lines2[i][0].length > trimIndent && (chompStart = i + 1);
       let value2 = "", sep2 = "", prevMoreIndented = !1;
       for (let i = 0; i < contentStart; ++i)
-        value2 += lines[i][0].slice(trimIndent) + `
+        value2 += lines2[i][0].slice(trimIndent) + `
 `;
       for (let i = contentStart; i < chompStart; ++i) {
-        let [indent, content] = lines[i];
+        let [indent, content] = lines2[i];
         offset += indent.length + content.length + 1;
         let crlf = content[content.length - 1] === "\r";
         if (crlf && (content = content.slice(0, -1)), content && indent.length < trimIndent) {
@@ -12615,9 +12893,9 @@ var require_resolve_block_scalar = __commonJS({
         case "-":
           break;
         case "+":
-          for (let i = chompStart; i < lines.length; ++i)
+          for (let i = chompStart; i < lines2.length; ++i)
             value2 += `
-` + lines[i][0].slice(trimIndent);
+` + lines2[i][0].slice(trimIndent);
           value2[value2.length - 1] !== `
 ` && (value2 += `
 `);
@@ -12671,10 +12949,10 @@ var require_resolve_block_scalar = __commonJS({
       return { mode, indent, chomp, comment, length };
     }
     function splitLines(source) {
-      let split = source.split(/\n( *)/), first = split[0], m = first.match(/^( *)/), lines = [m?.[1] ? [m[1], first.slice(m[1].length)] : ["", first]];
+      let split = source.split(/\n( *)/), first = split[0], m = first.match(/^( *)/), lines2 = [m?.[1] ? [m[1], first.slice(m[1].length)] : ["", first]];
       for (let i = 1; i < split.length; i += 2)
-        lines.push([split[i], split[i + 1]]);
-      return lines;
+        lines2.push([split[i], split[i + 1]]);
+      return lines2;
     }
     exports.resolveBlockScalar = resolveBlockScalar;
   }
@@ -12744,7 +13022,7 @@ var require_resolve_flow_scalar = __commonJS({
       return (source[source.length - 1] !== "'" || source.length === 1) && onError(source.length, "MISSING_CHAR", "Missing closing 'quote"), unfoldLines(source.slice(1, -1)).replace(/''/g, "'");
     }
     function unfoldLines(source) {
-      let line2 = /(.*?)\r?\n/sy, match = line2.exec(source);
+      let line = /(.*?)\r?\n/sy, match = line.exec(source);
       if (!match)
         return source;
       let trimEnd, trimBoth;
@@ -12753,12 +13031,12 @@ var require_resolve_flow_scalar = __commonJS({
       } catch {
         trimEnd = /[ \t]+$/, trimBoth = /^[ \t]+|[ \t]+$/g;
       }
-      let res = match[1].replace(trimEnd, ""), sep2 = " ", pos = line2.lastIndex;
-      for (; match = line2.exec(source); ) {
+      let res = match[1].replace(trimEnd, ""), sep2 = " ", pos = line.lastIndex;
+      for (; match = line.exec(source); ) {
         let lm = match[1].replace(trimBoth, "");
         lm === "" ? sep2 === `
 ` ? res += sep2 : sep2 = `
-` : (res += sep2 + lm, sep2 = " "), pos = line2.lastIndex;
+` : (res += sep2 + lm, sep2 = " "), pos = line.lastIndex;
       }
       let last = /[ \t]*(.*)/sy;
       return last.lastIndex = pos, match = last.exec(source), res + sep2 + (match?.[1] ?? "");
@@ -13657,32 +13935,32 @@ var require_lexer = __commonJS({
         }
       }
       *parseStream() {
-        let line2 = this.getLine();
-        if (line2 === null)
+        let line = this.getLine();
+        if (line === null)
           return this.setNext("stream");
-        if (line2[0] === cst.BOM && (yield* this.pushCount(1), line2 = line2.substring(1)), line2[0] === "%") {
-          let dirEnd = line2.length, cs = line2.indexOf("#");
+        if (line[0] === cst.BOM && (yield* this.pushCount(1), line = line.substring(1)), line[0] === "%") {
+          let dirEnd = line.length, cs = line.indexOf("#");
           for (; cs !== -1; ) {
-            let ch = line2[cs - 1];
+            let ch = line[cs - 1];
             if (ch === " " || ch === "	") {
               dirEnd = cs - 1;
               break;
             } else
-              cs = line2.indexOf("#", cs + 1);
+              cs = line.indexOf("#", cs + 1);
           }
           for (; ; ) {
-            let ch = line2[dirEnd - 1];
+            let ch = line[dirEnd - 1];
             if (ch === " " || ch === "	")
               dirEnd -= 1;
             else
               break;
           }
           let n = (yield* this.pushCount(dirEnd)) + (yield* this.pushSpaces(!0));
-          return yield* this.pushCount(line2.length - n), this.pushNewline(), "stream";
+          return yield* this.pushCount(line.length - n), this.pushNewline(), "stream";
         }
         if (this.atLineEnd()) {
           let sp = yield* this.pushSpaces(!0);
-          return yield* this.pushCount(line2.length - sp), yield* this.pushNewline(), "stream";
+          return yield* this.pushCount(line.length - sp), yield* this.pushNewline(), "stream";
         }
         return yield cst.DOCUMENT, yield* this.parseLineStart();
       }
@@ -13711,13 +13989,13 @@ var require_lexer = __commonJS({
       }
       *parseDocument() {
         yield* this.pushSpaces(!0);
-        let line2 = this.getLine();
-        if (line2 === null)
+        let line = this.getLine();
+        if (line === null)
           return this.setNext("doc");
         let n = yield* this.pushIndicators();
-        switch (line2[n]) {
+        switch (line[n]) {
           case "#":
-            yield* this.pushCount(line2.length - n);
+            yield* this.pushCount(line.length - n);
           // fallthrough
           case void 0:
             return yield* this.pushNewline(), yield* this.parseLineStart();
@@ -13734,7 +14012,7 @@ var require_lexer = __commonJS({
             return yield* this.parseQuotedScalar();
           case "|":
           case ">":
-            return n += yield* this.parseBlockScalarHeader(), n += yield* this.pushSpaces(!0), yield* this.pushCount(line2.length - n), yield* this.pushNewline(), yield* this.parseBlockScalar();
+            return n += yield* this.parseBlockScalarHeader(), n += yield* this.pushSpaces(!0), yield* this.pushCount(line.length - n), yield* this.pushNewline(), yield* this.parseBlockScalar();
           default:
             return yield* this.parsePlainScalar();
         }
@@ -13744,19 +14022,19 @@ var require_lexer = __commonJS({
         do
           nl = yield* this.pushNewline(), nl > 0 ? (sp = yield* this.pushSpaces(!1), this.indentValue = indent = sp) : sp = 0, sp += yield* this.pushSpaces(!0);
         while (nl + sp > 0);
-        let line2 = this.getLine();
-        if (line2 === null)
+        let line = this.getLine();
+        if (line === null)
           return this.setNext("flow");
-        if ((indent !== -1 && indent < this.indentNext && line2[0] !== "#" || indent === 0 && (line2.startsWith("---") || line2.startsWith("...")) && isEmpty(line2[3])) && !(indent === this.indentNext - 1 && this.flowLevel === 1 && (line2[0] === "]" || line2[0] === "}")))
+        if ((indent !== -1 && indent < this.indentNext && line[0] !== "#" || indent === 0 && (line.startsWith("---") || line.startsWith("...")) && isEmpty(line[3])) && !(indent === this.indentNext - 1 && this.flowLevel === 1 && (line[0] === "]" || line[0] === "}")))
           return this.flowLevel = 0, yield cst.FLOW_END, yield* this.parseLineStart();
         let n = 0;
-        for (; line2[n] === ","; )
+        for (; line[n] === ","; )
           n += yield* this.pushCount(1), n += yield* this.pushSpaces(!0), this.flowKey = !1;
-        switch (n += yield* this.pushIndicators(), line2[n]) {
+        switch (n += yield* this.pushIndicators(), line[n]) {
           case void 0:
             return "flow";
           case "#":
-            return yield* this.pushCount(line2.length - n), "flow";
+            return yield* this.pushCount(line.length - n), "flow";
           case "{":
           case "[":
             return yield* this.pushCount(1), this.flowKey = !1, this.flowLevel += 1, "flow";
@@ -14900,7 +15178,7 @@ __export(export_exports2, {
 });
 import { existsSync as existsSync3 } from "node:fs";
 function exportCommand(kit) {
-  return addMemberOption(new Command("export")).description("Write the account's regular keys as a keys file (carto-keys.yaml), for plan and apply").option("-o, --output <file>", "write to this file instead of stdout (.json: as JSON)").option("--force", "overwrite the file if it exists").addHelpText(
+  return addMemberOption(registeredCommand("export")).option("-o, --output <file>", "write to this file instead of stdout (.json: as JSON)").option("--force", "overwrite the file if it exists").addHelpText(
     "after",
     `
 Every regular key, in the normalized create form (as clone uses); the Master and Default public keys
@@ -14927,7 +15205,7 @@ async function exportRun(ctx, opts) {
   }
   await writeKeyFile(opts.output, result.text, opts.force);
   let names = result.keys.map((k) => k.name);
-  json ? printJson(ctx, { file: opts.output, keys: names }) : success(ctx, `Wrote ${names.length} ${names.length === 1 ? "key" : "keys"} to ${opts.output}. Next: carto-keys plan${opts.output === "carto-keys.yaml" ? "" : ` -f ${opts.output}`}`);
+  json ? printJson(ctx, { file: opts.output, keys: names }) : success(ctx, `Wrote ${names.length} ${names.length === 1 ? "key" : "keys"} to ${opts.output}. Next: ${commandLine("plan", { options: opts.output === DEFAULT_KEY_FILE ? [] : ["-f", opts.output] }, { user: api.targetUser })}`);
 }
 async function writeKeyFile(path, text2, force) {
   try {
@@ -14940,13 +15218,15 @@ async function writeKeyFile(path, text2, force) {
 var init_export2 = __esm({
   "src/commands/export.ts"() {
     "use strict";
-    init_esm();
     init_settings();
     init_errors();
     init_output();
     init_base_url();
     init_flags();
     init_atomic();
+    init_command_line();
+    init_model2();
+    init_registered();
   }
 });
 
@@ -14980,10 +15260,10 @@ function refuseLiveTokens(loaded, keys, masterKey) {
   masterKey !== void 0 && masterKey.length >= 8 && secrets.set(masterKey, void 0);
   for (let m of loaded.text.matchAll(/[A-Za-z0-9_-]{8,}/g)) {
     if (!secrets.has(m[0])) continue;
-    let which = secrets.get(m[0]), before = loaded.text.slice(0, m.index), line2 = before.split(`
+    let which = secrets.get(m[0]), before = loaded.text.slice(0, m.index), line = before.split(`
 `).length, col = m.index - before.lastIndexOf(`
 `);
-    throw new UsageError(`${loaded.file.path}:${line2}:${col}: this is the token of ${which ? `the API key "${which.name}"` : "the Master key"}. carto-keys.yaml never holds tokens.`, {
+    throw new UsageError(`${loaded.file.path}:${line}:${col}: this is the token of ${which ? `the API key "${which.name}"` : "the Master key"}. carto-keys.yaml never holds tokens.`, {
       code: KEY_FILE_ERROR,
       hint: "Remove it, and rotate that key if the file was shared or committed."
     });
@@ -15046,14 +15326,17 @@ function planJson(plan, file, opts = {}) {
     }))
   };
 }
-function block(raw2, c, color, prune, alike, showPath) {
+function block(raw2, c, color, prune, alike, showPath, width) {
   let k = {
     ...raw2,
     name: escapeControl(raw2.name),
     from: raw2.from === void 0 ? void 0 : escapeControl(raw2.from),
     to: raw2.to === void 0 ? void 0 : escapeControl(raw2.to),
     reasons: raw2.reasons.map(escapeControl)
-  }, shown = (t) => t.kind === "env-file" ? { ...t, path: showPath(t.path) } : t, deploy2 = (k.entry?.deploy ?? []).map((t) => `${INDENT}${c.dim("deploy to")} ${escapeControl(describeTarget(shown(t)))}`), noDeploy = k.entry && k.entry.deploy.length === 0 ? [`${INDENT}${c.dim(`no deploy target: the old key "${k.from}" is kept; revoke it once unused`)}`] : [];
+  }, shown = (t) => t.kind === "env-file" ? { ...t, path: showPath(t.path) } : t, deploy2 = (k.entry?.deploy ?? []).map((t) => `${INDENT}${c.dim("deploy to")} ${escapeControl(describeTarget(shown(t)))}`), under = (text2) => wrapWords(text2.split(" "), width, INDENT, INDENT), note = (text2) => under(text2).map((l) => `${INDENT}${c.dim(l.slice(INDENT.length))}`), noDeploy = k.entry && k.entry.deploy.length === 0 ? note(`no deploy target: the old key "${k.from}" is kept; revoke it once unused`) : [], headline = (mark, verb) => {
+    let names = `"${k.from}" \u2192 "${k.to}"`;
+    return 4 + [...`${k.name} will be ${verb}: ${names}`].length <= width ? [`${mark} ${c.bold(k.name)} will be ${verb}: ${names}`] : [`${mark} ${c.bold(k.name)} will be ${verb}:`, ...under(names)];
+  };
   switch (k.action) {
     case "create":
       return [
@@ -15065,7 +15348,7 @@ function block(raw2, c, color, prune, alike, showPath) {
     case "replace":
       return [
         // What happens on a line of its own: the headline alone was 98 columns for short names.
-        `${c.yellow("-/+")} ${c.bold(k.name)} will be replaced: "${k.from}" \u2192 "${k.to}"`,
+        ...headline(c.yellow("-/+"), "replaced"),
         `${INDENT}${c.dim("create, deploy, verify, then delete the old key")}`,
         ...formatDiff(k.diff, { color }).map((l) => `${INDENT}${l}`),
         ...k.reasons.slice(1).map((r) => `${INDENT}${c.dim(`note: ${r}`)}`),
@@ -15074,14 +15357,14 @@ function block(raw2, c, color, prune, alike, showPath) {
       ];
     case "rotate":
       return [
-        `  ${c.cyan("~")} ${c.bold(k.name)} will be rotated: "${k.from}" \u2192 "${k.to}"`,
+        ...headline(`  ${c.cyan("~")}`, "rotated"),
         `${INDENT}${c.dim("same grants, new token")}`,
-        ...k.reasons.map((r) => `${INDENT}${r}`),
+        ...k.reasons.flatMap(under),
         ...deploy2,
         ...noDeploy
       ];
     case "unmanaged":
-      return k.inUse !== void 0 ? [`  ${c.yellow("!")} ${c.bold(k.name)} is not in the file but in use (apply --prune keeps it)`, `${INDENT}${k.inUse}`] : prune ? [`  ${c.red("-")} ${c.bold(k.name)} will be deleted (not in the file; --prune)`] : [`  ${c.dim("?")} ${c.bold(k.name)} is not in the file (unmanaged; apply --prune deletes it)`];
+      return k.inUse !== void 0 ? [`  ${c.yellow("!")} ${c.bold(k.name)} is not in the file but in use (apply --prune keeps it)`, ...under(k.inUse)] : prune ? [`  ${c.red("-")} ${c.bold(k.name)} will be deleted (not in the file; --prune)`] : [`  ${c.dim("?")} ${c.bold(k.name)} is not in the file (unmanaged; apply --prune deletes it)`];
     case "ambiguous":
       return [
         `  ${c.yellow("!")} ${c.bold(k.name)} has ${k.live.length === 1 ? "a key another entry may own" : `${k.live.length} live keys`}: apply leaves it alone`,
@@ -15099,9 +15382,9 @@ function summaryLine(s, prune) {
   return `Plan: ${s.create} to create, ${s.replace} to replace, ${s.rotate} to rotate, ${last}.${extra}`;
 }
 function formatPlan(plan, opts) {
-  let c = colors(opts.color), alike = lookalikes(plan), blocks = plan.keys.map((k) => block(k, c, opts.color, opts.prune, alike, opts.showPath ?? ((p) => p))).filter((b) => b.length > 0), lines = [];
-  for (let b of blocks) lines.push(...b, "");
-  return blocks.length === 0 && lines.push(`${plan.summary.unchanged} ${plan.summary.unchanged === 1 ? "key is" : "keys are"} as declared.`, ""), lines.push(c.bold(summaryLine(plan.summary, opts.prune))), lines;
+  let c = colors(opts.color), alike = lookalikes(plan), blocks = plan.keys.map((k) => block(k, c, opts.color, opts.prune, alike, opts.showPath ?? ((p) => p), opts.width ?? 80)).filter((b) => b.length > 0), lines2 = [];
+  for (let b of blocks) lines2.push(...b, "");
+  return blocks.length === 0 && lines2.push(`${plan.summary.unchanged} ${plan.summary.unchanged === 1 ? "key is" : "keys are"} as declared.`, ""), lines2.push(c.bold(summaryLine(plan.summary, opts.prune))), lines2;
 }
 var PLAN_JSON_VERSION, INDENT, grantsNothing, init_plan_output = __esm({
   "src/keyfile/plan-output.ts"() {
@@ -15113,6 +15396,7 @@ var PLAN_JSON_VERSION, INDENT, grantsNothing, init_plan_output = __esm({
     init_color();
     init_escape();
     init_lookalike();
+    init_help_text();
     PLAN_JSON_VERSION = 1;
     INDENT = "      ", grantsNothing = (g) => diffGrants(emptyGrantSet(), g).length === 0;
   }
@@ -15174,7 +15458,7 @@ __export(plan_exports, {
   planRun: () => planRun
 });
 function planCommand(kit) {
-  return addMemberOption(new Command("plan")).description("Compare carto-keys.yaml with the account: what apply would create, replace, rotate or delete").option("-f, --file <path>", `the keys file (default ${DEFAULT_KEY_FILE})`).option("--detailed-exitcode", "exit 0 when there is nothing to do, 6 when changes are pending (errors keep their codes)").option("--prune", "plan the deletion of live keys the file does not declare (as apply --prune would)").addOption(formatOption()).addHelpText(
+  return addMemberOption(registeredCommand("plan")).option("-f, --file <path>", `the keys file (default ${DEFAULT_KEY_FILE})`).option("--detailed-exitcode", "exit 0 when there is nothing to do, 6 when changes are pending (errors keep their codes)").option("--prune", "plan the deletion of live keys the file does not declare (as apply --prune would)").addOption(formatOption()).addHelpText(
     "after",
     `
 A key cannot be edited: a change of grants is a replacement (create the new key, deploy it, verify it,
@@ -15198,13 +15482,13 @@ Examples:
   });
 }
 async function planRun(ctx, opts) {
-  let creds = requireCredentials(await ctx.settings()), { readKeyFile: readKeyFile2, planFromAccount: planFromAccount2 } = await Promise.resolve().then(() => (init_load(), load_exports)), { formatPlan: formatPlan2, planJson: planJson2 } = await Promise.resolve().then(() => (init_plan_output(), plan_output_exports)), { keysInUse: keysInUse2 } = await Promise.resolve().then(() => (init_lineage(), lineage_exports)), { unfinishedJournals: unfinishedJournals2 } = await Promise.resolve().then(() => (init_runner(), runner_exports)), api = (await ctx.api()).forUser(opts.user), member = api.targetUser, loaded = await readKeyFile2(opts.file, defaultSchemaFor(creds.baseUrl, member ?? creds.username)), { plan } = await planFromAccount2(api, loaded, { now: ctx.now(), prune: opts.prune, masterKey: creds.masterKey, inUse: keysInUse2(ctx, creds, member) }), unfinished = unfinishedJournals2(ctx, creds, member).map((j) => ({ from: j.create === !0 ? null : j.oldName, to: j.newName }));
+  let creds = requireCredentials(await ctx.settings()), { readKeyFile: readKeyFile2, planFromAccount: planFromAccount2 } = await Promise.resolve().then(() => (init_load(), load_exports)), { formatPlan: formatPlan2, planJson: planJson2 } = await Promise.resolve().then(() => (init_plan_output(), plan_output_exports)), { keysInUse: keysInUse2 } = await Promise.resolve().then(() => (init_lineage(), lineage_exports)), { unfinishedJournals: unfinishedJournals2 } = await Promise.resolve().then(() => (init_runner(), runner_exports)), api = (await ctx.api()).forUser(opts.user), member = api.targetUser, loaded = await readKeyFile2(opts.file, defaultSchemaFor(creds.baseUrl, member ?? creds.username)), { plan } = await planFromAccount2(api, loaded, { now: ctx.now(), prune: opts.prune, masterKey: creds.masterKey, inUse: await keysInUse2(ctx, creds, member) }), unfinished = (await unfinishedJournals2(ctx, creds, member)).map((j) => ({ from: j.create === !0 ? null : j.oldName, to: j.newName }));
   if (ctx.globals.json) printJson(ctx, { ...planJson2(plan, opts.file, { prune: opts.prune }), unfinished });
   else if (opts.format === "markdown") {
     let { planMarkdown: planMarkdown2 } = await Promise.resolve().then(() => (init_plan_markdown(), plan_markdown_exports));
     ctx.io.stdout.write(planMarkdown2({ ...planJson2(plan, opts.file, { prune: opts.prune }), unfinished }, { prune: opts.prune }));
   } else {
-    for (let line2 of formatPlan2(plan, { color: ctx.io.colorStdout, prune: opts.prune, showPath: (path) => displayPath(path, ctx.env) })) printLine(ctx, line2);
+    for (let line of formatPlan2(plan, { color: ctx.io.colorStdout, prune: opts.prune, showPath: (path) => displayPath(path, ctx.env), width: terminalWidth(ctx) })) printLine(ctx, line);
     if (unfinished.length > 0) {
       let what = unfinished.map((u) => u.from === null ? `deploying "${u.to}"` : `"${u.from}" \u2192 "${u.to}"`).join(", ");
       warn(ctx, `Unfinished from an earlier apply or rotate: ${what}. Finish it with \`carto-keys apply --resume\`, or undo it with \`carto-keys apply --abort\`.`);
@@ -15215,7 +15499,6 @@ async function planRun(ctx, opts) {
 var init_plan2 = __esm({
   "src/commands/plan.ts"() {
     "use strict";
-    init_esm();
     init_paths();
     init_settings();
     init_errors();
@@ -15224,6 +15507,7 @@ var init_plan2 = __esm({
     init_base_url();
     init_kit();
     init_flags();
+    init_registered();
   }
 });
 
@@ -15275,6 +15559,7 @@ var init_planned = __esm({
     init_lineage();
     init_runner();
     init_ui();
+    init_command_line();
   }
 });
 
@@ -15296,7 +15581,7 @@ function keptFromPrune(plan, prune, pruneDeployed) {
 async function applyPlan(a, plan, prune) {
   let keep = new Set(keptFromPrune(plan, prune, a.pruneDeployed)), todo = steps(plan, prune).filter((k) => !keep.has(k));
   for (let k of keep)
-    a.quiet || warn(a.ctx, `Kept the unmanaged key "${k.name}": ${k.inUse}. Delete it with --prune-deployed, or \`carto-keys revoke ${shellQuote(k.name)}${userFlag(a.member)}\`.`);
+    a.quiet || warn(a.ctx, `Kept the unmanaged key "${k.name}": ${k.inUse}. Delete it with --prune-deployed, or \`${commandLine("revoke", { args: [k.name] }, { user: a.member })}\`.`);
   let outcomes = todo.map((k) => ({
     name: k.name,
     action: k.action === "unmanaged" ? "delete" : k.action,
@@ -15324,7 +15609,7 @@ function applyReporter(a) {
   let render = renderEvent(a.ctx);
   return (e) => {
     if (e.type === "deployed") {
-      a.quiet || success(a.ctx, `Deployed "${e.name}" to ${describeTarget(e.target)}`);
+      a.quiet || success(a.ctx, `Deployed "${e.name}" to ${targetForPeople(a.ctx, e.target)}`);
       return;
     }
     render(e);
@@ -15348,7 +15633,7 @@ async function create3(a, k) {
     { name: e.name, grants: toCreateGrants(e.grants) },
     { isOurs: (existing) => existing.type === "regular" && grantSetsEqual(normalizeRenderedGrants(existing.grants).grants, e.grants) }
   );
-  recovered && warn(a.ctx, `"${key2.name}" was created but the reply was lost or unreadable; recovered it.`), a.quiet || success(a.ctx, `Created API key "${key2.name}"`), a.quiet || a.ctx.io.stderr.write(`  No deploy target: get its token with \`carto-keys show ${shellQuote(key2.name)} --token-only${userFlag(a.member)}\`.
+  recovered && warn(a.ctx, `"${key2.name}" was created but the reply was lost or unreadable; recovered it.`), a.quiet || success(a.ctx, `Created API key "${key2.name}"`), a.quiet || a.ctx.io.stderr.write(`  No deploy target: get its token with \`${commandLine("show", { args: [key2.name], options: ["--token-only"] }, { user: a.member })}\`.
 `);
 }
 async function replace(a, k) {
@@ -15371,22 +15656,16 @@ async function replace(a, k) {
   }), !deleteOld;
 }
 async function remove(a, k) {
-  try {
-    await a.api.deleteKey(k.name);
-  } catch (err) {
-    if (!(err instanceof ApiError && err.kind === "not_found")) throw err;
-    warn(a.ctx, `"${k.name}" was already gone.`);
-  }
-  a.quiet || success(a.ctx, `Deleted the unmanaged key "${k.name}"`);
+  await a.api.deleteIfExists(k.name) || warn(a.ctx, `"${k.name}" was already gone.`), a.quiet || success(a.ctx, `Deleted the unmanaged key "${k.name}"`);
 }
 function stopped(a, outcomes, at, err) {
   let done = outcomes.filter((o) => o.status === "done").map(describeOutcome), notStarted = outcomes.filter((o) => o.status === "not-started").map((o) => `${o.action} ${o.name}`), cause = err instanceof CliError ? `${err.message}${err.hint ? `
-${err.hint}` : ""}` : reasonOf(err), lines = [
+${err.hint}` : ""}` : reasonOf(err), lines2 = [
     `apply stopped at ${at.action === "unmanaged" ? "deleting" : at.action === "create" ? "creating" : at.action === "replace" ? "replacing" : "rotating"} "${at.name}": ${cause}`,
     `Done: ${done.length > 0 ? done.join("; ") : "nothing"}.`,
     ...notStarted.length > 0 ? [`Not started: ${notStarted.join(", ")}.`] : []
   ];
-  return new PartialError(lines.join(`
+  return new PartialError(lines2.join(`
 `), {
     hint: `Continue: ${a.resumeCommand}
 Undo the unfinished replacement: ${a.abortCommand}`,
@@ -15406,16 +15685,14 @@ function describeOutcome(o) {
 var init_apply = __esm({
   "src/keyfile/apply.ts"() {
     "use strict";
-    init_shell_quote();
     init_errors();
     init_canonical();
     init_normalize();
     init_deployer();
-    init_targets();
-    init_key_ref();
     init_planned();
     init_events();
     init_output();
+    init_command_line();
   }
 });
 
@@ -15428,7 +15705,7 @@ __export(apply_exports2, {
 });
 import { resolve as resolve5 } from "node:path";
 function applyCommand(kit) {
-  return addMemberOption(new Command("apply")).description("Make the account match carto-keys.yaml: create, replace (create-before-delete), rotate, and --prune").option("-f, --file <path>", `the keys file (default ${DEFAULT_KEY_FILE})`).option("--prune", "also delete live regular keys the file does not declare (not those recorded as deployed)").option("--prune-deployed", "with --prune: delete unmanaged keys recorded as deployed or in a grace rotation too").option("--resume", "finish an apply that stopped (its replacements, deploys, then the rest of the plan)").option("--abort", "undo what a stopped apply left unfinished (its replacements: old token back, new key revoked)").option("--grace <duration>", "keep replaced keys alive this long (e.g. 24h, 7d); `carto-keys retire` deletes them then").option("--notify-cmd <cmd>", "run a command at the end with a JSON event on stdin (success or failure; never a token)").addHelpText(
+  return addMemberOption(registeredCommand("apply")).option("-f, --file <path>", `the keys file (default ${DEFAULT_KEY_FILE})`).option("--prune", "also delete live regular keys the file does not declare (not those recorded as deployed)").option("--prune-deployed", "with --prune: delete unmanaged keys recorded as deployed or in a grace rotation too").option("--resume", "finish an apply that stopped (its replacements, deploys, then the rest of the plan)").option("--abort", "undo what a stopped apply left unfinished (its replacements: old token back, new key revoked)").option("--grace <duration>", "keep replaced keys alive this long (e.g. 24h, 7d); `carto-keys retire` deletes them then").option("--notify-cmd <cmd>", "run a command at the end with a JSON event on stdin (success or failure; never a token)").addHelpText(
     "after",
     `
 Shows the plan, asks on a terminal (--yes without one), then creates new keys, replaces and rotates
@@ -15448,8 +15725,7 @@ Examples:
     if (o.abort && o.prune) throw new UsageError("--abort takes no --prune: it only undoes what a stopped apply left unfinished.");
     if (o.pruneDeployed && !o.prune) throw new UsageError("--prune-deployed goes with --prune: it lets --prune delete keys recorded as deployed.");
     if (o.file !== void 0 && o.file.trim() === "") throw new UsageError("-f/--file is empty: expected the keys file.");
-    let { yes } = globalsOf(cmd);
-    if (!yes && !kit.canPrompt())
+    if (!globalsOf(cmd).yes && !kit.canPrompt())
       throw new UsageError(`apply ${o.abort ? "--abort revokes keys" : "creates and deletes keys"}: pass --yes when not running in a terminal.`, {
         hint: "Review the changes first with `carto-keys plan`."
       });
@@ -15458,7 +15734,6 @@ Examples:
       ...o.file !== void 0 && { file: o.file },
       prune: o.prune === !0,
       pruneDeployed: o.pruneDeployed === !0,
-      yes,
       ...graceMs !== void 0 && { graceMs },
       ...o.notifyCmd !== void 0 && { notifyCmd: o.notifyCmd },
       ...o.user !== void 0 && { user: o.user }
@@ -15471,13 +15746,13 @@ async function applyRunNotified(ctx, opts) {
   await withNotify(ctx, opts.notifyCmd, "apply", () => ({ keys: [], targets: [], file }), () => applyRun(ctx, opts));
 }
 async function applyRun(ctx, opts) {
-  let creds = requireCredentials(await ctx.settings()), member = (await ctx.api()).forUser(opts.user).targetUser, unfinished = unfinishedJournals(ctx, creds, member);
+  let creds = requireCredentials(await ctx.settings()), member = (await ctx.api()).forUser(opts.user).targetUser, unfinished = await unfinishedJournals(ctx, creds, member);
   if (opts.mode === "abort") return abortApply(ctx, member, unfinished);
   if (opts.mode === "apply" && unfinished.length > 0)
     throw new UsageError(`An earlier apply (or rotate) stopped before finishing ${describeUnfinished(unfinished)}.`, {
       code: "apply_pending",
-      hint: `Finish it: ${await commandLine(ctx, "resume", member, opts.file)}
-Or undo it: ${await commandLine(ctx, "abort", member)}`
+      hint: `Finish it: ${await continueCommand(ctx, "resume", member, opts.file)}
+Or undo it: ${await continueCommand(ctx, "abort", member)}`
     });
   let files = [...new Set(unfinished.flatMap((j) => j.keysFile === void 0 ? [] : [j.keysFile]))], file = opts.file ?? (opts.mode === "resume" && files.length === 1 ? files[0] : DEFAULT_KEY_FILE);
   await applyFile(ctx, creds, member, { ...opts, file }, opts.mode === "resume" ? unfinished : void 0);
@@ -15495,15 +15770,15 @@ async function applyFile(ctx, creds, member, opts, resume) {
     pruneDeployed: opts.pruneDeployed === !0,
     quiet: json,
     ...opts.graceMs !== void 0 && { graceMs: opts.graceMs },
-    resumeCommand: await commandLine(ctx, "resume", member, opts.file === DEFAULT_KEY_FILE ? void 0 : opts.file),
-    abortCommand: await commandLine(ctx, "abort", member)
-  }, resumed = resume ? await finishUnfinished(ctx, a, member, resume) : [], { plan } = await planFromAccount2(api, loaded, { now: ctx.now(), prune: opts.prune, masterKey: creds.masterKey, inUse: keysInUse2(ctx, creds, member) }), kept = new Set(keptFromPrune2(plan, opts.prune, a.pruneDeployed)), todo = steps2(plan, opts.prune).filter((k) => !kept.has(k));
-  if (!json) for (let line2 of formatPlan2(plan, { color: ctx.io.colorStderr, prune: opts.prune, showPath: (path) => displayPath(path, ctx.env) })) info(ctx, line2);
+    resumeCommand: await continueCommand(ctx, "resume", member, opts.file === DEFAULT_KEY_FILE ? void 0 : opts.file),
+    abortCommand: await continueCommand(ctx, "abort", member)
+  }, resumed = resume ? await finishUnfinished(ctx, a, member, resume) : [], { plan } = await planFromAccount2(api, loaded, { now: ctx.now(), prune: opts.prune, masterKey: creds.masterKey, inUse: await keysInUse2(ctx, creds, member) }), kept = new Set(keptFromPrune2(plan, opts.prune, a.pruneDeployed)), todo = steps2(plan, opts.prune).filter((k) => !kept.has(k));
+  if (!json) for (let line of formatPlan2(plan, { color: ctx.io.colorStderr, prune: opts.prune, showPath: (path) => displayPath(path, ctx.env), width: terminalWidth(ctx) })) info(ctx, line);
   if (todo.length === 0) {
     json ? printJson(ctx, { file: opts.file, plan: planJson2(plan, opts.file, { prune: opts.prune }), results: resumed, changed: resumed.length > 0 }) : printLine(ctx, resumed.length > 0 ? `Apply complete: ${resumed.map(describeOutcome2).join("; ")}.` : "Nothing to apply.");
     return;
   }
-  if (!opts.yes && (info(ctx, ""), !await ctx.prompter.confirm(`Apply these changes to ${member ?? creds.username} (${creds.baseUrl})?`, { default: !1 })))
+  if (!ctx.globals.yes && (info(ctx, ""), !await ctx.prompter.confirm(`Apply these changes to ${member ?? creds.username} (${creds.baseUrl})?`, { default: !1 })))
     throw new CancelledError("Nothing was changed.");
   let outcomes = [...resumed, ...await applyPlan2(a, plan, opts.prune)], keptOld = outcomes.filter((o) => o.keptOld && o.from !== null).map((o) => o.from);
   if (json) {
@@ -15511,7 +15786,7 @@ async function applyFile(ctx, creds, member, opts, resume) {
     return;
   }
   for (let old of keptOld)
-    warn(ctx, `"${escapeControl(old)}" was kept (its entry has no deploy target): once no app uses it, revoke it: \`carto-keys revoke ${shellQuote(old)} --yes${userFlag(member)}\`.`);
+    warn(ctx, `"${escapeControl(old)}" was kept (its entry has no deploy target): once no app uses it, revoke it: \`${commandLine("revoke", { args: [old] }, { user: member, yes: !0 })}\`.`);
   let count = (action) => outcomes.filter((o) => o.action === action && o.status === "done").length;
   printLine(ctx, `Apply complete: ${count("create")} created, ${count("replace")} replaced, ${count("rotate")} rotated, ${count("delete")} deleted.`);
 }
@@ -15545,28 +15820,28 @@ async function abortApply(ctx, member, journals) {
   for (let name of revoked) success(ctx, `Revoked "${name}" (created by the stopped apply, never deployed)`);
   printLine(ctx, "Apply undone.");
 }
-async function commandLine(ctx, mode, member, file) {
-  let s = await ctx.settings(), profile = s.profileSource === "flag" ? ` --profile ${shellQuote(s.profile)}` : "", f = file !== void 0 && file !== DEFAULT_KEY_FILE ? ` -f ${shellQuote(file)}` : "", yes = ctx.io.canPrompt() ? "" : " --yes";
-  return `carto-keys apply --${mode}${f}${profile}${userFlag(member)}${yes}`;
+async function continueCommand(ctx, mode, member, file) {
+  let f = file !== void 0 && file !== DEFAULT_KEY_FILE ? ["-f", file] : [];
+  return commandLine(`apply --${mode}`, { options: f }, await suggestedScope(ctx, member));
 }
 var init_apply2 = __esm({
   "src/commands/apply.ts"() {
     "use strict";
     init_escape();
     init_paths();
-    init_esm();
     init_settings();
     init_errors();
     init_model2();
-    init_key_ref();
     init_output();
-    init_shell_quote();
     init_base_url();
     init_kit();
     init_flags();
     init_duration();
     init_notify();
     init_runner();
+    init_command_line();
+    init_command_scope();
+    init_registered();
   }
 });
 
@@ -15671,14 +15946,20 @@ var isApi, isService, init_grants2 = __esm({
 });
 
 // src/audit/keys.ts
-function auditKey(key2, member) {
+function auditKey(key2, member, grantSets) {
+  let grants;
+  if (grantSets === void 0) grants = auditGrants(key2.grants);
+  else {
+    let rendered = JSON.stringify(key2.grants);
+    grants = grantSets.get(rendered), grants === void 0 && grantSets.set(rendered, grants = auditGrants(key2.grants));
+  }
   return {
     name: key2.name,
     type: key2.type,
     member: member ?? key2.user?.username ?? null,
     token: key2.token,
     createdMs: cartoTimeMs(key2.created_at),
-    grants: auditGrants(key2.grants)
+    grants
   };
 }
 function cartoTimeMs(s) {
@@ -15698,60 +15979,36 @@ var CARTO_UTC2, DAYS_IN_MONTH2, init_keys = __esm({
   }
 });
 
-// src/audit/fix.ts
-function shellWord(word) {
-  if (SAFE.test(word)) return word;
-  if (hasControl(word)) {
-    let out = "$'";
-    for (let ch of word) {
-      let code2 = ch.codePointAt(0);
-      ch === "\\" || ch === "'" ? out += `\\${ch}` : code2 < 128 && hasControl(ch) ? out += `\\x${code2.toString(16).padStart(2, "0")}` : hasControl(ch) ? out += `\\u${code2.toString(16).padStart(4, "0")}` : out += ch;
-    }
-    return `${out}'`;
-  }
-  return `'${word.replace(/'/g, "'\\''")}'`;
-}
-function fixCommand(verb, key2, options, ctx = {}) {
-  return fixCommandQuoted(verb, key2, options.map(shellWord).join(" "), ctx);
-}
-function fixCommandQuoted(verb, key2, quotedOptions, ctx = {}) {
-  let dashed = key2.startsWith("-"), out = `carto-keys ${verb}`;
-  return dashed || (out += ` ${shellWord(key2)}`), ctx.profile !== void 0 && (out += ` --profile ${shellWord(ctx.profile)}`), ctx.targetUser !== void 0 && (out += ` --user ${shellWord(ctx.targetUser)}`), quotedOptions !== "" && (out += ` ${quotedOptions}`), dashed && (out += ` -- ${shellWord(key2)}`), out;
-}
-var SAFE, init_fix = __esm({
-  "src/audit/fix.ts"() {
-    "use strict";
-    init_escape();
-    SAFE = /^[A-Za-z0-9_@%+=:,./-]+$/;
-  }
-});
-
 // src/audit/rules.ts
 import { resolve as resolve6 } from "node:path";
-function finding(rule, key2, reason, fix, at) {
+function finding(rule, key2, reason, fix2, at) {
   return {
     rule,
     severity: RULE_SEVERITY[rule],
     key: key2 === null ? null : key2.name,
     member: key2 === null ? null : key2.member,
     reason,
-    fix,
+    fix: fix2,
     file: at ? at.file : null,
     line: at ? at.line : null,
     fingerprint: at ? at.fingerprint : null
   };
 }
-function fixContextFor(input2, member) {
-  let byMember = fixContexts.get(input2);
-  byMember || fixContexts.set(input2, byMember = /* @__PURE__ */ new Map());
-  let ctx = byMember.get(member);
-  return ctx || byMember.set(member, ctx = fixContextOf(input2, member)), ctx;
+function fixScopeFor(input2, member, yes = !1) {
+  let byMember = fixScopes.get(input2);
+  byMember || fixScopes.set(input2, byMember = /* @__PURE__ */ new Map());
+  let scopes = byMember.get(member);
+  if (!scopes) {
+    let ask = {
+      ...input2.profile !== void 0 && { profile: input2.profile },
+      ...input2.caller !== void 0 && member !== null && member !== input2.caller && { user: member }
+    };
+    byMember.set(member, scopes = { ask, yes: { ...ask, yes: !0 } });
+  }
+  return yes ? scopes.yes : scopes.ask;
 }
-function fixContextOf(input2, member) {
-  return {
-    ...input2.profile !== void 0 && { profile: input2.profile },
-    ...input2.caller !== void 0 && member !== null && member !== input2.caller && { targetUser: member }
-  };
+function fix(input2, verb, key2, options = [], yes = !1) {
+  return commandLine(verb, { args: [key2.name], options }, fixScopeFor(input2, key2.member, yes));
 }
 function regular(input2) {
   let keys = regularOf.get(input2.keys);
@@ -15763,38 +16020,43 @@ function writesOf(permissions) {
   return writes;
 }
 function tableWriteRule(input2) {
-  let out = [], byWrites = /* @__PURE__ */ new Map();
+  let out = [], judged = /* @__PURE__ */ new Map();
   for (let key2 of regular(input2)) {
-    let writes;
-    for (let table3 of key2.grants.tables) {
-      let perms = writesOf(table3.permissions);
-      perms && (writes ??= []).push({ table: table3, perms });
-    }
-    if (!writes) continue;
-    let what = writes.map((w) => `${tableLabel(w.table)} (${w.perms.join(", ")})`).join(", "), shared = byWrites.get(what);
-    if (!shared) {
-      let options = writes.flatMap((w) => ["--remove-table", `${tableLabel(w.table)}:${w.perms.join(",")}`]);
-      shared = {
-        reason: writes.length === 1 ? `can change data in ${what}` : `can change data in ${writes.length} tables: ${what}`,
-        options: options.map(shellWord).join(" ")
-      }, byWrites.set(what, shared);
-    }
-    out.push(finding("table-write", key2, shared.reason, fixCommandQuoted("rotate", key2.name, `${shared.options} ${rotationEnd(input2, key2)}`, fixContextFor(input2, key2.member))));
+    let j = judged.get(key2.grants);
+    j === void 0 && judged.set(key2.grants, j = tableWrites(key2.grants)), j !== null && out.push(finding("table-write", key2, j.reason, fix(input2, "rotate", key2, [j.options, rotationEnd(input2, key2)], !0)));
   }
   return out;
+}
+function tableWrites(grants) {
+  let writes;
+  for (let table3 of grants.tables) {
+    let perms = writesOf(table3.permissions);
+    perms && (writes ??= []).push({ table: table3, perms });
+  }
+  if (!writes) return null;
+  let what = writes.map((w) => `${tableLabel(w.table)} (${w.perms.join(", ")})`).join(", "), options = writes.flatMap((w) => ["--remove-table", `${tableLabel(w.table)}:${w.perms.join(",")}`]);
+  return {
+    reason: writes.length === 1 ? `can change data in ${what}` : `can change data in ${writes.length} tables: ${what}`,
+    options: verbatim(options.map(shellWord).join(" "))
+  };
 }
 function rotationEnd(input2, key2) {
-  return input2.deployments !== void 0 && input2.deployments(key2.name, key2.member).length > 0 ? "--delete-old --yes" : "--keep-old --yes";
+  return input2.deployments !== void 0 && input2.deployments(key2.name, key2.member).length > 0 ? "--delete-old" : "--keep-old";
 }
 function schemaCreateRule(input2) {
-  let out = [];
+  let out = [], judged = /* @__PURE__ */ new Map();
   for (let key2 of regular(input2)) {
-    let schemas = key2.grants.schemas.filter((s) => s.permissions.includes("create")).map((s) => s.name);
-    if (schemas.length === 0) continue;
-    let reason = `can create tables in schema${schemas.length === 1 ? "" : "s"} ${schemas.join(", ")}`, options = schemas.flatMap((s) => ["--remove-schema", s]);
-    out.push(finding("schema-create", key2, reason, fixCommand("rotate", key2.name, [...options, ...rotationEnd(input2, key2).split(" ")], fixContextFor(input2, key2.member))));
+    let j = judged.get(key2.grants);
+    j === void 0 && judged.set(key2.grants, j = schemaCreates(key2.grants)), j !== null && out.push(finding("schema-create", key2, j.reason, fix(input2, "rotate", key2, [j.options, rotationEnd(input2, key2)], !0)));
   }
   return out;
+}
+function schemaCreates(grants) {
+  let schemas = grants.schemas.filter((s) => s.permissions.includes("create")).map((s) => s.name);
+  return schemas.length === 0 ? null : {
+    reason: `can create tables in schema${schemas.length === 1 ? "" : "s"} ${schemas.join(", ")}`,
+    options: verbatim(schemas.flatMap((s) => ["--remove-schema", s]).map(shellWord).join(" "))
+  };
 }
 function maxAgeRule(input2) {
   let maxAge = input2.maxAge;
@@ -15806,7 +16068,7 @@ function maxAgeRule(input2) {
     if (age2 <= maxAge.ms) continue;
     let shown = age2 >= DAY_MS ? `${Math.floor(age2 / DAY_MS)}d` : formatDuration(Math.floor(age2 / 1e3) * 1e3);
     out.push(
-      finding("max-age", key2, `created ${shown} ago, older than --max-age ${maxAge.text}`, fixCommand("rotate", key2.name, rotationEnd(input2, key2).split(" "), fixContextFor(input2, key2.member)))
+      finding("max-age", key2, `created ${shown} ago, older than --max-age ${maxAge.text}`, fix(input2, "rotate", key2, [rotationEnd(input2, key2)], !0))
     );
   }
   return out;
@@ -15823,30 +16085,28 @@ function keepFirst(a, b) {
   return at(b) - at(a) || compareStrings(a.name, b.name);
 }
 function identicalGrantsRule(input2) {
-  let groups = /* @__PURE__ */ new Map(), idOf = /* @__PURE__ */ new Map();
-  for (let key2 of regular(input2)) {
-    let id2 = `${key2.member ?? ""}\0${grantsId(key2.grants)}`;
-    idOf.set(key2, id2);
+  let keys = regular(input2), byMember = /* @__PURE__ */ new Map(), groupOf = new Array(keys.length), ids = /* @__PURE__ */ new Map();
+  for (let i = 0; i < keys.length; i++) {
+    let key2 = keys[i], groups = byMember.get(key2.member);
+    groups || byMember.set(key2.member, groups = /* @__PURE__ */ new Map());
+    let id2 = ids.get(key2.grants);
+    id2 === void 0 && ids.set(key2.grants, id2 = grantsId(key2.grants));
     let group = groups.get(id2);
-    group ? group.push(key2) : groups.set(id2, [key2]);
+    group || groups.set(id2, group = { keys: [], keep: void 0, reason: void 0 }), group.keys.push(key2), groupOf[i] = group;
   }
-  let kept = /* @__PURE__ */ new Map();
-  for (let [id2, group] of groups) {
-    if (group.length < 2) continue;
-    let best = group[0];
-    for (let key2 of group) keepFirst(key2, best) < 0 && (best = key2);
-    kept.set(id2, best);
-  }
-  let reasons = /* @__PURE__ */ new Map(), out = [];
-  for (let key2 of regular(input2)) {
-    let id2 = idOf.get(key2), keep = kept.get(id2);
-    if (keep === void 0 || keep === key2) continue;
-    let reason = reasons.get(id2);
-    if (reason === void 0) {
-      let others = groups.get(id2).length - 2, more = others > 0 ? ` and ${others} other key${others === 1 ? "" : "s"}` : "";
-      reason = `grants exactly what ${quote(keep.name)}${more} grant${more ? "" : "s"}: if they serve the same app, keep one`, reasons.set(id2, reason);
+  let out = [];
+  for (let i = 0; i < keys.length; i++) {
+    let group = groupOf[i];
+    if (group.keys.length < 2) continue;
+    if (group.keep === void 0) {
+      let best = group.keys[0];
+      for (let k of group.keys) keepFirst(k, best) < 0 && (best = k);
+      group.keep = best;
+      let others = group.keys.length - 2, more = others > 0 ? ` and ${others} other key${others === 1 ? "" : "s"}` : "";
+      group.reason = `grants exactly what ${quote(best.name)}${more} grant${more ? "" : "s"}: if they serve the same app, keep one`;
     }
-    out.push(finding("identical-grants", key2, reason, fixCommand("revoke", key2.name, [], fixContextFor(input2, key2.member))));
+    let key2 = keys[i];
+    group.keep !== key2 && out.push(finding("identical-grants", key2, group.reason, fix(input2, "revoke", key2)));
   }
   return out;
 }
@@ -15859,17 +16119,21 @@ function grantsWithin(key2, base2) {
 function defaultPublicOnlyRule(input2) {
   let defaults = /* @__PURE__ */ new Map();
   for (let key2 of input2.keys) key2.type === "default" && defaults.set(key2.member, key2.grants);
-  let out = [];
+  let out = [], within = /* @__PURE__ */ new Map();
   for (let key2 of regular(input2)) {
     let base2 = defaults.get(key2.member);
-    if (!base2 || !grantsWithin(key2.grants, base2)) continue;
+    if (!base2) continue;
+    let judged = within.get(base2);
+    judged || within.set(base2, judged = /* @__PURE__ */ new Map());
+    let inside = judged.get(key2.grants);
+    if (inside === void 0 && judged.set(key2.grants, inside = grantsWithin(key2.grants, base2)), !inside) continue;
     let apis = base2.apis.length ? `APIs ${base2.apis.join(", ")}` : "no API";
     out.push(
       finding(
         "default-public-only",
         key2,
         `grants nothing the Default public key (${apis}, every public dataset) does not: apps can use the token default_public`,
-        fixCommand("revoke", key2.name, [], fixContextFor(input2, key2.member))
+        fix(input2, "revoke", key2)
       )
     );
   }
@@ -15888,7 +16152,7 @@ function neverDeployedRule(input2) {
         "never-deployed",
         key2,
         "no deployment recorded (rotate records them): if nothing uses this key, revoke it",
-        fixCommand("revoke", key2.name, [], fixContextFor(input2, key2.member))
+        fix(input2, "revoke", key2)
       )
     );
   return out;
@@ -15900,7 +16164,7 @@ function secretsInFilesRule(input2) {
       master ? "master-key-in-file" : "token-in-file",
       hit.key,
       master ? `${where} holds the Master key (${hit.fingerprint}): anyone who reads the file owns the account` : `${where} holds the token of ${quote(hit.key.name)} (${hit.fingerprint})`,
-      master ? fixCommand("regenerate", hit.key.name, [], fixContextFor(input2, hit.key.member)) : fixCommand("rotate", hit.key.name, rotationEnd(input2, hit.key).split(" "), fixContextFor(input2, hit.key.member)),
+      master ? fix(input2, "regenerate", hit.key) : fix(input2, "rotate", hit.key, [rotationEnd(input2, hit.key)], !0),
       { file: hit.path, line: hit.line, fingerprint: hit.fingerprint }
     );
   }) : [];
@@ -15930,15 +16194,15 @@ function runAudit(input2) {
   }
   return out;
 }
-var fixContexts, regularOf, DAY_MS, RULES, RULE_RANK, SEVERITY_RANK, SCAN_RULES, init_rules = __esm({
+var fixScopes, regularOf, DAY_MS, RULES, RULE_RANK, SEVERITY_RANK, SCAN_RULES, init_rules = __esm({
   "src/audit/rules.ts"() {
     "use strict";
     init_canonical();
     init_text();
     init_duration();
-    init_fix();
+    init_command_line();
     init_model3();
-    fixContexts = /* @__PURE__ */ new WeakMap();
+    fixScopes = /* @__PURE__ */ new WeakMap();
     regularOf = /* @__PURE__ */ new WeakMap();
     DAY_MS = 864e5;
     RULES = [
@@ -15951,50 +16215,6 @@ var fixContexts, regularOf, DAY_MS, RULES, RULE_RANK, SEVERITY_RANK, SCAN_RULES,
       neverDeployedRule
     ], RULE_RANK = Object.fromEntries(RULE_IDS.map((id2, i) => [id2, i])), SEVERITY_RANK = Object.fromEntries(SEVERITIES.map((s, i) => [s, i]));
     SCAN_RULES = /* @__PURE__ */ new Set(["master-key-in-file", "token-in-file"]);
-  }
-});
-
-// src/ui/help-text.ts
-function fitHelpText(text2, width) {
-  let lines = text2.split(`
-`), out = [], paragraph = [], flush = () => {
-    paragraph.length > 0 && out.push(...wrapWords(paragraph.join(" ").split(/ +/), width, "", "")), paragraph = [];
-  };
-  return lines.forEach((line2, i) => {
-    let next = lines[i + 1], heading = line2.endsWith(":") && (next === void 0 || !/^\S/.test(next));
-    if (line2.trim() !== "" && /^\S/.test(line2) && !heading) {
-      paragraph.push(line2.trim());
-      return;
-    }
-    flush(), out.push(...fitLine(line2, width));
-  }), flush(), out.join(`
-`);
-}
-function fitCommand(lead, command, width) {
-  let indent = " ".repeat(lead.length + 2), wrapped = wrapWords(shellWords(command), width - 2, lead, indent);
-  return wrapped.map((l, i) => i < wrapped.length - 1 ? `${l} \\` : l);
-}
-function fitLine(line2, width) {
-  if (line2.length <= width) return [line2];
-  let indent = /^ */.exec(line2)[0], example = /^( *)\$ (.*)$/.exec(line2);
-  if (!example) return wrapWords(line2.trim().split(/ +/), width, indent, `${indent}  `);
-  let command = example[2], lines = [], comment = /^(.*?\S) {2,}(# .*)$/.exec(command);
-  comment && (lines.push(...wrapWords(comment[2].split(/ +/), width, indent, `${indent}# `)), command = comment[1]);
-  let words = shellWords(command), wrapped = wrapWords(words, width - 2, `${indent}$ `, `${indent}    `);
-  return [...lines, ...wrapped.map((l, i) => i < wrapped.length - 1 ? `${l} \\` : l)];
-}
-function shellWords(command) {
-  return command.match(/(?:'[^']*'|"(?:\\.|[^"\\])*"|[^\s'"])+/g) ?? [];
-}
-function wrapWords(words, width, first, rest) {
-  let lines = [], current = first, empty = !0;
-  for (let word of words)
-    word !== "" && (!empty && current.length + 1 + word.length > width ? (lines.push(current), current = rest + word) : current = empty ? current + word : `${current} ${word}`, empty = !1);
-  return lines.push(current), lines;
-}
-var init_help_text = __esm({
-  "src/ui/help-text.ts"() {
-    "use strict";
   }
 });
 
@@ -16053,20 +16273,14 @@ function tableLines(findings, c, opts) {
       out.length > 0 && out.push(""), out.push(tint[severity](c.bold(`${HEADINGS[severity]} (${group.length})`)));
       for (let { f, cols } of group) {
         let lead = cols.slice(0, -1).map((col, i) => col + " ".repeat(widths[i] - [...col].length)).join("  "), room = width - 2 - (lead === "" ? 0 : [...lead].length + 2);
-        if (out.push(`  ${lead}${lead === "" ? "" : "  "}${fitMiddle(cols.at(-1), Math.max(room, 12))}`), out.push(...wrap2(escapeField(f.reason), width - 4).map((l) => `    ${l}`)), f.fix !== null) {
-          let lines = fitCommand("    fix: ", f.fix, width);
-          out.push(...lines.map((l, i) => i === 0 ? l.replace("fix:", c.dim("fix:")) : l));
+        if (out.push(`  ${lead}${lead === "" ? "" : "  "}${fitMiddle(cols.at(-1), Math.max(room, 12))}`), out.push(...wrapWords(escapeField(f.reason).split(" "), width, "    ", "    ")), f.fix !== null) {
+          let lines2 = fitCommand("    fix: ", f.fix, width);
+          out.push(...lines2.map((l, i) => i === 0 ? l.replace("fix:", c.dim("fix:")) : l));
         }
       }
     }
   }
   return out;
-}
-function wrap2(text2, width) {
-  let lines = [], line2 = "";
-  for (let word of text2.split(" "))
-    line2 !== "" && [...line2].length + 1 + [...word].length > width ? (lines.push(line2), line2 = word) : line2 = line2 === "" ? word : `${line2} ${word}`;
-  return lines.push(line2), lines;
 }
 function summaryLine2(summary) {
   let counts = [...SEVERITIES].reverse().filter((s) => summary.bySeverity[s] > 0).map((s) => `${summary.bySeverity[s]} ${s}`), head = summary.findings === 0 ? `No findings in ${summary.keys} key${summary.keys === 1 ? "" : "s"}.` : `${summary.findings} finding${summary.findings === 1 ? "" : "s"} in ${summary.keys} key${summary.keys === 1 ? "" : "s"}: ${counts.join(", ")}.`;
@@ -16091,7 +16305,6 @@ var init_audit = __esm({
     init_keys();
     init_rules();
     init_report();
-    init_fix();
   }
 });
 
@@ -16199,9 +16412,9 @@ function narrow(b, encoding) {
   return out;
 }
 function findInText(bytes, encoding, index) {
-  let hits = [], lines = lineCounter(bytes), seen = /* @__PURE__ */ new Set(), add = (offset, key2, embedded, form) => {
-    let line2 = lines(offset), once = `${line2}\0${key2.token}`;
-    seen.has(once) || (seen.add(once), hits.push({ line: line2, key: key2, embedded, form, encoding }));
+  let hits = [], lines2 = lineCounter(bytes), seen = /* @__PURE__ */ new Set(), add = (offset, key2, embedded, form) => {
+    let line = lines2(offset), once = `${line}\0${key2.token}`;
+    seen.has(once) || (seen.add(once), hits.push({ line, key: key2, embedded, form, encoding }));
   };
   if (findTokens(bytes, index, (h) => add(h.offset, h.key, h.embedded, "plain")), bytes.indexOf("asic") !== -1 || bytes.indexOf("ASIC") !== -1) {
     let text2 = bytes.toString("latin1");
@@ -16214,11 +16427,11 @@ function findInText(bytes, encoding, index) {
   return hits;
 }
 function lineCounter(bytes) {
-  let at = 0, line2 = 1;
+  let at = 0, line = 1;
   return (offset) => {
-    offset < at && (at = 0, line2 = 1);
-    for (let i = bytes.indexOf(10, at); i !== -1 && i < offset; i = bytes.indexOf(10, i + 1)) line2++;
-    return at = offset, line2;
+    offset < at && (at = 0, line = 1);
+    for (let i = bytes.indexOf(10, at); i !== -1 && i < offset; i = bytes.indexOf(10, i + 1)) line++;
+    return at = offset, line;
   };
 }
 function scanBytes(buf, index) {
@@ -16272,10 +16485,10 @@ function walkFolder(dir, skips, onFile) {
   }
 }
 function readInto(path, noFollow, skips, onFile) {
-  let bytes = readBounded2(path, noFollow, skips);
+  let bytes = readBounded(path, noFollow, skips);
   bytes !== void 0 && onFile({ path, bytes });
 }
-function readBounded2(path, noFollow, skips) {
+function readBounded(path, noFollow, skips) {
   try {
     return readRegularFile(path, MAX_FILE_BYTES, { noFollow });
   } catch (err) {
@@ -16328,21 +16541,21 @@ function runGit(args, source, opts = {}) {
   });
 }
 function gitError(args, stderr, usage) {
-  let line2 = (stderr.split(`
+  let line = (stderr.split(`
 `).find((l) => l.trim() !== "") ?? "failed").replace(/^fatal: /, "").slice(0, 200);
-  return usage && /not a git repository/i.test(line2) ? new UsageError("--git: this folder is not in a git repository.", { hint: "Run it inside one, or scan files and folders without --git." }) : usage ? new UsageError(`--git: git ${args[0]} failed: ${line2}`, { hint: "Check the range (git log <range> should work here)." }) : new LocalError(`--git: git ${args[0]} failed: ${line2}`, { code: "git" });
+  return usage && /not a git repository/i.test(line) ? new UsageError("--git: this folder is not in a git repository.", { hint: "Run it inside one, or scan files and folders without --git." }) : usage ? new UsageError(`--git: git ${args[0]} failed: ${line}`, { hint: "Check the range (git log <range> should work here)." }) : new LocalError(`--git: git ${args[0]} failed: ${line}`, { code: "git" });
 }
 async function checkRepository(source) {
   source.range !== void 0 && checkRange(source.range), await runGit(["rev-parse", "--git-dir"], source, { usage: !0 }), source.range !== void 0 && await runGit(["rev-list", "--max-count=1", source.range, "--"], source, { usage: !0 });
 }
 async function listObjects(source, signal) {
   let listing = (await runGit(["rev-list", "--objects", ...revisions(source), "--"], source, { ...signal && { signal } })).toString("utf8"), checked = (await runGit(["cat-file", "--batch-check=%(objectname) %(objecttype) %(objectsize) %(rest)"], source, { input: listing, ...signal && { signal } })).toString("utf8"), objects = [];
-  for (let line2 of checked.split(`
+  for (let line of checked.split(`
 `)) {
-    let a = line2.indexOf(" "), b = line2.indexOf(" ", a + 1), c = line2.indexOf(" ", b + 1);
+    let a = line.indexOf(" "), b = line.indexOf(" ", a + 1), c = line.indexOf(" ", b + 1);
     if (a === -1 || b === -1) continue;
-    let type = line2.slice(a + 1, b);
-    type !== "blob" && type !== "commit" || objects.push({ oid: line2.slice(0, a), type, size: Number(line2.slice(b + 1, c === -1 ? void 0 : c)), path: c === -1 ? "" : line2.slice(c + 1) });
+    let type = line.slice(a + 1, b);
+    type !== "blob" && type !== "commit" || objects.push({ oid: line.slice(0, a), type, size: Number(line.slice(b + 1, c === -1 ? void 0 : c)), path: c === -1 ? "" : line.slice(c + 1) });
   }
   return objects;
 }
@@ -16394,12 +16607,12 @@ async function introductions(source, blobs) {
   let found = /* @__PURE__ */ new Map();
   if (blobs.size === 0) return found;
   let text2 = (await runGit(["log", "--raw", "--no-abbrev", "--no-renames", "--root", "--format=commit %H", ...revisions(source), "--"], source, {})).toString("utf8"), commit = "";
-  for (let line2 of text2.split(`
+  for (let line of text2.split(`
 `))
-    if (line2.startsWith("commit ")) commit = line2.slice(7);
-    else if (line2.startsWith(":")) {
-      let tab = line2.indexOf("	"), oid = line2.slice(1, tab).split(" ")[3];
-      oid !== void 0 && blobs.has(oid) && found.set(oid, { commit, path: line2.slice(tab + 1) });
+    if (line.startsWith("commit ")) commit = line.slice(7);
+    else if (line.startsWith(":")) {
+      let tab = line.indexOf("	"), oid = line.slice(1, tab).split(" ")[3];
+      oid !== void 0 && blobs.has(oid) && found.set(oid, { commit, path: line.slice(tab + 1) });
     }
   return found;
 }
@@ -16516,7 +16729,7 @@ async function scanHistory(git2, indexed, printOf, signal) {
 var PREFETCH_BYTES, init_scan = __esm({
   "src/scan/index.ts"() {
     "use strict";
-    init_settings();
+    init_fingerprint();
     init_content();
     init_files();
     init_git();
@@ -16579,7 +16792,7 @@ function parseFailOn(value2) {
   return value2;
 }
 function auditCommand(kit) {
-  return new Command("audit").description("Report risky keys, each with the command that fixes it; --fail-on gates CI").option("--max-age <duration>", "report keys created longer ago than this: 90d, 12w, 24h\u2026", (v) => parseDuration(v, "--max-age")).option("--fail-on <severity>", `exit ${ExitCode.findings} when a finding is at least this severe: ${FAIL_ON_SEVERITIES.join(", ")}`, parseFailOn).option("--scan <paths...>", "look for the Master key or any live token in these files and folders (as `scan` does)").option("--all-members", "audit every organization member's keys (organization owners and admins)").option("--org <name>", `the organization, for --all-members (default: from the base URL, or ${ORG_ENV})`).addOption(formatOption()).addHelpText(
+  return registeredCommand("audit").option("--max-age <duration>", "report keys created longer ago than this: 90d, 12w, 24h\u2026", (v) => parseDuration(v, "--max-age")).option("--fail-on <severity>", `exit ${ExitCode.findings} when a finding is at least this severe: ${FAIL_ON_SEVERITIES.join(", ")}`, parseFailOn).option("--scan <paths...>", "look for the Master key or any live token in these files and folders (as `scan` does)").option("--all-members", "audit every organization member's keys (organization owners and admins)").option("--org <name>", `the organization, for --all-members (default: from the base URL, or ${ORG_ENV})`).addOption(formatOption()).addHelpText(
     "after",
     `
 Rules (docs/audit.md): master-key-in-file, table-write (high); token-in-file, schema-create,
@@ -16609,11 +16822,11 @@ Examples:
 }
 async function auditedKeys(ctx, opts) {
   if (opts.allMembers) {
-    let creds = requireCredentials(await ctx.settings()), org = resolveOrgName(creds.baseUrl, opts.allMembers.org, ctx.env[ORG_ENV]), api2 = await ctx.api(), all = await listAllMembersKeys(api2, { org });
-    return { keys: all.listed.flatMap(({ member, keys: keys2 }) => keys2.map((k) => auditKey(k, member.username))), caller: api2.username, all };
+    let creds = requireCredentials(await ctx.settings()), org = resolveOrgName(creds.baseUrl, opts.allMembers.org, ctx.env[ORG_ENV]), api2 = await ctx.api(), all = await listAllMembersKeys(api2, { org }), grantSets2 = /* @__PURE__ */ new Map();
+    return { keys: all.listed.flatMap(({ member, keys: keys2 }) => keys2.map((k) => auditKey(k, member.username, grantSets2))), caller: api2.username, all };
   }
-  let api = await ctx.api(), prepared = /* @__PURE__ */ new Map();
-  return { keys: (await api.listKeys({ onPage: (_page, keys) => keys.forEach((k) => prepared.set(k, auditKey(k))) })).map((k) => prepared.get(k) ?? auditKey(k)), caller: api.username };
+  let api = await ctx.api(), prepared = /* @__PURE__ */ new Map(), grantSets = /* @__PURE__ */ new Map();
+  return { keys: (await api.listKeys({ onPage: (_page, keys) => keys.forEach((k) => prepared.set(k, auditKey(k, void 0, grantSets))) })).map((k) => prepared.get(k) ?? auditKey(k, void 0, grantSets)), caller: api.username };
 }
 async function auditRun(ctx, opts) {
   let scanner = opts.scan.length > 0 ? await Promise.resolve().then(() => (init_scan(), scan_exports)) : void 0;
@@ -16647,7 +16860,7 @@ async function auditRun(ctx, opts) {
     let { auditMarkdown: auditMarkdown2 } = await Promise.resolve().then(() => (init_markdown2(), markdown_exports));
     ctx.io.stdout.write(auditMarkdown2(findings, summary));
   } else if (ctx.io.stdoutIsTTY()) {
-    for (let line2 of tableLines(findings, colors(ctx.io.colorStdout), { members: all !== void 0, width: terminalWidth(ctx) })) printLine(ctx, line2);
+    for (let line of tableLines(findings, colors(ctx.io.colorStdout), { members: all !== void 0, width: terminalWidth(ctx) })) printLine(ctx, line);
     info(ctx, summaryLine2(summary));
   } else
     findings.length > 0 && ctx.io.stdout.write(`${tsvLines(findings).join(`
@@ -16657,7 +16870,7 @@ async function auditRun(ctx, opts) {
   if (summary.failed) throw new ReportedExit(ExitCode.findings, "findings");
 }
 async function deploymentRegistry(ctx) {
-  let { registry: registry2 } = await Promise.resolve().then(() => (init_registry(), registry_exports)), { stateDir: stateDir2 } = await Promise.resolve().then(() => (init_state_dir(), state_dir_exports)), { keyRef: keyRef2, memberOf: memberOf2 } = await Promise.resolve().then(() => (init_key_ref(), key_ref_exports)), reg = registry2(stateDir2(ctx));
+  let { keyRef: keyRef2, memberOf: memberOf2 } = await Promise.resolve().then(() => (init_key_ref(), key_ref_exports)), reg = (await ctx.records()).registry;
   if (!reg.exists()) return;
   let { baseUrl, username } = requireCredentials(await ctx.settings());
   return (keyName, member) => reg.deploymentsOf(keyRef2(baseUrl, memberOf2(member ?? void 0, username), keyName));
@@ -16665,7 +16878,6 @@ async function deploymentRegistry(ctx) {
 var init_audit2 = __esm({
   "src/commands/audit.ts"() {
     "use strict";
-    init_esm();
     init_errors();
     init_settings();
     init_members();
@@ -16675,6 +16887,7 @@ var init_audit2 = __esm({
     init_audit();
     init_color();
     init_output();
+    init_registered();
   }
 });
 
@@ -16711,11 +16924,14 @@ __export(report_exports, {
   tsvLines: () => tsvLines2
 });
 function fixFor(f, ctx) {
-  let fix = {
-    ...ctx.profile !== void 0 && { profile: ctx.profile },
-    ...f.key.member !== null && f.key.member !== ctx.caller && { targetUser: f.key.member }
-  };
-  return fixCommand("respond", f.key.name, [], fix);
+  return commandLine(
+    "respond",
+    { args: [f.key.name] },
+    {
+      ...ctx.profile !== void 0 && { profile: ctx.profile },
+      ...f.key.member !== null && f.key.member !== ctx.caller && { user: f.key.member }
+    }
+  );
 }
 function placeOf2(f) {
   let commit = f.commit === void 0 ? "" : ` (commit ${f.commit.slice(0, 12)}${f.message ? " message" : ""})`;
@@ -16730,10 +16946,10 @@ function how(f) {
   return f.match === "embedded" && notes.push("likely: inside a longer word"), f.form === "basic-auth" && notes.push("in an Authorization: Basic header"), f.encoding !== "utf-8" && notes.push(f.encoding.toUpperCase()), notes.length === 0 ? "" : ` (${notes.join("; ")})`;
 }
 function humanLines(findings, ctx) {
-  let lines = [];
+  let lines2 = [];
   for (let f of findings)
-    lines.push(placeOf2(f)), lines.push(`  ${keyLabel(f.key, ctx.caller)} ${f.fingerprint}${how(f)}`), lines.push(`  fix: ${fixFor(f, ctx)}`);
-  return lines;
+    lines2.push(placeOf2(f)), lines2.push(`  ${keyLabel(f.key, ctx.caller)} ${f.fingerprint}${how(f)}`), lines2.push(`  fix: ${fixFor(f, ctx)}`);
+  return lines2;
 }
 function tsvLines2(findings, ctx) {
   return findings.map(
@@ -16806,7 +17022,7 @@ function summaryLine3(findings, stats) {
 var init_report2 = __esm({
   "src/scan/report.ts"() {
     "use strict";
-    init_fix();
+    init_command_line();
     init_escape();
   }
 });
@@ -16853,7 +17069,7 @@ __export(scan_exports2, {
 import { dirname as dirname4 } from "node:path";
 import { statSync as statSync5 } from "node:fs";
 function scanCommand(kit) {
-  return new Command("scan").description("Find live tokens of the account (the Master key too) in files, folders and git history").argument("[paths...]", "files and folders to scan (default: the current folder)").option("--git [range]", "also scan every version of every file in the git history (all refs, or a range such as main..HEAD)").option("--all-members", "look for every organization member's tokens too (organization owners and admins)").option("--org <name>", `the organization, for --all-members (default: from the base URL, or ${ORG_ENV})`).option("--fail-on-find", `exit ${ExitCode.findings} when a live token is found (for CI)`).addOption(formatOption()).addHelpText(
+  return registeredCommand("scan").argument("[paths...]", "files and folders to scan (default: the current folder)").option("--git [range]", "also scan every version of every file in the git history (all refs, or a range such as main..HEAD)").option("--all-members", "look for every organization member's tokens too (organization owners and admins)").option("--org <name>", `the organization, for --all-members (default: from the base URL, or ${ORG_ENV})`).option("--fail-on-find", `exit ${ExitCode.findings} when a live token is found (for CI)`).addOption(formatOption()).addHelpText(
     "after",
     `
 Only live tokens are reported, matched exactly: a revoked key's token, or a string that merely looks like
@@ -16895,7 +17111,7 @@ async function scanRun(ctx, opts) {
     let doc = report3.scanJson(findings, stats, rctx, live.all);
     ctx.globals.json ? printJson(ctx, doc) : ctx.io.stdout.write((await Promise.resolve().then(() => (init_markdown3(), markdown_exports2))).scanMarkdown(doc));
   } else if (ctx.io.stdoutIsTTY()) {
-    for (let line2 of report3.humanLines(findings, rctx)) printLine(ctx, line2);
+    for (let line of report3.humanLines(findings, rctx)) printLine(ctx, line);
     info(ctx, summary);
   } else
     findings.length > 0 && ctx.io.stdout.write(`${report3.tsvLines(findings, rctx).join(`
@@ -16907,13 +17123,13 @@ async function scanRun(ctx, opts) {
 var init_scan2 = __esm({
   "src/commands/scan.ts"() {
     "use strict";
-    init_esm();
     init_kit();
     init_flags();
     init_settings();
     init_members();
     init_errors();
     init_output();
+    init_registered();
   }
 });
 
@@ -16964,7 +17180,7 @@ function writeIncident(stateDir2, incident) {
 var init_incident = __esm({
   "src/scan/incident.ts"() {
     "use strict";
-    init_settings();
+    init_fingerprint();
     init_secure_dir();
     init_atomic();
     init_key_resolve();
@@ -16979,7 +17195,7 @@ __export(respond_exports, {
   respondRun: () => respondRun
 });
 function respondCommand(kit) {
-  let cmd = new Command("respond").description("A key leaked: rotate it to where it is deployed and delete it at once (or revoke it), and record the incident").argument("<token-or-name>", "the leaked token (compared with the live keys, never sent), or the key's name").option("--all-members", "look among every organization member's keys (organization owners and admins)").option("--org <name>", `the organization, for --all-members (default: from the base URL, or ${ORG_ENV})`).option("--revoke-now", "no deploy target is recorded: revoke the key at once (apps using it break)").option("--notify-cmd <cmd>", "run this command at the end with a JSON event on stdin (never a token)");
+  let cmd = registeredCommand("respond").argument("<token-or-name>", "the leaked token (compared with the live keys, never sent), or the key's name").option("--all-members", "look among every organization member's keys (organization owners and admins)").option("--org <name>", `the organization, for --all-members (default: from the base URL, or ${ORG_ENV})`).option("--revoke-now", "no deploy target is recorded: revoke the key at once (apps using it break)").option("--notify-cmd <cmd>", "run this command at the end with a JSON event on stdin (never a token)");
   return addMemberOption(cmd).addHelpText(
     "after",
     `
@@ -16995,7 +17211,7 @@ Examples:
   $ carto-keys respond --all-members --yes -- "$LEAKED_TOKEN"   # -- : a token may start with a dash
   $ carto-keys respond old-app --revoke-now --yes
   $ carto-keys respond Master --yes`
-  ).action((key2, o, command) => {
+  ).action((key2, o) => {
     if (o.org !== void 0 && !o.allMembers) throw new UsageError("--org goes with --all-members.");
     if (o.allMembers && o.user !== void 0) throw new UsageError("--all-members looks among every member: leave out --user.");
     if (o.notifyCmd !== void 0 && o.notifyCmd.trim() === "") throw new UsageError("--notify-cmd is empty: expected a shell command.");
@@ -17004,44 +17220,46 @@ Examples:
       ...o.user !== void 0 && { user: o.user },
       ...o.allMembers && { allMembers: o.org === void 0 ? {} : { org: o.org } },
       revokeNow: o.revokeNow === !0,
-      yes: globalsOf(command).yes,
-      canPrompt: kit.canPrompt(),
       ...o.notifyCmd !== void 0 && { notifyCmd: o.notifyCmd }
     };
     kit.run((ctx) => respondRun(ctx, opts));
   });
 }
 async function respondRun(ctx, opts) {
-  let { findLeakedKey: findLeakedKey2, newIncident: newIncident2, writeIncident: writeIncident2 } = await Promise.resolve().then(() => (init_incident(), incident_exports)), { recordedTargets: recordedTargets2 } = await Promise.resolve().then(() => (init_lineage(), lineage_exports)), { describeTarget: describeTarget2, targetJson: targetJson2 } = await Promise.resolve().then(() => (init_targets(), targets_exports)), { keyRef: keyRef2 } = await Promise.resolve().then(() => (init_key_ref(), key_ref_exports)), { stateDir: stateDir2 } = await Promise.resolve().then(() => (init_state_dir(), state_dir_exports)), { registryKept: registryKept2 } = await Promise.resolve().then(() => (init_registry(), registry_exports)), { withNotify: withNotify2 } = await Promise.resolve().then(() => (init_notify(), notify_exports)), { formatGrantSummary: formatGrantSummary2, normalizeRenderedGrants: normalizeRenderedGrants2 } = await Promise.resolve().then(() => (init_grants(), grants_exports)), creds = requireCredentials(await ctx.settings()), org = opts.allMembers && resolveOrgName(creds.baseUrl, opts.allMembers.org, ctx.env[ORG_ENV]), api = await ctx.api(), member = opts.user === void 0 || opts.user === creds.username ? void 0 : opts.user, leaked = await findLeakedKey2(api, opts.key, { ...member !== void 0 && { member }, ...org && { org } });
+  let { findLeakedKey: findLeakedKey2, newIncident: newIncident2, writeIncident: writeIncident2 } = await Promise.resolve().then(() => (init_incident(), incident_exports)), { recordedTargets: recordedTargets2 } = await Promise.resolve().then(() => (init_lineage(), lineage_exports)), { describeTarget: describeTarget2, targetJson: targetJson2 } = await Promise.resolve().then(() => (init_targets(), targets_exports)), { keyRef: keyRef2 } = await Promise.resolve().then(() => (init_key_ref(), key_ref_exports)), { registryKept: registryKept2 } = await Promise.resolve().then(() => (init_registry(), registry_exports)), { withNotify: withNotify2 } = await Promise.resolve().then(() => (init_notify(), notify_exports)), { formatGrantSummary: formatGrantSummary2, normalizeRenderedGrants: normalizeRenderedGrants2 } = await Promise.resolve().then(() => (init_grants(), grants_exports)), creds = requireCredentials(await ctx.settings()), org = opts.allMembers && resolveOrgName(creds.baseUrl, opts.allMembers.org, ctx.env[ORG_ENV]), api = await ctx.api(), member = opts.user === void 0 || opts.user === creds.username ? void 0 : opts.user, leaked = await findLeakedKey2(api, opts.key, { ...member !== void 0 && { member }, ...org && { org } });
   if (leaked === void 0)
     throw new ApiError("not_found", "not a live key: nothing to do.", {
       hint: `No live key${org ? ` of any member of ${org}` : member !== void 0 ? ` of ${member}` : ""} has that token or name; nothing was changed.${org ? "" : " A member's key: add --all-members or --user."}`
     });
   let { key: key2 } = leaked, owner = leaked.member, whose = leaked.member === void 0 ? creds.username : leaked.member;
   if (key2.type === "default") throw new UsageError('That is the Default public key: its token ("default_public") is public by design; nothing to respond to.');
-  let ref = keyRef2(creds.baseUrl, leaked.member, key2.name), targets = key2.type === "regular" ? recordedTargets2(ctx, ref) : [], incident = newIncident2(ctx.now(), creds.baseUrl, leaked);
+  let ref = keyRef2(creds.baseUrl, leaked.member, key2.name), targets = key2.type === "regular" ? await recordedTargets2(ctx, ref) : [], incident = newIncident2(ctx.now(), creds.baseUrl, leaked);
   incident.targets = targets.map(targetJson2);
   let label = `${key2.type === "master" ? "the Master key" : `"${escapeControl(key2.name)}"`} of ${escapeControl(whose)}`;
   if (!ctx.globals.json && (warn(ctx, `Leaked: ${label} (${incident.fingerprint}).`), key2.type === "regular")) {
-    for (let line2 of formatGrantSummary2(normalizeRenderedGrants2(key2.grants).grants)) info(ctx, `  ${line2}`);
+    for (let line of formatGrantSummary2(normalizeRenderedGrants2(key2.grants).grants)) info(ctx, `  ${line}`);
     info(ctx, targets.length === 0 ? "  Deployed to: nothing recorded." : `  Deployed to: ${targets.map(describeTarget2).join(", ")}`);
   }
   let plan = key2.type === "master" ? "regenerate" : targets.length > 0 ? "rotate" : "revoke";
   if (plan === "revoke" && !opts.revokeNow) {
-    if (!opts.canPrompt || opts.yes)
+    if (!ctx.io.canPrompt() || ctx.globals.yes)
       throw new UsageError(`No deploy target is recorded for "${escapeControl(key2.name)}": pass --revoke-now to revoke it at once (apps using it break), or rotate it to where it is used.`, {
-        hint: `carto-keys respond ${opts.key === key2.name ? shellQuote(key2.name) : "<token>"}${opts.allMembers ? " --all-members" : owner !== void 0 ? ` --user ${owner}` : ""} --revoke-now, or carto-keys rotate ${shellQuote(key2.name)}${owner !== void 0 ? ` --user ${owner}` : ""} --deploy-env-file <file> --delete-old --yes`
+        hint: `${commandLine(
+          "respond",
+          { args: [opts.key === key2.name ? key2.name : verbatim("<token>")], options: [...opts.allMembers ? ["--all-members"] : [], "--revoke-now"] },
+          { user: opts.allMembers ? void 0 : owner }
+        )}, or ${commandLine("rotate", { args: [key2.name], options: ["--deploy-env-file", verbatim("<file>"), "--delete-old"] }, { user: owner, yes: !0 })}`
       });
     if (!await ctx.prompter.confirm(`Revoke "${key2.name}" now? No deploy target is recorded: every app using this key breaks until it gets a new one.`, { default: !1 }))
       throw new CancelledError("Nothing was changed.");
-  } else if (!opts.yes && plan !== "revoke" && !opts.canPrompt)
+  } else if (!ctx.globals.yes && plan !== "revoke" && !ctx.io.canPrompt())
     throw new UsageError("respond changes keys: pass --yes when not running in a terminal.");
-  if (plan === "rotate" && !opts.yes) {
+  if (plan === "rotate" && !ctx.globals.yes) {
     let question = plan === "rotate" ? `Rotate "${key2.name}" to its ${targets.length} recorded target${targets.length === 1 ? "" : "s"} and delete it at once?` : `Revoke "${key2.name}" now?`;
     if (!await ctx.prompter.confirm(question, { default: !1 })) throw new CancelledError("Nothing was changed.");
   }
-  let recordPath, record3 = () => {
-    registryKept2(ctx.env, creds) && (recordPath = writeIncident2(stateDir2(ctx), incident));
+  let recordPath, records = await ctx.records(), record3 = () => {
+    registryKept2(ctx.env, creds) && (recordPath = writeIncident2(records.dir, incident));
   }, details = () => ({ keys: [{ name: key2.name, type: key2.type, ...leaked.member !== void 0 && { member: leaked.member }, fingerprint: incident.fingerprint }], targets: incident.targets });
   try {
     await withNotify2(ctx, opts.notifyCmd, "respond", details, async () => {
@@ -17086,24 +17304,21 @@ async function respondRun(ctx, opts) {
       return;
     }
     await step("revoke", async () => {
-      await api.forUser(owner).deleteKey(key2.name);
-      let { registry: registry2 } = await Promise.resolve().then(() => (init_registry(), registry_exports));
-      registryKept2(ctx.env, creds) && registry2(stateDir2(ctx)).forget(ref), ctx.globals.json || success(ctx, `Revoked "${key2.name}"${owner === void 0 ? "" : ` of ${owner}`}: the leaked token no longer works.`);
+      await api.forUser(owner).deleteKey(key2.name), registryKept2(ctx.env, creds) && records.registry.forget(ref), ctx.globals.json || success(ctx, `Revoked "${key2.name}"${owner === void 0 ? "" : ` of ${owner}`}: the leaked token no longer works.`);
     });
   }
 }
 var init_respond = __esm({
   "src/commands/respond.ts"() {
     "use strict";
-    init_esm();
-    init_kit();
     init_flags();
     init_settings();
     init_members();
     init_errors();
     init_output();
     init_escape();
-    init_shell_quote();
+    init_command_line();
+    init_registered();
   }
 });
 
@@ -17114,7 +17329,7 @@ __export(org_exports, {
   orgCommand: () => orgCommand
 });
 function orgCommand(kit) {
-  let org = new Command("org").description("An organization's users (for its owners and admins)").addHelpText(
+  let org = registeredCommand("org").addHelpText(
     "after",
     `
 Owners and admins of a CARTO organization act on any member's keys with their own Master key:
@@ -17165,11 +17380,11 @@ var init_org = __esm({
   "src/commands/org.ts"() {
     "use strict";
     init_escape();
-    init_esm();
     init_settings();
     init_members();
     init_color();
     init_output();
+    init_registered();
   }
 });
 
@@ -17236,8 +17451,8 @@ var SANDBOX_PROFILE, SANDBOX_USER, SANDBOX_BASE_URL, SANDBOX_STATE_FILE, SANDBOX
 // src/api/clear-text.ts
 import { isIP } from "node:net";
 function isLoopbackHost(hostname) {
-  let host = hostname.toLowerCase().replace(/^\[|\]$/g, "").replace(/\.$/, "");
-  return host === "localhost" ? !0 : isIP(host) === 4 ? host.startsWith("127.") : isIP(host) === 6 ? host === "::1" || host === "0:0:0:0:0:0:0:1" || /^::ffff:127\./.test(host) : !1;
+  let host = hostname.toLowerCase();
+  return host.startsWith("[") && (host = host.slice(1)), host.endsWith("]") && (host = host.slice(0, -1)), host.endsWith(".") && (host = host.slice(0, -1)), host === "localhost" ? !0 : isIP(host) === 4 ? host.startsWith("127.") : isIP(host) === 6 ? host === "::1" || host === "0:0:0:0:0:0:0:1" || /^::ffff:127\./.test(host) : !1;
 }
 function allowsClearText(env) {
   return /^(1|true|yes)$/i.test((env[ALLOW_HTTP_ENV] ?? "").trim());
@@ -17312,7 +17527,7 @@ function parseProxyUrl(name, value2) {
   return url;
 }
 function parseNoProxy(value2) {
-  return value2.trim() === "*" ? "all" : value2.split(/[,\s]+/).filter((entry) => entry !== "").map((entry) => {
+  return value2 === "" ? [] : value2.trim() === "*" ? "all" : value2.split(/[,\s]+/).filter((entry) => entry !== "").map((entry) => {
     let withPort = /^(.+):(\d+)$/.exec(entry);
     return { hostname: (withPort?.[1] ?? entry).replace(/^\*?\./, "").replace(/^\[|\]$/g, "").toLowerCase(), port: withPort?.[2] === void 0 ? void 0 : Number(withPort[2]) };
   });
@@ -22092,9 +22307,9 @@ var require_formdata_parser = __commonJS({
   "node_modules/undici/lib/web/fetch/formdata-parser.js"(exports, module) {
     "use strict";
     var { bufferToLowerCasedHeaderName } = require_util(), { HTTP_TOKEN_CODEPOINTS } = require_data_url(), { makeEntry } = require_formdata(), { webidl } = require_webidl(), assert = __require("node:assert"), { isomorphicDecode } = require_infra(), dd = Buffer.from("--"), decoder = new TextDecoder(), decoderIgnoreBOM = new TextDecoder("utf-8", { ignoreBOM: !0 });
-    function isAsciiString(chars) {
-      for (let i = 0; i < chars.length; ++i)
-        if ((chars.charCodeAt(i) & -128) !== 0)
+    function isAsciiString(chars2) {
+      for (let i = 0; i < chars2.length; ++i)
+        if ((chars2.charCodeAt(i) & -128) !== 0)
           return !1;
       return !0;
     }
@@ -22582,7 +22797,7 @@ var require_client_h1 = __commonJS({
       kResume,
       kHTTPContext,
       kClosed
-    } = require_symbols(), constants4 = require_constants2(), EMPTY_BUF = Buffer.alloc(0), FastBuffer = Buffer[Symbol.species], removeAllListeners = util.removeAllListeners, kIdleSocketValidation = /* @__PURE__ */ Symbol("kIdleSocketValidation"), kIdleSocketValidationTimeout = /* @__PURE__ */ Symbol("kIdleSocketValidationTimeout"), kSocketUsed = /* @__PURE__ */ Symbol("kSocketUsed"), kTypeOfService = /* @__PURE__ */ Symbol("kTypeOfService"), extractBody;
+    } = require_symbols(), constants3 = require_constants2(), EMPTY_BUF = Buffer.alloc(0), FastBuffer = Buffer[Symbol.species], removeAllListeners = util.removeAllListeners, kIdleSocketValidation = /* @__PURE__ */ Symbol("kIdleSocketValidation"), kIdleSocketValidationTimeout = /* @__PURE__ */ Symbol("kIdleSocketValidationTimeout"), kSocketUsed = /* @__PURE__ */ Symbol("kSocketUsed"), kTypeOfService = /* @__PURE__ */ Symbol("kTypeOfService"), extractBody;
     function lazyllhttp() {
       let llhttpWasmData = process.env.JEST_WORKER_ID ? require_llhttp_wasm() : void 0, mod, useWasmSIMD = !0;
       if (process.arch === "ppc64") {
@@ -22675,7 +22890,7 @@ var require_client_h1 = __commonJS({
          * @param {*} llhttp
          */
       constructor(client, socket, { exports: exports2 }) {
-        this.llhttp = exports2, this.ptr = this.llhttp.llhttp_alloc(constants4.TYPE.RESPONSE), this.client = client, this.socket = socket, this.timeout = null, this.timeoutWeakRef = new WeakRef(this), this.timeoutValue = null, this.timeoutType = null, this.statusCode = 0, this.statusText = "", this.upgrade = !1, this.headers = [], this.headersSize = 0, this.headersMaxSize = client[kMaxHeadersSize], this.shouldKeepAlive = !1, this.paused = !1, this.resume = this.resume.bind(this), this.bytesRead = 0, this.keepAlive = "", this.contentLength = "", this.connection = "", this.maxResponseSize = client[kMaxResponseSize];
+        this.llhttp = exports2, this.ptr = this.llhttp.llhttp_alloc(constants3.TYPE.RESPONSE), this.client = client, this.socket = socket, this.timeout = null, this.timeoutWeakRef = new WeakRef(this), this.timeoutValue = null, this.timeoutType = null, this.statusCode = 0, this.statusText = "", this.upgrade = !1, this.headers = [], this.headersSize = 0, this.headersMaxSize = client[kMaxHeadersSize], this.shouldKeepAlive = !1, this.paused = !1, this.resume = this.resume.bind(this), this.bytesRead = 0, this.keepAlive = "", this.contentLength = "", this.connection = "", this.maxResponseSize = client[kMaxResponseSize];
       }
       setTimeout(delay, type) {
         delay !== this.timeoutValue || type & USE_FAST_TIMER ^ this.timeoutType & USE_FAST_TIMER ? (this.timeout && (timers.clearTimeout(this.timeout), this.timeout = null), delay && (type & USE_FAST_TIMER ? this.timeout = timers.setFastTimeout(onParserTimeout, delay, this.timeoutWeakRef) : (this.timeout = setTimeout(onParserTimeout, delay, this.timeoutWeakRef), this.timeout?.unref())), this.timeoutValue = delay) : this.timeout && this.timeout.refresh && this.timeout.refresh(), this.timeoutType = type;
@@ -22705,11 +22920,11 @@ var require_client_h1 = __commonJS({
           } finally {
             currentParser = null, currentBufferRef = null;
           }
-          if (ret !== constants4.ERROR.OK) {
+          if (ret !== constants3.ERROR.OK) {
             let data = chunk.subarray(llhttp.llhttp_get_error_pos(this.ptr) - currentBufferPtr);
-            if (ret === constants4.ERROR.PAUSED_UPGRADE)
+            if (ret === constants3.ERROR.PAUSED_UPGRADE)
               this.onUpgrade(data);
-            else if (ret === constants4.ERROR.PAUSED)
+            else if (ret === constants3.ERROR.PAUSED)
               this.paused = !0, socket.unshift(data);
             else
               throw this.createError(ret, data);
@@ -22726,7 +22941,7 @@ var require_client_h1 = __commonJS({
         } finally {
           currentParser = null;
         }
-        return ret === constants4.ERROR.OK ? null : ret === constants4.ERROR.PAUSED || ret === constants4.ERROR.PAUSED_UPGRADE ? (this.paused = !0, null) : this.createError(ret, EMPTY_BUF);
+        return ret === constants3.ERROR.OK ? null : ret === constants3.ERROR.PAUSED || ret === constants3.ERROR.PAUSED_UPGRADE ? (this.paused = !0, null) : this.createError(ret, EMPTY_BUF);
       }
       createError(ret, data) {
         let { llhttp, contentLength, bytesRead } = this;
@@ -22737,7 +22952,7 @@ var require_client_h1 = __commonJS({
           let len = new Uint8Array(llhttp.memory.buffer, ptr).indexOf(0);
           message = "Response does not match the HTTP/1.1 protocol (" + Buffer.from(llhttp.memory.buffer, ptr, len).toString() + ")";
         }
-        return new HTTPParserError(message, constants4.ERROR[ret], data);
+        return new HTTPParserError(message, constants3.ERROR[ret], data);
       }
       destroy() {
         assert(currentParser === null), assert(this.ptr != null), this.llhttp.llhttp_free(this.ptr), this.ptr = null, this.timeout && timers.clearTimeout(this.timeout), this.timeout = null, this.timeoutValue = null, this.timeoutType = null, this.paused = !1;
@@ -22845,7 +23060,7 @@ var require_client_h1 = __commonJS({
         } else
           socket[kReset] = !0;
         let pause = request.onHeaders(statusCode, headers, this.resume, statusText) === !1;
-        return request.aborted ? -1 : request.method === "HEAD" || statusCode < 200 ? 1 : (socket[kBlocking] && (socket[kBlocking] = !1, client[kResume]()), pause ? constants4.ERROR.PAUSED : 0);
+        return request.aborted ? -1 : request.method === "HEAD" || statusCode < 200 ? 1 : (socket[kBlocking] && (socket[kBlocking] = !1, client[kResume]()), pause ? constants3.ERROR.PAUSED : 0);
       }
       /**
        * @param {Buffer} buf
@@ -22856,7 +23071,7 @@ var require_client_h1 = __commonJS({
         if (socket.destroyed)
           return -1;
         let request = client[kQueue][client[kRunningIdx]];
-        return assert(request), assert(this.timeoutType === TIMEOUT_BODY), this.timeout && this.timeout.refresh && this.timeout.refresh(), assert(statusCode >= 200), maxResponseSize > -1 && this.bytesRead + buf.length > maxResponseSize ? (util.destroy(socket, new ResponseExceededMaxSizeError()), -1) : (this.bytesRead += buf.length, request.onData(buf) === !1 ? constants4.ERROR.PAUSED : 0);
+        return assert(request), assert(this.timeoutType === TIMEOUT_BODY), this.timeout && this.timeout.refresh && this.timeout.refresh(), assert(statusCode >= 200), maxResponseSize > -1 && this.bytesRead + buf.length > maxResponseSize ? (util.destroy(socket, new ResponseExceededMaxSizeError()), -1) : (this.bytesRead += buf.length, request.onData(buf) === !1 ? constants3.ERROR.PAUSED : 0);
       }
       /**
        * @returns {number}
@@ -22874,12 +23089,12 @@ var require_client_h1 = __commonJS({
         if (request.method !== "HEAD" && contentLength && bytesRead !== parseInt(contentLength, 10))
           return util.destroy(socket, new ResponseContentLengthMismatchError()), -1;
         if (request.onComplete(headers), client[kQueue][client[kRunningIdx]++] = null, socket[kSocketUsed] = client[kPending] === 0, socket[kWriting])
-          return assert(client[kRunning] === 0), util.destroy(socket, new InformationalError("reset")), constants4.ERROR.PAUSED;
+          return assert(client[kRunning] === 0), util.destroy(socket, new InformationalError("reset")), constants3.ERROR.PAUSED;
         if (shouldKeepAlive) {
           if (socket[kReset] && client[kRunning] === 0)
-            return util.destroy(socket, new InformationalError("reset")), constants4.ERROR.PAUSED;
+            return util.destroy(socket, new InformationalError("reset")), constants3.ERROR.PAUSED;
           client[kPipelining] == null || client[kPipelining] === 1 ? setImmediate(client[kResume]) : client[kResume]();
-        } else return util.destroy(socket, new InformationalError("reset")), constants4.ERROR.PAUSED;
+        } else return util.destroy(socket, new InformationalError("reset")), constants3.ERROR.PAUSED;
         return 0;
       }
     };
@@ -35786,11 +36001,11 @@ var require_eventsource_stream = __commonJS({
           return !1;
       return !0;
     }
-    function isFieldName(line2, length, field) {
+    function isFieldName(line, length, field) {
       if (length !== field.length)
         return !1;
       for (let i = 0; i < length; i++)
-        if (line2[i] !== field[i])
+        if (line[i] !== field[i])
           return !1;
       return !0;
     }
@@ -35911,32 +36126,32 @@ var require_eventsource_stream = __commonJS({
        * @param {Buffer} line
        * @param {EventSourceStreamEvent} event
        */
-      parseLine(line2, event) {
-        if (line2.length === 0)
+      parseLine(line, event) {
+        if (line.length === 0)
           return;
-        let colonPosition = line2.indexOf(COLON);
+        let colonPosition = line.indexOf(COLON);
         if (colonPosition === 0)
           return;
-        let fieldLength = line2.length, valueStart = line2.length;
-        if (colonPosition !== -1 && (fieldLength = colonPosition, valueStart = colonPosition + 1, line2[valueStart] === SPACE && ++valueStart), isFieldName(line2, fieldLength, DATA)) {
+        let fieldLength = line.length, valueStart = line.length;
+        if (colonPosition !== -1 && (fieldLength = colonPosition, valueStart = colonPosition + 1, line[valueStart] === SPACE && ++valueStart), isFieldName(line, fieldLength, DATA)) {
           if (this.maxEventSize > 0 && this.dataLineCount >= this.maxDataLines)
             throw createMaxEventSizeExceededError();
-          let valueBytes = line2.length - valueStart, dataSize = this.eventFieldSizes.data + (event.data === void 0 ? 0 : 1) + valueBytes;
+          let valueBytes = line.length - valueStart, dataSize = this.eventFieldSizes.data + (event.data === void 0 ? 0 : 1) + valueBytes;
           this.setEventFieldSize("data", dataSize);
-          let value2 = line2.toString("utf8", valueStart);
+          let value2 = line.toString("utf8", valueStart);
           event.data === void 0 ? event.data = value2 : event.data += `
 ${value2}`, this.dataLineCount++;
           return;
         }
-        if (isFieldName(line2, fieldLength, RETRY)) {
-          isASCIINumberBytes(line2, valueStart) && (this.setEventFieldSize("retry", line2.length - valueStart), event.retry = line2.toString("utf8", valueStart));
+        if (isFieldName(line, fieldLength, RETRY)) {
+          isASCIINumberBytes(line, valueStart) && (this.setEventFieldSize("retry", line.length - valueStart), event.retry = line.toString("utf8", valueStart));
           return;
         }
-        if (isFieldName(line2, fieldLength, ID)) {
-          isValidLastEventIdBytes(line2, valueStart) && (this.setEventFieldSize("id", line2.length - valueStart), event.id = line2.toString("utf8", valueStart));
+        if (isFieldName(line, fieldLength, ID)) {
+          isValidLastEventIdBytes(line, valueStart) && (this.setEventFieldSize("id", line.length - valueStart), event.id = line.toString("utf8", valueStart));
           return;
         }
-        isFieldName(line2, fieldLength, EVENT) && valueStart < line2.length && (this.setEventFieldSize("event", line2.length - valueStart), event.event = line2.toString("utf8", valueStart));
+        isFieldName(line, fieldLength, EVENT) && valueStart < line.length && (this.setEventFieldSize("event", line.length - valueStart), event.event = line.toString("utf8", valueStart));
       }
       setEventFieldSize(field, size) {
         let eventSize = this.eventSize - this.eventFieldSizes[field] + size;
@@ -36419,7 +36634,7 @@ async function createNetworkFetch(env) {
 }
 async function createUndiciFetch(opts = {}) {
   let mod = await Promise.resolve().then(() => __toESM(require_undici(), 1)), { fetch: fetch2, Agent, ProxyAgent } = "default" in mod ? mod.default : mod, dispatcher = opts.proxy === void 0 ? new Agent() : new ProxyAgent(opts.proxy);
-  return Object.assign(async (url, init) => fetch2(url, { ...init, dispatcher }), { close: () => dispatcher.destroy() });
+  return Object.assign(async (url, { timeoutMs, ...init }) => fetch2(url, { ...init, dispatcher, ...timeoutMs !== void 0 && { signal: AbortSignal.timeout(timeoutMs) } }), { close: () => dispatcher.destroy() });
 }
 function createNodeFetch(opts = {}) {
   let transports = /* @__PURE__ */ new Map(), agents = [], tunnelling = /* @__PURE__ */ new Set(), keepAlive = { keepAlive: !0, scheduling: "lifo" };
@@ -36450,19 +36665,17 @@ function createNodeFetch(opts = {}) {
     } });
   }
   return Object.assign(async (url, init) => {
-    let target2 = new URL(url), { mod, agent } = await transportFor(target2.protocol, opts.proxyFor?.(target2)), { signal } = init;
-    if (signal?.aborted) throw signal.reason;
-    let headers = { ...init.headers };
+    let target2 = new URL(url), { mod, agent } = await transportFor(target2.protocol, opts.proxyFor?.(target2)), headers = { ...init.headers };
     return Object.keys(headers).some((h) => h.toLowerCase() === "accept-encoding") || (headers["accept-encoding"] = "gzip, deflate, br"), init.body !== void 0 && (headers["content-length"] = String(Buffer.byteLength(init.body))), new Promise((resolve7, reject) => {
       let settled = !1, fail3 = (err) => {
-        settled || (settled = !0, signal?.removeEventListener("abort", onAbort), reject(err));
-      }, onAbort = () => {
-        fail3(signal?.reason), req.destroy();
-      }, req = mod.request(target2, { method: init.method, headers, agent });
-      signal?.addEventListener("abort", onAbort, { once: !0 }), req.on("error", (err) => fail3(fetchFailed(err))), req.on("response", (res) => {
+        settled || (settled = !0, clearTimeout(timer), reject(err));
+      }, req = mod.request(target2, { method: init.method, headers, agent }), timer = init.timeoutMs === void 0 ? void 0 : setTimeout(() => {
+        fail3(new Error(`no answer within ${init.timeoutMs} ms`)), req.destroy();
+      }, init.timeoutMs);
+      req.on("error", (err) => fail3(fetchFailed(err))), req.on("response", (res) => {
         readBody(res).then(
           (body) => {
-            settled || (settled = !0, signal?.removeEventListener("abort", onAbort), resolve7(replyOf(res, body)));
+            settled || (settled = !0, clearTimeout(timer), resolve7(replyOf(res, body)));
           },
           (err) => fail3(fetchFailed(err))
         );
@@ -37492,7 +37705,7 @@ __export(login_exports, {
   parseLogin: () => parseLogin
 });
 function loginCommand(kit) {
-  return new Command("login").description("Store the Master key of a CARTO account in a profile, after checking it").option("--user <username>", "the account's CARTO username (alone: https://<username>.carto.com)").option("--base-url <url>", "API root: https://org.carto.com/u/<user> or https://host/user/<user> (on-premises)").option("--with-key", "read the Master key from stdin instead of prompting").option("--sandbox", 'use the built-in sandbox (no CARTO account needed): profile "sandbox"').option("--org", 'with --sandbox: its organization "acme", as alice (an admin) or --user olivia|bob|dave|carol: profile "sandbox-org"').option("--storage <store>", "where the key rests: file (0600 config file, default) or keychain (the OS keychain); also CARTO_KEYS_STORAGE", (v) => parseStorage(v)).option("--key-cmd <command>", "store this command instead of the key: each run reads the Master key from its stdout (op read, vault kv get\u2026)").addHelpText(
+  return registeredCommand("login").option("--user <username>", "the account's CARTO username (alone: https://<username>.carto.com)").option("--base-url <url>", "API root: https://org.carto.com/u/<user> or https://host/user/<user> (on-premises)").option("--with-key", "read the Master key from stdin instead of prompting").option("--sandbox", 'use the built-in sandbox (no CARTO account needed): profile "sandbox"').option("--org", 'with --sandbox: its organization "acme", as alice (an admin) or --user olivia|bob|dave|carol: profile "sandbox-org"').option("--storage <store>", "where the key rests: file (0600 config file, default) or keychain (the OS keychain); also CARTO_KEYS_STORAGE", (v) => parseStorage(v)).option("--key-cmd <command>", "store this command instead of the key: each run reads the Master key from its stdout (op read, vault kv get\u2026)").addHelpText(
     "after",
     `
 The Master key is never accepted as a command-line value (it would show in the process list and
@@ -37659,18 +37872,19 @@ function defaultLoginProfile(data, sandbox) {
 var init_login = __esm({
   "src/commands/login.ts"() {
     "use strict";
-    init_esm();
     init_kit();
     init_base_url();
     init_errors();
     init_secret_guard();
     init_settings();
+    init_fingerprint();
     init_store();
     init_key_store();
     init_flags();
     init_output();
     init_paths();
     init_embedded_info();
+    init_registered();
   }
 });
 
@@ -37681,7 +37895,7 @@ __export(logout_exports, {
   logoutRun: () => logoutRun
 });
 function logoutCommand(kit) {
-  return new Command("logout").description("Forget the stored Master key of the profile (its user and URL are kept)").addHelpText(
+  return registeredCommand("logout").addHelpText(
     "after",
     `
 Examples:
@@ -37699,11 +37913,11 @@ async function logoutRun(ctx) {
 var init_logout = __esm({
   "src/commands/logout.ts"() {
     "use strict";
-    init_esm();
     init_output();
     init_key_store();
     init_settings();
     init_key_command();
+    init_registered();
   }
 });
 
@@ -37715,7 +37929,7 @@ __export(status_exports, {
 });
 import { statSync as statSync6 } from "node:fs";
 function statusCommand(kit) {
-  return new Command("status").description("Show the active profile and check that its Master key works").addHelpText(
+  return registeredCommand("status").addHelpText(
     "after",
     `
 Exits 0 when the key works, 4 when it is missing or rejected, 1 when the API cannot be reached.
@@ -37782,12 +37996,13 @@ async function statusRun(ctx) {
 var init_status = __esm({
   "src/commands/status.ts"() {
     "use strict";
-    init_esm();
     init_errors();
     init_paths();
     init_settings();
+    init_fingerprint();
     init_color();
     init_output();
+    init_registered();
   }
 });
 
@@ -37801,7 +38016,7 @@ __export(profile_exports, {
   profileUseRun: () => profileUseRun
 });
 function profileCommand(kit) {
-  let profile = new Command("profile").description("Manage profiles (one per account)").addHelpText(
+  let profile = registeredCommand("profile").addHelpText(
     "after",
     `
 Examples:
@@ -37890,7 +38105,6 @@ async function profileRemoveRun(ctx, name) {
 var init_profile = __esm({
   "src/commands/profile.ts"() {
     "use strict";
-    init_esm();
     init_errors();
     init_color();
     init_output();
@@ -37898,6 +38112,7 @@ var init_profile = __esm({
     init_flags();
     init_prompts();
     init_key_store();
+    init_registered();
   }
 });
 
@@ -38106,7 +38321,8 @@ fi
 #
 # Every answer comes from \`carto-keys __complete <words before the cursor> <current word>\`, which
 # prints one candidate per line (\`value<TAB>description\`, fish's own format) and a last line
-# \`:<directive>\` (1: complete file names). So this script never goes stale when commands change.
+# \`:<directive>\` (bits: 1 complete file names, 2 no space after the candidate, for comma lists). So
+# this script never goes stale when commands change.
 
 function __carto_keys_complete
     # The tokens before the cursor (unescaped) without the program name, and the current token.
@@ -38125,6 +38341,14 @@ function __carto_keys_complete
     if test (count $lines) -eq 0; and test (math "$directive % 2") -eq 1
         __fish_complete_path "$current"
         return
+    end
+    # fish has no way to ask for no space after one candidate, and adds one after a lone candidate.
+    # A comma list (\`--table t:sel\`, \`--api sq\`) must be able to go on with \`,insert\`: so a lone list
+    # item comes with its continuation \`item,\` beside it. fish then inserts what both share, \`item\`,
+    # with no space, and a second Tab offers \`item,\` (after a comma fish adds no space either).
+    if test (count $lines) -eq 1; and test (math "floor($directive / 2) % 2") -eq 1
+        set -l value (string split -m 1 -- \\t $lines[1])[1]
+        set lines $lines[1] "$value,"
     end
     # fish quotes what it inserts itself (Default public \u2192 Default\\ public).
     printf '%s\\n' $lines
@@ -38145,7 +38369,7 @@ __export(completion_exports, {
   completionRun: () => completionRun
 });
 function completionCommand(kit) {
-  return new Command("completion").description("Print the shell completion script for bash, zsh or fish").addArgument(new Argument("<shell>", SHELLS.join(", ")).choices(SHELLS)).addHelpText(
+  return registeredCommand("completion").addArgument(new Argument("<shell>", SHELLS.join(", ")).choices(SHELLS)).addHelpText(
     "after",
     `${INSTALL_HELP}
 
@@ -38163,6 +38387,7 @@ var INSTALL_HELP, init_completion = __esm({
     "use strict";
     init_esm();
     init_shells();
+    init_registered();
     INSTALL_HELP = `
 Install (then start a new shell). bash, with the bash-completion package:
   $ dir=~/.local/share/bash-completion/completions
@@ -38212,19 +38437,19 @@ async function seedLeaks(api, opts) {
   await api.deleteKey(old.name);
   let project = join10(root, "project");
   mkdirSync2(join10(project, "src", "config"), { recursive: !0 });
-  let planted = [], write2 = (rel, lines) => writeFileSync2(join10(project, rel), `${lines.join(`
+  let planted = [], write = (rel, lines2) => writeFileSync2(join10(project, rel), `${lines2.join(`
 `)}
 `);
-  write2("README.md", ["# A project with leaks", "", "Made by `carto-keys sandbox seed-leaks` to try `carto-keys scan` and `respond`."]), write2(".gitignore", [".env"]);
+  write("README.md", ["# A project with leaks", "", "Made by `carto-keys sandbox seed-leaks` to try `carto-keys scan` and `respond`."]), write(".gitignore", [".env"]);
   let hasGit = git(project, opts.env, ["init", "-q"]) && git(project, opts.env, ["add", "."]) && git(project, opts.env, ["commit", "-q", "-m", "A project"]);
-  if (hasGit && (write2("deploy.sh", ["#!/bin/sh", `export CARTO_API_KEY=${historic.token}`, "exec ./app"]), git(project, opts.env, ["add", "deploy.sh"]), git(project, opts.env, ["commit", "-q", "-m", "Deploy script"]), write2("deploy.sh", ["#!/bin/sh", 'export CARTO_API_KEY="$(cat /run/secrets/carto)"', "exec ./app"]), git(project, opts.env, ["commit", "-q", "-a", "-m", "Read the key from a secret"]), planted.push({ path: "deploy.sh", line: 2, what: `the token of "${historic.name}", in an older commit only`, reported: !0, history: !0 })), write2(join10("src", "config", "maps.js"), ["// Map settings", `export const apiKey = '${leaked.token}';`]), planted.push({ path: "src/config/maps.js", line: 2, what: `the token of "${leaked.name}"`, reported: !0 }), write2(".env", [
+  if (hasGit && (write("deploy.sh", ["#!/bin/sh", `export CARTO_API_KEY=${historic.token}`, "exec ./app"]), git(project, opts.env, ["add", "deploy.sh"]), git(project, opts.env, ["commit", "-q", "-m", "Deploy script"]), write("deploy.sh", ["#!/bin/sh", 'export CARTO_API_KEY="$(cat /run/secrets/carto)"', "exec ./app"]), git(project, opts.env, ["commit", "-q", "-a", "-m", "Read the key from a secret"]), planted.push({ path: "deploy.sh", line: 2, what: `the token of "${historic.name}", in an older commit only`, reported: !0, history: !0 })), write(join10("src", "config", "maps.js"), ["// Map settings", `export const apiKey = '${leaked.token}';`]), planted.push({ path: "src/config/maps.js", line: 2, what: `the token of "${leaked.name}"`, reported: !0 }), write(".env", [
     "# Local settings (not committed)",
     `CARTO_KEYS_MASTER_KEY=${opts.masterKey}`,
     `OLD_KEY=${old.token}`,
     `NOT_A_KEY=${lookAlike(leaked.token)}`
   ]), planted.push({ path: ".env", line: 2, what: "the Master key", reported: !0 }), planted.push({ path: ".env", line: 3, what: `the token of "${old.name}", revoked`, reported: !1 }), planted.push({ path: ".env", line: 4, what: `a look-alike of "${leaked.name}"'s token`, reported: !1 }), opts.member) {
     let theirs = (await opts.member.api.listKeys()).find((k) => k.type === "regular");
-    theirs && (mkdirSync2(join10(project, "notebooks"), { recursive: !0 }), write2(join10("notebooks", "analysis.py"), ["# Analysis", `API_KEY = "${theirs.token}"`]), planted.push({ path: "notebooks/analysis.py", line: 2, what: `the token of "${theirs.name}" of ${opts.member.username}`, reported: !0, member: opts.member.username }));
+    theirs && (mkdirSync2(join10(project, "notebooks"), { recursive: !0 }), write(join10("notebooks", "analysis.py"), ["# Analysis", `API_KEY = "${theirs.token}"`]), planted.push({ path: "notebooks/analysis.py", line: 2, what: `the token of "${theirs.name}" of ${opts.member.username}`, reported: !0, member: opts.member.username }));
   }
   hasGit && (git(project, opts.env, ["add", "src", ...opts.member ? ["notebooks"] : []]), git(project, opts.env, ["commit", "-q", "-m", "Map settings"]));
   let deployDir = join10(root, "deploy");
@@ -38236,7 +38461,7 @@ async function seedLeaks(api, opts) {
 var GRANTS, init_seed = __esm({
   "src/scan/seed.ts"() {
     "use strict";
-    init_settings();
+    init_fingerprint();
     init_errors();
     init_key_ref();
     init_key_command();
@@ -38464,7 +38689,7 @@ function port(value2) {
   return n;
 }
 function sandboxCommand(kit) {
-  let sandbox = new Command("sandbox").description("The built-in emulator of CARTO's Auth API").addHelpText(
+  let sandbox = registeredCommand("sandbox").addHelpText(
     "after",
     `
 \`carto-keys login --sandbox\` uses the emulator in-process (no server). \`sandbox serve\` serves it over
@@ -38526,11 +38751,11 @@ async function seedLeaksRun(ctx, o) {
     throw new UsageError("seed-leaks writes live tokens to disk: it works only on the built-in sandbox.", {
       hint: "Run `carto-keys login --sandbox` (or --sandbox --org), then `carto-keys --profile sandbox sandbox seed-leaks <folder>`."
     });
-  let { seedLeaks: seedLeaks2 } = await Promise.resolve().then(() => (init_seed(), seed_exports)), { registry: registry2 } = await Promise.resolve().then(() => (init_registry(), registry_exports)), { stateDir: stateDir2 } = await Promise.resolve().then(() => (init_state_dir(), state_dir_exports)), api = await ctx.api(), org = isSandboxOrgUrl2(creds.baseUrl) && api.username === SANDBOX_ORG_ADMIN2, seeded = await seedLeaks2(api, {
+  let { seedLeaks: seedLeaks2 } = await Promise.resolve().then(() => (init_seed(), seed_exports)), api = await ctx.api(), org = isSandboxOrgUrl2(creds.baseUrl) && api.username === SANDBOX_ORG_ADMIN2, seeded = await seedLeaks2(api, {
     root: resolve7(o.folder),
     masterKey: creds.masterKey,
     baseUrl: creds.baseUrl,
-    registry: registry2(stateDir2(ctx)),
+    registry: (await ctx.records()).registry,
     env: ctx.env,
     now: ctx.now(),
     ...org && { member: { username: "bob", api: api.forUser("bob") } }
@@ -38544,7 +38769,9 @@ async function seedLeaksRun(ctx, o) {
     let note = p.reported ? p.history ? "found with --git" : p.member ? "found with --all-members" : "found" : "must NOT be reported";
     info(ctx, `  ${`${p.path}:${p.line}`.padEnd(24)}${p.what} (${note})`);
   }
-  seeded.git || info(ctx, "  (git is not installed: no history was made)"), info(ctx, `"${seeded.deployed.key}" is recorded as deployed to ${o.folder.replace(/\/+$/, "")}/deploy/app.env.`), info(ctx, ""), info(ctx, "Next:"), info(ctx, `  carto-keys scan ${project} --git${org ? " --all-members" : ""}`), info(ctx, `  carto-keys where ${seeded.deployed.key}`), info(ctx, `  carto-keys respond ${seeded.deployed.key} --yes`);
+  seeded.git || info(ctx, "  (git is not installed: no history was made)"), info(ctx, `"${seeded.deployed.key}" is recorded as deployed to ${o.folder.replace(/\/+$/, "")}/deploy/app.env.`), info(ctx, ""), info(ctx, "Next:");
+  let { profile } = await suggestedScope(ctx, void 0);
+  info(ctx, `  ${commandLine("scan", { args: [project], options: ["--git", ...org ? ["--all-members"] : []] }, { profile })}`), info(ctx, `  ${commandLine("where", { args: [seeded.deployed.key] }, { profile })}`), info(ctx, `  ${commandLine("respond", { args: [seeded.deployed.key] }, { profile, yes: !0 })}`);
 }
 async function serveRun(ctx, o) {
   let { createSandboxState: createSandboxState2, createSandboxHandler: createSandboxHandler2, startSandboxServer: startSandboxServer2, loadSandboxState: loadSandboxState2, saveSandboxState: saveSandboxState2 } = await Promise.resolve().then(() => (init_sandbox(), sandbox_exports)), { masterKeyOf: masterKeyOf2 } = await Promise.resolve().then(() => (init_embedded(), embedded_exports)), { createOrgSandboxState: createOrgSandboxState2 } = await Promise.resolve().then(() => (init_org2(), org_exports2)), state = o.state ? loadSandboxState2(o.state, "Fix it, or move it away to start a fresh account there.") : void 0;
@@ -38563,8 +38790,8 @@ async function serveRun(ctx, o) {
   else {
     printLine(ctx, `Base URL:   ${baseUrl}`), printLine(ctx, `Username:   ${state.users[0].username}`), printLine(ctx, `Master key: ${masterKey}`), info(ctx, "");
     let width = terminalWidth(ctx);
-    for (let line2 of fitCommand("Try: ", `curl -u ${state.users[0].username}:${masterKey} ${baseUrl}/api/v3/api_keys`, width)) info(ctx, line2);
-    for (let line2 of fitCommand("or:  ", `CARTO_KEYS_BASE_URL=${baseUrl} CARTO_KEYS_MASTER_KEY=\u2026 carto-keys list`, width)) info(ctx, line2);
+    for (let line of fitCommand("Try: ", `curl -u ${state.users[0].username}:${masterKey} ${baseUrl}/api/v3/api_keys`, width)) info(ctx, line);
+    for (let line of fitCommand("or:  ", `CARTO_KEYS_BASE_URL=${baseUrl} CARTO_KEYS_MASTER_KEY=\u2026 ${commandLine("list")}`, width)) info(ctx, line);
     info(ctx, "Press Ctrl-C to stop.");
   }
   return waitAndStop(ctx, server, o.maxLifetime);
@@ -38584,7 +38811,7 @@ async function printOrg(ctx, state, server) {
   let admin2 = users.find((u) => u.role === "admin") ?? users[0];
   info(ctx, "");
   let width = terminalWidth(ctx);
-  for (let line2 of fitCommand("Try: ", `CARTO_KEYS_ORG=${org.name} CARTO_KEYS_BASE_URL=${admin2.baseUrl} CARTO_KEYS_MASTER_KEY=${admin2.masterKey} carto-keys list --all-members`, width)) info(ctx, line2);
+  for (let line of fitCommand("Try: ", `CARTO_KEYS_ORG=${org.name} CARTO_KEYS_BASE_URL=${admin2.baseUrl} CARTO_KEYS_MASTER_KEY=${admin2.masterKey} ${commandLine("list", { options: ["--all-members"] })}`, width)) info(ctx, line);
   info(ctx, "Press Ctrl-C to stop.");
 }
 async function waitAndStop(ctx, server, maxLifetime) {
@@ -38621,13 +38848,15 @@ async function resetOrgRun(ctx) {
 var DEFAULT_ORG, DEFAULT_SANDBOX_PORT, init_sandbox2 = __esm({
   "src/commands/sandbox.ts"() {
     "use strict";
-    init_esm();
     init_errors();
     init_output();
     init_help_text();
     init_kit();
     init_flags();
     init_prompts();
+    init_command_line();
+    init_command_scope();
+    init_registered();
     DEFAULT_ORG = "acme", DEFAULT_SANDBOX_PORT = 8442;
   }
 });
@@ -38675,14 +38904,14 @@ var APP, init_paths2 = __esm({
 
 // src/cache/names.ts
 import { join as join12 } from "node:path";
-function namesCachePath(cacheDir, profile, member) {
-  return join12(cacheDir, member === void 0 ? `names-${profile}.json` : `names-${profile}@${member}.json`);
+function namesCachePath(cacheDir, owner) {
+  return join12(cacheDir, `names-${fileId(owner.account)}${owner.member === void 0 ? "" : `@${owner.member}`}.json`);
 }
-function membersCachePath(cacheDir, profile) {
-  return join12(cacheDir, `members-${profile}.json`);
+function membersCachePath(cacheDir, account) {
+  return join12(cacheDir, `members-${fileId(account)}.json`);
 }
-function readCachedNames(cacheDir, profile, member) {
-  return readList(namesCachePath(cacheDir, profile, member));
+function readCachedNames(cacheDir, owner) {
+  return readList(namesCachePath(cacheDir, owner));
 }
 function readList(path) {
   try {
@@ -38692,38 +38921,39 @@ function readList(path) {
     return [];
   }
 }
-var MAX_CACHE_BYTES, init_names2 = __esm({
+var fileId, MAX_CACHE_BYTES, init_names2 = __esm({
   "src/cache/names.ts"() {
     "use strict";
     init_bounded_read();
+    fileId = (account) => encodeURIComponent(account);
     MAX_CACHE_BYTES = 8 * MiB;
   }
 });
 
 // src/cache/recorder.ts
-function writeNames(cacheDir, profile, change, member) {
+function writeNames(cacheDir, owner, change) {
   ensurePrivateDir(cacheDir);
-  let lock = waitLockSync(`${namesCachePath(cacheDir, profile, member)}.lock`, 2e3);
+  let lock = waitLockSync(`${namesCachePath(cacheDir, owner)}.lock`, 2e3);
   try {
-    update(cacheDir, profile, change, member);
+    update(cacheDir, owner, change);
   } finally {
     lock.release();
   }
 }
-function update(cacheDir, profile, change, member) {
+function update(cacheDir, owner, change) {
   let names;
   if ("all" in change)
     names = change.all;
   else {
-    let set = new Set(readCachedNames(cacheDir, profile, member));
+    let set = new Set(readCachedNames(cacheDir, owner));
     for (let n of change.add ?? []) set.add(n);
     for (let n of change.remove ?? []) set.delete(n);
     names = [...set];
   }
-  writeFileAtomic(namesCachePath(cacheDir, profile, member), JSON.stringify({ names: [...new Set(names)].sort() }), { mode: 384 });
+  writeFileAtomic(namesCachePath(cacheDir, owner), JSON.stringify({ names: [...new Set(names)].sort() }), { mode: 384 });
 }
-function writeMembers(cacheDir, profile, usernames) {
-  ensurePrivateDir(cacheDir), writeFileAtomic(membersCachePath(cacheDir, profile), JSON.stringify({ names: [...new Set(usernames)].sort() }), { mode: 384 });
+function writeMembers(cacheDir, account, usernames) {
+  ensurePrivateDir(cacheDir), writeFileAtomic(membersCachePath(cacheDir, account), JSON.stringify({ names: [...new Set(usernames)].sort() }), { mode: 384 });
 }
 function recordingNames(api, recordFor, recordMembers = () => {
 }) {
@@ -38760,6 +38990,14 @@ function recordingNames(api, recordFor, recordMembers = () => {
     async regenerateKey(name) {
       let key2 = await api.regenerateKey(name);
       return record3({ add: [key2.name] }), key2;
+    },
+    async findKey(name) {
+      let key2 = await api.findKey(name);
+      return key2 !== void 0 && record3({ add: [key2.name] }), key2;
+    },
+    async deleteIfExists(name) {
+      let deleted = await api.deleteIfExists(name);
+      return record3({ remove: [name] }), deleted;
     },
     async deleteKey(name) {
       try {
@@ -38911,11 +39149,11 @@ __export(client_exports, {
   createApiClient: () => createApiClient
 });
 function createApiClient(opts) {
-  let { baseUrl, username } = resolveBaseUrl({ user: opts.username, baseUrl: opts.baseUrl }), targetUser = opts.targetUser === void 0 || opts.targetUser === username ? void 0 : validateUsername(opts.targetUser, "--user"), of = targetUser === void 0 ? "" : ` of ${targetUser}`, userFlag2 = targetUser === void 0 ? "" : ` --user ${targetUser}`, host = new URL(baseUrl).host, endpoint = `${baseUrl}${API_KEYS_PATH}`, credential = Buffer.from(`${username}:${opts.token}`, "utf8").toString("base64"), secrets = [opts.token, credential], timeoutMs = opts.timeoutMs ?? DEFAULTS.timeoutMs, maxAttempts = 1 + Math.max(0, opts.retries ?? DEFAULTS.retries), sleep = opts.sleep ?? ((ms) => new Promise((resolve7) => setTimeout(resolve7, ms))), random = opts.random ?? Math.random, concurrency = Math.max(1, opts.concurrency ?? DEFAULTS.concurrency), fullPageSize = Math.max(1, opts.perPage ?? DEFAULTS.perPage), headers = {
+  let { baseUrl, username } = resolveBaseUrl({ user: opts.username, baseUrl: opts.baseUrl }), targetUser = opts.targetUser === void 0 || opts.targetUser === username ? void 0 : validateUsername(opts.targetUser, "--user"), of = targetUser === void 0 ? "" : ` of ${targetUser}`, showCommand2 = (name) => commandLine("show", { args: [name] }, { user: targetUser }), host = new URL(baseUrl).host, endpoint = `${baseUrl}${API_KEYS_PATH}`, credential = Buffer.from(`${username}:${opts.token}`, "utf8").toString("base64"), secrets = [opts.token, credential], timeoutMs = opts.timeoutMs ?? DEFAULTS.timeoutMs, maxAttempts = 1 + Math.max(0, opts.retries ?? DEFAULTS.retries), sleep = opts.sleep ?? ((ms) => new Promise((resolve7) => setTimeout(resolve7, ms))), random = opts.random ?? Math.random, concurrency = Math.max(1, opts.concurrency ?? DEFAULTS.concurrency), fullPageSize = Math.max(1, opts.perPage ?? DEFAULTS.perPage), headers = {
     Authorization: `Basic ${credential}`,
     Accept: "application/json",
     "User-Agent": opts.userAgent ?? DEFAULTS.userAgent
-  }, debug = opts.debug, trace = (line2) => debug?.(redactText(line2, secrets)), contextOf = (action) => ({ action, host, baseUrl, secrets });
+  }, debug = opts.debug, trace = (line) => debug?.(redactText(line, secrets)), contextOf = (action) => ({ action, host, baseUrl, secrets });
   function urlOf(spec) {
     let params = { ...spec.query, ...targetUser !== void 0 && spec.root === void 0 && { target_user: targetUser } }, query = new URLSearchParams(params).toString();
     return `${spec.root === "base" ? baseUrl : endpoint}${spec.path}${query === "" ? "" : `?${query}`}`;
@@ -38928,23 +39166,27 @@ function createApiClient(opts) {
   async function attempt(spec, url, n) {
     let label = `${spec.method} ${url}`;
     trace(`\u2192 ${label}${n > 1 ? ` (attempt ${n}/${maxAttempts})` : ""}`);
-    let ctx = contextOf(spec.action), started = Date.now(), elapsed = () => `${Date.now() - started} ms`, controller = new AbortController(), timer = setTimeout(() => controller.abort(), timeoutMs), reply;
+    let ctx = contextOf(spec.action), started = Date.now(), elapsed = () => `${Date.now() - started} ms`, timedOut = !1, timer, deadline = new Promise((_, reject) => {
+      timer = setTimeout(() => {
+        timedOut = !0, reject(new Error(`no answer within ${timeoutMs} ms`));
+      }, timeoutMs);
+    }), reply;
     try {
-      let res = await untilAborted(
+      let res = await Promise.race([
         opts.fetch(url, {
           method: spec.method,
           headers: spec.body === void 0 ? headers : { ...headers, "Content-Type": "application/json" },
           ...spec.body === void 0 ? {} : { body: JSON.stringify(spec.body) },
-          signal: controller.signal,
+          timeoutMs,
           // A redirect would resend the credential to wherever it points, and turn a POST into a GET;
           // CARTO's API does not redirect, so one is reported as an error instead.
           redirect: "manual"
         }),
-        controller.signal
-      );
-      reply = { status: res.status, headers: res.headers, text: await untilAborted(res.text(), controller.signal) };
+        deadline
+      ]);
+      reply = { status: res.status, headers: res.headers, text: await Promise.race([res.text(), deadline]) };
     } catch (err) {
-      let failure = failureFromThrown(err, controller.signal.aborted, timeoutMs, ctx);
+      let failure = failureFromThrown(err, timedOut, timeoutMs, ctx);
       return trace(`\u2190 ${failure.reason} ${label} (${elapsed()})`), { ok: !1, failure };
     } finally {
       clearTimeout(timer);
@@ -38964,8 +39206,11 @@ function createApiClient(opts) {
       let result = await attempt(spec, url, n);
       if (result.ok) return result;
       let { failure } = result;
-      if (n >= maxAttempts || !mayRetry(spec.policy, failure.delivery))
-        return n > 1 && trace(`  giving up after ${n} attempts`), { ok: !1, failure, afterAmbiguous };
+      if (n >= maxAttempts || !mayRetry(spec.policy, failure.delivery)) {
+        n > 1 && trace(`  giving up after ${n} attempts`);
+        let error2 = failure.error instanceof ApiError ? afterRetries(failure.error, afterAmbiguous) : failure.error;
+        return { ok: !1, failure: { ...failure, error: error2 }, afterAmbiguous };
+      }
       failure.delivery === "ambiguous" && (afterAmbiguous = !0);
       let delay = result.retryAfterMs ?? backoffMs(n, random);
       trace(`  ${failure.reason}: retrying in ${delay} ms (attempt ${n + 1}/${maxAttempts})`), await sleep(delay);
@@ -39034,36 +39279,44 @@ function createApiClient(opts) {
         if (!(err instanceof ApiError)) throw err;
         return recoverUnreadableCreate(req.name, err, isOurs);
       }
-    let { error: error2, delivery } = result.failure;
+    let { error: error2 } = result.failure;
     if (!(error2 instanceof ApiError)) throw error2;
     let duplicate = error2.kind === "validation" && isDuplicateName(error2.serverMessage);
     if (result.afterAmbiguous && (duplicate || error2.kind === "quota")) {
       trace(`  ${error2.kind} after an attempt that may have created "${req.name}": looking for it`);
-      let existing = await findKey3(req.name);
+      let existing = await findKey2(req.name);
       if (existing === void 0) throw error2;
       if (!isOurs(existing))
         throw duplicate ? withHint(error2, `An API key named "${req.name}" already exists and is not the one requested; choose another name`) : error2;
       return { key: existing, recovered: !0 };
     }
-    throw delivery !== "final" && (result.afterAmbiguous || delivery === "ambiguous") ? withHint(error2, `The key may have been created anyway: check with \`carto-keys show "${req.name}"${userFlag2}\` before trying again`) : error2;
+    throw error2.delivery === "ambiguous" ? withHint(error2, `The key may have been created anyway: check with \`${showCommand2(req.name)}\` before trying again`) : error2;
   }
   async function recoverUnreadableCreate(name, error2, isOurs) {
     trace(`  unreadable reply to a create that succeeded: looking for "${name}"`);
     let existing;
     try {
-      existing = await findKey3(name);
+      existing = await findKey2(name);
     } catch {
-      throw withHint(error2, `The key was probably created (CARTO answered ${error2.status ?? "2xx"}): check with \`carto-keys show "${name}"${userFlag2}\` before trying again`);
+      throw withHint(error2, `The key was probably created (CARTO answered ${error2.status ?? "2xx"}): check with \`${showCommand2(name)}\` before trying again`);
     }
     if (existing === void 0) throw withHint(error2, `No API key named "${name}" exists: nothing was created; try again`);
-    if (!isOurs(existing)) throw withHint(error2, `An API key named "${name}" exists but does not grant what was requested: check it with \`carto-keys show "${name}"${userFlag2}\``);
+    if (!isOurs(existing)) throw withHint(error2, `An API key named "${name}" exists but does not grant what was requested: check it with \`${showCommand2(name)}\``);
     return { key: existing, recovered: !0 };
   }
-  async function findKey3(name) {
+  async function findKey2(name) {
     try {
       return await getKey(name);
     } catch (err) {
       if (err instanceof ApiError && err.kind === "not_found") return;
+      throw err;
+    }
+  }
+  async function deleteIfExists(name) {
+    try {
+      return await deleteKey(name), !0;
+    } catch (err) {
+      if (err instanceof ApiError && err.kind === "not_found") return !1;
       throw err;
     }
   }
@@ -39084,8 +39337,9 @@ function createApiClient(opts) {
   async function confirmDeleted(name, action, reply) {
     trace(`  DELETE answered ${reply.status}, not 204: checking that "${name}" is gone`);
     let ctx = contextOf(action), unconfirmed = (detail) => new ApiError("bad_response", `Could not ${action}: ${host} answered ${reply.status} instead of 204, and ${detail}`, {
+      delivery: "ambiguous",
       status: reply.status,
-      hint: `Check with \`carto-keys show ${name}\`; check that the base URL (${baseUrl}) is the account's API root (--debug shows the exchange)`
+      hint: `Check with \`${showCommand2(name)}\`; check that the base URL (${baseUrl}) is the account's API root (--debug shows the exchange)`
     }), lookup2;
     try {
       lookup2 = await send2({ method: "GET", path: keyPath(name), action, policy: "any" });
@@ -39108,10 +39362,10 @@ function createApiClient(opts) {
   async function regenerateKey(name) {
     let action = `regenerate the token of API key "${escapeControl(name)}"${of}`, path = `${keyPath(name)}/token/regenerate`, result = await send2({ method: "POST", path, action, policy: "unsent" });
     if (result.ok) return decode2(result.reply, action, "an API key", checkApiKey);
-    let { error: error2, delivery } = result.failure;
-    throw error2 instanceof ApiError ? name === DEFAULT_PUBLIC_KEY_NAME && error2.kind === "server" ? withHint(error2, 'The Default public key cannot be regenerated: its token is always "default_public"') : delivery === "ambiguous" ? withHint(
+    let { error: error2 } = result.failure;
+    throw error2 instanceof ApiError ? name === DEFAULT_PUBLIC_KEY_NAME && error2.kind === "server" ? withHint(error2, 'The Default public key cannot be regenerated: its token is always "default_public"') : error2.delivery === "ambiguous" ? withHint(
       error2,
-      `The token may have been regenerated anyway (the old one then no longer works): check with "carto-keys show ${name}${userFlag2}" before retrying`
+      `The token may have been regenerated anyway (the old one then no longer works): check with \`${showCommand2(name)}\` before retrying`
     ) : error2 : error2;
   }
   async function whoami() {
@@ -39129,13 +39383,7 @@ function createApiClient(opts) {
     if (!result.ok) throw membersFailure(result.failure, org).error;
     return decode2(result.reply, action, "a list of organization users", checkMembers);
   }
-  return { baseUrl, username, targetUser, forUser, listMembers, listPage, listKeys, getKey, createKey, deleteKey, regenerateKey, whoami };
-}
-function untilAborted(promise, signal) {
-  return signal.aborted ? Promise.reject(signal.reason) : new Promise((resolve7, reject) => {
-    let onAbort = () => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: !0 }), promise.then(resolve7, reject).finally(() => signal.removeEventListener("abort", onAbort));
-  });
+  return { baseUrl, username, targetUser, forUser, listMembers, listPage, listKeys, getKey, findKey: findKey2, createKey, deleteKey, deleteIfExists, regenerateKey, whoami };
 }
 var DEFAULTS, TRACE_BODY_MAX, init_client = __esm({
   "src/api/client.ts"() {
@@ -39151,6 +39399,7 @@ var DEFAULTS, TRACE_BODY_MAX, init_client = __esm({
     init_base_url();
     init_types();
     init_wire_check();
+    init_command_line();
     DEFAULTS = {
       timeoutMs: 3e4,
       retries: 3,
@@ -39158,6 +39407,24 @@ var DEFAULTS, TRACE_BODY_MAX, init_client = __esm({
       perPage: 100,
       userAgent: "carto-keys"
     }, TRACE_BODY_MAX = 500;
+  }
+});
+
+// src/records/records.ts
+var records_exports = {};
+__export(records_exports, {
+  openRecords: () => openRecords
+});
+function openRecords(ctx) {
+  let dir = stateDir(ctx);
+  return { dir, journals: journalStore(dir), registry: registry(dir) };
+}
+var init_records = __esm({
+  "src/records/records.ts"() {
+    "use strict";
+    init_journal();
+    init_registry();
+    init_state_dir();
   }
 });
 
@@ -39175,8 +39442,8 @@ function createContext(deps, globals) {
       let answer = await deps.prompter.input(message, opts);
       return answers.push(answer), answer;
     }
-  }, debug = (line2) => {
-    frozen.debug && deps.io.stderr.write(`[debug] ${escapeControl(line2)}
+  }, debug = (line) => {
+    frozen.debug && deps.io.stderr.write(`[debug] ${escapeControl(line)}
 `);
   }, network;
   async function transport(target2) {
@@ -39200,7 +39467,7 @@ function createContext(deps, globals) {
       ...deps.clientOptions
     });
   }
-  let resolved, settings, openedKeychain, keychain = () => openedKeychain ??= Promise.resolve().then(() => (init_keychain(), keychain_exports)).then((m) => m.openKeychain()), ctx = {
+  let resolved, settings, records, openedKeychain, keychain = () => openedKeychain ??= Promise.resolve().then(() => (init_keychain(), keychain_exports)).then((m) => m.openKeychain()), ctx = {
     io: deps.io,
     prompter,
     typedValues: () => ({ ...deps.argv && { argv: deps.argv }, answers }),
@@ -39232,20 +39499,22 @@ function createContext(deps, globals) {
       refuseMisplacedMasterKey(creds.masterKey, { ...ctx.typedValues(), username: creds.username, baseUrl: creds.baseUrl });
       let client = await clientFor({ baseUrl: creds.baseUrl, username: creds.username, token: creds.masterKey, sandbox: creds.sandbox });
       if (s.keySource !== void 0 && keyFromEnvironment(s.keySource) && !s.profileStored) return client;
-      let hint = (write2) => {
+      let account = accountOf(creds.baseUrl), hint = (write) => {
         try {
-          write2();
+          write();
         } catch (err) {
           debug(`name cache not updated: ${err instanceof Error ? err.message : String(err)}`);
         }
       };
       return recordingNames(
         client,
-        (change, member) => hint(() => writeNames(paths.cache, s.profile, change, member)),
-        (usernames) => hint(() => writeMembers(paths.cache, s.profile, usernames))
+        (change, member) => hint(() => writeNames(paths.cache, { account, ...member !== void 0 && { member } }, change)),
+        (usernames) => hint(() => writeMembers(paths.cache, account, usernames))
       );
     },
     clientFor,
+    records: () => records ??= Promise.resolve().then(() => (init_records(), records_exports)).then((m) => m.openRecords({ env: deps.env, paths })),
+    shell: async () => deps.shell ?? (await Promise.resolve().then(() => (init_command(), command_exports))).systemShell(deps.io, deps.env),
     debug,
     now: deps.now ?? (() => /* @__PURE__ */ new Date()),
     stopSignal: deps.stopSignal ?? (() => new Promise(() => {
@@ -39274,6 +39543,7 @@ var TIMEOUT_ENV, MAX_TIMEOUT_MS, init_context_factory = __esm({
     init_flags();
     init_store();
     init_recorder();
+    init_account();
     init_clear_text();
     init_secret_guard();
     init_errors();
@@ -39287,146 +39557,10 @@ init_esm();
 init_errors();
 init_color();
 init_escape();
+init_help_text();
+init_width();
 init_kit();
-
-// src/commands/index.ts
-var COMMANDS = [
-  {
-    name: "list",
-    aliases: ["ls"],
-    term: "list|ls [options] [pattern]",
-    description: "List API keys (every page is fetched)"
-  },
-  {
-    name: "show",
-    aliases: ["inspect"],
-    term: "show|inspect [options] <key>",
-    description: "Show one API key with every grant"
-  },
-  {
-    name: "create",
-    aliases: [],
-    term: "create [options]",
-    description: "Create a regular API key and print its token"
-  },
-  {
-    name: "revoke",
-    aliases: ["delete", "rm"],
-    term: "revoke|delete [options] <keys...>",
-    description: "Revoke (delete) regular API keys, after confirmation"
-  },
-  {
-    name: "regenerate",
-    aliases: [],
-    term: "regenerate [options] <name>",
-    description: "Give an API key a new token, after confirmation (the old token stops working at once)"
-  },
-  {
-    name: "clone",
-    aliases: [],
-    term: "clone [options] <name-or-token>",
-    description: "Copy a key's grants into a new key, with changes (keys cannot be edited)"
-  },
-  {
-    name: "rotate",
-    aliases: [],
-    term: "rotate [options] [name-or-token]",
-    description: "Replace a key: clone it (with changes), deploy the new token, verify it, delete the old key"
-  },
-  {
-    name: "retire",
-    aliases: [],
-    term: "retire [options]",
-    description: "Delete the old keys whose grace period (rotate --grace) has passed, after checking their successors"
-  },
-  {
-    name: "where",
-    aliases: [],
-    term: "where [options] <name>",
-    description: "Where a key was deployed (by rotate or apply), and whether each env file still holds its token"
-  },
-  {
-    name: "export",
-    aliases: [],
-    term: "export [options]",
-    description: "Write the account's regular keys as a keys file (carto-keys.yaml), for plan and apply"
-  },
-  {
-    name: "plan",
-    aliases: [],
-    term: "plan [options]",
-    description: "Compare carto-keys.yaml with the account: what apply would create, replace, rotate or delete"
-  },
-  {
-    name: "apply",
-    aliases: [],
-    term: "apply [options]",
-    description: "Make the account match carto-keys.yaml: create, replace (create-before-delete), rotate, and --prune"
-  },
-  {
-    name: "audit",
-    aliases: [],
-    term: "audit [options]",
-    description: "Report risky keys, each with the command that fixes it; --fail-on gates CI"
-  },
-  {
-    name: "scan",
-    aliases: [],
-    term: "scan [options] [paths...]",
-    description: "Find live tokens of the account (the Master key too) in files, folders and git history"
-  },
-  {
-    name: "respond",
-    aliases: [],
-    term: "respond [options] <token-or-name>",
-    description: "A key leaked: rotate it to where it is deployed and delete it at once (or revoke it), and record the incident"
-  },
-  {
-    name: "org",
-    aliases: [],
-    term: "org",
-    description: "An organization's users (for its owners and admins)"
-  },
-  {
-    name: "login",
-    aliases: [],
-    term: "login [options]",
-    description: "Store the Master key of a CARTO account in a profile, after checking it"
-  },
-  {
-    name: "logout",
-    aliases: [],
-    term: "logout",
-    description: "Forget the stored Master key of the profile (its user and URL are kept)"
-  },
-  {
-    name: "status",
-    aliases: [],
-    term: "status",
-    description: "Show the active profile and check that its Master key works"
-  },
-  {
-    name: "profile",
-    aliases: [],
-    term: "profile",
-    description: "Manage profiles (one per account)"
-  },
-  {
-    name: "completion",
-    aliases: [],
-    term: "completion <shell>",
-    description: "Print the shell completion script for bash, zsh or fish"
-  },
-  {
-    name: "sandbox",
-    aliases: [],
-    term: "sandbox",
-    description: "The built-in emulator of CARTO's Auth API"
-  }
-];
-function findCommand(word) {
-  return word === void 0 ? void 0 : COMMANDS.find((c) => c.name === word || c.aliases.includes(word));
-}
+init_commands();
 
 // src/commands/load.ts
 var LOADERS = {
@@ -39458,6 +39592,7 @@ var LOADERS = {
 init_esm();
 init_help_text();
 init_width();
+init_commands();
 
 // package.json
 var package_default = {
@@ -39575,6 +39710,7 @@ function inherit(cmd, parent) {
 }
 
 // src/route.ts
+init_commands();
 function commandWord(argv) {
   for (let i = 0; i < argv.length; i++) {
     let arg = argv[i];
@@ -39616,7 +39752,7 @@ async function runCli(deps, argv) {
     }
     return ExitCode.ok;
   } catch (err) {
-    return reportError(deps.io, program2 ? safeGlobals(program2) : void 0, err, argv);
+    return reportError(deps.io, deps.env, program2 ? safeGlobals(program2) : void 0, err, argv);
   }
 }
 async function refuseTypedKeys(deps, argv) {
@@ -39641,25 +39777,23 @@ function rejectVersionCluster(argv) {
       throw new CommanderError(2, "commander.unknownOption", `error: unknown option '${arg}'`);
 }
 function rejectUnknownHelpTopic(argv) {
-  let word = commandWord(argv), helpAt = argv.findIndex((a) => !a.startsWith("-"));
-  if (argv[helpAt] !== "help" || word === void 0 || findCommand(word) !== void 0) return;
-  let near = COMMANDS.map((c) => c.name).filter((name) => name.startsWith(word.slice(0, 2)) || word.startsWith(name)), hint = near.length > 0 ? `(Did you mean ${near.join(" or ")}?)` : "";
-  throw new CommanderError(2, "commander.unknownCommand", `error: unknown command '${word}'${hint ? ` ${hint}` : ""}`);
+  let word2 = commandWord(argv), helpAt = argv.findIndex((a) => !a.startsWith("-"));
+  if (argv[helpAt] !== "help" || word2 === void 0 || findCommand(word2) !== void 0) return;
+  let near = COMMANDS.map((c) => c.name).filter((name) => name.startsWith(word2.slice(0, 2)) || word2.startsWith(name)), hint = near.length > 0 ? `(Did you mean ${near.join(" or ")}?)` : "";
+  throw new CommanderError(2, "commander.unknownCommand", `error: unknown command '${word2}'${hint ? ` ${hint}` : ""}`);
 }
-function reportError(io, globals, err, argv) {
-  let json = globals?.json === !0 || argv.includes("--json"), debug = globals?.debug === !0 || argv.includes("--debug"), c = colors(io.colorStderr);
+function reportError(io, env, globals, err, argv) {
+  let json = globals?.json === !0 || argv.includes("--json"), debug = globals?.debug === !0 || argv.includes("--debug"), c = colors(io.colorStderr), width = io.stderr.isTTY === !0 ? widthOf(env, io.stderr) : void 0, write = (e2) => writeError(io, json, e2, c, width);
   if (err instanceof CommanderError) {
     if (err.code === "commander.helpDisplayed" || err.code === "commander.version") return ExitCode.ok;
     if (err.code === "commander.help") return err.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
     if (err.code === "commander.executeSubCommandAsync") return ExitCode.usage;
     let message = withoutArgValues(err.message.replace(/^error: /, "")), hint = err.code === "commander.unknownOption" && message.includes("'\u2026'") ? 'If that was a token (tokens may start with "-"), put it after `--`: carto-keys clone -- "$TOKEN".' : "Run `carto-keys --help` or `carto-keys <command> --help` for usage.";
-    return write(io, json, { code: "usage", message: capitalize(message), hint }, c), ExitCode.usage;
+    return write({ code: "usage", message: capitalize(message), hint }), ExitCode.usage;
   }
   if (err instanceof ReportedExit) return err.exitCode;
   if (err instanceof CliError)
-    return err instanceof CancelledError && !json ? io.stderr.write(`${err.message}
-${err.hint ? `${err.hint}
-` : ""}`) : write(io, json, { code: err.code, message: err.message, hint: err.hint, status: err.status }, c), debug && err.cause instanceof Error && err.cause.stack && io.stderr.write(`${err.cause.stack}
+    return err instanceof CancelledError && !json ? io.stderr.write(lines([err.message, err.hint], width)) : write({ code: err.code, message: err.message, hint: err.hint, status: err.status }), debug && err.cause instanceof Error && err.cause.stack && io.stderr.write(`${err.cause.stack}
 `), err.exitCode;
   let e = err instanceof Error ? err : new Error(String(err));
   return json && io.stderr.write(`${JSON.stringify({ error: { code: "internal", message: e.message } })}
@@ -39674,7 +39808,7 @@ function safeGlobals(program2) {
     return;
   }
 }
-function write(io, json, e, c) {
+function writeError(io, json, e, c, width) {
   if (json) {
     let error2 = {
       code: e.code,
@@ -39686,9 +39820,13 @@ function write(io, json, e, c) {
 `);
     return;
   }
-  io.stderr.write(`${c.red("Error:")} ${escapeTerminal(e.message)}
-`), e.hint && io.stderr.write(`${escapeTerminal(e.hint)}
-`);
+  let text2 = lines([`Error: ${escapeTerminal(e.message)}`, e.hint && escapeTerminal(e.hint)], width);
+  io.stderr.write(`${c.red("Error:")}${text2.slice(6)}`);
+}
+function lines(texts2, width) {
+  return texts2.filter((t) => t !== void 0 && t !== "").map((t) => `${width === void 0 ? t : fitMessage(t, width).join(`
+`)}
+`).join("");
 }
 function withoutArgValues(message) {
   let tokenLike = "(?=[A-Za-z0-9_-]*[A-Z0-9])[A-Za-z0-9_-]{16,}", longWord = "[A-Za-z0-9_-]{16,}";
@@ -39769,18 +39907,19 @@ ${opts.body}`;
 }
 
 // src/action/run.ts
+init_command_line();
 var COMMANDS2 = ["plan", "apply", "rotate", "retire", "audit", "scan", "respond"], CONFIRMED = ["apply", "rotate", "retire", "respond"];
-function splitWords(line2) {
-  let words = [], word;
-  for (let m of line2.matchAll(/'([^']*)'|"((?:\\.|[^"\\])*)"|(\\.)|(\s+)|([^\s'"\\]+)|(['"\\])/g))
+function splitWords(line) {
+  let words = [], word2;
+  for (let m of line.matchAll(/'([^']*)'|"((?:\\.|[^"\\])*)"|(\\.)|(\s+)|([^\s'"\\]+)|(['"\\])/g))
     if (m[4] !== void 0)
-      word !== void 0 && words.push(word), word = void 0;
+      word2 !== void 0 && words.push(word2), word2 = void 0;
     else {
       if (m[6] !== void 0)
-        throw new Error(`args: an unmatched ${m[6]} in ${JSON.stringify(line2)}`);
-      word = (word ?? "") + (m[1] ?? m[2]?.replace(/\\(.)/g, "$1") ?? m[3]?.slice(1) ?? m[5]);
+        throw new Error(`args: an unmatched ${m[6]} in ${JSON.stringify(line)}`);
+      word2 = (word2 ?? "") + (m[1] ?? m[2]?.replace(/\\(.)/g, "$1") ?? m[3]?.slice(1) ?? m[5]);
     }
-  return word !== void 0 && words.push(word), words;
+  return word2 !== void 0 && words.push(word2), words;
 }
 var TOKEN_SHAPED = /(?<![A-Za-z0-9_-])(?:[0-9a-fA-F]{40}|[A-Za-z0-9_-]{22})(?![A-Za-z0-9_-])/g;
 function tokensIn(value2) {
@@ -39882,11 +40021,11 @@ async function runAction(deps) {
 ${shown.trim() === "" ? "No output." : fenced(shown)}
 `;
   }
-  if (markdown = redact(markdown), !json || succeeded) for (let line2 of redact(stderr.text).split(`
-`)) line2 !== "" && log(line2);
-  if (!json) for (let line2 of redact(stdout.text).split(`
-`)) line2 !== "" && log(line2);
-  appendSummary(env, fit2(markdown, SUMMARY_LIMIT, `Run carto-keys ${command} --json for all of it.`)), setOutputs(env, outputs);
+  if (markdown = redact(markdown), !json || succeeded) for (let line of redact(stderr.text).split(`
+`)) line !== "" && log(line);
+  if (!json) for (let line of redact(stdout.text).split(`
+`)) line !== "" && log(line);
+  appendSummary(env, fit2(markdown, SUMMARY_LIMIT, `Run ${commandLine(command, { options: ["--json"] })} for all of it.`)), setOutputs(env, outputs);
   let token = input(env, "github-token"), pr = pullRequestNumber(env);
   if (command === "plan" && token !== "" && pr !== void 0)
     try {
@@ -39914,7 +40053,7 @@ function errorMessage(stderr) {
 var stopped2, stopSignal = () => stopped2 ??= new Promise((resolve7) => {
   for (let signal of ["SIGINT", "SIGTERM"]) process.once(signal, () => resolve7(signal));
 });
-runAction({ env: process.env, log: (line2) => process.stdout.write(`${line2}
+runAction({ env: process.env, log: (line) => process.stdout.write(`${line}
 `), stopSignal }).then(
   (code2) => {
     process.exitCode = code2;
