@@ -5,6 +5,7 @@
 import type { KeyType, WireApiKey } from '../api/types.js';
 import type { GrantSet } from '../grants/model.js';
 import { parseCartoTime } from '../ui/time.js';
+import { perRendering } from '../grants/per-rendering.js';
 import { auditGrants } from './grants.js';
 
 export interface AuditKey {
@@ -26,13 +27,7 @@ export interface AuditKey {
  * times over), so a rule judges each grant set once; the rules are right without it, only slower.
  */
 export function auditKey(key: WireApiKey, member?: string, grantSets?: Map<string, GrantSet>): AuditKey {
-  let grants: GrantSet | undefined;
-  if (grantSets === undefined) grants = auditGrants(key.grants);
-  else {
-    const rendered = JSON.stringify(key.grants);
-    grants = grantSets.get(rendered);
-    if (grants === undefined) grantSets.set(rendered, (grants = auditGrants(key.grants)));
-  }
+  const grants = perRendering(key.grants, grantSets, () => auditGrants(key.grants));
   return {
     name: key.name,
     type: key.type,

@@ -13,6 +13,7 @@ import { diffGrants, type GrantDiffLine } from '../grants/diff.js';
 import type { GrantSet } from '../grants/model.js';
 import { rotationBase, rotationName } from '../grants/names.js';
 import { normalizeRenderedGrants } from '../grants/normalize.js';
+import { perRendering } from '../grants/per-rendering.js';
 import { formatDuration } from '../domain/duration.js';
 import { parseCartoTime } from '../ui/time.js';
 import type { KeyEntry } from './model.js';
@@ -85,13 +86,7 @@ type Normalized = ReturnType<typeof normalizeRenderedGrants>;
  * share a few dozen shapes) are normalized once; the results are never modified, so they are shared.
  */
 export function liveKeyOf(k: WireApiKey, cache?: Map<string, Normalized>): LiveKey {
-  let normalized: Normalized | undefined;
-  if (cache === undefined) normalized = normalizeRenderedGrants(k.grants);
-  else {
-    const shape = JSON.stringify(k.grants);
-    normalized = cache.get(shape);
-    if (normalized === undefined) cache.set(shape, (normalized = normalizeRenderedGrants(k.grants)));
-  }
+  const normalized = perRendering(k.grants, cache, () => normalizeRenderedGrants(k.grants));
   return { name: k.name, createdAt: parseCartoTime(k.created_at)?.toISOString() ?? null, grants: normalized.grants, dropped: normalized.dropped };
 }
 
