@@ -9142,14 +9142,21 @@ var DEFAULT_KEY_FILE, TOP_FIELDS, ENTRY_FIELDS, ENV_TARGET_FIELDS, CMD_TARGET_FI
   }
 });
 
+// src/grants/per-rendering.ts
+function perRendering(grants, cache, make) {
+  if (cache === void 0) return make();
+  let rendering = JSON.stringify(grants), value2 = cache.get(rendering);
+  return value2 === void 0 && cache.set(rendering, value2 = make()), value2;
+}
+var init_per_rendering = __esm({
+  "src/grants/per-rendering.ts"() {
+    "use strict";
+  }
+});
+
 // src/keyfile/plan.ts
 function liveKeyOf(k, cache) {
-  let normalized;
-  if (cache === void 0) normalized = normalizeRenderedGrants(k.grants);
-  else {
-    let shape = JSON.stringify(k.grants);
-    normalized = cache.get(shape), normalized === void 0 && cache.set(shape, normalized = normalizeRenderedGrants(k.grants));
-  }
+  let normalized = perRendering(k.grants, cache, () => normalizeRenderedGrants(k.grants));
   return { name: k.name, createdAt: parseCartoTime(k.created_at)?.toISOString() ?? null, grants: normalized.grants, dropped: normalized.dropped };
 }
 function grantChanges(before, after) {
@@ -9260,6 +9267,7 @@ var DAY, texts, init_plan = __esm({
     init_diff();
     init_names();
     init_normalize();
+    init_per_rendering();
     init_duration();
     init_time();
     DAY = 864e5, texts = /* @__PURE__ */ new WeakMap();
@@ -15947,12 +15955,7 @@ var isApi, isService, init_grants2 = __esm({
 
 // src/audit/keys.ts
 function auditKey(key2, member, grantSets) {
-  let grants;
-  if (grantSets === void 0) grants = auditGrants(key2.grants);
-  else {
-    let rendered = JSON.stringify(key2.grants);
-    grants = grantSets.get(rendered), grants === void 0 && grantSets.set(rendered, grants = auditGrants(key2.grants));
-  }
+  let grants = perRendering(key2.grants, grantSets, () => auditGrants(key2.grants));
   return {
     name: key2.name,
     type: key2.type,
@@ -15974,6 +15977,7 @@ var CARTO_UTC2, DAYS_IN_MONTH2, init_keys = __esm({
   "src/audit/keys.ts"() {
     "use strict";
     init_time();
+    init_per_rendering();
     init_grants2();
     CARTO_UTC2 = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \+0000$/, DAYS_IN_MONTH2 = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
   }
