@@ -2,12 +2,15 @@ import type { Command } from 'commander';
 import { escapeControl } from '../text/escape.js';
 import type { Context } from '../context.js';
 import { requireCredentials } from '../config/settings.js';
-import { CancelledError, CliError, ExitCode } from '../errors.js';
+import { CancelledError, CliError, ExitCode, PartialError } from '../errors.js';
 import { globalsOf, type CommandKit } from '../args/kit.js';
 import { requireYesOrTty } from '../args/flags.js';
 import { describeRef } from '../records/key-ref.js';
 import { dueRetirements, retireOne, type RetireOutcome } from '../rotate/retire.js';
 import { withNotify } from '../deploy/notify.js';
+import { Interrupted, watchInterruptions } from '../deploy/interrupt.js';
+import { commandLine } from '../text/command-line.js';
+import { suggestedScope } from '../ui/command-scope.js';
 import { info, printJson, printLine, success, warn } from '../ui/output.js';
 import { humanTimeFrom } from '../ui/time.js';
 import { registeredCommand } from './registered.js';
@@ -70,8 +73,17 @@ export async function retireRun(ctx: Context, opts: RetireOptions): Promise<void
         }
       }
       const api = due.length > 0 ? await ctx.api() : undefined;
+      // From here a stop signal stops the app check being run (and waits for it) and ends the run
+      // before the next delete, rather than killing carto-keys and leaving the check running.
+      const interruption = watchInterruptions(ctx);
       for (const r of due) {
-        const o = await retireOne(ctx, api!, creds, r);
+        let o: RetireOutcome;
+        try {
+          o = await retireOne(ctx, api!, creds, r, interruption);
+        } catch (err) {
+          if (err instanceof Interrupted) throw await stopped(ctx, err, r, outcomes);
+          throw err;
+        }
         outcomes.push(o);
         if (ctx.globals.json) continue;
         const old = escapeControl(describeRef({ name: o.oldName, ...(o.member !== undefined && { member: o.member }) }));
@@ -85,6 +97,18 @@ export async function retireRun(ctx: Context, opts: RetireOptions): Promise<void
       if (kept > 0) throw new KeptKeys(kept);
     },
   );
+}
+
+/** Exit 5: what was retired before the signal, and that the key being checked was kept. */
+async function stopped(ctx: Context, err: Interrupted, r: { oldName: string; member?: string }, outcomes: RetireOutcome[]): Promise<PartialError> {
+  const retired = outcomes.filter((o) => o.status === 'retired').length;
+  const old = escapeControl(describeRef({ name: r.oldName, ...(r.member !== undefined && { member: r.member }) }));
+  const before = retired === 0 ? '' : `; ${retired} old key${retired === 1 ? ' was' : 's were'} retired before it`;
+  const { profile } = await suggestedScope(ctx, undefined);
+  return new PartialError(`Retire stopped by ${err.signal}: ${old} was kept (its app check was stopped)${before}.`, {
+    hint: `Run it again: ${commandLine('retire', {}, { ...(profile !== undefined && { profile }), yes: true })}`,
+    cause: err,
+  });
 }
 
 /** From the registry alone: no request, nothing deleted. */

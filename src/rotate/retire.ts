@@ -14,6 +14,7 @@ import { fingerprint } from '../text/fingerprint.js';
 import type { Context } from '../context.js';
 import { normalizeRenderedGrants } from '../grants/index.js';
 import { reasonOf } from '../deploy/deployer.js';
+import { Interrupted, type Interruption } from '../deploy/interrupt.js';
 import { describeState, envFileState } from '../deploy/env-check.js';
 import { RotationBusyError } from '../records/journal.js';
 import { keyRef } from '../records/key-ref.js';
@@ -44,7 +45,11 @@ export async function dueRetirements(ctx: Context, creds: Credentials): Promise<
   };
 }
 
-export async function retireOne(ctx: Context, api: ApiClient, creds: Credentials, r: Retirement): Promise<RetireOutcome> {
+/**
+ * A stop signal (`interruption`) stops the app check and waits for it, then rejects with the
+ * Interrupted before anything is deleted: the old key and its retirement stay as they were.
+ */
+export async function retireOne(ctx: Context, api: ApiClient, creds: Credentials, r: Retirement, interruption: Interruption): Promise<RetireOutcome> {
   const outcome = (status: RetireStatus, problems: string[] = [], newName = r.newName): RetireOutcome => ({
     ...(r.member !== undefined && { member: r.member }),
     oldName: r.oldName,
@@ -82,12 +87,14 @@ export async function retireOne(ctx: Context, api: ApiClient, creds: Credentials
     if (problems.length === 0 && current.checkCmd !== undefined) {
       const successor = await memberApi.findKey(last.newName);
       try {
-        await runCheck(ctx, current.checkCmd, { name: last.newName, token: successor!.token });
+        await runCheck(ctx, current.checkCmd, { name: last.newName, token: successor!.token }, { signal: interruption.signal });
       } catch (err) {
+        if (err instanceof Interrupted) throw err;
         problems.push(`the app check \`${current.checkCmd}\` failed with "${last.newName}": ${reasonOf(err)}`);
       }
     }
     if (problems.length > 0) return outcome('kept', problems, last.newName);
+    interruption.check();
     await deleteKeyStep(ctx, memberApi, ref, { successor: last.newName, grants: last.grants });
     return outcome('retired', [], last.newName);
   } finally {

@@ -1,7 +1,9 @@
 // One lifecycle (issue 20) and "no key deleted while anything holds it" (issue 24), in-process against
 // the emulator: every flow through one deployer, one journal and one key reference. Each test is one
 // example of those issues, named after it; each failed on the code before them.
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -66,6 +68,15 @@ function orgWorld() {
 }
 
 const ok = (r: { code: number; stderr: string }) => expect(r.code, r.stderr).toBe(0);
+
+/** Whether `pid` is a live process: gone, or a zombie whose parent (the killed shell) is gone too, is not. */
+function running(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]![0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
 
 describe('issue 20: every flow through one deployer, one journal, one key identity', () => {
   it('apply records the deployments of the keys it creates: where lists them, revoke warns, audit does not call them never-deployed', async () => {
@@ -198,6 +209,31 @@ describe('issue 20: every flow through one deployer, one journal, one key identi
     expect(prompter.selectDefaults).toEqual([undefined, 'recorded', 'done']);
     expect(w.holds(env)).toBe(w.token('app-4'));
     expect(w.sb.names()).not.toContain('app-3');
+  });
+
+  it("Ctrl-C while retire runs the rotation's app check: the check is stopped and waited for, nothing is deleted, exit 5", async () => {
+    const w = world();
+    ok(await w.cli(['create', '--name', 'app', '--api', 'sql']));
+    const env = w.envFile('app.env', 'app');
+    const armed = join(w.dir, 'armed');
+    const started = join(w.dir, 'started');
+    execFileSync('mkfifo', [started]);
+    const pidFile = join(w.dir, 'check.pid');
+    // Passes at rotation time; once armed (retire's run) it says so through the FIFO and waits for good.
+    const check = `cat >/dev/null; [ -e ${armed} ] || exit 0; echo $$ > ${pidFile}; echo go > ${started}; exec sleep 600`;
+    ok(await w.cli(['rotate', 'app', '--deploy-env-file', env, '--check-cmd', check, '--grace', '1h', '--yes']));
+    writeFileSync(armed, '');
+    const r = await w.cli(['retire', '--yes'], { now: later(2), stopSignal: () => readFile(started).then(() => 'SIGINT') });
+    expect(r.code, r.stderr).toBe(5);
+    expect(r.stderr).toContain('Retire stopped by SIGINT: "app" was kept (its app check was stopped)');
+    expect(r.stderr).toContain('carto-keys retire --yes');
+    // The check's process group was stopped before retire returned; the old key and its retirement remain.
+    const pid = Number(readFileSync(pidFile, 'utf8'));
+    expect(running(pid)).toBe(false);
+    expect(w.sb.names()).toEqual(expect.arrayContaining(['app', 'app-r20261207']));
+    rmSync(armed);
+    ok(await w.cli(['retire', '--yes'], { now: later(3) }));
+    expect(w.sb.names()).not.toContain('app');
   });
 
   it('--check-cmd tests the app after deploy and before the delete: token on stdin only, name in CARTO_API_KEY_NAME, never the Master key; a failure is exit 5 with both keys alive', async () => {
