@@ -3894,13 +3894,13 @@ var DEFAULT_PROFILE, init_settings = __esm({
 
 // src/api/pool.ts
 async function runPool(first, last, limit, task) {
-  let next = first, stopped3 = !1, worker = async () => {
-    for (; !stopped3 && next <= last; ) {
+  let next = first, stopped4 = !1, worker = async () => {
+    for (; !stopped4 && next <= last; ) {
       let index = next++;
       try {
-        await task(index) === "stop" && (stopped3 = !0);
+        await task(index) === "stop" && (stopped4 = !0);
       } catch (err) {
-        throw stopped3 = !0, err;
+        throw stopped4 = !0, err;
       }
     }
   }, workers = Math.max(1, Math.min(limit, last - first + 1));
@@ -6972,16 +6972,16 @@ var init_clone = __esm({
 // src/deploy/interrupt.ts
 function watchInterruptions(ctx) {
   let controller = new AbortController(), rejectStopped = () => {
-  }, stopped3 = new Promise((_, reject) => {
+  }, stopped4 = new Promise((_, reject) => {
     rejectStopped = reject;
   });
-  return stopped3.catch(() => {
+  return stopped4.catch(() => {
   }), ctx.stopSignal().then((sig) => {
     let err = new Interrupted(sig);
     controller.abort(err), rejectStopped(err);
   }), {
     signal: controller.signal,
-    race: (p) => Promise.race([p, stopped3]),
+    race: (p) => Promise.race([p, stopped4]),
     check() {
       if (controller.signal.aborted) throw controller.signal.reason;
     }
@@ -8809,7 +8809,7 @@ async function dueRetirements(ctx, creds) {
     waiting: all.filter((r) => Date.parse(r.retireAfter) > now)
   };
 }
-async function retireOne(ctx, api, creds, r) {
+async function retireOne(ctx, api, creds, r, interruption) {
   let outcome = (status, problems = [], newName = r.newName) => ({
     ...r.member !== void 0 && { member: r.member },
     oldName: r.oldName,
@@ -8835,12 +8835,13 @@ async function retireOne(ctx, api, creds, r) {
     if (problems.length === 0 && current.checkCmd !== void 0) {
       let successor = await memberApi.findKey(last.newName);
       try {
-        await runCheck(ctx, current.checkCmd, { name: last.newName, token: successor.token });
+        await runCheck(ctx, current.checkCmd, { name: last.newName, token: successor.token }, { signal: interruption.signal });
       } catch (err) {
+        if (err instanceof Interrupted) throw err;
         problems.push(`the app check \`${current.checkCmd}\` failed with "${last.newName}": ${reasonOf(err)}`);
       }
     }
-    return problems.length > 0 ? outcome("kept", problems, last.newName) : (await deleteKeyStep(ctx, memberApi, ref, { successor: last.newName, grants: last.grants }), outcome("retired", [], last.newName));
+    return problems.length > 0 ? outcome("kept", problems, last.newName) : (interruption.check(), await deleteKeyStep(ctx, memberApi, ref, { successor: last.newName, grants: last.grants }), outcome("retired", [], last.newName));
   } finally {
     lock.release(), store.tidy();
   }
@@ -8870,6 +8871,7 @@ var init_retire = __esm({
     init_fingerprint();
     init_grants();
     init_deployer();
+    init_interrupt();
     init_env_check();
     init_journal();
     init_key_ref();
@@ -8920,9 +8922,14 @@ async function retireRun(ctx, opts) {
         if (!await ctx.prompter.confirm(`Delete ${names} (grace period over), after checking their successors?`, { default: !1 }))
           throw new CancelledError("Nothing was changed.");
       }
-      let api = due.length > 0 ? await ctx.api() : void 0;
+      let api = due.length > 0 ? await ctx.api() : void 0, interruption = watchInterruptions(ctx);
       for (let r of due) {
-        let o = await retireOne(ctx, api, creds, r);
+        let o;
+        try {
+          o = await retireOne(ctx, api, creds, r, interruption);
+        } catch (err) {
+          throw err instanceof Interrupted ? await stopped(ctx, err, r, outcomes) : err;
+        }
         if (outcomes.push(o), ctx.globals.json) continue;
         let old = escapeControl(describeRef({ name: o.oldName, ...o.member !== void 0 && { member: o.member } }));
         o.status === "retired" ? success(ctx, `Retired ${old} (its successor "${escapeControl(o.newName)}" is in place)`) : o.status === "busy" ? warn(ctx, `Skipped ${old}: ${o.problems.join("; ")}`) : o.status === "gone" ? info(ctx, `Forgot ${old}: ${o.problems.join("; ")}`) : warn(ctx, `Kept ${old}: ${o.problems.join("; ")}`);
@@ -8932,6 +8939,13 @@ async function retireRun(ctx, opts) {
       if (kept > 0) throw new KeptKeys(kept);
     }
   );
+}
+async function stopped(ctx, err, r, outcomes) {
+  let retired = outcomes.filter((o) => o.status === "retired").length, old = escapeControl(describeRef({ name: r.oldName, ...r.member !== void 0 && { member: r.member } })), before = retired === 0 ? "" : `; ${retired} old key${retired === 1 ? " was" : "s were"} retired before it`, { profile } = await suggestedScope(ctx, void 0);
+  return new PartialError(`Retire stopped by ${err.signal}: ${old} was kept (its app check was stopped)${before}.`, {
+    hint: `Run it again: ${commandLine("retire", {}, { ...profile !== void 0 && { profile }, yes: !0 })}`,
+    cause: err
+  });
 }
 async function retireDryRun(ctx) {
   let creds = requireCredentials(await ctx.settings()), { due, waiting } = await dueRetirements(ctx, creds), item = (r) => ({ old: r.oldName, new: r.newName, ...r.member !== void 0 && { member: r.member }, retireAfter: r.retireAfter });
@@ -8972,6 +8986,9 @@ var KeptKeys, init_retire2 = __esm({
     init_key_ref();
     init_retire();
     init_notify();
+    init_interrupt();
+    init_command_line();
+    init_command_scope();
     init_output();
     init_time();
     init_registered();
@@ -15608,7 +15625,7 @@ async function applyPlan(a, plan, prune) {
     } catch (err) {
       out.status = "failed", out.note = reasonOf(err);
       let leftSomething = err instanceof PartialError;
-      throw !changed && !leftSomething ? err : stopped(a, outcomes, k, err);
+      throw !changed && !leftSomething ? err : stopped2(a, outcomes, k, err);
     }
   }
   return outcomes;
@@ -15666,7 +15683,7 @@ async function replace(a, k) {
 async function remove(a, k) {
   await a.api.deleteIfExists(k.name) || warn(a.ctx, `"${k.name}" was already gone.`), a.quiet || success(a.ctx, `Deleted the unmanaged key "${k.name}"`);
 }
-function stopped(a, outcomes, at, err) {
+function stopped2(a, outcomes, at, err) {
   let done = outcomes.filter((o) => o.status === "done").map(describeOutcome), notStarted = outcomes.filter((o) => o.status === "not-started").map((o) => `${o.action} ${o.name}`), cause = err instanceof CliError ? `${err.message}${err.hint ? `
 ${err.hint}` : ""}` : reasonOf(err), lines2 = [
     `apply stopped at ${at.action === "unmanaged" ? "deleting" : at.action === "create" ? "creating" : at.action === "replace" ? "replacing" : "rotating"} "${at.name}": ${cause}`,
@@ -40054,7 +40071,7 @@ function errorMessage(stderr) {
 }
 
 // src/action/main.ts
-var stopped2, stopSignal = () => stopped2 ??= new Promise((resolve7) => {
+var stopped3, stopSignal = () => stopped3 ??= new Promise((resolve7) => {
   for (let signal of ["SIGINT", "SIGTERM"]) process.once(signal, () => resolve7(signal));
 });
 runAction({ env: process.env, log: (line) => process.stdout.write(`${line}
