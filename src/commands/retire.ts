@@ -99,14 +99,16 @@ export async function retireRun(ctx: Context, opts: RetireOptions): Promise<void
   );
 }
 
-/** Exit 5: what was retired before the signal, and that the key being checked was kept. */
+/**
+ * Exit 5: the key being retired when the signal came is kept (its app check, if one was running, was
+ * stopped first), and what was retired before it.
+ */
 async function stopped(ctx: Context, err: Interrupted, r: { oldName: string; member?: string }, outcomes: RetireOutcome[]): Promise<PartialError> {
   const retired = outcomes.filter((o) => o.status === 'retired').length;
   const old = escapeControl(describeRef({ name: r.oldName, ...(r.member !== undefined && { member: r.member }) }));
   const before = retired === 0 ? '' : `; ${retired} old key${retired === 1 ? ' was' : 's were'} retired before it`;
-  const { profile } = await suggestedScope(ctx, undefined);
-  return new PartialError(`Retire stopped by ${err.signal}: ${old} was kept (its app check was stopped)${before}.`, {
-    hint: `Run it again: ${commandLine('retire', {}, { ...(profile !== undefined && { profile }), yes: true })}`,
+  return new PartialError(`Retire stopped by ${err.signal} before deleting ${old}: it is kept with its retirement${before}.`, {
+    hint: `Run it again: ${commandLine('retire', {}, { ...(await suggestedScope(ctx, undefined)), yes: true })}`,
     cause: err,
   });
 }

@@ -225,7 +225,7 @@ describe('issue 20: every flow through one deployer, one journal, one key identi
     writeFileSync(armed, '');
     const r = await w.cli(['retire', '--yes'], { now: later(2), stopSignal: () => readFile(started).then(() => 'SIGINT') });
     expect(r.code, r.stderr).toBe(5);
-    expect(r.stderr).toContain('Retire stopped by SIGINT: "app" was kept (its app check was stopped)');
+    expect(r.stderr).toContain('Retire stopped by SIGINT before deleting "app": it is kept with its retirement.');
     expect(r.stderr).toContain('carto-keys retire --yes');
     // The check's process group was stopped before retire returned; the old key and its retirement remain.
     const pid = Number(readFileSync(pidFile, 'utf8'));
