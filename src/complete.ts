@@ -44,10 +44,7 @@ function localSources(env: Env): CompletionSources {
   };
   return {
     envProfile: env.CARTO_KEYS_PROFILE || undefined,
-    config: () => {
-      const { baseUrls: _, ...rest } = read();
-      return rest;
-    },
+    config: read,
     // A typed member name becomes part of a file name: never let `--user ../x` walk out.
     keyNames: (profile, member) => {
       const account = accountOfProfile(profile);
