@@ -105,7 +105,7 @@ export function loadBundle(dist: string, command: CommandName | undefined, nodeR
   let cache: Uint8Array | undefined;
   if (opts.withCache !== false) {
     try {
-      cache = readFileSync(join(dist, cacheOf(bundleFor(command))));
+      cache = readFileSync(cacheOf(filename));
     } catch {
       // No cache (a build whose code-cache step failed): compiled as usual.
     }

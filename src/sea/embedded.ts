@@ -55,7 +55,7 @@ export function loadBundle(command: CommandName | undefined): StartedBundle {
   const asset = posix.join('dist', bundleFor(command));
   let cache: Uint8Array | undefined;
   try {
-    cache = new Uint8Array(getRawAsset(posix.join('dist', cacheOf(bundleFor(command)))) as ArrayBuffer);
+    cache = new Uint8Array(getRawAsset(cacheOf(asset)) as ArrayBuffer);
   } catch {
     // No cache asset: compiled as usual.
   }
