@@ -234,15 +234,20 @@ function cliPerPage() {
   return m ? Number(m[1]) : 100;
 }
 
+/** The Authorization header of the sandbox server's Master key (the CLI's own: Basic, username and key). */
+const masterAuth = (s) => `Basic ${Buffer.from(`${s.username}:${s.masterKey}`).toString('base64')}`;
+
 async function listInfo(server, perPage) {
-  const auth = `Basic ${Buffer.from(`${server.username}:${server.masterKey}`).toString('base64')}`;
-  const res = await fetch(`${server.baseUrl}/api/v3/api_keys?page=1&per_page=1`, { headers: { Authorization: auth } });
+  const res = await fetch(`${server.baseUrl}/api/v3/api_keys?page=1&per_page=1`, { headers: { Authorization: masterAuth(server) } });
   const { total } = await res.json();
   return { ...server, total, pages: Math.ceil(total / perPage), perPage };
 }
 
+/** The environment of a run against sandbox server `s`: its base URL and Master key. */
+const accountEnv = (s) => childEnv({ CARTO_KEYS_BASE_URL: s.baseUrl, CARTO_KEYS_MASTER_KEY: s.masterKey });
+
 function listArgs(s) {
-  return { env: childEnv({ CARTO_KEYS_BASE_URL: s.baseUrl, CARTO_KEYS_MASTER_KEY: s.masterKey }), args: [BIN, 'list', '--json'] };
+  return { env: accountEnv(s), args: [BIN, 'list', '--json'] };
 }
 
 /** Runs the listing once with its output kept: the number of keys and the bytes it printed. */
@@ -354,7 +359,7 @@ function printTable(header) {
 
 function startupRows(few) {
   const env = childEnv();
-  const keys = listArgs(few).env;
+  const keys = accountEnv(few);
   let created = 0;
   const startup = [
     { name: 'node', run: () => timed(NODE, ['-e', '0'], env) },
@@ -491,7 +496,7 @@ async function binaryRows(server) {
     rows.push({ label: label('(all rows)'), value: 'skipped', spread: '', baseline: `${BINARY.slice(ROOT.length)} not built (npm run build:binary)`, ratio: '', target: `≤ ${TARGETS.binary}×`, result: 'n/a' });
     return;
   }
-  const env = childEnv({ CARTO_KEYS_BASE_URL: server.baseUrl, CARTO_KEYS_MASTER_KEY: server.masterKey });
+  const env = accountEnv(server);
   const commands = [['--version'], ['--help'], ['list']];
   for (const args of commands) {
     const b = spawnSync(BINARY, args, { env, encoding: 'utf8' });
@@ -553,8 +558,7 @@ function sourceText(rand, bytes) {
 
 /** Every token of the server's keys but the public `default_public`, fetched with the Master key. */
 async function liveTokensOf(server) {
-  const auth = `Basic ${Buffer.from(`${server.username}:${server.masterKey}`).toString('base64')}`;
-  const res = await fetch(`${server.baseUrl}/api/v3/api_keys?page=1&per_page=${server.total}`, { headers: { Authorization: auth } });
+  const res = await fetch(`${server.baseUrl}/api/v3/api_keys?page=1&per_page=${server.total}`, { headers: { Authorization: masterAuth(server) } });
   const { result } = await res.json();
   return result.filter((k) => k.type !== 'default').map((k) => k.token);
 }
@@ -603,7 +607,7 @@ async function scanRows(big) {
     const planted = [tokens[0], tokens[1234], tokens[5678], tokens[9999], tokens[tokens.length - 1]];
     const tree = join(work, 'tree');
     scanTree(tree, planted);
-    const env = childEnv({ CARTO_KEYS_BASE_URL: big.baseUrl, CARTO_KEYS_MASTER_KEY: big.masterKey });
+    const env = accountEnv(big);
     const check = spawnSync(NODE, [BIN, 'scan', tree, '--json'], { env, encoding: 'utf8', maxBuffer: 64 << 20 });
     if (check.status !== 0) throw new Error(`carto-keys scan failed (${check.status}): ${check.stderr}`);
     const doc = JSON.parse(check.stdout);
