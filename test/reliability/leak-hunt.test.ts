@@ -17,7 +17,7 @@
 
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { masterKeyOf } from '../../src/sandbox/embedded.js';
@@ -26,6 +26,7 @@ import { cliInProcess } from '../helpers/in-process.js';
 import { keyringUnavailable, workerKeyring, type KeyringSession } from '../helpers/keyring.js';
 import { recorder, type Recorder } from '../helpers/recorder.js';
 import { serveInProcess, useServedHome, type InProcessSandbox, type OrgUser } from '../helpers/served.js';
+import { filesUnder } from '../helpers/written.js';
 
 interface Step {
   args: string[];
@@ -148,13 +149,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await listener?.close();
 });
-
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
-    const p = join(dir, e.name);
-    return e.isDirectory() ? filesUnder(p) : e.isFile() ? [p] : [];
-  });
-}
 
 const mode = (p: string): number => statSync(p).mode & 0o777;
 
