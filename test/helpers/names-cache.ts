@@ -3,7 +3,7 @@
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { namesCachePath, readCachedNames } from '../../src/cache/names.js';
+import { namesCachePath, readCachedNames, type NamesOwner } from '../../src/cache/names.js';
 import { accountOf } from '../../src/records/account.js';
 
 /** The account of a profile stored in `configDir`'s config file. */
@@ -12,10 +12,15 @@ export function profileAccount(configDir: string, profile = 'default'): string {
   return accountOf(config.profiles[profile]!.baseUrl);
 }
 
+/** Whose names a profile's runs cache: its account, and the member acted for. */
+function profileOwner(configDir: string, profile: string, member: string | undefined): NamesOwner {
+  return { account: profileAccount(configDir, profile), ...(member !== undefined && { member }) };
+}
+
 export function profileNamesPath(p: { config: string; cache: string }, profile = 'default', member?: string): string {
-  return namesCachePath(p.cache, { account: profileAccount(p.config, profile), ...(member !== undefined && { member }) });
+  return namesCachePath(p.cache, profileOwner(p.config, profile, member));
 }
 
 export function profileNames(p: { config: string; cache: string }, profile = 'default', member?: string): string[] {
-  return readCachedNames(p.cache, { account: profileAccount(p.config, profile), ...(member !== undefined && { member }) });
+  return readCachedNames(p.cache, profileOwner(p.config, profile, member));
 }
