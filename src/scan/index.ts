@@ -3,7 +3,7 @@
 // the key and the token's fingerprint: never the token, nor the line that holds it.
 
 import { fingerprint } from '../text/fingerprint.js';
-import { scanBytes, type Encoding } from './content.js';
+import { scanBytes, type ContentHit, type Encoding } from './content.js';
 import { MAX_FILE_BYTES, noSkips, walkFiles, type SkipCounts } from './files.js';
 import { introductions, listObjects, readObjects, type GitObject, type GitSource } from './git.js';
 import type { LiveToken, TokenIndex } from './tokens.js';
@@ -50,16 +50,12 @@ export interface ScanInput<K extends LiveToken> {
 
 /** The findings in one file's bytes; undefined when the file is binary. */
 export function scanFile<K extends LiveToken>(path: string, bytes: Buffer, index: TokenIndex<K>, printOf: (token: string) => string = fingerprint): Finding<K>[] | undefined {
-  const scanned = scanBytes(bytes, index);
-  return scanned?.hits.map((h) => ({
-    path,
-    line: h.line,
-    key: h.key,
-    fingerprint: printOf(h.key.token),
-    match: h.embedded ? 'embedded' : 'exact',
-    form: h.form,
-    encoding: h.encoding,
-  }));
+  return scanBytes(bytes, index)?.hits.map((h) => findingOf(path, h, printOf));
+}
+
+/** A hit as a finding at `path`: the token's fingerprint in place of the token. */
+function findingOf<K extends LiveToken>(path: string, h: ContentHit<K>, printOf: (token: string) => string): Finding<K> {
+  return { path, line: h.line, key: h.key, fingerprint: printOf(h.key.token), match: h.embedded ? 'embedded' : 'exact', form: h.form, encoding: h.encoding };
 }
 
 /** Fingerprints computed once per token found, however often it is found. */
@@ -137,16 +133,7 @@ async function scanHistory<K extends LiveToken>(
       return;
     }
     for (const h of scanned.hits) {
-      const f: Finding<K> = {
-        path: o.path,
-        line: h.line,
-        ...(o.type === 'commit' && { commit: o.oid, message: true as const }),
-        key: h.key,
-        fingerprint: printOf(h.key.token),
-        match: h.embedded ? 'embedded' : 'exact',
-        form: h.form,
-        encoding: h.encoding,
-      };
+      const f: Finding<K> = { ...findingOf(o.path, h, printOf), ...(o.type === 'commit' && { commit: o.oid, message: true as const }) };
       if (o.type === 'blob') {
         foundBlobs.add(o.oid);
         blobOf.set(f, o.oid);
