@@ -113,7 +113,7 @@ export async function respondRun(ctx: Context, opts: RespondOptions): Promise<vo
     throw new UsageError('respond changes keys: pass --yes when not running in a terminal.');
   }
   if (plan === 'rotate' && !ctx.globals.yes) {
-    const question = plan === 'rotate' ? `Rotate "${key.name}" to its ${targets.length} recorded target${targets.length === 1 ? '' : 's'} and delete it at once?` : `Revoke "${key.name}" now?`;
+    const question = `Rotate "${key.name}" to its ${targets.length} recorded target${targets.length === 1 ? '' : 's'} and delete it at once?`;
     if (!(await ctx.prompter.confirm(question, { default: false }))) throw new CancelledError('Nothing was changed.');
   }
 
