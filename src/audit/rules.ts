@@ -102,13 +102,18 @@ function writesOf(permissions: readonly TablePermission[]): TablePermission[] | 
 
 /** `table-write`: insert, update or delete on a table — a leaked token can change or destroy data. */
 export function tableWriteRule(input: AuditInput): Finding[] {
+  return narrowingRule(input, 'table-write', tableWrites);
+}
+
+/** A rule whose fix rotates the key with fewer grants: each grant set judged once. */
+function narrowingRule(input: AuditInput, rule: RuleId, judge: (grants: GrantSet) => Judgement | null): Finding[] {
   const out: Finding[] = [];
   // Judged once per grant set (keys that grant alike share one: see auditKey).
   const judged = new Map<GrantSet, Judgement | null>();
   for (const key of regular(input)) {
     let j = judged.get(key.grants);
-    if (j === undefined) judged.set(key.grants, (j = tableWrites(key.grants)));
-    if (j !== null) out.push(finding('table-write', key, j.reason, fix(input, 'rotate', key, [j.options, rotationEnd(input, key)], true)));
+    if (j === undefined) judged.set(key.grants, (j = judge(key.grants)));
+    if (j !== null) out.push(finding(rule, key, j.reason, fix(input, 'rotate', key, [j.options, rotationEnd(input, key)], true)));
   }
   return out;
 }
@@ -147,14 +152,7 @@ function rotationEnd(input: AuditInput, key: AuditKey): string {
 
 /** `schema-create`: the key may create tables (and owns, alters and drops what it creates). */
 export function schemaCreateRule(input: AuditInput): Finding[] {
-  const out: Finding[] = [];
-  const judged = new Map<GrantSet, Judgement | null>();
-  for (const key of regular(input)) {
-    let j = judged.get(key.grants);
-    if (j === undefined) judged.set(key.grants, (j = schemaCreates(key.grants)));
-    if (j !== null) out.push(finding('schema-create', key, j.reason, fix(input, 'rotate', key, [j.options, rotationEnd(input, key)], true)));
-  }
-  return out;
+  return narrowingRule(input, 'schema-create', schemaCreates);
 }
 
 function schemaCreates(grants: GrantSet): Judgement | null {
