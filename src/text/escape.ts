@@ -13,7 +13,8 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u20
 // carries `ESC[8m` (conceal) or any other SGR is shown escaped even where a field was not.
 const CONTROL_OR_SGR = /\x1b\[(?:1|2|22|31|32|33|36|39)m|[\n\t]|[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
-const HAS_CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+// CONTROL without the global flag: test() then keeps no lastIndex between calls.
+const HAS_CONTROL = new RegExp(CONTROL.source);
 
 /** Whether `text` holds a character escapeControl would escape. */
 export function hasControl(text: string): boolean {
