@@ -128,7 +128,8 @@ export async function seedLeaksRun(ctx: Context, o: { folder: string }): Promise
     now: ctx.now(),
     ...(org && { member: { username: 'bob', api: api.forUser('bob') } }),
   });
-  const project = `${o.folder.replace(/\/+$/, '')}/project`;
+  const folder = o.folder.replace(/\/+$/, '');
+  const project = `${folder}/project`;
   if (ctx.globals.json) {
     printJson(ctx, { folder: seeded.root, project: resolve(project), planted: seeded.planted, deployed: seeded.deployed, gitHistory: seeded.git });
     return;
@@ -139,7 +140,7 @@ export async function seedLeaksRun(ctx: Context, o: { folder: string }): Promise
     info(ctx, `  ${`${p.path}:${p.line}`.padEnd(24)}${p.what} (${note})`);
   }
   if (!seeded.git) info(ctx, '  (git is not installed: no history was made)');
-  info(ctx, `"${seeded.deployed.key}" is recorded as deployed to ${o.folder.replace(/\/+$/, '')}/deploy/app.env.`);
+  info(ctx, `"${seeded.deployed.key}" is recorded as deployed to ${folder}/deploy/app.env.`);
   info(ctx, '');
   info(ctx, 'Next:');
   // The same profile as this run, if it was named: the seeded keys are that profile's.
