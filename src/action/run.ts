@@ -87,13 +87,8 @@ function capture(): Io['stdout'] & { text: string } {
 }
 
 /** Nobody can answer a prompt in a workflow; the CLI never asks one without a terminal. */
-const noPrompts: Prompter = {
-  confirm: () => Promise.reject(new CancelledError('No prompt in a workflow.')),
-  input: () => Promise.reject(new CancelledError('No prompt in a workflow.')),
-  password: () => Promise.reject(new CancelledError('No prompt in a workflow.')),
-  select: () => Promise.reject(new CancelledError('No prompt in a workflow.')),
-  checkbox: () => Promise.reject(new CancelledError('No prompt in a workflow.')),
-};
+const noPrompt = (): Promise<never> => Promise.reject(new CancelledError('No prompt in a workflow.'));
+const noPrompts: Prompter = { confirm: noPrompt, input: noPrompt, password: noPrompt, select: noPrompt, checkbox: noPrompt };
 
 export interface ActionDeps {
   env: Env;
@@ -127,7 +122,8 @@ export async function runAction(deps: ActionDeps): Promise<number> {
   const command = input(env, 'command') as ActionCommand;
   const masterKey = input(env, 'master-key');
   const keyCmd = input(env, 'key-cmd');
-  mask([masterKey, input(env, 'github-token')]);
+  const token = input(env, 'github-token');
+  mask([masterKey, token]);
   if (!COMMANDS.includes(command)) return fail(`The command input must be one of ${COMMANDS.join(', ')}; got "${command}".`);
   if (masterKey !== '' && keyCmd !== '') return fail('Give master-key or key-cmd, not both.');
   let args: string[];
@@ -217,7 +213,6 @@ export async function runAction(deps: ActionDeps): Promise<number> {
   appendSummary(env, fit(markdown, SUMMARY_LIMIT, `Run ${commandLine(command, { options: ['--json'] })} for all of it.`));
   setOutputs(env, outputs);
 
-  const token = input(env, 'github-token');
   const pr = pullRequestNumber(env);
   // A failed plan replaces the comment too: the pull request shows the latest run, not an older success.
   if (command === 'plan' && token !== '' && pr !== undefined) {
