@@ -24,8 +24,13 @@ export function keyRef(baseUrl: string, member: string | undefined, name: string
   return { account: accountOf(baseUrl), ...(member !== undefined && { member }), name };
 }
 
+/** The same owner of keys: the same organization member, or both the caller (no member). */
+export function sameMember(a: string | undefined, b: string | undefined): boolean {
+  return (a ?? '') === (b ?? '');
+}
+
 export function sameKey(a: KeyRef, b: KeyRef): boolean {
-  return accountOf(a.account) === accountOf(b.account) && (a.member ?? '') === (b.member ?? '') && a.name === b.name;
+  return accountOf(a.account) === accountOf(b.account) && sameMember(a.member, b.member) && a.name === b.name;
 }
 
 /** A short, file-name-safe id of a reference: journals and locks are named after it. */

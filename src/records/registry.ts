@@ -19,7 +19,7 @@ import { FileError, UsageError } from '../errors.js';
 import type { Env } from '../env.js';
 import { keyFromEnvironment, type Credentials } from '../config/settings.js';
 import { writeFileAtomic } from '../fs/atomic.js';
-import { accountOf, type KeyRef } from './key-ref.js';
+import { accountOf, sameMember, type KeyRef } from './key-ref.js';
 import { humanTime } from '../ui/time.js';
 import { CONFIG_DIR_ENV, STATE_DIR_ENV, stateDirNamed } from './state-dir.js';
 import { isRecord } from '../json.js';
@@ -125,8 +125,9 @@ export function registryKept(env: Env, creds: Pick<Credentials, 'keySource'>): b
   return creds.keySource === undefined || !keyFromEnvironment(creds.keySource) || stateDirNamed(env);
 }
 
-const sameMember = (a: string | undefined, b: string | undefined): boolean => (a ?? '') === (b ?? '');
 const isOf = (ref: KeyRef) => (d: { member?: string; name: string }) => d.name === ref.name && sameMember(d.member, ref.member);
+/** A retirement or succession whose old key is `name` of `member`. */
+const isOldOf = (name: string, member: string | undefined) => (x: { member?: string; oldName: string }) => x.oldName === name && sameMember(x.member, member);
 
 /** Thousands of deployments are a few MB. */
 const MAX_REGISTRY_BYTES = 64 * MiB;
@@ -213,19 +214,19 @@ export function registry(stateDir: string): Registry {
       });
     },
     retirements: (acc) => [...(readAccount(acc)?.retirements ?? [])],
-    retirementOf: (ref) => readAccount(ref.account)?.retirements.find((r) => r.oldName === ref.name && sameMember(r.member, ref.member)),
+    retirementOf: (ref) => readAccount(ref.account)?.retirements.find(isOldOf(ref.name, ref.member)),
     retirementTo: (ref) => readAccount(ref.account)?.retirements.find((r) => r.newName === ref.name && sameMember(r.member, ref.member)),
     scheduleRetirement(acc, r) {
       update((f) => {
         const a = accountIn(f, acc);
-        a.retirements = [...a.retirements.filter((x) => !(x.oldName === r.oldName && sameMember(x.member, r.member))), r];
+        a.retirements = [...a.retirements.filter((x) => !isOldOf(r.oldName, r.member)(x)), r];
       });
     },
     removeRetirement(ref) {
       if (!existsSync(path)) return;
       update((f) => {
         const a = f.accounts.get(accountOf(ref.account));
-        if (a) a.retirements = a.retirements.filter((x) => !(x.oldName === ref.name && sameMember(x.member, ref.member)));
+        if (a) a.retirements = a.retirements.filter((x) => !isOldOf(ref.name, ref.member)(x));
       });
     },
     recordSuccession(ref, newName, at) {
@@ -239,7 +240,7 @@ export function registry(stateDir: string): Registry {
         a.lineage = kept.slice(-MAX_SUCCESSIONS);
       });
     },
-    successionOf: (ref) => readAccount(ref.account)?.lineage.find((x) => x.oldName === ref.name && sameMember(x.member, ref.member)),
+    successionOf: (ref) => readAccount(ref.account)?.lineage.find(isOldOf(ref.name, ref.member)),
     inUse(acc, member) {
       const a = readAccount(acc);
       const out = new Map<string, string>();

@@ -10,7 +10,7 @@ import { humanTime } from '../ui/time.js';
 import { FileError, UsageError } from '../errors.js';
 import { watchInterruptions, type Interruption } from '../deploy/interrupt.js';
 import { journalRef, type Journal, type JournalStore } from '../records/journal.js';
-import { accountOf, describeRef, keyRef, memberOf, refId, type KeyRef } from '../records/key-ref.js';
+import { accountOf, describeRef, keyRef, memberOf, refId, sameMember, type KeyRef } from '../records/key-ref.js';
 import { rotationCommands } from './messages.js';
 import { commandLine } from '../text/command-line.js';
 
@@ -59,7 +59,7 @@ export async function runFlow<T>(ctx: Context, creds: Credentials, flow: Flow<T>
 export async function unfinishedJournals(ctx: Context, creds: Credentials, member: string | undefined): Promise<Journal[]> {
   return (await ctx.records()).journals
     .list()
-    .filter((j) => belongsTo(j, creds) && (j.member ?? '') === (member ?? ''));
+    .filter((j) => belongsTo(j, creds) && sameMember(j.member, member));
 }
 
 const belongsTo = (j: Journal, creds: Credentials): boolean => accountOf(j.baseUrl) === accountOf(creds.baseUrl) && j.username === creds.username;
