@@ -67,7 +67,7 @@ export async function retireRun(ctx: Context, opts: RetireOptions): Promise<void
       const { due, waiting } = await dueRetirements(ctx, creds);
       for (const r of waiting) outcomes.push({ ...(r.member !== undefined && { member: r.member }), oldName: r.oldName, newName: r.newName, retireAfter: r.retireAfter, status: 'waiting', problems: [] });
       if (due.length > 0 && !ctx.globals.yes) {
-        const names = due.map((r) => describeRef({ name: r.oldName, ...(r.member !== undefined && { member: r.member }) })).join(', ');
+        const names = due.map(describeOld).join(', ');
         if (!(await ctx.prompter.confirm(`Delete ${names} (grace period over), after checking their successors?`, { default: false }))) {
           throw new CancelledError('Nothing was changed.');
         }
@@ -86,7 +86,7 @@ export async function retireRun(ctx: Context, opts: RetireOptions): Promise<void
         }
         outcomes.push(o);
         if (ctx.globals.json) continue;
-        const old = escapeControl(describeRef({ name: o.oldName, ...(o.member !== undefined && { member: o.member }) }));
+        const old = escapeControl(describeOld(o));
         if (o.status === 'retired') success(ctx, `Retired ${old} (its successor "${escapeControl(o.newName)}" is in place)`);
         else if (o.status === 'busy') warn(ctx, `Skipped ${old}: ${o.problems.join('; ')}`);
         else if (o.status === 'gone') info(ctx, `Forgot ${old}: ${o.problems.join('; ')}`);
@@ -99,13 +99,16 @@ export async function retireRun(ctx: Context, opts: RetireOptions): Promise<void
   );
 }
 
+/** The old key of a retirement as messages name it. */
+const describeOld = (r: { oldName: string; member?: string }): string => describeRef({ name: r.oldName, ...(r.member !== undefined && { member: r.member }) });
+
 /**
  * Exit 5: the key being retired when the signal came is kept (its app check, if one was running, was
  * stopped first), and what was retired before it.
  */
 async function stopped(ctx: Context, err: Interrupted, r: { oldName: string; member?: string }, outcomes: RetireOutcome[]): Promise<PartialError> {
   const retired = outcomes.filter((o) => o.status === 'retired').length;
-  const old = escapeControl(describeRef({ name: r.oldName, ...(r.member !== undefined && { member: r.member }) }));
+  const old = escapeControl(describeOld(r));
   const before = retired === 0 ? '' : `; ${retired} old key${retired === 1 ? ' was' : 's were'} retired before it`;
   return new PartialError(`Retire stopped by ${err.signal} before deleting ${old}: it is kept with its retirement${before}.`, {
     hint: `Run it again: ${commandLine('retire', {}, { ...(await suggestedScope(ctx, undefined)), yes: true })}`,
@@ -123,7 +126,7 @@ async function retireDryRun(ctx: Context): Promise<void> {
     return;
   }
   for (const r of due) {
-    const old = describeRef({ name: r.oldName, ...(r.member !== undefined && { member: r.member }) });
+    const old = describeOld(r);
     info(ctx, `Would retire ${escapeControl(old)}: its grace ended ${humanTimeFrom(new Date(r.retireAfter), ctx.now())}; deleted after checking "${escapeControl(r.newName)}".`);
   }
   for (const r of waiting) printLine(ctx, `waiting  ${escapeControl(r.oldName)}  until ${humanTimeFrom(new Date(r.retireAfter), ctx.now())}  (successor ${escapeControl(r.newName)})`);
