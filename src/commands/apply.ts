@@ -4,6 +4,7 @@ import { displayPath } from '../ui/paths.js';
 import type { Command } from 'commander';
 import type { Context } from '../context.js';
 import { requireCredentials, type Credentials } from '../config/settings.js';
+import type { ApiClient } from '../api/client.js';
 import { CancelledError, UsageError } from '../errors.js';
 import type { ApplyOutcome } from '../keyfile/apply.js';
 import { DEFAULT_KEY_FILE } from '../keyfile/model.js';
@@ -81,7 +82,6 @@ Examples:
 }
 
 /** applyRun, then the --notify-cmd (if any) with the outcome. */
-/** applyRun, then the --notify-cmd (if any) with the outcome. */
 export async function applyRunNotified(ctx: Context, opts: ApplyOptions): Promise<void> {
   const file = opts.file ?? DEFAULT_KEY_FILE;
   await withNotify(ctx, opts.notifyCmd, 'apply', () => ({ keys: [], targets: [], file }), () => applyRun(ctx, opts));
@@ -103,22 +103,22 @@ export async function applyRun(ctx: Context, opts: ApplyOptions): Promise<void> 
   }
   const files = [...new Set(unfinished.flatMap((j) => (j.keysFile === undefined ? [] : [j.keysFile])))];
   const file = opts.file ?? (opts.mode === 'resume' && files.length === 1 ? files[0]! : DEFAULT_KEY_FILE);
-  await applyFile(ctx, creds, member, { ...opts, file }, opts.mode === 'resume' ? unfinished : undefined);
+  await applyFile(ctx, creds, api, { ...opts, file }, opts.mode === 'resume' ? unfinished : undefined);
 }
 
 function describeUnfinished(js: Journal[]): string {
   return js.map((j) => (j.create === true ? `deploying "${j.newName}"` : `the replacement of "${j.oldName}" → "${j.newName}"`)).join(', ');
 }
 
-async function applyFile(ctx: Context, creds: Credentials, member: string | undefined, opts: ApplyOptions & { file: string }, resume: Journal[] | undefined): Promise<void> {
+async function applyFile(ctx: Context, creds: Credentials, api: ApiClient, opts: ApplyOptions & { file: string }, resume: Journal[] | undefined): Promise<void> {
   const { readKeyFile, planFromAccount } = await import('../keyfile/load.js');
   const { formatPlan, planJson } = await import('../keyfile/plan-output.js');
   const { applyPlan, describeOutcome, steps, keptFromPrune } = await import('../keyfile/apply.js');
   const { keysInUse } = await import('../rotate/lineage.js');
   const json = ctx.globals.json;
+  const member = api.targetUser;
   // Every file error before any request (and before a resume changes anything).
   const loaded = await readKeyFile(opts.file, defaultSchemaFor(creds.baseUrl, member ?? creds.username));
-  const api = (await ctx.api()).forUser(member);
   const a = {
     ctx,
     api,
