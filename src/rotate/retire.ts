@@ -9,6 +9,7 @@
 // looked up, checked and deleted as that member's.
 
 import type { ApiClient } from '../api/client.js';
+import type { WireApiKey } from '../api/types.js';
 import type { Credentials } from '../config/settings.js';
 import { fingerprint } from '../text/fingerprint.js';
 import type { Context } from '../context.js';
@@ -81,11 +82,10 @@ export async function retireOne(ctx: Context, api: ApiClient, creds: Credentials
     }
     const chain = await successorChain(ctx, ref);
     const last = chain[chain.length - 1] ?? current;
-    const problems = await successorProblems(ctx, memberApi, creds, last, r.member);
+    const { successor, problems } = await successorProblems(ctx, memberApi, creds, last, r.member);
     const held = await heldBy(ctx, memberApi, ref);
     for (const h of held) problems.push(`${h} still holds the token of "${current.oldName}"`);
     if (problems.length === 0 && current.checkCmd !== undefined) {
-      const successor = await memberApi.findKey(last.newName);
       try {
         await runCheck(ctx, current.checkCmd, { name: last.newName, token: successor!.token }, { signal: interruption.signal });
       } catch (err) {
@@ -103,11 +103,21 @@ export async function retireOne(ctx: Context, api: ApiClient, creds: Credentials
   }
 }
 
-/** Everything about the successor that must hold before the old key may go; empty when it may. */
-async function successorProblems(ctx: Context, api: ApiClient, creds: Credentials, r: Retirement, member: string | undefined): Promise<string[]> {
+/**
+ * Everything about the successor that must hold before the old key may go (empty when it may), and the
+ * successor as it was looked up (undefined when it no longer exists): the app check runs with its token.
+ */
+async function successorProblems(
+  ctx: Context,
+  api: ApiClient,
+  creds: Credentials,
+  r: Retirement,
+  member: string | undefined,
+): Promise<{ successor: WireApiKey | undefined; problems: string[] }> {
   const successor = await api.findKey(r.newName);
   if (successor === undefined) {
-    return [`its successor "${r.newName}" no longer exists (if nothing uses "${r.oldName}" any more: ${commandLine('revoke', { args: [r.oldName] }, { user: member })})`];
+    const problems = [`its successor "${r.newName}" no longer exists (if nothing uses "${r.oldName}" any more: ${commandLine('revoke', { args: [r.oldName] }, { user: member })})`];
+    return { successor, problems };
   }
   const problems: string[] = [];
   try {
@@ -123,5 +133,5 @@ async function successorProblems(ctx: Context, api: ApiClient, creds: Credential
     const state = envFileState(d.path, d.variable, expected);
     if (state.state !== 'holds') problems.push(`${d.path} (${d.variable}) ${describeState(state, r.newName)}, not the token of "${r.newName}"`);
   }
-  return problems;
+  return { successor, problems };
 }
