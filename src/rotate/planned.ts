@@ -15,7 +15,7 @@ import { rotationName } from '../grants/index.js';
 import type { GrantSet } from '../grants/model.js';
 import type { DeployTarget } from '../deploy/targets.js';
 import { newJournal } from '../records/journal.js';
-import { keyRef, memberOf } from '../records/key-ref.js';
+import { describeRef, keyRef, memberOf } from '../records/key-ref.js';
 import { requireRegistryForGrace } from '../records/registry.js';
 import type { Reporter } from './events.js';
 import { runRotation, type RotationResult } from './engine.js';
@@ -114,7 +114,7 @@ export async function rotateNow(ctx: Context, creds: Credentials, opts: RotateNo
   const api = (await ctx.api()).forUser(member);
   const ref = keyRef(creds.baseUrl, member, opts.name);
   const key = await api.findKey(opts.name);
-  if (key === undefined) throw new UsageError(`No API key named "${opts.name}"${member === undefined ? '' : ` of ${member}`}.`);
+  if (key === undefined) throw new UsageError(`No API key named ${describeRef(ref)}.`);
   await refuseSuperseded(ctx, api, ref, 'rotate');
   const targets = opts.targets ?? (await recordedTargets(ctx, ref));
   if (targets.length === 0) {
