@@ -16,7 +16,7 @@ import { DeployError, deployOne } from '../deploy/deployer.js';
 import { describeTarget, type DeployTarget } from '../deploy/targets.js';
 import { Interrupted } from '../deploy/interrupt.js';
 import { journalRef, type Journal } from '../records/journal.js';
-import { deleteKeyStep, deployerOf, isRotationKey } from './engine.js';
+import { deleteKeyStep, deployerOf, isRotationKey, saveJournal } from './engine.js';
 import { rotationCommands, stoppedError } from './messages.js';
 import { withPendingJournal } from './runner.js';
 import type { RotationUi } from './ui.js';
@@ -73,10 +73,7 @@ export async function abortRotation(ctx: Context, opts: AbortOptions, ui: Rotati
     const restored: DeployTarget[] = [];
     const skipped: DeployTarget[] = [];
     let revoked = false;
-    // Nothing is written after a stop signal: the next run starts from what was journaled.
-    const save = (): void => {
-      if (!interruption.signal.aborted) store.save(j, ctx.now());
-    };
+    const save = (): void => saveJournal(ctx, store, j, interruption);
     const d = await deployerOf(ctx, creds, j, ui, interruption, save);
     try {
       // Every target the new token was sent to, finished or not: a cut-short attempt may have written it.

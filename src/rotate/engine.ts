@@ -90,11 +90,18 @@ export async function runRotation(r: Rotation): Promise<RotationResult> {
   }
 }
 
+/**
+ * Writes a flow's journal, unless a stop signal arrived: then it stays as it was, since a step still
+ * finishing in the background must not write over what --resume or --abort, started the moment this
+ * process reports, will do.
+ */
+export function saveJournal(ctx: Context, store: JournalStore, j: Journal, interruption: Interruption): void {
+  if (interruption.signal.aborted) return;
+  store.save(j, ctx.now());
+}
+
 function save(r: Rotation): void {
-  // After a stop signal the journal stays as it was: a step still finishing in the background must not
-  // write over what --resume or --abort, started the moment this process reports, will do.
-  if (r.interruption.signal.aborted) return;
-  r.store.save(r.journal, r.ctx.now());
+  saveJournal(r.ctx, r.store, r.journal, r.interruption);
 }
 
 function report(r: Rotation): Reporter {
