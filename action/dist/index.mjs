@@ -2795,7 +2795,7 @@ function escapeTerminal(text2) {
 var CONTROL, CONTROL_OR_SGR, HAS_CONTROL, NAMED, init_escape = __esm({
   "src/text/escape.ts"() {
     "use strict";
-    CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, CONTROL_OR_SGR = /\x1b\[(?:1|2|22|31|32|33|36|39)m|[\n\t]|[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, HAS_CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+    CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, CONTROL_OR_SGR = /\x1b\[(?:1|2|22|31|32|33|36|39)m|[\n\t]|[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, HAS_CONTROL = new RegExp(CONTROL.source);
     NAMED = { "\n": "\\n", "\r": "\\r", "	": "\\t" };
   }
 });
@@ -5548,7 +5548,8 @@ __export(key_ref_exports, {
   keyRef: () => keyRef,
   memberOf: () => memberOf,
   refId: () => refId,
-  sameKey: () => sameKey
+  sameKey: () => sameKey,
+  sameMember: () => sameMember
 });
 import { createHash } from "node:crypto";
 function memberOf(member, username) {
@@ -5557,8 +5558,11 @@ function memberOf(member, username) {
 function keyRef(baseUrl, member, name) {
   return { account: accountOf(baseUrl), ...member !== void 0 && { member }, name };
 }
+function sameMember(a, b) {
+  return (a ?? "") === (b ?? "");
+}
 function sameKey(a, b) {
-  return accountOf(a.account) === accountOf(b.account) && (a.member ?? "") === (b.member ?? "") && a.name === b.name;
+  return accountOf(a.account) === accountOf(b.account) && sameMember(a.member, b.member) && a.name === b.name;
 }
 function refId(ref) {
   return createHash("sha256").update(`${accountOf(ref.account)}
@@ -6190,18 +6194,18 @@ function registry(stateDir2) {
       });
     },
     retirements: (acc) => [...readAccount(acc)?.retirements ?? []],
-    retirementOf: (ref) => readAccount(ref.account)?.retirements.find((r) => r.oldName === ref.name && sameMember(r.member, ref.member)),
+    retirementOf: (ref) => readAccount(ref.account)?.retirements.find(isOldOf(ref.name, ref.member)),
     retirementTo: (ref) => readAccount(ref.account)?.retirements.find((r) => r.newName === ref.name && sameMember(r.member, ref.member)),
     scheduleRetirement(acc, r) {
       update2((f) => {
         let a = accountIn(f, acc);
-        a.retirements = [...a.retirements.filter((x) => !(x.oldName === r.oldName && sameMember(x.member, r.member))), r];
+        a.retirements = [...a.retirements.filter((x) => !isOldOf(r.oldName, r.member)(x)), r];
       });
     },
     removeRetirement(ref) {
       existsSync(path) && update2((f) => {
         let a = f.accounts.get(accountOf(ref.account));
-        a && (a.retirements = a.retirements.filter((x) => !(x.oldName === ref.name && sameMember(x.member, ref.member))));
+        a && (a.retirements = a.retirements.filter((x) => !isOldOf(ref.name, ref.member)(x)));
       });
     },
     recordSuccession(ref, newName, at) {
@@ -6210,7 +6214,7 @@ function registry(stateDir2) {
         kept.push({ ...ref.member !== void 0 && { member: ref.member }, oldName: ref.name, newName, at: at.toISOString() }), a.lineage = kept.slice(-MAX_SUCCESSIONS);
       });
     },
-    successionOf: (ref) => readAccount(ref.account)?.lineage.find((x) => x.oldName === ref.name && sameMember(x.member, ref.member)),
+    successionOf: (ref) => readAccount(ref.account)?.lineage.find(isOldOf(ref.name, ref.member)),
     inUse(acc, member) {
       let a = readAccount(acc), out = /* @__PURE__ */ new Map();
       for (let d of a?.deployments ?? [])
@@ -6284,7 +6288,7 @@ function requireRegistryForGrace(env, creds) {
       hint: `Set ${STATE_DIR_ENV} (or ${CONFIG_DIR_ENV}) to a folder your scheduled job keeps (a cache), or log in to a profile.`
     });
 }
-var REGISTRY_VERSION, MAX_SUCCESSIONS, LOCK_WAIT_MS, sameMember, isOf, MAX_REGISTRY_BYTES, optString, init_registry = __esm({
+var REGISTRY_VERSION, MAX_SUCCESSIONS, LOCK_WAIT_MS, isOf, isOldOf, MAX_REGISTRY_BYTES, optString, init_registry = __esm({
   "src/records/registry.ts"() {
     "use strict";
     init_bounded_read();
@@ -6299,7 +6303,7 @@ var REGISTRY_VERSION, MAX_SUCCESSIONS, LOCK_WAIT_MS, sameMember, isOf, MAX_REGIS
     init_json();
     init_command_line();
     REGISTRY_VERSION = 2, MAX_SUCCESSIONS = 100, LOCK_WAIT_MS = 5e3;
-    sameMember = (a, b) => (a ?? "") === (b ?? ""), isOf = (ref) => (d) => d.name === ref.name && sameMember(d.member, ref.member), MAX_REGISTRY_BYTES = 64 * MiB;
+    isOf = (ref) => (d) => d.name === ref.name && sameMember(d.member, ref.member), isOldOf = (name, member) => (x) => x.oldName === name && sameMember(x.member, member), MAX_REGISTRY_BYTES = 64 * MiB;
     optString = (v) => v === void 0 || typeof v == "string";
   }
 });
@@ -7622,8 +7626,11 @@ async function runRotation(r) {
     throw err instanceof NothingCreated ? (r.store.remove(j.id), err.original) : await stoppedError(r.ctx, j, err);
   }
 }
+function saveJournal(ctx, store, j, interruption) {
+  interruption.signal.aborted || store.save(j, ctx.now());
+}
 function save(r) {
-  r.interruption.signal.aborted || r.store.save(r.journal, r.ctx.now());
+  saveJournal(r.ctx, r.store, r.journal, r.interruption);
 }
 function report(r) {
   return r.report ?? renderEvent(r.ctx);
@@ -7634,12 +7641,12 @@ function call(r, p) {
 function stamp(r) {
   return r.ctx.now().toISOString();
 }
-async function deployerOf(ctx, creds, j, ui, interruption, saveJournal) {
+async function deployerOf(ctx, creds, j, ui, interruption, saveJournal2) {
   return {
     ctx,
     interruption,
     ui,
-    save: saveJournal,
+    save: saveJournal2,
     ...j.deployTimeoutMs !== void 0 && { timeoutMs: j.deployTimeoutMs },
     ...registryKept(ctx.env, creds) && { registry: (await ctx.records()).registry },
     owner: { account: journalRef(j).account, ...j.member !== void 0 && { member: j.member } }
@@ -7889,7 +7896,7 @@ async function runFlow(ctx, creds, flow) {
   }
 }
 async function unfinishedJournals(ctx, creds, member) {
-  return (await ctx.records()).journals.list().filter((j) => belongsTo(j, creds) && (j.member ?? "") === (member ?? ""));
+  return (await ctx.records()).journals.list().filter((j) => belongsTo(j, creds) && sameMember(j.member, member));
 }
 function pendingJournal(store, creds, name, flag, member) {
   if (name !== void 0) {
@@ -7992,9 +7999,7 @@ async function abortRotation(ctx, opts, ui) {
       });
     if (!opts.yes && !await ui.confirmAbort(j)) throw new CancelledError("Nothing was changed.");
     opts.deployTimeoutMs !== void 0 && (j.deployTimeoutMs = opts.deployTimeoutMs);
-    let quiet = ctx.globals.json, restored = [], skipped = [], revoked = !1, save2 = () => {
-      interruption.signal.aborted || store.save(j, ctx.now());
-    }, d = await deployerOf(ctx, creds, j, ui, interruption, save2);
+    let quiet = ctx.globals.json, restored = [], skipped = [], revoked = !1, save2 = () => saveJournal(ctx, store, j, interruption), d = await deployerOf(ctx, creds, j, ui, interruption, save2);
     try {
       for (let target2 of j.targets.filter((t) => t.deployedAt !== null || t.attemptedAt)) {
         if (interruption.check(), target2.kind === "manual" && !ui.interactive) {
@@ -8830,17 +8835,15 @@ async function retireOne(ctx, api, creds, r, interruption) {
     let memberApi = api.forUser(r.member), old = await memberApi.findKey(current.oldName);
     if (old === void 0 || current.oldCreatedAt !== void 0 && !sameCreation(old.created_at, current.oldCreatedAt))
       return reg.removeRetirement(ref), old === void 0 && reg.forget(ref), outcome("gone", [old === void 0 ? `"${current.oldName}" was already deleted` : `"${current.oldName}" is now another key (created ${old.created_at}): left alone`]);
-    let chain = await successorChain(ctx, ref), last = chain[chain.length - 1] ?? current, problems = await successorProblems(ctx, memberApi, creds, last, r.member), held = await heldBy(ctx, memberApi, ref);
+    let chain = await successorChain(ctx, ref), last = chain[chain.length - 1] ?? current, { successor, problems } = await successorProblems(ctx, memberApi, creds, last, r.member), held = await heldBy(ctx, memberApi, ref);
     for (let h of held) problems.push(`${h} still holds the token of "${current.oldName}"`);
-    if (problems.length === 0 && current.checkCmd !== void 0) {
-      let successor = await memberApi.findKey(last.newName);
+    if (problems.length === 0 && current.checkCmd !== void 0)
       try {
         await runCheck(ctx, current.checkCmd, { name: last.newName, token: successor.token }, { signal: interruption.signal });
       } catch (err) {
         if (err instanceof Interrupted) throw err;
         problems.push(`the app check \`${current.checkCmd}\` failed with "${last.newName}": ${reasonOf(err)}`);
       }
-    }
     return problems.length > 0 ? outcome("kept", problems, last.newName) : (interruption.check(), await deleteKeyStep(ctx, memberApi, ref, { successor: last.newName, grants: last.grants }), outcome("retired", [], last.newName));
   } finally {
     lock.release(), store.tidy();
@@ -8848,8 +8851,10 @@ async function retireOne(ctx, api, creds, r, interruption) {
 }
 async function successorProblems(ctx, api, creds, r, member) {
   let successor = await api.findKey(r.newName);
-  if (successor === void 0)
-    return [`its successor "${r.newName}" no longer exists (if nothing uses "${r.oldName}" any more: ${commandLine("revoke", { args: [r.oldName] }, { user: member })})`];
+  if (successor === void 0) {
+    let problems2 = [`its successor "${r.newName}" no longer exists (if nothing uses "${r.oldName}" any more: ${commandLine("revoke", { args: [r.oldName] }, { user: member })})`];
+    return { successor, problems: problems2 };
+  }
   let problems = [];
   try {
     let me = await (await clientAsKey(ctx, creds, member, successor.token)).whoami();
@@ -8863,7 +8868,7 @@ async function successorProblems(ctx, api, creds, r, member) {
     let state = envFileState(d.path, d.variable, expected);
     state.state !== "holds" && problems.push(`${d.path} (${d.variable}) ${describeState(state, r.newName)}, not the token of "${r.newName}"`);
   }
-  return problems;
+  return { successor, problems };
 }
 var init_retire = __esm({
   "src/rotate/retire.ts"() {
@@ -8918,7 +8923,7 @@ async function retireRun(ctx, opts) {
       let creds = requireCredentials(await ctx.settings()), { due, waiting } = await dueRetirements(ctx, creds);
       for (let r of waiting) outcomes.push({ ...r.member !== void 0 && { member: r.member }, oldName: r.oldName, newName: r.newName, retireAfter: r.retireAfter, status: "waiting", problems: [] });
       if (due.length > 0 && !ctx.globals.yes) {
-        let names = due.map((r) => describeRef({ name: r.oldName, ...r.member !== void 0 && { member: r.member } })).join(", ");
+        let names = due.map(describeOld).join(", ");
         if (!await ctx.prompter.confirm(`Delete ${names} (grace period over), after checking their successors?`, { default: !1 }))
           throw new CancelledError("Nothing was changed.");
       }
@@ -8931,7 +8936,7 @@ async function retireRun(ctx, opts) {
           throw err instanceof Interrupted ? await stopped(ctx, err, r, outcomes) : err;
         }
         if (outcomes.push(o), ctx.globals.json) continue;
-        let old = escapeControl(describeRef({ name: o.oldName, ...o.member !== void 0 && { member: o.member } }));
+        let old = escapeControl(describeOld(o));
         o.status === "retired" ? success(ctx, `Retired ${old} (its successor "${escapeControl(o.newName)}" is in place)`) : o.status === "busy" ? warn(ctx, `Skipped ${old}: ${o.problems.join("; ")}`) : o.status === "gone" ? info(ctx, `Forgot ${old}: ${o.problems.join("; ")}`) : warn(ctx, `Kept ${old}: ${o.problems.join("; ")}`);
       }
       report2(ctx, outcomes);
@@ -8941,9 +8946,9 @@ async function retireRun(ctx, opts) {
   );
 }
 async function stopped(ctx, err, r, outcomes) {
-  let retired = outcomes.filter((o) => o.status === "retired").length, old = escapeControl(describeRef({ name: r.oldName, ...r.member !== void 0 && { member: r.member } })), before = retired === 0 ? "" : `; ${retired} old key${retired === 1 ? " was" : "s were"} retired before it`, { profile } = await suggestedScope(ctx, void 0);
-  return new PartialError(`Retire stopped by ${err.signal}: ${old} was kept (its app check was stopped)${before}.`, {
-    hint: `Run it again: ${commandLine("retire", {}, { ...profile !== void 0 && { profile }, yes: !0 })}`,
+  let retired = outcomes.filter((o) => o.status === "retired").length, old = escapeControl(describeOld(r)), before = retired === 0 ? "" : `; ${retired} old key${retired === 1 ? " was" : "s were"} retired before it`;
+  return new PartialError(`Retire stopped by ${err.signal} before deleting ${old}: it is kept with its retirement${before}.`, {
+    hint: `Run it again: ${commandLine("retire", {}, { ...await suggestedScope(ctx, void 0), yes: !0 })}`,
     cause: err
   });
 }
@@ -8954,7 +8959,7 @@ async function retireDryRun(ctx) {
     return;
   }
   for (let r of due) {
-    let old = describeRef({ name: r.oldName, ...r.member !== void 0 && { member: r.member } });
+    let old = describeOld(r);
     info(ctx, `Would retire ${escapeControl(old)}: its grace ended ${humanTimeFrom(new Date(r.retireAfter), ctx.now())}; deleted after checking "${escapeControl(r.newName)}".`);
   }
   for (let r of waiting) printLine(ctx, `waiting  ${escapeControl(r.oldName)}  until ${humanTimeFrom(new Date(r.retireAfter), ctx.now())}  (successor ${escapeControl(r.newName)})`);
@@ -8975,7 +8980,7 @@ function report2(ctx, outcomes) {
   for (let o of by("waiting")) printLine(ctx, `waiting  ${escapeControl(o.oldName)}  until ${humanTimeFrom(new Date(o.retireAfter), ctx.now())}  (successor ${escapeControl(o.newName)})`);
   outcomes.length === 0 && info(ctx, "No old key is waiting for retirement.");
 }
-var KeptKeys, init_retire2 = __esm({
+var KeptKeys, describeOld, init_retire2 = __esm({
   "src/commands/retire.ts"() {
     "use strict";
     init_escape();
@@ -8999,6 +9004,7 @@ var KeptKeys, init_retire2 = __esm({
         super(`${n} old key${n === 1 ? " was" : "s were"} kept: see why above, fix it, then run retire again.`);
       }
     };
+    describeOld = (r) => describeRef({ name: r.oldName, ...r.member !== void 0 && { member: r.member } });
   }
 });
 
@@ -15771,7 +15777,7 @@ async function applyRunNotified(ctx, opts) {
   await withNotify(ctx, opts.notifyCmd, "apply", () => ({ keys: [], targets: [], file }), () => applyRun(ctx, opts));
 }
 async function applyRun(ctx, opts) {
-  let creds = requireCredentials(await ctx.settings()), member = (await ctx.api()).forUser(opts.user).targetUser, unfinished = await unfinishedJournals(ctx, creds, member);
+  let creds = requireCredentials(await ctx.settings()), api = (await ctx.api()).forUser(opts.user), member = api.targetUser, unfinished = await unfinishedJournals(ctx, creds, member);
   if (opts.mode === "abort") return abortApply(ctx, member, unfinished);
   if (opts.mode === "apply" && unfinished.length > 0)
     throw new UsageError(`An earlier apply (or rotate) stopped before finishing ${describeUnfinished(unfinished)}.`, {
@@ -15780,13 +15786,13 @@ async function applyRun(ctx, opts) {
 Or undo it: ${await continueCommand(ctx, "abort", member)}`
     });
   let files = [...new Set(unfinished.flatMap((j) => j.keysFile === void 0 ? [] : [j.keysFile]))], file = opts.file ?? (opts.mode === "resume" && files.length === 1 ? files[0] : DEFAULT_KEY_FILE);
-  await applyFile(ctx, creds, member, { ...opts, file }, opts.mode === "resume" ? unfinished : void 0);
+  await applyFile(ctx, creds, api, { ...opts, file }, opts.mode === "resume" ? unfinished : void 0);
 }
 function describeUnfinished(js) {
   return js.map((j) => j.create === !0 ? `deploying "${j.newName}"` : `the replacement of "${j.oldName}" \u2192 "${j.newName}"`).join(", ");
 }
-async function applyFile(ctx, creds, member, opts, resume) {
-  let { readKeyFile: readKeyFile2, planFromAccount: planFromAccount2 } = await Promise.resolve().then(() => (init_load(), load_exports)), { formatPlan: formatPlan2, planJson: planJson2 } = await Promise.resolve().then(() => (init_plan_output(), plan_output_exports)), { applyPlan: applyPlan2, describeOutcome: describeOutcome2, steps: steps2, keptFromPrune: keptFromPrune2 } = await Promise.resolve().then(() => (init_apply(), apply_exports)), { keysInUse: keysInUse2 } = await Promise.resolve().then(() => (init_lineage(), lineage_exports)), json = ctx.globals.json, loaded = await readKeyFile2(opts.file, defaultSchemaFor(creds.baseUrl, member ?? creds.username)), api = (await ctx.api()).forUser(member), a = {
+async function applyFile(ctx, creds, api, opts, resume) {
+  let { readKeyFile: readKeyFile2, planFromAccount: planFromAccount2 } = await Promise.resolve().then(() => (init_load(), load_exports)), { formatPlan: formatPlan2, planJson: planJson2 } = await Promise.resolve().then(() => (init_plan_output(), plan_output_exports)), { applyPlan: applyPlan2, describeOutcome: describeOutcome2, steps: steps2, keptFromPrune: keptFromPrune2 } = await Promise.resolve().then(() => (init_apply(), apply_exports)), { keysInUse: keysInUse2 } = await Promise.resolve().then(() => (init_lineage(), lineage_exports)), json = ctx.globals.json, member = api.targetUser, loaded = await readKeyFile2(opts.file, defaultSchemaFor(creds.baseUrl, member ?? creds.username)), a = {
     ctx,
     api,
     creds,
@@ -16041,10 +16047,13 @@ function writesOf(permissions) {
   return writes;
 }
 function tableWriteRule(input2) {
+  return narrowingRule(input2, "table-write", tableWrites);
+}
+function narrowingRule(input2, rule, judge) {
   let out = [], judged = /* @__PURE__ */ new Map();
   for (let key2 of regular(input2)) {
     let j = judged.get(key2.grants);
-    j === void 0 && judged.set(key2.grants, j = tableWrites(key2.grants)), j !== null && out.push(finding("table-write", key2, j.reason, fix(input2, "rotate", key2, [j.options, rotationEnd(input2, key2)], !0)));
+    j === void 0 && judged.set(key2.grants, j = judge(key2.grants)), j !== null && out.push(finding(rule, key2, j.reason, fix(input2, "rotate", key2, [j.options, rotationEnd(input2, key2)], !0)));
   }
   return out;
 }
@@ -16065,12 +16074,7 @@ function rotationEnd(input2, key2) {
   return input2.deployments !== void 0 && input2.deployments(key2.name, key2.member).length > 0 ? "--delete-old" : "--keep-old";
 }
 function schemaCreateRule(input2) {
-  let out = [], judged = /* @__PURE__ */ new Map();
-  for (let key2 of regular(input2)) {
-    let j = judged.get(key2.grants);
-    j === void 0 && judged.set(key2.grants, j = schemaCreates(key2.grants)), j !== null && out.push(finding("schema-create", key2, j.reason, fix(input2, "rotate", key2, [j.options, rotationEnd(input2, key2)], !0)));
-  }
-  return out;
+  return narrowingRule(input2, "schema-create", schemaCreates);
 }
 function schemaCreates(grants) {
   let schemas = grants.schemas.filter((s) => s.permissions.includes("create")).map((s) => s.name);
@@ -16656,15 +16660,10 @@ __export(scan_exports, {
   tokenIndex: () => tokenIndex
 });
 function scanFile(path, bytes, index, printOf = fingerprint) {
-  return scanBytes(bytes, index)?.hits.map((h) => ({
-    path,
-    line: h.line,
-    key: h.key,
-    fingerprint: printOf(h.key.token),
-    match: h.embedded ? "embedded" : "exact",
-    form: h.form,
-    encoding: h.encoding
-  }));
+  return scanBytes(bytes, index)?.hits.map((h) => findingOf(path, h, printOf));
+}
+function findingOf(path, h, printOf) {
+  return { path, line: h.line, key: h.key, fingerprint: printOf(h.key.token), match: h.embedded ? "embedded" : "exact", form: h.form, encoding: h.encoding };
 }
 function fingerprints() {
   let prints = /* @__PURE__ */ new Map();
@@ -16715,16 +16714,7 @@ async function scanHistory(git2, indexed, printOf, signal) {
       return;
     }
     for (let h of scanned.hits) {
-      let f = {
-        path: o.path,
-        line: h.line,
-        ...o.type === "commit" && { commit: o.oid, message: !0 },
-        key: h.key,
-        fingerprint: printOf(h.key.token),
-        match: h.embedded ? "embedded" : "exact",
-        form: h.form,
-        encoding: h.encoding
-      };
+      let f = { ...findingOf(o.path, h, printOf), ...o.type === "commit" && { commit: o.oid, message: !0 } };
       o.type === "blob" && (foundBlobs.add(o.oid), blobOf.set(f, o.oid)), found.push(f);
     }
   }, index, held = [], heldBytes = 0, ready = indexed.then((i) => {
@@ -17276,7 +17266,7 @@ async function respondRun(ctx, opts) {
   } else if (!ctx.globals.yes && plan !== "revoke" && !ctx.io.canPrompt())
     throw new UsageError("respond changes keys: pass --yes when not running in a terminal.");
   if (plan === "rotate" && !ctx.globals.yes) {
-    let question = plan === "rotate" ? `Rotate "${key2.name}" to its ${targets.length} recorded target${targets.length === 1 ? "" : "s"} and delete it at once?` : `Revoke "${key2.name}" now?`;
+    let question = `Rotate "${key2.name}" to its ${targets.length} recorded target${targets.length === 1 ? "" : "s"} and delete it at once?`;
     if (!await ctx.prompter.confirm(question, { default: !1 })) throw new CancelledError("Nothing was changed.");
   }
   let recordPath, records = await ctx.records(), record3 = () => {
@@ -38780,7 +38770,7 @@ async function seedLeaksRun(ctx, o) {
     env: ctx.env,
     now: ctx.now(),
     ...org && { member: { username: "bob", api: api.forUser("bob") } }
-  }), project = `${o.folder.replace(/\/+$/, "")}/project`;
+  }), folder = o.folder.replace(/\/+$/, ""), project = `${folder}/project`;
   if (ctx.globals.json) {
     printJson(ctx, { folder: seeded.root, project: resolve7(project), planted: seeded.planted, deployed: seeded.deployed, gitHistory: seeded.git });
     return;
@@ -38790,7 +38780,7 @@ async function seedLeaksRun(ctx, o) {
     let note = p.reported ? p.history ? "found with --git" : p.member ? "found with --all-members" : "found" : "must NOT be reported";
     info(ctx, `  ${`${p.path}:${p.line}`.padEnd(24)}${p.what} (${note})`);
   }
-  seeded.git || info(ctx, "  (git is not installed: no history was made)"), info(ctx, `"${seeded.deployed.key}" is recorded as deployed to ${o.folder.replace(/\/+$/, "")}/deploy/app.env.`), info(ctx, ""), info(ctx, "Next:");
+  seeded.git || info(ctx, "  (git is not installed: no history was made)"), info(ctx, `"${seeded.deployed.key}" is recorded as deployed to ${folder}/deploy/app.env.`), info(ctx, ""), info(ctx, "Next:");
   let { profile } = await suggestedScope(ctx, void 0);
   info(ctx, `  ${commandLine("scan", { args: [project], options: ["--git", ...org ? ["--all-members"] : []] }, { profile })}`), info(ctx, `  ${commandLine("where", { args: [seeded.deployed.key] }, { profile })}`), info(ctx, `  ${commandLine("respond", { args: [seeded.deployed.key] }, { profile, yes: !0 })}`);
 }
@@ -39971,13 +39961,7 @@ function capture() {
     }
   };
 }
-var noPrompts = {
-  confirm: () => Promise.reject(new CancelledError("No prompt in a workflow.")),
-  input: () => Promise.reject(new CancelledError("No prompt in a workflow.")),
-  password: () => Promise.reject(new CancelledError("No prompt in a workflow.")),
-  select: () => Promise.reject(new CancelledError("No prompt in a workflow.")),
-  checkbox: () => Promise.reject(new CancelledError("No prompt in a workflow."))
-};
+var noPrompt = () => Promise.reject(new CancelledError("No prompt in a workflow.")), noPrompts = { confirm: noPrompt, input: noPrompt, password: noPrompt, select: noPrompt, checkbox: noPrompt };
 async function runAction(deps) {
   let { env, log } = deps, secrets = /* @__PURE__ */ new Set(), mask = (values) => {
     for (let v of values)
@@ -39986,8 +39970,8 @@ async function runAction(deps) {
     let out = value2;
     for (let s of secrets) out = out.split(s).join("***").split(text(s)).join("***");
     return out;
-  }, fail3 = (message2) => (error(log, redact(message2)), 1), command = input(env, "command"), masterKey = input(env, "master-key"), keyCmd = input(env, "key-cmd");
-  if (mask([masterKey, input(env, "github-token")]), !COMMANDS2.includes(command)) return fail3(`The command input must be one of ${COMMANDS2.join(", ")}; got "${command}".`);
+  }, fail3 = (message2) => (error(log, redact(message2)), 1), command = input(env, "command"), masterKey = input(env, "master-key"), keyCmd = input(env, "key-cmd"), token = input(env, "github-token");
+  if (mask([masterKey, token]), !COMMANDS2.includes(command)) return fail3(`The command input must be one of ${COMMANDS2.join(", ")}; got "${command}".`);
   if (masterKey !== "" && keyCmd !== "") return fail3("Give master-key or key-cmd, not both.");
   let args;
   try {
@@ -40047,7 +40031,7 @@ ${shown.trim() === "" ? "No output." : fenced(shown)}
   if (!json) for (let line of redact(stdout.text).split(`
 `)) line !== "" && log(line);
   appendSummary(env, fit2(markdown, SUMMARY_LIMIT, `Run ${commandLine(command, { options: ["--json"] })} for all of it.`)), setOutputs(env, outputs);
-  let token = input(env, "github-token"), pr = pullRequestNumber(env);
+  let pr = pullRequestNumber(env);
   if (command === "plan" && token !== "" && pr !== void 0)
     try {
       let done = await upsertComment(env, { token, pr, marker: `<!-- carto-keys plan: ${(file || "carto-keys.yaml").replace(/-->/g, "")} -->`, body: fit2(markdown, COMMENT_LIMIT, "The job summary of this run has more.") });
